@@ -1,0 +1,43 @@
+-- CreateTable
+CREATE TABLE "Message" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "direction" TEXT NOT NULL,
+    "conversationId" TEXT NOT NULL,
+    "documentType" TEXT NOT NULL,
+    "process" TEXT NOT NULL,
+    "standard" TEXT NOT NULL,
+    "senderOrg" TEXT NOT NULL,
+    "receiverOrg" TEXT NOT NULL,
+    "avsenderOrg" TEXT NOT NULL,
+    "databehandlerOrg" TEXT,
+    "avsenderidentifikator" TEXT,
+    "mottakerOrg" TEXT,
+    "kanal" TEXT,
+    "forretningsmelding" TEXT NOT NULL,
+    "payloadKey" TEXT,
+    "payloadSize" INTEGER,
+    "payloadSha256" TEXT,
+    "status" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    "readAt" DATETIME
+);
+
+-- CreateTable
+CREATE TABLE "MessageStatus" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "messageId" TEXT NOT NULL,
+    "status" TEXT NOT NULL,
+    "beskrivelse" TEXT,
+    "createdAt" DATETIME NOT NULL,
+    CONSTRAINT "MessageStatus_messageId_fkey" FOREIGN KEY ("messageId") REFERENCES "Message" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "Message_conversationId_idx" ON "Message"("conversationId");
+
+-- CreateIndex
+CREATE INDEX "Message_direction_receiverOrg_readAt_idx" ON "Message"("direction", "receiverOrg", "readAt");
+
+-- CreateIndex
+CREATE INDEX "MessageStatus_messageId_id_idx" ON "MessageStatus"("messageId", "id");

@@ -1,0 +1,82 @@
+import { Router } from "express";
+import { z } from "zod";
+import { ProblemError } from "../problem.js";
+import type { Clock } from "../clock.js";
+import type { BlobStore } from "../store/blob-store.js";
+import { readableBy, type MessagesRepo } from "../store/messages-repo.js";
+import { callerOf, readerOrgs } from "./auth.js";
+import { KANAL_PATTERN } from "./kanal.js";
+
+const listQuery = z.strictObject({
+  kanal: z.string().regex(KANAL_PATTERN, "kanal: 1-64 characters a-z A-Z 0-9 _ -").optional(),
+  avsenderidentifikator: z.string().min(1).max(100).optional(),
+  page_size: z.coerce.number().int().min(1).max(1000).default(100),
+  page: z.coerce.number().int().min(0).default(0),
+});
+
+export class InvalidQueryError extends ProblemError {
+  constructor(detail: string) {
+    super(400, "query-invalid", "Invalid query parameters", detail);
+  }
+}
+
+export class MessageNotFoundError extends ProblemError {
+  constructor(id: string) {
+    // The same answer for "no such message" and "not yours", so ids of others cannot be probed.
+    super(404, "message-not-found", "Message not found", `no message ${id} for this caller`);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Messages that arrived for the caller (receipts at corner 2, letters at corner 3). */
+export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; clock: Clock; publicUrl: (path: string) => string }): Router {
+  const r = Router();
+
+  r.get("/messages/in", async (req, res) => {
+    const q = listQuery.safeParse(req.query);
+    if (!q.success) throw new InvalidQueryError(q.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
+    const rows = await deps.repo.unread({
+      readerOrgs: readerOrgs(callerOf(res)),
+      kanal: q.data.kanal,
+      avsenderidentifikator: q.data.avsenderidentifikator,
+      pageSize: q.data.page_size,
+      page: q.data.page,
+    });
+    if (rows.length === 0) {
+      res.status(204).end();
+      return;
+    }
+    res.json(
+      rows.map((m) => ({
+        forretningsmelding: m.forretningsmelding,
+        ...(m.payloadKey ? { downloadurl: deps.publicUrl(`/messages/in/${m.id}`) } : {}),
+      })),
+    );
+  });
+
+  const findReadable = async (id: string, orgs: string[]) => {
+    if (!UUID.test(id)) throw new MessageNotFoundError(id);
+    const m = await deps.repo.get(id);
+    if (!m || m.direction !== "IN" || !readableBy(m, orgs)) throw new MessageNotFoundError(id);
+    return m;
+  };
+
+  r.get("/messages/in/:id", async (req, res) => {
+    const m = await findReadable(req.params.id, readerOrgs(callerOf(res)));
+    if (!m.payloadKey) throw new ProblemError(404, "no-dokumentpakke", "No document package", `message ${m.id} is a ${m.documentType} and carries no dokumentpakke`);
+    res.status(200).type("application/cms");
+    if (m.payloadSize != null) res.set("Content-Length", String(m.payloadSize));
+    const stream = deps.blobs.open(m.payloadKey);
+    stream.on("error", (err) => res.destroy(err));
+    stream.pipe(res);
+  });
+
+  r.post("/messages/in/:id/read", async (req, res) => {
+    const m = await findReadable(req.params.id, readerOrgs(callerOf(res)));
+    await deps.repo.markRead(m.id, deps.clock());
+    res.status(200).json({ id: m.id, read: true });
+  });
+
+  return r;
+}

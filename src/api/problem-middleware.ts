@@ -1,0 +1,31 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ProblemError } from "../problem.js";
+import type { Logger } from "../log.js";
+
+/** Every error leaves as application/problem+json; unexpected ones are logged and reported without internals. */
+export function problemHandler(log: Logger): ErrorRequestHandler {
+  return (err, req, res, _next) => {
+    const problem =
+      err instanceof ProblemError
+        ? err
+        : bodyParserProblem(err) ?? new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
+    if (problem.status >= 500) log.error({ err, method: req.method, path: req.path }, "request failed");
+    else log.info({ code: problem.code, status: problem.status, method: req.method, path: req.path, detail: problem.message }, "request rejected");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl)));
+  };
+}
+
+function bodyParserProblem(err: unknown): ProblemError | undefined {
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === "entity.too.large") return new ProblemError(413, "body-too-large", "Request body too large", e.message);
+  if (e?.type === "entity.parse.failed") return new ProblemError(400, "body-malformed", "Malformed request body", e.message);
+  return undefined;
+}
+
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new ProblemError(404, "not-found", "Not found", `no route for ${req.method} ${req.path}`));
+};

@@ -1,0 +1,65 @@
+import { Router } from "express";
+import { ProblemError } from "../problem.js";
+import { statusOfReceipt } from "../dpi/status-model.js";
+import { readableBy, type MessagesRepo } from "../store/messages-repo.js";
+import { callerOf, readerOrgs } from "./auth.js";
+import { MessageNotFoundError } from "./messages-in.js";
+
+export class ConversationNotFoundError extends ProblemError {
+  constructor(id: string) {
+    super(404, "conversation-not-found", "Conversation not found", `no conversation ${id} for this caller`);
+  }
+}
+
+export interface TimelineEvent {
+  timestamp: string;
+  messageId: string;
+  documentType: string;
+  direction: "OUT" | "IN";
+  /** "status": a status this access point set; "receipt": a kvittering that arrived in the conversation. */
+  kind: "status" | "receipt";
+  status: string;
+  beskrivelse?: string;
+}
+
+/** Status history of sent messages and the whole timeline of a conversation. */
+export function statusRouter(deps: { repo: MessagesRepo }): Router {
+  const r = Router();
+
+  r.get("/messages/out/:id/statuses", async (req, res) => {
+    const id = req.params.id;
+    const m = await deps.repo.get(id);
+    if (!m || m.direction !== "OUT" || !readableBy(m, readerOrgs(callerOf(res)))) throw new MessageNotFoundError(id);
+    const statuses = await deps.repo.statuses(id);
+    res.json(statuses.map((s) => ({ status: s.status, beskrivelse: s.beskrivelse ?? undefined, timestamp: s.timestamp.toISOString() })));
+  });
+
+  r.get("/status/:conversationId", async (req, res) => {
+    const orgs = readerOrgs(callerOf(res));
+    const messages = (await deps.repo.conversation(req.params.conversationId)).filter((m) => readableBy(m, orgs));
+    if (messages.length === 0) throw new ConversationNotFoundError(req.params.conversationId);
+    const events: TimelineEvent[] = [];
+    for (const m of messages) {
+      const receiptStatus = m.direction === "IN" ? statusOfReceipt(m.documentType) : undefined;
+      if (receiptStatus) {
+        events.push({ timestamp: m.createdAt.toISOString(), messageId: m.id, documentType: m.documentType, direction: "IN", kind: "receipt", status: receiptStatus });
+        continue;
+      }
+      for (const s of m.statuses) {
+        events.push({
+          timestamp: s.createdAt.toISOString(),
+          messageId: m.id,
+          documentType: m.documentType,
+          direction: m.direction as "OUT" | "IN",
+          kind: "status",
+          status: s.status,
+          ...(s.beskrivelse ? { beskrivelse: s.beskrivelse } : {}),
+        });
+      }
+    }
+    events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
+    res.json({ conversationId: req.params.conversationId, events });
+  });
+
+  return r;
+}

@@ -1,0 +1,87 @@
+import type { Server } from "node:http";
+import express, { type Express } from "express";
+import type { X509Certificate } from "node:crypto";
+import { systemClock, type Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { Logger } from "./log.js";
+import { requireCaller, type CallerVerifier } from "./api/auth.js";
+import { healthRouter } from "./api/health.js";
+import { messagesInRouter } from "./api/messages-in.js";
+import { messagesOutRouter } from "./api/messages-out.js";
+import { openApiRouter } from "./api/openapi.js";
+import { notFound, problemHandler } from "./api/problem-middleware.js";
+import { requestLog } from "./api/request-log.js";
+import { statusRouter } from "./api/status.js";
+import { createForretningsmeldingVerifier } from "./dpi/signed-forretningsmelding.js";
+import { BlobStore } from "./store/blob-store.js";
+import { MessagesRepo } from "./store/messages-repo.js";
+import { openDatabase, type Db } from "./store/prisma.js";
+
+/** Composition root: everything the access point is made of, built from config. No globals elsewhere. */
+
+export interface AppParts {
+  config: Config;
+  db: Db;
+  repo: MessagesRepo;
+  blobs: BlobStore;
+  callers: CallerVerifier;
+  businessAnchors: X509Certificate[];
+  clock: Clock;
+  log: Logger;
+}
+
+export function createApp(p: AppParts): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", false);
+  app.use(requestLog(p.log));
+  const publicUrl = (path: string) => `${p.config.publicUrl ?? `http://${p.config.host}:${p.config.port}`}${path}`;
+
+  app.use(
+    healthRouter([
+      { name: "database", check: async () => void (await p.db.$queryRawUnsafe("SELECT 1")) },
+      { name: "payload-store", check: () => p.blobs.checkWritable() },
+    ]),
+  );
+  app.use(openApiRouter());
+
+  const auth = requireCaller(p.callers);
+  const intake = {
+    verifyForretningsmelding: createForretningsmeldingVerifier({ anchors: p.businessAnchors, clock: p.clock }),
+    servedParticipants: new Set(p.config.servedParticipants),
+    repo: p.repo,
+    blobs: p.blobs,
+    clock: p.clock,
+    log: p.log,
+  };
+  app.use(["/messages", "/status"], auth);
+  app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
+  app.use(messagesInRouter({ repo: p.repo, blobs: p.blobs, clock: p.clock, publicUrl }));
+  app.use(statusRouter({ repo: p.repo }));
+  app.use(notFound);
+  app.use(problemHandler(p.log));
+  return app;
+}
+
+export interface Stores {
+  db: Db;
+  repo: MessagesRepo;
+  blobs: BlobStore;
+  applied: string[];
+}
+
+export async function openStores(config: Config): Promise<Stores> {
+  const { db, applied } = await openDatabase(config.databaseUrl);
+  const blobs = new BlobStore(config.dataDir);
+  await blobs.init();
+  return { db, repo: new MessagesRepo(db), blobs, applied };
+}
+
+export function listen(app: Express, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
+    server.requestTimeout = 10 * 60 * 1000;
+  });
+}
+
+export { systemClock };

@@ -1,0 +1,114 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Every setting of the access point, read from environment variables (documented in the README's
+ * configuration table). Parsing fails with one message naming each bad variable, so a misconfigured
+ * deployment stops at start-up instead of failing its first request.
+ */
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const list = z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean));
+const bytes = z.coerce.number().int().positive();
+const orgNumber = /^(0192:)?\d{9}$/;
+
+const schema = z.object({
+  DPI_AP_HOST: z.string().default("127.0.0.1"),
+  DPI_AP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DPI_AP_PUBLIC_URL: z.string().url().optional(),
+  DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
+  DPI_AP_DATA_DIR: z.string().default("./data"),
+  DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DPI_AP_SANDBOX: bool.default(true),
+  DPI_AP_SANDBOX_MASKINPORTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  DPI_AP_MASKINPORTEN_ISSUER: z.string().optional(),
+  DPI_AP_MASKINPORTEN_JWKS_URL: z.string().url().optional(),
+  DPI_AP_MASKINPORTEN_SCOPE: z.string().default("digitalpostinnbygger:send"),
+  DPI_AP_MASKINPORTEN_AUDIENCE: z.string().optional(),
+  DPI_AP_MASKINPORTEN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  DPI_AP_BUSINESS_TRUST_ANCHORS: list.optional(),
+  DPI_AP_SERVED_PARTICIPANTS: list.optional(),
+  DPI_AP_MAX_DOKUMENTPAKKE_BYTES: bytes.default(30 * 1024 * 1024),
+  DPI_AP_MAX_FORRETNINGSMELDING_BYTES: bytes.default(512 * 1024),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Base URL clients reach us on; used in downloadurl. Defaults to http://host:port. */
+  publicUrl: string | undefined;
+  databaseUrl: string;
+  dataDir: string;
+  logLevel: string;
+  sandbox: { enabled: boolean; maskinportenPort: number };
+  maskinporten: {
+    issuer: string | undefined;
+    jwksUrl: string | undefined;
+    scope: string;
+    audience: string | undefined;
+    clockSkewSeconds: number;
+  };
+  /** PEM files whose certificates are trusted as issuers of business certificates (virksomhetssertifikat). */
+  businessTrustAnchors: string[];
+  /** Participants this access point serves, as "0192:<orgno>". */
+  servedParticipants: string[];
+  limits: { dokumentpakkeBytes: number; forretningsmeldingBytes: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const CERTS_EXAMPLE = path.resolve(import.meta.dirname, "../certs-example");
+
+/** The participants and trust the sandbox uses when nothing is configured: the test PKI in certs-example. */
+const SANDBOX_DEFAULTS = {
+  businessTrustAnchors: [path.join(CERTS_EXAMPLE, "business/root-ca.pem"), path.join(CERTS_EXAMPLE, "business/intermediate-ca.pem")],
+  servedParticipants: ["0192:991825827", "0192:810969342", "0192:910076787", "0192:984661185", "0192:922020175", "0192:974761076"],
+};
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const sandbox = e.DPI_AP_SANDBOX;
+  const served = (e.DPI_AP_SERVED_PARTICIPANTS ?? (sandbox ? SANDBOX_DEFAULTS.servedParticipants : [])).map((p) => {
+    if (!orgNumber.test(p)) problems.push(`DPI_AP_SERVED_PARTICIPANTS: "${p}" is not an organisation number`);
+    return p.startsWith("0192:") ? p : `0192:${p}`;
+  });
+  const anchors = e.DPI_AP_BUSINESS_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.businessTrustAnchors : []);
+  if (!sandbox) {
+    if (!e.DPI_AP_MASKINPORTEN_ISSUER) problems.push("DPI_AP_MASKINPORTEN_ISSUER: required outside sandbox mode");
+    if (!e.DPI_AP_MASKINPORTEN_JWKS_URL) problems.push("DPI_AP_MASKINPORTEN_JWKS_URL: required outside sandbox mode");
+    if (anchors.length === 0) problems.push("DPI_AP_BUSINESS_TRUST_ANCHORS: required outside sandbox mode");
+    if (served.length === 0) problems.push("DPI_AP_SERVED_PARTICIPANTS: required outside sandbox mode");
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    host: e.DPI_AP_HOST,
+    port: e.DPI_AP_PORT,
+    publicUrl: e.DPI_AP_PUBLIC_URL?.replace(/\/+$/, ""),
+    databaseUrl: e.DPI_AP_DATABASE_URL,
+    dataDir: e.DPI_AP_DATA_DIR,
+    logLevel: e.DPI_AP_LOG_LEVEL,
+    sandbox: { enabled: sandbox, maskinportenPort: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT },
+    maskinporten: {
+      issuer: e.DPI_AP_MASKINPORTEN_ISSUER,
+      jwksUrl: e.DPI_AP_MASKINPORTEN_JWKS_URL,
+      scope: e.DPI_AP_MASKINPORTEN_SCOPE,
+      audience: e.DPI_AP_MASKINPORTEN_AUDIENCE,
+      clockSkewSeconds: e.DPI_AP_MASKINPORTEN_CLOCK_SKEW_SECONDS,
+    },
+    businessTrustAnchors: anchors,
+    servedParticipants: served,
+    limits: { dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES, forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES },
+  };
+}

@@ -1,0 +1,157 @@
+import { readFile } from "node:fs/promises";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import { ProblemError } from "../problem.js";
+import type { BlobStore, StoredBlob } from "../store/blob-store.js";
+import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
+import { verifyFingerprint, parseEnvelopedData } from "./dokumentpakke.js";
+import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
+
+/**
+ * Corner-2 intake (and corner-3 receipt intake, which is the same API): every check a submission to
+ * POST /messages/out must pass before it is persisted as OPPRETTET. The order goes from cheap and
+ * unauthenticated to expensive, and authorisation failures are reported before content failures that would
+ * reveal nothing new.
+ */
+
+export interface IntakeCaller {
+  token: string;
+  consumer: string;
+  supplier?: string | undefined;
+}
+
+export interface IntakeRequest {
+  forretningsmelding: string;
+  dokumentpakke?: StoredBlob | undefined;
+  kanal?: string | undefined;
+  caller: IntakeCaller;
+}
+
+export interface AcceptedMessage {
+  id: string;
+  conversationId: string;
+  documentType: string;
+  status: string;
+}
+
+export interface IntakeDeps {
+  verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
+  servedParticipants: ReadonlySet<string>;
+  repo: MessagesRepo;
+  blobs: BlobStore;
+  clock: Clock;
+  log: Logger;
+}
+
+export class SignerNotSenderError extends ProblemError {
+  constructor(signer: string, sender: string) {
+    super(403, "signer-not-sender", "Signer is not the sender", `the forretningsmelding is signed by ${signer} but the SBDH sender is ${sender}`);
+  }
+}
+export class SenderNotServedError extends ProblemError {
+  constructor(sender: string) {
+    super(403, "sender-not-served", "Sender not served here", `${sender} is not a participant of this access point`);
+  }
+}
+export class ConsumerNotAvsenderError extends ProblemError {
+  constructor(consumer: string, avsender: string) {
+    super(403, "consumer-not-avsender", "Token consumer is not the avsender", `the token was issued for ${consumer} but the avsender is ${avsender}`);
+  }
+}
+export class SupplierNotSenderError extends ProblemError {
+  constructor(supplier: string | undefined, sender: string) {
+    super(
+      403,
+      "supplier-not-sender",
+      "Delegation does not match the sender",
+      supplier
+        ? `the token's supplier is ${supplier} but the SBDH sender is ${sender}`
+        : `the SBDH sender ${sender} sends on behalf of the avsender, so the token must be delegated to it (supplier claim)`,
+    );
+  }
+}
+export class MaskinportentokenMismatchError extends ProblemError {
+  constructor() {
+    super(403, "maskinportentoken-mismatch", "maskinportentoken does not match", "the maskinportentoken in the forretningsmelding is not the bearer token of this request");
+  }
+}
+export class DokumentpakkeMissingError extends ProblemError {
+  constructor(type: string) {
+    super(400, "dokumentpakke-missing", "dokumentpakke missing", `a ${type} message needs the dokumentpakke part`);
+  }
+}
+export class DokumentpakkeUnexpectedError extends ProblemError {
+  constructor(type: string) {
+    super(400, "dokumentpakke-unexpected", "Unexpected dokumentpakke", `a ${type} message carries no dokumentpakke`);
+  }
+}
+export class MessageIdUsedError extends ProblemError {
+  constructor(id: string) {
+    super(409, "message-id-used", "Message id already used", `message id ${id} has been used before`);
+  }
+}
+
+export async function acceptOutgoing(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
+  const keep = req.dokumentpakke;
+  try {
+    return await check(req, deps);
+  } catch (err) {
+    if (keep) await deps.blobs.delete(keep.key);
+    throw err;
+  }
+}
+
+async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
+  const verified = await deps.verifyForretningsmelding(req.forretningsmelding);
+  const m = verified.message;
+  const sender = m.sender.value;
+  const avsender = m.avsender.value;
+  if (verified.signerOrg !== sender) throw new SignerNotSenderError(verified.signerOrg, sender);
+  if (!deps.servedParticipants.has(sender)) throw new SenderNotServedError(sender);
+  if (req.caller.consumer !== avsender) throw new ConsumerNotAvsenderError(req.caller.consumer, avsender);
+  const delegated = sender !== avsender;
+  if ((delegated || req.caller.supplier !== undefined) && req.caller.supplier !== sender) {
+    throw new SupplierNotSenderError(req.caller.supplier, sender);
+  }
+  if (m.kind === "letter" && m.maskinportentoken !== req.caller.token) throw new MaskinportentokenMismatchError();
+
+  const pakke = req.dokumentpakke;
+  if (m.kind === "letter") {
+    if (!pakke) throw new DokumentpakkeMissingError(m.type);
+    verifyFingerprint(pakke.sha256, m.dokumentpakkefingeravtrykk!);
+    // pkijs parses whole buffers; the size was capped while streaming, so this is bounded.
+    parseEnvelopedData(await readFile(deps.blobs.pathOf(pakke.key)));
+  } else if (pakke) {
+    throw new DokumentpakkeUnexpectedError(m.type);
+  }
+
+  const at = deps.clock();
+  try {
+    await deps.repo.insert(
+      {
+        id: m.messageId,
+        direction: "OUT",
+        conversationId: m.conversationId,
+        documentType: m.type,
+        process: m.processId,
+        standard: m.document.header.documentIdentification.standard,
+        senderOrg: sender,
+        receiverOrg: m.receiver.value,
+        avsenderOrg: avsender,
+        databehandlerOrg: m.databehandler?.value,
+        avsenderidentifikator: m.avsenderidentifikator,
+        mottakerOrg: m.mottaker?.value,
+        kanal: req.kanal,
+        forretningsmelding: verified.jws,
+        payload: pakke ? { key: pakke.key, size: pakke.size, sha256Hex: pakke.sha256.toString("hex") } : undefined,
+      },
+      "OPPRETTET",
+      at,
+    );
+  } catch (err) {
+    if (err instanceof DuplicateMessageIdError) throw new MessageIdUsedError(m.messageId);
+    throw err;
+  }
+  deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, sender, avsender, kanal: req.kanal }, "message accepted");
+  return { id: m.messageId, conversationId: m.conversationId, documentType: m.type, status: "OPPRETTET" };
+}

@@ -1,0 +1,38 @@
+/**
+ * RFC 7807 problem details. Every failure that reaches a REST client is one of these, so a failure kind
+ * carries its own HTTP status and a stable machine-readable code rather than being mapped in the router.
+ */
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  code: string;
+}
+
+export const PROBLEM_TYPE_BASE = "urn:dpi-ap:problem:";
+
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    detail?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail ?? title, options);
+    this.name = "ProblemError";
+  }
+
+  toProblem(instance?: string): ProblemDocument {
+    return {
+      type: PROBLEM_TYPE_BASE + this.code,
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+      ...(instance ? { instance } : {}),
+      code: this.code,
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { createHash, randomUUID } from "node:crypto";
+import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
+import { mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+/**
+ * Payloads (document packages) live as files, not database rows: they are up to tens of megabytes, are
+ * streamed in and out, and never change. A blob is written to a temporary file while its digest is computed,
+ * flushed to disk, and only then renamed into place, so a crash never leaves a half-written blob under a key.
+ */
+
+export interface StoredBlob {
+  key: string;
+  size: number;
+  sha256: Buffer;
+}
+
+export class BlobTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`payload exceeds ${limit} bytes`);
+    this.name = "BlobTooLargeError";
+  }
+}
+
+export class BlobStore {
+  private readonly blobs: string;
+  private readonly tmp: string;
+
+  constructor(root: string) {
+    this.blobs = path.join(root, "blobs");
+    this.tmp = path.join(root, "blobs", ".tmp");
+  }
+
+  /** Creates the folders and removes temporary files a crash may have left behind. */
+  async init(): Promise<void> {
+    await rm(this.tmp, { recursive: true, force: true });
+    await mkdir(this.tmp, { recursive: true });
+  }
+
+  /**
+   * Streams source into a new blob, failing with BlobTooLargeError as soon as more than maxBytes arrive.
+   * The blob is not visible under its key until the returned promise resolves.
+   */
+  async write(source: AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+    const key = randomUUID();
+    const tmpFile = path.join(this.tmp, key);
+    const hash = createHash("sha256");
+    let size = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        size += chunk.length;
+        if (size > maxBytes) return cb(new BlobTooLargeError(maxBytes));
+        hash.update(chunk);
+        cb(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source as NodeJS.ReadableStream, meter, createWriteStream(tmpFile));
+      const fh = await open(tmpFile, "r+");
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmpFile, this.pathOf(key));
+    } catch (err) {
+      await rm(tmpFile, { force: true });
+      throw err;
+    }
+    return { key, size, sha256: hash.digest() };
+  }
+
+  /** Readiness: the folder exists and a file can be created in it. */
+  async checkWritable(): Promise<void> {
+    const probe = path.join(this.tmp, `probe-${randomUUID()}`);
+    await writeFile(probe, "");
+    await rm(probe, { force: true });
+  }
+
+  open(key: string): ReadStream {
+    return createReadStream(this.pathOf(key));
+  }
+
+  async size(key: string): Promise<number | undefined> {
+    return stat(this.pathOf(key)).then((s) => s.size, () => undefined);
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  pathOf(key: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(key)) throw new Error(`not a blob key: ${key}`);
+    return path.join(this.blobs, key);
+  }
+}

@@ -1,0 +1,150 @@
+import type { Db } from "./prisma.js";
+import type { Message, MessageStatus } from "./generated/client.js";
+
+/** Persistence of DPI messages and their status history. Callers pass org ids as "0192:<orgno>". */
+
+export type Direction = "OUT" | "IN";
+
+export interface NewMessage {
+  id: string;
+  direction: Direction;
+  conversationId: string;
+  documentType: string;
+  process: string;
+  standard: string;
+  senderOrg: string;
+  receiverOrg: string;
+  avsenderOrg: string;
+  databehandlerOrg?: string | undefined;
+  avsenderidentifikator?: string | undefined;
+  mottakerOrg?: string | undefined;
+  kanal?: string | undefined;
+  forretningsmelding: string;
+  payload?: { key: string; size: number; sha256Hex: string } | undefined;
+}
+
+export interface StatusEntry {
+  status: string;
+  beskrivelse: string | null;
+  timestamp: Date;
+}
+
+export class DuplicateMessageIdError extends Error {
+  constructor(readonly messageId: string) {
+    super(`message id ${messageId} has been used before`);
+    this.name = "DuplicateMessageIdError";
+  }
+}
+
+export interface UnreadQuery {
+  readerOrgs: string[];
+  kanal?: string | undefined;
+  avsenderidentifikator?: string | undefined;
+  pageSize: number;
+  page: number;
+}
+
+export class MessagesRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts the message with its first status in one transaction; a reused id is DuplicateMessageIdError. */
+  async insert(m: NewMessage, initialStatus: string, at: Date, beskrivelse?: string): Promise<void> {
+    try {
+      await this.db.$transaction([
+        this.db.message.create({
+          data: {
+            id: m.id,
+            direction: m.direction,
+            conversationId: m.conversationId,
+            documentType: m.documentType,
+            process: m.process,
+            standard: m.standard,
+            senderOrg: m.senderOrg,
+            receiverOrg: m.receiverOrg,
+            avsenderOrg: m.avsenderOrg,
+            databehandlerOrg: m.databehandlerOrg ?? null,
+            avsenderidentifikator: m.avsenderidentifikator ?? null,
+            mottakerOrg: m.mottakerOrg ?? null,
+            kanal: m.kanal?.toLowerCase() ?? null,
+            forretningsmelding: m.forretningsmelding,
+            payloadKey: m.payload?.key ?? null,
+            payloadSize: m.payload?.size ?? null,
+            payloadSha256: m.payload?.sha256Hex ?? null,
+            status: initialStatus,
+            createdAt: at,
+          },
+        }),
+        this.db.messageStatus.create({ data: { messageId: m.id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),
+      ]);
+    } catch (err) {
+      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(m.id);
+      throw err;
+    }
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.db.message.count({ where: { id } })) > 0;
+  }
+
+  async get(id: string): Promise<Message | null> {
+    return this.db.message.findUnique({ where: { id } });
+  }
+
+  async addStatus(id: string, status: string, at: Date, beskrivelse?: string): Promise<void> {
+    await this.db.$transaction([
+      this.db.messageStatus.create({ data: { messageId: id, status, beskrivelse: beskrivelse ?? null, createdAt: at } }),
+      this.db.message.update({ where: { id }, data: { status } }),
+    ]);
+  }
+
+  async statuses(id: string): Promise<StatusEntry[]> {
+    const rows = await this.db.messageStatus.findMany({ where: { messageId: id }, orderBy: { id: "asc" } });
+    return rows.map(toEntry);
+  }
+
+  /** Every message of a conversation, oldest first, each with its status history. */
+  async conversation(conversationId: string): Promise<(Message & { statuses: MessageStatus[] })[]> {
+    return this.db.message.findMany({
+      where: { conversationId },
+      include: { statuses: { orderBy: { id: "asc" } } },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    });
+  }
+
+  /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
+  async firstOutgoing(conversationId: string): Promise<Message | null> {
+    return this.db.message.findFirst({ where: { conversationId, direction: "OUT" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+  }
+
+  /** Unread incoming messages addressed to any of readerOrgs, oldest first. */
+  async unread(q: UnreadQuery): Promise<Message[]> {
+    return this.db.message.findMany({
+      where: {
+        direction: "IN",
+        readAt: null,
+        OR: [{ receiverOrg: { in: q.readerOrgs } }, { mottakerOrg: { in: q.readerOrgs } }],
+        ...(q.kanal ? { kanal: q.kanal.toLowerCase() } : {}),
+        ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
+      },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      skip: q.page * q.pageSize,
+      take: q.pageSize,
+    });
+  }
+
+  /** Returns false when it was already read (idempotent confirm). */
+  async markRead(id: string, at: Date): Promise<boolean> {
+    const r = await this.db.message.updateMany({ where: { id, readAt: null }, data: { readAt: at } });
+    return r.count > 0;
+  }
+}
+
+function toEntry(r: MessageStatus): StatusEntry {
+  return { status: r.status, beskrivelse: r.beskrivelse, timestamp: r.createdAt };
+}
+
+/** Who may see a message: the organisations that sent it, or those it is addressed to. */
+export function readableBy(m: Message, orgs: string[]): boolean {
+  const owners = m.direction === "OUT" ? [m.avsenderOrg, m.senderOrg, m.databehandlerOrg] : [m.receiverOrg, m.mottakerOrg];
+  return owners.some((o) => o != null && orgs.includes(o));
+}
