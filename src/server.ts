@@ -5,11 +5,16 @@ import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
 import { loadAnchors } from "./pki/pem.js";
+import type { BlobStore } from "./store/blob-store.js";
+import type { MessagesRepo } from "./store/messages-repo.js";
 
 /** A running access point: the HTTP server with its stores, and how to stop it cleanly. */
 export interface RunningAccessPoint {
   url: string;
   port: number;
+  /** The stores behind the API, for in-process workers and tests. */
+  repo: MessagesRepo;
+  blobs: BlobStore;
   close(): Promise<void>;
 }
 
@@ -45,6 +50,8 @@ export async function startAccessPoint(config: Config, opts: { log: Logger; cloc
   return {
     url,
     port,
+    repo: stores.repo,
+    blobs: stores.blobs,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,5 +1,4 @@
 import { mkdtemp, rm } from "node:fs/promises";
-import { readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { Clock } from "../../src/clock.js";
@@ -8,10 +7,9 @@ import { silentLogger } from "../../src/log.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
 import { startMaskinportenSim, type MaskinportenSim } from "../../src/sim/maskinporten/server.js";
 import type { IssueTokenOptions } from "../../src/sim/maskinporten/token-issuer.js";
-import { CERTS, certificate } from "./certs.js";
+import { loadDefaultSimOptions } from "../../src/sim/maskinporten/defaults.js";
 
 export const SCOPE = "digitalpostinnbygger:send";
-const ORGS = ["991825827", "810969342", "910076787", "984661185", "922020175", "974761076"];
 
 export interface TestNetwork {
   ap: RunningAccessPoint;
@@ -24,15 +22,7 @@ export interface TestNetwork {
 /** A Maskinporten simulator and an access point on loopback, with a fresh SQLite database in a temp folder. */
 export async function startTestNetwork(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestNetwork> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-e2e-"));
-  const sim = await startMaskinportenSim({
-    signingKey: readFileSync(path.join(CERTS, "maskinporten/signing-key.pem"), "utf8"),
-    kid: "dpi-ap-test-mp-1",
-    trustAnchors: [certificate("business/root-ca.pem")],
-    intermediates: [certificate("business/intermediate-ca.pem")],
-    clients: ORGS.map((orgno) => ({ clientId: `dpi-ap-test-${orgno}`, orgno, scopes: [SCOPE] })),
-    delegations: [{ consumerOrgno: "910076787", supplierOrgno: "810969342", scope: SCOPE }],
-    ...(opts.clock ? { clock: opts.clock } : {}),
-  });
+  const sim = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), ...(opts.clock ? { clock: opts.clock } : {}) });
   const config = loadConfig({
     DPI_AP_PORT: "0",
     DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,

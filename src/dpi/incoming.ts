@@ -1,0 +1,58 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import type { StoredBlob } from "../store/blob-store.js";
+import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
+import type { Forretningsmelding } from "./sbd.js";
+import { INCOMING_STATUS } from "./status-model.js";
+
+/**
+ * Stores a message that arrived for one of our participants (over AS4) so it can be fetched from
+ * /messages/in. A receipt is filed under the kanal of the letter that started its conversation, and under
+ * that letter's avsenderidentifikator unless the receipt names one itself, so each sender system polls only
+ * its own receipts.
+ */
+export interface IncomingMessage {
+  jws: string;
+  message: Forretningsmelding;
+  dokumentpakke?: StoredBlob | undefined;
+}
+
+/** Returns false when the message id is already stored (a redelivery), true when it was stored now. */
+export async function storeIncoming(
+  msg: IncomingMessage,
+  deps: { repo: MessagesRepo; clock: Clock; log: Logger },
+): Promise<boolean> {
+  const m = msg.message;
+  const original = m.kind === "receipt" ? await deps.repo.firstOutgoing(m.conversationId) : null;
+  try {
+    await deps.repo.insert(
+      {
+        id: m.messageId,
+        direction: "IN",
+        conversationId: m.conversationId,
+        documentType: m.type,
+        process: m.processId,
+        standard: m.document.header.documentIdentification.standard,
+        senderOrg: m.sender.value,
+        receiverOrg: m.receiver.value,
+        avsenderOrg: m.avsender.value,
+        databehandlerOrg: m.databehandler?.value,
+        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.avsenderidentifikator ?? undefined,
+        mottakerOrg: m.mottaker?.value,
+        kanal: original?.kanal ?? undefined,
+        forretningsmelding: msg.jws,
+        payload: msg.dokumentpakke ? { key: msg.dokumentpakke.key, size: msg.dokumentpakke.size, sha256Hex: msg.dokumentpakke.sha256.toString("hex") } : undefined,
+      },
+      INCOMING_STATUS,
+      deps.clock(),
+    );
+  } catch (err) {
+    if (err instanceof DuplicateMessageIdError) {
+      deps.log.info({ messageId: m.messageId, conversationId: m.conversationId }, "incoming message already stored");
+      return false;
+    }
+    throw err;
+  }
+  deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, receiver: m.receiver.value }, "incoming message stored");
+  return true;
+}
