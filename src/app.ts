@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import express, { type Express } from "express";
+import express, { type Express, type Request } from "express";
 import type { X509Certificate } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -35,7 +35,8 @@ export function createApp(p: AppParts): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   app.use(requestLog(p.log));
-  const publicUrl = (path: string) => `${p.config.publicUrl ?? `http://${p.config.host}:${p.config.port}`}${path}`;
+  // Without a configured public URL, links point back at the host the client used to reach us.
+  const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
 
   app.use(
     healthRouter([
@@ -45,7 +46,7 @@ export function createApp(p: AppParts): Express {
   );
   app.use(openApiRouter());
 
-  const auth = requireCaller(p.callers);
+  const auth = requireCaller(p.callers, p.config.maskinporten.scope);
   const intake = {
     verifyForretningsmelding: createForretningsmeldingVerifier({ anchors: p.businessAnchors, clock: p.clock }),
     servedParticipants: new Set(p.config.servedParticipants),

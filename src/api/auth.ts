@@ -1,5 +1,6 @@
 import type { RequestHandler, Response } from "express";
-import { ProblemError } from "../problem.js";
+import { bearerFromAuthorizationHeader } from "../maskinporten/bearer.js";
+import { TokenError } from "../maskinporten/errors.js";
 
 /** What the API needs to know about a verified Maskinporten token. */
 export interface Caller {
@@ -15,29 +16,14 @@ export interface CallerVerifier {
   verify(bearer: string): Promise<Caller>;
 }
 
-export class MissingTokenError extends ProblemError {
-  constructor(detail: string) {
-    super(401, "token-missing", "Bearer token required", detail);
-  }
-}
-
-export function bearerToken(header: string | undefined): string {
-  if (!header) throw new MissingTokenError("no Authorization header");
-  const m = /^Bearer[ ]+([A-Za-z0-9\-_.~+/]+=*)\s*$/i.exec(header);
-  if (!m) throw new MissingTokenError("Authorization header is not a Bearer token");
-  return m[1]!;
-}
-
-/** Verifies the bearer token and leaves the caller in res.locals.caller. */
-export function requireCaller(verifier: CallerVerifier): RequestHandler {
+/** Verifies the bearer token and leaves the caller in res.locals.caller; failures carry an RFC 6750 challenge. */
+export function requireCaller(verifier: CallerVerifier, scope?: string): RequestHandler {
   return async (req, res, next) => {
     try {
-      res.locals.caller = await verifier.verify(bearerToken(req.get("authorization")));
+      res.locals.caller = await verifier.verify(bearerFromAuthorizationHeader(req.headers.authorization));
       next();
     } catch (err) {
-      if (err instanceof ProblemError && err.status === 401) {
-        res.set("WWW-Authenticate", `Bearer error="invalid_token", error_description="${err.code}"`);
-      }
+      if (err instanceof TokenError && err.status < 500) res.set("WWW-Authenticate", err.challenge("dpi-ap", scope));
       next(err);
     }
   };

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { z } from "zod";
 import { ProblemError } from "../problem.js";
 import type { Clock } from "../clock.js";
@@ -30,7 +30,7 @@ export class MessageNotFoundError extends ProblemError {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Messages that arrived for the caller (receipts at corner 2, letters at corner 3). */
-export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; clock: Clock; publicUrl: (path: string) => string }): Router {
+export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; clock: Clock; publicUrl: (path: string, req: Request) => string }): Router {
   const r = Router();
 
   r.get("/messages/in", async (req, res) => {
@@ -50,7 +50,7 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
     res.json(
       rows.map((m) => ({
         forretningsmelding: m.forretningsmelding,
-        ...(m.payloadKey ? { downloadurl: deps.publicUrl(`/messages/in/${m.id}`) } : {}),
+        ...(m.payloadKey ? { downloadurl: deps.publicUrl(`/messages/in/${m.id}`, req) } : {}),
       })),
     );
   });

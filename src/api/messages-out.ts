@@ -1,4 +1,4 @@
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { ProblemError } from "../problem.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { acceptOutgoing, type IntakeDeps } from "../dpi/intake.js";
@@ -13,7 +13,7 @@ export class KanalInvalidError extends ProblemError {
 }
 
 /** POST /messages/out: a business system (or, at corner 3, a postbox provider with a receipt) submits a message. */
-export function messagesOutRouter(deps: { intake: IntakeDeps; blobs: BlobStore; limits: SubmissionLimits; publicUrl: (path: string) => string }): Router {
+export function messagesOutRouter(deps: { intake: IntakeDeps; blobs: BlobStore; limits: SubmissionLimits; publicUrl: (path: string, req: Request) => string }): Router {
   const r = Router();
   r.post("/messages/out", async (req, res) => {
     const kanal = req.query.kanal;
@@ -23,7 +23,7 @@ export function messagesOutRouter(deps: { intake: IntakeDeps; blobs: BlobStore; 
     const accepted = await acceptOutgoing({ ...submission, kanal: kanal as string | undefined, caller }, deps.intake);
     res
       .status(201)
-      .location(deps.publicUrl(`/messages/out/${accepted.id}/statuses`))
+      .location(deps.publicUrl(`/messages/out/${accepted.id}/statuses`, req))
       .json(accepted);
   });
   return r;

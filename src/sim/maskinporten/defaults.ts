@@ -1,0 +1,82 @@
+/**
+ * A ready simulator configuration built from certs-example/: one client per example business certificate,
+ * all registered for digitalpostinnbygger:send, and the delegation of the real delegated samples
+ * (behandlingsansvarlig 910076787 lets databehandler 810969342 send for it).
+ */
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { keyStoreFromPem, parseCertificates } from "../../pki/index.js";
+import type { GrantSigner } from "../../maskinporten/grant-assertion.js";
+import { DPI_SEND_SCOPE } from "../../maskinporten/token.js";
+import type { SimClient, SimDelegation } from "./registry.js";
+import type { MaskinportenSimOptions } from "./server.js";
+
+/** certs-example/ of this checkout. */
+export const DEFAULT_CERTS_DIR = fileURLToPath(new URL("../../../certs-example/", import.meta.url));
+
+/** kid of certs-example/maskinporten/signing-key.pem, as published in its jwks.json. */
+export const DEFAULT_SIM_KID = "dpi-ap-test-mp-1";
+
+export const AVSENDER_ORGNO = "991825827";
+export const DATABEHANDLER_ORGNO = "810969342";
+export const BEHANDLINGSANSVARLIG_ORGNO = "910076787";
+export const DIGIPOST_ORGNO = "984661185";
+export const EBOKS_ORGNO = "922020175";
+export const PRINT_ORGNO = "974761076";
+
+/** Organisation numbers with a business certificate in certs-example/business/. */
+export const EXAMPLE_BUSINESS_ORGNOS = [
+  AVSENDER_ORGNO,
+  DATABEHANDLER_ORGNO,
+  BEHANDLINGSANSVARLIG_ORGNO,
+  DIGIPOST_ORGNO,
+  EBOKS_ORGNO,
+  PRINT_ORGNO,
+] as const;
+
+/** The simulator's client id for an organisation: `dpi-ap-test-<orgno>`. */
+export function simClientId(orgno: string): string {
+  return `dpi-ap-test-${orgno}`;
+}
+
+export const DEFAULT_SIM_CLIENTS: readonly SimClient[] = EXAMPLE_BUSINESS_ORGNOS.map((orgno) => ({
+  clientId: simClientId(orgno),
+  orgno,
+  scopes: [DPI_SEND_SCOPE],
+}));
+
+export const DEFAULT_SIM_DELEGATIONS: readonly SimDelegation[] = [
+  { consumerOrgno: BEHANDLINGSANSVARLIG_ORGNO, supplierOrgno: DATABEHANDLER_ORGNO, scope: DPI_SEND_SCOPE },
+];
+
+/** Simulator options from certs-example (or another folder of the same layout); override any field after. */
+export async function loadDefaultSimOptions(certsDir: string = DEFAULT_CERTS_DIR): Promise<MaskinportenSimOptions> {
+  const business = join(certsDir, "business");
+  return {
+    signingKey: await readFile(join(certsDir, "maskinporten", "signing-key.pem"), "utf8"),
+    kid: DEFAULT_SIM_KID,
+    trustAnchors: parseCertificates(await readFile(join(business, "root-ca.pem"))),
+    intermediates: parseCertificates(await readFile(join(business, "intermediate-ca.pem"))),
+    clients: DEFAULT_SIM_CLIENTS,
+    delegations: DEFAULT_SIM_DELEGATIONS,
+  };
+}
+
+/**
+ * The grant signer of an example organisation: its simulator client id, business key and x5c chain
+ * (leaf, then the issuing CA). Add `audience` (the simulator's issuer) to use it with the grant client.
+ */
+export async function loadExampleSigner(orgno: string, certsDir: string = DEFAULT_CERTS_DIR): Promise<Omit<GrantSigner, "audience">> {
+  const business = join(certsDir, "business");
+  const store = keyStoreFromPem({
+    key: await readFile(join(business, `${orgno}.key.pem`)),
+    certificate: await readFile(join(business, `${orgno}.pem`)),
+    chain: await readFile(join(business, "intermediate-ca.pem")),
+  });
+  return {
+    clientId: simClientId(orgno),
+    privateKey: store.privateKey,
+    certificateChain: [store.certificate, ...store.chain],
+  };
+}

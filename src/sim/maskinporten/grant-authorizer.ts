@@ -1,0 +1,50 @@
+import type { VerifiedGrant } from "./grant-verifier.js";
+import { OAuthError } from "./oauth-error.js";
+import type { Registry } from "./registry.js";
+
+/** Who the token will name, decided from a verified grant and the registries. */
+export interface TokenGrant {
+  clientId: string;
+  consumerOrgno: string;
+  /** Set when the client acts for `consumerOrgno` by delegation. */
+  supplierOrgno?: string;
+  scopes: string[];
+  resource?: string | string[];
+}
+
+/**
+ * The client must be registered to the certificate's organisation and hold every requested scope; with
+ * `consumer_org` naming another organisation, that organisation must also have delegated each scope to
+ * the client's organisation.
+ */
+export function authorizeGrant(grant: VerifiedGrant, registry: Registry): TokenGrant {
+  const client = registry.client(grant.clientId);
+  if (!client) throw new OAuthError("invalid_client", `Unknown client ${JSON.stringify(grant.clientId)}`);
+  if (client.orgno !== grant.certificateOrgno) {
+    throw new OAuthError(
+      "invalid_client",
+      `The certificate belongs to ${grant.certificateOrgno}, but client ${JSON.stringify(client.clientId)} is registered to ${client.orgno}`,
+    );
+  }
+  const unregistered = grant.scopes.filter((scope) => !client.scopes.includes(scope));
+  if (unregistered.length > 0) {
+    throw new OAuthError("invalid_scope", `Client ${JSON.stringify(client.clientId)} is not registered for ${unregistered.join(" ")}`);
+  }
+
+  const base = {
+    clientId: client.clientId,
+    scopes: grant.scopes,
+    ...(grant.resource !== undefined ? { resource: grant.resource } : {}),
+  };
+  const consumer = grant.consumerOrg;
+  if (consumer === undefined || consumer === client.orgno) return { ...base, consumerOrgno: client.orgno };
+
+  const undelegated = grant.scopes.filter((scope) => !registry.isDelegated(consumer, client.orgno, scope));
+  if (undelegated.length > 0) {
+    throw new OAuthError(
+      "invalid_scope",
+      `Consumer ${consumer} has not delegated ${undelegated.join(" ")} to ${client.orgno}`,
+    );
+  }
+  return { ...base, consumerOrgno: consumer, supplierOrgno: client.orgno };
+}

@@ -1,0 +1,157 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import { expect } from "chai";
+import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
+import { storeIncoming } from "../../src/dpi/incoming.js";
+import { parseForretningsmelding } from "../../src/dpi/sbd.js";
+import { silentLogger } from "../../src/log.js";
+import { buildMessage } from "../helpers/letters.js";
+import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
+
+const AVSENDER = "910076787";
+const DATABEHANDLER = "810969342";
+const OTHER = "991825827";
+const DIGIPOST = "984661185";
+
+describe("e2e: reading statuses, receipts and letters back", function () {
+  let net: TestNetwork;
+  const get = async (path: string, consumer: string, method = "GET") => {
+    const token = await net.token(consumer);
+    return fetch(`${net.ap.url}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+  };
+
+  /** A letter sent by corner 1, then receipts arriving for it (as the AS4 receiver will file them). */
+  async function conversationWithReceipts(opts: { sender?: string; kanal?: string; receipts: ("leveringskvittering" | "aapningskvittering")[] }) {
+    const sender = opts.sender ?? AVSENDER;
+    const consumer = AVSENDER;
+    const token = await net.token(consumer, sender !== AVSENDER ? { supplier: sender } : {});
+    const letter = await buildMessage({ token, sender: `0192:${sender}` });
+    const r = await postMessage(net.ap.url, token, messagesOutForm(letter.jws, letter.cms), opts.kanal);
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    const receiptIds: string[] = [];
+    for (const type of opts.receipts) {
+      const receipt = await buildMessage({ type, conversationId: letter.conversationId, receiver: `0192:${sender}` });
+      await storeIncoming(
+        { jws: receipt.jws, message: parseForretningsmelding(receipt.payload) },
+        { repo: net.ap.repo, clock: () => new Date(), log: silentLogger },
+      );
+      receiptIds.push(receipt.messageId);
+    }
+    return { letter, receiptIds };
+  }
+
+  before(async () => {
+    net = await startTestNetwork();
+  });
+  after(async () => {
+    await net?.close();
+  });
+
+  it("GET /messages/in lists unread receipts for the avsender, filtered by kanal and avsenderidentifikator, paged", async () => {
+    const { receiptIds } = await conversationWithReceipts({ kanal: "Kanal_A", receipts: ["leveringskvittering", "aapningskvittering"] });
+    const all = await get("/messages/in?kanal=kanal_a", AVSENDER);
+    expect(all.status).to.equal(200);
+    const list = (await all.json()) as { forretningsmelding: string; downloadurl?: string }[];
+    expect(list).to.have.length(2);
+    const ids = list.map((m) => JSON.parse(Buffer.from(m.forretningsmelding.split(".")[1]!, "base64url").toString()).standardBusinessDocument.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier);
+    expect(ids).to.deep.equal(receiptIds);
+    expect(list[0]).to.not.have.property("downloadurl");
+
+    expect((await get("/messages/in?kanal=kanal_a&avsenderidentifikator=skatt-innkreving", AVSENDER)).status).to.equal(200);
+    expect((await get("/messages/in?kanal=kanal_a&avsenderidentifikator=noen-andre", AVSENDER)).status).to.equal(204);
+    expect((await get("/messages/in?kanal=Kanal_B", AVSENDER)).status).to.equal(204);
+    const page1 = (await (await get("/messages/in?kanal=Kanal_A&page_size=1&page=1", AVSENDER)).json()) as unknown[];
+    expect(page1).to.have.length(1);
+    expect(page1[0]).to.deep.equal(list[1]);
+    expect((await get("/messages/in?kanal=Kanal_A&page_size=1&page=2", AVSENDER)).status).to.equal(204);
+  });
+
+  it("POST /messages/in/{id}/read removes a receipt from the unread list, idempotently", async () => {
+    const { receiptIds } = await conversationWithReceipts({ kanal: "lesing", receipts: ["leveringskvittering"] });
+    expect((await get("/messages/in?kanal=lesing", AVSENDER)).status).to.equal(200);
+    const read = await get(`/messages/in/${receiptIds[0]}/read`, AVSENDER, "POST");
+    expect(read.status).to.equal(200);
+    expect((await get(`/messages/in/${receiptIds[0]}/read`, AVSENDER, "POST")).status).to.equal(200);
+    expect((await get("/messages/in?kanal=lesing", AVSENDER)).status).to.equal(204);
+  });
+
+  it("GET /status/{conversationId} shows our statuses and every receipt in order", async () => {
+    const { letter } = await conversationWithReceipts({ receipts: ["leveringskvittering", "aapningskvittering"] });
+    const res = await get(`/status/${letter.conversationId}`, AVSENDER);
+    expect(res.status).to.equal(200);
+    const body = (await res.json()) as { conversationId: string; events: { status: string; kind: string; messageId: string }[] };
+    expect(body.conversationId).to.equal(letter.conversationId);
+    expect(body.events.map((e) => `${e.kind}:${e.status}`)).to.deep.equal(["status:OPPRETTET", "receipt:LEVERT", "receipt:LEST"]);
+    expect(body.events[0]!.messageId).to.equal(letter.messageId);
+  });
+
+  it("a databehandler reads the statuses and receipts of what it sent on the avsender's behalf", async () => {
+    const { letter, receiptIds } = await conversationWithReceipts({ sender: DATABEHANDLER, kanal: "delegert", receipts: ["leveringskvittering"] });
+    expect((await get(`/messages/out/${letter.messageId}/statuses`, DATABEHANDLER)).status).to.equal(200);
+    const list = await get("/messages/in?kanal=delegert", DATABEHANDLER);
+    expect(list.status).to.equal(200);
+    expect(((await list.json()) as unknown[]).length).to.equal(1);
+    // the behandlingsansvarlig the receipt reports to may read it too
+    expect((await get("/messages/in?kanal=delegert", AVSENDER)).status).to.equal(200);
+    expect((await get(`/messages/in/${receiptIds[0]}/read`, DATABEHANDLER, "POST")).status).to.equal(200);
+  });
+
+  it("other organisations get 404 for everything, without learning what exists", async () => {
+    const { letter, receiptIds } = await conversationWithReceipts({ kanal: "hemmelig", receipts: ["leveringskvittering"] });
+    const probes = [
+      await get(`/messages/out/${letter.messageId}/statuses`, OTHER),
+      await get(`/messages/out/${randomUUID()}/statuses`, OTHER),
+      await get(`/status/${letter.conversationId}`, OTHER),
+      await get(`/messages/in/${receiptIds[0]}`, OTHER),
+      await get(`/messages/in/${receiptIds[0]}/read`, OTHER, "POST"),
+    ];
+    expect(probes.map((p) => p.status)).to.deep.equal([404, 404, 404, 404, 404]);
+    const bodies = (await Promise.all(probes.map((p) => p.json()))) as { code: string }[];
+    expect(bodies[0]!.code).to.equal(bodies[1]!.code);
+    expect((await get("/messages/in?kanal=hemmelig", OTHER)).status).to.equal(204);
+    // and the owner still sees it unread
+    expect((await get("/messages/in?kanal=hemmelig", AVSENDER)).status).to.equal(200);
+  });
+
+  it("corner 3: a postbox provider lists letters addressed to it and downloads the dokumentpakke", async () => {
+    const letter = await buildMessage({ token: "t" });
+    const blob = await net.ap.blobs.write(Readable.from([Buffer.from(letter.cms!)]));
+    await storeIncoming({ jws: letter.jws, message: parseForretningsmelding(letter.payload), dokumentpakke: blob }, { repo: net.ap.repo, clock: () => new Date(), log: silentLogger });
+    const list = await get("/messages/in", DIGIPOST);
+    expect(list.status).to.equal(200);
+    const items = (await list.json()) as { forretningsmelding: string; downloadurl: string }[];
+    const item = items.find((i) => i.forretningsmelding === letter.jws)!;
+    expect(item.downloadurl).to.equal(`${net.ap.url}/messages/in/${letter.messageId}`);
+    const dl = await get(new URL(item.downloadurl).pathname, DIGIPOST);
+    expect(dl.status).to.equal(200);
+    expect(dl.headers.get("content-type")).to.match(/^application\/cms/);
+    expect(Buffer.from(await dl.arrayBuffer()).equals(Buffer.from(letter.cms!))).to.equal(true);
+    expect((await get(new URL(item.downloadurl).pathname, AVSENDER)).status).to.equal(404);
+  });
+
+  it("400 for invalid query parameters", async () => {
+    for (const q of ["page_size=0", "page_size=1001", "page=-1", "kanal=%C3%A6", "unknown=1"]) {
+      const r = await get(`/messages/in?${q}`, AVSENDER);
+      expect(r.status, q).to.equal(400);
+      expect(((await r.json()) as { code: string }).code).to.equal("query-invalid");
+    }
+  });
+
+  it("serves /openapi.json, /health/live and /health/ready without a token", async () => {
+    const doc = (await (await fetch(`${net.ap.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).to.match(/^3\./);
+    expect(Object.keys(doc.paths)).to.include.members(["/messages/out", "/messages/out/{id}/statuses", "/messages/in", "/messages/in/{id}", "/messages/in/{id}/read", "/status/{conversationId}"]);
+    expect((await fetch(`${net.ap.url}/health/live`)).status).to.equal(200);
+    const ready = await fetch(`${net.ap.url}/health/ready`);
+    expect(ready.status).to.equal(200);
+    expect(((await ready.json()) as { status: string }).status).to.equal("UP");
+  });
+
+  it("404 problem for unknown routes", async () => {
+    const r = await fetch(`${net.ap.url}/nope`);
+    expect(r.status).to.equal(404);
+    expect(r.headers.get("content-type")).to.match(/problem\+json/);
+  });
+
+  void randomBytes;
+});
