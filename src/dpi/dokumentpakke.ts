@@ -1,0 +1,318 @@
+import { createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject } from "node:crypto";
+import * as asn1js from "asn1js";
+import * as pkijs from "pkijs";
+import type { Dokumentpakkefingeravtrykk } from "./bodies.js";
+import {
+  DokumentpakkeDecryptError,
+  DokumentpakkeNotCmsError,
+  FingerprintMismatchError,
+  UnsupportedCmsAlgorithmError,
+  UnsupportedDigestMethodError,
+} from "./errors.js";
+
+/**
+ * The dokumentpakke as it travels: an ASiC-E zip inside CMS EnvelopedData (RFC 5652), RSAES-OAEP with
+ * SHA-256/MGF1-SHA-256 for the key and AES-256-CBC for the content (dpi.md §4). The forretningsmelding
+ * fingerprints the encrypted bytes, so the fingerprint can be checked without decrypting.
+ */
+
+export const SHA256_DIGEST_METHOD = "http://www.w3.org/2001/04/xmlenc#sha256";
+
+export const CMS_OIDS = {
+  envelopedData: "1.2.840.113549.1.7.3",
+  data: "1.2.840.113549.1.7.1",
+  rsaesOaep: "1.2.840.113549.1.1.7",
+  mgf1: "1.2.840.113549.1.1.8",
+  pSpecified: "1.2.840.113549.1.1.9",
+  sha1: "1.3.14.3.2.26",
+  sha256: "2.16.840.1.101.3.4.2.1",
+  aes128Cbc: "2.16.840.1.101.3.4.1.2",
+  aes192Cbc: "2.16.840.1.101.3.4.1.22",
+  aes256Cbc: "2.16.840.1.101.3.4.1.42",
+} as const;
+
+const AES_CBC_OIDS: ReadonlySet<string> = new Set([CMS_OIDS.aes128Cbc, CMS_OIDS.aes192Cbc, CMS_OIDS.aes256Cbc]);
+
+// An explicit engine, so nothing depends on pkijs' global engine being set by someone else.
+const engine = new pkijs.CryptoEngine({ name: "node", crypto: webcrypto as unknown as Crypto });
+
+// ---- fingerprint --------------------------------------------------------------------------------------
+
+/** base64(SHA-256(bytes)): the digestValue of dokumentpakkefingeravtrykk. */
+export function fingerprint(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("base64");
+}
+
+export function dokumentpakkefingeravtrykk(bytes: Uint8Array): Dokumentpakkefingeravtrykk {
+  return { digestMethod: SHA256_DIGEST_METHOD, digestValue: fingerprint(bytes) };
+}
+
+const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=?$/;
+
+/**
+ * Checks the encrypted dokumentpakke against the fingerprint in the forretningsmelding. Throws
+ * UnsupportedDigestMethodError or FingerprintMismatchError.
+ */
+export function checkFingerprint(bytes: Uint8Array, expected: Dokumentpakkefingeravtrykk): void {
+  verifyFingerprint(createHash("sha256").update(bytes).digest(), expected);
+}
+
+/** As checkFingerprint, for a SHA-256 digest computed while the bytes streamed past. */
+export function verifyFingerprint(sha256: Uint8Array, expected: Dokumentpakkefingeravtrykk): void {
+  if (expected.digestMethod !== SHA256_DIGEST_METHOD) throw new UnsupportedDigestMethodError(expected.digestMethod);
+  if (!BASE64_SHA256.test(expected.digestValue)) throw new FingerprintMismatchError();
+  const claimed = Buffer.from(expected.digestValue, "base64");
+  if (sha256.byteLength !== claimed.byteLength || !timingSafeEqual(claimed, sha256)) {
+    throw new FingerprintMismatchError();
+  }
+}
+
+// ---- structure ----------------------------------------------------------------------------------------
+
+export interface KeyTransportRecipientSummary {
+  /** keyEncryptionAlgorithm OID, 1.2.840.113549.1.1.7 for RSAES-OAEP */
+  readonly keyEncryptionAlgorithm: string;
+  /** OAEP only: hash OID (the RFC 8017 default SHA-1 when the parameters leave it out) */
+  readonly oaepHashAlgorithm?: string;
+  /** OAEP only: mask generation function OID (MGF1 = 1.2.840.113549.1.1.8) */
+  readonly oaepMaskGenAlgorithm?: string;
+  /** OAEP with MGF1 only: MGF1's hash OID */
+  readonly oaepMgf1HashAlgorithm?: string;
+  /** OAEP only: whether the label (pSpecified) is empty, as every DPI producer writes it */
+  readonly oaepEmptyLabel?: boolean;
+  readonly identifiedBy: "issuerAndSerialNumber" | "subjectKeyIdentifier";
+}
+
+export interface EnvelopedDataSummary {
+  readonly version: number;
+  readonly recipientCount: number;
+  /** The KeyTransRecipientInfos, in order; other recipient kinds are only counted. */
+  readonly keyTransportRecipients: readonly KeyTransportRecipientSummary[];
+  /** Shortcuts for the first KeyTransRecipientInfo (DPI has exactly one). */
+  readonly keyTransportAlgorithm?: string;
+  readonly oaepHashAlgorithm?: string;
+  readonly oaepMgf1HashAlgorithm?: string;
+  /** Type of the encrypted content, 1.2.840.113549.1.7.1 (data) for DPI */
+  readonly contentType: string;
+  readonly contentEncryptionAlgorithm: string;
+}
+
+interface ParsedEnvelope {
+  readonly enveloped: pkijs.EnvelopedData;
+  readonly summary: EnvelopedDataSummary;
+}
+
+/**
+ * Checks that the bytes are one CMS ContentInfo holding EnvelopedData with encrypted content, and describes
+ * its algorithms. BER with indefinite lengths (BouncyCastle's streaming output) is accepted. Throws
+ * DokumentpakkeNotCmsError.
+ */
+export function parseEnvelopedData(bytes: Uint8Array): EnvelopedDataSummary {
+  return parseEnvelope(bytes).summary;
+}
+
+function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
+  if (bytes.byteLength === 0) throw new DokumentpakkeNotCmsError("the dokumentpakke is empty");
+  const asn = asn1js.fromBER(bytes);
+  if (asn.offset === -1 || asn.result.error) {
+    throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
+  }
+  if (asn.offset !== bytes.byteLength) {
+    throw new DokumentpakkeNotCmsError(`${bytes.byteLength - asn.offset} bytes follow the CMS ContentInfo`);
+  }
+  let contentInfo: pkijs.ContentInfo;
+  try {
+    contentInfo = new pkijs.ContentInfo({ schema: asn.result });
+  } catch (cause) {
+    throw new DokumentpakkeNotCmsError("not a CMS ContentInfo", { cause });
+  }
+  if (contentInfo.contentType !== CMS_OIDS.envelopedData) {
+    throw new DokumentpakkeNotCmsError(
+      `ContentInfo content type is ${contentInfo.contentType}, not EnvelopedData (${CMS_OIDS.envelopedData})`,
+    );
+  }
+  let enveloped: pkijs.EnvelopedData;
+  try {
+    enveloped = new pkijs.EnvelopedData({ schema: contentInfo.content });
+  } catch (cause) {
+    throw new DokumentpakkeNotCmsError("malformed EnvelopedData", { cause });
+  }
+  const { encryptedContentInfo } = enveloped;
+  if (encryptedContentInfo.encryptedContent === undefined) {
+    throw new DokumentpakkeNotCmsError("EnvelopedData carries no encrypted content");
+  }
+  const keyTransportRecipients = enveloped.recipientInfos
+    .filter((ri) => ri.variant === 1 && ri.value instanceof pkijs.KeyTransRecipientInfo)
+    .map((ri) => summarizeKeyTransport(ri.value as pkijs.KeyTransRecipientInfo));
+  const first = keyTransportRecipients[0];
+  const summary: EnvelopedDataSummary = {
+    version: enveloped.version,
+    recipientCount: enveloped.recipientInfos.length,
+    keyTransportRecipients,
+    ...(first ? { keyTransportAlgorithm: first.keyEncryptionAlgorithm } : {}),
+    ...(first?.oaepHashAlgorithm ? { oaepHashAlgorithm: first.oaepHashAlgorithm } : {}),
+    ...(first?.oaepMgf1HashAlgorithm ? { oaepMgf1HashAlgorithm: first.oaepMgf1HashAlgorithm } : {}),
+    contentType: encryptedContentInfo.contentType,
+    contentEncryptionAlgorithm: encryptedContentInfo.contentEncryptionAlgorithm.algorithmId,
+  };
+  return { enveloped, summary };
+}
+
+function summarizeKeyTransport(ktri: pkijs.KeyTransRecipientInfo): KeyTransportRecipientSummary {
+  const identifiedBy = ktri.rid instanceof pkijs.IssuerAndSerialNumber ? "issuerAndSerialNumber" : "subjectKeyIdentifier";
+  const keyEncryptionAlgorithm = ktri.keyEncryptionAlgorithm.algorithmId;
+  if (keyEncryptionAlgorithm !== CMS_OIDS.rsaesOaep) return { keyEncryptionAlgorithm, identifiedBy };
+  const oaep = oaepParams(ktri.keyEncryptionAlgorithm.algorithmParams);
+  const mgf1Hash =
+    oaep.maskGenAlgorithm.algorithmId === CMS_OIDS.mgf1 ? algorithmIdOf(oaep.maskGenAlgorithm.algorithmParams) : undefined;
+  return {
+    keyEncryptionAlgorithm,
+    oaepHashAlgorithm: oaep.hashAlgorithm.algorithmId,
+    oaepMaskGenAlgorithm: oaep.maskGenAlgorithm.algorithmId,
+    ...(mgf1Hash ? { oaepMgf1HashAlgorithm: mgf1Hash } : {}),
+    oaepEmptyLabel: hasEmptyLabel(ktri.keyEncryptionAlgorithm.algorithmParams),
+    identifiedBy,
+  };
+}
+
+/*
+ * Read from the encoding rather than from pkijs' RSAESOAEPParams: pkijs fills an absent pSourceAlgorithm
+ * with the SHA-1 hash of the empty string as its "default" value, which would look like a label.
+ */
+function hasEmptyLabel(params: unknown): boolean {
+  if (!(params instanceof asn1js.Sequence)) return true;
+  const pSource = params.valueBlock.value.find((el) => el.idBlock.tagClass === 3 && el.idBlock.tagNumber === 2);
+  if (pSource === undefined) return true;
+  const algorithm = (pSource as asn1js.Constructed).valueBlock.value?.[0];
+  if (!(algorithm instanceof asn1js.Sequence)) return false;
+  const [oid, label] = algorithm.valueBlock.value;
+  return (
+    oid instanceof asn1js.ObjectIdentifier &&
+    oid.valueBlock.toString() === CMS_OIDS.pSpecified &&
+    label instanceof asn1js.OctetString &&
+    label.valueBlock.valueHexView.byteLength === 0
+  );
+}
+
+/*
+ * BouncyCastle writes NULL parameters on the hash AlgorithmIdentifiers and OpenSSL omits them; both parse
+ * the same way here. Absent OAEP parameters mean all RFC 8017 defaults (SHA-1, MGF1-SHA-1, empty label).
+ */
+function oaepParams(params: unknown): pkijs.RSAESOAEPParams {
+  if (!(params instanceof asn1js.Sequence)) return new pkijs.RSAESOAEPParams();
+  try {
+    return new pkijs.RSAESOAEPParams({ schema: params });
+  } catch (cause) {
+    throw new DokumentpakkeNotCmsError("malformed RSAES-OAEP parameters", { cause });
+  }
+}
+
+function algorithmIdOf(params: unknown): string | undefined {
+  if (params instanceof pkijs.AlgorithmIdentifier) return params.algorithmId;
+  if (!(params instanceof asn1js.Sequence)) return undefined;
+  try {
+    return new pkijs.AlgorithmIdentifier({ schema: params }).algorithmId;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- encryption ---------------------------------------------------------------------------------------
+
+export type CertificateInput = Uint8Array | X509Certificate;
+/** A PKCS#8 DER private key or a node KeyObject. */
+export type PrivateKeyInput = Uint8Array | KeyObject;
+
+function certificateDer(cert: CertificateInput): Uint8Array {
+  return cert instanceof X509Certificate ? cert.raw : cert;
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/**
+ * Encrypts a dokumentpakke (the ASiC-E bytes) for one recipient as Digdir does: EnvelopedData, one
+ * KeyTransRecipientInfo by issuer and serial number, RSAES-OAEP SHA-256/MGF1-SHA-256, AES-256-CBC.
+ * Returns BER with indefinite lengths, as pkijs (and BouncyCastle's streaming generator) write it.
+ */
+export async function encryptDokumentpakke(plain: Uint8Array, recipientCert: CertificateInput): Promise<Uint8Array> {
+  const der = certificateDer(recipientCert);
+  if (new X509Certificate(der).publicKey.asymmetricKeyType !== "rsa") {
+    throw new UnsupportedCmsAlgorithmError("the recipient certificate must carry an RSA key");
+  }
+  const enveloped = new pkijs.EnvelopedData();
+  enveloped.addRecipientByCertificate(pkijs.Certificate.fromBER(toArrayBuffer(der)), { oaepHashAlgorithm: "SHA-256" }, 1, engine);
+  await enveloped.encrypt({ name: "AES-CBC", length: 256 } as AesKeyGenParams, toArrayBuffer(plain), engine);
+  // pkijs writes version 2; with only version-0 KeyTransRecipientInfos RFC 5652 §6.1 asks for 0, as Digdir writes.
+  enveloped.version = 0;
+  const contentInfo = new pkijs.ContentInfo({
+    contentType: pkijs.ContentInfo.ENVELOPED_DATA,
+    content: enveloped.toSchema(),
+  });
+  return new Uint8Array(contentInfo.toSchema().toBER());
+}
+
+/**
+ * Decrypts a dokumentpakke with the recipient's key. The recipient is found by the certificate's issuer and
+ * serial number (or subject key identifier). Throws DokumentpakkeNotCmsError, UnsupportedCmsAlgorithmError
+ * or DokumentpakkeDecryptError.
+ */
+export async function decryptDokumentpakke(
+  cms: Uint8Array,
+  key: PrivateKeyInput,
+  cert: CertificateInput,
+): Promise<Uint8Array> {
+  const { enveloped } = parseEnvelope(cms);
+  const certificate = pkijs.Certificate.fromBER(toArrayBuffer(certificateDer(cert)));
+  const index = enveloped.recipientInfos.findIndex(
+    (ri) => ri.variant === 1 && ri.value instanceof pkijs.KeyTransRecipientInfo && identifies(ri.value.rid, certificate),
+  );
+  const recipient = enveloped.recipientInfos[index]?.value;
+  if (!(recipient instanceof pkijs.KeyTransRecipientInfo)) {
+    throw new DokumentpakkeDecryptError("no KeyTransRecipientInfo is addressed to the given certificate");
+  }
+  checkDecryptable(summarizeKeyTransport(recipient), enveloped.encryptedContentInfo.contentEncryptionAlgorithm.algorithmId);
+
+  const pkcs8 = key instanceof Uint8Array ? key : new Uint8Array(key.export({ format: "der", type: "pkcs8" }));
+  try {
+    const plain = await enveloped.decrypt(
+      index,
+      { recipientCertificate: certificate, recipientPrivateKey: toArrayBuffer(pkcs8) },
+      engine,
+    );
+    return new Uint8Array(plain);
+  } catch (cause) {
+    // One message for every failure: which step failed is no business of whoever sent the bytes.
+    throw new DokumentpakkeDecryptError("the content encryption key or the content could not be decrypted", { cause });
+  }
+}
+
+function identifies(rid: pkijs.RecipientIdentifierType, certificate: pkijs.Certificate): boolean {
+  if (rid instanceof pkijs.IssuerAndSerialNumber) {
+    return rid.issuer.isEqual(certificate.issuer) && rid.serialNumber.isEqual(certificate.serialNumber);
+  }
+  const ski = certificate.extensions?.find((ext) => ext.extnID === "2.5.29.14")?.parsedValue;
+  return ski instanceof asn1js.OctetString && rid.isEqual(ski);
+}
+
+/*
+ * WebCrypto's RSA-OAEP uses one hash for OAEP and MGF1 and no label, and pkijs passes only the OAEP hash,
+ * so anything else would fail obscurely or decrypt wrongly; say so instead.
+ */
+function checkDecryptable(recipient: KeyTransportRecipientSummary, contentEncryptionAlgorithm: string): void {
+  if (recipient.keyEncryptionAlgorithm !== CMS_OIDS.rsaesOaep) {
+    throw new UnsupportedCmsAlgorithmError(
+      `key encryption ${recipient.keyEncryptionAlgorithm} is not RSAES-OAEP (${CMS_OIDS.rsaesOaep})`,
+    );
+  }
+  if (recipient.oaepMgf1HashAlgorithm !== recipient.oaepHashAlgorithm) {
+    throw new UnsupportedCmsAlgorithmError(
+      `OAEP hash ${recipient.oaepHashAlgorithm} with mask generation ${recipient.oaepMaskGenAlgorithm}/${recipient.oaepMgf1HashAlgorithm ?? "-"} is not supported`,
+    );
+  }
+  if (!recipient.oaepEmptyLabel) throw new UnsupportedCmsAlgorithmError("OAEP with a non-empty label is not supported");
+  if (!AES_CBC_OIDS.has(contentEncryptionAlgorithm)) {
+    throw new UnsupportedCmsAlgorithmError(`content encryption ${contentEncryptionAlgorithm} is not AES-CBC`);
+  }
+}
