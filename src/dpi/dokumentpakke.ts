@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject } from "node:crypto";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { ProblemError } from "../problem.js";
 import type { Dokumentpakkefingeravtrykk } from "./bodies.js";
 import {
   DokumentpakkeDecryptError,
@@ -111,7 +112,17 @@ export function parseEnvelopedData(bytes: Uint8Array): EnvelopedDataSummary {
   return parseEnvelope(bytes).summary;
 }
 
+/** asn1js and pkijs throw plain errors on some malformed input (e.g. a bad GeneralizedTime); all of it is "not CMS". */
 function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
+  try {
+    return parseEnvelopeStrict(bytes);
+  } catch (err) {
+    if (err instanceof ProblemError) throw err;
+    throw new DokumentpakkeNotCmsError(`not a CMS structure: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+function parseEnvelopeStrict(bytes: Uint8Array): ParsedEnvelope {
   if (bytes.byteLength === 0) throw new DokumentpakkeNotCmsError("the dokumentpakke is empty");
   const asn = asn1js.fromBER(bytes);
   if (asn.offset === -1 || asn.result.error) {

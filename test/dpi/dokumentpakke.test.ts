@@ -330,3 +330,19 @@ describe("dpi/dokumentpakke: interoperability with openssl cms", function () {
     expect(err).to.be.instanceOf(UnsupportedCmsAlgorithmError);
   });
 });
+
+describe("dokumentpakke: arbitrary bytes", () => {
+  it("never escape as anything but dokumentpakke-not-cms (asn1js throws plain errors on some inputs)", async () => {
+    const { parseEnvelopedData } = await import("../../src/dpi/dokumentpakke.js");
+    // This prefix makes asn1js throw "Wrong input string for conversion" from GeneralizedTime.
+    const trap = Buffer.concat([Buffer.from("7e39181405fb2895", "hex"), Buffer.alloc(100, 0x41)]);
+    const { randomBytes } = await import("node:crypto");
+    for (const input of [trap, ...Array.from({ length: 300 }, () => randomBytes(64))]) {
+      try {
+        parseEnvelopedData(input);
+      } catch (err) {
+        if ((err as { code?: string }).code !== "dokumentpakke-not-cms") throw err;
+      }
+    }
+  });
+});

@@ -1,10 +1,15 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { expect } from "chai";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
-import { makeCa, makeLeaf } from "../../scripts/lib/cert-factory.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { CompactSign } from "jose";
+import { loadIssued, makeCa, makeLeaf } from "../../scripts/lib/cert-factory.js";
+import { createGrantClient } from "../../src/maskinporten/grant-client.js";
+import { loadExampleSigner } from "../../src/sim/maskinporten/defaults.js";
 import { buildMessage } from "../helpers/letters.js";
 import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
-import { businessSigner } from "../helpers/certs.js";
+import { businessSigner, CERTS } from "../helpers/certs.js";
 
 const AVSENDER = "910076787";
 const DATABEHANDLER = "810969342";
@@ -62,6 +67,15 @@ describe("e2e: POST /messages/out", function () {
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
   });
 
+  it("accepts a letter whose token came through the real JWT-grant flow at the Maskinporten simulator", async () => {
+    const signer = await loadExampleSigner(AVSENDER);
+    const grants = createGrantClient({ ...signer, audience: net.sim.issuer, tokenEndpoint: net.sim.tokenUrl });
+    const { access_token: token } = await grants.getToken({ scope: "digitalpostinnbygger:send" });
+    const msg = await buildMessage({ token });
+    const r = await postMessage(net.ap.url, token, messagesOutForm(msg.jws, msg.cms));
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+  });
+
   describe("authentication", () => {
     it("401 without a token", async () => {
       const msg = await buildMessage();
@@ -96,6 +110,12 @@ describe("e2e: POST /messages/out", function () {
       expectProblem(r, 413, "payload-too-large");
       const again = await send({ messageId: r.msg.messageId });
       expect(again.status, "the id must still be free").to.equal(201);
+    });
+    it("413 when the forretningsmelding exceeds its limit", async () => {
+      const token = await net.token(AVSENDER);
+      const form = new FormData();
+      form.append("forretningsmelding", "x".repeat(600 * 1024));
+      expectProblem(await postMessage(net.ap.url, token, form), 413, "payload-too-large");
     });
     it("400 when the forretningsmelding part is missing", async () => {
       const token = await net.token(AVSENDER);
@@ -135,6 +155,29 @@ describe("e2e: POST /messages/out", function () {
       const leaf = makeLeaf({ issuer: ca, subject: { CN: "Rogue", organizationIdentifier: `NTRNO-${AVSENDER}` } });
       const r = await send({ signer: { privateKey: leaf.privateKey, certificate: leaf.cert } });
       expectProblem(r, 400, "signer-certificate-invalid");
+    });
+    it("400 for a signer certificate that has expired", async () => {
+      const ca = loadIssued({
+        certPem: readFileSync(path.join(CERTS, "business/intermediate-ca.pem"), "utf8"),
+        keyPem: readFileSync(path.join(CERTS, "business/intermediate-ca.key.pem"), "utf8"),
+      });
+      const leaf = makeLeaf({
+        issuer: ca,
+        subject: { CN: "Expired", organizationIdentifier: `NTRNO-${AVSENDER}` },
+        notBefore: new Date("2025-01-02T00:00:00Z"),
+        notAfter: new Date("2025-06-01T00:00:00Z"),
+      });
+      const r = await send({ signer: { privateKey: leaf.privateKey, certificate: leaf.cert } });
+      expectProblem(r, 400, "signer-certificate-invalid");
+      expect((r.body as { detail: string }).detail).to.match(/expired/i);
+    });
+    it("400 for a JWS algorithm other than RS256/RS512", async () => {
+      const token = await net.token(AVSENDER);
+      const msg = await buildMessage({ token });
+      const signer = businessSigner(AVSENDER);
+      const payload = Buffer.from(msg.jws.split(".")[1]!, "base64url");
+      const rs384 = await new CompactSign(payload).setProtectedHeader({ alg: "RS384", x5c: [signer.certificate.raw.toString("base64")] }).sign(signer.privateKey);
+      expectProblem(await postMessage(net.ap.url, token, messagesOutForm(rs384, msg.cms)), 400, "forretningsmelding-algorithm");
     });
     it("403 when the signer's organisation is not the SBDH sender", async () => {
       expectProblem(await send({ signer: businessSigner("991825827") }), 403, "signer-not-sender");
