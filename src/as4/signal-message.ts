@@ -1,0 +1,265 @@
+import { appendElement, attr, childElements, declareNamespace, isNamed, trimmedText } from "../xml/dom.js";
+import { readDsReference, sameDsReference, DsReferenceFormatError, type DsReference } from "../xml/dsig-reference.js";
+import { EbmsError, PEPPOL_NOT_SERVICED } from "./ebms-errors.js";
+import { buildEnvelope, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
+import { NS } from "./namespaces.js";
+import { parseXsDateTime } from "./user-message.js";
+
+/**
+ * ebMS 3 signal messages: the non-repudiation Receipt an AP returns for a UserMessage it accepted, and the
+ * Error signal it returns otherwise. Builders produce what we send; parsers read what other APs send
+ * (Governikus, phase4, Oxalis shapes) into typed values.
+ */
+
+export interface SignalInfo {
+  messageId: string;
+  timestamp: Date;
+  refToMessageId?: string;
+}
+
+export interface ReceiptSignal {
+  kind: "receipt";
+  info: SignalInfo & { refToMessageId: string };
+  /** False for a plain ebMS receipt without ebbp:NonRepudiationInformation (not acceptable in Peppol). */
+  nonRepudiation: boolean;
+  /** One per ebbp:MessagePartNRInformation: the references of the signed UserMessage, as the receiver saw them. */
+  references: DsReference[];
+}
+
+/** One eb:Error, every attribute and child as sent (codes from other MSHs need not be in our table). */
+export interface ErrorEntry {
+  errorCode: string;
+  severity: string;
+  category?: string;
+  origin?: string;
+  refToMessageInError?: string;
+  shortDescription?: string;
+  description?: { lang: string; text: string };
+  errorDetail?: string;
+}
+
+export interface ErrorSignal {
+  kind: "error";
+  info: SignalInfo;
+  errors: ErrorEntry[];
+}
+
+export type SignalMessage = ReceiptSignal | ErrorSignal;
+
+// ---------------------------------------------------------------------------------------------- building
+
+export interface ReceiptInput {
+  messageId: string;
+  timestamp: Date;
+  /** MessageId of the UserMessage being acknowledged. */
+  refToMessageId: string;
+  /** The ds:Reference elements of the verified UserMessage's SignedInfo (VerifiedEnvelope.signedInfoReferenceNodes). */
+  references: readonly Element[];
+}
+
+export interface ErrorSignalInput {
+  messageId: string;
+  timestamp: Date;
+  /** MessageId of the message in error, when it could be read. */
+  refToMessageId?: string;
+  errors: readonly ErrorEntry[];
+}
+
+/** Append `eb:SignalMessage` with a non-repudiation Receipt; each reference node is deep-copied verbatim. */
+export function appendReceipt(messaging: Element, receipt: ReceiptInput): void {
+  if (receipt.references.length === 0) throw new Error("a non-repudiation receipt needs the signed references");
+  const doc = messaging.ownerDocument;
+  const signal = appendElement(messaging, NS.eb, "eb:SignalMessage");
+  appendSignalInfo(signal, receipt);
+  const receiptEl = appendElement(signal, NS.eb, "eb:Receipt");
+  const nri = appendElement(receiptEl, NS.ebbp, "ebbp:NonRepudiationInformation");
+  declareNamespace(nri, "ebbp", NS.ebbp);
+  for (const ref of receipt.references) {
+    if (!isNamed(ref, NS.ds, "Reference")) throw new Error(`expected ds:Reference, got ${ref.nodeName}`);
+    const part = appendElement(nri, NS.ebbp, "ebbp:MessagePartNRInformation");
+    part.appendChild(doc.importNode(ref, true));
+  }
+}
+
+/** Append `eb:SignalMessage` with one eb:Error per entry. */
+export function appendErrorSignal(messaging: Element, input: ErrorSignalInput): void {
+  if (input.errors.length === 0) throw new Error("an error signal needs at least one error");
+  const signal = appendElement(messaging, NS.eb, "eb:SignalMessage");
+  appendSignalInfo(signal, input);
+  for (const e of input.errors) {
+    const el = appendElement(signal, NS.eb, "eb:Error");
+    // Attributes in schema order; absent optional ones are left out rather than written empty.
+    const attrs: [string, string | undefined][] = [
+      ["category", e.category],
+      ["errorCode", e.errorCode],
+      ["origin", e.origin],
+      ["refToMessageInError", e.refToMessageInError],
+      ["severity", e.severity],
+      ["shortDescription", e.shortDescription],
+    ];
+    for (const [name, value] of attrs) if (value !== undefined) el.setAttribute(name, value);
+    if (e.description !== undefined) {
+      const d = appendElement(el, NS.eb, "eb:Description", e.description.text);
+      d.setAttributeNS(NS.xml, "xml:lang", e.description.lang);
+    }
+    if (e.errorDetail !== undefined) appendElement(el, NS.eb, "eb:ErrorDetail", e.errorDetail);
+  }
+}
+
+/** The eb:Error entry for one of our EbmsErrors. */
+export function errorEntryOf(error: EbmsError): ErrorEntry {
+  return {
+    errorCode: error.code,
+    severity: error.severity,
+    category: error.category,
+    origin: error.origin,
+    ...(error.refToMessageId !== undefined ? { refToMessageInError: error.refToMessageId } : {}),
+    shortDescription: error.shortDescription,
+    description: { lang: "en", text: error.description },
+    errorDetail: error.detail,
+  };
+}
+
+/** The complete unsigned envelope of a receipt (sign it with wss-sign.ts before sending). */
+export function buildReceiptEnvelope(receipt: ReceiptInput, ids: EnvelopeIds = newEnvelopeIds()): string {
+  return buildEnvelope(ids, (messaging) => appendReceipt(messaging, receipt));
+}
+
+/** The complete unsigned envelope of an error signal. */
+export function buildErrorEnvelope(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): string {
+  return buildEnvelope(ids, (messaging) => appendErrorSignal(messaging, input));
+}
+
+function appendSignalInfo(signal: Element, info: { messageId: string; timestamp: Date; refToMessageId?: string }): void {
+  const el = appendElement(signal, NS.eb, "eb:MessageInfo");
+  appendElement(el, NS.eb, "eb:Timestamp", info.timestamp.toISOString());
+  appendElement(el, NS.eb, "eb:MessageId", info.messageId);
+  if (info.refToMessageId !== undefined) appendElement(el, NS.eb, "eb:RefToMessageId", info.refToMessageId);
+}
+
+// ----------------------------------------------------------------------------------------------- reading
+
+/** Read every eb:SignalMessage of an eb:Messaging element, or throw EBMS:0009. */
+export function parseSignalMessages(messaging: Element): SignalMessage[] {
+  const signals = childElements(messaging, NS.eb, "SignalMessage");
+  if (signals.length === 0) throw new EbmsError("EBMS:0009", "eb:Messaging contains no SignalMessage");
+  return signals.map(parseSignal);
+}
+
+function parseSignal(signal: Element): SignalMessage {
+  const info = readSignalInfo(signal);
+  try {
+    const receipts = childElements(signal, NS.eb, "Receipt");
+    const errors = childElements(signal, NS.eb, "Error");
+    const pulls = childElements(signal, NS.eb, "PullRequest");
+    if (receipts.length + (errors.length > 0 ? 1 : 0) + pulls.length !== 1) {
+      throw new EbmsError("EBMS:0009", "a SignalMessage must carry exactly one of Receipt, Error(s) or PullRequest");
+    }
+    if (pulls.length > 0) throw new EbmsError("EBMS:0002", "PullRequest is not supported (Peppol is push only)");
+    if (receipts.length === 1) {
+      if (info.refToMessageId === undefined) throw new EbmsError("EBMS:0009", "a Receipt must carry RefToMessageId");
+      return readReceipt(receipts[0]!, { ...info, refToMessageId: info.refToMessageId });
+    }
+    return { kind: "error", info, errors: errors.map(readError) };
+  } catch (e) {
+    throw e instanceof EbmsError ? e.withRefToMessageId(info.messageId) : e;
+  }
+}
+
+function readSignalInfo(signal: Element): SignalInfo {
+  const infos = childElements(signal, NS.eb, "MessageInfo");
+  if (infos.length !== 1) throw new EbmsError("EBMS:0009", "SignalMessage must have exactly one MessageInfo");
+  const info = infos[0]!;
+  const text = (name: string, required: boolean): string | undefined => {
+    const els = childElements(info, NS.eb, name);
+    if (els.length > 1 || (required && els.length === 0)) {
+      throw new EbmsError("EBMS:0009", `SignalMessage/MessageInfo must have ${required ? "exactly" : "at most"} one ${name}`);
+    }
+    const value = els[0] ? trimmedText(els[0]) : undefined;
+    if (required && !value) throw new EbmsError("EBMS:0009", `SignalMessage/MessageInfo/${name} is empty`);
+    return value;
+  };
+  const messageId = text("MessageId", true)!;
+  try {
+    const timestamp = parseXsDateTime(text("Timestamp", true)!);
+    const refTo = text("RefToMessageId", false);
+    return { messageId, timestamp, ...(refTo ? { refToMessageId: refTo } : {}) };
+  } catch (e) {
+    throw e instanceof EbmsError ? e.withRefToMessageId(messageId) : e;
+  }
+}
+
+function readReceipt(receipt: Element, info: SignalInfo & { refToMessageId: string }): ReceiptSignal {
+  const nris = childElements(receipt, NS.ebbp, "NonRepudiationInformation");
+  if (nris.length > 1) throw new EbmsError("EBMS:0009", "Receipt has several NonRepudiationInformation elements");
+  if (nris.length === 0) return { kind: "receipt", info, nonRepudiation: false, references: [] };
+  const references = childElements(nris[0]!, NS.ebbp, "MessagePartNRInformation").map((part, i) => {
+    const refs = childElements(part, NS.ds, "Reference");
+    if (refs.length !== 1) {
+      throw new EbmsError("EBMS:0009", `MessagePartNRInformation[${i + 1}] must hold exactly one ds:Reference`);
+    }
+    try {
+      return readDsReference(refs[0]!);
+    } catch (e) {
+      if (e instanceof DsReferenceFormatError) throw new EbmsError("EBMS:0009", `MessagePartNRInformation[${i + 1}]: ${e.message}`);
+      throw e;
+    }
+  });
+  if (references.length === 0) throw new EbmsError("EBMS:0009", "NonRepudiationInformation lists no message parts");
+  return { kind: "receipt", info, nonRepudiation: true, references };
+}
+
+function readError(el: Element): ErrorEntry {
+  const errorCode = attr(el, "errorCode")?.trim();
+  const severity = attr(el, "severity")?.trim();
+  if (!errorCode || !severity) throw new EbmsError("EBMS:0009", "eb:Error must have errorCode and severity");
+  const optional = (name: string) => {
+    const v = attr(el, name);
+    return v !== undefined ? { [name]: v } : {};
+  };
+  const descriptions = childElements(el, NS.eb, "Description");
+  const details = childElements(el, NS.eb, "ErrorDetail");
+  if (descriptions.length > 1 || details.length > 1) {
+    throw new EbmsError("EBMS:0009", "eb:Error has more than one Description or ErrorDetail");
+  }
+  const d = descriptions[0];
+  return {
+    errorCode,
+    severity,
+    ...optional("category"),
+    ...optional("origin"),
+    ...optional("refToMessageInError"),
+    ...optional("shortDescription"),
+    ...(d ? { description: { lang: attr(d, "lang", NS.xml) ?? "", text: trimmedText(d) } } : {}),
+    ...(details[0] ? { errorDetail: trimmedText(details[0]) } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------- receipt acceptance
+
+/**
+ * A sender's check of the synchronous receipt for a UserMessage it sent: it must acknowledge that message
+ * and carry exactly the references we signed (same URI, transforms, digest method and digest). Throws
+ * EbmsError EBMS:0302 (InvalidReceipt) otherwise.
+ */
+export function checkReceipt(receipt: ReceiptSignal, sent: { messageId: string; references: readonly DsReference[] }): void {
+  const fail = (detail: string): never => {
+    throw new EbmsError("EBMS:0302", detail, { refToMessageId: receipt.info.messageId });
+  };
+  if (receipt.info.refToMessageId !== sent.messageId) {
+    fail(`receipt acknowledges ${receipt.info.refToMessageId}, expected ${sent.messageId}`);
+  }
+  if (!receipt.nonRepudiation) fail("receipt has no NonRepudiationInformation");
+  const unmatched = [...receipt.references];
+  for (const ref of sent.references) {
+    const i = unmatched.findIndex((r) => sameDsReference(r, ref));
+    if (i < 0) fail(`receipt does not confirm reference ${ref.uri} as signed`);
+    unmatched.splice(i, 1);
+  }
+  if (unmatched.length > 0) fail(`receipt lists references we did not sign: ${unmatched.map((r) => r.uri).join(", ")}`);
+}
+
+/** True when an eb:Error entry is Peppol's "not serviced" answer. */
+export function isNotServiced(entry: ErrorEntry): boolean {
+  return entry.errorCode === "EBMS:0004" && entry.errorDetail === PEPPOL_NOT_SERVICED;
+}

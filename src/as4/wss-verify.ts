@@ -1,0 +1,299 @@
+import { timingSafeEqual, X509Certificate } from "node:crypto";
+import { SignedXml } from "xml-crypto";
+import "../xml/c14n-fix.js";
+import { attr, childElements, elementChildren, isElement, isNamed } from "../xml/dom.js";
+import { DsReferenceFormatError, readDsReference, type DsReference } from "../xml/dsig-reference.js";
+import { decodeXml } from "../xml/safe-parse.js";
+import { selectElements } from "../xml/xpath.js";
+import { EbmsError, type EbmsErrorCode } from "./ebms-errors.js";
+import { ALG, NS, WSS } from "./namespaces.js";
+import { parseSoapEnvelope, type SoapEnvelope } from "./soap-parse.js";
+
+/**
+ * Verification of an inbound AS4 message's WS-Security signature, with the Peppol policy around it:
+ * exactly one signature, exc-c14n + RSA-SHA256 + SHA-256, KeyInfo as a direct reference to a
+ * BinarySecurityToken, references that cover exactly eb:Messaging, S12:Body and every attachment, and
+ * signed elements that are the real ones (not copies moved elsewhere: signature wrapping).
+ *
+ * Certificate trust (chain, validity, revocation) is NOT checked here; the caller does that with src/pki
+ * on the returned certificate.
+ *
+ * Error mapping: the message is unsigned, a digest or the SignatureValue does not verify, or the token
+ * cannot be read → EBMS:0101 FailedAuthentication. The signature is there but its algorithms, key
+ * reference or scope break the policy → EBMS:0103 PolicyNoncompliance. A malformed envelope → EBMS:0009.
+ */
+
+export type SignedTarget = "messaging" | "body" | "attachment";
+
+export interface SignedReference extends DsReference {
+  target: SignedTarget;
+  /** For attachment references: the Content-ID (the URI without `cid:`). */
+  contentId?: string;
+}
+
+export interface VerifyOptions {
+  /**
+   * SHA-256 of the attachment with this Content-ID as received after decryption (the gzip bytes when
+   * compressed), or undefined when the message has no such part.
+   */
+  attachmentDigest(contentId: string): Buffer | undefined;
+}
+
+export interface VerifiedEnvelope {
+  /** The parsed envelope, so the caller need not parse again. */
+  envelope: SoapEnvelope;
+  /** From the BinarySecurityToken; validate its chain and revocation before trusting the message. */
+  signerCertificate: X509Certificate;
+  references: SignedReference[];
+  /**
+   * Deep clones of the ds:Reference elements of SignedInfo, for a non-repudiation receipt
+   * (signal-message.ts `ReceiptInput.references`).
+   */
+  signedInfoReferenceNodes: Element[];
+}
+
+/** xml-crypto 6.3 internals we hook; the verify tests fail loudly if a release changes them. */
+interface XmlCryptoReference {
+  uri?: string;
+  validationError?: Error;
+}
+interface SignedXmlInternals {
+  validateReference(ref: XmlCryptoReference, doc: Document): string | undefined;
+}
+
+const ID_ATTRIBUTES = ["Id", "ID", "id"]; // what xml-crypto matches a `#id` URI against, in any namespace
+
+/** Verify the signature of an inbound AS4 envelope (SOAP part as text or UTF-8 bytes), or throw EbmsError. */
+export function verifyEnvelope(input: string | Uint8Array, opts: VerifyOptions): VerifiedEnvelope {
+  let xml: string;
+  try {
+    xml = decodeXml(input);
+  } catch (e) {
+    throw new EbmsError("EBMS:0009", e instanceof Error ? e.message : String(e), { cause: e });
+  }
+  const envelope = parseSoapEnvelope(xml);
+  const messageId = messageIdOf(envelope.messaging);
+  try {
+    return verifyParsed(xml, envelope, opts);
+  } catch (e) {
+    throw e instanceof EbmsError && messageId ? e.withRefToMessageId(messageId) : e;
+  }
+}
+
+function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions): VerifiedEnvelope {
+  const { document, security } = envelope;
+
+  // --- policy: one signature, the profile's algorithms, a direct BST reference ------------------------
+  const signatures = selectElements("//ds:Signature", document);
+  if (!security || signatures.length === 0) fail("EBMS:0101", "the message is not signed");
+  const signature = signatures[0]!;
+  if (signatures.length > 1) fail("EBMS:0103", `expected one ds:Signature, found ${signatures.length}`);
+  if (signature.parentNode !== security) fail("EBMS:0103", "ds:Signature is not in the wsse:Security header");
+  // xml-crypto finds ancestor namespaces via the first element named SignedInfo anywhere; allow just one.
+  if (selectElements("//*[local-name()='SignedInfo']", document).length !== 1) {
+    fail("EBMS:0103", "the message must contain exactly one SignedInfo");
+  }
+  const signedInfo = exactlyOne(signature, NS.ds, "SignedInfo", "ds:Signature");
+  const c14n = attr(exactlyOne(signedInfo, NS.ds, "CanonicalizationMethod", "ds:SignedInfo"), "Algorithm");
+  if (c14n !== ALG.excC14n) fail("EBMS:0103", `SignedInfo canonicalisation must be exc-c14n, found ${c14n}`);
+  const sigAlg = attr(exactlyOne(signedInfo, NS.ds, "SignatureMethod", "ds:SignedInfo"), "Algorithm");
+  if (sigAlg !== ALG.rsaSha256) fail("EBMS:0103", `signature algorithm must be rsa-sha256, found ${sigAlg}`);
+
+  const referenceNodes = childElements(signedInfo, NS.ds, "Reference");
+  if (elementChildren(signedInfo).length !== 2 + referenceNodes.length) {
+    fail("EBMS:0103", "SignedInfo may contain only CanonicalizationMethod, SignatureMethod and ds:Reference elements");
+  }
+  const references = referenceNodes.map(classifyReference);
+  const signerCertificate = resolveCertificate(signature, security!, document);
+
+  // --- policy: the references cover exactly Messaging, Body and the PartInfo attachments -------------
+  const xmlRefs = references.filter((r) => r.uri.startsWith("#"));
+  if (xmlRefs.length !== 2) fail("EBMS:0103", `expected references to eb:Messaging and S12:Body, found ${xmlRefs.length} same-document references`);
+  const cidRefs = references.filter((r) => r.target === "attachment");
+  const partHrefs = selectElements("eb:UserMessage/eb:PayloadInfo/eb:PartInfo", envelope.messaging)
+    .map((p) => attr(p, "href")?.trim() ?? "")
+    .filter((h) => h.startsWith("cid:"));
+  const signedCids = cidRefs.map((r) => r.uri);
+  if (new Set(signedCids).size !== signedCids.length) fail("EBMS:0103", "an attachment is referenced twice");
+  const unsignedParts = partHrefs.filter((h) => !signedCids.includes(h));
+  if (unsignedParts.length > 0) fail("EBMS:0103", `attachments not covered by the signature: ${unsignedParts.join(", ")}`);
+  const strayRefs = signedCids.filter((c) => !partHrefs.includes(c));
+  if (strayRefs.length > 0) fail("EBMS:0103", `signed attachments without a PartInfo: ${strayRefs.join(", ")}`);
+
+  // --- cryptography (xml-crypto), recording which element each same-document reference resolved to ---
+  const resolved = new Map<string, SignedTarget | "elsewhere">();
+  const sx = new SignedXml({ publicCert: signerCertificate.toString() });
+  const internals = sx as unknown as SignedXmlInternals;
+  if (typeof internals.validateReference !== "function") throw new Error("xml-crypto no longer has validateReference");
+  const validateXmlReference = internals.validateReference.bind(sx);
+  internals.validateReference = (ref, doc) => {
+    const uri = ref.uri ?? "";
+    if (uri.startsWith("cid:")) return validateAttachment(ref, uri, references, opts);
+    const canon = validateXmlReference(ref, doc);
+    if (canon !== undefined) resolved.set(uri, targetOf(doc, uri.slice(1)));
+    return canon;
+  };
+  sx.loadSignature(signature as never);
+  let ok: boolean;
+  try {
+    ok = sx.checkSignature(xml);
+  } catch (e) {
+    if (e instanceof EbmsError) throw e;
+    fail("EBMS:0101", `signature verification failed: ${firstLine(e)}`, e);
+  }
+  if (!ok) {
+    const bad = (sx.getReferences() as XmlCryptoReference[]).find((r) => r.validationError);
+    fail("EBMS:0101", bad ? `digest of ${bad.uri} does not match` : "a reference does not verify");
+  }
+
+  // --- wrapping defence: the signed elements are the real Messaging and Body --------------------------
+  for (const ref of references) {
+    if (!ref.uri.startsWith("#")) continue;
+    const target = resolved.get(ref.uri);
+    if (target !== "messaging" && target !== "body") {
+      fail("EBMS:0103", `reference ${ref.uri} does not point at /Envelope/Header/eb:Messaging or /Envelope/Body`);
+    }
+    ref.target = target;
+  }
+  if (new Set(xmlRefs.map((r) => r.target)).size !== 2) fail("EBMS:0103", "eb:Messaging and S12:Body must both be signed");
+
+  return {
+    envelope,
+    signerCertificate,
+    references,
+    signedInfoReferenceNodes: referenceNodes.map((n) => n.cloneNode(true) as Element),
+  };
+}
+
+function classifyReference(node: Element): SignedReference {
+  let ref: DsReference;
+  try {
+    ref = readDsReference(node);
+  } catch (e) {
+    if (e instanceof DsReferenceFormatError) fail("EBMS:0103", e.message, e);
+    throw e;
+  }
+  if (ref.digestMethod !== ALG.sha256) fail("EBMS:0103", `digest of ${ref.uri} must be sha256, found ${ref.digestMethod}`);
+  const algorithms = ref.transforms.map((t) => t.algorithm);
+  if (ref.uri.startsWith("#") && ref.uri.length > 1) {
+    if (algorithms.length !== 1 || algorithms[0] !== ALG.excC14n) {
+      fail("EBMS:0103", `reference ${ref.uri} must use exactly the exc-c14n transform`);
+    }
+    // Refined to messaging/body once we know what the id resolves to.
+    return { ...ref, target: "body" };
+  }
+  if (ref.uri.startsWith("cid:") && ref.uri.length > 4) {
+    if (algorithms.length !== 1 || algorithms[0] !== ALG.attachmentContentSignatureTransform) {
+      fail("EBMS:0103", `reference ${ref.uri} must use exactly the Attachment-Content-Signature-Transform`);
+    }
+    return { ...ref, target: "attachment", contentId: ref.uri.slice(4) };
+  }
+  return fail("EBMS:0103", `unsupported reference URI ${JSON.stringify(ref.uri)}`);
+}
+
+/** KeyInfo must be a SecurityTokenReference with a direct `#id` Reference to an X509v3 BST in this header. */
+function resolveCertificate(signature: Element, security: Element, document: Document): X509Certificate {
+  const keyInfo = exactlyOne(signature, NS.ds, "KeyInfo", "ds:Signature");
+  const kids = elementChildren(keyInfo);
+  const str = kids[0];
+  if (kids.length !== 1 || !str || !isNamed(str, NS.wsse, "SecurityTokenReference")) {
+    fail("EBMS:0103", "KeyInfo must hold exactly one wsse:SecurityTokenReference");
+  }
+  const refs = elementChildren(str!);
+  const ref = refs[0];
+  if (refs.length !== 1 || !ref || !isNamed(ref, NS.wsse, "Reference")) {
+    fail("EBMS:0103", "the SecurityTokenReference must be a direct wsse:Reference to a BinarySecurityToken");
+  }
+  const uri = attr(ref!, "URI") ?? "";
+  if (!/^#[^'"\s]+$/.test(uri)) fail("EBMS:0103", `the token reference must be a same-document #id, found ${JSON.stringify(uri)}`);
+  const valueType = attr(ref!, "ValueType");
+  if (valueType !== undefined && valueType !== WSS.x509v3ValueType) fail("EBMS:0103", `token reference ValueType ${valueType} is not X509v3`);
+
+  const id = uri.slice(1);
+  const holders = elementsWithId(document, id);
+  const bst = holders[0];
+  if (holders.length !== 1 || !bst || bst.parentNode !== security || !isNamed(bst, NS.wsse, "BinarySecurityToken")) {
+    fail("EBMS:0103", `${uri} must identify exactly one BinarySecurityToken in wsse:Security`);
+  }
+  if (attr(bst!, "ValueType") !== WSS.x509v3ValueType) fail("EBMS:0103", "the BinarySecurityToken ValueType must be X509v3");
+  const encoding = attr(bst!, "EncodingType");
+  if (encoding !== undefined && encoding !== WSS.base64BinaryEncoding) fail("EBMS:0103", `unsupported token EncodingType ${encoding}`);
+  const b64 = (bst!.textContent ?? "").replace(/\s+/g, "");
+  try {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error("not base64");
+    return new X509Certificate(Buffer.from(b64, "base64"));
+  } catch (e) {
+    return fail("EBMS:0101", `the BinarySecurityToken is not a readable X.509 certificate: ${firstLine(e)}`, e);
+  }
+}
+
+function validateAttachment(ref: XmlCryptoReference, uri: string, references: SignedReference[], opts: VerifyOptions): string | undefined {
+  const contentId = uri.slice(4);
+  const expected = references.find((r) => r.uri === uri);
+  const actual = opts.attachmentDigest(contentId);
+  if (!expected || !actual) {
+    ref.validationError = new Error(`no attachment ${uri}`);
+    return undefined;
+  }
+  const want = Buffer.from(expected.digestValue, "base64");
+  if (want.length !== actual.length || !timingSafeEqual(want, actual)) {
+    ref.validationError = new Error(`digest of ${uri} does not match`);
+    return undefined;
+  }
+  return uri; // xml-crypto only needs a defined value for a valid reference
+}
+
+/** Which of the two signable elements an id names, in the document xml-crypto digested. */
+function targetOf(doc: Document, id: string): SignedTarget | "elsewhere" {
+  const found = elementsWithId(doc, id);
+  const el = found[0];
+  if (found.length !== 1 || !el) return "elsewhere";
+  const root = doc.documentElement;
+  if (!root || !isNamed(root, NS.S12, "Envelope")) return "elsewhere";
+  const [header, body] = elementChildren(root);
+  if (el === body && isNamed(body, NS.S12, "Body")) return "body";
+  const parent = el.parentNode;
+  if (header && parent === header && isNamed(header, NS.S12, "Header") && isNamed(el, NS.eb, "Messaging")) {
+    return childElements(header, NS.eb, "Messaging").length === 1 ? "messaging" : "elsewhere";
+  }
+  return "elsewhere";
+}
+
+function elementsWithId(doc: Document, id: string): Element[] {
+  const out: Element[] = [];
+  const stack: Node[] = [doc];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isElement(node)) {
+      for (let i = 0; i < node.attributes.length; i++) {
+        const a = node.attributes.item(i)!;
+        if (ID_ATTRIBUTES.includes(a.localName ?? a.name) && a.value === id) {
+          out.push(node);
+          break;
+        }
+      }
+    }
+    for (let c = node.firstChild; c; c = c.nextSibling) stack.push(c);
+  }
+  return out;
+}
+
+function exactlyOne(parent: Element, ns: string, localName: string, where: string): Element {
+  const found = childElements(parent, ns, localName);
+  if (found.length !== 1) fail("EBMS:0103", `${where} must contain exactly one ${localName}, found ${found.length}`);
+  return found[0]!;
+}
+
+function messageIdOf(messaging: Element): string | undefined {
+  const el = selectElements("*/eb:MessageInfo/eb:MessageId", messaging)[0];
+  const text = el?.textContent?.trim();
+  return text ? text : undefined;
+}
+
+function fail(code: EbmsErrorCode, detail: string, cause?: unknown): never {
+  throw new EbmsError(code, detail, cause === undefined ? {} : { cause });
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+}

@@ -1,0 +1,77 @@
+import { DOMImplementation, XMLSerializer } from "@xmldom/xmldom";
+
+/**
+ * Small DOM helpers over @xmldom/xmldom. We type nodes with the standard DOM interfaces (lib.dom), which
+ * xmldom implements; the casts live here so callers never see xmldom's own declaration types.
+ */
+
+/** DOM node type numbers; Node.js has no global `Node` to read them from. */
+export const NodeType = {
+  ELEMENT: 1,
+  ATTRIBUTE: 2,
+  TEXT: 3,
+  CDATA_SECTION: 4,
+  ENTITY_REFERENCE: 5,
+  ENTITY: 6,
+  PROCESSING_INSTRUCTION: 7,
+  COMMENT: 8,
+  DOCUMENT: 9,
+  DOCUMENT_TYPE: 10,
+  DOCUMENT_FRAGMENT: 11,
+  NOTATION: 12,
+} as const;
+
+export function isElement(node: Node | null | undefined): node is Element {
+  return node != null && node.nodeType === NodeType.ELEMENT;
+}
+
+/** The element children of `parent`, in document order. */
+export function elementChildren(parent: Node): Element[] {
+  const out: Element[] = [];
+  for (let c = parent.firstChild; c; c = c.nextSibling) if (isElement(c)) out.push(c);
+  return out;
+}
+
+/** Element children with the given namespace and local name (the prefix is irrelevant). */
+export function childElements(parent: Node, ns: string, localName: string): Element[] {
+  return elementChildren(parent).filter((e) => e.namespaceURI === ns && e.localName === localName);
+}
+
+export function isNamed(el: Element, ns: string, localName: string): boolean {
+  return el.namespaceURI === ns && el.localName === localName;
+}
+
+/** Text content with surrounding whitespace removed; senders pretty-print values. */
+export function trimmedText(el: Element): string {
+  return (el.textContent ?? "").trim();
+}
+
+/** Attribute value or undefined when absent (xmldom returns null or "" inconsistently across versions). */
+export function attr(el: Element, name: string, ns?: string): string | undefined {
+  if (ns !== undefined) {
+    return el.hasAttributeNS(ns, name) ? (el.getAttributeNS(ns, name) ?? undefined) : undefined;
+  }
+  return el.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
+}
+
+export function newDocument(): Document {
+  return new DOMImplementation().createDocument(null, "", null) as unknown as Document;
+}
+
+export function serialize(node: Node): string {
+  return new XMLSerializer().serializeToString(node as never);
+}
+
+/** Create an element in `ns` with a qualified name and append it; optionally give it text. */
+export function appendElement(parent: Element, ns: string, qname: string, text?: string): Element {
+  const doc = parent.ownerDocument;
+  const el = doc.createElementNS(ns, qname);
+  if (text !== undefined) el.appendChild(doc.createTextNode(text));
+  parent.appendChild(el);
+  return el;
+}
+
+/** Declare a namespace prefix on an element (serialisers otherwise only declare what an element uses). */
+export function declareNamespace(el: Element, prefix: string, ns: string): void {
+  el.setAttributeNS("http://www.w3.org/2000/xmlns/", `xmlns:${prefix}`, ns);
+}

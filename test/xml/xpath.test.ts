@@ -1,0 +1,32 @@
+import { expect } from "chai";
+import { childElements, trimmedText } from "../../src/xml/dom.js";
+import { parseXml } from "../../src/xml/safe-parse.js";
+import { selectElements, selectOneElement, selectString } from "../../src/xml/xpath.js";
+
+const EB = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/";
+
+describe("xml/xpath and dom helpers", () => {
+  const doc = parseXml(
+    `<x:Messaging xmlns:x="${EB}"><x:UserMessage><x:MessageInfo><x:MessageId> a@b </x:MessageId></x:MessageInfo></x:UserMessage>` +
+      `<UserMessage xmlns="${EB}"/><UserMessage xmlns="urn:other"/></x:Messaging>`,
+  );
+
+  it("matches by namespace URI whatever prefix the document uses", () => {
+    expect(selectElements("/eb:Messaging/eb:UserMessage", doc)).to.have.length(2);
+    expect(selectString("string(//eb:MessageId)", doc)).to.equal(" a@b ");
+    expect(selectString("//eb:MessageId", doc)).to.equal(" a@b ");
+  });
+
+  it("selectOneElement refuses ambiguity", () => {
+    expect(selectOneElement("//eb:MessageId", doc)).to.not.equal(undefined);
+    expect(selectOneElement("//eb:Nothing", doc)).to.equal(undefined);
+    expect(() => selectOneElement("/eb:Messaging/eb:UserMessage", doc)).to.throw(/2 elements/);
+  });
+
+  it("childElements filters by namespace and local name; trimmedText trims", () => {
+    const root = doc.documentElement!;
+    expect(childElements(root, EB, "UserMessage")).to.have.length(2);
+    expect(childElements(root, "urn:other", "UserMessage")).to.have.length(1);
+    expect(trimmedText(selectElements("//eb:MessageId", doc)[0]!)).to.equal("a@b");
+  });
+});
