@@ -1,0 +1,106 @@
+import { Duplex, Transform } from "node:stream";
+import { createGunzip, createGzip, type Gunzip } from "node:zlib";
+import { EbmsError } from "./ebms-errors.js";
+import { ByteBudget, SizeLimitError } from "./limits.js";
+
+/** AS4 payload compression (GZIP, RFC 1952), streamed both ways. */
+
+export const GZIP_MIME_TYPE = "application/gzip";
+export const EBMS_DECOMPRESSION_FAILURE = "EBMS:0303";
+
+/** Corrupt or truncated gzip, or a decompression limit passed: EBMS:0303 DecompressionFailure. */
+export class DecompressionError extends EbmsError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(EBMS_DECOMPRESSION_FAILURE, detail, options);
+    this.name = "DecompressionError";
+  }
+}
+
+export function gzipStream(): Transform {
+  return createGzip();
+}
+
+export interface GunzipLimits {
+  /** Cap on the decompressed bytes of this stream. */
+  maxBytes: number;
+  /** Further shared budgets (e.g. all payloads of one message); overruns also become DecompressionError. */
+  budgets?: ByteBudget[];
+  /**
+   * Cap on decompressed/compressed, checked once more than `ratioFloorBytes` came out. Deflate cannot
+   * exceed about 1032:1, so only values well below that do anything; off by default because legitimate,
+   * very repetitive XML reaches a few hundred to one.
+   */
+  maxRatio?: number;
+  ratioFloorBytes?: number;
+}
+
+/**
+ * Gunzip as a duplex stream that fails with DecompressionError (EBMS:0303) on corrupt or truncated input
+ * and as soon as the output passes a limit, so a gzip bomb never reaches the disk beyond the cap.
+ */
+export function gunzipLimited(limits: GunzipLimits): Duplex {
+  return new LimitedGunzip(limits);
+}
+
+class LimitedGunzip extends Duplex {
+  readonly #z: Gunzip;
+  readonly #budget: ByteBudget;
+  readonly #budgets: ByteBudget[];
+  readonly #limits: GunzipLimits;
+  #in = 0;
+  #out = 0;
+
+  constructor(limits: GunzipLimits) {
+    super();
+    this.#limits = limits;
+    this.#budget = new ByteBudget(limits.maxBytes, "decompressed payload", EBMS_DECOMPRESSION_FAILURE);
+    this.#budgets = [this.#budget, ...(limits.budgets ?? [])];
+    this.#z = createGunzip();
+    this.#z.on("data", (chunk: Buffer) => this.#onData(chunk));
+    this.#z.on("end", () => this.push(null));
+    this.#z.on("error", (err: Error) => this.destroy(asDecompressionError(err)));
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.destroyed) return;
+    this.#out += chunk.length;
+    try {
+      for (const b of this.#budgets) b.take(chunk.length);
+    } catch (err) {
+      this.destroy(asDecompressionError(err as Error));
+      return;
+    }
+    const { maxRatio, ratioFloorBytes = 1024 * 1024 } = this.#limits;
+    if (maxRatio !== undefined && this.#out > ratioFloorBytes && this.#out > maxRatio * Math.max(this.#in, 1)) {
+      this.destroy(new DecompressionError(`decompression ratio exceeds ${maxRatio}:1`));
+      return;
+    }
+    if (!this.push(chunk)) this.#z.pause();
+  }
+
+  override _read(): void {
+    this.#z.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.#in += chunk.length;
+    if (this.#z.write(chunk)) cb();
+    else this.#z.once("drain", () => cb());
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.#z.end();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    this.#z.destroy();
+    cb(err);
+  }
+}
+
+function asDecompressionError(err: Error): Error {
+  if (err instanceof DecompressionError) return err;
+  if (err instanceof SizeLimitError) return new DecompressionError(err.message, { cause: err });
+  return new DecompressionError(`invalid gzip data: ${err.message}`, { cause: err });
+}

@@ -1,0 +1,127 @@
+import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { Transform, type Readable, type TransformCallback } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { DigestTap } from "./digest-tap.js";
+import { EbmsError } from "./ebms-errors.js";
+
+/**
+ * AES-128-GCM as used by XML Encryption 1.1 for attachments: the octets are IV(12) ‖ ciphertext ‖ tag(16).
+ * GCM hands out plaintext before it has checked the tag, so decrypted bytes must go to a spool file that is
+ * released only after `final()` succeeded: use `decryptToFile`, not the raw transform, for untrusted input.
+ */
+
+export const GCM_IV_BYTES = 12;
+export const GCM_TAG_BYTES = 16;
+export const AES128_KEY_BYTES = 16;
+export const EBMS_FAILED_DECRYPTION = "EBMS:0102";
+
+/** Wrong key, tampered or truncated ciphertext: EBMS:0102 FailedDecryption. */
+export class GcmDecryptionError extends EbmsError {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(EBMS_FAILED_DECRYPTION, detail, options);
+    this.name = "GcmDecryptionError";
+  }
+}
+
+function checkKey(key: Buffer): void {
+  if (key.length !== AES128_KEY_BYTES) throw new RangeError(`AES-128 key must be 16 bytes, got ${key.length}`);
+}
+
+/** Encrypts a stream; `iv` is injectable for deterministic tests and must never repeat for one key. */
+export function gcmEncryptStream(key: Buffer, iv: Buffer = randomBytes(GCM_IV_BYTES)): Transform {
+  checkKey(key);
+  if (iv.length !== GCM_IV_BYTES) throw new RangeError(`GCM IV must be 12 bytes, got ${iv.length}`);
+  const cipher = createCipheriv("aes-128-gcm", key, iv);
+  let ivSent = false;
+  const sendIv = (t: Transform): void => {
+    if (!ivSent) {
+      t.push(iv);
+      ivSent = true;
+    }
+  };
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      sendIv(this);
+      cb(null, cipher.update(chunk));
+    },
+    flush(cb: TransformCallback) {
+      sendIv(this);
+      this.push(cipher.final());
+      this.push(cipher.getAuthTag());
+      cb();
+    },
+  });
+}
+
+/**
+ * Decrypts IV ‖ ciphertext ‖ tag. The last 16 bytes seen so far are always held back, because only the end
+ * of the stream tells which bytes are the tag. Fails at the end with GcmDecryptionError if the tag is wrong.
+ */
+export function gcmDecryptStream(key: Buffer): Transform {
+  checkKey(key);
+  let head: Buffer = Buffer.alloc(0);
+  let decipher: DecipherGCM | undefined;
+  let tail: Buffer = Buffer.alloc(0);
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
+      if (decipher === undefined) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < GCM_IV_BYTES) return cb();
+        decipher = createDecipheriv("aes-128-gcm", key, head.subarray(0, GCM_IV_BYTES)) as DecipherGCM;
+        chunk = head.subarray(GCM_IV_BYTES);
+        head = Buffer.alloc(0);
+      }
+      const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+      if (data.length <= GCM_TAG_BYTES) {
+        tail = data;
+        return cb();
+      }
+      const cut = data.length - GCM_TAG_BYTES;
+      // copy the tail so a large chunk is not kept alive by a 16-byte view
+      tail = Buffer.from(data.subarray(cut));
+      cb(null, decipher.update(data.subarray(0, cut)));
+    },
+    flush(cb: TransformCallback) {
+      if (decipher === undefined || tail.length < GCM_TAG_BYTES) {
+        return cb(new GcmDecryptionError("ciphertext shorter than IV and authentication tag"));
+      }
+      try {
+        decipher.setAuthTag(tail);
+        const last = decipher.final();
+        cb(null, last);
+      } catch (err) {
+        cb(new GcmDecryptionError("AES-GCM authentication failed", { cause: err }));
+      }
+    },
+  });
+}
+
+export interface DecryptedFile {
+  path: string;
+  size: number;
+  sha256: Buffer;
+}
+
+/**
+ * Decrypts `source` into `destPath`. Plaintext is written to `destPath + ".unverified"` and renamed only after
+ * the tag checked out; on any failure the partial file is removed, so `destPath` exists only if authentic.
+ */
+export async function decryptToFile(source: Readable, key: Buffer, destPath: string): Promise<DecryptedFile> {
+  const spool = `${destPath}.unverified`;
+  const tap = new DigestTap("sha256");
+  try {
+    await pipeline(source, gcmDecryptStream(key), tap, createWriteStream(spool, { flags: "wx", mode: 0o600 }));
+    await rename(spool, destPath);
+  } catch (err) {
+    await rm(spool, { force: true });
+    throw err;
+  }
+  return { path: destPath, size: tap.bytes, sha256: tap.digest };
+}
+
+/** Convenience for files: decrypts `srcPath` (IV ‖ ct ‖ tag) to `destPath` with the same guarantees. */
+export function decryptFileToFile(srcPath: string, key: Buffer, destPath: string): Promise<DecryptedFile> {
+  return decryptToFile(createReadStream(srcPath), key, destPath);
+}

@@ -1,0 +1,187 @@
+import type { X509Certificate } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GZIP_MIME_TYPE, gunzipLimited } from "./compression.js";
+import { decryptAttachments, readEncryptionHeader, type DecryptionKey } from "./decrypt.js";
+import { DigestTap } from "./digest-tap.js";
+import { EbmsError } from "./ebms-errors.js";
+import { ByteBudget, ByteCounter } from "./limits.js";
+import { DEFAULT_MIME_LIMITS, parseAs4Request, type MimeLimits } from "./mime-parse.js";
+import { messagingKind, parseSoapEnvelope } from "./soap-parse.js";
+import { createTempDir, type TempDir, type TempDirOptions } from "./temp-files.js";
+import { contentIdOf, parseUserMessage, type UserMessage } from "./user-message.js";
+import { verifyEnvelope, type SignedReference } from "./wss-verify.js";
+
+/**
+ * Receives an AS4 UserMessage: MIME → safe SOAP parse → decrypt attachments (a plaintext file exists only
+ * after its GCM tag checked out) → SHA-256 of each decrypted, still compressed attachment → signature check
+ * against those digests → gunzip with limits into the final files. Every failure is an EbmsError that names
+ * the message (refToMessageId) once its id is known, and removes every temp file of the message.
+ *
+ * Certificate trust is the caller's: validate `signerCertificate` (chain, revocation, Peppol AP rules)
+ * before accepting the message or answering with a receipt.
+ */
+
+export interface InboundLimits {
+  mime: MimeLimits;
+  /** Decompressed size of one payload. */
+  maxPayloadBytes: number;
+  /** Decompressed size of all payloads of one message. */
+  maxTotalPayloadBytes: number;
+  /** Optional cap on decompressed/compressed size (see compression.ts). */
+  maxCompressionRatio?: number;
+}
+
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = {
+  mime: DEFAULT_MIME_LIMITS,
+  maxPayloadBytes: 4 * 1024 ** 3,
+  maxTotalPayloadBytes: 4 * 1024 ** 3,
+};
+
+export interface InboundOptions {
+  /** Our AP key; with `certificate`, messages encrypted for another certificate are refused (EBMS:0102). */
+  decryptionKey: DecryptionKey;
+  limits?: InboundLimits;
+  /** The Peppol profile requires encrypted payloads; default true. */
+  requireEncryption?: boolean;
+  tempDir?: TempDirOptions;
+}
+
+export interface ReceivedPayload {
+  contentId: string;
+  /** From PartInfo: the payload's own type (after decompression). */
+  mimeType: string;
+  characterSet: string | undefined;
+  wasCompressed: boolean;
+  /** The payload, decrypted and decompressed, in the message's temp dir. */
+  path: string;
+  size: number;
+}
+
+export interface ReceivedUserMessage {
+  userMessage: UserMessage;
+  /** In PartInfo order. */
+  payloads: ReceivedPayload[];
+  /** Not yet trusted: the caller validates it. */
+  signerCertificate: X509Certificate;
+  signedReferences: SignedReference[];
+  /** Deep clones of SignedInfo's ds:Reference elements, for the receipt's NonRepudiationInformation. */
+  signedInfoReferenceNodes: Element[];
+  /** The SOAP envelope as received, for the message dump. */
+  soapXml: string;
+  /** Removes the payload files. Call once they were stored elsewhere (or the message was rejected later). */
+  dispose(): Promise<void>;
+}
+
+export async function receiveUserMessage(
+  contentType: string | undefined,
+  body: Readable | AsyncIterable<Uint8Array>,
+  options: InboundOptions,
+): Promise<ReceivedUserMessage> {
+  const limits = options.limits ?? DEFAULT_INBOUND_LIMITS;
+  const tmp = await createTempDir({ prefix: "as4-in-", ...options.tempDir });
+  let messageId: string | undefined;
+  try {
+    const parsed = await parseAs4Request(contentType, body, tmp, limits.mime);
+    const envelope = parseSoapEnvelope(parsed.soapXml);
+    if (messagingKind(envelope.messaging) !== "UserMessage") {
+      throw new EbmsError("EBMS:0009", "expected a UserMessage; signals are answers, not requests");
+    }
+    const userMessage = parseUserMessage(envelope.messaging);
+    messageId = userMessage.messageId;
+
+    // Every PartInfo needs its MIME part, and every MIME part needs its PartInfo: nothing unsigned rides along.
+    const partCids = userMessage.parts.map(contentIdOf);
+    const received = new Map(parsed.attachments.map((a) => [a.contentId, a]));
+    const missing = partCids.filter((c) => !received.has(c));
+    if (missing.length > 0) throw new EbmsError("EBMS:0007", `no MIME part for PartInfo cid:${missing.join(", cid:")}`);
+    const extra = parsed.attachments.filter((a) => !partCids.includes(a.contentId)).map((a) => a.contentId);
+    if (extra.length > 0) throw new EbmsError("EBMS:0007", `MIME parts without PartInfo: ${extra.join(", ")}`);
+
+    const header = readEncryptionHeader(envelope.security);
+    const encryptedCids = new Set(header.encryptedData.map((d) => d.contentId));
+    if (options.requireEncryption ?? true) {
+      const plain = partCids.filter((c) => !encryptedCids.has(c));
+      if (plain.length > 0) throw new EbmsError("EBMS:0103", `payloads must be encrypted: cid:${plain.join(", cid:")}`);
+    }
+
+    const decrypted = await decryptAttachments(header, parsed.attachments, options.decryptionKey, tmp);
+    const contents = new Map<string, { path: string; sha256: Buffer }>();
+    for (const a of parsed.attachments) {
+      const d = decrypted.get(a.contentId);
+      if (d !== undefined) {
+        await rm(a.path, { force: true }); // the ciphertext is no longer needed; free the disk early
+        contents.set(a.contentId, d);
+      } else {
+        contents.set(a.contentId, { path: a.path, sha256: await sha256OfFile(a.path) });
+      }
+    }
+
+    const verified = verifyEnvelope(parsed.soapXml, { attachmentDigest: (cid) => contents.get(cid)?.sha256 });
+
+    const total = new ByteBudget(limits.maxTotalPayloadBytes, "decompressed payloads of the message", "EBMS:0303");
+    const payloads: ReceivedPayload[] = [];
+    for (const part of userMessage.parts) {
+      const cid = contentIdOf(part);
+      const content = contents.get(cid)!;
+      const compressed = part.compressionType === GZIP_MIME_TYPE;
+      const final = compressed ? await gunzipFile(content.path, tmp, cid, limits, total) : { path: content.path, size: (await stat(content.path)).size }; // already capped by the MIME limits
+      payloads.push({
+        contentId: cid,
+        mimeType: part.mimeType,
+        characterSet: part.characterSet,
+        wasCompressed: compressed,
+        path: final.path,
+        size: final.size,
+      });
+    }
+
+    return {
+      userMessage,
+      payloads,
+      signerCertificate: verified.signerCertificate,
+      signedReferences: verified.references,
+      signedInfoReferenceNodes: verified.signedInfoReferenceNodes,
+      soapXml: parsed.soapXml,
+      dispose: () => tmp.dispose(),
+    };
+  } catch (err) {
+    await tmp.dispose();
+    throw err instanceof EbmsError && messageId !== undefined ? err.withRefToMessageId(messageId) : err;
+  }
+}
+
+async function gunzipFile(
+  src: string,
+  tmp: TempDir,
+  cid: string,
+  limits: InboundLimits,
+  total: ByteBudget,
+): Promise<{ path: string; size: number }> {
+  const dest = tmp.file(`payload-${cid}`);
+  const counter = new ByteCounter();
+  await pipeline(
+    createReadStream(src),
+    gunzipLimited({
+      maxBytes: limits.maxPayloadBytes,
+      budgets: [total],
+      ...(limits.maxCompressionRatio !== undefined ? { maxRatio: limits.maxCompressionRatio } : {}),
+    }),
+    counter,
+    createWriteStream(dest, { flags: "wx", mode: 0o600 }),
+  );
+  await rm(src, { force: true });
+  return { path: dest, size: counter.bytes };
+}
+
+async function sha256OfFile(path: string): Promise<Buffer> {
+  const tap = new DigestTap("sha256");
+  await pipeline(createReadStream(path), tap, async function* (source: AsyncIterable<Buffer>) {
+    for await (const _ of source) {
+      // drain
+    }
+  });
+  return tap.digest;
+}

@@ -1,0 +1,193 @@
+import { randomUUID, type X509Certificate } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { request, type Dispatcher } from "undici";
+import type { DsReference } from "../xml/dsig-reference.js";
+import { GZIP_MIME_TYPE, gzipStream } from "./compression.js";
+import { DigestTap } from "./digest-tap.js";
+import { addEncryptionHeader, generateContentKey } from "./encrypt.js";
+import type { EnvelopeIds } from "./envelope.js";
+import { gcmEncryptStream } from "./gcm-stream.js";
+import { ByteCounter } from "./limits.js";
+import { buildMultipartRelated } from "./mime-build.js";
+import { createTempDir, type TempDirOptions } from "./temp-files.js";
+import { buildUserMessageEnvelope, type PartInfo, type UserMessage } from "./user-message.js";
+import { signEnvelope, signedReferencesOf, type Signer } from "./wss-sign.js";
+
+/**
+ * Composes an outbound AS4 UserMessage in two passes, because the signed SOAP part goes first on the wire but
+ * needs the digests of the (compressed) attachments:
+ *   pass 1, per payload: source → gzip → sha256 tap → AES-128-GCM → temp file;
+ *   then: UserMessage envelope → sign (with the gzip digests) → add the encryption header;
+ *   pass 2: the MIME body streams the SOAP part and the temp files.
+ * Memory stays at a few chunks whatever the payload size.
+ */
+
+export interface OutboundPayload {
+  /** A file path, or a stream factory (called once, in pass 1). */
+  source: string | (() => Readable);
+  /** MIME type of the payload itself (before compression), e.g. `application/xml`. */
+  mimeType: string;
+  characterSet?: string;
+  /** Content-ID without brackets; `<uuid>@<message id domain>` when absent. */
+  contentId?: string;
+  /** Gzip before signing (the profile's default); default true. */
+  compress?: boolean;
+}
+
+export interface OutboundUserMessageInput {
+  /** The UserMessage without parts; the parts come from `payloads`. */
+  userMessage: Omit<UserMessage, "parts">;
+  payloads: readonly OutboundPayload[];
+  signer: Signer;
+  /** The receiving AP's certificate (from the SMP, already validated by the caller). */
+  recipientCertificate: X509Certificate;
+  tempDir?: TempDirOptions;
+  /** Injectables for deterministic tests. */
+  envelopeIds?: EnvelopeIds;
+  boundary?: string;
+  uuid?: () => string;
+}
+
+export interface PreparedPayload {
+  contentId: string;
+  mimeType: string;
+  compressed: boolean;
+  /** Bytes read from the source. */
+  sourceBytes: number;
+  /** SHA-256 of the signed bytes (the gzip output when compressed). */
+  sha256: Buffer;
+  /** Bytes on the wire (IV ‖ ciphertext ‖ tag). */
+  wireBytes: number;
+}
+
+export interface OutboundMessage {
+  messageId: string;
+  /** HTTP Content-Type (multipart/related with boundary). */
+  contentType: string;
+  contentLength: number;
+  /** A fresh body stream per call, so a retry can send the same bytes again. */
+  body(): Readable;
+  /** The SOAP envelope as sent (signed and with the encryption header), for the message dump. */
+  soapXml: string;
+  /** The ds:References we signed; the receipt's NonRepudiationInformation must repeat them. */
+  signedReferences: DsReference[];
+  payloads: PreparedPayload[];
+  /** Removes the spooled ciphertext. Call after the last send attempt. */
+  dispose(): Promise<void>;
+}
+
+export async function prepareUserMessage(input: OutboundUserMessageInput): Promise<OutboundMessage> {
+  if (input.payloads.length === 0) throw new Error("an AS4 UserMessage needs at least one payload");
+  const uuid = input.uuid ?? randomUUID;
+  const domain = input.userMessage.messageId.split("@")[1] ?? "dpi-ap";
+  const tmp = await createTempDir({ prefix: "as4-out-", ...input.tempDir });
+  try {
+    const cek = generateContentKey();
+    const prepared: (PreparedPayload & { path: string })[] = [];
+    for (const [i, p] of input.payloads.entries()) {
+      const contentId = p.contentId ?? `${uuid()}@${domain}`;
+      const compressed = p.compress ?? true;
+      const path = tmp.file(`payload-${i}`);
+      const counter = new ByteCounter();
+      const tap = new DigestTap("sha256");
+      const wire = new ByteCounter();
+      const source = typeof p.source === "string" ? createReadStream(p.source) : p.source();
+      await pipeline([source, counter, ...(compressed ? [gzipStream()] : []), tap, gcmEncryptStream(cek), wire, createWriteStream(path, { flags: "wx", mode: 0o600 })]);
+      prepared.push({ contentId, mimeType: p.mimeType, compressed, sourceBytes: counter.bytes, sha256: tap.digest, wireBytes: wire.bytes, path });
+    }
+
+    const parts: PartInfo[] = input.payloads.map((p, i) => ({
+      href: `cid:${prepared[i]!.contentId}`,
+      mimeType: p.mimeType,
+      ...(prepared[i]!.compressed ? { compressionType: GZIP_MIME_TYPE } : {}),
+      ...(p.characterSet !== undefined ? { characterSet: p.characterSet } : {}),
+    }));
+    const envelope = buildUserMessageEnvelope({ ...input.userMessage, parts }, input.envelopeIds);
+    const signed = signEnvelope(envelope, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
+    const soapXml = addEncryptionHeader(signed, {
+      cek,
+      recipient: input.recipientCertificate,
+      attachments: prepared.map((p) => ({ contentId: p.contentId, mimeType: p.compressed ? GZIP_MIME_TYPE : p.mimeType })),
+    });
+    const mime = buildMultipartRelated(
+      soapXml,
+      prepared.map((p) => ({ contentId: p.contentId, source: p.path, size: p.wireBytes })),
+      input.boundary !== undefined ? { boundary: input.boundary } : {},
+    );
+    return {
+      messageId: input.userMessage.messageId,
+      contentType: mime.contentType,
+      contentLength: mime.contentLength!,
+      body: mime.body,
+      soapXml,
+      signedReferences: signedReferencesOf(signed),
+      payloads: prepared.map(({ path: _path, ...rest }) => rest),
+      dispose: () => tmp.dispose(),
+    };
+  } catch (err) {
+    await tmp.dispose();
+    throw err;
+  }
+}
+
+export interface SendOptions {
+  dispatcher?: Dispatcher;
+  /** Time to wait for the response headers after the request was sent (undici headersTimeout). */
+  headersTimeoutMs?: number;
+  /** Idle time allowed between response body chunks (undici bodyTimeout). */
+  bodyTimeoutMs?: number;
+  signal?: AbortSignal;
+  /** Send Content-Length instead of chunked transfer encoding. */
+  contentLength?: boolean;
+  /** Cap on the response body we read; AS4 signals are small. Default 4 MiB. */
+  maxResponseBytes?: number;
+}
+
+export interface SendResult {
+  status: number;
+  contentType: string | undefined;
+  /** The response body as text (parse it with signal-message.ts). */
+  body: string;
+}
+
+export class ResponseTooLargeError extends Error {
+  readonly code = "AS4_RESPONSE_TOO_LARGE";
+  constructor(limit: number) {
+    super(`AS4 response body exceeds ${limit} bytes`);
+    this.name = "ResponseTooLargeError";
+  }
+}
+
+/** POSTs a prepared message (streamed, chunked by default) and returns the synchronous response. */
+export async function send(
+  url: string | URL,
+  message: Pick<OutboundMessage, "contentType" | "body" | "contentLength">,
+  options: SendOptions = {},
+): Promise<SendResult> {
+  const headers: Record<string, string> = { "content-type": message.contentType, "mime-version": "1.0" };
+  if (options.contentLength) headers["content-length"] = String(message.contentLength);
+  const res = await request(url, {
+    method: "POST",
+    headers,
+    body: message.body(),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.headersTimeoutMs !== undefined ? { headersTimeout: options.headersTimeoutMs } : {}),
+    ...(options.bodyTimeoutMs !== undefined ? { bodyTimeout: options.bodyTimeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const limit = options.maxResponseBytes ?? 4 * 1024 * 1024;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      res.body.destroy();
+      throw new ResponseTooLargeError(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const ct = res.headers["content-type"];
+  return { status: res.statusCode, contentType: Array.isArray(ct) ? ct[0] : ct, body: Buffer.concat(chunks).toString("utf8") };
+}

@@ -1,0 +1,111 @@
+import { expect } from "chai";
+import { createCipheriv, randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { decryptFileToFile, decryptToFile, gcmDecryptStream, gcmEncryptStream, GcmDecryptionError } from "../../src/as4/gcm-stream.js";
+import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
+
+function chunked(buf: Buffer, size: number): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) parts.push(buf.subarray(i, i + size));
+  return Readable.from(parts);
+}
+
+async function run(src: Readable, t: NodeJS.ReadWriteStream): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(src, t, new Writable({ write: (c: Buffer, _e, cb) => (out.push(c), cb()) }));
+  return Buffer.concat(out);
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("as4/gcm-stream", () => {
+  const key = Buffer.from("000102030405060708090a0b0c0d0e0f", "hex");
+  const iv = Buffer.from("a0a1a2a3a4a5a6a7a8a9aaab", "hex");
+  let tmp: TempDir;
+  beforeEach(async () => {
+    tmp = await createTempDir();
+  });
+  afterEach(async () => {
+    await tmp.dispose();
+  });
+
+  it("writes IV(12) ‖ ciphertext ‖ tag(16), equal to a one-shot AES-128-GCM", async () => {
+    const plain = randomBytes(100_003);
+    const out = await run(chunked(plain, 4096), gcmEncryptStream(key, iv));
+    const c = createCipheriv("aes-128-gcm", key, iv);
+    const expected = Buffer.concat([iv, c.update(plain), c.final(), c.getAuthTag()]);
+    expect(out.length).to.equal(12 + plain.length + 16);
+    expect(out.equals(expected)).to.equal(true);
+  });
+
+  it("encrypts an empty input to IV ‖ tag", async () => {
+    const out = await run(Readable.from([]), gcmEncryptStream(key, iv));
+    expect(out.length).to.equal(28);
+    expect(out.subarray(0, 12).equals(iv)).to.equal(true);
+    expect((await run(Readable.from([out]), gcmDecryptStream(key))).length).to.equal(0);
+  });
+
+  for (const size of [1, 5, 13, 16, 17, 29, 65536]) {
+    it(`decrypts whatever the chunking (${size}-byte chunks)`, async () => {
+      const plain = randomBytes(10_000);
+      const ct = await run(Readable.from([plain]), gcmEncryptStream(key));
+      const back = await run(chunked(ct, size), gcmDecryptStream(key));
+      expect(back.equals(plain)).to.equal(true);
+    });
+  }
+
+  it("decryptToFile yields the plaintext and its sha256", async () => {
+    const plain = randomBytes(70_000);
+    const ctPath = tmp.file("ct");
+    await writeFile(ctPath, await run(Readable.from([plain]), gcmEncryptStream(key)));
+    const res = await decryptFileToFile(ctPath, key, tmp.file("pt"));
+    expect((await readFile(res.path)).equals(plain)).to.equal(true);
+    expect(res.size).to.equal(plain.length);
+    const { createHash } = await import("node:crypto");
+    expect(res.sha256.equals(createHash("sha256").update(plain).digest())).to.equal(true);
+  });
+
+  it("a tampered ciphertext fails with EBMS:0102 and leaves no plaintext behind", async () => {
+    const plain = randomBytes(200_000);
+    const ct = await run(Readable.from([plain]), gcmEncryptStream(key));
+    for (const pos of [12, 100_000, ct.length - 1]) {
+      const bad = Buffer.from(ct);
+      bad[pos] = bad[pos]! ^ 0x01;
+      const dest = tmp.file("pt");
+      const err = await rejection(decryptToFile(chunked(bad, 16_384), key, dest));
+      expect(err, `flip at ${pos}`).to.be.instanceOf(GcmDecryptionError);
+      expect((err as GcmDecryptionError).code).to.equal("EBMS:0102");
+      expect(existsSync(dest)).to.equal(false);
+    }
+    expect(await readdir(tmp.path)).to.deep.equal([]);
+  });
+
+  it("a wrong key fails with EBMS:0102", async () => {
+    const ct = await run(Readable.from([randomBytes(1000)]), gcmEncryptStream(key));
+    const err = await rejection(decryptToFile(Readable.from([ct]), randomBytes(16), tmp.file("pt")));
+    expect((err as GcmDecryptionError).code).to.equal("EBMS:0102");
+    expect(await readdir(tmp.path)).to.deep.equal([]);
+  });
+
+  it("input shorter than IV + tag fails with EBMS:0102", async () => {
+    for (const n of [0, 11, 27]) {
+      const err = await rejection(run(Readable.from(n ? [randomBytes(n)] : []), gcmDecryptStream(key)));
+      expect(err).to.be.instanceOf(GcmDecryptionError);
+    }
+  });
+
+  it("rejects keys that are not 128 bits", () => {
+    expect(() => gcmEncryptStream(randomBytes(32))).to.throw(RangeError);
+    expect(() => gcmDecryptStream(randomBytes(15))).to.throw(RangeError);
+  });
+});

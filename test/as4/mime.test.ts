@@ -1,0 +1,192 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { SizeLimitError } from "../../src/as4/limits.js";
+import { buildMultipartRelated } from "../../src/as4/mime-build.js";
+import { DEFAULT_MIME_LIMITS, MimeError, parseAs4Request, parseMediaType, type MimeLimits } from "../../src/as4/mime-parse.js";
+import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
+
+const SOAP = '<?xml version="1.0" encoding="UTF-8"?><S12:Envelope xmlns:S12="http://www.w3.org/2003/05/soap-envelope"><S12:Body>æøå</S12:Body></S12:Envelope>';
+
+async function toBuffer(r: Readable): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of r) parts.push(c as Buffer);
+  return Buffer.concat(parts);
+}
+
+function chunked(buf: Buffer, size: number | (() => number)): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < buf.length; ) {
+    const n = typeof size === "number" ? size : size();
+    parts.push(buf.subarray(i, i + n));
+    i += n;
+  }
+  return Readable.from(parts);
+}
+
+/** A deterministic pseudo-random sequence so a failing chunking can be reproduced. */
+function lcg(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) & 0x7fffffff;
+    return 1 + (s % 97);
+  };
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("as4/mime", () => {
+  let tmp: TempDir;
+  beforeEach(async () => {
+    tmp = await createTempDir();
+  });
+  afterEach(async () => {
+    await tmp.dispose();
+  });
+
+  it("parses Content-Type parameters, quoted or not", () => {
+    const ok = parseMediaType('Multipart/Related; Boundary="a b;c\\"d"; type=application/soap+xml; start="<x@y>";');
+    expect(ok?.type).to.equal("multipart/related");
+    expect(ok?.params).to.deep.equal({ boundary: 'a b;c"d', type: "application/soap+xml", start: "<x@y>" });
+    expect(parseMediaType('multipart/related; boundary="unterminated')).to.equal(undefined);
+    expect(parseMediaType("multipart/related; boundary")).to.equal(undefined);
+    expect(parseMediaType("no-slash")).to.equal(undefined);
+  });
+
+  it("builds the AS4 multipart layout", async () => {
+    const msg = buildMultipartRelated(SOAP, [{ contentId: "att1@x", source: () => Readable.from([Buffer.from("DATA")]) }], {
+      boundary: "BOUND",
+    });
+    expect(msg.contentType).to.equal('multipart/related; boundary="BOUND"; type="application/soap+xml"');
+    const text = (await toBuffer(msg.body())).toString("utf8");
+    expect(text).to.equal(
+      "--BOUND\r\nContent-Type: application/soap+xml;charset=UTF-8\r\nContent-Transfer-Encoding: binary\r\n\r\n" +
+        SOAP +
+        "\r\n--BOUND\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\nContent-ID: <att1@x>\r\n\r\nDATA" +
+        "\r\n--BOUND--\r\n",
+    );
+    expect(text).not.to.match(/Content-Disposition/i);
+  });
+
+  it("computes Content-Length when sizes are known", async () => {
+    const f = tmp.file("a");
+    await writeFile(f, randomBytes(1234));
+    const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: f, size: 1234 }], { rootContentId: "root@x" });
+    expect(msg.contentType).to.contain('start="<root@x>"');
+    expect((await toBuffer(msg.body())).length).to.equal(msg.contentLength);
+  });
+
+  it("refuses Content-IDs that could inject headers", () => {
+    expect(() => buildMultipartRelated(SOAP, [{ contentId: "a\r\nX: y", source: () => Readable.from([]) }])).to.throw();
+    expect(() => buildMultipartRelated(SOAP, [{ contentId: "<a>", source: () => Readable.from([]) }])).to.throw();
+  });
+
+  for (const [label, chunking] of [
+    ["one chunk", 1 << 30],
+    ["1-byte chunks", 1],
+    ["2-byte chunks", 2],
+    ["random chunks", lcg(42)],
+  ] as const) {
+    it(`round-trips build → parse (${label})`, async () => {
+      const a = randomBytes(20_000);
+      const b = Buffer.concat([Buffer.from("\r\n--"), randomBytes(100), Buffer.from("--\r\n")]);
+      const msg = buildMultipartRelated(SOAP, [
+        { contentId: "a@x", source: () => Readable.from([a]) },
+        { contentId: "b@x", contentType: "application/gzip", source: () => Readable.from([b]) },
+      ]);
+      const wire = await toBuffer(msg.body());
+      const parsed = await parseAs4Request(msg.contentType, chunked(wire, chunking), tmp);
+      expect(parsed.soapXml).to.equal(SOAP);
+      expect(parsed.attachments.map((x) => [x.contentId, x.contentType, x.size])).to.deep.equal([
+        ["a@x", "application/octet-stream", a.length],
+        ["b@x", "application/gzip", b.length],
+      ]);
+      expect((await readFile(parsed.attachments[0]!.path)).equals(a)).to.equal(true);
+      expect((await readFile(parsed.attachments[1]!.path)).equals(b)).to.equal(true);
+    });
+  }
+
+  it("takes the root from `start` even when it is not the first part", async () => {
+    const body =
+      "--B\r\nContent-Type: application/octet-stream\r\nContent-ID: <att@x>\r\n\r\nPAYLOAD\r\n" +
+      "--B\r\nContent-Type: application/soap+xml; charset=UTF-8\r\nContent-ID: <root@x>\r\n\r\n" + SOAP + "\r\n--B--";
+    const parsed = await parseAs4Request('multipart/related; boundary=B; type="application/soap+xml"; start="<root@x>"', Readable.from([Buffer.from(body)]), tmp);
+    expect(parsed.soapXml).to.equal(SOAP);
+    expect(parsed.rootContentId).to.equal("root@x");
+    expect(parsed.attachments.map((x) => x.contentId)).to.deep.equal(["att@x"]);
+    expect(await readFile(parsed.attachments[0]!.path, "latin1")).to.equal("PAYLOAD");
+  });
+
+  for (const epilogue of ["", "\r\n", "\r\nan epilogue the parser must ignore\r\n"]) {
+    it(`finishes when the input ends after the closing boundary (epilogue ${JSON.stringify(epilogue)})`, async () => {
+      const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: () => Readable.from([Buffer.from("DATA")]) }]);
+      const wire = await toBuffer(msg.body());
+      async function* late(): AsyncGenerator<Buffer> {
+        yield wire;
+        await new Promise((r) => setTimeout(r, 20)); // an HTTP request often ends well after its last byte
+        if (epilogue) yield Buffer.from(epilogue);
+      }
+      const parsed = await parseAs4Request(msg.contentType, Readable.from(late()), tmp);
+      expect(await readFile(parsed.attachments[0]!.path, "latin1")).to.equal("DATA");
+    });
+  }
+
+  it("accepts a bare SOAP body", async () => {
+    const parsed = await parseAs4Request("application/soap+xml; charset=utf-8", Readable.from([Buffer.from(SOAP)]), tmp);
+    expect(parsed.soapXml).to.equal(SOAP);
+    expect(parsed.attachments).to.deep.equal([]);
+  });
+
+  const malformed: [string, string, string][] = [
+    ["no closing boundary", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\nContent-ID: <a>\r\n\r\nDATA`],
+    ["missing boundary parameter", "multipart/related; type=application/soap+xml", `--B\r\n\r\n--B--`],
+    ["root not SOAP", "multipart/related; boundary=B", `--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B--`],
+    ["attachment without Content-ID", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\nContent-Type: application/octet-stream\r\n\r\nDATA\r\n--B--`],
+    ["duplicate Content-ID", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\nContent-ID: <a>\r\n\r\n1\r\n--B\r\nContent-ID: <a>\r\n\r\n2\r\n--B--`],
+    ["start names a missing part", 'multipart/related; boundary=B; start="<nope>"', `--B\r\nContent-Type: application/soap+xml\r\nContent-ID: <r>\r\n\r\n${SOAP}\r\n--B--`],
+    ["no parts at all", "multipart/related; boundary=B", `just text`],
+    ["base64 transfer encoding", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--B--`],
+    ["bad part header line", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\n: no name\r\n\r\nDATA\r\n--B--`],
+    ["unsupported media type", "text/plain", SOAP],
+    ["SOAP not UTF-8", "application/soap+xml; charset=ISO-8859-1", SOAP],
+  ];
+  for (const [label, ct, body] of malformed) {
+    it(`rejects malformed MIME with EBMS:0007: ${label}`, async () => {
+      const err = await rejection(parseAs4Request(ct, Readable.from([Buffer.from(body)]), tmp));
+      expect(err).to.be.instanceOf(MimeError);
+      expect((err as MimeError).code).to.equal("EBMS:0007");
+    });
+  }
+
+  const limitCases: [string, Partial<MimeLimits>, string][] = [
+    ["too many parts", { maxParts: 2 }, "number of MIME parts"],
+    ["attachment too large", { maxPartBytes: 10_000 }, "MIME part"],
+    ["message too large", { maxTotalBytes: 30_000 }, "message"],
+    ["SOAP part too large", { maxRootBytes: 100 }, "SOAP envelope"],
+  ];
+  for (const [label, limits, what] of limitCases) {
+    it(`enforces limits: ${label}`, async () => {
+      const atts = [0, 1, 2].map((i) => ({ contentId: `p${i}@x`, source: () => Readable.from([randomBytes(12_000)]) }));
+      const msg = buildMultipartRelated(SOAP, atts);
+      const err = await rejection(parseAs4Request(msg.contentType, chunked(await toBuffer(msg.body()), 4096), tmp, { ...DEFAULT_MIME_LIMITS, ...limits }));
+      expect(err).to.be.instanceOf(SizeLimitError);
+      expect((err as SizeLimitError).what).to.equal(what);
+    });
+  }
+
+  it("never buffers attachments: a part larger than the root limit still streams to a file", async () => {
+    const big = randomBytes(3 * 1024 * 1024);
+    const msg = buildMultipartRelated(SOAP, [{ contentId: "big@x", source: () => Readable.from([big]) }]);
+    const parsed = await parseAs4Request(msg.contentType, chunked(await toBuffer(msg.body()), 65536), tmp, { ...DEFAULT_MIME_LIMITS, maxRootBytes: 64 * 1024 });
+    expect((await readFile(parsed.attachments[0]!.path)).equals(big)).to.equal(true);
+    expect(await readdir(tmp.path)).to.have.length(1);
+  });
+});

@@ -1,0 +1,241 @@
+import { expect } from "chai";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { gzipSync } from "node:zlib";
+import { EbmsError } from "../../src/as4/ebms-errors.js";
+import { addEncryptionHeader, generateContentKey } from "../../src/as4/encrypt.js";
+import { gcmEncryptStream } from "../../src/as4/gcm-stream.js";
+import { receiveUserMessage, DEFAULT_INBOUND_LIMITS, type InboundOptions, type ReceivedUserMessage } from "../../src/as4/inbound.js";
+import { buildMultipartRelated } from "../../src/as4/mime-build.js";
+import { prepareUserMessage, send, type OutboundPayload } from "../../src/as4/outbound.js";
+import { buildUserMessageEnvelope, type UserMessage } from "../../src/as4/user-message.js";
+import { signEnvelope } from "../../src/as4/wss-sign.js";
+import { sameDsReference } from "../../src/xml/dsig-reference.js";
+import { testSigner } from "./sign-fixtures.js";
+
+const sender = testSigner("POP000001");
+const receiver = testSigner("POP000002");
+
+function header(n = 1): Omit<UserMessage, "parts"> {
+  return {
+    messageId: `${n.toString(16).padStart(8, "0")}-2a51-4b1a-9a8e-0d7c1c2f3a4b@sender.test`,
+    timestamp: new Date("2026-03-01T12:00:00.000Z"),
+    fromPartyId: "POP000001",
+    toPartyId: "POP000002",
+    service: { value: "urn:fdc:digdir.no:2020:profile:egovernment:innbyggerpost:digital:ver1.0", type: "cenbii-procid-ubl" },
+    action: "busdox-docid-qns::urn:fdc:digdir.no:2020:innbyggerpost:xsd::innbyggerpost##urn:fdc:digdir.no:2020:innbyggerpost:schema:digital::1.0",
+    conversationId: "conv-1",
+    originalSender: { type: "iso6523-actorid-upis", value: "0192:987464291" },
+    finalRecipient: { type: "iso6523-actorid-upis", value: "0192:123456789" },
+  };
+}
+
+const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
+
+async function sha256File(path: string): Promise<string> {
+  const h = createHash("sha256");
+  await pipeline(createReadStream(path), new Writable({ write: (c: Buffer, _e, cb) => (h.update(c), cb()) }));
+  return h.digest("hex");
+}
+
+/** A receiver on 127.0.0.1 that keeps what it received for the test to inspect. */
+class TestReceiver {
+  server!: Server;
+  url = "";
+  last: ReceivedUserMessage | undefined;
+  lastError: unknown;
+  constructor(readonly options: InboundOptions) {}
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      receiveUserMessage(req.headers["content-type"], req, this.options).then(
+        (msg) => {
+          this.last = msg;
+          res.writeHead(200, { "content-type": "text/plain" }).end(`ok ${msg.payloads.length}`);
+        },
+        (err: unknown) => {
+          this.lastError = err;
+          req.resume();
+          res.writeHead(500, { "content-type": "text/plain" }).end(err instanceof EbmsError ? err.code : String(err));
+        },
+      );
+    });
+    await new Promise<void>((r) => this.server.listen(0, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/as4`;
+  }
+  async stop(): Promise<void> {
+    await this.last?.dispose();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+describe("as4 round trip over HTTP (prepare → send → receive)", function () {
+  this.timeout(60_000);
+  let work: string;
+  let inboundTmp: string;
+  let rx: TestReceiver;
+
+  beforeEach(async () => {
+    work = await mkdtemp(join(tmpdir(), "as4-rt-test-"));
+    inboundTmp = await mkdtemp(join(tmpdir(), "as4-rt-in-"));
+    rx = new TestReceiver({ decryptionKey: receiver, tempDir: { parent: inboundTmp } });
+    await rx.start();
+  });
+  afterEach(async () => {
+    await rx.stop();
+    await rm(work, { recursive: true, force: true });
+    await rm(inboundTmp, { recursive: true, force: true });
+  });
+
+  async function roundTrip(payloads: OutboundPayload[], n = 1) {
+    const msg = await prepareUserMessage({ userMessage: header(n), payloads, signer: sender, recipientCertificate: receiver.certificate });
+    try {
+      const res = await send(rx.url, msg);
+      return { msg, res };
+    } finally {
+      await msg.dispose();
+    }
+  }
+
+  for (const [label, size] of [["1 KB", 1024], ["10 MB", 10 * 1024 * 1024]] as const) {
+    it(`delivers a ${label} payload byte for byte`, async () => {
+      const data = Buffer.concat([randomBytes(size / 2), Buffer.alloc(size / 2, "<x>abc</x>")]);
+      const path = join(work, "payload.xml");
+      await writeFile(path, data);
+      const { msg, res } = await roundTrip([{ source: path, mimeType: "application/xml", characterSet: "UTF-8" }]);
+      expect(res.status, res.body).to.equal(200);
+      const got = rx.last!;
+      expect(got.userMessage.messageId).to.equal(msg.messageId);
+      expect(got.payloads).to.have.length(1);
+      const p = got.payloads[0]!;
+      expect([p.mimeType, p.characterSet, p.wasCompressed, p.size]).to.deep.equal(["application/xml", "UTF-8", true, size]);
+      expect(await sha256File(p.path)).to.equal(sha256(data));
+      expect(got.signerCertificate.raw.equals(sender.certificate.raw)).to.equal(true);
+      // what the receiver verified is exactly what the sender signed (the receipt's NRI depends on it)
+      expect(got.signedReferences).to.have.length(msg.signedReferences.length);
+      for (const ref of msg.signedReferences) expect(got.signedReferences.some((r) => sameDsReference(r, ref)), ref.uri).to.equal(true);
+      expect(got.signedInfoReferenceNodes).to.have.length(3);
+    });
+  }
+
+  it("carries several payloads, compressed or not, from files or streams, and sends Content-Length on request", async () => {
+    const a = randomBytes(50_000);
+    const b = Buffer.from("<sbd>hello</sbd>");
+    const msg = await prepareUserMessage({
+      userMessage: header(2),
+      payloads: [
+        { source: () => Readable.from([b]), mimeType: "application/xml", contentId: "sbd@sender.test" },
+        { source: () => Readable.from([a]), mimeType: "application/cms", compress: false },
+      ],
+      signer: sender,
+      recipientCertificate: receiver.certificate,
+    });
+    try {
+      const res = await send(rx.url, msg, { contentLength: true });
+      expect(res.status, res.body).to.equal(200);
+    } finally {
+      await msg.dispose();
+    }
+    const got = rx.last!;
+    expect(got.payloads.map((p) => [p.contentId, p.mimeType, p.wasCompressed])).to.deep.equal([
+      ["sbd@sender.test", "application/xml", true],
+      [msg.payloads[1]!.contentId, "application/cms", false],
+    ]);
+    expect((await readFile(got.payloads[0]!.path)).equals(b)).to.equal(true);
+    expect((await readFile(got.payloads[1]!.path)).equals(a)).to.equal(true);
+  });
+
+  it("keeps nothing on disk after a rejected message (tampered ciphertext → EBMS:0102)", async () => {
+    const msg = await prepareUserMessage({ userMessage: header(3), payloads: [{ source: () => Readable.from([randomBytes(200_000)]), mimeType: "application/octet-stream" }], signer: sender, recipientCertificate: receiver.certificate });
+    try {
+      const wire = Buffer.concat(await msg.body().toArray());
+      // flip one byte in the middle of the attachment part (well past the SOAP part)
+      wire[wire.length - 1000] = wire[wire.length - 1000]! ^ 0x55;
+      const res = await send(rx.url, { contentType: msg.contentType, contentLength: wire.length, body: () => Readable.from([wire]) });
+      expect(res.status).to.equal(500);
+      expect(res.body).to.equal("EBMS:0102");
+      expect((rx.lastError as EbmsError).refToMessageId).to.equal(msg.messageId);
+      expect(await readdir(inboundTmp)).to.deep.equal([]);
+    } finally {
+      await msg.dispose();
+    }
+  });
+
+  it("refuses a message encrypted for another access point with EBMS:0102", async () => {
+    const msg = await prepareUserMessage({ userMessage: header(4), payloads: [{ source: () => Readable.from([Buffer.from("x")]), mimeType: "text/plain" }], signer: sender, recipientCertificate: sender.certificate });
+    try {
+      const res = await send(rx.url, msg);
+      expect(res.body).to.equal("EBMS:0102");
+    } finally {
+      await msg.dispose();
+    }
+  });
+
+  it("stops a gzip bomb at the payload limit with EBMS:0303 and cleans up", async () => {
+    rx.options.limits = { ...DEFAULT_INBOUND_LIMITS, maxPayloadBytes: 1024 * 1024 };
+    const { res } = await roundTrip([{ source: () => Readable.from([Buffer.alloc(32 * 1024 * 1024)]), mimeType: "application/xml" }], 5);
+    expect(res.body).to.equal("EBMS:0303");
+    expect(await readdir(inboundTmp)).to.deep.equal([]);
+  });
+
+  it("checks the signature against the decrypted attachment (a swapped payload is EBMS:0101)", async () => {
+    const cid = "p@sender.test";
+    const signedBytes = gzipSync(Buffer.from("<signed/>"));
+    const sentBytes = gzipSync(Buffer.from("<swapped/>"));
+    const um = buildUserMessageEnvelope({ ...header(6), parts: [{ href: `cid:${cid}`, mimeType: "application/xml", compressionType: "application/gzip" }] });
+    const signed = signEnvelope(um, sender, [{ contentId: cid, sha256: createHash("sha256").update(signedBytes).digest() }]);
+    const cek = generateContentKey();
+    const xml = addEncryptionHeader(signed, { cek, recipient: receiver.certificate, attachments: [{ contentId: cid, mimeType: "application/gzip" }] });
+    const ct = Buffer.concat(await Readable.from([sentBytes]).pipe(gcmEncryptStream(cek)).toArray());
+    const mime = buildMultipartRelated(xml, [{ contentId: cid, source: () => Readable.from([ct]) }]);
+    const res = await send(rx.url, { contentType: mime.contentType, contentLength: 0, body: mime.body });
+    expect(res.body).to.equal("EBMS:0101");
+    expect(await readdir(inboundTmp)).to.deep.equal([]);
+  });
+
+  it("refuses unencrypted payloads by default (EBMS:0103) and accepts them when allowed", async () => {
+    const cid = "p@sender.test";
+    const bytes = gzipSync(Buffer.from("<plain/>"));
+    const um = buildUserMessageEnvelope({ ...header(7), parts: [{ href: `cid:${cid}`, mimeType: "application/xml", compressionType: "application/gzip" }] });
+    const signed = signEnvelope(um, sender, [{ contentId: cid, sha256: createHash("sha256").update(bytes).digest() }]);
+    const mime = buildMultipartRelated(signed, [{ contentId: cid, source: () => Readable.from([bytes]) }]);
+    const msg = { contentType: mime.contentType, contentLength: 0, body: mime.body };
+    expect((await send(rx.url, msg)).body).to.equal("EBMS:0103");
+    rx.options.requireEncryption = false;
+    expect((await send(rx.url, msg)).status).to.equal(200);
+    expect(await readFile(rx.last!.payloads[0]!.path, "utf8")).to.equal("<plain/>");
+  });
+
+  it("accepts a bare application/soap+xml body for a UserMessage without payloads", async () => {
+    const signed = signEnvelope(buildUserMessageEnvelope({ ...header(9), parts: [] }), sender, []);
+    const res = await send(rx.url, { contentType: "application/soap+xml; charset=UTF-8", contentLength: 0, body: () => Readable.from([Buffer.from(signed)]) });
+    expect(res.status, res.body).to.equal(200);
+    expect(rx.last!.payloads).to.deep.equal([]);
+    expect(rx.last!.userMessage.messageId).to.equal(header(9).messageId);
+  });
+
+  it("refuses a PartInfo without its MIME part, and a MIME part without PartInfo (EBMS:0007)", async () => {
+    const msg = await prepareUserMessage({ userMessage: header(8), payloads: [{ source: () => Readable.from([Buffer.from("x")]), mimeType: "text/plain", contentId: "real@x" }], signer: sender, recipientCertificate: receiver.certificate });
+    try {
+      const wire = Buffer.concat(await msg.body().toArray()).toString("latin1");
+      const renamed = wire.replace("Content-ID: <real@x>", "Content-ID: <other@x>");
+      expect((await send(rx.url, { ...msg, body: () => Readable.from([Buffer.from(renamed, "latin1")]) })).body).to.equal("EBMS:0007");
+      expect((rx.lastError as EbmsError).detail).to.match(/no MIME part for PartInfo cid:real@x/);
+      const boundary = /boundary="([^"]+)"/.exec(msg.contentType)![1]!;
+      const extra = wire.replace(`\r\n--${boundary}--`, `\r\n--${boundary}\r\nContent-ID: <extra@x>\r\n\r\nEXTRA\r\n--${boundary}--`);
+      expect((await send(rx.url, { ...msg, body: () => Readable.from([Buffer.from(extra, "latin1")]) })).body).to.equal("EBMS:0007");
+      expect((rx.lastError as EbmsError).detail).to.match(/MIME parts without PartInfo: extra@x/);
+      // the untouched message is accepted, so the two refusals above are about the edits
+      expect((await send(rx.url, msg)).status).to.equal(200);
+    } finally {
+      await msg.dispose();
+    }
+  });
+});
