@@ -144,6 +144,8 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
         kanal: req.kanal,
         forretningsmelding: verified.jws,
         payload: pakke ? { key: pakke.key, size: pakke.size, sha256Hex: pakke.sha256.toString("hex") } : undefined,
+        expectedResponseAt: m.expectedResponseDateTime ? new Date(m.expectedResponseDateTime) : undefined,
+        enqueue: true,
       },
       "OPPRETTET",
       at,

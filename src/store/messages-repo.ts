@@ -21,6 +21,10 @@ export interface NewMessage {
   kanal?: string | undefined;
   forretningsmelding: string;
   payload?: { key: string; size: number; sha256Hex: string } | undefined;
+  expectedResponseAt?: Date | undefined;
+  /** OUT messages to send: enters the outbox, due immediately. */
+  enqueue?: boolean;
+  as4MessageId?: string | undefined;
 }
 
 export interface StatusEntry {
@@ -72,6 +76,9 @@ export class MessagesRepo {
             payloadSha256: m.payload?.sha256Hex ?? null,
             status: initialStatus,
             createdAt: at,
+            expectedResponseAt: m.expectedResponseAt ?? null,
+            nextAttemptAt: m.enqueue ? at : null,
+            as4MessageId: m.as4MessageId ?? null,
           },
         }),
         this.db.messageStatus.create({ data: { messageId: m.id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),

@@ -20,7 +20,24 @@ CREATE TABLE "Message" (
     "status" TEXT NOT NULL,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
-    "readAt" DATETIME
+    "readAt" DATETIME,
+    "expectedResponseAt" DATETIME,
+    "as4MessageId" TEXT,
+    "nextAttemptAt" DATETIME,
+    "attempts" INTEGER NOT NULL DEFAULT 0,
+    "leaseUntil" DATETIME,
+    "lastError" TEXT
+);
+
+-- CreateTable
+CREATE TABLE "As4Exchange" (
+    "as4MessageId" TEXT NOT NULL PRIMARY KEY,
+    "direction" TEXT NOT NULL,
+    "messageId" TEXT,
+    "peerPartyId" TEXT NOT NULL,
+    "receiptMessageId" TEXT,
+    "receipt" BLOB,
+    "createdAt" DATETIME NOT NULL
 );
 
 -- CreateTable
@@ -34,10 +51,19 @@ CREATE TABLE "MessageStatus" (
 );
 
 -- CreateIndex
+CREATE UNIQUE INDEX "Message_as4MessageId_key" ON "Message"("as4MessageId");
+
+-- CreateIndex
 CREATE INDEX "Message_conversationId_idx" ON "Message"("conversationId");
 
 -- CreateIndex
 CREATE INDEX "Message_direction_receiverOrg_readAt_idx" ON "Message"("direction", "receiverOrg", "readAt");
+
+-- CreateIndex
+CREATE INDEX "Message_nextAttemptAt_idx" ON "Message"("nextAttemptAt");
+
+-- CreateIndex
+CREATE INDEX "As4Exchange_messageId_idx" ON "As4Exchange"("messageId");
 
 -- CreateIndex
 CREATE INDEX "MessageStatus_messageId_id_idx" ON "MessageStatus"("messageId", "id");

@@ -1,0 +1,66 @@
+import type { Message } from "./generated/client.js";
+import type { Db } from "./prisma.js";
+
+/**
+ * The outbox is the set of OUT messages with a due nextAttemptAt. Workers claim messages by taking a lease
+ * with a conditional update, so two workers (or a worker restarted after a crash) never send the same
+ * message at the same time, and a lease left by a dead worker simply runs out.
+ */
+export class OutboxRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won. */
+  async claimDue(now: Date, leaseMs: number, limit: number): Promise<Message[]> {
+    const candidates = await this.db.message.findMany({
+      where: { direction: "OUT", nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+      orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
+      take: limit,
+      select: { id: true },
+    });
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    const won: Message[] = [];
+    for (const { id } of candidates) {
+      const r = await this.db.message.updateMany({
+        where: { id, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+        data: { leaseUntil },
+      });
+      if (r.count === 1) {
+        const m = await this.db.message.findUnique({ where: { id } });
+        if (m) won.push(m);
+      }
+    }
+    return won;
+  }
+
+  /** Fixes the AS4 MessageId at the first attempt; later attempts get the same one back. */
+  async as4MessageIdFor(id: string, candidate: string): Promise<string> {
+    await this.db.message.updateMany({ where: { id, as4MessageId: null }, data: { as4MessageId: candidate } });
+    const m = await this.db.message.findUniqueOrThrow({ where: { id }, select: { as4MessageId: true } });
+    return m.as4MessageId!;
+  }
+
+  /** The receiver acknowledged with a valid receipt: keep it as evidence and leave the outbox. */
+  async markSent(id: string, at: Date, evidence: { as4MessageId: string; peerPartyId: string; receiptMessageId: string; receipt: Buffer }): Promise<void> {
+    await this.db.$transaction([
+      this.db.as4Exchange.upsert({
+        where: { as4MessageId: evidence.as4MessageId },
+        create: { ...evidence, receipt: new Uint8Array(evidence.receipt), direction: "OUT", messageId: id, createdAt: at },
+        update: { receipt: new Uint8Array(evidence.receipt), receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId },
+      }),
+      this.db.message.update({ where: { id }, data: { status: "SENDT", nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } } }),
+      this.db.messageStatus.create({ data: { messageId: id, status: "SENDT", beskrivelse: null, createdAt: at } }),
+    ]);
+  }
+
+  async scheduleRetry(id: string, next: Date, error: string): Promise<void> {
+    await this.db.message.update({ where: { id }, data: { nextAttemptAt: next, leaseUntil: null, lastError: error, attempts: { increment: 1 } } });
+  }
+
+  /** A permanent failure: the message leaves the outbox as FEILET with the reason on its status. */
+  async markFailed(id: string, at: Date, reason: string): Promise<void> {
+    await this.db.$transaction([
+      this.db.message.update({ where: { id }, data: { status: "FEILET", nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } } }),
+      this.db.messageStatus.create({ data: { messageId: id, status: "FEILET", beskrivelse: reason, createdAt: at } }),
+    ]);
+  }
+}
