@@ -1,0 +1,71 @@
+import type { X509Certificate } from "node:crypto";
+import { EbmsError } from "../as4/ebms-errors.js";
+import { checkReceipt, isNotServiced, parseSignalMessages, type ErrorEntry } from "../as4/signal-message.js";
+import { parseSoapEnvelope } from "../as4/soap-parse.js";
+import { verifyEnvelope } from "../as4/wss-verify.js";
+import type { DsReference } from "../xml/dsig-reference.js";
+
+/**
+ * What the synchronous answer to a UserMessage we sent means for the outbox: delivered (a signed receipt
+ * that confirms every reference we signed), worth another try later, or refused for good. Peppol APs answer
+ * errors with HTTP 200 and with 5xx alike, so the body decides whenever it is a SOAP signal.
+ */
+
+export type SendOutcome =
+  | { kind: "delivered"; receiptMessageId: string; receipt: Buffer }
+  | { kind: "retry"; reason: string }
+  | { kind: "failed"; reason: string; ebmsCode?: string };
+
+/** Errors the ebMS 3 and Peppol specifications describe as transient: the same message may succeed later. */
+const TRANSIENT_CODES = new Set(["EBMS:0005", "EBMS:0006", "EBMS:0202", "EBMS:0301"]);
+
+export interface ResponseContext {
+  as4MessageId: string;
+  signedReferences: readonly DsReference[];
+  /** The receiving AP's certificate from the SMP: the receipt must be signed with it. */
+  receiverCertificate: X509Certificate;
+}
+
+export function interpretResponse(status: number, contentType: string | undefined, body: string, ctx: ResponseContext): SendOutcome {
+  const soap = /soap\+xml|text\/xml|multipart\/related/i.test(contentType ?? "") || body.trimStart().startsWith("<");
+  if (!soap || body.trim() === "") {
+    return httpOnly(status, `HTTP ${status} without an AS4 signal`);
+  }
+  let signals;
+  let envelope;
+  try {
+    envelope = parseSoapEnvelope(body);
+    signals = parseSignalMessages(envelope.messaging);
+  } catch (err) {
+    return httpOnly(status, `HTTP ${status} with an unreadable AS4 answer: ${(err as Error).message}`);
+  }
+  const signal = signals[0]!;
+  if (signal.kind === "error") return fromErrors(signal.errors);
+  try {
+    const verified = verifyEnvelope(body, { attachmentDigest: () => undefined });
+    if (verified.signerCertificate.fingerprint256 !== ctx.receiverCertificate.fingerprint256) {
+      throw new EbmsError("EBMS:0302", "the receipt is not signed with the receiving access point's certificate from the SMP");
+    }
+    checkReceipt(signal, { messageId: ctx.as4MessageId, references: ctx.signedReferences });
+  } catch (err) {
+    // The receiver deduplicates by MessageId, so sending again is safe and may yield a valid receipt.
+    return { kind: "retry", reason: `invalid receipt: ${(err as Error).message}` };
+  }
+  return { kind: "delivered", receiptMessageId: signal.info.messageId, receipt: Buffer.from(body, "utf8") };
+}
+
+function httpOnly(status: number, reason: string): SendOutcome {
+  // 408/429 and 5xx are the server's trouble; other statuses would not change on a retry.
+  if (status >= 500 || status === 408 || status === 429) return { kind: "retry", reason };
+  if (status >= 200 && status < 300) return { kind: "retry", reason };
+  return { kind: "failed", reason };
+}
+
+function fromErrors(errors: readonly ErrorEntry[]): SendOutcome {
+  const text = errors.map((e) => `${e.errorCode}${e.shortDescription ? ` ${e.shortDescription}` : ""}${e.errorDetail ? `: ${e.errorDetail}` : ""}`).join("; ");
+  const failures = errors.filter((e) => e.severity !== "warning");
+  if (failures.length === 0) return { kind: "retry", reason: `only warnings, no receipt: ${text}` };
+  if (failures.every((e) => TRANSIENT_CODES.has(e.errorCode))) return { kind: "retry", reason: text };
+  const main = failures.find((e) => isNotServiced(e)) ?? failures[0]!;
+  return { kind: "failed", reason: text, ebmsCode: main.errorCode };
+}
