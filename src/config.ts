@@ -32,6 +32,23 @@ const schema = z.object({
   DPI_AP_SERVED_PARTICIPANTS: list.optional(),
   DPI_AP_MAX_DOKUMENTPAKKE_BYTES: bytes.default(30 * 1024 * 1024),
   DPI_AP_MAX_FORRETNINGSMELDING_BYTES: bytes.default(512 * 1024),
+  DPI_AP_AS4_KEYSTORE: z.string().optional(),
+  DPI_AP_AS4_KEYSTORE_PASSWORD: z.string().optional(),
+  DPI_AP_AS4_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/).default("/as4"),
+  DPI_AP_AS4_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  DPI_AP_PEPPOL_AP_TRUST_ANCHORS: list.optional(),
+  DPI_AP_REVOCATION: z.enum(["hard-fail", "soft-fail", "off"]).optional(),
+  DPI_AP_SML_MODE: z.enum(["naptr", "cname", "static"]).optional(),
+  DPI_AP_SML_ZONE: z.string().optional(),
+  DPI_AP_DNS_SERVERS: list.optional(),
+  DPI_AP_SMP_URL: z.string().url().optional(),
+  DPI_AP_SMP_TRUST_ANCHORS: list.optional(),
+  DPI_AP_DOCUMENT_TYPE_SPELLING: z.enum(["innbyggerpost", "Innbyggerpost"]).default("innbyggerpost"),
+  DPI_AP_OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
+  DPI_AP_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  DPI_AP_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  DPI_AP_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
+  DPI_AP_RETRY_MAX_MS: z.coerce.number().int().positive().default(30 * 60_000),
 });
 
 export interface Config {
@@ -55,6 +72,27 @@ export interface Config {
   /** Participants this access point serves, as "0192:<orgno>". */
   servedParticipants: string[];
   limits: { dokumentpakkeBytes: number; forretningsmeldingBytes: number };
+  as4: {
+    /** PKCS#12 with our AP key and certificate (signing, decryption, TLS-independent). */
+    keystore: string | undefined;
+    keystorePassword: string;
+    path: string;
+    timeoutMs: number;
+    /** PEM files/folders with the Peppol AP CA(s) whose certificates we accept. */
+    trustAnchors: string[];
+    revocation: "hard-fail" | "soft-fail" | "off";
+  };
+  discovery: {
+    mode: "naptr" | "cname" | "static";
+    zone: string | undefined;
+    dnsServers: string[];
+    smpUrl: string | undefined;
+    smpTrustAnchors: string[];
+    /** http:// SMP URLs are only acceptable against local simulators. */
+    allowHttp: boolean;
+    spelling: "innbyggerpost" | "Innbyggerpost";
+  };
+  outbox: { pollMs: number; concurrency: number; retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } };
 }
 
 export class ConfigError extends Error {
@@ -65,11 +103,17 @@ export class ConfigError extends Error {
 }
 
 const CERTS_EXAMPLE = path.resolve(import.meta.dirname, "../certs-example");
+/** The sandbox's own SML zone, answered by the local DNS simulator. */
+export const SANDBOX_SML_ZONE = "sml.dpi-ap.test";
 
 /** The participants and trust the sandbox uses when nothing is configured: the test PKI in certs-example. */
 const SANDBOX_DEFAULTS = {
   businessTrustAnchors: [path.join(CERTS_EXAMPLE, "business/root-ca.pem"), path.join(CERTS_EXAMPLE, "business/intermediate-ca.pem")],
   servedParticipants: ["0192:991825827", "0192:810969342", "0192:910076787", "0192:984661185", "0192:922020175", "0192:974761076"],
+  as4Keystore: path.join(CERTS_EXAMPLE, "ap/POP000001.p12"),
+  as4KeystorePassword: "changeit",
+  apTrustAnchors: [path.join(CERTS_EXAMPLE, "ap/root-ca.pem"), path.join(CERTS_EXAMPLE, "ap/intermediate-ca.pem")],
+  smpTrustAnchors: [path.join(CERTS_EXAMPLE, "smp/root-ca.pem"), path.join(CERTS_EXAMPLE, "smp/intermediate-ca.pem")],
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -90,7 +134,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DPI_AP_MASKINPORTEN_JWKS_URL) problems.push("DPI_AP_MASKINPORTEN_JWKS_URL: required outside sandbox mode");
     if (anchors.length === 0) problems.push("DPI_AP_BUSINESS_TRUST_ANCHORS: required outside sandbox mode");
     if (served.length === 0) problems.push("DPI_AP_SERVED_PARTICIPANTS: required outside sandbox mode");
+    if (!e.DPI_AP_AS4_KEYSTORE) problems.push("DPI_AP_AS4_KEYSTORE: required outside sandbox mode");
+    if (!e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS?.length) problems.push("DPI_AP_PEPPOL_AP_TRUST_ANCHORS: required outside sandbox mode");
+    if (!e.DPI_AP_SMP_TRUST_ANCHORS?.length) problems.push("DPI_AP_SMP_TRUST_ANCHORS: required outside sandbox mode");
+    if (!e.DPI_AP_SML_MODE) problems.push("DPI_AP_SML_MODE: required outside sandbox mode (naptr, cname or static)");
   }
+  const smlMode = e.DPI_AP_SML_MODE ?? "naptr";
+  if (smlMode === "static" && !e.DPI_AP_SMP_URL) problems.push("DPI_AP_SMP_URL: required when DPI_AP_SML_MODE=static");
+  if (smlMode !== "static" && !sandbox && !e.DPI_AP_SML_ZONE) problems.push("DPI_AP_SML_ZONE: required outside sandbox mode with DPI_AP_SML_MODE=" + smlMode);
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -110,5 +161,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessTrustAnchors: anchors,
     servedParticipants: served,
     limits: { dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES, forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES },
+    as4: {
+      keystore: e.DPI_AP_AS4_KEYSTORE ?? (sandbox ? SANDBOX_DEFAULTS.as4Keystore : undefined),
+      keystorePassword: e.DPI_AP_AS4_KEYSTORE_PASSWORD ?? (sandbox ? SANDBOX_DEFAULTS.as4KeystorePassword : ""),
+      path: e.DPI_AP_AS4_PATH,
+      timeoutMs: e.DPI_AP_AS4_TIMEOUT_MS,
+      trustAnchors: e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.apTrustAnchors : []),
+      revocation: e.DPI_AP_REVOCATION ?? "hard-fail",
+    },
+    discovery: {
+      mode: smlMode,
+      zone: e.DPI_AP_SML_ZONE ?? (sandbox ? SANDBOX_SML_ZONE : undefined),
+      dnsServers: e.DPI_AP_DNS_SERVERS ?? [],
+      smpUrl: e.DPI_AP_SMP_URL,
+      smpTrustAnchors: e.DPI_AP_SMP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.smpTrustAnchors : []),
+      allowHttp: sandbox,
+      spelling: e.DPI_AP_DOCUMENT_TYPE_SPELLING,
+    },
+    outbox: {
+      pollMs: e.DPI_AP_OUTBOX_POLL_MS,
+      concurrency: e.DPI_AP_OUTBOX_CONCURRENCY,
+      retry: { maxAttempts: e.DPI_AP_RETRY_MAX_ATTEMPTS, baseDelayMs: e.DPI_AP_RETRY_BASE_MS, maxDelayMs: e.DPI_AP_RETRY_MAX_MS },
+    },
   };
 }
