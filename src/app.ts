@@ -4,7 +4,9 @@ import type { X509Certificate } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
+import { as4Router } from "./api/as4-endpoint.js";
 import { requireCaller, type CallerVerifier } from "./api/auth.js";
+import type { As4ReceiverDeps } from "./relay/as4-receiver.js";
 import { healthRouter } from "./api/health.js";
 import { messagesInRouter } from "./api/messages-in.js";
 import { messagesOutRouter } from "./api/messages-out.js";
@@ -28,6 +30,10 @@ export interface AppParts {
   businessAnchors: X509Certificate[];
   clock: Clock;
   log: Logger;
+  /** The AS4 receiving side; absent, the access point only takes REST submissions. */
+  as4?: As4ReceiverDeps;
+  /** Called after a submission was stored, so the outbox can send it at once. */
+  onAccepted?: () => void;
 }
 
 export function createApp(p: AppParts): Express {
@@ -45,6 +51,8 @@ export function createApp(p: AppParts): Express {
     ]),
   );
   app.use(openApiRouter());
+  // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
+  if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
 
   const auth = requireCaller(p.callers, p.config.maskinporten.scope);
   const intake = {
@@ -54,6 +62,7 @@ export function createApp(p: AppParts): Express {
     blobs: p.blobs,
     clock: p.clock,
     log: p.log,
+    ...(p.onAccepted ? { onAccepted: p.onAccepted } : {}),
   };
   app.use(["/messages", "/status"], auth);
   app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));

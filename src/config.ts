@@ -37,7 +37,7 @@ const schema = z.object({
   DPI_AP_AS4_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/).default("/as4"),
   DPI_AP_AS4_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   DPI_AP_PEPPOL_AP_TRUST_ANCHORS: list.optional(),
-  DPI_AP_REVOCATION: z.enum(["hard-fail", "soft-fail", "off"]).optional(),
+  DPI_AP_REVOCATION: z.enum(["hard-fail", "soft-fail"]).default("hard-fail"),
   DPI_AP_SML_MODE: z.enum(["naptr", "cname", "static"]).optional(),
   DPI_AP_SML_ZONE: z.string().optional(),
   DPI_AP_DNS_SERVERS: list.optional(),
@@ -80,7 +80,7 @@ export interface Config {
     timeoutMs: number;
     /** PEM files/folders with the Peppol AP CA(s) whose certificates we accept. */
     trustAnchors: string[];
-    revocation: "hard-fail" | "soft-fail" | "off";
+    revocation: "hard-fail" | "soft-fail";
   };
   discovery: {
     mode: "naptr" | "cname" | "static";
@@ -167,7 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       path: e.DPI_AP_AS4_PATH,
       timeoutMs: e.DPI_AP_AS4_TIMEOUT_MS,
       trustAnchors: e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.apTrustAnchors : []),
-      revocation: e.DPI_AP_REVOCATION ?? "hard-fail",
+      revocation: e.DPI_AP_REVOCATION,
     },
     discovery: {
       mode: smlMode,

@@ -1,30 +1,98 @@
 import type { AddressInfo } from "node:net";
+import type { X509Certificate } from "node:crypto";
 import { createApp, listen, openStores } from "./app.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
+import { createForretningsmeldingVerifier } from "./dpi/signed-forretningsmelding.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
+import { createDiscovery } from "./peppol/discovery.js";
+import { loadKeyStore } from "./pki/keystore.js";
 import { loadAnchors } from "./pki/pem.js";
+import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
+import { createPeppolApTrust } from "./pki/peppol-trust.js";
+import { createRevocationCache } from "./pki/revocation-cache.js";
+import { createRevocationChecker } from "./pki/revocation.js";
+import type { As4Identity, SenderTrust } from "./relay/as4-receiver.js";
+import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
+import { OutboxWorker } from "./relay/outbox-worker.js";
 import type { BlobStore } from "./store/blob-store.js";
+import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { MessagesRepo } from "./store/messages-repo.js";
+import { OutboxRepo } from "./store/outbox-repo.js";
 
-/** A running access point: the HTTP server with its stores, and how to stop it cleanly. */
+/** A running access point: the HTTP server with its stores and workers, and how to stop it cleanly. */
 export interface RunningAccessPoint {
   url: string;
   port: number;
+  /** Our Peppol seat id (CN of the AS4 certificate). */
+  seatId: string;
+  as4Certificate: X509Certificate;
   /** The stores behind the API, for in-process workers and tests. */
   repo: MessagesRepo;
   blobs: BlobStore;
+  outbox: OutboxWorker;
   close(): Promise<void>;
 }
 
-export async function startAccessPoint(config: Config, opts: { log: Logger; clock?: Clock }): Promise<RunningAccessPoint> {
+export interface StartOptions {
+  log: Logger;
+  clock?: Clock;
+  /** Start the outbox worker (default true). Tests that drive it by hand turn it off. */
+  workers?: boolean;
+  /** Rewrites OCSP/CRL URLs named in certificates, for local responders (tests, sandbox). */
+  revocationUrlRewrite?: (url: string) => string;
+  random?: () => number;
+}
+
+export async function startAccessPoint(config: Config, opts: StartOptions): Promise<RunningAccessPoint> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
   const { issuer, jwksUrl } = config.maskinporten;
   if (!issuer || !jwksUrl) throw new Error("Maskinporten issuer and JWKS URL must be configured");
+  if (!config.as4.keystore) throw new Error("the AS4 keystore must be configured (DPI_AP_AS4_KEYSTORE)");
+
+  const keystore = await loadKeyStore({ type: "pkcs12", file: config.as4.keystore, password: config.as4.keystorePassword });
+  const identity: As4Identity = { privateKey: keystore.privateKey, certificate: keystore.certificate, seatId: peppolSeatIdOf(keystore.certificate) };
+  const revocation = createRevocationChecker({
+    mode: config.as4.revocation,
+    clock,
+    cache: createRevocationCache({ clock }),
+    ...(opts.revocationUrlRewrite ? { urlRewrite: opts.revocationUrlRewrite } : {}),
+  });
+  const apTrust = createPeppolApTrust({ anchors: await loadAnchors(config.as4.trustAnchors), revocation, clock });
+  const trust: SenderTrust = { validate: async (cert, at) => ({ seatId: (await apTrust.validate(cert, at)).seatId }) };
+  const smpAnchors = await loadAnchors(config.discovery.smpTrustAnchors);
+  const d = config.discovery;
+  const discovery = createDiscovery({
+    sml: d.mode === "static" ? { mode: "static", smpUrl: d.smpUrl!, allowHttp: d.allowHttp } : d.mode === "cname" ? { mode: "cname", zone: d.zone! } : { mode: "naptr", zone: d.zone!, allowHttp: d.allowHttp },
+    dnsServers: d.dnsServers,
+    smpAnchors,
+    spelling: d.spelling,
+    clock,
+    checkSmpCertificatePath: async (path, at) => void (await revocation.check(path, at)),
+  });
+
   const stores = await openStores(config);
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
+  const businessAnchors = await loadAnchors(config.businessTrustAnchors);
+  const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock });
+  const outbox = new OutboxWorker({
+    outbox: new OutboxRepo(stores.db),
+    blobs: stores.blobs,
+    discovery,
+    receiverTrust: trust,
+    identity,
+    spelling: d.spelling,
+    retry: config.outbox.retry,
+    timeoutMs: config.as4.timeoutMs,
+    concurrency: config.outbox.concurrency,
+    pollMs: config.outbox.pollMs,
+    clock,
+    log: log.child({ worker: "outbox" }),
+    ...(opts.random ? { random: opts.random } : {}),
+  });
+
   const tokens = createTokenVerifier({
     issuer,
     jwksUrl,
@@ -33,26 +101,52 @@ export async function startAccessPoint(config: Config, opts: { log: Logger; cloc
     clockSkewSeconds: config.maskinporten.clockSkewSeconds,
     clock,
   });
+  const servedParticipants = new Set(config.servedParticipants);
   const app = createApp({
     config,
     ...stores,
-    callers: { verify: async (bearer) => {
-      const t = await tokens.verify(bearer);
-      return { token: t.raw, consumer: t.consumer, supplier: t.supplier };
-    } },
-    businessAnchors: await loadAnchors(config.businessTrustAnchors),
+    callers: {
+      verify: async (bearer) => {
+        const t = await tokens.verify(bearer);
+        return { token: t.raw, consumer: t.consumer, supplier: t.supplier };
+      },
+    },
+    businessAnchors,
     clock,
     log,
+    onAccepted: () => outbox.nudge(),
+    as4: {
+      identity,
+      trust,
+      exchanges: new ExchangeRepo(stores.db),
+      handler: createDpiInboundHandler({
+        servedParticipants,
+        verifyForretningsmelding,
+        repo: stores.repo,
+        blobs: stores.blobs,
+        maxDokumentpakkeBytes: config.limits.dokumentpakkeBytes,
+        clock,
+        log: log.child({ worker: "as4-in" }),
+      }),
+      clock,
+      log: log.child({ worker: "as4-in" }),
+    },
   });
   const server = await listen(app, config.host, config.port);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  if (opts.workers ?? true) outbox.start();
+  log.info({ seatId: identity.seatId, as4Endpoint: `${url}${config.as4.path}` }, "AS4 endpoint ready");
   return {
     url,
     port,
+    seatId: identity.seatId,
+    as4Certificate: identity.certificate,
     repo: stores.repo,
     blobs: stores.blobs,
+    outbox,
     async close() {
+      await outbox.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -41,6 +41,8 @@ export interface IntakeDeps {
   blobs: BlobStore;
   clock: Clock;
   log: Logger;
+  /** Told after each accepted message (the outbox worker wakes up). */
+  onAccepted?: () => void;
 }
 
 export class SignerNotSenderError extends ProblemError {
@@ -155,5 +157,6 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
     throw err;
   }
   deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, sender, avsender, kanal: req.kanal }, "message accepted");
+  deps.onAccepted?.();
   return { id: m.messageId, conversationId: m.conversationId, documentType: m.type, status: "OPPRETTET" };
 }

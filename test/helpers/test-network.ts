@@ -32,7 +32,7 @@ export async function startTestNetwork(opts: { env?: Record<string, string>; clo
     DPI_AP_MASKINPORTEN_JWKS_URL: sim.jwksUrl,
     ...opts.env,
   });
-  const ap = await startAccessPoint(config, { log: silentLogger, ...(opts.clock ? { clock: opts.clock } : {}) });
+  const ap = await startAccessPoint(config, { log: silentLogger, workers: false, ...(opts.clock ? { clock: opts.clock } : {}) });
   return {
     ap,
     sim,

@@ -1,0 +1,114 @@
+import { createReadStream } from "node:fs";
+import { PassThrough } from "node:stream";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import { EbmsError } from "../as4/ebms-errors.js";
+import type { ReceivedUserMessage } from "../as4/inbound.js";
+import { storeIncoming } from "../dpi/incoming.js";
+import type { VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
+import { dpiProcessId, identifiersEqual, parseDocumentTypeId, readDpiDocumentTypeId, toParticipantId } from "../peppol/identifiers.js";
+import { readDpiSbd, type DpiSbd } from "../peppol/sbdh.js";
+import { ProblemError } from "../problem.js";
+import type { BlobStore, StoredBlob } from "../store/blob-store.js";
+import type { MessagesRepo } from "../store/messages-repo.js";
+import type { InboundHandler } from "./as4-receiver.js";
+
+/**
+ * What a DPI access point does with an AS4 UserMessage once the AS4 layer has verified it: read the Peppol
+ * SBDH, make sure the AS4 header, the SBDH and the signed forretningsmelding all tell the same story, refuse
+ * participants and document types we do not serve (PEPPOL:NOT_SERVICED), and commit the message with its
+ * dokumentpakke to the store before the receipt goes out. Corner 3 receives letters this way, corner 2 receipts.
+ */
+
+export interface DpiInboundDeps {
+  servedParticipants: ReadonlySet<string>;
+  verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
+  repo: MessagesRepo;
+  blobs: BlobStore;
+  maxDokumentpakkeBytes: number;
+  clock: Clock;
+  log: Logger;
+}
+
+const XML_TYPES = new Set(["application/xml", "text/xml"]);
+
+export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
+  return {
+    async accept(received) {
+      const um = received.userMessage;
+      const ref = { refToMessageId: um.messageId };
+      const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
+
+      if (!deps.servedParticipants.has(normalise(um.finalRecipient.value))) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here`);
+      const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action));
+      if (!action) throw EbmsError.notServiced(um.messageId, `document type ${um.action} is not a DPI document type`);
+      if (received.payloads.length !== 1) throw other(`a DPI message carries exactly one payload (the SBD), got ${received.payloads.length}`);
+      const payload = received.payloads[0]!;
+      if (!XML_TYPES.has(payload.mimeType.toLowerCase())) throw other(`the SBD payload must be application/xml, got ${payload.mimeType}`);
+
+      const sink = new PassThrough();
+      const blobWrite = deps.blobs.write(sink, deps.maxDokumentpakkeBytes).then(
+        (b) => ({ ok: true as const, blob: b }),
+        (err: unknown) => ({ ok: false as const, err }),
+      );
+      let sbd: DpiSbd;
+      try {
+        sbd = await readDpiSbd(createReadStream(payload.path), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes });
+      } catch (err) {
+        sink.destroy();
+        const w = await blobWrite;
+        if (w.ok) await deps.blobs.delete(w.blob.key);
+        throw other(`SBDH: ${(err as Error).message}`);
+      }
+      const written = await blobWrite;
+      if (!written.ok) throw new EbmsError("EBMS:0202", `could not store the dokumentpakke: ${(written.err as Error).message}`, { ...ref, cause: written.err });
+      const blob: StoredBlob | undefined = sbd.dokumentpakke ? written.blob : undefined;
+      if (!blob) await deps.blobs.delete(written.blob.key);
+      try {
+        const messageId = await check(received, sbd, blob, deps);
+        return messageId;
+      } catch (err) {
+        if (blob) await deps.blobs.delete(blob.key);
+        throw err;
+      }
+    },
+  };
+}
+
+async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlob | undefined, deps: DpiInboundDeps): Promise<string> {
+  const um = received.userMessage;
+  const ref = { refToMessageId: um.messageId };
+  const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
+  const h = sbd.header;
+  if (!identifiersEqual(toParticipantId(um.originalSender.value), h.sender)) throw other(`originalSender ${um.originalSender.value} is not the SBDH sender ${h.sender.value}`);
+  if (!identifiersEqual(toParticipantId(um.finalRecipient.value), h.receiver)) throw other(`finalRecipient ${um.finalRecipient.value} is not the SBDH receiver ${h.receiver.value}`);
+  const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action))!;
+  if (action.type !== sbd.messageType) throw other(`Action names ${action.type} but the SBDH carries ${sbd.messageType}`);
+  if (um.service.value !== dpiProcessId(sbd.process).value) throw other(`Service ${um.service.value} is not the SBDH process ${sbd.process}`);
+
+  let verified: VerifiedForretningsmelding;
+  try {
+    verified = await deps.verifyForretningsmelding(sbd.forretningsmelding);
+  } catch (err) {
+    if (err instanceof ProblemError) throw other(`forretningsmelding: ${err.code}: ${err.message}`);
+    throw err;
+  }
+  const m = verified.message;
+  if (m.type !== sbd.messageType) throw other(`the forretningsmelding is a ${m.type}, the SBDH says ${sbd.messageType}`);
+  if (normalise(m.sender.value) !== normalise(h.sender.value) || normalise(m.receiver.value) !== normalise(h.receiver.value)) {
+    throw other("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
+  }
+  if (verified.signerOrg !== m.sender.value) throw other(`the forretningsmelding is signed by ${verified.signerOrg}, not its sender ${m.sender.value}`);
+  if (m.kind === "letter") {
+    const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64").toString("hex");
+    if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
+  }
+  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps);
+  if (!stored && blob) await deps.blobs.delete(blob.key);
+  return m.messageId;
+}
+
+function normalise(participant: string): string {
+  const v = participant.includes("::") ? participant.split("::")[1]! : participant;
+  return v.toLowerCase();
+}

@@ -1,0 +1,216 @@
+import { Readable } from "node:stream";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import { prepareUserMessage, send, type OutboundMessage } from "../as4/outbound.js";
+import { generateMessageId } from "../as4/user-message.js";
+import type { DpiMessageType, DpiProcessId } from "../dpi/document-types.js";
+import type { Discovery } from "../peppol/discovery.js";
+import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
+import { dpiSbdStream } from "../peppol/sbdh.js";
+import { peppolSeatIdOf } from "../pki/peppol-certificate.js";
+import type { BlobStore } from "../store/blob-store.js";
+import type { Message } from "../store/generated/client.js";
+import type { OutboxRepo } from "../store/outbox-repo.js";
+import type { As4Identity, SenderTrust } from "./as4-receiver.js";
+import { interpretResponse, type SendOutcome } from "./as4-response.js";
+import { nextRetryDelayMs, type RetryPolicy } from "./retry-policy.js";
+
+/**
+ * Sends what the outbox holds: for each due message, find the receiver's access point (SML/SMP), wrap the
+ * forretningsmelding and dokumentpakke in the Peppol SBDH, send it as a signed and encrypted AS4 UserMessage
+ * and judge the synchronous answer. The database is the only state: a worker that dies leaves a lease that
+ * runs out, and every retry reuses the AS4 MessageId and SBDH InstanceIdentifier fixed at the first attempt,
+ * so the receiver's duplicate detection makes a resend harmless.
+ */
+
+export interface OutboxDeps {
+  outbox: OutboxRepo;
+  blobs: BlobStore;
+  discovery: Discovery;
+  /** Validates the receiving AP's certificate from the SMP before we encrypt to it. */
+  receiverTrust: SenderTrust;
+  identity: As4Identity;
+  spelling: StandardSpelling;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  concurrency: number;
+  pollMs: number;
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+  tempDir?: string;
+}
+
+export class OutboxWorker {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Finishes the messages in hand, then stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Something was queued: look now instead of at the next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** One pass: claims up to `concurrency` due messages and sends them. Returns how many it handled. */
+  async runOnce(): Promise<number> {
+    const { deps } = this;
+    const leaseMs = deps.timeoutMs * 2 + 60_000;
+    const batch = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency);
+    await Promise.all(batch.map((m) => this.process(m)));
+    return batch.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let handled = 0;
+      try {
+        handled = await this.runOnce();
+      } catch (err) {
+        this.deps.log.error({ err }, "outbox pass failed");
+      }
+      if (!this.running) break;
+      if (handled < this.deps.concurrency) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.deps.pollMs);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async process(m: Message): Promise<void> {
+    const { deps } = this;
+    const log = deps.log.child({ messageId: m.id, conversationId: m.conversationId, documentType: m.documentType, receiver: m.receiverOrg });
+    let outcome: SendOutcome;
+    let as4MessageId: string | undefined;
+    let peer = "";
+    try {
+      const type = m.documentType as DpiMessageType;
+      const process = m.process as DpiProcessId;
+      const endpoint = await deps.discovery.lookup(m.receiverOrg, type, process);
+      try {
+        peer = (await deps.receiverTrust.validate(endpoint.certificate, deps.clock())).seatId;
+      } catch (err) {
+        throw new PermanentFailure(`the receiving access point's certificate from the SMP is not accepted: ${(err as Error).message}`);
+      }
+      as4MessageId = await deps.outbox.as4MessageIdFor(m.id, generateMessageId(deps.identity.seatId.toLowerCase()));
+      const message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
+      try {
+        log.info({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: m.attempts + 1 }, "sending over AS4");
+        const res = await send(endpoint.endpointUrl, message, { headersTimeoutMs: deps.timeoutMs, bodyTimeoutMs: deps.timeoutMs });
+        outcome = interpretResponse(res.status, res.contentType, res.body, {
+          as4MessageId,
+          signedReferences: message.signedReferences,
+          receiverCertificate: endpoint.certificate,
+        });
+      } finally {
+        await message.dispose();
+      }
+    } catch (err) {
+      outcome = classify(err);
+    }
+    await this.record(m, outcome, as4MessageId, peer, log);
+  }
+
+  private async prepare(m: Message, type: DpiMessageType, process: DpiProcessId, as4MessageId: string, peer: string, certificate: OutboundPrepareCert): Promise<OutboundMessage> {
+    const { deps } = this;
+    const documentType = dpiDocumentTypeId(type, deps.spelling);
+    const blobs = deps.blobs;
+    const payloadKey = m.payloadKey;
+    return prepareUserMessage({
+      userMessage: {
+        messageId: as4MessageId,
+        timestamp: deps.clock(),
+        fromPartyId: deps.identity.seatId,
+        toPartyId: peer,
+        service: { value: dpiProcessId(process).value, type: dpiProcessId(process).scheme },
+        action: formatIdentifier(documentType),
+        conversationId: m.conversationId,
+        originalSender: { value: m.senderOrg, type: "iso6523-actorid-upis" },
+        finalRecipient: { value: m.receiverOrg, type: "iso6523-actorid-upis" },
+      },
+      payloads: [
+        {
+          mimeType: "application/xml",
+          source: () =>
+            dpiSbdStream({
+              sender: toParticipantId(m.senderOrg),
+              receiver: toParticipantId(m.receiverOrg),
+              messageType: type,
+              process,
+              // The SBDH instance identifier is the DPI message id, so a resend is recognisably the same document.
+              instanceIdentifier: m.id,
+              createdAt: m.createdAt,
+              spelling: deps.spelling,
+              forretningsmelding: m.forretningsmelding,
+              ...(payloadKey ? { dokumentpakke: Readable.from(blobs.open(payloadKey)) } : {}),
+            }),
+        },
+      ],
+      signer: deps.identity,
+      recipientCertificate: certificate,
+      ...(deps.tempDir ? { tempDir: { parent: deps.tempDir } } : {}),
+    });
+  }
+
+  private async record(m: Message, outcome: SendOutcome, as4MessageId: string | undefined, peer: string, log: Logger): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock();
+    if (outcome.kind === "delivered") {
+      await deps.outbox.markSent(m.id, now, { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt });
+      log.info({ as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId }, "delivered: signed receipt received");
+      return;
+    }
+    if (outcome.kind === "retry") {
+      const delay = nextRetryDelayMs(deps.retry, m.attempts + 1, deps.random);
+      if (delay !== undefined) {
+        await deps.outbox.scheduleRetry(m.id, new Date(now.getTime() + delay), outcome.reason);
+        log.warn({ as4MessageId, attempt: m.attempts + 1, retryInMs: delay, reason: outcome.reason }, "send failed, will retry");
+        return;
+      }
+      const reason = `gave up after ${m.attempts + 1} attempts: ${outcome.reason}`;
+      await deps.outbox.markFailed(m.id, now, reason);
+      log.error({ as4MessageId, reason }, "send failed for good");
+      return;
+    }
+    await deps.outbox.markFailed(m.id, now, outcome.reason);
+    log.error({ as4MessageId, reason: outcome.reason, ebmsCode: outcome.ebmsCode }, "send refused for good");
+  }
+}
+
+type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
+
+class PermanentFailure extends Error {}
+
+/** Exceptions before or during the HTTP exchange: discovery answers, certificates, network trouble. */
+function classify(err: unknown): SendOutcome {
+  if (err instanceof PermanentFailure) return { kind: "failed", reason: err.message };
+  const e = err as { retryable?: boolean; code?: string; message?: string };
+  if (typeof e?.retryable === "boolean") {
+    return e.retryable ? { kind: "retry", reason: `lookup failed: ${e.message}` } : { kind: "failed", reason: `lookup: ${e.message}` };
+  }
+  const code = e?.code ?? "";
+  if (/^(UND_ERR|ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)/.test(code)) {
+    return { kind: "retry", reason: `connection failed: ${code} ${e.message ?? ""}`.trim() };
+  }
+  return { kind: "retry", reason: `unexpected error: ${e?.message ?? String(err)}` };
+}
