@@ -91,6 +91,8 @@ async function makeSmpPki(dir: string): Promise<void> {
     extKeyUsage: ["clientAuth"],
   });
   await writeIssued(dir, leaf, { pkcs12: true });
+  // The SMP leaf names no responder, so access points check it against this (empty) CRL, configured statically.
+  await writeFile(join(dir, "intermediate-ca.crl.pem"), (await makeCrl({ issuer: intermediate })).pem);
 }
 
 async function makeBusinessPki(dir: string): Promise<void> {
@@ -148,6 +150,7 @@ PKCS#12 keystore holding the key, the certificate and its chain (intermediate an
 | \`ap/POP000009.{pem,key.pem,p12}\` | access point certificate, seat POP000009, **revoked** in \`intermediate-ca.crl.pem\` |
 | \`ap/intermediate-ca.crl.pem\` | CRL of the intermediate, revokes POP000009 (keyCompromise), next update 2045-01-01 |
 | \`ap/root-ca.crl.pem\` | empty CRL of the root, next update 2045-01-01 |
+| \`smp/intermediate-ca.crl.pem\` | empty CRL of the SMP intermediate (SMP000001 names no responder; configure it as a static CRL) |
 | \`smp/root-ca.{pem,key.pem}\` | "DPI-AP TEST SMP Root CA" (a separate root, so AP and SMP trust never mix) |
 | \`smp/intermediate-ca.{pem,key.pem}\` | "DPI-AP TEST SERVICE METADATA PUBLISHER CA" |
 | \`smp/SMP000001.{pem,key.pem,p12}\` | SMP certificate, CN=SMP000001, OU=PEPPOL TEST SMP |

@@ -38,6 +38,7 @@ const schema = z.object({
   DPI_AP_AS4_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   DPI_AP_PEPPOL_AP_TRUST_ANCHORS: list.optional(),
   DPI_AP_REVOCATION: z.enum(["hard-fail", "soft-fail"]).default("hard-fail"),
+  DPI_AP_STATIC_CRLS: list.optional(),
   DPI_AP_SML_MODE: z.enum(["naptr", "cname", "static"]).optional(),
   DPI_AP_SML_ZONE: z.string().optional(),
   DPI_AP_DNS_SERVERS: list.optional(),
@@ -81,6 +82,8 @@ export interface Config {
     /** PEM files/folders with the Peppol AP CA(s) whose certificates we accept. */
     trustAnchors: string[];
     revocation: "hard-fail" | "soft-fail";
+    /** CRL files used for issuers whose certificates name no responder (or as an offline fallback). */
+    staticCrls: string[];
   };
   discovery: {
     mode: "naptr" | "cname" | "static";
@@ -114,6 +117,7 @@ const SANDBOX_DEFAULTS = {
   as4KeystorePassword: "changeit",
   apTrustAnchors: [path.join(CERTS_EXAMPLE, "ap/root-ca.pem"), path.join(CERTS_EXAMPLE, "ap/intermediate-ca.pem")],
   smpTrustAnchors: [path.join(CERTS_EXAMPLE, "smp/root-ca.pem"), path.join(CERTS_EXAMPLE, "smp/intermediate-ca.pem")],
+  staticCrls: [path.join(CERTS_EXAMPLE, "smp/intermediate-ca.crl.pem")],
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -168,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.DPI_AP_AS4_TIMEOUT_MS,
       trustAnchors: e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.apTrustAnchors : []),
       revocation: e.DPI_AP_REVOCATION,
+      staticCrls: e.DPI_AP_STATIC_CRLS ?? (sandbox ? SANDBOX_DEFAULTS.staticCrls : []),
     },
     discovery: {
       mode: smlMode,

@@ -13,6 +13,8 @@ import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
 import { createPeppolApTrust } from "./pki/peppol-trust.js";
 import { createRevocationCache } from "./pki/revocation-cache.js";
 import { createRevocationChecker } from "./pki/revocation.js";
+import { parseCrl } from "./pki/crl.js";
+import { readFile } from "node:fs/promises";
 import type { As4Identity, SenderTrust } from "./relay/as4-receiver.js";
 import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
 import { OutboxWorker } from "./relay/outbox-worker.js";
@@ -54,8 +56,10 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
 
   const keystore = await loadKeyStore({ type: "pkcs12", file: config.as4.keystore, password: config.as4.keystorePassword });
   const identity: As4Identity = { privateKey: keystore.privateKey, certificate: keystore.certificate, seatId: peppolSeatIdOf(keystore.certificate) };
+  const staticCrls = await Promise.all(config.as4.staticCrls.map(async (f) => parseCrl(await readFile(f), f)));
   const revocation = createRevocationChecker({
     mode: config.as4.revocation,
+    staticCrls,
     clock,
     cache: createRevocationCache({ clock }),
     ...(opts.revocationUrlRewrite ? { urlRewrite: opts.revocationUrlRewrite } : {}),

@@ -1,0 +1,116 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { X509Certificate } from "node:crypto";
+import type { Clock } from "../clock.js";
+import { LETTER_TYPES, RECEIPT_TYPES, processForLetter, type DpiProcessId } from "../dpi/document-types.js";
+import { dpiDocumentTypeId, dpiProcessId, dpiProcessesOfReceipt, formatIdentifier, type StandardSpelling } from "../peppol/identifiers.js";
+import { keyStoreFromPem } from "../pki/keystore.js";
+import { startDnsSim, type DnsSim } from "./dns/server.js";
+import { loadDefaultSimOptions } from "./maskinporten/defaults.js";
+import { startMaskinportenSim, type MaskinportenSim } from "./maskinporten/server.js";
+import { loadExampleApResponderOptions } from "./pki/defaults.js";
+import { startPkiResponder, type PkiResponder } from "./pki/server.js";
+import type { SmpSimService } from "./smp/registrations.js";
+import { startSmpSim, type SmpSim } from "./smp/server.js";
+
+/**
+ * Every external party a DPI access point talks to, as honest local implementations of their protocols:
+ * Maskinporten (OAuth2 JWT grant, JWKS), the OCSP/CRL responder of the access point CA, an SMP serving
+ * signed metadata and an authoritative DNS server for the SML zone. Used by the sandbox (`npm start`),
+ * the e2e tests and the benchmark.
+ */
+
+export const SANDBOX_ZONE = "sml.dpi-ap.test";
+const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
+
+export interface SandboxOptions {
+  host?: string;
+  /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number };
+  zone?: string;
+  clock?: Clock;
+}
+
+export interface AccessPointRegistration {
+  /** Where the AP receives AS4, e.g. http://127.0.0.1:8080/as4. */
+  endpointUrl: string;
+  certificate: X509Certificate;
+  /** "0192:<orgno>" of the participants the AP receives for. */
+  participants: readonly string[];
+  /** Letters (postbox and print providers) or receipts (senders); default both. */
+  receives?: "letters" | "receipts" | "both";
+  spelling?: StandardSpelling;
+}
+
+export interface Sandbox {
+  maskinporten: MaskinportenSim;
+  pki: PkiResponder;
+  smp: SmpSim;
+  dns: DnsSim;
+  zone: string;
+  /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
+  dnsServer: string;
+  /** Points OCSP/CRL URLs from certs-example certificates at the running responder. */
+  revocationUrlRewrite(url: string): string;
+  /** Publishes in SML (DNS) and SMP that `participants` receive DPI messages at the access point. */
+  registerAccessPoint(r: AccessPointRegistration): void;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
+  const host = o.host ?? "127.0.0.1";
+  const clock = o.clock ? { clock: o.clock } : {};
+  const zone = o.zone ?? SANDBOX_ZONE;
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const maskinporten = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), host, port: o.ports?.maskinporten ?? 0, ...clock });
+    started.push(maskinporten);
+    const pki = await startPkiResponder({ ...(await loadExampleApResponderOptions()), host, port: o.ports?.pki ?? 0, ...clock });
+    started.push(pki);
+    const smpKeys = keyStoreFromPem({
+      key: await readFile(path.join(CERTS, "smp/SMP000001.key.pem")),
+      certificate: await readFile(path.join(CERTS, "smp/SMP000001.pem")),
+    });
+    const smp = await startSmpSim({ host, port: o.ports?.smp ?? 0, signer: smpKeys });
+    started.push(smp);
+    const dns = await startDnsSim({ host, port: o.ports?.dns ?? 0, zone });
+    started.push(dns);
+    return {
+      maskinporten,
+      pki,
+      smp,
+      dns,
+      zone,
+      dnsServer: `${host}:${dns.port}`,
+      revocationUrlRewrite: (url) => pki.rewrite(url),
+      registerAccessPoint(r) {
+        const certificatePem = r.certificate.toString();
+        const entries: SmpSimService[] = [];
+        const receives = r.receives ?? "both";
+        const entry = (type: Parameters<typeof dpiDocumentTypeId>[0], process: DpiProcessId): SmpSimService => ({
+          documentType: formatIdentifier(dpiDocumentTypeId(type, r.spelling)),
+          process: formatIdentifier(dpiProcessId(process)),
+          endpointUrl: r.endpointUrl,
+          certificatePem,
+          serviceDescription: "dpi-ap sandbox",
+          technicalContactUrl: "https://example.invalid/dpi-ap",
+        });
+        if (receives !== "receipts") for (const t of LETTER_TYPES) entries.push(entry(t, processForLetter(t)));
+        if (receives !== "letters") for (const t of RECEIPT_TYPES) for (const p of dpiProcessesOfReceipt(t)) entries.push(entry(t, p));
+        for (const participant of r.participants) {
+          const id = `iso6523-actorid-upis::${participant}`;
+          smp.unregister(id);
+          smp.register(id, entries);
+          dns.setParticipant(id, smp.url);
+        }
+      },
+      async close() {
+        for (const s of started.reverse()) await s.close().catch(() => {});
+      },
+    };
+  } catch (err) {
+    for (const s of started.reverse()) await s.close().catch(() => {});
+    throw err;
+  }
+}
+

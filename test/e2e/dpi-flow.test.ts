@@ -1,0 +1,93 @@
+import { expect } from "chai";
+import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
+import { buildMessage } from "../helpers/letters.js";
+import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
+import type { RunningAccessPoint } from "../../src/server.js";
+
+const AVSENDER = "910076787";
+const DIGIPOST = "984661185";
+
+async function getJson(ap: RunningAccessPoint, path: string, token: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${ap.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts back", function () {
+  this.timeout(60_000);
+  let net: DpiNetwork;
+  let c2: RunningAccessPoint;
+  let c3: RunningAccessPoint;
+
+  before(async () => {
+    net = await DpiNetwork.start();
+    c2 = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts" });
+    c3 = await net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS.filter((p) => p !== "0192:922020175"), receives: "letters" });
+    // e-Boks is published in the SMP as reachable at corner 3, but corner 3 does not serve it.
+    net.sandbox.registerAccessPoint({ endpointUrl: `${c3.url}/as4`, certificate: c3.as4Certificate, participants: ["0192:922020175"], receives: "letters" });
+  });
+  after(async () => {
+    await net?.close();
+  });
+
+  it("delivers a digital letter, and the provider's leveringskvittering reaches corner 1", async () => {
+    const token = await net.token(AVSENDER);
+    const letter = await buildMessage({ token });
+    const posted = await postMessage(c2.url, token, messagesOutForm(letter.jws, letter.cms), "e2e");
+    expect(posted.status, JSON.stringify(posted.body)).to.equal(201);
+
+    await eventually("SENDT at corner 2", async () => {
+      const r = await getJson(c2, `/messages/out/${letter.messageId}/statuses`, token);
+      return r.body.some((s: { status: string }) => s.status === "SENDT") ? r.body : undefined;
+    });
+
+    // Corner 4 (Digipost) fetches the letter from corner 3 and downloads the document package.
+    const providerToken = await net.token(DIGIPOST);
+    const inbox = await eventually("the letter at corner 3", async () => {
+      const r = await getJson(c3, "/messages/in", providerToken);
+      return r.status === 200 ? (r.body as { forretningsmelding: string; downloadurl: string }[]) : undefined;
+    });
+    const item = inbox.find((i) => i.forretningsmelding === letter.jws);
+    expect(item, "the forretningsmelding arrives unchanged").to.not.equal(undefined);
+    const dl = await fetch(item!.downloadurl, { headers: { authorization: `Bearer ${providerToken}` } });
+    expect(Buffer.from(await dl.arrayBuffer()).equals(Buffer.from(letter.cms!))).to.equal(true);
+    expect((await fetch(`${c3.url}/messages/in/${letter.messageId}/read`, { method: "POST", headers: { authorization: `Bearer ${providerToken}` } })).status).to.equal(200);
+
+    // The provider hands its receipt to corner 3, which routes it back over AS4.
+    const receipt = await buildMessage({ type: "leveringskvittering", conversationId: letter.conversationId, receiver: `0192:${AVSENDER}` });
+    const r = await postMessage(c3.url, providerToken, messagesOutForm(receipt.jws));
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+
+    const received = await eventually("the receipt at corner 2", async () => {
+      const res = await getJson(c2, "/messages/in?kanal=e2e", token);
+      return res.status === 200 ? (res.body as { forretningsmelding: string }[]) : undefined;
+    });
+    expect(received.map((m) => m.forretningsmelding)).to.deep.equal([receipt.jws]);
+    const timeline = await getJson(c2, `/status/${letter.conversationId}`, token);
+    expect(timeline.body.events.map((e: { status: string }) => e.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT"]);
+    const c3status = await getJson(c3, `/messages/out/${receipt.messageId}/statuses`, providerToken);
+    expect(c3status.body.map((s: { status: string }) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
+  });
+
+  it("a letter to a provider corner 3 does not serve ends FEILET with PEPPOL:NOT_SERVICED", async () => {
+    const token = await net.token(AVSENDER);
+    const letter = await buildMessage({ token, receiver: "0192:922020175" });
+    expect((await postMessage(c2.url, token, messagesOutForm(letter.jws, letter.cms))).status).to.equal(201);
+    const statuses = await eventually("FEILET", async () => {
+      const r = await getJson(c2, `/messages/out/${letter.messageId}/statuses`, token);
+      return r.body.some((s: { status: string }) => s.status === "FEILET") ? r.body : undefined;
+    });
+    expect(statuses.at(-1).beskrivelse).to.match(/EBMS:0004.*PEPPOL:NOT_SERVICED/);
+  });
+
+  it("a letter to a participant nobody registered ends FEILET with the lookup's reason", async () => {
+    const token = await net.token(AVSENDER);
+    const letter = await buildMessage({ token, receiver: "0192:999999999" });
+    expect((await postMessage(c2.url, token, messagesOutForm(letter.jws, letter.cms))).status).to.equal(201);
+    const statuses = await eventually("FEILET", async () => {
+      const r = await getJson(c2, `/messages/out/${letter.messageId}/statuses`, token);
+      return r.body.some((s: { status: string }) => s.status === "FEILET") ? r.body : undefined;
+    });
+    expect(statuses.at(-1).beskrivelse, statuses.at(-1).beskrivelse).to.match(/no SML record/i);
+  });
+});

@@ -1,0 +1,87 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { loadConfig } from "../../src/config.js";
+import { silentLogger, type Logger } from "../../src/log.js";
+import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
+import { startSandbox, type Sandbox } from "../../src/sim/sandbox.js";
+import { CERTS } from "./certs.js";
+
+export const SENDERS = ["0192:991825827", "0192:810969342", "0192:910076787"];
+export const PROVIDERS = ["0192:984661185", "0192:922020175", "0192:974761076"];
+
+export interface CornerOptions {
+  name: string;
+  seat: "POP000001" | "POP000002";
+  served: string[];
+  env?: Record<string, string>;
+  dir?: string;
+}
+
+/** The simulators of every external party plus access points on loopback, each with its own database. */
+export class DpiNetwork {
+  private constructor(
+    readonly sandbox: Sandbox,
+    private readonly root: string,
+    private readonly log: Logger,
+  ) {}
+  readonly corners = new Map<string, RunningAccessPoint>();
+
+  static async start(log: Logger = silentLogger): Promise<DpiNetwork> {
+    return new DpiNetwork(await startSandbox(), await mkdtemp(path.join(os.tmpdir(), "dpi-ap-net-")), log);
+  }
+
+  config(c: CornerOptions) {
+    const dir = c.dir ?? path.join(this.root, c.name);
+    return loadConfig({
+      DPI_AP_PORT: "0",
+      DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
+      DPI_AP_DATA_DIR: dir,
+      DPI_AP_LOG_LEVEL: "silent",
+      DPI_AP_MASKINPORTEN_ISSUER: this.sandbox.maskinporten.issuer,
+      DPI_AP_MASKINPORTEN_JWKS_URL: this.sandbox.maskinporten.jwksUrl,
+      DPI_AP_AS4_KEYSTORE: path.join(CERTS, `ap/${c.seat}.p12`),
+      DPI_AP_SERVED_PARTICIPANTS: c.served.join(","),
+      DPI_AP_DNS_SERVERS: this.sandbox.dnsServer,
+      DPI_AP_SML_ZONE: this.sandbox.zone,
+      DPI_AP_OUTBOX_POLL_MS: "100",
+      DPI_AP_RETRY_BASE_MS: "200",
+      DPI_AP_RETRY_MAX_MS: "1000",
+      ...c.env,
+    });
+  }
+
+  /** Starts (or restarts, on the same database) an access point and publishes it in SML/SMP. */
+  async corner(c: CornerOptions & { receives: "letters" | "receipts" | "both" }): Promise<RunningAccessPoint> {
+    const ap = await startAccessPoint(this.config(c), { log: this.log.child({ corner: c.name }), revocationUrlRewrite: (u) => this.sandbox.revocationUrlRewrite(u) });
+    this.corners.set(c.name, ap);
+    this.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: c.served, receives: c.receives });
+    return ap;
+  }
+
+  async token(consumer: string, extra: { supplier?: string } = {}): Promise<string> {
+    return (await this.sandbox.maskinporten.issueToken({ consumer, scope: "digitalpostinnbygger:send", ...extra })).token;
+  }
+
+  async close(): Promise<void> {
+    for (const ap of this.corners.values()) await ap.close().catch(() => {});
+    await this.sandbox.close();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Polls until `probe` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
