@@ -23,6 +23,9 @@ const schema = z.object({
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DPI_AP_SANDBOX: bool.default(true),
   DPI_AP_SANDBOX_MASKINPORTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
+  DPI_AP_SANDBOX_SMP_PORT: z.coerce.number().int().min(0).max(65535).default(8091),
+  DPI_AP_SANDBOX_DNS_PORT: z.coerce.number().int().min(0).max(65535).default(8053),
+  DPI_AP_SANDBOX_PKI_PORT: z.coerce.number().int().min(0).max(65535).default(8899),
   DPI_AP_MASKINPORTEN_ISSUER: z.string().optional(),
   DPI_AP_MASKINPORTEN_JWKS_URL: z.string().url().optional(),
   DPI_AP_MASKINPORTEN_SCOPE: z.string().default("digitalpostinnbygger:send"),
@@ -39,6 +42,7 @@ const schema = z.object({
   DPI_AP_PEPPOL_AP_TRUST_ANCHORS: list.optional(),
   DPI_AP_REVOCATION: z.enum(["hard-fail", "soft-fail"]).default("hard-fail"),
   DPI_AP_STATIC_CRLS: list.optional(),
+  DPI_AP_REVOCATION_URL_MAP: list.optional(),
   DPI_AP_SML_MODE: z.enum(["naptr", "cname", "static"]).optional(),
   DPI_AP_SML_ZONE: z.string().optional(),
   DPI_AP_DNS_SERVERS: list.optional(),
@@ -60,7 +64,7 @@ export interface Config {
   databaseUrl: string;
   dataDir: string;
   logLevel: string;
-  sandbox: { enabled: boolean; maskinportenPort: number };
+  sandbox: { enabled: boolean; ports: { maskinporten: number; smp: number; dns: number; pki: number } };
   maskinporten: {
     issuer: string | undefined;
     jwksUrl: string | undefined;
@@ -84,6 +88,8 @@ export interface Config {
     revocation: "hard-fail" | "soft-fail";
     /** CRL files used for issuers whose certificates name no responder (or as an offline fallback). */
     staticCrls: string[];
+    /** Prefix rewrites for OCSP/CRL URLs named in certificates (a local mirror or responder): [from, to]. */
+    revocationUrlMap: [string, string][];
   };
   discovery: {
     mode: "naptr" | "cname" | "static";
@@ -107,7 +113,8 @@ export class ConfigError extends Error {
 
 const CERTS_EXAMPLE = path.resolve(import.meta.dirname, "../certs-example");
 /** The sandbox's own SML zone, answered by the local DNS simulator. */
-export const SANDBOX_SML_ZONE = "sml.dpi-ap.test";
+export { SANDBOX_ZONE as SANDBOX_SML_ZONE } from "./sim/sandbox-zone.js";
+import { SANDBOX_ZONE as SANDBOX_SML_ZONE } from "./sim/sandbox-zone.js";
 
 /** The participants and trust the sandbox uses when nothing is configured: the test PKI in certs-example. */
 const SANDBOX_DEFAULTS = {
@@ -146,6 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const smlMode = e.DPI_AP_SML_MODE ?? "naptr";
   if (smlMode === "static" && !e.DPI_AP_SMP_URL) problems.push("DPI_AP_SMP_URL: required when DPI_AP_SML_MODE=static");
   if (smlMode !== "static" && !sandbox && !e.DPI_AP_SML_ZONE) problems.push("DPI_AP_SML_ZONE: required outside sandbox mode with DPI_AP_SML_MODE=" + smlMode);
+  const revocationUrlMap = (e.DPI_AP_REVOCATION_URL_MAP ?? []).map((pair) => {
+    const i = pair.indexOf("=");
+    if (i <= 0) problems.push(`DPI_AP_REVOCATION_URL_MAP: "${pair}" is not prefix=replacement`);
+    return [pair.slice(0, i), pair.slice(i + 1)] as [string, string];
+  });
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -154,7 +166,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DPI_AP_DATABASE_URL,
     dataDir: e.DPI_AP_DATA_DIR,
     logLevel: e.DPI_AP_LOG_LEVEL,
-    sandbox: { enabled: sandbox, maskinportenPort: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT },
+    sandbox: {
+      enabled: sandbox,
+      ports: { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT },
+    },
     maskinporten: {
       issuer: e.DPI_AP_MASKINPORTEN_ISSUER,
       jwksUrl: e.DPI_AP_MASKINPORTEN_JWKS_URL,
@@ -173,6 +188,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       trustAnchors: e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.apTrustAnchors : []),
       revocation: e.DPI_AP_REVOCATION,
       staticCrls: e.DPI_AP_STATIC_CRLS ?? (sandbox ? SANDBOX_DEFAULTS.staticCrls : []),
+      revocationUrlMap,
     },
     discovery: {
       mode: smlMode,

@@ -1,13 +1,13 @@
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
-import { startAccessPoint } from "./server.js";
-import { loadDefaultSimOptions } from "./sim/maskinporten/defaults.js";
-import { startMaskinportenSim, type MaskinportenSim } from "./sim/maskinporten/server.js";
+import { startAccessPoint, type RunningAccessPoint } from "./server.js";
+import { startSandbox, type Sandbox } from "./sim/sandbox.js";
 
 /**
- * Process entry. In sandbox mode (the default) the external parties the access point needs are started
- * beside it as local simulators on their own ports, and the access point is pointed at them; in production
- * mode every endpoint comes from configuration.
+ * Process entry. In sandbox mode (the default) every external party the access point needs — Maskinporten,
+ * the OCSP/CRL responder, SMP and SML (DNS) — runs beside it as a local simulator on its own port, and the
+ * access point registers itself for all its participants, so letters and receipts travel a whole DPI
+ * network on one machine. In production mode every endpoint comes from configuration.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -22,20 +22,56 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel);
   const closers: (() => Promise<void>)[] = [];
+  const stop = onSignals(log, closers);
 
+  let sandbox: Sandbox | undefined;
   if (config.sandbox.enabled) {
-    const sim = await startSandboxMaskinporten(config, log);
-    closers.push(() => sim.close());
-    config = {
-      ...config,
-      maskinporten: { ...config.maskinporten, issuer: config.maskinporten.issuer ?? sim.issuer, jwksUrl: config.maskinporten.jwksUrl ?? sim.jwksUrl },
-    };
+    sandbox = await startSandbox({ host: config.host, ports: config.sandbox.ports });
+    closers.push(() => sandbox!.close());
+    config = sandboxConfig(config, sandbox);
   }
 
   const ap = await startAccessPoint(config, { log });
   closers.unshift(() => ap.close());
-  log.info({ url: ap.url, sandbox: config.sandbox.enabled, servedParticipants: config.servedParticipants }, "access point listening");
+  if (sandbox) {
+    sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${config.as4.path}`, certificate: ap.as4Certificate, participants: config.servedParticipants, receives: "both" });
+    printSandbox(ap, sandbox, config);
+  }
+  log.info({ url: ap.url, seatId: ap.seatId, sandbox: config.sandbox.enabled, servedParticipants: config.servedParticipants }, "access point listening");
+  void stop;
+}
 
+/** The sandbox's simulators stand in for Maskinporten and SML unless those were configured explicitly. */
+function sandboxConfig(config: Config, sandbox: Sandbox): Config {
+  return {
+    ...config,
+    maskinporten: {
+      ...config.maskinporten,
+      issuer: config.maskinporten.issuer ?? sandbox.maskinporten.issuer,
+      jwksUrl: config.maskinporten.jwksUrl ?? sandbox.maskinporten.jwksUrl,
+    },
+    discovery: {
+      ...config.discovery,
+      dnsServers: config.discovery.dnsServers.length ? config.discovery.dnsServers : [sandbox.dnsServer],
+    },
+  };
+}
+
+function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config): void {
+  const rows = [
+    ["access point (REST API)", ap.url],
+    ["access point (AS4)", `${ap.url}${config.as4.path}  seat ${ap.seatId}`],
+    ["Maskinporten simulator", `${sandbox.maskinporten.url}  (token ${sandbox.maskinporten.tokenUrl})`],
+    ["SMP simulator", sandbox.smp.url],
+    ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
+    ["OCSP/CRL responder", sandbox.pki.url],
+    ["database", config.databaseUrl],
+  ];
+  const width = Math.max(...rows.map((r) => r[0]!.length));
+  process.stdout.write(`\nDPI access point sandbox\n${rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join("\n")}\n\n`);
+}
+
+function onSignals(log: Logger, closers: (() => Promise<void>)[]) {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -46,12 +82,7 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
-}
-
-async function startSandboxMaskinporten(config: Config, log: Logger): Promise<MaskinportenSim> {
-  const sim = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), host: config.host, port: config.sandbox.maskinportenPort });
-  log.info({ url: sim.url, tokenUrl: sim.tokenUrl, jwksUrl: sim.jwksUrl }, "sandbox: Maskinporten simulator listening");
-  return sim;
+  return stop;
 }
 
 main().catch((err: unknown) => {

@@ -62,7 +62,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     staticCrls,
     clock,
     cache: createRevocationCache({ clock }),
-    ...(opts.revocationUrlRewrite ? { urlRewrite: opts.revocationUrlRewrite } : {}),
+    urlRewrite: opts.revocationUrlRewrite ?? urlMap(config.as4.revocationUrlMap),
   });
   const apTrust = createPeppolApTrust({ anchors: await loadAnchors(config.as4.trustAnchors), revocation, clock });
   const trust: SenderTrust = { validate: async (cert, at) => ({ seatId: (await apTrust.validate(cert, at)).seatId }) };
@@ -81,8 +81,11 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
   const businessAnchors = await loadAnchors(config.businessTrustAnchors);
   const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock });
+  const outboxRepo = new OutboxRepo(stores.db);
+  const released = await outboxRepo.releaseAllLeases();
+  if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
   const outbox = new OutboxWorker({
-    outbox: new OutboxRepo(stores.db),
+    outbox: outboxRepo,
     blobs: stores.blobs,
     discovery,
     receiverTrust: trust,
@@ -157,5 +160,13 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       });
       await stores.db.$disconnect();
     },
+  };
+}
+
+/** Prefix rewrites from DPI_AP_REVOCATION_URL_MAP; URLs matching no prefix pass unchanged. */
+function urlMap(map: [string, string][]): (url: string) => string {
+  return (url) => {
+    for (const [from, to] of map) if (url.startsWith(from)) return to + url.slice(from.length);
+    return url;
   };
 }

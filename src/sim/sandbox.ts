@@ -20,7 +20,8 @@ import { startSmpSim, type SmpSim } from "./smp/server.js";
  * the e2e tests and the benchmark.
  */
 
-export const SANDBOX_ZONE = "sml.dpi-ap.test";
+export { SANDBOX_ZONE } from "./sandbox-zone.js";
+import { SANDBOX_ZONE } from "./sandbox-zone.js";
 const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 
 export interface SandboxOptions {

@@ -32,6 +32,14 @@ export class OutboxRepo {
     return won;
   }
 
+  /**
+   * Drops every lease. Only for a store one process owns (SQLite): leases found at start-up belong to this
+   * process's previous life, which died mid-send, and its messages are due again at once.
+   */
+  async releaseAllLeases(): Promise<number> {
+    return (await this.db.message.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+  }
+
   /** Fixes the AS4 MessageId at the first attempt; later attempts get the same one back. */
   async as4MessageIdFor(id: string, candidate: string): Promise<string> {
     await this.db.message.updateMany({ where: { id, as4MessageId: null }, data: { as4MessageId: candidate } });
