@@ -48,6 +48,7 @@ const schema = z.object({
   DPI_AP_DNS_SERVERS: list.optional(),
   DPI_AP_SMP_URL: z.string().url().optional(),
   DPI_AP_SMP_TRUST_ANCHORS: list.optional(),
+  DPI_AP_SMP_ALLOW_HTTP: bool.optional(),
   DPI_AP_DOCUMENT_TYPE_SPELLING: z.enum(["innbyggerpost", "Innbyggerpost"]).default("innbyggerpost"),
   DPI_AP_OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
   DPI_AP_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -196,7 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       dnsServers: e.DPI_AP_DNS_SERVERS ?? [],
       smpUrl: e.DPI_AP_SMP_URL,
       smpTrustAnchors: e.DPI_AP_SMP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.smpTrustAnchors : []),
-      allowHttp: sandbox,
+      allowHttp: e.DPI_AP_SMP_ALLOW_HTTP ?? sandbox,
       spelling: e.DPI_AP_DOCUMENT_TYPE_SPELLING,
     },
     outbox: {
