@@ -10,3 +10,24 @@ export type { CertificateOrganisation, OrganisationNumberSource } from "./busine
 export { peppolSeatIdOf } from "./peppol-certificate.js";
 export { subjectAttributes, subjectValues, validityOf, pathLengthConstraintOf } from "./certificate-fields.js";
 export type { NameAttribute, Validity } from "./certificate-fields.js";
+export { keyUsageOf } from "./key-usage.js";
+export type { KeyUsage } from "./key-usage.js";
+export { RevocationFetchError, undiciRevocationFetch } from "./revocation-http.js";
+export type { RevocationFetch, RevocationFetchRequest, RevocationFetchResponse } from "./revocation-http.js";
+export { parseCrl, fetchCrl, verifyCrl, checkCrl, crlEntryFor, crlDistributionPointsOf, crlNamesIssuer, crlReasonName, CrlError } from "./crl.js";
+export type { Crl, CrlAnswer, CrlEntry, CrlFailure, CrlReason, FetchCrlOptions, VerifyCrlOptions } from "./crl.js";
+export { buildOcspRequest, verifyOcspResponse, checkOcsp, ocspUrlsOf, OcspResponseError } from "./ocsp.js";
+export type { CheckOcspOptions, OcspAnswer, OcspFailure, OcspRequest, OcspRequestOptions, VerifyOcspOptions } from "./ocsp.js";
+export { createRevocationCache } from "./revocation-cache.js";
+export type { CacheLoad, RevocationCache, RevocationCacheOptions, RevocationCacheStats } from "./revocation-cache.js";
+export { createRevocationChecker, CertificateRevokedError, RevocationUnknownError } from "./revocation.js";
+export type {
+  CertificateRevocation,
+  RevocationChecker,
+  RevocationCheckerOptions,
+  RevocationMode,
+  RevocationResult,
+  RevocationSource,
+} from "./revocation.js";
+export { createPeppolApTrust, CertificateKeyUsageError } from "./peppol-trust.js";
+export type { PeppolApCertificate, PeppolApTrust, PeppolApTrustOptions } from "./peppol-trust.js";
