@@ -1,0 +1,51 @@
+import { AS4_VERIFY_HELP, runAs4Verify } from "./as4-verify.js";
+import { EXIT, MAIN_HELP, UsageError, type CliIo } from "./usage.js";
+
+/**
+ * The `dpi-ap` command line: dispatches to one module per subcommand and turns failures into exit codes.
+ * bin/dpi-ap.js calls {@link main}; tests call it with captured output.
+ */
+
+export type { CliIo } from "./usage.js";
+export { EXIT } from "./usage.js";
+
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+    now: () => new Date(),
+  };
+}
+
+const HELP: Record<string, string> = {
+  "": MAIN_HELP,
+  as4: `Usage: dpi-ap as4 <subcommand>\n\nSubcommands:\n  verify <file>   Check an AS4 message (dpi-ap help as4 verify)\n`,
+  "as4 verify": AS4_VERIFY_HELP,
+};
+
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    const [command, sub, ...rest] = argv;
+    if (command === undefined) throw new UsageError("no command given");
+    if (command === "help" || command === "--help" || command === "-h") {
+      const topic = argv.slice(1).join(" ");
+      const text = HELP[topic];
+      if (text === undefined) throw new UsageError(`no help for "${topic}"`);
+      io.stdout(text);
+      return EXIT.ok;
+    }
+    if (command === "as4") {
+      if (sub === "verify") return await runAs4Verify(rest, io);
+      throw new UsageError(sub === undefined ? "as4 needs a subcommand" : `unknown as4 subcommand "${sub}"`);
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`dpi-ap: ${e.message}\nRun "dpi-ap help" for usage.\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`dpi-ap: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.usage;
+  }
+}
