@@ -29,6 +29,7 @@ const BUSINESSES = [
   { orgNo: "984661185", name: "DPI-AP TEST DIGIPOST", form: "organizationIdentifier", role: "postbox provider (Digipost)" },
   { orgNo: "922020175", name: "DPI-AP TEST E-BOKS", form: "organizationIdentifier", role: "postbox provider (e-Boks)" },
   { orgNo: "974761076", name: "DPI-AP TEST PRINTLEVERANDØR", form: "organizationIdentifier", role: "print provider" },
+  { orgNo: "987654325", name: "DPI-AP TEST AKSESSPUNKTOPERATØR", form: "organizationIdentifier", role: "access point operator (signs feil receipts the access point issues itself)" },
 ] as const;
 
 export async function makeExamplePki(outDir: string): Promise<void> {

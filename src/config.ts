@@ -37,6 +37,8 @@ const schema = z.object({
   DPI_AP_MAX_FORRETNINGSMELDING_BYTES: bytes.default(512 * 1024),
   DPI_AP_AS4_KEYSTORE: z.string().optional(),
   DPI_AP_AS4_KEYSTORE_PASSWORD: z.string().optional(),
+  DPI_AP_OPERATOR_KEYSTORE: z.string().optional(),
+  DPI_AP_OPERATOR_KEYSTORE_PASSWORD: z.string().optional(),
   DPI_AP_AS4_PATH: z.string().regex(/^\/[A-Za-z0-9/_-]*$/).default("/as4"),
   DPI_AP_AS4_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   DPI_AP_PEPPOL_AP_TRUST_ANCHORS: list.optional(),
@@ -78,6 +80,8 @@ export interface Config {
   /** Participants this access point serves, as "0192:<orgno>". */
   servedParticipants: string[];
   limits: { dokumentpakkeBytes: number; forretningsmeldingBytes: number };
+  /** PKCS#12 with the operator's business certificate; signs the feil receipts the access point issues itself. */
+  operator: { keystore: string | undefined; keystorePassword: string };
   as4: {
     /** PKCS#12 with our AP key and certificate (signing, decryption, TLS-independent). */
     keystore: string | undefined;
@@ -123,6 +127,7 @@ const SANDBOX_DEFAULTS = {
   servedParticipants: ["0192:991825827", "0192:810969342", "0192:910076787", "0192:984661185", "0192:922020175", "0192:974761076"],
   as4Keystore: path.join(CERTS_EXAMPLE, "ap/POP000001.p12"),
   as4KeystorePassword: "changeit",
+  operatorKeystore: path.join(CERTS_EXAMPLE, "business/987654325.p12"),
   apTrustAnchors: [path.join(CERTS_EXAMPLE, "ap/root-ca.pem"), path.join(CERTS_EXAMPLE, "ap/intermediate-ca.pem")],
   smpTrustAnchors: [path.join(CERTS_EXAMPLE, "smp/root-ca.pem"), path.join(CERTS_EXAMPLE, "smp/intermediate-ca.pem")],
   staticCrls: [path.join(CERTS_EXAMPLE, "smp/intermediate-ca.crl.pem")],
@@ -181,6 +186,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessTrustAnchors: anchors,
     servedParticipants: served,
     limits: { dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES, forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES },
+    operator: {
+      keystore: e.DPI_AP_OPERATOR_KEYSTORE ?? (sandbox ? SANDBOX_DEFAULTS.operatorKeystore : undefined),
+      keystorePassword: e.DPI_AP_OPERATOR_KEYSTORE_PASSWORD ?? (sandbox ? SANDBOX_DEFAULTS.as4KeystorePassword : ""),
+    },
     as4: {
       keystore: e.DPI_AP_AS4_KEYSTORE ?? (sandbox ? SANDBOX_DEFAULTS.as4Keystore : undefined),
       keystorePassword: e.DPI_AP_AS4_KEYSTORE_PASSWORD ?? (sandbox ? SANDBOX_DEFAULTS.as4KeystorePassword : ""),

@@ -18,6 +18,8 @@ import { readFile } from "node:fs/promises";
 import type { As4Identity, SenderTrust } from "./relay/as4-receiver.js";
 import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
 import { OutboxWorker } from "./relay/outbox-worker.js";
+import { createFeilReceiptIssuer } from "./relay/feil-receipt.js";
+import { organisationNumberOf } from "./pki/business-certificate.js";
 import type { BlobStore } from "./store/blob-store.js";
 import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { MessagesRepo } from "./store/messages-repo.js";
@@ -81,6 +83,8 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
   const businessAnchors = await loadAnchors(config.businessTrustAnchors);
   const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock });
+  const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, clock, log) : undefined;
+  if (!feil) log.warn("no operator keystore (DPI_AP_OPERATOR_KEYSTORE): failed letters get status FEILET but no feil receipt");
   const outboxRepo = new OutboxRepo(stores.db);
   const released = await outboxRepo.releaseAllLeases();
   if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
@@ -98,6 +102,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     clock,
     log: log.child({ worker: "outbox" }),
     ...(opts.random ? { random: opts.random } : {}),
+    ...(feil ? { feil } : {}),
   });
 
   const tokens = createTokenVerifier({
@@ -161,6 +166,12 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       await stores.db.$disconnect();
     },
   };
+}
+
+async function operatorFeilIssuer(file: string, password: string, repo: MessagesRepo, clock: Clock, log: Logger) {
+  const ks = await loadKeyStore({ type: "pkcs12", file, password });
+  const signer = { privateKey: ks.privateKey, certificate: ks.certificate, org: `0192:${organisationNumberOf(ks.certificate)}` };
+  return createFeilReceiptIssuer({ signer, repo, clock, log: log.child({ worker: "feil" }) });
 }
 
 /** Prefix rewrites from DPI_AP_REVOCATION_URL_MAP; URLs matching no prefix pass unchanged. */

@@ -112,7 +112,7 @@ export const openApiDocument = {
       Status: {
         type: "object",
         required: ["status", "timestamp"],
-        properties: { status: { type: "string", enum: ["OPPRETTET", "SENDT", "FEILET"] }, beskrivelse: { type: "string" }, timestamp: { type: "string", format: "date-time" } },
+        properties: { status: { type: "string", enum: ["OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT"] }, beskrivelse: { type: "string" }, timestamp: { type: "string", format: "date-time" } },
       },
       IncomingMessage: { type: "object", required: ["forretningsmelding"], properties: { forretningsmelding: { type: "string" }, downloadurl: { type: "string", format: "uri" } } },
       Timeline: {

@@ -3,7 +3,8 @@
  * in a conversation are shown on the timeline under the status they imply, as Digdir's integrasjonspunkt maps them.
  */
 
-export const OUTGOING_STATUSES = ["OPPRETTET", "SENDT", "FEILET"] as const;
+/** LEVETID_UTLOPT (eFormidling's name): no receipt arrived before the letter's expectedResponseDateTime. */
+export const OUTGOING_STATUSES = ["OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT"] as const;
 export type OutgoingStatus = (typeof OUTGOING_STATUSES)[number];
 
 /** An incoming message's own status at this access point. */

@@ -3,7 +3,8 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { prepareUserMessage, send, type OutboundMessage } from "../as4/outbound.js";
 import { generateMessageId } from "../as4/user-message.js";
-import type { DpiMessageType, DpiProcessId } from "../dpi/document-types.js";
+import { isLetterType, LETTER_TYPES, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
+import type { FeilReceiptIssuer } from "./feil-receipt.js";
 import type { Discovery } from "../peppol/discovery.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
 import { dpiSbdStream } from "../peppol/sbdh.js";
@@ -39,6 +40,10 @@ export interface OutboxDeps {
   log: Logger;
   random?: () => number;
   tempDir?: string;
+  /** Issues the `feil` receipt corner 1 gets when a letter fails for good; absent, only the status says so. */
+  feil?: FeilReceiptIssuer;
+  /** How often overdue letters (expectedResponseDateTime passed, no receipt) are looked for. Default 30 s. */
+  expirySweepMs?: number;
 }
 
 export class OutboxWorker {
@@ -75,11 +80,23 @@ export class OutboxWorker {
     return batch.length;
   }
 
+  /** Marks overdue letters LEVETID_UTLOPT; returns how many. */
+  async sweepExpired(): Promise<number> {
+    const expired = await this.deps.outbox.expireOverdue(this.deps.clock(), LETTER_TYPES);
+    for (const m of expired) this.deps.log.warn({ messageId: m.id, conversationId: m.conversationId, expectedResponseAt: m.expectedResponseAt }, "no receipt before expectedResponseDateTime: LEVETID_UTLOPT");
+    return expired.length;
+  }
+
   private async run(): Promise<void> {
+    let nextSweep = 0;
     while (this.running) {
       let handled = 0;
       try {
         handled = await this.runOnce();
+        if (Date.now() >= nextSweep) {
+          nextSweep = Date.now() + (this.deps.expirySweepMs ?? 30_000);
+          await this.sweepExpired();
+        }
       } catch (err) {
         this.deps.log.error({ err }, "outbox pass failed");
       }
@@ -190,10 +207,21 @@ export class OutboxWorker {
       const reason = `gave up after ${m.attempts + 1} attempts: ${outcome.reason}`;
       await deps.outbox.markFailed(m.id, now, reason);
       log.error({ as4MessageId, reason }, "send failed for good");
+      await this.tellCorner1(m, reason, log);
       return;
     }
     await deps.outbox.markFailed(m.id, now, outcome.reason);
     log.error({ as4MessageId, reason: outcome.reason, ebmsCode: outcome.ebmsCode }, "send refused for good");
+    await this.tellCorner1(m, outcome.reason, log);
+  }
+
+  private async tellCorner1(m: Message, reason: string, log: Logger): Promise<void> {
+    if (!this.deps.feil || !isLetterType(m.documentType as DpiMessageType)) return;
+    try {
+      await this.deps.feil.issue(m, reason);
+    } catch (err) {
+      log.error({ err }, "could not issue the feil receipt");
+    }
   }
 }
 

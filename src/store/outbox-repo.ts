@@ -71,4 +71,29 @@ export class OutboxRepo {
       this.db.messageStatus.create({ data: { messageId: id, status: "FEILET", beskrivelse: reason, createdAt: at } }),
     ]);
   }
+
+  /**
+   * Letters whose expectedResponseDateTime passed without any receipt in their conversation get status
+   * LEVETID_UTLOPT (and leave the outbox if they were still waiting to be sent). Returns them.
+   */
+  async expireOverdue(now: Date, letterTypes: readonly string[], limit = 100): Promise<Message[]> {
+    const overdue = await this.db.message.findMany({
+      where: { direction: "OUT", expectedResponseAt: { lt: now }, status: { in: ["OPPRETTET", "SENDT"] }, documentType: { in: [...letterTypes] } },
+      orderBy: { expectedResponseAt: "asc" },
+      take: limit,
+    });
+    const expired: Message[] = [];
+    for (const m of overdue) {
+      const answered = await this.db.message.count({ where: { conversationId: m.conversationId, direction: "IN" } });
+      if (answered > 0) continue;
+      const r = await this.db.$transaction([
+        this.db.message.updateMany({ where: { id: m.id, status: m.status }, data: { status: "LEVETID_UTLOPT", nextAttemptAt: null } }),
+        this.db.messageStatus.create({
+          data: { messageId: m.id, status: "LEVETID_UTLOPT", beskrivelse: `no receipt arrived before ${m.expectedResponseAt!.toISOString()}`, createdAt: now },
+        }),
+      ]);
+      if (r[0].count === 1) expired.push(m);
+    }
+    return expired;
+  }
 }

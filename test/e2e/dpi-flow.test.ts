@@ -65,8 +65,12 @@ describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts 
     expect(received.map((m) => m.forretningsmelding)).to.deep.equal([receipt.jws]);
     const timeline = await getJson(c2, `/status/${letter.conversationId}`, token);
     expect(timeline.body.events.map((e: { status: string }) => e.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT"]);
-    const c3status = await getJson(c3, `/messages/out/${receipt.messageId}/statuses`, providerToken);
-    expect(c3status.body.map((s: { status: string }) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
+    // corner 3 records SENDT once corner 2's AS4 receipt is back, a moment after corner 2 stored the receipt
+    const c3status = await eventually("the receipt SENDT at corner 3", async () => {
+      const res = await getJson(c3, `/messages/out/${receipt.messageId}/statuses`, providerToken);
+      return res.body.length > 1 ? res.body : undefined;
+    });
+    expect(c3status.map((s: { status: string }) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
   });
 
   it("a letter to a provider corner 3 does not serve ends FEILET with PEPPOL:NOT_SERVICED", async () => {
@@ -78,6 +82,29 @@ describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts 
       return r.body.some((s: { status: string }) => s.status === "FEILET") ? r.body : undefined;
     });
     expect(statuses.at(-1).beskrivelse).to.match(/EBMS:0004.*PEPPOL:NOT_SERVICED/);
+    // corner 1 also gets a feil receipt, signed by the access point's operator, in the letter's conversation
+    const inbox = await getJson(c2, "/messages/in", token);
+    const feil = (inbox.body as { forretningsmelding: string }[])
+      .map((m) => JSON.parse(Buffer.from(m.forretningsmelding.split(".")[1]!, "base64url").toString()).standardBusinessDocument)
+      .find((sbd) => sbd.standardBusinessDocumentHeader.businessScope.scope[0].instanceIdentifier === letter.conversationId);
+    expect(feil?.feil?.feiltype).to.equal("SERVER");
+    expect(feil?.feil?.detaljer).to.match(/NOT_SERVICED/);
+    const timeline = await getJson(c2, `/status/${letter.conversationId}`, token);
+    expect(timeline.body.events.map((e: { status: string }) => e.status)).to.deep.equal(["OPPRETTET", "FEILET", "FEIL"]);
+  });
+
+  it("a letter without any receipt by its expectedResponseDateTime becomes LEVETID_UTLOPT", async () => {
+    const token = await net.token(AVSENDER);
+    const letter = await buildMessage({ token, expectedResponse: new Date(Date.now() + 1500) });
+    expect((await postMessage(c2.url, token, messagesOutForm(letter.jws, letter.cms))).status).to.equal(201);
+    await eventually("SENDT", async () => {
+      const r = await getJson(c2, `/messages/out/${letter.messageId}/statuses`, token);
+      return r.body.some((s: { status: string }) => s.status === "SENDT") ? true : undefined;
+    });
+    await new Promise((r) => setTimeout(r, 1600));
+    expect(await c2.outbox.sweepExpired()).to.be.greaterThan(0);
+    const r = await getJson(c2, `/messages/out/${letter.messageId}/statuses`, token);
+    expect(r.body.map((s: { status: string }) => s.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVETID_UTLOPT"]);
   });
 
   it("a letter to a participant nobody registered ends FEILET with the lookup's reason", async () => {

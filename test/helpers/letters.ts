@@ -25,6 +25,8 @@ export interface BuildOptions extends SampleOptions {
   cms?: Uint8Array;
   fingerprintOf?: Uint8Array;
   alg?: "RS256" | "RS512";
+  /** expectedResponseDateTime of a letter; default a day from now. */
+  expectedResponse?: Date;
 }
 
 /** A signed forretningsmelding (and, for letters, an encrypted dokumentpakke) as a business system makes it. */
@@ -34,6 +36,9 @@ export async function buildMessage(opts: BuildOptions = {}): Promise<BuiltMessag
   const conversationId = opts.conversationId ?? randomUUID();
   const payload: any = samplePayload(type, { ...opts, messageId, conversationId });
   const body = payload.standardBusinessDocument[type];
+  for (const scope of payload.standardBusinessDocument.standardBusinessDocumentHeader.businessScope.scope) {
+    if (scope.scopeInformation?.length) scope.scopeInformation = [{ expectedResponseDateTime: (opts.expectedResponse ?? new Date(Date.now() + 86_400_000)).toISOString() }];
+  }
   const letter = "maskinportentoken" in body;
   let cms: Uint8Array | undefined;
   if (letter) {
