@@ -7,7 +7,7 @@ import { CompactSign } from "jose";
  */
 export async function signForretningsmelding(
   payload: unknown,
-  signer: { privateKey: KeyObject; certificate: X509Certificate; chain?: X509Certificate[] },
+  signer: { privateKey: KeyObject; certificate: X509Certificate; chain?: readonly X509Certificate[] },
   alg: "RS256" | "RS512" = "RS256",
 ): Promise<string> {
   const x5c = [signer.certificate, ...(signer.chain ?? [])].map((c) => c.raw.toString("base64"));

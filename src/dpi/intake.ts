@@ -87,6 +87,11 @@ export class DokumentpakkeUnexpectedError extends ProblemError {
     super(400, "dokumentpakke-unexpected", "Unexpected dokumentpakke", `a ${type} message carries no dokumentpakke`);
   }
 }
+export class ConversationUnknownError extends ProblemError {
+  constructor(conversationId: string, sender: string) {
+    super(400, "conversation-unknown", "Unknown conversation", `no letter to ${sender} in conversation ${conversationId} arrived here, so there is nothing to answer`);
+  }
+}
 export class MessageIdUsedError extends ProblemError {
   constructor(id: string) {
     super(409, "message-id-used", "Message id already used", `message id ${id} has been used before`);
@@ -123,8 +128,11 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
     verifyFingerprint(pakke.sha256, m.dokumentpakkefingeravtrykk!);
     // pkijs parses whole buffers; the size was capped while streaming, so this is bounded.
     parseEnvelopedData(await readFile(deps.blobs.pathOf(pakke.key)));
-  } else if (pakke) {
-    throw new DokumentpakkeUnexpectedError(m.type);
+  } else {
+    if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
+    // A provider answers letters it received through us: the receipt goes back the way the letter came.
+    const letters = await deps.repo.conversation(m.conversationId);
+    if (!letters.some((l) => l.direction === "IN" && l.receiverOrg === sender)) throw new ConversationUnknownError(m.conversationId, sender);
   }
 
   const at = deps.clock();

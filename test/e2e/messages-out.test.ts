@@ -10,6 +10,9 @@ import { loadExampleSigner } from "../../src/sim/maskinporten/defaults.js";
 import { buildMessage } from "../helpers/letters.js";
 import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
 import { businessSigner, CERTS } from "../helpers/certs.js";
+import { storeIncoming } from "../../src/dpi/incoming.js";
+import { parseForretningsmelding } from "../../src/dpi/sbd.js";
+import { silentLogger } from "../../src/log.js";
 
 const AVSENDER = "910076787";
 const DATABEHANDLER = "810969342";
@@ -62,9 +65,15 @@ describe("e2e: POST /messages/out", function () {
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
   });
 
-  it("accepts a receipt (no dokumentpakke) from a postbox provider", async () => {
-    const r = await send({ type: "leveringskvittering", consumer: "984661185" });
+  it("accepts a receipt (no dokumentpakke) from a postbox provider for a letter it received here", async () => {
+    const letter = await buildMessage({ token: "t" });
+    await storeIncoming({ jws: letter.jws, message: parseForretningsmelding(letter.payload) }, { repo: net.ap.repo, clock: () => new Date(), log: silentLogger });
+    const r = await send({ type: "leveringskvittering", consumer: "984661185", conversationId: letter.conversationId });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
+  });
+
+  it("400 for a receipt in a conversation no letter of the provider's came through", async () => {
+    expectProblem(await send({ type: "leveringskvittering", consumer: "984661185" }), 400, "conversation-unknown");
   });
 
   it("accepts a letter whose token came through the real JWT-grant flow at the Maskinporten simulator", async () => {
