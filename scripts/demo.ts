@@ -1,0 +1,98 @@
+/**
+ * npm run demo: a business system sends a digital letter (with aapningskvittering requested) and a print
+ * letter through the running sandbox (`npm start`), and prints each conversation's timeline as it arrives:
+ * OPPRETTET → SENDT → LEVERT → LEST for the digital letter, OPPRETTET → SENDT → MOTTATT for the print letter.
+ *
+ *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --timeout 60]
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { X509Certificate } from "node:crypto";
+import { BusinessSystem, type TimelineEvent } from "../src/client/business-system.js";
+import { createGrantClient } from "../src/maskinporten/grant-client.js";
+import { keyStoreFromPem } from "../src/pki/keystore.js";
+import { loadExampleSigner } from "../src/sim/maskinporten/defaults.js";
+import { tinyPdf } from "./lib/tiny-pdf.js";
+
+const { values } = parseArgs({
+  options: {
+    ap: { type: "string", default: process.env.DPI_AP_DEMO_URL ?? "http://127.0.0.1:8080" },
+    maskinporten: { type: "string", default: process.env.DPI_AP_DEMO_MASKINPORTEN ?? "http://127.0.0.1:8090" },
+    timeout: { type: "string", default: "60" },
+  },
+});
+const CERTS = path.resolve(import.meta.dirname, "../certs-example");
+const AVSENDER = "991825827";
+const DIGIPOST = "984661185";
+const PRINT = "974761076";
+
+const metadata = (await (await fetch(`${values.maskinporten}/.well-known/oauth-authorization-server`).catch(() => {
+  console.error(`No Maskinporten at ${values.maskinporten}: start the sandbox first with \`npm start\`.`);
+  process.exit(2);
+})).json()) as { issuer: string; token_endpoint: string };
+
+const grantSigner = await loadExampleSigner(AVSENDER);
+const business = keyStoreFromPem({
+  key: await readFile(path.join(CERTS, `business/${AVSENDER}.key.pem`)),
+  certificate: await readFile(path.join(CERTS, `business/${AVSENDER}.pem`)),
+  chain: Buffer.concat([await readFile(path.join(CERTS, "business/intermediate-ca.pem")), await readFile(path.join(CERTS, "business/root-ca.pem"))]),
+});
+const system = new BusinessSystem({
+  accessPointUrl: values.ap!,
+  grant: createGrantClient({ ...grantSigner, audience: metadata.issuer, tokenEndpoint: metadata.token_endpoint }),
+  signer: { privateKey: business.privateKey, certificate: business.certificate, chain: business.chain },
+  sender: `0192:${AVSENDER}`,
+  kanal: "dpi_ap_demo",
+});
+const certOf = async (orgno: string) => new X509Certificate(await readFile(path.join(CERTS, `business/${orgno}.pem`)));
+
+console.log(`Sending two letters as ${AVSENDER} through ${values.ap} ...`);
+const digital = await system.sendDigital({
+  receiver: `0192:${DIGIPOST}`,
+  recipientCertificate: await certOf(DIGIPOST),
+  postkasseadresse: "ola.nordmann#9YDT",
+  ikkesensitivtittel: "Vedtak om skatt",
+  spraak: "no",
+  sikkerhetsnivaa: 4,
+  aapningskvittering: true,
+  avsenderidentifikator: "demo",
+  document: { name: "vedtak.pdf", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette er et digitalt brev fra dpi-ap."), title: "Vedtak om skatt" },
+});
+console.log(`  digital letter  ${digital.messageId}  conversation ${digital.conversationId}`);
+const address = { navn: "Kari Nordmann", adresselinje1: "Storgata 1", postnummer: "0155", poststed: "Oslo" };
+const print = await system.sendPrint({
+  receiver: `0192:${PRINT}`,
+  recipientCertificate: await certOf(PRINT),
+  mottaker: address,
+  retur: { mottaker: { navn: "Demoetaten", adresselinje1: "Postboks 1", postnummer: "0101", poststed: "Oslo" }, returposthaandtering: "MAKULERING_MED_MELDING" },
+  utskriftstype: "SORT_HVIT",
+  posttype: "B",
+  document: { name: "brev.pdf", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette brevet skrives ut og sendes i posten."), title: "Brev" },
+});
+console.log(`  print letter    ${print.messageId}  conversation ${print.conversationId}\n`);
+
+const wanted = new Map([
+  [digital.conversationId, { name: "digital", until: ["LEVERT", "LEST"], seen: 0 }],
+  [print.conversationId, { name: "print  ", until: ["MOTTATT"], seen: 0 }],
+]);
+const deadline = Date.now() + Number(values.timeout) * 1000;
+const done = (events: TimelineEvent[], until: string[]) => until.every((s) => events.some((e) => e.status === s));
+let finished = false;
+while (!finished && Date.now() < deadline) {
+  finished = true;
+  for (const [conversationId, w] of wanted) {
+    const events = await system.timeline(conversationId);
+    for (const e of events.slice(w.seen)) {
+      console.log(`  ${w.name}  ${e.timestamp}  ${e.status.padEnd(15)} ${e.kind === "receipt" ? `(${e.documentType})` : e.beskrivelse ?? ""}`);
+    }
+    w.seen = events.length;
+    if (!done(events, w.until)) finished = false;
+  }
+  if (!finished) await new Promise((r) => setTimeout(r, 500));
+}
+if (!finished) {
+  console.error("\nThe timelines did not complete in time; see the sandbox's log.");
+  process.exit(1);
+}
+console.log("\nBoth letters delivered; receipts are on GET /messages/in for kanal dpi_ap_demo.");
