@@ -4,6 +4,7 @@ import type { StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
+import { messageRecord } from "./message-record.js";
 
 /**
  * Stores a message that arrived for one of our participants (over AS4) so it can be fetched from
@@ -26,23 +27,13 @@ export async function storeIncoming(
   const original = m.kind === "receipt" ? await deps.repo.firstOutgoing(m.conversationId) : null;
   try {
     await deps.repo.insert(
-      {
-        id: m.messageId,
+      messageRecord(m, {
         direction: "IN",
-        conversationId: m.conversationId,
-        documentType: m.type,
-        process: m.processId,
-        standard: m.document.header.documentIdentification.standard,
-        senderOrg: m.sender.value,
-        receiverOrg: m.receiver.value,
-        avsenderOrg: m.avsender.value,
-        databehandlerOrg: m.databehandler?.value,
-        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.avsenderidentifikator ?? undefined,
-        mottakerOrg: m.mottaker?.value,
+        jws: msg.jws,
+        dokumentpakke: msg.dokumentpakke,
         kanal: original?.kanal ?? undefined,
-        forretningsmelding: msg.jws,
-        payload: msg.dokumentpakke ? { key: msg.dokumentpakke.key, size: msg.dokumentpakke.size, sha256Hex: msg.dokumentpakke.sha256.toString("hex") } : undefined,
-      },
+        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.avsenderidentifikator ?? undefined,
+      }),
       INCOMING_STATUS,
       deps.clock(),
     );

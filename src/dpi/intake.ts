@@ -5,6 +5,7 @@ import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
 import { verifyFingerprint, parseEnvelopedData } from "./dokumentpakke.js";
+import { messageRecord } from "./message-record.js";
 import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
 
 /**
@@ -138,25 +139,7 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   const at = deps.clock();
   try {
     await deps.repo.insert(
-      {
-        id: m.messageId,
-        direction: "OUT",
-        conversationId: m.conversationId,
-        documentType: m.type,
-        process: m.processId,
-        standard: m.document.header.documentIdentification.standard,
-        senderOrg: sender,
-        receiverOrg: m.receiver.value,
-        avsenderOrg: avsender,
-        databehandlerOrg: m.databehandler?.value,
-        avsenderidentifikator: m.avsenderidentifikator,
-        mottakerOrg: m.mottaker?.value,
-        kanal: req.kanal,
-        forretningsmelding: verified.jws,
-        payload: pakke ? { key: pakke.key, size: pakke.size, sha256Hex: pakke.sha256.toString("hex") } : undefined,
-        expectedResponseAt: m.expectedResponseDateTime ? new Date(m.expectedResponseDateTime) : undefined,
-        enqueue: true,
-      },
+      messageRecord(m, { direction: "OUT", jws: verified.jws, dokumentpakke: pakke, kanal: req.kanal, enqueue: true }),
       "OPPRETTET",
       at,
     );
