@@ -5,9 +5,9 @@ import { startSandbox, type Sandbox } from "./sim/sandbox.js";
 
 /**
  * Process entry. In sandbox mode (the default) every external party the access point needs — Maskinporten,
- * the OCSP/CRL responder, SMP and SML (DNS) — runs beside it as a local simulator on its own port, and the
- * access point registers itself for all its participants, so letters and receipts travel a whole DPI
- * network on one machine. In production mode every endpoint comes from configuration.
+ * the OCSP/CRL responder, SMP and SML (DNS) — runs beside it as a local simulator on its own port, the
+ * access point registers itself for all its participants, and simulated postbox and print providers poll
+ * it, so letters and receipts travel a whole DPI network on one machine. In production mode every endpoint comes from configuration.
  */
 async function main(): Promise<void> {
   let config: Config;
@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   closers.unshift(() => ap.close());
   if (sandbox) {
     sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${config.as4.path}`, certificate: ap.as4Certificate, participants: config.servedParticipants, receives: "both" });
-    printSandbox(ap, sandbox, config);
+    const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
+    printSandbox(ap, sandbox, config, providers.map((p) => p.provider));
   }
   log.info({ url: ap.url, seatId: ap.seatId, sandbox: config.sandbox.enabled, servedParticipants: config.servedParticipants }, "access point listening");
   void stop;
@@ -57,7 +58,7 @@ function sandboxConfig(config: Config, sandbox: Sandbox): Config {
   };
 }
 
-function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config): void {
+function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, providers: string[]): void {
   const rows = [
     ["access point (REST API)", ap.url],
     ["access point (AS4)", `${ap.url}${config.as4.path}  seat ${ap.seatId}`],
@@ -65,6 +66,7 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config):
     ["SMP simulator", sandbox.smp.url],
     ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
     ["OCSP/CRL responder", sandbox.pki.url],
+    ["postbox providers (polling)", providers.join(", ")],
     ["database", config.databaseUrl],
   ];
   const width = Math.max(...rows.map((r) => r[0]!.length));

@@ -57,8 +57,8 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
 
   const findReadable = async (id: string, orgs: string[]) => {
     if (!UUID.test(id)) throw new MessageNotFoundError(id);
-    const m = await deps.repo.get(id);
-    if (!m || m.direction !== "IN" || !readableBy(m, orgs)) throw new MessageNotFoundError(id);
+    const m = await deps.repo.get("IN", id);
+    if (!m || !readableBy(m, orgs)) throw new MessageNotFoundError(id);
     return m;
   };
 

@@ -28,9 +28,9 @@ export function statusRouter(deps: { repo: MessagesRepo }): Router {
 
   r.get("/messages/out/:id/statuses", async (req, res) => {
     const id = req.params.id;
-    const m = await deps.repo.get(id);
-    if (!m || m.direction !== "OUT" || !readableBy(m, readerOrgs(callerOf(res)))) throw new MessageNotFoundError(id);
-    const statuses = await deps.repo.statuses(id);
+    const m = await deps.repo.get("OUT", id);
+    if (!m || !readableBy(m, readerOrgs(callerOf(res)))) throw new MessageNotFoundError(id);
+    const statuses = await deps.repo.statuses("OUT", id);
     res.json(statuses.map((s) => ({ status: s.status, beskrivelse: s.beskrivelse ?? undefined, timestamp: s.timestamp.toISOString() })));
   });
 

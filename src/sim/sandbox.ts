@@ -6,7 +6,10 @@ import { LETTER_TYPES, RECEIPT_TYPES, processForLetter, type DpiProcessId } from
 import { dpiDocumentTypeId, dpiProcessId, dpiProcessesOfReceipt, formatIdentifier, type StandardSpelling } from "../peppol/identifiers.js";
 import { keyStoreFromPem } from "../pki/keystore.js";
 import { startDnsSim, type DnsSim } from "./dns/server.js";
-import { loadDefaultSimOptions } from "./maskinporten/defaults.js";
+import { loadDefaultSimOptions, loadExampleSigner } from "./maskinporten/defaults.js";
+import { startPostboxSim, type PostboxBehaviour, type PostboxSim } from "./postbox/index.js";
+import { parseCertificates } from "../pki/pem.js";
+import type { Logger } from "../log.js";
 import { startMaskinportenSim, type MaskinportenSim } from "./maskinporten/server.js";
 import { loadExampleApResponderOptions } from "./pki/defaults.js";
 import { startPkiResponder, type PkiResponder } from "./pki/server.js";
@@ -55,8 +58,13 @@ export interface Sandbox {
   revocationUrlRewrite(url: string): string;
   /** Publishes in SML (DNS) and SMP that `participants` receive DPI messages at the access point. */
   registerAccessPoint(r: AccessPointRegistration): void;
+  /** Starts the example postbox and print providers (certs-example) polling the access point at `accessPointUrl`. */
+  startProviders(accessPointUrl: string, o?: { log?: Logger; pollIntervalMs?: number; behaviour?: PostboxBehaviour }): Promise<PostboxSim[]>;
   close(): Promise<void>;
 }
+
+/** Digipost, e-Boks and the print service, as in certs-example. */
+export const EXAMPLE_PROVIDERS = ["984661185", "922020175", "974761076"] as const;
 
 export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const host = o.host ?? "127.0.0.1";
@@ -104,6 +112,30 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
           smp.register(id, entries);
           dns.setParticipant(id, smp.url);
         }
+      },
+      async startProviders(accessPointUrl, po = {}) {
+        const anchors = [...parseCertificates(await readFile(path.join(CERTS, "business/root-ca.pem"))), ...parseCertificates(await readFile(path.join(CERTS, "business/intermediate-ca.pem")))];
+        const sims: PostboxSim[] = [];
+        for (const orgno of EXAMPLE_PROVIDERS) {
+          const keys = keyStoreFromPem({
+            key: await readFile(path.join(CERTS, `business/${orgno}.key.pem`)),
+            certificate: await readFile(path.join(CERTS, `business/${orgno}.pem`)),
+          });
+          const grant = await loadExampleSigner(orgno);
+          const sim = await startPostboxSim({
+            accessPointUrl,
+            orgno,
+            signer: keys,
+            grant: { ...grant, audience: maskinporten.issuer, tokenEndpoint: maskinporten.tokenUrl },
+            businessAnchors: anchors,
+            pollIntervalMs: po.pollIntervalMs ?? 1000,
+            ...(po.behaviour ? { behaviour: po.behaviour } : {}),
+            ...(po.log ? { log: po.log.child({ provider: orgno }) } : {}),
+          });
+          sims.push(sim);
+          started.push({ close: () => sim.stop() });
+        }
+        return sims;
       },
       async close() {
         for (const s of started.reverse()) await s.close().catch(() => {});

@@ -5,13 +5,13 @@ export class ExchangeRepo {
   constructor(private readonly db: Db) {}
 
   async receiptFor(as4MessageId: string): Promise<Buffer | undefined> {
-    const row = await this.db.as4Exchange.findUnique({ where: { as4MessageId }, select: { receipt: true, direction: true } });
-    return row?.direction === "IN" && row.receipt ? Buffer.from(row.receipt) : undefined;
+    const row = await this.db.as4Exchange.findUnique({ where: { direction_as4MessageId: { direction: "IN", as4MessageId } }, select: { receipt: true } });
+    return row?.receipt ? Buffer.from(row.receipt) : undefined;
   }
 
   async saveInbound(e: { as4MessageId: string; messageId: string | undefined; peerPartyId: string; receiptMessageId: string; receipt: Buffer; at: Date }): Promise<void> {
     await this.db.as4Exchange.upsert({
-      where: { as4MessageId: e.as4MessageId },
+      where: { direction_as4MessageId: { direction: "IN", as4MessageId: e.as4MessageId } },
       create: { as4MessageId: e.as4MessageId, direction: "IN", messageId: e.messageId ?? null, peerPartyId: e.peerPartyId, receiptMessageId: e.receiptMessageId, receipt: new Uint8Array(e.receipt), createdAt: e.at },
       update: {},
     });

@@ -81,7 +81,7 @@ export class MessagesRepo {
             as4MessageId: m.as4MessageId ?? null,
           },
         }),
-        this.db.messageStatus.create({ data: { messageId: m.id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),
+        this.db.messageStatus.create({ data: { messageDirection: m.direction, messageId: m.id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),
       ]);
     } catch (err) {
       if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(m.id);
@@ -89,23 +89,12 @@ export class MessagesRepo {
     }
   }
 
-  async exists(id: string): Promise<boolean> {
-    return (await this.db.message.count({ where: { id } })) > 0;
+  async get(direction: Direction, id: string): Promise<Message | null> {
+    return this.db.message.findUnique({ where: { direction_id: { direction, id } } });
   }
 
-  async get(id: string): Promise<Message | null> {
-    return this.db.message.findUnique({ where: { id } });
-  }
-
-  async addStatus(id: string, status: string, at: Date, beskrivelse?: string): Promise<void> {
-    await this.db.$transaction([
-      this.db.messageStatus.create({ data: { messageId: id, status, beskrivelse: beskrivelse ?? null, createdAt: at } }),
-      this.db.message.update({ where: { id }, data: { status } }),
-    ]);
-  }
-
-  async statuses(id: string): Promise<StatusEntry[]> {
-    const rows = await this.db.messageStatus.findMany({ where: { messageId: id }, orderBy: { id: "asc" } });
+  async statuses(direction: Direction, id: string): Promise<StatusEntry[]> {
+    const rows = await this.db.messageStatus.findMany({ where: { messageDirection: direction, messageId: id }, orderBy: { id: "asc" } });
     return rows.map(toEntry);
   }
 
@@ -141,7 +130,7 @@ export class MessagesRepo {
 
   /** Returns false when it was already read (idempotent confirm). */
   async markRead(id: string, at: Date): Promise<boolean> {
-    const r = await this.db.message.updateMany({ where: { id, readAt: null }, data: { readAt: at } });
+    const r = await this.db.message.updateMany({ where: { direction: "IN", id, readAt: null }, data: { readAt: at } });
     return r.count > 0;
   }
 }

@@ -1,6 +1,8 @@
 import type { Message } from "./generated/client.js";
 import type { Db } from "./prisma.js";
 
+const out = (id: string) => ({ direction_id: { direction: "OUT", id } });
+
 /**
  * The outbox is the set of OUT messages with a due nextAttemptAt. Workers claim messages by taking a lease
  * with a conditional update, so two workers (or a worker restarted after a crash) never send the same
@@ -21,11 +23,11 @@ export class OutboxRepo {
     const won: Message[] = [];
     for (const { id } of candidates) {
       const r = await this.db.message.updateMany({
-        where: { id, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+        where: { direction: "OUT", id, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
         data: { leaseUntil },
       });
       if (r.count === 1) {
-        const m = await this.db.message.findUnique({ where: { id } });
+        const m = await this.db.message.findUnique({ where: out(id) });
         if (m) won.push(m);
       }
     }
@@ -42,8 +44,8 @@ export class OutboxRepo {
 
   /** Fixes the AS4 MessageId at the first attempt; later attempts get the same one back. */
   async as4MessageIdFor(id: string, candidate: string): Promise<string> {
-    await this.db.message.updateMany({ where: { id, as4MessageId: null }, data: { as4MessageId: candidate } });
-    const m = await this.db.message.findUniqueOrThrow({ where: { id }, select: { as4MessageId: true } });
+    await this.db.message.updateMany({ where: { direction: "OUT", id, as4MessageId: null }, data: { as4MessageId: candidate } });
+    const m = await this.db.message.findUniqueOrThrow({ where: out(id), select: { as4MessageId: true } });
     return m.as4MessageId!;
   }
 
@@ -51,24 +53,24 @@ export class OutboxRepo {
   async markSent(id: string, at: Date, evidence: { as4MessageId: string; peerPartyId: string; receiptMessageId: string; receipt: Buffer }): Promise<void> {
     await this.db.$transaction([
       this.db.as4Exchange.upsert({
-        where: { as4MessageId: evidence.as4MessageId },
+        where: { direction_as4MessageId: { direction: "OUT", as4MessageId: evidence.as4MessageId } },
         create: { ...evidence, receipt: new Uint8Array(evidence.receipt), direction: "OUT", messageId: id, createdAt: at },
-        update: { receipt: new Uint8Array(evidence.receipt), receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId },
+        update: { receipt: new Uint8Array(evidence.receipt), receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId, messageId: id },
       }),
-      this.db.message.update({ where: { id }, data: { status: "SENDT", nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } } }),
-      this.db.messageStatus.create({ data: { messageId: id, status: "SENDT", beskrivelse: null, createdAt: at } }),
+      this.db.message.update({ where: out(id), data: { status: "SENDT", nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } } }),
+      this.db.messageStatus.create({ data: { messageDirection: "OUT", messageId: id, status: "SENDT", beskrivelse: null, createdAt: at } }),
     ]);
   }
 
   async scheduleRetry(id: string, next: Date, error: string): Promise<void> {
-    await this.db.message.update({ where: { id }, data: { nextAttemptAt: next, leaseUntil: null, lastError: error, attempts: { increment: 1 } } });
+    await this.db.message.update({ where: out(id), data: { nextAttemptAt: next, leaseUntil: null, lastError: error, attempts: { increment: 1 } } });
   }
 
   /** A permanent failure: the message leaves the outbox as FEILET with the reason on its status. */
   async markFailed(id: string, at: Date, reason: string): Promise<void> {
     await this.db.$transaction([
-      this.db.message.update({ where: { id }, data: { status: "FEILET", nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } } }),
-      this.db.messageStatus.create({ data: { messageId: id, status: "FEILET", beskrivelse: reason, createdAt: at } }),
+      this.db.message.update({ where: out(id), data: { status: "FEILET", nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } } }),
+      this.db.messageStatus.create({ data: { messageDirection: "OUT", messageId: id, status: "FEILET", beskrivelse: reason, createdAt: at } }),
     ]);
   }
 
@@ -87,9 +89,9 @@ export class OutboxRepo {
       const answered = await this.db.message.count({ where: { conversationId: m.conversationId, direction: "IN" } });
       if (answered > 0) continue;
       const r = await this.db.$transaction([
-        this.db.message.updateMany({ where: { id: m.id, status: m.status }, data: { status: "LEVETID_UTLOPT", nextAttemptAt: null } }),
+        this.db.message.updateMany({ where: { direction: "OUT", id: m.id, status: m.status }, data: { status: "LEVETID_UTLOPT", nextAttemptAt: null } }),
         this.db.messageStatus.create({
-          data: { messageId: m.id, status: "LEVETID_UTLOPT", beskrivelse: `no receipt arrived before ${m.expectedResponseAt!.toISOString()}`, createdAt: now },
+          data: { messageDirection: "OUT", messageId: m.id, status: "LEVETID_UTLOPT", beskrivelse: `no receipt arrived before ${m.expectedResponseAt!.toISOString()}`, createdAt: now },
         }),
       ]);
       if (r[0].count === 1) expired.push(m);

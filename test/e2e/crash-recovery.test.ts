@@ -109,7 +109,7 @@ describe("e2e: corner 3 killed mid-run loses and duplicates nothing", function (
     const received = list.map((m) => JSON.parse(Buffer.from(m.forretningsmelding.split(".")[1]!, "base64url").toString()).standardBusinessDocument.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier as string);
     expect(received.length, "no duplicates").to.equal(new Set(received).size);
     expect([...received].sort()).to.deep.equal([...ids].sort());
-    const attempts = await Promise.all(ids.map(async (id) => (await c2.repo.get(id))!.attempts));
+    const attempts = await Promise.all(ids.map(async (id) => (await c2.repo.get("OUT", id))!.attempts));
     expect(Math.max(...attempts), "some letters met the dead corner 3 and were sent again").to.be.greaterThan(1);
   });
 

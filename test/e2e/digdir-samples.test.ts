@@ -68,7 +68,7 @@ describe("Digdir's sample letters pass the corner-2 intake", function () {
       const blob = await stores.blobs.write(Readable.from([s.cms]));
       const accepted = await acceptOutgoing({ forretningsmelding: s.jws, dokumentpakke: blob, caller: caller(s) }, deps([s.signer], s.issuedAt));
       expect(accepted.status).to.equal("OPPRETTET");
-      const row = await stores.repo.get(accepted.id);
+      const row = await stores.repo.get("OUT", accepted.id);
       expect(row?.avsenderOrg).to.equal(s.token.consumer.ID);
       expect(row?.payloadSize).to.equal(s.cms.length);
       if (s.token.supplier) expect(row?.databehandlerOrg).to.equal(s.token.supplier.ID);

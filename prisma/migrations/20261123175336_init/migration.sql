@@ -1,6 +1,6 @@
 -- CreateTable
 CREATE TABLE "Message" (
-    "id" TEXT NOT NULL PRIMARY KEY,
+    "id" TEXT NOT NULL,
     "direction" TEXT NOT NULL,
     "conversationId" TEXT NOT NULL,
     "documentType" TEXT NOT NULL,
@@ -26,28 +26,33 @@ CREATE TABLE "Message" (
     "nextAttemptAt" DATETIME,
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "leaseUntil" DATETIME,
-    "lastError" TEXT
+    "lastError" TEXT,
+
+    PRIMARY KEY ("direction", "id")
 );
 
 -- CreateTable
 CREATE TABLE "As4Exchange" (
-    "as4MessageId" TEXT NOT NULL PRIMARY KEY,
+    "as4MessageId" TEXT NOT NULL,
     "direction" TEXT NOT NULL,
     "messageId" TEXT,
     "peerPartyId" TEXT NOT NULL,
     "receiptMessageId" TEXT,
     "receipt" BLOB,
-    "createdAt" DATETIME NOT NULL
+    "createdAt" DATETIME NOT NULL,
+
+    PRIMARY KEY ("direction", "as4MessageId")
 );
 
 -- CreateTable
 CREATE TABLE "MessageStatus" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "messageDirection" TEXT NOT NULL,
     "messageId" TEXT NOT NULL,
     "status" TEXT NOT NULL,
     "beskrivelse" TEXT,
     "createdAt" DATETIME NOT NULL,
-    CONSTRAINT "MessageStatus_messageId_fkey" FOREIGN KEY ("messageId") REFERENCES "Message" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+    CONSTRAINT "MessageStatus_messageDirection_messageId_fkey" FOREIGN KEY ("messageDirection", "messageId") REFERENCES "Message" ("direction", "id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
 -- CreateIndex
@@ -66,4 +71,4 @@ CREATE INDEX "Message_nextAttemptAt_idx" ON "Message"("nextAttemptAt");
 CREATE INDEX "As4Exchange_messageId_idx" ON "As4Exchange"("messageId");
 
 -- CreateIndex
-CREATE INDEX "MessageStatus_messageId_id_idx" ON "MessageStatus"("messageId", "id");
+CREATE INDEX "MessageStatus_messageDirection_messageId_id_idx" ON "MessageStatus"("messageDirection", "messageId", "id");
