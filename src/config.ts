@@ -52,6 +52,7 @@ const schema = z.object({
   DPI_AP_SMP_TRUST_ANCHORS: list.optional(),
   DPI_AP_SMP_ALLOW_HTTP: bool.optional(),
   DPI_AP_DOCUMENT_TYPE_SPELLING: z.enum(["innbyggerpost", "Innbyggerpost"]).default("innbyggerpost"),
+  DPI_AP_PUSH_WEBHOOKS: list.optional(),
   DPI_AP_OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
   DPI_AP_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   DPI_AP_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
@@ -106,6 +107,8 @@ export interface Config {
     allowHttp: boolean;
     spelling: "innbyggerpost" | "Innbyggerpost";
   };
+  /** Providers ("0192:<orgno>") that get each letter pushed to a webhook URL, besides polling. */
+  pushWebhooks: Map<string, string>;
   outbox: { pollMs: number; concurrency: number; retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } };
 }
 
@@ -164,6 +167,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (i <= 0) problems.push(`DPI_AP_REVOCATION_URL_MAP: "${pair}" is not prefix=replacement`);
     return [pair.slice(0, i), pair.slice(i + 1)] as [string, string];
   });
+  const pushWebhooks = new Map<string, string>();
+  for (const pair of e.DPI_AP_PUSH_WEBHOOKS ?? []) {
+    const i = pair.indexOf("=");
+    const org = pair.slice(0, i);
+    const url = pair.slice(i + 1);
+    if (i <= 0 || !orgNumber.test(org) || !URL.canParse(url)) problems.push(`DPI_AP_PUSH_WEBHOOKS: "${pair}" is not <orgno>=<url>`);
+    else pushWebhooks.set(org.startsWith("0192:") ? org : `0192:${org}`, url);
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -209,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowHttp: e.DPI_AP_SMP_ALLOW_HTTP ?? sandbox,
       spelling: e.DPI_AP_DOCUMENT_TYPE_SPELLING,
     },
+    pushWebhooks,
     outbox: {
       pollMs: e.DPI_AP_OUTBOX_POLL_MS,
       concurrency: e.DPI_AP_OUTBOX_CONCURRENCY,

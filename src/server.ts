@@ -18,6 +18,8 @@ import { readFile } from "node:fs/promises";
 import type { As4Identity, SenderTrust } from "./relay/as4-receiver.js";
 import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
 import { OutboxWorker } from "./relay/outbox-worker.js";
+import { PushWorker } from "./relay/push-worker.js";
+import { PushRepo } from "./store/push-repo.js";
 import { createFeilReceiptIssuer } from "./relay/feil-receipt.js";
 import { organisationNumberOf } from "./pki/business-certificate.js";
 import type { BlobStore } from "./store/blob-store.js";
@@ -114,6 +116,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     clock,
   });
   const servedParticipants = new Set(config.servedParticipants);
+  let push: PushWorker | undefined;
   const app = createApp({
     config,
     ...stores,
@@ -139,6 +142,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
         maxDokumentpakkeBytes: config.limits.dokumentpakkeBytes,
         clock,
         log: log.child({ worker: "as4-in" }),
+        onStored: () => push?.nudge(),
       }),
       clock,
       log: log.child({ worker: "as4-in" }),
@@ -147,7 +151,21 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const server = await listen(app, config.host, config.port);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
-  if (opts.workers ?? true) outbox.start();
+  push = new PushWorker({
+    repo: new PushRepo(stores.db),
+    webhooks: config.pushWebhooks,
+    downloadUrl: (id) => `${config.publicUrl ?? url}/messages/in/${id}`,
+    retry: config.outbox.retry,
+    pollMs: config.outbox.pollMs,
+    timeoutMs: config.as4.timeoutMs,
+    clock,
+    log: log.child({ worker: "push" }),
+    ...(opts.random ? { random: opts.random } : {}),
+  });
+  if (opts.workers ?? true) {
+    outbox.start();
+    push.start();
+  }
   log.info({ seatId: identity.seatId, as4Endpoint: `${url}${config.as4.path}` }, "AS4 endpoint ready");
   return {
     url,
@@ -159,6 +177,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     outbox,
     async close() {
       await outbox.stop();
+      await push?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -28,6 +28,8 @@ export interface DpiInboundDeps {
   maxDokumentpakkeBytes: number;
   clock: Clock;
   log: Logger;
+  /** Told after a new message was stored (the push worker wakes up). */
+  onStored?: () => void;
 }
 
 const XML_TYPES = new Set(["application/xml", "text/xml"]);
@@ -105,6 +107,7 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
   }
   const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps);
   if (!stored && blob) await deps.blobs.delete(blob.key);
+  if (stored) deps.onStored?.();
   return m.messageId;
 }
 

@@ -27,6 +27,9 @@ CREATE TABLE "Message" (
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "leaseUntil" DATETIME,
     "lastError" TEXT,
+    "nextPushAt" DATETIME,
+    "pushAttempts" INTEGER NOT NULL DEFAULT 0,
+    "pushedAt" DATETIME,
 
     PRIMARY KEY ("direction", "id")
 );
@@ -66,6 +69,9 @@ CREATE INDEX "Message_direction_receiverOrg_readAt_idx" ON "Message"("direction"
 
 -- CreateIndex
 CREATE INDEX "Message_nextAttemptAt_idx" ON "Message"("nextAttemptAt");
+
+-- CreateIndex
+CREATE INDEX "Message_nextPushAt_idx" ON "Message"("nextPushAt");
 
 -- CreateIndex
 CREATE INDEX "As4Exchange_messageId_idx" ON "As4Exchange"("messageId");

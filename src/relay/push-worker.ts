@@ -1,0 +1,110 @@
+import { request } from "undici";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import { LETTER_TYPES } from "../dpi/document-types.js";
+import type { Message } from "../store/generated/client.js";
+import type { PushRepo } from "../store/push-repo.js";
+import { nextRetryDelayMs, type RetryPolicy } from "./retry-policy.js";
+
+/**
+ * Push delivery, on top of polling: each letter for a provider that registered a webhook is POSTed to it as
+ * JSON — the same `{forretningsmelding, downloadurl}` item GET /messages/in returns, plus ids — and retried
+ * with back-off until the webhook answers 2xx. The provider still downloads the dokumentpakke and confirms
+ * with POST /messages/in/{id}/read using its Maskinporten token, exactly as when it polls, so a push that is
+ * lost costs nothing but time.
+ */
+
+export interface PushDeps {
+  repo: PushRepo;
+  /** "0192:<orgno>" → webhook URL. */
+  webhooks: ReadonlyMap<string, string>;
+  downloadUrl: (messageId: string) => string;
+  retry: RetryPolicy;
+  pollMs: number;
+  timeoutMs: number;
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+}
+
+export class PushWorker {
+  private running = false;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly deps: PushDeps) {}
+
+  start(): void {
+    if (this.running || this.deps.webhooks.size === 0) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  nudge(): void {
+    this.wake?.();
+  }
+
+  /** Pushes what is due; returns how many letters were attempted. */
+  async runOnce(): Promise<number> {
+    const due = await this.deps.repo.due(this.deps.clock(), [...this.deps.webhooks.keys()], LETTER_TYPES, 20);
+    for (const m of due) await this.push(m);
+    return due.length;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let n = 0;
+      try {
+        n = await this.runOnce();
+      } catch (err) {
+        this.deps.log.error({ err }, "push pass failed");
+      }
+      if (!this.running) break;
+      if (n === 0) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, this.deps.pollMs);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async push(m: Message): Promise<void> {
+    const { deps } = this;
+    const url = deps.webhooks.get(m.receiverOrg)!;
+    const log = deps.log.child({ messageId: m.id, conversationId: m.conversationId, provider: m.receiverOrg });
+    let problem: string;
+    try {
+      const res = await request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ messageId: m.id, conversationId: m.conversationId, forretningsmelding: m.forretningsmelding, downloadurl: deps.downloadUrl(m.id) }),
+        headersTimeout: deps.timeoutMs,
+        bodyTimeout: deps.timeoutMs,
+      });
+      await res.body.dump();
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        await deps.repo.markPushed(m.id, deps.clock());
+        log.info("letter pushed to the provider's webhook");
+        return;
+      }
+      problem = `webhook answered ${res.statusCode}`;
+    } catch (err) {
+      problem = `webhook unreachable: ${(err as Error).message}`;
+    }
+    const delay = nextRetryDelayMs(deps.retry, m.pushAttempts + 1, deps.random);
+    await deps.repo.failed(m.id, delay === undefined ? undefined : new Date(deps.clock().getTime() + delay));
+    if (delay === undefined) log.error({ problem }, "gave up pushing the letter; the provider can still poll for it");
+    else log.warn({ problem, retryInMs: delay }, "push failed, will retry");
+  }
+}
