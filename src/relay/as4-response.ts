@@ -1,6 +1,6 @@
 import type { X509Certificate } from "node:crypto";
 import { EbmsError } from "../as4/ebms-errors.js";
-import { checkReceipt, isNotServiced, parseSignalMessages, type ErrorEntry } from "../as4/signal-message.js";
+import { checkReceipt, isNotServiced, parseSignalMessages, type ErrorEntry, type ReceiptSignal } from "../as4/signal-message.js";
 import { parseSoapEnvelope } from "../as4/soap-parse.js";
 import { verifyEnvelope } from "../as4/wss-verify.js";
 import type { DsReference } from "../xml/dsig-reference.js";
@@ -14,6 +14,8 @@ import type { DsReference } from "../xml/dsig-reference.js";
 export type SendOutcome =
   | { kind: "delivered"; receiptMessageId: string; receipt: Buffer }
   | { kind: "retry"; reason: string }
+  /** The receiver says it already has this MessageId: delivered by an earlier attempt whose answer we lost. */
+  | { kind: "duplicate"; reason: string }
   | { kind: "failed"; reason: string; ebmsCode?: string };
 
 /** Errors the ebMS 3 and Peppol specifications describe as transient: the same message may succeed later. */
@@ -21,7 +23,8 @@ const TRANSIENT_CODES = new Set(["EBMS:0005", "EBMS:0006", "EBMS:0202", "EBMS:03
 
 export interface ResponseContext {
   as4MessageId: string;
-  signedReferences: readonly DsReference[];
+  /** What each attempt with this MessageId signed, oldest first: the receiver may answer any of them. */
+  signedReferences: readonly (readonly DsReference[])[];
   /** The receiving AP's certificate from the SMP: the receipt must be signed with it. */
   receiverCertificate: X509Certificate;
 }
@@ -46,12 +49,26 @@ export function interpretResponse(status: number, contentType: string | undefine
     if (verified.signerCertificate.fingerprint256 !== ctx.receiverCertificate.fingerprint256) {
       throw new EbmsError("EBMS:0302", "the receipt is not signed with the receiving access point's certificate from the SMP");
     }
-    checkReceipt(signal, { messageId: ctx.as4MessageId, references: ctx.signedReferences });
+    checkReceiptOfAnyAttempt(signal, ctx);
   } catch (err) {
     // The receiver deduplicates by MessageId, so sending again is safe and may yield a valid receipt.
     return { kind: "retry", reason: `invalid receipt: ${(err as Error).message}` };
   }
   return { kind: "delivered", receiptMessageId: signal.info.messageId, receipt: Buffer.from(body, "utf8") };
+}
+
+/** A receipt is good when it confirms exactly what one of our attempts signed (the receiver's dedupe may answer an earlier one). */
+function checkReceiptOfAnyAttempt(signal: ReceiptSignal, ctx: ResponseContext): void {
+  let last: unknown;
+  for (const references of [...ctx.signedReferences].reverse()) {
+    try {
+      checkReceipt(signal, { messageId: ctx.as4MessageId, references });
+      return;
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last ?? new EbmsError("EBMS:0302", "nothing was signed for this message");
 }
 
 function httpOnly(status: number, reason: string): SendOutcome {
@@ -61,7 +78,13 @@ function httpOnly(status: number, reason: string): SendOutcome {
   return { kind: "failed", reason };
 }
 
+/** phase4 answers a MessageId it has seen with EBMS:4001 instead of repeating the receipt. */
+const DUPLICATE_CODES = new Set(["EBMS:4001"]);
+
 function fromErrors(errors: readonly ErrorEntry[]): SendOutcome {
+  if (errors.length > 0 && errors.every((e) => DUPLICATE_CODES.has(e.errorCode))) {
+    return { kind: "duplicate", reason: errors.map((e) => `${e.errorCode}${e.errorDetail ? `: ${e.errorDetail}` : ""}`).join("; ") };
+  }
   const text = errors.map((e) => `${e.errorCode}${e.shortDescription ? ` ${e.shortDescription}` : ""}${e.errorDetail ? `: ${e.errorDetail}` : ""}`).join("; ");
   const failures = errors.filter((e) => e.severity !== "warning");
   if (failures.length === 0) return { kind: "retry", reason: `only warnings, no receipt: ${text}` };

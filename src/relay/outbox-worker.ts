@@ -132,11 +132,12 @@ export class OutboxWorker {
       as4MessageId = await deps.outbox.as4MessageIdFor(m.id, generateMessageId(deps.identity.seatId.toLowerCase()));
       const message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
       try {
+        const attempts = await deps.outbox.recordAttempt(m.id, message.signedReferences);
         log.info({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: m.attempts + 1 }, "sending over AS4");
         const res = await send(endpoint.endpointUrl, message, { headersTimeoutMs: deps.timeoutMs, bodyTimeoutMs: deps.timeoutMs });
         outcome = interpretResponse(res.status, res.contentType, res.body, {
           as4MessageId,
-          signedReferences: message.signedReferences,
+          signedReferences: attempts,
           receiverCertificate: endpoint.certificate,
         });
       } finally {
@@ -195,6 +196,11 @@ export class OutboxWorker {
     if (outcome.kind === "delivered") {
       await deps.outbox.markSent(m.id, now, { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt });
       log.info({ as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId }, "delivered: signed receipt received");
+      return;
+    }
+    if (outcome.kind === "duplicate") {
+      await deps.outbox.markSent(m.id, now, undefined, `the receiver already had it (${outcome.reason}); no receipt evidence`);
+      log.warn({ as4MessageId, to: peer, reason: outcome.reason }, "receiver reports a duplicate: delivered by an earlier attempt");
       return;
     }
     if (outcome.kind === "retry") {

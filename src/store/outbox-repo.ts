@@ -49,16 +49,26 @@ export class OutboxRepo {
     return m.as4MessageId!;
   }
 
+  /** Remembers what this attempt signed; returns the references of every attempt so far, this one included. */
+  async recordAttempt<R>(id: string, references: R[]): Promise<R[][]> {
+    return this.db.$transaction(async (tx) => {
+      const m = await tx.message.findUniqueOrThrow({ where: out(id), select: { signedReferences: true } });
+      const all = [...((m.signedReferences ? JSON.parse(m.signedReferences) : []) as R[][]), references];
+      await tx.message.update({ where: out(id), data: { signedReferences: JSON.stringify(all) } });
+      return all;
+    });
+  }
+
   /** The receiver acknowledged with a valid receipt: keep it as evidence and leave the outbox. */
-  async markSent(id: string, at: Date, evidence: { as4MessageId: string; peerPartyId: string; receiptMessageId: string; receipt: Buffer }): Promise<void> {
+  async markSent(id: string, at: Date, evidence: { as4MessageId: string; peerPartyId: string; receiptMessageId: string; receipt: Buffer } | undefined, beskrivelse?: string): Promise<void> {
     await this.db.$transaction([
-      this.db.as4Exchange.upsert({
+      ...(evidence ? [this.db.as4Exchange.upsert({
         where: { direction_as4MessageId: { direction: "OUT", as4MessageId: evidence.as4MessageId } },
         create: { ...evidence, receipt: new Uint8Array(evidence.receipt), direction: "OUT", messageId: id, createdAt: at },
         update: { receipt: new Uint8Array(evidence.receipt), receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId, messageId: id },
-      }),
+      })] : []),
       this.db.message.update({ where: out(id), data: { status: "SENDT", nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } } }),
-      this.db.messageStatus.create({ data: { messageDirection: "OUT", messageId: id, status: "SENDT", beskrivelse: null, createdAt: at } }),
+      this.db.messageStatus.create({ data: { messageDirection: "OUT", messageId: id, status: "SENDT", beskrivelse: beskrivelse ?? null, createdAt: at } }),
     ]);
   }
 

@@ -27,6 +27,7 @@ CREATE TABLE "Message" (
     "attempts" INTEGER NOT NULL DEFAULT 0,
     "leaseUntil" DATETIME,
     "lastError" TEXT,
+    "signedReferences" TEXT,
     "nextPushAt" DATETIME,
     "pushAttempts" INTEGER NOT NULL DEFAULT 0,
     "pushedAt" DATETIME,
