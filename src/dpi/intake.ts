@@ -6,6 +6,7 @@ import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
 import { verifyFingerprint, parseEnvelopedData } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
+import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
 import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
 
 /**
@@ -93,6 +94,11 @@ export class ConversationUnknownError extends ProblemError {
     super(400, "conversation-unknown", "Unknown conversation", `no letter to ${sender} in conversation ${conversationId} arrived here, so there is nothing to answer`);
   }
 }
+export class ReceiptMismatchError extends ProblemError {
+  constructor(detail: string) {
+    super(400, "receipt-mismatch", "Receipt does not fit its letter", detail);
+  }
+}
 export class MessageIdUsedError extends ProblemError {
   constructor(id: string) {
     super(409, "message-id-used", "Message id already used", `message id ${id} has been used before`);
@@ -132,8 +138,10 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.
-    const letters = await deps.repo.conversation(m.conversationId);
-    if (!letters.some((l) => l.direction === "IN" && l.receiverOrg === sender)) throw new ConversationUnknownError(m.conversationId, sender);
+    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && l.receiverOrg === sender && isLetterType(l.documentType as DpiMessageType));
+    if (!letter) throw new ConversationUnknownError(m.conversationId, sender);
+    if (m.receiver.value !== letter.senderOrg) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderOrg}, not ${m.receiver.value}`);
+    if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw new ReceiptMismatchError(`a ${m.type} does not answer a ${letter.documentType} letter`);
   }
 
   const at = deps.clock();

@@ -5,6 +5,7 @@ import type { Logger } from "../log.js";
 import { EbmsError } from "../as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../as4/inbound.js";
 import { storeIncoming } from "../dpi/incoming.js";
+import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
 import type { VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
 import { dpiProcessId, identifiersEqual, parseDocumentTypeId, readDpiDocumentTypeId, toParticipantId } from "../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../peppol/sbdh.js";
@@ -101,6 +102,7 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
     throw other("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
   }
   if (verified.signerOrg !== m.sender.value) throw other(`the forretningsmelding is signed by ${verified.signerOrg}, not its sender ${m.sender.value}`);
+  if (m.kind === "receipt") await checkAnswersOurLetter(m, deps, other);
   if (m.kind === "letter") {
     const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64").toString("hex");
     if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
@@ -109,6 +111,20 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
   if (!stored && blob) await deps.blobs.delete(blob.key);
   if (stored) deps.onStored?.();
   return m.messageId;
+}
+
+/**
+ * A receipt must answer a letter this access point sent: from the provider the letter went to, to the
+ * letter's sender, of a type the letter's process has. Anything else would let any access point mark other
+ * organisations' letters delivered or read.
+ */
+async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<void> {
+  const letter = await deps.repo.firstOutgoing(m.conversationId);
+  if (!letter || !isLetterType(letter.documentType as DpiMessageType)) throw other(`no letter in conversation ${m.conversationId} was sent from here`);
+  if (normalise(m.sender.value) !== normalise(letter.receiverOrg) || normalise(m.receiver.value) !== normalise(letter.senderOrg)) {
+    throw other(`a receipt in conversation ${m.conversationId} must come from ${letter.receiverOrg} to ${letter.senderOrg}`);
+  }
+  if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw other(`a ${m.type} does not answer a ${letter.documentType} letter`);
 }
 
 function normalise(participant: string): string {

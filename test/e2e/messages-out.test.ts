@@ -72,6 +72,15 @@ describe("e2e: POST /messages/out", function () {
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
   });
 
+  it("400 for a receipt that does not fit its letter (wrong type for the process, wrong addressee)", async () => {
+    const letter = await buildMessage({ token: "t" });
+    await storeIncoming({ jws: letter.jws, message: parseForretningsmelding(letter.payload) }, { repo: net.ap.repo, clock: () => new Date(), log: silentLogger });
+    const wrongType = await send({ type: "mottakskvittering", consumer: "984661185", sender: "0192:984661185", avsender: "0192:984661185", conversationId: letter.conversationId, processId: "urn:fdc:digdir.no:2020:profile:egovernment:innbyggerpost:digital:ver1.0" });
+    expectProblem(wrongType, 400, "receipt-mismatch");
+    const wrongReceiver = await send({ type: "leveringskvittering", consumer: "984661185", conversationId: letter.conversationId, receiver: "0192:991825827" });
+    expectProblem(wrongReceiver, 400, "receipt-mismatch");
+  });
+
   it("400 for a receipt in a conversation no letter of the provider's came through", async () => {
     expectProblem(await send({ type: "leveringskvittering", consumer: "984661185" }), 400, "conversation-unknown");
   });
