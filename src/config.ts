@@ -144,6 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const problems: string[] = [];
   const sandbox = e.DPI_AP_SANDBOX;
+  // The sandbox trusts test certificates and simulators; never let it face a network by accident.
+  if (sandbox && env.DPI_AP_SANDBOX === undefined && !["127.0.0.1", "::1", "localhost"].includes(e.DPI_AP_HOST)) {
+    problems.push(`DPI_AP_SANDBOX: sandbox mode is the default only on loopback; DPI_AP_HOST is ${e.DPI_AP_HOST}, so set DPI_AP_SANDBOX=false (production) or =true explicitly`);
+  }
   const served = (e.DPI_AP_SERVED_PARTICIPANTS ?? (sandbox ? SANDBOX_DEFAULTS.servedParticipants : [])).map((p) => {
     if (!orgNumber.test(p)) problems.push(`DPI_AP_SERVED_PARTICIPANTS: "${p}" is not an organisation number`);
     return p.startsWith("0192:") ? p : `0192:${p}`;

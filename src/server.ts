@@ -14,7 +14,9 @@ import { createPeppolApTrust } from "./pki/peppol-trust.js";
 import { createRevocationCache } from "./pki/revocation-cache.js";
 import { createRevocationChecker } from "./pki/revocation.js";
 import { parseCrl } from "./pki/crl.js";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import type { InboundLimits } from "./as4/inbound.js";
 import type { As4Identity, SenderTrust } from "./relay/as4-receiver.js";
 import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
 import { OutboxWorker } from "./relay/outbox-worker.js";
@@ -83,6 +85,11 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
 
   const stores = await openStores(config);
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
+  // AS4 spools under the data folder, not /tmp: it is on the same disk as the payloads, and what a crash
+  // left behind is cleared here.
+  const as4Tmp = path.join(config.dataDir, "as4-tmp");
+  await rm(as4Tmp, { recursive: true, force: true });
+  await mkdir(as4Tmp, { recursive: true });
   const businessAnchors = await loadAnchors(config.businessTrustAnchors);
   const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock });
   const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, clock, log) : undefined;
@@ -103,6 +110,8 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     pollMs: config.outbox.pollMs,
     clock,
     log: log.child({ worker: "outbox" }),
+    tempDir: as4Tmp,
+    allowHttpEndpoints: config.discovery.allowHttp,
     ...(opts.random ? { random: opts.random } : {}),
     ...(feil ? { feil } : {}),
   });
@@ -146,6 +155,8 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       }),
       clock,
       log: log.child({ worker: "as4-in" }),
+      tempDir: as4Tmp,
+      limits: inboundLimits(config.limits),
     },
   });
   const server = await listen(app, config.host, config.port);
@@ -184,6 +195,20 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       });
       await stores.db.$disconnect();
     },
+  };
+}
+
+/**
+ * What one AS4 message may bring: the SBD is the base64 dokumentpakke (4/3 of its size) plus the
+ * forretningsmelding and the envelope; gzip and encryption add little. Anything beyond is refused while it
+ * streams in, before it can fill the disk.
+ */
+function inboundLimits(l: Config["limits"]): InboundLimits {
+  const sbd = Math.ceil((l.dokumentpakkeBytes * 4) / 3) + l.forretningsmeldingBytes + 1024 * 1024;
+  return {
+    mime: { maxParts: 4, maxRootBytes: 1024 * 1024, maxPartBytes: sbd + 1024 * 1024, maxTotalBytes: sbd + 3 * 1024 * 1024 },
+    maxPayloadBytes: sbd,
+    maxTotalPayloadBytes: sbd,
   };
 }
 

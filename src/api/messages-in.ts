@@ -1,3 +1,4 @@
+import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ProblemError } from "../problem.js";
@@ -67,9 +68,11 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
     if (!m.payloadKey) throw new ProblemError(404, "no-dokumentpakke", "No document package", `message ${m.id} is a ${m.documentType} and carries no dokumentpakke`);
     res.status(200).type("application/cms");
     if (m.payloadSize != null) res.set("Content-Length", String(m.payloadSize));
-    const stream = deps.blobs.open(m.payloadKey);
-    stream.on("error", (err) => res.destroy(err));
-    stream.pipe(res);
+    // pipeline closes the file when the client goes away mid-download.
+    await pipeline(deps.blobs.open(m.payloadKey), res).catch((err: unknown) => {
+      if (!res.headersSent) throw err;
+      res.destroy();
+    });
   });
 
   r.post("/messages/in/:id/read", async (req, res) => {

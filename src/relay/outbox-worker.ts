@@ -42,6 +42,8 @@ export interface OutboxDeps {
   tempDir?: string;
   /** Issues the `feil` receipt corner 1 gets when a letter fails for good; absent, only the status says so. */
   feil?: FeilReceiptIssuer;
+  /** Accept http:// AS4 endpoints from the SMP (local test networks only; Peppol requires TLS). */
+  allowHttpEndpoints?: boolean;
   /** How often overdue letters (expectedResponseDateTime passed, no receipt) are looked for. Default 30 s. */
   expirySweepMs?: number;
 }
@@ -124,9 +126,13 @@ export class OutboxWorker {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
       const endpoint = await deps.discovery.lookup(m.receiverOrg, type, process);
+      if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {
+        throw new PermanentFailure(`the SMP publishes ${endpoint.endpointUrl}, but Peppol AS4 requires HTTPS`);
+      }
       try {
         peer = (await deps.receiverTrust.validate(endpoint.certificate, deps.clock())).seatId;
       } catch (err) {
+        if (revocationUnavailable(err)) throw err;
         throw new PermanentFailure(`the receiving access point's certificate from the SMP is not accepted: ${(err as Error).message}`);
       }
       as4MessageId = await deps.outbox.as4MessageIdFor(m.id, generateMessageId(deps.identity.seatId.toLowerCase()));
@@ -231,6 +237,14 @@ export class OutboxWorker {
   }
 }
 
+/** An OCSP/CRL outage says nothing about the certificate: try again later rather than failing the letter. */
+function revocationUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === "ERR_PKI_REVOCATION_UNKNOWN" || e.code === "ERR_PKI_REVOCATION_FETCH") return true;
+  }
+  return false;
+}
+
 type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
 
 class PermanentFailure extends Error {}
@@ -238,6 +252,7 @@ class PermanentFailure extends Error {}
 /** Exceptions before or during the HTTP exchange: discovery answers, certificates, network trouble. */
 function classify(err: unknown): SendOutcome {
   if (err instanceof PermanentFailure) return { kind: "failed", reason: err.message };
+  if (revocationUnavailable(err)) return { kind: "retry", reason: `revocation status unavailable: ${(err as Error).message}` };
   const e = err as { retryable?: boolean; code?: string; message?: string };
   if (typeof e?.retryable === "boolean") {
     return e.retryable ? { kind: "retry", reason: `lookup failed: ${e.message}` } : { kind: "failed", reason: `lookup: ${e.message}` };

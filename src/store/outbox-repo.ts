@@ -96,7 +96,7 @@ export class OutboxRepo {
     });
     const expired: Message[] = [];
     for (const m of overdue) {
-      const answered = await this.db.message.count({ where: { conversationId: m.conversationId, direction: "IN" } });
+      const answered = await this.db.message.count({ where: { conversationId: m.conversationId, direction: "IN", documentType: { notIn: [...letterTypes] } } });
       if (answered > 0) continue;
       const r = await this.db.$transaction([
         this.db.message.updateMany({ where: { direction: "OUT", id: m.id, status: m.status }, data: { status: "LEVETID_UTLOPT", nextAttemptAt: null } }),

@@ -48,3 +48,10 @@ describe("config", () => {
     expect(() => loadConfig({ DPI_AP_SML_MODE: "static" })).to.throw(ConfigError, /DPI_AP_SMP_URL/);
   });
 });
+
+describe("config: sandbox safety", () => {
+  it("refuses the implicit sandbox on a non-loopback interface, but honours an explicit choice", () => {
+    expect(() => loadConfig({ DPI_AP_HOST: "0.0.0.0" })).to.throw(ConfigError, /sandbox mode is the default only on loopback/);
+    expect(loadConfig({ DPI_AP_HOST: "0.0.0.0", DPI_AP_SANDBOX: "true" }).sandbox.enabled).to.equal(true);
+  });
+});

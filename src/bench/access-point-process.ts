@@ -1,0 +1,105 @@
+import path from "node:path";
+import { baseEnv, spawnChild, type ChildHandle } from "./child-process.js";
+
+/**
+ * One access point as its own process in production mode (DPI_AP_SANDBOX=false), configured only by
+ * environment variables exactly as an operator would, against the local simulators.
+ */
+
+/** Where the simulators listen, as the access points must be told. */
+export interface NetworkEndpoints {
+  maskinportenIssuer: string;
+  maskinportenJwksUrl: string;
+  /** Base URL of the OCSP/CRL responder that stands in for certs-example's http://127.0.0.1:8899. */
+  pkiUrl: string;
+  smlZone: string;
+  /** "host:port" of the SML DNS simulator. */
+  dnsServer: string;
+}
+
+export interface AccessPointProcessOptions {
+  name: string;
+  seat: "POP000001" | "POP000002";
+  port: number;
+  /** Folder of its database and payloads. */
+  dir: string;
+  /** "0192:<orgno>" of the participants it serves. */
+  served: readonly string[];
+  endpoints: NetworkEndpoints;
+  certsDir: string;
+  logLevel: string;
+  outboxPollMs: number;
+  outboxConcurrency?: number;
+}
+
+/** certs-example's responder address, named in the AIA/CRL-DP extensions of its AP certificates. */
+export const CERTS_EXAMPLE_PKI_URL = "http://127.0.0.1:8899";
+
+/** The environment of one access point. Pure. */
+export function accessPointEnv(o: AccessPointProcessOptions): Record<string, string> {
+  const c = (rel: string) => path.join(o.certsDir, rel);
+  return {
+    DPI_AP_SANDBOX: "false",
+    DPI_AP_HOST: "127.0.0.1",
+    DPI_AP_PORT: String(o.port),
+    DPI_AP_DATABASE_URL: `file:${path.join(o.dir, "ap.db")}`,
+    DPI_AP_DATA_DIR: o.dir,
+    DPI_AP_LOG_LEVEL: o.logLevel,
+    DPI_AP_MASKINPORTEN_ISSUER: o.endpoints.maskinportenIssuer,
+    DPI_AP_MASKINPORTEN_JWKS_URL: o.endpoints.maskinportenJwksUrl,
+    DPI_AP_BUSINESS_TRUST_ANCHORS: [c("business/root-ca.pem"), c("business/intermediate-ca.pem")].join(","),
+    DPI_AP_SERVED_PARTICIPANTS: o.served.join(","),
+    DPI_AP_AS4_KEYSTORE: c(`ap/${o.seat}.p12`),
+    DPI_AP_AS4_KEYSTORE_PASSWORD: "changeit",
+    DPI_AP_OPERATOR_KEYSTORE: c("business/987654325.p12"),
+    DPI_AP_OPERATOR_KEYSTORE_PASSWORD: "changeit",
+    DPI_AP_PEPPOL_AP_TRUST_ANCHORS: [c("ap/root-ca.pem"), c("ap/intermediate-ca.pem")].join(","),
+    DPI_AP_SMP_TRUST_ANCHORS: [c("smp/root-ca.pem"), c("smp/intermediate-ca.pem")].join(","),
+    DPI_AP_STATIC_CRLS: c("smp/intermediate-ca.crl.pem"),
+    DPI_AP_REVOCATION_URL_MAP: `${CERTS_EXAMPLE_PKI_URL}=${o.endpoints.pkiUrl.replace(/\/+$/, "")}`,
+    DPI_AP_SML_MODE: "naptr",
+    DPI_AP_SML_ZONE: o.endpoints.smlZone,
+    DPI_AP_DNS_SERVERS: o.endpoints.dnsServer,
+    DPI_AP_SMP_ALLOW_HTTP: "true",
+    DPI_AP_OUTBOX_POLL_MS: String(o.outboxPollMs),
+    ...(o.outboxConcurrency !== undefined ? { DPI_AP_OUTBOX_CONCURRENCY: String(o.outboxConcurrency) } : {}),
+  };
+}
+
+export interface AccessPointProcess extends ChildHandle {
+  readonly url: string;
+}
+
+/** Starts the access point and waits until /health/ready answers 200 (at most `readyTimeoutMs`). */
+export async function startAccessPointProcess(o: AccessPointProcessOptions, readyTimeoutMs = 60_000): Promise<AccessPointProcess> {
+  const child = spawnChild({
+    name: o.name,
+    entry: "src/main.ts",
+    env: { ...baseEnv(), ...accessPointEnv(o) },
+    logFile: path.join(o.dir, "ap.log"),
+  });
+  const url = `http://127.0.0.1:${o.port}`;
+  try {
+    await waitReady(child, url, readyTimeoutMs);
+  } catch (err) {
+    await child.stop(2000);
+    throw err;
+  }
+  return Object.assign(child, { url });
+}
+
+async function waitReady(child: ChildHandle, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.hasExited()) throw new Error(`${child.name} ended during start-up (${await child.exited}):\n${child.logTail()}`);
+    try {
+      const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${child.name} was not ready after ${timeoutMs / 1000} s:\n${child.logTail()}`);
+}

@@ -1,0 +1,159 @@
+/**
+ * Command-line options of `npm run bench`, parsed into a typed value or a BenchUsageError naming the bad
+ * argument. Pure: the caller passes argv.
+ */
+
+export interface BenchOptions {
+  /** Letters of the main phase. */
+  letters: number;
+  /** Bytes of the document inside each letter's ASiC-E (the CMS is a few kB larger). */
+  documentBytes: number;
+  /** POST /messages/out requests in flight at once. */
+  concurrency: number;
+  /** Large letters sent after the main phase (0 = none). */
+  large: number;
+  /** Bytes of the document inside each large letter. */
+  largeDocumentBytes: number;
+  /** Print one JSON document on stdout instead of the table. */
+  json: boolean;
+  /** No progress display. */
+  quiet: boolean;
+  /** Each phase stops after this many seconds, delivered or not. */
+  timeLimitSeconds: number;
+  /** DPI_AP_LOG_LEVEL of the two access points (their logs go to files in the run's temp folder). */
+  logLevel: string;
+  /** DPI_AP_OUTBOX_CONCURRENCY of the access points; absent = their default. */
+  outboxConcurrency: number | undefined;
+  /** Keep the temp folder (databases, payloads, logs) after the run and print where it is. */
+  keep: boolean;
+  help: boolean;
+}
+
+export const DEFAULT_OPTIONS: BenchOptions = {
+  letters: 2000,
+  documentBytes: 20_000,
+  concurrency: 16,
+  large: 3,
+  largeDocumentBytes: 25_000_000,
+  json: false,
+  quiet: false,
+  timeLimitSeconds: 1800,
+  logLevel: "info",
+  outboxConcurrency: undefined,
+  keep: false,
+  help: false,
+};
+
+/** The largest document that still fits the 30 MiB dokumentpakke limit with room for the ASiC-E and CMS around it. */
+export const MAX_DOCUMENT_BYTES = 30 * 1024 * 1024 - 64 * 1024;
+
+export class BenchUsageError extends Error {
+  readonly code = "bench-usage";
+  constructor(message: string) {
+    super(message);
+    this.name = "BenchUsageError";
+  }
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --letters N          letters in the main phase (default 2000)
+  --size BYTES         document size per letter, e.g. 20000, 20KB, 64KiB (default 20KB)
+  --concurrency C      POST /messages/out requests in flight (default 16)
+  --large N            large letters after the main phase, 0 for none (default 3)
+  --large-size BYTES   document size of a large letter (default 25MB)
+  --time-limit SEC     each phase stops after this long (default 1800)
+  --log-level LEVEL    access point log level; logs go to files (default info)
+  --outbox-concurrency N  DPI_AP_OUTBOX_CONCURRENCY of both access points (default: theirs)
+  --json               print one JSON document instead of the table
+  --quiet              no progress display
+  --keep               keep the temp folder with databases and logs
+  --help               this text
+
+Sizes: plain bytes, or with kB/KB/MB (powers of 1000) or KiB/MiB (powers of 1024).`;
+
+const UNITS: Record<string, number> = { "": 1, b: 1, k: 1000, kb: 1000, kib: 1024, m: 1_000_000, mb: 1_000_000, mib: 1024 * 1024 };
+
+/** "20000", "20KB", "20 kB", "25MB", "1.5MiB" → bytes (rounded down). */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw new BenchUsageError(`${JSON.stringify(text)} is not a size (e.g. 20000, 20KB, 25MB, 64KiB)`);
+  const bytes = Math.floor(Number(m[1]) * unit);
+  if (!(bytes >= 1)) throw new BenchUsageError(`size ${JSON.stringify(text)} must be at least one byte`);
+  return bytes;
+}
+
+function integer(flag: string, text: string | undefined, min: number, max: number): number {
+  if (text === undefined || !/^\d+$/.test(text)) throw new BenchUsageError(`${flag} needs a whole number, got ${JSON.stringify(text ?? "")}`);
+  const n = Number(text);
+  if (n < min || n > max) throw new BenchUsageError(`${flag} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  const o: BenchOptions = { ...DEFAULT_OPTIONS };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    // --flag=value and --flag value are both accepted.
+    const eq = arg.indexOf("=");
+    const flag = arg.startsWith("--") && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith("--") && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string | undefined => inline ?? argv[++i];
+    const size = (): number => {
+      const v = value();
+      if (v === undefined) throw new BenchUsageError(`${flag} needs a size`);
+      const bytes = parseSize(v);
+      if (bytes > MAX_DOCUMENT_BYTES) throw new BenchUsageError(`${flag} ${v} is more than the 30 MiB a dokumentpakke may be`);
+      return bytes;
+    };
+    switch (flag) {
+      case "--letters":
+        o.letters = integer(flag, value(), 1, 1_000_000);
+        break;
+      case "--size":
+        o.documentBytes = size();
+        break;
+      case "--concurrency":
+        o.concurrency = integer(flag, value(), 1, 256);
+        break;
+      case "--large":
+        o.large = integer(flag, value(), 0, 100);
+        break;
+      case "--large-size":
+        o.largeDocumentBytes = size();
+        break;
+      case "--time-limit":
+        o.timeLimitSeconds = integer(flag, value(), 10, 86_400);
+        break;
+      case "--log-level": {
+        const v = value();
+        if (v === undefined || !LOG_LEVELS.has(v)) throw new BenchUsageError(`--log-level must be one of ${[...LOG_LEVELS].join(", ")}`);
+        o.logLevel = v;
+        break;
+      }
+      case "--outbox-concurrency":
+        o.outboxConcurrency = integer(flag, value(), 1, 64);
+        break;
+      case "--json":
+        o.json = true;
+        break;
+      case "--quiet":
+        o.quiet = true;
+        break;
+      case "--keep":
+        o.keep = true;
+        break;
+      case "--help":
+      case "-h":
+        o.help = true;
+        break;
+      default:
+        throw new BenchUsageError(`unknown argument ${JSON.stringify(arg)}`);
+    }
+    if (inline !== undefined && ["--json", "--quiet", "--keep", "--help"].includes(flag)) throw new BenchUsageError(`${flag} takes no value`);
+  }
+  return o;
+}

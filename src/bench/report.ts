@@ -1,0 +1,168 @@
+import type { Distribution } from "./stats.js";
+
+/** The benchmark's result as one JSON document, and as a table a person reads. Formatting is pure. */
+
+export interface ProcessFigures {
+  /** "corner 2", "corner 3", "postbox", "bench" */
+  name: string;
+  /** What runs in it. */
+  role: string;
+  pid: number;
+  /** CPU seconds (user + system) spent during the phase. */
+  cpuSeconds?: number;
+  cpuSecondsPerLetter?: number;
+  /** Peak resident set size during the phase (or since start when the kernel cannot reset the peak). */
+  peakRssBytes?: number;
+}
+
+export interface PhaseReport {
+  /** "letters" (the main phase) or "large". */
+  name: string;
+  /** Letters the phase was to send. */
+  letters: number;
+  documentBytes: number;
+  dokumentpakkeBytes: number;
+  concurrency: number;
+  /** POSTs that got an answer or failed (less than `letters` when stopped early). */
+  posted: number;
+  /** Answered 201. */
+  accepted: number;
+  /** Refused or unanswered POSTs. */
+  refused: number;
+  /** Leveringskvittering seen by corner 1. */
+  levert: number;
+  /** feil receipts. */
+  failed: number;
+  /** Accepted letters with neither LEVERT nor feil when the phase ended. */
+  unsettled: number;
+  /** Why the phase ended before every accepted letter was settled. */
+  stoppedBy?: "time-limit" | "stalled" | "interrupted";
+  /** POST /messages/out round trip as corner 1 sees it. */
+  intakeLatencyMs?: Distribution;
+  /** From the start of the POST to corner 1 seeing the leveringskvittering (includes its poll interval). */
+  postToLevertMs?: Distribution;
+  /** accepted / (last 201 answer − first POST start). */
+  acceptedPerSecond?: number;
+  /** levert / (last LEVERT seen − first POST start). */
+  levertPerSecond?: number;
+  intakeSeconds?: number;
+  deliverySeconds?: number;
+  processes: ProcessFigures[];
+  /** Whether peak RSS covers only this phase or each process's whole life (when the kernel cannot reset it). */
+  peakRssScope: "phase" | "process lifetime";
+  /** A few refusals and feil details, for diagnosis. */
+  problems: string[];
+}
+
+export interface BenchReport {
+  tool: "dpi-ap bench";
+  startedAt: string;
+  durationSeconds: number;
+  /** Starting simulators and processes, warm-up. */
+  setupSeconds: number;
+  /** Building and signing the letters (not timed into any figure). */
+  prepareSeconds: number;
+  machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string };
+  options: { letters: number; documentBytes: number; concurrency: number; large: number; largeDocumentBytes: number; logLevel: string; outboxConcurrency?: number };
+  phases: PhaseReport[];
+  notes: string[];
+}
+
+// ---- formatting ------------------------------------------------------------------------------------
+
+/** Decimal units, as the options take them: 20 kB, 25.0 MB. */
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined) return "n/a";
+  if (n < 1000) return `${n} B`;
+  if (n < 1_000_000) return `${(n / 1000).toFixed(1)} kB`;
+  if (n < 1_000_000_000) return `${(n / 1_000_000).toFixed(1)} MB`;
+  return `${(n / 1_000_000_000).toFixed(2)} GB`;
+}
+
+export function formatMiB(n: number | undefined): string {
+  return n === undefined ? "n/a" : `${Math.round(n / (1024 * 1024))} MiB`;
+}
+
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined) return "n/a";
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function formatSeconds(s: number | undefined): string {
+  return s === undefined ? "n/a" : `${s.toFixed(s < 10 ? 2 : 1)} s`;
+}
+
+export function formatRate(r: number | undefined): string {
+  return r === undefined ? "n/a" : `${r.toFixed(r < 10 ? 2 : 1)}/s`;
+}
+
+/** CPU seconds with three significant digits: 0.0123 s, 2.46 s. */
+export function formatCpu(s: number | undefined): string {
+  if (s === undefined) return "n/a";
+  if (s === 0) return "0 s";
+  return `${Number(s.toPrecision(3))} s`;
+}
+
+/** A table: first column left-aligned labels, the others right-aligned values. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? "").length)));
+  const line = (r: readonly string[]) =>
+    r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("   ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("   ");
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+const PROCESS_ORDER = ["corner 2", "corner 3", "postbox", "bench"];
+
+function processNames(phases: readonly PhaseReport[]): string[] {
+  const names = new Set(phases.flatMap((p) => p.processes.map((x) => x.name)));
+  return [...PROCESS_ORDER.filter((n) => names.has(n)), ...[...names].filter((n) => !PROCESS_ORDER.includes(n))];
+}
+
+export function formatReport(r: BenchReport): string {
+  const phases = r.phases;
+  const col = (f: (p: PhaseReport) => string) => phases.map(f);
+  const proc = (p: PhaseReport, name: string) => p.processes.find((x) => x.name === name);
+  const rows: string[][] = [
+    ["letters sent", ...col((p) => `${p.posted}`)],
+    ["document / dokumentpakke size", ...col((p) => `${formatBytes(p.documentBytes)} / ${formatBytes(p.dokumentpakkeBytes)}`)],
+    ["concurrency", ...col((p) => `${p.concurrency}`)],
+    ["accepted (201)", ...col((p) => `${p.accepted}`)],
+    ["LEVERT at corner 1", ...col((p) => `${p.levert}`)],
+    ["feil / refused / unsettled", ...col((p) => `${p.failed} / ${p.refused} / ${p.unsettled}`)],
+    ["intake latency p50", ...col((p) => formatMs(p.intakeLatencyMs?.p50))],
+    ["intake latency p95", ...col((p) => formatMs(p.intakeLatencyMs?.p95))],
+    ["intake latency p99", ...col((p) => formatMs(p.intakeLatencyMs?.p99))],
+    ["accepted per second", ...col((p) => formatRate(p.acceptedPerSecond))],
+    ["LEVERT per second", ...col((p) => formatRate(p.levertPerSecond))],
+    ["first POST → last 201", ...col((p) => formatSeconds(p.intakeSeconds))],
+    ["first POST → last LEVERT", ...col((p) => formatSeconds(p.deliverySeconds))],
+    ["POST → LEVERT p50 / p95", ...col((p) => `${formatMs(p.postToLevertMs?.p50)} / ${formatMs(p.postToLevertMs?.p95)}`)],
+  ];
+  for (const name of processNames(phases)) rows.push([`CPU per letter, ${name}`, ...col((p) => formatCpu(proc(p, name)?.cpuSecondsPerLetter))]);
+  for (const name of processNames(phases)) rows.push([`peak RSS, ${name}`, ...col((p) => formatMiB(proc(p, name)?.peakRssBytes))]);
+
+  const roles = processNames(phases)
+    .map((name) => phases.flatMap((p) => p.processes).find((x) => x.name === name))
+    .filter((x): x is ProcessFigures => x !== undefined)
+    .map((x) => `  ${x.name}: ${x.role}`);
+  const m = r.machine;
+  const lines = [
+    `dpi-ap bench, ${r.startedAt}`,
+    `machine: ${m.cpus} × ${m.cpuModel}, ${formatBytes(m.memoryBytes)} RAM, Node ${m.node} on ${m.platform}`,
+    "",
+    formatTable(["", ...phases.map((p) => (p.stoppedBy ? `${p.name} (${p.stoppedBy})` : p.name))], rows),
+    "",
+    "processes:",
+    ...roles,
+    "",
+    `setup ${formatSeconds(r.setupSeconds)}, letters built and signed in ${formatSeconds(r.prepareSeconds)}, whole run ${formatSeconds(r.durationSeconds)}`,
+    ...r.notes.map((n) => `note: ${n}`),
+  ];
+  const problems = phases.flatMap((p) => p.problems.map((x) => `  ${p.name}: ${x}`));
+  if (problems.length) lines.push("problems:", ...problems);
+  return lines.join("\n");
+}

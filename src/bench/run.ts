@@ -1,0 +1,330 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { createGrantClient } from "../maskinporten/grant-client.js";
+import { DPI_SEND_SCOPE } from "../maskinporten/token.js";
+import { loadExampleSigner } from "../sim/maskinporten/defaults.js";
+import type { ChildHandle } from "./child-process.js";
+import type { Cleanup } from "./cleanup.js";
+import { observeStatuses, type StatusObserver } from "./db-observer.js";
+import { postAll, type PostOutcome } from "./driver.js";
+import { buildSharedDokumentpakke, prepareLetters, type BusinessSigner, type LetterParties, type PreparedLetter, type SharedDokumentpakke } from "./letters.js";
+import { AVSENDER_ORGNO, CERTS_DIR, DIGIPOST_ORGNO, startBenchNetwork, type BenchNetwork } from "./network.js";
+import type { BenchOptions } from "./options.js";
+import type { ProgressDisplay, ProgressSnapshot } from "./progress.js";
+import { resetPeakRss, sampleProcess, type ProcessSample } from "./proc-stats.js";
+import { ReceiptWatcher } from "./receipt-watcher.js";
+import type { BenchReport, PhaseReport, ProcessFigures } from "./report.js";
+import { distribution, perLetter, ratePerSecond, span } from "./stats.js";
+
+/**
+ * The benchmark run: start the network, build every letter, send one warm-up letter, then for each phase
+ * post the letters at the given concurrency and wait until corner 1 has seen a receipt for each, measuring
+ * intake latency, throughput, and each process's CPU time and peak memory over the phase.
+ */
+
+export interface RunIo {
+  progress: ProgressDisplay;
+  cleanup: Cleanup;
+  /** True once the user asked to stop (Ctrl-C). */
+  cancelled: () => boolean;
+}
+
+/** A phase with no new receipt, SENDT or delivery for this long is stuck, not slow. */
+const STALL_MS = 120_000;
+const PARTIES: LetterParties = {
+  avsender: `0192:${AVSENDER_ORGNO}`,
+  provider: `0192:${DIGIPOST_ORGNO}`,
+  postkasseadresse: "benk.mottaker#BNCH",
+  avsenderidentifikator: "bench",
+};
+
+const now = () => performance.now();
+const seconds = (ms: number) => ms / 1000;
+
+interface Measured {
+  name: string;
+  role: string;
+  pid: number | "self";
+  process?: ChildHandle;
+}
+
+export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: BenchReport; complete: boolean }> {
+  const startedAt = new Date();
+  const t0 = now();
+  const note = (line: string) => io.progress.note(line);
+
+  const net = await startBenchNetwork({
+    cleanup: io.cleanup,
+    logLevel: o.logLevel,
+    outboxConcurrency: o.outboxConcurrency,
+    // One token is embedded in every letter; it must outlive every phase and the set-up around them.
+    tokenLifetimeSeconds: o.timeLimitSeconds * 2 + 3600,
+    keep: o.keep,
+    onStep: note,
+  });
+  if (o.keep) note(`temp folder (kept): ${net.dir}`);
+
+  note("getting a Maskinporten token for the avsender (JWT grant)");
+  const grant = createGrantClient({ ...(await loadExampleSigner(AVSENDER_ORGNO, CERTS_DIR)), audience: net.maskinporten.issuer, tokenEndpoint: net.maskinporten.tokenUrl });
+  const token = (await grant.getToken({ scope: DPI_SEND_SCOPE })).access_token;
+
+  const observer = observeStatuses(path.join(net.dir, "c2", "ap.db"));
+  io.cleanup.add("close the database observer", () => observer.close());
+  const watcher = new ReceiptWatcher({ baseUrl: net.c2.url, token });
+  watcher.start(now() + (o.timeLimitSeconds * 2 + 600) * 1000);
+  io.cleanup.add("stop the receipt watcher", () => watcher.stop());
+
+  note("building and signing the letters");
+  const tPrepare = now();
+  const signer = await businessSigner(AVSENDER_ORGNO);
+  const providerCertificate = new X509Certificate(await readFile(path.join(CERTS_DIR, `business/${DIGIPOST_ORGNO}.pem`)));
+  const normalPackage = await buildSharedDokumentpakke(o.documentBytes, PARTIES, signer, providerCertificate);
+  const prepare = (count: number, dokumentpakke: SharedDokumentpakke) => prepareLetters({ count, parties: PARTIES, signer, token, dokumentpakke, now: new Date() });
+  const warmup = await prepare(1, normalPackage);
+  const letters = await prepare(o.letters, normalPackage);
+  const largePackage = o.large > 0 ? await buildSharedDokumentpakke(o.largeDocumentBytes, PARTIES, signer, providerCertificate) : undefined;
+  const large = largePackage ? await prepare(o.large, largePackage) : [];
+  const prepareSeconds = seconds(now() - tPrepare);
+
+  note("warm-up: one letter end to end (fills token, SMP and revocation caches)");
+  const warm = await runPhase("warm-up", warmup, normalPackage, 1, Math.min(120, o.timeLimitSeconds), { net, token, watcher, observer, io, quiet: true });
+  if (warm.levert !== 1) throw new Error(`the warm-up letter did not arrive: ${describeFailure(warm, net)}`);
+  const setupSeconds = seconds(now() - t0) - prepareSeconds;
+
+  const phases: PhaseReport[] = [];
+  phases.push(await runPhase("letters", letters, normalPackage, o.concurrency, o.timeLimitSeconds, { net, token, watcher, observer, io }));
+  if (largePackage && !io.cancelled()) {
+    phases.push(await runPhase("large", large, largePackage, Math.min(o.concurrency, o.large), o.timeLimitSeconds, { net, token, watcher, observer, io }));
+  }
+
+  const notes = [
+    "letters of one size share one real dokumentpakke (ASiC-E signed by the avsender, CMS-encrypted to Digipost); each has its own ids and signed forretningsmelding",
+    "one warm-up letter went end to end before timing",
+    "LEVERT is when corner 1's poll of GET /messages/in saw the leveringskvittering (it polls again at once after a full page, else after 100 ms)",
+    "CPU per letter = CPU seconds of the process from the first POST until the last letter was settled, divided by accepted letters",
+    `peak RSS is ${phases.every((p) => p.peakRssScope === "phase") ? "per phase (VmHWM reset at its start)" : "since each process started"}`,
+    `every process shares this machine's ${os.cpus().length} CPUs`,
+  ];
+  const complete = phases.length === (largePackage ? 2 : 1) && phases.every((p) => p.levert === p.letters);
+  return {
+    complete,
+    report: {
+      tool: "dpi-ap bench",
+      startedAt: startedAt.toISOString(),
+      durationSeconds: seconds(now() - t0),
+      setupSeconds,
+      prepareSeconds,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "unknown", memoryBytes: os.totalmem(), node: process.versions.node, platform: `${os.platform()} ${os.release()}` },
+      options: {
+        letters: o.letters,
+        documentBytes: o.documentBytes,
+        concurrency: o.concurrency,
+        large: o.large,
+        largeDocumentBytes: o.largeDocumentBytes,
+        logLevel: o.logLevel,
+        ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
+      },
+      phases,
+      notes,
+    },
+  };
+}
+
+async function businessSigner(orgno: string): Promise<BusinessSigner> {
+  const business = (f: string) => path.join(CERTS_DIR, "business", f);
+  return {
+    privateKey: createPrivateKey(await readFile(business(`${orgno}.key.pem`))),
+    certificate: new X509Certificate(await readFile(business(`${orgno}.pem`))),
+    chain: [new X509Certificate(await readFile(business("intermediate-ca.pem"))), new X509Certificate(await readFile(business("root-ca.pem")))],
+  };
+}
+
+interface PhaseContext {
+  net: BenchNetwork;
+  token: string;
+  watcher: ReceiptWatcher;
+  observer: StatusObserver;
+  io: RunIo;
+  /** No progress display (the warm-up). */
+  quiet?: boolean;
+}
+
+function measuredProcesses(net: BenchNetwork): Measured[] {
+  return [
+    { name: "corner 2", role: `access point of the senders (${"POP000001"}): REST intake, AS4 out, receipts in`, pid: net.c2.pid, process: net.c2 },
+    { name: "corner 3", role: `access point of the postbox providers (${"POP000002"}): AS4 in, REST pickup, receipts out`, pid: net.c3.pid, process: net.c3 },
+    { name: "postbox", role: "Digipost simulator (corner 4): downloads, decrypts and verifies each letter, signs and posts its leveringskvittering", pid: net.postbox.pid, process: net.postbox },
+    { name: "bench", role: "corner 1 (posts letters, reads receipts) and the Maskinporten, SMP, DNS and OCSP simulators", pid: "self" },
+  ];
+}
+
+async function runPhase(
+  name: string,
+  letters: readonly PreparedLetter[],
+  dokumentpakke: SharedDokumentpakke,
+  concurrency: number,
+  timeLimitSeconds: number,
+  ctx: PhaseContext,
+): Promise<PhaseReport> {
+  const { net, watcher, observer, io } = ctx;
+  const processes = measuredProcesses(net);
+  const conversations = letters.map((l) => l.conversationId);
+  const sendtBefore = observer.outgoingLetters()?.SENDT ?? 0;
+  const deliveredBefore = net.postbox.stats()?.delivered ?? 0;
+
+  const peakReset = processes.map((p) => resetPeakRss(p.pid)).every(Boolean);
+  const before = new Map(processes.map((p) => [p.name, sampleProcess(p.pid)]));
+
+  const start = now();
+  const deadline = start + timeLimitSeconds * 1000;
+  let accepted = 0;
+  let refused = 0;
+  let posting = true;
+  let lastAnswerAt = start;
+  const settledCount = () => {
+    let levert = 0;
+    let failed = 0;
+    for (const c of conversations) {
+      if (watcher.levertAt.has(c)) levert++;
+      else if (watcher.failed.has(c)) failed++;
+    }
+    return { levert, failed };
+  };
+  const snapshot = (): ProgressSnapshot => {
+    const { levert, failed } = settledCount();
+    const sendt = observer.outgoingLetters()?.SENDT;
+    const delivered = net.postbox.stats()?.delivered;
+    return {
+      phase: name,
+      total: letters.length,
+      accepted,
+      refused,
+      ...(sendt !== undefined ? { sendt: sendt - sendtBefore } : {}),
+      ...(delivered !== undefined ? { delivered: delivered - deliveredBefore } : {}),
+      levert,
+      failed,
+      elapsedMs: now() - start,
+      ...(posting ? {} : { postingEndedMs: lastAnswerAt - start }),
+    };
+  };
+  if (!ctx.quiet) io.progress.start(snapshot);
+
+  let outcomes: PostOutcome[] = [];
+  let stoppedBy: PhaseReport["stoppedBy"];
+  try {
+    const posted = postAll(letters, {
+      baseUrl: net.c2.url,
+      token: ctx.token,
+      concurrency,
+      deadline,
+      cancelled: io.cancelled,
+      onDone: (r) => {
+        if (r.status === 201) accepted++;
+        else refused++;
+        lastAnswerAt = r.endedAt;
+      },
+    }).finally(() => (posting = false));
+
+    // Wait until every accepted letter is settled, the time is up, the user stops us, or nothing moves.
+    let lastProgress = { key: "", at: start };
+    for (;;) {
+      const { levert, failed } = settledCount();
+      if (!posting && levert + failed >= accepted) break;
+      if (io.cancelled()) {
+        stoppedBy = "interrupted";
+        break;
+      }
+      if (now() > deadline) {
+        stoppedBy = "time-limit";
+        break;
+      }
+      for (const p of processes) {
+        if (p.process?.hasExited()) throw new Error(`${p.name} ended during the ${name} phase (${await p.process.exited}):\n${p.process.logTail()}`);
+      }
+      const key = `${accepted}/${refused}/${levert}/${failed}/${observer.outgoingLetters()?.SENDT}/${net.postbox.stats()?.delivered}`;
+      if (key !== lastProgress.key) lastProgress = { key, at: now() };
+      else if (now() - lastProgress.at > STALL_MS) {
+        stoppedBy = "stalled";
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Stopped early: let the requests in flight finish (each has its own timeout) so the counts are final.
+    outcomes = await posted;
+  } finally {
+    if (!ctx.quiet) io.progress.stop();
+  }
+  const after = new Map(processes.map((p) => [p.name, sampleProcess(p.pid)]));
+
+  const { levert, failed } = settledCount();
+  const acceptedOutcomes = outcomes.filter((r) => r.status === 201);
+  const postStart = span(outcomes.map((r) => r.startedAt));
+  const lastAccepted = span(acceptedOutcomes.map((r) => r.endedAt));
+  const levertTimes = conversations.map((c) => watcher.levertAt.get(c)).filter((t): t is number => t !== undefined);
+  const lastLevert = span(levertTimes);
+  const startedAtOf = new Map(outcomes.map((r) => [r.conversationId, r.startedAt]));
+  const problems = [
+    ...outcomes.filter((r) => r.status !== 201).slice(0, 5).map((r) => `refused ${r.messageId}: HTTP ${r.status} ${r.problem ?? ""}`),
+    ...conversations.filter((c) => watcher.failed.has(c)).slice(0, 5).map((c) => `feil for conversation ${c}: ${watcher.failed.get(c)}`),
+    ...net.postbox.rejected().slice(0, 3).map((r) => `postbox refused ${r}`),
+    ...(watcher.lastError ? [`receipt poll error (${watcher.errors}×): ${watcher.lastError}`] : []),
+  ];
+  return {
+    name,
+    letters: letters.length,
+    documentBytes: dokumentpakke.documentBytes,
+    dokumentpakkeBytes: dokumentpakke.cms.byteLength,
+    concurrency,
+    posted: outcomes.length,
+    accepted: acceptedOutcomes.length,
+    refused: outcomes.length - acceptedOutcomes.length,
+    levert,
+    failed,
+    unsettled: acceptedOutcomes.length - levert - failed,
+    ...(stoppedBy ? { stoppedBy } : {}),
+    ...optional("intakeLatencyMs", distribution(acceptedOutcomes.map((r) => r.endedAt - r.startedAt))),
+    ...optional("postToLevertMs", distribution(conversations.flatMap((c) => {
+      const s = startedAtOf.get(c);
+      const l = watcher.levertAt.get(c);
+      return s !== undefined && l !== undefined ? [l - s] : [];
+    }))),
+    ...optional("acceptedPerSecond", postStart && lastAccepted ? ratePerSecond(acceptedOutcomes.length, postStart.first, lastAccepted.last) : undefined),
+    ...optional("levertPerSecond", postStart && lastLevert ? ratePerSecond(levertTimes.length, postStart.first, lastLevert.last) : undefined),
+    ...optional("intakeSeconds", postStart && lastAccepted ? seconds(lastAccepted.last - postStart.first) : undefined),
+    ...optional("deliverySeconds", postStart && lastLevert ? seconds(lastLevert.last - postStart.first) : undefined),
+    // Per letter only when every letter was settled: a cut-short phase holds work on letters not counted.
+    processes: processes.map((p) => figures(p, before.get(p.name), after.get(p.name), stoppedBy ? 0 : acceptedOutcomes.length)),
+    peakRssScope: peakReset ? "phase" : "process lifetime",
+    problems,
+  };
+}
+
+function figures(p: Measured, before: ProcessSample | undefined, after: ProcessSample | undefined, letters: number): ProcessFigures {
+  const cpu = before && after ? after.cpuSeconds - before.cpuSeconds : undefined;
+  return {
+    name: p.name,
+    role: p.role,
+    pid: p.pid === "self" ? process.pid : p.pid,
+    ...optional("cpuSeconds", cpu),
+    ...optional("cpuSecondsPerLetter", perLetter(cpu, letters)),
+    ...optional("peakRssBytes", after?.peakRssBytes),
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function describeFailure(phase: PhaseReport, net: BenchNetwork): string {
+  const lines = [
+    `accepted ${phase.accepted}, refused ${phase.refused}, LEVERT ${phase.levert}, feil ${phase.failed}${phase.stoppedBy ? `, stopped by ${phase.stoppedBy}` : ""}`,
+    ...phase.problems,
+  ];
+  for (const c of [net.c2, net.c3, net.postbox]) {
+    const tail = c.logTail(8);
+    if (tail) lines.push(`--- ${c.name} log (${c.logFile}):`, tail);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,46 @@
+import { expect } from "chai";
+import { accessPointEnv } from "../../src/bench/access-point-process.js";
+import { baseEnv } from "../../src/bench/child-process.js";
+import { loadConfig } from "../../src/config.js";
+import { CERTS } from "../helpers/certs.js";
+
+const OPTIONS = {
+  name: "corner 3",
+  seat: "POP000002" as const,
+  port: 40123,
+  dir: "/tmp/bench-c3",
+  served: ["0192:984661185", "0192:922020175"],
+  endpoints: { maskinportenIssuer: "http://127.0.0.1:41000/", maskinportenJwksUrl: "http://127.0.0.1:41000/jwk", pkiUrl: "http://127.0.0.1:41001/", smlZone: "sml.test", dnsServer: "127.0.0.1:41002" },
+  certsDir: CERTS,
+  logLevel: "warn",
+  outboxPollMs: 100,
+};
+
+describe("bench: access point processes", () => {
+  it("configure a production-mode access point the config parser accepts", () => {
+    const c = loadConfig(accessPointEnv(OPTIONS));
+    expect(c.sandbox.enabled).to.equal(false);
+    expect(c.port).to.equal(40123);
+    expect(c.databaseUrl).to.equal("file:/tmp/bench-c3/ap.db");
+    expect(c.servedParticipants).to.deep.equal(["0192:984661185", "0192:922020175"]);
+    expect(c.as4.keystore).to.equal(`${CERTS}/ap/POP000002.p12`);
+    expect(c.maskinporten.issuer).to.equal("http://127.0.0.1:41000/");
+    expect(c.discovery).to.include({ mode: "naptr", zone: "sml.test", allowHttp: true });
+    expect(c.discovery.dnsServers).to.deep.equal(["127.0.0.1:41002"]);
+    expect(c.outbox.pollMs).to.equal(100);
+    expect(c.outbox.concurrency).to.equal(4, "the access point's own default when none is given");
+  });
+
+  it("point certs-example's revocation URLs at the local responder", () => {
+    expect(loadConfig(accessPointEnv(OPTIONS)).as4.revocationUrlMap).to.deep.equal([["http://127.0.0.1:8899", "http://127.0.0.1:41001"]]);
+  });
+
+  it("pass the outbox concurrency when one is given", () => {
+    expect(loadConfig(accessPointEnv({ ...OPTIONS, outboxConcurrency: 12 })).outbox.concurrency).to.equal(12);
+  });
+
+  it("inherit no DPI_AP_* variable from the bench's environment", () => {
+    const env = baseEnv({ PATH: "/bin", DPI_AP_SANDBOX: "true", DPI_AP_PORT: "1", HOME: "/root" });
+    expect(env).to.deep.equal({ PATH: "/bin", HOME: "/root" });
+  });
+});

@@ -1,0 +1,100 @@
+import { expect } from "chai";
+import { formatBytes, formatCpu, formatMiB, formatMs, formatRate, formatReport, formatTable, type BenchReport, type PhaseReport } from "../../src/bench/report.js";
+
+function phase(name: string, over: Partial<PhaseReport> = {}): PhaseReport {
+  return {
+    name,
+    letters: 2000,
+    documentBytes: 20_000,
+    dokumentpakkeBytes: 24_800,
+    concurrency: 16,
+    posted: 2000,
+    accepted: 2000,
+    refused: 0,
+    levert: 2000,
+    failed: 0,
+    unsettled: 0,
+    intakeLatencyMs: { count: 2000, min: 40, mean: 90, p50: 85.25, p95: 140.5, p99: 1234, max: 2000 },
+    postToLevertMs: { count: 2000, min: 900, mean: 5000, p50: 4000, p95: 9000, p99: 9500, max: 9900 },
+    acceptedPerSecond: 57.51,
+    levertPerSecond: 8.049,
+    intakeSeconds: 34.8,
+    deliverySeconds: 248.4,
+    processes: [
+      { name: "bench", role: "corner 1 and simulators", pid: 1, cpuSeconds: 14, cpuSecondsPerLetter: 0.007, peakRssBytes: 181 * 1024 * 1024 },
+      { name: "corner 2", role: "sending access point", pid: 2, cpuSeconds: 150, cpuSecondsPerLetter: 0.0749, peakRssBytes: 408 * 1024 * 1024 },
+      { name: "corner 3", role: "receiving access point", pid: 3, cpuSeconds: 142, cpuSecondsPerLetter: 0.0709 },
+    ],
+    peakRssScope: "phase",
+    problems: [],
+    ...over,
+  };
+}
+
+const REPORT: BenchReport = {
+  tool: "dpi-ap bench",
+  startedAt: "2026-11-23T17:54:45.126Z",
+  durationSeconds: 300,
+  setupSeconds: 3.8,
+  prepareSeconds: 2.5,
+  machine: { cpus: 2, cpuModel: "AMD EPYC", memoryBytes: 25_280_000_000, node: "20.20.2", platform: "linux 6.18" },
+  options: { letters: 2000, documentBytes: 20_000, concurrency: 16, large: 3, largeDocumentBytes: 25_000_000, logLevel: "info" },
+  phases: [phase("letters"), phase("large", { letters: 3, posted: 3, accepted: 3, levert: 2, unsettled: 1, concurrency: 3, stoppedBy: "time-limit", problems: ["refused x: HTTP 413 payload-too-large"] })],
+  notes: ["one warm-up letter went end to end before timing"],
+};
+
+describe("bench: report formatting", () => {
+  it("formats sizes, durations, rates and CPU seconds for people", () => {
+    expect(formatBytes(512)).to.equal("512 B");
+    expect(formatBytes(20_000)).to.equal("20.0 kB");
+    expect(formatBytes(25_004_321)).to.equal("25.0 MB");
+    expect(formatBytes(undefined)).to.equal("n/a");
+    expect(formatMiB(408 * 1024 * 1024)).to.equal("408 MiB");
+    expect(formatMs(3.456)).to.equal("3.46 ms");
+    expect(formatMs(85.25)).to.equal("85.3 ms");
+    expect(formatMs(1234)).to.equal("1.23 s");
+    expect(formatRate(8.049)).to.equal("8.05/s");
+    expect(formatRate(57.51)).to.equal("57.5/s");
+    expect(formatCpu(0.074912)).to.equal("0.0749 s");
+    expect(formatCpu(2.4567)).to.equal("2.46 s");
+    expect(formatCpu(undefined)).to.equal("n/a");
+  });
+
+  it("aligns a table: labels left, values right, a rule under the header", () => {
+    const t = formatTable(["", "a", "bb"], [["long label", "1", "22"], ["x", "333", "4"]]).split("\n");
+    expect(t).to.deep.equal([
+      "               a   bb",
+      "----------   ---   --",
+      "long label     1   22",
+      "x            333    4",
+    ]);
+  });
+
+  it("shows one column per phase with the figures the README records", () => {
+    const text = formatReport(REPORT);
+    const row = (label: string) => text.split("\n").find((l) => l.startsWith(label));
+    expect(text).to.include("machine: 2 × AMD EPYC");
+    expect(row("intake latency p50")).to.match(/85\.3 ms\s+85\.3 ms$/);
+    expect(row("intake latency p99")).to.match(/1\.23 s/);
+    expect(row("LEVERT per second")).to.match(/8\.05\/s/);
+    expect(row("accepted per second")).to.match(/57\.5\/s/);
+    expect(row("CPU per letter, corner 2")).to.match(/0\.0749 s/);
+    expect(row("peak RSS, corner 3")).to.match(/n\/a/);
+    expect(row("feil / refused / unsettled")).to.match(/0 \/ 0 \/ 1$/);
+    expect(text).to.include("large (time-limit)");
+    expect(text).to.include("large: refused x: HTTP 413 payload-too-large");
+    expect(text).to.include("note: one warm-up letter");
+  });
+
+  it("lists the access points before the postbox and the bench, whatever order they were measured in", () => {
+    const labels = formatReport(REPORT)
+      .split("\n")
+      .filter((l) => l.startsWith("CPU per letter"))
+      .map((l) => l.split(/\s{2,}/)[0]);
+    expect(labels).to.deep.equal(["CPU per letter, corner 2", "CPU per letter, corner 3", "CPU per letter, bench"]);
+  });
+
+  it("is one JSON document that survives a round trip", () => {
+    expect(JSON.parse(JSON.stringify(REPORT))).to.deep.equal(REPORT);
+  });
+});
