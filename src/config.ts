@@ -33,6 +33,7 @@ const schema = z.object({
   DPI_AP_MASKINPORTEN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   DPI_AP_BUSINESS_TRUST_ANCHORS: list.optional(),
   DPI_AP_SERVED_PARTICIPANTS: list.optional(),
+  DPI_AP_LETTER_RECIPIENTS: list.optional(),
   DPI_AP_MAX_DOKUMENTPAKKE_BYTES: bytes.default(30 * 1024 * 1024),
   DPI_AP_MAX_FORRETNINGSMELDING_BYTES: bytes.default(512 * 1024),
   DPI_AP_AS4_KEYSTORE: z.string().optional(),
@@ -80,6 +81,8 @@ export interface Config {
   businessTrustAnchors: string[];
   /** Participants this access point serves, as "0192:<orgno>". */
   servedParticipants: string[];
+  /** The served participants that receive letters (postbox and print providers); the others only receive receipts. */
+  letterRecipients: string[];
   limits: { dokumentpakkeBytes: number; forretningsmeldingBytes: number };
   /** PKCS#12 with the operator's business certificate; signs the feil receipts the access point issues itself. */
   operator: { keystore: string | undefined; keystorePassword: string };
@@ -152,6 +155,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!orgNumber.test(p)) problems.push(`DPI_AP_SERVED_PARTICIPANTS: "${p}" is not an organisation number`);
     return p.startsWith("0192:") ? p : `0192:${p}`;
   });
+  const letterRecipients = (e.DPI_AP_LETTER_RECIPIENTS ?? served).map((p) => {
+    const id = p.startsWith("0192:") ? p : `0192:${p}`;
+    if (!orgNumber.test(p) || !served.includes(id)) problems.push(`DPI_AP_LETTER_RECIPIENTS: "${p}" is not one of DPI_AP_SERVED_PARTICIPANTS`);
+    return id;
+  });
   const anchors = e.DPI_AP_BUSINESS_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.businessTrustAnchors : []);
   if (!sandbox) {
     if (!e.DPI_AP_MASKINPORTEN_ISSUER) problems.push("DPI_AP_MASKINPORTEN_ISSUER: required outside sandbox mode");
@@ -200,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     businessTrustAnchors: anchors,
     servedParticipants: served,
+    letterRecipients,
     limits: { dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES, forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES },
     operator: {
       keystore: e.DPI_AP_OPERATOR_KEYSTORE ?? (sandbox ? SANDBOX_DEFAULTS.operatorKeystore : undefined),

@@ -145,6 +145,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       exchanges: new ExchangeRepo(stores.db),
       handler: createDpiInboundHandler({
         servedParticipants,
+        letterRecipients: new Set(config.letterRecipients),
         verifyForretningsmelding,
         repo: stores.repo,
         blobs: stores.blobs,

@@ -95,7 +95,12 @@ export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork
     return ap;
   };
   step("starting corner 2 and corner 3 (separate processes, production mode)");
-  const [c2, c3] = await Promise.all([corner("corner 2", "c2", "POP000001", SENDERS), corner("corner 3", "c3", "POP000002", PROVIDERS)]);
+  // allSettled: when one fails, the other has still registered its own cleanup before we throw.
+  const started = await Promise.allSettled([corner("corner 2", "c2", "POP000001", SENDERS), corner("corner 3", "c3", "POP000002", PROVIDERS)]);
+  const [c2, c3] = started.map((r) => {
+    if (r.status === "rejected") throw r.reason;
+    return r.value;
+  }) as [AccessPointProcess, AccessPointProcess];
 
   const apCertificate = async (seat: string) => new X509Certificate(await readFile(path.join(CERTS_DIR, `ap/${seat}.pem`)));
   sandbox.registerAccessPoint({ endpointUrl: `${c2.url}/as4`, certificate: await apCertificate("POP000001"), participants: SENDERS, receives: "receipts" });

@@ -50,6 +50,15 @@ interface Measured {
   process?: ChildHandle;
 }
 
+/** The user stopped the run before any phase had figures to report. */
+export class BenchInterruptedError extends Error {
+  readonly code = "bench-interrupted";
+  constructor() {
+    super("interrupted before the measurement started");
+    this.name = "BenchInterruptedError";
+  }
+}
+
 export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: BenchReport; complete: boolean }> {
   const startedAt = new Date();
   const t0 = now();
@@ -88,8 +97,10 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
   const large = largePackage ? await prepare(o.large, largePackage) : [];
   const prepareSeconds = seconds(now() - tPrepare);
 
+  if (io.cancelled()) throw new BenchInterruptedError();
   note("warm-up: one letter end to end (fills token, SMP and revocation caches)");
   const warm = await runPhase("warm-up", warmup, normalPackage, 1, Math.min(120, o.timeLimitSeconds), { net, token, watcher, observer, io, quiet: true });
+  if (io.cancelled()) throw new BenchInterruptedError();
   if (warm.levert !== 1) throw new Error(`the warm-up letter did not arrive: ${describeFailure(warm, net)}`);
   const setupSeconds = seconds(now() - t0) - prepareSeconds;
 
@@ -153,8 +164,8 @@ interface PhaseContext {
 
 function measuredProcesses(net: BenchNetwork): Measured[] {
   return [
-    { name: "corner 2", role: `access point of the senders (${"POP000001"}): REST intake, AS4 out, receipts in`, pid: net.c2.pid, process: net.c2 },
-    { name: "corner 3", role: `access point of the postbox providers (${"POP000002"}): AS4 in, REST pickup, receipts out`, pid: net.c3.pid, process: net.c3 },
+    { name: "corner 2", role: "access point of the senders (POP000001): REST intake, AS4 out, receipts in", pid: net.c2.pid, process: net.c2 },
+    { name: "corner 3", role: "access point of the postbox providers (POP000002): AS4 in, REST pickup, receipts out", pid: net.c3.pid, process: net.c3 },
     { name: "postbox", role: "Digipost simulator (corner 4): downloads, decrypts and verifies each letter, signs and posts its leveringskvittering", pid: net.postbox.pid, process: net.postbox },
     { name: "bench", role: "corner 1 (posts letters, reads receipts) and the Maskinporten, SMP, DNS and OCSP simulators", pid: "self" },
   ];
@@ -249,7 +260,7 @@ async function runPhase(
         stoppedBy = "stalled";
         break;
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
     // Stopped early: let the requests in flight finish (each has its own timeout) so the counts are final.
     outcomes = await posted;

@@ -23,6 +23,8 @@ import type { InboundHandler } from "./as4-receiver.js";
 
 export interface DpiInboundDeps {
   servedParticipants: ReadonlySet<string>;
+  /** Served participants that take letters (providers); the rest take only receipts for their own letters. */
+  letterRecipients: ReadonlySet<string>;
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
   repo: MessagesRepo;
   blobs: BlobStore;
@@ -45,6 +47,9 @@ export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
       if (!deps.servedParticipants.has(normalise(um.finalRecipient.value))) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here`);
       const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action));
       if (!action) throw EbmsError.notServiced(um.messageId, `document type ${um.action} is not a DPI document type`);
+      if (isLetterType(action.type) && !deps.letterRecipients.has(normalise(um.finalRecipient.value))) {
+        throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} takes no letters here`);
+      }
       if (received.payloads.length !== 1) throw other(`a DPI message carries exactly one payload (the SBD), got ${received.payloads.length}`);
       const payload = received.payloads[0]!;
       if (!XML_TYPES.has(payload.mimeType.toLowerCase())) throw other(`the SBD payload must be application/xml, got ${payload.mimeType}`);
