@@ -3,9 +3,10 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { signForretningsmelding } from "../client/sign-forretningsmelding.js";
 import { documentTypeId, standardSpelling, type DpiMessageType } from "../dpi/document-types.js";
-import { storeIncoming } from "../dpi/incoming.js";
+import { messageRecord } from "../dpi/message-record.js";
+import { INCOMING_STATUS } from "../dpi/status-model.js";
 import { parseForretningsmelding } from "../dpi/sbd.js";
-import type { Message } from "../store/generated/client.js";
+import type { Message, Prisma } from "../store/generated/client.js";
 import type { MessagesRepo } from "../store/messages-repo.js";
 
 /**
@@ -16,7 +17,8 @@ import type { MessagesRepo } from "../store/messages-repo.js";
  */
 
 export interface FeilReceiptIssuer {
-  issue(letter: Message, reason: string): Promise<void>;
+  /** The writes that file a signed feil receipt for the letter; the caller commits them with the FEILET status. */
+  operations(letter: Message, reason: string): Promise<Prisma.PrismaPromise<unknown>[]>;
 }
 
 export interface OperatorSigner {
@@ -28,7 +30,7 @@ export interface OperatorSigner {
 
 export function createFeilReceiptIssuer(deps: { signer: OperatorSigner; repo: MessagesRepo; clock: Clock; log: Logger; newId?: () => string }): FeilReceiptIssuer {
   return {
-    async issue(letter, reason) {
+    async operations(letter, reason) {
       const now = deps.clock();
       const actor = (value: string) => ({ identifier: { authority: "iso6523-actorid-upis", value } });
       const virksomhet = (value: string) => ({ authority: "iso6523-actorid-upis", value });
@@ -62,8 +64,10 @@ export function createFeilReceiptIssuer(deps: { signer: OperatorSigner; repo: Me
       };
       const jws = await signForretningsmelding(payload, deps.signer);
       const message = parseForretningsmelding(payload);
-      await storeIncoming({ jws, message }, deps);
       deps.log.info({ messageId: letter.id, conversationId: letter.conversationId, receiptId: message.messageId }, "feil receipt issued to corner 1");
+      // Filed like any receipt: under the letter's kanal and avsenderidentifikator.
+      const record = messageRecord(message, { direction: "IN", jws, kanal: letter.kanal ?? undefined, avsenderidentifikator: letter.avsenderidentifikator ?? undefined });
+      return deps.repo.insertOperations(record, INCOMING_STATUS, now);
     },
   };
 }

@@ -217,22 +217,22 @@ export class OutboxWorker {
         return;
       }
       const reason = `gave up after ${m.attempts + 1} attempts: ${outcome.reason}`;
-      await deps.outbox.markFailed(m.id, now, reason);
+      await deps.outbox.markFailed(m.id, now, reason, await this.feilFor(m, reason, log));
       log.error({ as4MessageId, reason }, "send failed for good");
-      await this.tellCorner1(m, reason, log);
       return;
     }
-    await deps.outbox.markFailed(m.id, now, outcome.reason);
+    await deps.outbox.markFailed(m.id, now, outcome.reason, await this.feilFor(m, outcome.reason, log));
     log.error({ as4MessageId, reason: outcome.reason, ebmsCode: outcome.ebmsCode }, "send refused for good");
-    await this.tellCorner1(m, outcome.reason, log);
   }
 
-  private async tellCorner1(m: Message, reason: string, log: Logger): Promise<void> {
-    if (!this.deps.feil || !isLetterType(m.documentType as DpiMessageType)) return;
+  /** The feil receipt corner 1 gets for a failed letter, committed together with FEILET. */
+  private async feilFor(m: Message, reason: string, log: Logger) {
+    if (!this.deps.feil || !isLetterType(m.documentType as DpiMessageType)) return [];
     try {
-      await this.deps.feil.issue(m, reason);
+      return await this.deps.feil.operations(m, reason);
     } catch (err) {
-      log.error({ err }, "could not issue the feil receipt");
+      log.error({ err }, "could not sign the feil receipt; the letter is FEILET without one");
+      return [];
     }
   }
 }

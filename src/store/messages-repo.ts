@@ -1,5 +1,5 @@
 import type { Db } from "./prisma.js";
-import type { Message, MessageStatus } from "./generated/client.js";
+import type { Message, MessageStatus, Prisma } from "./generated/client.js";
 
 /** Persistence of DPI messages and their status history. Callers pass org ids as "0192:<orgno>". */
 
@@ -54,39 +54,44 @@ export class MessagesRepo {
   /** Inserts the message with its first status in one transaction; a reused id is DuplicateMessageIdError. */
   async insert(m: NewMessage, initialStatus: string, at: Date, beskrivelse?: string): Promise<void> {
     try {
-      await this.db.$transaction([
-        this.db.message.create({
-          data: {
-            id: m.id,
-            direction: m.direction,
-            conversationId: m.conversationId,
-            documentType: m.documentType,
-            process: m.process,
-            standard: m.standard,
-            senderOrg: m.senderOrg,
-            receiverOrg: m.receiverOrg,
-            avsenderOrg: m.avsenderOrg,
-            databehandlerOrg: m.databehandlerOrg ?? null,
-            avsenderidentifikator: m.avsenderidentifikator ?? null,
-            mottakerOrg: m.mottakerOrg ?? null,
-            kanal: m.kanal?.toLowerCase() ?? null,
-            forretningsmelding: m.forretningsmelding,
-            payloadKey: m.payload?.key ?? null,
-            payloadSize: m.payload?.size ?? null,
-            payloadSha256: m.payload?.sha256Hex ?? null,
-            status: initialStatus,
-            createdAt: at,
-            expectedResponseAt: m.expectedResponseAt ?? null,
-            nextAttemptAt: m.enqueue ? at : null,
-            as4MessageId: m.as4MessageId ?? null,
-          },
-        }),
-        this.db.messageStatus.create({ data: { messageDirection: m.direction, messageId: m.id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),
-      ]);
+      await this.db.$transaction(this.insertOperations(m, initialStatus, at, beskrivelse));
     } catch (err) {
       if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(m.id);
       throw err;
     }
+  }
+
+  /** The writes of insert(), for a caller that commits them together with its own. */
+  insertOperations(m: NewMessage, initialStatus: string, at: Date, beskrivelse?: string): Prisma.PrismaPromise<unknown>[] {
+    return [
+      this.db.message.create({
+        data: {
+          id: m.id,
+          direction: m.direction,
+          conversationId: m.conversationId,
+          documentType: m.documentType,
+          process: m.process,
+          standard: m.standard,
+          senderOrg: m.senderOrg,
+          receiverOrg: m.receiverOrg,
+          avsenderOrg: m.avsenderOrg,
+          databehandlerOrg: m.databehandlerOrg ?? null,
+          avsenderidentifikator: m.avsenderidentifikator ?? null,
+          mottakerOrg: m.mottakerOrg ?? null,
+          kanal: m.kanal?.toLowerCase() ?? null,
+          forretningsmelding: m.forretningsmelding,
+          payloadKey: m.payload?.key ?? null,
+          payloadSize: m.payload?.size ?? null,
+          payloadSha256: m.payload?.sha256Hex ?? null,
+          status: initialStatus,
+          createdAt: at,
+          expectedResponseAt: m.expectedResponseAt ?? null,
+          nextAttemptAt: m.enqueue ? at : null,
+          as4MessageId: m.as4MessageId ?? null,
+        },
+      }),
+      this.db.messageStatus.create({ data: { messageDirection: m.direction, messageId: m.id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),
+    ];
   }
 
   async get(direction: Direction, id: string): Promise<Message | null> {

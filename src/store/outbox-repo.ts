@@ -1,4 +1,4 @@
-import type { Message } from "./generated/client.js";
+import type { Message, Prisma } from "./generated/client.js";
 import type { Db } from "./prisma.js";
 
 const out = (id: string) => ({ direction_id: { direction: "OUT", id } });
@@ -76,9 +76,13 @@ export class OutboxRepo {
     await this.db.message.update({ where: out(id), data: { nextAttemptAt: next, leaseUntil: null, lastError: error, attempts: { increment: 1 } } });
   }
 
-  /** A permanent failure: the message leaves the outbox as FEILET with the reason on its status. */
-  async markFailed(id: string, at: Date, reason: string): Promise<void> {
+  /**
+   * A permanent failure: the message leaves the outbox as FEILET with the reason on its status; `also` are
+   * writes committed with it (the feil receipt for corner 1, so a crash cannot separate the two).
+   */
+  async markFailed(id: string, at: Date, reason: string, also: Prisma.PrismaPromise<unknown>[] = []): Promise<void> {
     await this.db.$transaction([
+      ...also,
       this.db.message.update({ where: out(id), data: { status: "FEILET", nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } } }),
       this.db.messageStatus.create({ data: { messageDirection: "OUT", messageId: id, status: "FEILET", beskrivelse: reason, createdAt: at } }),
     ]);
