@@ -124,7 +124,9 @@ function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
 
 function parseEnvelopeStrict(bytes: Uint8Array): ParsedEnvelope {
   if (bytes.byteLength === 0) throw new DokumentpakkeNotCmsError("the dokumentpakke is empty");
-  const asn = asn1js.fromBER(bytes);
+  // asn1js caps a parse at 10 000 nodes and 16 MiB by default; a CMS written in 1 KiB pieces (pkijs, streaming
+  // BouncyCastle) passes 10 000 nodes at about 4 MB. The input is already capped by the configured size limit.
+  const asn = asn1js.fromBER(bytes, { maxContentLength: bytes.byteLength, maxNodes: Math.max(10_000, Math.ceil(bytes.byteLength / 256)) });
   if (asn.offset === -1 || asn.result.error) {
     throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
   }

@@ -346,3 +346,19 @@ describe("dokumentpakke: arbitrary bytes", () => {
     }
   });
 });
+
+describe("dokumentpakke: large packages", function () {
+  this.timeout(60_000);
+  it("parses and decrypts a 25 MB CMS (asn1js's default node and size caps would refuse it)", async () => {
+    const { generateKeyPairSync, randomBytes } = await import("node:crypto");
+    const { makeLeaf, generateKeyPem } = await import("../../scripts/lib/cert-factory.js");
+    const { encryptDokumentpakke, decryptDokumentpakke, parseEnvelopedData } = await import("../../src/dpi/dokumentpakke.js");
+    void generateKeyPairSync;
+    const leaf = makeLeaf({ subject: { CN: "recipient" }, keyPem: generateKeyPem() });
+    const plain = randomBytes(25 * 1024 * 1024);
+    const cms = await encryptDokumentpakke(plain, leaf.cert);
+    expect(parseEnvelopedData(cms).recipientCount).to.equal(1);
+    const back = await decryptDokumentpakke(cms, leaf.privateKey, leaf.cert);
+    expect(Buffer.from(back).equals(plain)).to.equal(true);
+  });
+});
