@@ -24,18 +24,28 @@ export interface Validity {
   readonly notAfter: Date;
 }
 
-const parsed = new WeakMap<X509Certificate, pkijs.Certificate>();
+/**
+ * Decoded certificates by content: the same AP or SMP certificate arrives as a new X509Certificate object with
+ * every message, and decoding its ASN.1 again each time was a measurable share of an access point's CPU.
+ */
+const parsed = new Map<string, pkijs.Certificate>();
+const MAX_PARSED = 1000;
 
-function asn1Of(cert: X509Certificate): pkijs.Certificate {
-  let result = parsed.get(cert);
-  if (!result) {
+/** The certificate decoded with pkijs (cached by fingerprint; treat the result as read-only). */
+export function asn1Of(cert: X509Certificate): pkijs.Certificate {
+  const key = cert.fingerprint256;
+  let result = parsed.get(key);
+  if (result) {
+    parsed.delete(key);
+  } else {
     try {
       result = pkijs.Certificate.fromBER(cert.raw);
     } catch (cause) {
       throw new MalformedCertificateError("certificate cannot be decoded", cert, { cause });
     }
-    parsed.set(cert, result);
+    if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
   }
+  parsed.set(key, result);
   return result;
 }
 

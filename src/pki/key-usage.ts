@@ -2,7 +2,7 @@
  * The keyUsage extension as names. node:crypto's `X509Certificate.keyUsage` is the *extended* key usage,
  * so the basic bits are read from the DER with pkijs.
  */
-import * as pkijs from "pkijs";
+import { asn1Of } from "./certificate-fields.js";
 import type { X509Certificate } from "node:crypto";
 import { MalformedCertificateError } from "./errors.js";
 
@@ -34,13 +34,7 @@ const OID_KEY_USAGE = "2.5.29.15";
 
 /** The key usages the certificate asserts, or undefined when it has no keyUsage extension (no restriction). */
 export function keyUsageOf(cert: X509Certificate): ReadonlySet<KeyUsage> | undefined {
-  let parsed: pkijs.Certificate;
-  try {
-    parsed = pkijs.Certificate.fromBER(cert.raw);
-  } catch (cause) {
-    throw new MalformedCertificateError("certificate cannot be decoded", cert, { cause });
-  }
-  const ext = parsed.extensions?.find((e) => e.extnID === OID_KEY_USAGE);
+  const ext = asn1Of(cert).extensions?.find((e) => e.extnID === OID_KEY_USAGE);
   if (!ext) return undefined;
   const bits: unknown = ext.parsedValue;
   const view = (bits as { valueBlock?: { valueHexView?: Uint8Array } } | undefined)?.valueBlock?.valueHexView;

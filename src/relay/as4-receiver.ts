@@ -8,6 +8,7 @@ import { buildErrorEnvelope, buildReceiptEnvelope, errorEntryOf } from "../as4/s
 import { generateMessageId } from "../as4/user-message.js";
 import { signEnvelope, type Signer } from "../as4/wss-sign.js";
 import type { ExchangeRepo } from "../store/exchange-repo.js";
+import { isRevocationUnavailable } from "../pki/revocation.js";
 
 /**
  * The AS4 receiving side, independent of what the payload is: receive and verify the UserMessage, check the
@@ -63,6 +64,8 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     as4Id = um.messageId;
     const log = deps.log.child({ as4MessageId: as4Id, conversationId: um.conversationId, from: um.fromPartyId });
     const sender = await deps.trust.validate(received.signerCertificate, deps.clock()).catch((err: unknown) => {
+      // Our OCSP/CRL outage is no verdict on the sender: answer so that it tries again later.
+      if (isRevocationUnavailable(err)) throw new EbmsError("EBMS:0202", `the sender certificate's revocation status cannot be established now: ${(err as Error).message}`, { refToMessageId: as4Id, cause: err });
       throw new EbmsError("EBMS:0101", `sender certificate not accepted: ${(err as Error).message}`, { refToMessageId: as4Id, cause: err });
     });
     if (sender.seatId !== um.fromPartyId) {

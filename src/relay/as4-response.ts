@@ -89,6 +89,6 @@ function fromErrors(errors: readonly ErrorEntry[]): SendOutcome {
   const failures = errors.filter((e) => e.severity !== "warning");
   if (failures.length === 0) return { kind: "retry", reason: `only warnings, no receipt: ${text}` };
   if (failures.every((e) => TRANSIENT_CODES.has(e.errorCode))) return { kind: "retry", reason: text };
-  const main = failures.find((e) => isNotServiced(e)) ?? failures[0]!;
+  const main = failures.find((e) => isNotServiced(e)) ?? failures.find((e) => !TRANSIENT_CODES.has(e.errorCode)) ?? failures[0]!;
   return { kind: "failed", reason: text, ebmsCode: main.errorCode };
 }

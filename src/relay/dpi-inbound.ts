@@ -40,47 +40,59 @@ const XML_TYPES = new Set(["application/xml", "text/xml"]);
 export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
   return {
     async accept(received) {
-      const um = received.userMessage;
-      const ref = { refToMessageId: um.messageId };
-      const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
-
-      if (!deps.servedParticipants.has(normalise(um.finalRecipient.value))) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here`);
-      const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action));
-      if (!action) throw EbmsError.notServiced(um.messageId, `document type ${um.action} is not a DPI document type`);
-      if (isLetterType(action.type) && !deps.letterRecipients.has(normalise(um.finalRecipient.value))) {
-        throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} takes no letters here`);
-      }
-      if (received.payloads.length !== 1) throw other(`a DPI message carries exactly one payload (the SBD), got ${received.payloads.length}`);
-      const payload = received.payloads[0]!;
-      if (!XML_TYPES.has(payload.mimeType.toLowerCase())) throw other(`the SBD payload must be application/xml, got ${payload.mimeType}`);
-
-      const sink = new PassThrough();
-      const blobWrite = deps.blobs.write(sink, deps.maxDokumentpakkeBytes).then(
-        (b) => ({ ok: true as const, blob: b }),
-        (err: unknown) => ({ ok: false as const, err }),
-      );
-      let sbd: DpiSbd;
       try {
-        sbd = await readDpiSbd(createReadStream(payload.path), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes });
+        return await acceptDpi(received, deps);
       } catch (err) {
-        sink.destroy();
-        const w = await blobWrite;
-        if (w.ok) await deps.blobs.delete(w.blob.key);
-        throw other(`SBDH: ${(err as Error).message}`);
-      }
-      const written = await blobWrite;
-      if (!written.ok) throw new EbmsError("EBMS:0202", `could not store the dokumentpakke: ${(written.err as Error).message}`, { ...ref, cause: written.err });
-      const blob: StoredBlob | undefined = sbd.dokumentpakke ? written.blob : undefined;
-      if (!blob) await deps.blobs.delete(written.blob.key);
-      try {
-        const messageId = await check(received, sbd, blob, deps);
-        return messageId;
-      } catch (err) {
-        if (blob) await deps.blobs.delete(blob.key);
+        // Malformed identifiers in the header are the sender's fault for good, not "try again later".
+        if (err instanceof ProblemError && !(err instanceof EbmsError)) {
+          throw new EbmsError("EBMS:0004", `${err.code}: ${err.message}`, { refToMessageId: received.userMessage.messageId, cause: err });
+        }
         throw err;
       }
     },
   };
+}
+
+async function acceptDpi(received: ReceivedUserMessage, deps: DpiInboundDeps): Promise<string> {
+  const um = received.userMessage;
+  const ref = { refToMessageId: um.messageId };
+  const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
+
+  if (!deps.servedParticipants.has(normalise(um.finalRecipient.value))) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here`);
+  const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action));
+  if (!action) throw EbmsError.notServiced(um.messageId, `document type ${um.action} is not a DPI document type`);
+  if (isLetterType(action.type) && !deps.letterRecipients.has(normalise(um.finalRecipient.value))) {
+    throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} takes no letters here`);
+  }
+  if (received.payloads.length !== 1) throw other(`a DPI message carries exactly one payload (the SBD), got ${received.payloads.length}`);
+  const payload = received.payloads[0]!;
+  if (!XML_TYPES.has(payload.mimeType.toLowerCase())) throw other(`the SBD payload must be application/xml, got ${payload.mimeType}`);
+
+  const sink = new PassThrough();
+  const blobWrite = deps.blobs.write(sink, deps.maxDokumentpakkeBytes).then(
+    (b) => ({ ok: true as const, blob: b }),
+    (err: unknown) => ({ ok: false as const, err }),
+  );
+  let sbd: DpiSbd;
+  try {
+    sbd = await readDpiSbd(createReadStream(payload.path), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes });
+  } catch (err) {
+    sink.destroy();
+    const w = await blobWrite;
+    if (w.ok) await deps.blobs.delete(w.blob.key);
+    throw other(`SBDH: ${(err as Error).message}`);
+  }
+  const written = await blobWrite;
+  if (!written.ok) throw new EbmsError("EBMS:0202", `could not store the dokumentpakke: ${(written.err as Error).message}`, { ...ref, cause: written.err });
+  const blob: StoredBlob | undefined = sbd.dokumentpakke ? written.blob : undefined;
+  if (!blob) await deps.blobs.delete(written.blob.key);
+  try {
+    const messageId = await check(received, sbd, blob, deps);
+    return messageId;
+  } catch (err) {
+    if (blob) await deps.blobs.delete(blob.key);
+    throw err;
+  }
 }
 
 async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlob | undefined, deps: DpiInboundDeps): Promise<string> {

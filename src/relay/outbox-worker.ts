@@ -9,6 +9,7 @@ import type { Discovery } from "../peppol/discovery.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
 import { dpiSbdStream } from "../peppol/sbdh.js";
 import { peppolSeatIdOf } from "../pki/peppol-certificate.js";
+import { isRevocationUnavailable } from "../pki/revocation.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { Message } from "../store/generated/client.js";
 import type { OutboxRepo } from "../store/outbox-repo.js";
@@ -132,7 +133,7 @@ export class OutboxWorker {
       try {
         peer = (await deps.receiverTrust.validate(endpoint.certificate, deps.clock())).seatId;
       } catch (err) {
-        if (revocationUnavailable(err)) throw err;
+        if (isRevocationUnavailable(err)) throw err;
         throw new PermanentFailure(`the receiving access point's certificate from the SMP is not accepted: ${(err as Error).message}`);
       }
       as4MessageId = await deps.outbox.as4MessageIdFor(m.id, generateMessageId(deps.identity.seatId.toLowerCase()));
@@ -237,14 +238,6 @@ export class OutboxWorker {
   }
 }
 
-/** An OCSP/CRL outage says nothing about the certificate: try again later rather than failing the letter. */
-function revocationUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === "ERR_PKI_REVOCATION_UNKNOWN" || e.code === "ERR_PKI_REVOCATION_FETCH") return true;
-  }
-  return false;
-}
-
 type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
 
 class PermanentFailure extends Error {}
@@ -252,7 +245,7 @@ class PermanentFailure extends Error {}
 /** Exceptions before or during the HTTP exchange: discovery answers, certificates, network trouble. */
 function classify(err: unknown): SendOutcome {
   if (err instanceof PermanentFailure) return { kind: "failed", reason: err.message };
-  if (revocationUnavailable(err)) return { kind: "retry", reason: `revocation status unavailable: ${(err as Error).message}` };
+  if (isRevocationUnavailable(err)) return { kind: "retry", reason: `revocation status unavailable: ${(err as Error).message}` };
   const e = err as { retryable?: boolean; code?: string; message?: string };
   if (typeof e?.retryable === "boolean") {
     return e.retryable ? { kind: "retry", reason: `lookup failed: ${e.message}` } : { kind: "failed", reason: `lookup: ${e.message}` };

@@ -1,0 +1,341 @@
+import { expect } from "chai";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { buffer } from "node:stream/consumers";
+import { openStores, type Stores } from "../../src/app.js";
+import { EbmsError, PEPPOL_NOT_SERVICED } from "../../src/as4/ebms-errors.js";
+import type { ReceivedUserMessage } from "../../src/as4/inbound.js";
+import type { UserMessage } from "../../src/as4/user-message.js";
+import { fixedClock } from "../../src/clock.js";
+import { loadConfig } from "../../src/config.js";
+import { DPI_PROCESS_IDS, type DpiMessageType, type DpiProcessId } from "../../src/dpi/document-types.js";
+import { messageRecord } from "../../src/dpi/message-record.js";
+import { parseForretningsmelding } from "../../src/dpi/sbd.js";
+import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
+import { silentLogger } from "../../src/log.js";
+import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId } from "../../src/peppol/identifiers.js";
+import { buildDpiSbd } from "../../src/peppol/sbdh.js";
+import { createDpiInboundHandler, type DpiInboundDeps } from "../../src/relay/dpi-inbound.js";
+import { businessSigner, certificate } from "../helpers/certs.js";
+import { buildMessage, type BuildOptions, type BuiltMessage } from "../helpers/letters.js";
+import { ORGS } from "../dpi/samples.js";
+import { testSigner } from "../as4/sign-fixtures.js";
+
+/**
+ * The DPI side of an inbound AS4 message, with a real SQLite store and blob store. Inputs are shaped like
+ * what receiveUserMessage hands on (a verified UserMessage and one decrypted payload file), built directly:
+ * the AS4 layer itself is tested elsewhere.
+ */
+
+const NOW = new Date("2026-03-01T12:00:00Z");
+const BUSINESS_ANCHORS = [certificate("business/root-ca.pem"), certificate("business/intermediate-ca.pem")];
+const AVSENDER = ORGS.avsender; // a corner-2 participant: takes receipts only
+const DIGIPOST = ORGS.digipost; // a provider: takes letters
+const EBOKS = ORGS.eboks;
+const PRINT = ORGS.print;
+const AP = testSigner("POP000001");
+
+let seq = 0;
+
+interface Envelope {
+  type: DpiMessageType;
+  process: DpiProcessId;
+  sbdSender: string;
+  sbdReceiver: string;
+  /** AS4 header values; default: what the SBD says. */
+  action?: DpiMessageType;
+  service?: DpiProcessId;
+  originalSender?: string;
+  finalRecipient?: string;
+  dokumentpakke?: Uint8Array;
+}
+
+describe("relay/dpi-inbound: createDpiInboundHandler", function () {
+  this.timeout(30_000);
+  let dir: string;
+  let stores: Stores;
+  let stored: number;
+  let deps: DpiInboundDeps;
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "relay-dpi-inbound-"));
+    stores = await openStores(loadConfig({ DPI_AP_DATABASE_URL: `file:${path.join(dir, "db.sqlite")}`, DPI_AP_DATA_DIR: dir }));
+  });
+  after(async () => {
+    await stores?.db.$disconnect();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    stored = 0;
+    deps = {
+      servedParticipants: new Set([AVSENDER, DIGIPOST, EBOKS, PRINT]),
+      letterRecipients: new Set([DIGIPOST, EBOKS, PRINT]),
+      verifyForretningsmelding: createForretningsmeldingVerifier({ anchors: BUSINESS_ANCHORS, clock: fixedClock(NOW) }),
+      repo: stores.repo,
+      blobs: stores.blobs,
+      maxDokumentpakkeBytes: 10 * 1024 * 1024,
+      clock: fixedClock(NOW),
+      log: silentLogger,
+      onStored: () => void (stored += 1),
+    };
+  });
+
+  const blobFiles = async () => (await readdir(path.join(dir, "blobs"))).filter((f) => f !== ".tmp").sort();
+
+  /** What receiveUserMessage would hand on for an AS4 message carrying `sbd` as its one payload. */
+  async function received(env: Envelope, sbd: Buffer, over: Partial<ReceivedUserMessage> = {}): Promise<ReceivedUserMessage> {
+    seq += 1;
+    const file = path.join(dir, `payload-${seq}.xml`);
+    await writeFile(file, sbd);
+    const contentId = `sbd-${seq}@pop000001`;
+    const userMessage: UserMessage = {
+      messageId: `${seq.toString(16).padStart(8, "0")}-aaaa-4bbb-8ccc-dddddddddddd@pop000001`,
+      timestamp: NOW,
+      fromPartyId: "POP000001",
+      toPartyId: "POP000002",
+      service: { value: dpiProcessId(env.service ?? env.process).value, type: "cenbii-procid-ubl" },
+      action: formatIdentifier(dpiDocumentTypeId(env.action ?? env.type)),
+      conversationId: `conv-${seq}`,
+      originalSender: { type: "iso6523-actorid-upis", value: env.originalSender ?? env.sbdSender },
+      finalRecipient: { type: "iso6523-actorid-upis", value: env.finalRecipient ?? env.sbdReceiver },
+      parts: [{ href: `cid:${contentId}`, mimeType: "application/xml", characterSet: "UTF-8" }],
+    };
+    return {
+      userMessage,
+      payloads: [{ contentId, mimeType: "application/xml", characterSet: "UTF-8", wasCompressed: true, path: file, size: sbd.length }],
+      signerCertificate: AP.certificate,
+      signedReferences: [],
+      signedInfoReferenceNodes: [],
+      soapXml: "",
+      dispose: async () => {},
+      ...over,
+    };
+  }
+
+  async function sbdOf(built: BuiltMessage, env: Envelope): Promise<Buffer> {
+    return buildDpiSbd({
+      sender: toParticipantId(env.sbdSender),
+      receiver: toParticipantId(env.sbdReceiver),
+      messageType: env.type,
+      process: env.process,
+      instanceIdentifier: built.messageId,
+      createdAt: NOW,
+      forretningsmelding: built.jws,
+      ...(env.dokumentpakke ? { dokumentpakke: env.dokumentpakke } : {}),
+    });
+  }
+
+  /** A digital letter from AVSENDER to `provider` (default Digipost), with the envelope changed by `env`. */
+  async function letter(opts: BuildOptions = {}, env: Partial<Envelope> = {}) {
+    const built = await buildMessage({ type: "digital", ...opts });
+    const e: Envelope = { type: "digital", process: DPI_PROCESS_IDS.digital, sbdSender: AVSENDER, sbdReceiver: opts.receiver ?? DIGIPOST, dokumentpakke: built.cms!, ...env };
+    return { built, input: await received(e, await sbdOf(built, e)) };
+  }
+
+  /** A receipt from `provider` to AVSENDER in `conversationId`. */
+  async function receipt(type: DpiMessageType, conversationId: string, provider: string = DIGIPOST, process: DpiProcessId = DPI_PROCESS_IDS.digital) {
+    const built = await buildMessage({ type, conversationId, sender: provider, avsender: provider, processId: process });
+    const e: Envelope = { type, process, sbdSender: provider, sbdReceiver: AVSENDER };
+    return { built, input: await received(e, await sbdOf(built, e)) };
+  }
+
+  /** Files an OUT letter as if corner 1 had sent it through us. */
+  async function ourLetter(to: string, kanal?: string): Promise<BuiltMessage> {
+    const built = await buildMessage({ type: "digital", receiver: to });
+    const m = parseForretningsmelding(built.payload);
+    await stores.repo.insert(messageRecord(m, { direction: "OUT", jws: built.jws, ...(kanal ? { kanal } : {}) }), "SENDT", NOW);
+    return built;
+  }
+
+  async function refusal(input: ReceivedUserMessage): Promise<EbmsError> {
+    const before = await blobFiles();
+    const err = await createDpiInboundHandler(deps)
+      .accept(input, { seatId: "POP000001" })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(err, "expected the message to be refused").to.be.instanceOf(EbmsError);
+    // A refused message leaves neither a row nor a blob behind.
+    expect(await blobFiles()).to.deep.equal(before);
+    expect(stored).to.equal(0);
+    const e = err as EbmsError;
+    expect(e.refToMessageId).to.equal(input.userMessage.messageId);
+    return e;
+  }
+
+  const accept = (input: ReceivedUserMessage) => createDpiInboundHandler(deps).accept(input, { seatId: "POP000001" });
+
+  describe("letters", () => {
+    it("a correct letter is stored with its dokumentpakke as a blob", async () => {
+      const { built, input } = await letter();
+      const before = await blobFiles();
+      expect(await accept(input)).to.equal(built.messageId);
+      const row = await stores.repo.get("IN", built.messageId);
+      expect(row).to.include({ documentType: "digital", senderOrg: AVSENDER, receiverOrg: DIGIPOST, conversationId: built.conversationId, forretningsmelding: built.jws });
+      expect(row!.payloadKey).to.be.a("string");
+      expect(row!.payloadSha256).to.equal(createHash("sha256").update(built.cms!).digest("hex"));
+      expect((await buffer(stores.blobs.open(row!.payloadKey!))).equals(Buffer.from(built.cms!))).to.equal(true);
+      expect(await blobFiles()).to.deep.equal([...before, row!.payloadKey!].sort());
+      expect(stored).to.equal(1);
+    });
+
+    it("the same letter delivered again is not stored twice and leaves no second blob", async () => {
+      const { built, input } = await letter();
+      await accept(input);
+      const afterFirst = await blobFiles();
+      const e: Envelope = { type: "digital", process: DPI_PROCESS_IDS.digital, sbdSender: AVSENDER, sbdReceiver: DIGIPOST, dokumentpakke: built.cms! };
+      const again = await received(e, await sbdOf(built, e));
+      expect(await accept(again)).to.equal(built.messageId);
+      expect(await blobFiles()).to.deep.equal(afterFirst);
+      expect(stored).to.equal(1);
+    });
+
+    it("a receiver not served here: PEPPOL:NOT_SERVICED", async () => {
+      const { input } = await letter({ receiver: "0192:987654325" });
+      const e = await refusal(input);
+      expect([e.code, e.detail]).to.deep.equal(["EBMS:0004", PEPPOL_NOT_SERVICED]);
+    });
+
+    it("a letter to a served participant that takes no letters: PEPPOL:NOT_SERVICED", async () => {
+      const { input } = await letter({ receiver: AVSENDER });
+      const e = await refusal(input);
+      expect([e.code, e.detail]).to.deep.equal(["EBMS:0004", PEPPOL_NOT_SERVICED]);
+      expect(e.description).to.match(/takes no letters/);
+    });
+
+    it("the same letter is taken once the participant is a letter recipient", async () => {
+      const { input } = await letter({ receiver: AVSENDER });
+      deps.letterRecipients = new Set([...deps.letterRecipients, AVSENDER]);
+      expect(await accept(input)).to.be.a("string");
+    });
+
+    it("originalSender other than the SBDH sender: EBMS:0004", async () => {
+      const { input } = await letter({}, { originalSender: "0192:991825827" });
+      const e = await refusal(input);
+      expect(e.code).to.equal("EBMS:0004");
+      expect(e.detail).to.match(/^originalSender 0192:991825827 is not the SBDH sender/);
+    });
+
+    it("finalRecipient other than the SBDH receiver: EBMS:0004", async () => {
+      const { input } = await letter({}, { finalRecipient: EBOKS });
+      expect((await refusal(input)).detail).to.match(/^finalRecipient 0192:922020175 is not the SBDH receiver/);
+    });
+
+    it("an Action naming another type than the SBDH: EBMS:0004", async () => {
+      const { input } = await letter({}, { action: "utskrift" });
+      const e = await refusal(input);
+      expect(e.code).to.equal("EBMS:0004");
+      expect(e.detail).to.equal("Action names utskrift but the SBDH carries digital");
+    });
+
+    it("a Service other than the SBDH process: EBMS:0004", async () => {
+      const { input } = await letter({}, { service: DPI_PROCESS_IDS.utskrift });
+      const e = await refusal(input);
+      expect(e.code).to.equal("EBMS:0004");
+      expect(e.detail).to.match(/^Service urn:.*:utskrift:ver1.0 is not the SBDH process urn:.*:digital:ver1.0/);
+    });
+
+    it("a forretningsmelding signed by another organisation than its sender: EBMS:0004", async () => {
+      const { input } = await letter({ signer: businessSigner("991825827") });
+      expect((await refusal(input)).detail).to.equal(`the forretningsmelding is signed by 0192:991825827, not its sender ${AVSENDER}`);
+    });
+
+    it("a forretningsmelding whose signer is not trusted: EBMS:0004 naming the problem", async () => {
+      const { input } = await letter();
+      deps.verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: [certificate("ap/root-ca.pem")], clock: fixedClock(NOW) });
+      expect((await refusal(input)).detail).to.match(/^forretningsmelding: signer-certificate-invalid/);
+    });
+
+    it("a forretningsmelding whose sender is not the SBDH sender: EBMS:0004", async () => {
+      // The databehandler signs and sends a letter whose own SBDH names the avsender as sender.
+      const built = await buildMessage({ type: "digital" });
+      const e: Envelope = { type: "digital", process: DPI_PROCESS_IDS.digital, sbdSender: ORGS.databehandler, sbdReceiver: DIGIPOST, dokumentpakke: built.cms! };
+      const input = await received(e, await sbdOf(built, e));
+      expect((await refusal(input)).detail).to.equal("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
+    });
+
+    it("a dokumentpakke that does not match dokumentpakkefingeravtrykk: EBMS:0004", async () => {
+      const { input } = await letter({ fingerprintOf: randomBytes(64) });
+      expect((await refusal(input)).detail).to.equal("the dokumentpakke does not match dokumentpakkefingeravtrykk");
+    });
+
+    it("a dokumentpakke over the size limit is refused and leaves no blob", async () => {
+      const { input } = await letter();
+      deps.maxDokumentpakkeBytes = 1024;
+      expect((await refusal(input)).detail).to.match(/^SBDH: /);
+    });
+
+    it("a payload that is not XML, or more than one payload: EBMS:0004", async () => {
+      const { input } = await letter();
+      const textPlain = { ...input, payloads: [{ ...input.payloads[0]!, mimeType: "text/plain" }] };
+      expect((await refusal(textPlain)).detail).to.match(/must be application\/xml, got text\/plain/);
+      const two = { ...input, payloads: [input.payloads[0]!, input.payloads[0]!] };
+      expect((await refusal(two)).detail).to.match(/exactly one payload .* got 2/);
+    });
+
+    it("a payload that is no SBD at all: EBMS:0004", async () => {
+      const { input } = await letter();
+      await writeFile(input.payloads[0]!.path, "<notAnSbd/>");
+      expect((await refusal(input)).detail).to.match(/^SBDH: /);
+    });
+  });
+
+  // Malformed identifiers in the AS4 header are the sender's fault for good: refused with EBMS:0004, not the
+  // transient EBMS:0202 that would make the sender retry until it gives up.
+  describe("malformed AS4 header values", () => {
+    it("an Action that is not <scheme>::<value> is refused with an EbmsError", async () => {
+      const { input } = await letter();
+      const malformed = { ...input, userMessage: { ...input.userMessage, action: "not-a-document-type" } };
+      await refusal(malformed);
+    });
+
+    it("an originalSender that is not a participant identifier is refused with an EbmsError", async () => {
+      const { input } = await letter();
+      const malformed = { ...input, userMessage: { ...input.userMessage, originalSender: { type: "iso6523-actorid-upis", value: "not a participant" } } };
+      await refusal(malformed);
+    });
+  });
+
+  describe("receipts", () => {
+    it("a receipt for a conversation in which we sent no letter is refused", async () => {
+      const conversationId = "0b5f3c2a-1d4e-4f6a-9b8c-7d6e5f4a3b2c";
+      const { input } = await receipt("leveringskvittering", conversationId);
+      const e = await refusal(input);
+      expect(e.code).to.equal("EBMS:0004");
+      expect(e.detail).to.equal(`no letter in conversation ${conversationId} was sent from here`);
+    });
+
+    it("a receipt from another provider than the one the letter went to is refused", async () => {
+      const ours = await ourLetter(EBOKS);
+      const { input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
+      expect((await refusal(input)).detail).to.equal(`a receipt in conversation ${ours.conversationId} must come from ${EBOKS} to ${AVSENDER}`);
+    });
+
+    it("a receipt type the letter's process does not have is refused", async () => {
+      const ours = await ourLetter(PRINT);
+      const { input } = await receipt("mottakskvittering", ours.conversationId, PRINT, DPI_PROCESS_IDS.utskrift);
+      expect((await refusal(input)).detail).to.equal("a mottakskvittering does not answer a digital letter");
+    });
+
+    it("a valid receipt for our letter is stored, filed under the letter's kanal, without a blob", async () => {
+      const ours = await ourLetter(DIGIPOST, "kanal-a");
+      const { built, input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
+      const before = await blobFiles();
+      expect(await accept(input)).to.equal(built.messageId);
+      const row = await stores.repo.get("IN", built.messageId);
+      expect(row).to.include({ documentType: "leveringskvittering", senderOrg: DIGIPOST, receiverOrg: AVSENDER, conversationId: ours.conversationId, kanal: "kanal-a", payloadKey: null });
+      expect(await blobFiles()).to.deep.equal(before);
+      expect(stored).to.equal(1);
+    });
+
+    it("the same receipt addressed to a participant that is not served here: PEPPOL:NOT_SERVICED", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const { input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
+      deps.servedParticipants = new Set([DIGIPOST, EBOKS, PRINT]);
+      expect((await refusal(input)).detail).to.equal(PEPPOL_NOT_SERVICED);
+    });
+  });
+});

@@ -1,0 +1,258 @@
+import { expect } from "chai";
+import type { X509Certificate } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { openStores, type Stores } from "../../src/app.js";
+import type { Clock } from "../../src/clock.js";
+import { fixedClock } from "../../src/clock.js";
+import { loadConfig } from "../../src/config.js";
+import { messageRecord } from "../../src/dpi/message-record.js";
+import { parseForretningsmelding } from "../../src/dpi/sbd.js";
+import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
+import { silentLogger } from "../../src/log.js";
+import type { Discovery } from "../../src/peppol/discovery.js";
+import type { SmpEndpoint } from "../../src/peppol/smp-client.js";
+import { SmpHttpError, SmpParticipantNotRegisteredError } from "../../src/peppol/smp-errors.js";
+import { RevocationUnknownError } from "../../src/pki/revocation.js";
+import type { SenderTrust } from "../../src/relay/as4-receiver.js";
+import { createFeilReceiptIssuer } from "../../src/relay/feil-receipt.js";
+import { OutboxWorker, type OutboxDeps } from "../../src/relay/outbox-worker.js";
+import { OutboxRepo } from "../../src/store/outbox-repo.js";
+import { businessSigner, certificate } from "../helpers/certs.js";
+import { buildMessage, type BuiltMessage } from "../helpers/letters.js";
+import { testSigner } from "../as4/sign-fixtures.js";
+import { ORGS } from "../dpi/samples.js";
+
+/**
+ * One pass of the outbox worker against a real store, with a fake Discovery, a fixed (steppable) clock and
+ * `random: () => 0` so back-off delays are exact: attempt n waits baseDelay·2^(n-1)/2.
+ */
+
+const T0 = new Date("2026-03-01T12:00:00.000Z");
+const RETRY = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
+const OPERATOR = "0192:991825827";
+const receiverAp = testSigner("POP000002");
+
+class FakeDiscovery implements Discovery {
+  calls = 0;
+  constructor(private readonly answer: () => Promise<SmpEndpoint>) {}
+  lookup(): Promise<SmpEndpoint> {
+    this.calls += 1;
+    return this.answer();
+  }
+}
+
+const failing = (err: Error) => new FakeDiscovery(() => Promise.reject(err));
+const endpoint = (endpointUrl: string, cert: X509Certificate = receiverAp.certificate) =>
+  new FakeDiscovery(async () => ({ endpointUrl, certificate: cert }) as SmpEndpoint);
+
+function trust(validate: SenderTrust["validate"] = async () => ({ seatId: "POP000002" })): SenderTrust & { calls: number } {
+  const t = {
+    calls: 0,
+    validate(cert: X509Certificate, at: Date) {
+      t.calls += 1;
+      return validate(cert, at);
+    },
+  };
+  return t;
+}
+
+/** A loopback port nobody listens on: connecting to it is refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
+
+describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
+  this.timeout(30_000);
+  let dir: string;
+  let stores: Stores;
+  let outbox: OutboxRepo;
+  let now: Date;
+  const clock: Clock = () => new Date(now.getTime());
+
+  beforeEach(async () => {
+    // A database per test: the worker claims every due message, so tests must not see each other's.
+    dir = await mkdtemp(path.join(os.tmpdir(), "relay-outbox-"));
+    stores = await openStores(loadConfig({ DPI_AP_DATABASE_URL: `file:${path.join(dir, "db.sqlite")}`, DPI_AP_DATA_DIR: dir }));
+    outbox = new OutboxRepo(stores.db);
+    now = T0;
+  });
+  afterEach(async () => {
+    await stores?.db.$disconnect();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  function worker(over: Partial<OutboxDeps>): OutboxWorker {
+    return new OutboxWorker({
+      outbox,
+      blobs: stores.blobs,
+      discovery: failing(new Error("no discovery configured")),
+      receiverTrust: trust(),
+      identity: { ...testSigner("POP000001"), seatId: "POP000001" },
+      spelling: "innbyggerpost",
+      retry: RETRY,
+      timeoutMs: 2_000,
+      concurrency: 4,
+      pollMs: 1_000,
+      clock,
+      log: silentLogger,
+      random: () => 0,
+      tempDir: dir,
+      ...over,
+    });
+  }
+
+  const feilIssuer = () =>
+    createFeilReceiptIssuer({ signer: { ...businessSigner(OPERATOR.split(":")[1]!), org: OPERATOR }, repo: stores.repo, clock, log: silentLogger });
+
+  /** Queues a letter from corner 1 (OUT, due now) with its dokumentpakke in the blob store. */
+  async function queued(type: "digital" | "leveringskvittering" = "digital"): Promise<BuiltMessage> {
+    const built = await buildMessage({ type });
+    const blob = built.cms ? await stores.blobs.write(Readable.from([Buffer.from(built.cms)])) : undefined;
+    const m = parseForretningsmelding(built.payload);
+    await stores.repo.insert(messageRecord(m, { direction: "OUT", jws: built.jws, dokumentpakke: blob, enqueue: true }), "OPPRETTET", clock());
+    return built;
+  }
+
+  const row = async (id: string) => (await stores.repo.get("OUT", id))!;
+  const statuses = async (id: string) => (await stores.repo.statuses("OUT", id)).map((s) => [s.status, s.beskrivelse]);
+  const incoming = async (conversationId: string) => (await stores.repo.conversation(conversationId)).filter((m) => m.direction === "IN");
+
+  describe("a retryable lookup failure", () => {
+    const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { retryable: true, httpStatus: 503 });
+
+    it("schedules a retry after the back-off and leaves the letter OPPRETTET", async () => {
+      const letter = await queued();
+      expect(await worker({ discovery: failing(smpDown()) }).runOnce()).to.equal(1);
+      const m = await row(letter.messageId);
+      expect(m).to.include({ status: "OPPRETTET", attempts: 1, leaseUntil: null });
+      expect(m.nextAttemptAt?.toISOString()).to.equal(new Date(T0.getTime() + 500).toISOString());
+      expect(m.lastError).to.equal("lookup failed: GET https://smp.test/x answered HTTP 503");
+      expect(await statuses(letter.messageId)).to.deep.equal([["OPPRETTET", null]]);
+    });
+
+    it("is not tried again before the back-off has passed, and then waits twice as long", async () => {
+      const letter = await queued();
+      const w = worker({ discovery: failing(smpDown()) });
+      await w.runOnce();
+      expect(await w.runOnce()).to.equal(0);
+      now = new Date(T0.getTime() + 499);
+      expect(await w.runOnce()).to.equal(0);
+      now = new Date(T0.getTime() + 500);
+      expect(await w.runOnce()).to.equal(1);
+      const m = await row(letter.messageId);
+      expect(m.attempts).to.equal(2);
+      expect(m.nextAttemptAt?.toISOString()).to.equal(new Date(T0.getTime() + 500 + 1000).toISOString());
+    });
+
+    it("gives up after maxAttempts: FEILET 'gave up after N attempts', with a feil receipt for corner 1", async () => {
+      const letter = await queued();
+      const w = worker({ discovery: failing(smpDown()), retry: { ...RETRY, maxAttempts: 2 }, feil: feilIssuer() });
+      await w.runOnce();
+      expect((await row(letter.messageId)).status).to.equal("OPPRETTET");
+      expect(await incoming(letter.conversationId)).to.deep.equal([]);
+      now = new Date(T0.getTime() + 500);
+      await w.runOnce();
+      const m = await row(letter.messageId);
+      const reason = "gave up after 2 attempts: lookup failed: GET https://smp.test/x answered HTTP 503";
+      expect(m).to.include({ status: "FEILET", attempts: 2, nextAttemptAt: null, lastError: reason });
+      expect(await statuses(letter.messageId)).to.deep.equal([["OPPRETTET", null], ["FEILET", reason]]);
+      const feil = await incoming(letter.conversationId);
+      expect(feil.map((f) => f.documentType)).to.deep.equal(["feil"]);
+      // No more attempts: the letter has left the outbox.
+      now = new Date(T0.getTime() + 3_600_000);
+      expect(await w.runOnce()).to.equal(0);
+    });
+  });
+
+  describe("a permanent lookup failure", () => {
+    const notRegistered = () => new SmpParticipantNotRegisteredError("0192:984661185 is not registered");
+
+    it("marks the letter FEILET at once", async () => {
+      const letter = await queued();
+      await worker({ discovery: failing(notRegistered()) }).runOnce();
+      const m = await row(letter.messageId);
+      expect(m).to.include({ status: "FEILET", attempts: 1, nextAttemptAt: null, leaseUntil: null });
+      expect(m.lastError).to.equal("lookup: 0192:984661185 is not registered");
+      expect(await incoming(letter.conversationId)).to.deep.equal([]);
+    });
+
+    it("with a FeilReceiptIssuer, files a signed feil receipt to the letter's sender in the same conversation", async () => {
+      const letter = await queued();
+      await worker({ discovery: failing(notRegistered()), feil: feilIssuer() }).runOnce();
+      expect((await row(letter.messageId)).status).to.equal("FEILET");
+      const feil = await incoming(letter.conversationId);
+      expect(feil).to.have.length(1);
+      const f = feil[0]!;
+      expect(f).to.include({ documentType: "feil", conversationId: letter.conversationId, senderOrg: OPERATOR, receiverOrg: ORGS.avsender, status: "MOTTATT" });
+      const verified = await createForretningsmeldingVerifier({
+        anchors: [certificate("business/root-ca.pem"), certificate("business/intermediate-ca.pem")],
+        clock: fixedClock(T0),
+      })(f.forretningsmelding);
+      expect(verified.signerOrg).to.equal(OPERATOR);
+      expect(verified.message.document.body).to.deep.include({ feiltype: "SERVER", detaljer: "lookup: 0192:984661185 is not registered" });
+    });
+
+    it("a failed receipt (not a letter) gets no feil receipt", async () => {
+      const receipt = await queued("leveringskvittering");
+      await worker({ discovery: failing(notRegistered()), feil: feilIssuer() }).runOnce();
+      expect((await row(receipt.messageId)).status).to.equal("FEILET");
+      expect(await incoming(receipt.conversationId)).to.deep.equal([]);
+    });
+  });
+
+  describe("the receiving access point from the SMP", () => {
+    it("an http:// endpoint is refused (FEILET) unless allowHttpEndpoints is set", async () => {
+      const letter = await queued();
+      const t = trust();
+      await worker({ discovery: endpoint("http://127.0.0.1:9/as4"), receiverTrust: t, allowHttpEndpoints: false }).runOnce();
+      const m = await row(letter.messageId);
+      expect(m.status).to.equal("FEILET");
+      expect(m.lastError).to.equal("the SMP publishes http://127.0.0.1:9/as4, but Peppol AS4 requires HTTPS");
+      expect(t.calls).to.equal(0);
+      expect(m.as4MessageId).to.equal(null);
+    });
+
+    it("with allowHttpEndpoints the http:// endpoint is used: a refused connection is retried with the same AS4 MessageId", async () => {
+      const letter = await queued();
+      const url = `http://127.0.0.1:${await closedPort()}/as4`;
+      const w = worker({ discovery: endpoint(url), allowHttpEndpoints: true });
+      await w.runOnce();
+      const first = await row(letter.messageId);
+      expect(first).to.include({ status: "OPPRETTET", attempts: 1 });
+      expect(first.lastError).to.match(/^connection failed: ECONNREFUSED/);
+      expect(first.as4MessageId).to.match(/@pop000001$/);
+      now = new Date(T0.getTime() + 500);
+      await w.runOnce();
+      const second = await row(letter.messageId);
+      expect(second.attempts).to.equal(2);
+      expect(second.as4MessageId).to.equal(first.as4MessageId);
+      // Each attempt's signed references are kept, so a receipt for any of them is recognised later.
+      expect(JSON.parse(second.signedReferences!)).to.have.length(2);
+    });
+
+    it("a receiver certificate the trust refuses: FEILET", async () => {
+      const letter = await queued();
+      await worker({ discovery: endpoint("https://ap.test/as4"), receiverTrust: trust(async () => Promise.reject(new Error("not a Peppol AP certificate"))) }).runOnce();
+      const m = await row(letter.messageId);
+      expect(m.status).to.equal("FEILET");
+      expect(m.lastError).to.equal("the receiving access point's certificate from the SMP is not accepted: not a Peppol AP certificate");
+    });
+
+    it("a revocation outage while checking it is retried, not failed", async () => {
+      const letter = await queued();
+      const outage = trust(async (cert) => Promise.reject(new RevocationUnknownError("no OCSP or CRL answer", cert, ["OCSP: ECONNREFUSED"])));
+      await worker({ discovery: endpoint("https://ap.test/as4"), receiverTrust: outage }).runOnce();
+      const m = await row(letter.messageId);
+      expect(m).to.include({ status: "OPPRETTET", attempts: 1 });
+      expect(m.lastError).to.match(/^revocation status unavailable: /);
+    });
+  });
+});
