@@ -16,6 +16,7 @@ import type { OutboxRepo } from "../store/outbox-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome } from "./as4-response.js";
 import { nextRetryDelayMs, type RetryPolicy } from "./retry-policy.js";
+import { PollingLoop } from "./polling-loop.js";
 
 /**
  * Sends what the outbox holds: for each due message, find the receiver's access point (SML/SMP), wrap the
@@ -50,28 +51,35 @@ export interface OutboxDeps {
 }
 
 export class OutboxWorker {
-  private running = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
+  private nextSweep = 0;
 
-  constructor(private readonly deps: OutboxDeps) {}
+  constructor(private readonly deps: OutboxDeps) {
+    this.loop = new PollingLoop({ pollMs: deps.pollMs, pass: () => this.pass(), onError: (err) => deps.log.error({ err }, "outbox pass failed") });
+  }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Finishes the messages in hand, then stops. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   /** Something was queued: look now instead of at the next poll. */
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
+  }
+
+  /** A full batch means there may be more waiting; overdue letters are looked for now and then. */
+  private async pass(): Promise<boolean> {
+    const handled = await this.runOnce();
+    if (Date.now() >= this.nextSweep) {
+      this.nextSweep = Date.now() + (this.deps.expirySweepMs ?? 30_000);
+      await this.sweepExpired();
+    }
+    return handled >= this.deps.concurrency;
   }
 
   /** One pass: claims up to `concurrency` due messages and sends them. Returns how many it handled. */
@@ -88,33 +96,6 @@ export class OutboxWorker {
     const expired = await this.deps.outbox.expireOverdue(this.deps.clock(), LETTER_TYPES);
     for (const m of expired) this.deps.log.warn({ messageId: m.id, conversationId: m.conversationId, expectedResponseAt: m.expectedResponseAt }, "no receipt before expectedResponseDateTime: LEVETID_UTLOPT");
     return expired.length;
-  }
-
-  private async run(): Promise<void> {
-    let nextSweep = 0;
-    while (this.running) {
-      let handled = 0;
-      try {
-        handled = await this.runOnce();
-        if (Date.now() >= nextSweep) {
-          nextSweep = Date.now() + (this.deps.expirySweepMs ?? 30_000);
-          await this.sweepExpired();
-        }
-      } catch (err) {
-        this.deps.log.error({ err }, "outbox pass failed");
-      }
-      if (!this.running) break;
-      if (handled < this.deps.concurrency) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.deps.pollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
   }
 
   private async process(m: Message): Promise<void> {

@@ -5,6 +5,7 @@ import { LETTER_TYPES } from "../dpi/document-types.js";
 import type { Message } from "../store/generated/client.js";
 import type { PushRepo } from "../store/push-repo.js";
 import { nextRetryDelayMs, type RetryPolicy } from "./retry-policy.js";
+import { PollingLoop } from "./polling-loop.js";
 
 /**
  * Push delivery, on top of polling: each letter for a provider that registered a webhook is POSTed to it as
@@ -28,26 +29,22 @@ export interface PushDeps {
 }
 
 export class PushWorker {
-  private running = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PollingLoop;
 
-  constructor(private readonly deps: PushDeps) {}
+  constructor(private readonly deps: PushDeps) {
+    this.loop = new PollingLoop({ pollMs: deps.pollMs, pass: async () => (await this.runOnce()) > 0, onError: (err) => deps.log.error({ err }, "push pass failed") });
+  }
 
   start(): void {
-    if (this.running || this.deps.webhooks.size === 0) return;
-    this.running = true;
-    this.loop = this.run();
+    if (this.deps.webhooks.size > 0) this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
   }
 
   nudge(): void {
-    this.wake?.();
+    this.loop.nudge();
   }
 
   /** Pushes what is due; returns how many letters were attempted. */
@@ -55,28 +52,6 @@ export class PushWorker {
     const due = await this.deps.repo.due(this.deps.clock(), [...this.deps.webhooks.keys()], LETTER_TYPES, 20);
     for (const m of due) await this.push(m);
     return due.length;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let n = 0;
-      try {
-        n = await this.runOnce();
-      } catch (err) {
-        this.deps.log.error({ err }, "push pass failed");
-      }
-      if (!this.running) break;
-      if (n === 0) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, this.deps.pollMs);
-          this.wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
   }
 
   private async push(m: Message): Promise<void> {
