@@ -85,6 +85,8 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
 
   const stores = await openStores(config);
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
+  const orphans = await stores.blobs.sweepOrphans(await stores.repo.payloadKeys(), clock());
+  if (orphans) log.warn({ blobs: orphans }, "removed payloads no message refers to (left by an interrupted write)");
   // AS4 spools under the data folder, not /tmp: it is on the same disk as the payloads, and what a crash
   // left behind is cleared here.
   const as4Tmp = path.join(config.dataDir, "as4-tmp");

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
-import { mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -65,11 +65,28 @@ export class BlobStore {
         await fh.close();
       }
       await rename(tmpFile, this.pathOf(key));
+      await syncDirectory(this.blobs);
     } catch (err) {
       await rm(tmpFile, { force: true });
       throw err;
     }
     return { key, size, sha256: hash.digest() };
+  }
+
+  /**
+   * Removes blobs no stored message refers to: a crash between writing a blob and committing its message
+   * leaves one behind. Only blobs older than `minAgeMs` go, so a write in progress is never touched.
+   */
+  async sweepOrphans(referenced: ReadonlySet<string>, now: Date, minAgeMs = 60 * 60_000): Promise<number> {
+    let removed = 0;
+    for (const name of await readdir(this.blobs)) {
+      if (!/^[0-9a-f-]{36}$/.test(name) || referenced.has(name)) continue;
+      const info = await stat(path.join(this.blobs, name)).catch(() => undefined);
+      if (!info || now.getTime() - info.mtimeMs < minAgeMs) continue;
+      await rm(path.join(this.blobs, name), { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   /** Readiness: the folder exists and a file can be created in it. */
@@ -94,5 +111,18 @@ export class BlobStore {
   pathOf(key: string): string {
     if (!/^[0-9a-f-]{36}$/.test(key)) throw new Error(`not a blob key: ${key}`);
     return path.join(this.blobs, key);
+  }
+}
+
+/** Makes a rename durable: the directory entry is flushed too (a no-op where directories cannot be opened). */
+async function syncDirectory(dir: string): Promise<void> {
+  const fh = await open(dir, "r").catch(() => undefined);
+  if (!fh) return;
+  try {
+    await fh.sync();
+  } catch {
+    // some file systems refuse fsync on directories; the data itself is already flushed
+  } finally {
+    await fh.close();
   }
 }

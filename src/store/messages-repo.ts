@@ -133,6 +133,12 @@ export class MessagesRepo {
     });
   }
 
+  /** Blob keys of every stored dokumentpakke. */
+  async payloadKeys(): Promise<Set<string>> {
+    const rows = await this.db.message.findMany({ where: { payloadKey: { not: null } }, select: { payloadKey: true } });
+    return new Set(rows.map((r) => r.payloadKey!));
+  }
+
   /** Returns false when it was already read (idempotent confirm). */
   async markRead(id: string, at: Date): Promise<boolean> {
     const r = await this.db.message.updateMany({ where: { direction: "IN", id, readAt: null }, data: { readAt: at } });
