@@ -7,6 +7,7 @@ import type { Logger } from "./log.js";
 import { as4Router } from "./api/as4-endpoint.js";
 import { requireCaller, type CallerVerifier } from "./api/auth.js";
 import type { As4ReceiverDeps } from "./relay/as4-receiver.js";
+import type { Metrics } from "./metrics.js";
 import { healthRouter } from "./api/health.js";
 import { messagesInRouter } from "./api/messages-in.js";
 import { messagesOutRouter } from "./api/messages-out.js";
@@ -34,6 +35,7 @@ export interface AppParts {
   as4?: As4ReceiverDeps;
   /** Called after a submission was stored, so the outbox can send it at once. */
   onAccepted?: () => void;
+  metrics?: Metrics;
 }
 
 export function createApp(p: AppParts): Express {
@@ -51,6 +53,12 @@ export function createApp(p: AppParts): Express {
     ]),
   );
   app.use(openApiRouter());
+  const metrics = p.metrics;
+  if (metrics) {
+    app.get("/metrics", async (_req, res) => {
+      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    });
+  }
   // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
   if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
 
@@ -62,14 +70,17 @@ export function createApp(p: AppParts): Express {
     blobs: p.blobs,
     clock: p.clock,
     log: p.log,
-    ...(p.onAccepted ? { onAccepted: p.onAccepted } : {}),
+    onAccepted: (documentType: string) => {
+      metrics?.accepted.inc({ document_type: documentType });
+      p.onAccepted?.();
+    },
   };
   app.use(["/messages", "/status"], auth);
   app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
   app.use(messagesInRouter({ repo: p.repo, blobs: p.blobs, clock: p.clock, publicUrl }));
   app.use(statusRouter({ repo: p.repo }));
   app.use(notFound);
-  app.use(problemHandler(p.log));
+  app.use(problemHandler(p.log, (code) => metrics?.rejected.inc({ code })));
   return app;
 }
 

@@ -20,6 +20,7 @@ const schema = z.object({
   DPI_AP_PUBLIC_URL: z.string().url().optional(),
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
   DPI_AP_DATA_DIR: z.string().default("./data"),
+  DPI_AP_METRICS: bool.default(true),
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DPI_AP_SANDBOX: bool.default(true),
   DPI_AP_SANDBOX_MASKINPORTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
@@ -69,6 +70,8 @@ export interface Config {
   databaseUrl: string;
   dataDir: string;
   logLevel: string;
+  /** Serve Prometheus metrics at GET /metrics. */
+  metrics: boolean;
   sandbox: { enabled: boolean; ports: { maskinporten: number; smp: number; dns: number; pki: number } };
   maskinporten: {
     issuer: string | undefined;
@@ -195,6 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DPI_AP_DATABASE_URL,
     dataDir: e.DPI_AP_DATA_DIR,
     logLevel: e.DPI_AP_LOG_LEVEL,
+    metrics: e.DPI_AP_METRICS,
     sandbox: {
       enabled: sandbox,
       ports: { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT },

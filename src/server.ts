@@ -20,6 +20,7 @@ import type { InboundLimits } from "./as4/inbound.js";
 import type { As4Identity, SenderTrust } from "./relay/as4-receiver.js";
 import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
 import { OutboxWorker } from "./relay/outbox-worker.js";
+import { Metrics } from "./metrics.js";
 import { PushWorker } from "./relay/push-worker.js";
 import { PushRepo } from "./store/push-repo.js";
 import { createFeilReceiptIssuer } from "./relay/feil-receipt.js";
@@ -97,6 +98,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, clock, log) : undefined;
   if (!feil) log.warn("no operator keystore (DPI_AP_OPERATOR_KEYSTORE): failed letters get status FEILET but no feil receipt");
   const outboxRepo = new OutboxRepo(stores.db);
+  const metrics = config.metrics ? new Metrics({ outboxDue: () => outboxRepo.pending() }) : undefined;
   const released = await outboxRepo.releaseAllLeases();
   if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
   const outbox = new OutboxWorker({
@@ -114,6 +116,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     log: log.child({ worker: "outbox" }),
     tempDir: as4Tmp,
     allowHttpEndpoints: config.discovery.allowHttp,
+    ...(metrics ? { onOutcome: (o: string) => metrics.as4Sent.inc({ outcome: o }) } : {}),
     ...(opts.random ? { random: opts.random } : {}),
     ...(feil ? { feil } : {}),
   });
@@ -141,6 +144,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     clock,
     log,
     onAccepted: () => outbox.nudge(),
+    ...(metrics ? { metrics } : {}),
     as4: {
       identity,
       trust,
@@ -160,6 +164,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       log: log.child({ worker: "as4-in" }),
       tempDir: as4Tmp,
       limits: inboundLimits(config.limits),
+      ...(metrics ? { onAnswer: (a: string) => metrics.as4Received.inc({ answer: a }) } : {}),
     },
   });
   const server = await listen(app, config.host, config.port);

@@ -3,12 +3,13 @@ import { ProblemError } from "../problem.js";
 import type { Logger } from "../log.js";
 
 /** Every error leaves as application/problem+json; unexpected ones are logged and reported without internals. */
-export function problemHandler(log: Logger): ErrorRequestHandler {
+export function problemHandler(log: Logger, onProblem?: (code: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const problem =
       err instanceof ProblemError
         ? err
         : bodyParserProblem(err) ?? new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
+    onProblem?.(problem.code);
     if (problem.status >= 500) log.error({ err, method: req.method, path: req.path }, "request failed");
     else log.info({ code: problem.code, status: problem.status, method: req.method, path: req.path, detail: problem.message }, "request rejected");
     if (res.headersSent) {

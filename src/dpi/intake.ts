@@ -43,8 +43,8 @@ export interface IntakeDeps {
   blobs: BlobStore;
   clock: Clock;
   log: Logger;
-  /** Told after each accepted message (the outbox worker wakes up). */
-  onAccepted?: () => void;
+  /** Told after each accepted message (the outbox worker wakes up, metrics count it). */
+  onAccepted?: (documentType: string) => void;
 }
 
 export class SignerNotSenderError extends ProblemError {
@@ -156,6 +156,6 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
     throw err;
   }
   deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, sender, avsender, kanal: req.kanal }, "message accepted");
-  deps.onAccepted?.();
+  deps.onAccepted?.(m.type);
   return { id: m.messageId, conversationId: m.conversationId, documentType: m.type, status: "OPPRETTET" };
 }

@@ -41,6 +41,8 @@ export interface As4ReceiverDeps {
   log: Logger;
   limits?: InboundLimits;
   tempDir?: string;
+  /** Counts each answer: "receipt", "duplicate" or the EBMS error code. */
+  onAnswer?: (answer: string) => void;
 }
 
 export interface As4Response {
@@ -77,6 +79,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     const earlier = await deps.exchanges.receiptFor(as4Id);
     if (earlier) {
       log.info("duplicate AS4 message: answering with the receipt it already got");
+      deps.onAnswer?.("duplicate");
       return { status: 200, contentType: SOAP, body: earlier };
     }
     const messageId = await deps.handler.accept(received, sender);
@@ -91,12 +94,14 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     );
     await deps.exchanges.saveInbound({ as4MessageId: as4Id, messageId, peerPartyId: sender.seatId, receiptMessageId: receiptId, receipt, at: deps.clock() });
     log.info({ messageId }, "AS4 message accepted, receipt returned");
+    deps.onAnswer?.("receipt");
     return { status: 200, contentType: SOAP, body: receipt };
   } catch (err) {
     const ebms = err instanceof EbmsError ? err : new EbmsError("EBMS:0202", "the message could not be processed now; try again later", { cause: err });
     const located = as4Id ? ebms.withRefToMessageId(as4Id) : ebms;
     if (err instanceof EbmsError) deps.log.warn({ as4MessageId: located.refToMessageId, code: located.code, detail: located.detail }, "AS4 message refused");
     else deps.log.error({ err, as4MessageId: as4Id }, "AS4 message failed");
+    deps.onAnswer?.(located.code);
     return { status: 200, contentType: SOAP, body: Buffer.from(errorSignal(located, deps), "utf8") };
   } finally {
     await received?.dispose();

@@ -46,6 +46,8 @@ export interface OutboxDeps {
   feil?: FeilReceiptIssuer;
   /** Accept http:// AS4 endpoints from the SMP (local test networks only; Peppol requires TLS). */
   allowHttpEndpoints?: boolean;
+  /** Counts each attempt's outcome. */
+  onOutcome?: (outcome: SendOutcome["kind"]) => void;
   /** How often overdue letters (expectedResponseDateTime passed, no receipt) are looked for. Default 30 s. */
   expirySweepMs?: number;
 }
@@ -181,6 +183,7 @@ export class OutboxWorker {
   private async record(m: Message, outcome: SendOutcome, as4MessageId: string | undefined, peer: string, log: Logger): Promise<void> {
     const { deps } = this;
     const now = deps.clock();
+    deps.onOutcome?.(outcome.kind);
     if (outcome.kind === "delivered") {
       await deps.outbox.markSent(m.id, now, { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt });
       log.info({ as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId }, "delivered: signed receipt received");

@@ -42,6 +42,11 @@ export class OutboxRepo {
     return (await this.db.message.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
   }
 
+  /** How many messages wait to be sent or retried. */
+  async pending(): Promise<number> {
+    return this.db.message.count({ where: { direction: "OUT", nextAttemptAt: { not: null } } });
+  }
+
   /** Fixes the AS4 MessageId at the first attempt; later attempts get the same one back. */
   async as4MessageIdFor(id: string, candidate: string): Promise<string> {
     await this.db.message.updateMany({ where: { direction: "OUT", id, as4MessageId: null }, data: { as4MessageId: candidate } });

@@ -117,4 +117,16 @@ describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts 
     });
     expect(statuses.at(-1).beskrivelse, statuses.at(-1).beskrivelse).to.match(/no SML record/i);
   });
+
+  it("counts what happened in Prometheus metrics at both corners", async () => {
+    const c2m = await (await fetch(`${c2.url}/metrics`)).text();
+    const c3m = await (await fetch(`${c3.url}/metrics`)).text();
+    const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, "\\$&")} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+    expect(value(c2m, 'dpi_ap_messages_accepted_total{document_type="digital"}')).to.be.greaterThan(0);
+    expect(value(c2m, 'dpi_ap_as4_send_attempts_total{outcome="delivered"}')).to.be.greaterThan(0);
+    expect(value(c2m, 'dpi_ap_as4_send_attempts_total{outcome="failed"}')).to.be.greaterThan(0);
+    expect(value(c3m, 'dpi_ap_as4_received_total{answer="receipt"}')).to.be.greaterThan(0);
+    expect(value(c3m, 'dpi_ap_as4_received_total{answer="EBMS:0004"}')).to.be.greaterThan(0);
+    expect(c2m).to.match(/^dpi_ap_outbox_pending \d+/m);
+  });
 });
