@@ -130,6 +130,24 @@ describe("as4/wss-verify", () => {
       expectRejected(xml, "EBMS:0101", /signature verification failed.*same value for the ID/);
     });
 
+    it("a second element carrying the signed id in an attribute of another id name (ID)", () => {
+      const xml = mutate(SIGNED, (d) => {
+        const messagingId = one(d, MESSAGING).getAttributeNS(NS.wsu, "Id") ?? "";
+        expect(messagingId).to.not.equal("");
+        const extra = one(d, HEADER).appendChild(d.createElementNS("urn:evil", "x:Extra"));
+        extra.setAttribute("ID", messagingId);
+      });
+      expectRejected(xml, "EBMS:0101", /signature verification failed.*same value for the ID/);
+    });
+
+    it("the signed id removed from the Messaging", () => {
+      const xml = mutate(SIGNED, (d) => {
+        const messaging = one(d, MESSAGING);
+        messaging.setAttributeNS(NS.wsu, "wsu:Id", "renamed");
+      });
+      expectRejected(xml, "EBMS:0101", /does not match|does not verify/);
+    });
+
     it("a SignedInfo rewritten to reference the Messaging twice", () => {
       const xml = mutate(SIGNED, (d) => {
         const refs = selectElements(`${SIG}/ds:SignedInfo/ds:Reference`, d);
