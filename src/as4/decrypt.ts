@@ -1,4 +1,5 @@
-import { constants, privateDecrypt, X509Certificate, type KeyObject } from "node:crypto";
+import { constants, privateDecrypt, type KeyObject, type X509Certificate } from "node:crypto";
+import { x509FromDer } from "../pki/x509-cache.js";
 import { attr, childElements, elementChildren } from "../xml/dom.js";
 import { EbmsError } from "./ebms-errors.js";
 import { AES128_KEY_BYTES, decryptFileToFile } from "./gcm-stream.js";
@@ -93,7 +94,7 @@ function readBinarySecurityToken(security: Element, id: string, where: string): 
   const encoding = attr(token, "EncodingType");
   if (encoding !== undefined && encoding !== WSS.base64BinaryEncoding) throw policy(`BinarySecurityToken #${id} has unsupported EncodingType`);
   try {
-    return new X509Certificate(base64Text(token, `BinarySecurityToken #${id}`));
+    return x509FromDer(base64Text(token, `BinarySecurityToken #${id}`));
   } catch (err) {
     throw policy(`BinarySecurityToken #${id} does not hold an X.509 certificate`);
   }

@@ -1,10 +1,11 @@
-import { X509Certificate } from "node:crypto";
+import type { X509Certificate } from "node:crypto";
 import { compactVerify, decodeProtectedHeader, errors as joseErrors } from "jose";
 import type { Clock } from "../clock.js";
 import { ProblemError } from "../problem.js";
 import { validateChain } from "../pki/chain.js";
 import { organisationNumberOf } from "../pki/business-certificate.js";
 import { CertificateError } from "../pki/errors.js";
+import { x509FromDer } from "../pki/x509-cache.js";
 import { parseForretningsmelding, type Forretningsmelding } from "./sbd.js";
 
 /**
@@ -106,7 +107,7 @@ function certificatesOf(x5c: unknown): X509Certificate[] {
   }
   try {
     // x5c is standard base64 (not base64url), RFC 7515 §4.1.6.
-    return x5c.map((c: string) => new X509Certificate(Buffer.from(c, "base64")));
+    return x5c.map((c: string) => x509FromDer(Buffer.from(c, "base64")));
   } catch {
     throw new ForretningsmeldingMalformedError("an x5c entry is not a base64 DER certificate");
   }

@@ -33,16 +33,24 @@ const MAX_PARSED = 1000;
 
 /** The certificate decoded with pkijs (cached by fingerprint; treat the result as read-only). */
 export function asn1Of(cert: X509Certificate): pkijs.Certificate {
+  try {
+    return decodeCertificate(cert);
+  } catch (cause) {
+    throw new MalformedCertificateError("certificate cannot be decoded", cert, { cause });
+  }
+}
+
+/**
+ * @internal The same cached decoding, throwing what pkijs throws: src/pki/crl.ts and ocsp.ts read the
+ * certificate of every message's signer (OCSP URLs, CRL distribution points), each time a new object.
+ */
+export function decodeCertificate(cert: X509Certificate): pkijs.Certificate {
   const key = cert.fingerprint256;
   let result = parsed.get(key);
   if (result) {
     parsed.delete(key);
   } else {
-    try {
-      result = pkijs.Certificate.fromBER(cert.raw);
-    } catch (cause) {
-      throw new MalformedCertificateError("certificate cannot be decoded", cert, { cause });
-    }
+    result = pkijs.Certificate.fromBER(cert.raw);
     if (parsed.size >= MAX_PARSED) parsed.delete(parsed.keys().next().value!);
   }
   parsed.set(key, result);

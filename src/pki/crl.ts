@@ -9,6 +9,7 @@
 import * as pkijs from "pkijs";
 import * as asn1js from "asn1js";
 import type { X509Certificate } from "node:crypto";
+import { decodeCertificate } from "./certificate-fields.js";
 import { PkiError } from "./errors.js";
 import { keyUsageOf } from "./key-usage.js";
 import { fetchRevocationBytes, undiciRevocationFetch } from "./revocation-http.js";
@@ -249,16 +250,9 @@ export function normaliseSerial(hex: string): string {
 
 const verifiedBy = new WeakMap<Crl, Set<string>>();
 const entryIndex = new WeakMap<Crl, Map<string, CrlEntry>>();
-const parsedCertificates = new WeakMap<X509Certificate, pkijs.Certificate>();
-
-/** @internal the pkijs view of a node certificate, parsed once. */
+/** @internal the pkijs view of a node certificate, parsed once per content (certificate-fields.ts). */
 export function pkijsCertificate(cert: X509Certificate): pkijs.Certificate {
-  let parsed = parsedCertificates.get(cert);
-  if (!parsed) {
-    parsed = pkijs.Certificate.fromBER(cert.raw);
-    parsedCertificates.set(cert, parsed);
-  }
-  return parsed;
+  return decodeCertificate(cert);
 }
 
 async function verifySignatureOnce(crl: Crl, issuer: X509Certificate, issuerAsn1: pkijs.Certificate): Promise<void> {
