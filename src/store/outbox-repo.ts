@@ -11,27 +11,24 @@ const out = (id: string) => ({ direction_id: { direction: "OUT", id } });
 export class OutboxRepo {
   constructor(private readonly db: Db) {}
 
-  /** Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won. */
+  /** Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won, oldest due first. */
   async claimDue(now: Date, leaseMs: number, limit: number): Promise<Message[]> {
+    const due = { nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
     const candidates = await this.db.message.findMany({
-      where: { direction: "OUT", nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+      where: { direction: "OUT", ...due },
       orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
       take: limit,
       select: { id: true },
     });
-    const leaseUntil = new Date(now.getTime() + leaseMs);
-    const won: Message[] = [];
-    for (const { id } of candidates) {
-      const r = await this.db.message.updateMany({
-        where: { direction: "OUT", id, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
-        data: { leaseUntil },
-      });
-      if (r.count === 1) {
-        const m = await this.db.message.findUnique({ where: out(id) });
-        if (m) won.push(m);
-      }
-    }
-    return won;
+    if (candidates.length === 0) return [];
+    // One conditional UPDATE … RETURNING for the batch: a candidate another worker leased in the meantime no
+    // longer matches, exactly as with one update per message (which cost two queries each).
+    const won = await this.db.message.updateManyAndReturn({
+      where: { direction: "OUT", id: { in: candidates.map((c) => c.id) }, ...due },
+      data: { leaseUntil: new Date(now.getTime() + leaseMs) },
+    });
+    const byId = new Map(won.map((m) => [m.id, m]));
+    return candidates.flatMap(({ id }) => byId.get(id) ?? []);
   }
 
   /**
@@ -49,7 +46,12 @@ export class OutboxRepo {
 
   /** Fixes the AS4 MessageId at the first attempt; later attempts get the same one back. */
   async as4MessageIdFor(id: string, candidate: string): Promise<string> {
-    await this.db.message.updateMany({ where: { direction: "OUT", id, as4MessageId: null }, data: { as4MessageId: candidate } });
+    const [fixed] = await this.db.message.updateManyAndReturn({
+      where: { direction: "OUT", id, as4MessageId: null },
+      data: { as4MessageId: candidate },
+      select: { as4MessageId: true },
+    });
+    if (fixed) return fixed.as4MessageId!;
     const m = await this.db.message.findUniqueOrThrow({ where: out(id), select: { as4MessageId: true } });
     return m.as4MessageId!;
   }

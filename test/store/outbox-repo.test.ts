@@ -1,0 +1,76 @@
+import { expect } from "chai";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { openDatabase, type Db } from "../../src/store/prisma.js";
+import { MessagesRepo } from "../../src/store/messages-repo.js";
+import { OutboxRepo } from "../../src/store/outbox-repo.js";
+
+const T0 = new Date("2030-01-01T00:00:00Z");
+const LEASE_MS = 60_000;
+
+describe("store/outbox-repo: claimDue and as4MessageIdFor", () => {
+  let dir: string;
+  let db: Db;
+  let outbox: OutboxRepo;
+
+  async function queue(id: string, createdAt: Date): Promise<void> {
+    await new MessagesRepo(db).insert(
+      {
+        id,
+        direction: "OUT",
+        conversationId: `conv-${id}`,
+        documentType: "digital",
+        process: "digitalpost_info",
+        standard: "urn:test",
+        senderOrg: "0192:987654325",
+        receiverOrg: "0192:123456785",
+        avsenderOrg: "0192:987654325",
+        forretningsmelding: "{}",
+        enqueue: true,
+      },
+      "OPPRETTET",
+      createdAt,
+    );
+  }
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "outbox-repo-"));
+    db = (await openDatabase(`file:${path.join(dir, "db.sqlite")}`)).db;
+    outbox = new OutboxRepo(db);
+  });
+  afterEach(async () => {
+    await db?.$disconnect();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("claims at most `limit` due messages, oldest due first, each with its lease", async () => {
+    await queue("c", new Date(T0.getTime() - 1000));
+    await queue("a", new Date(T0.getTime() - 3000));
+    await queue("b", new Date(T0.getTime() - 2000));
+    const won = await outbox.claimDue(T0, LEASE_MS, 2);
+    expect(won.map((m) => m.id)).to.deep.equal(["a", "b"]);
+    for (const m of won) expect(m.leaseUntil?.getTime()).to.equal(T0.getTime() + LEASE_MS);
+  });
+
+  it("does not hand out a leased message again until its lease has run out", async () => {
+    await queue("a", new Date(T0.getTime() - 1000));
+    expect(await outbox.claimDue(T0, LEASE_MS, 4)).to.have.length(1);
+    expect(await outbox.claimDue(new Date(T0.getTime() + 1000), LEASE_MS, 4)).to.have.length(0);
+    const again = await outbox.claimDue(new Date(T0.getTime() + LEASE_MS + 1), LEASE_MS, 4);
+    expect(again.map((m) => m.id)).to.deep.equal(["a"]);
+  });
+
+  it("two claims racing for the same messages never both win one", async () => {
+    for (const id of ["a", "b", "c"]) await queue(id, new Date(T0.getTime() - 1000));
+    const [x, y] = await Promise.all([outbox.claimDue(T0, LEASE_MS, 3), outbox.claimDue(T0, LEASE_MS, 3)]);
+    const ids = [...x!, ...y!].map((m) => m.id).sort();
+    expect(ids).to.deep.equal(["a", "b", "c"]);
+  });
+
+  it("fixes the AS4 MessageId at the first call and returns it afterwards", async () => {
+    await queue("a", T0);
+    expect(await outbox.as4MessageIdFor("a", "first@x")).to.equal("first@x");
+    expect(await outbox.as4MessageIdFor("a", "second@x")).to.equal("first@x");
+  });
+});
