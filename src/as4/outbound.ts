@@ -13,7 +13,7 @@ import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
 import { createTempDir, type TempDirOptions } from "./temp-files.js";
 import { buildUserMessageEnvelope, type PartInfo, type UserMessage } from "./user-message.js";
-import { signEnvelope, signedReferencesOf, type Signer } from "./wss-sign.js";
+import { signEnvelopeWithReferences, type Signer } from "./wss-sign.js";
 
 /**
  * Composes an outbound AS4 UserMessage in two passes, because the signed SOAP part goes first on the wire but
@@ -105,7 +105,7 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       ...(p.characterSet !== undefined ? { characterSet: p.characterSet } : {}),
     }));
     const envelope = buildUserMessageEnvelope({ ...input.userMessage, parts }, input.envelopeIds);
-    const signed = signEnvelope(envelope, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
+    const { xml: signed, references } = signEnvelopeWithReferences(envelope, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
     const soapXml = addEncryptionHeader(signed, {
       cek,
       recipient: input.recipientCertificate,
@@ -122,7 +122,7 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       contentLength: mime.contentLength!,
       body: mime.body,
       soapXml,
-      signedReferences: signedReferencesOf(signed),
+      signedReferences: references,
       payloads: prepared.map(({ path: _path, ...rest }) => rest),
       dispose: () => tmp.dispose(),
     };

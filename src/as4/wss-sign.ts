@@ -48,8 +48,21 @@ export function signEnvelope(
   xml: string,
   signer: Signer,
   attachments: readonly AttachmentDigest[],
-  ids: SignIds = { bstId: `X509-${randomUUID()}`, signatureId: `SIG-${randomUUID()}` },
+  ids?: SignIds,
 ): string {
+  return signEnvelopeWithReferences(xml, signer, attachments, ids).xml;
+}
+
+/**
+ * {@link signEnvelope}, also returning what {@link signedReferencesOf} would read from the result (the
+ * signature check reads them anyway; a sender keeps them, and need not parse the signed XML again).
+ */
+export function signEnvelopeWithReferences(
+  xml: string,
+  signer: Signer,
+  attachments: readonly AttachmentDigest[],
+  ids: SignIds = { bstId: `X509-${randomUUID()}`, signatureId: `SIG-${randomUUID()}` },
+): { xml: string; references: DsReference[] } {
   const doc = parseXml(xml);
   const soap = locateSoapParts(doc);
   const security = soap.security;
@@ -96,11 +109,11 @@ export function signEnvelope(
   });
   const signed = sig.getSignedXml();
 
-  const count = signedReferencesOf(signed).length;
-  if (count !== 2 + attachments.length) {
-    throw new Error(`signature has ${count} references, expected ${2 + attachments.length}; xml-crypto internals changed?`);
+  const references = signedReferencesOf(signed);
+  if (references.length !== 2 + attachments.length) {
+    throw new Error(`signature has ${references.length} references, expected ${2 + attachments.length}; xml-crypto internals changed?`);
   }
-  return signed;
+  return { xml: signed, references };
 }
 
 /** The ds:References of a signed envelope's SignedInfo; a sender keeps them to check the receipt. */
