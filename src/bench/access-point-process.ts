@@ -70,6 +70,16 @@ export interface AccessPointProcess extends ChildHandle {
   readonly url: string;
 }
 
+/**
+ * Profiling hook: DPI_AP_BENCH_NODE_ARGS (read in the bench process, never passed on, since baseEnv drops
+ * DPI_AP_*) holds extra node options for the access point children, split on whitespace; `{name}` becomes the
+ * child's name, e.g. `DPI_AP_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof/{name}" npm run bench -- --letters 300 --large 0`.
+ * The profile is written when the child exits through process.exit (graceful SIGTERM shutdown).
+ */
+export function benchNodeArgs(name: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.DPI_AP_BENCH_NODE_ARGS ?? "").split(/\s+/).filter((a) => a !== "").map((a) => a.replaceAll("{name}", name));
+}
+
 /** Starts the access point and waits until /health/ready answers 200 (at most `readyTimeoutMs`). */
 export async function startAccessPointProcess(o: AccessPointProcessOptions, readyTimeoutMs = 60_000): Promise<AccessPointProcess> {
   const child = spawnChild({
@@ -77,6 +87,7 @@ export async function startAccessPointProcess(o: AccessPointProcessOptions, read
     entry: "src/main.ts",
     env: { ...baseEnv(), ...accessPointEnv(o) },
     logFile: path.join(o.dir, "ap.log"),
+    nodeArgs: benchNodeArgs(o.name),
   });
   const url = `http://127.0.0.1:${o.port}`;
   try {

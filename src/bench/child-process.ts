@@ -32,6 +32,8 @@ export interface SpawnOptions {
   logFile: string;
   /** Open an IPC channel (the postbox child reports over it). */
   ipc?: boolean;
+  /** Extra node options placed before the entry, e.g. `--cpu-prof`. */
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -49,7 +51,7 @@ export function spawnChild(o: SpawnOptions): ChildHandle {
   let proc: ChildProcess;
   try {
     // stdin stays a pipe: child-guard.ts stops the child when it closes, i.e. when we are gone.
-    proc = spawn(process.execPath, ["--import", "tsx", "--import", GUARD, o.entry], {
+    proc = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", "--import", GUARD, o.entry], {
       cwd: PROJECT_ROOT,
       env: o.env,
       stdio: o.ipc ? ["pipe", fd, fd, "ipc"] : ["pipe", fd, fd],
