@@ -1,6 +1,5 @@
 import type { Server } from "node:http";
 import express, { type Express, type Request } from "express";
-import type { X509Certificate } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
@@ -15,7 +14,7 @@ import { openApiRouter } from "./api/openapi.js";
 import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
-import { createForretningsmeldingVerifier } from "./dpi/signed-forretningsmelding.js";
+import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import { BlobStore } from "./store/blob-store.js";
 import { MessagesRepo } from "./store/messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
@@ -28,7 +27,8 @@ export interface AppParts {
   repo: MessagesRepo;
   blobs: BlobStore;
   callers: CallerVerifier;
-  businessAnchors: X509Certificate[];
+  /** Verifies a forretningsmelding JWS against the business-certificate anchors. */
+  verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
   clock: Clock;
   log: Logger;
   /** The AS4 receiving side; absent, the access point only takes REST submissions. */
@@ -64,7 +64,7 @@ export function createApp(p: AppParts): Express {
 
   const auth = requireCaller(p.callers, p.config.maskinporten.scope);
   const intake = {
-    verifyForretningsmelding: createForretningsmeldingVerifier({ anchors: p.businessAnchors, clock: p.clock }),
+    verifyForretningsmelding: p.verifyForretningsmelding,
     servedParticipants: new Set(p.config.servedParticipants),
     repo: p.repo,
     blobs: p.blobs,

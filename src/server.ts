@@ -140,7 +140,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
         return { token: t.raw, consumer: t.consumer, supplier: t.supplier };
       },
     },
-    businessAnchors,
+    verifyForretningsmelding,
     clock,
     log,
     onAccepted: () => outbox.nudge(),
