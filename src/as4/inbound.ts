@@ -12,7 +12,7 @@ import { DEFAULT_MIME_LIMITS, parseAs4Request, type MimeLimits } from "./mime-pa
 import { messagingKind, parseSoapEnvelope } from "./soap-parse.js";
 import { createTempDir, type TempDir, type TempDirOptions } from "./temp-files.js";
 import { contentIdOf, parseUserMessage, type UserMessage } from "./user-message.js";
-import { verifyEnvelope, type SignedReference } from "./wss-verify.js";
+import { signerCertificateOf, verifyEnvelope, type SignedReference } from "./wss-verify.js";
 
 /**
  * Receives an AS4 UserMessage: MIME → safe SOAP parse → decrypt attachments (a plaintext file exists only
@@ -46,6 +46,11 @@ export interface InboundOptions {
   limits?: InboundLimits;
   /** The Peppol profile requires encrypted payloads; default true. */
   requireEncryption?: boolean;
+  /**
+   * Called with the certificate the message claims to be signed with, before any decryption: throw to refuse
+   * an untrusted sender cheaply. The signature itself is verified later, against this same certificate.
+   */
+  checkSigner?: (claimed: X509Certificate) => Promise<void>;
   tempDir?: TempDirOptions;
 }
 
@@ -99,6 +104,8 @@ export async function receiveUserMessage(
     if (missing.length > 0) throw new EbmsError("EBMS:0007", `no MIME part for PartInfo cid:${missing.join(", cid:")}`);
     const extra = parsed.attachments.filter((a) => !partCids.includes(a.contentId)).map((a) => a.contentId);
     if (extra.length > 0) throw new EbmsError("EBMS:0007", `MIME parts without PartInfo: ${extra.join(", ")}`);
+
+    if (options.checkSigner) await options.checkSigner(signerCertificateOf(envelope));
 
     const header = readEncryptionHeader(envelope.security);
     const encryptedCids = new Set(header.encryptedData.map((d) => d.contentId));

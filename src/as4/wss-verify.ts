@@ -202,6 +202,17 @@ function classifyReference(node: Element): SignedReference {
   return fail("EBMS:0103", `unsupported reference URI ${JSON.stringify(ref.uri)}`);
 }
 
+/**
+ * The certificate the message claims to be signed with (its BinarySecurityToken), before anything is verified:
+ * lets a receiver refuse an untrusted sender before spending work on decryption. Throws EbmsError.
+ */
+export function signerCertificateOf(envelope: SoapEnvelope): X509Certificate {
+  const signatures = envelope.security ? childElements(envelope.security, NS.ds, "Signature") : [];
+  if (!envelope.security || signatures.length === 0) fail("EBMS:0101", "the message is not signed");
+  if (signatures.length > 1) fail("EBMS:0103", `expected one ds:Signature, found ${signatures.length}`);
+  return resolveCertificate(signatures[0]!, envelope.security!, envelope.document);
+}
+
 /** KeyInfo must be a SecurityTokenReference with a direct `#id` Reference to an X509v3 BST in this header. */
 function resolveCertificate(signature: Element, security: Element, document: Document): X509Certificate {
   const keyInfo = exactlyOne(signature, NS.ds, "KeyInfo", "ds:Signature");

@@ -265,6 +265,19 @@ describe("relay/as4-receiver: receiveAs4", function () {
       expect(handler.calls).to.deep.equal([]);
     });
 
+    it("an untrusted signer is refused before decryption: a message encrypted for someone else still gets EBMS:0101, not 0102", async () => {
+      const foreign = await prepareUserMessage({
+        userMessage: header({ fromPartyId: "POP000777" }),
+        payloads: [{ source: () => Readable.from([PAYLOAD]), mimeType: "application/xml" }],
+        signer: untrusted,
+        recipientCertificate: sender.certificate,
+      });
+      prepared.push(foreign);
+      const { error } = errorOf(read(await send(foreign)));
+      expect(error.errorCode).to.equal("EBMS:0101");
+      expect(handler.calls).to.deep.equal([]);
+    });
+
     it("a trusted signer posing as another trusted AP is refused even though both certificates are good", async () => {
       const msg = await message({ fromPartyId: "POP000001" }, testSigner("POP000009"));
       expect(errorOf(read(await send(msg))).error.errorCode).to.equal("EBMS:0101");
