@@ -99,6 +99,7 @@ export const openApiDocument = {
     "/health/live": { get: { summary: "Liveness", security: [], responses: { "200": { description: "Up" } } } },
     "/health/ready": { get: { summary: "Readiness (database, payload store)", security: [], responses: { "200": { description: "Ready" }, "503": { description: "Not ready" } } } },
     "/openapi.json": { get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.0 document" } } } },
+    "/metrics": { get: { summary: "Prometheus metrics (when DPI_AP_METRICS is on)", security: [], responses: { "200": { description: "Prometheus text format" } } } },
   },
   components: {
     securitySchemes: { maskinporten: { type: "http", scheme: "bearer", bearerFormat: "JWT", description: "Maskinporten token with scope digitalpostinnbygger:send" } },
