@@ -11,6 +11,7 @@ import { parseXml } from "../../src/xml/safe-parse.js";
 import { CERTS } from "../helpers/certs.js";
 import { vectorPath } from "../dpi/vectors.js";
 import { BUSINESS_ROOT, CLOCK, editSignatures, letter, PDF, replaceEntry } from "./asic-fixtures.js";
+import { findPython as findPythonWith, run, SANTUARIO_JARS } from "../helpers/tools.js";
 
 /**
  * Our XAdES signatures and canonicalisation checked by implementations that share no code with us:
@@ -20,21 +21,12 @@ import { BUSINESS_ROOT, CLOCK, editSignatures, letter, PDF, replaceEntry } from 
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const SCRIPT = join(HERE, "xades_verify.py");
-const JARS = ["xmlsec", "commons-logging", "slf4j-api", "slf4j-nop"].map((j) => `/usr/share/java/${j}.jar`);
+const JARS = SANTUARIO_JARS;
 const SAMPLES = ["digital-dokumentpakke.zip", "digital-pa-vegne-av-dokumentpakke.zip"].map(vectorPath).filter((p) => existsSync(p));
 const enc = (s: string) => Buffer.from(s, "utf8");
 
-function run(cmd: string, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
-}
 
-function findPython(): string | undefined {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (run(py, ["-c", "import lxml.etree, cryptography.x509"]).status === 0) return py;
-  }
-  return undefined;
-}
+const findPython = () => findPythonWith(["-c", "import lxml.etree, cryptography.x509"]);
 
 const containers = (): Array<[string, Uint8Array]> => [
   ["a digital letter", buildAsicE(letter())],

@@ -10,6 +10,7 @@ import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
 import { buildUserMessageEnvelope } from "../../src/as4/user-message.js";
 import { signEnvelope } from "../../src/as4/wss-sign.js";
 import { testSigner } from "../as4/sign-fixtures.js";
+import { findPython as findPythonWith, hasOpenssl as opensslPresent } from "../helpers/tools.js";
 
 /**
  * The reverse direction: a content key wrapped by OpenSSL or python3-cryptography, and an attachment
@@ -18,13 +19,8 @@ import { testSigner } from "../as4/sign-fixtures.js";
 
 const PY_HELPER = fileURLToPath(new URL("./crypto_aesgcm.py", import.meta.url));
 
-function findPython(): string | undefined {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, [PY_HELPER, "check"], { stdio: "ignore" }).status === 0) return py;
-  }
-  return undefined;
-}
-const hasOpenssl = spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0;
+const findPython = () => findPythonWith([PY_HELPER, "check"]);
+const hasOpenssl = opensslPresent();
 
 const sender = testSigner("POP000001");
 const receiver = testSigner("POP000002");

@@ -12,6 +12,7 @@ import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
 import { buildUserMessageEnvelope } from "../../src/as4/user-message.js";
 import { signEnvelope } from "../../src/as4/wss-sign.js";
 import { testSigner } from "../as4/sign-fixtures.js";
+import { findPython as findPythonWith, hasOpenssl as opensslPresent } from "../helpers/tools.js";
 
 /**
  * Our encryption read by independent implementations: OpenSSL unwraps the EncryptedKey with RSA-OAEP
@@ -20,13 +21,8 @@ import { testSigner } from "../as4/sign-fixtures.js";
 
 const PY_HELPER = fileURLToPath(new URL("./crypto_aesgcm.py", import.meta.url));
 
-function findPython(): string | undefined {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (spawnSync(py, [PY_HELPER, "check"], { stdio: "ignore" }).status === 0) return py;
-  }
-  return undefined;
-}
-const hasOpenssl = spawnSync("openssl", ["version"], { stdio: "ignore" }).status === 0;
+const findPython = () => findPythonWith([PY_HELPER, "check"]);
+const hasOpenssl = opensslPresent();
 
 const sender = testSigner("POP000001");
 const receiver = testSigner("POP000002");

@@ -14,6 +14,7 @@ import { buildMultipartRelated } from "../../src/as4/mime-build.js";
 import { buildUserMessageEnvelope } from "../../src/as4/user-message.js";
 import { verifyEnvelope } from "../../src/as4/wss-verify.js";
 import { sha256, testSigner, testUserMessage } from "../as4/sign-fixtures.js";
+import { run, SANTUARIO_JARS } from "../helpers/tools.js";
 
 /**
  * The reverse of sign-interop.test.ts for Java: an AS4 message signed by Apache Santuario (SignAs4.java, shaped
@@ -22,7 +23,7 @@ import { sha256, testSigner, testUserMessage } from "../as4/sign-fixtures.js";
  */
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
-const JARS = ["xmlsec", "commons-logging", "slf4j-api", "slf4j-nop"].map((j) => `/usr/share/java/${j}.jar`);
+const JARS = SANTUARIO_JARS;
 
 const CID = "payload-1-5b0e8c3a-8d4e-4c59-9a57-2f1d0c3b4a59@santuario.test";
 const IDS = { messagingId: "msg-santuario-1", bodyId: "body-santuario-1" };
@@ -31,10 +32,6 @@ const PAYLOAD = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<doc>hei fr
 const GZ = gzipSync(PAYLOAD);
 const CONVERSATION = "c0ffee00-0000-4000-8000-000000000001";
 
-function run(cmd: string, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
-}
 
 function flipOneByte(bytes: Buffer): Buffer {
   const out = Buffer.from(bytes);

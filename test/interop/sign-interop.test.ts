@@ -10,6 +10,7 @@ import { buildUserMessageEnvelope } from "../../src/as4/user-message.js";
 import { signEnvelope } from "../../src/as4/wss-sign.js";
 import { verifyEnvelope } from "../../src/as4/wss-verify.js";
 import { sha256, testAttachments, testSigner, testUserMessage, type TestAttachment } from "../as4/sign-fixtures.js";
+import { findPython as findPythonWith, run, SANTUARIO_JARS } from "../helpers/tools.js";
 
 /**
  * Our WS-Security signatures checked by verifiers that share no code with us: libxml2 C14N through
@@ -18,19 +19,10 @@ import { sha256, testAttachments, testSigner, testUserMessage, type TestAttachme
  */
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
-const JARS = ["xmlsec", "commons-logging", "slf4j-api", "slf4j-nop"].map((j) => `/usr/share/java/${j}.jar`);
+const JARS = SANTUARIO_JARS;
 
-function run(cmd: string, args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", timeout: 60_000 });
-  return { status: r.status, out: `${r.stdout ?? ""}${r.stderr ?? ""}`.trim() };
-}
 
-function findPython(): string | undefined {
-  for (const py of ["/usr/bin/python3", "python3"]) {
-    if (run(py, ["-c", "import lxml.etree, cryptography.x509"]).status === 0) return py;
-  }
-  return undefined;
-}
+const findPython = () => findPythonWith(["-c", "import lxml.etree, cryptography.x509"]);
 
 describe("interop: AS4 signatures with independent verifiers", function () {
   this.timeout(120_000);
