@@ -62,7 +62,7 @@ export function createApp(p: AppParts): Express {
   // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
   if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
 
-  const auth = requireCaller(p.callers, p.config.maskinporten.scope);
+  const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
   const intake = {
     verifyForretningsmelding: p.verifyForretningsmelding,
     servedParticipants: new Set(p.config.servedParticipants),

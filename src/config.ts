@@ -29,7 +29,7 @@ const schema = z.object({
   DPI_AP_SANDBOX_PKI_PORT: z.coerce.number().int().min(0).max(65535).default(8899),
   DPI_AP_MASKINPORTEN_ISSUER: z.string().optional(),
   DPI_AP_MASKINPORTEN_JWKS_URL: z.string().url().optional(),
-  DPI_AP_MASKINPORTEN_SCOPE: z.string().default("digitalpostinnbygger:send"),
+  DPI_AP_MASKINPORTEN_SCOPE: list.default(["digitalpostinnbygger:send"]),
   DPI_AP_MASKINPORTEN_AUDIENCE: z.string().optional(),
   DPI_AP_MASKINPORTEN_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   DPI_AP_BUSINESS_TRUST_ANCHORS: list.optional(),
@@ -76,7 +76,8 @@ export interface Config {
   maskinporten: {
     issuer: string | undefined;
     jwksUrl: string | undefined;
-    scope: string;
+    /** Scopes of which a token must carry at least one. */
+    scope: string[];
     audience: string | undefined;
     clockSkewSeconds: number;
   };

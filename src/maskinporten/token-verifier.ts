@@ -25,7 +25,8 @@ export interface TokenVerifierOptions {
   issuer: string;
   /** Maskinporten's JWKS (`jwks_uri` of its metadata, e.g. "https://test.maskinporten.no/jwk"). */
   jwksUrl: string | URL;
-  requiredScope?: string;
+  /** The scope every token must carry, or several scopes of which it must carry one (e.g. senders' and providers'). */
+  requiredScope?: string | readonly string[];
   /** When set, tokens must carry this value in `aud` (audience-restricted tokens); real DPI tokens have none. */
   audience?: string;
   clockSkewSeconds?: number;
@@ -40,7 +41,7 @@ export interface TokenVerifierOptions {
 
 export interface VerifyOptions {
   /** Overrides the verifier's required scope for one call (e.g. a route that needs another scope). */
-  requiredScope?: string;
+  requiredScope?: string | readonly string[];
 }
 
 export interface TokenVerifier {
@@ -56,7 +57,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const requiredScope = options.requiredScope ?? DPI_SEND_SCOPE;
   const skew = options.clockSkewSeconds ?? 10;
   const clock = options.clock ?? systemClock;
-  if (requiredScope.trim() === "" || /\s/.test(requiredScope)) throw new TypeError("requiredScope must be one scope");
+  const scopeList = typeof requiredScope === "string" ? [requiredScope] : requiredScope;
+  if (scopeList.length === 0 || scopeList.some((s) => s.trim() === "" || /\s/.test(s))) throw new TypeError("requiredScope must be one or more scopes without whitespace");
   if (!(skew >= 0)) throw new TypeError("clockSkewSeconds must not be negative");
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
     cooldownDuration: options.jwksCooldownMs ?? 30_000,

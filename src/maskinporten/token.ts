@@ -82,9 +82,11 @@ export function parseScopes(value: unknown): string[] {
  * Turns signature-verified claims into a {@link MaskinportenToken}: the required scope must be granted and
  * the token must name a consumer. Time and issuer checks belong to the verifier, not here.
  */
-export function toMaskinportenToken(raw: string, claims: JWTPayload, requiredScope: string): MaskinportenToken {
+/** `requiredScope`: one scope, or several of which the token must carry at least one. */
+export function toMaskinportenToken(raw: string, claims: JWTPayload, requiredScope: string | readonly string[]): MaskinportenToken {
   const scopes = parseScopes(claims.scope);
-  if (!scopes.includes(requiredScope)) throw new TokenScopeMissingError(requiredScope, scopes);
+  const acceptable = typeof requiredScope === "string" ? [requiredScope] : requiredScope;
+  if (!acceptable.some((s) => scopes.includes(s))) throw new TokenScopeMissingError(acceptable.join(" or "), scopes);
 
   if (claims.consumer === undefined) throw new TokenConsumerMissingError();
   const consumer = parseActor(claims.consumer, "consumer");

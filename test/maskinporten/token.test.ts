@@ -114,3 +114,12 @@ describe("maskinporten/token", () => {
     expect(parseScopes(undefined)).to.deep.equal([]);
   });
 });
+
+describe("maskinporten/token: several acceptable scopes", () => {
+  it("accepts a token carrying any one of them and names them all when none is there", async () => {
+    const { toMaskinportenToken } = await import("../../src/maskinporten/token.js");
+    const claims = { scope: "provider:read", consumer: { authority: "iso6523-actorid-upis", ID: "0192:984661185" }, iat: 1, exp: 2 };
+    expect(toMaskinportenToken("t", claims, ["digitalpostinnbygger:send", "provider:read"]).consumer).to.equal("0192:984661185");
+    expect(() => toMaskinportenToken("t", claims, ["digitalpostinnbygger:send", "other:scope"])).to.throw(/digitalpostinnbygger:send or other:scope/);
+  });
+});
