@@ -89,13 +89,15 @@ export interface Stores {
   repo: MessagesRepo;
   blobs: BlobStore;
   applied: string[];
+  /** Only this process uses the database (SQLite); a PostgreSQL store may be shared by several. */
+  singleProcess: boolean;
 }
 
 export async function openStores(config: Config): Promise<Stores> {
-  const { db, applied } = await openDatabase(config.databaseUrl);
+  const { db, applied, singleProcess } = await openDatabase(config.databaseUrl);
   const blobs = new BlobStore(config.dataDir);
-  await blobs.init();
-  return { db, repo: new MessagesRepo(db), blobs, applied };
+  await blobs.init({ shared: !singleProcess });
+  return { db, repo: new MessagesRepo(db), blobs, applied, singleProcess };
 }
 
 export function listen(app: Express, host: string, port: number): Promise<Server> {

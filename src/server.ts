@@ -25,7 +25,7 @@ import { PushWorker } from "./relay/push-worker.js";
 import { PushRepo } from "./store/push-repo.js";
 import { createFeilReceiptIssuer } from "./relay/feil-receipt.js";
 import { organisationNumberOf } from "./pki/business-certificate.js";
-import type { BlobStore } from "./store/blob-store.js";
+import { removeStale, type BlobStore } from "./store/blob-store.js";
 import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { MessagesRepo } from "./store/messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
@@ -91,16 +91,21 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   // AS4 spools under the data folder, not /tmp: it is on the same disk as the payloads, and what a crash
   // left behind is cleared here.
   const as4Tmp = path.join(config.dataDir, "as4-tmp");
-  await rm(as4Tmp, { recursive: true, force: true });
   await mkdir(as4Tmp, { recursive: true });
+  // Processes sharing a PostgreSQL store may share this folder too: then only clearly abandoned spools go.
+  await removeStale(as4Tmp, stores.singleProcess ? 0 : 60 * 60_000);
   const businessAnchors = await loadAnchors(config.businessTrustAnchors);
   const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock });
   const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, clock, log) : undefined;
   if (!feil) log.warn("no operator keystore (DPI_AP_OPERATOR_KEYSTORE): failed letters get status FEILET but no feil receipt");
   const outboxRepo = new OutboxRepo(stores.db);
   const metrics = config.metrics ? new Metrics({ outboxDue: () => outboxRepo.pending() }) : undefined;
-  const released = await outboxRepo.releaseAllLeases();
-  if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
+  // A lease in a store only this process uses was left by its previous life, which stopped mid-send. In a
+  // shared (PostgreSQL) store it may belong to another running access point: leave it to run out.
+  if (stores.singleProcess) {
+    const released = await outboxRepo.releaseAllLeases();
+    if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
+  }
   const outbox = new OutboxWorker({
     outbox: outboxRepo,
     blobs: stores.blobs,

@@ -6,8 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
+import { createScratchDatabase } from "./pg-scratch.js";
 
 type Engine = Awaited<ReturnType<typeof bg.SchemaEngine.new>>;
 let wasmReady: Promise<void> | undefined;
@@ -26,18 +28,48 @@ function initWasm(): Promise<void> {
 interface RawAdapter {
   executeRaw(q: { sql: string; args: unknown[] }): Promise<number>;
   executeScript(script: string): Promise<void>;
+  startTransaction?(isolationLevel?: unknown): Promise<object>;
 }
 interface RawFactory {
   connect(): Promise<RawAdapter>;
   connectToShadowDb?(): Promise<RawAdapter>;
 }
 
+/** PostgreSQL's one-byte internal type `"char"` (pg_class.relkind, pg_constraint.contype, ...). */
+const PG_CHAR_OID = 18;
+const PG_TEXT_OID = 25;
+
+type PerformIO = (q: unknown) => Promise<{ fields: { dataTypeID: number }[] }>;
+
 /**
- * The engine replays a whole migration file through executeRaw, which better-sqlite3 refuses for more than one
- * statement; such scripts are retried through executeScript.
+ * @prisma/adapter-pg 7.10 refuses result columns of type `"char"` ("Column type 'char' could not be
+ * deserialized"), and the engine's schema describer selects such catalogue columns. node-postgres already reads
+ * them as one-character strings, so they are reported as text.
  */
-function withScriptFallback(factory: RawFactory): RawFactory {
+function withPgCharAsText<Q extends object>(q: Q): Q {
+  const io = (q as { performIO?: PerformIO }).performIO;
+  if ((q as { provider?: string }).provider !== "postgres" || typeof io !== "function") return q;
+  (q as { performIO: PerformIO }).performIO = async (query) => {
+    const result = await io.call(q, query);
+    for (const f of result.fields) if (f.dataTypeID === PG_CHAR_OID) f.dataTypeID = PG_TEXT_OID;
+    return result;
+  };
+  return q;
+}
+
+/**
+ * Adapts a driver adapter to what the engine sends it:
+ * - it replays a whole migration file through executeRaw, which better-sqlite3 refuses for more than one
+ *   statement; such scripts are retried through executeScript;
+ * - on PostgreSQL, catalogue columns of type "char" (see withPgCharAsText).
+ */
+function forEngine(factory: RawFactory): RawFactory {
   const patch = (a: RawAdapter): RawAdapter => {
+    withPgCharAsText(a);
+    if (a.startTransaction) {
+      const start = a.startTransaction.bind(a);
+      a.startTransaction = async (level) => withPgCharAsText(await start(level));
+    }
     const raw = a.executeRaw.bind(a);
     a.executeRaw = async (q) => {
       try {
@@ -59,6 +91,36 @@ function withScriptFallback(factory: RawFactory): RawFactory {
   return wrapped;
 }
 
+/**
+ * The PostgreSQL adapter factory for the engine, with its own shadow databases. @prisma/adapter-pg 7.10's
+ * connectToShadowDb gets two things wrong: it opens the shadow as `{ ...config, database }`, where node-postgres
+ * lets a connectionString override `database` (the "shadow" is then the main database itself), and its cleanup
+ * drops the database before closing its pool on it, which PostgreSQL refuses.
+ */
+export function postgresAdapter(url: string): object {
+  const factory = new PrismaPg({ connectionString: url });
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: () => factory.connect(),
+    async connectToShadowDb() {
+      const shadow = await createScratchDatabase("prisma_migrate_shadow_db", url);
+      try {
+        const adapter = await new PrismaPg({ connectionString: shadow.url }).connect();
+        const dispose = adapter.dispose.bind(adapter);
+        adapter.dispose = async () => {
+          await dispose();
+          await shadow.drop();
+        };
+        return adapter;
+      } catch (err) {
+        await shadow.drop();
+        throw err;
+      }
+    },
+  };
+}
+
 /** Accepts any Prisma SQL driver adapter factory that can also open a shadow database. */
 export async function openSchemaEngine(schemaPath: string, adapterFactory: object): Promise<{ engine: Engine; schema: string }> {
   await initWasm();
@@ -66,7 +128,7 @@ export async function openSchemaEngine(schemaPath: string, adapterFactory: objec
   const engine = await bg.SchemaEngine.new(
     { datamodels: [[schemaPath, schema]] },
     () => {},
-    bindMigrationAwareSqlAdapterFactory(withScriptFallback(adapterFactory as RawFactory) as unknown as Parameters<typeof bindMigrationAwareSqlAdapterFactory>[0]),
+    bindMigrationAwareSqlAdapterFactory(forEngine(adapterFactory as RawFactory) as unknown as Parameters<typeof bindMigrationAwareSqlAdapterFactory>[0]),
   );
   return { engine, schema };
 }

@@ -33,10 +33,13 @@ export class BlobStore {
     this.tmp = path.join(root, "blobs", ".tmp");
   }
 
-  /** Creates the folders and removes temporary files a crash may have left behind. */
-  async init(): Promise<void> {
-    await rm(this.tmp, { recursive: true, force: true });
+  /**
+   * Creates the folders and removes temporary files a crash left behind. When other processes share the
+   * folder (a PostgreSQL deployment), only files older than `staleAfterMs` go: theirs may still be written.
+   */
+  async init(o: { shared?: boolean; staleAfterMs?: number } = {}): Promise<void> {
     await mkdir(this.tmp, { recursive: true });
+    await removeStale(this.tmp, o.shared ? (o.staleAfterMs ?? 60 * 60_000) : 0);
   }
 
   /**
@@ -125,4 +128,17 @@ async function syncDirectory(dir: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/** Removes the entries of `dir` last modified more than `ageMs` ago (all of them for 0). */
+export async function removeStale(dir: string, ageMs: number, now = Date.now()): Promise<number> {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const p = path.join(dir, name);
+    const info = await stat(p).catch(() => undefined);
+    if (!info || (ageMs > 0 && now - info.mtimeMs < ageMs)) continue;
+    await rm(p, { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
 }

@@ -82,7 +82,9 @@ interface AppliedRow {
 }
 
 export async function migrate(db: SqlExecutor, migrations: MigrationFile[], now: () => Date = () => new Date()): Promise<MigrateResult> {
-  await db.exec(TABLE_DDL[db.provider]);
+  // Under the migrators' lock: two PostgreSQL migrators racing on CREATE TABLE IF NOT EXISTS could otherwise
+  // both try to create it, and one would fail. Its own transaction, so the table stays when a migration fails.
+  await db.transaction(() => db.exec(TABLE_DDL[db.provider]));
   return db.transaction(async () => {
     const rows = await db.query<AppliedRow>(
       `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"`,

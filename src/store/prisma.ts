@@ -1,37 +1,94 @@
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client.js";
+import type * as Sqlite from "./generated/client.js";
+import { PrismaClient as PgPrismaClient } from "./generated-pg/client.js";
+import type * as Pg from "./generated-pg/client.js";
 import { loadMigrations, migrate } from "./migrate.js";
-import { sqliteExecutor } from "./sql-executor.js";
+import { pgExecutor, sqliteExecutor, type SqlExecutor } from "./sql-executor.js";
 
+/**
+ * The store's client. Typed as the SQLite client; a PostgreSQL client is handed out under the same type (see
+ * openDatabase), which is sound because both are generated from the same models.
+ */
 export type Db = InstanceType<typeof PrismaClient>;
 
-const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+export type DatabaseProvider = "sqlite" | "postgresql";
+
+const MIGRATIONS_DIR: Record<DatabaseProvider, string> = {
+  sqlite: path.resolve(import.meta.dirname, "../../prisma/migrations"),
+  postgresql: path.resolve(import.meta.dirname, "../../prisma/migrations-postgresql"),
+};
 
 export class UnsupportedDatabaseError extends Error {
+  readonly code = "unsupported-database";
   constructor(url: string) {
-    super(`unsupported database URL "${url.replace(/\/\/[^@]*@/, "//***@")}": use file:<path> (SQLite)`);
+    super(`unsupported database URL "${redact(url)}": use file:<path> (SQLite) or postgresql://… (PostgreSQL)`);
     this.name = "UnsupportedDatabaseError";
   }
 }
 
-export function sqliteFile(databaseUrl: string): string {
-  if (!databaseUrl.startsWith("file:")) throw new UnsupportedDatabaseError(databaseUrl);
-  return databaseUrl.slice("file:".length);
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@");
 }
 
-/** Applies pending migrations, then opens the Prisma client. */
-export async function openDatabase(databaseUrl: string): Promise<{ db: Db; applied: string[] }> {
-  const file = sqliteFile(databaseUrl);
-  if (file !== ":memory:") await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-  const executor = sqliteExecutor(file);
-  let applied: string[];
+export type DatabaseLocation = { provider: "sqlite"; file: string } | { provider: "postgresql"; url: string };
+
+/** Which store a DPI_AP_DATABASE_URL names. */
+export function parseDatabaseUrl(databaseUrl: string): DatabaseLocation {
+  if (databaseUrl.startsWith("file:")) return { provider: "sqlite", file: databaseUrl.slice("file:".length) };
+  if (/^postgres(ql)?:\/\//.test(databaseUrl)) return { provider: "postgresql", url: databaseUrl };
+  throw new UnsupportedDatabaseError(databaseUrl);
+}
+
+export function sqliteFile(databaseUrl: string): string {
+  const loc = parseDatabaseUrl(databaseUrl);
+  if (loc.provider !== "sqlite") throw new UnsupportedDatabaseError(databaseUrl);
+  return loc.file;
+}
+
+export interface OpenedDatabase {
+  db: Db;
+  provider: DatabaseProvider;
+  /** Migrations this call applied. */
+  applied: string[];
+  /**
+   * True when only this process uses the store (SQLite): what it finds at start-up, such as outbox leases,
+   * was left by its own previous life. A PostgreSQL store may be shared by several access point processes.
+   */
+  singleProcess: boolean;
+}
+
+async function runMigrations(executor: SqlExecutor, provider: DatabaseProvider): Promise<string[]> {
   try {
-    applied = (await migrate(executor, await loadMigrations(MIGRATIONS_DIR))).applied;
+    return (await migrate(executor, await loadMigrations(MIGRATIONS_DIR[provider]))).applied;
   } finally {
     await executor.close();
   }
-  const db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}` }) });
-  return { db, applied };
 }
+
+/** Applies pending migrations of the store the URL names, then opens the Prisma client. */
+export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase> {
+  const loc = parseDatabaseUrl(databaseUrl);
+  if (loc.provider === "postgresql") {
+    const applied = await runMigrations(pgExecutor(loc.url), "postgresql");
+    const client = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: loc.url }) });
+    // The PostgreSQL client's types are a superset of the SQLite client's for the same models, but TypeScript
+    // cannot relate two generated clients structurally. Both are generated from identical models
+    // (test/store/schema-parity.test.ts) and the row types are checked equal below, so the repositories, typed
+    // against the SQLite client, run unchanged on it (test/store/repositories.test.ts).
+    return { db: client as unknown as Db, provider: "postgresql", applied, singleProcess: false };
+  }
+  const file = loc.file;
+  if (file !== ":memory:") await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  const applied = await runMigrations(sqliteExecutor(file), "sqlite");
+  const db = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${file}` }) });
+  return { db, provider: "sqlite", applied, singleProcess: true };
+}
+
+// Compile-time guard: the rows both clients return are the same types.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const rowTypesAgree: [Same<Sqlite.Message, Pg.Message>, Same<Sqlite.MessageStatus, Pg.MessageStatus>, Same<Sqlite.As4Exchange, Pg.As4Exchange>] = [true, true, true];
+void rowTypesAgree;

@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import pg from "pg";
 
 /**
  * The few raw-SQL operations the migration runner needs, over either driver. Prisma's client cannot run
@@ -43,6 +44,48 @@ export function sqliteExecutor(file: string): SqlExecutor {
     },
     async close() {
       db.close();
+    },
+  };
+}
+
+/** Key of the advisory lock migrators take on PostgreSQL (any constant shared by every version of this program). */
+const MIGRATION_LOCK_KEY = 0x64706961; // "dpia"
+
+/**
+ * One connection (not a pool): the runner's statements must all run inside its one transaction. The
+ * transaction-scoped advisory lock makes concurrent migrators (several access points starting on one database)
+ * wait for each other; it is released by COMMIT or ROLLBACK.
+ */
+export function pgExecutor(connectionString: string): SqlExecutor {
+  const client = new pg.Client({ connectionString });
+  let connected: Promise<void> | undefined;
+  const ready = () => (connected ??= client.connect().then(() => {}));
+  return {
+    provider: "postgresql",
+    async exec(script) {
+      await ready();
+      // Without parameters node-postgres uses the simple query protocol, which accepts several statements.
+      await client.query(script);
+    },
+    async query<T>(sql: string, params: unknown[] = []) {
+      await ready();
+      return (await client.query(sql, params)).rows as T[];
+    },
+    async transaction(fn) {
+      await ready();
+      await client.query("BEGIN");
+      try {
+        await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+        const out = await fn();
+        await client.query("COMMIT");
+        return out;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      }
+    },
+    async close() {
+      if (connected) await client.end();
     },
   };
 }

@@ -1,0 +1,252 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { LETTER_TYPES } from "../../src/dpi/document-types.js";
+import { ExchangeRepo } from "../../src/store/exchange-repo.js";
+import { DuplicateMessageIdError, MessagesRepo, type NewMessage } from "../../src/store/messages-repo.js";
+import { OutboxRepo } from "../../src/store/outbox-repo.js";
+import { openDatabase, type Db, type DatabaseProvider } from "../../src/store/prisma.js";
+import { PushRepo } from "../../src/store/push-repo.js";
+import { createScratchDatabase, postgresReachable } from "../../scripts/lib/pg-scratch.js";
+
+// The repositories are typed against the SQLite client and handed a PostgreSQL client under the same type, so
+// every query they make is run here on both stores.
+
+const T0 = new Date("2030-01-01T00:00:00.123Z");
+const at = (ms: number) => new Date(T0.getTime() + ms);
+const LEASE_MS = 60_000;
+const SENDER = "0192:987654325";
+const PROVIDER = "0192:123456785";
+const OTHER = "0192:999999999";
+
+function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
+  return {
+    id,
+    direction: "OUT",
+    conversationId: `conv-${id}`,
+    documentType: "digital",
+    process: "urn:no:difi:profile:digitalpost:info:ver1.0",
+    standard: "urn:fdc:digdir.no:2020:innbyggerpost:xsd::innbyggerpost##urn:fdc:digdir.no:2020:innbyggerpost:schema:digital::1.0",
+    senderOrg: SENDER,
+    receiverOrg: PROVIDER,
+    avsenderOrg: SENDER,
+    forretningsmelding: `jws-${id}`,
+    ...over,
+  };
+}
+
+async function openStore(provider: DatabaseProvider): Promise<{ db: Db; close(): Promise<void> }> {
+  if (provider === "postgresql") {
+    const scratch = await createScratchDatabase("dpi_ap_repos");
+    try {
+      const { db } = await openDatabase(scratch.url);
+      return { db, close: async () => (await db.$disconnect(), await scratch.drop()) };
+    } catch (err) {
+      await scratch.drop();
+      throw err;
+    }
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-repos-"));
+  const { db } = await openDatabase(`file:${path.join(dir, "db.sqlite")}`);
+  return { db, close: async () => (await db.$disconnect(), await rm(dir, { recursive: true, force: true })) };
+}
+
+for (const provider of ["sqlite", "postgresql"] as const) {
+  describe(`store repositories on ${provider}`, function () {
+    this.timeout(30_000);
+    let store: { db: Db; close(): Promise<void> } | undefined;
+    let messages: MessagesRepo;
+    let outbox: OutboxRepo;
+
+    before(async function () {
+      if (provider === "postgresql" && !(await postgresReachable())) this.skip();
+    });
+    beforeEach(async () => {
+      store = await openStore(provider);
+      messages = new MessagesRepo(store.db);
+      outbox = new OutboxRepo(store.db);
+    });
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+
+    describe("MessagesRepo", () => {
+      it("stores a message with its first status and reads every field back", async () => {
+        await messages.insert(
+          message("m1", { kanal: "KANAL-A", payload: { key: "k1", size: 1234, sha256Hex: "ab".repeat(32) }, expectedResponseAt: at(86_400_000), as4MessageId: "as4-1@x" }),
+          "OPPRETTET",
+          T0,
+          "received",
+        );
+        const m = await messages.get("OUT", "m1");
+        expect(m).to.include({ id: "m1", direction: "OUT", kanal: "kanal-a", payloadKey: "k1", payloadSize: 1234, status: "OPPRETTET", as4MessageId: "as4-1@x", readAt: null, attempts: 0 });
+        expect(m!.createdAt.getTime()).to.equal(T0.getTime());
+        expect(m!.expectedResponseAt!.getTime()).to.equal(at(86_400_000).getTime());
+        expect(m!.updatedAt).to.be.instanceOf(Date);
+        expect(await messages.get("IN", "m1")).to.equal(null);
+        expect(await messages.statuses("OUT", "m1")).to.deep.equal([{ status: "OPPRETTET", beskrivelse: "received", timestamp: T0 }]);
+        expect([...(await messages.payloadKeys())]).to.deep.equal(["k1"]);
+      });
+
+      it("refuses a reused id without leaving anything behind", async () => {
+        await messages.insert(message("m1"), "OPPRETTET", T0);
+        const err = await messages.insert(message("m1", { conversationId: "other" }), "OPPRETTET", at(1)).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(DuplicateMessageIdError).with.property("messageId", "m1");
+        expect(await messages.statuses("OUT", "m1")).to.have.length(1);
+        // The same id in the other direction is another message.
+        await messages.insert(message("m1", { direction: "IN" }), "MOTTATT", at(2));
+        expect(await messages.get("IN", "m1")).to.include({ status: "MOTTATT" });
+      });
+
+      it("lists unread incoming messages for their readers, by kanal and page, and confirms reading once", async () => {
+        await messages.insert(message("a", { direction: "IN", kanal: "K1" }), "MOTTATT", at(3));
+        await messages.insert(message("b", { direction: "IN", kanal: "K2" }), "MOTTATT", at(1));
+        await messages.insert(message("c", { direction: "IN", receiverOrg: OTHER, mottakerOrg: PROVIDER }), "MOTTATT", at(2));
+        await messages.insert(message("d", { direction: "IN", receiverOrg: OTHER }), "MOTTATT", at(0));
+        await messages.insert(message("e"), "OPPRETTET", at(0));
+        const all = await messages.unread({ readerOrgs: [PROVIDER], pageSize: 10, page: 0 });
+        expect(all.map((m) => m.id)).to.deep.equal(["b", "c", "a"]);
+        expect((await messages.unread({ readerOrgs: [PROVIDER], kanal: "k1", pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["a"]);
+        expect((await messages.unread({ readerOrgs: [PROVIDER], pageSize: 2, page: 1 })).map((m) => m.id)).to.deep.equal(["a"]);
+        expect(await messages.markRead("b", at(10))).to.equal(true);
+        expect(await messages.markRead("b", at(11))).to.equal(false);
+        expect(await messages.markRead("e", at(11)), "OUT messages are not read").to.equal(false);
+        expect((await messages.get("IN", "b"))!.readAt!.getTime()).to.equal(at(10).getTime());
+        expect((await messages.unread({ readerOrgs: [PROVIDER], pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["c", "a"]);
+      });
+
+      it("returns a conversation oldest first with each message's statuses, and its first outgoing letter", async () => {
+        await messages.insert(message("r", { direction: "IN", conversationId: "conv", documentType: "leveringskvittering" }), "MOTTATT", at(5));
+        await messages.insert(message("l", { conversationId: "conv" }), "OPPRETTET", at(0));
+        await outbox.markSent("l", at(1), undefined);
+        const conv = await messages.conversation("conv");
+        expect(conv.map((m) => [m.direction, m.id])).to.deep.equal([["OUT", "l"], ["IN", "r"]]);
+        expect(conv[0]!.statuses.map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
+        expect((await messages.firstOutgoing("conv"))?.id).to.equal("l");
+      });
+    });
+
+    describe("OutboxRepo", () => {
+      const queue = (id: string, createdAt: Date, over: Partial<NewMessage> = {}) => messages.insert(message(id, { enqueue: true, ...over }), "OPPRETTET", createdAt);
+
+      it("claims due messages oldest first with a lease, and not again until the lease runs out", async () => {
+        await queue("c", at(-1000));
+        await queue("a", at(-3000));
+        await queue("b", at(-2000));
+        await queue("later", at(5000));
+        expect(await outbox.pending()).to.equal(4);
+        const won = await outbox.claimDue(T0, LEASE_MS, 2);
+        expect(won.map((m) => m.id)).to.deep.equal(["a", "b"]);
+        for (const m of won) expect(m.leaseUntil!.getTime()).to.equal(T0.getTime() + LEASE_MS);
+        expect((await outbox.claimDue(at(1), LEASE_MS, 10)).map((m) => m.id)).to.deep.equal(["c"]);
+        expect(await outbox.claimDue(at(2), LEASE_MS, 10)).to.deep.equal([]);
+        expect((await outbox.claimDue(at(LEASE_MS + 10_000), LEASE_MS, 10)).map((m) => m.id)).to.deep.equal(["a", "b", "c", "later"]);
+      });
+
+      it("two claims racing for the same messages never both win one", async () => {
+        for (const id of ["a", "b", "c", "d"]) await queue(id, at(-1000));
+        const [x, y] = await Promise.all([outbox.claimDue(T0, LEASE_MS, 4), outbox.claimDue(T0, LEASE_MS, 4)]);
+        expect([...x!, ...y!].map((m) => m.id).sort()).to.deep.equal(["a", "b", "c", "d"]);
+      });
+
+      it("releases every lease", async () => {
+        await queue("a", at(-1000));
+        await outbox.claimDue(T0, LEASE_MS, 1);
+        expect(await outbox.releaseAllLeases()).to.equal(1);
+        expect((await outbox.claimDue(T0, LEASE_MS, 1)).map((m) => m.id)).to.deep.equal(["a"]);
+      });
+
+      it("fixes the AS4 MessageId at the first attempt and accumulates the signed references of each", async () => {
+        await queue("a", T0);
+        expect(await outbox.as4MessageIdFor("a", "first@x")).to.equal("first@x");
+        expect(await outbox.as4MessageIdFor("a", "second@x")).to.equal("first@x");
+        expect(await outbox.recordAttempt("a", [{ uri: "#body", digest: "d1" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }]]);
+        expect(await outbox.recordAttempt("a", [{ uri: "#body", digest: "d2" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }], [{ uri: "#body", digest: "d2" }]]);
+      });
+
+      it("marks a message sent with its receipt as evidence, byte for byte", async () => {
+        await queue("a", T0);
+        await outbox.claimDue(T0, LEASE_MS, 1);
+        const receipt = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x80, 0x00, 0x7f]);
+        await outbox.markSent("a", at(100), { as4MessageId: "as4-a@x", peerPartyId: "POP000002", receiptMessageId: "rcpt@x", receipt }, "delivered");
+        const m = await messages.get("OUT", "a");
+        expect(m).to.include({ status: "SENDT", nextAttemptAt: null, leaseUntil: null, attempts: 1 });
+        expect((await messages.statuses("OUT", "a")).map((s) => [s.status, s.beskrivelse])).to.deep.equal([["OPPRETTET", null], ["SENDT", "delivered"]]);
+        const evidence = await new ExchangeRepo(store!.db).evidenceFor("a");
+        expect(evidence).to.have.length(1);
+        expect(evidence[0]).to.include({ direction: "OUT", as4MessageId: "as4-a@x", peerPartyId: "POP000002", receiptMessageId: "rcpt@x" });
+        expect(Buffer.from(evidence[0]!.receipt!).equals(receipt)).to.equal(true);
+        expect(await outbox.pending()).to.equal(0);
+      });
+
+      it("schedules a retry, then fails the message together with the caller's writes", async () => {
+        await queue("a", T0);
+        await outbox.scheduleRetry("a", at(5000), "connection refused");
+        expect(await messages.get("OUT", "a")).to.include({ attempts: 1, lastError: "connection refused" });
+        expect(await outbox.claimDue(at(4999), LEASE_MS, 1)).to.deep.equal([]);
+        expect(await outbox.claimDue(at(5000), LEASE_MS, 1)).to.have.length(1);
+        await outbox.markFailed("a", at(6000), "PEPPOL:NOT_SERVICED", messages.insertOperations(message("feil-a", { direction: "IN", documentType: "feil", conversationId: "conv-a" }), "MOTTATT", at(6000)));
+        expect(await messages.get("OUT", "a")).to.include({ status: "FEILET", attempts: 2, nextAttemptAt: null, leaseUntil: null, lastError: "PEPPOL:NOT_SERVICED" });
+        expect(await messages.get("IN", "feil-a")).to.include({ documentType: "feil" });
+        expect(await outbox.pending()).to.equal(0);
+      });
+
+      it("a failed write rolls back the whole markFailed transaction", async () => {
+        await queue("a", T0);
+        await messages.insert(message("dup", { direction: "IN" }), "MOTTATT", T0);
+        const err = await outbox.markFailed("a", at(1), "x", messages.insertOperations(message("dup", { direction: "IN" }), "MOTTATT", at(1))).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(Error);
+        expect(await messages.get("OUT", "a")).to.include({ status: "OPPRETTET" });
+      });
+
+      it("expires letters whose receipts did not come in time, but not answered ones or receipts", async () => {
+        await queue("late", T0, { expectedResponseAt: at(1000) });
+        await queue("answered", T0, { expectedResponseAt: at(1000), conversationId: "conv-answered" });
+        await messages.insert(message("kvittering", { direction: "IN", documentType: "leveringskvittering", conversationId: "conv-answered" }), "MOTTATT", at(500));
+        await queue("receipt", T0, { expectedResponseAt: at(1000), documentType: "leveringskvittering" });
+        await queue("not-yet", T0, { expectedResponseAt: at(10_000) });
+        const expired = await outbox.expireOverdue(at(2000), LETTER_TYPES);
+        expect(expired.map((m) => m.id)).to.deep.equal(["late"]);
+        expect(await messages.get("OUT", "late")).to.include({ status: "LEVETID_UTLOPT", nextAttemptAt: null });
+        expect((await messages.statuses("OUT", "late")).map((s) => s.status)).to.deep.equal(["OPPRETTET", "LEVETID_UTLOPT"]);
+        expect(await outbox.expireOverdue(at(3000), LETTER_TYPES)).to.deep.equal([]);
+      });
+    });
+
+    describe("ExchangeRepo", () => {
+      it("keeps the first receipt answered for an AS4 MessageId and returns it byte for byte", async () => {
+        const exchanges = new ExchangeRepo(store!.db);
+        expect(await exchanges.receiptFor("as4@x")).to.equal(undefined);
+        const first = Buffer.from("<S12:Envelope>first\u0000\u00ff</S12:Envelope>", "latin1");
+        await exchanges.saveInbound({ as4MessageId: "as4@x", messageId: "m1", peerPartyId: "POP000001", receiptMessageId: "r1@x", receipt: first, at: T0 });
+        await exchanges.saveInbound({ as4MessageId: "as4@x", messageId: "m1", peerPartyId: "POP000001", receiptMessageId: "r2@x", receipt: Buffer.from("second"), at: at(1) });
+        expect((await exchanges.receiptFor("as4@x"))!.equals(first)).to.equal(true);
+        await exchanges.saveInbound({ as4MessageId: "as4-2@x", messageId: undefined, peerPartyId: "POP000001", receiptMessageId: "r3@x", receipt: Buffer.from("x"), at: at(2) });
+        const ev = await exchanges.evidenceFor("m1");
+        expect(ev.map((e) => [e.as4MessageId, e.receiptMessageId, e.createdAt.getTime()])).to.deep.equal([["as4@x", "r1@x", T0.getTime()]]);
+      });
+    });
+
+    describe("PushRepo", () => {
+      it("hands out unread letters for push, retries failed ones when due, and stops after a push", async () => {
+        const push = new PushRepo(store!.db);
+        await messages.insert(message("p1", { direction: "IN" }), "MOTTATT", at(1));
+        await messages.insert(message("p2", { direction: "IN" }), "MOTTATT", at(2));
+        await messages.insert(message("k", { direction: "IN", documentType: "leveringskvittering" }), "MOTTATT", at(3));
+        await messages.insert(message("o", { direction: "IN", receiverOrg: OTHER }), "MOTTATT", at(3));
+        expect((await push.due(at(10), [PROVIDER], LETTER_TYPES, 10)).map((m) => m.id)).to.deep.equal(["p1", "p2"]);
+        await push.failed("p1", at(1000));
+        await push.markPushed("p2", at(20));
+        expect(await push.due(at(999), [PROVIDER], LETTER_TYPES, 10)).to.deep.equal([]);
+        expect((await push.due(at(1000), [PROVIDER], LETTER_TYPES, 10)).map((m) => m.id)).to.deep.equal(["p1"]);
+        expect(await messages.get("IN", "p2")).to.include({ pushAttempts: 1, nextPushAt: null });
+        expect((await messages.get("IN", "p2"))!.pushedAt!.getTime()).to.equal(at(20).getTime());
+        await push.failed("p1", undefined);
+        expect(await push.due(at(100_000), [PROVIDER], LETTER_TYPES, 10)).to.deep.equal([]);
+        expect(await messages.get("IN", "p1")).to.include({ pushAttempts: 2 });
+      });
+    });
+  });
+}
