@@ -8,7 +8,7 @@ import { storeIncoming } from "../dpi/incoming.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
 import type { VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
 import { dpiProcessId, identifiersEqual, parseDocumentTypeId, readDpiDocumentTypeId, toParticipantId } from "../peppol/identifiers.js";
-import { readDpiSbd, type DpiSbd } from "../peppol/sbdh.js";
+import { readDpiSbd, type DpiSbd } from "../peppol/dpi-sbd.js";
 import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import type { MessagesRepo } from "../store/messages-repo.js";

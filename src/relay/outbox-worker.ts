@@ -7,7 +7,7 @@ import { isLetterType, LETTER_TYPES, type DpiMessageType, type DpiProcessId } fr
 import type { FeilReceiptIssuer } from "./feil-receipt.js";
 import type { Discovery } from "../peppol/discovery.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
-import { dpiSbdStream } from "../peppol/sbdh.js";
+import { dpiSbdStream } from "../peppol/dpi-sbd.js";
 import { peppolSeatIdOf } from "../pki/peppol-certificate.js";
 import { isRevocationUnavailable } from "../pki/revocation.js";
 import type { BlobStore } from "../store/blob-store.js";

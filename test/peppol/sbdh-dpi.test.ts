@@ -17,8 +17,8 @@ import {
   SbdhValueError,
 } from "../../src/peppol/errors.js";
 import { norwegianParticipantId } from "../../src/peppol/identifiers.js";
+import { INNBYGGERPOST_NS } from "../../src/peppol/sbdh.js";
 import {
-  INNBYGGERPOST_NS,
   buildDpiSbd,
   dpiSbdParts,
   dpiSbdStream,
@@ -27,7 +27,7 @@ import {
   readDpiSbdFile,
   type DpiSbdInput,
   type DpiSbdReadOptions,
-} from "../../src/peppol/sbdh.js";
+} from "../../src/peppol/dpi-sbd.js";
 
 const SHARED = fileURLToPath(new URL("../../../shared/", import.meta.url));
 const JWS = "eyJhbGciOiJSUzI1NiJ9.eyJzdGFuZGFyZEJ1c2luZXNzRG9jdW1lbnQiOnt9fQ.c2lnbmF0dXJl";

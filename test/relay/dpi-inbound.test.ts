@@ -16,7 +16,7 @@ import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
 import { silentLogger } from "../../src/log.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId } from "../../src/peppol/identifiers.js";
-import { buildDpiSbd } from "../../src/peppol/sbdh.js";
+import { buildDpiSbd } from "../../src/peppol/dpi-sbd.js";
 import { createDpiInboundHandler, type DpiInboundDeps } from "../../src/relay/dpi-inbound.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
 import { buildMessage, type BuildOptions, type BuiltMessage } from "../helpers/letters.js";
