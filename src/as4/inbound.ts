@@ -12,7 +12,7 @@ import { DEFAULT_MIME_LIMITS, parseAs4Request, type MimeLimits } from "./mime-pa
 import { messagingKind, parseSoapEnvelope } from "./soap-parse.js";
 import { createTempDir, type TempDir, type TempDirOptions } from "./temp-files.js";
 import { contentIdOf, parseUserMessage, type UserMessage } from "./user-message.js";
-import { signerCertificateOf, verifyEnvelope, type SignedReference } from "./wss-verify.js";
+import { signerCertificateOf, verifyParsedEnvelope, type SignedReference } from "./wss-verify.js";
 
 /**
  * Receives an AS4 UserMessage: MIME → safe SOAP parse → decrypt attachments (a plaintext file exists only
@@ -126,7 +126,7 @@ export async function receiveUserMessage(
       }
     }
 
-    const verified = verifyEnvelope(parsed.soapXml, { attachmentDigest: (cid) => contents.get(cid)?.sha256 });
+    const verified = verifyParsedEnvelope(parsed.soapXml, envelope, { attachmentDigest: (cid) => contents.get(cid)?.sha256 });
 
     const total = new ByteBudget(limits.maxTotalPayloadBytes, "decompressed payloads of the message", "EBMS:0303");
     const payloads: ReceivedPayload[] = [];

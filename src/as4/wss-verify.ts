@@ -82,7 +82,12 @@ export function verifyEnvelope(input: string | Uint8Array, opts: VerifyOptions):
   } catch (e) {
     throw new EbmsError("EBMS:0009", e instanceof Error ? e.message : String(e), { cause: e });
   }
-  const envelope = parseSoapEnvelope(xml);
+  return verifyParsedEnvelope(xml, parseSoapEnvelope(xml), opts);
+}
+
+/** verifyEnvelope for a caller that has already parsed `text` (unchanged) into `envelope`. */
+export function verifyParsedEnvelope(text: string, envelope: SoapEnvelope, opts: VerifyOptions): VerifiedEnvelope {
+  const xml = decodeXml(text); // strings only lose a leading BOM, as in verifyEnvelope
   const messageId = messageIdOf(envelope.messaging);
   try {
     return verifyParsed(xml, envelope, opts);

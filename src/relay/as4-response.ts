@@ -2,7 +2,7 @@ import type { X509Certificate } from "node:crypto";
 import { EbmsError } from "../as4/ebms-errors.js";
 import { checkReceipt, isNotServiced, parseSignalMessages, type ErrorEntry, type ReceiptSignal } from "../as4/signal-message.js";
 import { parseSoapEnvelope } from "../as4/soap-parse.js";
-import { verifyEnvelope } from "../as4/wss-verify.js";
+import { verifyParsedEnvelope } from "../as4/wss-verify.js";
 import type { DsReference } from "../xml/dsig-reference.js";
 
 /**
@@ -45,7 +45,7 @@ export function interpretResponse(status: number, contentType: string | undefine
   const signal = signals[0]!;
   if (signal.kind === "error") return fromErrors(signal.errors);
   try {
-    const verified = verifyEnvelope(body, { attachmentDigest: () => undefined });
+    const verified = verifyParsedEnvelope(body, envelope, { attachmentDigest: () => undefined });
     if (verified.signerCertificate.fingerprint256 !== ctx.receiverCertificate.fingerprint256) {
       throw new EbmsError("EBMS:0302", "the receipt is not signed with the receiving access point's certificate from the SMP");
     }
