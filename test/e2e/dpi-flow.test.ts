@@ -1,17 +1,11 @@
 import { expect } from "chai";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
 import { buildMessage } from "../helpers/letters.js";
-import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
+import { DpiNetwork, eventually, PROVIDERS, SENDERS, getJson } from "../helpers/dpi-network.js";
 import type { RunningAccessPoint } from "../../src/server.js";
 
 const AVSENDER = "910076787";
 const DIGIPOST = "984661185";
-
-async function getJson(ap: RunningAccessPoint, path: string, token: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ap.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts back", function () {
   this.timeout(60_000);

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import pg from "pg";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
 import { buildMessage } from "../helpers/letters.js";
-import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
+import { DpiNetwork, eventually, PROVIDERS, SENDERS, getJson } from "../helpers/dpi-network.js";
 import type { RunningAccessPoint } from "../../src/server.js";
 import { openDatabase } from "../../src/store/prisma.js";
 import { MessagesRepo } from "../../src/store/messages-repo.js";
@@ -11,12 +11,6 @@ import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "
 
 const AVSENDER = "910076787";
 const DIGIPOST = "984661185";
-
-async function getJson(ap: RunningAccessPoint, path: string, token: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${ap.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 describe("e2e: corner 2 on PostgreSQL, corner 3 on SQLite", function () {
   this.timeout(60_000);

@@ -85,3 +85,10 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** GET a JSON resource of an access point with a bearer token. */
+export async function getJson(ap: RunningAccessPoint, path: string, token: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${ap.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
