@@ -4,8 +4,9 @@ import { z } from "zod";
 import { ProblemError } from "../problem.js";
 import type { Clock } from "../clock.js";
 import type { BlobStore } from "../store/blob-store.js";
-import { readableBy, type MessagesRepo } from "../store/messages-repo.js";
-import { callerOf, readerOrgs } from "./auth.js";
+import { inReadScope, readScopeOf, type ReadScope } from "../dpi/read-scope.js";
+import type { MessagesRepo } from "../store/messages-repo.js";
+import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
 const listQuery = z.strictObject({
@@ -38,7 +39,7 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
     const q = listQuery.safeParse(req.query);
     if (!q.success) throw new InvalidQueryError(q.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const rows = await deps.repo.unread({
-      readerOrgs: readerOrgs(callerOf(res)),
+      scope: readScopeOf(callerOf(res)),
       kanal: q.data.kanal,
       avsenderidentifikator: q.data.avsenderidentifikator,
       pageSize: q.data.page_size,
@@ -56,15 +57,15 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
     );
   });
 
-  const findReadable = async (id: string, orgs: string[]) => {
+  const findReadable = async (id: string, scope: ReadScope) => {
     if (!UUID.test(id)) throw new MessageNotFoundError(id);
     const m = await deps.repo.get("IN", id);
-    if (!m || !readableBy(m, orgs)) throw new MessageNotFoundError(id);
+    if (!m || !inReadScope(scope, m)) throw new MessageNotFoundError(id);
     return m;
   };
 
   r.get("/messages/in/:id", async (req, res) => {
-    const m = await findReadable(req.params.id, readerOrgs(callerOf(res)));
+    const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
     if (!m.payloadKey) throw new ProblemError(404, "no-dokumentpakke", "No document package", `message ${m.id} is a ${m.documentType} and carries no dokumentpakke`);
     res.status(200).type("application/cms");
     if (m.payloadSize != null) res.set("Content-Length", String(m.payloadSize));
@@ -76,7 +77,7 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
   });
 
   r.post("/messages/in/:id/read", async (req, res) => {
-    const m = await findReadable(req.params.id, readerOrgs(callerOf(res)));
+    const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
     await deps.repo.markRead(m.id, deps.clock());
     res.status(200).json({ id: m.id, read: true });
   });

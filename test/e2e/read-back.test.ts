@@ -85,14 +85,21 @@ describe("e2e: reading statuses, receipts and letters back", function () {
     expect(body.events[0]!.messageId).to.equal(letter.messageId);
   });
 
-  it("a databehandler reads the statuses and receipts of what it sent on the avsender's behalf", async () => {
+  it("a databehandler reads the statuses and receipts of what it sent on the avsender's behalf; the avsender's own token does not", async () => {
     const { letter, receiptIds } = await conversationWithReceipts({ sender: DATABEHANDLER, kanal: "delegert", receipts: ["leveringskvittering"] });
+    // with its own token, as Digdir's integrasjonspunkt polls
     expect((await get(`/messages/out/${letter.messageId}/statuses`, DATABEHANDLER)).status).to.equal(200);
     const list = await get("/messages/in?kanal=delegert", DATABEHANDLER);
     expect(list.status).to.equal(200);
     expect(((await list.json()) as unknown[]).length).to.equal(1);
-    // the behandlingsansvarlig the receipt reports to may read it too
-    expect((await get("/messages/in?kanal=delegert", AVSENDER)).status).to.equal(200);
+    // with the delegated token it sent with
+    const delegated = await net.token(AVSENDER, { supplier: DATABEHANDLER });
+    const viaDelegation = await fetch(`${net.ap.url}/messages/in?kanal=delegert`, { headers: { authorization: `Bearer ${delegated}` } });
+    expect(viaDelegation.status).to.equal(200);
+    // the avsender calling directly did not send it
+    expect((await get("/messages/in?kanal=delegert", AVSENDER)).status).to.equal(204);
+    expect((await get(`/messages/out/${letter.messageId}/statuses`, AVSENDER)).status).to.equal(404);
+    expect((await get(`/messages/in/${receiptIds[0]}/read`, AVSENDER, "POST")).status).to.equal(404);
     expect((await get(`/messages/in/${receiptIds[0]}/read`, DATABEHANDLER, "POST")).status).to.equal(200);
   });
 
