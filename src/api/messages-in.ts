@@ -9,12 +9,22 @@ import type { MessagesRepo } from "../store/messages-repo.js";
 import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
-const listQuery = z.strictObject({
+const listQuery = z.object({
   kanal: z.string().regex(KANAL_PATTERN, "kanal: 1-64 characters a-z A-Z 0-9 _ -").optional(),
   avsenderidentifikator: z.string().min(1).max(100).optional(),
   page_size: z.coerce.number().int().min(1).max(1000).default(100),
   page: z.coerce.number().int().min(0).default(0),
 });
+const LIST_PARAMETERS = Object.keys(listQuery.shape);
+
+/**
+ * The list parameters that are present: unknown parameters are ignored and empty ones count as absent, since
+ * Digdir's client sends `?kanal=&avsenderidentifikator=&page=` on every poll. A value that is there and wrong
+ * (or given twice) is still refused.
+ */
+function presentParameters(query: Request["query"]): Record<string, unknown> {
+  return Object.fromEntries(LIST_PARAMETERS.filter((k) => query[k] !== undefined && query[k] !== "").map((k) => [k, query[k]]));
+}
 
 export class InvalidQueryError extends ProblemError {
   constructor(detail: string) {
@@ -36,7 +46,7 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
   const r = Router();
 
   r.get("/messages/in", async (req, res) => {
-    const q = listQuery.safeParse(req.query);
+    const q = listQuery.safeParse(presentParameters(req.query));
     if (!q.success) throw new InvalidQueryError(q.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const rows = await deps.repo.unread({
       scope: readScopeOf(callerOf(res)),

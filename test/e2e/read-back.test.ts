@@ -136,11 +136,24 @@ describe("e2e: reading statuses, receipts and letters back", function () {
     expect((await get(new URL(item.downloadurl).pathname, AVSENDER)).status).to.equal(404);
   });
 
-  it("400 for invalid query parameters", async () => {
-    for (const q of ["page_size=0", "page_size=1001", "page=-1", "kanal=%C3%A6", "unknown=1"]) {
+  it("GET /messages/in ignores unknown query parameters and takes empty ones as absent, as Digdir's client polls", async () => {
+    const { receiptIds } = await conversationWithReceipts({ kanal: "tomme", receipts: ["leveringskvittering", "aapningskvittering"] });
+    const idsOf = async (r: Response) => ((await r.json()) as { forretningsmelding: string }[]).map((m) => JSON.parse(Buffer.from(m.forretningsmelding.split(".")[1]!, "base64url").toString()).standardBusinessDocument.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier);
+    const filtered = await get("/messages/in?kanal=tomme&avsenderidentifikator=&page=&page_size=&unknown=1&utm_source=x", AVSENDER);
+    expect(filtered.status).to.equal(200);
+    expect(await idsOf(filtered)).to.deep.equal(receiptIds);
+    const unfiltered = await get("/messages/in?kanal=&avsenderidentifikator=&page=", AVSENDER);
+    expect(unfiltered.status).to.equal(200);
+    const plain = await get("/messages/in", AVSENDER);
+    expect(await idsOf(unfiltered)).to.deep.equal(await idsOf(plain));
+    expect(await idsOf(await get("/messages/in?kanal=tomme&page_size=1&page=", AVSENDER))).to.deep.equal([receiptIds[0]]);
+  });
+
+  it("400 for query parameters that are present and invalid", async () => {
+    for (const q of ["page_size=0", "page_size=1001", "page_size=x", "page=-1", "page=1.5", "kanal=%C3%A6", "kanal=a%20b", "kanal=a&kanal=b"]) {
       const r = await get(`/messages/in?${q}`, AVSENDER);
       expect(r.status, q).to.equal(400);
-      expect(((await r.json()) as { code: string }).code).to.equal("query-invalid");
+      expect(((await r.json()) as { code: string }).code, q).to.equal("query-invalid");
     }
   });
 
