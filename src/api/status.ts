@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { ProblemError } from "../problem.js";
-import { statusOfReceipt } from "../dpi/status-model.js";
+import { contractStatuses, statusOfReceipt } from "../dpi/status-model.js";
 import { inReadScope, readScopeOf } from "../dpi/read-scope.js";
 import type { MessagesRepo } from "../store/messages-repo.js";
 import { callerOf } from "./auth.js";
@@ -31,8 +31,7 @@ export function statusRouter(deps: { repo: MessagesRepo }): Router {
     const id = req.params.id;
     const m = await deps.repo.get("OUT", id);
     if (!m || !inReadScope(readScopeOf(callerOf(res)), m)) throw new MessageNotFoundError(id);
-    const statuses = await deps.repo.statuses("OUT", id);
-    res.json(statuses.map((s) => ({ status: s.status, beskrivelse: s.beskrivelse ?? undefined, timestamp: s.timestamp.toISOString() })));
+    res.json(contractStatuses(await deps.repo.statuses("OUT", id)));
   });
 
   r.get("/status/:conversationId", async (req, res) => {

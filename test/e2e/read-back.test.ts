@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { expect } from "chai";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
+import type { LetterType, ReceiptType } from "../../src/dpi/document-types.js";
 import { storeIncoming } from "../../src/dpi/incoming.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 import { silentLogger } from "../../src/log.js";
@@ -21,11 +22,11 @@ describe("e2e: reading statuses, receipts and letters back", function () {
   };
 
   /** A letter sent by corner 1, then receipts arriving for it (as the AS4 receiver will file them). */
-  async function conversationWithReceipts(opts: { sender?: string; kanal?: string; receipts: ("leveringskvittering" | "aapningskvittering")[] }) {
+  async function conversationWithReceipts(opts: { sender?: string; kanal?: string; letter?: LetterType; expectedResponse?: Date; receipts: ReceiptType[] }) {
     const sender = opts.sender ?? AVSENDER;
     const consumer = AVSENDER;
     const token = await net.token(consumer, sender !== AVSENDER ? { supplier: sender } : {});
-    const letter = await buildMessage({ token, sender: `0192:${sender}` });
+    const letter = await buildMessage({ token, sender: `0192:${sender}`, ...(opts.letter ? { type: opts.letter } : {}), ...(opts.expectedResponse ? { expectedResponse: opts.expectedResponse } : {}) });
     const r = await postMessage(net.ap.url, token, messagesOutForm(letter.jws, letter.cms), opts.kanal);
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     const receiptIds: string[] = [];
@@ -83,6 +84,33 @@ describe("e2e: reading statuses, receipts and letters back", function () {
     expect(body.conversationId).to.equal(letter.conversationId);
     expect(body.events.map((e) => `${e.kind}:${e.status}`)).to.deep.equal(["status:OPPRETTET", "receipt:LEVERT", "receipt:LEST"]);
     expect(body.events[0]!.messageId).to.equal(letter.messageId);
+  });
+
+  it("GET /status/{conversationId} shows each receipt under the status Digdir's integrasjonspunkt gives it", async () => {
+    const timeline = async (conversationId: string) =>
+      ((await (await get(`/status/${conversationId}`, AVSENDER)).json()) as { events: { kind: string; documentType: string; status: string }[] }).events
+        .filter((e) => e.kind === "receipt")
+        .map((e) => `${e.documentType}:${e.status}`);
+    const digital = await conversationWithReceipts({ receipts: ["leveringskvittering", "aapningskvittering", "varslingfeiletkvittering", "feil"] });
+    expect(await timeline(digital.letter.conversationId)).to.deep.equal(["leveringskvittering:LEVERT", "aapningskvittering:LEST", "varslingfeiletkvittering:FEIL", "feil:FEIL"]);
+    const print = await conversationWithReceipts({ letter: "utskrift", receipts: ["mottakskvittering", "leveringskvittering", "returpostkvittering"] });
+    expect(await timeline(print.letter.conversationId)).to.deep.equal(["mottakskvittering:LEVERT", "leveringskvittering:LEVERT", "returpostkvittering:FEIL"]);
+  });
+
+  it("GET /messages/out/{id}/statuses shows an expired letter as FEILET saying why; the timeline keeps LEVETID_UTLOPT", async () => {
+    const expiry = new Date(Date.now() + 300);
+    const { letter } = await conversationWithReceipts({ kanal: "utlopt", expectedResponse: expiry, receipts: [] });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await net.ap.outbox.sweepExpired()).to.equal(1);
+    const statuses = await get(`/messages/out/${letter.messageId}/statuses`, AVSENDER);
+    expect(statuses.status).to.equal(200);
+    const body = (await statuses.json()) as { status: string; beskrivelse?: string }[];
+    expect(body.map((s) => [s.status, s.beskrivelse])).to.deep.equal([
+      ["OPPRETTET", undefined],
+      ["FEILET", `LEVETID_UTLOPT: the letter expired, no receipt arrived before ${expiry.toISOString()}`],
+    ]);
+    const timeline = (await (await get(`/status/${letter.conversationId}`, AVSENDER)).json()) as { events: { status: string }[] };
+    expect(timeline.events.map((e) => e.status)).to.deep.equal(["OPPRETTET", "LEVETID_UTLOPT"]);
   });
 
   it("a databehandler reads the statuses and receipts of what it sent on the avsender's behalf; the avsender's own token does not", async () => {
