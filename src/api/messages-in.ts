@@ -39,6 +39,9 @@ export class MessageNotFoundError extends ProblemError {
   }
 }
 
+/** The media type Digdir's corner-2 contract gives GET /messages/in/{id} (see the handler). */
+export const DOKUMENTPAKKE_MEDIA_TYPE = "application/json";
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Messages that arrived for the caller (receipts at corner 2, letters at corner 3). */
@@ -77,8 +80,13 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
   r.get("/messages/in/:id", async (req, res) => {
     const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
     if (!m.payloadKey) throw new ProblemError(404, "no-dokumentpakke", "No document package", `message ${m.id} is a ${m.documentType} and carries no dokumentpakke`);
-    res.status(200).type("application/cms");
-    if (m.payloadSize != null) res.set("Content-Length", String(m.payloadSize));
+    // Digdir's OpenAPI declares this answer as application/json with a binary schema ("Kryptert dokumentpakke"):
+    // the CMS bytes as they are, under that media type. Set without Express's charset suffix: it is not text.
+    res.status(200);
+    res.setHeader("Content-Type", DOKUMENTPAKKE_MEDIA_TYPE);
+    res.setHeader("Content-Disposition", `attachment; filename="${m.id}.asic.cms"`);
+    res.setHeader("Cache-Control", "no-store");
+    if (m.payloadSize != null) res.setHeader("Content-Length", String(m.payloadSize));
     // pipeline closes the file when the client goes away mid-download.
     await pipeline(deps.blobs.open(m.payloadKey), res).catch((err: unknown) => {
       if (!res.headersSent) throw err;

@@ -80,7 +80,16 @@ export const openApiDocument = {
       get: {
         summary: "Download the encrypted dokumentpakke of an incoming message",
         parameters: [idParam],
-        responses: { "200": { description: "CMS bytes", content: { "application/cms": { schema: { type: "string", format: "binary" } } } }, ...standardErrors, "404": problem },
+        responses: {
+          "200": {
+            description:
+              "The encrypted dokumentpakke: the CMS bytes as stored, not JSON. The media type is the one Digdir's corner-2 OpenAPI declares " +
+              "(application/json with a binary schema); Content-Disposition names it <id>.asic.cms.",
+            content: { "application/json": { schema: { type: "string", format: "binary" } } },
+          },
+          ...standardErrors,
+          "404": problem,
+        },
       },
     },
     "/messages/in/{id}/read": {

@@ -159,7 +159,11 @@ describe("e2e: reading statuses, receipts and letters back", function () {
     expect(item.downloadurl).to.equal(`${net.ap.url}/messages/in/${letter.messageId}`);
     const dl = await get(new URL(item.downloadurl).pathname, DIGIPOST);
     expect(dl.status).to.equal(200);
-    expect(dl.headers.get("content-type")).to.match(/^application\/cms/);
+    // Digdir's OpenAPI declares the dokumentpakke as application/json with a binary schema: the raw CMS bytes.
+    expect(dl.headers.get("content-type")).to.equal("application/json");
+    expect(dl.headers.get("content-length")).to.equal(String(letter.cms!.length));
+    expect(dl.headers.get("content-disposition")).to.equal(`attachment; filename="${letter.messageId}.asic.cms"`);
+    expect(dl.headers.get("cache-control")).to.equal("no-store");
     expect(Buffer.from(await dl.arrayBuffer()).equals(Buffer.from(letter.cms!))).to.equal(true);
     expect((await get(new URL(item.downloadurl).pathname, AVSENDER)).status).to.equal(404);
   });
@@ -186,8 +190,11 @@ describe("e2e: reading statuses, receipts and letters back", function () {
   });
 
   it("serves /openapi.json, /health/live and /health/ready without a token", async () => {
-    const doc = (await (await fetch(`${net.ap.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await (await fetch(`${net.ap.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, any>; components: { schemas: Record<string, any> } };
     expect(doc.openapi).to.match(/^3\./);
+    // Digdir's media type for the download and its three statuses
+    expect(Object.keys(doc.paths["/messages/in/{id}"].get.responses["200"].content)).to.deep.equal(["application/json"]);
+    expect(doc.components.schemas.Status.properties.status.enum).to.deep.equal(["OPPRETTET", "SENDT", "FEILET"]);
     expect(Object.keys(doc.paths)).to.include.members(["/messages/out", "/messages/out/{id}/statuses", "/messages/in", "/messages/in/{id}", "/messages/in/{id}/read", "/status/{conversationId}"]);
     expect((await fetch(`${net.ap.url}/health/live`)).status).to.equal(200);
     const ready = await fetch(`${net.ap.url}/health/ready`);
