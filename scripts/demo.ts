@@ -1,7 +1,7 @@
 /**
  * npm run demo: a business system sends a digital letter (with aapningskvittering requested) and a print
  * letter through the running sandbox (`npm start`), and prints each conversation's timeline as it arrives:
- * OPPRETTET → SENDT → LEVERT → LEST for the digital letter, OPPRETTET → SENDT → MOTTATT for the print letter.
+ * OPPRETTET → SENDT → LEVERT → LEST for the digital letter, OPPRETTET → SENDT → LEVERT (mottakskvittering) for the print letter.
  *
  *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --timeout 60]
  */
@@ -74,7 +74,7 @@ console.log(`  print letter    ${print.messageId}  conversation ${print.conversa
 
 const wanted = new Map([
   [digital.conversationId, { name: "digital", until: ["LEVERT", "LEST"], seen: 0 }],
-  [print.conversationId, { name: "print  ", until: ["MOTTATT"], seen: 0 }],
+  [print.conversationId, { name: "print  ", until: ["LEVERT"], seen: 0 }],
 ]);
 const deadline = Date.now() + Number(values.timeout) * 1000;
 const done = (events: TimelineEvent[], until: string[]) => until.every((s) => events.some((e) => e.status === s));

@@ -34,8 +34,3 @@ export function callerOf(res: Response): Caller {
   if (!c) throw new Error("requireCaller must run before this handler");
   return c;
 }
-
-/** The organisations whose messages the caller may read: the token's consumer (the org it speaks for). */
-export function readerOrgs(c: Caller): string[] {
-  return [c.consumer];
-}

@@ -4,16 +4,27 @@ import { z } from "zod";
 import { ProblemError } from "../problem.js";
 import type { Clock } from "../clock.js";
 import type { BlobStore } from "../store/blob-store.js";
-import { readableBy, type MessagesRepo } from "../store/messages-repo.js";
-import { callerOf, readerOrgs } from "./auth.js";
+import { inReadScope, readScopeOf, type ReadScope } from "../dpi/read-scope.js";
+import type { MessagesRepo } from "../store/messages-repo.js";
+import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
-const listQuery = z.strictObject({
+const listQuery = z.object({
   kanal: z.string().regex(KANAL_PATTERN, "kanal: 1-64 characters a-z A-Z 0-9 _ -").optional(),
   avsenderidentifikator: z.string().min(1).max(100).optional(),
   page_size: z.coerce.number().int().min(1).max(1000).default(100),
   page: z.coerce.number().int().min(0).default(0),
 });
+const LIST_PARAMETERS = Object.keys(listQuery.shape);
+
+/**
+ * The list parameters that are present: unknown parameters are ignored and empty ones count as absent, since
+ * Digdir's client sends `?kanal=&avsenderidentifikator=&page=` on every poll. A value that is there and wrong
+ * (or given twice) is still refused.
+ */
+function presentParameters(query: Request["query"]): Record<string, unknown> {
+  return Object.fromEntries(LIST_PARAMETERS.filter((k) => query[k] !== undefined && query[k] !== "").map((k) => [k, query[k]]));
+}
 
 export class InvalidQueryError extends ProblemError {
   constructor(detail: string) {
@@ -28,6 +39,9 @@ export class MessageNotFoundError extends ProblemError {
   }
 }
 
+/** The media type Digdir's corner-2 contract gives GET /messages/in/{id} (see the handler). */
+export const DOKUMENTPAKKE_MEDIA_TYPE = "application/json";
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Messages that arrived for the caller (receipts at corner 2, letters at corner 3). */
@@ -35,10 +49,10 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
   const r = Router();
 
   r.get("/messages/in", async (req, res) => {
-    const q = listQuery.safeParse(req.query);
+    const q = listQuery.safeParse(presentParameters(req.query));
     if (!q.success) throw new InvalidQueryError(q.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const rows = await deps.repo.unread({
-      readerOrgs: readerOrgs(callerOf(res)),
+      scope: readScopeOf(callerOf(res)),
       kanal: q.data.kanal,
       avsenderidentifikator: q.data.avsenderidentifikator,
       pageSize: q.data.page_size,
@@ -56,18 +70,23 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
     );
   });
 
-  const findReadable = async (id: string, orgs: string[]) => {
+  const findReadable = async (id: string, scope: ReadScope) => {
     if (!UUID.test(id)) throw new MessageNotFoundError(id);
     const m = await deps.repo.get("IN", id);
-    if (!m || !readableBy(m, orgs)) throw new MessageNotFoundError(id);
+    if (!m || !inReadScope(scope, m)) throw new MessageNotFoundError(id);
     return m;
   };
 
   r.get("/messages/in/:id", async (req, res) => {
-    const m = await findReadable(req.params.id, readerOrgs(callerOf(res)));
+    const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
     if (!m.payloadKey) throw new ProblemError(404, "no-dokumentpakke", "No document package", `message ${m.id} is a ${m.documentType} and carries no dokumentpakke`);
-    res.status(200).type("application/cms");
-    if (m.payloadSize != null) res.set("Content-Length", String(m.payloadSize));
+    // Digdir's OpenAPI declares this answer as application/json with a binary schema ("Kryptert dokumentpakke"):
+    // the CMS bytes as they are, under that media type. Set without Express's charset suffix: it is not text.
+    res.status(200);
+    res.setHeader("Content-Type", DOKUMENTPAKKE_MEDIA_TYPE);
+    res.setHeader("Content-Disposition", `attachment; filename="${m.id}.asic.cms"`);
+    res.setHeader("Cache-Control", "no-store");
+    if (m.payloadSize != null) res.setHeader("Content-Length", String(m.payloadSize));
     // pipeline closes the file when the client goes away mid-download.
     await pipeline(deps.blobs.open(m.payloadKey), res).catch((err: unknown) => {
       if (!res.headersSent) throw err;
@@ -76,7 +95,7 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
   });
 
   r.post("/messages/in/:id/read", async (req, res) => {
-    const m = await findReadable(req.params.id, readerOrgs(callerOf(res)));
+    const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
     await deps.repo.markRead(m.id, deps.clock());
     res.status(200).json({ id: m.id, read: true });
   });

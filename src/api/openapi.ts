@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { CONTRACT_STATUSES } from "../dpi/status-model.js";
 
 /**
  * The REST API as OpenAPI 3.0: Digdir's corner-2 paths (same names, parameters and media types) plus our own
@@ -53,7 +54,7 @@ export const openApiDocument = {
         summary: "Status history of a sent message",
         parameters: [idParam],
         responses: {
-          "200": { description: "Statuses, oldest first", content: { "application/json": { schema: { type: "array", items: { $ref: "#/components/schemas/Status" } } } } },
+          "200": { description: "Statuses, oldest first", content: { "application/json": { schema: { type: "array", items: { $ref: "#/components/schemas/Status" }, uniqueItems: true } } } },
           ...standardErrors,
           "404": problem,
         },
@@ -79,7 +80,16 @@ export const openApiDocument = {
       get: {
         summary: "Download the encrypted dokumentpakke of an incoming message",
         parameters: [idParam],
-        responses: { "200": { description: "CMS bytes", content: { "application/cms": { schema: { type: "string", format: "binary" } } } }, ...standardErrors, "404": problem },
+        responses: {
+          "200": {
+            description:
+              "The encrypted dokumentpakke: the CMS bytes as stored, not JSON. The media type is the one Digdir's corner-2 OpenAPI declares " +
+              "(application/json with a binary schema); Content-Disposition names it <id>.asic.cms.",
+            content: { "application/json": { schema: { type: "string", format: "binary" } } },
+          },
+          ...standardErrors,
+          "404": problem,
+        },
       },
     },
     "/messages/in/{id}/read": {
@@ -113,7 +123,11 @@ export const openApiDocument = {
       Status: {
         type: "object",
         required: ["status", "timestamp"],
-        properties: { status: { type: "string", enum: ["OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT"] }, beskrivelse: { type: "string" }, timestamp: { type: "string", format: "date-time" } },
+        properties: {
+          status: { type: "string", enum: [...CONTRACT_STATUSES], description: "Digdir's statuses; a letter that expired without a receipt is FEILET with a beskrivelse starting LEVETID_UTLOPT" },
+          beskrivelse: { type: "string" },
+          timestamp: { type: "string", format: "date-time" },
+        },
       },
       IncomingMessage: { type: "object", required: ["forretningsmelding"], properties: { forretningsmelding: { type: "string" }, downloadurl: { type: "string", format: "uri" } } },
       Timeline: {
@@ -130,7 +144,7 @@ export const openApiDocument = {
                 documentType: { type: "string" },
                 direction: { type: "string", enum: ["OUT", "IN"] },
                 kind: { type: "string", enum: ["status", "receipt"] },
-                status: { type: "string" },
+                status: { type: "string", description: "kind status: OPPRETTET, SENDT, FEILET, LEVETID_UTLOPT (sent) or MOTTATT (received); kind receipt: LEVERT, LEST or FEIL" },
                 beskrivelse: { type: "string" },
               },
             },

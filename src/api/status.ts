@@ -1,8 +1,9 @@
 import { Router } from "express";
 import { ProblemError } from "../problem.js";
-import { statusOfReceipt } from "../dpi/status-model.js";
-import { readableBy, type MessagesRepo } from "../store/messages-repo.js";
-import { callerOf, readerOrgs } from "./auth.js";
+import { contractStatuses, statusOfReceipt } from "../dpi/status-model.js";
+import { inReadScope, readScopeOf } from "../dpi/read-scope.js";
+import type { MessagesRepo } from "../store/messages-repo.js";
+import { callerOf } from "./auth.js";
 import { MessageNotFoundError } from "./messages-in.js";
 
 export class ConversationNotFoundError extends ProblemError {
@@ -29,14 +30,13 @@ export function statusRouter(deps: { repo: MessagesRepo }): Router {
   r.get("/messages/out/:id/statuses", async (req, res) => {
     const id = req.params.id;
     const m = await deps.repo.get("OUT", id);
-    if (!m || !readableBy(m, readerOrgs(callerOf(res)))) throw new MessageNotFoundError(id);
-    const statuses = await deps.repo.statuses("OUT", id);
-    res.json(statuses.map((s) => ({ status: s.status, beskrivelse: s.beskrivelse ?? undefined, timestamp: s.timestamp.toISOString() })));
+    if (!m || !inReadScope(readScopeOf(callerOf(res)), m)) throw new MessageNotFoundError(id);
+    res.json(contractStatuses(await deps.repo.statuses("OUT", id)));
   });
 
   r.get("/status/:conversationId", async (req, res) => {
-    const orgs = readerOrgs(callerOf(res));
-    const messages = (await deps.repo.conversation(req.params.conversationId)).filter((m) => readableBy(m, orgs));
+    const scope = readScopeOf(callerOf(res));
+    const messages = (await deps.repo.conversation(req.params.conversationId)).filter((m) => inReadScope(scope, m));
     if (messages.length === 0) throw new ConversationNotFoundError(req.params.conversationId);
     const events: TimelineEvent[] = [];
     for (const m of messages) {

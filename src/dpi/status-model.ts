@@ -1,25 +1,71 @@
+import type { ReceiptType } from "./document-types.js";
+
 /**
- * Statuses corner 1 sees. Our own (OPPRETTET, SENDT, FEILET) follow Digdir's OpenAPI; receipts that arrive
- * in a conversation are shown on the timeline under the status they imply, as Digdir's integrasjonspunkt maps them.
+ * The statuses of DPI messages at this access point, and how corner 1 sees them.
+ *
+ * A sent message's own history holds OUTGOING_STATUSES. Digdir's corner-2 contract knows only OPPRETTET,
+ * SENDT and FEILET, so GET /messages/out/{id}/statuses shows the history through contractStatuses():
+ * LEVETID_UTLOPT there is FEILET with a beskrivelse saying the letter expired. The conversation timeline
+ * (GET /status/{conversationId}) shows the history as stored, LEVETID_UTLOPT included.
+ *
+ * Receipts are messages of their own; on the timeline each stands for the status Digdir's integrasjonspunkt
+ * maps its type to (post-til-private MessageStatusMapper, dpi.md §1.2), so a business system sees what it
+ * would see through the integrasjonspunkt. The receipt's documentType stays on the event, so nothing is lost
+ * where two types share a status (mottakskvittering and leveringskvittering are both LEVERT).
  */
 
-/** LEVETID_UTLOPT (eFormidling's name): no receipt arrived before the letter's expectedResponseDateTime. */
+/** OPPRETTET, SENDT, FEILET: Digdir's; LEVETID_UTLOPT (eFormidling's name): no receipt arrived before the letter's expectedResponseDateTime. */
 export const OUTGOING_STATUSES = ["OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT"] as const;
 export type OutgoingStatus = (typeof OUTGOING_STATUSES)[number];
+
+/** The statuses of Digdir's corner-2 OpenAPI (`status.enum`). */
+export const CONTRACT_STATUSES = ["OPPRETTET", "SENDT", "FEILET"] as const;
+export type ContractStatus = (typeof CONTRACT_STATUSES)[number];
 
 /** An incoming message's own status at this access point. */
 export const INCOMING_STATUS = "MOTTATT";
 
-const RECEIPT_STATUS: Record<string, string> = {
+const RECEIPT_STATUS: Readonly<Record<ReceiptType, string>> = {
   leveringskvittering: "LEVERT",
   aapningskvittering: "LEST",
-  mottakskvittering: "MOTTATT",
-  varslingfeiletkvittering: "VARSLING_FEILET",
-  returpostkvittering: "RETURPOST",
+  varslingfeiletkvittering: "FEIL",
+  mottakskvittering: "LEVERT",
+  returpostkvittering: "FEIL",
   feil: "FEIL",
 };
 
 /** The timeline status a receipt type stands for; undefined for letters. */
 export function statusOfReceipt(documentType: string): string | undefined {
-  return RECEIPT_STATUS[documentType];
+  return Object.hasOwn(RECEIPT_STATUS, documentType) ? RECEIPT_STATUS[documentType as ReceiptType] : undefined;
+}
+
+export interface StoredStatus {
+  status: string;
+  beskrivelse: string | null;
+  timestamp: Date;
+}
+
+/** One entry of Digdir's `statuses` array. */
+export interface ContractStatusEntry {
+  status: ContractStatus;
+  beskrivelse?: string;
+  timestamp: string;
+}
+
+/** A sent message's history as Digdir's contract shows it: only its three statuses, expiry as FEILET. */
+export function contractStatuses(history: readonly StoredStatus[]): ContractStatusEntry[] {
+  const shown: ContractStatusEntry[] = [];
+  for (const s of history) {
+    const entry = contractStatus(s);
+    if (entry) shown.push({ status: entry.status, ...(entry.beskrivelse ? { beskrivelse: entry.beskrivelse } : {}), timestamp: s.timestamp.toISOString() });
+  }
+  return shown;
+}
+
+function contractStatus(s: StoredStatus): { status: ContractStatus; beskrivelse: string | null } | undefined {
+  if ((CONTRACT_STATUSES as readonly string[]).includes(s.status)) return { status: s.status as ContractStatus, beskrivelse: s.beskrivelse };
+  if (s.status === "LEVETID_UTLOPT") {
+    return { status: "FEILET", beskrivelse: `LEVETID_UTLOPT: the letter expired, ${s.beskrivelse ?? "no receipt arrived in time"}` };
+  }
+  return undefined;
 }

@@ -1,5 +1,6 @@
 import type { Db } from "./prisma.js";
 import type { Message, MessageStatus, Prisma } from "./generated/client.js";
+import type { ReadScope } from "../dpi/read-scope.js";
 
 /** Persistence of DPI messages and their status history. Callers pass org ids as "0192:<orgno>". */
 
@@ -41,7 +42,8 @@ export class DuplicateMessageIdError extends Error {
 }
 
 export interface UnreadQuery {
-  readerOrgs: string[];
+  /** Whose messages: the caller's read scope (src/dpi/read-scope.ts). */
+  scope: ReadScope;
   kanal?: string | undefined;
   avsenderidentifikator?: string | undefined;
   pageSize: number;
@@ -117,13 +119,13 @@ export class MessagesRepo {
     return this.db.message.findFirst({ where: { conversationId, direction: "OUT" }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
   }
 
-  /** Unread incoming messages addressed to any of readerOrgs, oldest first. */
+  /** Unread incoming messages in the reader's scope, oldest first. */
   async unread(q: UnreadQuery): Promise<Message[]> {
     return this.db.message.findMany({
       where: {
         direction: "IN",
         readAt: null,
-        OR: [{ receiverOrg: { in: q.readerOrgs } }, { mottakerOrg: { in: q.readerOrgs } }],
+        OR: scopeWhere(q.scope),
         ...(q.kanal ? { kanal: q.kanal.toLowerCase() } : {}),
         ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
       },
@@ -150,8 +152,12 @@ function toEntry(r: MessageStatus): StatusEntry {
   return { status: r.status, beskrivelse: r.beskrivelse, timestamp: r.createdAt };
 }
 
-/** Who may see a message: the organisations that sent it, or those it is addressed to. */
-export function readableBy(m: Message, orgs: string[]): boolean {
-  const owners = m.direction === "OUT" ? [m.avsenderOrg, m.senderOrg, m.databehandlerOrg] : [m.receiverOrg, m.mottakerOrg];
-  return owners.some((o) => o != null && orgs.includes(o));
+/** A read scope as a query: any of its clauses, each a direction, document types and column values. */
+function scopeWhere(scope: ReadScope): Prisma.MessageWhereInput[] {
+  // An empty OR matches nothing in Prisma, which is what an empty scope means.
+  return scope.anyOf.map((c) => ({
+    direction: c.direction,
+    ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}),
+    ...c.columns,
+  }));
 }

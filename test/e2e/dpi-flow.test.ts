@@ -87,7 +87,7 @@ describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts 
     expect(timeline.body.events.map((e: { status: string }) => e.status)).to.deep.equal(["OPPRETTET", "FEILET", "FEIL"]);
   });
 
-  it("a letter without any receipt by its expectedResponseDateTime becomes LEVETID_UTLOPT", async () => {
+  it("a letter without any receipt by its expectedResponseDateTime becomes LEVETID_UTLOPT (FEILET on its statuses)", async () => {
     const token = await net.token(AVSENDER);
     const letter = await buildMessage({ token, expectedResponse: new Date(Date.now() + 1500) });
     expect((await postMessage(c2.url, token, messagesOutForm(letter.jws, letter.cms))).status).to.equal(201);
@@ -98,7 +98,11 @@ describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts 
     await new Promise((r) => setTimeout(r, 1600));
     expect(await c2.outbox.sweepExpired()).to.be.greaterThan(0);
     const r = await getJson(c2, `/messages/out/${letter.messageId}/statuses`, token);
-    expect(r.body.map((s: { status: string }) => s.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVETID_UTLOPT"]);
+    // Digdir's contract has no LEVETID_UTLOPT: the statuses show FEILET, the timeline the real status.
+    expect(r.body.map((s: { status: string }) => s.status)).to.deep.equal(["OPPRETTET", "SENDT", "FEILET"]);
+    expect(r.body[2].beskrivelse).to.match(/^LEVETID_UTLOPT: the letter expired, no receipt arrived before /);
+    const timeline = await getJson(c2, `/status/${letter.conversationId}`, token);
+    expect(timeline.body.events.map((e: { status: string }) => e.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVETID_UTLOPT"]);
   });
 
   it("a letter to a participant nobody registered ends FEILET with the lookup's reason", async () => {

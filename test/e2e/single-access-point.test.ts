@@ -63,7 +63,7 @@ describe("e2e: one access point as corner 2 and corner 3, with the example provi
     expect(await statuses(sent.conversationId, "LEST")).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT", "LEST"]);
   });
 
-  it("a print letter gets MOTTATT from the print provider", async () => {
+  it("a print letter is LEVERT by the print provider's mottakskvittering", async () => {
     const address = { navn: "Kari Nordmann", adresselinje1: "Storgata 1", postnummer: "0155", poststed: "Oslo" };
     const sent = await system.sendPrint({
       receiver: "0192:974761076",
@@ -73,7 +73,7 @@ describe("e2e: one access point as corner 2 and corner 3, with the example provi
       utskriftstype: "FARGE",
       document: { name: "brev.pdf", mimeType: "application/pdf", bytes: tinyPdf("Hei"), title: "Brev" },
     });
-    const events = await statuses(sent.conversationId, "MOTTATT");
-    expect(events.slice(0, 3)).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT"]);
+    const events = await statuses(sent.conversationId, "LEVERT");
+    expect(events.slice(0, 3)).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT"]);
   });
 });

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { LETTER_TYPES } from "../../src/dpi/document-types.js";
+import { readScopeOf } from "../../src/dpi/read-scope.js";
 import { ExchangeRepo } from "../../src/store/exchange-repo.js";
 import { DuplicateMessageIdError, MessagesRepo, type NewMessage } from "../../src/store/messages-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
@@ -103,18 +104,18 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       it("lists unread incoming messages for their readers, by kanal and page, and confirms reading once", async () => {
         await messages.insert(message("a", { direction: "IN", kanal: "K1" }), "MOTTATT", at(3));
         await messages.insert(message("b", { direction: "IN", kanal: "K2" }), "MOTTATT", at(1));
-        await messages.insert(message("c", { direction: "IN", receiverOrg: OTHER, mottakerOrg: PROVIDER }), "MOTTATT", at(2));
+        await messages.insert(message("c", { direction: "IN", documentType: "leveringskvittering", receiverOrg: PROVIDER, mottakerOrg: PROVIDER }), "MOTTATT", at(2));
         await messages.insert(message("d", { direction: "IN", receiverOrg: OTHER }), "MOTTATT", at(0));
         await messages.insert(message("e"), "OPPRETTET", at(0));
-        const all = await messages.unread({ readerOrgs: [PROVIDER], pageSize: 10, page: 0 });
+        const all = await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 10, page: 0 });
         expect(all.map((m) => m.id)).to.deep.equal(["b", "c", "a"]);
-        expect((await messages.unread({ readerOrgs: [PROVIDER], kanal: "k1", pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["a"]);
-        expect((await messages.unread({ readerOrgs: [PROVIDER], pageSize: 2, page: 1 })).map((m) => m.id)).to.deep.equal(["a"]);
+        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), kanal: "k1", pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["a"]);
+        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 2, page: 1 })).map((m) => m.id)).to.deep.equal(["a"]);
         expect(await messages.markRead("b", at(10))).to.equal(true);
         expect(await messages.markRead("b", at(11))).to.equal(false);
         expect(await messages.markRead("e", at(11)), "OUT messages are not read").to.equal(false);
         expect((await messages.get("IN", "b"))!.readAt!.getTime()).to.equal(at(10).getTime());
-        expect((await messages.unread({ readerOrgs: [PROVIDER], pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["c", "a"]);
+        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["c", "a"]);
       });
 
       it("returns a conversation oldest first with each message's statuses, and its first outgoing letter", async () => {

@@ -1,0 +1,108 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { inReadScope, readScopeOf, type Reader, type ScopedMessage } from "../../src/dpi/read-scope.js";
+import { MessagesRepo } from "../../src/store/messages-repo.js";
+import { openDatabase, type Db } from "../../src/store/prisma.js";
+
+const A = "0192:910076787"; // avsender
+const D = "0192:810969342"; // databehandler
+const D2 = "0192:991825827"; // another databehandler
+const P = "0192:984661185"; // postbox provider
+
+type Row = ScopedMessage & { id: string };
+
+/** Every kind of row the access point stores, named by what it is. */
+const rows: Row[] = [
+  { id: "out-letter-direct-A", direction: "OUT", documentType: "digital", avsenderOrg: A, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
+  { id: "out-letter-D-for-A", direction: "OUT", documentType: "digital", avsenderOrg: A, databehandlerOrg: D, receiverOrg: P, mottakerOrg: null },
+  { id: "out-letter-D2-for-A", direction: "OUT", documentType: "utskrift", avsenderOrg: A, databehandlerOrg: D2, receiverOrg: P, mottakerOrg: null },
+  { id: "out-letter-direct-D", direction: "OUT", documentType: "digital", avsenderOrg: D, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
+  { id: "in-receipt-direct-A", direction: "IN", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: A, mottakerOrg: A },
+  { id: "in-receipt-D-for-A", direction: "IN", documentType: "aapningskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D, mottakerOrg: A },
+  { id: "in-receipt-D2-for-A", direction: "IN", documentType: "feil", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D2, mottakerOrg: A },
+  { id: "in-receipt-direct-D", direction: "IN", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D, mottakerOrg: D },
+  { id: "in-letter-to-P", direction: "IN", documentType: "digital", avsenderOrg: A, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
+  { id: "out-receipt-by-P", direction: "OUT", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: A, mottakerOrg: A },
+];
+
+const readers: Record<string, Reader> = {
+  "A direct": { consumer: A },
+  "A via D": { consumer: A, supplier: D },
+  "A via D2": { consumer: A, supplier: D2 },
+  "D itself": { consumer: D },
+  "D2 itself": { consumer: D2 },
+  "P (corner 3)": { consumer: P },
+  "P via D": { consumer: P, supplier: D },
+};
+
+const expected: Record<string, string[]> = {
+  "A direct": ["out-letter-direct-A", "in-receipt-direct-A"],
+  "A via D": ["out-letter-D-for-A", "in-receipt-D-for-A"],
+  "A via D2": ["out-letter-D2-for-A", "in-receipt-D2-for-A"],
+  // Digdir's integrasjonspunkt reads with the databehandler's own token: what D sent, for A or for itself.
+  "D itself": ["out-letter-D-for-A", "out-letter-direct-D", "in-receipt-D-for-A", "in-receipt-direct-D"],
+  "D2 itself": ["out-letter-D2-for-A", "in-receipt-D2-for-A"],
+  "P (corner 3)": ["in-letter-to-P", "out-receipt-by-P"],
+  "P via D": ["in-letter-to-P"],
+};
+
+describe("dpi/read-scope", () => {
+  for (const [name, reader] of Object.entries(readers)) {
+    it(`${name} reads exactly its own conversations`, () => {
+      const scope = readScopeOf(reader);
+      expect(rows.filter((r) => inReadScope(scope, r)).map((r) => r.id)).to.deep.equal(expected[name]);
+    });
+  }
+
+  it("a receipt of a letter D sent for A is readable by D for A, not by D for another avsender", () => {
+    const receipt = rows.find((r) => r.id === "in-receipt-D-for-A")!;
+    expect(inReadScope(readScopeOf({ consumer: "0192:987654325", supplier: D }), receipt)).to.equal(false);
+  });
+
+  describe("the repository's query admits exactly what inReadScope admits (SQLite)", function () {
+    let dir: string;
+    let db: Db;
+    let repo: MessagesRepo;
+    before(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-scope-"));
+      ({ db } = await openDatabase(`file:${path.join(dir, "db.sqlite")}`));
+      repo = new MessagesRepo(db);
+      let t = Date.parse("2030-01-01T00:00:00Z");
+      for (const r of rows) {
+        await repo.insert(
+          {
+            id: r.id,
+            direction: r.direction as "IN" | "OUT",
+            conversationId: `conv-${r.id}`,
+            documentType: r.documentType,
+            process: "p",
+            standard: "s",
+            senderOrg: r.databehandlerOrg ?? r.avsenderOrg,
+            receiverOrg: r.receiverOrg,
+            avsenderOrg: r.avsenderOrg,
+            databehandlerOrg: r.databehandlerOrg ?? undefined,
+            mottakerOrg: r.mottakerOrg ?? undefined,
+            forretningsmelding: "jws",
+          },
+          "MOTTATT",
+          new Date(t++),
+        );
+      }
+    });
+    after(async () => {
+      await db?.$disconnect();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    for (const [name, reader] of Object.entries(readers)) {
+      it(`unread() for ${name}`, async () => {
+        const scope = readScopeOf(reader);
+        const listed = await repo.unread({ scope, pageSize: 100, page: 0 });
+        expect(listed.map((m) => m.id)).to.deep.equal(rows.filter((r) => r.direction === "IN" && inReadScope(scope, r)).map((r) => r.id));
+        expect(listed.map((m) => m.id)).to.deep.equal(expected[name]!.filter((id) => id.startsWith("in-")));
+      });
+    }
+  });
+});
