@@ -34,7 +34,7 @@ describe("core/status: the channel tables", () => {
       "INNKOMMENDE_LEVERT",
       "LEVETID_UTLOPT",
     ]);
-    expect(CHANNEL_STATUSES).to.deep.equal(["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET", "VARSLING_FEILET", "RETURPOST"]);
+    expect(CHANNEL_STATUSES).to.deep.equal(["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET"]);
   });
 
   it("hold exactly these statuses, per channel and direction", () => {
@@ -46,7 +46,7 @@ describe("core/status: the channel tables", () => {
     expect(names("DPV", "INCOMING")).to.deep.equal([]);
     expect(names("DPE", "OUTGOING")).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT", "FEIL", "LEVETID_UTLOPT"]);
     expect(names("DPE", "INCOMING")).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT", "INNKOMMENDE_LEVERT", "FEIL", "LEVETID_UTLOPT"]);
-    expect(names("DPI", "OUTGOING")).to.deep.equal(["OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT", "LEVERT", "MOTTATT", "LEST", "VARSLING_FEILET", "RETURPOST", "FEIL"]);
+    expect(names("DPI", "OUTGOING")).to.deep.equal(["OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT", "LEVERT", "LEST", "FEIL"]);
     expect(names("DPI", "INCOMING")).to.deep.equal(["MOTTATT"]);
   });
 
@@ -92,12 +92,12 @@ describe("core/status: the channel tables", () => {
         if (!other) continue;
         both.push(`${c} ${d.status}`);
         expect(other.terminal, `${c} ${d.status}`).to.equal(d.terminal);
-        // Only DPI's MOTTATT differs in whether it answers the conversation: a mottakskvittering out, an arrived message in.
-        if (`${c} ${d.status}` !== "DPI MOTTATT") expect(other.endsExpiry, `${c} ${d.status}`).to.equal(d.endsExpiry);
+        expect(other.endsExpiry, `${c} ${d.status}`).to.equal(d.endsExpiry);
       }
     }
-    expect(both).to.deep.equal(["DPI MOTTATT", "DPO OPPRETTET", "DPO FEIL", "DPO LEVETID_UTLOPT", "DPF OPPRETTET", "DPF FEIL", "DPF LEVETID_UTLOPT", "DPE OPPRETTET", "DPE FEIL", "DPE LEVETID_UTLOPT"]);
-    expect(definitionOf("DPI", "OUTGOING", "MOTTATT")!.endsExpiry).to.equal(true);
+    expect(both).to.deep.equal(["DPO OPPRETTET", "DPO FEIL", "DPO LEVETID_UTLOPT", "DPF OPPRETTET", "DPF FEIL", "DPF LEVETID_UTLOPT", "DPE OPPRETTET", "DPE FEIL", "DPE LEVETID_UTLOPT"]);
+    // DPI's MOTTATT is only an arrived message; a print service's mottakskvittering is LEVERT (MessageStatusMapper).
+    expect(definitionOf("DPI", "OUTGOING", "MOTTATT")).to.equal(undefined);
     expect(definitionOf("DPI", "INCOMING", "MOTTATT")!.endsExpiry).to.equal(false);
   });
 
@@ -218,7 +218,7 @@ describe("core/status: DPI's existing vocabulary (src/dpi/status-model.ts) in th
 
   it("has each receipt's timeline status as an outgoing DPI status", () => {
     const receipts = ["leveringskvittering", "aapningskvittering", "mottakskvittering", "varslingfeiletkvittering", "returpostkvittering", "feil"];
-    expect(receipts.map((r) => statusOfReceipt(r))).to.deep.equal(["LEVERT", "LEST", "MOTTATT", "VARSLING_FEILET", "RETURPOST", "FEIL"]);
+    expect(receipts.map((r) => statusOfReceipt(r))).to.deep.equal(["LEVERT", "LEST", "LEVERT", "FEIL", "FEIL", "FEIL"]);
     for (const r of receipts) expect(definitionOf("DPI", "OUTGOING", statusOfReceipt(r)!), r).to.not.equal(undefined);
   });
 
@@ -235,10 +235,7 @@ describe("core/status: DPI's existing vocabulary (src/dpi/status-model.ts) in th
       FEILET: "FEIL",
       LEVETID_UTLOPT: "LEVETID_UTLOPT",
       LEVERT: "LEVERT",
-      MOTTATT: "LEVERT",
       LEST: "LEST",
-      VARSLING_FEILET: "FEIL",
-      RETURPOST: "FEIL",
       FEIL: "FEIL",
     });
   });

@@ -32,13 +32,13 @@ describe("core/status: mapLegacyStatus", () => {
       ["MOTTAK", "MOTTATT", "DPO"],
       ["MANUELT HÅNDTERT", "MANUELT_HÅNDTERT", "DPF"],
       ["MANUELT_HANDTERT", "MANUELT_HÅNDTERT", "DPF"],
-      ["VARSLINGFEILET", "VARSLING_FEILET", "DPI"],
-      ["KLAR_FOR_PRINT", "MOTTATT", "DPI"],
-      ["POST_RETURNERT", "RETURPOST", "DPI"],
+      ["VARSLINGFEILET", "FEIL", "DPI"],
+      ["KLAR_FOR_PRINT", "LEVERT", "DPI"],
+      ["POST_RETURNERT", "FEIL", "DPI"],
     ]);
     expect(mapLegacyStatus("MANUELT HÅNDTERT")).to.equal("MANUELT_HÅNDTERT");
     expect(mapLegacyStatus("MANUELT_HANDTERT", "DPF")).to.equal("MANUELT_HÅNDTERT");
-    expect(mapLegacyStatus("POST_RETURNERT", "DPI")).to.equal("RETURPOST");
+    expect(mapLegacyStatus("POST_RETURNERT", "DPI")).to.equal("FEIL");
   });
 
   it("leaves today's names and the kept DPF names alone", () => {
@@ -136,10 +136,11 @@ describe("core/status: canRegister", () => {
     refused(["OPPRETTET", "SENDT", "FEILET"], "LEVERT", "DPI", "FEILET");
     accepted(["OPPRETTET", "SENDT", "LEVETID_UTLOPT"], "LEVERT", "DPI");
     accepted(["OPPRETTET", "SENDT", "LEVETID_UTLOPT", "LEVERT"], "LEST", "DPI");
-    accepted(["OPPRETTET", "SENDT", "LEST"], "VARSLING_FEILET", "DPI");
-    accepted(["OPPRETTET", "SENDT", "LEVERT", "VARSLING_FEILET"], "LEST", "DPI");
-    accepted(["OPPRETTET", "SENDT", "RETURPOST"], "MOTTATT", "DPI");
-    refused(["OPPRETTET", "SENDT", "LEVERT", "RETURPOST"], "LEST", "DPI", "RETURPOST");
+    // A varslingfeilet receipt is FEIL, but the letter is still in the postbox: it may yet be LEVERT and LEST.
+    accepted(["OPPRETTET", "SENDT", "LEST"], "FEIL", "DPI");
+    accepted(["OPPRETTET", "SENDT", "FEIL"], "LEVERT", "DPI");
+    accepted(["OPPRETTET", "SENDT", "LEVERT", "FEIL"], "LEST", "DPI");
+    refused(["OPPRETTET", "SENDT", "FEIL"], "LEVETID_UTLOPT", "DPI", "FEIL");
   });
 
   it("closes an incoming conversation at its terminal status", () => {
@@ -163,7 +164,7 @@ describe("core/status: terminal statuses, expiry and polling", () => {
     expect(terminal("DPF")).to.deep.equal(["LEST", "FEIL", "MANUELT_HÅNDTERT", "AVVIST", "LEVETID_UTLOPT", "INNKOMMENDE_LEVERT"]);
     expect(terminal("DPV")).to.deep.equal(["LEST", "FEIL", "LEVETID_UTLOPT"]);
     expect(terminal("DPE")).to.deep.equal(["LEVERT", "FEIL", "LEVETID_UTLOPT", "INNKOMMENDE_LEVERT"]);
-    expect(terminal("DPI")).to.deep.equal(["FEILET", "LEVETID_UTLOPT", "LEST", "RETURPOST", "FEIL"]);
+    expect(terminal("DPI")).to.deep.equal(["FEILET", "LEVETID_UTLOPT", "LEST", "FEIL"]);
   });
 
   it("include the integrasjonspunkt's own completing statuses wherever a channel has them (LEST, FEIL, LEVETID_UTLOPT, INNKOMMENDE_LEVERT)", () => {
@@ -186,7 +187,8 @@ describe("core/status: terminal statuses, expiry and polling", () => {
   it("end expiry at LEVERT on every channel (LEVERT sets finished), and at KLAR_FOR_MOTTAK and every DPI receipt", () => {
     for (const c of CHANNELS) expect(endsExpiry(c, "LEVERT", "OUTGOING"), c).to.equal(true);
     expect(endsExpiry("DPF", "KLAR_FOR_MOTTAK", "OUTGOING")).to.equal(true);
-    for (const s of ["LEVERT", "MOTTATT", "LEST", "VARSLING_FEILET", "RETURPOST", "FEIL"]) expect(endsExpiry("DPI", s, "OUTGOING"), s).to.equal(true);
+    for (const s of ["LEVERT", "LEST", "FEIL"]) expect(endsExpiry("DPI", s, "OUTGOING"), s).to.equal(true);
+    expect(endsExpiry("DPI", "MOTTATT", "OUTGOING")).to.equal(false);
     expect(endsExpiry("DPI", "SENDT", "OUTGOING")).to.equal(false);
     expect(endsExpiry("DPI", "MOTTATT", "INCOMING")).to.equal(false);
     expect(endsExpiry("DPO", "MOTTATT", "OUTGOING")).to.equal(false);
@@ -223,7 +225,7 @@ describe("core/status: terminal statuses, expiry and polling", () => {
     expect(underExpirySupervision("DPO", "INCOMING", ["OPPRETTET", "INNKOMMENDE_MOTTATT"])).to.equal(true);
     expect(underExpirySupervision("DPF", "OUTGOING", ["OPPRETTET", "SENDT", "LEVERT"])).to.equal(false);
     expect(underExpirySupervision("DPI", "OUTGOING", ["OPPRETTET", "SENDT"])).to.equal(true);
-    expect(underExpirySupervision("DPI", "OUTGOING", ["OPPRETTET", "SENDT", "VARSLING_FEILET"])).to.equal(false);
+    expect(underExpirySupervision("DPI", "OUTGOING", ["OPPRETTET", "SENDT", "FEIL"])).to.equal(false);
     expect(underExpirySupervision("DPI", "INCOMING", ["MOTTATT"])).to.equal(false);
     expect(underExpirySupervision("DPV", "INCOMING", [])).to.equal(false);
   });

@@ -34,7 +34,7 @@ export function isTerminal(channel: Channel, status: string, direction?: Directi
 
 /**
  * Whether the status answers the conversation, so it can no longer get LEVETID_UTLOPT. The direction is needed:
- * DPI's MOTTATT is a mottakskvittering on an outgoing letter (answers it) but an arrived message when incoming.
+ * DPI's MOTTATT is an arrived message when incoming, and not a status of outgoing letters at all.
  */
 export function endsExpiry(channel: Channel, status: string, direction: Direction): boolean {
   return rows(channel, status, direction).some((d) => d.endsExpiry);

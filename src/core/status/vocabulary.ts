@@ -30,9 +30,9 @@ export type EformidlingStatus = (typeof EFORMIDLING_STATUSES)[number];
 /**
  * Statuses a channel reaches that the integrasjonspunkt's enum lacks. DPF: three states of KS SvarUt the seed
  * document lists (MANUELT_HÅNDTERT in the seed's spelling, space made an underscore). DPI: the Digdir DPI
- * API's FEILET and the two receipts this access point shows under their own names.
+ * API's FEILET (corner 2 gave up), distinct from FEIL (a receipt saying the letter failed).
  */
-export const CHANNEL_STATUSES = ["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET", "VARSLING_FEILET", "RETURPOST"] as const;
+export const CHANNEL_STATUSES = ["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET"] as const;
 export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
 
 export type StatusName = EformidlingStatus | ChannelStatus;

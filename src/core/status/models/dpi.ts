@@ -3,8 +3,11 @@ import type { ChannelStatusModel } from "../vocabulary.js";
 /**
  * DPI, this access point's own channel: Peppol AS4 to corner 3, receipts back the same way. The letter's own
  * statuses are the Digdir DPI API's (OPPRETTET, SENDT, FEILET) plus LEVETID_UTLOPT; each receipt that arrives in
- * the conversation stands for a status on the letter's timeline. FEILET (corner 2 gave up) and FEIL (a feil
- * receipt) are different things and both are kept. `eformidling` is what an integrasjonspunkt that uses this
+ * the conversation stands for the status Digdir's integrasjonspunkt maps its type to (MessageStatusMapper:
+ * leverings- and mottakskvittering LEVERT, aapningskvittering LEST, feil, varslingfeilet- and
+ * returpostkvittering FEIL); the receipt's type stays on the timeline event. FEILET (corner 2 gave up) and FEIL
+ * (a receipt saying so) are different things and both are kept. FEIL is terminal, but a varslingfeilet FEIL
+ * leaves the letter in the postbox, so LEVERT and LEST may still follow it. `eformidling` is what an integrasjonspunkt that uses this
  * access point as its corner 2 records (MessageStatusMapper): one step later for our own statuses, because for
  * the integrasjonspunkt handing the letter to us is already SENDT. The seed's DPI table says only "Kommer".
  */
@@ -57,7 +60,7 @@ export const DPI_STATUS_MODEL: ChannelStatusModel = {
       meaning: "No receipt arrived before the letter's expectedResponseDateTime.",
       seedRows: [],
       eformidling: "LEVETID_UTLOPT",
-      mayFollow: ["LEVERT", "MOTTATT", "LEST", "VARSLING_FEILET", "RETURPOST", "FEIL"],
+      mayFollow: ["LEVERT", "LEST", "FEIL"],
       sources: ["ap:outbox", "ap:status-model", "D:traffic-flow", "IP:DpiReceipts"],
     },
     {
@@ -66,23 +69,11 @@ export const DPI_STATUS_MODEL: ChannelStatusModel = {
       terminal: false,
       error: false,
       endsExpiry: true,
-      meaning: "leveringskvittering: the postbox made the letter available, or print has it ready for posting.",
+      meaning: "leveringskvittering (the postbox made the letter available, or print has it ready for posting) or mottakskvittering (the print service accepted and queued it).",
       seedRows: [],
       eformidling: "LEVERT",
       mayFollow: [],
       sources: ["spec:dpi", "ap:status-model", "ap:outbox", "IP:DpiStatusMapper", "D:traffic-flow"],
-    },
-    {
-      status: "MOTTATT",
-      direction: "OUTGOING",
-      terminal: false,
-      error: false,
-      endsExpiry: true,
-      meaning: "mottakskvittering: the print service accepted the letter and queued it for printing.",
-      seedRows: [],
-      eformidling: "LEVERT",
-      mayFollow: [],
-      sources: ["spec:dpi", "ap:status-model", "ap:outbox", "IP:DpiStatusMapper"],
     },
     {
       status: "LEST",
@@ -93,31 +84,7 @@ export const DPI_STATUS_MODEL: ChannelStatusModel = {
       meaning: "aapningskvittering: the citizen opened the letter (only when the sender asked for it).",
       seedRows: [],
       eformidling: "LEST",
-      mayFollow: ["LEVERT", "VARSLING_FEILET"],
-      sources: ["spec:dpi", "ap:status-model", "IP:DpiStatusMapper", "IP:DpiReceipts"],
-    },
-    {
-      status: "VARSLING_FEILET",
-      direction: "OUTGOING",
-      terminal: false,
-      error: true,
-      endsExpiry: true,
-      meaning: "varslingfeiletkvittering: an e-mail or SMS notice could not be sent; the letter is still in the postbox.",
-      seedRows: [],
-      eformidling: "FEIL",
-      mayFollow: [],
-      sources: ["spec:dpi", "ap:status-model", "ap:outbox", "IP:DpiStatusMapper"],
-    },
-    {
-      status: "RETURPOST",
-      direction: "OUTGOING",
-      terminal: true,
-      error: true,
-      endsExpiry: true,
-      meaning: "returpostkvittering: the printed letter came back undelivered and was shredded.",
-      seedRows: [],
-      eformidling: "FEIL",
-      mayFollow: ["LEVERT", "MOTTATT"],
+      mayFollow: ["LEVERT", "FEIL"],
       sources: ["spec:dpi", "ap:status-model", "IP:DpiStatusMapper", "IP:DpiReceipts"],
     },
     {
@@ -126,10 +93,10 @@ export const DPI_STATUS_MODEL: ChannelStatusModel = {
       terminal: true,
       error: true,
       endsExpiry: true,
-      meaning: "feil receipt: the letter cannot be delivered (KLIENT: the sender must fix it; SERVER: infrastructure).",
+      meaning: "feil receipt (the letter cannot be delivered), varslingfeiletkvittering (an e-mail or SMS notice failed; the letter is still in the postbox) or returpostkvittering (the printed letter came back and was shredded).",
       seedRows: [],
       eformidling: "FEIL",
-      mayFollow: ["FEILET"],
+      mayFollow: ["FEILET", "LEVERT", "LEST"],
       sources: ["spec:dpi", "ap:status-model", "ap:feil-receipt", "IP:DpiStatusMapper"],
     },
     {
