@@ -8,7 +8,8 @@ import { receiveAs4, type As4ReceiverDeps } from "../relay/as4-receiver.js";
 export function as4Router(path: string, deps: As4ReceiverDeps): Router {
   const r = Router();
   r.post(path, async (req, res) => {
-    const answer = await receiveAs4(req.get("content-type"), req, deps);
+    // The remote address is all we know of the sender until its message is parsed; refusals before that log it.
+    const answer = await receiveAs4(req.get("content-type"), req, deps, { remoteAddress: req.ip ?? req.socket.remoteAddress });
     res.status(answer.status).type(answer.contentType).send(answer.body);
   });
   return r;

@@ -51,6 +51,11 @@ export interface InboundOptions {
    * an untrusted sender cheaply. The signature itself is verified later, against this same certificate.
    */
   checkSigner?: (claimed: X509Certificate) => Promise<void>;
+  /**
+   * Told the UserMessage header as soon as it is read, before anything is verified: a refusal after this point
+   * can then be logged with the MessageId and parties it concerns (they are claims until the signature checks out).
+   */
+  onUserMessage?: (userMessage: UserMessage) => void;
   tempDir?: TempDirOptions;
 }
 
@@ -96,6 +101,7 @@ export async function receiveUserMessage(
     }
     const userMessage = parseUserMessage(envelope.messaging);
     messageId = userMessage.messageId;
+    options.onUserMessage?.(userMessage);
 
     // Every PartInfo needs its MIME part, and every MIME part needs its PartInfo: nothing unsigned rides along.
     const partCids = userMessage.parts.map(contentIdOf);

@@ -9,12 +9,16 @@ import { generateMessageId } from "../as4/user-message.js";
 import { signEnvelope, type Signer } from "../as4/wss-sign.js";
 import type { ExchangeRepo } from "../store/exchange-repo.js";
 import { isRevocationUnavailable } from "../pki/revocation.js";
+import { conflictDetail, contentDigestOf, type DuplicateDetector, type IncomingExchange } from "./duplicate-detector.js";
+import { storedDuplicateDetector } from "./stored-duplicate-detector.js";
 
 /**
  * The AS4 receiving side, independent of what the payload is: receive and verify the UserMessage, check the
- * sender's certificate, answer a retried MessageId with the receipt it already got (without handing the
- * message on again), let the application take the message, and only then answer with a signed
- * non-repudiation receipt. Every failure becomes a signed EBMS error signal.
+ * sender's certificate, register the MessageId with duplicate detection (a resend of the same content by the
+ * same access point gets the receipt it already got, without handing the message on again; any other reuse of
+ * the MessageId is refused), let the application take the message, and only then answer with a signed
+ * non-repudiation receipt. Every failure becomes a signed EBMS error signal, and every refusal is logged with
+ * what is known of the message at that point.
  */
 
 export interface As4Identity extends Signer {
@@ -37,12 +41,19 @@ export interface As4ReceiverDeps {
   trust: SenderTrust;
   handler: InboundHandler;
   exchanges: ExchangeRepo;
+  /** Duplicate detection; by default kept in `exchanges` (storedDuplicateDetector). */
+  duplicates?: DuplicateDetector;
   clock: Clock;
   log: Logger;
   limits?: InboundLimits;
   tempDir?: string;
   /** Counts each answer: "receipt", "duplicate" or the EBMS error code. */
   onAnswer?: (answer: string) => void;
+}
+
+/** What the HTTP endpoint knows about the request, for the log lines about it. */
+export interface As4RequestInfo {
+  remoteAddress?: string | undefined;
 }
 
 export interface As4Response {
@@ -53,9 +64,24 @@ export interface As4Response {
 
 const SOAP = "application/soap+xml; charset=UTF-8";
 
-export async function receiveAs4(contentType: string | undefined, body: Readable, deps: As4ReceiverDeps): Promise<As4Response> {
+/**
+ * What is known about a message at the point it is refused, logged with the refusal. The header fields are the
+ * sender's claims until the signature is verified; `signer` is the seat id of a certificate we validated.
+ */
+interface Known {
+  remoteAddress?: string;
+  as4MessageId?: string;
+  conversationId?: string;
+  from?: string;
+  finalRecipient?: string;
+  action?: string;
+  signer?: string;
+}
+
+export async function receiveAs4(contentType: string | undefined, body: Readable, deps: As4ReceiverDeps, request: As4RequestInfo = {}): Promise<As4Response> {
+  const duplicates = deps.duplicates ?? storedDuplicateDetector(deps.exchanges);
+  const known: Known = request.remoteAddress ? { remoteAddress: request.remoteAddress } : {};
   let received: ReceivedUserMessage | undefined;
-  let as4Id: string | undefined;
   try {
     // The sender's certificate is checked before decryption: an untrusted sender costs no decrypt or gunzip.
     let checked: { cert: X509Certificate; seatId: string } | undefined;
@@ -63,53 +89,95 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
       decryptionKey: { privateKey: deps.identity.privateKey, certificate: deps.identity.certificate },
       ...(deps.limits ? { limits: deps.limits } : {}),
       ...(deps.tempDir ? { tempDir: { parent: deps.tempDir } } : {}),
+      onUserMessage: (um) => {
+        Object.assign(known, { as4MessageId: um.messageId, conversationId: um.conversationId, from: um.fromPartyId, finalRecipient: um.finalRecipient.value, action: um.action });
+      },
       checkSigner: async (cert) => {
         checked = { cert, seatId: (await validateSender(cert, deps)).seatId };
+        known.signer = checked.seatId;
       },
     });
     const um = received.userMessage;
-    as4Id = um.messageId;
-    const log = deps.log.child({ as4MessageId: as4Id, conversationId: um.conversationId, from: um.fromPartyId });
+    const as4Id = um.messageId;
     const sender =
       checked && checked.cert.fingerprint256 === received.signerCertificate.fingerprint256
         ? { seatId: checked.seatId }
         : await validateSender(received.signerCertificate, deps);
+    known.signer = sender.seatId;
+    const log = deps.log.child(known);
     if (sender.seatId !== um.fromPartyId) {
       throw new EbmsError("EBMS:0101", `From PartyId ${um.fromPartyId} is not the signer's seat id ${sender.seatId}`, { refToMessageId: as4Id });
     }
     if (um.toPartyId !== deps.identity.seatId) {
       throw new EbmsError("EBMS:0010", `To PartyId ${um.toPartyId} is not this access point (${deps.identity.seatId})`, { refToMessageId: as4Id });
     }
-    const earlier = await deps.exchanges.receiptFor(as4Id);
-    if (earlier) {
+
+    const incoming: IncomingExchange = { peer: sender.seatId, as4MessageId: as4Id, contentDigest: contentDigestOf(received.signedReferences) };
+    const registration = await duplicates.register(incoming, deps.clock());
+    if (registration.kind === "resend") {
       log.info("duplicate AS4 message: answering with the receipt it already got");
       deps.onAnswer?.("duplicate");
-      return { status: 200, contentType: SOAP, body: earlier };
+      return { status: 200, contentType: SOAP, body: registration.receipt };
     }
-    const messageId = await deps.handler.accept(received, sender);
-    const receiptId = generateMessageId(deps.identity.seatId.toLowerCase());
-    const receipt = Buffer.from(
-      signEnvelope(
-        buildReceiptEnvelope({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes }),
-        deps.identity,
-        [],
-      ),
-      "utf8",
-    );
-    await deps.exchanges.saveInbound({ as4MessageId: as4Id, messageId, peerPartyId: sender.seatId, receiptMessageId: receiptId, receipt, at: deps.clock() });
+    if (registration.kind === "conflict") {
+      // EBMS:0004 as phase4 answers a duplicate it refuses: a permanent failure to the sender, which must send
+      // its message again under a new MessageId. Not a receipt, and not a code senders read as "delivered".
+      const refusal = new EbmsError("EBMS:0004", conflictDetail(registration.reason, as4Id), { refToMessageId: as4Id });
+      log.warn({ duplicate: registration.reason, knownPeer: registration.knownPeer, code: refusal.code, detail: refusal.detail }, "AS4 message refused: its MessageId was used before");
+      deps.onAnswer?.(refusal.code);
+      return { status: 200, contentType: SOAP, body: Buffer.from(errorSignal(refusal, deps), "utf8") };
+    }
+    if (registration.kind === "in-progress") {
+      throw new EbmsError("EBMS:0202", `MessageId ${as4Id} is being processed; try again later`, { refToMessageId: as4Id });
+    }
+
+    let messageId: string | undefined;
+    try {
+      messageId = await deps.handler.accept(received, sender);
+    } catch (err) {
+      // The handler's EbmsError means it took nothing; anything else may have come after its commit.
+      await (err instanceof EbmsError ? duplicates.release(incoming) : duplicates.abandon(incoming, deps.clock())).catch((e: unknown) =>
+        log.error({ err: e }, "could not update the duplicate record; its claim runs out by itself"),
+      );
+      throw err;
+    }
+    let receipt: Buffer;
+    try {
+      const receiptId = generateMessageId(deps.identity.seatId.toLowerCase());
+      const signed = Buffer.from(
+        signEnvelope(
+          buildReceiptEnvelope({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes }),
+          deps.identity,
+          [],
+        ),
+        "utf8",
+      );
+      receipt = await duplicates.answered(incoming, { messageId, receiptMessageId: receiptId, receipt: signed }, deps.clock());
+    } catch (err) {
+      // The handler committed: a resend of the same content must reach it again (it dedupes) and get a receipt.
+      await duplicates.abandon(incoming, deps.clock()).catch(() => undefined);
+      throw err;
+    }
     log.info({ messageId }, "AS4 message accepted, receipt returned");
     deps.onAnswer?.("receipt");
     return { status: 200, contentType: SOAP, body: receipt };
   } catch (err) {
     const ebms = err instanceof EbmsError ? err : new EbmsError("EBMS:0202", "the message could not be processed now; try again later", { cause: err });
+    const as4Id = known.as4MessageId ?? ebms.refToMessageId;
     const located = as4Id ? ebms.withRefToMessageId(as4Id) : ebms;
-    if (err instanceof EbmsError) deps.log.warn({ as4MessageId: located.refToMessageId, code: located.code, detail: located.detail }, "AS4 message refused");
-    else deps.log.error({ err, as4MessageId: as4Id }, "AS4 message failed");
+    const fields = { ...known, ...(as4Id ? { as4MessageId: as4Id } : {}), code: located.code, detail: located.detail, ...specificDescription(located) };
+    if (err instanceof EbmsError) deps.log.warn(fields, "AS4 message refused");
+    else deps.log.error({ ...fields, err }, "AS4 message failed");
     deps.onAnswer?.(located.code);
     return { status: 200, contentType: SOAP, body: Buffer.from(errorSignal(located, deps), "utf8") };
   } finally {
     await received?.dispose();
   }
+}
+
+/** The error's own explanation when it has one (NOT_SERVICED says there which participant or type is not served). */
+function specificDescription(err: EbmsError): { description?: string } {
+  return err.description !== err.definition.description ? { description: err.description } : {};
 }
 
 async function validateSender(cert: X509Certificate, deps: As4ReceiverDeps): Promise<{ seatId: string }> {

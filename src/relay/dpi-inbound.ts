@@ -60,7 +60,8 @@ async function acceptDpi(received: ReceivedUserMessage, deps: DpiInboundDeps): P
 
   if (!deps.servedParticipants.has(normalise(um.finalRecipient.value))) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here`);
   const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action));
-  if (!action) throw EbmsError.notServiced(um.messageId, `document type ${um.action} is not a DPI document type`);
+  // Every NOT_SERVICED description names the participant: it is what the sender's operator looks up first.
+  if (!action) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here for document type ${um.action}: not a DPI document type`);
   if (isLetterType(action.type) && !deps.letterRecipients.has(normalise(um.finalRecipient.value))) {
     throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} takes no letters here`);
   }

@@ -1,19 +1,107 @@
 import type { Db } from "./prisma.js";
 
-/** AS4 exchanges we received: the receipt we answered, to answer a retried MessageId identically. */
+/**
+ * AS4 exchanges: the receipts we got for messages we sent (written by the outbox) and, for messages we received,
+ * the inbound duplicate record (src/relay/stored-duplicate-detector.ts): a claim written before the message is
+ * handed on, completed with the receipt we answered. One IN row per MessageId: the primary key is what keeps two
+ * concurrent arrivals of one MessageId, from one access point or two, from both being handed on.
+ */
+
+export interface InboundRecord {
+  as4MessageId: string;
+  peerPartyId: string;
+  /** Null on rows written before content digests were stored. */
+  contentDigest: string | null;
+  receipt: Buffer | undefined;
+  claimedUntil: Date | undefined;
+}
+
+export interface InboundClaim {
+  as4MessageId: string;
+  peerPartyId: string;
+  contentDigest: string;
+}
+
+const IN = "IN";
+const key = (as4MessageId: string) => ({ direction_as4MessageId: { direction: IN, as4MessageId } });
+
 export class ExchangeRepo {
   constructor(private readonly db: Db) {}
 
   async receiptFor(as4MessageId: string): Promise<Buffer | undefined> {
-    const row = await this.db.as4Exchange.findUnique({ where: { direction_as4MessageId: { direction: "IN", as4MessageId } }, select: { receipt: true } });
+    const row = await this.db.as4Exchange.findUnique({ where: key(as4MessageId), select: { receipt: true } });
     return row?.receipt ? Buffer.from(row.receipt) : undefined;
   }
 
-  async saveInbound(e: { as4MessageId: string; messageId: string | undefined; peerPartyId: string; receiptMessageId: string; receipt: Buffer; at: Date }): Promise<void> {
-    await this.db.as4Exchange.upsert({
-      where: { direction_as4MessageId: { direction: "IN", as4MessageId: e.as4MessageId } },
-      create: { as4MessageId: e.as4MessageId, direction: "IN", messageId: e.messageId ?? null, peerPartyId: e.peerPartyId, receiptMessageId: e.receiptMessageId, receipt: new Uint8Array(e.receipt), createdAt: e.at },
-      update: {},
+  async findInbound(as4MessageId: string): Promise<InboundRecord | undefined> {
+    const row = await this.db.as4Exchange.findUnique({ where: key(as4MessageId) });
+    if (!row) return undefined;
+    return {
+      as4MessageId: row.as4MessageId,
+      peerPartyId: row.peerPartyId,
+      contentDigest: row.contentDigest,
+      receipt: row.receipt ? Buffer.from(row.receipt) : undefined,
+      claimedUntil: row.claimedUntil ?? undefined,
+    };
+  }
+
+  /** Inserts the claim; false when the MessageId already has a row (the unique key decides between racers). */
+  async claimInbound(c: InboundClaim, claimedUntil: Date, at: Date): Promise<boolean> {
+    return this.insertInbound(c, { claimedUntil, createdAt: at });
+  }
+
+  private async insertInbound(c: InboundClaim, rest: { claimedUntil: Date | null; createdAt: Date; messageId?: string | null; receiptMessageId?: string; receipt?: Uint8Array<ArrayBuffer> }): Promise<boolean> {
+    try {
+      await this.db.as4Exchange.create({ data: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, ...rest } });
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === "P2002") return false;
+      throw err;
+    }
+  }
+
+  /**
+   * Renews an unanswered claim of this peer and content whose lease was `expected` when read; false when
+   * someone else changed it since (renewed it, answered it or released it).
+   */
+  async takeOverInbound(c: InboundClaim, expected: Date | undefined, claimedUntil: Date): Promise<boolean> {
+    const { count } = await this.db.as4Exchange.updateMany({
+      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null, claimedUntil: expected ?? null },
+      data: { claimedUntil },
+    });
+    return count === 1;
+  }
+
+  /**
+   * Completes the claim with the receipt, unless an answer is already stored; returns the receipt stored for the
+   * MessageId, which a sender then always gets. Throws when the MessageId is now held by another peer or content.
+   */
+  async answerInbound(c: InboundClaim, a: { messageId: string | undefined; receiptMessageId: string; receipt: Buffer }, at: Date): Promise<Buffer> {
+    const data = { messageId: a.messageId ?? null, receiptMessageId: a.receiptMessageId, receipt: new Uint8Array(a.receipt), claimedUntil: null, createdAt: at };
+    const { count } = await this.db.as4Exchange.updateMany({
+      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null },
+      data,
+    });
+    if (count === 1) return a.receipt;
+    // Our claim is gone: answered by a resend that took it over, or released meanwhile by one that was refused.
+    if (await this.insertInbound(c, data)) return a.receipt;
+    const row = await this.findInbound(c.as4MessageId);
+    if (row?.receipt && row.peerPartyId === c.peerPartyId && row.contentDigest === c.contentDigest) return row.receipt;
+    throw new Error(`AS4 MessageId ${c.as4MessageId} is no longer held by this message; its receipt was not stored`);
+  }
+
+  /** Deletes an unanswered claim of this peer and content. */
+  async releaseInbound(c: InboundClaim): Promise<void> {
+    await this.db.as4Exchange.deleteMany({
+      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null },
+    });
+  }
+
+  /** Ends the lease of an unanswered claim of this peer and content now, keeping the MessageId bound to them. */
+  async expireInbound(c: InboundClaim, at: Date): Promise<void> {
+    await this.db.as4Exchange.updateMany({
+      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null },
+      data: { claimedUntil: at },
     });
   }
 

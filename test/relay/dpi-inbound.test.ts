@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
 import { openStores, type Stores } from "../../src/app.js";
-import { EbmsError, PEPPOL_NOT_SERVICED } from "../../src/as4/ebms-errors.js";
+import { EbmsError, PEPPOL_NOT_SERVICED, type EbmsErrorCode } from "../../src/as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../../src/as4/inbound.js";
 import type { UserMessage } from "../../src/as4/user-message.js";
 import { fixedClock } from "../../src/clock.js";
@@ -149,7 +149,8 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
     return built;
   }
 
-  async function refusal(input: ReceivedUserMessage): Promise<EbmsError> {
+  /** Refuses `input` with an EbmsError of exactly `code`, naming the message, leaving nothing behind. */
+  async function refusal(input: ReceivedUserMessage, code: EbmsErrorCode): Promise<EbmsError> {
     const before = await blobFiles();
     const err = await createDpiInboundHandler(deps)
       .accept(input, { seatId: "POP000001" })
@@ -162,6 +163,7 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
     expect(await blobFiles()).to.deep.equal(before);
     expect(stored).to.equal(0);
     const e = err as EbmsError;
+    expect(e.code).to.equal(code);
     expect(e.refToMessageId).to.equal(input.userMessage.messageId);
     return e;
   }
@@ -195,15 +197,21 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
 
     it("a receiver not served here: PEPPOL:NOT_SERVICED", async () => {
       const { input } = await letter({ receiver: "0192:987654325" });
-      const e = await refusal(input);
-      expect([e.code, e.detail]).to.deep.equal(["EBMS:0004", PEPPOL_NOT_SERVICED]);
+      const e = await refusal(input, "EBMS:0004");
+      expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, "0192:987654325 is not served here"]);
     });
 
     it("a letter to a served participant that takes no letters: PEPPOL:NOT_SERVICED", async () => {
       const { input } = await letter({ receiver: AVSENDER });
-      const e = await refusal(input);
-      expect([e.code, e.detail]).to.deep.equal(["EBMS:0004", PEPPOL_NOT_SERVICED]);
-      expect(e.description).to.match(/takes no letters/);
+      const e = await refusal(input, "EBMS:0004");
+      expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, `${AVSENDER} takes no letters here`]);
+    });
+
+    it("a document type that is not DPI: PEPPOL:NOT_SERVICED naming the type and the participant", async () => {
+      const { input } = await letter();
+      const invoice = "busdox-docid-qns::urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice##urn:cen.eu:en16931:2017::2.1";
+      const e = await refusal({ ...input, userMessage: { ...input.userMessage, action: invoice } }, "EBMS:0004");
+      expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, `${DIGIPOST} is not served here for document type ${invoice}: not a DPI document type`]);
     });
 
     it("the same letter is taken once the participant is a letter recipient", async () => {
@@ -214,39 +222,39 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
 
     it("originalSender other than the SBDH sender: EBMS:0004", async () => {
       const { input } = await letter({}, { originalSender: "0192:991825827" });
-      const e = await refusal(input);
+      const e = await refusal(input, "EBMS:0004");
       expect(e.code).to.equal("EBMS:0004");
-      expect(e.detail).to.match(/^originalSender 0192:991825827 is not the SBDH sender/);
+      expect(e.detail).to.equal(`originalSender 0192:991825827 is not the SBDH sender ${AVSENDER}`);
     });
 
     it("finalRecipient other than the SBDH receiver: EBMS:0004", async () => {
       const { input } = await letter({}, { finalRecipient: EBOKS });
-      expect((await refusal(input)).detail).to.match(/^finalRecipient 0192:922020175 is not the SBDH receiver/);
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal(`finalRecipient 0192:922020175 is not the SBDH receiver ${DIGIPOST}`);
     });
 
     it("an Action naming another type than the SBDH: EBMS:0004", async () => {
       const { input } = await letter({}, { action: "utskrift" });
-      const e = await refusal(input);
+      const e = await refusal(input, "EBMS:0004");
       expect(e.code).to.equal("EBMS:0004");
       expect(e.detail).to.equal("Action names utskrift but the SBDH carries digital");
     });
 
     it("a Service other than the SBDH process: EBMS:0004", async () => {
       const { input } = await letter({}, { service: DPI_PROCESS_IDS.utskrift });
-      const e = await refusal(input);
+      const e = await refusal(input, "EBMS:0004");
       expect(e.code).to.equal("EBMS:0004");
-      expect(e.detail).to.match(/^Service urn:.*:utskrift:ver1.0 is not the SBDH process urn:.*:digital:ver1.0/);
+      expect(e.detail).to.equal(`Service ${dpiProcessId(DPI_PROCESS_IDS.utskrift).value} is not the SBDH process ${dpiProcessId(DPI_PROCESS_IDS.digital).value}`);
     });
 
     it("a forretningsmelding signed by another organisation than its sender: EBMS:0004", async () => {
       const { input } = await letter({ signer: businessSigner("991825827") });
-      expect((await refusal(input)).detail).to.equal(`the forretningsmelding is signed by 0192:991825827, not its sender ${AVSENDER}`);
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal(`the forretningsmelding is signed by 0192:991825827, not its sender ${AVSENDER}`);
     });
 
     it("a forretningsmelding whose signer is not trusted: EBMS:0004 naming the problem", async () => {
       const { input } = await letter();
       deps.verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: [certificate("ap/root-ca.pem")], clock: fixedClock(NOW) });
-      expect((await refusal(input)).detail).to.match(/^forretningsmelding: signer-certificate-invalid/);
+      expect((await refusal(input, "EBMS:0004")).detail).to.match(/^forretningsmelding: signer-certificate-invalid/);
     });
 
     it("a forretningsmelding whose sender is not the SBDH sender: EBMS:0004", async () => {
@@ -254,48 +262,52 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       const built = await buildMessage({ type: "digital" });
       const e: Envelope = { type: "digital", process: DPI_PROCESS_IDS.digital, sbdSender: ORGS.databehandler, sbdReceiver: DIGIPOST, dokumentpakke: built.cms! };
       const input = await received(e, await sbdOf(built, e));
-      expect((await refusal(input)).detail).to.equal("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
     });
 
     it("a dokumentpakke that does not match dokumentpakkefingeravtrykk: EBMS:0004", async () => {
       const { input } = await letter({ fingerprintOf: randomBytes(64) });
-      expect((await refusal(input)).detail).to.equal("the dokumentpakke does not match dokumentpakkefingeravtrykk");
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal("the dokumentpakke does not match dokumentpakkefingeravtrykk");
     });
 
     it("a dokumentpakke over the size limit is refused and leaves no blob", async () => {
       const { input } = await letter();
       deps.maxDokumentpakkeBytes = 1024;
-      expect((await refusal(input)).detail).to.match(/^SBDH: /);
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal("SBDH: the dokumentpakke exceeds 1024 bytes");
     });
 
     it("a payload that is not XML, or more than one payload: EBMS:0004", async () => {
       const { input } = await letter();
       const textPlain = { ...input, payloads: [{ ...input.payloads[0]!, mimeType: "text/plain" }] };
-      expect((await refusal(textPlain)).detail).to.match(/must be application\/xml, got text\/plain/);
+      expect((await refusal(textPlain, "EBMS:0004")).detail).to.equal("the SBD payload must be application/xml, got text/plain");
       const two = { ...input, payloads: [input.payloads[0]!, input.payloads[0]!] };
-      expect((await refusal(two)).detail).to.match(/exactly one payload .* got 2/);
+      expect((await refusal(two, "EBMS:0004")).detail).to.equal("a DPI message carries exactly one payload (the SBD), got 2");
     });
 
     it("a payload that is no SBD at all: EBMS:0004", async () => {
       const { input } = await letter();
       await writeFile(input.payloads[0]!.path, "<notAnSbd/>");
-      expect((await refusal(input)).detail).to.match(/^SBDH: /);
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal(
+        "SBDH: the root element must be {http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader}StandardBusinessDocument, not notAnSbd",
+      );
     });
   });
 
   // Malformed identifiers in the AS4 header are the sender's fault for good: refused with EBMS:0004, not the
   // transient EBMS:0202 that would make the sender retry until it gives up.
   describe("malformed AS4 header values", () => {
-    it("an Action that is not <scheme>::<value> is refused with an EbmsError", async () => {
+    it("an Action that is not <scheme>::<value>: EBMS:0004 naming the identifier problem", async () => {
       const { input } = await letter();
       const malformed = { ...input, userMessage: { ...input.userMessage, action: "not-a-document-type" } };
-      await refusal(malformed);
+      expect((await refusal(malformed, "EBMS:0004")).detail).to.equal('peppol-identifier-invalid: document-type identifier "not-a-document-type": expected <scheme>::<value>');
     });
 
-    it("an originalSender that is not a participant identifier is refused with an EbmsError", async () => {
+    it("an originalSender that is not a participant identifier: EBMS:0004 naming the identifier problem", async () => {
       const { input } = await letter();
       const malformed = { ...input, userMessage: { ...input.userMessage, originalSender: { type: "iso6523-actorid-upis", value: "not a participant" } } };
-      await refusal(malformed);
+      expect((await refusal(malformed, "EBMS:0004")).detail).to.equal(
+        'peppol-identifier-invalid: participant identifier "not a participant": value must be printable US-ASCII without whitespace',
+      );
     });
   });
 
@@ -303,7 +315,7 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
     it("a receipt for a conversation in which we sent no letter is refused", async () => {
       const conversationId = "0b5f3c2a-1d4e-4f6a-9b8c-7d6e5f4a3b2c";
       const { input } = await receipt("leveringskvittering", conversationId);
-      const e = await refusal(input);
+      const e = await refusal(input, "EBMS:0004");
       expect(e.code).to.equal("EBMS:0004");
       expect(e.detail).to.equal(`no letter in conversation ${conversationId} was sent from here`);
     });
@@ -311,13 +323,13 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
     it("a receipt from another provider than the one the letter went to is refused", async () => {
       const ours = await ourLetter(EBOKS);
       const { input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
-      expect((await refusal(input)).detail).to.equal(`a receipt in conversation ${ours.conversationId} must come from ${EBOKS} to ${AVSENDER}`);
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal(`a receipt in conversation ${ours.conversationId} must come from ${EBOKS} to ${AVSENDER}`);
     });
 
     it("a receipt type the letter's process does not have is refused", async () => {
       const ours = await ourLetter(PRINT);
       const { input } = await receipt("mottakskvittering", ours.conversationId, PRINT, DPI_PROCESS_IDS.utskrift);
-      expect((await refusal(input)).detail).to.equal("a mottakskvittering does not answer a digital letter");
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal("a mottakskvittering does not answer a digital letter");
     });
 
     it("a valid receipt for our letter is stored, filed under the letter's kanal, without a blob", async () => {
@@ -335,7 +347,8 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       const ours = await ourLetter(DIGIPOST);
       const { input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
       deps.servedParticipants = new Set([DIGIPOST, EBOKS, PRINT]);
-      expect((await refusal(input)).detail).to.equal(PEPPOL_NOT_SERVICED);
+      const e = await refusal(input, "EBMS:0004");
+      expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, `${AVSENDER} is not served here`]);
     });
   });
 });

@@ -217,16 +217,62 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     });
 
     describe("ExchangeRepo", () => {
+      const claim = { as4MessageId: "as4@x", peerPartyId: "POP000001", contentDigest: "d1" };
+
       it("keeps the first receipt answered for an AS4 MessageId and returns it byte for byte", async () => {
         const exchanges = new ExchangeRepo(store!.db);
         expect(await exchanges.receiptFor("as4@x")).to.equal(undefined);
+        expect(await exchanges.claimInbound(claim, at(60_000), T0)).to.equal(true);
         const first = Buffer.from("<S12:Envelope>first\u0000\u00ff</S12:Envelope>", "latin1");
-        await exchanges.saveInbound({ as4MessageId: "as4@x", messageId: "m1", peerPartyId: "POP000001", receiptMessageId: "r1@x", receipt: first, at: T0 });
-        await exchanges.saveInbound({ as4MessageId: "as4@x", messageId: "m1", peerPartyId: "POP000001", receiptMessageId: "r2@x", receipt: Buffer.from("second"), at: at(1) });
+        expect((await exchanges.answerInbound(claim, { messageId: "m1", receiptMessageId: "r1@x", receipt: first }, T0)).equals(first)).to.equal(true);
+        // A second answer for the same message (a resend that took it over) gets the first receipt.
+        expect((await exchanges.answerInbound(claim, { messageId: "m1", receiptMessageId: "r2@x", receipt: Buffer.from("second") }, at(1))).equals(first)).to.equal(true);
         expect((await exchanges.receiptFor("as4@x"))!.equals(first)).to.equal(true);
-        await exchanges.saveInbound({ as4MessageId: "as4-2@x", messageId: undefined, peerPartyId: "POP000001", receiptMessageId: "r3@x", receipt: Buffer.from("x"), at: at(2) });
+        expect(await exchanges.findInbound("as4@x")).to.deep.include({ peerPartyId: "POP000001", contentDigest: "d1", claimedUntil: undefined });
+        const other = { as4MessageId: "as4-2@x", peerPartyId: "POP000001", contentDigest: "d2" };
+        await exchanges.answerInbound(other, { messageId: undefined, receiptMessageId: "r3@x", receipt: Buffer.from("x") }, at(2));
         const ev = await exchanges.evidenceFor("m1");
         expect(ev.map((e) => [e.as4MessageId, e.receiptMessageId, e.createdAt.getTime()])).to.deep.equal([["as4@x", "r1@x", T0.getTime()]]);
+      });
+
+      it("lets one claim per MessageId in, whoever the peer, and refuses to answer one held by other content", async () => {
+        const exchanges = new ExchangeRepo(store!.db);
+        const racers = await Promise.all([
+          exchanges.claimInbound(claim, at(60_000), T0),
+          exchanges.claimInbound({ ...claim, peerPartyId: "POP000009" }, at(60_000), T0),
+          exchanges.claimInbound({ ...claim, contentDigest: "d2" }, at(60_000), T0),
+        ]);
+        expect(racers.filter(Boolean)).to.have.length(1);
+        const row = (await exchanges.findInbound("as4@x"))!;
+        const winner = { as4MessageId: "as4@x", peerPartyId: row.peerPartyId, contentDigest: row.contentDigest! };
+        const loser = racers[0] ? { ...claim, contentDigest: "d2" } : claim;
+        const error = await exchanges.answerInbound(loser, { messageId: "m", receiptMessageId: "r@x", receipt: Buffer.from("r") }, T0).catch((e: unknown) => e);
+        expect((error as Error).message).to.equal("AS4 MessageId as4@x is no longer held by this message; its receipt was not stored");
+        expect(await exchanges.receiptFor("as4@x")).to.equal(undefined);
+        expect(await exchanges.answerInbound(winner, { messageId: "m", receiptMessageId: "r@x", receipt: Buffer.from("r") }, T0)).to.deep.equal(Buffer.from("r"));
+      });
+
+      it("takes over, expires and releases only an unanswered claim of the same peer and content", async () => {
+        const exchanges = new ExchangeRepo(store!.db);
+        await exchanges.claimInbound(claim, at(60_000), T0);
+        expect(await exchanges.takeOverInbound(claim, at(1), at(120_000))).to.equal(false);
+        expect(await exchanges.takeOverInbound({ ...claim, contentDigest: "d2" }, at(60_000), at(120_000))).to.equal(false);
+        expect(await exchanges.takeOverInbound(claim, at(60_000), at(120_000))).to.equal(true);
+        expect((await exchanges.findInbound("as4@x"))!.claimedUntil).to.deep.equal(at(120_000));
+        await exchanges.expireInbound({ ...claim, peerPartyId: "POP000009" }, at(5));
+        expect((await exchanges.findInbound("as4@x"))!.claimedUntil).to.deep.equal(at(120_000));
+        await exchanges.expireInbound(claim, at(5));
+        expect((await exchanges.findInbound("as4@x"))!.claimedUntil).to.deep.equal(at(5));
+        await exchanges.releaseInbound({ ...claim, contentDigest: "d2" });
+        expect(await exchanges.findInbound("as4@x")).to.not.equal(undefined);
+        await exchanges.releaseInbound(claim);
+        expect(await exchanges.findInbound("as4@x")).to.equal(undefined);
+        // An answered exchange is evidence: neither released nor expired.
+        await exchanges.claimInbound(claim, at(60_000), T0);
+        await exchanges.answerInbound(claim, { messageId: "m", receiptMessageId: "r@x", receipt: Buffer.from("r") }, T0);
+        await exchanges.releaseInbound(claim);
+        await exchanges.expireInbound(claim, at(5));
+        expect(await exchanges.findInbound("as4@x")).to.deep.include({ claimedUntil: undefined, receipt: Buffer.from("r") });
       });
     });
 

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "As4Exchange" ADD COLUMN "claimedUntil" DATETIME;
+ALTER TABLE "As4Exchange" ADD COLUMN "contentDigest" TEXT;
