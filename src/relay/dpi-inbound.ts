@@ -143,6 +143,10 @@ async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], d
     throw other(`a receipt in conversation ${m.conversationId} must come from ${letter.receiverOrg} to ${letter.senderOrg}`);
   }
   if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw other(`a ${m.type} does not answer a ${letter.documentType} letter`);
+  // The receipt reports to the behandlingsansvarlig: who may read it at corner 2 follows from this field.
+  if (!m.mottaker || normalise(m.mottaker.value) !== normalise(letter.avsenderOrg)) {
+    throw other(`a receipt in conversation ${m.conversationId} must name the letter's avsender ${letter.avsenderOrg} as mottaker`);
+  }
 }
 
 function normalise(participant: string): string {

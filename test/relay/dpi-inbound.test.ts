@@ -332,6 +332,21 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       expect((await refusal(input, "EBMS:0004")).detail).to.equal("a mottakskvittering does not answer a digital letter");
     });
 
+    it("a receipt naming another organisation than the letter's avsender as mottaker is refused", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const built = await buildMessage({
+        type: "leveringskvittering",
+        conversationId: ours.conversationId,
+        sender: DIGIPOST,
+        avsender: DIGIPOST,
+        processId: DPI_PROCESS_IDS.digital,
+        change: (p) => void (p.standardBusinessDocument.leveringskvittering.mottaker.virksomhetsidentifikator.value = EBOKS),
+      });
+      const e: Envelope = { type: "leveringskvittering", process: DPI_PROCESS_IDS.digital, sbdSender: DIGIPOST, sbdReceiver: AVSENDER };
+      const input = await received(e, await sbdOf(built, e));
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal(`a receipt in conversation ${ours.conversationId} must name the letter's avsender ${AVSENDER} as mottaker`);
+    });
+
     it("a valid receipt for our letter is stored, filed under the letter's kanal, without a blob", async () => {
       const ours = await ourLetter(DIGIPOST, "kanal-a");
       const { built, input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
