@@ -43,7 +43,7 @@ export function interpretResponse(status: number, contentType: string | undefine
     return httpOnly(status, `HTTP ${status} with an unreadable AS4 answer: ${(err as Error).message}`);
   }
   const signal = signals[0]!;
-  if (signal.kind === "error") return fromErrors(signal.errors);
+  if (signal.kind === "error") return fromErrors(signal.errors, ctx.as4MessageId);
   try {
     const verified = verifyParsedEnvelope(body, envelope, { attachmentDigest: () => undefined });
     if (verified.signerCertificate.fingerprint256 !== ctx.receiverCertificate.fingerprint256) {
@@ -78,11 +78,20 @@ function httpOnly(status: number, reason: string): SendOutcome {
   return { kind: "failed", reason };
 }
 
-/** phase4 answers a MessageId it has seen with EBMS:4001 instead of repeating the receipt. */
+/** Some receivers answer a MessageId they have seen with EBMS:4001 instead of repeating the receipt. */
 const DUPLICATE_CODES = new Set(["EBMS:4001"]);
 
-function fromErrors(errors: readonly ErrorEntry[]): SendOutcome {
-  if (errors.length > 0 && errors.every((e) => DUPLICATE_CODES.has(e.errorCode))) {
+/**
+ * phase4 in its REJECT duplicate mode answers a MessageId it has seen with EBMS:0004 and exactly this detail
+ * (AS4IncomingHandler / the duplicate check of its incoming processing). It does not compare content, so for
+ * our own MessageId, which we only ever resend with the same letter, it means an earlier attempt arrived.
+ * Our own receiver refuses a conflicting duplicate with another detail, which stays a failure.
+ */
+const isPhase4DuplicateRejection = (e: ErrorEntry, as4MessageId: string) =>
+  e.errorCode === "EBMS:0004" && e.errorDetail === `Rejecting duplicate AS4 message '${as4MessageId}'`;
+
+function fromErrors(errors: readonly ErrorEntry[], as4MessageId: string): SendOutcome {
+  if (errors.length > 0 && errors.every((e) => DUPLICATE_CODES.has(e.errorCode) || isPhase4DuplicateRejection(e, as4MessageId))) {
     return { kind: "duplicate", reason: errors.map((e) => `${e.errorCode}${e.errorDetail ? `: ${e.errorDetail}` : ""}`).join("; ") };
   }
   const text = errors.map((e) => `${e.errorCode}${e.shortDescription ? ` ${e.shortDescription}` : ""}${e.errorDetail ? `: ${e.errorDetail}` : ""}`).join("; ");

@@ -187,7 +187,22 @@ describe("relay/as4-response: interpretResponse", function () {
       expect(outcome).to.deep.include({ kind: "failed", ebmsCode: "EBMS:0101" });
     });
 
-    it("EBMS:4001 (phase4's duplicate MessageId) means an earlier attempt was delivered", () => {
+    it("EBMS:0004 with phase4's duplicate-rejection detail for our MessageId means an earlier attempt was delivered", () => {
+      const c = ctx([]);
+      const detail = `Rejecting duplicate AS4 message '${c.as4MessageId}'`;
+      const outcome = interpretResponse(200, SOAP, errorSignal({ errorCode: "EBMS:0004", severity: "failure", errorDetail: detail }), c);
+      expect(outcome).to.deep.equal({ kind: "duplicate", reason: `EBMS:0004: ${detail}` });
+    });
+
+    it("EBMS:0004 refusing a duplicate for other payloads (our receiver's conflict answer) or another MessageId fails", () => {
+      const c = ctx([]);
+      const conflict = interpretResponse(200, SOAP, errorSignal({ errorCode: "EBMS:0004", severity: "failure", errorDetail: `duplicate MessageId ${c.as4MessageId}: already used for other payloads` }), c);
+      expect(conflict).to.deep.include({ kind: "failed", ebmsCode: "EBMS:0004" });
+      const other = interpretResponse(200, SOAP, errorSignal({ errorCode: "EBMS:0004", severity: "failure", errorDetail: "Rejecting duplicate AS4 message 'someone-else@ap'" }), c);
+      expect(other).to.deep.include({ kind: "failed", ebmsCode: "EBMS:0004" });
+    });
+
+    it("EBMS:4001 (a duplicate MessageId) means an earlier attempt was delivered", () => {
       const outcome = interpretResponse(200, SOAP, errorSignal({ errorCode: "EBMS:4001", severity: "failure", errorDetail: "duplicate" }), ctx([]));
       expect(outcome.kind).to.equal("duplicate");
       expect(outcome.kind === "duplicate" && outcome.reason).to.equal("EBMS:4001: duplicate");
