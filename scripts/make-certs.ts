@@ -113,6 +113,9 @@ async function makeBusinessPki(dir: string): Promise<void> {
     });
     await writeIssued(dir, leaf, { pkcs12: true });
   }
+  // The virksomhetssertifikater name no responder (real ones do), so access points check them against this
+  // (empty) CRL, configured statically like the SMP one; tests that need a revoked one make it on the fly.
+  await writeFile(join(dir, "intermediate-ca.crl.pem"), (await makeCrl({ issuer: intermediate })).pem);
 }
 
 async function makeMaskinportenKey(dir: string): Promise<void> {
@@ -157,6 +160,7 @@ PKCS#12 keystore holding the key, the certificate and its chain (intermediate an
 | \`smp/SMP000001.{pem,key.pem,p12}\` | SMP certificate, CN=SMP000001, OU=PEPPOL TEST SMP |
 | \`business/root-ca.{pem,key.pem}\` | "DPI-AP TEST Business Root CA" |
 | \`business/intermediate-ca.{pem,key.pem}\` | "DPI-AP TEST Business CA", issues the virksomhetssertifikater |
+| \`business/intermediate-ca.crl.pem\` | empty CRL of the business intermediate (the virksomhetssertifikater name no responder; configure it as a static CRL) |
 ${businessRows}
 | \`maskinporten/signing-key.pem\` | RSA private key (PKCS#8) of the simulated Maskinporten |
 | \`maskinporten/jwks.json\` | its public JWK set: kid \`${MASKINPORTEN_KID}\`, alg RS256, use sig |

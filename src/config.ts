@@ -140,7 +140,7 @@ const SANDBOX_DEFAULTS = {
   operatorKeystore: path.join(CERTS_EXAMPLE, "business/987654325.p12"),
   apTrustAnchors: [path.join(CERTS_EXAMPLE, "ap/root-ca.pem"), path.join(CERTS_EXAMPLE, "ap/intermediate-ca.pem")],
   smpTrustAnchors: [path.join(CERTS_EXAMPLE, "smp/root-ca.pem"), path.join(CERTS_EXAMPLE, "smp/intermediate-ca.pem")],
-  staticCrls: [path.join(CERTS_EXAMPLE, "smp/intermediate-ca.crl.pem")],
+  staticCrls: [path.join(CERTS_EXAMPLE, "smp/intermediate-ca.crl.pem"), path.join(CERTS_EXAMPLE, "business/intermediate-ca.crl.pem")],
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

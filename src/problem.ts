@@ -14,15 +14,19 @@ export interface ProblemDocument {
 export const PROBLEM_TYPE_BASE = "urn:dpi-ap:problem:";
 
 export class ProblemError extends Error {
+  /** Response headers that belong to the failure itself, e.g. Retry-After on a 503 the client should retry. */
+  readonly headers: Readonly<Record<string, string>>;
+
   constructor(
     readonly status: number,
     readonly code: string,
     readonly title: string,
     detail?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Readonly<Record<string, string>> },
   ) {
     super(detail ?? title, options);
     this.name = "ProblemError";
+    this.headers = options?.headers ?? {};
   }
 
   toProblem(instance?: string): ProblemDocument {

@@ -12,7 +12,7 @@ import { loadAnchors } from "./pki/pem.js";
 import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
 import { createPeppolApTrust } from "./pki/peppol-trust.js";
 import { createRevocationCache } from "./pki/revocation-cache.js";
-import { createRevocationChecker } from "./pki/revocation.js";
+import { createRevocationChecker, type RevocationMode } from "./pki/revocation.js";
 import { parseCrl } from "./pki/crl.js";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
@@ -64,13 +64,10 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const keystore = await loadKeyStore({ type: "pkcs12", file: config.as4.keystore, password: config.as4.keystorePassword });
   const identity: As4Identity = { privateKey: keystore.privateKey, certificate: keystore.certificate, seatId: peppolSeatIdOf(keystore.certificate) };
   const staticCrls = await Promise.all(config.as4.staticCrls.map(async (f) => parseCrl(await readFile(f), f)));
-  const revocation = createRevocationChecker({
-    mode: config.as4.revocation,
-    staticCrls,
-    clock,
-    cache: createRevocationCache({ clock }),
-    urlRewrite: opts.revocationUrlRewrite ?? urlMap(config.as4.revocationUrlMap),
-  });
+  const revocationCache = createRevocationCache({ clock });
+  const revocationChecker = (mode: RevocationMode) =>
+    createRevocationChecker({ mode, staticCrls, clock, cache: revocationCache, urlRewrite: opts.revocationUrlRewrite ?? urlMap(config.as4.revocationUrlMap) });
+  const revocation = revocationChecker(config.as4.revocation);
   const apTrust = createPeppolApTrust({ anchors: await loadAnchors(config.as4.trustAnchors), revocation, clock });
   const trust: SenderTrust = { validate: async (cert, at) => ({ seatId: (await apTrust.validate(cert, at)).seatId }) };
   const smpAnchors = await loadAnchors(config.discovery.smpTrustAnchors);
@@ -95,7 +92,14 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   // Processes sharing a PostgreSQL store may share this folder too: then only clearly abandoned spools go.
   await removeStale(as4Tmp, stores.singleProcess ? 0 : 60 * 60_000);
   const businessAnchors = await loadAnchors(config.businessTrustAnchors);
-  const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock });
+  const onRevocationWarnings = (warnings: readonly string[], signer: X509Certificate) =>
+    log.warn({ signer: signer.subject.replace(/\n/g, ", "), warnings }, "forretningsmelding accepted although its certificate's revocation status is unknown (soft-fail)");
+  // Business certificates are checked with the same revocation machinery, cache and mode as AS4 certificates.
+  const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock, revocation, onRevocationWarnings });
+  // An AS4 inbound handler turns every forretningsmelding failure into a final EBMS:0004, so an OCSP/CRL outage
+  // would make the sending access point give the letter up; until that handler answers such outages with a
+  // retryable EBMS:0202, inbound forretningsmeldinger get soft-fail: revoked is refused, unknown is logged.
+  const verifyInboundForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock, revocation: revocationChecker("soft-fail"), onRevocationWarnings });
   const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, clock, log) : undefined;
   if (!feil) log.warn("no operator keystore (DPI_AP_OPERATOR_KEYSTORE): failed letters get status FEILET but no feil receipt");
   const outboxRepo = new OutboxRepo(stores.db);
@@ -157,7 +161,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       handler: createDpiInboundHandler({
         servedParticipants,
         letterRecipients: new Set(config.letterRecipients),
-        verifyForretningsmelding,
+        verifyForretningsmelding: verifyInboundForretningsmelding,
         repo: stores.repo,
         blobs: stores.blobs,
         maxDokumentpakkeBytes: config.limits.dokumentpakkeBytes,

@@ -41,11 +41,15 @@ export const openApiDocument = {
           },
         },
         responses: {
-          "201": { description: "Accepted and stored with status OPPRETTET", content: { "application/json": { schema: { $ref: "#/components/schemas/Accepted" } } } },
+          "201": {
+            description: "Accepted and stored with status OPPRETTET; the same caller's byte-identical resubmission under the same message id gets this answer again",
+            content: { "application/json": { schema: { $ref: "#/components/schemas/Accepted" } } },
+          },
           ...standardErrors,
           "409": problem,
           "413": problem,
           "415": problem,
+          "503": problem,
         },
       },
     },

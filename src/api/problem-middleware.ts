@@ -16,7 +16,7 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
       res.destroy();
       return;
     }
-    res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl)));
+    res.set(problem.headers).status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl)));
   };
 }
 

@@ -55,7 +55,7 @@ export function accessPointEnv(o: AccessPointProcessOptions): Record<string, str
     DPI_AP_OPERATOR_KEYSTORE_PASSWORD: "changeit",
     DPI_AP_PEPPOL_AP_TRUST_ANCHORS: [c("ap/root-ca.pem"), c("ap/intermediate-ca.pem")].join(","),
     DPI_AP_SMP_TRUST_ANCHORS: [c("smp/root-ca.pem"), c("smp/intermediate-ca.pem")].join(","),
-    DPI_AP_STATIC_CRLS: c("smp/intermediate-ca.crl.pem"),
+    DPI_AP_STATIC_CRLS: [c("smp/intermediate-ca.crl.pem"), c("business/intermediate-ca.crl.pem")].join(","),
     DPI_AP_REVOCATION_URL_MAP: `${CERTS_EXAMPLE_PKI_URL}=${o.endpoints.pkiUrl.replace(/\/+$/, "")}`,
     DPI_AP_SML_MODE: "naptr",
     DPI_AP_SML_ZONE: o.endpoints.smlZone,

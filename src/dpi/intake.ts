@@ -3,6 +3,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
+import type { Message } from "../store/generated/client.js";
 import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
 import { verifyFingerprint, parseEnvelopedData } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
@@ -14,6 +15,13 @@ import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js"
  * POST /messages/out must pass before it is persisted as OPPRETTET. The order goes from cheap and
  * unauthenticated to expensive, and authorisation failures are reported before content failures that would
  * reveal nothing new.
+ *
+ * Resubmission is idempotent: a business system whose connection broke after sending cannot know whether we
+ * took the message, and Digdir's client treats any non-5xx error as final. So the same caller sending the same
+ * message again (byte-identical forretningsmelding, same dokumentpakke) gets the answer it missed: 201 with the
+ * body it would have had, status OPPRETTET (the answer describes the acceptance, not the message's progress,
+ * which GET /messages/out/{id}/statuses reports). Anything else under a used id is 409 message-id-used, which
+ * tells another caller nothing about the message it collided with.
  */
 
 export interface IntakeCaller {
@@ -35,6 +43,9 @@ export interface AcceptedMessage {
   documentType: string;
   status: string;
 }
+
+/** The status every accepted message starts with, and the one its 201 answer reports. */
+const ACCEPTED_STATUS = "OPPRETTET";
 
 export interface IntakeDeps {
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
@@ -127,6 +138,10 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   if ((delegated || req.caller.supplier !== undefined) && req.caller.supplier !== sender) {
     throw new SupplierNotSenderError(req.caller.supplier, sender);
   }
+  // Before the maskinportentoken check: a retry may come with a fresh token, but the stored letter was
+  // bound to the one it was sent with, so the same caller's identical letter is answered, not refused.
+  const used = await deps.repo.get("OUT", m.messageId);
+  if (used) return resubmitted(used, verified, req, deps);
   if (m.kind === "letter" && m.maskinportentoken !== req.caller.token) throw new MaskinportentokenMismatchError();
 
   const pakke = req.dokumentpakke;
@@ -148,14 +163,55 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   try {
     await deps.repo.insert(
       messageRecord(m, { direction: "OUT", jws: verified.jws, dokumentpakke: pakke, kanal: req.kanal, enqueue: true }),
-      "OPPRETTET",
+      ACCEPTED_STATUS,
       at,
     );
   } catch (err) {
-    if (err instanceof DuplicateMessageIdError) throw new MessageIdUsedError(m.messageId);
+    if (err instanceof DuplicateMessageIdError) {
+      // Another request with this id was stored since the look-up above (e.g. a retry racing its original).
+      const winner = await deps.repo.get("OUT", m.messageId);
+      if (winner) return resubmitted(winner, verified, req, deps);
+      throw new MessageIdUsedError(m.messageId);
+    }
     throw err;
   }
   deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, sender, avsender, kanal: req.kanal }, "message accepted");
   deps.onAccepted?.(m.type);
-  return { id: m.messageId, conversationId: m.conversationId, documentType: m.type, status: "OPPRETTET" };
+  return acceptedAnswer(verified);
+}
+
+function acceptedAnswer(verified: VerifiedForretningsmelding): AcceptedMessage {
+  const m = verified.message;
+  return { id: m.messageId, conversationId: m.conversationId, documentType: m.type, status: ACCEPTED_STATUS };
+}
+
+/**
+ * The message id is taken by `stored`. The same caller sending the same message again gets the original
+ * answer, and the dokumentpakke it uploaded again is dropped (the stored one is the same bytes); anything else
+ * is a conflict.
+ */
+async function resubmitted(stored: Message, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
+  const same = stored.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke);
+  if (!same) throw new MessageIdUsedError(verified.message.messageId);
+  if (req.dokumentpakke) await deps.blobs.delete(req.dokumentpakke.key);
+  const m = verified.message;
+  deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, status: stored.status }, "message resubmitted: the original answer is repeated");
+  return acceptedAnswer(verified);
+}
+
+/**
+ * The caller that sent `stored`: the token spoke for its avsender, and through the same databehandler
+ * (supplier) or, when the avsender sent it itself, through none or itself. A byte-identical
+ * forretningsmelding that passed the checks above implies this; it is said here so that a message is never
+ * answered to anyone else, whatever the checks above become.
+ */
+function sameCaller(stored: Message, caller: IntakeCaller): boolean {
+  if (caller.consumer !== stored.avsenderOrg) return false;
+  if (stored.databehandlerOrg !== null) return caller.supplier === stored.databehandlerOrg;
+  return caller.supplier === undefined || caller.supplier === stored.senderOrg;
+}
+
+function samePayload(stored: Message, pakke: StoredBlob | undefined): boolean {
+  if (!pakke) return stored.payloadSha256 === null;
+  return stored.payloadSha256 === pakke.sha256.toString("hex") && stored.payloadSize === pakke.size;
 }

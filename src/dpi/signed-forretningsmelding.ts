@@ -3,15 +3,18 @@ import { compactVerify, decodeProtectedHeader, errors as joseErrors } from "jose
 import type { Clock } from "../clock.js";
 import { ProblemError } from "../problem.js";
 import { validateChain } from "../pki/chain.js";
-import { organisationNumberOf } from "../pki/business-certificate.js";
+import { assertSigningKeyUsage, organisationNumberOf } from "../pki/business-certificate.js";
 import { CertificateError } from "../pki/errors.js";
+import { CertificateKeyUsageError } from "../pki/peppol-trust.js";
+import { CertificateRevokedError, isRevocationUnavailable, type RevocationChecker } from "../pki/revocation.js";
 import { x509FromDer } from "../pki/x509-cache.js";
 import { parseForretningsmelding, type Forretningsmelding } from "./sbd.js";
 
 /**
  * A forretningsmelding is a compact JWS whose x5c header carries the signer's business certificate
- * (virksomhetssertifikat). Trust comes from that certificate chaining to a configured anchor, never from the
- * header alone; only then is the payload read as a Standard Business Document.
+ * (virksomhetssertifikat). Trust comes from that certificate chaining to a configured anchor, its key usage
+ * allowing signatures, and (where a revocation checker is given) it not being revoked, never from the header
+ * alone; only then is the payload read as a Standard Business Document.
  */
 
 export const FORRETNINGSMELDING_ALGORITHMS = ["RS256", "RS512"] as const;
@@ -48,9 +51,48 @@ export class SignerCertificateError extends ProblemError {
   }
 }
 
+/**
+ * 400, like an expired certificate (signer-certificate-invalid): the forretningsmelding is unacceptable as it
+ * stands and sending it again cannot help; the caller itself (its token) is not what is refused.
+ */
+export class SignerCertificateRevokedError extends ProblemError {
+  constructor(detail: string, cause?: unknown) {
+    super(400, "signer-certificate-revoked", "Signer certificate revoked", detail, { cause });
+  }
+}
+
+export class SignerCertificateKeyUsageError extends ProblemError {
+  constructor(detail: string, cause?: unknown) {
+    super(400, "signer-certificate-key-usage", "Signer certificate may not sign", detail, { cause });
+  }
+}
+
+/** Seconds a client is asked to wait before sending again when revocation status could not be established. */
+export const REVOCATION_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * 503 with Retry-After: no OCSP responder or CRL answered (hard-fail). That is an outage on our side or the
+ * CA's, not a verdict on the certificate, so the sender should try again rather than give the letter up.
+ */
+export class SignerRevocationUnavailableError extends ProblemError {
+  constructor(detail: string, cause?: unknown) {
+    super(503, "signer-certificate-revocation-unavailable", "Signer certificate revocation status unavailable", detail, {
+      cause,
+      headers: { "Retry-After": String(REVOCATION_RETRY_AFTER_SECONDS) },
+    });
+  }
+}
+
 export interface ForretningsmeldingVerifierOptions {
   anchors: X509Certificate[];
   clock: Clock;
+  /**
+   * Checks the x5c path for revocation (OCSP, then CRL) in its hard- or soft-fail mode. Without it nothing
+   * is checked: only the postbox simulator and tests, which verify what an access point already checked.
+   */
+  revocation?: RevocationChecker;
+  /** Told the soft-fail warnings when some certificate's revocation status could not be established. */
+  onRevocationWarnings?: (warnings: readonly string[], signer: X509Certificate) => void;
 }
 
 export function createForretningsmeldingVerifier(opts: ForretningsmeldingVerifierOptions) {
@@ -70,9 +112,13 @@ export function createForretningsmeldingVerifier(opts: ForretningsmeldingVerifie
     if (header.crit !== undefined) throw new ForretningsmeldingMalformedError("the JWS header has crit parameters, which are not supported");
     const chain = certificatesOf(header.x5c);
     const [leaf, ...intermediates] = chain;
+    const at = opts.clock();
+    let path: X509Certificate[];
     try {
-      validateChain(leaf!, intermediates, opts.anchors, opts.clock());
+      path = validateChain(leaf!, intermediates, opts.anchors, at);
+      assertSigningKeyUsage(leaf!);
     } catch (err) {
+      if (err instanceof CertificateKeyUsageError) throw new SignerCertificateKeyUsageError(`x5c certificate: ${err.message}`, err);
       if (err instanceof CertificateError) throw new SignerCertificateError(`x5c certificate: ${err.message}`, err);
       throw err;
     }
@@ -97,8 +143,22 @@ export function createForretningsmeldingVerifier(opts: ForretningsmeldingVerifie
       if (err instanceof CertificateError) throw new SignerCertificateError(err.message, err);
       throw err;
     }
-    return { jws, message: parseForretningsmelding(json), signer: leaf!, signerOrg };
+    const message = parseForretningsmelding(json);
+    // Last, because it may go to the network: everything that can be refused locally has been.
+    if (opts.revocation) await checkRevocation(opts, path, at);
+    return { jws, message, signer: leaf!, signerOrg };
   };
+}
+
+async function checkRevocation(opts: ForretningsmeldingVerifierOptions, path: X509Certificate[], at: Date): Promise<void> {
+  try {
+    const result = await opts.revocation!.check(path, at);
+    if (result.warnings.length > 0) opts.onRevocationWarnings?.(result.warnings, path[0]!);
+  } catch (err) {
+    if (err instanceof CertificateRevokedError) throw new SignerCertificateRevokedError(`x5c certificate: ${err.message}`, err);
+    if (isRevocationUnavailable(err)) throw new SignerRevocationUnavailableError(`x5c certificate: ${(err as Error).message}`, err);
+    throw err;
+  }
 }
 
 function certificatesOf(x5c: unknown): X509Certificate[] {

@@ -8,6 +8,8 @@
 import type { X509Certificate } from "node:crypto";
 import { OID_ORGANIZATION_IDENTIFIER, OID_SERIAL_NUMBER, subjectValues } from "./certificate-fields.js";
 import { AmbiguousOrganisationNumberError, MissingOrganisationNumberError } from "./errors.js";
+import { keyUsageOf, type KeyUsage } from "./key-usage.js";
+import { CertificateKeyUsageError } from "./peppol-trust.js";
 
 export type OrganisationNumberSource = "organizationIdentifier" | "serialNumber";
 
@@ -46,4 +48,24 @@ export function organisationNumberOf(cert: X509Certificate): string {
 
 function distinct(values: string[]): string[] {
   return [...new Set(values)];
+}
+
+/**
+ * Key usages that let a virksomhetssertifikat sign a forretningsmelding (a JWS): either one will do. SEID
+ * issues signing certificates with nonRepudiation and authentication certificates with digitalSignature, and
+ * business systems sign with either; an encryption certificate (keyEncipherment/dataEncipherment only) must
+ * not, since its CA vouched for the key only to receive encrypted content.
+ */
+export const SIGNING_KEY_USAGES: readonly KeyUsage[] = ["digitalSignature", "nonRepudiation"];
+
+/**
+ * Refuses a business certificate whose keyUsage does not allow signing. A certificate without the extension
+ * passes: RFC 5280 4.2.1.3 reads its absence as "no restriction", and the CA chain still vouches for it.
+ * @throws CertificateKeyUsageError
+ */
+export function assertSigningKeyUsage(cert: X509Certificate): void {
+  const usage = keyUsageOf(cert);
+  if (usage === undefined || SIGNING_KEY_USAGES.some((u) => usage.has(u))) return;
+  const has = usage.size > 0 ? [...usage].join(", ") : "none";
+  throw new CertificateKeyUsageError(`the certificate may not sign: its key usage is ${has}, signing needs ${SIGNING_KEY_USAGES.join(" or ")}`, cert);
 }

@@ -1,8 +1,12 @@
 import type { Db } from "./prisma.js";
 import type { Message, MessageStatus, Prisma } from "./generated/client.js";
 import type { ReadScope } from "../dpi/read-scope.js";
+import { normaliseMessageId } from "./message-id.js";
 
-/** Persistence of DPI messages and their status history. Callers pass org ids as "0192:<orgno>". */
+/**
+ * Persistence of DPI messages and their status history. Callers pass org ids as "0192:<orgno>" and message ids
+ * in any letter case: messages are keyed, and looked up, by normaliseMessageId.
+ */
 
 export type Direction = "OUT" | "IN";
 
@@ -65,10 +69,12 @@ export class MessagesRepo {
 
   /** The writes of insert(), for a caller that commits them together with its own. */
   insertOperations(m: NewMessage, initialStatus: string, at: Date, beskrivelse?: string): Prisma.PrismaPromise<unknown>[] {
+    // Keyed by the normal form, so the primary key refuses the same id in another case as a duplicate.
+    const id = normaliseMessageId(m.id);
     return [
       this.db.message.create({
         data: {
-          id: m.id,
+          id,
           direction: m.direction,
           conversationId: m.conversationId,
           documentType: m.documentType,
@@ -92,16 +98,16 @@ export class MessagesRepo {
           as4MessageId: m.as4MessageId ?? null,
         },
       }),
-      this.db.messageStatus.create({ data: { messageDirection: m.direction, messageId: m.id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),
+      this.db.messageStatus.create({ data: { messageDirection: m.direction, messageId: id, status: initialStatus, beskrivelse: beskrivelse ?? null, createdAt: at } }),
     ];
   }
 
   async get(direction: Direction, id: string): Promise<Message | null> {
-    return this.db.message.findUnique({ where: { direction_id: { direction, id } } });
+    return this.db.message.findUnique({ where: { direction_id: { direction, id: normaliseMessageId(id) } } });
   }
 
   async statuses(direction: Direction, id: string): Promise<StatusEntry[]> {
-    const rows = await this.db.messageStatus.findMany({ where: { messageDirection: direction, messageId: id }, orderBy: { id: "asc" } });
+    const rows = await this.db.messageStatus.findMany({ where: { messageDirection: direction, messageId: normaliseMessageId(id) }, orderBy: { id: "asc" } });
     return rows.map(toEntry);
   }
 
@@ -143,7 +149,7 @@ export class MessagesRepo {
 
   /** Returns false when it was already read (idempotent confirm). */
   async markRead(id: string, at: Date): Promise<boolean> {
-    const r = await this.db.message.updateMany({ where: { direction: "IN", id, readAt: null }, data: { readAt: at } });
+    const r = await this.db.message.updateMany({ where: { direction: "IN", id: normaliseMessageId(id), readAt: null }, data: { readAt: at } });
     return r.count > 0;
   }
 }

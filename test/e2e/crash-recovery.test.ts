@@ -54,7 +54,7 @@ describe("e2e: corner 3 killed mid-run loses and duplicates nothing", function (
       DPI_AP_AS4_KEYSTORE_PASSWORD: "changeit",
       DPI_AP_PEPPOL_AP_TRUST_ANCHORS: [c("ap/root-ca.pem"), c("ap/intermediate-ca.pem")].join(","),
       DPI_AP_SMP_TRUST_ANCHORS: [c("smp/root-ca.pem"), c("smp/intermediate-ca.pem")].join(","),
-      DPI_AP_STATIC_CRLS: c("smp/intermediate-ca.crl.pem"),
+      DPI_AP_STATIC_CRLS: [c("smp/intermediate-ca.crl.pem"), c("business/intermediate-ca.crl.pem")].join(","),
       DPI_AP_REVOCATION_URL_MAP: `http://127.0.0.1:8899=${net.sandbox.pki.url}`,
       DPI_AP_SML_MODE: "naptr",
       DPI_AP_SML_ZONE: net.sandbox.zone,

@@ -1,10 +1,15 @@
 import { expect } from "chai";
 import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { makeLeaf } from "../../scripts/lib/cert-factory.js";
 import type { SubjectSpec } from "../../scripts/lib/cert-factory.js";
-import { organisationNumberOf, readOrganisationNumber } from "../../src/pki/business-certificate.js";
+import { assertSigningKeyUsage, organisationNumberOf, readOrganisationNumber } from "../../src/pki/business-certificate.js";
+import type { KeyUsageFlag } from "../../scripts/lib/cert-factory.js";
+import { CertificateKeyUsageError } from "../../src/pki/peppol-trust.js";
 import { AmbiguousOrganisationNumberError, MissingOrganisationNumberError } from "../../src/pki/errors.js";
-import { exampleText, testPki } from "./helpers.js";
+import { certsExample, exampleText, testPki } from "./helpers.js";
+
+const readExample = (relative: string) => readFileSync(certsExample + relative, "utf8");
 
 const certWith = (subject: SubjectSpec) => makeLeaf({ subject, keyPem: testPki().leafKey }).cert;
 
@@ -70,5 +75,34 @@ describe("pki/business-certificate", () => {
     expect(() => organisationNumberOf(two)).to.throw(AmbiguousOrganisationNumberError);
     const same = certWith({ CN: "x", organizationIdentifier: "NTRNO-991825827", extra: [{ oid: "2.5.4.97", value: "NTRNO-991825827" }] });
     expect(organisationNumberOf(same)).to.equal("991825827");
+  });
+
+  describe("assertSigningKeyUsage", () => {
+    const withUsage = (keyUsage: KeyUsageFlag[]) => makeLeaf({ subject: { CN: "usage", organizationIdentifier: "NTRNO-991825827" }, keyPem: testPki().leafKey, keyUsage }).cert;
+
+    it("accepts digitalSignature, nonRepudiation, either alone, and the certs-example form", () => {
+      for (const usage of [["digitalSignature"], ["nonRepudiation"], ["digitalSignature", "keyEncipherment"]] as KeyUsageFlag[][]) {
+        expect(() => assertSigningKeyUsage(withUsage(usage)), usage.join()).not.to.throw();
+      }
+      expect(() => assertSigningKeyUsage(new X509Certificate(readExample("business/991825827.pem")))).not.to.throw();
+    });
+
+    it("accepts a certificate without the keyUsage extension (RFC 5280: no restriction)", () => {
+      expect(() => assertSigningKeyUsage(withUsage([]))).not.to.throw();
+    });
+
+    it("refuses encryption-only certificates with CertificateKeyUsageError ERR_PKI_KEY_USAGE", () => {
+      for (const usage of [["keyEncipherment"], ["keyEncipherment", "dataEncipherment"], ["keyAgreement"]] as KeyUsageFlag[][]) {
+        let error: unknown;
+        try {
+          assertSigningKeyUsage(withUsage(usage));
+        } catch (e) {
+          error = e;
+        }
+        expect(error, usage.join()).to.be.instanceOf(CertificateKeyUsageError);
+        expect((error as CertificateKeyUsageError).code).to.equal("ERR_PKI_KEY_USAGE");
+        expect((error as Error).message).to.equal(`the certificate may not sign: its key usage is ${usage.join(", ")}, signing needs digitalSignature or nonRepudiation`);
+      }
+    });
   });
 });

@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import { expect } from "chai";
+import { messagesOutForm } from "../../src/client/messages-out-client.js";
+import { storeIncoming } from "../../src/dpi/incoming.js";
+import { parseForretningsmelding } from "../../src/dpi/sbd.js";
+import { silentLogger } from "../../src/log.js";
+import { buildMessage } from "../helpers/letters.js";
+import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
+
+/**
+ * Message ids are UUIDs, the same id in either letter case: the same id in another case is a used id (409),
+ * and reads by id find the message whichever case the caller writes. The forretningsmelding keeps the case
+ * its producer chose (it is signed); only the store's key is normalised.
+ */
+
+const AVSENDER = "910076787";
+const DIGIPOST = "984661185";
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  body: any;
+}
+
+function expectProblem(r: Answer, status: number, code: string) {
+  expect(r.contentType, JSON.stringify(r.body)).to.match(/^application\/problem\+json/);
+  expect({ status: r.status, code: r.body.code }).to.deep.equal({ status, code });
+  expect(r.body.type).to.equal(`urn:dpi-ap:problem:${code}`);
+}
+
+describe("e2e: message ids compare case-insensitively (they are UUIDs)", function () {
+  let net: TestNetwork;
+  before(async () => {
+    net = await startTestNetwork();
+  });
+  after(async () => {
+    await net?.close();
+  });
+
+  async function post(token: string, jws: string, cms?: Uint8Array): Promise<Answer> {
+    const res = await fetch(`${net.ap.url}/messages/out`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: messagesOutForm(jws, cms) });
+    const text = await res.text();
+    return { status: res.status, contentType: res.headers.get("content-type"), body: text ? JSON.parse(text) : undefined };
+  }
+
+  async function letter(o: { messageId: string }) {
+    const token = await net.token(AVSENDER);
+    return { token, msg: await buildMessage({ token, messageId: o.messageId }) };
+  }
+
+  async function statuses(id: string): Promise<{ status: number; list: string[] }> {
+    const res = await fetch(`${net.ap.url}/messages/out/${id}/statuses`, { headers: { authorization: `Bearer ${await net.token(AVSENDER)}` } });
+    return { status: res.status, list: res.status === 200 ? ((await res.json()) as { status: string }[]).map((s) => s.status) : [] };
+  }
+
+  it("409 message-id-used for ABC… after abc…, and for abc… after ABC…", async () => {
+    const id = randomUUID();
+    const first = await letter({ messageId: id.toLowerCase() });
+    expect((await post(first.token, first.msg.jws, first.msg.cms)).status).to.equal(201);
+    const upper = await letter({ messageId: id.toUpperCase() });
+    expectProblem(await post(upper.token, upper.msg.jws, upper.msg.cms), 409, "message-id-used");
+
+    const id2 = randomUUID();
+    const firstUpper = await letter({ messageId: id2.toUpperCase() });
+    const r = await post(firstUpper.token, firstUpper.msg.jws, firstUpper.msg.cms);
+    expect({ status: r.status, id: r.body.id }).to.deep.equal({ status: 201, id: id2.toUpperCase() });
+    const lower = await letter({ messageId: id2.toLowerCase() });
+    expectProblem(await post(lower.token, lower.msg.jws, lower.msg.cms), 409, "message-id-used");
+  });
+
+  it("statuses are found by the id in either case", async () => {
+    const id = randomUUID();
+    const { token, msg } = await letter({ messageId: id.toUpperCase() });
+    expect((await post(token, msg.jws, msg.cms)).status).to.equal(201);
+    for (const spelling of [id.toUpperCase(), id.toLowerCase(), id.slice(0, 9).toUpperCase() + id.slice(9)]) {
+      expect(await statuses(spelling), spelling).to.deep.equal({ status: 200, list: ["OPPRETTET"] });
+    }
+  });
+
+  it("an incoming letter is downloaded and confirmed by its id in either case, and stored once", async () => {
+    const id = randomUUID();
+    const l = await buildMessage({ token: "t", messageId: id.toUpperCase() });
+    const deps = { repo: net.ap.repo, clock: () => new Date(), log: silentLogger };
+    const blob = await net.ap.blobs.write(Readable.from([Buffer.from(l.cms!)]));
+    expect(await storeIncoming({ jws: l.jws, message: parseForretningsmelding(l.payload), dokumentpakke: blob }, deps)).to.equal(true);
+    const lower = await buildMessage({ token: "t", messageId: id.toLowerCase() });
+    expect(await storeIncoming({ jws: lower.jws, message: parseForretningsmelding(lower.payload) }, deps), "a redelivery in another case").to.equal(false);
+
+    const auth = { authorization: `Bearer ${await net.token(DIGIPOST)}` };
+    const download = await fetch(`${net.ap.url}/messages/in/${id.toLowerCase()}`, { headers: auth });
+    expect(download.status).to.equal(200);
+    expect(Buffer.from(await download.arrayBuffer()).equals(Buffer.from(l.cms!))).to.equal(true);
+    const read = await fetch(`${net.ap.url}/messages/in/${id.toUpperCase()}/read`, { method: "POST", headers: auth });
+    expect(read.status).to.equal(200);
+    const unread = await fetch(`${net.ap.url}/messages/in`, { headers: auth });
+    const listed = unread.status === 204 ? [] : ((await unread.json()) as { forretningsmelding: string }[]).map((m) => m.forretningsmelding);
+    expect(listed).to.not.include(l.jws);
+  });
+});
