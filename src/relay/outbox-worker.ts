@@ -15,7 +15,7 @@ import type { Message } from "../store/generated/client.js";
 import type { OutboxRepo } from "../store/outbox-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome } from "./as4-response.js";
-import { nextRetryDelayMs, type RetryPolicy } from "./retry-policy.js";
+import { decideRetry, type RetryPolicy } from "./retry-policy.js";
 import { PollingLoop } from "./polling-loop.js";
 
 /**
@@ -88,7 +88,9 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     const { deps } = this;
     const leaseMs = deps.timeoutMs * 2 + 60_000;
-    const batch = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency);
+    // A letter whose expectedResponseDateTime has passed is not sent any more: the expiry sweep makes it
+    // LEVETID_UTLOPT, whichever retry it was waiting for.
+    const batch = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency, LETTER_TYPES);
     await Promise.all(batch.map((m) => this.process(m)));
     return batch.length;
   }
@@ -195,13 +197,13 @@ export class OutboxWorker {
       return;
     }
     if (outcome.kind === "retry") {
-      const delay = nextRetryDelayMs(deps.retry, m.attempts + 1, deps.random);
-      if (delay !== undefined) {
-        await deps.outbox.scheduleRetry(m.id, new Date(now.getTime() + delay), outcome.reason);
-        log.warn({ as4MessageId, attempt: m.attempts + 1, retryInMs: delay, reason: outcome.reason }, "send failed, will retry");
+      const decision = decideRetry(deps.retry, { attemptsMade: m.attempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
+      if ("retryAt" in decision) {
+        await deps.outbox.scheduleRetry(m.id, decision.retryAt, outcome.reason);
+        log.warn({ as4MessageId, attempt: m.attempts + 1, retryInMs: decision.retryAt.getTime() - now.getTime(), reason: outcome.reason }, "send failed, will retry");
         return;
       }
-      const reason = `gave up after ${m.attempts + 1} attempts: ${outcome.reason}`;
+      const reason = `${decision.giveUp}: ${outcome.reason}`;
       await deps.outbox.markFailed(m.id, now, reason, await this.feilFor(m, reason, log));
       log.error({ as4MessageId, reason }, "send failed for good");
       return;

@@ -11,9 +11,14 @@ const out = (id: string) => ({ direction_id: { direction: "OUT", id } });
 export class OutboxRepo {
   constructor(private readonly db: Db) {}
 
-  /** Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won, oldest due first. */
-  async claimDue(now: Date, leaseMs: number, limit: number): Promise<Message[]> {
-    const due = { nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
+  /**
+   * Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won, oldest due first.
+   * Messages of the `expiring` document types are not handed out once their expectedResponseAt has passed.
+   */
+  async claimDue(now: Date, leaseMs: number, limit: number, expiring: readonly string[] = []): Promise<Message[]> {
+    const unleased: Prisma.MessageWhereInput = { OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
+    const alive: Prisma.MessageWhereInput = { OR: [{ documentType: { notIn: [...expiring] } }, { expectedResponseAt: null }, { expectedResponseAt: { gt: now } }] };
+    const due: Prisma.MessageWhereInput = { nextAttemptAt: { lte: now }, AND: expiring.length ? [unleased, alive] : [unleased] };
     const candidates = await this.db.message.findMany({
       where: { direction: "OUT", ...due },
       orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],

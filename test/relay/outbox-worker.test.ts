@@ -20,6 +20,7 @@ import { RevocationUnknownError } from "../../src/pki/revocation.js";
 import type { SenderTrust } from "../../src/relay/as4-receiver.js";
 import { createFeilReceiptIssuer } from "../../src/relay/feil-receipt.js";
 import { OutboxWorker, type OutboxDeps } from "../../src/relay/outbox-worker.js";
+import type { RetryPolicy } from "../../src/relay/retry-policy.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
 import { buildMessage, type BuiltMessage } from "../helpers/letters.js";
@@ -28,11 +29,11 @@ import { ORGS } from "../dpi/samples.js";
 
 /**
  * One pass of the outbox worker against a real store, with a fake Discovery, a fixed (steppable) clock and
- * `random: () => 0` so back-off delays are exact: attempt n waits baseDelay·2^(n-1)/2.
+ * `random: () => 0.5` so back-off delays are exact: attempt n waits baseDelay·2^(n-1)/2.
  */
 
 const T0 = new Date("2026-03-01T12:00:00.000Z");
-const RETRY = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
+const RETRY: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, windowMs: 3_600_000 };
 const OPERATOR = "0192:991825827";
 const receiverAp = testSigner("POP000002");
 
@@ -103,7 +104,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       pollMs: 1_000,
       clock,
       log: silentLogger,
-      random: () => 0,
+      random: () => 0.5,
       tempDir: dir,
       ...over,
     });
@@ -113,8 +114,8 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
     createFeilReceiptIssuer({ signer: { ...businessSigner(OPERATOR.split(":")[1]!), org: OPERATOR }, repo: stores.repo, clock, log: silentLogger });
 
   /** Queues a letter from corner 1 (OUT, due now) with its dokumentpakke in the blob store. */
-  async function queued(type: "digital" | "leveringskvittering" = "digital"): Promise<BuiltMessage> {
-    const built = await buildMessage({ type });
+  async function queued(type: "digital" | "leveringskvittering" = "digital", over: { expectedResponse?: Date } = {}): Promise<BuiltMessage> {
+    const built = await buildMessage({ type, ...over });
     const blob = built.cms ? await stores.blobs.write(Readable.from([Buffer.from(built.cms)])) : undefined;
     const m = parseForretningsmelding(built.payload);
     await stores.repo.insert(messageRecord(m, { direction: "OUT", jws: built.jws, dokumentpakke: blob, enqueue: true }), "OPPRETTET", clock());
@@ -152,7 +153,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       expect(m.nextAttemptAt?.toISOString()).to.equal(new Date(T0.getTime() + 500 + 1000).toISOString());
     });
 
-    it("gives up after maxAttempts: FEILET 'gave up after N attempts', with a feil receipt for corner 1", async () => {
+    it("with an attempt limit, gives up after maxAttempts: FEILET 'gave up after N attempts', with a feil receipt for corner 1", async () => {
       const letter = await queued();
       const w = worker({ discovery: failing(smpDown()), retry: { ...RETRY, maxAttempts: 2 }, feil: feilIssuer() });
       await w.runOnce();
@@ -169,6 +170,61 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       // No more attempts: the letter has left the outbox.
       now = new Date(T0.getTime() + 3_600_000);
       expect(await w.runOnce()).to.equal(0);
+    });
+  });
+
+  describe("giving up by elapsed time", () => {
+    const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { retryable: true, httpStatus: 503 });
+
+    /** Runs the worker at each retry until the letter leaves the outbox; returns the attempt times (ms after T0). */
+    async function retryUntilDone(w: OutboxWorker, id: string): Promise<number[]> {
+      const times: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        times.push(now.getTime() - T0.getTime());
+        expect(await w.runOnce()).to.equal(1);
+        const next = (await row(id)).nextAttemptAt;
+        if (!next) return times;
+        now = next;
+      }
+      throw new Error("still retrying after 100 attempts");
+    }
+
+    it("retries for the whole window however many attempts that takes, makes the last attempt at its end, then FEILET", async () => {
+      const letter = await queued();
+      const w = worker({ discovery: failing(smpDown()), retry: { baseDelayMs: 1000, maxDelayMs: 2000, windowMs: 10_000 }, feil: feilIssuer() });
+      expect(await retryUntilDone(w, letter.messageId)).to.deep.equal([0, 500, 1500, 2500, 3500, 4500, 5500, 6500, 7500, 8500, 9500, 10_000]);
+      const m = await row(letter.messageId);
+      const reason = "gave up after 12 attempts in the 10 s retry window: lookup failed: GET https://smp.test/x answered HTTP 503";
+      expect(m).to.include({ status: "FEILET", attempts: 12, nextAttemptAt: null, lastError: reason });
+      expect(await statuses(letter.messageId)).to.deep.equal([["OPPRETTET", null], ["FEILET", reason]]);
+      expect((await incoming(letter.conversationId)).map((f) => f.documentType)).to.deep.equal(["feil"]);
+    });
+
+    it("the window counts from when the letter was accepted, not from its first attempt", async () => {
+      const letter = await queued();
+      now = new Date(T0.getTime() + 9_800);
+      const w = worker({ discovery: failing(smpDown()), retry: { baseDelayMs: 1000, maxDelayMs: 2000, windowMs: 10_000 } });
+      expect(await retryUntilDone(w, letter.messageId)).to.deep.equal([9_800, 10_000]);
+      expect((await row(letter.messageId)).lastError).to.equal("gave up after 2 attempts in the 10 s retry window: lookup failed: GET https://smp.test/x answered HTTP 503");
+    });
+
+    it("a letter whose expectedResponseDateTime passes while it waits is not sent again: LEVETID_UTLOPT, no feil receipt", async () => {
+      const letter = await queued("digital", { expectedResponse: new Date(T0.getTime() + 300) });
+      const discovery = failing(smpDown());
+      const w = worker({ discovery, feil: feilIssuer() });
+      expect(await w.runOnce()).to.equal(1);
+      expect((await row(letter.messageId)).nextAttemptAt?.toISOString()).to.equal(new Date(T0.getTime() + 500).toISOString());
+      now = new Date(T0.getTime() + 500);
+      expect(await w.runOnce()).to.equal(0);
+      expect(discovery.calls).to.equal(1);
+      expect(await w.sweepExpired()).to.equal(1);
+      const m = await row(letter.messageId);
+      expect(m).to.include({ status: "LEVETID_UTLOPT", attempts: 1, nextAttemptAt: null });
+      expect(await statuses(letter.messageId)).to.deep.equal([
+        ["OPPRETTET", null],
+        ["LEVETID_UTLOPT", `no receipt arrived before ${new Date(T0.getTime() + 300).toISOString()}`],
+      ]);
+      expect(await incoming(letter.conversationId)).to.deep.equal([]);
     });
   });
 
