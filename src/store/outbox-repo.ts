@@ -84,8 +84,22 @@ export class OutboxRepo {
     ]);
   }
 
-  async scheduleRetry(id: string, next: Date, error: string): Promise<void> {
-    await this.db.message.update({ where: out(id), data: { nextAttemptAt: next, leaseUntil: null, lastError: error, attempts: { increment: 1 } } });
+  /** `peer`: the receiving access point the failed attempt went to (see wakeWaitingFor); null when unknown. */
+  async scheduleRetry(id: string, next: Date, error: string, peer: string | null = null): Promise<void> {
+    await this.db.message.update({ where: out(id), data: { nextAttemptAt: next, leaseUntil: null, lastError: error, lastPeer: peer, attempts: { increment: 1 } } });
+  }
+
+  /**
+   * `peer` answered again: every message waiting in back-off for it becomes due `now`. One conditional UPDATE,
+   * so with several processes on one store it neither races another wake nor takes a message another worker
+   * holds a lease on. Returns how many messages it woke.
+   */
+  async wakeWaitingFor(peer: string, now: Date): Promise<number> {
+    const r = await this.db.message.updateMany({
+      where: { direction: "OUT", lastPeer: peer, nextAttemptAt: { gt: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+      data: { nextAttemptAt: now },
+    });
+    return r.count;
   }
 
   /**

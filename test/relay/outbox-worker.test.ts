@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { X509Certificate } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -17,12 +18,14 @@ import type { Discovery } from "../../src/peppol/discovery.js";
 import type { SmpEndpoint } from "../../src/peppol/smp-client.js";
 import { SmpHttpError, SmpParticipantNotRegisteredError } from "../../src/peppol/smp-errors.js";
 import { RevocationUnknownError } from "../../src/pki/revocation.js";
-import type { SenderTrust } from "../../src/relay/as4-receiver.js";
+import { receiveAs4, type SenderTrust } from "../../src/relay/as4-receiver.js";
 import { createFeilReceiptIssuer } from "../../src/relay/feil-receipt.js";
 import { OutboxWorker, type OutboxDeps } from "../../src/relay/outbox-worker.js";
 import type { RetryPolicy } from "../../src/relay/retry-policy.js";
+import { ExchangeRepo } from "../../src/store/exchange-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
+import { eventually } from "../helpers/dpi-network.js";
 import { buildMessage, type BuiltMessage } from "../helpers/letters.js";
 import { testSigner } from "../as4/sign-fixtures.js";
 import { ORGS } from "../dpi/samples.js";
@@ -59,6 +62,48 @@ function trust(validate: SenderTrust["validate"] = async () => ({ seatId: "POP00
     },
   };
   return t;
+}
+
+/** Answers each receiver with its own endpoint (several receivers may share one access point). */
+class RoutingDiscovery implements Discovery {
+  constructor(private readonly routes: Record<string, string>) {}
+  async lookup(receiver: string): Promise<SmpEndpoint> {
+    return { endpointUrl: this.routes[receiver]!, certificate: receiverAp.certificate } as SmpEndpoint;
+  }
+}
+
+/**
+ * A receiving access point on loopback: answers HTTP 503 while `down`, and otherwise receives for real and
+ * returns its signed receipt. Its seat id is POP000002 and it trusts any sender as POP000001.
+ */
+async function as4Peer(stores: Stores, clock: Clock, tempDir: string) {
+  const state = { down: true, received: [] as string[] };
+  const deps = {
+    identity: { ...receiverAp, seatId: "POP000002" },
+    trust: { validate: async () => ({ seatId: "POP000001" }) },
+    handler: { accept: async (m: { userMessage: { messageId: string } }) => void state.received.push(m.userMessage.messageId) },
+    exchanges: new ExchangeRepo(stores.db),
+    clock,
+    log: silentLogger,
+    tempDir,
+  };
+  const server: Server = createHttpServer((req, res) => {
+    if (state.down) {
+      req.resume();
+      res.writeHead(503).end();
+      return;
+    }
+    receiveAs4(req.headers["content-type"], req, deps).then(
+      (r) => res.writeHead(r.status, { "content-type": r.contentType }).end(r.body),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/as4`,
+    state,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** A loopback port nobody listens on: connecting to it is refused at once. */
@@ -114,7 +159,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
     createFeilReceiptIssuer({ signer: { ...businessSigner(OPERATOR.split(":")[1]!), org: OPERATOR }, repo: stores.repo, clock, log: silentLogger });
 
   /** Queues a letter from corner 1 (OUT, due now) with its dokumentpakke in the blob store. */
-  async function queued(type: "digital" | "leveringskvittering" = "digital", over: { expectedResponse?: Date } = {}): Promise<BuiltMessage> {
+  async function queued(type: "digital" | "leveringskvittering" = "digital", over: { expectedResponse?: Date; receiver?: string } = {}): Promise<BuiltMessage> {
     const built = await buildMessage({ type, ...over });
     const blob = built.cms ? await stores.blobs.write(Readable.from([Buffer.from(built.cms)])) : undefined;
     const m = parseForretningsmelding(built.payload);
@@ -225,6 +270,66 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
         ["LEVETID_UTLOPT", `no receipt arrived before ${new Date(T0.getTime() + 300).toISOString()}`],
       ]);
       expect(await incoming(letter.conversationId)).to.deep.equal([]);
+    });
+  });
+
+  describe("a receiving access point that answers again", () => {
+    const SLOW: RetryPolicy = { baseDelayMs: 60_000, maxDelayMs: 600_000, windowMs: 3_600_000 };
+    let peer: Awaited<ReturnType<typeof as4Peer>>;
+    let otherPeer: string;
+    beforeEach(async () => {
+      peer = await as4Peer(stores, clock, dir);
+      otherPeer = `http://127.0.0.1:${await closedPort()}/as4`;
+    });
+    afterEach(async () => peer?.close());
+
+    /** Digipost and eBoks share the access point `peer`; the print provider has its own, which stays down. */
+    const discovery = () => new RoutingDiscovery({ [ORGS.digipost]: peer.url, [ORGS.eboks]: peer.url, [ORGS.print]: otherPeer });
+    const nextAt = async (id: string) => (await row(id)).nextAttemptAt?.getTime() ?? null;
+
+    it("a successful send makes every message waiting for that access point due at once, and no other", async () => {
+      const w = worker({ discovery: discovery(), allowHttpEndpoints: true, retry: SLOW });
+      const digipost = await queued("digital", { receiver: ORGS.digipost });
+      const eboks = await queued("digital", { receiver: ORGS.eboks });
+      const print = await queued("digital", { receiver: ORGS.print });
+      expect(await w.runOnce()).to.equal(3);
+      // Each waits for its access point, recorded by endpoint URL, for its own back-off (30 s).
+      for (const [l, url] of [[digipost, peer.url], [eboks, peer.url], [print, otherPeer]] as const) {
+        expect(await row(l.messageId)).to.include({ status: "OPPRETTET", attempts: 1, lastPeer: url });
+        expect(await nextAt(l.messageId)).to.equal(T0.getTime() + 30_000);
+      }
+
+      now = new Date(T0.getTime() + 1_000);
+      peer.state.down = false;
+      const fresh = await queued("digital", { receiver: ORGS.digipost });
+      expect(await w.runOnce()).to.equal(1);
+      expect((await row(fresh.messageId)).status).to.equal("SENDT");
+      expect(await nextAt(digipost.messageId)).to.equal(T0.getTime() + 1_000);
+      expect(await nextAt(eboks.messageId)).to.equal(T0.getTime() + 1_000);
+      expect(await nextAt(print.messageId)).to.equal(T0.getTime() + 30_000);
+
+      expect(await w.runOnce()).to.equal(2);
+      expect(await row(digipost.messageId)).to.include({ status: "SENDT", attempts: 2, nextAttemptAt: null });
+      expect(await row(eboks.messageId)).to.include({ status: "SENDT", attempts: 2, nextAttemptAt: null });
+      expect(await row(print.messageId)).to.include({ status: "OPPRETTET", attempts: 1 });
+      expect(peer.state.received).to.have.length(3);
+    });
+
+    it("the running worker is woken: the waiting letters go without waiting for the next poll", async () => {
+      const w = worker({ discovery: discovery(), allowHttpEndpoints: true, retry: SLOW, pollMs: 600_000 });
+      const waiting = [await queued("digital", { receiver: ORGS.digipost }), await queued("digital", { receiver: ORGS.eboks })];
+      w.start();
+      try {
+        await eventually("both letters waiting", async () => ((await Promise.all(waiting.map((l) => row(l.messageId)))).every((m) => m.attempts === 1) ? true : undefined));
+        now = new Date(T0.getTime() + 1_000);
+        peer.state.down = false;
+        await queued("digital", { receiver: ORGS.digipost });
+        w.nudge();
+        await eventually("the waiting letters SENDT", async () => ((await Promise.all(waiting.map((l) => row(l.messageId)))).every((m) => m.status === "SENDT") ? true : undefined), 10_000);
+      } finally {
+        await w.stop();
+      }
+      expect(peer.state.received).to.have.length(3);
     });
   });
 
