@@ -96,7 +96,8 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     referencedKeys: () => stores.repo.payloadKeys(),
     spoolDirs: [as4Tmp],
     intervalMs: config.sweepIntervalMs,
-    clock,
+    // File times come from the operating system: compare them with its clock, never with a pinned test clock.
+    clock: systemClock,
     log: log.child({ worker: "sweep" }),
   });
   // Nothing is in flight before the server listens: a store only this process uses is cleared completely.
