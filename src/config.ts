@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./relay/retry-policy.js";
 
 /**
  * Every setting of the access point, read from environment variables (documented in the README's
@@ -57,9 +58,11 @@ const schema = z.object({
   DPI_AP_PUSH_WEBHOOKS: list.optional(),
   DPI_AP_OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
   DPI_AP_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  DPI_AP_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  DPI_AP_RETRY_WINDOW_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_RETRY_WINDOW_HOURS),
+  DPI_AP_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
   DPI_AP_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
   DPI_AP_RETRY_MAX_MS: z.coerce.number().int().positive().default(30 * 60_000),
+  DPI_AP_SWEEP_INTERVAL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
 });
 
 export interface Config {
@@ -116,7 +119,10 @@ export interface Config {
   };
   /** Providers ("0192:<orgno>") that get each letter pushed to a webhook URL, besides polling. */
   pushWebhooks: Map<string, string>;
-  outbox: { pollMs: number; concurrency: number; retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } };
+  /** Retries of the outbox and of webhook pushes: back-off, the window from acceptance, an optional attempt limit. */
+  outbox: { pollMs: number; concurrency: number; retry: RetryPolicy };
+  /** How often payloads and spool files left by interrupted writes are looked for. */
+  sweepIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -242,7 +248,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     outbox: {
       pollMs: e.DPI_AP_OUTBOX_POLL_MS,
       concurrency: e.DPI_AP_OUTBOX_CONCURRENCY,
-      retry: { maxAttempts: e.DPI_AP_RETRY_MAX_ATTEMPTS, baseDelayMs: e.DPI_AP_RETRY_BASE_MS, maxDelayMs: e.DPI_AP_RETRY_MAX_MS },
+      retry: {
+        baseDelayMs: e.DPI_AP_RETRY_BASE_MS,
+        maxDelayMs: e.DPI_AP_RETRY_MAX_MS,
+        windowMs: Math.round(e.DPI_AP_RETRY_WINDOW_HOURS * 3_600_000),
+        maxAttempts: e.DPI_AP_RETRY_MAX_ATTEMPTS,
+      },
     },
+    sweepIntervalMs: Math.round(e.DPI_AP_SWEEP_INTERVAL_MINUTES * 60_000),
   };
 }

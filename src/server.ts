@@ -25,7 +25,8 @@ import { PushWorker } from "./relay/push-worker.js";
 import { PushRepo } from "./store/push-repo.js";
 import { createFeilReceiptIssuer } from "./relay/feil-receipt.js";
 import { organisationNumberOf } from "./pki/business-certificate.js";
-import { removeStale, type BlobStore } from "./store/blob-store.js";
+import { IN_FLIGHT_GRACE_MS, PayloadSweeper } from "./relay/payload-sweeper.js";
+import type { BlobStore } from "./store/blob-store.js";
 import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { MessagesRepo } from "./store/messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
@@ -83,14 +84,22 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
 
   const stores = await openStores(config);
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
-  const orphans = await stores.blobs.sweepOrphans(await stores.repo.payloadKeys(), clock());
-  if (orphans) log.warn({ blobs: orphans }, "removed payloads no message refers to (left by an interrupted write)");
   // AS4 spools under the data folder, not /tmp: it is on the same disk as the payloads, and what a crash
-  // left behind is cleared here.
+  // left behind is swept with them.
   const as4Tmp = path.join(config.dataDir, "as4-tmp");
   await mkdir(as4Tmp, { recursive: true });
-  // Processes sharing a PostgreSQL store may share this folder too: then only clearly abandoned spools go.
-  await removeStale(as4Tmp, stores.singleProcess ? 0 : 60 * 60_000);
+  const sweeper = new PayloadSweeper({
+    blobs: stores.blobs,
+    referencedKeys: () => stores.repo.payloadKeys(),
+    spoolDirs: [as4Tmp],
+    intervalMs: config.sweepIntervalMs,
+    // File times come from the operating system: compare them with its clock, never with a pinned test clock.
+    clock: systemClock,
+    log: log.child({ worker: "sweep" }),
+  });
+  // Nothing is in flight before the server listens: a store only this process uses is cleared completely.
+  // Processes sharing a PostgreSQL store may share the folders too: then only clearly abandoned files go.
+  await sweeper.sweep(stores.singleProcess ? 0 : IN_FLIGHT_GRACE_MS);
   const businessAnchors = await loadAnchors(config.businessTrustAnchors);
   const onRevocationWarnings = (warnings: readonly string[], signer: X509Certificate) =>
     log.warn({ signer: signer.subject.replace(/\n/g, ", "), warnings }, "forretningsmelding accepted although its certificate's revocation status is unknown (soft-fail)");
@@ -193,6 +202,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   if (opts.workers ?? true) {
     outbox.start();
     push.start();
+    sweeper.start();
   }
   log.info({ seatId: identity.seatId, as4Endpoint: `${url}${config.as4.path}` }, "AS4 endpoint ready");
   return {
@@ -206,6 +216,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     async close() {
       await outbox.stop();
       await push?.stop();
+      await sweeper.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

@@ -70,7 +70,8 @@ async function acceptDpi(received: ReceivedUserMessage, deps: DpiInboundDeps): P
   if (!XML_TYPES.has(payload.mimeType.toLowerCase())) throw other(`the SBD payload must be application/xml, got ${payload.mimeType}`);
 
   const sink = new PassThrough();
-  const blobWrite = deps.blobs.write(sink, deps.maxDokumentpakkeBytes).then(
+  // Receipts carry no dokumentpakke: then no file is made at all.
+  const blobWrite = deps.blobs.writeIfAny(sink, deps.maxDokumentpakkeBytes).then(
     (b) => ({ ok: true as const, blob: b }),
     (err: unknown) => ({ ok: false as const, err }),
   );
@@ -80,13 +81,13 @@ async function acceptDpi(received: ReceivedUserMessage, deps: DpiInboundDeps): P
   } catch (err) {
     sink.destroy();
     const w = await blobWrite;
-    if (w.ok) await deps.blobs.delete(w.blob.key);
+    if (w.ok && w.blob) await deps.blobs.delete(w.blob.key);
     throw other(`SBDH: ${(err as Error).message}`);
   }
   const written = await blobWrite;
   if (!written.ok) throw new EbmsError("EBMS:0202", `could not store the dokumentpakke: ${(written.err as Error).message}`, { ...ref, cause: written.err });
   const blob: StoredBlob | undefined = sbd.dokumentpakke ? written.blob : undefined;
-  if (!blob) await deps.blobs.delete(written.blob.key);
+  if (!blob && written.blob) await deps.blobs.delete(written.blob.key);
   try {
     const messageId = await check(received, sbd, blob, deps);
     return messageId;

@@ -15,7 +15,7 @@ import type { Message } from "../store/generated/client.js";
 import type { OutboxRepo } from "../store/outbox-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome } from "./as4-response.js";
-import { nextRetryDelayMs, type RetryPolicy } from "./retry-policy.js";
+import { decideRetry, type RetryPolicy } from "./retry-policy.js";
 import { PollingLoop } from "./polling-loop.js";
 
 /**
@@ -88,7 +88,9 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     const { deps } = this;
     const leaseMs = deps.timeoutMs * 2 + 60_000;
-    const batch = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency);
+    // A letter whose expectedResponseDateTime has passed is not sent any more: the expiry sweep makes it
+    // LEVETID_UTLOPT, whichever retry it was waiting for.
+    const batch = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency, LETTER_TYPES);
     await Promise.all(batch.map((m) => this.process(m)));
     return batch.length;
   }
@@ -106,10 +108,12 @@ export class OutboxWorker {
     let outcome: SendOutcome;
     let as4MessageId: string | undefined;
     let peer = "";
+    let endpointKey: string | undefined;
     try {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
       const endpoint = await deps.discovery.lookup(m.receiverOrg, type, process);
+      endpointKey = peerKey(endpoint.endpointUrl);
       if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {
         throw new PermanentFailure(`the SMP publishes ${endpoint.endpointUrl}, but Peppol AS4 requires HTTPS`);
       }
@@ -136,7 +140,7 @@ export class OutboxWorker {
     } catch (err) {
       outcome = classify(err);
     }
-    await this.record(m, outcome, as4MessageId, peer, log);
+    await this.record(m, outcome, as4MessageId, peer, endpointKey, log);
   }
 
   private async prepare(m: Message, type: DpiMessageType, process: DpiProcessId, as4MessageId: string, peer: string, certificate: OutboundPrepareCert): Promise<OutboundMessage> {
@@ -180,34 +184,58 @@ export class OutboxWorker {
     });
   }
 
-  private async record(m: Message, outcome: SendOutcome, as4MessageId: string | undefined, peer: string, log: Logger): Promise<void> {
+  /**
+   * `endpoint`: the receiving access point this attempt went to (its normalised AS4 endpoint URL), undefined
+   * when the attempt failed before the SMP named one.
+   */
+  private async record(m: Message, outcome: SendOutcome, as4MessageId: string | undefined, peer: string, endpoint: string | undefined, log: Logger): Promise<void> {
     const { deps } = this;
     const now = deps.clock();
     deps.onOutcome?.(outcome.kind);
     if (outcome.kind === "delivered") {
       await deps.outbox.markSent(m.id, now, { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt });
       log.info({ as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId }, "delivered: signed receipt received");
+      await this.peerAnswered(endpoint!, now, log);
       return;
     }
     if (outcome.kind === "duplicate") {
       await deps.outbox.markSent(m.id, now, undefined, `the receiver already had it (${outcome.reason}); no receipt evidence`);
       log.warn({ as4MessageId, to: peer, reason: outcome.reason }, "receiver reports a duplicate: delivered by an earlier attempt");
+      await this.peerAnswered(endpoint!, now, log);
       return;
     }
     if (outcome.kind === "retry") {
-      const delay = nextRetryDelayMs(deps.retry, m.attempts + 1, deps.random);
-      if (delay !== undefined) {
-        await deps.outbox.scheduleRetry(m.id, new Date(now.getTime() + delay), outcome.reason);
-        log.warn({ as4MessageId, attempt: m.attempts + 1, retryInMs: delay, reason: outcome.reason }, "send failed, will retry");
+      const decision = decideRetry(deps.retry, { attemptsMade: m.attempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
+      if ("retryAt" in decision) {
+        await deps.outbox.scheduleRetry(m.id, decision.retryAt, outcome.reason, endpoint ?? null);
+        log.warn({ as4MessageId, attempt: m.attempts + 1, retryInMs: decision.retryAt.getTime() - now.getTime(), reason: outcome.reason }, "send failed, will retry");
         return;
       }
-      const reason = `gave up after ${m.attempts + 1} attempts: ${outcome.reason}`;
+      const reason = `${decision.giveUp}: ${outcome.reason}`;
       await deps.outbox.markFailed(m.id, now, reason, await this.feilFor(m, reason, log));
       log.error({ as4MessageId, reason }, "send failed for good");
       return;
     }
     await deps.outbox.markFailed(m.id, now, outcome.reason, await this.feilFor(m, outcome.reason, log));
     log.error({ as4MessageId, reason: outcome.reason, ebmsCode: outcome.ebmsCode }, "send refused for good");
+  }
+
+  /**
+   * A send to `endpoint` succeeded, so the access point behind it is back: the messages waiting in back-off for
+   * it are due now instead of each at the end of its own delay, and this worker looks for them at once.
+   */
+  private async peerAnswered(endpoint: string, now: Date, log: Logger): Promise<void> {
+    let woken: number;
+    try {
+      woken = await this.deps.outbox.wakeWaitingFor(endpoint, now);
+    } catch (err) {
+      // The message itself is recorded; the waiting ones keep their own back-off.
+      log.warn({ err, endpoint }, "could not make the messages waiting for this access point due");
+      return;
+    }
+    if (woken === 0) return;
+    log.info({ endpoint, messages: woken }, "the receiving access point answers again: its waiting messages are due now");
+    this.loop.nudge();
   }
 
   /** The feil receipt corner 1 gets for a failed letter, committed together with FEILET. */
@@ -225,6 +253,16 @@ export class OutboxWorker {
 type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
 
 class PermanentFailure extends Error {}
+
+/**
+ * Which receiving access point a message waits for: its AS4 endpoint URL, normalised (scheme and host in lower
+ * case, default port dropped), since several receivers share one access point and different SMPs may spell
+ * its URL differently. The endpoint, not the seat id, because it is what was unreachable, and it is known
+ * before the certificate is validated (a revocation outage is retried too).
+ */
+export function peerKey(endpointUrl: string): string {
+  return URL.canParse(endpointUrl) ? new URL(endpointUrl).href : endpointUrl;
+}
 
 /** Exceptions before or during the HTTP exchange: discovery answers, certificates, network trouble. */
 function classify(err: unknown): SendOutcome {

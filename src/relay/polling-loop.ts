@@ -8,7 +8,8 @@ export class PollingLoop {
   private wake: (() => void) | undefined;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly o: { pollMs: number; pass: () => Promise<boolean>; onError: (err: unknown) => void }) {}
+  /** `waitFirst`: sleep a poll interval before the first pass instead of running it at start. */
+  constructor(private readonly o: { pollMs: number; pass: () => Promise<boolean>; onError: (err: unknown) => void; waitFirst?: boolean }) {}
 
   start(): void {
     if (this.running) return;
@@ -29,6 +30,7 @@ export class PollingLoop {
   }
 
   private async run(): Promise<void> {
+    if (this.o.waitFirst) await this.sleep();
     while (this.running) {
       this.nudged = false;
       let more = false;
@@ -39,14 +41,20 @@ export class PollingLoop {
       }
       if (!this.running) break;
       if (more || this.nudged) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.o.pollMs);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      await this.sleep();
     }
+  }
+
+  /** Until the poll interval passes, a nudge comes or stop is called. */
+  private async sleep(): Promise<void> {
+    if (!this.running || this.nudged) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.o.pollMs);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 }

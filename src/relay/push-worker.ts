@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import { LETTER_TYPES } from "../dpi/document-types.js";
 import type { Message } from "../store/generated/client.js";
 import type { PushRepo } from "../store/push-repo.js";
-import { nextRetryDelayMs, type RetryPolicy } from "./retry-policy.js";
+import { decideRetry, type RetryPolicy } from "./retry-policy.js";
 import { PollingLoop } from "./polling-loop.js";
 
 /**
@@ -77,9 +77,12 @@ export class PushWorker {
     } catch (err) {
       problem = `webhook unreachable: ${(err as Error).message}`;
     }
-    const delay = nextRetryDelayMs(deps.retry, m.pushAttempts + 1, deps.random);
-    await deps.repo.failed(m.id, delay === undefined ? undefined : new Date(deps.clock().getTime() + delay));
-    if (delay === undefined) log.error({ problem }, "gave up pushing the letter; the provider can still poll for it");
-    else log.warn({ problem, retryInMs: delay }, "push failed, will retry");
+    // The same retry window as the outbox, measured from when the letter arrived.
+    const now = deps.clock();
+    const decision = decideRetry(deps.retry, { attemptsMade: m.pushAttempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
+    const next = "retryAt" in decision ? decision.retryAt : undefined;
+    await deps.repo.failed(m.id, next);
+    if (!next) log.error({ problem }, "gave up pushing the letter; the provider can still poll for it");
+    else log.warn({ problem, retryInMs: next.getTime() - now.getTime() }, "push failed, will retry");
   }
 }

@@ -1,14 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, createWriteStream, type ReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createReadStream, type ReadStream } from "node:fs";
+import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { Transform } from "node:stream";
+import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 /**
  * Payloads (document packages) live as files, not database rows: they are up to tens of megabytes, are
  * streamed in and out, and never change. A blob is written to a temporary file while its digest is computed,
  * flushed to disk, and only then renamed into place, so a crash never leaves a half-written blob under a key.
+ * What a crash leaves behind (temporary files, blobs whose message was never committed) is swept by
+ * relay/payload-sweeper.ts.
  */
 
 export interface StoredBlob {
@@ -47,6 +49,18 @@ export class BlobStore {
    * The blob is not visible under its key until the returned promise resolves.
    */
   async write(source: AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+    return (await this.store(source, maxBytes, true))!;
+  }
+
+  /**
+   * Like write, but a source that ends without a single byte makes no blob and touches no file: undefined.
+   * For payloads that are often absent (an AS4 receipt carries no dokumentpakke).
+   */
+  async writeIfAny(source: AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob | undefined> {
+    return this.store(source, maxBytes, false);
+  }
+
+  private async store(source: AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream, maxBytes: number, evenEmpty: boolean): Promise<StoredBlob | undefined> {
     const key = randomUUID();
     const tmpFile = path.join(this.tmp, key);
     const hash = createHash("sha256");
@@ -59,14 +73,10 @@ export class BlobStore {
         cb(null, chunk);
       },
     });
+    const file = new SpoolFile(tmpFile, evenEmpty);
     try {
-      await pipeline(source as NodeJS.ReadableStream, meter, createWriteStream(tmpFile));
-      const fh = await open(tmpFile, "r+");
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
+      await pipeline(source as NodeJS.ReadableStream, meter, file);
+      if (!file.created) return undefined;
       await rename(tmpFile, this.pathOf(key));
       await syncDirectory(this.blobs);
     } catch (err) {
@@ -78,18 +88,27 @@ export class BlobStore {
 
   /**
    * Removes blobs no stored message refers to: a crash between writing a blob and committing its message
-   * leaves one behind. Only blobs older than `minAgeMs` go, so a write in progress is never touched.
+   * leaves one behind. Only blobs older than `minAgeMs` go (all of them for 0), so a write in progress is never
+   * touched.
    */
   async sweepOrphans(referenced: ReadonlySet<string>, now: Date, minAgeMs = 60 * 60_000): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.blobs)) {
       if (!/^[0-9a-f-]{36}$/.test(name) || referenced.has(name)) continue;
       const info = await stat(path.join(this.blobs, name)).catch(() => undefined);
-      if (!info || now.getTime() - info.mtimeMs < minAgeMs) continue;
+      if (!info || (minAgeMs > 0 && now.getTime() - info.mtimeMs < minAgeMs)) continue;
       await rm(path.join(this.blobs, name), { force: true });
       removed++;
     }
     return removed;
+  }
+
+  /**
+   * Removes temporary files last written more than `graceMs` before `now` (all of them for 0): writes a crash
+   * interrupted. A write in progress touches its file with every chunk, so it is younger than any sensible grace.
+   */
+  async sweepTemporary(now: Date, graceMs: number): Promise<number> {
+    return removeStale(this.tmp, graceMs, now.getTime());
   }
 
   /** Readiness: the folder exists and a file can be created in it. */
@@ -114,6 +133,61 @@ export class BlobStore {
   pathOf(key: string): string {
     if (!/^[0-9a-f-]{36}$/.test(key)) throw new Error(`not a blob key: ${key}`);
     return path.join(this.blobs, key);
+  }
+}
+
+/**
+ * The sink of a blob write: creates its file only when the first byte arrives (at the end when `evenEmpty`
+ * and none came), and flushes it to disk before the stream finishes.
+ */
+class SpoolFile extends Writable {
+  private fh: FileHandle | undefined;
+  private released = false;
+  /** The file operation under way; destroy waits for it, so no handle is opened after the stream died. */
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly file: string,
+    private readonly evenEmpty: boolean,
+  ) {
+    super();
+  }
+
+  get created(): boolean {
+    return this.fh !== undefined;
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this.pending = this.append(chunk);
+    this.pending.then(() => cb(), cb);
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.pending = this.finish();
+    this.pending.then(() => cb(), cb);
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const release = async () => {
+      await this.pending.catch(() => {});
+      if (!this.fh || this.released) return;
+      this.released = true;
+      await this.fh.close().catch(() => {});
+    };
+    release().then(() => cb(err));
+  }
+
+  private async append(chunk: Buffer): Promise<void> {
+    this.fh ??= await open(this.file, "wx");
+    for (let at = 0; at < chunk.length; ) at += (await this.fh.write(chunk, at, chunk.length - at)).bytesWritten;
+  }
+
+  private async finish(): Promise<void> {
+    if (!this.fh && this.evenEmpty) this.fh = await open(this.file, "wx");
+    if (!this.fh) return;
+    await this.fh.sync();
+    this.released = true;
+    await this.fh.close();
   }
 }
 

@@ -11,9 +11,14 @@ const out = (id: string) => ({ direction_id: { direction: "OUT", id } });
 export class OutboxRepo {
   constructor(private readonly db: Db) {}
 
-  /** Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won, oldest due first. */
-  async claimDue(now: Date, leaseMs: number, limit: number): Promise<Message[]> {
-    const due = { nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
+  /**
+   * Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won, oldest due first.
+   * Messages of the `expiring` document types are not handed out once their expectedResponseAt has passed.
+   */
+  async claimDue(now: Date, leaseMs: number, limit: number, expiring: readonly string[] = []): Promise<Message[]> {
+    const unleased: Prisma.MessageWhereInput = { OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
+    const alive: Prisma.MessageWhereInput = { OR: [{ documentType: { notIn: [...expiring] } }, { expectedResponseAt: null }, { expectedResponseAt: { gt: now } }] };
+    const due: Prisma.MessageWhereInput = { nextAttemptAt: { lte: now }, AND: expiring.length ? [unleased, alive] : [unleased] };
     const candidates = await this.db.message.findMany({
       where: { direction: "OUT", ...due },
       orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
@@ -79,8 +84,22 @@ export class OutboxRepo {
     ]);
   }
 
-  async scheduleRetry(id: string, next: Date, error: string): Promise<void> {
-    await this.db.message.update({ where: out(id), data: { nextAttemptAt: next, leaseUntil: null, lastError: error, attempts: { increment: 1 } } });
+  /** `peer`: the receiving access point the failed attempt went to (see wakeWaitingFor); null when unknown. */
+  async scheduleRetry(id: string, next: Date, error: string, peer: string | null = null): Promise<void> {
+    await this.db.message.update({ where: out(id), data: { nextAttemptAt: next, leaseUntil: null, lastError: error, lastPeer: peer, attempts: { increment: 1 } } });
+  }
+
+  /**
+   * `peer` answered again: every message waiting in back-off for it becomes due `now`. One conditional UPDATE,
+   * so with several processes on one store it neither races another wake nor takes a message another worker
+   * holds a lease on. Returns how many messages it woke.
+   */
+  async wakeWaitingFor(peer: string, now: Date): Promise<number> {
+    const r = await this.db.message.updateMany({
+      where: { direction: "OUT", lastPeer: peer, nextAttemptAt: { gt: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
+      data: { nextAttemptAt: now },
+    });
+    return r.count;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
+import { watch } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -356,6 +357,20 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       expect(row).to.include({ documentType: "leveringskvittering", senderOrg: DIGIPOST, receiverOrg: AVSENDER, conversationId: ours.conversationId, kanal: "kanal-a", payloadKey: null });
       expect(await blobFiles()).to.deep.equal(before);
       expect(stored).to.equal(1);
+    });
+
+    it("a receipt creates no payload file on the way, not even a temporary one", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const { built, input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
+      const events: string[] = [];
+      const watchers = [path.join(dir, "blobs"), path.join(dir, "blobs", ".tmp")].map((d) => watch(d, (type, name) => events.push(`${type} ${name}`)));
+      try {
+        expect(await accept(input)).to.equal(built.messageId);
+        await new Promise((r) => setTimeout(r, 100));
+      } finally {
+        for (const w of watchers) w.close();
+      }
+      expect(events).to.deep.equal([]);
     });
 
     it("the same receipt addressed to a participant that is not served here: PEPPOL:NOT_SERVICED", async () => {

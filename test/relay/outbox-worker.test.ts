@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { X509Certificate } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -17,22 +18,25 @@ import type { Discovery } from "../../src/peppol/discovery.js";
 import type { SmpEndpoint } from "../../src/peppol/smp-client.js";
 import { SmpHttpError, SmpParticipantNotRegisteredError } from "../../src/peppol/smp-errors.js";
 import { RevocationUnknownError } from "../../src/pki/revocation.js";
-import type { SenderTrust } from "../../src/relay/as4-receiver.js";
+import { receiveAs4, type SenderTrust } from "../../src/relay/as4-receiver.js";
 import { createFeilReceiptIssuer } from "../../src/relay/feil-receipt.js";
 import { OutboxWorker, type OutboxDeps } from "../../src/relay/outbox-worker.js";
+import type { RetryPolicy } from "../../src/relay/retry-policy.js";
+import { ExchangeRepo } from "../../src/store/exchange-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
+import { eventually } from "../helpers/dpi-network.js";
 import { buildMessage, type BuiltMessage } from "../helpers/letters.js";
 import { testSigner } from "../as4/sign-fixtures.js";
 import { ORGS } from "../dpi/samples.js";
 
 /**
  * One pass of the outbox worker against a real store, with a fake Discovery, a fixed (steppable) clock and
- * `random: () => 0` so back-off delays are exact: attempt n waits baseDelay·2^(n-1)/2.
+ * `random: () => 0.5` so back-off delays are exact: attempt n waits baseDelay·2^(n-1)/2.
  */
 
 const T0 = new Date("2026-03-01T12:00:00.000Z");
-const RETRY = { maxAttempts: 3, baseDelayMs: 1000, maxDelayMs: 60_000 };
+const RETRY: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 60_000, windowMs: 3_600_000 };
 const OPERATOR = "0192:991825827";
 const receiverAp = testSigner("POP000002");
 
@@ -58,6 +62,48 @@ function trust(validate: SenderTrust["validate"] = async () => ({ seatId: "POP00
     },
   };
   return t;
+}
+
+/** Answers each receiver with its own endpoint (several receivers may share one access point). */
+class RoutingDiscovery implements Discovery {
+  constructor(private readonly routes: Record<string, string>) {}
+  async lookup(receiver: string): Promise<SmpEndpoint> {
+    return { endpointUrl: this.routes[receiver]!, certificate: receiverAp.certificate } as SmpEndpoint;
+  }
+}
+
+/**
+ * A receiving access point on loopback: answers HTTP 503 while `down`, and otherwise receives for real and
+ * returns its signed receipt. Its seat id is POP000002 and it trusts any sender as POP000001.
+ */
+async function as4Peer(stores: Stores, clock: Clock, tempDir: string) {
+  const state = { down: true, received: [] as string[] };
+  const deps = {
+    identity: { ...receiverAp, seatId: "POP000002" },
+    trust: { validate: async () => ({ seatId: "POP000001" }) },
+    handler: { accept: async (m: { userMessage: { messageId: string } }) => void state.received.push(m.userMessage.messageId) },
+    exchanges: new ExchangeRepo(stores.db),
+    clock,
+    log: silentLogger,
+    tempDir,
+  };
+  const server: Server = createHttpServer((req, res) => {
+    if (state.down) {
+      req.resume();
+      res.writeHead(503).end();
+      return;
+    }
+    receiveAs4(req.headers["content-type"], req, deps).then(
+      (r) => res.writeHead(r.status, { "content-type": r.contentType }).end(r.body),
+      (err: unknown) => res.writeHead(500).end(String(err)),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/as4`,
+    state,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 /** A loopback port nobody listens on: connecting to it is refused at once. */
@@ -103,7 +149,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       pollMs: 1_000,
       clock,
       log: silentLogger,
-      random: () => 0,
+      random: () => 0.5,
       tempDir: dir,
       ...over,
     });
@@ -113,8 +159,8 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
     createFeilReceiptIssuer({ signer: { ...businessSigner(OPERATOR.split(":")[1]!), org: OPERATOR }, repo: stores.repo, clock, log: silentLogger });
 
   /** Queues a letter from corner 1 (OUT, due now) with its dokumentpakke in the blob store. */
-  async function queued(type: "digital" | "leveringskvittering" = "digital"): Promise<BuiltMessage> {
-    const built = await buildMessage({ type });
+  async function queued(type: "digital" | "leveringskvittering" = "digital", over: { expectedResponse?: Date; receiver?: string } = {}): Promise<BuiltMessage> {
+    const built = await buildMessage({ type, ...over });
     const blob = built.cms ? await stores.blobs.write(Readable.from([Buffer.from(built.cms)])) : undefined;
     const m = parseForretningsmelding(built.payload);
     await stores.repo.insert(messageRecord(m, { direction: "OUT", jws: built.jws, dokumentpakke: blob, enqueue: true }), "OPPRETTET", clock());
@@ -152,7 +198,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       expect(m.nextAttemptAt?.toISOString()).to.equal(new Date(T0.getTime() + 500 + 1000).toISOString());
     });
 
-    it("gives up after maxAttempts: FEILET 'gave up after N attempts', with a feil receipt for corner 1", async () => {
+    it("with an attempt limit, gives up after maxAttempts: FEILET 'gave up after N attempts', with a feil receipt for corner 1", async () => {
       const letter = await queued();
       const w = worker({ discovery: failing(smpDown()), retry: { ...RETRY, maxAttempts: 2 }, feil: feilIssuer() });
       await w.runOnce();
@@ -169,6 +215,121 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       // No more attempts: the letter has left the outbox.
       now = new Date(T0.getTime() + 3_600_000);
       expect(await w.runOnce()).to.equal(0);
+    });
+  });
+
+  describe("giving up by elapsed time", () => {
+    const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { retryable: true, httpStatus: 503 });
+
+    /** Runs the worker at each retry until the letter leaves the outbox; returns the attempt times (ms after T0). */
+    async function retryUntilDone(w: OutboxWorker, id: string): Promise<number[]> {
+      const times: number[] = [];
+      for (let i = 0; i < 100; i++) {
+        times.push(now.getTime() - T0.getTime());
+        expect(await w.runOnce()).to.equal(1);
+        const next = (await row(id)).nextAttemptAt;
+        if (!next) return times;
+        now = next;
+      }
+      throw new Error("still retrying after 100 attempts");
+    }
+
+    it("retries for the whole window however many attempts that takes, makes the last attempt at its end, then FEILET", async () => {
+      const letter = await queued();
+      const w = worker({ discovery: failing(smpDown()), retry: { baseDelayMs: 1000, maxDelayMs: 2000, windowMs: 10_000 }, feil: feilIssuer() });
+      expect(await retryUntilDone(w, letter.messageId)).to.deep.equal([0, 500, 1500, 2500, 3500, 4500, 5500, 6500, 7500, 8500, 9500, 10_000]);
+      const m = await row(letter.messageId);
+      const reason = "gave up after 12 attempts in the 10 s retry window: lookup failed: GET https://smp.test/x answered HTTP 503";
+      expect(m).to.include({ status: "FEILET", attempts: 12, nextAttemptAt: null, lastError: reason });
+      expect(await statuses(letter.messageId)).to.deep.equal([["OPPRETTET", null], ["FEILET", reason]]);
+      expect((await incoming(letter.conversationId)).map((f) => f.documentType)).to.deep.equal(["feil"]);
+    });
+
+    it("the window counts from when the letter was accepted, not from its first attempt", async () => {
+      const letter = await queued();
+      now = new Date(T0.getTime() + 9_800);
+      const w = worker({ discovery: failing(smpDown()), retry: { baseDelayMs: 1000, maxDelayMs: 2000, windowMs: 10_000 } });
+      expect(await retryUntilDone(w, letter.messageId)).to.deep.equal([9_800, 10_000]);
+      expect((await row(letter.messageId)).lastError).to.equal("gave up after 2 attempts in the 10 s retry window: lookup failed: GET https://smp.test/x answered HTTP 503");
+    });
+
+    it("a letter whose expectedResponseDateTime passes while it waits is not sent again: LEVETID_UTLOPT, no feil receipt", async () => {
+      const letter = await queued("digital", { expectedResponse: new Date(T0.getTime() + 300) });
+      const discovery = failing(smpDown());
+      const w = worker({ discovery, feil: feilIssuer() });
+      expect(await w.runOnce()).to.equal(1);
+      expect((await row(letter.messageId)).nextAttemptAt?.toISOString()).to.equal(new Date(T0.getTime() + 500).toISOString());
+      now = new Date(T0.getTime() + 500);
+      expect(await w.runOnce()).to.equal(0);
+      expect(discovery.calls).to.equal(1);
+      expect(await w.sweepExpired()).to.equal(1);
+      const m = await row(letter.messageId);
+      expect(m).to.include({ status: "LEVETID_UTLOPT", attempts: 1, nextAttemptAt: null });
+      expect(await statuses(letter.messageId)).to.deep.equal([
+        ["OPPRETTET", null],
+        ["LEVETID_UTLOPT", `no receipt arrived before ${new Date(T0.getTime() + 300).toISOString()}`],
+      ]);
+      expect(await incoming(letter.conversationId)).to.deep.equal([]);
+    });
+  });
+
+  describe("a receiving access point that answers again", () => {
+    const SLOW: RetryPolicy = { baseDelayMs: 60_000, maxDelayMs: 600_000, windowMs: 3_600_000 };
+    let peer: Awaited<ReturnType<typeof as4Peer>>;
+    let otherPeer: string;
+    beforeEach(async () => {
+      peer = await as4Peer(stores, clock, dir);
+      otherPeer = `http://127.0.0.1:${await closedPort()}/as4`;
+    });
+    afterEach(async () => peer?.close());
+
+    /** Digipost and eBoks share the access point `peer`; the print provider has its own, which stays down. */
+    const discovery = () => new RoutingDiscovery({ [ORGS.digipost]: peer.url, [ORGS.eboks]: peer.url, [ORGS.print]: otherPeer });
+    const nextAt = async (id: string) => (await row(id)).nextAttemptAt?.getTime() ?? null;
+
+    it("a successful send makes every message waiting for that access point due at once, and no other", async () => {
+      const w = worker({ discovery: discovery(), allowHttpEndpoints: true, retry: SLOW });
+      const digipost = await queued("digital", { receiver: ORGS.digipost });
+      const eboks = await queued("digital", { receiver: ORGS.eboks });
+      const print = await queued("digital", { receiver: ORGS.print });
+      expect(await w.runOnce()).to.equal(3);
+      // Each waits for its access point, recorded by endpoint URL, for its own back-off (30 s).
+      for (const [l, url] of [[digipost, peer.url], [eboks, peer.url], [print, otherPeer]] as const) {
+        expect(await row(l.messageId)).to.include({ status: "OPPRETTET", attempts: 1, lastPeer: url });
+        expect(await nextAt(l.messageId)).to.equal(T0.getTime() + 30_000);
+      }
+
+      now = new Date(T0.getTime() + 1_000);
+      peer.state.down = false;
+      const fresh = await queued("digital", { receiver: ORGS.digipost });
+      expect(await w.runOnce()).to.equal(1);
+      expect((await row(fresh.messageId)).status).to.equal("SENDT");
+      expect(await nextAt(digipost.messageId)).to.equal(T0.getTime() + 1_000);
+      expect(await nextAt(eboks.messageId)).to.equal(T0.getTime() + 1_000);
+      expect(await nextAt(print.messageId)).to.equal(T0.getTime() + 30_000);
+
+      expect(await w.runOnce()).to.equal(2);
+      expect(await row(digipost.messageId)).to.include({ status: "SENDT", attempts: 2, nextAttemptAt: null });
+      expect(await row(eboks.messageId)).to.include({ status: "SENDT", attempts: 2, nextAttemptAt: null });
+      expect(await row(print.messageId)).to.include({ status: "OPPRETTET", attempts: 1 });
+      expect(peer.state.received).to.have.length(3);
+    });
+
+    it("the running worker is woken: the waiting letters go without waiting for the next poll", async () => {
+      const w = worker({ discovery: discovery(), allowHttpEndpoints: true, retry: SLOW, pollMs: 600_000 });
+      const waiting = [await queued("digital", { receiver: ORGS.digipost }), await queued("digital", { receiver: ORGS.eboks })];
+      w.start();
+      try {
+        await eventually("both letters waiting", async () => ((await Promise.all(waiting.map((l) => row(l.messageId)))).every((m) => m.attempts === 1) ? true : undefined));
+        now = new Date(T0.getTime() + 1_000);
+        peer.state.down = false;
+        await queued("digital", { receiver: ORGS.digipost });
+        w.nudge();
+        await eventually("the waiting letters SENDT", async () => ((await Promise.all(waiting.map((l) => row(l.messageId)))).every((m) => m.status === "SENDT") ? true : undefined), 10_000);
+      } finally {
+        await w.stop();
+      }
+      expect(peer.state.received).to.have.length(3);
     });
   });
 

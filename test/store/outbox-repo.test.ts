@@ -14,19 +14,20 @@ describe("store/outbox-repo: claimDue and as4MessageIdFor", () => {
   let db: Db;
   let outbox: OutboxRepo;
 
-  async function queue(id: string, createdAt: Date): Promise<void> {
+  async function queue(id: string, createdAt: Date, over: { documentType?: string; expectedResponseAt?: Date } = {}): Promise<void> {
     await new MessagesRepo(db).insert(
       {
         id,
         direction: "OUT",
         conversationId: `conv-${id}`,
-        documentType: "digital",
+        documentType: over.documentType ?? "digital",
         process: "digitalpost_info",
         standard: "urn:test",
         senderOrg: "0192:987654325",
         receiverOrg: "0192:123456785",
         avsenderOrg: "0192:987654325",
         forretningsmelding: "{}",
+        expectedResponseAt: over.expectedResponseAt,
         enqueue: true,
       },
       "OPPRETTET",
@@ -66,6 +67,16 @@ describe("store/outbox-repo: claimDue and as4MessageIdFor", () => {
     const [x, y] = await Promise.all([outbox.claimDue(T0, LEASE_MS, 3), outbox.claimDue(T0, LEASE_MS, 3)]);
     const ids = [...x!, ...y!].map((m) => m.id).sort();
     expect(ids).to.deep.equal(["a", "b", "c"]);
+  });
+
+  it("hands out no message of an expiring type whose expectedResponseAt has passed; other types and undated ones still go", async () => {
+    await queue("expired-letter", new Date(T0.getTime() - 3000), { expectedResponseAt: T0 });
+    await queue("live-letter", new Date(T0.getTime() - 2000), { expectedResponseAt: new Date(T0.getTime() + 1) });
+    await queue("undated-letter", new Date(T0.getTime() - 1500));
+    await queue("late-receipt", new Date(T0.getTime() - 1000), { documentType: "leveringskvittering", expectedResponseAt: new Date(T0.getTime() - 1) });
+    const won = await outbox.claimDue(T0, LEASE_MS, 10, ["digital", "utskrift", "flyttet"]);
+    expect(won.map((m) => m.id)).to.deep.equal(["live-letter", "undated-letter", "late-receipt"]);
+    expect((await outbox.claimDue(new Date(T0.getTime() + LEASE_MS + 1), LEASE_MS, 10)).map((m) => m.id)).to.deep.equal(["expired-letter", "live-letter", "undated-letter", "late-receipt"]);
   });
 
   it("fixes the AS4 MessageId at the first call and returns it afterwards", async () => {

@@ -202,6 +202,27 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(await messages.get("OUT", "a")).to.include({ status: "OPPRETTET" });
       });
 
+      it("a peer answering again makes the messages waiting for it due now, in one statement that leaves leased ones alone", async () => {
+        const PEER = "https://ap.example/as4";
+        for (const id of ["w1", "w2", "other", "leased", "due", "unknown"]) await queue(id, T0);
+        await outbox.scheduleRetry("w1", at(30_000), "HTTP 503", PEER);
+        await outbox.scheduleRetry("w2", at(90_000), "HTTP 503", PEER);
+        await outbox.scheduleRetry("other", at(30_000), "HTTP 503", "https://other.example/as4");
+        await outbox.scheduleRetry("unknown", at(30_000), "SMP down");
+        await outbox.scheduleRetry("due", at(500), "HTTP 503", PEER);
+        // Another process claimed "leased" when it fell due and is sending it: its lease stands.
+        await outbox.scheduleRetry("leased", at(0), "HTTP 503", PEER);
+        expect((await outbox.claimDue(T0, LEASE_MS, 10)).map((m) => m.id)).to.deep.equal(["leased"]);
+        await store!.db.message.update({ where: { direction_id: { direction: "OUT", id: "leased" } }, data: { nextAttemptAt: at(60_000) } });
+
+        expect(await outbox.wakeWaitingFor(PEER, at(1000))).to.equal(2);
+        const next = async (id: string) => (await messages.get("OUT", id))!.nextAttemptAt!.getTime();
+        expect(await Promise.all(["w1", "w2", "other", "leased", "due", "unknown"].map(next))).to.deep.equal([at(1000), at(1000), at(30_000), at(60_000), at(500), at(30_000)].map((d) => d.getTime()));
+        expect(await messages.get("OUT", "w1")).to.include({ lastPeer: PEER, attempts: 1, leaseUntil: null });
+        expect(await messages.get("OUT", "unknown")).to.include({ lastPeer: null });
+        expect(await outbox.wakeWaitingFor(PEER, at(1000))).to.equal(0);
+      });
+
       it("expires letters whose receipts did not come in time, but not answered ones or receipts", async () => {
         await queue("late", T0, { expectedResponseAt: at(1000) });
         await queue("answered", T0, { expectedResponseAt: at(1000), conversationId: "conv-answered" });
