@@ -15,6 +15,7 @@ import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
+import { runOutsideRequest } from "./log.js";
 import { BlobStore } from "./store/blob-store.js";
 import { MessagesRepo } from "./store/messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
@@ -42,6 +43,7 @@ export function createApp(p: AppParts): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  // First, so every later line and problem document carries the request id.
   app.use(requestLog(p.log));
   // Without a configured public URL, links point back at the host the client used to reach us.
   const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
@@ -72,7 +74,8 @@ export function createApp(p: AppParts): Express {
     log: p.log,
     onAccepted: (documentType: string) => {
       metrics?.accepted.inc({ document_type: documentType });
-      p.onAccepted?.();
+      // The outbox's work is not this request's: keep its log lines free of this request id.
+      runOutsideRequest(() => p.onAccepted?.());
     },
   };
   app.use(["/messages", "/status"], auth);

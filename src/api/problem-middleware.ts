@@ -1,8 +1,12 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ProblemError } from "../problem.js";
 import type { Logger } from "../log.js";
+import { requestIdOf } from "./request-log.js";
 
-/** Every error leaves as application/problem+json; unexpected ones are logged and reported without internals. */
+/**
+ * Every error leaves as application/problem+json carrying the request id; unexpected ones are logged and
+ * reported without internals.
+ */
 export function problemHandler(log: Logger, onProblem?: (code: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const problem =
@@ -16,7 +20,7 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
       res.destroy();
       return;
     }
-    res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl)));
+    res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl, requestIdOf(res))));
   };
 }
 
