@@ -1,7 +1,7 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import express, { type Express, type Request } from "express";
 import { systemClock, type Clock } from "./clock.js";
-import type { Config } from "./config.js";
+import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
 import { as4Router } from "./api/as4-endpoint.js";
 import { requireCaller, type CallerVerifier } from "./api/auth.js";
@@ -103,10 +103,31 @@ export async function openStores(config: Config): Promise<Stores> {
   return { db, repo: new MessagesRepo(db), blobs, applied, singleProcess };
 }
 
-export function listen(app: Express, host: string, port: number): Promise<Server> {
+/**
+ * Starts the HTTP server with timeouts that free a connection a client stopped feeding: headers must be
+ * complete within headersTimeoutMs and the whole request within requestTimeoutMs (Node answers 408 and
+ * closes), a connection with no traffic for idleTimeoutMs — a body that stalled halfway — is closed, and an
+ * idle keep-alive connection waits keepAliveTimeoutMs for its next request.
+ */
+export function listen(app: Express, host: string, port: number, t: HttpTimeouts): Promise<Server> {
+  const server = createServer(
+    {
+      headersTimeout: t.headersTimeoutMs,
+      requestTimeout: t.requestTimeoutMs,
+      // Node checks the two above on this interval (30 s by default), so a short timeout needs a short interval.
+      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(t.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.keepAliveTimeout = t.keepAliveTimeoutMs;
+  // Without a 'timeout' listener, Node destroys a socket that has been idle this long.
+  server.setTimeout(t.idleTimeoutMs);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
-    server.requestTimeout = 10 * 60 * 1000;
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
   });
 }
 

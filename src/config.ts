@@ -21,6 +21,10 @@ const schema = z.object({
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
   DPI_AP_DATA_DIR: z.string().default("./data"),
   DPI_AP_METRICS: bool.default(true),
+  DPI_AP_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  DPI_AP_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  DPI_AP_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DPI_AP_SANDBOX: bool.default(true),
   DPI_AP_SANDBOX_MASKINPORTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
@@ -72,6 +76,8 @@ export interface Config {
   logLevel: string;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
+  /** Timeouts of the HTTP server (see listen in app.ts). */
+  http: HttpTimeouts;
   sandbox: { enabled: boolean; ports: { maskinporten: number; smp: number; dns: number; pki: number } };
   maskinporten: {
     issuer: string | undefined;
@@ -117,6 +123,17 @@ export interface Config {
   /** Providers ("0192:<orgno>") that get each letter pushed to a webhook URL, besides polling. */
   pushWebhooks: Map<string, string>;
   outbox: { pollMs: number; concurrency: number; retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } };
+}
+
+export interface HttpTimeouts {
+  /** Until the request headers are complete. */
+  headersTimeoutMs: number;
+  /** Until the whole request, body included, is in. */
+  requestTimeoutMs: number;
+  /** A connection with no traffic either way for this long (a stalled body, a silent client) is closed. */
+  idleTimeoutMs: number;
+  /** How long an idle keep-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -183,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (i <= 0) problems.push(`DPI_AP_REVOCATION_URL_MAP: "${pair}" is not prefix=replacement`);
     return [pair.slice(0, i), pair.slice(i + 1)] as [string, string];
   });
+  if (e.DPI_AP_HTTP_HEADERS_TIMEOUT_MS > e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push("DPI_AP_HTTP_HEADERS_TIMEOUT_MS: must not exceed DPI_AP_HTTP_REQUEST_TIMEOUT_MS");
+  }
   const pushWebhooks = new Map<string, string>();
   for (const pair of e.DPI_AP_PUSH_WEBHOOKS ?? []) {
     const i = pair.indexOf("=");
@@ -200,6 +220,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DPI_AP_DATA_DIR,
     logLevel: e.DPI_AP_LOG_LEVEL,
     metrics: e.DPI_AP_METRICS,
+    http: {
+      headersTimeoutMs: e.DPI_AP_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.DPI_AP_HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     sandbox: {
       enabled: sandbox,
       ports: { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT },

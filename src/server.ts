@@ -172,7 +172,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       ...(metrics ? { onAnswer: (a: string) => metrics.as4Received.inc({ answer: a }) } : {}),
     },
   });
-  const server = await listen(app, config.host, config.port);
+  const server = await listen(app, config.host, config.port, config.http);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
   push = new PushWorker({

@@ -5,7 +5,9 @@ import { requestIdOf } from "./request-log.js";
 
 /**
  * Every error leaves as application/problem+json carrying the request id; unexpected ones are logged and
- * reported without internals.
+ * reported without internals. A request refused before its body was read (a 401 ahead of a large upload)
+ * is answered with `Connection: close`, so the server closes the connection once the answer is flushed
+ * instead of reading and discarding the rest of the body.
  */
 export function problemHandler(log: Logger, onProblem?: (code: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
@@ -20,6 +22,7 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
       res.destroy();
       return;
     }
+    if (!req.complete) res.set("Connection", "close");
     res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl, requestIdOf(res))));
   };
 }

@@ -21,7 +21,7 @@ export const STUB_CALLER: Caller = { token: "t", consumer: "0192:910076787" };
 
 /**
  * The real app (createApp, listen) over stub stores: enough for what happens before and around the
- * handlers — auth refusals, problem documents, request ids. Every bearer
+ * handlers — auth refusals, problem documents, request ids, timeouts. Every bearer
  * token is accepted as STUB_CALLER unless `parts.callers` says otherwise.
  */
 export async function startStubApp(env: Record<string, string> = {}, parts: Partial<AppParts> = {}) {
@@ -44,7 +44,7 @@ export async function startStubApp(env: Record<string, string> = {}, parts: Part
     metrics: new Metrics(),
     ...parts,
   });
-  const server: Server = await listen(app, "127.0.0.1", 0);
+  const server: Server = await listen(app, "127.0.0.1", 0, config.http);
   const sockets = new Set<Socket>();
   server.on("connection", (s: Socket) => {
     sockets.add(s);
