@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import express, { type Express, type Request } from "express";
+import express, { type Express, type Request, type RequestHandler } from "express";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
@@ -38,6 +38,12 @@ export interface AppParts {
   onAccepted?: () => void;
   metrics?: Metrics;
 }
+
+/** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
+const privateAnswers: RequestHandler = (_req, res, next) => {
+  res.set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  next();
+};
 
 export function createApp(p: AppParts): Express {
   const app = express();
@@ -78,7 +84,8 @@ export function createApp(p: AppParts): Express {
       runOutsideRequest(() => p.onAccepted?.());
     },
   };
-  app.use(["/messages", "/status"], auth);
+  // The headers come before the token check, so a 401 carries them too.
+  app.use(["/messages", "/status"], privateAnswers, auth);
   app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
   app.use(messagesInRouter({ repo: p.repo, blobs: p.blobs, clock: p.clock, publicUrl }));
   app.use(statusRouter({ repo: p.repo }));

@@ -23,6 +23,7 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
       return;
     }
     if (!req.complete) res.set("Connection", "close");
+    res.set("X-Content-Type-Options", "nosniff");
     res.status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl, requestIdOf(res))));
   };
 }
