@@ -8,6 +8,7 @@ import { requireCaller, type CallerVerifier } from "./api/auth.js";
 import type { As4ReceiverDeps } from "./relay/as4-receiver.js";
 import type { Metrics } from "./metrics.js";
 import { healthRouter } from "./api/health.js";
+import { metricsRouter } from "./api/metrics-endpoint.js";
 import { messagesInRouter } from "./api/messages-in.js";
 import { messagesOutRouter } from "./api/messages-out.js";
 import { openApiRouter } from "./api/openapi.js";
@@ -55,18 +56,18 @@ export function createApp(p: AppParts): Express {
   const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
 
   app.use(
-    healthRouter([
-      { name: "database", check: async () => void (await p.db.$queryRawUnsafe("SELECT 1")) },
-      { name: "payload-store", check: () => p.blobs.checkWritable() },
-    ]),
+    healthRouter(
+      [
+        { name: "database", check: async () => void (await p.db.$queryRawUnsafe("SELECT 1")) },
+        { name: "payload-store", check: () => p.blobs.checkWritable() },
+      ],
+      p.log,
+    ),
   );
   app.use(openApiRouter());
   const metrics = p.metrics;
-  if (metrics) {
-    app.get("/metrics", async (_req, res) => {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-    });
-  }
+  // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
+  if (metrics && p.config.metricsServer.port === undefined) app.use(metricsRouter(metrics, p.config.metricsServer.token));
   // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
   if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
 
@@ -108,6 +109,17 @@ export async function openStores(config: Config): Promise<Stores> {
   const blobs = new BlobStore(config.dataDir);
   await blobs.init({ shared: !singleProcess });
   return { db, repo: new MessagesRepo(db), blobs, applied, singleProcess };
+}
+
+/** The separate HTTP server's app when /metrics has its own port (DPI_AP_METRICS_PORT): nothing else on it. */
+export function createMetricsApp(metrics: Metrics, token: string | undefined, log: Logger): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(requestLog(log));
+  app.use(metricsRouter(metrics, token));
+  app.use(notFound);
+  app.use(problemHandler(log));
+  return app;
 }
 
 /**

@@ -21,6 +21,9 @@ const schema = z.object({
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
   DPI_AP_DATA_DIR: z.string().default("./data"),
   DPI_AP_METRICS: bool.default(true),
+  DPI_AP_METRICS_HOST: z.string().optional(),
+  DPI_AP_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  DPI_AP_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces").optional(),
   DPI_AP_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   DPI_AP_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
   DPI_AP_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
@@ -76,6 +79,11 @@ export interface Config {
   logLevel: string;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
+  /**
+   * Where /metrics is served: with a port, on its own HTTP server (and not on the API's port); with a token,
+   * only to `Authorization: Bearer <token>`.
+   */
+  metricsServer: { host: string; port: number | undefined; token: string | undefined };
   /** Timeouts of the HTTP server (see listen in app.ts). */
   http: HttpTimeouts;
   sandbox: { enabled: boolean; ports: { maskinporten: number; smp: number; dns: number; pki: number } };
@@ -203,6 +211,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.DPI_AP_HTTP_HEADERS_TIMEOUT_MS > e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS) {
     problems.push("DPI_AP_HTTP_HEADERS_TIMEOUT_MS: must not exceed DPI_AP_HTTP_REQUEST_TIMEOUT_MS");
   }
+  if (e.DPI_AP_METRICS_PORT !== undefined && e.DPI_AP_METRICS_PORT !== 0 && e.DPI_AP_METRICS_PORT === e.DPI_AP_PORT) {
+    problems.push("DPI_AP_METRICS_PORT: must differ from DPI_AP_PORT");
+  }
   const pushWebhooks = new Map<string, string>();
   for (const pair of e.DPI_AP_PUSH_WEBHOOKS ?? []) {
     const i = pair.indexOf("=");
@@ -220,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DPI_AP_DATA_DIR,
     logLevel: e.DPI_AP_LOG_LEVEL,
     metrics: e.DPI_AP_METRICS,
+    metricsServer: { host: e.DPI_AP_METRICS_HOST ?? e.DPI_AP_HOST, port: e.DPI_AP_METRICS_PORT, token: e.DPI_AP_METRICS_TOKEN },
     http: {
       headersTimeoutMs: e.DPI_AP_HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS,

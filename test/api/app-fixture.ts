@@ -21,7 +21,7 @@ export const STUB_CALLER: Caller = { token: "t", consumer: "0192:910076787" };
 
 /**
  * The real app (createApp, listen) over stub stores: enough for what happens before and around the
- * handlers — auth refusals, problem documents, request ids, timeouts. Every bearer
+ * handlers — headers, auth refusals, problem documents, request ids, timeouts, metrics. Every bearer
  * token is accepted as STUB_CALLER unless `parts.callers` says otherwise.
  */
 export async function startStubApp(env: Record<string, string> = {}, parts: Partial<AppParts> = {}) {
