@@ -1,13 +1,14 @@
-import type { Server } from "node:http";
-import express, { type Express, type Request } from "express";
+import { createServer, type Server } from "node:http";
+import express, { type Express, type Request, type RequestHandler } from "express";
 import { systemClock, type Clock } from "./clock.js";
-import type { Config } from "./config.js";
+import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
 import { as4Router } from "./api/as4-endpoint.js";
 import { requireCaller, type CallerVerifier } from "./api/auth.js";
 import type { As4ReceiverDeps } from "./relay/as4-receiver.js";
 import type { Metrics } from "./metrics.js";
 import { healthRouter } from "./api/health.js";
+import { metricsRouter } from "./api/metrics-endpoint.js";
 import { messagesInRouter } from "./api/messages-in.js";
 import { messagesOutRouter } from "./api/messages-out.js";
 import { openApiRouter } from "./api/openapi.js";
@@ -15,6 +16,7 @@ import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
+import { runOutsideRequest } from "./log.js";
 import { BlobStore } from "./store/blob-store.js";
 import { MessagesRepo } from "./store/messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
@@ -38,27 +40,34 @@ export interface AppParts {
   metrics?: Metrics;
 }
 
+/** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
+const privateAnswers: RequestHandler = (_req, res, next) => {
+  res.set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  next();
+};
+
 export function createApp(p: AppParts): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  // First, so every later line and problem document carries the request id.
   app.use(requestLog(p.log));
   // Without a configured public URL, links point back at the host the client used to reach us.
   const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
 
   app.use(
-    healthRouter([
-      { name: "database", check: async () => void (await p.db.$queryRawUnsafe("SELECT 1")) },
-      { name: "payload-store", check: () => p.blobs.checkWritable() },
-    ]),
+    healthRouter(
+      [
+        { name: "database", check: async () => void (await p.db.$queryRawUnsafe("SELECT 1")) },
+        { name: "payload-store", check: () => p.blobs.checkWritable() },
+      ],
+      p.log,
+    ),
   );
   app.use(openApiRouter());
   const metrics = p.metrics;
-  if (metrics) {
-    app.get("/metrics", async (_req, res) => {
-      res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-    });
-  }
+  // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
+  if (metrics && p.config.metricsServer.port === undefined) app.use(metricsRouter(metrics, p.config.metricsServer.token));
   // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
   if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
 
@@ -72,10 +81,12 @@ export function createApp(p: AppParts): Express {
     log: p.log,
     onAccepted: (documentType: string) => {
       metrics?.accepted.inc({ document_type: documentType });
-      p.onAccepted?.();
+      // The outbox's work is not this request's: keep its log lines free of this request id.
+      runOutsideRequest(() => p.onAccepted?.());
     },
   };
-  app.use(["/messages", "/status"], auth);
+  // The headers come before the token check, so a 401 carries them too.
+  app.use(["/messages", "/status"], privateAnswers, auth);
   app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
   app.use(messagesInRouter({ repo: p.repo, blobs: p.blobs, clock: p.clock, publicUrl }));
   app.use(statusRouter({ repo: p.repo }));
@@ -100,10 +111,42 @@ export async function openStores(config: Config): Promise<Stores> {
   return { db, repo: new MessagesRepo(db), blobs, applied, singleProcess };
 }
 
-export function listen(app: Express, host: string, port: number): Promise<Server> {
+/** The separate HTTP server's app when /metrics has its own port (DPI_AP_METRICS_PORT): nothing else on it. */
+export function createMetricsApp(metrics: Metrics, token: string | undefined, log: Logger): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(requestLog(log));
+  app.use(metricsRouter(metrics, token));
+  app.use(notFound);
+  app.use(problemHandler(log));
+  return app;
+}
+
+/**
+ * Starts the HTTP server with timeouts that free a connection a client stopped feeding: headers must be
+ * complete within headersTimeoutMs and the whole request within requestTimeoutMs (Node answers 408 and
+ * closes), a connection with no traffic for idleTimeoutMs — a body that stalled halfway — is closed, and an
+ * idle keep-alive connection waits keepAliveTimeoutMs for its next request.
+ */
+export function listen(app: Express, host: string, port: number, t: HttpTimeouts): Promise<Server> {
+  const server = createServer(
+    {
+      headersTimeout: t.headersTimeoutMs,
+      requestTimeout: t.requestTimeoutMs,
+      // Node checks the two above on this interval (30 s by default), so a short timeout needs a short interval.
+      connectionsCheckingInterval: Math.max(50, Math.min(5_000, Math.floor(t.headersTimeoutMs / 4))),
+    },
+    app,
+  );
+  server.keepAliveTimeout = t.keepAliveTimeoutMs;
+  // Without a 'timeout' listener, Node destroys a socket that has been idle this long.
+  server.setTimeout(t.idleTimeoutMs);
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(server)));
-    server.requestTimeout = 10 * 60 * 1000;
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
   });
 }
 

@@ -22,6 +22,13 @@ const schema = z.object({
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
   DPI_AP_DATA_DIR: z.string().default("./data"),
   DPI_AP_METRICS: bool.default(true),
+  DPI_AP_METRICS_HOST: z.string().optional(),
+  DPI_AP_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  DPI_AP_METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces").optional(),
+  DPI_AP_HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  DPI_AP_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  DPI_AP_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DPI_AP_SANDBOX: bool.default(true),
   DPI_AP_SANDBOX_MASKINPORTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
@@ -75,6 +82,13 @@ export interface Config {
   logLevel: string;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
+  /**
+   * Where /metrics is served: with a port, on its own HTTP server (and not on the API's port); with a token,
+   * only to `Authorization: Bearer <token>`.
+   */
+  metricsServer: { host: string; port: number | undefined; token: string | undefined };
+  /** Timeouts of the HTTP server (see listen in app.ts). */
+  http: HttpTimeouts;
   sandbox: { enabled: boolean; ports: { maskinporten: number; smp: number; dns: number; pki: number } };
   maskinporten: {
     issuer: string | undefined;
@@ -123,6 +137,17 @@ export interface Config {
   outbox: { pollMs: number; concurrency: number; retry: RetryPolicy };
   /** How often payloads and spool files left by interrupted writes are looked for. */
   sweepIntervalMs: number;
+}
+
+export interface HttpTimeouts {
+  /** Until the request headers are complete. */
+  headersTimeoutMs: number;
+  /** Until the whole request, body included, is in. */
+  requestTimeoutMs: number;
+  /** A connection with no traffic either way for this long (a stalled body, a silent client) is closed. */
+  idleTimeoutMs: number;
+  /** How long an idle keep-alive connection waits for its next request. */
+  keepAliveTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -189,6 +214,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (i <= 0) problems.push(`DPI_AP_REVOCATION_URL_MAP: "${pair}" is not prefix=replacement`);
     return [pair.slice(0, i), pair.slice(i + 1)] as [string, string];
   });
+  if (e.DPI_AP_HTTP_HEADERS_TIMEOUT_MS > e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push("DPI_AP_HTTP_HEADERS_TIMEOUT_MS: must not exceed DPI_AP_HTTP_REQUEST_TIMEOUT_MS");
+  }
+  if (e.DPI_AP_METRICS_PORT !== undefined && e.DPI_AP_METRICS_PORT !== 0 && e.DPI_AP_METRICS_PORT === e.DPI_AP_PORT) {
+    problems.push("DPI_AP_METRICS_PORT: must differ from DPI_AP_PORT");
+  }
   const pushWebhooks = new Map<string, string>();
   for (const pair of e.DPI_AP_PUSH_WEBHOOKS ?? []) {
     const i = pair.indexOf("=");
@@ -206,6 +237,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DPI_AP_DATA_DIR,
     logLevel: e.DPI_AP_LOG_LEVEL,
     metrics: e.DPI_AP_METRICS,
+    metricsServer: { host: e.DPI_AP_METRICS_HOST ?? e.DPI_AP_HOST, port: e.DPI_AP_METRICS_PORT, token: e.DPI_AP_METRICS_TOKEN },
+    http: {
+      headersTimeoutMs: e.DPI_AP_HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS,
+      idleTimeoutMs: e.DPI_AP_HTTP_IDLE_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     sandbox: {
       enabled: sandbox,
       ports: { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT },

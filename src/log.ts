@@ -1,10 +1,47 @@
-import pino, { type Logger } from "pino";
+import { AsyncLocalStorage } from "node:async_hooks";
+import pino, { type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
-/** JSON lines on stdout; every line about a message carries messageId / conversationId fields. */
-export function createLogger(level: string, name = "dpi-ap"): Logger {
-  return pino({ name, level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
+/**
+ * The request being served, if any. The request-log middleware (src/api/request-log.ts) enters it for each
+ * HTTP request, and it follows the request through every await, so code deep inside (intake, the AS4
+ * receiver) needs no logger or request id handed down to have its lines tagged.
+ */
+const requestContext = new AsyncLocalStorage<{ readonly requestId: string }>();
+
+/** Runs `fn` (and everything it starts) as part of the request `requestId`. */
+export function runWithRequestId<T>(requestId: string, fn: () => T): T {
+  return requestContext.run({ requestId }, fn);
+}
+
+/** Runs `fn` outside any request: for work a request only triggers (waking a worker), which is not its own. */
+export function runOutsideRequest<T>(fn: () => T): T {
+  return requestContext.exit(fn);
+}
+
+/** The id of the request whose work is running now, or undefined outside a request. */
+export function currentRequestId(): string | undefined {
+  return requestContext.getStore()?.requestId;
+}
+
+/**
+ * JSON lines on stdout (or `destination`); every line about a message carries messageId / conversationId
+ * fields, and every line logged while serving an HTTP request carries its `requestId`.
+ */
+export function createLogger(level: string, name = "dpi-ap", destination?: DestinationStream): Logger {
+  const options = {
+    name,
+    level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Fields given at the call win over the mixin's, so a line never carries two requestId keys.
+    mixin: () => {
+      const requestId = currentRequestId();
+      return requestId === undefined ? {} : { requestId };
+    },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export const silentLogger: Logger = pino({ level: "silent" });

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
     printSandbox(ap, sandbox, config, providers.map((p) => p.provider));
   }
-  log.info({ url: ap.url, seatId: ap.seatId, sandbox: config.sandbox.enabled, servedParticipants: config.servedParticipants }, "access point listening");
+  log.info({ url: ap.url, ...(ap.metricsUrl ? { metricsUrl: ap.metricsUrl } : {}), seatId: ap.seatId, sandbox: config.sandbox.enabled, servedParticipants: config.servedParticipants }, "access point listening");
   void stop;
 }
 

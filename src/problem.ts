@@ -1,6 +1,8 @@
 /**
  * RFC 7807 problem details. Every failure that reaches a REST client is one of these, so a failure kind
  * carries its own HTTP status and a stable machine-readable code rather than being mapped in the router.
+ * `instance` is the request path; the extension member `requestId` is the request's X-Request-Id, the
+ * value to quote to an operator, who finds it on every log line written while serving the request.
  */
 export interface ProblemDocument {
   type: string;
@@ -9,6 +11,7 @@ export interface ProblemDocument {
   detail?: string;
   instance?: string;
   code: string;
+  requestId?: string;
 }
 
 export const PROBLEM_TYPE_BASE = "urn:dpi-ap:problem:";
@@ -29,7 +32,7 @@ export class ProblemError extends Error {
     this.headers = options?.headers ?? {};
   }
 
-  toProblem(instance?: string): ProblemDocument {
+  toProblem(instance?: string, requestId?: string): ProblemDocument {
     return {
       type: PROBLEM_TYPE_BASE + this.code,
       title: this.title,
@@ -37,6 +40,7 @@ export class ProblemError extends Error {
       detail: this.message,
       ...(instance ? { instance } : {}),
       code: this.code,
+      ...(requestId ? { requestId } : {}),
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import type { X509Certificate } from "node:crypto";
-import { createApp, listen, openStores } from "./app.js";
+import { createApp, createMetricsApp, listen, openStores } from "./app.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./log.js";
@@ -35,6 +35,8 @@ import { OutboxRepo } from "./store/outbox-repo.js";
 export interface RunningAccessPoint {
   url: string;
   port: number;
+  /** Base URL of the separate metrics server (DPI_AP_METRICS_PORT), when there is one. */
+  metricsUrl?: string;
   /** Our Peppol seat id (CN of the AS4 certificate). */
   seatId: string;
   as4Certificate: X509Certificate;
@@ -185,9 +187,12 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       ...(metrics ? { onAnswer: (a: string) => metrics.as4Received.inc({ answer: a }) } : {}),
     },
   });
-  const server = await listen(app, config.host, config.port);
+  const server = await listen(app, config.host, config.port, config.http);
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  const m = config.metricsServer;
+  const metricsServer = metrics && m.port !== undefined ? await listen(createMetricsApp(metrics, m.token, log), m.host, m.port, config.http) : undefined;
+  const metricsUrl = metricsServer && `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${(metricsServer.address() as AddressInfo).port}`;
   push = new PushWorker({
     repo: new PushRepo(stores.db),
     webhooks: config.pushWebhooks,
@@ -208,6 +213,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   return {
     url,
     port,
+    ...(metricsUrl ? { metricsUrl } : {}),
     seatId: identity.seatId,
     as4Certificate: identity.certificate,
     repo: stores.repo,
@@ -217,10 +223,14 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       await outbox.stop();
       await push?.stop();
       await sweeper.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
+      for (const s of [server, metricsServer]) {
+        if (s) {
+          await new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeIdleConnections();
+          });
+        }
+      }
       await stores.db.$disconnect();
     },
   };

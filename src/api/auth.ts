@@ -16,7 +16,11 @@ export interface CallerVerifier {
   verify(bearer: string): Promise<Caller>;
 }
 
-/** Verifies the bearer token and leaves the caller in res.locals.caller; failures carry an RFC 6750 challenge. */
+/**
+ * Verifies the bearer token and leaves the caller in res.locals.caller; failures carry an RFC 6750 challenge.
+ * It runs before any body is read: the problem handler answers a refusal with `Connection: close`, so a
+ * refused upload is not read to its end.
+ */
 export function requireCaller(verifier: CallerVerifier, scope?: string): RequestHandler {
   return async (req, res, next) => {
     try {

@@ -1,12 +1,17 @@
 import { Router } from "express";
+import type { Logger } from "../log.js";
 
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
 }
 
-/** Liveness says the process answers; readiness says its database and payload store work. */
-export function healthRouter(checks: ReadinessCheck[]): Router {
+/**
+ * Liveness says the process answers; readiness says its database and payload store work. A failed check is
+ * named in the answer but its error is only logged (with the request id): error text can carry paths,
+ * host names or connection strings, and the probe is unauthenticated.
+ */
+export function healthRouter(checks: ReadinessCheck[], log: Logger): Router {
   const r = Router();
   r.get("/health/live", (_req, res) => {
     res.json({ status: "UP" });
@@ -18,7 +23,8 @@ export function healthRouter(checks: ReadinessCheck[]): Router {
           await c.check();
           return { name: c.name, status: "UP" as const };
         } catch (err) {
-          return { name: c.name, status: "DOWN" as const, detail: (err as Error).message };
+          log.error({ err, check: c.name }, "readiness check failed");
+          return { name: c.name, status: "DOWN" as const };
         }
       }),
     );

@@ -121,7 +121,7 @@ export const openApiDocument = {
     schemas: {
       Problem: {
         type: "object",
-        properties: { type: { type: "string", format: "uri" }, title: { type: "string" }, status: { type: "integer" }, detail: { type: "string" }, instance: { type: "string" }, code: { type: "string" } },
+        properties: { type: { type: "string", format: "uri" }, title: { type: "string" }, status: { type: "integer" }, detail: { type: "string" }, instance: { type: "string" }, code: { type: "string" }, requestId: { type: "string", description: "the X-Request-Id of the request" } },
       },
       Accepted: { type: "object", properties: { id: { type: "string" }, conversationId: { type: "string" }, documentType: { type: "string" }, status: { type: "string", enum: ["OPPRETTET"] } } },
       Status: {

@@ -1,8 +1,14 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import { ProblemError } from "../problem.js";
 import type { Logger } from "../log.js";
+import { requestIdOf } from "./request-log.js";
 
-/** Every error leaves as application/problem+json; unexpected ones are logged and reported without internals. */
+/**
+ * Every error leaves as application/problem+json carrying the request id; unexpected ones are logged and
+ * reported without internals. A request refused before its body was read (a 401 ahead of a large upload)
+ * is answered with `Connection: close`, so the server closes the connection once the answer is flushed
+ * instead of reading and discarding the rest of the body.
+ */
 export function problemHandler(log: Logger, onProblem?: (code: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const problem =
@@ -16,7 +22,9 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
       res.destroy();
       return;
     }
-    res.set(problem.headers).status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl)));
+    if (!req.complete) res.set("Connection", "close");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set(problem.headers).status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl, requestIdOf(res))));
   };
 }
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { digitalLetter, printLetter } from "../../src/client/forretningsmelding.js";
+import { SbdInvalidError } from "../../src/dpi/errors.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 
 const common = {
@@ -13,12 +14,14 @@ const common = {
 
 describe("client/forretningsmelding", () => {
   it("writes a digital letter our own intake parses, with a databehandler as SBDH sender", () => {
-    const l = digitalLetter({ ...common, postkasseadresse: "ola.nordmann#9YDT", ikkesensitivtittel: "Vedtak", spraak: "no", sikkerhetsnivaa: 4, aapningskvittering: true });
+    const createdAt = new Date("2025-06-01T10:00:00.000Z");
+    const l = digitalLetter({ ...common, createdAt, postkasseadresse: "ola.nordmann#9YDT", ikkesensitivtittel: "Vedtak", spraak: "no", sikkerhetsnivaa: 4, aapningskvittering: true });
     const m = parseForretningsmelding(l.payload);
     expect(m).to.include({ type: "digital", messageId: l.messageId, conversationId: l.conversationId, avsenderidentifikator: "skatt" });
     expect(m.databehandler?.value).to.equal("0192:810969342");
     expect(m.processId).to.equal("urn:fdc:digdir.no:2020:profile:egovernment:innbyggerpost:digital:ver1.0");
-    expect(Date.parse(m.expectedResponseDateTime!)).to.be.greaterThan(Date.now());
+    // Receipts are due seven days after the letter was written, unless the caller says otherwise.
+    expect(m.expectedResponseDateTime).to.equal("2025-06-08T10:00:00.000Z");
   });
 
   it("writes a print letter our own intake parses", () => {
@@ -29,6 +32,21 @@ describe("client/forretningsmelding", () => {
 
   it("produces what the schema refuses when the caller gives bad values (no silent fixing)", () => {
     const l = digitalLetter({ ...common, postkasseadresse: "x", ikkesensitivtittel: "", spraak: "norsk", sikkerhetsnivaa: 4 });
-    expect(() => parseForretningsmelding(l.payload)).to.throw(/sbd|spraak|ikkesensitivtittel/i);
+    let thrown: unknown;
+    try {
+      parseForretningsmelding(l.payload);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).to.be.instanceOf(SbdInvalidError);
+    const e = thrown as SbdInvalidError;
+    expect({ status: e.status, code: e.code, violations: e.violations }).to.deep.equal({
+      status: 400,
+      code: "sbd-invalid",
+      violations: [
+        { path: "$.standardBusinessDocument.digital.ikkesensitivtittel", message: "must be 1 to 255 characters" },
+        { path: "$.standardBusinessDocument.digital.spraak", message: "must be exactly 2 characters" },
+      ],
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { MalformedCertificateError } from "../../src/pki/errors.js";
 import { x509FromDer } from "../../src/pki/x509-cache.js";
 import { testPki } from "./helpers.js";
 
@@ -26,9 +27,27 @@ describe("pki/x509-cache", () => {
     expect(x509FromDer(view).fingerprint256).to.equal(leaf.cert.fingerprint256);
   });
 
-  it("throws for bytes that are not a certificate, every time", () => {
+  it("throws ERR_PKI_CERT_MALFORMED for bytes that are not a certificate, every time", () => {
+    const failure = (der: Uint8Array) => {
+      try {
+        x509FromDer(der);
+      } catch (err) {
+        const e = err as MalformedCertificateError;
+        return { class: e.constructor, code: e.code, message: e.message, cause: (e.cause as { code?: string }).code };
+      }
+      return undefined;
+    };
     const junk = Buffer.from("not a certificate");
-    expect(() => x509FromDer(junk)).to.throw();
-    expect(() => x509FromDer(junk)).to.throw();
+    const expected = {
+      class: MalformedCertificateError,
+      code: "ERR_PKI_CERT_MALFORMED",
+      message: "not an X.509 certificate: error:0480006C:PEM routines::no start line",
+      cause: "ERR_OSSL_PEM_NO_START_LINE",
+    };
+    expect(failure(junk)).to.deep.equal(expected);
+    expect(failure(junk), "the second time, not from a cache").to.deep.equal(expected);
+    // The start of a real certificate, cut short: Node tries DER, then PEM, and reports the PEM failure.
+    const { leaf } = testPki();
+    expect(failure(leaf.cert.raw.subarray(0, 100))).to.deep.equal(expected);
   });
 });

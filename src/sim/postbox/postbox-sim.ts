@@ -373,6 +373,8 @@ export async function startPostboxSim(options: PostboxSimOptions): Promise<Postb
       }
       if (items.length < pageSize || stuck > 0 || stopped) break;
     }
+    // Polls every second find nothing most of the time: at info they drowned the sandbox's log.
+    if (result.listed === 0) log.debug("poll: no letters");
     return result;
   };
 
