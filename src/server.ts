@@ -107,10 +107,6 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     log.warn({ signer: signer.subject.replace(/\n/g, ", "), warnings }, "forretningsmelding accepted although its certificate's revocation status is unknown (soft-fail)");
   // Business certificates are checked with the same revocation machinery, cache and mode as AS4 certificates.
   const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock, revocation, onRevocationWarnings });
-  // An AS4 inbound handler turns every forretningsmelding failure into a final EBMS:0004, so an OCSP/CRL outage
-  // would make the sending access point give the letter up; until that handler answers such outages with a
-  // retryable EBMS:0202, inbound forretningsmeldinger get soft-fail: revoked is refused, unknown is logged.
-  const verifyInboundForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock, revocation: revocationChecker("soft-fail"), onRevocationWarnings });
   const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, clock, log) : undefined;
   if (!feil) log.warn("no operator keystore (DPI_AP_OPERATOR_KEYSTORE): failed letters get status FEILET but no feil receipt");
   const outboxRepo = new OutboxRepo(stores.db);
@@ -172,7 +168,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       handler: createDpiInboundHandler({
         servedParticipants,
         letterRecipients: new Set(config.letterRecipients),
-        verifyForretningsmelding: verifyInboundForretningsmelding,
+        verifyForretningsmelding,
         repo: stores.repo,
         blobs: stores.blobs,
         maxDokumentpakkeBytes: config.limits.dokumentpakkeBytes,

@@ -6,7 +6,7 @@ import { EbmsError } from "../as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../as4/inbound.js";
 import { storeIncoming } from "../dpi/incoming.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
-import type { VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
+import { SignerRevocationUnavailableError, type VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
 import { dpiProcessId, identifiersEqual, parseDocumentTypeId, readDpiDocumentTypeId, toParticipantId } from "../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../peppol/dpi-sbd.js";
 import { ProblemError } from "../problem.js";
@@ -112,6 +112,10 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
   try {
     verified = await deps.verifyForretningsmelding(sbd.forretningsmelding);
   } catch (err) {
+    // An OCSP/CRL outage on our side is no verdict on the letter: the sender should try again later.
+    if (err instanceof SignerRevocationUnavailableError) {
+      throw new EbmsError("EBMS:0202", `forretningsmelding: ${err.code}: ${err.message}; try again later`, { ...ref, cause: err });
+    }
     if (err instanceof ProblemError) throw other(`forretningsmelding: ${err.code}: ${err.message}`);
     throw err;
   }

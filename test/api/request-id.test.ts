@@ -65,7 +65,9 @@ describe("api: the request id on every log line and problem document", function 
       ["http", accepted.requestId],
     ]);
 
-    const refused = await post(letter, token, "client-chosen.id_42");
+    // The same id with other content is refused (the identical letter again would get its 201 back).
+    const other = await buildMessage({ token, messageId: letter.messageId });
+    const refused = await post(other, token, "client-chosen.id_42");
     expect(refused.res.status).to.equal(409);
     expect(refused.requestId).to.equal("client-chosen.id_42");
     const problem = JSON.parse(refused.text);

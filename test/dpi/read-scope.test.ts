@@ -15,16 +15,16 @@ type Row = ScopedMessage & { id: string };
 
 /** Every kind of row the access point stores, named by what it is. */
 const rows: Row[] = [
-  { id: "out-letter-direct-A", direction: "OUT", documentType: "digital", avsenderOrg: A, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
-  { id: "out-letter-D-for-A", direction: "OUT", documentType: "digital", avsenderOrg: A, databehandlerOrg: D, receiverOrg: P, mottakerOrg: null },
-  { id: "out-letter-D2-for-A", direction: "OUT", documentType: "utskrift", avsenderOrg: A, databehandlerOrg: D2, receiverOrg: P, mottakerOrg: null },
-  { id: "out-letter-direct-D", direction: "OUT", documentType: "digital", avsenderOrg: D, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
-  { id: "in-receipt-direct-A", direction: "IN", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: A, mottakerOrg: A },
-  { id: "in-receipt-D-for-A", direction: "IN", documentType: "aapningskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D, mottakerOrg: A },
-  { id: "in-receipt-D2-for-A", direction: "IN", documentType: "feil", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D2, mottakerOrg: A },
-  { id: "in-receipt-direct-D", direction: "IN", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D, mottakerOrg: D },
-  { id: "in-letter-to-P", direction: "IN", documentType: "digital", avsenderOrg: A, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
-  { id: "out-receipt-by-P", direction: "OUT", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: A, mottakerOrg: A },
+  { id: "out-letter-direct-a", direction: "OUT", documentType: "digital", avsenderOrg: A, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
+  { id: "out-letter-d-for-a", direction: "OUT", documentType: "digital", avsenderOrg: A, databehandlerOrg: D, receiverOrg: P, mottakerOrg: null },
+  { id: "out-letter-d2-for-a", direction: "OUT", documentType: "utskrift", avsenderOrg: A, databehandlerOrg: D2, receiverOrg: P, mottakerOrg: null },
+  { id: "out-letter-direct-d", direction: "OUT", documentType: "digital", avsenderOrg: D, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
+  { id: "in-receipt-direct-a", direction: "IN", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: A, mottakerOrg: A },
+  { id: "in-receipt-d-for-a", direction: "IN", documentType: "aapningskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D, mottakerOrg: A },
+  { id: "in-receipt-d2-for-a", direction: "IN", documentType: "feil", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D2, mottakerOrg: A },
+  { id: "in-receipt-direct-d", direction: "IN", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: D, mottakerOrg: D },
+  { id: "in-letter-to-p", direction: "IN", documentType: "digital", avsenderOrg: A, databehandlerOrg: null, receiverOrg: P, mottakerOrg: null },
+  { id: "out-receipt-by-p", direction: "OUT", documentType: "leveringskvittering", avsenderOrg: P, databehandlerOrg: null, receiverOrg: A, mottakerOrg: A },
 ];
 
 const readers: Record<string, Reader> = {
@@ -38,14 +38,14 @@ const readers: Record<string, Reader> = {
 };
 
 const expected: Record<string, string[]> = {
-  "A direct": ["out-letter-direct-A", "in-receipt-direct-A"],
-  "A via D": ["out-letter-D-for-A", "in-receipt-D-for-A"],
-  "A via D2": ["out-letter-D2-for-A", "in-receipt-D2-for-A"],
+  "A direct": ["out-letter-direct-a", "in-receipt-direct-a"],
+  "A via D": ["out-letter-d-for-a", "in-receipt-d-for-a"],
+  "A via D2": ["out-letter-d2-for-a", "in-receipt-d2-for-a"],
   // Digdir's integrasjonspunkt reads with the databehandler's own token: what D sent, for A or for itself.
-  "D itself": ["out-letter-D-for-A", "out-letter-direct-D", "in-receipt-D-for-A", "in-receipt-direct-D"],
-  "D2 itself": ["out-letter-D2-for-A", "in-receipt-D2-for-A"],
-  "P (corner 3)": ["in-letter-to-P", "out-receipt-by-P"],
-  "P via D": ["in-letter-to-P"],
+  "D itself": ["out-letter-d-for-a", "out-letter-direct-d", "in-receipt-d-for-a", "in-receipt-direct-d"],
+  "D2 itself": ["out-letter-d2-for-a", "in-receipt-d2-for-a"],
+  "P (corner 3)": ["in-letter-to-p", "out-receipt-by-p"],
+  "P via D": ["in-letter-to-p"],
 };
 
 describe("dpi/read-scope", () => {
@@ -57,7 +57,7 @@ describe("dpi/read-scope", () => {
   }
 
   it("a receipt of a letter D sent for A is readable by D for A, not by D for another avsender", () => {
-    const receipt = rows.find((r) => r.id === "in-receipt-D-for-A")!;
+    const receipt = rows.find((r) => r.id === "in-receipt-d-for-a")!;
     expect(inReadScope(readScopeOf({ consumer: "0192:987654325", supplier: D }), receipt)).to.equal(false);
   });
 

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
 import { openStores, type Stores } from "../../src/app.js";
+import { RevocationUnknownError, type RevocationChecker } from "../../src/pki/revocation.js";
 import { EbmsError, PEPPOL_NOT_SERVICED, type EbmsErrorCode } from "../../src/as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../../src/as4/inbound.js";
 import type { UserMessage } from "../../src/as4/user-message.js";
@@ -256,6 +257,18 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       const { input } = await letter();
       deps.verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: [certificate("ap/root-ca.pem")], clock: fixedClock(NOW) });
       expect((await refusal(input, "EBMS:0004")).detail).to.match(/^forretningsmelding: signer-certificate-invalid/);
+    });
+
+    it("a forretningsmelding whose certificate's revocation status cannot be established now (hard-fail): EBMS:0202, to be retried", async () => {
+      const { input } = await letter();
+      const outage: RevocationChecker = {
+        mode: "hard-fail",
+        check: async (path) => {
+          throw new RevocationUnknownError("no OCSP responder or CRL answered", path[0]!, ["ocsp: connection refused", "crl: connection refused"]);
+        },
+      };
+      deps.verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: BUSINESS_ANCHORS, clock: fixedClock(NOW), revocation: outage });
+      expect((await refusal(input, "EBMS:0202")).detail).to.match(/^forretningsmelding: signer-certificate-revocation-unavailable: .*; try again later$/);
     });
 
     it("a forretningsmelding whose sender is not the SBDH sender: EBMS:0004", async () => {
