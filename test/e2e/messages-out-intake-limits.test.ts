@@ -4,6 +4,7 @@ import http from "node:http";
 import path from "node:path";
 import { expect } from "chai";
 import { messagesOutForm, postMessage, type PostResult } from "../../src/client/messages-out-client.js";
+import { ConfigError, loadConfig } from "../../src/config.js";
 import { encryptDokumentpakke } from "../../src/dpi/dokumentpakke.js";
 import { certificate } from "../helpers/certs.js";
 import { buildMessage } from "../helpers/letters.js";
@@ -107,7 +108,7 @@ describe("e2e: POST /messages/out intake limits", function () {
   let net: TestNetwork;
   let spool: string;
   before(async () => {
-    net = await startTestNetwork({ env: { DPI_AP_MAX_DOKUMENTPAKKE_BYTES: String(DOKUMENTPAKKE_LIMIT) } });
+    net = await startTestNetwork({ env: { DPI_AP_MAX_DOKUMENTPAKKE_BYTES: String(DOKUMENTPAKKE_LIMIT), DPI_AP_MAX_CONCURRENT_UPLOADS: "1" } });
     spool = path.join(net.dir, "blobs", ".tmp");
   });
   after(async () => {
@@ -124,6 +125,70 @@ describe("e2e: POST /messages/out intake limits", function () {
       upload.req.destroy();
       await until("the spool to be cleaned", () => readdirSync(spool).length === 0 && openFilesUnder(path.join(net.dir, "blobs")).length === 0);
       expect(readdirSync(path.join(net.dir, "blobs")).filter((f) => f !== ".tmp")).to.deep.equal([]);
+    });
+
+    it("gives its upload slot back", async () => {
+      const token = await net.token(AVSENDER);
+      const msg = await buildMessage({ token });
+      const upload = partialUpload(net.ap.url, token, Buffer.concat([multipartHead(msg.jws), randomBytes(1024)]));
+      await until("the dokumentpakke to be spooled", () => readdirSync(spool).length === 1);
+      upload.req.destroy();
+      await until("the spool to be cleaned", () => readdirSync(spool).length === 0);
+      const next = await buildMessage({ token });
+      const r = await postMessage(net.ap.url, token, messagesOutForm(next.jws, next.cms));
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    });
+  });
+
+  describe("concurrent uploads", () => {
+    it("503 too-many-uploads with Retry-After beyond DPI_AP_MAX_CONCURRENT_UPLOADS, answered without reading the body", async () => {
+      const token = await net.token(AVSENDER);
+      const msg = await buildMessage({ token });
+      const first = partialUpload(net.ap.url, token, Buffer.concat([multipartHead(msg.jws), randomBytes(1024)]));
+      try {
+        await until("the first dokumentpakke to be spooled", () => readdirSync(spool).length === 1);
+        // The second upload sends only its first bytes: the answer must come without the rest.
+        const second = partialUpload(net.ap.url, token, multipartHead(msg.jws));
+        try {
+          const answer = await second.response;
+          expect(answer.headers["content-type"]).to.match(/^application\/problem\+json/);
+          expect(answer.headers["retry-after"]).to.equal("5");
+          const problem = JSON.parse(answer.body);
+          expect({ status: answer.status, code: problem.code, type: problem.type }).to.deep.equal({
+            status: 503,
+            code: "too-many-uploads",
+            type: "urn:dpi-ap:problem:too-many-uploads",
+          });
+          expect(problem.detail).to.equal("the limit of 1 concurrent uploads is reached; try again in 5 seconds");
+        } finally {
+          second.req.destroy();
+        }
+      } finally {
+        first.req.destroy();
+      }
+      await until("the spool to be cleaned", () => readdirSync(spool).length === 0);
+    });
+
+    it("DPI_AP_MAX_CONCURRENT_UPLOADS defaults to 32 and must be a positive integer", () => {
+      expect(loadConfig({}).limits.concurrentUploads).to.equal(32);
+      expect(loadConfig({ DPI_AP_MAX_CONCURRENT_UPLOADS: "3" }).limits.concurrentUploads).to.equal(3);
+      for (const bad of ["0", "-1", "1.5", "many"]) {
+        expect(() => loadConfig({ DPI_AP_MAX_CONCURRENT_UPLOADS: bad }), bad).to.throw(ConfigError, /DPI_AP_MAX_CONCURRENT_UPLOADS/);
+      }
+    });
+
+    it("other requests are not limited by uploads in progress", async () => {
+      const token = await net.token(AVSENDER);
+      const msg = await buildMessage({ token });
+      const first = partialUpload(net.ap.url, token, Buffer.concat([multipartHead(msg.jws), randomBytes(1024)]));
+      try {
+        await until("the dokumentpakke to be spooled", () => readdirSync(spool).length === 1);
+        const res = await fetch(`${net.ap.url}/messages/in`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status).to.equal(204);
+      } finally {
+        first.req.destroy();
+      }
+      await until("the spool to be cleaned", () => readdirSync(spool).length === 0);
     });
   });
 
