@@ -250,5 +250,21 @@ describe("e2e: POST /messages/out intake limits", function () {
       const again = await buildMessage({ token });
       expect((await postMessage(net.ap.url, token, messagesOutForm(again.jws, again.cms))).status).to.equal(201);
     });
+
+    it("400 path-invalid for a path id with invalid percent-encoding", async () => {
+      const token = await net.token(AVSENDER);
+      for (const [method, p] of [
+        ["GET", "/messages/out/%E0%A4%A/statuses"],
+        ["GET", "/messages/in/%zz"],
+        ["POST", "/messages/in/%zz/read"],
+        ["GET", "/status/%E0%A4%A"],
+      ] as const) {
+        const res = await fetch(`${net.ap.url}${p}`, { method, headers: { authorization: `Bearer ${token}` } });
+        const text = await res.text();
+        const r: PostResult = { status: res.status, contentType: res.headers.get("content-type"), body: JSON.parse(text) };
+        expectProblem(r, 400, "path-invalid");
+        expect((r.body as { detail: string }).detail, p).to.match(/^the path is not valid percent-encoding: /);
+      }
+    });
   });
 });
