@@ -45,6 +45,7 @@ const schema = z.object({
   DPI_AP_LETTER_RECIPIENTS: list.optional(),
   DPI_AP_MAX_DOKUMENTPAKKE_BYTES: bytes.default(30 * 1024 * 1024),
   DPI_AP_MAX_FORRETNINGSMELDING_BYTES: bytes.default(512 * 1024),
+  DPI_AP_MAX_CONCURRENT_UPLOADS: z.coerce.number().int().min(1).max(10_000).default(32),
   DPI_AP_AS4_KEYSTORE: z.string().optional(),
   DPI_AP_AS4_KEYSTORE_PASSWORD: z.string().optional(),
   DPI_AP_OPERATOR_KEYSTORE: z.string().optional(),
@@ -104,7 +105,11 @@ export interface Config {
   servedParticipants: string[];
   /** The served participants that receive letters (postbox and print providers); the others only receive receipts. */
   letterRecipients: string[];
-  limits: { dokumentpakkeBytes: number; forretningsmeldingBytes: number };
+  /**
+   * concurrentUploads: POST /messages/out requests read at the same time; each holds a temporary file of up to
+   * dokumentpakkeBytes until it is checked, so this bounds the disk and descriptors a burst can take.
+   */
+  limits: { dokumentpakkeBytes: number; forretningsmeldingBytes: number; concurrentUploads: number };
   /** PKCS#12 with the operator's business certificate; signs the feil receipts the access point issues itself. */
   operator: { keystore: string | undefined; keystorePassword: string };
   as4: {
@@ -258,7 +263,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessTrustAnchors: anchors,
     servedParticipants: served,
     letterRecipients,
-    limits: { dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES, forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES },
+    limits: {
+      dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES,
+      forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES,
+      concurrentUploads: e.DPI_AP_MAX_CONCURRENT_UPLOADS,
+    },
     operator: {
       keystore: e.DPI_AP_OPERATOR_KEYSTORE ?? (sandbox ? SANDBOX_DEFAULTS.operatorKeystore : undefined),
       keystorePassword: e.DPI_AP_OPERATOR_KEYSTORE_PASSWORD ?? (sandbox ? SANDBOX_DEFAULTS.as4KeystorePassword : ""),

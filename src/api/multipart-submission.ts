@@ -1,12 +1,15 @@
 import type { Request } from "express";
+import * as MultipartParser from "multipasta";
 import * as Multipasta from "multipasta/node";
+import type { Readable } from "node:stream";
 import { ProblemError } from "../problem.js";
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../store/blob-store.js";
 
 /**
  * Reads POST /messages/out's multipart/form-data body as it streams in: the forretningsmelding (a compact JWS,
  * small) is kept in memory, the dokumentpakke goes straight to the blob store with its size capped and its
- * SHA-256 computed on the way. Nothing beyond those limits is ever buffered.
+ * SHA-256 computed on the way. Nothing beyond those limits is ever buffered, and a request that ends early
+ * (the client gave up, the connection broke) leaves no file and no open descriptor behind.
  */
 
 export interface Submission {
@@ -26,8 +29,8 @@ export class UnsupportedMediaTypeError extends ProblemError {
 }
 
 export class MalformedMultipartError extends ProblemError {
-  constructor(detail: string) {
-    super(400, "multipart-malformed", "Malformed multipart body", detail);
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(400, "multipart-malformed", "Malformed multipart body", detail, options);
   }
 }
 
@@ -37,25 +40,56 @@ export class PartTooLargeError extends ProblemError {
   }
 }
 
+/** The client went away before the body was complete. Nobody reads the answer; the code names it in logs and metrics. */
+export class UploadAbortedError extends ProblemError {
+  constructor() {
+    super(400, "upload-aborted", "Upload aborted", "the connection closed before the request body was complete");
+  }
+}
+
 const MAX_PARTS = 4;
+/*
+ * What surrounds the two parts' contents: boundaries, part headers (multipasta caps each part's at 16 KiB) and
+ * any preamble. Only the whole-body backstop uses it; each part is held to its own limit exactly.
+ */
+const FRAMING_ALLOWANCE = 64 * 1024;
+
+const noop = () => {};
 
 export async function readSubmission(req: Request, blobs: BlobStore, limits: SubmissionLimits): Promise<Submission> {
-  const type = req.get("content-type");
-  if (!type || !/^multipart\/form-data\s*;/i.test(type)) throw new UnsupportedMediaTypeError(type);
+  checkContentType(req.get("content-type"));
   const mp = Multipasta.make({
     headers: req.headers,
     maxParts: MAX_PARTS,
+    // Each part is measured on its own content: the forretningsmelding here, the dokumentpakke by the blob
+    // store. multipasta's maxPartSize is not used: it also counts part headers and carries a field's size over
+    // into the next part, so a dokumentpakke of exactly the limit would be refused.
     maxFieldSize: limits.forretningsmeldingBytes,
-    // The blob store enforces the dokumentpakke limit with a precise error; this is the parser's backstop.
-    maxPartSize: limits.dokumentpakkeBytes + 1,
-    maxTotalSize: limits.dokumentpakkeBytes + limits.forretningsmeldingBytes + 64 * 1024,
+    maxTotalSize: limits.dokumentpakkeBytes + limits.forretningsmeldingBytes + FRAMING_ALLOWANCE,
     isFile: (info) => info.name === "dokumentpakke",
   });
+  // multipasta emits a parse error once per chunk that follows it, also after we stopped listening; the
+  // async iterator below reports the first, the rest must not crash the process as unhandled 'error' events.
+  mp.on("error", noop);
+  let file: Readable | undefined;
+  let stopped = false;
+  const stop = (err: Error) => {
+    if (stopped) return;
+    stopped = true;
+    mp.destroy(err);
+    // The part being written to the blob store is a stream of its own: without this its pipeline would wait
+    // forever, holding the temporary file and its descriptor.
+    file?.destroy(err);
+  };
+  req.on("error", () => stop(new UploadAbortedError()));
+  req.on("close", () => {
+    if (!req.complete) stop(new UploadAbortedError());
+  });
+  feed(req, mp, () => stopped, stop);
+
   let forretningsmelding: string | undefined;
   let dokumentpakke: StoredBlob | undefined;
   const seen = new Set<string>();
-  req.pipe(mp);
-  req.on("error", (err) => mp.destroy(err));
   try {
     for await (const part of mp) {
       const name = part.info.name;
@@ -65,23 +99,71 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
         if (name !== "forretningsmelding") throw new MalformedMultipartError(`unexpected part "${name}"; expected forretningsmelding and dokumentpakke`);
         forretningsmelding = Buffer.from(part.value).toString("utf8").trim();
       } else {
+        // multipasta emits its parse errors on the current file part too, even after it ended.
+        part.on("error", noop);
+        file = part;
         dokumentpakke = await blobs.write(part, limits.dokumentpakkeBytes).catch((err: unknown) => {
           if (err instanceof BlobTooLargeError) throw new PartTooLargeError("dokumentpakke", limits.dokumentpakkeBytes);
           throw err;
         });
+        file = undefined;
       }
     }
   } catch (err) {
-    req.unpipe(mp);
+    const problem = translate(err, limits);
+    stop(problem instanceof Error ? problem : new Error(String(problem)));
+    // Whatever the client still sends is read and dropped, so it gets our answer instead of a reset connection.
     req.resume();
     if (dokumentpakke) await blobs.delete(dokumentpakke.key);
-    throw translate(err, limits);
+    throw problem;
   }
   if (forretningsmelding === undefined) {
     if (dokumentpakke) await blobs.delete(dokumentpakke.key);
     throw new MalformedMultipartError('the part "forretningsmelding" is missing');
   }
   return { forretningsmelding, dokumentpakke };
+}
+
+function checkContentType(type: string | undefined): void {
+  if (!type || !/^multipart\/form-data\s*(;|$)/i.test(type)) throw new UnsupportedMediaTypeError(type);
+  // Asked of multipasta's own parser, so "has a boundary" means the same here as there. (Its stream variant
+  // reports a missing boundary as an 'error' event from its constructor, before anyone can listen.)
+  let boundary = true;
+  MultipartParser.make({
+    headers: { "content-type": type },
+    onField: noop,
+    onFile: () => noop,
+    onError: (e) => {
+      if (e._tag === "InvalidBoundary") boundary = false;
+    },
+    onDone: noop,
+  });
+  if (!boundary) throw new MalformedMultipartError("the Content-Type multipart/form-data names no boundary");
+}
+
+/*
+ * req.pipe(mp), except that an exception thrown by the parser (multipasta decodes a part's filename* with
+ * decodeURIComponent, which throws on bad percent-encoding) ends this request as malformed instead of escaping
+ * from the socket's 'data' event and taking the process down.
+ */
+function feed(req: Request, mp: Multipasta.MultipastaStream, stopped: () => boolean, stop: (err: Error) => void): void {
+  req.on("data", (chunk: Buffer) => {
+    if (stopped()) return;
+    let more: boolean;
+    try {
+      more = mp.write(chunk);
+    } catch (err) {
+      stop(new MalformedMultipartError(`unreadable multipart body: ${(err as Error).message}`, { cause: err }));
+      return;
+    }
+    if (!more) {
+      req.pause();
+      mp.once("drain", () => req.resume());
+    }
+  });
+  req.on("end", () => {
+    if (!stopped()) mp.end();
+  });
 }
 
 function translate(err: unknown, limits: SubmissionLimits): unknown {
@@ -91,7 +173,7 @@ function translate(err: unknown, limits: SubmissionLimits): unknown {
     const limit = (err as { limit: string }).limit;
     if (limit === "MaxFieldSize") return new PartTooLargeError("forretningsmelding", limits.forretningsmeldingBytes);
     if (limit === "MaxParts") return new MalformedMultipartError(`more than ${MAX_PARTS} parts`);
-    return new PartTooLargeError("request body", limits.dokumentpakkeBytes + limits.forretningsmeldingBytes);
+    return new PartTooLargeError("request body", limits.dokumentpakkeBytes + limits.forretningsmeldingBytes + FRAMING_ALLOWANCE);
   }
   if (tag) return new MalformedMultipartError(`multipart parse error: ${tag}`);
   return err;

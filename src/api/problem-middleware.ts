@@ -14,7 +14,7 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
     const problem =
       err instanceof ProblemError
         ? err
-        : bodyParserProblem(err) ?? new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
+        : bodyParserProblem(err) ?? pathDecodeProblem(err) ?? new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
     onProblem?.(problem.code);
     if (problem.status >= 500) log.error({ err, method: req.method, path: req.path }, "request failed");
     else log.info({ code: problem.code, status: problem.status, method: req.method, path: req.path, detail: problem.message }, "request rejected");
@@ -33,6 +33,15 @@ function bodyParserProblem(err: unknown): ProblemError | undefined {
   if (e?.type === "entity.too.large") return new ProblemError(413, "body-too-large", "Request body too large", e.message);
   if (e?.type === "entity.parse.failed") return new ProblemError(400, "body-malformed", "Malformed request body", e.message);
   return undefined;
+}
+
+/*
+ * Express decodes route parameters with decodeURIComponent and passes the URIError on (marked status 400) when
+ * a path holds invalid percent-encoding, e.g. /messages/in/%zz: the client's mistake, not ours.
+ */
+function pathDecodeProblem(err: unknown): ProblemError | undefined {
+  if (!(err instanceof URIError) || (err as { status?: number }).status !== 400) return undefined;
+  return new ProblemError(400, "path-invalid", "Invalid path", `the path is not valid percent-encoding: ${err.message}`);
 }
 
 export const notFound: RequestHandler = (req, _res, next) => {

@@ -1,8 +1,12 @@
 import { createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject } from "node:crypto";
+import { open } from "node:fs/promises";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { ProblemError } from "../problem.js";
 import type { Dokumentpakkefingeravtrykk } from "./bodies.js";
+import { cmsSkeleton, cmsSkeletonFrom, type RandomAccessSource } from "./cms-skeleton.js";
+
+export type { RandomAccessSource } from "./cms-skeleton.js";
 import {
   DokumentpakkeDecryptError,
   DokumentpakkeNotCmsError,
@@ -109,33 +113,70 @@ interface ParsedEnvelope {
  * DokumentpakkeNotCmsError.
  */
 export function parseEnvelopedData(bytes: Uint8Array): EnvelopedDataSummary {
-  return parseEnvelope(bytes).summary;
+  return parseSkeleton(cmsSkeleton(bytes)).summary;
+}
+
+/**
+ * As parseEnvelopedData, reading from `source` only the structure around the encrypted content and stepping
+ * over the content itself, so memory stays bounded by a constant (cms-skeleton.ts) whatever the package's size.
+ */
+export async function parseEnvelopedDataFrom(source: RandomAccessSource): Promise<EnvelopedDataSummary> {
+  return parseSkeleton(await cmsSkeletonFrom(source)).summary;
+}
+
+/** As parseEnvelopedDataFrom, for a file (a stored dokumentpakke). */
+export async function parseEnvelopedDataFile(path: string): Promise<EnvelopedDataSummary> {
+  const file = await open(path, "r");
+  try {
+    const { size } = await file.stat();
+    return await parseEnvelopedDataFrom({ size, read: (buffer, offset, length, position) => file.read(buffer, offset, length, position) });
+  } finally {
+    await file.close();
+  }
 }
 
 /** asn1js and pkijs throw plain errors on some malformed input (e.g. a bad GeneralizedTime); all of it is "not CMS". */
-function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
+function notCmsOnError<T>(parse: () => T): T {
   try {
-    return parseEnvelopeStrict(bytes);
+    return parse();
   } catch (err) {
     if (err instanceof ProblemError) throw err;
     throw new DokumentpakkeNotCmsError(`not a CMS structure: ${(err as Error).message}`, { cause: err });
   }
 }
 
-function parseEnvelopeStrict(bytes: Uint8Array): ParsedEnvelope {
-  if (bytes.byteLength === 0) throw new DokumentpakkeNotCmsError("the dokumentpakke is empty");
-  // asn1js caps a parse at 10 000 nodes and 16 MiB by default; a CMS written in 1 KiB pieces (pkijs, streaming
-  // BouncyCastle) passes 10 000 nodes at about 4 MB. The input is already capped by the configured size limit.
-  const asn = asn1js.fromBER(bytes, { maxContentLength: bytes.byteLength, maxNodes: Math.max(10_000, Math.ceil(bytes.byteLength / 256)) });
-  if (asn.offset === -1 || asn.result.error) {
-    throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
-  }
-  if (asn.offset !== bytes.byteLength) {
-    throw new DokumentpakkeNotCmsError(`${bytes.byteLength - asn.offset} bytes follow the CMS ContentInfo`);
-  }
+/* The skeleton is small (at most CMS_STRUCTURE_MAX_BYTES and some headers), so asn1js' default caps hold. */
+function parseSkeleton(skeleton: Uint8Array): ParsedEnvelope {
+  return notCmsOnError(() => {
+    const asn = asn1js.fromBER(skeleton);
+    if (asn.offset === -1 || asn.result.error) {
+      throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
+    }
+    return envelopeOf(asn.result);
+  });
+}
+
+/* The whole package, content included: what decryption needs. */
+function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
+  return notCmsOnError(() => {
+    if (bytes.byteLength === 0) throw new DokumentpakkeNotCmsError("the dokumentpakke is empty");
+    // asn1js caps a parse at 10 000 nodes and 16 MiB by default; a CMS written in 1 KiB pieces (pkijs, streaming
+    // BouncyCastle) passes 10 000 nodes at about 4 MB. The input is already capped by the configured size limit.
+    const asn = asn1js.fromBER(bytes, { maxContentLength: bytes.byteLength, maxNodes: Math.max(10_000, Math.ceil(bytes.byteLength / 256)) });
+    if (asn.offset === -1 || asn.result.error) {
+      throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
+    }
+    if (asn.offset !== bytes.byteLength) {
+      throw new DokumentpakkeNotCmsError(`${bytes.byteLength - asn.offset} bytes follow the CMS ContentInfo`);
+    }
+    return envelopeOf(asn.result);
+  });
+}
+
+function envelopeOf(schema: asn1js.AsnType): ParsedEnvelope {
   let contentInfo: pkijs.ContentInfo;
   try {
-    contentInfo = new pkijs.ContentInfo({ schema: asn.result });
+    contentInfo = new pkijs.ContentInfo({ schema });
   } catch (cause) {
     throw new DokumentpakkeNotCmsError("not a CMS ContentInfo", { cause });
   }
@@ -276,6 +317,8 @@ export async function decryptDokumentpakke(
   key: PrivateKeyInput,
   cert: CertificateInput,
 ): Promise<Uint8Array> {
+  // The same structure check as at intake first, so both refuse the same packages for the same reasons.
+  parseEnvelopedData(cms);
   const { enveloped } = parseEnvelope(cms);
   const certificate = pkijs.Certificate.fromBER(toArrayBuffer(certificateDer(cert)));
   const index = enveloped.recipientInfos.findIndex(

@@ -1,11 +1,10 @@
-import { readFile } from "node:fs/promises";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import type { Message } from "../store/generated/client.js";
 import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
-import { verifyFingerprint, parseEnvelopedData } from "./dokumentpakke.js";
+import { verifyFingerprint, parseEnvelopedDataFile } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
 import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
@@ -148,8 +147,9 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   if (m.kind === "letter") {
     if (!pakke) throw new DokumentpakkeMissingError(m.type);
     verifyFingerprint(pakke.sha256, m.dokumentpakkefingeravtrykk!);
-    // pkijs parses whole buffers; the size was capped while streaming, so this is bounded.
-    parseEnvelopedData(await readFile(deps.blobs.pathOf(pakke.key)));
+    // Reads only the structure around the encrypted content, never the package whole: memory per request stays
+    // a small constant however large the package and however many arrive at once.
+    await parseEnvelopedDataFile(deps.blobs.pathOf(pakke.key));
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.
