@@ -4,7 +4,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { EbmsError } from "../as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../as4/inbound.js";
-import { storeIncoming } from "../dpi/incoming.js";
+import { IncomingMessageIdConflictError, storeIncoming } from "../dpi/incoming.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
 import { SignerRevocationUnavailableError, type VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
 import { dpiProcessId, identifiersEqual, parseDocumentTypeId, readDpiDocumentTypeId, toParticipantId } from "../peppol/identifiers.js";
@@ -130,7 +130,11 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
     const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64").toString("hex");
     if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
   }
-  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps);
+  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps).catch(async (err: unknown) => {
+    if (!(err instanceof IncomingMessageIdConflictError)) throw err;
+    if (blob) await deps.blobs.delete(blob.key);
+    throw other(err.message);
+  });
   if (!stored && blob) await deps.blobs.delete(blob.key);
   if (stored) deps.onStored?.();
   return m.messageId;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { expect } from "chai";
 import { messagesOutForm } from "../../src/client/messages-out-client.js";
-import { storeIncoming } from "../../src/dpi/incoming.js";
+import { IncomingMessageIdConflictError, storeIncoming } from "../../src/dpi/incoming.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 import { silentLogger } from "../../src/log.js";
 import { buildMessage } from "../helpers/letters.js";
@@ -85,7 +85,11 @@ describe("e2e: message ids compare case-insensitively (they are UUIDs)", functio
     const blob = await net.ap.blobs.write(Readable.from([Buffer.from(l.cms!)]));
     expect(await storeIncoming({ jws: l.jws, message: parseForretningsmelding(l.payload), dokumentpakke: blob }, deps)).to.equal(true);
     const lower = await buildMessage({ token: "t", messageId: id.toLowerCase() });
-    expect(await storeIncoming({ jws: lower.jws, message: parseForretningsmelding(lower.payload) }, deps), "a redelivery in another case").to.equal(false);
+    expect(await storeIncoming({ jws: l.jws, message: parseForretningsmelding(l.payload), dokumentpakke: blob }, deps), "the same letter again").to.equal(false);
+    // Another letter under the same id in another case is no redelivery: it must not be answered as delivered.
+    const conflict = await storeIncoming({ jws: lower.jws, message: parseForretningsmelding(lower.payload) }, deps).catch((e: unknown) => e);
+    expect(conflict).to.be.instanceOf(IncomingMessageIdConflictError);
+    expect((conflict as IncomingMessageIdConflictError).code).to.equal("incoming-message-id-conflict");
 
     const auth = { authorization: `Bearer ${await net.token(DIGIPOST)}` };
     const download = await fetch(`${net.ap.url}/messages/in/${id.toLowerCase()}`, { headers: auth });

@@ -186,6 +186,22 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       expect(stored).to.equal(1);
     });
 
+    it("another letter under a DPI message id already stored: EBMS:0004, the first letter kept, no second blob", async () => {
+      const first = await letter();
+      expect(await accept(first.input)).to.equal(first.built.messageId);
+      const before = await blobFiles();
+      const second = await letter({ messageId: first.built.messageId, receiver: EBOKS });
+      const err = await accept(second.input).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(EbmsError);
+      expect([(err as EbmsError).code, (err as EbmsError).detail]).to.deep.equal([
+        "EBMS:0004",
+        `message id ${first.built.messageId} is already used here by another message; send it under a new message id`,
+      ]);
+      expect(await blobFiles()).to.deep.equal(before);
+      expect((await stores.repo.get("IN", first.built.messageId))!.forretningsmelding).to.equal(first.built.jws);
+      expect(stored).to.equal(1);
+    });
+
     it("the same letter delivered again is not stored twice and leaves no second blob", async () => {
       const { built, input } = await letter();
       await accept(input);
