@@ -191,7 +191,9 @@ function acceptedAnswer(verified: VerifiedForretningsmelding): AcceptedMessage {
  * is a conflict.
  */
 async function resubmitted(stored: Message, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
-  const same = stored.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke);
+  // The kanal decides where the receipts are filed: a resubmission under another kanal is another request.
+  const sameKanal = (stored.kanal ?? null) === (req.kanal?.toLowerCase() ?? null);
+  const same = stored.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke) && sameKanal;
   if (!same) throw new MessageIdUsedError(verified.message.messageId);
   if (req.dokumentpakke) await deps.blobs.delete(req.dokumentpakke.key);
   const m = verified.message;

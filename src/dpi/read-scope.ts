@@ -57,7 +57,9 @@ export interface ReadScope {
 export type ScopedMessage = { direction: string; documentType: string } & ScopeColumns;
 
 export function readScopeOf(reader: Reader): ReadScope {
-  const { consumer, supplier } = reader;
+  const { consumer } = reader;
+  // A token whose supplier is its consumer sends directly (intake stores no databehandler for it): read it so.
+  const supplier = reader.supplier !== undefined && reader.supplier !== consumer ? reader.supplier : undefined;
   const receipts = RECEIPT_TYPES;
   const anyOf: ReadClause[] = supplier
     ? [

@@ -149,6 +149,20 @@ describe("e2e: resubmission and message id case on POST /messages/out", function
       expect(await orphanBlobs()).to.deep.equal([]);
     });
 
+    it("the same message under another kanal (its receipts would be filed elsewhere)", async () => {
+      const { token, msg } = await letter();
+      const postKanal = async (kanal: string | undefined) => {
+        const res = await fetch(`${net.ap.url}/messages/out${kanal ? `?kanal=${kanal}` : ""}`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: messagesOutForm(msg.jws, msg.cms) });
+        const text = await res.text();
+        return { status: res.status, contentType: res.headers.get("content-type"), location: res.headers.get("location"), body: text ? JSON.parse(text) : undefined } as Answer;
+      };
+      expect((await postKanal("kanal-a")).status).to.equal(201);
+      expect((await postKanal("KANAL-A")).status, "kanal compares case-insensitively, as stored").to.equal(201);
+      expectProblem(await postKanal("kanal-b"), 409, "message-id-used");
+      expectProblem(await postKanal(undefined), 409, "message-id-used");
+      expect(await orphanBlobs()).to.deep.equal([]);
+    });
+
     it("the same forretningsmelding with another dokumentpakke, or none", async () => {
       const { token, msg } = await letter();
       expect((await post(token, msg.jws, msg.cms)).status).to.equal(201);
