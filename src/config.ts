@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { sameParticipant } from "./peppol/identifiers.js";
 import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./relay/retry-policy.js";
 
 /**
@@ -197,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
   const letterRecipients = (e.DPI_AP_LETTER_RECIPIENTS ?? served).map((p) => {
     const id = p.startsWith("0192:") ? p : `0192:${p}`;
-    if (!orgNumber.test(p) || !served.includes(id)) problems.push(`DPI_AP_LETTER_RECIPIENTS: "${p}" is not one of DPI_AP_SERVED_PARTICIPANTS`);
+    if (!orgNumber.test(p) || !served.some((s) => sameParticipant(s, id))) problems.push(`DPI_AP_LETTER_RECIPIENTS: "${p}" is not one of DPI_AP_SERVED_PARTICIPANTS`);
     return id;
   });
   const anchors = e.DPI_AP_BUSINESS_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.businessTrustAnchors : []);

@@ -7,6 +7,7 @@ import type { Logger } from "./log.js";
 import { createForretningsmeldingVerifier } from "./dpi/signed-forretningsmelding.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
 import { createDiscovery } from "./peppol/discovery.js";
+import { ParticipantSet } from "./peppol/identifiers.js";
 import { loadKeyStore } from "./pki/keystore.js";
 import { loadAnchors } from "./pki/pem.js";
 import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
@@ -145,7 +146,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     clockSkewSeconds: config.maskinporten.clockSkewSeconds,
     clock,
   });
-  const servedParticipants = new Set(config.servedParticipants);
+  const servedParticipants = new ParticipantSet(config.servedParticipants);
   let push: PushWorker | undefined;
   const app = createApp({
     config,
@@ -167,7 +168,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       exchanges: new ExchangeRepo(stores.db),
       handler: createDpiInboundHandler({
         servedParticipants,
-        letterRecipients: new Set(config.letterRecipients),
+        letterRecipients: new ParticipantSet(config.letterRecipients),
         verifyForretningsmelding,
         repo: stores.repo,
         blobs: stores.blobs,
