@@ -4,6 +4,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { messagesOutForm } from "../../src/client/messages-out-client.js";
 import { loadConfig } from "../../src/config.js";
+import { withSandboxDefaults } from "../../src/sim/sandbox-config.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
 import { loadDefaultSimOptions } from "../../src/sim/maskinporten/defaults.js";
 import { startMaskinportenSim, type MaskinportenSim } from "../../src/sim/maskinporten/server.js";
@@ -24,13 +25,13 @@ describe("api: the request id on every log line and problem document", function 
     sim = await startMaskinportenSim(await loadDefaultSimOptions());
     const captured = capturingLogger("info");
     lines = captured.lines;
-    const config = loadConfig({
+    const config = loadConfig(withSandboxDefaults({
       DPI_AP_PORT: "0",
       DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
       DPI_AP_DATA_DIR: dir,
       DPI_AP_MASKINPORTEN_ISSUER: sim.issuer,
       DPI_AP_MASKINPORTEN_JWKS_URL: sim.jwksUrl,
-    });
+    }));
     ap = await startAccessPoint(config, { log: captured.log, workers: false });
   });
   after(async () => {

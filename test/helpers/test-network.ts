@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Clock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
+import { withSandboxDefaults } from "../../src/sim/sandbox-config.js";
 import { silentLogger } from "../../src/log.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
 import { startMaskinportenSim, type MaskinportenSim } from "../../src/sim/maskinporten/server.js";
@@ -23,7 +24,7 @@ export interface TestNetwork {
 export async function startTestNetwork(opts: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestNetwork> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-e2e-"));
   const sim = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), ...(opts.clock ? { clock: opts.clock } : {}) });
-  const config = loadConfig({
+  const config = loadConfig(withSandboxDefaults({
     DPI_AP_PORT: "0",
     DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
     DPI_AP_DATA_DIR: dir,
@@ -31,7 +32,7 @@ export async function startTestNetwork(opts: { env?: Record<string, string>; clo
     DPI_AP_MASKINPORTEN_ISSUER: sim.issuer,
     DPI_AP_MASKINPORTEN_JWKS_URL: sim.jwksUrl,
     ...opts.env,
-  });
+  }));
   const ap = await startAccessPoint(config, { log: silentLogger, workers: false, ...(opts.clock ? { clock: opts.clock } : {}) });
   return {
     ap,

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { loadConfig } from "../../src/config.js";
+import { withSandboxDefaults } from "../../src/sim/sandbox-config.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
 import { capturingLogger, type LogLine } from "../api/app-fixture.js";
 import { ROOT } from "../helpers/certs.js";
@@ -18,14 +19,14 @@ describe("smoke: the access point starts and answers", function () {
     dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-smoke-"));
     const captured = capturingLogger("info");
     lines = captured.lines;
-    const config = loadConfig({
+    const config = loadConfig(withSandboxDefaults({
       DPI_AP_PORT: "0",
       DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
       DPI_AP_DATA_DIR: dir,
       // Nothing is fetched from Maskinporten until a token arrives.
       DPI_AP_MASKINPORTEN_ISSUER: "http://127.0.0.1:9/",
       DPI_AP_MASKINPORTEN_JWKS_URL: "http://127.0.0.1:9/jwk",
-    });
+    }));
     ap = await startAccessPoint(config, { log: captured.log });
   });
   after(async () => {
