@@ -43,8 +43,6 @@ export type PeppolIdentifier = ParticipantId | DocumentTypeId | ProcessId;
 
 export const PARTICIPANT_SCHEME = "iso6523-actorid-upis";
 export const DOCUMENT_TYPE_SCHEME = DPI_DOCUMENT_TYPE_SCHEME;
-/** Wildcard document type scheme (PFUOI 4.2+); accepted, never produced by DPI. */
-export const DOCUMENT_TYPE_WILDCARD_SCHEME = "peppol-doctype-wildcard";
 export const PROCESS_SCHEME = DPI_PROCESS_SCHEME;
 /** Separator between scheme and value in the URI form `scheme::value`. */
 export const SCHEME_VALUE_SEPARATOR = "::";
