@@ -8,6 +8,7 @@ import { verifyFingerprint, parseEnvelopedDataFile } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
 import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
+import { sameParticipant, type ParticipantSet } from "../peppol/identifiers.js";
 
 /**
  * Corner-2 intake (and corner-3 receipt intake, which is the same API): every check a submission to
@@ -48,7 +49,7 @@ const ACCEPTED_STATUS = "OPPRETTET";
 
 export interface IntakeDeps {
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
-  servedParticipants: ReadonlySet<string>;
+  servedParticipants: ParticipantSet;
   repo: MessagesRepo;
   blobs: BlobStore;
   clock: Clock;
@@ -130,11 +131,11 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   const m = verified.message;
   const sender = m.sender.value;
   const avsender = m.avsender.value;
-  if (verified.signerOrg !== sender) throw new SignerNotSenderError(verified.signerOrg, sender);
+  if (!sameParticipant(verified.signerOrg, sender)) throw new SignerNotSenderError(verified.signerOrg, sender);
   if (!deps.servedParticipants.has(sender)) throw new SenderNotServedError(sender);
-  if (req.caller.consumer !== avsender) throw new ConsumerNotAvsenderError(req.caller.consumer, avsender);
-  const delegated = sender !== avsender;
-  if ((delegated || req.caller.supplier !== undefined) && req.caller.supplier !== sender) {
+  if (!sameParticipant(req.caller.consumer, avsender)) throw new ConsumerNotAvsenderError(req.caller.consumer, avsender);
+  const delegated = !sameParticipant(sender, avsender);
+  if ((delegated || req.caller.supplier !== undefined) && !sameOptional(req.caller.supplier, sender)) {
     throw new SupplierNotSenderError(req.caller.supplier, sender);
   }
   // Before the maskinportentoken check: a retry may come with a fresh token, but the stored letter was
@@ -153,9 +154,9 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.
-    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && l.receiverOrg === sender && isLetterType(l.documentType as DpiMessageType));
+    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && sameParticipant(l.receiverOrg, sender) && isLetterType(l.documentType as DpiMessageType));
     if (!letter) throw new ConversationUnknownError(m.conversationId, sender);
-    if (m.receiver.value !== letter.senderOrg) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderOrg}, not ${m.receiver.value}`);
+    if (!sameParticipant(m.receiver.value, letter.senderOrg)) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderOrg}, not ${m.receiver.value}`);
     if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw new ReceiptMismatchError(`a ${m.type} does not answer a ${letter.documentType} letter`);
   }
 
@@ -208,9 +209,14 @@ async function resubmitted(stored: Message, verified: VerifiedForretningsmelding
  * answered to anyone else, whatever the checks above become.
  */
 function sameCaller(stored: Message, caller: IntakeCaller): boolean {
-  if (caller.consumer !== stored.avsenderOrg) return false;
-  if (stored.databehandlerOrg !== null) return caller.supplier === stored.databehandlerOrg;
-  return caller.supplier === undefined || caller.supplier === stored.senderOrg;
+  if (!sameParticipant(caller.consumer, stored.avsenderOrg)) return false;
+  if (stored.databehandlerOrg !== null) return sameOptional(caller.supplier, stored.databehandlerOrg);
+  return caller.supplier === undefined || sameParticipant(caller.supplier, stored.senderOrg);
+}
+
+/** An absent participant (no supplier claim) is the same as nothing. */
+function sameOptional(a: string | undefined, b: string): boolean {
+  return a !== undefined && sameParticipant(a, b);
 }
 
 function samePayload(stored: Message, pakke: StoredBlob | undefined): boolean {

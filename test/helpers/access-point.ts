@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Clock } from "../../src/clock.js";
 import { loadConfig } from "../../src/config.js";
+import { withSandboxDefaults } from "../../src/sim/sandbox-config.js";
 import type { Logger } from "../../src/log.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
 
@@ -28,14 +29,14 @@ export interface TempAccessPointOptions {
 export async function startTempAccessPoint(opts: TempAccessPointOptions): Promise<TempAccessPoint> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-test-"));
   try {
-    const config = loadConfig({
+    const config = loadConfig(withSandboxDefaults({
       DPI_AP_PORT: "0",
       DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
       DPI_AP_DATA_DIR: dir,
       DPI_AP_MASKINPORTEN_ISSUER: opts.maskinporten?.issuer ?? "http://127.0.0.1:9/",
       DPI_AP_MASKINPORTEN_JWKS_URL: opts.maskinporten?.jwksUrl ?? "http://127.0.0.1:9/jwk",
       ...opts.env,
-    });
+    }));
     const ap = await startAccessPoint(config, { log: opts.log, ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.clock ? { clock: opts.clock } : {}) });
     return {
       ap,

@@ -17,7 +17,7 @@ import { messageRecord } from "../../src/dpi/message-record.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
 import { silentLogger } from "../../src/log.js";
-import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId } from "../../src/peppol/identifiers.js";
+import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, ParticipantSet, toParticipantId } from "../../src/peppol/identifiers.js";
 import { buildDpiSbd } from "../../src/peppol/dpi-sbd.js";
 import { createDpiInboundHandler, type DpiInboundDeps } from "../../src/relay/dpi-inbound.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
@@ -72,8 +72,8 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
   beforeEach(() => {
     stored = 0;
     deps = {
-      servedParticipants: new Set([AVSENDER, DIGIPOST, EBOKS, PRINT]),
-      letterRecipients: new Set([DIGIPOST, EBOKS, PRINT]),
+      servedParticipants: new ParticipantSet([AVSENDER, DIGIPOST, EBOKS, PRINT]),
+      letterRecipients: new ParticipantSet([DIGIPOST, EBOKS, PRINT]),
       verifyForretningsmelding: createForretningsmeldingVerifier({ anchors: BUSINESS_ANCHORS, clock: fixedClock(NOW) }),
       repo: stores.repo,
       blobs: stores.blobs,
@@ -219,6 +219,19 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, "0192:987654325 is not served here"]);
     });
 
+    it("a malformed finalRecipient is no participant served here: PEPPOL:NOT_SERVICED, never another error", async () => {
+      for (const bad of ["991825827", "0192:98466 1185", "iso6523-actorid-upis::", "::0192:984661185", "0192:984661185\u00e6"]) {
+        const { input } = await letter({}, { finalRecipient: bad });
+        const e = await refusal(input, "EBMS:0004");
+        expect([e.detail, e.description], bad).to.deep.equal([PEPPOL_NOT_SERVICED, `${bad} is not served here`]);
+      }
+    });
+
+    it("a finalRecipient in the URI form with another letter case is the served participant", async () => {
+      const { built, input } = await letter({}, { finalRecipient: `ISO6523-ACTORID-UPIS::${DIGIPOST}` });
+      expect(await accept(input)).to.equal(built.messageId);
+    });
+
     it("a letter to a served participant that takes no letters: PEPPOL:NOT_SERVICED", async () => {
       const { input } = await letter({ receiver: AVSENDER });
       const e = await refusal(input, "EBMS:0004");
@@ -234,7 +247,7 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
 
     it("the same letter is taken once the participant is a letter recipient", async () => {
       const { input } = await letter({ receiver: AVSENDER });
-      deps.letterRecipients = new Set([...deps.letterRecipients, AVSENDER]);
+      deps.letterRecipients = new ParticipantSet([DIGIPOST, EBOKS, PRINT, AVSENDER]);
       expect(await accept(input)).to.be.a("string");
     });
 
@@ -411,7 +424,7 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
     it("the same receipt addressed to a participant that is not served here: PEPPOL:NOT_SERVICED", async () => {
       const ours = await ourLetter(DIGIPOST);
       const { input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
-      deps.servedParticipants = new Set([DIGIPOST, EBOKS, PRINT]);
+      deps.servedParticipants = new ParticipantSet([DIGIPOST, EBOKS, PRINT]);
       const e = await refusal(input, "EBMS:0004");
       expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, `${AVSENDER} is not served here`]);
     });
