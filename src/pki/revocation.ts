@@ -100,6 +100,7 @@ export class CertificateRevokedError extends CertificateError {
 /** No usable revocation answer for the certificate (hard-fail mode); `problems` says what was tried. */
 export class RevocationUnknownError extends CertificateError {
   readonly code = "ERR_PKI_REVOCATION_UNKNOWN";
+  override readonly kind = "unavailable";
   constructor(
     message: string,
     certificate: X509Certificate,

@@ -7,9 +7,9 @@ import type { ReceivedUserMessage } from "../as4/inbound.js";
 import { storeIncoming } from "../dpi/incoming.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
 import { SignerRevocationUnavailableError, type VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
+import { DomainError } from "../errors.js";
 import { dpiProcessId, identifiersEqual, parseDocumentTypeId, readDpiDocumentTypeId, toParticipantId } from "../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../peppol/dpi-sbd.js";
-import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import type { MessagesRepo } from "../store/messages-repo.js";
 import type { InboundHandler } from "./as4-receiver.js";
@@ -44,7 +44,7 @@ export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
         return await acceptDpi(received, deps);
       } catch (err) {
         // Malformed identifiers in the header are the sender's fault for good, not "try again later".
-        if (err instanceof ProblemError && !(err instanceof EbmsError)) {
+        if (err instanceof DomainError) {
           throw new EbmsError("EBMS:0004", `${err.code}: ${err.message}`, { refToMessageId: received.userMessage.messageId, cause: err });
         }
         throw err;
@@ -116,7 +116,7 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
     if (err instanceof SignerRevocationUnavailableError) {
       throw new EbmsError("EBMS:0202", `forretningsmelding: ${err.code}: ${err.message}; try again later`, { ...ref, cause: err });
     }
-    if (err instanceof ProblemError) throw other(`forretningsmelding: ${err.code}: ${err.message}`);
+    if (err instanceof DomainError) throw other(`forretningsmelding: ${err.code}: ${err.message}`);
     throw err;
   }
   const m = verified.message;

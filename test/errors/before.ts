@@ -243,3 +243,21 @@ export const OUTBOX_LOOKUP_BEFORE: Record<string, "retry" | "failed"> = {
   "ERR_PKI_REVOCATION_UNKNOWN": "retry",
   "ERR_PKI_REVOCATION_FETCH": "retry",
 };
+
+/** The WWW-Authenticate challenge a refused token got before (realm "dpi-ap"; without and with a required scope), null for none. */
+export const CHALLENGE_BEFORE: Record<string, [string, string] | null> = {
+  "token-missing": ["Bearer realm=\"dpi-ap\"", "Bearer realm=\"dpi-ap\""],
+  "token-invalid": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token invalid\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token invalid\""],
+  "token-expired": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token expired\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token expired\""],
+  "token-not-yet-valid": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token not yet valid\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token not yet valid\""],
+  "token-signature-invalid": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token signature invalid\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token signature invalid\""],
+  "token-algorithm-not-allowed": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token algorithm not allowed\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token algorithm not allowed\""],
+  "token-key-unknown": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token signing key unknown\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token signing key unknown\""],
+  "token-issuer-invalid": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token issuer not accepted\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token issuer not accepted\""],
+  "token-audience-invalid": ["Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token audience not accepted\"", "Bearer realm=\"dpi-ap\", error=\"invalid_token\", error_description=\"Bearer token audience not accepted\""],
+  "token-scope-missing": ["Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token lacks the required scope\"", "Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token lacks the required scope\", scope=\"digdir:dpi.sender\""],
+  "token-consumer-missing": ["Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token has no consumer\"", "Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token has no consumer\", scope=\"digdir:dpi.sender\""],
+  "token-consumer-invalid": ["Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token consumer not understood\"", "Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token consumer not understood\", scope=\"digdir:dpi.sender\""],
+  "token-supplier-invalid": ["Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token supplier not understood\"", "Bearer realm=\"dpi-ap\", error=\"insufficient_scope\", error_description=\"Bearer token supplier not understood\", scope=\"digdir:dpi.sender\""],
+  "token-keys-unavailable": null,
+};

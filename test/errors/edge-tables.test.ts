@@ -1,9 +1,20 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
 import { expect } from "chai";
 import type { Request, Response } from "express";
+import { bearerChallenge } from "../../src/api/auth.js";
+import { PROBLEM_ROWS, STATUS_BY_KIND } from "../../src/api/problem-map.js";
 import { problemHandler } from "../../src/api/problem-middleware.js";
+import { DomainError, ERROR_KINDS } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
-import { REST_BEFORE, type ProblemAnswer } from "./before.js";
+import { TokenError } from "../../src/maskinporten/errors.js";
+import { NetworkError, networkFailure } from "../../src/network-errors.js";
+import { PkiError } from "../../src/pki/errors.js";
+import { CHALLENGE_BEFORE, OUTBOX_LOOKUP_BEFORE, REST_BEFORE, type ProblemAnswer } from "./before.js";
 import { SAMPLES } from "./samples.js";
+
+const samples = Object.entries(SAMPLES).map(([label, make]) => ({ label, err: make() as DomainError }));
+const codeOf = (label: string) => label.replace(/ \[.*\]$/, "");
 
 /** What the REST API's problem handler answers for `err`: status, problem code and title, failure headers. */
 function answer(err: unknown): ProblemAnswer {
@@ -37,9 +48,104 @@ function answer(err: unknown): ProblemAnswer {
   return { status, code: doc.code, title: doc.title, ...(Object.keys(headers).length > 0 ? { headers } : {}) };
 }
 
-describe("REST edge: domain errors as problem+json", () => {
+describe("domain errors", () => {
+  it("are DomainErrors with their code and a kind from the closed list", () => {
+    for (const { label, err } of samples) {
+      expect(err, label).to.be.instanceOf(DomainError);
+      expect(err.code, label).to.equal(codeOf(label));
+      expect(ERROR_KINDS, label).to.include(err.kind);
+      expect(err.detail, label).to.equal(err.message);
+    }
+  });
+
+  it("carry no HTTP status, headers, title, ebMS code or retry flag", () => {
+    for (const { label, err } of samples) {
+      for (const field of ["status", "headers", "title", "ebmsCode", "retryable", "toProblem", "challenge", "bearerError"]) {
+        expect(field in err, `${label}.${field}`).to.equal(false);
+      }
+    }
+  });
+});
+
+describe("REST edge: the problem table", () => {
   it("every domain error keeps the status, code, title and headers it had", () => {
-    const actual = Object.fromEntries(Object.entries(SAMPLES).map(([label, make]) => [label, answer(make())]));
+    const actual = Object.fromEntries(samples.map(({ label, err }) => [label, answer(err)]));
     expect(actual).to.deep.equal(REST_BEFORE);
+  });
+
+  it("has a row for every code but the PKI's, and no row without an error", () => {
+    const codes = new Set(samples.filter(({ err }) => !(err instanceof PkiError)).map(({ err }) => err.code));
+    expect(Object.keys(PROBLEM_ROWS).sort()).to.deep.equal([...codes].sort());
+  });
+
+  it("takes the status from the kind, except where a row says why not", () => {
+    const overridden = samples.filter(({ err }) => !(err instanceof PkiError) && answer(err).status !== STATUS_BY_KIND[err.kind]).map(({ label }) => label);
+    expect(overridden).to.deep.equal([
+      "peppol-smp-untrusted-certificate [revocation outage]",
+      "peppol-smp-http-failure [timeout]",
+      "peppol-smp-http-failure [network, retryable]",
+      "peppol-smp-http-failure [status 503]",
+    ]);
+  });
+
+  it("gives every refused token the WWW-Authenticate challenge it had", () => {
+    const actual = Object.fromEntries(
+      samples
+        .filter(({ err }) => err instanceof TokenError)
+        .map(({ label, err }) => {
+          const t = err as TokenError;
+          const without = bearerChallenge(t, "dpi-ap");
+          return [label, without === undefined ? null : [without, bearerChallenge(t, "dpi-ap", "digdir:dpi.sender")!]];
+        }),
+    );
+    expect(actual).to.deep.equal(CHALLENGE_BEFORE);
+  });
+});
+
+describe("outbox: retry from the kind", () => {
+  it("retries exactly the lookup failures it retried before (they are the `unavailable` ones)", () => {
+    const actual = Object.fromEntries(
+      samples.filter(({ label }) => label in OUTBOX_LOOKUP_BEFORE).map(({ label, err }) => [label, err.kind === "unavailable" ? "retry" : "failed"]),
+    );
+    expect(actual).to.deep.equal(OUTBOX_LOOKUP_BEFORE);
+  });
+
+  it("network failures become unavailable NetworkErrors in one place; other errors are left alone", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED" });
+    const e = networkFailure(refused);
+    expect(e).to.be.instanceOf(NetworkError);
+    expect(e).to.include({ code: "network-failure", kind: "unavailable", networkCode: "ECONNREFUSED", message: "ECONNREFUSED connect ECONNREFUSED 127.0.0.1:9" });
+    expect(e!.cause).to.equal(refused);
+    for (const code of ["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_SOCKET", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]) {
+      expect(networkFailure(Object.assign(new Error("x"), { code }))?.kind, code).to.equal("unavailable");
+    }
+    expect(networkFailure(new Error("boom"))).to.equal(undefined);
+    expect(networkFailure(Object.assign(new Error("no such file"), { code: "ENOENT" }))).to.equal(undefined);
+    expect(networkFailure(e)).to.equal(e);
+  });
+});
+
+describe("layering", () => {
+  const root = path.resolve(import.meta.dirname, "../../src");
+  function files(dir: string): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const p = path.join(dir, name);
+      return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+    });
+  }
+
+  it("no file under src/dpi, src/peppol, src/pki or src/maskinporten imports src/problem.ts or src/api/", () => {
+    const offenders: string[] = [];
+    for (const dir of ["dpi", "peppol", "pki", "maskinporten"]) {
+      for (const file of files(path.join(root, dir))) {
+        const source = readFileSync(file, "utf8");
+        for (const m of source.matchAll(/(?:from|import)\s*\(?\s*["']([^"']+)["']/g)) {
+          const target = path.resolve(path.dirname(file), m[1]!);
+          const rel = path.relative(root, target);
+          if (rel === "problem.js" || rel === "problem.ts" || rel.startsWith(`api${path.sep}`)) offenders.push(`${path.relative(root, file)} -> ${m[1]}`);
+        }
+      }
+    }
+    expect(offenders).to.deep.equal([]);
   });
 });
