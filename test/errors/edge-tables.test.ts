@@ -5,12 +5,14 @@ import type { Request, Response } from "express";
 import { bearerChallenge } from "../../src/api/auth.js";
 import { PROBLEM_ROWS, STATUS_BY_KIND } from "../../src/api/problem-map.js";
 import { problemHandler } from "../../src/api/problem-middleware.js";
+import type { EbmsErrorCode } from "../../src/as4/ebms-errors.js";
 import { DomainError, ERROR_KINDS } from "../../src/errors.js";
 import { silentLogger } from "../../src/log.js";
 import { TokenError } from "../../src/maskinporten/errors.js";
 import { NetworkError, networkFailure } from "../../src/network-errors.js";
 import { PkiError } from "../../src/pki/errors.js";
-import { CHALLENGE_BEFORE, OUTBOX_LOOKUP_BEFORE, REST_BEFORE, type ProblemAnswer } from "./before.js";
+import { ebmsCodeOf } from "../../src/relay/ebms-map.js";
+import { AS4_BEFORE, CHALLENGE_BEFORE, OUTBOX_LOOKUP_BEFORE, REST_BEFORE, type ProblemAnswer } from "./before.js";
 import { SAMPLES } from "./samples.js";
 
 const samples = Object.entries(SAMPLES).map(([label, make]) => ({ label, err: make() as DomainError }));
@@ -99,6 +101,97 @@ describe("REST edge: the problem table", () => {
         }),
     );
     expect(actual).to.deep.equal(CHALLENGE_BEFORE);
+  });
+});
+
+/*
+ * Codes that can stop an inbound AS4 message keep their ebMS answer exactly. The others never reach the AS4
+ * edge (DNS/SML/SMP run only in the outbox, tokens only on the REST API, keystores at start-up, CRL and OCSP
+ * errors become a revocation outage inside the checker); for them the kind now decides, and these differ
+ * from what the old catch-alls would have said (any ProblemError EBMS:0004, any error of the sender's
+ * certificate check EBMS:0101).
+ */
+const AS4_CHANGED_UNREACHABLE: Record<string, EbmsErrorCode> = {
+  // transient: the sender should try again (EBMS:0202), not give the message up
+  "dns-lookup-failed": "EBMS:0202",
+  "peppol-smp-untrusted-certificate [revocation outage]": "EBMS:0202",
+  "peppol-smp-http-failure [timeout]": "EBMS:0202",
+  "peppol-smp-http-failure [network, retryable]": "EBMS:0202",
+  "peppol-smp-http-failure [status 503]": "EBMS:0202",
+  "token-keys-unavailable": "EBMS:0202",
+  // a credential that cannot be trusted
+  "token-missing": "EBMS:0101",
+  "token-invalid": "EBMS:0101",
+  "token-expired": "EBMS:0101",
+  "token-not-yet-valid": "EBMS:0101",
+  "token-signature-invalid": "EBMS:0101",
+  "token-algorithm-not-allowed": "EBMS:0101",
+  "token-key-unknown": "EBMS:0101",
+  "token-issuer-invalid": "EBMS:0101",
+  "token-audience-invalid": "EBMS:0101",
+  // configuration input, and revocation sources' answers: no verdict on a sender's certificate
+  ERR_PKI_PEM_FORMAT: "EBMS:0004",
+  ERR_PKI_KEYSTORE_FORMAT: "EBMS:0004",
+  ERR_PKI_KEYSTORE_PASSWORD: "EBMS:0004",
+  ERR_PKI_KEYSTORE_NO_KEY: "EBMS:0004",
+  ERR_PKI_KEYSTORE_NO_CERTIFICATE: "EBMS:0004",
+  ERR_PKI_KEYSTORE_ALIAS: "EBMS:0004",
+  ERR_PKI_KEYSTORE_KEY_MISMATCH: "EBMS:0004",
+  ERR_PKI_CRL: "EBMS:0004",
+  ERR_PKI_OCSP_RESPONSE: "EBMS:0004",
+};
+
+/** Codes an inbound AS4 message can meet: dpi-inbound's checks and the sender certificate's validation. */
+const AS4_REACHABLE = [
+  "sbd-invalid",
+  "unknown-document-type",
+  "standard-type-mismatch",
+  "body-key-mismatch",
+  "multiple-bodies",
+  "conversation-id-missing",
+  "process-mismatch",
+  "forretningsmelding-malformed",
+  "forretningsmelding-algorithm",
+  "forretningsmelding-signature-invalid",
+  "signer-certificate-invalid",
+  "signer-certificate-revoked",
+  "signer-certificate-key-usage",
+  "signer-certificate-revocation-unavailable",
+  "peppol-identifier-invalid",
+  "sbdh-malformed",
+  "sbdh-structure",
+  "sbdh-value",
+  "sbdh-scope",
+  "sbdh-payload",
+  "sbdh-too-large",
+  "ERR_PKI_CERT_MALFORMED",
+  "ERR_PKI_CERT_EXPIRED",
+  "ERR_PKI_CERT_NOT_YET_VALID",
+  "ERR_PKI_CERT_UNTRUSTED",
+  "ERR_PKI_CHAIN_BROKEN",
+  "ERR_PKI_NO_PEPPOL_SEAT_ID",
+  "ERR_PKI_KEY_USAGE",
+  "ERR_PKI_CERT_REVOKED",
+  "ERR_PKI_REVOCATION_UNKNOWN",
+  "ERR_PKI_REVOCATION_FETCH",
+];
+
+describe("AS4 edge: the ebMS table", () => {
+  const actual = Object.fromEntries(samples.map(({ label, err }) => [label, ebmsCodeOf(err)]));
+
+  it("maps every domain error to its ebMS code: as before, but for codes that never reach the AS4 edge", () => {
+    expect(actual).to.deep.equal({ ...AS4_BEFORE, ...AS4_CHANGED_UNREACHABLE });
+  });
+
+  it("answers every code an inbound message can meet exactly as before", () => {
+    for (const label of AS4_REACHABLE) {
+      expect(AS4_CHANGED_UNREACHABLE, label).to.not.have.property(label);
+      expect(actual[label], label).to.equal(AS4_BEFORE[label]);
+    }
+  });
+
+  it("is EBMS:0202 exactly for the unavailable kind", () => {
+    for (const { label, err } of samples) expect(actual[label] === "EBMS:0202", label).to.equal(err.kind === "unavailable");
   });
 });
 
