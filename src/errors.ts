@@ -43,10 +43,6 @@ export abstract class DomainError extends Error {
   }
 }
 
-export function isDomainError(err: unknown): err is DomainError {
-  return err instanceof DomainError;
-}
-
 /** The codes of the concrete domain error classes a module exports (abstract bases with a plain `string` code drop out). */
 export type CodesOf<M> = {
   [K in keyof M]: M[K] extends abstract new (...args: never[]) => infer I ? (I extends DomainError ? (string extends I["code"] ? never : I["code"]) : never) : never;

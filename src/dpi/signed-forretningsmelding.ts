@@ -6,7 +6,7 @@ import { validateChain } from "../pki/chain.js";
 import { assertSigningKeyUsage, organisationNumberOf } from "../pki/business-certificate.js";
 import { CertificateError } from "../pki/errors.js";
 import { CertificateKeyUsageError } from "../pki/peppol-trust.js";
-import { CertificateRevokedError, isRevocationUnavailable, type RevocationChecker } from "../pki/revocation.js";
+import { CertificateRevokedError, type RevocationChecker } from "../pki/revocation.js";
 import { x509FromDer } from "../pki/x509-cache.js";
 import { parseForretningsmelding, type Forretningsmelding } from "./sbd.js";
 
@@ -164,7 +164,8 @@ async function checkRevocation(opts: ForretningsmeldingVerifierOptions, path: X5
     if (result.warnings.length > 0) opts.onRevocationWarnings?.(result.warnings, path[0]!);
   } catch (err) {
     if (err instanceof CertificateRevokedError) throw new SignerCertificateRevokedError(`x5c certificate: ${err.message}`, err);
-    if (isRevocationUnavailable(err)) throw new SignerRevocationUnavailableError(`x5c certificate: ${(err as Error).message}`, err);
+    // No OCSP/CRL answer (RevocationUnknownError, kind unavailable): an outage, no verdict on the certificate.
+    if (err instanceof DomainError && err.kind === "unavailable") throw new SignerRevocationUnavailableError(`x5c certificate: ${err.message}`, err);
     throw err;
   }
 }
