@@ -1,8 +1,10 @@
 /**
- * RFC 7807 problem details. Every failure that reaches a REST client is one of these, so a failure kind
- * carries its own HTTP status and a stable machine-readable code rather than being mapped in the router.
- * `instance` is the request path; the extension member `requestId` is the request's X-Request-Id, the
- * value to quote to an operator, who finds it on every log line written while serving the request.
+ * RFC 7807 problem details. Every failure that reaches a REST client is one of these: a ProblemError born at
+ * the HTTP edge itself (multipart framing, query parameters, routes), or a domain error (src/errors.ts)
+ * given its status and title by the REST edge's one table, src/api/problem-map.ts. Domain code never
+ * imports this module. `instance` is the request path; the extension member `requestId` is the request's
+ * X-Request-Id, the value to quote to an operator, who finds it on every log line written while serving the
+ * request.
  */
 export interface ProblemDocument {
   type: string;

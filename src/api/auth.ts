@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from "express";
 import { bearerFromAuthorizationHeader } from "../maskinporten/bearer.js";
 import { TokenError } from "../maskinporten/errors.js";
+import { problemRowOf } from "./problem-map.js";
 
 /** What the API needs to know about a verified Maskinporten token. */
 export interface Caller {
@@ -27,10 +28,26 @@ export function requireCaller(verifier: CallerVerifier, scope?: string): Request
       res.locals.caller = await verifier.verify(bearerFromAuthorizationHeader(req.headers.authorization));
       next();
     } catch (err) {
-      if (err instanceof TokenError && err.status < 500) res.set("WWW-Authenticate", err.challenge("dpi-ap", scope));
+      const challenge = err instanceof TokenError ? bearerChallenge(err, "dpi-ap", scope) : undefined;
+      if (challenge) res.set("WWW-Authenticate", challenge);
       next(err);
     }
   };
+}
+
+/**
+ * The `WWW-Authenticate` value that accompanies a refused token (RFC 6750 section 3), or undefined when the
+ * refusal is not the token's fault (Maskinporten's keys unavailable). The description is the problem title,
+ * never the detail, so no token content is echoed back.
+ */
+export function bearerChallenge(err: TokenError, realm: string, scope?: string): string | undefined {
+  if (err.kind !== "unauthenticated" && err.kind !== "forbidden") return undefined;
+  // RFC 6750 §3.1: a request without any token gets the challenge without an error code.
+  const bearerError = err.code === "token-missing" ? undefined : err.kind === "forbidden" ? "insufficient_scope" : "invalid_token";
+  const params = [`realm="${realm}"`];
+  if (bearerError) params.push(`error="${bearerError}"`, `error_description="${problemRowOf(err)?.title ?? err.code}"`);
+  if (scope && bearerError === "insufficient_scope") params.push(`scope="${scope}"`);
+  return `Bearer ${params.join(", ")}`;
 }
 
 export function callerOf(res: Response): Caller {

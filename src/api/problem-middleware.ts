@@ -1,10 +1,13 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
+import { DomainError } from "../errors.js";
 import { ProblemError } from "../problem.js";
 import type { Logger } from "../log.js";
+import { problemOf } from "./problem-map.js";
 import { requestIdOf } from "./request-log.js";
 
 /**
- * Every error leaves as application/problem+json carrying the request id; unexpected ones are logged and
+ * Every error leaves as application/problem+json carrying the request id: a ProblemError born at the HTTP
+ * edge as it is, a domain error as the REST table (problem-map.ts) says; unexpected ones are logged and
  * reported without internals. A request refused before its body was read (a 401 ahead of a large upload)
  * is answered with `Connection: close`, so the server closes the connection once the answer is flushed
  * instead of reading and discarding the rest of the body.
@@ -12,9 +15,10 @@ import { requestIdOf } from "./request-log.js";
 export function problemHandler(log: Logger, onProblem?: (code: string) => void): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const problem =
-      err instanceof ProblemError
-        ? err
-        : pathDecodeProblem(err) ?? new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
+      (err instanceof ProblemError ? err : undefined) ??
+      (err instanceof DomainError ? problemOf(err) : undefined) ??
+      pathDecodeProblem(err) ??
+      new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
     onProblem?.(problem.code);
     if (problem.status >= 500) log.error({ err, method: req.method, path: req.path }, "request failed");
     else log.info({ code: problem.code, status: problem.status, method: req.method, path: req.path, detail: problem.message }, "request rejected");

@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { request, type Dispatcher } from "undici";
+import { networkFailure } from "../network-errors.js";
 import type { DsReference } from "../xml/dsig-reference.js";
 import { GZIP_MIME_TYPE, gzipStream } from "./compression.js";
 import { DigestTap } from "./digest-tap.js";
@@ -160,12 +161,23 @@ export class ResponseTooLargeError extends Error {
   }
 }
 
-/** POSTs a prepared message (streamed, chunked by default) and returns the synchronous response. */
+/**
+ * POSTs a prepared message (streamed, chunked by default) and returns the synchronous response. A failed
+ * connection rejects with a NetworkError (kind `unavailable`).
+ */
 export async function send(
   url: string | URL,
   message: Pick<OutboundMessage, "contentType" | "body" | "contentLength">,
   options: SendOptions = {},
 ): Promise<SendResult> {
+  try {
+    return await exchange(url, message, options);
+  } catch (err) {
+    throw networkFailure(err) ?? err;
+  }
+}
+
+async function exchange(url: string | URL, message: Pick<OutboundMessage, "contentType" | "body" | "contentLength">, options: SendOptions): Promise<SendResult> {
   const headers: Record<string, string> = { "content-type": message.contentType, "mime-version": "1.0" };
   if (options.contentLength) headers["content-length"] = String(message.contentLength);
   const res = await request(url, {

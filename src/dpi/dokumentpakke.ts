@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject
 import { open } from "node:fs/promises";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { ProblemError } from "../problem.js";
+import { DomainError } from "../errors.js";
 import type { Dokumentpakkefingeravtrykk } from "./bodies.js";
 import { cmsSkeleton, cmsSkeletonFrom, type RandomAccessSource } from "./cms-skeleton.js";
 
@@ -140,7 +140,7 @@ function notCmsOnError<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    if (err instanceof ProblemError) throw err;
+    if (err instanceof DomainError) throw err;
     throw new DokumentpakkeNotCmsError(`not a CMS structure: ${(err as Error).message}`, { cause: err });
   }
 }

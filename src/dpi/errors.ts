@@ -1,8 +1,8 @@
-import { ProblemError } from "../problem.js";
+import { DomainError } from "../errors.js";
 
 /**
  * Failures of the DPI domain checks on a forretningsmelding and its dokumentpakke. Each kind has its own
- * class and stable code; all are the client's fault (400).
+ * class and stable code; all are the sender's fault (kind `invalid`).
  */
 
 /** One schema rule broken at one place of the JSON document. */
@@ -14,10 +14,11 @@ export interface Violation {
 
 const MAX_VIOLATIONS_IN_DETAIL = 20;
 
-export class SbdInvalidError extends ProblemError {
+export class SbdInvalidError extends DomainError {
+  readonly code = "sbd-invalid";
+  readonly kind = "invalid";
   constructor(readonly violations: readonly Violation[]) {
-    super(400, "sbd-invalid", "Invalid standard business document", describeViolations(violations));
-    this.name = "SbdInvalidError";
+    super(describeViolations(violations));
   }
 }
 
@@ -27,123 +28,110 @@ function describeViolations(violations: readonly Violation[]): string {
   return shown.join("; ") + (hidden > 0 ? `; and ${hidden} more` : "");
 }
 
-export class UnknownDocumentTypeError extends ProblemError {
+export class UnknownDocumentTypeError extends DomainError {
+  readonly code = "unknown-document-type";
+  readonly kind = "invalid";
   constructor(readonly documentType: string) {
-    super(
-      400,
-      "unknown-document-type",
-      "Unknown DPI document type",
-      `documentIdentification.type ${JSON.stringify(documentType)} is not a DPI message type`,
-    );
-    this.name = "UnknownDocumentTypeError";
+    super(`documentIdentification.type ${JSON.stringify(documentType)} is not a DPI message type`);
   }
 }
 
-export class StandardTypeMismatchError extends ProblemError {
+export class StandardTypeMismatchError extends DomainError {
+  readonly code = "standard-type-mismatch";
+  readonly kind = "invalid";
   constructor(
     readonly standard: string,
     readonly documentType: string,
   ) {
     super(
-      400,
-      "standard-type-mismatch",
-      "Document standard does not match the document type",
       `documentIdentification.standard ${JSON.stringify(standard)} is not the document type id of ${JSON.stringify(documentType)}`,
     );
-    this.name = "StandardTypeMismatchError";
   }
 }
 
-export class BodyKeyMismatchError extends ProblemError {
+export class BodyKeyMismatchError extends DomainError {
+  readonly code = "body-key-mismatch";
+  readonly kind = "invalid";
   constructor(
     readonly documentType: string,
     readonly bodyKeys: readonly string[],
   ) {
     super(
-      400,
-      "body-key-mismatch",
-      "Body does not match the document type",
       `documentIdentification.type is ${JSON.stringify(documentType)} but the body key is ${
         bodyKeys.length === 0 ? "missing" : JSON.stringify(bodyKeys[0])
       }`,
     );
-    this.name = "BodyKeyMismatchError";
   }
 }
 
-export class MultipleBodiesError extends ProblemError {
+export class MultipleBodiesError extends DomainError {
+  readonly code = "multiple-bodies";
+  readonly kind = "invalid";
   constructor(readonly bodyKeys: readonly string[]) {
     super(
-      400,
-      "multiple-bodies",
-      "More than one body",
       `standardBusinessDocument has ${bodyKeys.length} bodies (${bodyKeys.map((k) => JSON.stringify(k)).join(", ")}); exactly one is allowed`,
     );
-    this.name = "MultipleBodiesError";
   }
 }
 
-export class ConversationIdMissingError extends ProblemError {
+export class ConversationIdMissingError extends DomainError {
+  readonly code = "conversation-id-missing";
+  readonly kind = "invalid";
   constructor(detail: string) {
-    super(400, "conversation-id-missing", "No single conversation id", detail);
-    this.name = "ConversationIdMissingError";
+    super(detail);
   }
 }
 
-export class ProcessMismatchError extends ProblemError {
+export class ProcessMismatchError extends DomainError {
+  readonly code = "process-mismatch";
+  readonly kind = "invalid";
   constructor(
     readonly processId: string | undefined,
     readonly documentType: string,
     detail: string,
   ) {
-    super(400, "process-mismatch", "Process does not fit the document type", detail);
-    this.name = "ProcessMismatchError";
+    super(detail);
   }
 }
 
-export class DokumentpakkeNotCmsError extends ProblemError {
+export class DokumentpakkeNotCmsError extends DomainError {
+  readonly code = "dokumentpakke-not-cms";
+  readonly kind = "invalid";
   constructor(detail: string, options?: { cause?: unknown }) {
-    super(400, "dokumentpakke-not-cms", "Dokumentpakke is not CMS EnvelopedData", detail, options);
-    this.name = "DokumentpakkeNotCmsError";
+    super(detail, options);
   }
 }
 
-export class UnsupportedDigestMethodError extends ProblemError {
+export class UnsupportedDigestMethodError extends DomainError {
+  readonly code = "unsupported-digest-method";
+  readonly kind = "invalid";
   constructor(readonly digestMethod: string) {
-    super(
-      400,
-      "unsupported-digest-method",
-      "Unsupported dokumentpakke digest method",
-      `digestMethod ${JSON.stringify(digestMethod)} is not http://www.w3.org/2001/04/xmlenc#sha256`,
-    );
-    this.name = "UnsupportedDigestMethodError";
+    super(`digestMethod ${JSON.stringify(digestMethod)} is not http://www.w3.org/2001/04/xmlenc#sha256`);
   }
 }
 
-export class FingerprintMismatchError extends ProblemError {
+export class FingerprintMismatchError extends DomainError {
+  readonly code = "fingerprint-mismatch";
+  readonly kind = "invalid";
   constructor() {
-    super(
-      400,
-      "fingerprint-mismatch",
-      "Dokumentpakke fingerprint mismatch",
-      "the SHA-256 of the dokumentpakke does not equal dokumentpakkefingeravtrykk.digestValue",
-    );
-    this.name = "FingerprintMismatchError";
+    super("the SHA-256 of the dokumentpakke does not equal dokumentpakkefingeravtrykk.digestValue");
   }
 }
 
 /** The CMS is well-formed but uses algorithms outside what we can decrypt (OAEP with a different MGF1 hash…). */
-export class UnsupportedCmsAlgorithmError extends ProblemError {
+export class UnsupportedCmsAlgorithmError extends DomainError {
+  readonly code = "unsupported-cms-algorithm";
+  readonly kind = "invalid";
   constructor(detail: string) {
-    super(400, "unsupported-cms-algorithm", "Unsupported CMS algorithm", detail);
-    this.name = "UnsupportedCmsAlgorithmError";
+    super(detail);
   }
 }
 
 /** No recipient fits the given certificate, or the key or content could not be decrypted. */
-export class DokumentpakkeDecryptError extends ProblemError {
+export class DokumentpakkeDecryptError extends DomainError {
+  readonly code = "dokumentpakke-decrypt-failed";
+  readonly kind = "invalid";
   constructor(detail: string, options?: { cause?: unknown }) {
-    super(400, "dokumentpakke-decrypt-failed", "Dokumentpakke could not be decrypted", detail, options);
-    this.name = "DokumentpakkeDecryptError";
+    super(detail, options);
   }
 }

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
-import { ProblemError } from "../problem.js";
+import { DomainError } from "../errors.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import type { Message } from "../store/generated/client.js";
 import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
@@ -58,61 +58,78 @@ export interface IntakeDeps {
   onAccepted?: (documentType: string) => void;
 }
 
-export class SignerNotSenderError extends ProblemError {
+export class SignerNotSenderError extends DomainError {
+  readonly code = "signer-not-sender";
+  readonly kind = "forbidden";
   constructor(signer: string, sender: string) {
-    super(403, "signer-not-sender", "Signer is not the sender", `the forretningsmelding is signed by ${signer} but the SBDH sender is ${sender}`);
+    super(`the forretningsmelding is signed by ${signer} but the SBDH sender is ${sender}`);
   }
 }
-export class SenderNotServedError extends ProblemError {
+export class SenderNotServedError extends DomainError {
+  readonly code = "sender-not-served";
+  readonly kind = "forbidden";
   constructor(sender: string) {
-    super(403, "sender-not-served", "Sender not served here", `${sender} is not a participant of this access point`);
+    super(`${sender} is not a participant of this access point`);
   }
 }
-export class ConsumerNotAvsenderError extends ProblemError {
+export class ConsumerNotAvsenderError extends DomainError {
+  readonly code = "consumer-not-avsender";
+  readonly kind = "forbidden";
   constructor(consumer: string, avsender: string) {
-    super(403, "consumer-not-avsender", "Token consumer is not the avsender", `the token was issued for ${consumer} but the avsender is ${avsender}`);
+    super(`the token was issued for ${consumer} but the avsender is ${avsender}`);
   }
 }
-export class SupplierNotSenderError extends ProblemError {
+export class SupplierNotSenderError extends DomainError {
+  readonly code = "supplier-not-sender";
+  readonly kind = "forbidden";
   constructor(supplier: string | undefined, sender: string) {
     super(
-      403,
-      "supplier-not-sender",
-      "Delegation does not match the sender",
       supplier
         ? `the token's supplier is ${supplier} but the SBDH sender is ${sender}`
         : `the SBDH sender ${sender} sends on behalf of the avsender, so the token must be delegated to it (supplier claim)`,
     );
   }
 }
-export class MaskinportentokenMismatchError extends ProblemError {
+export class MaskinportentokenMismatchError extends DomainError {
+  readonly code = "maskinportentoken-mismatch";
+  readonly kind = "forbidden";
   constructor() {
-    super(403, "maskinportentoken-mismatch", "maskinportentoken does not match", "the maskinportentoken in the forretningsmelding is not the bearer token of this request");
+    super("the maskinportentoken in the forretningsmelding is not the bearer token of this request");
   }
 }
-export class DokumentpakkeMissingError extends ProblemError {
+export class DokumentpakkeMissingError extends DomainError {
+  readonly code = "dokumentpakke-missing";
+  readonly kind = "invalid";
   constructor(type: string) {
-    super(400, "dokumentpakke-missing", "dokumentpakke missing", `a ${type} message needs the dokumentpakke part`);
+    super(`a ${type} message needs the dokumentpakke part`);
   }
 }
-export class DokumentpakkeUnexpectedError extends ProblemError {
+export class DokumentpakkeUnexpectedError extends DomainError {
+  readonly code = "dokumentpakke-unexpected";
+  readonly kind = "invalid";
   constructor(type: string) {
-    super(400, "dokumentpakke-unexpected", "Unexpected dokumentpakke", `a ${type} message carries no dokumentpakke`);
+    super(`a ${type} message carries no dokumentpakke`);
   }
 }
-export class ConversationUnknownError extends ProblemError {
+export class ConversationUnknownError extends DomainError {
+  readonly code = "conversation-unknown";
+  readonly kind = "invalid";
   constructor(conversationId: string, sender: string) {
-    super(400, "conversation-unknown", "Unknown conversation", `no letter to ${sender} in conversation ${conversationId} arrived here, so there is nothing to answer`);
+    super(`no letter to ${sender} in conversation ${conversationId} arrived here, so there is nothing to answer`);
   }
 }
-export class ReceiptMismatchError extends ProblemError {
+export class ReceiptMismatchError extends DomainError {
+  readonly code = "receipt-mismatch";
+  readonly kind = "invalid";
   constructor(detail: string) {
-    super(400, "receipt-mismatch", "Receipt does not fit its letter", detail);
+    super(detail);
   }
 }
-export class MessageIdUsedError extends ProblemError {
+export class MessageIdUsedError extends DomainError {
+  readonly code = "message-id-used";
+  readonly kind = "conflict";
   constructor(id: string) {
-    super(409, "message-id-used", "Message id already used", `message id ${id} has been used before`);
+    super(`message id ${id} has been used before`);
   }
 }
 

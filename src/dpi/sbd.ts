@@ -120,7 +120,7 @@ const DOCUMENT_SCHEMAS = Object.fromEntries(DPI_MESSAGE_TYPES.map((type) => [typ
 // ---- parsing ------------------------------------------------------------------------------------------
 
 /**
- * Turns an untrusted JSON value into a StandardBusinessDocument, or throws a ProblemError subclass:
+ * Turns an untrusted JSON value into a StandardBusinessDocument, or throws a DomainError subclass:
  * SbdInvalidError, UnknownDocumentTypeError, MultipleBodiesError, BodyKeyMismatchError,
  * StandardTypeMismatchError, ConversationIdMissingError or ProcessMismatchError.
  */

@@ -1,12 +1,12 @@
 import type { X509Certificate } from "node:crypto";
 import { compactVerify, decodeProtectedHeader, errors as joseErrors } from "jose";
 import type { Clock } from "../clock.js";
-import { ProblemError } from "../problem.js";
+import { DomainError } from "../errors.js";
 import { validateChain } from "../pki/chain.js";
 import { assertSigningKeyUsage, organisationNumberOf } from "../pki/business-certificate.js";
 import { CertificateError } from "../pki/errors.js";
 import { CertificateKeyUsageError } from "../pki/peppol-trust.js";
-import { CertificateRevokedError, isRevocationUnavailable, type RevocationChecker } from "../pki/revocation.js";
+import { CertificateRevokedError, type RevocationChecker } from "../pki/revocation.js";
 import { x509FromDer } from "../pki/x509-cache.js";
 import { parseForretningsmelding, type Forretningsmelding } from "./sbd.js";
 
@@ -27,59 +27,67 @@ export interface VerifiedForretningsmelding {
   signerOrg: string;
 }
 
-export class ForretningsmeldingMalformedError extends ProblemError {
+export class ForretningsmeldingMalformedError extends DomainError {
+  readonly code = "forretningsmelding-malformed";
+  readonly kind = "invalid";
   constructor(detail: string) {
-    super(400, "forretningsmelding-malformed", "Malformed forretningsmelding", detail);
+    super(detail);
   }
 }
 
-export class ForretningsmeldingAlgorithmError extends ProblemError {
+export class ForretningsmeldingAlgorithmError extends DomainError {
+  readonly code = "forretningsmelding-algorithm";
+  readonly kind = "invalid";
   constructor(alg: unknown) {
-    super(400, "forretningsmelding-algorithm", "Signature algorithm not allowed", `alg ${JSON.stringify(alg)} is not one of ${FORRETNINGSMELDING_ALGORITHMS.join(", ")}`);
+    super(`alg ${JSON.stringify(alg)} is not one of ${FORRETNINGSMELDING_ALGORITHMS.join(", ")}`);
   }
 }
 
-export class ForretningsmeldingSignatureError extends ProblemError {
+export class ForretningsmeldingSignatureError extends DomainError {
+  readonly code = "forretningsmelding-signature-invalid";
+  readonly kind = "invalid";
   constructor(detail: string) {
-    super(400, "forretningsmelding-signature-invalid", "Invalid forretningsmelding signature", detail);
+    super(detail);
   }
 }
 
-export class SignerCertificateError extends ProblemError {
+export class SignerCertificateError extends DomainError {
+  readonly code = "signer-certificate-invalid";
+  readonly kind = "invalid";
   constructor(detail: string, cause?: unknown) {
-    super(400, "signer-certificate-invalid", "Signer certificate not accepted", detail, { cause });
+    super(detail, { cause });
   }
 }
 
 /**
- * 400, like an expired certificate (signer-certificate-invalid): the forretningsmelding is unacceptable as it
- * stands and sending it again cannot help; the caller itself (its token) is not what is refused.
+ * Invalid, like an expired certificate (signer-certificate-invalid): the forretningsmelding is unacceptable as
+ * it stands and sending it again cannot help; the caller itself (its token) is not what is refused.
  */
-export class SignerCertificateRevokedError extends ProblemError {
+export class SignerCertificateRevokedError extends DomainError {
+  readonly code = "signer-certificate-revoked";
+  readonly kind = "invalid";
   constructor(detail: string, cause?: unknown) {
-    super(400, "signer-certificate-revoked", "Signer certificate revoked", detail, { cause });
+    super(detail, { cause });
   }
 }
 
-export class SignerCertificateKeyUsageError extends ProblemError {
+export class SignerCertificateKeyUsageError extends DomainError {
+  readonly code = "signer-certificate-key-usage";
+  readonly kind = "invalid";
   constructor(detail: string, cause?: unknown) {
-    super(400, "signer-certificate-key-usage", "Signer certificate may not sign", detail, { cause });
+    super(detail, { cause });
   }
 }
-
-/** Seconds a client is asked to wait before sending again when revocation status could not be established. */
-export const REVOCATION_RETRY_AFTER_SECONDS = 60;
 
 /**
- * 503 with Retry-After: no OCSP responder or CRL answered (hard-fail). That is an outage on our side or the
- * CA's, not a verdict on the certificate, so the sender should try again rather than give the letter up.
+ * No OCSP responder or CRL answered (hard-fail). That is an outage on our side or the CA's, not a verdict on
+ * the certificate, so the sender should try again rather than give the letter up.
  */
-export class SignerRevocationUnavailableError extends ProblemError {
+export class SignerRevocationUnavailableError extends DomainError {
+  readonly code = "signer-certificate-revocation-unavailable";
+  readonly kind = "unavailable";
   constructor(detail: string, cause?: unknown) {
-    super(503, "signer-certificate-revocation-unavailable", "Signer certificate revocation status unavailable", detail, {
-      cause,
-      headers: { "Retry-After": String(REVOCATION_RETRY_AFTER_SECONDS) },
-    });
+    super(detail, { cause });
   }
 }
 
@@ -156,7 +164,8 @@ async function checkRevocation(opts: ForretningsmeldingVerifierOptions, path: X5
     if (result.warnings.length > 0) opts.onRevocationWarnings?.(result.warnings, path[0]!);
   } catch (err) {
     if (err instanceof CertificateRevokedError) throw new SignerCertificateRevokedError(`x5c certificate: ${err.message}`, err);
-    if (isRevocationUnavailable(err)) throw new SignerRevocationUnavailableError(`x5c certificate: ${(err as Error).message}`, err);
+    // No OCSP/CRL answer (RevocationUnknownError, kind unavailable): an outage, no verdict on the certificate.
+    if (err instanceof DomainError && err.kind === "unavailable") throw new SignerRevocationUnavailableError(`x5c certificate: ${err.message}`, err);
     throw err;
   }
 }

@@ -366,25 +366,25 @@ async function httpGet(url: string, options: HttpOptions): Promise<HttpResult> {
     if (e instanceof SmpError) throw e;
     const code = (e as { code?: unknown }).code;
     if (signal.aborted || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-      throw new SmpHttpError("timeout", url, `GET ${url} timed out after ${options.timeoutMs} ms`, { retryable: true, cause: e });
+      throw new SmpHttpError("timeout", url, `GET ${url} timed out after ${options.timeoutMs} ms`, { kind: "unavailable", cause: e });
     }
     if (e instanceof TypeError || code === "ERR_INVALID_URL" || code === "UND_ERR_INVALID_ARG") {
-      throw new SmpHttpError("network", url, `GET ${url} cannot be sent: ${message(e)}`, { retryable: false, cause: e });
+      throw new SmpHttpError("network", url, `GET ${url} cannot be sent: ${message(e)}`, { kind: "upstream", cause: e });
     }
     throw new SmpHttpError("network", url, `GET ${url} failed: ${message(e)}${typeof code === "string" ? ` (${code})` : ""}`, {
-      retryable: true,
+      kind: "unavailable",
       cause: e,
     });
   }
 }
 
 function statusError(url: string, status: number): SmpHttpError {
-  const retryable = status >= 500 || status === 408 || status === 429;
-  return new SmpHttpError("status", url, `GET ${url} answered HTTP ${status}`, { retryable, httpStatus: status });
+  const transient = status >= 500 || status === 408 || status === 429;
+  return new SmpHttpError("status", url, `GET ${url} answered HTTP ${status}`, { kind: transient ? "unavailable" : "upstream", httpStatus: status });
 }
 
 function tooLarge(url: string, max: number): SmpHttpError {
-  return new SmpHttpError("too-large", url, `the response of ${url} is larger than ${max} bytes`, { retryable: false });
+  return new SmpHttpError("too-large", url, `the response of ${url} is larger than ${max} bytes`, { kind: "upstream" });
 }
 
 function message(e: unknown): string {

@@ -89,6 +89,7 @@ export type CrlFailure =
 /** A CRL that cannot be used: unreadable, not from this issuer, badly signed, out of date or unsupported. */
 export class CrlError extends PkiError {
   readonly code = "ERR_PKI_CRL";
+  readonly kind = "upstream";
   constructor(
     readonly reason: CrlFailure,
     message: string,

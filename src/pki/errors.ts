@@ -1,21 +1,19 @@
 /**
- * Failure kinds of the PKI library, one class each with a stable `code`.
+ * Failure kinds of the PKI library, one class each with a stable `code` and a `kind`.
  *
- * They are deliberately not ProblemErrors: the same failure means "EBMS:0101 FailedAuthentication" on the
- * AS4 endpoint and "401/403" on the REST API, so the layer that faces the client maps `code` to its form.
+ * A certificate that fails a check cannot serve as a credential (`unauthenticated`: EBMS:0101 at the AS4
+ * endpoint); a revocation status that cannot be established now is `unavailable`; unreadable keystores and
+ * PEM are `invalid` input. Domains that check a certificate for their own purpose (the forretningsmelding's
+ * signer) wrap these in their own errors; the edges map whatever reaches them, in one table each.
  */
 import type { X509Certificate } from "node:crypto";
+import { DomainError, type ErrorKind } from "../errors.js";
 
-export abstract class PkiError extends Error {
-  abstract readonly code: string;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
+export abstract class PkiError extends DomainError {}
 
 /** A certificate-specific failure; `subject` names the certificate it concerns for logs. */
 export abstract class CertificateError extends PkiError {
+  readonly kind: ErrorKind = "unauthenticated";
   readonly subject: string | undefined;
   constructor(message: string, readonly certificate?: X509Certificate, options?: { cause?: unknown }) {
     super(message, options);
@@ -27,6 +25,7 @@ export abstract class CertificateError extends PkiError {
 
 export class PemFormatError extends PkiError {
   readonly code = "ERR_PKI_PEM_FORMAT";
+  readonly kind = "invalid";
 }
 
 export class MalformedCertificateError extends CertificateError {
@@ -38,28 +37,34 @@ export class MalformedCertificateError extends CertificateError {
 /** Unreadable keystore data (not PKCS#12 / PEM, corrupt, unsupported algorithm). */
 export class KeystoreFormatError extends PkiError {
   readonly code = "ERR_PKI_KEYSTORE_FORMAT";
+  readonly kind = "invalid";
 }
 
 /** Wrong or missing password / passphrase. */
 export class KeystorePasswordError extends PkiError {
   readonly code = "ERR_PKI_KEYSTORE_PASSWORD";
+  readonly kind = "invalid";
 }
 
 export class KeystoreNoKeyError extends PkiError {
   readonly code = "ERR_PKI_KEYSTORE_NO_KEY";
+  readonly kind = "invalid";
 }
 
 export class KeystoreNoCertificateError extends PkiError {
   readonly code = "ERR_PKI_KEYSTORE_NO_CERTIFICATE";
+  readonly kind = "invalid";
 }
 
 /** The requested alias is absent, or several keys are present and none was named. */
 export class KeystoreAliasError extends PkiError {
   readonly code = "ERR_PKI_KEYSTORE_ALIAS";
+  readonly kind = "invalid";
 }
 
 export class KeyCertificateMismatchError extends PkiError {
   readonly code = "ERR_PKI_KEYSTORE_KEY_MISMATCH";
+  readonly kind = "invalid";
 }
 
 // --- chain validation ------------------------------------------------------------------------------------

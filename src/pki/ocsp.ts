@@ -62,6 +62,7 @@ export type OcspFailure =
 /** An OCSP response that cannot be trusted or used; `reason` says which check failed. */
 export class OcspResponseError extends PkiError {
   readonly code = "ERR_PKI_OCSP_RESPONSE";
+  readonly kind = "upstream";
   constructor(
     readonly reason: OcspFailure,
     message: string,

@@ -29,6 +29,7 @@ export type RevocationFetch = (request: RevocationFetchRequest) => Promise<Revoc
 /** OCSP responder or CRL server unreachable, slow, or answering with an HTTP error or the wrong content. */
 export class RevocationFetchError extends PkiError {
   readonly code = "ERR_PKI_REVOCATION_FETCH";
+  readonly kind = "unavailable";
   constructor(
     message: string,
     readonly url: string,

@@ -100,6 +100,7 @@ export class CertificateRevokedError extends CertificateError {
 /** No usable revocation answer for the certificate (hard-fail mode); `problems` says what was tried. */
 export class RevocationUnknownError extends CertificateError {
   readonly code = "ERR_PKI_REVOCATION_UNKNOWN";
+  override readonly kind = "unavailable";
   constructor(
     message: string,
     certificate: X509Certificate,
@@ -286,15 +287,4 @@ function messageOf(error: unknown): string {
 
 function oneLine(name: string): string {
   return name.replace(/\n/g, ", ");
-}
-
-/**
- * True when an error (or one it was caused by) says revocation status could not be established — an outage
- * of OCSP/CRL, which says nothing about the certificate, so the work is worth retrying later.
- */
-export function isRevocationUnavailable(err: unknown): boolean {
-  for (let e = err as { code?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (e.code === "ERR_PKI_REVOCATION_UNKNOWN" || e.code === "ERR_PKI_REVOCATION_FETCH") return true;
-  }
-  return false;
 }

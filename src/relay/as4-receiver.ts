@@ -7,9 +7,10 @@ import { receiveUserMessage, type InboundLimits, type ReceivedUserMessage } from
 import { buildErrorEnvelope, buildReceiptEnvelope, errorEntryOf } from "../as4/signal-message.js";
 import { generateMessageId } from "../as4/user-message.js";
 import { signEnvelope, type Signer } from "../as4/wss-sign.js";
+import { DomainError } from "../errors.js";
 import type { ExchangeRepo } from "../store/exchange-repo.js";
-import { isRevocationUnavailable } from "../pki/revocation.js";
 import { conflictDetail, contentDigestOf, type DuplicateDetector, type IncomingExchange } from "./duplicate-detector.js";
+import { ebmsErrorOf } from "./ebms-map.js";
 import { storedDuplicateDetector } from "./stored-duplicate-detector.js";
 
 /**
@@ -182,8 +183,11 @@ function specificDescription(err: EbmsError): { description?: string } {
 
 async function validateSender(cert: X509Certificate, deps: As4ReceiverDeps): Promise<{ seatId: string }> {
   return deps.trust.validate(cert, deps.clock()).catch((err: unknown) => {
-    // Our OCSP/CRL outage is no verdict on the sender: answer so that it tries again later.
-    if (isRevocationUnavailable(err)) throw new EbmsError("EBMS:0202", `the sender certificate's revocation status cannot be established now: ${(err as Error).message}`, { cause: err });
+    // Our OCSP/CRL outage is no verdict on the sender (EBMS:0202): answer so that it tries again later.
+    if (err instanceof DomainError && err.kind === "unavailable") {
+      throw ebmsErrorOf(err, `the sender certificate's revocation status cannot be established now: ${err.message}`);
+    }
+    if (err instanceof DomainError) throw ebmsErrorOf(err, `sender certificate not accepted: ${err.message}`);
     throw new EbmsError("EBMS:0101", `sender certificate not accepted: ${(err as Error).message}`, { cause: err });
   });
 }

@@ -6,13 +6,14 @@ import { EbmsError } from "../as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../as4/inbound.js";
 import { IncomingMessageIdConflictError, storeIncoming } from "../dpi/incoming.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
-import { SignerRevocationUnavailableError, type VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
+import type { VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
+import { DomainError } from "../errors.js";
 import { dpiProcessId, parseDocumentTypeId, readDpiDocumentTypeId, sameParticipant, toParticipantId, type ParticipantSet } from "../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../peppol/dpi-sbd.js";
-import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import type { MessagesRepo } from "../store/messages-repo.js";
 import type { InboundHandler } from "./as4-receiver.js";
+import { ebmsErrorOf } from "./ebms-map.js";
 
 /**
  * What a DPI access point does with an AS4 UserMessage once the AS4 layer has verified it: read the Peppol
@@ -43,10 +44,8 @@ export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
       try {
         return await acceptDpi(received, deps);
       } catch (err) {
-        // Malformed identifiers in the header are the sender's fault for good, not "try again later".
-        if (err instanceof ProblemError && !(err instanceof EbmsError)) {
-          throw new EbmsError("EBMS:0004", `${err.code}: ${err.message}`, { refToMessageId: received.userMessage.messageId, cause: err });
-        }
+        // A domain error no check caught (a malformed identifier in the header) is answered by the AS4 table.
+        if (err instanceof DomainError) throw ebmsErrorOf(err, `${err.code}: ${err.message}`, { refToMessageId: received.userMessage.messageId });
         throw err;
       }
     },
@@ -82,6 +81,7 @@ async function acceptDpi(received: ReceivedUserMessage, deps: DpiInboundDeps): P
     sink.destroy();
     const w = await blobWrite;
     if (w.ok && w.blob) await deps.blobs.delete(w.blob.key);
+    if (err instanceof DomainError) throw ebmsErrorOf(err, `SBDH: ${err.message}`, ref);
     throw other(`SBDH: ${(err as Error).message}`);
   }
   const written = await blobWrite;
@@ -112,12 +112,9 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
   try {
     verified = await deps.verifyForretningsmelding(sbd.forretningsmelding);
   } catch (err) {
+    if (!(err instanceof DomainError)) throw err;
     // An OCSP/CRL outage on our side is no verdict on the letter: the sender should try again later.
-    if (err instanceof SignerRevocationUnavailableError) {
-      throw new EbmsError("EBMS:0202", `forretningsmelding: ${err.code}: ${err.message}; try again later`, { ...ref, cause: err });
-    }
-    if (err instanceof ProblemError) throw other(`forretningsmelding: ${err.code}: ${err.message}`);
-    throw err;
+    throw ebmsErrorOf(err, `forretningsmelding: ${err.code}: ${err.message}${err.kind === "unavailable" ? "; try again later" : ""}`, ref);
   }
   const m = verified.message;
   if (m.type !== sbd.messageType) throw other(`the forretningsmelding is a ${m.type}, the SBDH says ${sbd.messageType}`);

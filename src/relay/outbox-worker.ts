@@ -4,12 +4,12 @@ import type { Logger } from "../log.js";
 import { prepareUserMessage, send, type OutboundMessage } from "../as4/outbound.js";
 import { generateMessageId } from "../as4/user-message.js";
 import { isLetterType, LETTER_TYPES, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
+import { DomainError } from "../errors.js";
 import type { FeilReceiptIssuer } from "./feil-receipt.js";
 import type { Discovery } from "../peppol/discovery.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
 import { dpiSbdStream } from "../peppol/dpi-sbd.js";
 import { peppolSeatIdOf } from "../pki/peppol-certificate.js";
-import { isRevocationUnavailable } from "../pki/revocation.js";
 import type { BlobStore } from "../store/blob-store.js";
 import type { Message } from "../store/generated/client.js";
 import type { OutboxRepo } from "../store/outbox-repo.js";
@@ -109,10 +109,12 @@ export class OutboxWorker {
     let as4MessageId: string | undefined;
     let peer = "";
     let endpointKey: string | undefined;
+    let stage: Stage = "lookup";
     try {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
       const endpoint = await deps.discovery.lookup(m.receiverOrg, type, process);
+      stage = "receiver";
       endpointKey = peerKey(endpoint.endpointUrl);
       if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {
         throw new PermanentFailure(`the SMP publishes ${endpoint.endpointUrl}, but Peppol AS4 requires HTTPS`);
@@ -120,9 +122,11 @@ export class OutboxWorker {
       try {
         peer = (await deps.receiverTrust.validate(endpoint.certificate, deps.clock())).seatId;
       } catch (err) {
-        if (isRevocationUnavailable(err)) throw err;
+        // A revocation outage says nothing about the certificate; anything else refuses it for good.
+        if (err instanceof DomainError && err.kind === "unavailable") throw err;
         throw new PermanentFailure(`the receiving access point's certificate from the SMP is not accepted: ${(err as Error).message}`);
       }
+      stage = "send";
       as4MessageId = await deps.outbox.as4MessageIdFor(m.id, generateMessageId(deps.identity.seatId.toLowerCase()));
       const message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
       try {
@@ -138,7 +142,7 @@ export class OutboxWorker {
         await message.dispose();
       }
     } catch (err) {
-      outcome = classify(err);
+      outcome = classify(err, stage);
     }
     await this.record(m, outcome, as4MessageId, peer, endpointKey, log);
   }
@@ -264,17 +268,24 @@ export function peerKey(endpointUrl: string): string {
   return URL.canParse(endpointUrl) ? new URL(endpointUrl).href : endpointUrl;
 }
 
-/** Exceptions before or during the HTTP exchange: discovery answers, certificates, network trouble. */
-function classify(err: unknown): SendOutcome {
+/** How far an attempt got: the SML/SMP lookup, the receiving access point's certificate, or the AS4 exchange. */
+type Stage = "lookup" | "receiver" | "send";
+
+/** How a stage words a failure worth retrying (`unavailable`), and one that is final (any other kind). */
+const REASON: Record<Stage, { retry: string; failed: string }> = {
+  lookup: { retry: "lookup failed", failed: "lookup" },
+  receiver: { retry: "revocation status unavailable", failed: "the receiving access point's certificate from the SMP is not accepted" },
+  send: { retry: "connection failed", failed: "cannot be sent" },
+};
+
+/**
+ * Exceptions before or during the HTTP exchange. A domain error decides by its kind: `unavailable` is tried
+ * again, any other kind is final. Anything else is no verdict on the message (a fault of ours, an answer
+ * too large to read): it is tried again until the retry policy gives up.
+ */
+function classify(err: unknown, stage: Stage): SendOutcome {
   if (err instanceof PermanentFailure) return { kind: "failed", reason: err.message };
-  if (isRevocationUnavailable(err)) return { kind: "retry", reason: `revocation status unavailable: ${(err as Error).message}` };
-  const e = err as { retryable?: boolean; code?: string; message?: string };
-  if (typeof e?.retryable === "boolean") {
-    return e.retryable ? { kind: "retry", reason: `lookup failed: ${e.message}` } : { kind: "failed", reason: `lookup: ${e.message}` };
-  }
-  const code = e?.code ?? "";
-  if (/^(UND_ERR|ECONN|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)/.test(code)) {
-    return { kind: "retry", reason: `connection failed: ${code} ${e.message ?? ""}`.trim() };
-  }
-  return { kind: "retry", reason: `unexpected error: ${e?.message ?? String(err)}` };
+  if (!(err instanceof DomainError)) return { kind: "retry", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+  const words = REASON[stage];
+  return err.kind === "unavailable" ? { kind: "retry", reason: `${words.retry}: ${err.message}` } : { kind: "failed", reason: `${words.failed}: ${err.message}` };
 }

@@ -40,8 +40,8 @@ describe("client/forretningsmelding", () => {
     }
     expect(thrown).to.be.instanceOf(SbdInvalidError);
     const e = thrown as SbdInvalidError;
-    expect({ status: e.status, code: e.code, violations: e.violations }).to.deep.equal({
-      status: 400,
+    expect({ kind: e.kind, code: e.code, violations: e.violations }).to.deep.equal({
+      kind: "invalid",
       code: "sbd-invalid",
       violations: [
         { path: "$.standardBusinessDocument.digital.ikkesensitivtittel", message: "must be 1 to 255 characters" },

@@ -226,7 +226,7 @@ describe("dpi/dokumentpakke: not CMS EnvelopedData", () => {
     const err = thrown(() => parseEnvelopedData(bytes));
     expect(err).to.be.instanceOf(DokumentpakkeNotCmsError);
     expect((err as DokumentpakkeNotCmsError).code).to.equal("dokumentpakke-not-cms");
-    expect((err as DokumentpakkeNotCmsError).status).to.equal(400);
+    expect((err as DokumentpakkeNotCmsError).kind).to.equal("invalid");
     if (detail) expect((err as Error).message).to.match(detail);
   }
 

@@ -49,7 +49,7 @@ describe("maskinporten/token", () => {
       if (!claims) this.skip();
       expect(() => toMaskinportenToken("raw", claims, "digitalpostinnbygger:les"))
         .to.throw(TokenScopeMissingError)
-        .with.property("status", 403);
+        .with.property("kind", "forbidden");
     });
   });
 
@@ -102,10 +102,10 @@ describe("maskinporten/token", () => {
     it("requires a consumer (403) and a string scope (401)", () => {
       expect(() => toMaskinportenToken("raw", { ...base, consumer: undefined }, "digitalpostinnbygger:send"))
         .to.throw(TokenConsumerMissingError)
-        .with.property("status", 403);
+        .with.property("kind", "forbidden");
       expect(() => toMaskinportenToken("raw", { ...base, scope: ["digitalpostinnbygger:send"] } as unknown as JWTPayload, "digitalpostinnbygger:send"))
         .to.throw(TokenInvalidError)
-        .with.property("status", 401);
+        .with.property("kind", "unauthenticated");
     });
   });
 

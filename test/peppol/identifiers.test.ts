@@ -36,7 +36,7 @@ function invalid(make: () => unknown): IdentifierInvalidError {
   } catch (e) {
     expect(e).to.be.instanceOf(IdentifierInvalidError);
     expect((e as IdentifierInvalidError).code).to.equal("peppol-identifier-invalid");
-    expect((e as IdentifierInvalidError).status).to.equal(400);
+    expect((e as IdentifierInvalidError).kind).to.equal("invalid");
     return e as IdentifierInvalidError;
   }
   return expect.fail("the identifier was accepted");

@@ -20,8 +20,7 @@ function rejects(xml: string | Uint8Array, options?: Parameters<typeof parseSbd>
     parseSbd(xml, options);
   } catch (e) {
     expect(e).to.be.instanceOf(SbdhError);
-    expect((e as SbdhError).status).to.equal(400);
-    expect((e as SbdhError).ebmsCode).to.equal("EBMS:0004");
+    expect((e as SbdhError).kind).to.equal("invalid");
     return e as SbdhError;
   }
   return expect.fail("the SBD was accepted");

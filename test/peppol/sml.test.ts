@@ -189,7 +189,7 @@ describe("peppol/sml", () => {
     it("reports a missing Meta:SMP record", () => {
       const e = thrown(() => smpUrlFromNaptr([naptr("!^.*$!https://x!", { service: "Meta:LOC" })], "n.zone", "iso6523-actorid-upis::0088:1"));
       expect(e).to.be.instanceOf(SmlNoSmpRecordError);
-      expect((e as SmlNoSmpRecordError).retryable).to.equal(false);
+      expect((e as SmlNoSmpRecordError).kind).to.equal("upstream");
       expect((e as Error).message).to.contain("Meta:LOC/U");
     });
   });
@@ -276,7 +276,7 @@ describe("peppol/sml", () => {
       const e = await rejection(locator.locate(unknown));
       expect(e).to.be.instanceOf(ParticipantNotRegisteredError);
       expect((e as ParticipantNotRegisteredError).code).to.equal("peppol-participant-not-registered");
-      expect((e as ParticipantNotRegisteredError).retryable).to.equal(false);
+      expect((e as ParticipantNotRegisteredError).kind).to.equal("not-found");
       expect((e as ParticipantNotRegisteredError).participant).to.equal("iso6523-actorid-upis::0192:000000000");
       expect(await rejection(locator.locate(unknown))).to.be.instanceOf(ParticipantNotRegisteredError);
       expect(calls).to.have.length(1);
@@ -290,14 +290,14 @@ describe("peppol/sml", () => {
       expect(await rejection(createSmlLocator({ mode: "naptr", zone }, { resolver }).locate(known))).to.be.instanceOf(ParticipantNotRegisteredError);
     });
 
-    it("passes DNS failures on as retryable and does not cache them", async () => {
+    it("passes DNS failures on as unavailable (worth retrying) and does not cache them", async () => {
       let fail = true;
       const { resolver, calls } = fakeResolver((name) => (fail ? new DnsLookupError(name, "NAPTR", "ETIMEOUT") : registered(name)));
       const locator = createSmlLocator({ mode: "naptr", zone }, { resolver });
       const e = await rejection(locator.locate(known));
       expect(e).to.be.instanceOf(DnsLookupError);
-      expect((e as DnsLookupError).retryable).to.equal(true);
-      expect((e as DnsLookupError).status).to.equal(503);
+      expect((e as DnsLookupError).kind).to.equal("unavailable");
+      expect((e as DnsLookupError).kind).to.equal("unavailable");
       fail = false;
       expect((await locator.locate(known)).baseUrl).to.equal("https://smp.example/dpi");
       expect(calls).to.have.length(2);

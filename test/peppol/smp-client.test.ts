@@ -7,6 +7,7 @@ import path from "node:path";
 import { expect } from "chai";
 import { loadIssued, makeLeaf } from "../../scripts/lib/cert-factory.js";
 import type { Issued } from "../../scripts/lib/cert-factory.js";
+import { problemOf } from "../../src/api/problem-map.js";
 import { fixedClock } from "../../src/clock.js";
 import {
   dpiDocumentTypeId,
@@ -177,7 +178,7 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
     it("unregistered participant", async () => {
       const e = await rejection(client().lookupEndpoint({ participant: freshParticipant(), documentType: digital, process: digitalProcess }));
       expect(e).to.be.instanceOf(SmpParticipantNotRegisteredError);
-      expect(e).to.include({ code: "peppol-smp-participant-not-registered", status: 422, retryable: false });
+      expect(e).to.include({ code: "peppol-smp-participant-not-registered", kind: "unsupported" });
     });
 
     it("unsupported document type", async () => {
@@ -185,7 +186,7 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
       sim.register(formatIdentifier(p), service());
       const e = await rejection(client().lookupEndpoint({ participant: p, documentType: utskrift, process: utskriftProcess }));
       expect(e).to.be.instanceOf(SmpDocumentTypeNotSupportedError);
-      expect(e).to.include({ code: "peppol-smp-document-type-not-supported", retryable: false });
+      expect(e).to.include({ code: "peppol-smp-document-type-not-supported", kind: "unsupported" });
     });
 
     it("document type in another spelling (case-sensitive)", async () => {
@@ -340,7 +341,7 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
   });
 
   describe("HTTP failures", () => {
-    it("5xx is retryable, 403 is not", async () => {
+    it("5xx is unavailable (worth retrying), 403 is not", async () => {
       let status = 503;
       const server = await startServer((_req, res) => {
         res.writeHead(status).end("nope");
@@ -350,30 +351,31 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
         const query = { participant: freshParticipant(), documentType: digital, process: digitalProcess };
         const e1 = await rejection(c.lookupEndpoint(query));
         expect(e1).to.be.instanceOf(SmpHttpError);
-        expect(e1).to.include({ kind: "status", httpStatus: 503, retryable: true, code: "peppol-smp-http-failure" });
+        expect(e1).to.include({ failure: "status", httpStatus: 503, kind: "unavailable", code: "peppol-smp-http-failure" });
         status = 403;
-        expect(await rejection(c.lookupEndpoint(query))).to.include({ httpStatus: 403, retryable: false });
+        expect(await rejection(c.lookupEndpoint(query))).to.include({ httpStatus: 403, kind: "upstream" });
       } finally {
         await server.close();
       }
     });
 
-    it("a refused connection is retryable", async () => {
+    it("a refused connection is unavailable (worth retrying)", async () => {
       const server = await startServer((_req, res) => res.end());
       await server.close();
       const e = await rejection(client({ smpUrl: server.url }).getServiceGroup(freshParticipant()));
       expect(e).to.be.instanceOf(SmpHttpError);
-      expect(e).to.include({ kind: "network", retryable: true });
+      expect(e).to.include({ failure: "network", kind: "unavailable" });
     });
 
-    it("a silent SMP times out (retryable)", async () => {
+    it("a silent SMP times out (unavailable)", async () => {
       const server = await startServer(() => {
         /* never answers */
       });
       try {
         const e = await rejection(client({ smpUrl: server.url, timeoutMs: 150 }).getServiceGroup(freshParticipant()));
         expect(e).to.be.instanceOf(SmpHttpError);
-        expect(e).to.include({ kind: "timeout", retryable: true, status: 504 });
+        expect(e).to.include({ failure: "timeout", kind: "unavailable" });
+        expect(problemOf(e as SmpError)?.status).to.equal(504);
       } finally {
         await server.close();
       }
@@ -383,7 +385,7 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
       const p = freshParticipant();
       sim.register(formatIdentifier(p), service());
       const e1 = await rejection(client({ maxResponseBytes: 500 }).lookupEndpoint({ participant: p, documentType: digital, process: digitalProcess }));
-      expect(e1).to.include({ kind: "too-large", retryable: false });
+      expect(e1).to.include({ failure: "too-large", kind: "upstream" });
       const server = await startServer((_req, res) => {
         res.writeHead(200, { "content-type": "text/xml" }); // chunked, no content-length
         res.write("<a>");
@@ -391,16 +393,16 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
       });
       try {
         const e2 = await rejection(client({ smpUrl: server.url, maxResponseBytes: 500 }).getServiceGroup(p));
-        expect(e2).to.include({ kind: "too-large" });
+        expect(e2).to.include({ failure: "too-large", kind: "upstream" });
       } finally {
         await server.close();
       }
     });
 
-    it("every failure is an SmpError with a problem document", async () => {
+    it("every failure is an SmpError the REST edge can answer", async () => {
       const e = await rejection(client().lookupEndpoint({ participant: freshParticipant(), documentType: digital, process: digitalProcess }));
       expect(e).to.be.instanceOf(SmpError);
-      expect((e as SmpError).toProblem()).to.include({ status: 422, code: "peppol-smp-participant-not-registered" });
+      expect(problemOf(e as SmpError)?.toProblem()).to.include({ status: 422, code: "peppol-smp-participant-not-registered" });
     });
   });
 });

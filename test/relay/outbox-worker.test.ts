@@ -172,7 +172,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
   const incoming = async (conversationId: string) => (await stores.repo.conversation(conversationId)).filter((m) => m.direction === "IN");
 
   describe("a retryable lookup failure", () => {
-    const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { retryable: true, httpStatus: 503 });
+    const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { kind: "unavailable", httpStatus: 503 });
 
     it("schedules a retry after the back-off and leaves the letter OPPRETTET", async () => {
       const letter = await queued();
@@ -219,7 +219,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
   });
 
   describe("giving up by elapsed time", () => {
-    const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { retryable: true, httpStatus: 503 });
+    const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { kind: "unavailable", httpStatus: 503 });
 
     /** Runs the worker at each retry until the letter leaves the outbox; returns the attempt times (ms after T0). */
     async function retryUntilDone(w: OutboxWorker, id: string): Promise<number[]> {

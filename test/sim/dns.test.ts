@@ -216,7 +216,7 @@ describe("sim/dns (authoritative SML zone over UDP/TCP)", () => {
       expect(await rejection(locator.locate(DIGIPOST))).to.be.instanceOf(ParticipantNotRegisteredError);
     });
 
-    it("maps node's errors: NXDOMAIN and NODATA to not-found, REFUSED to a retryable failure", async () => {
+    it("maps node's errors: NXDOMAIN and NODATA to not-found, REFUSED to an unavailable failure", async () => {
       const r = dns();
       const nx = await rejection(r.resolveNaptr(naptrDnsName(NOBODY, ZONE)));
       expect(nx).to.be.instanceOf(DnsNameNotFoundError);
@@ -225,12 +225,12 @@ describe("sim/dns (authoritative SML zone over UDP/TCP)", () => {
       expect((nodata as DnsNameNotFoundError).dnsCode).to.equal("ENODATA");
       const refused = await rejection(r.resolveNaptr("outside.example.org"));
       expect(refused).to.be.instanceOf(DnsLookupError);
-      expect((refused as DnsLookupError).retryable).to.equal(true);
+      expect((refused as DnsLookupError).kind).to.equal("unavailable");
       expect((refused as DnsLookupError).dnsCode).to.equal("EREFUSED");
     });
   });
 
-  it("times out against a server that never answers (retryable DnsLookupError)", async () => {
+  it("times out against a server that never answers (unavailable DnsLookupError)", async () => {
     const silent = dgram.createSocket("udp4");
     await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", resolve));
     try {

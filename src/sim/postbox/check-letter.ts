@@ -9,7 +9,7 @@ import { parseForretningsmelding, type Forretningsmelding } from "../../dpi/sbd.
 import { createForretningsmeldingVerifier, type VerifiedForretningsmelding } from "../../dpi/signed-forretningsmelding.js";
 import { ZipError } from "../../dpi/zip.js";
 import { parseActor } from "../../maskinporten/token.js";
-import { ProblemError } from "../../problem.js";
+import { DomainError } from "../../errors.js";
 
 /**
  * Everything corner 4 checks before it accepts a letter (dpi.md §2 "C4", §4): the forretningsmelding's
@@ -153,7 +153,7 @@ export async function checkLetter(jws: string, download: DokumentpakkeSource | u
     if (cms.byteLength > max) throw new DokumentpakkeTooLargeError(`the dokumentpakke is ${cms.byteLength} bytes, more than ${max}`);
     checkFingerprint(cms, message.dokumentpakkefingeravtrykk!);
   } catch (err) {
-    if (err instanceof LetterCheckError || err instanceof ProblemError) return refuse(err, "dokumentpakke");
+    if (err instanceof LetterCheckError || err instanceof DomainError) return refuse(err, "dokumentpakke");
     throw err;
   }
 
@@ -243,7 +243,7 @@ function checkAuthorisation(verified: VerifiedForretningsmelding): void {
 
 function rejectionOf(err: unknown, stage: CheckStage): LetterRejection {
   if (err instanceof LetterCheckError) return { stage: err.stage, code: err.code, detail: err.message };
-  if (err instanceof ProblemError || err instanceof AsicError || err instanceof ZipError) return { stage, code: err.code, detail: err.message };
+  if (err instanceof DomainError || err instanceof AsicError || err instanceof ZipError) return { stage, code: err.code, detail: err.message };
   // The bytes came from the sender; whatever in them trips a parser is the sender's to fix.
   return { stage, code: `${stage}-unreadable`, detail: err instanceof Error ? err.message : String(err) };
 }

@@ -1,0 +1,26 @@
+import type { CodesOf } from "./errors.js";
+
+/**
+ * Every domain error code, gathered (at the type level only) from the modules that define the errors, so the
+ * edge tables that must cover them all (src/api/problem-map.ts) fail to compile when a new error is added
+ * without its row.
+ */
+
+export type DpiErrorCode =
+  | CodesOf<typeof import("./dpi/errors.js")>
+  | CodesOf<typeof import("./dpi/intake.js")>
+  | CodesOf<typeof import("./dpi/signed-forretningsmelding.js")>;
+
+export type PeppolErrorCode = CodesOf<typeof import("./peppol/errors.js")> | CodesOf<typeof import("./peppol/smp-errors.js")>;
+
+export type MaskinportenErrorCode = CodesOf<typeof import("./maskinporten/errors.js")>;
+
+export type PkiErrorCode =
+  | CodesOf<typeof import("./pki/errors.js")>
+  | CodesOf<typeof import("./pki/crl.js")>
+  | CodesOf<typeof import("./pki/ocsp.js")>
+  | CodesOf<typeof import("./pki/revocation.js")>
+  | CodesOf<typeof import("./pki/revocation-http.js")>
+  | CodesOf<typeof import("./pki/peppol-trust.js")>;
+
+export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode;

@@ -1,0 +1,127 @@
+import type { X509Certificate } from "node:crypto";
+import * as dpiErrors from "../../src/dpi/errors.js";
+import * as intake from "../../src/dpi/intake.js";
+import * as fm from "../../src/dpi/signed-forretningsmelding.js";
+import * as peppol from "../../src/peppol/errors.js";
+import * as smp from "../../src/peppol/smp-errors.js";
+import * as mp from "../../src/maskinporten/errors.js";
+import * as pki from "../../src/pki/errors.js";
+import { CrlError } from "../../src/pki/crl.js";
+import { OcspResponseError } from "../../src/pki/ocsp.js";
+import { CertificateKeyUsageError } from "../../src/pki/peppol-trust.js";
+import { CertificateRevokedError, RevocationUnknownError } from "../../src/pki/revocation.js";
+import { RevocationFetchError } from "../../src/pki/revocation-http.js";
+
+/**
+ * One instance of every domain error, under a label (the code, and where one class answers differently by
+ * instance, the variant in brackets). The edge-table tests run each through both edges.
+ */
+
+const cert = { subject: "CN=test\nO=test" } as unknown as X509Certificate;
+
+export const SAMPLES: Record<string, () => Error> = {
+  // dpi/errors.ts
+  "sbd-invalid": () => new dpiErrors.SbdInvalidError([{ path: "$.x", message: "bad" }]),
+  "unknown-document-type": () => new dpiErrors.UnknownDocumentTypeError("faktura"),
+  "standard-type-mismatch": () => new dpiErrors.StandardTypeMismatchError("urn:x", "digital"),
+  "body-key-mismatch": () => new dpiErrors.BodyKeyMismatchError("digital", ["print"]),
+  "multiple-bodies": () => new dpiErrors.MultipleBodiesError(["digital", "print"]),
+  "conversation-id-missing": () => new dpiErrors.ConversationIdMissingError("no scope"),
+  "process-mismatch": () => new dpiErrors.ProcessMismatchError("urn:p", "digital", "wrong process"),
+  "dokumentpakke-not-cms": () => new dpiErrors.DokumentpakkeNotCmsError("not CMS"),
+  "unsupported-digest-method": () => new dpiErrors.UnsupportedDigestMethodError("sha1"),
+  "fingerprint-mismatch": () => new dpiErrors.FingerprintMismatchError(),
+  "unsupported-cms-algorithm": () => new dpiErrors.UnsupportedCmsAlgorithmError("not AES-CBC"),
+  "dokumentpakke-decrypt-failed": () => new dpiErrors.DokumentpakkeDecryptError("no recipient"),
+  // dpi/intake.ts
+  "signer-not-sender": () => new intake.SignerNotSenderError("0192:1", "0192:2"),
+  "sender-not-served": () => new intake.SenderNotServedError("0192:1"),
+  "consumer-not-avsender": () => new intake.ConsumerNotAvsenderError("0192:1", "0192:2"),
+  "supplier-not-sender": () => new intake.SupplierNotSenderError("0192:1", "0192:2"),
+  "maskinportentoken-mismatch": () => new intake.MaskinportentokenMismatchError(),
+  "dokumentpakke-missing": () => new intake.DokumentpakkeMissingError("digital"),
+  "dokumentpakke-unexpected": () => new intake.DokumentpakkeUnexpectedError("leveringskvittering"),
+  "conversation-unknown": () => new intake.ConversationUnknownError("c-1", "0192:1"),
+  "receipt-mismatch": () => new intake.ReceiptMismatchError("wrong type"),
+  "message-id-used": () => new intake.MessageIdUsedError("m-1"),
+  // dpi/signed-forretningsmelding.ts
+  "forretningsmelding-malformed": () => new fm.ForretningsmeldingMalformedError("not a JWS"),
+  "forretningsmelding-algorithm": () => new fm.ForretningsmeldingAlgorithmError("HS256"),
+  "forretningsmelding-signature-invalid": () => new fm.ForretningsmeldingSignatureError("does not verify"),
+  "signer-certificate-invalid": () => new fm.SignerCertificateError("expired"),
+  "signer-certificate-revoked": () => new fm.SignerCertificateRevokedError("revoked"),
+  "signer-certificate-key-usage": () => new fm.SignerCertificateKeyUsageError("no digitalSignature"),
+  "signer-certificate-revocation-unavailable": () => new fm.SignerRevocationUnavailableError("no OCSP answer"),
+  // peppol/errors.ts
+  "peppol-identifier-invalid": () => new peppol.IdentifierInvalidError("participant", "x y", "whitespace"),
+  "dns-name-not-found": () => new peppol.DnsNameNotFoundError("b-1.sml.test", "NAPTR", "ENOTFOUND"),
+  "dns-lookup-failed": () => new peppol.DnsLookupError("b-1.sml.test", "NAPTR", "ETIMEOUT"),
+  "peppol-participant-not-registered": () => new peppol.ParticipantNotRegisteredError("0192:1", "b-1.sml.test"),
+  "peppol-sml-no-smp-record": () => new peppol.SmlNoSmpRecordError("0192:1", "b-1.sml.test", "no U record"),
+  "peppol-sml-bad-regexp": () => new peppol.SmlBadRegexpError("!x!", "no delimiter"),
+  "peppol-sml-bad-smp-url": () => new peppol.SmlBadSmpUrlError("ftp://x", "not https"),
+  "sbdh-malformed": () => new peppol.SbdhMalformedError("not XML"),
+  "sbdh-structure": () => new peppol.SbdhStructureError("StandardBusinessDocumentHeader/Sender", "missing"),
+  "sbdh-value": () => new peppol.SbdhValueError("StandardBusinessDocumentHeader/HeaderVersion", "not 1.0"),
+  "sbdh-scope": () => new peppol.SbdhScopeError("DOCUMENTID", "missing"),
+  "sbdh-payload": () => new peppol.SbdhPayloadError("Innbyggerpost", "missing"),
+  "sbdh-too-large": () => new peppol.SbdhTooLargeError("dokumentpakke", 1024),
+  // peppol/smp-errors.ts
+  "peppol-smp-participant-not-registered": () => new smp.SmpParticipantNotRegisteredError("not registered"),
+  "peppol-smp-document-type-not-supported": () => new smp.SmpDocumentTypeNotSupportedError("no such document"),
+  "peppol-smp-process-not-supported": () => new smp.SmpProcessNotSupportedError("no such process"),
+  "peppol-smp-no-as4-endpoint": () => new smp.SmpNoAs4EndpointError("no AS4"),
+  "peppol-smp-endpoint-not-active": () => new smp.SmpEndpointNotActiveError("expired"),
+  "peppol-smp-signature-missing": () => new smp.SmpMissingSignatureError("unsigned"),
+  "peppol-smp-bad-signature": () => new smp.SmpBadSignatureError("does not verify"),
+  "peppol-smp-untrusted-certificate": () => new smp.SmpUntrustedCertificateError("unknown CA"),
+  "peppol-smp-untrusted-certificate [revocation outage]": () =>
+    new smp.SmpUntrustedCertificateError("SMP certificate refused: no OCSP answer", { cause: new RevocationUnknownError("no OCSP answer", cert, []) }),
+  "peppol-smp-identifier-mismatch": () => new smp.SmpIdentifierMismatchError("another participant"),
+  "peppol-smp-redirect-refused": () => new smp.SmpRedirectLoopError("two hops"),
+  "peppol-smp-redirect-certificate-mismatch": () => new smp.SmpRedirectCertificateMismatchError("other subject"),
+  "peppol-smp-malformed-response": () => new smp.SmpMalformedResponseError("not XML"),
+  "peppol-smp-http-failure [timeout]": () => new smp.SmpHttpError("timeout", "https://smp.test/x", "timed out", { kind: "unavailable" }),
+  "peppol-smp-http-failure [network, retryable]": () => new smp.SmpHttpError("network", "https://smp.test/x", "refused", { kind: "unavailable" }),
+  "peppol-smp-http-failure [network, not retryable]": () => new smp.SmpHttpError("network", "https://smp.test/x", "bad URL", { kind: "upstream" }),
+  "peppol-smp-http-failure [status 503]": () => new smp.SmpHttpError("status", "https://smp.test/x", "HTTP 503", { kind: "unavailable", httpStatus: 503 }),
+  "peppol-smp-http-failure [status 403]": () => new smp.SmpHttpError("status", "https://smp.test/x", "HTTP 403", { kind: "upstream", httpStatus: 403 }),
+  "peppol-smp-http-failure [too-large]": () => new smp.SmpHttpError("too-large", "https://smp.test/x", "too large", { kind: "upstream" }),
+  // maskinporten/errors.ts
+  "token-missing": () => new mp.TokenMissingError(),
+  "token-invalid": () => new mp.TokenInvalidError("not a JWT"),
+  "token-expired": () => new mp.TokenExpiredError(new Date("2030-01-01T00:00:00Z")),
+  "token-not-yet-valid": () => new mp.TokenNotYetValidError("iat in the future"),
+  "token-signature-invalid": () => new mp.TokenSignatureInvalidError(),
+  "token-algorithm-not-allowed": () => new mp.TokenAlgorithmNotAllowedError("HS256"),
+  "token-key-unknown": () => new mp.TokenKeyUnknownError("k1"),
+  "token-issuer-invalid": () => new mp.TokenIssuerInvalidError("https://evil.test/"),
+  "token-audience-invalid": () => new mp.TokenAudienceInvalidError("https://other.test/"),
+  "token-scope-missing": () => new mp.TokenScopeMissingError("digdir:dpi", []),
+  "token-consumer-missing": () => new mp.TokenConsumerMissingError(),
+  "token-consumer-invalid": () => new mp.TokenPartyInvalidError("consumer", "is not an object"),
+  "token-supplier-invalid": () => new mp.TokenPartyInvalidError("supplier", "is not an object"),
+  "token-keys-unavailable": () => new mp.TokenKeysUnavailableError(),
+  // pki
+  ERR_PKI_PEM_FORMAT: () => new pki.PemFormatError("no PEM block"),
+  ERR_PKI_CERT_MALFORMED: () => new pki.MalformedCertificateError("not DER", cert),
+  ERR_PKI_KEYSTORE_FORMAT: () => new pki.KeystoreFormatError("not PKCS#12"),
+  ERR_PKI_KEYSTORE_PASSWORD: () => new pki.KeystorePasswordError("wrong password"),
+  ERR_PKI_KEYSTORE_NO_KEY: () => new pki.KeystoreNoKeyError("no key"),
+  ERR_PKI_KEYSTORE_NO_CERTIFICATE: () => new pki.KeystoreNoCertificateError("no certificate"),
+  ERR_PKI_KEYSTORE_ALIAS: () => new pki.KeystoreAliasError("no alias x"),
+  ERR_PKI_KEYSTORE_KEY_MISMATCH: () => new pki.KeyCertificateMismatchError("other key"),
+  ERR_PKI_CERT_EXPIRED: () => new pki.CertificateExpiredError("expired", cert),
+  ERR_PKI_CERT_NOT_YET_VALID: () => new pki.CertificateNotYetValidError("not yet valid", cert),
+  ERR_PKI_CERT_UNTRUSTED: () => new pki.UntrustedCertificateError("unknown issuer", cert),
+  ERR_PKI_CHAIN_BROKEN: () => new pki.BrokenChainError("bad signature", cert),
+  ERR_PKI_NO_ORGANISATION_NUMBER: () => new pki.MissingOrganisationNumberError("no orgno", cert),
+  ERR_PKI_AMBIGUOUS_ORGANISATION_NUMBER: () => new pki.AmbiguousOrganisationNumberError("two orgnos", cert),
+  ERR_PKI_NO_PEPPOL_SEAT_ID: () => new pki.InvalidPeppolSeatIdError("no seat id", cert),
+  ERR_PKI_KEY_USAGE: () => new CertificateKeyUsageError("no digitalSignature", cert),
+  ERR_PKI_CERT_REVOKED: () => new CertificateRevokedError("revoked", cert, new Date("2030-01-01T00:00:00Z"), undefined, "ocsp"),
+  ERR_PKI_REVOCATION_UNKNOWN: () => new RevocationUnknownError("no OCSP or CRL answer", cert, ["ocsp: refused"]),
+  ERR_PKI_REVOCATION_FETCH: () => new RevocationFetchError("refused", "http://ocsp.test/"),
+  ERR_PKI_CRL: () => new CrlError("expired", "CRL expired"),
+  ERR_PKI_OCSP_RESPONSE: () => new OcspResponseError("bad-signature", "bad OCSP signature"),
+};
