@@ -28,7 +28,7 @@ import { organisationNumberOf } from "./pki/business-certificate.js";
 import { IN_FLIGHT_GRACE_MS, PayloadSweeper } from "./relay/payload-sweeper.js";
 import type { BlobStore } from "./store/blob-store.js";
 import { ExchangeRepo } from "./store/exchange-repo.js";
-import type { MessagesRepo } from "./store/messages-repo.js";
+import type { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
 
 /** A running access point: the HTTP server with its stores and workers, and how to stop it cleanly. */
@@ -41,7 +41,7 @@ export interface RunningAccessPoint {
   seatId: string;
   as4Certificate: X509Certificate;
   /** The stores behind the API, for in-process workers and tests. */
-  repo: MessagesRepo;
+  repo: DpiMessagesRepo;
   blobs: BlobStore;
   outbox: OutboxWorker;
   close(): Promise<void>;
@@ -119,6 +119,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   }
   const outbox = new OutboxWorker({
     outbox: outboxRepo,
+    messages: stores.repo,
     blobs: stores.blobs,
     discovery,
     receiverTrust: trust,
@@ -246,7 +247,7 @@ function inboundLimits(l: Config["limits"]): InboundLimits {
   };
 }
 
-async function operatorFeilIssuer(file: string, password: string, repo: MessagesRepo, clock: Clock, log: Logger) {
+async function operatorFeilIssuer(file: string, password: string, repo: DpiMessagesRepo, clock: Clock, log: Logger) {
   const ks = await loadKeyStore({ type: "pkcs12", file, password });
   const signer = { privateKey: ks.privateKey, certificate: ks.certificate, org: `0192:${organisationNumberOf(ks.certificate)}` };
   return createFeilReceiptIssuer({ signer, repo, clock, log: log.child({ worker: "feil" }) });

@@ -1,7 +1,8 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
-import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
+import { DuplicateMessageIdError } from "../store/conversations-repo.js";
+import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
 import { messageRecord } from "./message-record.js";
@@ -21,7 +22,7 @@ export interface IncomingMessage {
 /** Returns false when the message id is already stored (a redelivery), true when it was stored now. */
 export async function storeIncoming(
   msg: IncomingMessage,
-  deps: { repo: MessagesRepo; clock: Clock; log: Logger },
+  deps: { repo: DpiMessagesRepo; clock: Clock; log: Logger },
 ): Promise<boolean> {
   const m = msg.message;
   const original = m.kind === "receipt" ? await deps.repo.firstOutgoing(m.conversationId) : null;
@@ -31,8 +32,8 @@ export async function storeIncoming(
         direction: "IN",
         jws: msg.jws,
         dokumentpakke: msg.dokumentpakke,
-        kanal: original?.kanal ?? undefined,
-        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.avsenderidentifikator ?? undefined,
+        kanal: original?.dpi.kanal ?? undefined,
+        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.dpi.avsenderidentifikator ?? undefined,
       }),
       INCOMING_STATUS,
       deps.clock(),

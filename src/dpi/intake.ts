@@ -2,8 +2,8 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
-import type { Message } from "../store/generated/client.js";
-import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
+import { DuplicateMessageIdError } from "../store/conversations-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { verifyFingerprint, parseEnvelopedDataFile } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
@@ -49,7 +49,7 @@ const ACCEPTED_STATUS = "OPPRETTET";
 export interface IntakeDeps {
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
   servedParticipants: ReadonlySet<string>;
-  repo: MessagesRepo;
+  repo: DpiMessagesRepo;
   blobs: BlobStore;
   clock: Clock;
   log: Logger;
@@ -153,9 +153,9 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.
-    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && l.receiverOrg === sender && isLetterType(l.documentType as DpiMessageType));
+    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && l.receiverIdentifier === sender && isLetterType(l.documentType as DpiMessageType));
     if (!letter) throw new ConversationUnknownError(m.conversationId, sender);
-    if (m.receiver.value !== letter.senderOrg) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderOrg}, not ${m.receiver.value}`);
+    if (m.receiver.value !== letter.senderIdentifier) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderIdentifier}, not ${m.receiver.value}`);
     if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw new ReceiptMismatchError(`a ${m.type} does not answer a ${letter.documentType} letter`);
   }
 
@@ -190,8 +190,8 @@ function acceptedAnswer(verified: VerifiedForretningsmelding): AcceptedMessage {
  * answer, and the dokumentpakke it uploaded again is dropped (the stored one is the same bytes); anything else
  * is a conflict.
  */
-async function resubmitted(stored: Message, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
-  const same = stored.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke);
+async function resubmitted(stored: DpiConversation, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
+  const same = stored.dpi.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke);
   if (!same) throw new MessageIdUsedError(verified.message.messageId);
   if (req.dokumentpakke) await deps.blobs.delete(req.dokumentpakke.key);
   const m = verified.message;
@@ -205,13 +205,13 @@ async function resubmitted(stored: Message, verified: VerifiedForretningsmelding
  * forretningsmelding that passed the checks above implies this; it is said here so that a message is never
  * answered to anyone else, whatever the checks above become.
  */
-function sameCaller(stored: Message, caller: IntakeCaller): boolean {
-  if (caller.consumer !== stored.avsenderOrg) return false;
-  if (stored.databehandlerOrg !== null) return caller.supplier === stored.databehandlerOrg;
-  return caller.supplier === undefined || caller.supplier === stored.senderOrg;
+function sameCaller(stored: DpiConversation, caller: IntakeCaller): boolean {
+  if (caller.consumer !== stored.dpi.avsenderOrg) return false;
+  if (stored.dpi.databehandlerOrg !== null) return caller.supplier === stored.dpi.databehandlerOrg;
+  return caller.supplier === undefined || caller.supplier === stored.senderIdentifier;
 }
 
-function samePayload(stored: Message, pakke: StoredBlob | undefined): boolean {
-  if (!pakke) return stored.payloadSha256 === null;
-  return stored.payloadSha256 === pakke.sha256.toString("hex") && stored.payloadSize === pakke.size;
+function samePayload(stored: DpiConversation, pakke: StoredBlob | undefined): boolean {
+  if (!pakke) return stored.dpi.payloadSha256 === null;
+  return stored.dpi.payloadSha256 === pakke.sha256.toString("hex") && stored.dpi.payloadSize === pakke.size;
 }

@@ -2,7 +2,7 @@ import { request } from "undici";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { LETTER_TYPES } from "../dpi/document-types.js";
-import type { Message } from "../store/generated/client.js";
+import type { DpiConversation } from "../store/dpi-messages-repo.js";
 import type { PushRepo } from "../store/push-repo.js";
 import { decideRetry, type RetryPolicy } from "./retry-policy.js";
 import { PollingLoop } from "./polling-loop.js";
@@ -54,22 +54,22 @@ export class PushWorker {
     return due.length;
   }
 
-  private async push(m: Message): Promise<void> {
+  private async push(m: DpiConversation): Promise<void> {
     const { deps } = this;
-    const url = deps.webhooks.get(m.receiverOrg)!;
-    const log = deps.log.child({ messageId: m.id, conversationId: m.conversationId, provider: m.receiverOrg });
+    const url = deps.webhooks.get(m.receiverIdentifier)!;
+    const log = deps.log.child({ messageId: m.messageId, conversationId: m.conversationId, channel: m.channel, provider: m.receiverIdentifier });
     let problem: string;
     try {
       const res = await request(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ messageId: m.id, conversationId: m.conversationId, forretningsmelding: m.forretningsmelding, downloadurl: deps.downloadUrl(m.id) }),
+        body: JSON.stringify({ messageId: m.messageId, conversationId: m.conversationId, forretningsmelding: m.dpi.forretningsmelding, downloadurl: deps.downloadUrl(m.messageId) }),
         headersTimeout: deps.timeoutMs,
         bodyTimeout: deps.timeoutMs,
       });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) {
-        await deps.repo.markPushed(m.id, deps.clock());
+        await deps.repo.markPushed(m.messageId, deps.clock());
         log.info("letter pushed to the provider's webhook");
         return;
       }
@@ -79,9 +79,9 @@ export class PushWorker {
     }
     // The same retry window as the outbox, measured from when the letter arrived.
     const now = deps.clock();
-    const decision = decideRetry(deps.retry, { attemptsMade: m.pushAttempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
+    const decision = decideRetry(deps.retry, { attemptsMade: m.dpi.pushAttempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
     const next = "retryAt" in decision ? decision.retryAt : undefined;
-    await deps.repo.failed(m.id, next);
+    await deps.repo.failed(m.messageId, next);
     if (!next) log.error({ problem }, "gave up pushing the letter; the provider can still poll for it");
     else log.warn({ problem, retryInMs: next.getTime() - now.getTime() }, "push failed, will retry");
   }
