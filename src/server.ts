@@ -116,6 +116,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   if (stores.singleProcess) {
     const released = await outboxRepo.releaseAllLeases();
     if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
+    await new PushRepo(stores.db).releaseAllLeases();
   }
   const outbox = new OutboxWorker({
     outbox: outboxRepo,

@@ -12,8 +12,12 @@ import { PollingLoop } from "./polling-loop.js";
  * JSON — the same `{forretningsmelding, downloadurl}` item GET /messages/in returns, plus ids — and retried
  * with back-off until the webhook answers 2xx. The provider still downloads the dokumentpakke and confirms
  * with POST /messages/in/{id}/read using its Maskinporten token, exactly as when it polls, so a push that is
- * lost costs nothing but time.
+ * lost costs nothing but time. Each letter is claimed with a lease before it is pushed, so access points sharing
+ * a PostgreSQL store never push one letter at the same time; a lease left by a dead process runs out.
  */
+
+/** Letters pushed in one pass at most, one after the other. */
+const BATCH = 20;
 
 export interface PushDeps {
   repo: PushRepo;
@@ -47,11 +51,22 @@ export class PushWorker {
     this.loop.nudge();
   }
 
-  /** Pushes what is due; returns how many letters were attempted. */
+  /**
+   * Pushes what is due, oldest first; returns how many letters were attempted. Letters are claimed one at a
+   * time, each for as long as its one webhook call may take (headers and body timeouts, plus a margin).
+   */
   async runOnce(): Promise<number> {
-    const due = await this.deps.repo.due(this.deps.clock(), [...this.deps.webhooks.keys()], LETTER_TYPES, 20);
-    for (const m of due) await this.push(m);
-    return due.length;
+    const { deps } = this;
+    const leaseMs = deps.timeoutMs * 2 + 60_000;
+    const providers = [...deps.webhooks.keys()];
+    let attempted = 0;
+    while (attempted < BATCH) {
+      const [m] = await deps.repo.claimDue(deps.clock(), leaseMs, providers, LETTER_TYPES, 1);
+      if (!m) break;
+      await this.push(m);
+      attempted++;
+    }
+    return attempted;
   }
 
   private async push(m: DpiConversation): Promise<void> {

@@ -376,8 +376,8 @@ async function useUpgraded(url: string): Promise<void> {
 
     // Push: the letter whose push failed twice is due at its nextPushAt, the pushed and read ones never again.
     const push = new PushRepo(opened.db);
-    expect(await push.due(t(119), [DIGIPOST], ["digital", "utskrift"], 10)).to.deep.equal([]);
-    const due = await push.due(t(120), [DIGIPOST], ["digital", "utskrift"], 10);
+    expect(await push.claimDue(t(119), 60_000, [DIGIPOST], ["digital", "utskrift"], 10)).to.deep.equal([]);
+    const due = await push.claimDue(t(120), 60_000, [DIGIPOST], ["digital", "utskrift"], 10);
     expect(due.map((m) => [m.messageId, m.dpi.pushAttempts])).to.deep.equal([[ID.inUnread, 2]]);
   } finally {
     await opened.db.$disconnect();

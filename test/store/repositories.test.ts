@@ -443,22 +443,58 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     });
 
     describe("PushRepo", () => {
+      const PUSH_LEASE_MS = 30_000;
+      const claim = (push: PushRepo, now: Date, limit = 10) => push.claimDue(now, PUSH_LEASE_MS, [PROVIDER], LETTER_TYPES, limit);
+
       it("hands out unread letters for push, retries failed ones when due, and stops after a push", async () => {
         const push = new PushRepo(store!.db);
         await messages.insert(message("p1", { direction: "IN" }), "MOTTATT", at(1));
         await messages.insert(message("p2", { direction: "IN" }), "MOTTATT", at(2));
         await messages.insert(message("k", { direction: "IN", documentType: "leveringskvittering" }), "MOTTATT", at(3));
         await messages.insert(message("o", { direction: "IN", receiverIdentifier: OTHER }), "MOTTATT", at(3));
-        expect((await push.due(at(10), [PROVIDER], LETTER_TYPES, 10)).map((m) => [m.messageId, m.dpi.forretningsmelding])).to.deep.equal([["p1", "jws-p1"], ["p2", "jws-p2"]]);
+        await messages.insert(message("read", { direction: "IN" }), "MOTTATT", at(4));
+        await messages.markRead("read", at(5));
+        const first = await claim(push, at(10));
+        expect(first.map((m) => [m.messageId, m.dpi.forretningsmelding])).to.deep.equal([["p1", "jws-p1"], ["p2", "jws-p2"]]);
         await push.failed("p1", at(1000));
         await push.markPushed("p2", at(20));
-        expect(await push.due(at(999), [PROVIDER], LETTER_TYPES, 10)).to.deep.equal([]);
-        expect((await push.due(at(1000), [PROVIDER], LETTER_TYPES, 10)).map((m) => m.messageId)).to.deep.equal(["p1"]);
-        expect((await messages.get("IN", "p2"))!.dpi).to.include({ pushAttempts: 1, nextPushAt: null });
+        expect(await claim(push, at(999))).to.deep.equal([]);
+        expect((await claim(push, at(1000))).map((m) => m.messageId)).to.deep.equal(["p1"]);
+        expect((await messages.get("IN", "p2"))!.dpi).to.include({ pushAttempts: 1, nextPushAt: null, pushLeaseUntil: null });
         expect((await messages.get("IN", "p2"))!.dpi.pushedAt!.getTime()).to.equal(at(20).getTime());
         await push.failed("p1", undefined);
-        expect(await push.due(at(100_000), [PROVIDER], LETTER_TYPES, 10)).to.deep.equal([]);
-        expect((await messages.get("IN", "p1"))!.dpi).to.include({ pushAttempts: 2 });
+        expect(await claim(push, at(100_000))).to.deep.equal([]);
+        expect((await messages.get("IN", "p1"))!.dpi).to.include({ pushAttempts: 2, nextPushAt: null, pushLeaseUntil: null });
+      });
+
+      it("claims with a lease: a claimed letter is not handed out again until its lease runs out", async () => {
+        const push = new PushRepo(store!.db);
+        await messages.insert(message("p1", { direction: "IN" }), "MOTTATT", at(1));
+        await messages.insert(message("p2", { direction: "IN" }), "MOTTATT", at(2));
+        const won = await claim(push, at(10), 1);
+        expect(won.map((m) => m.messageId)).to.deep.equal(["p1"]);
+        expect(won[0]!.dpi.pushLeaseUntil!.getTime()).to.equal(at(10 + PUSH_LEASE_MS).getTime());
+        expect((await claim(push, at(11))).map((m) => m.messageId)).to.deep.equal(["p2"]);
+        expect(await claim(push, at(12))).to.deep.equal([]);
+        // The worker holding p1 died: once its lease has run out, p1 is handed out again.
+        expect((await claim(push, at(11 + PUSH_LEASE_MS))).map((m) => m.messageId)).to.deep.equal(["p1"]);
+      });
+
+      it("two claims racing for the same letters never both win one", async () => {
+        const push = new PushRepo(store!.db);
+        const ids = ["a", "b", "c", "d", "e", "f"];
+        for (const [i, id] of ids.entries()) await messages.insert(message(id, { direction: "IN" }), "MOTTATT", at(i));
+        const claims = await Promise.all([claim(push, at(100)), claim(push, at(100)), claim(push, at(100), 2)]);
+        const won = claims.flat().map((m) => m.messageId);
+        expect(won.slice().sort()).to.deep.equal(ids);
+      });
+
+      it("releases every push lease (for a store only one process uses)", async () => {
+        const push = new PushRepo(store!.db);
+        await messages.insert(message("p1", { direction: "IN" }), "MOTTATT", at(1));
+        await claim(push, at(10));
+        expect(await push.releaseAllLeases()).to.equal(1);
+        expect((await claim(push, at(11))).map((m) => m.messageId)).to.deep.equal(["p1"]);
       });
     });
   });
