@@ -163,15 +163,16 @@ export async function registerStatusIn(
   at: Date,
   details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput } = {},
 ): Promise<RegisterDecision | undefined> {
-  const { count } = await tx.conversation.updateMany({ where: { direction, messageId, ...details.where }, data: { ...details.data, updatedAt: new Date() } });
-  if (count === 0) return undefined;
-  const row = await tx.conversation.findUniqueOrThrow({
-    where: conversationKey(direction, messageId),
-    select: { channel: true, statuses: { select: { status: true }, orderBy: { id: "asc" } } },
+  const [row] = await tx.conversation.updateManyAndReturn({
+    where: { direction, messageId, ...details.where },
+    data: { ...details.data, updatedAt: new Date() },
+    select: { channel: true },
   });
+  if (!row) return undefined;
+  const history = await tx.conversationStatus.findMany({ where: { direction, messageId }, select: { status: true }, orderBy: { id: "asc" } });
   const channel = channelOf(row.channel);
   const decision = canRegister(
-    row.statuses.map((s) => s.status),
+    history.map((s) => s.status),
     status,
     channel,
     coreDirection(direction),

@@ -120,8 +120,10 @@ export class DpiMessagesRepo {
       ...(q.kanal ? { kanal: q.kanal.toLowerCase() } : {}),
       ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
     };
+    // Only the scope's clauses for incoming messages can match: the others would only cost the query.
+    const incoming: ReadScope = { anyOf: q.scope.anyOf.filter((c) => c.direction === "IN") };
     const rows = await this.db.conversation.findMany({
-      where: { direction: "IN", channel: DPI, readAt: null, OR: scopeWhere(q.scope), dpi: { is: dpi } },
+      where: { direction: "IN", channel: DPI, readAt: null, OR: scopeWhere(incoming), ...(Object.keys(dpi).length ? { dpi: { is: dpi } } : {}) },
       include: { dpi: true },
       orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
       skip: q.page * q.pageSize,
