@@ -17,6 +17,7 @@ import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import { runOutsideRequest } from "./log.js";
+import { ParticipantSet } from "./peppol/identifiers.js";
 import { BlobStore } from "./store/blob-store.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
@@ -74,7 +75,7 @@ export function createApp(p: AppParts): Express {
   const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
   const intake = {
     verifyForretningsmelding: p.verifyForretningsmelding,
-    servedParticipants: new Set(p.config.servedParticipants),
+    servedParticipants: new ParticipantSet(p.config.servedParticipants),
     repo: p.repo,
     blobs: p.blobs,
     clock: p.clock,

@@ -1,5 +1,5 @@
-import path from "node:path";
 import { z } from "zod";
+import { sameParticipant } from "./peppol/identifiers.js";
 import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./relay/retry-policy.js";
 
 /**
@@ -31,10 +31,6 @@ const schema = z.object({
   DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DPI_AP_SANDBOX: bool.default(true),
-  DPI_AP_SANDBOX_MASKINPORTEN_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
-  DPI_AP_SANDBOX_SMP_PORT: z.coerce.number().int().min(0).max(65535).default(8091),
-  DPI_AP_SANDBOX_DNS_PORT: z.coerce.number().int().min(0).max(65535).default(8053),
-  DPI_AP_SANDBOX_PKI_PORT: z.coerce.number().int().min(0).max(65535).default(8899),
   DPI_AP_MASKINPORTEN_ISSUER: z.string().optional(),
   DPI_AP_MASKINPORTEN_JWKS_URL: z.string().url().optional(),
   DPI_AP_MASKINPORTEN_SCOPE: list.default(["digitalpostinnbygger:send"]),
@@ -90,7 +86,11 @@ export interface Config {
   metricsServer: { host: string; port: number | undefined; token: string | undefined };
   /** Timeouts of the HTTP server (see listen in app.ts). */
   http: HttpTimeouts;
-  sandbox: { enabled: boolean; ports: { maskinporten: number; smp: number; dns: number; pki: number } };
+  /**
+   * Sandbox mode: the settings below may be left out (src/main.ts fills them in from src/sim/sandbox-config.ts
+   * and from the simulators it starts beside the access point).
+   */
+  sandbox: { enabled: boolean };
   maskinporten: {
     issuer: string | undefined;
     jwksUrl: string | undefined;
@@ -162,22 +162,15 @@ export class ConfigError extends Error {
   }
 }
 
-const CERTS_EXAMPLE = path.resolve(import.meta.dirname, "../certs-example");
-/** The sandbox's own SML zone, answered by the local DNS simulator. */
-export { SANDBOX_ZONE as SANDBOX_SML_ZONE } from "./sim/sandbox-zone.js";
-import { SANDBOX_ZONE as SANDBOX_SML_ZONE } from "./sim/sandbox-zone.js";
-
-/** The participants and trust the sandbox uses when nothing is configured: the test PKI in certs-example. */
-const SANDBOX_DEFAULTS = {
-  businessTrustAnchors: [path.join(CERTS_EXAMPLE, "business/root-ca.pem"), path.join(CERTS_EXAMPLE, "business/intermediate-ca.pem")],
-  servedParticipants: ["0192:991825827", "0192:810969342", "0192:910076787", "0192:984661185", "0192:922020175", "0192:974761076"],
-  as4Keystore: path.join(CERTS_EXAMPLE, "ap/POP000001.p12"),
-  as4KeystorePassword: "changeit",
-  operatorKeystore: path.join(CERTS_EXAMPLE, "business/987654325.p12"),
-  apTrustAnchors: [path.join(CERTS_EXAMPLE, "ap/root-ca.pem"), path.join(CERTS_EXAMPLE, "ap/intermediate-ca.pem")],
-  smpTrustAnchors: [path.join(CERTS_EXAMPLE, "smp/root-ca.pem"), path.join(CERTS_EXAMPLE, "smp/intermediate-ca.pem")],
-  staticCrls: [path.join(CERTS_EXAMPLE, "smp/intermediate-ca.crl.pem"), path.join(CERTS_EXAMPLE, "business/intermediate-ca.crl.pem")],
-};
+/**
+ * Whether `env` asks for sandbox mode (DPI_AP_SANDBOX, true unless set otherwise). src/main.ts asks before it
+ * loads the configuration, to compose the sandbox and apply its defaults; a value that is not a boolean asks
+ * for no sandbox, and loadConfig names it.
+ */
+export function sandboxRequested(env: NodeJS.ProcessEnv = process.env): boolean {
+  const parsed = bool.optional().safeParse(env.DPI_AP_SANDBOX);
+  return parsed.success && (parsed.data ?? true);
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(env);
@@ -191,16 +184,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (sandbox && env.DPI_AP_SANDBOX === undefined && !["127.0.0.1", "::1", "localhost"].includes(e.DPI_AP_HOST)) {
     problems.push(`DPI_AP_SANDBOX: sandbox mode is the default only on loopback; DPI_AP_HOST is ${e.DPI_AP_HOST}, so set DPI_AP_SANDBOX=false (production) or =true explicitly`);
   }
-  const served = (e.DPI_AP_SERVED_PARTICIPANTS ?? (sandbox ? SANDBOX_DEFAULTS.servedParticipants : [])).map((p) => {
+  const served = (e.DPI_AP_SERVED_PARTICIPANTS ?? []).map((p) => {
     if (!orgNumber.test(p)) problems.push(`DPI_AP_SERVED_PARTICIPANTS: "${p}" is not an organisation number`);
     return p.startsWith("0192:") ? p : `0192:${p}`;
   });
   const letterRecipients = (e.DPI_AP_LETTER_RECIPIENTS ?? served).map((p) => {
     const id = p.startsWith("0192:") ? p : `0192:${p}`;
-    if (!orgNumber.test(p) || !served.includes(id)) problems.push(`DPI_AP_LETTER_RECIPIENTS: "${p}" is not one of DPI_AP_SERVED_PARTICIPANTS`);
+    if (!orgNumber.test(p) || !served.some((s) => sameParticipant(s, id))) problems.push(`DPI_AP_LETTER_RECIPIENTS: "${p}" is not one of DPI_AP_SERVED_PARTICIPANTS`);
     return id;
   });
-  const anchors = e.DPI_AP_BUSINESS_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.businessTrustAnchors : []);
+  const anchors = e.DPI_AP_BUSINESS_TRUST_ANCHORS ?? [];
   if (!sandbox) {
     if (!e.DPI_AP_MASKINPORTEN_ISSUER) problems.push("DPI_AP_MASKINPORTEN_ISSUER: required outside sandbox mode");
     if (!e.DPI_AP_MASKINPORTEN_JWKS_URL) problems.push("DPI_AP_MASKINPORTEN_JWKS_URL: required outside sandbox mode");
@@ -249,10 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       idleTimeoutMs: e.DPI_AP_HTTP_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: e.DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS,
     },
-    sandbox: {
-      enabled: sandbox,
-      ports: { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT },
-    },
+    sandbox: { enabled: sandbox },
     maskinporten: {
       issuer: e.DPI_AP_MASKINPORTEN_ISSUER,
       jwksUrl: e.DPI_AP_MASKINPORTEN_JWKS_URL,
@@ -269,26 +259,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       concurrentUploads: e.DPI_AP_MAX_CONCURRENT_UPLOADS,
     },
     operator: {
-      keystore: e.DPI_AP_OPERATOR_KEYSTORE ?? (sandbox ? SANDBOX_DEFAULTS.operatorKeystore : undefined),
-      keystorePassword: e.DPI_AP_OPERATOR_KEYSTORE_PASSWORD ?? (sandbox ? SANDBOX_DEFAULTS.as4KeystorePassword : ""),
+      keystore: e.DPI_AP_OPERATOR_KEYSTORE,
+      keystorePassword: e.DPI_AP_OPERATOR_KEYSTORE_PASSWORD ?? "",
     },
     as4: {
-      keystore: e.DPI_AP_AS4_KEYSTORE ?? (sandbox ? SANDBOX_DEFAULTS.as4Keystore : undefined),
-      keystorePassword: e.DPI_AP_AS4_KEYSTORE_PASSWORD ?? (sandbox ? SANDBOX_DEFAULTS.as4KeystorePassword : ""),
+      keystore: e.DPI_AP_AS4_KEYSTORE,
+      keystorePassword: e.DPI_AP_AS4_KEYSTORE_PASSWORD ?? "",
       path: e.DPI_AP_AS4_PATH,
       timeoutMs: e.DPI_AP_AS4_TIMEOUT_MS,
-      trustAnchors: e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.apTrustAnchors : []),
+      trustAnchors: e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS ?? [],
       revocation: e.DPI_AP_REVOCATION,
-      staticCrls: e.DPI_AP_STATIC_CRLS ?? (sandbox ? SANDBOX_DEFAULTS.staticCrls : []),
+      staticCrls: e.DPI_AP_STATIC_CRLS ?? [],
       revocationUrlMap,
     },
     discovery: {
       mode: smlMode,
-      zone: e.DPI_AP_SML_ZONE ?? (sandbox ? SANDBOX_SML_ZONE : undefined),
+      zone: e.DPI_AP_SML_ZONE,
       dnsServers: e.DPI_AP_DNS_SERVERS ?? [],
       smpUrl: e.DPI_AP_SMP_URL,
-      smpTrustAnchors: e.DPI_AP_SMP_TRUST_ANCHORS ?? (sandbox ? SANDBOX_DEFAULTS.smpTrustAnchors : []),
-      allowHttp: e.DPI_AP_SMP_ALLOW_HTTP ?? sandbox,
+      smpTrustAnchors: e.DPI_AP_SMP_TRUST_ANCHORS ?? [],
+      allowHttp: e.DPI_AP_SMP_ALLOW_HTTP ?? false,
       spelling: e.DPI_AP_DOCUMENT_TYPE_SPELLING,
     },
     pushWebhooks,

@@ -1,35 +1,38 @@
-import type { AddressInfo } from "node:net";
 import type { X509Certificate } from "node:crypto";
-import { createApp, createMetricsApp, listen, openStores } from "./app.js";
+import { mkdir, readFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { createApp, createMetricsApp, listen, openStores, type AppParts, type Stores } from "./app.js";
+import type { CallerVerifier } from "./api/auth.js";
+import type { InboundLimits } from "./as4/inbound.js";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
+import { createForretningsmeldingVerifier, type VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import type { Logger } from "./log.js";
-import { createForretningsmeldingVerifier } from "./dpi/signed-forretningsmelding.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
-import { createDiscovery } from "./peppol/discovery.js";
+import { Metrics } from "./metrics.js";
+import { createDiscovery, type Discovery } from "./peppol/discovery.js";
+import { ParticipantSet } from "./peppol/identifiers.js";
+import { organisationNumberOf } from "./pki/business-certificate.js";
+import { parseCrl } from "./pki/crl.js";
 import { loadKeyStore } from "./pki/keystore.js";
 import { loadAnchors } from "./pki/pem.js";
 import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
 import { createPeppolApTrust } from "./pki/peppol-trust.js";
 import { createRevocationCache } from "./pki/revocation-cache.js";
-import { createRevocationChecker, type RevocationMode } from "./pki/revocation.js";
-import { parseCrl } from "./pki/crl.js";
-import { mkdir, readFile, rm } from "node:fs/promises";
-import path from "node:path";
-import type { InboundLimits } from "./as4/inbound.js";
-import type { As4Identity, SenderTrust } from "./relay/as4-receiver.js";
+import { createRevocationChecker, type RevocationChecker } from "./pki/revocation.js";
+import type { As4Identity, As4ReceiverDeps, SenderTrust } from "./relay/as4-receiver.js";
 import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
-import { OutboxWorker } from "./relay/outbox-worker.js";
-import { Metrics } from "./metrics.js";
-import { PushWorker } from "./relay/push-worker.js";
-import { PushRepo } from "./store/push-repo.js";
 import { createFeilReceiptIssuer } from "./relay/feil-receipt.js";
-import { organisationNumberOf } from "./pki/business-certificate.js";
+import { OutboxWorker } from "./relay/outbox-worker.js";
 import { IN_FLIGHT_GRACE_MS, PayloadSweeper } from "./relay/payload-sweeper.js";
+import { PushWorker } from "./relay/push-worker.js";
 import type { BlobStore } from "./store/blob-store.js";
 import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
+import { PushRepo } from "./store/push-repo.js";
 
 /** A running access point: the HTTP server with its stores and workers, and how to stop it cleanly. */
 export interface RunningAccessPoint {
@@ -57,33 +60,107 @@ export interface StartOptions {
   random?: () => number;
 }
 
+/**
+ * Builds and starts one access point from its configuration: each subsystem below is made by its own function,
+ * which takes what the earlier ones produced and returns what the later ones need.
+ */
 export async function startAccessPoint(config: Config, opts: StartOptions): Promise<RunningAccessPoint> {
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
+  const maskinporten = requireMaskinporten(config);
+  const { identity, trust, revocation } = await startTrust(config, clock, opts.revocationUrlRewrite);
+  const discovery = await startDiscovery(config, clock, revocation);
+  const { stores, as4Tmp, sweeper } = await openStoresAndSweep(config, log);
+  const verifyForretningsmelding = await createIntakeVerifier(config, clock, revocation, log);
+  const outboxRepo = new OutboxRepo(stores.db);
+  const metrics = createMetrics(config, outboxRepo);
+  const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, metrics, clock, log, random: opts.random });
+  let push: PushWorker | undefined;
+  const as4 = createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, onStored: () => push?.nudge() });
+  const http = await startHttpServer(config, {
+    ...stores,
+    callers: createCallerVerifier(maskinporten, clock),
+    verifyForretningsmelding,
+    as4,
+    metrics,
+    clock,
+    log,
+    onAccepted: () => outbox.nudge(),
+  });
+  const metricsHttp = await startMetricsServer(config, metrics, log);
+  push = await createPush(config, { stores, baseUrl: http.url, clock, log, random: opts.random });
+  if (opts.workers ?? true) {
+    outbox.start();
+    push.start();
+    sweeper.start();
+  }
+  log.info({ seatId: identity.seatId, as4Endpoint: `${http.url}${config.as4.path}` }, "AS4 endpoint ready");
+  return {
+    url: http.url,
+    port: http.port,
+    ...(metricsHttp ? { metricsUrl: metricsHttp.url } : {}),
+    seatId: identity.seatId,
+    as4Certificate: identity.certificate,
+    repo: stores.repo,
+    blobs: stores.blobs,
+    outbox,
+    async close() {
+      await outbox.stop();
+      await push?.stop();
+      await sweeper.stop();
+      await http.close();
+      await metricsHttp?.close();
+      await stores.db.$disconnect();
+    },
+  };
+}
+
+/** Maskinporten's issuer and JWKS: without them no API call can be authenticated. */
+function requireMaskinporten(config: Config): Config["maskinporten"] & { issuer: string; jwksUrl: string } {
   const { issuer, jwksUrl } = config.maskinporten;
   if (!issuer || !jwksUrl) throw new Error("Maskinporten issuer and JWKS URL must be configured");
-  if (!config.as4.keystore) throw new Error("the AS4 keystore must be configured (DPI_AP_AS4_KEYSTORE)");
+  return { ...config.maskinporten, issuer, jwksUrl };
+}
 
+/**
+ * Trust and revocation: our AS4 identity (key, certificate, seat id), the revocation checker with its cache that
+ * every certificate check shares, and the Peppol AP trust that senders and receivers are validated against.
+ */
+async function startTrust(config: Config, clock: Clock, revocationUrlRewrite?: (url: string) => string) {
+  if (!config.as4.keystore) throw new Error("the AS4 keystore must be configured (DPI_AP_AS4_KEYSTORE)");
   const keystore = await loadKeyStore({ type: "pkcs12", file: config.as4.keystore, password: config.as4.keystorePassword });
   const identity: As4Identity = { privateKey: keystore.privateKey, certificate: keystore.certificate, seatId: peppolSeatIdOf(keystore.certificate) };
   const staticCrls = await Promise.all(config.as4.staticCrls.map(async (f) => parseCrl(await readFile(f), f)));
-  const revocationCache = createRevocationCache({ clock });
-  const revocationChecker = (mode: RevocationMode) =>
-    createRevocationChecker({ mode, staticCrls, clock, cache: revocationCache, urlRewrite: opts.revocationUrlRewrite ?? urlMap(config.as4.revocationUrlMap) });
-  const revocation = revocationChecker(config.as4.revocation);
+  const revocation = createRevocationChecker({
+    mode: config.as4.revocation,
+    staticCrls,
+    clock,
+    cache: createRevocationCache({ clock }),
+    urlRewrite: revocationUrlRewrite ?? urlMap(config.as4.revocationUrlMap),
+  });
   const apTrust = createPeppolApTrust({ anchors: await loadAnchors(config.as4.trustAnchors), revocation, clock });
   const trust: SenderTrust = { validate: async (cert, at) => ({ seatId: (await apTrust.validate(cert, at)).seatId }) };
-  const smpAnchors = await loadAnchors(config.discovery.smpTrustAnchors);
+  return { identity, trust, revocation };
+}
+
+/** Discovery: SML (DNS or a static SMP) and SMP lookups with their signatures and certificates checked. */
+async function startDiscovery(config: Config, clock: Clock, revocation: RevocationChecker): Promise<Discovery> {
   const d = config.discovery;
-  const discovery = createDiscovery({
+  return createDiscovery({
     sml: d.mode === "static" ? { mode: "static", smpUrl: d.smpUrl!, allowHttp: d.allowHttp } : d.mode === "cname" ? { mode: "cname", zone: d.zone! } : { mode: "naptr", zone: d.zone!, allowHttp: d.allowHttp },
     dnsServers: d.dnsServers,
-    smpAnchors,
+    smpAnchors: await loadAnchors(d.smpTrustAnchors),
     spelling: d.spelling,
     clock,
     checkSmpCertificatePath: async (path, at) => void (await revocation.check(path, at)),
   });
+}
 
+/**
+ * Stores and sweeps: the database (migrated) and payload store, the AS4 spool folder, and the sweeper that
+ * removes what interrupted writes left behind, run once before anything can be in flight.
+ */
+async function openStoresAndSweep(config: Config, log: Logger) {
   const stores = await openStores(config);
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
   // AS4 spools under the data folder, not /tmp: it is on the same disk as the payloads, and what a crash
@@ -102,136 +179,176 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   // Nothing is in flight before the server listens: a store only this process uses is cleared completely.
   // Processes sharing a PostgreSQL store may share the folders too: then only clearly abandoned files go.
   await sweeper.sweep(stores.singleProcess ? 0 : IN_FLIGHT_GRACE_MS);
-  const businessAnchors = await loadAnchors(config.businessTrustAnchors);
+  return { stores, as4Tmp, sweeper };
+}
+
+/** The intake verifier: a forretningsmelding's JWS and business certificate, with the same revocation checks as AS4. */
+async function createIntakeVerifier(config: Config, clock: Clock, revocation: RevocationChecker, log: Logger) {
   const onRevocationWarnings = (warnings: readonly string[], signer: X509Certificate) =>
     log.warn({ signer: signer.subject.replace(/\n/g, ", "), warnings }, "forretningsmelding accepted although its certificate's revocation status is unknown (soft-fail)");
-  // Business certificates are checked with the same revocation machinery, cache and mode as AS4 certificates.
-  const verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: businessAnchors, clock, revocation, onRevocationWarnings });
-  const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, clock, log) : undefined;
+  return createForretningsmeldingVerifier({ anchors: await loadAnchors(config.businessTrustAnchors), clock, revocation, onRevocationWarnings });
+}
+
+/** Metrics, when enabled: the registry the workers and the HTTP edges count into. */
+function createMetrics(config: Config, outboxRepo: OutboxRepo): Metrics | undefined {
+  return config.metrics ? new Metrics({ outboxDue: () => outboxRepo.pending() }) : undefined;
+}
+
+interface OutboxParts {
+  stores: Stores;
+  outboxRepo: OutboxRepo;
+  discovery: Discovery;
+  trust: SenderTrust;
+  identity: As4Identity;
+  as4Tmp: string;
+  metrics: Metrics | undefined;
+  clock: Clock;
+  log: Logger;
+  random: (() => number) | undefined;
+}
+
+/** The outbox: sends accepted messages over AS4, retries, and issues feil receipts with the operator's certificate. */
+async function createOutbox(config: Config, p: OutboxParts): Promise<OutboxWorker> {
+  const { stores, log, metrics } = p;
+  const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, p.clock, log) : undefined;
   if (!feil) log.warn("no operator keystore (DPI_AP_OPERATOR_KEYSTORE): failed letters get status FEILET but no feil receipt");
-  const outboxRepo = new OutboxRepo(stores.db);
-  const metrics = config.metrics ? new Metrics({ outboxDue: () => outboxRepo.pending() }) : undefined;
   // A lease in a store only this process uses was left by its previous life, which stopped mid-send. In a
   // shared (PostgreSQL) store it may belong to another running access point: leave it to run out.
   if (stores.singleProcess) {
-    const released = await outboxRepo.releaseAllLeases();
+    const released = await p.outboxRepo.releaseAllLeases();
     if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
-    await new PushRepo(stores.db).releaseAllLeases();
   }
-  const outbox = new OutboxWorker({
-    outbox: outboxRepo,
+  return new OutboxWorker({
+    outbox: p.outboxRepo,
     messages: stores.repo,
     blobs: stores.blobs,
-    discovery,
-    receiverTrust: trust,
-    identity,
-    spelling: d.spelling,
+    discovery: p.discovery,
+    receiverTrust: p.trust,
+    identity: p.identity,
+    spelling: config.discovery.spelling,
     retry: config.outbox.retry,
     timeoutMs: config.as4.timeoutMs,
     concurrency: config.outbox.concurrency,
     pollMs: config.outbox.pollMs,
-    clock,
+    clock: p.clock,
     log: log.child({ worker: "outbox" }),
-    tempDir: as4Tmp,
+    tempDir: p.as4Tmp,
     allowHttpEndpoints: config.discovery.allowHttp,
     ...(metrics ? { onOutcome: (o: string) => metrics.as4Sent.inc({ outcome: o }) } : {}),
-    ...(opts.random ? { random: opts.random } : {}),
+    ...(p.random ? { random: p.random } : {}),
     ...(feil ? { feil } : {}),
   });
+}
 
-  const tokens = createTokenVerifier({
-    issuer,
-    jwksUrl,
-    requiredScope: config.maskinporten.scope,
-    ...(config.maskinporten.audience ? { audience: config.maskinporten.audience } : {}),
-    clockSkewSeconds: config.maskinporten.clockSkewSeconds,
-    clock,
-  });
-  const servedParticipants = new Set(config.servedParticipants);
-  let push: PushWorker | undefined;
-  const app = createApp({
-    config,
-    ...stores,
-    callers: {
-      verify: async (bearer) => {
-        const t = await tokens.verify(bearer);
-        return { token: t.raw, consumer: t.consumer, supplier: t.supplier };
-      },
-    },
-    verifyForretningsmelding,
-    clock,
+interface As4ReceiverParts {
+  stores: Stores;
+  identity: As4Identity;
+  trust: SenderTrust;
+  verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
+  as4Tmp: string;
+  metrics: Metrics | undefined;
+  clock: Clock;
+  log: Logger;
+  /** Told after an incoming message was stored. */
+  onStored: () => void;
+}
+
+/** The AS4 receiver: verifies incoming AS4 messages and hands them to the DPI inbound handler for the participants served here. */
+function createAs4Receiver(config: Config, p: As4ReceiverParts): As4ReceiverDeps {
+  const log = p.log.child({ worker: "as4-in" });
+  return {
+    identity: p.identity,
+    trust: p.trust,
+    exchanges: new ExchangeRepo(p.stores.db),
+    handler: createDpiInboundHandler({
+      servedParticipants: new ParticipantSet(config.servedParticipants),
+      letterRecipients: new ParticipantSet(config.letterRecipients),
+      verifyForretningsmelding: p.verifyForretningsmelding,
+      repo: p.stores.repo,
+      blobs: p.stores.blobs,
+      maxDokumentpakkeBytes: config.limits.dokumentpakkeBytes,
+      clock: p.clock,
+      log,
+      onStored: p.onStored,
+    }),
+    clock: p.clock,
     log,
-    onAccepted: () => outbox.nudge(),
-    ...(metrics ? { metrics } : {}),
-    as4: {
-      identity,
-      trust,
-      exchanges: new ExchangeRepo(stores.db),
-      handler: createDpiInboundHandler({
-        servedParticipants,
-        letterRecipients: new Set(config.letterRecipients),
-        verifyForretningsmelding,
-        repo: stores.repo,
-        blobs: stores.blobs,
-        maxDokumentpakkeBytes: config.limits.dokumentpakkeBytes,
-        clock,
-        log: log.child({ worker: "as4-in" }),
-        onStored: () => push?.nudge(),
-      }),
-      clock,
-      log: log.child({ worker: "as4-in" }),
-      tempDir: as4Tmp,
-      limits: inboundLimits(config.limits),
-      ...(metrics ? { onAnswer: (a: string) => metrics.as4Received.inc({ answer: a }) } : {}),
-    },
+    tempDir: p.as4Tmp,
+    limits: inboundLimits(config.limits),
+    ...(p.metrics ? { onAnswer: (a: string) => p.metrics!.as4Received.inc({ answer: a }) } : {}),
+  };
+}
+
+/** Who calls the REST API: the Maskinporten token of each request, verified against the configured issuer. */
+function createCallerVerifier(m: ReturnType<typeof requireMaskinporten>, clock: Clock): CallerVerifier {
+  const tokens = createTokenVerifier({
+    issuer: m.issuer,
+    jwksUrl: m.jwksUrl,
+    requiredScope: m.scope,
+    ...(m.audience ? { audience: m.audience } : {}),
+    clockSkewSeconds: m.clockSkewSeconds,
+    clock,
   });
-  const server = await listen(app, config.host, config.port, config.http);
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`;
+  return {
+    verify: async (bearer) => {
+      const t = await tokens.verify(bearer);
+      return { token: t.raw, consumer: t.consumer, supplier: t.supplier };
+    },
+  };
+}
+
+interface ListeningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The HTTP server: the REST API and the AS4 endpoint on one port. */
+async function startHttpServer(config: Config, parts: Omit<AppParts, "config" | "metrics"> & { metrics: Metrics | undefined }): Promise<ListeningServer> {
+  const { metrics, ...rest } = parts;
+  const app = createApp({ config, ...rest, ...(metrics ? { metrics } : {}) });
+  return listening(await listen(app, config.host, config.port, config.http), config.host);
+}
+
+/** The metrics server, when /metrics has a port of its own (DPI_AP_METRICS_PORT). */
+async function startMetricsServer(config: Config, metrics: Metrics | undefined, log: Logger): Promise<ListeningServer | undefined> {
   const m = config.metricsServer;
-  const metricsServer = metrics && m.port !== undefined ? await listen(createMetricsApp(metrics, m.token, log), m.host, m.port, config.http) : undefined;
-  const metricsUrl = metricsServer && `http://${m.host.includes(":") ? `[${m.host}]` : m.host}:${(metricsServer.address() as AddressInfo).port}`;
-  push = new PushWorker({
-    repo: new PushRepo(stores.db),
+  if (!metrics || m.port === undefined) return undefined;
+  return listening(await listen(createMetricsApp(metrics, m.token, log), m.host, m.port, config.http), m.host);
+}
+
+function listening(server: Server, host: string): ListeningServer {
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** Push: letters for providers with a webhook (DPI_AP_PUSH_WEBHOOKS) are posted to it, with a link back to us. */
+async function createPush(config: Config, p: { stores: Stores; baseUrl: string; clock: Clock; log: Logger; random: (() => number) | undefined }): Promise<PushWorker> {
+  const repo = new PushRepo(p.stores.db);
+  // As with the outbox: push leases in a store only this process uses were left by its previous life.
+  if (p.stores.singleProcess) {
+    const released = await repo.releaseAllLeases();
+    if (released) p.log.warn({ letters: released }, "push: released leases left by a previous run that stopped mid-push");
+  }
+  return new PushWorker({
+    repo,
     webhooks: config.pushWebhooks,
-    downloadUrl: (id) => `${config.publicUrl ?? url}/messages/in/${id}`,
+    downloadUrl: (id) => `${config.publicUrl ?? p.baseUrl}/messages/in/${id}`,
     retry: config.outbox.retry,
     pollMs: config.outbox.pollMs,
     timeoutMs: config.as4.timeoutMs,
-    clock,
-    log: log.child({ worker: "push" }),
-    ...(opts.random ? { random: opts.random } : {}),
+    clock: p.clock,
+    log: p.log.child({ worker: "push" }),
+    ...(p.random ? { random: p.random } : {}),
   });
-  if (opts.workers ?? true) {
-    outbox.start();
-    push.start();
-    sweeper.start();
-  }
-  log.info({ seatId: identity.seatId, as4Endpoint: `${url}${config.as4.path}` }, "AS4 endpoint ready");
-  return {
-    url,
-    port,
-    ...(metricsUrl ? { metricsUrl } : {}),
-    seatId: identity.seatId,
-    as4Certificate: identity.certificate,
-    repo: stores.repo,
-    blobs: stores.blobs,
-    outbox,
-    async close() {
-      await outbox.stop();
-      await push?.stop();
-      await sweeper.stop();
-      for (const s of [server, metricsServer]) {
-        if (s) {
-          await new Promise<void>((resolve) => {
-            s.close(() => resolve());
-            s.closeIdleConnections();
-          });
-        }
-      }
-      await stores.db.$disconnect();
-    },
-  };
 }
 
 /**

@@ -17,7 +17,9 @@ export const UPLOAD_RETRY_AFTER_SECONDS = 5;
 
 export class TooManyUploadsError extends ProblemError {
   constructor(max: number) {
-    super(503, "too-many-uploads", "Too many uploads", `the limit of ${max} concurrent uploads is reached; try again in ${UPLOAD_RETRY_AFTER_SECONDS} seconds`);
+    super(503, "too-many-uploads", "Too many uploads", `the limit of ${max} concurrent uploads is reached; try again in ${UPLOAD_RETRY_AFTER_SECONDS} seconds`, {
+      headers: { "Retry-After": String(UPLOAD_RETRY_AFTER_SECONDS) },
+    });
   }
 }
 
@@ -35,10 +37,7 @@ export function messagesOutRouter(deps: { intake: IntakeDeps; blobs: BlobStore; 
     // Each upload holds a temporary file, a descriptor and some memory until it is checked: refuse before
     // reading any of the body, so a burst cannot exhaust them. The slot is held until the submission is stored
     // or refused, and its files are gone.
-    if (uploads >= maxUploads) {
-      res.set("Retry-After", String(UPLOAD_RETRY_AFTER_SECONDS));
-      throw new TooManyUploadsError(maxUploads);
-    }
+    if (uploads >= maxUploads) throw new TooManyUploadsError(maxUploads);
     uploads++;
     try {
       const kanal = req.query.kanal;

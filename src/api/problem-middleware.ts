@@ -14,7 +14,7 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
     const problem =
       err instanceof ProblemError
         ? err
-        : bodyParserProblem(err) ?? pathDecodeProblem(err) ?? new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
+        : pathDecodeProblem(err) ?? new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
     onProblem?.(problem.code);
     if (problem.status >= 500) log.error({ err, method: req.method, path: req.path }, "request failed");
     else log.info({ code: problem.code, status: problem.status, method: req.method, path: req.path, detail: problem.message }, "request rejected");
@@ -26,13 +26,6 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
     res.set("X-Content-Type-Options", "nosniff");
     res.set(problem.headers).status(problem.status).type("application/problem+json").send(JSON.stringify(problem.toProblem(req.originalUrl, requestIdOf(res))));
   };
-}
-
-function bodyParserProblem(err: unknown): ProblemError | undefined {
-  const e = err as { type?: string; status?: number; message?: string };
-  if (e?.type === "entity.too.large") return new ProblemError(413, "body-too-large", "Request body too large", e.message);
-  if (e?.type === "entity.parse.failed") return new ProblemError(400, "body-malformed", "Malformed request body", e.message);
-  return undefined;
 }
 
 /*

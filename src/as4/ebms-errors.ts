@@ -155,10 +155,6 @@ export const EBMS_ERRORS = {
 
 export type EbmsErrorCode = keyof typeof EBMS_ERRORS;
 
-export function isEbmsErrorCode(code: string): code is EbmsErrorCode {
-  return Object.hasOwn(EBMS_ERRORS, code);
-}
-
 /**
  * Peppol AS4 profile §4: a receiving AP that does not serve the participant, document type or process
  * answers EBMS:0004 with exactly this ErrorDetail.

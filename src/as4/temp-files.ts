@@ -39,17 +39,3 @@ export async function createTempDir(options: TempDirOptions = {}): Promise<TempD
     },
   };
 }
-
-/** Runs `work` with a fresh temp dir and removes the dir if `work` throws; on success the caller owns it. */
-export async function withTempDirOnFailure<T>(
-  options: TempDirOptions,
-  work: (dir: TempDir) => Promise<T>,
-): Promise<T> {
-  const dir = await createTempDir(options);
-  try {
-    return await work(dir);
-  } catch (err) {
-    await dir.dispose();
-    throw err;
-  }
-}

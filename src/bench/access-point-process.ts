@@ -30,6 +30,8 @@ export interface AccessPointProcessOptions {
   logLevel: string;
   outboxPollMs: number;
   outboxConcurrency?: number;
+  /** DPI_AP_MAX_CONCURRENT_UPLOADS: the bench raises it to its own concurrency, so it measures throughput, not the cap. */
+  maxConcurrentUploads?: number;
 }
 
 /** certs-example's responder address, named in the AIA/CRL-DP extensions of its AP certificates. */
@@ -63,6 +65,7 @@ export function accessPointEnv(o: AccessPointProcessOptions): Record<string, str
     DPI_AP_SMP_ALLOW_HTTP: "true",
     DPI_AP_OUTBOX_POLL_MS: String(o.outboxPollMs),
     ...(o.outboxConcurrency !== undefined ? { DPI_AP_OUTBOX_CONCURRENCY: String(o.outboxConcurrency) } : {}),
+    ...(o.maxConcurrentUploads !== undefined ? { DPI_AP_MAX_CONCURRENT_UPLOADS: String(o.maxConcurrentUploads) } : {}),
   };
 }
 

@@ -40,6 +40,8 @@ export interface NetworkOptions {
   cleanup: Cleanup;
   logLevel: string;
   outboxConcurrency: number | undefined;
+  /** POST /messages/out requests the bench keeps in flight; the access points accept at least that many uploads at once. */
+  uploadConcurrency?: number;
   /** Lifetime of access tokens: longer than the whole run, since one token is embedded in every letter. */
   tokenLifetimeSeconds: number;
   /** Keep the temp folder. */
@@ -90,6 +92,7 @@ export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork
       logLevel: o.logLevel,
       outboxPollMs: 100,
       ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
+      ...(o.uploadConcurrency !== undefined ? { maxConcurrentUploads: Math.max(32, o.uploadConcurrency) } : {}),
     });
     o.cleanup.add(`stop ${name}`, () => ap.stop());
     return ap;

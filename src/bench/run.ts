@@ -68,6 +68,7 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
     cleanup: io.cleanup,
     logLevel: o.logLevel,
     outboxConcurrency: o.outboxConcurrency,
+    uploadConcurrency: o.concurrency,
     // One token is embedded in every letter; it must outlive every phase and the set-up around them.
     tokenLifetimeSeconds: o.timeLimitSeconds * 2 + 3600,
     keep: o.keep,

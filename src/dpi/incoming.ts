@@ -19,7 +19,22 @@ export interface IncomingMessage {
   dokumentpakke?: StoredBlob | undefined;
 }
 
-/** Returns false when the message id is already stored (a redelivery), true when it was stored now. */
+/**
+ * A message id already stored for another message: a redelivery must be the same signed forretningsmelding
+ * with the same dokumentpakke, or the second letter would be answered as delivered and silently dropped.
+ */
+export class IncomingMessageIdConflictError extends Error {
+  readonly code = "incoming-message-id-conflict";
+  constructor(readonly messageId: string) {
+    super(`message id ${messageId} is already used here by another message; send it under a new message id`);
+    this.name = "IncomingMessageIdConflictError";
+  }
+}
+
+/**
+ * Returns false when this very message is already stored (a redelivery), true when it was stored now; throws
+ * IncomingMessageIdConflictError when its id is stored for another message.
+ */
 export async function storeIncoming(
   msg: IncomingMessage,
   deps: { repo: DpiMessagesRepo; clock: Clock; log: Logger },
@@ -40,6 +55,12 @@ export async function storeIncoming(
     );
   } catch (err) {
     if (err instanceof DuplicateMessageIdError) {
+      const stored = await deps.repo.get("IN", m.messageId);
+      const sha256Hex = msg.dokumentpakke?.sha256.toString("hex") ?? null;
+      if (!stored || stored.dpi.forretningsmelding !== msg.jws || stored.dpi.payloadSha256 !== sha256Hex) {
+        deps.log.warn({ messageId: m.messageId, conversationId: m.conversationId, storedConversationId: stored?.conversationId }, "incoming message id already used by another message: refused");
+        throw new IncomingMessageIdConflictError(m.messageId);
+      }
       deps.log.info({ messageId: m.messageId, conversationId: m.conversationId }, "incoming message already stored");
       return false;
     }

@@ -8,6 +8,7 @@ import { verifyFingerprint, parseEnvelopedDataFile } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
 import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
+import { sameParticipant, type ParticipantSet } from "../peppol/identifiers.js";
 
 /**
  * Corner-2 intake (and corner-3 receipt intake, which is the same API): every check a submission to
@@ -48,7 +49,7 @@ const ACCEPTED_STATUS = "OPPRETTET";
 
 export interface IntakeDeps {
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
-  servedParticipants: ReadonlySet<string>;
+  servedParticipants: ParticipantSet;
   repo: DpiMessagesRepo;
   blobs: BlobStore;
   clock: Clock;
@@ -130,11 +131,11 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   const m = verified.message;
   const sender = m.sender.value;
   const avsender = m.avsender.value;
-  if (verified.signerOrg !== sender) throw new SignerNotSenderError(verified.signerOrg, sender);
+  if (!sameParticipant(verified.signerOrg, sender)) throw new SignerNotSenderError(verified.signerOrg, sender);
   if (!deps.servedParticipants.has(sender)) throw new SenderNotServedError(sender);
-  if (req.caller.consumer !== avsender) throw new ConsumerNotAvsenderError(req.caller.consumer, avsender);
-  const delegated = sender !== avsender;
-  if ((delegated || req.caller.supplier !== undefined) && req.caller.supplier !== sender) {
+  if (!sameParticipant(req.caller.consumer, avsender)) throw new ConsumerNotAvsenderError(req.caller.consumer, avsender);
+  const delegated = !sameParticipant(sender, avsender);
+  if ((delegated || req.caller.supplier !== undefined) && !sameOptional(req.caller.supplier, sender)) {
     throw new SupplierNotSenderError(req.caller.supplier, sender);
   }
   // Before the maskinportentoken check: a retry may come with a fresh token, but the stored letter was
@@ -153,9 +154,9 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.
-    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && l.receiverIdentifier === sender && isLetterType(l.documentType as DpiMessageType));
+    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && sameParticipant(l.receiverIdentifier, sender) && isLetterType(l.documentType as DpiMessageType));
     if (!letter) throw new ConversationUnknownError(m.conversationId, sender);
-    if (m.receiver.value !== letter.senderIdentifier) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderIdentifier}, not ${m.receiver.value}`);
+    if (!sameParticipant(m.receiver.value, letter.senderIdentifier)) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderIdentifier}, not ${m.receiver.value}`);
     if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw new ReceiptMismatchError(`a ${m.type} does not answer a ${letter.documentType} letter`);
   }
 
@@ -191,7 +192,9 @@ function acceptedAnswer(verified: VerifiedForretningsmelding): AcceptedMessage {
  * is a conflict.
  */
 async function resubmitted(stored: DpiConversation, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
-  const same = stored.dpi.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke);
+  // The kanal decides where the receipts are filed: a resubmission under another kanal is another request.
+  const sameKanal = (stored.dpi.kanal ?? null) === (req.kanal?.toLowerCase() ?? null);
+  const same = stored.dpi.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke) && sameKanal;
   if (!same) throw new MessageIdUsedError(verified.message.messageId);
   if (req.dokumentpakke) await deps.blobs.delete(req.dokumentpakke.key);
   const m = verified.message;
@@ -206,9 +209,14 @@ async function resubmitted(stored: DpiConversation, verified: VerifiedForretning
  * answered to anyone else, whatever the checks above become.
  */
 function sameCaller(stored: DpiConversation, caller: IntakeCaller): boolean {
-  if (caller.consumer !== stored.dpi.avsenderOrg) return false;
-  if (stored.dpi.databehandlerOrg !== null) return caller.supplier === stored.dpi.databehandlerOrg;
-  return caller.supplier === undefined || caller.supplier === stored.senderIdentifier;
+  if (!sameParticipant(caller.consumer, stored.dpi.avsenderOrg)) return false;
+  if (stored.dpi.databehandlerOrg !== null) return sameOptional(caller.supplier, stored.dpi.databehandlerOrg);
+  return caller.supplier === undefined || sameParticipant(caller.supplier, stored.senderIdentifier);
+}
+
+/** An absent participant (no supplier claim) is the same as nothing. */
+function sameOptional(a: string | undefined, b: string): boolean {
+  return a !== undefined && sameParticipant(a, b);
 }
 
 function samePayload(stored: DpiConversation, pakke: StoredBlob | undefined): boolean {

@@ -64,7 +64,9 @@ export function scopedMessage(m: DpiConversation): ScopedMessage {
 }
 
 export function readScopeOf(reader: Reader): ReadScope {
-  const { consumer, supplier } = reader;
+  const { consumer } = reader;
+  // A token whose supplier is its consumer sends directly (intake stores no databehandler for it): read it so.
+  const supplier = reader.supplier !== undefined && reader.supplier !== consumer ? reader.supplier : undefined;
   const receipts = RECEIPT_TYPES;
   const anyOf: ReadClause[] = supplier
     ? [

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { sameParticipant } from "../peppol/identifiers.js";
 import {
   BODY_SCHEMAS,
   PARTICIPANT_AUTHORITY,
@@ -338,7 +339,7 @@ export function describeStandardBusinessDocument(document: StandardBusinessDocum
     receiver: partyId(header.receiver[0].identifier.value),
     avsender,
     ...optional("avsenderidentifikator", body.avsender?.avsenderidentifikator),
-    ...(sender.value !== avsender.value ? { databehandler: sender } : {}),
+    ...(sameParticipant(sender.value, avsender.value) ? {} : { databehandler: sender }),
     ...(receiptMottaker?.virksomhetsidentifikator
       ? { mottaker: partyId(receiptMottaker.virksomhetsidentifikator.value) }
       : {}),

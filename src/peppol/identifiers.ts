@@ -43,8 +43,6 @@ export type PeppolIdentifier = ParticipantId | DocumentTypeId | ProcessId;
 
 export const PARTICIPANT_SCHEME = "iso6523-actorid-upis";
 export const DOCUMENT_TYPE_SCHEME = DPI_DOCUMENT_TYPE_SCHEME;
-/** Wildcard document type scheme (PFUOI 4.2+); accepted, never produced by DPI. */
-export const DOCUMENT_TYPE_WILDCARD_SCHEME = "peppol-doctype-wildcard";
 export const PROCESS_SCHEME = DPI_PROCESS_SCHEME;
 /** Separator between scheme and value in the URI form `scheme::value`. */
 export const SCHEME_VALUE_SEPARATOR = "::";
@@ -141,19 +139,83 @@ export function encodeIdentifierForUrl(id: PeppolIdentifier): string {
   return encodeURIComponent(formatIdentifier(id)).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** A string that is equal for two identifiers exactly when {@link identifiersEqual} says so; for map keys. */
-export function identifierKey(id: PeppolIdentifier): string {
-  const value = id.kind === "participant" ? id.value.toLowerCase() : id.value;
-  return `${id.kind}|${id.scheme.toLowerCase()}${SCHEME_VALUE_SEPARATOR}${value}`;
+/**
+ * A string that is equal for two document type or process identifiers exactly when they are the same
+ * identifier (case-insensitive scheme, exact value); for map keys. Participants have their own rule:
+ * {@link participantKey}.
+ */
+export function identifierKey(id: DocumentTypeId | ProcessId): string {
+  return `${id.kind}|${id.scheme.toLowerCase()}${SCHEME_VALUE_SEPARATOR}${id.value}`;
 }
 
-export function identifiersEqual(a: PeppolIdentifier, b: PeppolIdentifier): boolean {
-  return identifierKey(a) === identifierKey(b);
+// ---- participant equality: the one rule -----------------------------------------------------------------
+
+/**
+ * A participant identifier as callers hold it: a {@link ParticipantId}, a `{scheme, value}` read from an SMP
+ * document or an AS4 header, the URI form `scheme::value`, or a bare `iso6523-actorid-upis` value such as
+ * `0192:991825827` (the form the store and the DPI documents use).
+ */
+export type ParticipantLike = string | { readonly scheme: string; readonly value: string };
+
+/**
+ * The normal form of a participant identifier: two identifiers name the same participant exactly when their
+ * keys are equal, so sets and maps of participants are keyed by it. The Policy for use of Identifiers makes
+ * schemes and participant identifier values case-insensitive, so both are lower-cased (they are US-ASCII).
+ * An `iso6523-actorid-upis` participant's key is its bare value (`0192:991825827`): the form the store keeps,
+ * so a stored organisation id is its own key. Other schemes keep theirs (`scheme::value`); the two forms cannot
+ * collide, since an ISO 6523 value starts with four digits and a colon.
+ *
+ * Undefined when the input is not a well-formed participant identifier: it is equal to nothing.
+ */
+export function participantKey(id: ParticipantId): string;
+export function participantKey(input: ParticipantLike): string | undefined;
+export function participantKey(input: ParticipantLike): string | undefined {
+  let id: ParticipantId;
+  try {
+    id = typeof input === "string" ? toParticipantId(input) : participantId(input.value, input.scheme);
+  } catch (err) {
+    if (err instanceof IdentifierInvalidError) return undefined;
+    throw err;
+  }
+  return keyOf(id);
 }
 
-/** Lower-cased scheme and value: the form the SML hashes and SMPs are asked with. */
-export function normalizeParticipantId(id: ParticipantId): ParticipantId {
-  return Object.freeze({ kind: "participant", scheme: id.scheme.toLowerCase(), value: id.value.toLowerCase() });
+/**
+ * Whether `a` and `b` name the same participant: the only place this is decided. `0192:991825827`,
+ * `iso6523-actorid-upis::0192:991825827` and `ISO6523-ACTORID-UPIS::0192:991825827` are one participant; a
+ * malformed identifier is the same as nothing, not even itself.
+ */
+export function sameParticipant(a: ParticipantLike, b: ParticipantLike): boolean {
+  const ka = participantKey(a);
+  return ka !== undefined && ka === participantKey(b);
+}
+
+/** A set of participants under {@link sameParticipant}'s rule. */
+export class ParticipantSet {
+  readonly #keys: ReadonlySet<string>;
+
+  /** Every member must be a well-formed participant identifier ({@link IdentifierInvalidError} otherwise). */
+  constructor(participants: Iterable<ParticipantLike>) {
+    const keys = new Set<string>();
+    for (const p of participants) keys.add(keyOf(typeof p === "string" ? toParticipantId(p) : participantId(p.value, p.scheme)));
+    this.#keys = keys;
+  }
+
+  /** Whether a member is the same participant as `p`; a malformed `p` is no member. */
+  has(p: ParticipantLike): boolean {
+    const key = participantKey(p);
+    return key !== undefined && this.#keys.has(key);
+  }
+
+  get size(): number {
+    return this.#keys.size;
+  }
+}
+
+function keyOf(id: ParticipantId): string {
+  const scheme = id.scheme.toLowerCase();
+  const value = id.value.toLowerCase();
+  return scheme === PARTICIPANT_SCHEME ? value : `${scheme}${SCHEME_VALUE_SEPARATOR}${value}`;
 }
 
 // ---- Norwegian organisations and DPI ------------------------------------------------------------------

@@ -8,7 +8,7 @@ import {
   SmlBadSmpUrlError,
   SmlNoSmpRecordError,
 } from "./errors.js";
-import { formatIdentifier, identifierKey, type ParticipantId } from "./identifiers.js";
+import { formatIdentifier, participantKey, type ParticipantId } from "./identifiers.js";
 
 /**
  * SML lookup: from a participant identifier to the base URL of the SMP that holds its metadata.
@@ -414,7 +414,7 @@ export function createSmlLocator(config: SmlConfig, options: SmlLocatorOptions =
 
   return {
     async locate(participant) {
-      const key = identifierKey(participant);
+      const key = participantKey(participant);
       const hit = cache.get(key);
       if (hit && hit.expiresAt > clock().getTime()) {
         if ("error" in hit) throw hit.error;
@@ -428,7 +428,7 @@ export function createSmlLocator(config: SmlConfig, options: SmlLocatorOptions =
       return started;
     },
     clearCache(participant) {
-      if (participant) cache.delete(identifierKey(participant));
+      if (participant) cache.delete(participantKey(participant));
       else cache.clear();
     },
   };

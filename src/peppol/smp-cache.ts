@@ -13,7 +13,7 @@
 import { systemClock } from "../clock.js";
 import type { Clock } from "../clock.js";
 import { validityOf } from "../pki/certificate-fields.js";
-import { identifierKey } from "./identifiers.js";
+import { identifierKey, participantKey } from "./identifiers.js";
 import type { DocumentTypeId, ParticipantId } from "./identifiers.js";
 import { endpointFromMetadata } from "./smp-client.js";
 import type { LookupTime, SmpClient, VerifiedServiceMetadata } from "./smp-client.js";
@@ -104,7 +104,7 @@ export function createCachingSmpClient(client: SmpClient, options: SmpCacheOptio
     return settled;
   };
 
-  const participantPrefix = (p: ParticipantId) => `${identifierKey(p)}\n`;
+  const participantPrefix = (p: ParticipantId) => `${participantKey(p)}\n`;
 
   const getServiceGroup = (participant: ParticipantId): Promise<ServiceGroup> =>
     cached(`${participantPrefix(participant)}group`, () => client.getServiceGroup(participant), (_v, now) => now + ttlMs);

@@ -22,6 +22,7 @@ import {
   encodeIdentifierForUrl,
   formatIdentifier,
   readDpiDocumentTypeId,
+  sameParticipant,
 } from "./identifiers.js";
 import type { DocumentTypeId, ParticipantId, ProcessId } from "./identifiers.js";
 import {
@@ -299,11 +300,7 @@ export function endpointFromMetadata(
   };
 }
 
-// --- identifier comparison (Policy for use of Identifiers: schemes and participant values ignore case) ---
-
-function sameParticipant(returned: SmpIdentifier, asked: ParticipantId): boolean {
-  return returned.scheme.toLowerCase() === asked.scheme.toLowerCase() && returned.value.toLowerCase() === asked.value.toLowerCase();
-}
+// --- identifier comparison (Policy for use of Identifiers: schemes ignore case; participants: sameParticipant) ---
 
 function sameDocumentType(returned: SmpIdentifier, asked: DocumentTypeId, acceptInnbyggerpostSpellings: boolean): boolean {
   if (returned.scheme.toLowerCase() !== asked.scheme.toLowerCase()) return false;

@@ -82,16 +82,18 @@ function httpOnly(status: number, reason: string): SendOutcome {
 const DUPLICATE_CODES = new Set(["EBMS:4001"]);
 
 /**
- * phase4 in its REJECT duplicate mode answers a MessageId it has seen with EBMS:0004 and exactly this detail
- * (AS4IncomingHandler / the duplicate check of its incoming processing). It does not compare content, so for
- * our own MessageId, which we only ever resend with the same letter, it means an earlier attempt arrived.
- * Our own receiver refuses a conflicting duplicate with another detail, which stays a failure.
+ * phoss-ap (phase4's Peppol access point) in its REJECT duplicate mode answers a MessageId it has seen with
+ * EBMS:0004 and exactly this detail. It rejects only after the first message was processed successfully, so for
+ * our own MessageId, which we only ever resend with the same letter, it means an earlier attempt arrived. Our own
+ * receiver refuses a conflicting duplicate with another detail, and phase4's library itself registers a
+ * MessageId before its processors run ("Another message with the same ID was already received!"), so such an
+ * answer says nothing about delivery: both stay failures.
  */
-const isPhase4DuplicateRejection = (e: ErrorEntry, as4MessageId: string) =>
+const isPhossApDuplicateRejection = (e: ErrorEntry, as4MessageId: string) =>
   e.errorCode === "EBMS:0004" && e.errorDetail === `Rejecting duplicate AS4 message '${as4MessageId}'`;
 
 function fromErrors(errors: readonly ErrorEntry[], as4MessageId: string): SendOutcome {
-  if (errors.length > 0 && errors.every((e) => DUPLICATE_CODES.has(e.errorCode) || isPhase4DuplicateRejection(e, as4MessageId))) {
+  if (errors.length > 0 && errors.every((e) => DUPLICATE_CODES.has(e.errorCode) || isPhossApDuplicateRejection(e, as4MessageId))) {
     return { kind: "duplicate", reason: errors.map((e) => `${e.errorCode}${e.errorDetail ? `: ${e.errorDetail}` : ""}`).join("; ") };
   }
   const text = errors.map((e) => `${e.errorCode}${e.shortDescription ? ` ${e.shortDescription}` : ""}${e.errorDetail ? `: ${e.errorDetail}` : ""}`).join("; ");

@@ -4,10 +4,10 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { EbmsError } from "../as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../as4/inbound.js";
-import { storeIncoming } from "../dpi/incoming.js";
+import { IncomingMessageIdConflictError, storeIncoming } from "../dpi/incoming.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
 import { SignerRevocationUnavailableError, type VerifiedForretningsmelding } from "../dpi/signed-forretningsmelding.js";
-import { dpiProcessId, identifiersEqual, parseDocumentTypeId, readDpiDocumentTypeId, toParticipantId } from "../peppol/identifiers.js";
+import { dpiProcessId, parseDocumentTypeId, readDpiDocumentTypeId, sameParticipant, toParticipantId, type ParticipantSet } from "../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../peppol/dpi-sbd.js";
 import { ProblemError } from "../problem.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
@@ -22,9 +22,9 @@ import type { InboundHandler } from "./as4-receiver.js";
  */
 
 export interface DpiInboundDeps {
-  servedParticipants: ReadonlySet<string>;
+  servedParticipants: ParticipantSet;
   /** Served participants that take letters (providers); the rest take only receipts for their own letters. */
-  letterRecipients: ReadonlySet<string>;
+  letterRecipients: ParticipantSet;
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
   repo: DpiMessagesRepo;
   blobs: BlobStore;
@@ -58,11 +58,11 @@ async function acceptDpi(received: ReceivedUserMessage, deps: DpiInboundDeps): P
   const ref = { refToMessageId: um.messageId };
   const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
 
-  if (!deps.servedParticipants.has(normalise(um.finalRecipient.value))) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here`);
+  if (!deps.servedParticipants.has(um.finalRecipient.value)) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here`);
   const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action));
   // Every NOT_SERVICED description names the participant: it is what the sender's operator looks up first.
   if (!action) throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} is not served here for document type ${um.action}: not a DPI document type`);
-  if (isLetterType(action.type) && !deps.letterRecipients.has(normalise(um.finalRecipient.value))) {
+  if (isLetterType(action.type) && !deps.letterRecipients.has(um.finalRecipient.value)) {
     throw EbmsError.notServiced(um.messageId, `${um.finalRecipient.value} takes no letters here`);
   }
   if (received.payloads.length !== 1) throw other(`a DPI message carries exactly one payload (the SBD), got ${received.payloads.length}`);
@@ -102,8 +102,8 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
   const ref = { refToMessageId: um.messageId };
   const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
   const h = sbd.header;
-  if (!identifiersEqual(toParticipantId(um.originalSender.value), h.sender)) throw other(`originalSender ${um.originalSender.value} is not the SBDH sender ${h.sender.value}`);
-  if (!identifiersEqual(toParticipantId(um.finalRecipient.value), h.receiver)) throw other(`finalRecipient ${um.finalRecipient.value} is not the SBDH receiver ${h.receiver.value}`);
+  if (!sameParticipant(toParticipantId(um.originalSender.value), h.sender)) throw other(`originalSender ${um.originalSender.value} is not the SBDH sender ${h.sender.value}`);
+  if (!sameParticipant(toParticipantId(um.finalRecipient.value), h.receiver)) throw other(`finalRecipient ${um.finalRecipient.value} is not the SBDH receiver ${h.receiver.value}`);
   const action = readDpiDocumentTypeId(parseDocumentTypeId(um.action))!;
   if (action.type !== sbd.messageType) throw other(`Action names ${action.type} but the SBDH carries ${sbd.messageType}`);
   if (um.service.value !== dpiProcessId(sbd.process).value) throw other(`Service ${um.service.value} is not the SBDH process ${sbd.process}`);
@@ -121,16 +121,20 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
   }
   const m = verified.message;
   if (m.type !== sbd.messageType) throw other(`the forretningsmelding is a ${m.type}, the SBDH says ${sbd.messageType}`);
-  if (normalise(m.sender.value) !== normalise(h.sender.value) || normalise(m.receiver.value) !== normalise(h.receiver.value)) {
+  if (!sameParticipant(m.sender.value, h.sender) || !sameParticipant(m.receiver.value, h.receiver)) {
     throw other("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
   }
-  if (verified.signerOrg !== m.sender.value) throw other(`the forretningsmelding is signed by ${verified.signerOrg}, not its sender ${m.sender.value}`);
+  if (!sameParticipant(verified.signerOrg, m.sender.value)) throw other(`the forretningsmelding is signed by ${verified.signerOrg}, not its sender ${m.sender.value}`);
   if (m.kind === "receipt") await checkAnswersOurLetter(m, deps, other);
   if (m.kind === "letter") {
     const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64").toString("hex");
     if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
   }
-  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps);
+  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps).catch(async (err: unknown) => {
+    if (!(err instanceof IncomingMessageIdConflictError)) throw err;
+    if (blob) await deps.blobs.delete(blob.key);
+    throw other(err.message);
+  });
   if (!stored && blob) await deps.blobs.delete(blob.key);
   if (stored) deps.onStored?.();
   return m.messageId;
@@ -144,17 +148,12 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
 async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<void> {
   const letter = await deps.repo.firstOutgoing(m.conversationId);
   if (!letter || !isLetterType(letter.documentType as DpiMessageType)) throw other(`no letter in conversation ${m.conversationId} was sent from here`);
-  if (normalise(m.sender.value) !== normalise(letter.receiverIdentifier) || normalise(m.receiver.value) !== normalise(letter.senderIdentifier)) {
+  if (!sameParticipant(m.sender.value, letter.receiverIdentifier) || !sameParticipant(m.receiver.value, letter.senderIdentifier)) {
     throw other(`a receipt in conversation ${m.conversationId} must come from ${letter.receiverIdentifier} to ${letter.senderIdentifier}`);
   }
   if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw other(`a ${m.type} does not answer a ${letter.documentType} letter`);
   // The receipt reports to the behandlingsansvarlig: who may read it at corner 2 follows from this field.
-  if (!m.mottaker || normalise(m.mottaker.value) !== normalise(letter.dpi.avsenderOrg)) {
+  if (!m.mottaker || !sameParticipant(m.mottaker.value, letter.dpi.avsenderOrg)) {
     throw other(`a receipt in conversation ${m.conversationId} must name the letter's avsender ${letter.dpi.avsenderOrg} as mottaker`);
   }
-}
-
-function normalise(participant: string): string {
-  const v = participant.includes("::") ? participant.split("::")[1]! : participant;
-  return v.toLowerCase();
 }

@@ -23,8 +23,6 @@ export interface RetryPolicy {
  */
 export const DEFAULT_RETRY_WINDOW_HOURS = 100;
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 5_000, maxDelayMs: 30 * 60_000, windowMs: DEFAULT_RETRY_WINDOW_HOURS * 3_600_000 };
-
 /** The most the delay after `attemptsMade` attempts can be: base·2^(attemptsMade−1), capped at maxDelay. */
 export function retryCeilingMs(policy: RetryPolicy, attemptsMade: number): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attemptsMade - 1));

@@ -23,8 +23,8 @@ import { startSmpSim, type SmpSim } from "./smp/server.js";
  * the e2e tests and the benchmark.
  */
 
-export { SANDBOX_ZONE } from "./sandbox-zone.js";
-import { SANDBOX_ZONE } from "./sandbox-zone.js";
+export { SANDBOX_ZONE } from "./sandbox-config.js";
+import { SANDBOX_ZONE } from "./sandbox-config.js";
 const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 
 export interface SandboxOptions {

@@ -1,12 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
 import { messagesOutForm } from "../../src/client/messages-out-client.js";
-import { loadConfig } from "../../src/config.js";
-import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
+import type { RunningAccessPoint } from "../../src/server.js";
 import { loadDefaultSimOptions } from "../../src/sim/maskinporten/defaults.js";
 import { startMaskinportenSim, type MaskinportenSim } from "../../src/sim/maskinporten/server.js";
+import { startTempAccessPoint, type TempAccessPoint } from "../helpers/access-point.js";
 import { buildMessage } from "../helpers/letters.js";
 import { capturingLogger, type LogLine } from "./app-fixture.js";
 
@@ -14,29 +11,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe("api: the request id on every log line and problem document", function () {
   this.timeout(30_000);
-  let dir: string;
   let sim: MaskinportenSim;
+  let running: TempAccessPoint;
   let ap: RunningAccessPoint;
   let lines: LogLine[];
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-reqid-"));
     sim = await startMaskinportenSim(await loadDefaultSimOptions());
     const captured = capturingLogger("info");
     lines = captured.lines;
-    const config = loadConfig({
-      DPI_AP_PORT: "0",
-      DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
-      DPI_AP_DATA_DIR: dir,
-      DPI_AP_MASKINPORTEN_ISSUER: sim.issuer,
-      DPI_AP_MASKINPORTEN_JWKS_URL: sim.jwksUrl,
-    });
-    ap = await startAccessPoint(config, { log: captured.log, workers: false });
+    running = await startTempAccessPoint({ log: captured.log, maskinporten: sim, workers: false });
+    ap = running.ap;
   });
   after(async () => {
-    await ap?.close();
+    await running?.close();
     await sim?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   /** Sends a request and returns the answer with every log line written from its start until its "http" line. */

@@ -38,6 +38,8 @@ describe("bench: access point processes", () => {
 
   it("pass the outbox concurrency when one is given", () => {
     expect(loadConfig(accessPointEnv({ ...OPTIONS, outboxConcurrency: 12 })).outbox.concurrency).to.equal(12);
+    expect(loadConfig(accessPointEnv({ ...OPTIONS, maxConcurrentUploads: 64 })).limits.concurrentUploads).to.equal(64);
+    expect(accessPointEnv(OPTIONS)).to.not.have.property("DPI_AP_MAX_CONCURRENT_UPLOADS");
   });
 
   it("inherit no DPI_AP_* variable from the bench's environment", () => {

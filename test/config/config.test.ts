@@ -1,22 +1,65 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig, sandboxRequested } from "../../src/config.js";
+import { SANDBOX_DEFAULTS, SANDBOX_ZONE, sandboxPorts, withSandboxDefaults } from "../../src/sim/sandbox-config.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
 describe("config", () => {
-  it("documents every environment variable it reads in the README's configuration table", () => {
-    const read = new Set(readFileSync(path.join(ROOT, "src/config.ts"), "utf8").match(/DPI_AP_[A-Z0-9_]+/g));
+  it("documents every environment variable it and the sandbox read in the README's configuration table", () => {
+    const sources = ["src/config.ts", "src/sim/sandbox-config.ts"].map((f) => readFileSync(path.join(ROOT, f), "utf8")).join("\n");
+    const read = new Set(sources.match(/DPI_AP_[A-Z0-9_]+/g));
     const documented = new Set(readFileSync(path.join(ROOT, "README.md"), "utf8").match(/`DPI_AP_[A-Z0-9_]+`/g)!.map((v) => v.slice(1, -1)));
     expect([...read].filter((v) => !documented.has(v))).to.deep.equal([]);
   });
 
-  it("defaults to a complete sandbox", () => {
+  it("with the sandbox's defaults (as src/main.ts applies them), is a complete sandbox", () => {
+    const c = loadConfig(withSandboxDefaults({}));
+    expect(c.sandbox.enabled).to.equal(true);
+    expect(c.as4.keystore).to.match(/certs-example\/ap\/POP000001\.p12$/);
+    expect(c.as4.keystorePassword).to.equal("changeit");
+    expect(c.operator.keystore).to.match(/certs-example\/business\/987654325\.p12$/);
+    expect(c.operator.keystorePassword).to.equal("changeit");
+    expect(c.servedParticipants).to.deep.equal(["0192:991825827", "0192:810969342", "0192:910076787", "0192:984661185", "0192:922020175", "0192:974761076"]);
+    expect(c.letterRecipients).to.deep.equal(c.servedParticipants);
+    expect(c.businessTrustAnchors.map((f) => path.relative(ROOT, f))).to.deep.equal(["certs-example/business/root-ca.pem", "certs-example/business/intermediate-ca.pem"]);
+    expect(c.as4.trustAnchors.map((f) => path.relative(ROOT, f))).to.deep.equal(["certs-example/ap/root-ca.pem", "certs-example/ap/intermediate-ca.pem"]);
+    expect(c.as4.staticCrls.map((f) => path.relative(ROOT, f))).to.deep.equal(["certs-example/smp/intermediate-ca.crl.pem", "certs-example/business/intermediate-ca.crl.pem"]);
+    expect(c.discovery).to.deep.include({ mode: "naptr", zone: "sml.dpi-ap.test", allowHttp: true, dnsServers: [] });
+    expect(c.discovery.smpTrustAnchors.map((f) => path.relative(ROOT, f))).to.deep.equal(["certs-example/smp/root-ca.pem", "certs-example/smp/intermediate-ca.pem"]);
+    expect(SANDBOX_ZONE).to.equal("sml.dpi-ap.test");
+    // Maskinporten and the DNS server are the running simulators': src/sim/sandbox-process.ts fills them in.
+    expect(c.maskinporten).to.include({ issuer: undefined, jwksUrl: undefined });
+  });
+
+  it("has no simulator defaults of its own: without the sandbox's, nothing is filled in", () => {
     const c = loadConfig({});
     expect(c.sandbox.enabled).to.equal(true);
-    expect(c.as4.keystore).to.match(/POP000001\.p12$/);
-    expect(c.servedParticipants).to.include("0192:991825827");
+    expect([c.as4.keystore, c.operator.keystore, c.discovery.zone]).to.deep.equal([undefined, undefined, undefined]);
+    expect([c.as4.keystorePassword, c.operator.keystorePassword]).to.deep.equal(["", ""]);
+    expect([c.servedParticipants, c.letterRecipients, c.businessTrustAnchors, c.as4.trustAnchors, c.as4.staticCrls, c.discovery.smpTrustAnchors]).to.deep.equal([[], [], [], [], [], []]);
+    expect(c.discovery.allowHttp).to.equal(false);
+  });
+
+  it("the environment wins over every sandbox default", () => {
+    const env = { DPI_AP_SERVED_PARTICIPANTS: "984661185", DPI_AP_AS4_KEYSTORE: "/etc/ap.p12", DPI_AP_SML_ZONE: "participant.sml.test.tech.peppol.org", DPI_AP_SMP_ALLOW_HTTP: "false" };
+    const c = loadConfig(withSandboxDefaults(env));
+    expect([c.servedParticipants, c.as4.keystore, c.discovery.zone, c.discovery.allowHttp]).to.deep.equal([["0192:984661185"], "/etc/ap.p12", "participant.sml.test.tech.peppol.org", false]);
+    expect(withSandboxDefaults({ DPI_AP_STATIC_CRLS: "" }).DPI_AP_STATIC_CRLS).to.equal("");
+    expect(Object.keys(SANDBOX_DEFAULTS).every((k) => k.startsWith("DPI_AP_") && !k.startsWith("DPI_AP_SANDBOX"))).to.equal(true);
+  });
+
+  it("the sandbox's simulator ports default to 8090, 8091, 8053 and 8899, and are checked", () => {
+    expect(sandboxPorts({})).to.deep.equal({ maskinporten: 8090, smp: 8091, dns: 8053, pki: 8899 });
+    expect(sandboxPorts({ DPI_AP_SANDBOX_SMP_PORT: "0" }).smp).to.equal(0);
+    expect(() => sandboxPorts({ DPI_AP_SANDBOX_DNS_PORT: "65536" })).to.throw(ConfigError, /^invalid configuration:\n  DPI_AP_SANDBOX_DNS_PORT: /);
+  });
+
+  it("sandbox mode is asked for unless DPI_AP_SANDBOX says otherwise; a bad value asks for none and is named by loadConfig", () => {
+    expect([{}, { DPI_AP_SANDBOX: "true" }, { DPI_AP_SANDBOX: "1" }].map((e) => sandboxRequested(e))).to.deep.equal([true, true, true]);
+    expect([{ DPI_AP_SANDBOX: "false" }, { DPI_AP_SANDBOX: "no" }, { DPI_AP_SANDBOX: "maybe" }].map((e) => sandboxRequested(e))).to.deep.equal([false, false, false]);
+    expect(() => loadConfig({ DPI_AP_SANDBOX: "maybe" })).to.throw(ConfigError, /DPI_AP_SANDBOX/);
   });
 
   it("outside the sandbox, names every missing setting at once", () => {

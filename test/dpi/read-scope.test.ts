@@ -30,6 +30,8 @@ const rows: Row[] = [
 const readers: Record<string, Reader> = {
   "A direct": { consumer: A },
   "A via D": { consumer: A, supplier: D },
+  // Intake takes a token whose supplier is its consumer as a direct send, so it reads as one.
+  "A as its own supplier": { consumer: A, supplier: A },
   "A via D2": { consumer: A, supplier: D2 },
   "D itself": { consumer: D },
   "D2 itself": { consumer: D2 },
@@ -40,6 +42,7 @@ const readers: Record<string, Reader> = {
 const expected: Record<string, string[]> = {
   "A direct": ["out-letter-direct-a", "in-receipt-direct-a"],
   "A via D": ["out-letter-d-for-a", "in-receipt-d-for-a"],
+  "A as its own supplier": ["out-letter-direct-a", "in-receipt-direct-a"],
   "A via D2": ["out-letter-d2-for-a", "in-receipt-d2-for-a"],
   // Digdir's integrasjonspunkt reads with the databehandler's own token: what D sent, for A or for itself.
   "D itself": ["out-letter-d-for-a", "out-letter-direct-d", "in-receipt-d-for-a", "in-receipt-direct-d"],

@@ -3,10 +3,12 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { generateKeyPem, makeCa, makeLeaf, type Issued, type KeyUsageFlag } from "../../scripts/lib/cert-factory.js";
-import { messagesOutForm } from "../../src/client/messages-out-client.js";
 import { startPkiResponder, type PkiResponder } from "../../src/sim/pki/index.js";
+import { capturingLogger, type LogLine } from "../api/app-fixture.js";
 import { buildMessage } from "../helpers/letters.js";
 import { CERTS } from "../helpers/certs.js";
+import { postMessagesOut } from "../helpers/messages-out.js";
+import { expectProblem } from "../helpers/problem.js";
 import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
 import { closedUrl } from "../pki/revocation-fixtures.js";
 
@@ -17,11 +19,19 @@ import { closedUrl } from "../pki/revocation-fixtures.js";
  */
 
 const AVSENDER = "910076787";
+const REVOKED_AT = new Date("2026-01-15T08:30:00Z");
+const WARN = 40;
 
-function expectProblem(r: { status: number; contentType: string | null; body: any }, status: number, code: string) {
-  expect(r.contentType, JSON.stringify(r.body)).to.match(/^application\/problem\+json/);
-  expect({ status: r.status, code: r.body.code }).to.deep.equal({ status, code });
-  expect(r.body.type).to.equal(`urn:dpi-ap:problem:${code}`);
+/** A certificate's subject on one line, as the access point writes it in details and log lines. */
+const subjectOf = (cert: Issued) => cert.cert.subject.replace(/\n/g, ", ");
+
+/**
+ * `text` is exactly `ours` followed by the words of the failed connection's error, which Node writes (e.g.
+ * "connect ECONNREFUSED 127.0.0.1:4711"): those are not the access point's to pin, so only their presence is asserted.
+ */
+function expectOursThenNodes(text: string, ours: string): void {
+  expect(text.slice(0, ours.length), text).to.equal(ours);
+  expect(text.length, text).to.be.above(ours.length);
 }
 
 describe("e2e: the forretningsmelding's business certificate", function () {
@@ -45,8 +55,7 @@ describe("e2e: the forretningsmelding's business certificate", function () {
   async function post(net: TestNetwork, cert: Issued) {
     const token = await net.token(AVSENDER);
     const msg = await buildMessage({ token, signer: { privateKey: cert.privateKey, certificate: cert.cert } });
-    const res = await fetch(`${net.ap.url}/messages/out`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: messagesOutForm(msg.jws, msg.cms) });
-    return { status: res.status, contentType: res.headers.get("content-type"), headers: res.headers, body: (await res.json()) as any };
+    return postMessagesOut(net.ap.url, token, msg.jws, msg.cms);
   }
 
   before(async () => {
@@ -73,11 +82,11 @@ describe("e2e: the forretningsmelding's business certificate", function () {
 
     it("400 signer-certificate-revoked for a certificate its CA's CRL revokes, fetched from the CRL server", async () => {
       const revoked = businessCert();
-      pki.revoke(revoked.cert.serialNumber);
+      pki.revoke({ serialNumber: revoked.cert.serialNumber, revokedAt: REVOKED_AT });
       const before = pki.stats().crlRequests;
       const r = await post(net, revoked);
       expectProblem(r, 400, "signer-certificate-revoked");
-      expect(r.body.detail).to.match(/revoked at .* according to CRL http:\/\/127\.0\.0\.1:\d+\/business\.crl/);
+      expect(r.body.detail).to.equal(`x5c certificate: certificate "${subjectOf(revoked)}" was revoked at 2026-01-15T08:30:00.000Z according to CRL ${pki.crlUrl("business")}`);
       expect(pki.stats().crlRequests - before, "the CRL was fetched over HTTP").to.equal(1);
     });
 
@@ -97,35 +106,57 @@ describe("e2e: the forretningsmelding's business certificate", function () {
       const before = pki.stats().crlRequests;
       const r = await post(net, businessCert({ keyUsage: ["keyEncipherment"], crlUrl: pki.crlUrl("encryption-only") }));
       expectProblem(r, 400, "signer-certificate-key-usage");
-      expect(r.body.detail).to.include("keyEncipherment");
+      expect(r.body.detail).to.equal("x5c certificate: the certificate may not sign: its key usage is keyEncipherment, signing needs digitalSignature or nonRepudiation");
       expect(pki.stats().crlRequests).to.equal(before);
     });
 
     it("503 signer-certificate-revocation-unavailable with Retry-After when no CRL can be had", async () => {
-      const r = await post(net, businessCert({ crlUrl: await closedUrl("/business.crl") }));
+      const crlUrl = await closedUrl("/business.crl");
+      const cert = businessCert({ crlUrl });
+      const r = await post(net, cert);
       expectProblem(r, 503, "signer-certificate-revocation-unavailable");
+      expectOursThenNodes(r.body.detail, `x5c certificate: revocation status of "${subjectOf(cert)}" is unknown: CRL ${crlUrl}: GET ${crlUrl} failed: `);
       expect(r.headers.get("retry-after")).to.equal("60");
     });
   });
 
   describe("with DPI_AP_REVOCATION=soft-fail", () => {
     let net: TestNetwork;
+    let lines: LogLine[];
     before(async () => {
-      net = await startTestNetwork({ env: { DPI_AP_BUSINESS_TRUST_ANCHORS: anchors, DPI_AP_REVOCATION: "soft-fail" } });
+      const captured = capturingLogger("info");
+      lines = captured.lines;
+      net = await startTestNetwork({ env: { DPI_AP_BUSINESS_TRUST_ANCHORS: anchors, DPI_AP_REVOCATION: "soft-fail" }, log: captured.log });
     });
     after(async () => {
       await net?.close();
     });
 
-    it("accepts a certificate whose revocation status cannot be established", async () => {
-      const r = await post(net, businessCert({ crlUrl: await closedUrl("/business.crl") }));
+    it("accepts a certificate whose revocation status cannot be established, and logs a warning saying so", async () => {
+      const crlUrl = await closedUrl("/business.crl");
+      const cert = businessCert({ crlUrl });
+      const from = lines.length;
+      const r = await post(net, cert);
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      const logged = lines.slice(from).filter((l) => l.level === WARN);
+      expect(logged.map(({ msg, signer, requestId }) => ({ msg, signer, requestId }))).to.deep.equal([
+        {
+          msg: "forretningsmelding accepted although its certificate's revocation status is unknown (soft-fail)",
+          signer: subjectOf(cert),
+          requestId: r.headers.get("x-request-id"),
+        },
+      ]);
+      const warnings = logged[0]!.warnings as string[];
+      expect(warnings).to.have.length(1);
+      expectOursThenNodes(warnings[0]!, `revocation status of "${subjectOf(cert)}" is unknown: CRL ${crlUrl}: GET ${crlUrl} failed: `);
     });
 
     it("still refuses a revoked certificate (400 signer-certificate-revoked)", async () => {
       const revoked = businessCert();
-      pki.revoke(revoked.cert.serialNumber);
-      expectProblem(await post(net, revoked), 400, "signer-certificate-revoked");
+      pki.revoke({ serialNumber: revoked.cert.serialNumber, revokedAt: REVOKED_AT });
+      const r = await post(net, revoked);
+      expectProblem(r, 400, "signer-certificate-revoked");
+      expect(r.body.detail).to.equal(`x5c certificate: certificate "${subjectOf(revoked)}" was revoked at 2026-01-15T08:30:00.000Z according to CRL ${pki.crlUrl("business")}`);
     });
   });
 });

@@ -12,6 +12,7 @@ import { loadConfig } from "../../src/config.js";
 import { acceptOutgoing, type IntakeDeps } from "../../src/dpi/intake.js";
 import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
 import { silentLogger } from "../../src/log.js";
+import { ParticipantSet } from "../../src/peppol/identifiers.js";
 import { VECTORS } from "../helpers/certs.js";
 
 /**
@@ -48,7 +49,7 @@ describe("Digdir's sample letters pass the corner-2 intake", function () {
   function deps(anchors: X509Certificate[], at: Date): IntakeDeps {
     return {
       verifyForretningsmelding: createForretningsmeldingVerifier({ anchors, clock: fixedClock(at) }),
-      servedParticipants: new Set(["0192:991825827", "0192:810969342"]),
+      servedParticipants: new ParticipantSet(["0192:991825827", "0192:810969342"]),
       repo: stores.repo,
       blobs: stores.blobs,
       clock: fixedClock(at),

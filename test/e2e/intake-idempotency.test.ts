@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
-import { messagesOutForm } from "../../src/client/messages-out-client.js";
 import { encryptDokumentpakke } from "../../src/dpi/dokumentpakke.js";
 import { storeIncoming } from "../../src/dpi/incoming.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
@@ -11,6 +10,8 @@ import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { openDatabase } from "../../src/store/prisma.js";
 import { certificate } from "../helpers/certs.js";
 import { buildMessage, type BuiltMessage } from "../helpers/letters.js";
+import { outStatuses, postMessagesOut } from "../helpers/messages-out.js";
+import { expectProblem } from "../helpers/problem.js";
 import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
 
 /**
@@ -24,19 +25,6 @@ const DATABEHANDLER = "810969342";
 const OTHER = "991825827";
 const DIGIPOST = "984661185";
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  location: string | null;
-  body: any;
-}
-
-function expectProblem(r: Answer, status: number, code: string) {
-  expect(r.contentType, JSON.stringify(r.body)).to.match(/^application\/problem\+json/);
-  expect({ status: r.status, code: r.body.code }).to.deep.equal({ status, code });
-  expect(r.body.type).to.equal(`urn:dpi-ap:problem:${code}`);
-}
-
 describe("e2e: resubmission and message id case on POST /messages/out", function () {
   let net: TestNetwork;
   before(async () => {
@@ -46,11 +34,7 @@ describe("e2e: resubmission and message id case on POST /messages/out", function
     await net?.close();
   });
 
-  async function post(token: string, jws: string, cms?: Uint8Array): Promise<Answer> {
-    const res = await fetch(`${net.ap.url}/messages/out`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: messagesOutForm(jws, cms) });
-    const text = await res.text();
-    return { status: res.status, contentType: res.headers.get("content-type"), location: res.headers.get("location"), body: text ? JSON.parse(text) : undefined };
-  }
+  const post = (token: string, jws: string, cms?: Uint8Array) => postMessagesOut(net.ap.url, token, jws, cms);
 
   /** A letter from the avsender `consumer` (itself the SBDH sender unless `sender` names its databehandler). */
   async function letter(o: { consumer?: string; sender?: string; messageId?: string; tokenExtra?: object } = {}) {
@@ -60,10 +44,7 @@ describe("e2e: resubmission and message id case on POST /messages/out", function
     return { token, msg };
   }
 
-  async function statuses(id: string, consumer = AVSENDER): Promise<{ status: number; list: string[] }> {
-    const res = await fetch(`${net.ap.url}/messages/out/${id}/statuses`, { headers: { authorization: `Bearer ${await net.token(consumer)}` } });
-    return { status: res.status, list: res.status === 200 ? ((await res.json()) as { status: string }[]).map((s) => s.status) : [] };
-  }
+  const statuses = async (id: string, consumer = AVSENDER) => outStatuses(net.ap.url, await net.token(consumer), id);
 
   /** Payload files on disk that no message refers to (what a discarded second upload would leave). */
   async function orphanBlobs(): Promise<string[]> {
@@ -146,6 +127,16 @@ describe("e2e: resubmission and message id case on POST /messages/out", function
       expect((await post(token, msg.jws, msg.cms)).status).to.equal(201);
       const other = await buildMessage({ token, messageId: msg.messageId });
       expectProblem(await post(token, other.jws, other.cms), 409, "message-id-used");
+      expect(await orphanBlobs()).to.deep.equal([]);
+    });
+
+    it("the same message under another kanal (its receipts would be filed elsewhere)", async () => {
+      const { token, msg } = await letter();
+      const postKanal = (kanal: string | undefined) => postMessagesOut(net.ap.url, token, msg.jws, msg.cms, kanal);
+      expect((await postKanal("kanal-a")).status).to.equal(201);
+      expect((await postKanal("KANAL-A")).status, "kanal compares case-insensitively, as stored").to.equal(201);
+      expectProblem(await postKanal("kanal-b"), 409, "message-id-used");
+      expectProblem(await postKanal(undefined), 409, "message-id-used");
       expect(await orphanBlobs()).to.deep.equal([]);
     });
 

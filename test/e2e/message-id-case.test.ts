@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { expect } from "chai";
-import { messagesOutForm } from "../../src/client/messages-out-client.js";
-import { storeIncoming } from "../../src/dpi/incoming.js";
+import { IncomingMessageIdConflictError, storeIncoming } from "../../src/dpi/incoming.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 import { silentLogger } from "../../src/log.js";
 import { buildMessage } from "../helpers/letters.js";
+import { outStatuses, postMessagesOut } from "../helpers/messages-out.js";
+import { expectProblem } from "../helpers/problem.js";
 import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
 
 /**
@@ -17,18 +18,6 @@ import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
 const AVSENDER = "910076787";
 const DIGIPOST = "984661185";
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  body: any;
-}
-
-function expectProblem(r: Answer, status: number, code: string) {
-  expect(r.contentType, JSON.stringify(r.body)).to.match(/^application\/problem\+json/);
-  expect({ status: r.status, code: r.body.code }).to.deep.equal({ status, code });
-  expect(r.body.type).to.equal(`urn:dpi-ap:problem:${code}`);
-}
-
 describe("e2e: message ids compare case-insensitively (they are UUIDs)", function () {
   let net: TestNetwork;
   before(async () => {
@@ -38,21 +27,14 @@ describe("e2e: message ids compare case-insensitively (they are UUIDs)", functio
     await net?.close();
   });
 
-  async function post(token: string, jws: string, cms?: Uint8Array): Promise<Answer> {
-    const res = await fetch(`${net.ap.url}/messages/out`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: messagesOutForm(jws, cms) });
-    const text = await res.text();
-    return { status: res.status, contentType: res.headers.get("content-type"), body: text ? JSON.parse(text) : undefined };
-  }
+  const post = (token: string, jws: string, cms?: Uint8Array) => postMessagesOut(net.ap.url, token, jws, cms);
 
   async function letter(o: { messageId: string }) {
     const token = await net.token(AVSENDER);
     return { token, msg: await buildMessage({ token, messageId: o.messageId }) };
   }
 
-  async function statuses(id: string): Promise<{ status: number; list: string[] }> {
-    const res = await fetch(`${net.ap.url}/messages/out/${id}/statuses`, { headers: { authorization: `Bearer ${await net.token(AVSENDER)}` } });
-    return { status: res.status, list: res.status === 200 ? ((await res.json()) as { status: string }[]).map((s) => s.status) : [] };
-  }
+  const statuses = async (id: string) => outStatuses(net.ap.url, await net.token(AVSENDER), id);
 
   it("409 message-id-used for ABC… after abc…, and for abc… after ABC…", async () => {
     const id = randomUUID();
@@ -85,7 +67,11 @@ describe("e2e: message ids compare case-insensitively (they are UUIDs)", functio
     const blob = await net.ap.blobs.write(Readable.from([Buffer.from(l.cms!)]));
     expect(await storeIncoming({ jws: l.jws, message: parseForretningsmelding(l.payload), dokumentpakke: blob }, deps)).to.equal(true);
     const lower = await buildMessage({ token: "t", messageId: id.toLowerCase() });
-    expect(await storeIncoming({ jws: lower.jws, message: parseForretningsmelding(lower.payload) }, deps), "a redelivery in another case").to.equal(false);
+    expect(await storeIncoming({ jws: l.jws, message: parseForretningsmelding(l.payload), dokumentpakke: blob }, deps), "the same letter again").to.equal(false);
+    // Another letter under the same id in another case is no redelivery: it must not be answered as delivered.
+    const conflict = await storeIncoming({ jws: lower.jws, message: parseForretningsmelding(lower.payload) }, deps).catch((e: unknown) => e);
+    expect(conflict).to.be.instanceOf(IncomingMessageIdConflictError);
+    expect((conflict as IncomingMessageIdConflictError).code).to.equal("incoming-message-id-conflict");
 
     const auth = { authorization: `Bearer ${await net.token(DIGIPOST)}` };
     const download = await fetch(`${net.ap.url}/messages/in/${id.toLowerCase()}`, { headers: auth });

@@ -8,6 +8,7 @@ import { loadIssued, makeCa, makeLeaf } from "../../scripts/lib/cert-factory.js"
 import { createGrantClient } from "../../src/maskinporten/grant-client.js";
 import { loadExampleSigner } from "../../src/sim/maskinporten/defaults.js";
 import { buildMessage } from "../helpers/letters.js";
+import { expectProblem } from "../helpers/problem.js";
 import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
 import { businessSigner, CERTS } from "../helpers/certs.js";
 import { storeIncoming } from "../../src/dpi/incoming.js";
@@ -16,13 +17,6 @@ import { silentLogger } from "../../src/log.js";
 
 const AVSENDER = "910076787";
 const DATABEHANDLER = "810969342";
-
-function expectProblem(r: { status: number; contentType: string | null; body: any }, status: number, code: string) {
-  expect(r.contentType, JSON.stringify(r.body)).to.match(/^application\/problem\+json/);
-  expect({ status: r.status, code: r.body.code }).to.deep.equal({ status, code });
-  expect(r.body.type).to.equal(`urn:dpi-ap:problem:${code}`);
-  expect(r.body.title).to.be.a("string");
-}
 
 describe("e2e: POST /messages/out", function () {
   let net: TestNetwork;

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { loadConfig } from "../../src/config.js";
+import { withSandboxDefaults } from "../../src/sim/sandbox-config.js";
 import { silentLogger, type Logger } from "../../src/log.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
 import { startSandbox, type Sandbox } from "../../src/sim/sandbox.js";
@@ -33,7 +34,7 @@ export class DpiNetwork {
 
   config(c: CornerOptions) {
     const dir = c.dir ?? path.join(this.root, c.name);
-    return loadConfig({
+    return loadConfig(withSandboxDefaults({
       DPI_AP_PORT: "0",
       DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
       DPI_AP_DATA_DIR: dir,
@@ -48,7 +49,7 @@ export class DpiNetwork {
       DPI_AP_RETRY_BASE_MS: "200",
       DPI_AP_RETRY_MAX_MS: "1000",
       ...c.env,
-    });
+    }));
   }
 
   /** Starts (or restarts, on the same database) an access point and publishes it in SML/SMP. */

@@ -15,17 +15,18 @@ import {
   encodeIdentifierForUrl,
   formatIdentifier,
   identifierKey,
-  identifiersEqual,
-  normalizeParticipantId,
   norwegianOrgNumberOf,
   norwegianParticipantId,
   parseDocumentTypeId,
   parseParticipantId,
   parseProcessId,
   participantId,
+  participantKey,
+  ParticipantSet,
   processId,
   readDpiDocumentTypeId,
   readDpiProcessId,
+  sameParticipant,
   toParticipantId,
 } from "../../src/peppol/identifiers.js";
 
@@ -95,13 +96,53 @@ describe("peppol/identifiers", () => {
       invalid(() => processId("x", "a::b"));
     });
 
-    it("compares scheme and value case-insensitively", () => {
-      const a = participantId("0088:123abc");
-      const b = parseParticipantId("ISO6523-ACTORID-UPIS::0088:123ABC");
-      expect(identifiersEqual(a, b)).to.equal(true);
-      expect(identifierKey(a)).to.equal(identifierKey(b));
-      expect(identifiersEqual(a, participantId("0088:123abd"))).to.equal(false);
-      expect(normalizeParticipantId(b)).to.deep.equal({ kind: "participant", scheme: "iso6523-actorid-upis", value: "0088:123abc" });
+    describe("sameParticipant: the one rule for participant equality", () => {
+      it("ignores the case of scheme and value (iso6523-actorid-upis, Policy for use of Identifiers)", () => {
+        const a = participantId("0088:123abc");
+        const b = parseParticipantId("ISO6523-ACTORID-UPIS::0088:123ABC");
+        expect(sameParticipant(a, b)).to.equal(true);
+        expect(sameParticipant("iso6523-actorid-upis::0192:ABC123", "ISO6523-Actorid-Upis::0192:abc123")).to.equal(true);
+        expect(sameParticipant("0192:abc123", "0192:ABC123")).to.equal(true);
+        expect(sameParticipant(a, participantId("0088:123abd"))).to.equal(false);
+        expect(sameParticipant("0192:991825827", "0088:991825827")).to.equal(false);
+      });
+
+      it("takes a bare value as iso6523-actorid-upis: \"0192:x\" is \"iso6523-actorid-upis::0192:x\"", () => {
+        expect(sameParticipant("0192:x", "iso6523-actorid-upis::0192:x")).to.equal(true);
+        expect(sameParticipant("iso6523-actorid-upis::0192:x", "0192:x")).to.equal(true);
+        expect(sameParticipant("0192:x", { scheme: "iso6523-actorid-upis", value: "0192:X" })).to.equal(true);
+        expect(sameParticipant("0192:x", participantId("0192:x"))).to.equal(true);
+        // Another scheme is another participant, even with the same value.
+        expect(sameParticipant("0192:x", "abc-def-ghi::0192:x")).to.equal(false);
+        expect(sameParticipant("ABC-def-ghi::Foo", "abc-DEF-ghi::fOO")).to.equal(true);
+      });
+
+      it("a malformed identifier is equal to nothing, not even itself, and never throws", () => {
+        for (const bad of ["", "991825827", "0192:", "0192 :991825827", "0192:99 1825827", "::0192:x", "bad scheme::0192:x", "iso6523-actorid-upis::x", "0192:\u00e6"]) {
+          expect(sameParticipant(bad, bad), JSON.stringify(bad)).to.equal(false);
+          expect(sameParticipant(bad, "0192:991825827"), JSON.stringify(bad)).to.equal(false);
+          expect(sameParticipant("0192:991825827", bad), JSON.stringify(bad)).to.equal(false);
+          expect(participantKey(bad), JSON.stringify(bad)).to.equal(undefined);
+        }
+        expect(sameParticipant({ scheme: "", value: "0192:x" }, { scheme: "", value: "0192:x" })).to.equal(false);
+      });
+
+      it("keys: an iso6523-actorid-upis participant's key is its lower-cased value, the form the store keeps", () => {
+        expect(participantKey("iso6523-actorid-upis::0192:991825827")).to.equal("0192:991825827");
+        expect(participantKey(participantId("0088:ABC"))).to.equal("0088:abc");
+        expect(participantKey("ABC-def-ghi::Foo")).to.equal("abc-def-ghi::foo");
+      });
+
+      it("ParticipantSet holds participants under the same rule; a malformed member is refused, a malformed look-up is absent", () => {
+        const set = new ParticipantSet(["0192:991825827", "iso6523-actorid-upis::0192:ABC"]);
+        expect(set.size).to.equal(2);
+        expect(set.has("iso6523-actorid-upis::0192:991825827")).to.equal(true);
+        expect(set.has({ scheme: "ISO6523-ACTORID-UPIS", value: "0192:abc" })).to.equal(true);
+        expect(set.has("0192:984661185")).to.equal(false);
+        expect(set.has("not a participant")).to.equal(false);
+        expect(new ParticipantSet(["0192:x", "iso6523-actorid-upis::0192:X"]).size).to.equal(1);
+        invalid(() => new ParticipantSet(["0192:991825827", "991825827"]));
+      });
     });
 
     it("reads Norwegian organisation numbers", () => {
@@ -118,15 +159,15 @@ describe("peppol/identifiers", () => {
   describe("document types and processes", () => {
     it("compare the scheme case-insensitively and the value exactly", () => {
       const a = documentTypeId(INVOICE);
-      expect(identifiersEqual(a, parseDocumentTypeId(`BUSDOX-DOCID-QNS::${INVOICE}`))).to.equal(true);
-      expect(identifiersEqual(a, documentTypeId(INVOICE.replace("Invoice##", "invoice##")))).to.equal(false);
+      expect(identifierKey(a)).to.equal(identifierKey(parseDocumentTypeId(`BUSDOX-DOCID-QNS::${INVOICE}`)));
+      expect(identifierKey(a)).to.not.equal(identifierKey(documentTypeId(INVOICE.replace("Invoice##", "invoice##"))));
       const p = processId("urn:fdc:peppol.eu:2017:poacc:billing:01:1.0");
-      expect(identifiersEqual(p, parseProcessId("CENBII-PROCID-UBL::urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"))).to.equal(true);
-      expect(identifiersEqual(p, processId("URN:fdc:peppol.eu:2017:poacc:billing:01:1.0"))).to.equal(false);
+      expect(identifierKey(p)).to.equal(identifierKey(parseProcessId("CENBII-PROCID-UBL::urn:fdc:peppol.eu:2017:poacc:billing:01:1.0")));
+      expect(identifierKey(p)).to.not.equal(identifierKey(processId("URN:fdc:peppol.eu:2017:poacc:billing:01:1.0")));
     });
 
     it("never equal an identifier of another kind", () => {
-      expect(identifiersEqual(documentTypeId("x", "a-b-c"), processId("x", "a-b-c"))).to.equal(false);
+      expect(identifierKey(documentTypeId("x", "a-b-c"))).to.not.equal(identifierKey(processId("x", "a-b-c")));
     });
 
     it("enforce lengths (500 and 200) and ISO-8859-1 without control characters", () => {
@@ -172,7 +213,7 @@ describe("peppol/identifiers", () => {
         "urn:fdc:digdir.no:2020:innbyggerpost:xsd::Innbyggerpost##urn:fdc:digdir.no:2020:innbyggerpost:schema:feil::1.0",
       );
       // Document type values are case-sensitive: the two spellings are different identifiers.
-      expect(identifiersEqual(dpiDocumentTypeId("digital", "innbyggerpost"), dpiDocumentTypeId("digital", "Innbyggerpost"))).to.equal(false);
+      expect(identifierKey(dpiDocumentTypeId("digital", "innbyggerpost"))).to.not.equal(identifierKey(dpiDocumentTypeId("digital", "Innbyggerpost")));
       expect(allDpiDocumentTypeIds("Innbyggerpost")).to.have.length(9);
     });
 

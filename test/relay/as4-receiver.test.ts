@@ -117,7 +117,7 @@ interface ReadAnswer {
 
 function read(res: As4Response): ReadAnswer {
   expect(res.status).to.equal(200);
-  expect(res.contentType).to.match(/^application\/soap\+xml/);
+  expect(res.contentType).to.equal("application/soap+xml; charset=UTF-8");
   const xml = res.body.toString("utf8");
   const signals = parseSignalMessages(parseSoapEnvelope(xml).messaging);
   expect(signals).to.have.length(1);
@@ -303,8 +303,9 @@ describe("relay/as4-receiver: receiveAs4", function () {
       expect([error.errorCode, error.errorDetail]).to.deep.equal(["EBMS:0202", `MessageId ${msg.messageId} is being processed; try again later`]);
       expect(interpretResponse(200, concurrent.contentType, concurrent.body.toString("utf8"), { as4MessageId: msg.messageId, signedReferences: [msg.signedReferences], receiverCertificate: us.certificate }).kind).to.equal("retry");
       open();
-      const firstReceipt = (await first).body;
-      expect(read({ status: 200, contentType: "application/soap+xml", body: firstReceipt }).signal.kind).to.equal("receipt");
+      const firstAnswer = await first;
+      const firstReceipt = firstAnswer.body;
+      expect(read(firstAnswer).signal.kind).to.equal("receipt");
       expect((await send(msg)).body.equals(firstReceipt)).to.equal(true);
       expect(handler.calls).to.have.length(1);
     });
@@ -501,7 +502,7 @@ describe("relay/as4-receiver: receiveAs4", function () {
       const msg = await message({ fromPartyId: "POP000009" });
       const { info, error } = errorOf(read(await send(msg)));
       expect(error.errorCode).to.equal("EBMS:0101");
-      expect(error.errorDetail).to.match(/From PartyId POP000009 is not the signer's seat id POP000001/);
+      expect(error.errorDetail).to.equal("From PartyId POP000009 is not the signer's seat id POP000001");
       expect(info.refToMessageId).to.equal(msg.messageId);
       expect(error.refToMessageInError).to.equal(msg.messageId);
       expect(handler.calls).to.deep.equal([]);
@@ -512,7 +513,7 @@ describe("relay/as4-receiver: receiveAs4", function () {
       const msg = await message({ toPartyId: "POP000009" });
       const { info, error } = errorOf(read(await send(msg)));
       expect(error.errorCode).to.equal("EBMS:0010");
-      expect(error.errorDetail).to.match(/To PartyId POP000009 is not this access point \(POP000002\)/);
+      expect(error.errorDetail).to.equal("To PartyId POP000009 is not this access point (POP000002)");
       expect(info.refToMessageId).to.equal(msg.messageId);
       expect(handler.calls).to.deep.equal([]);
     });
@@ -522,7 +523,7 @@ describe("relay/as4-receiver: receiveAs4", function () {
       const { info, error } = errorOf(read(await send(msg)));
       expect(trust.calls).to.equal(1);
       expect(error.errorCode).to.equal("EBMS:0101");
-      expect(error.errorDetail).to.match(/^sender certificate not accepted: certificate does not chain/);
+      expect(error.errorDetail).to.equal("sender certificate not accepted: certificate does not chain to a Peppol AP CA");
       expect(info.refToMessageId).to.equal(msg.messageId);
       expect(handler.calls).to.deep.equal([]);
     });

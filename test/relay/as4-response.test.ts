@@ -187,7 +187,7 @@ describe("relay/as4-response: interpretResponse", function () {
       expect(outcome).to.deep.include({ kind: "failed", ebmsCode: "EBMS:0101" });
     });
 
-    it("EBMS:0004 with phase4's duplicate-rejection detail for our MessageId means an earlier attempt was delivered", () => {
+    it("EBMS:0004 with phoss-ap's duplicate-rejection detail for our MessageId means an earlier attempt was delivered", () => {
       const c = ctx([]);
       const detail = `Rejecting duplicate AS4 message '${c.as4MessageId}'`;
       const outcome = interpretResponse(200, SOAP, errorSignal({ errorCode: "EBMS:0004", severity: "failure", errorDetail: detail }), c);
@@ -200,6 +200,13 @@ describe("relay/as4-response: interpretResponse", function () {
       expect(conflict).to.deep.include({ kind: "failed", ebmsCode: "EBMS:0004" });
       const other = interpretResponse(200, SOAP, errorSignal({ errorCode: "EBMS:0004", severity: "failure", errorDetail: "Rejecting duplicate AS4 message 'someone-else@ap'" }), c);
       expect(other).to.deep.include({ kind: "failed", ebmsCode: "EBMS:0004" });
+    });
+
+    it("EBMS:0004 with phase4's own duplicate texts fails: phase4 registers the id before processing, so delivery is unknown", () => {
+      for (const detail of ["Another message with the same ID was already received!", "The message was already handled (this is a duplicate)"]) {
+        const outcome = interpretResponse(200, SOAP, errorSignal({ errorCode: "EBMS:0004", severity: "failure", errorDetail: detail }), ctx([]));
+        expect(outcome, detail).to.deep.include({ kind: "failed", ebmsCode: "EBMS:0004" });
+      }
     });
 
     it("EBMS:4001 (a duplicate MessageId) means an earlier attempt was delivered", () => {

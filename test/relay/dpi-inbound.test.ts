@@ -17,7 +17,7 @@ import { messageRecord } from "../../src/dpi/message-record.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
 import { silentLogger } from "../../src/log.js";
-import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId } from "../../src/peppol/identifiers.js";
+import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, ParticipantSet, toParticipantId } from "../../src/peppol/identifiers.js";
 import { buildDpiSbd } from "../../src/peppol/dpi-sbd.js";
 import { createDpiInboundHandler, type DpiInboundDeps } from "../../src/relay/dpi-inbound.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
@@ -72,8 +72,8 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
   beforeEach(() => {
     stored = 0;
     deps = {
-      servedParticipants: new Set([AVSENDER, DIGIPOST, EBOKS, PRINT]),
-      letterRecipients: new Set([DIGIPOST, EBOKS, PRINT]),
+      servedParticipants: new ParticipantSet([AVSENDER, DIGIPOST, EBOKS, PRINT]),
+      letterRecipients: new ParticipantSet([DIGIPOST, EBOKS, PRINT]),
       verifyForretningsmelding: createForretningsmeldingVerifier({ anchors: BUSINESS_ANCHORS, clock: fixedClock(NOW) }),
       repo: stores.repo,
       blobs: stores.blobs,
@@ -187,6 +187,22 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       expect(stored).to.equal(1);
     });
 
+    it("another letter under a DPI message id already stored: EBMS:0004, the first letter kept, no second blob", async () => {
+      const first = await letter();
+      expect(await accept(first.input)).to.equal(first.built.messageId);
+      const before = await blobFiles();
+      const second = await letter({ messageId: first.built.messageId, receiver: EBOKS });
+      const err = await accept(second.input).catch((e: unknown) => e);
+      expect(err).to.be.instanceOf(EbmsError);
+      expect([(err as EbmsError).code, (err as EbmsError).detail]).to.deep.equal([
+        "EBMS:0004",
+        `message id ${first.built.messageId} is already used here by another message; send it under a new message id`,
+      ]);
+      expect(await blobFiles()).to.deep.equal(before);
+      expect((await stores.repo.get("IN", first.built.messageId))!.dpi.forretningsmelding).to.equal(first.built.jws);
+      expect(stored).to.equal(1);
+    });
+
     it("the same letter delivered again is not stored twice and leaves no second blob", async () => {
       const { built, input } = await letter();
       await accept(input);
@@ -204,6 +220,19 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, "0192:987654325 is not served here"]);
     });
 
+    it("a malformed finalRecipient is no participant served here: PEPPOL:NOT_SERVICED, never another error", async () => {
+      for (const bad of ["991825827", "0192:98466 1185", "iso6523-actorid-upis::", "::0192:984661185", "0192:984661185\u00e6"]) {
+        const { input } = await letter({}, { finalRecipient: bad });
+        const e = await refusal(input, "EBMS:0004");
+        expect([e.detail, e.description], bad).to.deep.equal([PEPPOL_NOT_SERVICED, `${bad} is not served here`]);
+      }
+    });
+
+    it("a finalRecipient in the URI form with another letter case is the served participant", async () => {
+      const { built, input } = await letter({}, { finalRecipient: `ISO6523-ACTORID-UPIS::${DIGIPOST}` });
+      expect(await accept(input)).to.equal(built.messageId);
+    });
+
     it("a letter to a served participant that takes no letters: PEPPOL:NOT_SERVICED", async () => {
       const { input } = await letter({ receiver: AVSENDER });
       const e = await refusal(input, "EBMS:0004");
@@ -219,7 +248,7 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
 
     it("the same letter is taken once the participant is a letter recipient", async () => {
       const { input } = await letter({ receiver: AVSENDER });
-      deps.letterRecipients = new Set([...deps.letterRecipients, AVSENDER]);
+      deps.letterRecipients = new ParticipantSet([DIGIPOST, EBOKS, PRINT, AVSENDER]);
       expect(await accept(input)).to.be.a("string");
     });
 
@@ -257,7 +286,11 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
     it("a forretningsmelding whose signer is not trusted: EBMS:0004 naming the problem", async () => {
       const { input } = await letter();
       deps.verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: [certificate("ap/root-ca.pem")], clock: fixedClock(NOW) });
-      expect((await refusal(input, "EBMS:0004")).detail).to.match(/^forretningsmelding: signer-certificate-invalid/);
+      // The example letter's x5c holds its leaf only, and the AP root knows nothing of the leaf's issuer.
+      const issuer = businessSigner(AVSENDER.split(":")[1]!).certificate.issuer.replace(/\n/g, ", ");
+      expect((await refusal(input, "EBMS:0004")).detail).to.equal(
+        `forretningsmelding: signer-certificate-invalid: x5c certificate: untrusted certificate: its issuer is not a trust anchor nor issued by one (issuer ${issuer})`,
+      );
     });
 
     it("a forretningsmelding whose certificate's revocation status cannot be established now (hard-fail): EBMS:0202, to be retried", async () => {
@@ -269,7 +302,9 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
         },
       };
       deps.verifyForretningsmelding = createForretningsmeldingVerifier({ anchors: BUSINESS_ANCHORS, clock: fixedClock(NOW), revocation: outage });
-      expect((await refusal(input, "EBMS:0202")).detail).to.match(/^forretningsmelding: signer-certificate-revocation-unavailable: .*; try again later$/);
+      expect((await refusal(input, "EBMS:0202")).detail).to.equal(
+        "forretningsmelding: signer-certificate-revocation-unavailable: x5c certificate: no OCSP responder or CRL answered; try again later",
+      );
     });
 
     it("a forretningsmelding whose sender is not the SBDH sender: EBMS:0004", async () => {
@@ -391,7 +426,7 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
     it("the same receipt addressed to a participant that is not served here: PEPPOL:NOT_SERVICED", async () => {
       const ours = await ourLetter(DIGIPOST);
       const { input } = await receipt("leveringskvittering", ours.conversationId, DIGIPOST);
-      deps.servedParticipants = new Set([DIGIPOST, EBOKS, PRINT]);
+      deps.servedParticipants = new ParticipantSet([DIGIPOST, EBOKS, PRINT]);
       const e = await refusal(input, "EBMS:0004");
       expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, `${AVSENDER} is not served here`]);
     });

@@ -1,36 +1,27 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import os from "node:os";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { expect } from "chai";
-import { loadConfig } from "../../src/config.js";
-import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
+import type { RunningAccessPoint } from "../../src/server.js";
 import { capturingLogger, type LogLine } from "../api/app-fixture.js";
+import { startTempAccessPoint, type TempAccessPoint } from "../helpers/access-point.js";
 import { ROOT } from "../helpers/certs.js";
 
 /** The access point as `npm start` composes it (server.ts over the sandbox's defaults), on an ephemeral port. */
 describe("smoke: the access point starts and answers", function () {
   this.timeout(30_000);
-  let dir: string;
+  let running: TempAccessPoint;
   let ap: RunningAccessPoint;
   let lines: LogLine[];
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-smoke-"));
     const captured = capturingLogger("info");
     lines = captured.lines;
-    const config = loadConfig({
-      DPI_AP_PORT: "0",
-      DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
-      DPI_AP_DATA_DIR: dir,
-      // Nothing is fetched from Maskinporten until a token arrives.
-      DPI_AP_MASKINPORTEN_ISSUER: "http://127.0.0.1:9/",
-      DPI_AP_MASKINPORTEN_JWKS_URL: "http://127.0.0.1:9/jwk",
-    });
-    ap = await startAccessPoint(config, { log: captured.log });
+    // With its workers, and a Maskinporten that is never asked (nothing is fetched until a token arrives).
+    running = await startTempAccessPoint({ log: captured.log });
+    ap = running.ap;
   });
   after(async () => {
-    await ap?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await running?.close();
   });
 
   it("migrates its database, opens its AS4 endpoint, and says so", async () => {

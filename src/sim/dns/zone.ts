@@ -1,5 +1,5 @@
 import { legacyDnsName, naptrDnsName, normalizeZone } from "../../peppol/sml.js";
-import { identifierKey, type ParticipantId } from "../../peppol/identifiers.js";
+import { participantKey, type ParticipantId } from "../../peppol/identifiers.js";
 import { RCODE, RR_CLASS_IN, RR_TYPE, rrTypeNumber, type DnsMessage, type DnsRecord, type RData } from "./wire.js";
 
 /**
@@ -60,7 +60,7 @@ export class SmlZone {
 
   /** Register, replace or (with undefined) remove a participant's records. */
   set(participant: ParticipantId, registration: SmlRegistration | undefined): void {
-    const key = identifierKey(participant);
+    const key = participantKey(participant);
     for (const name of this.namesOf.get(key) ?? []) this.byName.delete(name);
     this.namesOf.delete(key);
     this.serial++;

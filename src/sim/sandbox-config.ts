@@ -1,0 +1,65 @@
+import path from "node:path";
+import { z } from "zod";
+import { ConfigError } from "../config.js";
+
+/**
+ * The sandbox's settings (`npm start` with DPI_AP_SANDBOX left true): src/main.ts applies them before it loads
+ * the configuration, so src/config.ts knows nothing of simulators or of the test PKI. Whatever the environment
+ * sets wins; only what it leaves unset comes from here.
+ */
+
+/** The SML zone of the local sandbox, answered by the DNS simulator. */
+export const SANDBOX_ZONE = "sml.dpi-ap.test";
+
+const CERTS_EXAMPLE = path.resolve(import.meta.dirname, "../../certs-example");
+const certs = (...files: string[]) => files.map((f) => path.join(CERTS_EXAMPLE, f)).join(",");
+
+/**
+ * The participants and trust the sandbox uses when nothing is configured: the test PKI in certs-example, the
+ * six example organisations, and SMPs at http:// addresses (the local SMP simulator). Maskinporten's issuer
+ * and JWKS and the DNS server are only known once the simulators run (see sandbox-process.ts).
+ */
+export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
+  DPI_AP_BUSINESS_TRUST_ANCHORS: certs("business/root-ca.pem", "business/intermediate-ca.pem"),
+  DPI_AP_SERVED_PARTICIPANTS: ["991825827", "810969342", "910076787", "984661185", "922020175", "974761076"].map((o) => `0192:${o}`).join(","),
+  DPI_AP_AS4_KEYSTORE: certs("ap/POP000001.p12"),
+  DPI_AP_AS4_KEYSTORE_PASSWORD: "changeit",
+  DPI_AP_OPERATOR_KEYSTORE: certs("business/987654325.p12"),
+  DPI_AP_OPERATOR_KEYSTORE_PASSWORD: "changeit",
+  DPI_AP_PEPPOL_AP_TRUST_ANCHORS: certs("ap/root-ca.pem", "ap/intermediate-ca.pem"),
+  DPI_AP_SMP_TRUST_ANCHORS: certs("smp/root-ca.pem", "smp/intermediate-ca.pem"),
+  DPI_AP_STATIC_CRLS: certs("smp/intermediate-ca.crl.pem", "business/intermediate-ca.crl.pem"),
+  DPI_AP_SML_ZONE: SANDBOX_ZONE,
+  DPI_AP_SMP_ALLOW_HTTP: "true",
+};
+
+/** `env` with every sandbox default it leaves unset filled in. */
+export function withSandboxDefaults(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const filled: NodeJS.ProcessEnv = { ...env };
+  for (const [name, value] of Object.entries(SANDBOX_DEFAULTS)) if (filled[name] === undefined) filled[name] = value;
+  return filled;
+}
+
+export interface SandboxPorts {
+  maskinporten: number;
+  smp: number;
+  dns: number;
+  pki: number;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const portsSchema = z.object({
+  DPI_AP_SANDBOX_MASKINPORTEN_PORT: port.default(8090),
+  DPI_AP_SANDBOX_SMP_PORT: port.default(8091),
+  DPI_AP_SANDBOX_DNS_PORT: port.default(8053),
+  // The certs-example AP certificates name http://127.0.0.1:8899 as their OCSP responder and CRL location.
+  DPI_AP_SANDBOX_PKI_PORT: port.default(8899),
+});
+
+/** The ports the sandbox's simulators listen on (0: any free port). */
+export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
+  const parsed = portsSchema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+  const e = parsed.data;
+  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT };
+}

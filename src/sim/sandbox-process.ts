@@ -1,0 +1,68 @@
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import type { RunningAccessPoint } from "../server.js";
+import { startSandbox, type Sandbox } from "./sandbox.js";
+import type { SandboxPorts } from "./sandbox-config.js";
+
+/**
+ * The sandbox as `npm start` composes it: src/main.ts imports this module (lazily, only in sandbox mode) and
+ * runs every external party the access point needs — Maskinporten, the OCSP/CRL responder, SMP and SML (DNS) —
+ * beside it as a local simulator on its own port; the access point registers itself for all its participants,
+ * and simulated postbox and print providers poll it, so letters and receipts travel a whole DPI network on one
+ * machine.
+ */
+
+export { sandboxPorts, withSandboxDefaults } from "./sandbox-config.js";
+
+export interface SandboxProcess {
+  /** The configuration with what only the running simulators know filled in, unless it was set explicitly. */
+  config: Config;
+  /** Publishes the started access point in SML and SMP, starts the providers polling it, and prints where everything listens. */
+  attach(ap: RunningAccessPoint, log: Logger): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSandboxProcess(config: Config, ports: SandboxPorts): Promise<SandboxProcess> {
+  const sandbox = await startSandbox({ host: config.host, ports });
+  const completed = withSimulators(config, sandbox);
+  return {
+    config: completed,
+    async attach(ap, log) {
+      sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
+      const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
+      printSandbox(ap, sandbox, completed, providers.map((p) => p.provider));
+    },
+    close: () => sandbox.close(),
+  };
+}
+
+/** The sandbox's simulators stand in for Maskinporten and SML unless those were configured explicitly. */
+function withSimulators(config: Config, sandbox: Sandbox): Config {
+  return {
+    ...config,
+    maskinporten: {
+      ...config.maskinporten,
+      issuer: config.maskinporten.issuer ?? sandbox.maskinporten.issuer,
+      jwksUrl: config.maskinporten.jwksUrl ?? sandbox.maskinporten.jwksUrl,
+    },
+    discovery: {
+      ...config.discovery,
+      dnsServers: config.discovery.dnsServers.length ? config.discovery.dnsServers : [sandbox.dnsServer],
+    },
+  };
+}
+
+function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, providers: string[]): void {
+  const rows = [
+    ["access point (REST API)", ap.url],
+    ["access point (AS4)", `${ap.url}${config.as4.path}  seat ${ap.seatId}`],
+    ["Maskinporten simulator", `${sandbox.maskinporten.url}  (token ${sandbox.maskinporten.tokenUrl})`],
+    ["SMP simulator", sandbox.smp.url],
+    ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
+    ["OCSP/CRL responder", sandbox.pki.url],
+    ["postbox providers (polling)", providers.join(", ")],
+    ["database", config.databaseUrl],
+  ];
+  const width = Math.max(...rows.map((r) => r[0]!.length));
+  process.stdout.write(`\nDPI access point sandbox\n${rows.map(([k, v]) => `  ${k!.padEnd(width)}  ${v}`).join("\n")}\n\n`);
+}
