@@ -95,7 +95,7 @@ export class OutboxWorker {
     // A letter whose expectedResponseDateTime has passed is not sent any more: the expiry sweep makes it
     // LEVETID_UTLOPT, whichever retry it was waiting for.
     const claimed = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency, LETTER_TYPES, ["DPI"]);
-    const batch = await deps.messages.withDpi(claimed);
+    const batch = await deps.messages.joinDpi(claimed);
     await Promise.all(batch.map((m) => this.process(m)));
     return batch.length;
   }

@@ -144,7 +144,7 @@ export class DpiMessagesRepo {
   }
 
   /** The DPI rows of conversations (e.g. the ones the outbox handed out), in their order; one query. */
-  async withDpi(rows: readonly Conversation[]): Promise<DpiConversation[]> {
+  async joinDpi(rows: readonly Conversation[]): Promise<DpiConversation[]> {
     if (rows.length === 0) return [];
     const dpi = await this.db.dpiMessage.findMany({ where: { OR: rows.map((r) => ({ direction: r.direction, messageId: r.messageId })) } });
     const byKey = new Map(dpi.map((d) => [`${d.direction} ${d.messageId}`, d]));

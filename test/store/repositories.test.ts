@@ -285,7 +285,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         );
         const claimed = await outbox.claimDue(T0, LEASE_MS, 10, [], ["DPI"]);
         expect(claimed.map((m) => m.messageId)).to.deep.equal(["a", "b"]);
-        expect((await messages.withDpi(claimed)).map((m) => [m.messageId, m.dpi.forretningsmelding])).to.deep.equal([["a", "jws-a"], ["b", "jws-b"]]);
+        expect((await messages.joinDpi(claimed)).map((m) => [m.messageId, m.dpi.forretningsmelding])).to.deep.equal([["a", "jws-a"], ["b", "jws-b"]]);
         expect((await outbox.claimDue(T0, LEASE_MS, 10)).map((m) => [m.messageId, m.channel])).to.deep.equal([["dpo", "DPO"]]);
       });
 
