@@ -19,7 +19,7 @@ import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { BlobStore } from "./store/blob-store.js";
-import { MessagesRepo } from "./store/messages-repo.js";
+import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
 
 /** Composition root: everything the access point is made of, built from config. No globals elsewhere. */
@@ -27,7 +27,7 @@ import { openDatabase, type Db } from "./store/prisma.js";
 export interface AppParts {
   config: Config;
   db: Db;
-  repo: MessagesRepo;
+  repo: DpiMessagesRepo;
   blobs: BlobStore;
   callers: CallerVerifier;
   /** Verifies a forretningsmelding JWS against the business-certificate anchors. */
@@ -98,7 +98,7 @@ export function createApp(p: AppParts): Express {
 
 export interface Stores {
   db: Db;
-  repo: MessagesRepo;
+  repo: DpiMessagesRepo;
   blobs: BlobStore;
   applied: string[];
   /** Only this process uses the database (SQLite); a PostgreSQL store may be shared by several. */
@@ -109,7 +109,7 @@ export async function openStores(config: Config): Promise<Stores> {
   const { db, applied, singleProcess } = await openDatabase(config.databaseUrl);
   const blobs = new BlobStore(config.dataDir);
   await blobs.init({ shared: !singleProcess });
-  return { db, repo: new MessagesRepo(db), blobs, applied, singleProcess };
+  return { db, repo: new DpiMessagesRepo(db), blobs, applied, singleProcess };
 }
 
 /** The separate HTTP server's app when /metrics has its own port (DPI_AP_METRICS_PORT): nothing else on it. */

@@ -30,7 +30,7 @@ import { IN_FLIGHT_GRACE_MS, PayloadSweeper } from "./relay/payload-sweeper.js";
 import { PushWorker } from "./relay/push-worker.js";
 import type { BlobStore } from "./store/blob-store.js";
 import { ExchangeRepo } from "./store/exchange-repo.js";
-import type { MessagesRepo } from "./store/messages-repo.js";
+import type { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
 import { PushRepo } from "./store/push-repo.js";
 
@@ -44,7 +44,7 @@ export interface RunningAccessPoint {
   seatId: string;
   as4Certificate: X509Certificate;
   /** The stores behind the API, for in-process workers and tests. */
-  repo: MessagesRepo;
+  repo: DpiMessagesRepo;
   blobs: BlobStore;
   outbox: OutboxWorker;
   close(): Promise<void>;
@@ -88,7 +88,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     onAccepted: () => outbox.nudge(),
   });
   const metricsHttp = await startMetricsServer(config, metrics, log);
-  push = createPush(config, { stores, baseUrl: http.url, clock, log, random: opts.random });
+  push = await createPush(config, { stores, baseUrl: http.url, clock, log, random: opts.random });
   if (opts.workers ?? true) {
     outbox.start();
     push.start();
@@ -220,6 +220,7 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<OutboxWorke
   }
   return new OutboxWorker({
     outbox: p.outboxRepo,
+    messages: stores.repo,
     blobs: stores.blobs,
     discovery: p.discovery,
     receiverTrust: p.trust,
@@ -330,9 +331,15 @@ function listening(server: Server, host: string): ListeningServer {
 }
 
 /** Push: letters for providers with a webhook (DPI_AP_PUSH_WEBHOOKS) are posted to it, with a link back to us. */
-function createPush(config: Config, p: { stores: Stores; baseUrl: string; clock: Clock; log: Logger; random: (() => number) | undefined }): PushWorker {
+async function createPush(config: Config, p: { stores: Stores; baseUrl: string; clock: Clock; log: Logger; random: (() => number) | undefined }): Promise<PushWorker> {
+  const repo = new PushRepo(p.stores.db);
+  // As with the outbox: push leases in a store only this process uses were left by its previous life.
+  if (p.stores.singleProcess) {
+    const released = await repo.releaseAllLeases();
+    if (released) p.log.warn({ letters: released }, "push: released leases left by a previous run that stopped mid-push");
+  }
   return new PushWorker({
-    repo: new PushRepo(p.stores.db),
+    repo,
     webhooks: config.pushWebhooks,
     downloadUrl: (id) => `${config.publicUrl ?? p.baseUrl}/messages/in/${id}`,
     retry: config.outbox.retry,
@@ -358,7 +365,7 @@ function inboundLimits(l: Config["limits"]): InboundLimits {
   };
 }
 
-async function operatorFeilIssuer(file: string, password: string, repo: MessagesRepo, clock: Clock, log: Logger) {
+async function operatorFeilIssuer(file: string, password: string, repo: DpiMessagesRepo, clock: Clock, log: Logger) {
   const ks = await loadKeyStore({ type: "pkcs12", file, password });
   const signer = { privateKey: ks.privateKey, certificate: ks.certificate, org: `0192:${organisationNumberOf(ks.certificate)}` };
   return createFeilReceiptIssuer({ signer, repo, clock, log: log.child({ worker: "feil" }) });

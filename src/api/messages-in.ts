@@ -4,8 +4,8 @@ import { z } from "zod";
 import { ProblemError } from "../problem.js";
 import type { Clock } from "../clock.js";
 import type { BlobStore } from "../store/blob-store.js";
-import { inReadScope, readScopeOf, type ReadScope } from "../dpi/read-scope.js";
-import type { MessagesRepo } from "../store/messages-repo.js";
+import { inReadScope, readScopeOf, scopedMessage, type ReadScope } from "../dpi/read-scope.js";
+import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
@@ -45,7 +45,7 @@ export const DOKUMENTPAKKE_MEDIA_TYPE = "application/json";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Messages that arrived for the caller (receipts at corner 2, letters at corner 3). */
-export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; clock: Clock; publicUrl: (path: string, req: Request) => string }): Router {
+export function messagesInRouter(deps: { repo: DpiMessagesRepo; blobs: BlobStore; clock: Clock; publicUrl: (path: string, req: Request) => string }): Router {
   const r = Router();
 
   r.get("/messages/in", async (req, res) => {
@@ -64,8 +64,8 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
     }
     res.json(
       rows.map((m) => ({
-        forretningsmelding: m.forretningsmelding,
-        ...(m.payloadKey ? { downloadurl: deps.publicUrl(`/messages/in/${m.id}`, req) } : {}),
+        forretningsmelding: m.dpi.forretningsmelding,
+        ...(m.dpi.payloadKey ? { downloadurl: deps.publicUrl(`/messages/in/${m.messageId}`, req) } : {}),
       })),
     );
   });
@@ -73,22 +73,23 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
   const findReadable = async (id: string, scope: ReadScope) => {
     if (!UUID.test(id)) throw new MessageNotFoundError(id);
     const m = await deps.repo.get("IN", id);
-    if (!m || !inReadScope(scope, m)) throw new MessageNotFoundError(id);
+    if (!m || !inReadScope(scope, scopedMessage(m))) throw new MessageNotFoundError(id);
     return m;
   };
 
   r.get("/messages/in/:id", async (req, res) => {
     const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
-    if (!m.payloadKey) throw new ProblemError(404, "no-dokumentpakke", "No document package", `message ${m.id} is a ${m.documentType} and carries no dokumentpakke`);
+    const { payloadKey, payloadSize } = m.dpi;
+    if (!payloadKey) throw new ProblemError(404, "no-dokumentpakke", "No document package", `message ${m.messageId} is a ${m.documentType} and carries no dokumentpakke`);
     // Digdir's OpenAPI declares this answer as application/json with a binary schema ("Kryptert dokumentpakke"):
     // the CMS bytes as they are, under that media type. Set without Express's charset suffix: it is not text.
     res.status(200);
     res.setHeader("Content-Type", DOKUMENTPAKKE_MEDIA_TYPE);
-    res.setHeader("Content-Disposition", `attachment; filename="${m.id}.asic.cms"`);
+    res.setHeader("Content-Disposition", `attachment; filename="${m.messageId}.asic.cms"`);
     res.setHeader("Cache-Control", "no-store");
-    if (m.payloadSize != null) res.setHeader("Content-Length", String(m.payloadSize));
+    if (payloadSize != null) res.setHeader("Content-Length", String(payloadSize));
     // pipeline closes the file when the client goes away mid-download.
-    await pipeline(deps.blobs.open(m.payloadKey), res).catch((err: unknown) => {
+    await pipeline(deps.blobs.open(payloadKey), res).catch((err: unknown) => {
       if (!res.headersSent) throw err;
       res.destroy();
     });
@@ -96,8 +97,8 @@ export function messagesInRouter(deps: { repo: MessagesRepo; blobs: BlobStore; c
 
   r.post("/messages/in/:id/read", async (req, res) => {
     const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
-    await deps.repo.markRead(m.id, deps.clock());
-    res.status(200).json({ id: m.id, read: true });
+    await deps.repo.markRead(m.messageId, deps.clock());
+    res.status(200).json({ id: m.messageId, read: true });
   });
 
   return r;

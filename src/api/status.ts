@@ -1,8 +1,8 @@
 import { Router } from "express";
 import { ProblemError } from "../problem.js";
 import { contractStatuses, statusOfReceipt } from "../dpi/status-model.js";
-import { inReadScope, readScopeOf } from "../dpi/read-scope.js";
-import type { MessagesRepo } from "../store/messages-repo.js";
+import { inReadScope, readScopeOf, scopedMessage } from "../dpi/read-scope.js";
+import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { callerOf } from "./auth.js";
 import { MessageNotFoundError } from "./messages-in.js";
 
@@ -24,36 +24,36 @@ export interface TimelineEvent {
 }
 
 /** Status history of sent messages and the whole timeline of a conversation. */
-export function statusRouter(deps: { repo: MessagesRepo }): Router {
+export function statusRouter(deps: { repo: DpiMessagesRepo }): Router {
   const r = Router();
 
   r.get("/messages/out/:id/statuses", async (req, res) => {
     const id = req.params.id;
     const m = await deps.repo.get("OUT", id);
-    if (!m || !inReadScope(readScopeOf(callerOf(res)), m)) throw new MessageNotFoundError(id);
+    if (!m || !inReadScope(readScopeOf(callerOf(res)), scopedMessage(m))) throw new MessageNotFoundError(id);
     res.json(contractStatuses(await deps.repo.statuses("OUT", id)));
   });
 
   r.get("/status/:conversationId", async (req, res) => {
     const scope = readScopeOf(callerOf(res));
-    const messages = (await deps.repo.conversation(req.params.conversationId)).filter((m) => inReadScope(scope, m));
+    const messages = (await deps.repo.conversation(req.params.conversationId)).filter((m) => inReadScope(scope, scopedMessage(m)));
     if (messages.length === 0) throw new ConversationNotFoundError(req.params.conversationId);
     const events: TimelineEvent[] = [];
     for (const m of messages) {
       const receiptStatus = m.direction === "IN" ? statusOfReceipt(m.documentType) : undefined;
       if (receiptStatus) {
-        events.push({ timestamp: m.createdAt.toISOString(), messageId: m.id, documentType: m.documentType, direction: "IN", kind: "receipt", status: receiptStatus });
+        events.push({ timestamp: m.createdAt.toISOString(), messageId: m.messageId, documentType: m.documentType, direction: "IN", kind: "receipt", status: receiptStatus });
         continue;
       }
       for (const s of m.statuses) {
         events.push({
           timestamp: s.createdAt.toISOString(),
-          messageId: m.id,
+          messageId: m.messageId,
           documentType: m.documentType,
           direction: m.direction as "OUT" | "IN",
           kind: "status",
           status: s.status,
-          ...(s.beskrivelse ? { beskrivelse: s.beskrivelse } : {}),
+          ...(s.description ? { beskrivelse: s.description } : {}),
         });
       }
     }

@@ -21,7 +21,7 @@ export function observeStatuses(file: string): StatusObserver {
       try {
         db ??= new Database(file, { readonly: true, fileMustExist: true, timeout: 1000 });
         statement ??= db.prepare(
-          `SELECT status, COUNT(*) AS n FROM "Message" WHERE direction = 'OUT' AND documentType IN (${placeholders}) GROUP BY status`,
+          `SELECT status, COUNT(*) AS n FROM "Conversation" WHERE direction = 'OUT' AND channel = 'DPI' AND documentType IN (${placeholders}) GROUP BY status`,
         );
         const rows = statement.all(...LETTER_TYPES) as { status: string; n: number }[];
         return Object.fromEntries(rows.map((r) => [r.status, r.n]));

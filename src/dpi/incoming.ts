@@ -1,7 +1,8 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
-import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
+import { DuplicateMessageIdError } from "../store/conversations-repo.js";
+import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
 import { messageRecord } from "./message-record.js";
@@ -36,7 +37,7 @@ export class IncomingMessageIdConflictError extends Error {
  */
 export async function storeIncoming(
   msg: IncomingMessage,
-  deps: { repo: MessagesRepo; clock: Clock; log: Logger },
+  deps: { repo: DpiMessagesRepo; clock: Clock; log: Logger },
 ): Promise<boolean> {
   const m = msg.message;
   const original = m.kind === "receipt" ? await deps.repo.firstOutgoing(m.conversationId) : null;
@@ -46,8 +47,8 @@ export async function storeIncoming(
         direction: "IN",
         jws: msg.jws,
         dokumentpakke: msg.dokumentpakke,
-        kanal: original?.kanal ?? undefined,
-        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.avsenderidentifikator ?? undefined,
+        kanal: original?.dpi.kanal ?? undefined,
+        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.dpi.avsenderidentifikator ?? undefined,
       }),
       INCOMING_STATUS,
       deps.clock(),
@@ -56,7 +57,7 @@ export async function storeIncoming(
     if (err instanceof DuplicateMessageIdError) {
       const stored = await deps.repo.get("IN", m.messageId);
       const sha256Hex = msg.dokumentpakke?.sha256.toString("hex") ?? null;
-      if (!stored || stored.forretningsmelding !== msg.jws || stored.payloadSha256 !== sha256Hex) {
+      if (!stored || stored.dpi.forretningsmelding !== msg.jws || stored.dpi.payloadSha256 !== sha256Hex) {
         deps.log.warn({ messageId: m.messageId, conversationId: m.conversationId, storedConversationId: stored?.conversationId }, "incoming message id already used by another message: refused");
         throw new IncomingMessageIdConflictError(m.messageId);
       }

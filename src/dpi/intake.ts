@@ -2,8 +2,8 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { DomainError } from "../errors.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
-import type { Message } from "../store/generated/client.js";
-import { DuplicateMessageIdError, type MessagesRepo } from "../store/messages-repo.js";
+import { DuplicateMessageIdError } from "../store/conversations-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { verifyFingerprint, parseEnvelopedDataFile } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
@@ -50,7 +50,7 @@ const ACCEPTED_STATUS = "OPPRETTET";
 export interface IntakeDeps {
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
   servedParticipants: ParticipantSet;
-  repo: MessagesRepo;
+  repo: DpiMessagesRepo;
   blobs: BlobStore;
   clock: Clock;
   log: Logger;
@@ -171,9 +171,9 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.
-    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && sameParticipant(l.receiverOrg, sender) && isLetterType(l.documentType as DpiMessageType));
+    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && sameParticipant(l.receiverIdentifier, sender) && isLetterType(l.documentType as DpiMessageType));
     if (!letter) throw new ConversationUnknownError(m.conversationId, sender);
-    if (!sameParticipant(m.receiver.value, letter.senderOrg)) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderOrg}, not ${m.receiver.value}`);
+    if (!sameParticipant(m.receiver.value, letter.senderIdentifier)) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderIdentifier}, not ${m.receiver.value}`);
     if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw new ReceiptMismatchError(`a ${m.type} does not answer a ${letter.documentType} letter`);
   }
 
@@ -208,10 +208,10 @@ function acceptedAnswer(verified: VerifiedForretningsmelding): AcceptedMessage {
  * answer, and the dokumentpakke it uploaded again is dropped (the stored one is the same bytes); anything else
  * is a conflict.
  */
-async function resubmitted(stored: Message, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
+async function resubmitted(stored: DpiConversation, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
   // The kanal decides where the receipts are filed: a resubmission under another kanal is another request.
-  const sameKanal = (stored.kanal ?? null) === (req.kanal?.toLowerCase() ?? null);
-  const same = stored.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke) && sameKanal;
+  const sameKanal = (stored.dpi.kanal ?? null) === (req.kanal?.toLowerCase() ?? null);
+  const same = stored.dpi.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke) && sameKanal;
   if (!same) throw new MessageIdUsedError(verified.message.messageId);
   if (req.dokumentpakke) await deps.blobs.delete(req.dokumentpakke.key);
   const m = verified.message;
@@ -225,10 +225,10 @@ async function resubmitted(stored: Message, verified: VerifiedForretningsmelding
  * forretningsmelding that passed the checks above implies this; it is said here so that a message is never
  * answered to anyone else, whatever the checks above become.
  */
-function sameCaller(stored: Message, caller: IntakeCaller): boolean {
-  if (!sameParticipant(caller.consumer, stored.avsenderOrg)) return false;
-  if (stored.databehandlerOrg !== null) return sameOptional(caller.supplier, stored.databehandlerOrg);
-  return caller.supplier === undefined || sameParticipant(caller.supplier, stored.senderOrg);
+function sameCaller(stored: DpiConversation, caller: IntakeCaller): boolean {
+  if (!sameParticipant(caller.consumer, stored.dpi.avsenderOrg)) return false;
+  if (stored.dpi.databehandlerOrg !== null) return sameOptional(caller.supplier, stored.dpi.databehandlerOrg);
+  return caller.supplier === undefined || sameParticipant(caller.supplier, stored.senderIdentifier);
 }
 
 /** An absent participant (no supplier claim) is the same as nothing. */
@@ -236,7 +236,7 @@ function sameOptional(a: string | undefined, b: string): boolean {
   return a !== undefined && sameParticipant(a, b);
 }
 
-function samePayload(stored: Message, pakke: StoredBlob | undefined): boolean {
-  if (!pakke) return stored.payloadSha256 === null;
-  return stored.payloadSha256 === pakke.sha256.toString("hex") && stored.payloadSize === pakke.size;
+function samePayload(stored: DpiConversation, pakke: StoredBlob | undefined): boolean {
+  if (!pakke) return stored.dpi.payloadSha256 === null;
+  return stored.dpi.payloadSha256 === pakke.sha256.toString("hex") && stored.dpi.payloadSize === pakke.size;
 }

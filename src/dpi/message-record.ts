@@ -1,5 +1,6 @@
 import type { StoredBlob } from "../store/blob-store.js";
-import type { Direction, NewMessage } from "../store/messages-repo.js";
+import type { Direction } from "../store/conversations-repo.js";
+import type { NewDpiMessage } from "../store/dpi-messages-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 
 /**
@@ -8,17 +9,17 @@ import type { Forretningsmelding } from "./sbd.js";
  */
 export function messageRecord(
   m: Forretningsmelding,
-  o: { direction: Direction; jws: string; dokumentpakke?: StoredBlob | undefined } & Partial<Pick<NewMessage, "kanal" | "avsenderidentifikator" | "enqueue">>,
-): NewMessage {
+  o: { direction: Direction; jws: string; dokumentpakke?: StoredBlob | undefined } & Partial<Pick<NewDpiMessage, "kanal" | "avsenderidentifikator" | "enqueue">>,
+): NewDpiMessage {
   return {
-    id: m.messageId,
+    messageId: m.messageId,
     direction: o.direction,
     conversationId: m.conversationId,
     documentType: m.type,
     process: m.processId,
     standard: m.document.header.documentIdentification.standard,
-    senderOrg: m.sender.value,
-    receiverOrg: m.receiver.value,
+    senderIdentifier: m.sender.value,
+    receiverIdentifier: m.receiver.value,
     avsenderOrg: m.avsender.value,
     databehandlerOrg: m.databehandler?.value,
     avsenderidentifikator: o.avsenderidentifikator ?? m.avsenderidentifikator,
@@ -26,7 +27,7 @@ export function messageRecord(
     kanal: o.kanal,
     forretningsmelding: o.jws,
     payload: o.dokumentpakke ? { key: o.dokumentpakke.key, size: o.dokumentpakke.size, sha256Hex: o.dokumentpakke.sha256.toString("hex") } : undefined,
-    expectedResponseAt: m.expectedResponseDateTime ? new Date(m.expectedResponseDateTime) : undefined,
+    expiry: m.expectedResponseDateTime ? new Date(m.expectedResponseDateTime) : undefined,
     ...(o.enqueue ? { enqueue: true } : {}),
   };
 }

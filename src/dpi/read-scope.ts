@@ -1,3 +1,4 @@
+import type { DpiConversation } from "../store/dpi-messages-repo.js";
 import { LETTER_TYPES, RECEIPT_TYPES } from "./document-types.js";
 
 /**
@@ -33,7 +34,7 @@ export interface Reader {
   supplier?: string | undefined;
 }
 
-/** The message columns the rule looks at ("0192:<orgno>"; null: empty). */
+/** The message columns the rule looks at ("0192:<orgno>"; null: empty). receiverOrg is the conversation's receiverIdentifier. */
 export interface ScopeColumns {
   avsenderOrg: string;
   receiverOrg: string;
@@ -55,6 +56,12 @@ export interface ReadScope {
 
 /** What a stored message must carry to be judged. */
 export type ScopedMessage = { direction: string; documentType: string } & ScopeColumns;
+
+/** The columns the rule looks at, of a stored DPI message: the receiver from its conversation, the rest from its DPI row. */
+export function scopedMessage(m: DpiConversation): ScopedMessage {
+  const { avsenderOrg, databehandlerOrg, mottakerOrg } = m.dpi;
+  return { direction: m.direction, documentType: m.documentType, receiverOrg: m.receiverIdentifier, avsenderOrg, databehandlerOrg, mottakerOrg };
+}
 
 export function readScopeOf(reader: Reader): ReadScope {
   const { consumer } = reader;

@@ -41,7 +41,7 @@ export function statusOfReceipt(documentType: string): string | undefined {
 
 export interface StoredStatus {
   status: string;
-  beskrivelse: string | null;
+  description: string | null;
   timestamp: Date;
 }
 
@@ -63,9 +63,9 @@ export function contractStatuses(history: readonly StoredStatus[]): ContractStat
 }
 
 function contractStatus(s: StoredStatus): { status: ContractStatus; beskrivelse: string | null } | undefined {
-  if ((CONTRACT_STATUSES as readonly string[]).includes(s.status)) return { status: s.status as ContractStatus, beskrivelse: s.beskrivelse };
+  if ((CONTRACT_STATUSES as readonly string[]).includes(s.status)) return { status: s.status as ContractStatus, beskrivelse: s.description };
   if (s.status === "LEVETID_UTLOPT") {
-    return { status: "FEILET", beskrivelse: `LEVETID_UTLOPT: the letter expired, ${s.beskrivelse ?? "no receipt arrived in time"}` };
+    return { status: "FEILET", beskrivelse: `LEVETID_UTLOPT: the letter expired, ${s.description ?? "no receipt arrived in time"}` };
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import { DomainError } from "../errors.js";
 import { dpiProcessId, parseDocumentTypeId, readDpiDocumentTypeId, sameParticipant, toParticipantId, type ParticipantSet } from "../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../peppol/dpi-sbd.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
-import type { MessagesRepo } from "../store/messages-repo.js";
+import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import type { InboundHandler } from "./as4-receiver.js";
 import { ebmsErrorOf } from "./ebms-map.js";
 
@@ -27,7 +27,7 @@ export interface DpiInboundDeps {
   /** Served participants that take letters (providers); the rest take only receipts for their own letters. */
   letterRecipients: ParticipantSet;
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
-  repo: MessagesRepo;
+  repo: DpiMessagesRepo;
   blobs: BlobStore;
   maxDokumentpakkeBytes: number;
   clock: Clock;
@@ -145,12 +145,12 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
 async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<void> {
   const letter = await deps.repo.firstOutgoing(m.conversationId);
   if (!letter || !isLetterType(letter.documentType as DpiMessageType)) throw other(`no letter in conversation ${m.conversationId} was sent from here`);
-  if (!sameParticipant(m.sender.value, letter.receiverOrg) || !sameParticipant(m.receiver.value, letter.senderOrg)) {
-    throw other(`a receipt in conversation ${m.conversationId} must come from ${letter.receiverOrg} to ${letter.senderOrg}`);
+  if (!sameParticipant(m.sender.value, letter.receiverIdentifier) || !sameParticipant(m.receiver.value, letter.senderIdentifier)) {
+    throw other(`a receipt in conversation ${m.conversationId} must come from ${letter.receiverIdentifier} to ${letter.senderIdentifier}`);
   }
   if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw other(`a ${m.type} does not answer a ${letter.documentType} letter`);
   // The receipt reports to the behandlingsansvarlig: who may read it at corner 2 follows from this field.
-  if (!m.mottaker || !sameParticipant(m.mottaker.value, letter.avsenderOrg)) {
-    throw other(`a receipt in conversation ${m.conversationId} must name the letter's avsender ${letter.avsenderOrg} as mottaker`);
+  if (!m.mottaker || !sameParticipant(m.mottaker.value, letter.dpi.avsenderOrg)) {
+    throw other(`a receipt in conversation ${m.conversationId} must name the letter's avsender ${letter.dpi.avsenderOrg} as mottaker`);
   }
 }

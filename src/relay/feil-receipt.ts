@@ -6,8 +6,8 @@ import { documentTypeId, standardSpelling, type DpiMessageType } from "../dpi/do
 import { messageRecord } from "../dpi/message-record.js";
 import { INCOMING_STATUS } from "../dpi/status-model.js";
 import { parseForretningsmelding } from "../dpi/sbd.js";
-import type { Message, Prisma } from "../store/generated/client.js";
-import type { MessagesRepo } from "../store/messages-repo.js";
+import type { StoreWrites } from "../store/conversations-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 
 /**
  * When corner 2 gives up on a letter, corner 1 learns it the way it learns everything else about a letter:
@@ -17,8 +17,8 @@ import type { MessagesRepo } from "../store/messages-repo.js";
  */
 
 export interface FeilReceiptIssuer {
-  /** The writes that file a signed feil receipt for the letter; the caller commits them with the FEILET status. */
-  operations(letter: Message, reason: string): Promise<Prisma.PrismaPromise<unknown>[]>;
+  /** Signs a feil receipt for the letter; the writes that file it are committed by the caller with the FEILET status. */
+  operations(letter: DpiConversation, reason: string): Promise<StoreWrites>;
 }
 
 export interface OperatorSigner {
@@ -28,7 +28,7 @@ export interface OperatorSigner {
   org: string;
 }
 
-export function createFeilReceiptIssuer(deps: { signer: OperatorSigner; repo: MessagesRepo; clock: Clock; log: Logger; newId?: () => string }): FeilReceiptIssuer {
+export function createFeilReceiptIssuer(deps: { signer: OperatorSigner; repo: DpiMessagesRepo; clock: Clock; log: Logger; newId?: () => string }): FeilReceiptIssuer {
   return {
     async operations(letter, reason) {
       const now = deps.clock();
@@ -40,7 +40,7 @@ export function createFeilReceiptIssuer(deps: { signer: OperatorSigner; repo: Me
           standardBusinessDocumentHeader: {
             headerVersion: "1.0",
             sender: [actor(deps.signer.org)],
-            receiver: [actor(letter.senderOrg)],
+            receiver: [actor(letter.senderIdentifier)],
             documentIdentification: {
               standard: documentTypeId("feil", spelling),
               typeVersion: "1.0",
@@ -53,8 +53,8 @@ export function createFeilReceiptIssuer(deps: { signer: OperatorSigner; repo: Me
           feil: {
             avsender: { virksomhetsidentifikator: virksomhet(deps.signer.org) },
             mottaker: {
-              virksomhetsidentifikator: virksomhet(letter.avsenderOrg),
-              ...(letter.avsenderidentifikator ? { motakeridentifikator: letter.avsenderidentifikator } : {}),
+              virksomhetsidentifikator: virksomhet(letter.dpi.avsenderOrg),
+              ...(letter.dpi.avsenderidentifikator ? { motakeridentifikator: letter.dpi.avsenderidentifikator } : {}),
             },
             tidspunkt: now.toISOString(),
             feiltype: "SERVER",
@@ -64,10 +64,10 @@ export function createFeilReceiptIssuer(deps: { signer: OperatorSigner; repo: Me
       };
       const jws = await signForretningsmelding(payload, deps.signer);
       const message = parseForretningsmelding(payload);
-      deps.log.info({ messageId: letter.id, conversationId: letter.conversationId, receiptId: message.messageId }, "feil receipt issued to corner 1");
+      deps.log.info({ messageId: letter.messageId, conversationId: letter.conversationId, receiptId: message.messageId }, "feil receipt issued to corner 1");
       // Filed like any receipt: under the letter's kanal and avsenderidentifikator.
-      const record = messageRecord(message, { direction: "IN", jws, kanal: letter.kanal ?? undefined, avsenderidentifikator: letter.avsenderidentifikator ?? undefined });
-      return deps.repo.insertOperations(record, INCOMING_STATUS, now);
+      const record = messageRecord(message, { direction: "IN", jws, kanal: letter.dpi.kanal ?? undefined, avsenderidentifikator: letter.dpi.avsenderidentifikator ?? undefined });
+      return (tx) => deps.repo.insertIn(tx, record, INCOMING_STATUS, now);
     },
   };
 }

@@ -11,7 +11,9 @@ import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, typ
 import { dpiSbdStream } from "../peppol/dpi-sbd.js";
 import { peppolSeatIdOf } from "../pki/peppol-certificate.js";
 import type { BlobStore } from "../store/blob-store.js";
-import type { Message } from "../store/generated/client.js";
+import type { StoreWrites } from "../store/conversations-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
+import { outboundEvidence } from "../store/exchange-repo.js";
 import type { OutboxRepo } from "../store/outbox-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome } from "./as4-response.js";
@@ -28,6 +30,8 @@ import { PollingLoop } from "./polling-loop.js";
 
 export interface OutboxDeps {
   outbox: OutboxRepo;
+  /** The DPI rows of what the outbox hands out, and the AS4 state of each attempt. */
+  messages: DpiMessagesRepo;
   blobs: BlobStore;
   discovery: Discovery;
   /** Validates the receiving AP's certificate from the SMP before we encrypt to it. */
@@ -90,7 +94,8 @@ export class OutboxWorker {
     const leaseMs = deps.timeoutMs * 2 + 60_000;
     // A letter whose expectedResponseDateTime has passed is not sent any more: the expiry sweep makes it
     // LEVETID_UTLOPT, whichever retry it was waiting for.
-    const batch = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency, LETTER_TYPES);
+    const claimed = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency, LETTER_TYPES, ["DPI"]);
+    const batch = await deps.messages.joinDpi(claimed);
     await Promise.all(batch.map((m) => this.process(m)));
     return batch.length;
   }
@@ -98,13 +103,13 @@ export class OutboxWorker {
   /** Marks overdue letters LEVETID_UTLOPT; returns how many. */
   async sweepExpired(): Promise<number> {
     const expired = await this.deps.outbox.expireOverdue(this.deps.clock(), LETTER_TYPES);
-    for (const m of expired) this.deps.log.warn({ messageId: m.id, conversationId: m.conversationId, expectedResponseAt: m.expectedResponseAt }, "no receipt before expectedResponseDateTime: LEVETID_UTLOPT");
+    for (const m of expired) this.deps.log.warn({ messageId: m.messageId, conversationId: m.conversationId, channel: m.channel, expectedResponseAt: m.expiry }, "no receipt before expectedResponseDateTime: LEVETID_UTLOPT");
     return expired.length;
   }
 
-  private async process(m: Message): Promise<void> {
+  private async process(m: DpiConversation): Promise<void> {
     const { deps } = this;
-    const log = deps.log.child({ messageId: m.id, conversationId: m.conversationId, documentType: m.documentType, receiver: m.receiverOrg });
+    const log = deps.log.child({ messageId: m.messageId, conversationId: m.conversationId, channel: m.channel, documentType: m.documentType, receiver: m.receiverIdentifier });
     let outcome: SendOutcome;
     let as4MessageId: string | undefined;
     let peer = "";
@@ -113,7 +118,7 @@ export class OutboxWorker {
     try {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
-      const endpoint = await deps.discovery.lookup(m.receiverOrg, type, process);
+      const endpoint = await deps.discovery.lookup(m.receiverIdentifier, type, process);
       stage = "receiver";
       endpointKey = peerKey(endpoint.endpointUrl);
       if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {
@@ -127,10 +132,10 @@ export class OutboxWorker {
         throw new PermanentFailure(`the receiving access point's certificate from the SMP is not accepted: ${(err as Error).message}`);
       }
       stage = "send";
-      as4MessageId = await deps.outbox.as4MessageIdFor(m.id, generateMessageId(deps.identity.seatId.toLowerCase()));
+      as4MessageId = await deps.messages.as4MessageIdFor(m.messageId, generateMessageId(deps.identity.seatId.toLowerCase()));
       const message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
       try {
-        const attempts = await deps.outbox.recordAttempt(m.id, message.signedReferences);
+        const attempts = await deps.messages.recordAttempt(m.messageId, message.signedReferences);
         log.info({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: m.attempts + 1 }, "sending over AS4");
         const res = await send(endpoint.endpointUrl, message, { headersTimeoutMs: deps.timeoutMs, bodyTimeoutMs: deps.timeoutMs });
         outcome = interpretResponse(res.status, res.contentType, res.body, {
@@ -147,11 +152,11 @@ export class OutboxWorker {
     await this.record(m, outcome, as4MessageId, peer, endpointKey, log);
   }
 
-  private async prepare(m: Message, type: DpiMessageType, process: DpiProcessId, as4MessageId: string, peer: string, certificate: OutboundPrepareCert): Promise<OutboundMessage> {
+  private async prepare(m: DpiConversation, type: DpiMessageType, process: DpiProcessId, as4MessageId: string, peer: string, certificate: OutboundPrepareCert): Promise<OutboundMessage> {
     const { deps } = this;
     const documentType = dpiDocumentTypeId(type, deps.spelling);
     const blobs = deps.blobs;
-    const payloadKey = m.payloadKey;
+    const payloadKey = m.dpi.payloadKey;
     return prepareUserMessage({
       userMessage: {
         messageId: as4MessageId,
@@ -161,23 +166,23 @@ export class OutboxWorker {
         service: { value: dpiProcessId(process).value, type: dpiProcessId(process).scheme },
         action: formatIdentifier(documentType),
         conversationId: m.conversationId,
-        originalSender: { value: m.senderOrg, type: "iso6523-actorid-upis" },
-        finalRecipient: { value: m.receiverOrg, type: "iso6523-actorid-upis" },
+        originalSender: { value: m.senderIdentifier, type: "iso6523-actorid-upis" },
+        finalRecipient: { value: m.receiverIdentifier, type: "iso6523-actorid-upis" },
       },
       payloads: [
         {
           mimeType: "application/xml",
           source: () =>
             dpiSbdStream({
-              sender: toParticipantId(m.senderOrg),
-              receiver: toParticipantId(m.receiverOrg),
+              sender: toParticipantId(m.senderIdentifier),
+              receiver: toParticipantId(m.receiverIdentifier),
               messageType: type,
               process,
               // The SBDH instance identifier is the DPI message id, so a resend is recognisably the same document.
-              instanceIdentifier: m.id,
+              instanceIdentifier: m.messageId,
               createdAt: m.createdAt,
               spelling: deps.spelling,
-              forretningsmelding: m.forretningsmelding,
+              forretningsmelding: m.dpi.forretningsmelding,
               ...(payloadKey ? { dokumentpakke: Readable.from(blobs.open(payloadKey)) } : {}),
             }),
         },
@@ -192,18 +197,19 @@ export class OutboxWorker {
    * `endpoint`: the receiving access point this attempt went to (its normalised AS4 endpoint URL), undefined
    * when the attempt failed before the SMP named one.
    */
-  private async record(m: Message, outcome: SendOutcome, as4MessageId: string | undefined, peer: string, endpoint: string | undefined, log: Logger): Promise<void> {
+  private async record(m: DpiConversation, outcome: SendOutcome, as4MessageId: string | undefined, peer: string, endpoint: string | undefined, log: Logger): Promise<void> {
     const { deps } = this;
     const now = deps.clock();
     deps.onOutcome?.(outcome.kind);
     if (outcome.kind === "delivered") {
-      await deps.outbox.markSent(m.id, now, { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt });
+      const evidence = { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt };
+      await deps.outbox.markSent(m.messageId, now, { also: outboundEvidence(m.messageId, evidence, now) });
       log.info({ as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId }, "delivered: signed receipt received");
       await this.peerAnswered(endpoint!, now, log);
       return;
     }
     if (outcome.kind === "duplicate") {
-      await deps.outbox.markSent(m.id, now, undefined, `the receiver already had it (${outcome.reason}); no receipt evidence`);
+      await deps.outbox.markSent(m.messageId, now, { description: `the receiver already had it (${outcome.reason}); no receipt evidence` });
       log.warn({ as4MessageId, to: peer, reason: outcome.reason }, "receiver reports a duplicate: delivered by an earlier attempt");
       await this.peerAnswered(endpoint!, now, log);
       return;
@@ -211,16 +217,16 @@ export class OutboxWorker {
     if (outcome.kind === "retry") {
       const decision = decideRetry(deps.retry, { attemptsMade: m.attempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
       if ("retryAt" in decision) {
-        await deps.outbox.scheduleRetry(m.id, decision.retryAt, outcome.reason, endpoint ?? null);
+        await deps.outbox.scheduleRetry(m.messageId, decision.retryAt, outcome.reason, endpoint ?? null);
         log.warn({ as4MessageId, attempt: m.attempts + 1, retryInMs: decision.retryAt.getTime() - now.getTime(), reason: outcome.reason }, "send failed, will retry");
         return;
       }
       const reason = `${decision.giveUp}: ${outcome.reason}`;
-      await deps.outbox.markFailed(m.id, now, reason, await this.feilFor(m, reason, log));
+      await deps.outbox.markFailed(m.messageId, now, reason, await this.feilFor(m, reason, log));
       log.error({ as4MessageId, reason }, "send failed for good");
       return;
     }
-    await deps.outbox.markFailed(m.id, now, outcome.reason, await this.feilFor(m, outcome.reason, log));
+    await deps.outbox.markFailed(m.messageId, now, outcome.reason, await this.feilFor(m, outcome.reason, log));
     log.error({ as4MessageId, reason: outcome.reason, ebmsCode: outcome.ebmsCode }, "send refused for good");
   }
 
@@ -243,13 +249,13 @@ export class OutboxWorker {
   }
 
   /** The feil receipt corner 1 gets for a failed letter, committed together with FEILET. */
-  private async feilFor(m: Message, reason: string, log: Logger) {
-    if (!this.deps.feil || !isLetterType(m.documentType as DpiMessageType)) return [];
+  private async feilFor(m: DpiConversation, reason: string, log: Logger): Promise<StoreWrites | undefined> {
+    if (!this.deps.feil || !isLetterType(m.documentType as DpiMessageType)) return undefined;
     try {
       return await this.deps.feil.operations(m, reason);
     } catch (err) {
       log.error({ err }, "could not sign the feil receipt; the letter is FEILET without one");
-      return [];
+      return undefined;
     }
   }
 }

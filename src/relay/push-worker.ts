@@ -2,7 +2,7 @@ import { request } from "undici";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { LETTER_TYPES } from "../dpi/document-types.js";
-import type { Message } from "../store/generated/client.js";
+import type { DpiConversation } from "../store/dpi-messages-repo.js";
 import type { PushRepo } from "../store/push-repo.js";
 import { decideRetry, type RetryPolicy } from "./retry-policy.js";
 import { PollingLoop } from "./polling-loop.js";
@@ -12,8 +12,12 @@ import { PollingLoop } from "./polling-loop.js";
  * JSON — the same `{forretningsmelding, downloadurl}` item GET /messages/in returns, plus ids — and retried
  * with back-off until the webhook answers 2xx. The provider still downloads the dokumentpakke and confirms
  * with POST /messages/in/{id}/read using its Maskinporten token, exactly as when it polls, so a push that is
- * lost costs nothing but time.
+ * lost costs nothing but time. Each letter is claimed with a lease before it is pushed, so access points sharing
+ * a PostgreSQL store never push one letter at the same time; a lease left by a dead process runs out.
  */
+
+/** Letters pushed in one pass at most, one after the other. */
+const BATCH = 20;
 
 export interface PushDeps {
   repo: PushRepo;
@@ -47,29 +51,40 @@ export class PushWorker {
     this.loop.nudge();
   }
 
-  /** Pushes what is due; returns how many letters were attempted. */
+  /**
+   * Pushes what is due, oldest first; returns how many letters were attempted. Letters are claimed one at a
+   * time, each for as long as its one webhook call may take (headers and body timeouts, plus a margin).
+   */
   async runOnce(): Promise<number> {
-    const due = await this.deps.repo.due(this.deps.clock(), [...this.deps.webhooks.keys()], LETTER_TYPES, 20);
-    for (const m of due) await this.push(m);
-    return due.length;
+    const { deps } = this;
+    const leaseMs = deps.timeoutMs * 2 + 60_000;
+    const providers = [...deps.webhooks.keys()];
+    let attempted = 0;
+    while (attempted < BATCH) {
+      const [m] = await deps.repo.claimDue(deps.clock(), leaseMs, providers, LETTER_TYPES, 1);
+      if (!m) break;
+      await this.push(m);
+      attempted++;
+    }
+    return attempted;
   }
 
-  private async push(m: Message): Promise<void> {
+  private async push(m: DpiConversation): Promise<void> {
     const { deps } = this;
-    const url = deps.webhooks.get(m.receiverOrg)!;
-    const log = deps.log.child({ messageId: m.id, conversationId: m.conversationId, provider: m.receiverOrg });
+    const url = deps.webhooks.get(m.receiverIdentifier)!;
+    const log = deps.log.child({ messageId: m.messageId, conversationId: m.conversationId, channel: m.channel, provider: m.receiverIdentifier });
     let problem: string;
     try {
       const res = await request(url, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ messageId: m.id, conversationId: m.conversationId, forretningsmelding: m.forretningsmelding, downloadurl: deps.downloadUrl(m.id) }),
+        body: JSON.stringify({ messageId: m.messageId, conversationId: m.conversationId, forretningsmelding: m.dpi.forretningsmelding, downloadurl: deps.downloadUrl(m.messageId) }),
         headersTimeout: deps.timeoutMs,
         bodyTimeout: deps.timeoutMs,
       });
       await res.body.dump();
       if (res.statusCode >= 200 && res.statusCode < 300) {
-        await deps.repo.markPushed(m.id, deps.clock());
+        await deps.repo.markPushed(m.messageId, deps.clock());
         log.info("letter pushed to the provider's webhook");
         return;
       }
@@ -79,9 +94,9 @@ export class PushWorker {
     }
     // The same retry window as the outbox, measured from when the letter arrived.
     const now = deps.clock();
-    const decision = decideRetry(deps.retry, { attemptsMade: m.pushAttempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
+    const decision = decideRetry(deps.retry, { attemptsMade: m.dpi.pushAttempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
     const next = "retryAt" in decision ? decision.retryAt : undefined;
-    await deps.repo.failed(m.id, next);
+    await deps.repo.failed(m.messageId, next);
     if (!next) log.error({ problem }, "gave up pushing the letter; the provider can still poll for it");
     else log.warn({ problem, retryInMs: next.getTime() - now.getTime() }, "push failed, will retry");
   }

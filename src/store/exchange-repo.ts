@@ -1,3 +1,4 @@
+import type { StoreWrites } from "./conversations-repo.js";
 import type { Db } from "./prisma.js";
 
 /**
@@ -20,6 +21,14 @@ export interface InboundClaim {
   as4MessageId: string;
   peerPartyId: string;
   contentDigest: string;
+}
+
+/** The signed receipt the far access point returned for a UserMessage we sent. */
+export interface OutboundEvidence {
+  as4MessageId: string;
+  peerPartyId: string;
+  receiptMessageId: string;
+  receipt: Buffer;
 }
 
 const IN = "IN";
@@ -108,4 +117,19 @@ export class ExchangeRepo {
   async evidenceFor(messageId: string) {
     return this.db.as4Exchange.findMany({ where: { messageId }, orderBy: { createdAt: "asc" } });
   }
+}
+
+/**
+ * Keeps the receipt of a message we sent (`messageId`, the message's key) as evidence, in the transaction that
+ * records the message as sent: the outbox's `also` writes.
+ */
+export function outboundEvidence(messageId: string, evidence: OutboundEvidence, at: Date): StoreWrites {
+  return async (tx) => {
+    const receipt = new Uint8Array(evidence.receipt);
+    await tx.as4Exchange.upsert({
+      where: { direction_as4MessageId: { direction: "OUT", as4MessageId: evidence.as4MessageId } },
+      create: { ...evidence, receipt, direction: "OUT", messageId, createdAt: at },
+      update: { receipt, receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId, messageId },
+    });
+  };
 }

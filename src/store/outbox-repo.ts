@@ -1,39 +1,45 @@
-import type { Message, Prisma } from "./generated/client.js";
+import type { Channel, RegisterDecision } from "../core/status/index.js";
+import { registerStatusIn, type StoreWrites } from "./conversations-repo.js";
+import type { Conversation, Prisma } from "./generated/client.js";
 import type { Db } from "./prisma.js";
 
-const out = (id: string) => ({ direction_id: { direction: "OUT", id } });
-
 /**
- * The outbox is the set of OUT messages with a due nextAttemptAt. Workers claim messages by taking a lease
- * with a conditional update, so two workers (or a worker restarted after a crash) never send the same
- * message at the same time, and a lease left by a dead worker simply runs out.
+ * The outbox is the set of OUT conversations with a due nextAttemptAt, on any channel. Workers claim them by
+ * taking a lease with a conditional update, so two workers (or a worker restarted after a crash) never send the
+ * same message at the same time, and a lease left by a dead worker simply runs out. It records the outcome of
+ * each attempt (sent, retry at, failed with a reason, expired) and knows nothing of how a channel sends.
  */
 export class OutboxRepo {
   constructor(private readonly db: Db) {}
 
   /**
-   * Claims up to `limit` due messages for `leaseMs`; returns the ones this caller won, oldest due first.
-   * Messages of the `expiring` document types are not handed out once their expectedResponseAt has passed.
+   * Claims up to `limit` due conversations for `leaseMs`; returns the ones this caller won, oldest due first.
+   * Conversations of the `expiring` document types are not handed out once their expiry has passed;
+   * `channels`: only conversations of these channels (all when absent).
    */
-  async claimDue(now: Date, leaseMs: number, limit: number, expiring: readonly string[] = []): Promise<Message[]> {
-    const unleased: Prisma.MessageWhereInput = { OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
-    const alive: Prisma.MessageWhereInput = { OR: [{ documentType: { notIn: [...expiring] } }, { expectedResponseAt: null }, { expectedResponseAt: { gt: now } }] };
-    const due: Prisma.MessageWhereInput = { nextAttemptAt: { lte: now }, AND: expiring.length ? [unleased, alive] : [unleased] };
-    const candidates = await this.db.message.findMany({
+  async claimDue(now: Date, leaseMs: number, limit: number, expiring: readonly string[] = [], channels?: readonly Channel[]): Promise<Conversation[]> {
+    const unleased: Prisma.ConversationWhereInput = { OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
+    const alive: Prisma.ConversationWhereInput = { OR: [{ documentType: { notIn: [...expiring] } }, { expiry: null }, { expiry: { gt: now } }] };
+    const due: Prisma.ConversationWhereInput = {
+      nextAttemptAt: { lte: now },
+      ...(channels ? { channel: { in: [...channels] } } : {}),
+      AND: expiring.length ? [unleased, alive] : [unleased],
+    };
+    const candidates = await this.db.conversation.findMany({
       where: { direction: "OUT", ...due },
-      orderBy: [{ nextAttemptAt: "asc" }, { id: "asc" }],
+      orderBy: [{ nextAttemptAt: "asc" }, { messageId: "asc" }],
       take: limit,
-      select: { id: true },
+      select: { messageId: true },
     });
     if (candidates.length === 0) return [];
     // One conditional UPDATE … RETURNING for the batch: a candidate another worker leased in the meantime no
     // longer matches, exactly as with one update per message (which cost two queries each).
-    const won = await this.db.message.updateManyAndReturn({
-      where: { direction: "OUT", id: { in: candidates.map((c) => c.id) }, ...due },
+    const won = await this.db.conversation.updateManyAndReturn({
+      where: { direction: "OUT", messageId: { in: candidates.map((c) => c.messageId) }, ...due },
       data: { leaseUntil: new Date(now.getTime() + leaseMs) },
     });
-    const byId = new Map(won.map((m) => [m.id, m]));
-    return candidates.flatMap(({ id }) => byId.get(id) ?? []);
+    const byId = new Map(won.map((m) => [m.messageId, m]));
+    return candidates.flatMap(({ messageId }) => byId.get(messageId) ?? []);
   }
 
   /**
@@ -41,52 +47,36 @@ export class OutboxRepo {
    * process's previous life, which died mid-send, and its messages are due again at once.
    */
   async releaseAllLeases(): Promise<number> {
-    return (await this.db.message.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+    return (await this.db.conversation.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
   }
 
   /** How many messages wait to be sent or retried. */
   async pending(): Promise<number> {
-    return this.db.message.count({ where: { direction: "OUT", nextAttemptAt: { not: null } } });
+    return this.db.conversation.count({ where: { direction: "OUT", nextAttemptAt: { not: null } } });
   }
 
-  /** Fixes the AS4 MessageId at the first attempt; later attempts get the same one back. */
-  async as4MessageIdFor(id: string, candidate: string): Promise<string> {
-    const [fixed] = await this.db.message.updateManyAndReturn({
-      where: { direction: "OUT", id, as4MessageId: null },
-      data: { as4MessageId: candidate },
-      select: { as4MessageId: true },
-    });
-    if (fixed) return fixed.as4MessageId!;
-    const m = await this.db.message.findUniqueOrThrow({ where: out(id), select: { as4MessageId: true } });
-    return m.as4MessageId!;
-  }
-
-  /** Remembers what this attempt signed; returns the references of every attempt so far, this one included. */
-  async recordAttempt<R>(id: string, references: R[]): Promise<R[][]> {
+  /**
+   * The far side took the message: it leaves the outbox as SENDT (not registered again when it already has
+   * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence).
+   */
+  async markSent(id: string, at: Date, opts: { description?: string | undefined; also?: StoreWrites | undefined } = {}): Promise<RegisterDecision> {
     return this.db.$transaction(async (tx) => {
-      const m = await tx.message.findUniqueOrThrow({ where: out(id), select: { signedReferences: true } });
-      const all = [...((m.signedReferences ? JSON.parse(m.signedReferences) : []) as R[][]), references];
-      await tx.message.update({ where: out(id), data: { signedReferences: JSON.stringify(all) } });
-      return all;
+      const decision = await registerStatusIn(tx, "OUT", id, "SENDT", at, {
+        description: opts.description,
+        data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } },
+      });
+      if (!decision) throw new Error(`no outgoing message ${id}`);
+      await opts.also?.(tx);
+      return decision;
     });
   }
 
-  /** The receiver acknowledged with a valid receipt: keep it as evidence and leave the outbox. */
-  async markSent(id: string, at: Date, evidence: { as4MessageId: string; peerPartyId: string; receiptMessageId: string; receipt: Buffer } | undefined, beskrivelse?: string): Promise<void> {
-    await this.db.$transaction([
-      ...(evidence ? [this.db.as4Exchange.upsert({
-        where: { direction_as4MessageId: { direction: "OUT", as4MessageId: evidence.as4MessageId } },
-        create: { ...evidence, receipt: new Uint8Array(evidence.receipt), direction: "OUT", messageId: id, createdAt: at },
-        update: { receipt: new Uint8Array(evidence.receipt), receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId, messageId: id },
-      })] : []),
-      this.db.message.update({ where: out(id), data: { status: "SENDT", nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } } }),
-      this.db.messageStatus.create({ data: { messageDirection: "OUT", messageId: id, status: "SENDT", beskrivelse: beskrivelse ?? null, createdAt: at } }),
-    ]);
-  }
-
-  /** `peer`: the receiving access point the failed attempt went to (see wakeWaitingFor); null when unknown. */
+  /** `peer`: where the failed attempt went (see wakeWaitingFor); null when unknown. */
   async scheduleRetry(id: string, next: Date, error: string, peer: string | null = null): Promise<void> {
-    await this.db.message.update({ where: out(id), data: { nextAttemptAt: next, leaseUntil: null, lastError: error, lastPeer: peer, attempts: { increment: 1 } } });
+    await this.db.conversation.update({
+      where: { direction_messageId: { direction: "OUT", messageId: id } },
+      data: { nextAttemptAt: next, leaseUntil: null, lastError: error, lastPeer: peer, attempts: { increment: 1 } },
+    });
   }
 
   /**
@@ -95,7 +85,7 @@ export class OutboxRepo {
    * holds a lease on. Returns how many messages it woke.
    */
   async wakeWaitingFor(peer: string, now: Date): Promise<number> {
-    const r = await this.db.message.updateMany({
+    const r = await this.db.conversation.updateMany({
       where: { direction: "OUT", lastPeer: peer, nextAttemptAt: { gt: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
       data: { nextAttemptAt: now },
     });
@@ -104,37 +94,44 @@ export class OutboxRepo {
 
   /**
    * A permanent failure: the message leaves the outbox as FEILET with the reason on its status; `also` are
-   * writes committed with it (the feil receipt for corner 1, so a crash cannot separate the two).
+   * writes committed with that status (the feil receipt for corner 1, so a crash cannot separate the two), and
+   * only when it is registered: a message that already failed, or expired meanwhile, gets no second answer.
    */
-  async markFailed(id: string, at: Date, reason: string, also: Prisma.PrismaPromise<unknown>[] = []): Promise<void> {
-    await this.db.$transaction([
-      ...also,
-      this.db.message.update({ where: out(id), data: { status: "FEILET", nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } } }),
-      this.db.messageStatus.create({ data: { messageDirection: "OUT", messageId: id, status: "FEILET", beskrivelse: reason, createdAt: at } }),
-    ]);
+  async markFailed(id: string, at: Date, reason: string, also?: StoreWrites): Promise<RegisterDecision> {
+    return this.db.$transaction(async (tx) => {
+      const decision = await registerStatusIn(tx, "OUT", id, "FEILET", at, {
+        description: reason,
+        data: { nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } },
+      });
+      if (!decision) throw new Error(`no outgoing message ${id}`);
+      if (decision.ok) await also?.(tx);
+      return decision;
+    });
   }
 
   /**
-   * Letters whose expectedResponseDateTime passed without any receipt in their conversation get status
-   * LEVETID_UTLOPT (and leave the outbox if they were still waiting to be sent). Returns them.
+   * Letters whose expiry passed without any receipt in their conversation get status LEVETID_UTLOPT (and leave
+   * the outbox if they were still waiting to be sent). Returns them.
    */
-  async expireOverdue(now: Date, letterTypes: readonly string[], limit = 100): Promise<Message[]> {
-    const overdue = await this.db.message.findMany({
-      where: { direction: "OUT", expectedResponseAt: { lt: now }, status: { in: ["OPPRETTET", "SENDT"] }, documentType: { in: [...letterTypes] } },
-      orderBy: { expectedResponseAt: "asc" },
+  async expireOverdue(now: Date, letterTypes: readonly string[], limit = 100): Promise<Conversation[]> {
+    const overdue = await this.db.conversation.findMany({
+      where: { direction: "OUT", expiry: { lt: now }, status: { in: ["OPPRETTET", "SENDT"] }, documentType: { in: [...letterTypes] } },
+      orderBy: { expiry: "asc" },
       take: limit,
     });
-    const expired: Message[] = [];
+    const expired: Conversation[] = [];
     for (const m of overdue) {
-      const answered = await this.db.message.count({ where: { conversationId: m.conversationId, direction: "IN", documentType: { notIn: [...letterTypes] } } });
+      const answered = await this.db.conversation.count({ where: { conversationId: m.conversationId, direction: "IN", documentType: { notIn: [...letterTypes] } } });
       if (answered > 0) continue;
-      const r = await this.db.$transaction([
-        this.db.message.updateMany({ where: { direction: "OUT", id: m.id, status: m.status }, data: { status: "LEVETID_UTLOPT", nextAttemptAt: null } }),
-        this.db.messageStatus.create({
-          data: { messageDirection: "OUT", messageId: m.id, status: "LEVETID_UTLOPT", beskrivelse: `no receipt arrived before ${m.expectedResponseAt!.toISOString()}`, createdAt: now },
+      const decision = await this.db.$transaction((tx) =>
+        registerStatusIn(tx, "OUT", m.messageId, "LEVETID_UTLOPT", now, {
+          description: `no receipt arrived before ${m.expiry!.toISOString()}`,
+          // Only while it is still what was read: a status registered meanwhile (SENDT → FEILET) wins.
+          where: { status: m.status },
+          data: { nextAttemptAt: null },
         }),
-      ]);
-      if (r[0].count === 1) expired.push(m);
+      );
+      if (decision?.ok) expired.push(m);
     }
     return expired;
   }

@@ -90,5 +90,10 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
 
 // Compile-time guard: the rows both clients return are the same types.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const rowTypesAgree: [Same<Sqlite.Message, Pg.Message>, Same<Sqlite.MessageStatus, Pg.MessageStatus>, Same<Sqlite.As4Exchange, Pg.As4Exchange>] = [true, true, true];
+const rowTypesAgree: [
+  Same<Sqlite.Conversation, Pg.Conversation>,
+  Same<Sqlite.ConversationStatus, Pg.ConversationStatus>,
+  Same<Sqlite.DpiMessage, Pg.DpiMessage>,
+  Same<Sqlite.As4Exchange, Pg.As4Exchange>,
+] = [true, true, true, true];
 void rowTypesAgree;

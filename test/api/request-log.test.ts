@@ -3,7 +3,7 @@ import { startStubApp } from "./app-fixture.js";
 
 describe("api/request-log", () => {
   it("logs an empty inbox poll at debug and every other request at info", async () => {
-    const row = { id: "m-1", forretningsmelding: "a.b.c", payloadKey: null };
+    const row = { messageId: "m-1", dpi: { forretningsmelding: "a.b.c", payloadKey: null } };
     let rows: unknown[] = [];
     const app = await startStubApp({}, { repo: { unread: async () => rows } as never });
     try {

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { inReadScope, readScopeOf, type Reader, type ScopedMessage } from "../../src/dpi/read-scope.js";
-import { MessagesRepo } from "../../src/store/messages-repo.js";
+import { inReadScope, readScopeOf, scopedMessage, type Reader, type ScopedMessage } from "../../src/dpi/read-scope.js";
+import { DpiMessagesRepo } from "../../src/store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "../../src/store/prisma.js";
 
 const A = "0192:910076787"; // avsender
@@ -67,29 +67,29 @@ describe("dpi/read-scope", () => {
   describe("the repository's query admits exactly what inReadScope admits (SQLite)", function () {
     let dir: string;
     let db: Db;
-    let repo: MessagesRepo;
+    let repo: DpiMessagesRepo;
     before(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-scope-"));
       ({ db } = await openDatabase(`file:${path.join(dir, "db.sqlite")}`));
-      repo = new MessagesRepo(db);
+      repo = new DpiMessagesRepo(db);
       let t = Date.parse("2030-01-01T00:00:00Z");
       for (const r of rows) {
         await repo.insert(
           {
-            id: r.id,
+            messageId: r.id,
             direction: r.direction as "IN" | "OUT",
             conversationId: `conv-${r.id}`,
             documentType: r.documentType,
             process: "p",
             standard: "s",
-            senderOrg: r.databehandlerOrg ?? r.avsenderOrg,
-            receiverOrg: r.receiverOrg,
+            senderIdentifier: r.databehandlerOrg ?? r.avsenderOrg,
+            receiverIdentifier: r.receiverOrg,
             avsenderOrg: r.avsenderOrg,
             databehandlerOrg: r.databehandlerOrg ?? undefined,
             mottakerOrg: r.mottakerOrg ?? undefined,
             forretningsmelding: "jws",
           },
-          "MOTTATT",
+          r.direction === "OUT" ? "OPPRETTET" : "MOTTATT",
           new Date(t++),
         );
       }
@@ -103,8 +103,10 @@ describe("dpi/read-scope", () => {
       it(`unread() for ${name}`, async () => {
         const scope = readScopeOf(reader);
         const listed = await repo.unread({ scope, pageSize: 100, page: 0 });
-        expect(listed.map((m) => m.id)).to.deep.equal(rows.filter((r) => r.direction === "IN" && inReadScope(scope, r)).map((r) => r.id));
-        expect(listed.map((m) => m.id)).to.deep.equal(expected[name]!.filter((id) => id.startsWith("in-")));
+        expect(listed.map((m) => m.messageId)).to.deep.equal(rows.filter((r) => r.direction === "IN" && inReadScope(scope, r)).map((r) => r.id));
+        expect(listed.map((m) => m.messageId)).to.deep.equal(expected[name]!.filter((id) => id.startsWith("in-")));
+        // What the routers judge a stored message by is what the query judged it by.
+        for (const m of listed) expect(inReadScope(scope, scopedMessage(m)), m.messageId).to.equal(true);
       });
     }
   });

@@ -18,11 +18,11 @@ describe("dpi/status-model", () => {
   it("GET /messages/out/{id}/statuses shows only Digdir's OPPRETTET, SENDT and FEILET; an expired letter is FEILET saying so", () => {
     const t = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s));
     const shown = contractStatuses([
-      { status: "OPPRETTET", beskrivelse: null, timestamp: t(0) },
-      { status: "SENDT", beskrivelse: "receipt as4@x", timestamp: t(1) },
-      { status: "LEVETID_UTLOPT", beskrivelse: "no receipt arrived before 2030-01-02T00:00:00.000Z", timestamp: t(2) },
-      { status: "FEILET", beskrivelse: "EBMS:0004 PEPPOL:NOT_SERVICED", timestamp: t(3) },
-      { status: "SOMETHING_ELSE", beskrivelse: null, timestamp: t(4) },
+      { status: "OPPRETTET", description: null, timestamp: t(0) },
+      { status: "SENDT", description: "receipt as4@x", timestamp: t(1) },
+      { status: "LEVETID_UTLOPT", description: "no receipt arrived before 2030-01-02T00:00:00.000Z", timestamp: t(2) },
+      { status: "FEILET", description: "EBMS:0004 PEPPOL:NOT_SERVICED", timestamp: t(3) },
+      { status: "SOMETHING_ELSE", description: null, timestamp: t(4) },
     ]);
     expect(shown).to.deep.equal([
       { status: "OPPRETTET", timestamp: "2030-01-01T00:00:00.000Z" },

@@ -70,9 +70,9 @@ describe("Digdir's sample letters pass the corner-2 intake", function () {
       const accepted = await acceptOutgoing({ forretningsmelding: s.jws, dokumentpakke: blob, caller: caller(s) }, deps([s.signer], s.issuedAt));
       expect(accepted.status).to.equal("OPPRETTET");
       const row = await stores.repo.get("OUT", accepted.id);
-      expect(row?.avsenderOrg).to.equal(s.token.consumer.ID);
-      expect(row?.payloadSize).to.equal(s.cms.length);
-      if (s.token.supplier) expect(row?.databehandlerOrg).to.equal(s.token.supplier.ID);
+      expect(row?.dpi.avsenderOrg).to.equal(s.token.consumer.ID);
+      expect(row?.dpi.payloadSize).to.equal(s.cms.length);
+      if (s.token.supplier) expect(row?.dpi.databehandlerOrg).to.equal(s.token.supplier.ID);
     });
 
     it(`${name}: refused today (its certificate has expired) and when its signer is not trusted`, async () => {

@@ -26,7 +26,7 @@ describe("e2e: corner 2 refuses receipts that do not answer its letters", functi
     const other = await net.corner({ name: "other", seat: "POP000002", served: ["0192:922020175"], receives: "letters" });
     // Make the other access point believe e-Boks got a letter in that conversation, so its intake lets e-Boks answer.
     await other.repo.insert(
-      { id: randomUUID(), direction: "IN", conversationId: letter.conversationId, documentType: "digital", process: "urn:fdc:digdir.no:2020:profile:egovernment:innbyggerpost:digital:ver1.0", standard: "x", senderOrg: "0192:910076787", receiverOrg: "0192:922020175", avsenderOrg: "0192:910076787", forretningsmelding: "x" },
+      { messageId: randomUUID(), direction: "IN", conversationId: letter.conversationId, documentType: "digital", process: "urn:fdc:digdir.no:2020:profile:egovernment:innbyggerpost:digital:ver1.0", standard: "x", senderIdentifier: "0192:910076787", receiverIdentifier: "0192:922020175", avsenderOrg: "0192:910076787", forretningsmelding: "x" },
       "MOTTATT",
       new Date(),
     );

@@ -5,7 +5,7 @@ import { buildMessage } from "../helpers/letters.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS, getJson } from "../helpers/dpi-network.js";
 import type { RunningAccessPoint } from "../../src/server.js";
 import { openDatabase } from "../../src/store/prisma.js";
-import { MessagesRepo } from "../../src/store/messages-repo.js";
+import { DpiMessagesRepo } from "../../src/store/dpi-messages-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../scripts/lib/pg-scratch.js";
 
@@ -67,8 +67,13 @@ describe("e2e: corner 2 on PostgreSQL, corner 3 on SQLite", function () {
     const client = new pg.Client({ connectionString: scratch!.url });
     await client.connect();
     try {
-      const rows = (await client.query(`SELECT direction, id FROM "Message" ORDER BY direction`)).rows;
-      expect(rows).to.deep.equal([{ direction: "IN", id: receipt.messageId }, { direction: "OUT", id: letter.messageId }]);
+      const rows = (await client.query(`SELECT "direction", "messageId", "channel" FROM "Conversation" ORDER BY "direction"`)).rows;
+      expect(rows).to.deep.equal([
+        { direction: "IN", messageId: receipt.messageId, channel: "DPI" },
+        { direction: "OUT", messageId: letter.messageId, channel: "DPI" },
+      ]);
+      const dpi = (await client.query(`SELECT "direction", "messageId" FROM "DpiMessage" ORDER BY "direction"`)).rows;
+      expect(dpi).to.deep.equal([{ direction: "IN", messageId: receipt.messageId }, { direction: "OUT", messageId: letter.messageId }]);
     } finally {
       await client.end();
     }
@@ -92,16 +97,16 @@ describe("e2e: an access point starting on a shared PostgreSQL store", function 
     scratch = await createScratchDatabase("dpi_ap_e2e_lease");
     const { db } = await openDatabase(scratch.url);
     const now = new Date();
-    await new MessagesRepo(db).insert(
+    await new DpiMessagesRepo(db).insert(
       {
-        id: "held-by-another-process",
+        messageId: "held-by-another-process",
         direction: "OUT",
         conversationId: "c",
         documentType: "digital",
         process: "p",
         standard: "s",
-        senderOrg: SENDERS[0]!,
-        receiverOrg: PROVIDERS[0]!,
+        senderIdentifier: SENDERS[0]!,
+        receiverIdentifier: PROVIDERS[0]!,
         avsenderOrg: SENDERS[0]!,
         forretningsmelding: "{}",
         enqueue: true,
@@ -113,7 +118,7 @@ describe("e2e: an access point starting on a shared PostgreSQL store", function 
     expect(claimed?.leaseUntil).to.be.instanceOf(Date);
     net = await DpiNetwork.start();
     await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", env: { DPI_AP_DATABASE_URL: scratch.url } });
-    const after = await new MessagesRepo(db).get("OUT", "held-by-another-process");
+    const after = await new DpiMessagesRepo(db).get("OUT", "held-by-another-process");
     await db.$disconnect();
     expect(after!.leaseUntil?.getTime()).to.equal(claimed!.leaseUntil!.getTime());
     expect(after!.status).to.equal("OPPRETTET");

@@ -25,16 +25,21 @@ describe("e2e: a resend after a lost receipt is confirmed by the first attempt's
     expect((await postMessage(c2.url, token, messagesOutForm(m.jws, m.cms))).status).to.equal(201);
     await eventually("SENDT", async () => ((await c2.repo.get("OUT", m.messageId))?.status === "SENDT" ? true : undefined));
 
-    // As if the receipt had been lost: the letter is due again.
+    // As if the receipt had been lost: the letter is due again, and its SENDT was never recorded.
     const db = (c2.repo as unknown as { db: Db }).db;
-    await db.message.update({ where: { direction_id: { direction: "OUT", id: m.messageId } }, data: { nextAttemptAt: new Date(), status: "OPPRETTET" } });
+    const key = { direction: "OUT", messageId: m.messageId };
+    await db.$transaction([
+      db.conversation.update({ where: { direction_messageId: key }, data: { nextAttemptAt: new Date(), status: "OPPRETTET" } }),
+      db.conversationStatus.deleteMany({ where: { ...key, status: "SENDT" } }),
+    ]);
     c2.outbox.nudge();
     const row = await eventually("the second attempt", async () => {
       const x = await c2.repo.get("OUT", m.messageId);
       return x && x.attempts >= 2 && x.nextAttemptAt === null ? x : undefined;
     });
     expect({ status: row.status, lastError: row.lastError }).to.deep.equal({ status: "SENDT", lastError: null });
-    expect(JSON.parse(row.signedReferences!)).to.have.length(2);
+    expect(JSON.parse(row.dpi.signedReferences!)).to.have.length(2);
+    expect((await c2.repo.statuses("OUT", m.messageId)).map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
 
     const list = await fetch(`${net.corners.get("c3")!.url}/messages/in`, { headers: { authorization: `Bearer ${await net.token("984661185")}` } });
     expect(((await list.json()) as unknown[]).length).to.equal(1);

@@ -178,11 +178,12 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       const before = await blobFiles();
       expect(await accept(input)).to.equal(built.messageId);
       const row = await stores.repo.get("IN", built.messageId);
-      expect(row).to.include({ documentType: "digital", senderOrg: AVSENDER, receiverOrg: DIGIPOST, conversationId: built.conversationId, forretningsmelding: built.jws });
-      expect(row!.payloadKey).to.be.a("string");
-      expect(row!.payloadSha256).to.equal(createHash("sha256").update(built.cms!).digest("hex"));
-      expect((await buffer(stores.blobs.open(row!.payloadKey!))).equals(Buffer.from(built.cms!))).to.equal(true);
-      expect(await blobFiles()).to.deep.equal([...before, row!.payloadKey!].sort());
+      expect(row).to.include({ channel: "DPI", documentType: "digital", senderIdentifier: AVSENDER, receiverIdentifier: DIGIPOST, conversationId: built.conversationId });
+      expect(row!.dpi).to.include({ forretningsmelding: built.jws });
+      expect(row!.dpi.payloadKey).to.be.a("string");
+      expect(row!.dpi.payloadSha256).to.equal(createHash("sha256").update(built.cms!).digest("hex"));
+      expect((await buffer(stores.blobs.open(row!.dpi.payloadKey!))).equals(Buffer.from(built.cms!))).to.equal(true);
+      expect(await blobFiles()).to.deep.equal([...before, row!.dpi.payloadKey!].sort());
       expect(stored).to.equal(1);
     });
 
@@ -198,7 +199,7 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
         `message id ${first.built.messageId} is already used here by another message; send it under a new message id`,
       ]);
       expect(await blobFiles()).to.deep.equal(before);
-      expect((await stores.repo.get("IN", first.built.messageId))!.forretningsmelding).to.equal(first.built.jws);
+      expect((await stores.repo.get("IN", first.built.messageId))!.dpi.forretningsmelding).to.equal(first.built.jws);
       expect(stored).to.equal(1);
     });
 
@@ -402,7 +403,8 @@ describe("relay/dpi-inbound: createDpiInboundHandler", function () {
       const before = await blobFiles();
       expect(await accept(input)).to.equal(built.messageId);
       const row = await stores.repo.get("IN", built.messageId);
-      expect(row).to.include({ documentType: "leveringskvittering", senderOrg: DIGIPOST, receiverOrg: AVSENDER, conversationId: ours.conversationId, kanal: "kanal-a", payloadKey: null });
+      expect(row).to.include({ documentType: "leveringskvittering", senderIdentifier: DIGIPOST, receiverIdentifier: AVSENDER, conversationId: ours.conversationId });
+      expect(row!.dpi).to.include({ kanal: "kanal-a", payloadKey: null });
       expect(await blobFiles()).to.deep.equal(before);
       expect(stored).to.equal(1);
     });

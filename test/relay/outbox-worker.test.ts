@@ -138,6 +138,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
   function worker(over: Partial<OutboxDeps>): OutboxWorker {
     return new OutboxWorker({
       outbox,
+      messages: stores.repo,
       blobs: stores.blobs,
       discovery: failing(new Error("no discovery configured")),
       receiverTrust: trust(),
@@ -168,7 +169,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
   }
 
   const row = async (id: string) => (await stores.repo.get("OUT", id))!;
-  const statuses = async (id: string) => (await stores.repo.statuses("OUT", id)).map((s) => [s.status, s.beskrivelse]);
+  const statuses = async (id: string) => (await stores.repo.statuses("OUT", id)).map((s) => [s.status, s.description]);
   const incoming = async (conversationId: string) => (await stores.repo.conversation(conversationId)).filter((m) => m.direction === "IN");
 
   describe("a retryable lookup failure", () => {
@@ -352,11 +353,11 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       const feil = await incoming(letter.conversationId);
       expect(feil).to.have.length(1);
       const f = feil[0]!;
-      expect(f).to.include({ documentType: "feil", conversationId: letter.conversationId, senderOrg: OPERATOR, receiverOrg: ORGS.avsender, status: "MOTTATT" });
+      expect(f).to.include({ channel: "DPI", documentType: "feil", conversationId: letter.conversationId, senderIdentifier: OPERATOR, receiverIdentifier: ORGS.avsender, status: "MOTTATT" });
       const verified = await createForretningsmeldingVerifier({
         anchors: [certificate("business/root-ca.pem"), certificate("business/intermediate-ca.pem")],
         clock: fixedClock(T0),
-      })(f.forretningsmelding);
+      })(f.dpi.forretningsmelding);
       expect(verified.signerOrg).to.equal(OPERATOR);
       expect(verified.message.document.body).to.deep.include({ feiltype: "SERVER", detaljer: "lookup: 0192:984661185 is not registered" });
     });
@@ -378,7 +379,7 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       expect(m.status).to.equal("FEILET");
       expect(m.lastError).to.equal("the SMP publishes http://127.0.0.1:9/as4, but Peppol AS4 requires HTTPS");
       expect(t.calls).to.equal(0);
-      expect(m.as4MessageId).to.equal(null);
+      expect(m.dpi.as4MessageId).to.equal(null);
     });
 
     it("with allowHttpEndpoints the http:// endpoint is used: a refused connection is retried with the same AS4 MessageId", async () => {
@@ -389,14 +390,14 @@ describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
       const first = await row(letter.messageId);
       expect(first).to.include({ status: "OPPRETTET", attempts: 1 });
       expect(first.lastError).to.match(/^connection failed: ECONNREFUSED/);
-      expect(first.as4MessageId).to.match(/@pop000001$/);
+      expect(first.dpi.as4MessageId).to.match(/@pop000001$/);
       now = new Date(T0.getTime() + 500);
       await w.runOnce();
       const second = await row(letter.messageId);
       expect(second.attempts).to.equal(2);
-      expect(second.as4MessageId).to.equal(first.as4MessageId);
+      expect(second.dpi.as4MessageId).to.equal(first.dpi.as4MessageId);
       // Each attempt's signed references are kept, so a receipt for any of them is recognised later.
-      expect(JSON.parse(second.signedReferences!)).to.have.length(2);
+      expect(JSON.parse(second.dpi.signedReferences!)).to.have.length(2);
     });
 
     it("a receiver certificate the trust refuses: FEILET", async () => {

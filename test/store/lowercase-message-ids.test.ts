@@ -73,7 +73,8 @@ async function runScenario(db: SqlExecutor, migrationsDir: string): Promise<void
   expect(all.map((m) => m.name)).to.include(MIGRATION);
   await migrate(db, all.filter((m) => m.name < MIGRATION));
   await seed(db);
-  const result = await migrate(db, all);
+  // Up to this migration: the later conversation model renames the tables (conversation-migration.test.ts).
+  const result = await migrate(db, all.filter((m) => m.name <= MIGRATION));
   expect(result.applied).to.include(MIGRATION);
   await expectMigrated(db);
 }

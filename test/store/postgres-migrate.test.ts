@@ -79,10 +79,10 @@ describe("store/migrate on PostgreSQL", function () {
   it("notices a database that drifted from the schema", async () => {
     const db = pgExecutor(scratch!.url);
     await migrate(db, await loadMigrations(migrationsDir));
-    await db.exec(`DROP INDEX "Message_conversationId_idx"`);
+    await db.exec(`DROP INDEX "Conversation_conversationId_idx"`);
     await db.close();
     const { engine, schema } = await openSchemaEngine(schemaPath, postgresAdapter(scratch!.url));
-    expect(await diffDatabaseToSchema(engine, schemaPath, schema, root)).to.contain("Message_conversationId_idx");
+    expect(await diffDatabaseToSchema(engine, schemaPath, schema, root)).to.contain("Conversation_conversationId_idx");
   });
 
   it("access points starting together on one database migrate it once", async () => {
@@ -115,7 +115,7 @@ describe("store/migrate on PostgreSQL", function () {
       expect(opened.provider).to.equal("postgresql");
       expect(opened.singleProcess).to.equal(false);
       expect(opened.applied).to.deep.equal((await loadMigrations(migrationsDir)).map((m) => m.name));
-      expect(await opened.db.message.count()).to.equal(0);
+      expect(await opened.db.conversation.count()).to.equal(0);
     } finally {
       await opened.db.$disconnect();
     }

@@ -4,8 +4,9 @@ import path from "node:path";
 import { expect } from "chai";
 import { LETTER_TYPES } from "../../src/dpi/document-types.js";
 import { readScopeOf } from "../../src/dpi/read-scope.js";
-import { ExchangeRepo } from "../../src/store/exchange-repo.js";
-import { DuplicateMessageIdError, MessagesRepo, type NewMessage } from "../../src/store/messages-repo.js";
+import { ConversationsRepo, DuplicateMessageIdError, StatusNotInModelError } from "../../src/store/conversations-repo.js";
+import { DpiMessagesRepo, type NewDpiMessage } from "../../src/store/dpi-messages-repo.js";
+import { ExchangeRepo, outboundEvidence } from "../../src/store/exchange-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { openDatabase, type Db, type DatabaseProvider } from "../../src/store/prisma.js";
 import { PushRepo } from "../../src/store/push-repo.js";
@@ -21,16 +22,16 @@ const SENDER = "0192:987654325";
 const PROVIDER = "0192:123456785";
 const OTHER = "0192:999999999";
 
-function message(id: string, over: Partial<NewMessage> = {}): NewMessage {
+function message(id: string, over: Partial<NewDpiMessage> = {}): NewDpiMessage {
   return {
-    id,
+    messageId: id,
     direction: "OUT",
     conversationId: `conv-${id}`,
     documentType: "digital",
     process: "urn:no:difi:profile:digitalpost:info:ver1.0",
     standard: "urn:fdc:digdir.no:2020:innbyggerpost:xsd::innbyggerpost##urn:fdc:digdir.no:2020:innbyggerpost:schema:digital::1.0",
-    senderOrg: SENDER,
-    receiverOrg: PROVIDER,
+    senderIdentifier: SENDER,
+    receiverIdentifier: PROVIDER,
     avsenderOrg: SENDER,
     forretningsmelding: `jws-${id}`,
     ...over,
@@ -57,7 +58,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
   describe(`store repositories on ${provider}`, function () {
     this.timeout(30_000);
     let store: { db: Db; close(): Promise<void> } | undefined;
-    let messages: MessagesRepo;
+    let messages: DpiMessagesRepo;
     let outbox: OutboxRepo;
 
     before(async function () {
@@ -65,7 +66,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     });
     beforeEach(async () => {
       store = await openStore(provider);
-      messages = new MessagesRepo(store.db);
+      messages = new DpiMessagesRepo(store.db);
       outbox = new OutboxRepo(store.db);
     });
     afterEach(async () => {
@@ -73,22 +74,80 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       store = undefined;
     });
 
-    describe("MessagesRepo", () => {
+    describe("DpiMessagesRepo", () => {
       it("stores a message with its first status and reads every field back", async () => {
         await messages.insert(
-          message("m1", { kanal: "KANAL-A", payload: { key: "k1", size: 1234, sha256Hex: "ab".repeat(32) }, expectedResponseAt: at(86_400_000), as4MessageId: "as4-1@x" }),
+          message("m1", {
+            kanal: "KANAL-A",
+            payload: { key: "k1", size: 1234, sha256Hex: "ab".repeat(32) },
+            expiry: at(86_400_000),
+            as4MessageId: "as4-1@x",
+            databehandlerOrg: OTHER,
+            avsenderidentifikator: "skatt",
+            mottakerOrg: PROVIDER,
+          }),
           "OPPRETTET",
           T0,
           "received",
         );
         const m = await messages.get("OUT", "m1");
-        expect(m).to.include({ id: "m1", direction: "OUT", kanal: "kanal-a", payloadKey: "k1", payloadSize: 1234, status: "OPPRETTET", as4MessageId: "as4-1@x", readAt: null, attempts: 0 });
+        expect(m).to.include({
+          messageId: "m1",
+          direction: "OUT",
+          conversationId: "conv-m1",
+          channel: "DPI",
+          documentType: "digital",
+          senderIdentifier: SENDER,
+          receiverIdentifier: PROVIDER,
+          senderName: null,
+          receiverName: null,
+          messageReference: null,
+          messageTitle: null,
+          externalReference: null,
+          finished: false,
+          pollable: false,
+          status: "OPPRETTET",
+          readAt: null,
+          lockedUntil: null,
+          nextPollAt: null,
+          attempts: 0,
+          nextAttemptAt: null,
+        });
+        expect(m!.dpi).to.deep.include({
+          avsenderOrg: SENDER,
+          databehandlerOrg: OTHER,
+          avsenderidentifikator: "skatt",
+          mottakerOrg: PROVIDER,
+          kanal: "kanal-a",
+          forretningsmelding: "jws-m1",
+          payloadKey: "k1",
+          payloadSize: 1234,
+          payloadSha256: "ab".repeat(32),
+          as4MessageId: "as4-1@x",
+          signedReferences: null,
+          pushAttempts: 0,
+          pushLeaseUntil: null,
+        });
         expect(m!.createdAt.getTime()).to.equal(T0.getTime());
-        expect(m!.expectedResponseAt!.getTime()).to.equal(at(86_400_000).getTime());
+        expect(m!.expiry!.getTime()).to.equal(at(86_400_000).getTime());
         expect(m!.updatedAt).to.be.instanceOf(Date);
         expect(await messages.get("IN", "m1")).to.equal(null);
-        expect(await messages.statuses("OUT", "m1")).to.deep.equal([{ status: "OPPRETTET", beskrivelse: "received", timestamp: T0 }]);
+        expect(await messages.statuses("OUT", "m1")).to.deep.equal([{ status: "OPPRETTET", description: "received", rawReceipt: null, timestamp: T0 }]);
         expect([...(await messages.payloadKeys())]).to.deep.equal(["k1"]);
+      });
+
+      it("finds a message by its id in any letter case, and only a DPI conversation", async () => {
+        await messages.insert(message("ab-cd"), "OPPRETTET", T0);
+        expect((await messages.get("OUT", "AB-CD"))?.messageId).to.equal("ab-cd");
+        await store!.db.$transaction(
+          new ConversationsRepo(store!.db).insertOperations(
+            { messageId: "dpo-1", direction: "OUT", conversationId: "conv-dpo", channel: "DPO", process: "arkivmelding", documentType: "arkivmelding", standard: "s", senderIdentifier: SENDER, receiverIdentifier: PROVIDER },
+            "OPPRETTET",
+            T0,
+          ),
+        );
+        expect(await messages.get("OUT", "dpo-1"), "a DPO conversation is not a DPI message").to.equal(null);
+        expect(await new ConversationsRepo(store!.db).get("OUT", "dpo-1")).to.include({ channel: "DPO", status: "OPPRETTET" });
       });
 
       it("refuses a reused id without leaving anything behind", async () => {
@@ -96,6 +155,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         const err = await messages.insert(message("m1", { conversationId: "other" }), "OPPRETTET", at(1)).catch((e: unknown) => e);
         expect(err).to.be.instanceOf(DuplicateMessageIdError).with.property("messageId", "m1");
         expect(await messages.statuses("OUT", "m1")).to.have.length(1);
+        expect((await messages.get("OUT", "m1"))!.conversationId).to.equal("conv-m1");
         // The same id in the other direction is another message.
         await messages.insert(message("m1", { direction: "IN" }), "MOTTATT", at(2));
         expect(await messages.get("IN", "m1")).to.include({ status: "MOTTATT" });
@@ -104,33 +164,79 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       it("lists unread incoming messages for their readers, by kanal and page, and confirms reading once", async () => {
         await messages.insert(message("a", { direction: "IN", kanal: "K1" }), "MOTTATT", at(3));
         await messages.insert(message("b", { direction: "IN", kanal: "K2" }), "MOTTATT", at(1));
-        await messages.insert(message("c", { direction: "IN", documentType: "leveringskvittering", receiverOrg: PROVIDER, mottakerOrg: PROVIDER }), "MOTTATT", at(2));
-        await messages.insert(message("d", { direction: "IN", receiverOrg: OTHER }), "MOTTATT", at(0));
+        await messages.insert(message("c", { direction: "IN", documentType: "leveringskvittering", receiverIdentifier: PROVIDER, mottakerOrg: PROVIDER }), "MOTTATT", at(2));
+        await messages.insert(message("d", { direction: "IN", receiverIdentifier: OTHER }), "MOTTATT", at(0));
         await messages.insert(message("e"), "OPPRETTET", at(0));
         const all = await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 10, page: 0 });
-        expect(all.map((m) => m.id)).to.deep.equal(["b", "c", "a"]);
-        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), kanal: "k1", pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["a"]);
-        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 2, page: 1 })).map((m) => m.id)).to.deep.equal(["a"]);
+        expect(all.map((m) => m.messageId)).to.deep.equal(["b", "c", "a"]);
+        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), kanal: "k1", pageSize: 10, page: 0 })).map((m) => m.messageId)).to.deep.equal(["a"]);
+        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 2, page: 1 })).map((m) => m.messageId)).to.deep.equal(["a"]);
         expect(await messages.markRead("b", at(10))).to.equal(true);
         expect(await messages.markRead("b", at(11))).to.equal(false);
         expect(await messages.markRead("e", at(11)), "OUT messages are not read").to.equal(false);
         expect((await messages.get("IN", "b"))!.readAt!.getTime()).to.equal(at(10).getTime());
-        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 10, page: 0 })).map((m) => m.id)).to.deep.equal(["c", "a"]);
+        expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 10, page: 0 })).map((m) => m.messageId)).to.deep.equal(["c", "a"]);
       });
 
       it("returns a conversation oldest first with each message's statuses, and its first outgoing letter", async () => {
         await messages.insert(message("r", { direction: "IN", conversationId: "conv", documentType: "leveringskvittering" }), "MOTTATT", at(5));
         await messages.insert(message("l", { conversationId: "conv" }), "OPPRETTET", at(0));
-        await outbox.markSent("l", at(1), undefined);
+        await outbox.markSent("l", at(1));
         const conv = await messages.conversation("conv");
-        expect(conv.map((m) => [m.direction, m.id])).to.deep.equal([["OUT", "l"], ["IN", "r"]]);
+        expect(conv.map((m) => [m.direction, m.messageId])).to.deep.equal([["OUT", "l"], ["IN", "r"]]);
         expect(conv[0]!.statuses.map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
-        expect((await messages.firstOutgoing("conv"))?.id).to.equal("l");
+        expect(conv[1]!.dpi.forretningsmelding).to.equal("jws-r");
+        expect((await messages.firstOutgoing("conv"))?.messageId).to.equal("l");
+      });
+    });
+
+    describe("ConversationsRepo", () => {
+      it("registers a status once, sets finished and pollable from it, and nothing but late news after a terminal status", async () => {
+        const conversations = new ConversationsRepo(store!.db);
+        await messages.insert(message("l"), "OPPRETTET", T0);
+        expect(await conversations.registerStatus("OUT", "l", "SENDT", at(1), { description: "took it" })).to.deep.equal({ ok: true, status: "SENDT" });
+        expect(await conversations.registerStatus("OUT", "L", "SENDT", at(2))).to.include({ ok: false, code: "status-duplicate" });
+        expect(await conversations.get("OUT", "l")).to.include({ status: "SENDT", finished: false, pollable: false });
+        expect(await conversations.registerStatus("OUT", "l", "LEVERT", at(3), { rawReceipt: "<kvittering/>" })).to.include({ ok: true });
+        expect(await conversations.get("OUT", "l")).to.include({ status: "LEVERT", finished: true, pollable: false });
+        expect(await conversations.registerStatus("OUT", "l", "LEST", at(4))).to.include({ ok: true });
+        expect(await conversations.registerStatus("OUT", "l", "SENDT", at(5))).to.include({ ok: false, code: "status-duplicate" });
+        expect(await conversations.registerStatus("OUT", "l", "FEILET", at(5))).to.include({ ok: false, code: "status-after-terminal", terminal: "LEST" });
+        expect(await conversations.registerStatus("OUT", "l", "MOTTATT", at(5))).to.include({ ok: false, code: "status-not-in-model" });
+        expect(await conversations.registerStatus("OUT", "nobody", "SENDT", at(5))).to.equal(undefined);
+        expect(await conversations.get("OUT", "l")).to.include({ status: "LEST", finished: true, pollable: false });
+        expect(await conversations.statuses("OUT", "l")).to.deep.equal([
+          { status: "OPPRETTET", description: null, rawReceipt: null, timestamp: T0 },
+          { status: "SENDT", description: "took it", rawReceipt: null, timestamp: at(1) },
+          { status: "LEVERT", description: null, rawReceipt: "<kvittering/>", timestamp: at(3) },
+          { status: "LEST", description: null, rawReceipt: null, timestamp: at(4) },
+        ]);
+      });
+
+      it("a channel that polls starts at SENDT and stops at a terminal status; a first status outside the channel's table is refused", async () => {
+        const conversations = new ConversationsRepo(store!.db);
+        const dpv = { messageId: "v", direction: "OUT", conversationId: "conv-v", channel: "DPV", process: "p", documentType: "melding", standard: "s", senderIdentifier: SENDER, receiverIdentifier: PROVIDER } as const;
+        await store!.db.$transaction(conversations.insertOperations(dpv, "OPPRETTET", T0));
+        await conversations.registerStatus("OUT", "v", "SENDT", at(1));
+        expect(await conversations.get("OUT", "v")).to.include({ status: "SENDT", finished: false, pollable: true });
+        await conversations.registerStatus("OUT", "v", "LEVERT", at(2));
+        expect(await conversations.get("OUT", "v")).to.include({ finished: true, pollable: true });
+        await conversations.registerStatus("OUT", "v", "LEST", at(3));
+        expect(await conversations.get("OUT", "v")).to.include({ finished: true, pollable: false });
+        expect(() => conversations.insertOperations({ ...dpv, messageId: "w" }, "MOTTATT", T0)).to.throw(StatusNotInModelError, "DPV has no OUTGOING status MOTTATT");
+      });
+
+      it("deleting a conversation takes its history and its DPI row with it", async () => {
+        await messages.insert(message("gone"), "OPPRETTET", T0);
+        await outbox.markSent("gone", at(1));
+        await store!.db.conversation.delete({ where: { direction_messageId: { direction: "OUT", messageId: "gone" } } });
+        expect(await store!.db.conversationStatus.count()).to.equal(0);
+        expect(await store!.db.dpiMessage.count()).to.equal(0);
       });
     });
 
     describe("OutboxRepo", () => {
-      const queue = (id: string, createdAt: Date, over: Partial<NewMessage> = {}) => messages.insert(message(id, { enqueue: true, ...over }), "OPPRETTET", createdAt);
+      const queue = (id: string, createdAt: Date, over: Partial<NewDpiMessage> = {}) => messages.insert(message(id, { enqueue: true, ...over }), "OPPRETTET", createdAt);
 
       it("claims due messages oldest first with a lease, and not again until the lease runs out", async () => {
         await queue("c", at(-1000));
@@ -139,42 +245,59 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         await queue("later", at(5000));
         expect(await outbox.pending()).to.equal(4);
         const won = await outbox.claimDue(T0, LEASE_MS, 2);
-        expect(won.map((m) => m.id)).to.deep.equal(["a", "b"]);
+        expect(won.map((m) => m.messageId)).to.deep.equal(["a", "b"]);
         for (const m of won) expect(m.leaseUntil!.getTime()).to.equal(T0.getTime() + LEASE_MS);
-        expect((await outbox.claimDue(at(1), LEASE_MS, 10)).map((m) => m.id)).to.deep.equal(["c"]);
+        expect((await outbox.claimDue(at(1), LEASE_MS, 10)).map((m) => m.messageId)).to.deep.equal(["c"]);
         expect(await outbox.claimDue(at(2), LEASE_MS, 10)).to.deep.equal([]);
-        expect((await outbox.claimDue(at(LEASE_MS + 10_000), LEASE_MS, 10)).map((m) => m.id)).to.deep.equal(["a", "b", "c", "later"]);
+        expect((await outbox.claimDue(at(LEASE_MS + 10_000), LEASE_MS, 10)).map((m) => m.messageId)).to.deep.equal(["a", "b", "c", "later"]);
       });
 
       it("two claims racing for the same messages never both win one", async () => {
         for (const id of ["a", "b", "c", "d"]) await queue(id, at(-1000));
         const [x, y] = await Promise.all([outbox.claimDue(T0, LEASE_MS, 4), outbox.claimDue(T0, LEASE_MS, 4)]);
-        expect([...x!, ...y!].map((m) => m.id).sort()).to.deep.equal(["a", "b", "c", "d"]);
+        expect([...x!, ...y!].map((m) => m.messageId).sort()).to.deep.equal(["a", "b", "c", "d"]);
       });
 
       it("releases every lease", async () => {
         await queue("a", at(-1000));
         await outbox.claimDue(T0, LEASE_MS, 1);
         expect(await outbox.releaseAllLeases()).to.equal(1);
-        expect((await outbox.claimDue(T0, LEASE_MS, 1)).map((m) => m.id)).to.deep.equal(["a"]);
+        expect((await outbox.claimDue(T0, LEASE_MS, 1)).map((m) => m.messageId)).to.deep.equal(["a"]);
       });
 
       it("fixes the AS4 MessageId at the first attempt and accumulates the signed references of each", async () => {
         await queue("a", T0);
-        expect(await outbox.as4MessageIdFor("a", "first@x")).to.equal("first@x");
-        expect(await outbox.as4MessageIdFor("a", "second@x")).to.equal("first@x");
-        expect(await outbox.recordAttempt("a", [{ uri: "#body", digest: "d1" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }]]);
-        expect(await outbox.recordAttempt("a", [{ uri: "#body", digest: "d2" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }], [{ uri: "#body", digest: "d2" }]]);
+        expect(await messages.as4MessageIdFor("a", "first@x")).to.equal("first@x");
+        expect(await messages.as4MessageIdFor("a", "second@x")).to.equal("first@x");
+        expect(await messages.recordAttempt("a", [{ uri: "#body", digest: "d1" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }]]);
+        expect(await messages.recordAttempt("a", [{ uri: "#body", digest: "d2" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }], [{ uri: "#body", digest: "d2" }]]);
+      });
+
+      it("hands out only the channels asked for, and their DPI rows in the same order", async () => {
+        await queue("b", at(-1000));
+        await queue("a", at(-2000));
+        await store!.db.$transaction(
+          new ConversationsRepo(store!.db).insertOperations(
+            { messageId: "dpo", direction: "OUT", conversationId: "conv-dpo", channel: "DPO", process: "p", documentType: "arkivmelding", standard: "s", senderIdentifier: SENDER, receiverIdentifier: PROVIDER, enqueue: true },
+            "OPPRETTET",
+            at(-3000),
+          ),
+        );
+        const claimed = await outbox.claimDue(T0, LEASE_MS, 10, [], ["DPI"]);
+        expect(claimed.map((m) => m.messageId)).to.deep.equal(["a", "b"]);
+        expect((await messages.joinDpi(claimed)).map((m) => [m.messageId, m.dpi.forretningsmelding])).to.deep.equal([["a", "jws-a"], ["b", "jws-b"]]);
+        expect((await outbox.claimDue(T0, LEASE_MS, 10)).map((m) => [m.messageId, m.channel])).to.deep.equal([["dpo", "DPO"]]);
       });
 
       it("marks a message sent with its receipt as evidence, byte for byte", async () => {
         await queue("a", T0);
         await outbox.claimDue(T0, LEASE_MS, 1);
         const receipt = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x80, 0x00, 0x7f]);
-        await outbox.markSent("a", at(100), { as4MessageId: "as4-a@x", peerPartyId: "POP000002", receiptMessageId: "rcpt@x", receipt }, "delivered");
+        const sent = { as4MessageId: "as4-a@x", peerPartyId: "POP000002", receiptMessageId: "rcpt@x", receipt };
+        await outbox.markSent("a", at(100), { description: "delivered", also: outboundEvidence("a", sent, at(100)) });
         const m = await messages.get("OUT", "a");
-        expect(m).to.include({ status: "SENDT", nextAttemptAt: null, leaseUntil: null, attempts: 1 });
-        expect((await messages.statuses("OUT", "a")).map((s) => [s.status, s.beskrivelse])).to.deep.equal([["OPPRETTET", null], ["SENDT", "delivered"]]);
+        expect(m).to.include({ status: "SENDT", nextAttemptAt: null, leaseUntil: null, attempts: 1, finished: false, pollable: false });
+        expect((await messages.statuses("OUT", "a")).map((s) => [s.status, s.description])).to.deep.equal([["OPPRETTET", null], ["SENDT", "delivered"]]);
         const evidence = await new ExchangeRepo(store!.db).evidenceFor("a");
         expect(evidence).to.have.length(1);
         expect(evidence[0]).to.include({ direction: "OUT", as4MessageId: "as4-a@x", peerPartyId: "POP000002", receiptMessageId: "rcpt@x" });
@@ -188,8 +311,8 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(await messages.get("OUT", "a")).to.include({ attempts: 1, lastError: "connection refused" });
         expect(await outbox.claimDue(at(4999), LEASE_MS, 1)).to.deep.equal([]);
         expect(await outbox.claimDue(at(5000), LEASE_MS, 1)).to.have.length(1);
-        await outbox.markFailed("a", at(6000), "PEPPOL:NOT_SERVICED", messages.insertOperations(message("feil-a", { direction: "IN", documentType: "feil", conversationId: "conv-a" }), "MOTTATT", at(6000)));
-        expect(await messages.get("OUT", "a")).to.include({ status: "FEILET", attempts: 2, nextAttemptAt: null, leaseUntil: null, lastError: "PEPPOL:NOT_SERVICED" });
+        await outbox.markFailed("a", at(6000), "PEPPOL:NOT_SERVICED", (tx) => messages.insertIn(tx, message("feil-a", { direction: "IN", documentType: "feil", conversationId: "conv-a" }), "MOTTATT", at(6000)));
+        expect(await messages.get("OUT", "a")).to.include({ status: "FEILET", attempts: 2, nextAttemptAt: null, leaseUntil: null, lastError: "PEPPOL:NOT_SERVICED", finished: true, pollable: false });
         expect(await messages.get("IN", "feil-a")).to.include({ documentType: "feil" });
         expect(await outbox.pending()).to.equal(0);
       });
@@ -197,9 +320,31 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       it("a failed write rolls back the whole markFailed transaction", async () => {
         await queue("a", T0);
         await messages.insert(message("dup", { direction: "IN" }), "MOTTATT", T0);
-        const err = await outbox.markFailed("a", at(1), "x", messages.insertOperations(message("dup", { direction: "IN" }), "MOTTATT", at(1))).catch((e: unknown) => e);
+        const err = await outbox.markFailed("a", at(1), "x", (tx) => messages.insertIn(tx, message("dup", { direction: "IN" }), "MOTTATT", at(1))).catch((e: unknown) => e);
         expect(err).to.be.instanceOf(Error);
-        expect(await messages.get("OUT", "a")).to.include({ status: "OPPRETTET" });
+        expect(await messages.get("OUT", "a")).to.include({ status: "OPPRETTET", finished: false, attempts: 0, lastError: null });
+        expect((await messages.statuses("OUT", "a")).map((s) => s.status)).to.deep.equal(["OPPRETTET"]);
+      });
+
+      it("a message sent again is SENDT once; one that expired meanwhile keeps LEVETID_UTLOPT and gets no feil receipt", async () => {
+        await queue("twice", T0);
+        await outbox.markSent("twice", at(1));
+        expect(await outbox.markSent("twice", at(2), { description: "again" })).to.include({ ok: false, code: "status-duplicate" });
+        expect(await messages.get("OUT", "twice")).to.include({ status: "SENDT", attempts: 2, nextAttemptAt: null });
+        expect((await messages.statuses("OUT", "twice")).map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
+
+        await queue("expired", T0, { expiry: at(10) });
+        await outbox.claimDue(T0, LEASE_MS, 10);
+        expect((await outbox.expireOverdue(at(20), LETTER_TYPES)).map((m) => m.messageId)).to.deep.equal(["expired"]);
+        // The worker that held it comes back with its outcome after the expiry.
+        expect(await outbox.markFailed("expired", at(30), "refused", (tx) => messages.insertIn(tx, message("feil-x", { direction: "IN", documentType: "feil" }), "MOTTATT", at(30)))).to.include({
+          ok: false,
+          code: "status-after-terminal",
+        });
+        expect(await messages.get("IN", "feil-x")).to.equal(null);
+        expect(await outbox.markSent("expired", at(31))).to.include({ ok: false, code: "status-after-terminal" });
+        expect(await messages.get("OUT", "expired")).to.include({ status: "LEVETID_UTLOPT", finished: true, nextAttemptAt: null, leaseUntil: null });
+        expect((await messages.statuses("OUT", "expired")).map((s) => s.status)).to.deep.equal(["OPPRETTET", "LEVETID_UTLOPT"]);
       });
 
       it("a peer answering again makes the messages waiting for it due now, in one statement that leaves leased ones alone", async () => {
@@ -212,8 +357,8 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         await outbox.scheduleRetry("due", at(500), "HTTP 503", PEER);
         // Another process claimed "leased" when it fell due and is sending it: its lease stands.
         await outbox.scheduleRetry("leased", at(0), "HTTP 503", PEER);
-        expect((await outbox.claimDue(T0, LEASE_MS, 10)).map((m) => m.id)).to.deep.equal(["leased"]);
-        await store!.db.message.update({ where: { direction_id: { direction: "OUT", id: "leased" } }, data: { nextAttemptAt: at(60_000) } });
+        expect((await outbox.claimDue(T0, LEASE_MS, 10)).map((m) => m.messageId)).to.deep.equal(["leased"]);
+        await store!.db.conversation.update({ where: { direction_messageId: { direction: "OUT", messageId: "leased" } }, data: { nextAttemptAt: at(60_000) } });
 
         expect(await outbox.wakeWaitingFor(PEER, at(1000))).to.equal(2);
         const next = async (id: string) => (await messages.get("OUT", id))!.nextAttemptAt!.getTime();
@@ -224,14 +369,14 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       });
 
       it("expires letters whose receipts did not come in time, but not answered ones or receipts", async () => {
-        await queue("late", T0, { expectedResponseAt: at(1000) });
-        await queue("answered", T0, { expectedResponseAt: at(1000), conversationId: "conv-answered" });
+        await queue("late", T0, { expiry: at(1000) });
+        await queue("answered", T0, { expiry: at(1000), conversationId: "conv-answered" });
         await messages.insert(message("kvittering", { direction: "IN", documentType: "leveringskvittering", conversationId: "conv-answered" }), "MOTTATT", at(500));
-        await queue("receipt", T0, { expectedResponseAt: at(1000), documentType: "leveringskvittering" });
-        await queue("not-yet", T0, { expectedResponseAt: at(10_000) });
+        await queue("receipt", T0, { expiry: at(1000), documentType: "leveringskvittering" });
+        await queue("not-yet", T0, { expiry: at(10_000) });
         const expired = await outbox.expireOverdue(at(2000), LETTER_TYPES);
-        expect(expired.map((m) => m.id)).to.deep.equal(["late"]);
-        expect(await messages.get("OUT", "late")).to.include({ status: "LEVETID_UTLOPT", nextAttemptAt: null });
+        expect(expired.map((m) => m.messageId)).to.deep.equal(["late"]);
+        expect(await messages.get("OUT", "late")).to.include({ status: "LEVETID_UTLOPT", nextAttemptAt: null, finished: true, pollable: false });
         expect((await messages.statuses("OUT", "late")).map((s) => s.status)).to.deep.equal(["OPPRETTET", "LEVETID_UTLOPT"]);
         expect(await outbox.expireOverdue(at(3000), LETTER_TYPES)).to.deep.equal([]);
       });
@@ -298,22 +443,58 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     });
 
     describe("PushRepo", () => {
+      const PUSH_LEASE_MS = 30_000;
+      const claim = (push: PushRepo, now: Date, limit = 10) => push.claimDue(now, PUSH_LEASE_MS, [PROVIDER], LETTER_TYPES, limit);
+
       it("hands out unread letters for push, retries failed ones when due, and stops after a push", async () => {
         const push = new PushRepo(store!.db);
         await messages.insert(message("p1", { direction: "IN" }), "MOTTATT", at(1));
         await messages.insert(message("p2", { direction: "IN" }), "MOTTATT", at(2));
         await messages.insert(message("k", { direction: "IN", documentType: "leveringskvittering" }), "MOTTATT", at(3));
-        await messages.insert(message("o", { direction: "IN", receiverOrg: OTHER }), "MOTTATT", at(3));
-        expect((await push.due(at(10), [PROVIDER], LETTER_TYPES, 10)).map((m) => m.id)).to.deep.equal(["p1", "p2"]);
+        await messages.insert(message("o", { direction: "IN", receiverIdentifier: OTHER }), "MOTTATT", at(3));
+        await messages.insert(message("read", { direction: "IN" }), "MOTTATT", at(4));
+        await messages.markRead("read", at(5));
+        const first = await claim(push, at(10));
+        expect(first.map((m) => [m.messageId, m.dpi.forretningsmelding])).to.deep.equal([["p1", "jws-p1"], ["p2", "jws-p2"]]);
         await push.failed("p1", at(1000));
         await push.markPushed("p2", at(20));
-        expect(await push.due(at(999), [PROVIDER], LETTER_TYPES, 10)).to.deep.equal([]);
-        expect((await push.due(at(1000), [PROVIDER], LETTER_TYPES, 10)).map((m) => m.id)).to.deep.equal(["p1"]);
-        expect(await messages.get("IN", "p2")).to.include({ pushAttempts: 1, nextPushAt: null });
-        expect((await messages.get("IN", "p2"))!.pushedAt!.getTime()).to.equal(at(20).getTime());
+        expect(await claim(push, at(999))).to.deep.equal([]);
+        expect((await claim(push, at(1000))).map((m) => m.messageId)).to.deep.equal(["p1"]);
+        expect((await messages.get("IN", "p2"))!.dpi).to.include({ pushAttempts: 1, nextPushAt: null, pushLeaseUntil: null });
+        expect((await messages.get("IN", "p2"))!.dpi.pushedAt!.getTime()).to.equal(at(20).getTime());
         await push.failed("p1", undefined);
-        expect(await push.due(at(100_000), [PROVIDER], LETTER_TYPES, 10)).to.deep.equal([]);
-        expect(await messages.get("IN", "p1")).to.include({ pushAttempts: 2 });
+        expect(await claim(push, at(100_000))).to.deep.equal([]);
+        expect((await messages.get("IN", "p1"))!.dpi).to.include({ pushAttempts: 2, nextPushAt: null, pushLeaseUntil: null });
+      });
+
+      it("claims with a lease: a claimed letter is not handed out again until its lease runs out", async () => {
+        const push = new PushRepo(store!.db);
+        await messages.insert(message("p1", { direction: "IN" }), "MOTTATT", at(1));
+        await messages.insert(message("p2", { direction: "IN" }), "MOTTATT", at(2));
+        const won = await claim(push, at(10), 1);
+        expect(won.map((m) => m.messageId)).to.deep.equal(["p1"]);
+        expect(won[0]!.dpi.pushLeaseUntil!.getTime()).to.equal(at(10 + PUSH_LEASE_MS).getTime());
+        expect((await claim(push, at(11))).map((m) => m.messageId)).to.deep.equal(["p2"]);
+        expect(await claim(push, at(12))).to.deep.equal([]);
+        // The worker holding p1 died: once its lease has run out, p1 is handed out again.
+        expect((await claim(push, at(11 + PUSH_LEASE_MS))).map((m) => m.messageId)).to.deep.equal(["p1"]);
+      });
+
+      it("two claims racing for the same letters never both win one", async () => {
+        const push = new PushRepo(store!.db);
+        const ids = ["a", "b", "c", "d", "e", "f"];
+        for (const [i, id] of ids.entries()) await messages.insert(message(id, { direction: "IN" }), "MOTTATT", at(i));
+        const claims = await Promise.all([claim(push, at(100)), claim(push, at(100)), claim(push, at(100), 2)]);
+        const won = claims.flat().map((m) => m.messageId);
+        expect(won.slice().sort()).to.deep.equal(ids);
+      });
+
+      it("releases every push lease (for a store only one process uses)", async () => {
+        const push = new PushRepo(store!.db);
+        await messages.insert(message("p1", { direction: "IN" }), "MOTTATT", at(1));
+        await claim(push, at(10));
+        expect(await push.releaseAllLeases()).to.equal(1);
+        expect((await claim(push, at(11))).map((m) => m.messageId)).to.deep.equal(["p1"]);
       });
     });
   });

@@ -18,8 +18,10 @@ describe("store/schema parity", () => {
     expect(sqlite).to.match(/provider\s*=\s*"sqlite"/);
     expect(pg).to.match(/provider\s*=\s*"postgresql"/);
     const models = modelsOf(sqlite);
-    expect(models).to.match(/^model Message \{/m);
-    expect(models).to.match(/^model MessageStatus \{/m);
+    expect(models).to.match(/^model Conversation \{/m);
+    expect(models).to.match(/^model ConversationStatus \{/m);
+    expect(models).to.match(/^model DpiMessage \{/m);
+    expect(models).to.match(/^model As4Exchange \{/m);
     expect(modelsOf(pg)).to.equal(models);
   });
 });

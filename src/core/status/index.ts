@@ -18,3 +18,4 @@ export {
   type RegisterDecision,
   type RegisterRefusalCode,
 } from "./rules.js";
+export { flagChanges, flagsAfter, flagsOf, INITIAL_FLAGS, type ConversationFlags } from "./flags.js";

@@ -1,0 +1,186 @@
+import { canRegister, CHANNELS, flagChanges, type Channel, type RegisterDecision } from "../core/status/index.js";
+import type { Conversation, Prisma } from "./generated/client.js";
+import { normaliseMessageId } from "./message-id.js";
+import type { Db } from "./prisma.js";
+
+/**
+ * The channel-neutral part of the store: one Conversation row per message and direction, whatever the channel,
+ * with its append-only status history (ConversationStatus). Channel-specific data lives in the channel's own
+ * table (DpiMessage, see dpi-messages-repo.ts), written in the same transaction. Message ids are keyed, and
+ * looked up, by normaliseMessageId; identifiers are "0192:<orgno>".
+ *
+ * Statuses are registered by the core's rules (src/core/status): a status the conversation already has is not
+ * registered again, nothing follows a terminal status but what the channel's table allows, and `finished` and
+ * `pollable` follow from each registered status (flags.ts).
+ */
+
+export type Direction = "OUT" | "IN";
+
+/** A client inside an interactive transaction. */
+export type Tx = Prisma.TransactionClient;
+
+/** Writes a caller commits inside another repository's transaction (e.g. a receipt filed with a status). */
+export type StoreWrites = (tx: Tx) => Promise<void>;
+
+export interface NewConversation {
+  messageId: string;
+  direction: Direction;
+  conversationId: string;
+  channel: Channel;
+  process: string;
+  documentType: string;
+  standard: string;
+  senderIdentifier: string;
+  receiverIdentifier: string;
+  senderName?: string | undefined;
+  receiverName?: string | undefined;
+  messageReference?: string | undefined;
+  messageTitle?: string | undefined;
+  expiry?: Date | undefined;
+  externalReference?: string | undefined;
+  /** OUT conversations to send: enters the outbox, due immediately. */
+  enqueue?: boolean;
+}
+
+export interface StatusEntry {
+  status: string;
+  description: string | null;
+  rawReceipt: string | null;
+  timestamp: Date;
+}
+
+export interface StatusDetails {
+  description?: string | null | undefined;
+  rawReceipt?: string | null | undefined;
+}
+
+export class DuplicateMessageIdError extends Error {
+  constructor(readonly messageId: string) {
+    super(`message id ${messageId} has been used before`);
+    this.name = "DuplicateMessageIdError";
+  }
+}
+
+/** A status the conversation's channel cannot reach in its direction (a programming error, not input). */
+export class StatusNotInModelError extends Error {
+  readonly code = "status-not-in-model";
+  constructor(detail: string) {
+    super(detail);
+    this.name = "StatusNotInModelError";
+  }
+}
+
+/** The direction as the core's status rules spell it. */
+export function coreDirection(d: Direction): "OUTGOING" | "INCOMING" {
+  return d === "OUT" ? "OUTGOING" : "INCOMING";
+}
+
+export function channelOf(stored: string): Channel {
+  if (!(CHANNELS as readonly string[]).includes(stored)) throw new Error(`unknown channel ${stored}`);
+  return stored as Channel;
+}
+
+export const conversationKey = (direction: Direction, messageId: string) => ({ direction_messageId: { direction, messageId } });
+
+export class ConversationsRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The writes that create a conversation with its first status, on `client` (the repository's own, or a
+   * transaction's): a caller adds its channel's row and commits them together. The id is keyed by its normal
+   * form, so the primary key refuses the same id in another case as a duplicate.
+   */
+  insertOperations(c: NewConversation, initialStatus: string, at: Date, details: StatusDetails = {}, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
+    const messageId = normaliseMessageId(c.messageId);
+    const decision = canRegister([], initialStatus, c.channel, coreDirection(c.direction));
+    if (!decision.ok) throw new StatusNotInModelError(decision.detail);
+    return [
+      client.conversation.create({
+        data: {
+          direction: c.direction,
+          messageId,
+          conversationId: c.conversationId,
+          channel: c.channel,
+          process: c.process,
+          documentType: c.documentType,
+          standard: c.standard,
+          senderIdentifier: c.senderIdentifier,
+          senderName: c.senderName ?? null,
+          receiverIdentifier: c.receiverIdentifier,
+          receiverName: c.receiverName ?? null,
+          messageReference: c.messageReference ?? null,
+          messageTitle: c.messageTitle ?? null,
+          expiry: c.expiry ?? null,
+          externalReference: c.externalReference ?? null,
+          status: decision.status,
+          ...flagChanges(c.channel, coreDirection(c.direction), decision.status),
+          createdAt: at,
+          nextAttemptAt: c.enqueue ? at : null,
+        },
+      }),
+      client.conversationStatus.create({
+        data: { direction: c.direction, messageId, status: decision.status, description: details.description ?? null, rawReceipt: details.rawReceipt ?? null, createdAt: at },
+      }),
+    ];
+  }
+
+  async get(direction: Direction, messageId: string): Promise<Conversation | null> {
+    return this.db.conversation.findUnique({ where: conversationKey(direction, normaliseMessageId(messageId)) });
+  }
+
+  async statuses(direction: Direction, messageId: string): Promise<StatusEntry[]> {
+    const rows = await this.db.conversationStatus.findMany({ where: { direction, messageId: normaliseMessageId(messageId) }, orderBy: { id: "asc" } });
+    return rows.map((r) => ({ status: r.status, description: r.description, rawReceipt: r.rawReceipt, timestamp: r.createdAt }));
+  }
+
+  /**
+   * Registers `status` unless the rules refuse it (see registerStatusIn). Returns the decision, or undefined
+   * when there is no such conversation.
+   */
+  async registerStatus(direction: Direction, messageId: string, status: string, at: Date, details: StatusDetails = {}): Promise<RegisterDecision | undefined> {
+    return this.db.$transaction((tx) => registerStatusIn(tx, direction, normaliseMessageId(messageId), status, at, details));
+  }
+
+  /** Inbox: a reader confirmed an incoming message. Returns false when it was already read (idempotent confirm). */
+  async markRead(messageId: string, at: Date): Promise<boolean> {
+    const r = await this.db.conversation.updateMany({ where: { direction: "IN", messageId: normaliseMessageId(messageId), readAt: null }, data: { readAt: at } });
+    return r.count > 0;
+  }
+}
+
+/**
+ * Inside a transaction: writes `data` to the conversation when it matches `where`, then registers `status` if
+ * the core's rules allow it after the history (canRegister): the latest status, the flags it changes and a
+ * history row. The update comes first so that, on PostgreSQL, it holds the row while the history is read:
+ * two registrations of one conversation cannot both see it without the status. Returns undefined when no
+ * conversation matched (nothing written), else the decision (on a refusal only `data` was written).
+ */
+export async function registerStatusIn(
+  tx: Tx,
+  direction: Direction,
+  messageId: string,
+  status: string,
+  at: Date,
+  details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput } = {},
+): Promise<RegisterDecision | undefined> {
+  const [row] = await tx.conversation.updateManyAndReturn({
+    where: { direction, messageId, ...details.where },
+    data: { ...details.data, updatedAt: new Date() },
+    select: { channel: true },
+  });
+  if (!row) return undefined;
+  const history = await tx.conversationStatus.findMany({ where: { direction, messageId }, select: { status: true }, orderBy: { id: "asc" } });
+  const channel = channelOf(row.channel);
+  const decision = canRegister(
+    history.map((s) => s.status),
+    status,
+    channel,
+    coreDirection(direction),
+  );
+  if (!decision.ok) return decision;
+  await tx.conversation.update({ where: conversationKey(direction, messageId), data: { status: decision.status, ...flagChanges(channel, coreDirection(direction), decision.status) } });
+  await tx.conversationStatus.create({
+    data: { direction, messageId, status: decision.status, description: details.description ?? null, rawReceipt: details.rawReceipt ?? null, createdAt: at },
+  });
+  return decision;
+}

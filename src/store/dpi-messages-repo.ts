@@ -1,0 +1,200 @@
+import type { ReadScope, ScopeColumns } from "../dpi/read-scope.js";
+import { ConversationsRepo, DuplicateMessageIdError, type Direction, type NewConversation, type StatusDetails, type StatusEntry, type Tx } from "./conversations-repo.js";
+import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
+import { normaliseMessageId } from "./message-id.js";
+import type { Db } from "./prisma.js";
+
+/**
+ * DPI messages (letters and receipts): a Conversation on channel DPI plus its DpiMessage row (the signed
+ * forretningsmelding, the parties of its body, the dokumentpakke, AS4 send and push state), written together
+ * and read together as a DpiConversation. Callers pass org ids as "0192:<orgno>" and message ids in any letter
+ * case: messages are keyed, and looked up, by normaliseMessageId.
+ */
+
+/** A DPI message as DPI code reads it: the conversation row with its DPI row. */
+export type DpiConversation = Conversation & { dpi: DpiMessage };
+export type DpiConversationWithStatuses = DpiConversation & { statuses: ConversationStatus[] };
+
+export interface NewDpiMessage extends Omit<NewConversation, "channel"> {
+  avsenderOrg: string;
+  databehandlerOrg?: string | undefined;
+  avsenderidentifikator?: string | undefined;
+  mottakerOrg?: string | undefined;
+  kanal?: string | undefined;
+  forretningsmelding: string;
+  payload?: { key: string; size: number; sha256Hex: string } | undefined;
+  as4MessageId?: string | undefined;
+}
+
+export interface UnreadQuery {
+  /** Whose messages: the caller's read scope (src/dpi/read-scope.ts). */
+  scope: ReadScope;
+  kanal?: string | undefined;
+  avsenderidentifikator?: string | undefined;
+  pageSize: number;
+  page: number;
+}
+
+const DPI = "DPI";
+const key = (direction: Direction, messageId: string) => ({ direction_messageId: { direction, messageId } });
+
+export class DpiMessagesRepo {
+  readonly conversations: ConversationsRepo;
+
+  constructor(private readonly db: Db) {
+    this.conversations = new ConversationsRepo(db);
+  }
+
+  /** Inserts the message with its first status in one transaction; a reused id is DuplicateMessageIdError. */
+  async insert(m: NewDpiMessage, initialStatus: string, at: Date, description?: string): Promise<void> {
+    try {
+      await this.db.$transaction(this.insertOperations(m, initialStatus, at, description));
+    } catch (err) {
+      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(m.messageId);
+      throw err;
+    }
+  }
+
+  /** The writes of insert(), on `client` (the repository's own or a transaction's), for a caller that commits them with its own. */
+  insertOperations(m: NewDpiMessage, initialStatus: string, at: Date, description?: string, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
+    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, ...conversation } = m;
+    const details: StatusDetails = { description: description ?? null };
+    return [
+      ...this.conversations.insertOperations({ ...conversation, channel: DPI }, initialStatus, at, details, client),
+      client.dpiMessage.create({
+        data: {
+          direction: m.direction,
+          messageId: normaliseMessageId(m.messageId),
+          avsenderOrg,
+          databehandlerOrg: databehandlerOrg ?? null,
+          avsenderidentifikator: avsenderidentifikator ?? null,
+          mottakerOrg: mottakerOrg ?? null,
+          kanal: kanal?.toLowerCase() ?? null,
+          forretningsmelding,
+          payloadKey: payload?.key ?? null,
+          payloadSize: payload?.size ?? null,
+          payloadSha256: payload?.sha256Hex ?? null,
+          as4MessageId: as4MessageId ?? null,
+        },
+      }),
+    ];
+  }
+
+  /** Inside a transaction: the writes of insert(), in order. */
+  async insertIn(tx: Tx, m: NewDpiMessage, initialStatus: string, at: Date, description?: string): Promise<void> {
+    for (const op of this.insertOperations(m, initialStatus, at, description, tx)) await op;
+  }
+
+  async get(direction: Direction, id: string): Promise<DpiConversation | null> {
+    const row = await this.db.conversation.findUnique({ where: { ...key(direction, normaliseMessageId(id)), channel: DPI }, include: { dpi: true } });
+    return row && withDpi(row);
+  }
+
+  async statuses(direction: Direction, id: string): Promise<StatusEntry[]> {
+    return this.conversations.statuses(direction, id);
+  }
+
+  /** Every DPI message of a conversation, oldest first, each with its status history. */
+  async conversation(conversationId: string): Promise<DpiConversationWithStatuses[]> {
+    const rows = await this.db.conversation.findMany({
+      where: { conversationId, channel: DPI },
+      include: { dpi: true, statuses: { orderBy: { id: "asc" } } },
+      orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
+    });
+    return rows.map(withDpi);
+  }
+
+  /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
+  async firstOutgoing(conversationId: string): Promise<DpiConversation | null> {
+    const row = await this.db.conversation.findFirst({
+      where: { conversationId, direction: "OUT", channel: DPI },
+      include: { dpi: true },
+      orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
+    });
+    return row && withDpi(row);
+  }
+
+  /** Unread incoming messages in the reader's scope, oldest first. */
+  async unread(q: UnreadQuery): Promise<DpiConversation[]> {
+    const dpi: Prisma.DpiMessageWhereInput = {
+      ...(q.kanal ? { kanal: q.kanal.toLowerCase() } : {}),
+      ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
+    };
+    // Only the scope's clauses for incoming messages can match: the others would only cost the query.
+    const incoming: ReadScope = { anyOf: q.scope.anyOf.filter((c) => c.direction === "IN") };
+    const rows = await this.db.conversation.findMany({
+      where: { direction: "IN", channel: DPI, readAt: null, OR: scopeWhere(incoming), ...(Object.keys(dpi).length ? { dpi: { is: dpi } } : {}) },
+      include: { dpi: true },
+      orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
+      skip: q.page * q.pageSize,
+      take: q.pageSize,
+    });
+    return rows.map(withDpi);
+  }
+
+  /** Blob keys of every stored dokumentpakke. */
+  async payloadKeys(): Promise<Set<string>> {
+    const rows = await this.db.dpiMessage.findMany({ where: { payloadKey: { not: null } }, select: { payloadKey: true } });
+    return new Set(rows.map((r) => r.payloadKey!));
+  }
+
+  /** Returns false when it was already read (idempotent confirm). */
+  async markRead(id: string, at: Date): Promise<boolean> {
+    return this.conversations.markRead(id, at);
+  }
+
+  /** The DPI rows of conversations (e.g. the ones the outbox handed out), in their order; one query. */
+  async joinDpi(rows: readonly Conversation[]): Promise<DpiConversation[]> {
+    if (rows.length === 0) return [];
+    const dpi = await this.db.dpiMessage.findMany({ where: { OR: rows.map((r) => ({ direction: r.direction, messageId: r.messageId })) } });
+    const byKey = new Map(dpi.map((d) => [`${d.direction} ${d.messageId}`, d]));
+    return rows.map((r) => withDpi({ ...r, dpi: byKey.get(`${r.direction} ${r.messageId}`) ?? null }));
+  }
+
+  /** Fixes the AS4 MessageId at the first send attempt; later attempts get the same one back. */
+  async as4MessageIdFor(id: string, candidate: string): Promise<string> {
+    const [fixed] = await this.db.dpiMessage.updateManyAndReturn({
+      where: { direction: "OUT", messageId: id, as4MessageId: null },
+      data: { as4MessageId: candidate },
+      select: { as4MessageId: true },
+    });
+    if (fixed) return fixed.as4MessageId!;
+    const m = await this.db.dpiMessage.findUniqueOrThrow({ where: key("OUT", id), select: { as4MessageId: true } });
+    return m.as4MessageId!;
+  }
+
+  /** Remembers what this attempt signed; returns the references of every attempt so far, this one included. */
+  async recordAttempt<R>(id: string, references: R[]): Promise<R[][]> {
+    return this.db.$transaction(async (tx) => {
+      const m = await tx.dpiMessage.findUniqueOrThrow({ where: key("OUT", id), select: { signedReferences: true } });
+      const all = [...((m.signedReferences ? JSON.parse(m.signedReferences) : []) as R[][]), references];
+      await tx.dpiMessage.update({ where: key("OUT", id), data: { signedReferences: JSON.stringify(all) } });
+      return all;
+    });
+  }
+}
+
+/** A DPI conversation row with its DPI row, which every DPI conversation has. */
+export function withDpi<T extends Conversation & { dpi: DpiMessage | null }>(row: T): T & { dpi: DpiMessage } {
+  if (!row.dpi) throw new Error(`DPI conversation ${row.direction} ${row.messageId} has no DpiMessage row`);
+  return row as T & { dpi: DpiMessage };
+}
+
+/** Where each column of a read scope lives: the receiver on the conversation, the body's parties on the DPI row. */
+function scopeColumnsWhere(columns: Partial<ScopeColumns>): Prisma.ConversationWhereInput {
+  const { receiverOrg, ...dpi } = columns;
+  return {
+    ...(receiverOrg !== undefined ? { receiverIdentifier: receiverOrg } : {}),
+    ...(Object.keys(dpi).length ? { dpi: { is: dpi } } : {}),
+  };
+}
+
+/** A read scope as a query: any of its clauses, each a direction, document types and column values. */
+function scopeWhere(scope: ReadScope): Prisma.ConversationWhereInput[] {
+  // An empty OR matches nothing in Prisma, which is what an empty scope means.
+  return scope.anyOf.map((c) => ({
+    direction: c.direction,
+    ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}),
+    ...scopeColumnsWhere(c.columns),
+  }));
+}
