@@ -76,7 +76,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const metrics = createMetrics(config, outboxRepo);
   const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, metrics, clock, log, random: opts.random });
   let push: PushWorker | undefined;
-  const as4 = createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, onStored: () => push?.nudge() });
+  const as4 = await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, onStored: () => push?.nudge() });
   const http = await startHttpServer(config, {
     ...stores,
     callers: createCallerVerifier(maskinporten, clock),
@@ -254,12 +254,19 @@ interface As4ReceiverParts {
 }
 
 /** The AS4 receiver: verifies incoming AS4 messages and hands them to the DPI inbound handler for the participants served here. */
-function createAs4Receiver(config: Config, p: As4ReceiverParts): As4ReceiverDeps {
+async function createAs4Receiver(config: Config, p: As4ReceiverParts): Promise<As4ReceiverDeps> {
   const log = p.log.child({ worker: "as4-in" });
+  const exchanges = new ExchangeRepo(p.stores.db);
+  // A claim in a store only this process uses was left by its previous life, killed while handling a message:
+  // the sender's resend takes it over at once. In a shared store it may be another instance's: its lease runs out.
+  if (p.stores.singleProcess) {
+    const released = await exchanges.releaseAllInboundClaims(p.clock());
+    if (released) log.warn({ claims: released }, "AS4: released duplicate-detection claims left by a previous run that stopped mid-message");
+  }
   return {
     identity: p.identity,
     trust: p.trust,
-    exchanges: new ExchangeRepo(p.stores.db),
+    exchanges,
     handler: createDpiInboundHandler({
       servedParticipants: new ParticipantSet(config.servedParticipants),
       letterRecipients: new ParticipantSet(config.letterRecipients),

@@ -114,6 +114,16 @@ export class ExchangeRepo {
     });
   }
 
+  /**
+   * Ends every unanswered inbound claim now. Only for a store one process owns (SQLite): a claim found at
+   * start-up was left by this process's previous life, which died while handling the message, and the sender's
+   * resend must be able to take it over at once rather than be told to wait until the lease runs out.
+   */
+  async releaseAllInboundClaims(at: Date): Promise<number> {
+    const r = await this.db.as4Exchange.updateMany({ where: { direction: IN, receipt: null, claimedUntil: { gt: at } }, data: { claimedUntil: at } });
+    return r.count;
+  }
+
   async evidenceFor(messageId: string) {
     return this.db.as4Exchange.findMany({ where: { messageId }, orderBy: { createdAt: "asc" } });
   }

@@ -440,6 +440,25 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         await exchanges.expireInbound(claim, at(5));
         expect(await exchanges.findInbound("as4@x")).to.deep.include({ claimedUntil: undefined, receipt: Buffer.from("r") });
       });
+
+      it("ends every unanswered claim at start-up (releaseAllInboundClaims), leaving answered ones and ended claims alone", async () => {
+        const exchanges = new ExchangeRepo(store!.db);
+        const other = { as4MessageId: "as4-2@x", peerPartyId: "POP000009", contentDigest: "d2" };
+        const answered = { as4MessageId: "as4-3@x", peerPartyId: "POP000001", contentDigest: "d3" };
+        const ended = { as4MessageId: "as4-4@x", peerPartyId: "POP000001", contentDigest: "d4" };
+        await exchanges.claimInbound(claim, at(300_000), T0);
+        await exchanges.claimInbound(other, at(300_000), T0);
+        await exchanges.claimInbound(answered, at(300_000), T0);
+        await exchanges.answerInbound(answered, { messageId: "m", receiptMessageId: "r@x", receipt: Buffer.from("r") }, T0);
+        await exchanges.claimInbound(ended, at(1), T0);
+        expect(await exchanges.releaseAllInboundClaims(at(10))).to.equal(2);
+        expect((await exchanges.findInbound("as4@x"))!.claimedUntil).to.deep.equal(at(10));
+        expect((await exchanges.findInbound("as4-2@x"))!.claimedUntil).to.deep.equal(at(10));
+        expect(await exchanges.findInbound("as4-3@x")).to.deep.include({ claimedUntil: undefined, receipt: Buffer.from("r") });
+        expect((await exchanges.findInbound("as4-4@x"))!.claimedUntil).to.deep.equal(at(1));
+        // The resend of the same peer and content takes the released claim over at once.
+        expect(await exchanges.takeOverInbound(claim, at(10), at(400_000))).to.equal(true);
+      });
     });
 
     describe("PushRepo", () => {
