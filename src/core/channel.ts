@@ -58,8 +58,9 @@ export interface OutboundChannel<C extends Conversation = Conversation> {
   load?(claimed: readonly Conversation[]): Promise<C[]>;
   send(conversation: C, ctx: SendContext): Promise<SendOutcome>;
   /**
-   * The channel's writes when the core gives up on a conversation (the retry window ran out), committed with
-   * FEIL/FEILET like a `failed` outcome's `also`; undefined: none.
+   * The channel's writes whenever the core records FEIL/FEILET (a `failed` outcome, or the retry window ran
+   * out), committed with it after a `failed` outcome's own `also`; asked after the outbox took the status time,
+   * so what it dates (DPI's feil receipt) follows the status. Undefined: none.
    */
   failureWrites?(conversation: C, reason: string): Promise<StoreWrites | undefined>;
 }

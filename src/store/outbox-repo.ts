@@ -57,13 +57,14 @@ export class OutboxRepo {
 
   /**
    * The far side took the message: it leaves the outbox as SENDT (not registered again when it already has
-   * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence).
+   * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence);
+   * `externalReference`: the channel's own reference for it, when the far side gave one.
    */
-  async markSent(id: string, at: Date, opts: { description?: string | undefined; also?: StoreWrites | undefined } = {}): Promise<RegisterDecision> {
+  async markSent(id: string, at: Date, opts: { description?: string | undefined; also?: StoreWrites | undefined; externalReference?: string | undefined } = {}): Promise<RegisterDecision> {
     return this.db.$transaction(async (tx) => {
       const decision = await registerStatusIn(tx, "OUT", id, "SENDT", at, {
         description: opts.description,
-        data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } },
+        data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 }, ...(opts.externalReference !== undefined ? { externalReference: opts.externalReference } : {}) },
       });
       if (!decision) throw new Error(`no outgoing message ${id}`);
       await opts.also?.(tx);

@@ -21,7 +21,7 @@ import { RevocationUnknownError } from "../../src/pki/revocation.js";
 import { receiveAs4, type SenderTrust } from "../../src/relay/as4-receiver.js";
 import { createFeilReceiptIssuer } from "../../src/relay/feil-receipt.js";
 import { OutboxWorker, type OutboxDeps } from "../../src/relay/outbox-worker.js";
-import type { RetryPolicy } from "../../src/relay/retry-policy.js";
+import type { RetryPolicy } from "../../src/core/retry-policy.js";
 import { ExchangeRepo } from "../../src/store/exchange-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
