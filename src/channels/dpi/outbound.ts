@@ -1,26 +1,28 @@
 import { Readable } from "node:stream";
-import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
-import { prepareUserMessage, send, type OutboundMessage } from "../as4/outbound.js";
-import { generateMessageId } from "../as4/user-message.js";
-import { isLetterType, LETTER_TYPES, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
-import { DomainError } from "../errors.js";
+import type { Clock } from "../../clock.js";
+import type { Logger } from "../../log.js";
+import { prepareUserMessage, send, type OutboundMessage } from "../../as4/outbound.js";
+import { generateMessageId } from "../../as4/user-message.js";
+import { isLetterType, LETTER_TYPES, type DpiMessageType, type DpiProcessId } from "../../dpi/document-types.js";
+import { DomainError } from "../../errors.js";
 import type { FeilReceiptIssuer } from "./feil-receipt.js";
-import type { Discovery } from "../peppol/discovery.js";
-import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
-import { dpiSbdStream } from "../peppol/dpi-sbd.js";
-import { peppolSeatIdOf } from "../pki/peppol-certificate.js";
-import type { BlobStore } from "../store/blob-store.js";
-import type { StoreWrites } from "../store/conversations-repo.js";
-import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
-import type { Conversation } from "../store/generated/client.js";
-import { outboundEvidence } from "../store/exchange-repo.js";
-import type { OutboxRepo } from "../store/outbox-repo.js";
+import type { Discovery } from "../../peppol/discovery.js";
+import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../../peppol/identifiers.js";
+import { dpiSbdStream } from "../../peppol/dpi-sbd.js";
+import { peppolSeatIdOf } from "../../pki/peppol-certificate.js";
+import type { BlobStore } from "../../store/blob-store.js";
+import type { StoreWrites } from "../../store/conversations-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
+import type { Conversation } from "../../store/generated/client.js";
+import { outboundEvidence } from "../../store/exchange-repo.js";
+import type { OutboxRepo } from "../../store/outbox-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome as As4Outcome } from "./as4-response.js";
-import type { OutboundChannel, SendContext, SendOutcome } from "../core/channel.js";
-import { Outbox } from "../core/outbox.js";
-import type { RetryPolicy } from "../core/retry-policy.js";
+import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import type { SmpEndpoint } from "../../peppol/smp-client.js";
+import { createDpiRouter } from "../../routing/dpi.js";
+import { Outbox } from "../../core/outbox.js";
+import type { RetryPolicy } from "../../core/retry-policy.js";
 
 /**
  * DPI's outbound channel: for each due message the core's outbox hands it, find the receiver's access point (SML/SMP), wrap the
@@ -66,7 +68,12 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
   readonly channel = "DPI" as const;
   readonly expiringDocumentTypes = LETTER_TYPES;
 
-  constructor(private readonly deps: DpiOutboundDeps) {}
+  /** Where the receiver's access point is: SML/SMP through the routing seam. */
+  private readonly router: Router<SmpEndpoint>;
+
+  constructor(private readonly deps: DpiOutboundDeps) {
+    this.router = createDpiRouter(deps.discovery);
+  }
 
   load(claimed: readonly Conversation[]): Promise<DpiConversation[]> {
     return this.deps.messages.joinDpi(claimed);
@@ -83,7 +90,7 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
     try {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
-      const endpoint = await deps.discovery.lookup(m.receiverIdentifier, type, process);
+      const { endpoint } = await this.router.route({ receiver: m.receiverIdentifier, process, documentType: type });
       stage = "receiver";
       endpointKey = peerKey(endpoint.endpointUrl);
       if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import { removeStale, type BlobStore } from "../store/blob-store.js";
-import { PollingLoop } from "../core/polling-loop.js";
+import { PollingLoop } from "./polling-loop.js";
 
 /**
  * Clears what interrupted writes leave on disk: temporary files of the blob store and AS4 spool folders
