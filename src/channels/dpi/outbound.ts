@@ -217,7 +217,7 @@ export class OutboxWorker {
       outbox: deps.outbox,
       channels: [new DpiOutboundChannel(deps)],
       retry: deps.retry,
-      leaseMs: deps.timeoutMs * 2 + 60_000,
+      leaseMs: dpiLeaseMs(deps.timeoutMs),
       concurrency: deps.concurrency,
       pollMs: deps.pollMs,
       clock: deps.clock,
@@ -250,6 +250,11 @@ export class OutboxWorker {
   sweepExpired(): Promise<number> {
     return this.outbox.sweepExpired();
   }
+}
+
+/** How long the outbox leases a DPI message: two AS4 timeouts (headers and body) and a minute to spare. */
+export function dpiLeaseMs(timeoutMs: number): number {
+  return timeoutMs * 2 + 60_000;
 }
 
 type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
