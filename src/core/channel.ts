@@ -52,6 +52,8 @@ export type SendOutcome =
  */
 export interface OutboundChannel<C extends Conversation = Conversation> {
   readonly channel: Channel;
+  /** The status a failed conversation gets: FEIL (the integrasjonspunkt's), unless the channel's model says otherwise (DPI: FEILET). */
+  readonly failedStatus?: string | undefined;
   /** Document types whose conversations expire (get LEVETID_UTLOPT, are not sent any more) past their expiry. */
   readonly expiringDocumentTypes?: readonly string[] | undefined;
   /** The channel's data for a claimed batch; a conversation missing from the answer is not sent this pass. */

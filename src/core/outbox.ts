@@ -130,11 +130,11 @@ export class Outbox {
         return;
       }
       const reason = `${decision.giveUp}: ${outcome.reason}`;
-      await deps.outbox.markFailed(c.messageId, now, reason, await this.failureWrites(channel, c, reason, log));
+      await deps.outbox.markFailed(c.messageId, now, reason, await this.failureWrites(channel, c, reason, log), channel.failedStatus ?? "FEIL");
       log.error({ ...outcome.log, reason }, "send failed for good");
       return;
     }
-    await deps.outbox.markFailed(c.messageId, now, outcome.reason, both(outcome.also, await this.failureWrites(channel, c, outcome.reason, log)));
+    await deps.outbox.markFailed(c.messageId, now, outcome.reason, both(outcome.also, await this.failureWrites(channel, c, outcome.reason, log)), channel.failedStatus ?? "FEIL");
     log.error({ ...outcome.log, reason: outcome.reason, code: outcome.code }, "send refused for good");
   }
 

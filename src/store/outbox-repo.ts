@@ -94,13 +94,14 @@ export class OutboxRepo {
   }
 
   /**
-   * A permanent failure: the message leaves the outbox as FEILET with the reason on its status; `also` are
+   * A permanent failure: the message leaves the outbox as `status` (FEILET, DPI's word; the other channels say
+   * FEIL) with the reason on its status; `also` are
    * writes committed with that status (the feil receipt for corner 1, so a crash cannot separate the two), and
    * only when it is registered: a message that already failed, or expired meanwhile, gets no second answer.
    */
-  async markFailed(id: string, at: Date, reason: string, also?: StoreWrites): Promise<RegisterDecision> {
+  async markFailed(id: string, at: Date, reason: string, also?: StoreWrites, status = "FEILET"): Promise<RegisterDecision> {
     return this.db.$transaction(async (tx) => {
-      const decision = await registerStatusIn(tx, "OUT", id, "FEILET", at, {
+      const decision = await registerStatusIn(tx, "OUT", id, status, at, {
         description: reason,
         data: { nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } },
       });

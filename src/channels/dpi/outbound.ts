@@ -67,6 +67,8 @@ export type DpiOutboundDeps = Omit<OutboxDeps, "outbox" | "retry" | "concurrency
 export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
   readonly channel = "DPI" as const;
   readonly expiringDocumentTypes = LETTER_TYPES;
+  /** Digdir's DPI API calls a failed letter FEILET. */
+  readonly failedStatus = "FEILET";
 
   /** Where the receiver's access point is: SML/SMP through the routing seam. */
   private readonly router: Router<SmpEndpoint>;
