@@ -5,7 +5,7 @@ import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
 import { as4Router } from "./api/as4-endpoint.js";
 import { requireCaller, type CallerVerifier } from "./api/auth.js";
-import type { As4ReceiverDeps } from "./relay/as4-receiver.js";
+import type { As4ReceiverDeps } from "./channels/dpi/as4-receiver.js";
 import type { Metrics } from "./metrics.js";
 import { healthRouter } from "./api/health.js";
 import { metricsRouter } from "./api/metrics-endpoint.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { sameParticipant } from "./peppol/identifiers.js";
-import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./relay/retry-policy.js";
+import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./core/retry-policy.js";
 
 /**
  * Every setting of the access point, read from environment variables (documented in the README's

@@ -2,7 +2,7 @@
  * The base of every domain error. A failure kind is one class with a stable `code` (a string literal that
  * clients, logs and tests may rely on) and a `kind` from the short list below that says what the party who
  * caused it can do about it. Nothing here knows a transport: the edges decide the form, in one table each
- * (src/api/problem-map.ts: problem+json and an HTTP status; src/relay/ebms-map.ts: an ebMS error), and the
+ * (src/api/problem-map.ts: problem+json and an HTTP status; src/channels/dpi/ebms-map.ts: an ebMS error), and the
  * outbox decides from the kind alone whether to try again.
  */
 

@@ -22,12 +22,13 @@ import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
 import { createPeppolApTrust } from "./pki/peppol-trust.js";
 import { createRevocationCache } from "./pki/revocation-cache.js";
 import { createRevocationChecker, type RevocationChecker } from "./pki/revocation.js";
-import type { As4Identity, As4ReceiverDeps, SenderTrust } from "./relay/as4-receiver.js";
-import { createDpiInboundHandler } from "./relay/dpi-inbound.js";
-import { createFeilReceiptIssuer } from "./relay/feil-receipt.js";
-import { OutboxWorker } from "./relay/outbox-worker.js";
-import { IN_FLIGHT_GRACE_MS, PayloadSweeper } from "./relay/payload-sweeper.js";
-import { PushWorker } from "./relay/push-worker.js";
+import type { As4Identity, As4ReceiverDeps, SenderTrust } from "./channels/dpi/as4-receiver.js";
+import { createDpiInboundHandler } from "./channels/dpi/dpi-inbound.js";
+import { createFeilReceiptIssuer } from "./channels/dpi/feil-receipt.js";
+import { DpiOutboundChannel, dpiLeaseMs } from "./channels/dpi/outbound.js";
+import { Outbox } from "./core/outbox.js";
+import { IN_FLIGHT_GRACE_MS, PayloadSweeper } from "./core/payload-sweeper.js";
+import { PushWorker } from "./channels/dpi/push-worker.js";
 import type { BlobStore } from "./store/blob-store.js";
 import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
@@ -46,7 +47,7 @@ export interface RunningAccessPoint {
   /** The stores behind the API, for in-process workers and tests. */
   repo: DpiMessagesRepo;
   blobs: BlobStore;
-  outbox: OutboxWorker;
+  outbox: Outbox;
   close(): Promise<void>;
 }
 
@@ -208,7 +209,7 @@ interface OutboxParts {
 }
 
 /** The outbox: sends accepted messages over AS4, retries, and issues feil receipts with the operator's certificate. */
-async function createOutbox(config: Config, p: OutboxParts): Promise<OutboxWorker> {
+async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
   const { stores, log, metrics } = p;
   const feil = config.operator.keystore ? await operatorFeilIssuer(config.operator.keystore, config.operator.keystorePassword, stores.repo, p.clock, log) : undefined;
   if (!feil) log.warn("no operator keystore (DPI_AP_OPERATOR_KEYSTORE): failed letters get status FEILET but no feil receipt");
@@ -218,25 +219,32 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<OutboxWorke
     const released = await p.outboxRepo.releaseAllLeases();
     if (released) log.warn({ messages: released }, "outbox: released leases left by a previous run that stopped mid-send");
   }
-  return new OutboxWorker({
-    outbox: p.outboxRepo,
+  // The core's outbox, with the channels this access point sends through (DPI: SML/SMP and AS4).
+  const dpi = new DpiOutboundChannel({
     messages: stores.repo,
     blobs: stores.blobs,
     discovery: p.discovery,
     receiverTrust: p.trust,
     identity: p.identity,
     spelling: config.discovery.spelling,
-    retry: config.outbox.retry,
     timeoutMs: config.as4.timeoutMs,
+    clock: p.clock,
+    log: log.child({ worker: "outbox", channel: "DPI" }),
+    tempDir: p.as4Tmp,
+    allowHttpEndpoints: config.discovery.allowHttp,
+    ...(metrics ? { onOutcome: (o: string) => metrics.as4Sent.inc({ outcome: o }) } : {}),
+    ...(feil ? { feil } : {}),
+  });
+  return new Outbox({
+    outbox: p.outboxRepo,
+    channels: [dpi],
+    retry: config.outbox.retry,
+    leaseMs: dpiLeaseMs(config.as4.timeoutMs),
     concurrency: config.outbox.concurrency,
     pollMs: config.outbox.pollMs,
     clock: p.clock,
     log: log.child({ worker: "outbox" }),
-    tempDir: p.as4Tmp,
-    allowHttpEndpoints: config.discovery.allowHttp,
-    ...(metrics ? { onOutcome: (o: string) => metrics.as4Sent.inc({ outcome: o }) } : {}),
-    ...(p.random ? { random: p.random } : {}),
-    ...(feil ? { feil } : {}),
+    random: p.random,
   });
 }
 

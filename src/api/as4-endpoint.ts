@@ -1,5 +1,5 @@
 import { Router } from "express";
-import { receiveAs4, type As4ReceiverDeps } from "../relay/as4-receiver.js";
+import { receiveAs4, type As4ReceiverDeps } from "../channels/dpi/as4-receiver.js";
 
 /**
  * The AS4 endpoint other access points POST to (the URL we publish in the SMP). The request body is handed

@@ -1,10 +1,12 @@
-import type { DpiConversation } from "../store/dpi-messages-repo.js";
+import { inReadScope as coreInReadScope, type ReadClause as CoreReadClause, type ScopedRow } from "../core/read-scope.js";
+import type { DpiConversation, DpiReadScope, ScopeColumns } from "../store/dpi-messages-repo.js";
 import { LETTER_TYPES, RECEIPT_TYPES } from "./document-types.js";
 
 /**
- * Who may read which stored message through the REST API: one pure rule, from the caller's token to a filter.
- * The routers apply it to single messages (inReadScope); the repository turns the same filter into its query,
- * so a list and a lookup can never disagree.
+ * Who may read which stored message through the DPI REST API: DPI's caller model, from the caller's token to a
+ * filter (the neutral filter and its check are the core's: src/core/read-scope.ts). The routers apply it to
+ * single messages (inReadScope); the repository turns the same filter into its query, so a list and a lookup
+ * can never disagree.
  *
  * A conversation belongs to the (consumer, supplier) pair whose token sent its letter:
  * - sent directly (token consumer = avsender A, no supplier): only direct tokens of A;
@@ -34,28 +36,16 @@ export interface Reader {
   supplier?: string | undefined;
 }
 
-/** The message columns the rule looks at ("0192:<orgno>"; null: empty). receiverOrg is the conversation's receiverIdentifier. */
-export interface ScopeColumns {
-  avsenderOrg: string;
-  receiverOrg: string;
-  databehandlerOrg: string | null;
-  mottakerOrg: string | null;
-}
+export type { ScopeColumns };
 
-/** One way to be readable: a message in this direction, of one of these types, whose columns equal these values. */
-export interface ReadClause {
-  direction: "OUT" | "IN";
-  documentTypes?: readonly string[];
-  columns: Partial<ScopeColumns>;
-}
+/** One way to be readable, over DPI's columns (the neutral rule: src/core/read-scope.ts). */
+export type ReadClause = CoreReadClause<ScopeColumns>;
 
 /** A message is readable when any clause matches it; no clause, nothing is. */
-export interface ReadScope {
-  anyOf: readonly ReadClause[];
-}
+export type ReadScope = DpiReadScope;
 
 /** What a stored message must carry to be judged. */
-export type ScopedMessage = { direction: string; documentType: string } & ScopeColumns;
+export type ScopedMessage = ScopedRow<ScopeColumns>;
 
 /** The columns the rule looks at, of a stored DPI message: the receiver from its conversation, the rest from its DPI row. */
 export function scopedMessage(m: DpiConversation): ScopedMessage {
@@ -86,11 +76,7 @@ export function readScopeOf(reader: Reader): ReadScope {
   return { anyOf };
 }
 
+/** The core's check (src/core/read-scope.ts), for DPI's columns. */
 export function inReadScope(scope: ReadScope, m: ScopedMessage): boolean {
-  return scope.anyOf.some(
-    (c) =>
-      c.direction === m.direction &&
-      (c.documentTypes === undefined || c.documentTypes.includes(m.documentType)) &&
-      Object.entries(c.columns).every(([column, value]) => m[column as keyof ScopeColumns] === value),
-  );
+  return coreInReadScope(scope, m);
 }

@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
  * streamed in and out, and never change. A blob is written to a temporary file while its digest is computed,
  * flushed to disk, and only then renamed into place, so a crash never leaves a half-written blob under a key.
  * What a crash leaves behind (temporary files, blobs whose message was never committed) is swept by
- * relay/payload-sweeper.ts.
+ * core/payload-sweeper.ts.
  */
 
 export interface StoredBlob {

@@ -141,6 +141,24 @@ export class ConversationsRepo {
     return this.db.$transaction((tx) => registerStatusIn(tx, direction, normaliseMessageId(messageId), status, at, details));
   }
 
+  /**
+   * Status polling: pollable conversations of `channels` whose next poll is due (never polled counts as due),
+   * the longest waiting first.
+   */
+  async dueForPolling(now: Date, channels: readonly Channel[], limit: number): Promise<Conversation[]> {
+    if (channels.length === 0) return [];
+    return this.db.conversation.findMany({
+      where: { pollable: true, channel: { in: [...channels] }, OR: [{ nextPollAt: null }, { nextPollAt: { lte: now } }] },
+      orderBy: [{ nextPollAt: "asc" }, { messageId: "asc" }],
+      take: limit,
+    });
+  }
+
+  /** Status polling: when the conversation is polled next. */
+  async schedulePoll(direction: Direction, messageId: string, at: Date): Promise<void> {
+    await this.db.conversation.updateMany({ where: { direction, messageId: normaliseMessageId(messageId) }, data: { nextPollAt: at } });
+  }
+
   /** Inbox: a reader confirmed an incoming message. Returns false when it was already read (idempotent confirm). */
   async markRead(messageId: string, at: Date): Promise<boolean> {
     const r = await this.db.conversation.updateMany({ where: { direction: "IN", messageId: normaliseMessageId(messageId), readAt: null }, data: { readAt: at } });

@@ -1,4 +1,4 @@
-import type { ReadScope, ScopeColumns } from "../dpi/read-scope.js";
+import type { ReadScope } from "../core/read-scope.js";
 import { ConversationsRepo, DuplicateMessageIdError, type Direction, type NewConversation, type StatusDetails, type StatusEntry, type Tx } from "./conversations-repo.js";
 import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
@@ -26,9 +26,23 @@ export interface NewDpiMessage extends Omit<NewConversation, "channel"> {
   as4MessageId?: string | undefined;
 }
 
+/**
+ * The columns a DPI read scope compares ("0192:<orgno>"; null: empty): receiverOrg is the conversation's
+ * receiverIdentifier, the others the DPI row's. Who gets which values is DPI's caller model (src/dpi/read-scope.ts).
+ */
+export interface ScopeColumns {
+  avsenderOrg: string;
+  receiverOrg: string;
+  databehandlerOrg: string | null;
+  mottakerOrg: string | null;
+}
+
+/** A read scope (src/core/read-scope.ts) over DPI's columns. */
+export type DpiReadScope = ReadScope<ScopeColumns>;
+
 export interface UnreadQuery {
-  /** Whose messages: the caller's read scope (src/dpi/read-scope.ts). */
-  scope: ReadScope;
+  /** Whose messages: the caller's read scope (src/core/read-scope.ts, built by src/dpi/read-scope.ts). */
+  scope: DpiReadScope;
   kanal?: string | undefined;
   avsenderidentifikator?: string | undefined;
   pageSize: number;
@@ -121,7 +135,7 @@ export class DpiMessagesRepo {
       ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
     };
     // Only the scope's clauses for incoming messages can match: the others would only cost the query.
-    const incoming: ReadScope = { anyOf: q.scope.anyOf.filter((c) => c.direction === "IN") };
+    const incoming: DpiReadScope = { anyOf: q.scope.anyOf.filter((c) => c.direction === "IN") };
     const rows = await this.db.conversation.findMany({
       where: { direction: "IN", channel: DPI, readAt: null, OR: scopeWhere(incoming), ...(Object.keys(dpi).length ? { dpi: { is: dpi } } : {}) },
       include: { dpi: true },
@@ -190,7 +204,7 @@ function scopeColumnsWhere(columns: Partial<ScopeColumns>): Prisma.ConversationW
 }
 
 /** A read scope as a query: any of its clauses, each a direction, document types and column values. */
-function scopeWhere(scope: ReadScope): Prisma.ConversationWhereInput[] {
+function scopeWhere(scope: DpiReadScope): Prisma.ConversationWhereInput[] {
   // An empty OR matches nothing in Prisma, which is what an empty scope means.
   return scope.anyOf.map((c) => ({
     direction: c.direction,

@@ -3,7 +3,7 @@ import type { Db } from "./prisma.js";
 
 /**
  * AS4 exchanges: the receipts we got for messages we sent (written by the outbox) and, for messages we received,
- * the inbound duplicate record (src/relay/stored-duplicate-detector.ts): a claim written before the message is
+ * the inbound duplicate record (src/channels/dpi/stored-duplicate-detector.ts): a claim written before the message is
  * handed on, completed with the receipt we answered. One IN row per MessageId: the primary key is what keeps two
  * concurrent arrivals of one MessageId, from one access point or two, from both being handed on.
  */

@@ -57,13 +57,14 @@ export class OutboxRepo {
 
   /**
    * The far side took the message: it leaves the outbox as SENDT (not registered again when it already has
-   * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence).
+   * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence);
+   * `externalReference`: the channel's own reference for it, when the far side gave one.
    */
-  async markSent(id: string, at: Date, opts: { description?: string | undefined; also?: StoreWrites | undefined } = {}): Promise<RegisterDecision> {
+  async markSent(id: string, at: Date, opts: { description?: string | undefined; also?: StoreWrites | undefined; externalReference?: string | undefined } = {}): Promise<RegisterDecision> {
     return this.db.$transaction(async (tx) => {
       const decision = await registerStatusIn(tx, "OUT", id, "SENDT", at, {
         description: opts.description,
-        data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 } },
+        data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 }, ...(opts.externalReference !== undefined ? { externalReference: opts.externalReference } : {}) },
       });
       if (!decision) throw new Error(`no outgoing message ${id}`);
       await opts.also?.(tx);
@@ -93,13 +94,14 @@ export class OutboxRepo {
   }
 
   /**
-   * A permanent failure: the message leaves the outbox as FEILET with the reason on its status; `also` are
+   * A permanent failure: the message leaves the outbox as `status` (FEILET, DPI's word; the other channels say
+   * FEIL) with the reason on its status; `also` are
    * writes committed with that status (the feil receipt for corner 1, so a crash cannot separate the two), and
    * only when it is registered: a message that already failed, or expired meanwhile, gets no second answer.
    */
-  async markFailed(id: string, at: Date, reason: string, also?: StoreWrites): Promise<RegisterDecision> {
+  async markFailed(id: string, at: Date, reason: string, also?: StoreWrites, status = "FEILET"): Promise<RegisterDecision> {
     return this.db.$transaction(async (tx) => {
-      const decision = await registerStatusIn(tx, "OUT", id, "FEILET", at, {
+      const decision = await registerStatusIn(tx, "OUT", id, status, at, {
         description: reason,
         data: { nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } },
       });

@@ -11,7 +11,7 @@ import { silentLogger } from "../../src/log.js";
 import { TokenError } from "../../src/maskinporten/errors.js";
 import { NetworkError, networkFailure } from "../../src/network-errors.js";
 import { PkiError } from "../../src/pki/errors.js";
-import { ebmsCodeOf } from "../../src/relay/ebms-map.js";
+import { ebmsCodeOf } from "../../src/channels/dpi/ebms-map.js";
 import { AS4_BEFORE, CHALLENGE_BEFORE, OUTBOX_LOOKUP_BEFORE, REST_BEFORE, type ProblemAnswer } from "./before.js";
 import { SAMPLES } from "./samples.js";
 

@@ -40,7 +40,7 @@ export const SOURCES = {
   "spec:dpi": "../shared/spec/dpi.md §1.1 (Digdir DPI API status enum OPPRETTET, SENDT, FEILET) and §3.3 (what each receipt means)",
   "ap:status-model": "dpi-ap src/dpi/status-model.ts: the letter's own statuses and the timeline status of each receipt",
   "ap:outbox": "dpi-ap src/store/outbox-repo.ts: SENDT, FEILET; LEVETID_UTLOPT only for a letter with no receipt in its conversation",
-  "ap:feil-receipt": "dpi-ap src/relay/feil-receipt.ts: a FEILET letter gets a feil receipt, committed together with FEILET",
+  "ap:feil-receipt": "dpi-ap src/channels/dpi/feil-receipt.ts: a FEILET letter gets a feil receipt, committed together with FEILET",
 } as const;
 
 export type SourceKey = keyof typeof SOURCES;

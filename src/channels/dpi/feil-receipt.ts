@@ -1,13 +1,13 @@
 import { randomUUID, type KeyObject, type X509Certificate } from "node:crypto";
-import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
-import { signForretningsmelding } from "../client/sign-forretningsmelding.js";
-import { documentTypeId, standardSpelling, type DpiMessageType } from "../dpi/document-types.js";
-import { messageRecord } from "../dpi/message-record.js";
-import { INCOMING_STATUS } from "../dpi/status-model.js";
-import { parseForretningsmelding } from "../dpi/sbd.js";
-import type { StoreWrites } from "../store/conversations-repo.js";
-import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
+import type { Clock } from "../../clock.js";
+import type { Logger } from "../../log.js";
+import { signForretningsmelding } from "../../client/sign-forretningsmelding.js";
+import { documentTypeId, standardSpelling, type DpiMessageType } from "../../dpi/document-types.js";
+import { messageRecord } from "../../dpi/message-record.js";
+import { INCOMING_STATUS } from "../../dpi/status-model.js";
+import { parseForretningsmelding } from "../../dpi/sbd.js";
+import type { StoreWrites } from "../../store/conversations-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
 
 /**
  * When corner 2 gives up on a letter, corner 1 learns it the way it learns everything else about a letter:

@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { Readable } from "node:stream";
-import { EbmsError } from "../../src/as4/ebms-errors.js";
-import { receiveUserMessage } from "../../src/as4/inbound.js";
-import { prepareUserMessage, type OutboundMessage } from "../../src/as4/outbound.js";
-import { buildErrorEnvelope, buildReceiptEnvelope, errorEntryOf, type ErrorEntry } from "../../src/as4/signal-message.js";
-import type { UserMessage } from "../../src/as4/user-message.js";
-import { signEnvelope, type Signer } from "../../src/as4/wss-sign.js";
-import { interpretResponse, type ResponseContext } from "../../src/relay/as4-response.js";
-import type { DsReference } from "../../src/xml/dsig-reference.js";
-import { testSigner } from "../as4/sign-fixtures.js";
+import { EbmsError } from "../../../src/as4/ebms-errors.js";
+import { receiveUserMessage } from "../../../src/as4/inbound.js";
+import { prepareUserMessage, type OutboundMessage } from "../../../src/as4/outbound.js";
+import { buildErrorEnvelope, buildReceiptEnvelope, errorEntryOf, type ErrorEntry } from "../../../src/as4/signal-message.js";
+import type { UserMessage } from "../../../src/as4/user-message.js";
+import { signEnvelope, type Signer } from "../../../src/as4/wss-sign.js";
+import { interpretResponse, type ResponseContext } from "../../../src/channels/dpi/as4-response.js";
+import type { DsReference } from "../../../src/xml/dsig-reference.js";
+import { testSigner } from "../../as4/sign-fixtures.js";
 
 /**
  * How the outbox judges the synchronous answer to a UserMessage it sent. Receipts are made the way a real
@@ -78,7 +78,7 @@ const ctx = (signedReferences: (readonly DsReference[])[], over: Partial<Respons
   ...over,
 });
 
-describe("relay/as4-response: interpretResponse", function () {
+describe("channels/dpi/as4-response: interpretResponse", function () {
   this.timeout(30_000);
   let first: OutboundMessage;
   let second: OutboundMessage;

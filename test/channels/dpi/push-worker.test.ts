@@ -3,12 +3,12 @@ import { createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { silentLogger } from "../../src/log.js";
-import { PushWorker } from "../../src/relay/push-worker.js";
-import { DpiMessagesRepo } from "../../src/store/dpi-messages-repo.js";
-import { openDatabase, type Db } from "../../src/store/prisma.js";
-import { PushRepo } from "../../src/store/push-repo.js";
-import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../scripts/lib/pg-scratch.js";
+import { silentLogger } from "../../../src/log.js";
+import { PushWorker } from "../../../src/channels/dpi/push-worker.js";
+import { DpiMessagesRepo } from "../../../src/store/dpi-messages-repo.js";
+import { openDatabase, type Db } from "../../../src/store/prisma.js";
+import { PushRepo } from "../../../src/store/push-repo.js";
+import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../../scripts/lib/pg-scratch.js";
 
 /**
  * Push workers of several access points sharing one store take each letter with a lease, so a provider's
@@ -39,7 +39,7 @@ async function webhook(): Promise<{ url: string; calls: string[]; close(): Promi
 }
 
 for (const provider of ["sqlite", "postgresql"] as const) {
-  describe(`relay/push-worker: workers sharing a ${provider} store`, function () {
+  describe(`channels/dpi/push-worker: workers sharing a ${provider} store`, function () {
     this.timeout(30_000);
     let url: string;
     let cleanup: () => Promise<void>;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { parseSignalMessages } from "../as4/signal-message.js";
-import { parseSoapEnvelope } from "../as4/soap-parse.js";
-import type { DsReference } from "../xml/dsig-reference.js";
+import { parseSignalMessages } from "../../as4/signal-message.js";
+import { parseSoapEnvelope } from "../../as4/soap-parse.js";
+import type { DsReference } from "../../xml/dsig-reference.js";
 
 /**
  * Inbound AS4 duplicate detection, behind an interface of its own (the shape of phase4's IAS4DuplicateManager:

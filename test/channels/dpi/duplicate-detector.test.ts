@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { createHash } from "node:crypto";
-import { contentDigestOf, contentDigestOfReceipt, judgeDuplicate, type KnownExchange } from "../../src/relay/duplicate-detector.js";
+import { contentDigestOf, contentDigestOfReceipt, judgeDuplicate, type KnownExchange } from "../../../src/channels/dpi/duplicate-detector.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const later = (ms: number) => new Date(NOW.getTime() + ms);
 const b64 = (text: string) => createHash("sha256").update(text).digest("base64");
 
-describe("relay/duplicate-detector", () => {
+describe("channels/dpi/duplicate-detector", () => {
   describe("contentDigestOf", () => {
     const payload = { uri: "cid:a@x", digestValue: b64("payload") };
     const messaging = { uri: "#msg-1", digestValue: b64("messaging, with a timestamp") };

@@ -1,27 +1,31 @@
 import { Readable } from "node:stream";
-import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
-import { prepareUserMessage, send, type OutboundMessage } from "../as4/outbound.js";
-import { generateMessageId } from "../as4/user-message.js";
-import { isLetterType, LETTER_TYPES, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
-import { DomainError } from "../errors.js";
+import type { Clock } from "../../clock.js";
+import type { Logger } from "../../log.js";
+import { prepareUserMessage, send, type OutboundMessage } from "../../as4/outbound.js";
+import { generateMessageId } from "../../as4/user-message.js";
+import { isLetterType, LETTER_TYPES, type DpiMessageType, type DpiProcessId } from "../../dpi/document-types.js";
+import { DomainError } from "../../errors.js";
 import type { FeilReceiptIssuer } from "./feil-receipt.js";
-import type { Discovery } from "../peppol/discovery.js";
-import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
-import { dpiSbdStream } from "../peppol/dpi-sbd.js";
-import { peppolSeatIdOf } from "../pki/peppol-certificate.js";
-import type { BlobStore } from "../store/blob-store.js";
-import type { StoreWrites } from "../store/conversations-repo.js";
-import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
-import { outboundEvidence } from "../store/exchange-repo.js";
-import type { OutboxRepo } from "../store/outbox-repo.js";
+import type { Discovery } from "../../peppol/discovery.js";
+import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../../peppol/identifiers.js";
+import { dpiSbdStream } from "../../peppol/dpi-sbd.js";
+import { peppolSeatIdOf } from "../../pki/peppol-certificate.js";
+import type { BlobStore } from "../../store/blob-store.js";
+import type { StoreWrites } from "../../store/conversations-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
+import type { Conversation } from "../../store/generated/client.js";
+import { outboundEvidence } from "../../store/exchange-repo.js";
+import type { OutboxRepo } from "../../store/outbox-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
-import { interpretResponse, type SendOutcome } from "./as4-response.js";
-import { decideRetry, type RetryPolicy } from "./retry-policy.js";
-import { PollingLoop } from "./polling-loop.js";
+import { interpretResponse, type SendOutcome as As4Outcome } from "./as4-response.js";
+import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import type { SmpEndpoint } from "../../peppol/smp-client.js";
+import { createDpiRouter } from "../../routing/dpi.js";
+import { Outbox } from "../../core/outbox.js";
+import type { RetryPolicy } from "../../core/retry-policy.js";
 
 /**
- * Sends what the outbox holds: for each due message, find the receiver's access point (SML/SMP), wrap the
+ * DPI's outbound channel: for each due message the core's outbox hands it, find the receiver's access point (SML/SMP), wrap the
  * forretningsmelding and dokumentpakke in the Peppol SBDH, send it as a signed and encrypted AS4 UserMessage
  * and judge the synchronous answer. The database is the only state: a worker that dies leaves a lease that
  * runs out, and every retry reuses the AS4 MessageId and SBDH InstanceIdentifier fixed at the first attempt,
@@ -51,66 +55,36 @@ export interface OutboxDeps {
   /** Accept http:// AS4 endpoints from the SMP (local test networks only; Peppol requires TLS). */
   allowHttpEndpoints?: boolean;
   /** Counts each attempt's outcome. */
-  onOutcome?: (outcome: SendOutcome["kind"]) => void;
+  onOutcome?: (outcome: As4Outcome["kind"]) => void;
   /** How often overdue letters (expectedResponseDateTime passed, no receipt) are looked for. Default 30 s. */
   expirySweepMs?: number;
 }
 
-export class OutboxWorker {
-  private readonly loop: PollingLoop;
-  private nextSweep = 0;
+/** What the DPI channel needs (the outbox's own settings are the core's: see OutboxWorker). */
+export type DpiOutboundDeps = Omit<OutboxDeps, "outbox" | "retry" | "concurrency" | "pollMs" | "random" | "expirySweepMs">;
 
-  constructor(private readonly deps: OutboxDeps) {
-    this.loop = new PollingLoop({ pollMs: deps.pollMs, pass: () => this.pass(), onError: (err) => deps.log.error({ err }, "outbox pass failed") });
+/** DPI behind the core's OutboundChannel: SML/SMP lookup, the receiver's certificate, the AS4 exchange. */
+export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
+  readonly channel = "DPI" as const;
+  readonly expiringDocumentTypes = LETTER_TYPES;
+  /** Digdir's DPI API calls a failed letter FEILET. */
+  readonly failedStatus = "FEILET";
+
+  /** Where the receiver's access point is: SML/SMP through the routing seam. */
+  private readonly router: Router<SmpEndpoint>;
+
+  constructor(private readonly deps: DpiOutboundDeps) {
+    this.router = createDpiRouter(deps.discovery);
   }
 
-  start(): void {
-    this.loop.start();
+  load(claimed: readonly Conversation[]): Promise<DpiConversation[]> {
+    return this.deps.messages.joinDpi(claimed);
   }
 
-  /** Finishes the messages in hand, then stops. */
-  async stop(): Promise<void> {
-    await this.loop.stop();
-  }
-
-  /** Something was queued: look now instead of at the next poll. */
-  nudge(): void {
-    this.loop.nudge();
-  }
-
-  /** A full batch means there may be more waiting; overdue letters are looked for now and then. */
-  private async pass(): Promise<boolean> {
-    const handled = await this.runOnce();
-    if (Date.now() >= this.nextSweep) {
-      this.nextSweep = Date.now() + (this.deps.expirySweepMs ?? 30_000);
-      await this.sweepExpired();
-    }
-    return handled >= this.deps.concurrency;
-  }
-
-  /** One pass: claims up to `concurrency` due messages and sends them. Returns how many it handled. */
-  async runOnce(): Promise<number> {
+  async send(m: DpiConversation, ctx: SendContext): Promise<SendOutcome> {
     const { deps } = this;
-    const leaseMs = deps.timeoutMs * 2 + 60_000;
-    // A letter whose expectedResponseDateTime has passed is not sent any more: the expiry sweep makes it
-    // LEVETID_UTLOPT, whichever retry it was waiting for.
-    const claimed = await deps.outbox.claimDue(deps.clock(), leaseMs, deps.concurrency, LETTER_TYPES, ["DPI"]);
-    const batch = await deps.messages.joinDpi(claimed);
-    await Promise.all(batch.map((m) => this.process(m)));
-    return batch.length;
-  }
-
-  /** Marks overdue letters LEVETID_UTLOPT; returns how many. */
-  async sweepExpired(): Promise<number> {
-    const expired = await this.deps.outbox.expireOverdue(this.deps.clock(), LETTER_TYPES);
-    for (const m of expired) this.deps.log.warn({ messageId: m.messageId, conversationId: m.conversationId, channel: m.channel, expectedResponseAt: m.expiry }, "no receipt before expectedResponseDateTime: LEVETID_UTLOPT");
-    return expired.length;
-  }
-
-  private async process(m: DpiConversation): Promise<void> {
-    const { deps } = this;
-    const log = deps.log.child({ messageId: m.messageId, conversationId: m.conversationId, channel: m.channel, documentType: m.documentType, receiver: m.receiverIdentifier });
-    let outcome: SendOutcome;
+    const log = ctx.log;
+    let outcome: As4Outcome;
     let as4MessageId: string | undefined;
     let peer = "";
     let endpointKey: string | undefined;
@@ -118,7 +92,7 @@ export class OutboxWorker {
     try {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
-      const endpoint = await deps.discovery.lookup(m.receiverIdentifier, type, process);
+      const { endpoint } = await this.router.route({ receiver: m.receiverIdentifier, process, documentType: type });
       stage = "receiver";
       endpointKey = peerKey(endpoint.endpointUrl);
       if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {
@@ -136,7 +110,7 @@ export class OutboxWorker {
       const message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
       try {
         const attempts = await deps.messages.recordAttempt(m.messageId, message.signedReferences);
-        log.info({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: m.attempts + 1 }, "sending over AS4");
+        log.info({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: ctx.attempt }, "sending over AS4");
         const res = await send(endpoint.endpointUrl, message, { headersTimeoutMs: deps.timeoutMs, bodyTimeoutMs: deps.timeoutMs });
         outcome = interpretResponse(res.status, res.contentType, res.body, {
           as4MessageId,
@@ -149,7 +123,33 @@ export class OutboxWorker {
     } catch (err) {
       outcome = classify(err, stage);
     }
-    await this.record(m, outcome, as4MessageId, peer, endpointKey, log);
+    deps.onOutcome?.(outcome.kind);
+    return this.toCore(m, outcome, as4MessageId, peer, endpointKey);
+  }
+
+  /**
+   * The AS4 verdict as the core's outcome. `endpoint`: the receiving access point this attempt went to (its
+   * normalised AS4 endpoint URL), undefined when the attempt failed before the SMP named one.
+   */
+  private toCore(m: DpiConversation, outcome: As4Outcome, as4MessageId: string | undefined, peer: string, endpoint: string | undefined): SendOutcome {
+    const now = this.deps.clock();
+    switch (outcome.kind) {
+      case "delivered": {
+        const evidence = { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt };
+        return { kind: "delivered", also: outboundEvidence(m.messageId, evidence, now), peer: endpoint, log: { as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId } };
+      }
+      case "duplicate":
+        return { kind: "delivered", description: `the receiver already had it (${outcome.reason}); no receipt evidence`, peer: endpoint, log: { as4MessageId, to: peer } };
+      case "retry":
+        return { kind: "retry", reason: outcome.reason, peer: endpoint, log: { as4MessageId } };
+      case "failed":
+        // The feil receipt comes from failureWrites, which the outbox calls when it records FEILET (after it).
+        return { kind: "failed", reason: outcome.reason, code: outcome.ebmsCode, peer: endpoint, log: { as4MessageId } };
+    }
+  }
+
+  failureWrites(m: DpiConversation, reason: string): Promise<StoreWrites | undefined> {
+    return this.feilFor(m, reason, this.deps.log.child({ messageId: m.messageId, conversationId: m.conversationId }));
   }
 
   private async prepare(m: DpiConversation, type: DpiMessageType, process: DpiProcessId, as4MessageId: string, peer: string, certificate: OutboundPrepareCert): Promise<OutboundMessage> {
@@ -193,61 +193,6 @@ export class OutboxWorker {
     });
   }
 
-  /**
-   * `endpoint`: the receiving access point this attempt went to (its normalised AS4 endpoint URL), undefined
-   * when the attempt failed before the SMP named one.
-   */
-  private async record(m: DpiConversation, outcome: SendOutcome, as4MessageId: string | undefined, peer: string, endpoint: string | undefined, log: Logger): Promise<void> {
-    const { deps } = this;
-    const now = deps.clock();
-    deps.onOutcome?.(outcome.kind);
-    if (outcome.kind === "delivered") {
-      const evidence = { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt };
-      await deps.outbox.markSent(m.messageId, now, { also: outboundEvidence(m.messageId, evidence, now) });
-      log.info({ as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId }, "delivered: signed receipt received");
-      await this.peerAnswered(endpoint!, now, log);
-      return;
-    }
-    if (outcome.kind === "duplicate") {
-      await deps.outbox.markSent(m.messageId, now, { description: `the receiver already had it (${outcome.reason}); no receipt evidence` });
-      log.warn({ as4MessageId, to: peer, reason: outcome.reason }, "receiver reports a duplicate: delivered by an earlier attempt");
-      await this.peerAnswered(endpoint!, now, log);
-      return;
-    }
-    if (outcome.kind === "retry") {
-      const decision = decideRetry(deps.retry, { attemptsMade: m.attempts + 1, acceptedAt: m.createdAt, now, random: deps.random });
-      if ("retryAt" in decision) {
-        await deps.outbox.scheduleRetry(m.messageId, decision.retryAt, outcome.reason, endpoint ?? null);
-        log.warn({ as4MessageId, attempt: m.attempts + 1, retryInMs: decision.retryAt.getTime() - now.getTime(), reason: outcome.reason }, "send failed, will retry");
-        return;
-      }
-      const reason = `${decision.giveUp}: ${outcome.reason}`;
-      await deps.outbox.markFailed(m.messageId, now, reason, await this.feilFor(m, reason, log));
-      log.error({ as4MessageId, reason }, "send failed for good");
-      return;
-    }
-    await deps.outbox.markFailed(m.messageId, now, outcome.reason, await this.feilFor(m, outcome.reason, log));
-    log.error({ as4MessageId, reason: outcome.reason, ebmsCode: outcome.ebmsCode }, "send refused for good");
-  }
-
-  /**
-   * A send to `endpoint` succeeded, so the access point behind it is back: the messages waiting in back-off for
-   * it are due now instead of each at the end of its own delay, and this worker looks for them at once.
-   */
-  private async peerAnswered(endpoint: string, now: Date, log: Logger): Promise<void> {
-    let woken: number;
-    try {
-      woken = await this.deps.outbox.wakeWaitingFor(endpoint, now);
-    } catch (err) {
-      // The message itself is recorded; the waiting ones keep their own back-off.
-      log.warn({ err, endpoint }, "could not make the messages waiting for this access point due");
-      return;
-    }
-    if (woken === 0) return;
-    log.info({ endpoint, messages: woken }, "the receiving access point answers again: its waiting messages are due now");
-    this.loop.nudge();
-  }
-
   /** The feil receipt corner 1 gets for a failed letter, committed together with FEILET. */
   private async feilFor(m: DpiConversation, reason: string, log: Logger): Promise<StoreWrites | undefined> {
     if (!this.deps.feil || !isLetterType(m.documentType as DpiMessageType)) return undefined;
@@ -258,6 +203,60 @@ export class OutboxWorker {
       return undefined;
     }
   }
+}
+
+
+/**
+ * Sends what the outbox holds over DPI: the core's Outbox with the DPI channel. The database is the only state:
+ * a worker that dies leaves a lease that runs out, and every retry reuses the AS4 MessageId and SBDH
+ * InstanceIdentifier fixed at the first attempt, so the receiver's duplicate detection makes a resend harmless.
+ */
+export class OutboxWorker {
+  private readonly outbox: Outbox;
+
+  constructor(deps: OutboxDeps) {
+    this.outbox = new Outbox({
+      outbox: deps.outbox,
+      channels: [new DpiOutboundChannel(deps)],
+      retry: deps.retry,
+      leaseMs: dpiLeaseMs(deps.timeoutMs),
+      concurrency: deps.concurrency,
+      pollMs: deps.pollMs,
+      clock: deps.clock,
+      log: deps.log,
+      random: deps.random,
+      expirySweepMs: deps.expirySweepMs,
+    });
+  }
+
+  start(): void {
+    this.outbox.start();
+  }
+
+  /** Finishes the messages in hand, then stops. */
+  async stop(): Promise<void> {
+    await this.outbox.stop();
+  }
+
+  /** Something was queued: look now instead of at the next poll. */
+  nudge(): void {
+    this.outbox.nudge();
+  }
+
+  /** One pass: claims up to `concurrency` due messages and sends them. Returns how many it handled. */
+  runOnce(): Promise<number> {
+    return this.outbox.runOnce();
+  }
+
+  /** Marks overdue letters LEVETID_UTLOPT; returns how many. */
+  sweepExpired(): Promise<number> {
+    return this.outbox.sweepExpired();
+  }
+}
+
+/** How long the outbox leases a DPI message: two AS4 timeouts (headers and body) and a minute to spare. */
+export function dpiLeaseMs(timeoutMs: number): number {
+  return timeoutMs * 2 + 60_000;
 }
 
 type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
@@ -289,7 +288,7 @@ const REASON: Record<Stage, { retry: string; failed: string }> = {
  * again, any other kind is final. Anything else is no verdict on the message (a fault of ours, an answer
  * too large to read): it is tried again until the retry policy gives up.
  */
-function classify(err: unknown, stage: Stage): SendOutcome {
+function classify(err: unknown, stage: Stage): As4Outcome {
   if (err instanceof PermanentFailure) return { kind: "failed", reason: err.message };
   if (!(err instanceof DomainError)) return { kind: "retry", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
   const words = REASON[stage];

@@ -1,9 +1,9 @@
 import type { X509Certificate } from "node:crypto";
-import { EbmsError } from "../as4/ebms-errors.js";
-import { checkReceipt, isNotServiced, parseSignalMessages, type ErrorEntry, type ReceiptSignal } from "../as4/signal-message.js";
-import { parseSoapEnvelope } from "../as4/soap-parse.js";
-import { verifyParsedEnvelope } from "../as4/wss-verify.js";
-import type { DsReference } from "../xml/dsig-reference.js";
+import { EbmsError } from "../../as4/ebms-errors.js";
+import { checkReceipt, isNotServiced, parseSignalMessages, type ErrorEntry, type ReceiptSignal } from "../../as4/signal-message.js";
+import { parseSoapEnvelope } from "../../as4/soap-parse.js";
+import { verifyParsedEnvelope } from "../../as4/wss-verify.js";
+import type { DsReference } from "../../xml/dsig-reference.js";
 
 /**
  * What the synchronous answer to a UserMessage we sent means for the outbox: delivered (a signed receipt

@@ -1,5 +1,5 @@
-import { EbmsError, type EbmsErrorCode, type EbmsErrorOptions } from "../as4/ebms-errors.js";
-import type { DomainError, ErrorKind } from "../errors.js";
+import { EbmsError, type EbmsErrorCode, type EbmsErrorOptions } from "../../as4/ebms-errors.js";
+import type { DomainError, ErrorKind } from "../../errors.js";
 
 /**
  * The AS4 edge's one table: which ebMS error a domain error is answered with when it stops an inbound

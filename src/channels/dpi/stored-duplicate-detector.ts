@@ -1,4 +1,4 @@
-import type { ExchangeRepo, InboundClaim, InboundRecord } from "../store/exchange-repo.js";
+import type { ExchangeRepo, InboundClaim, InboundRecord } from "../../store/exchange-repo.js";
 import {
   contentDigestOfReceipt,
   judgeDuplicate,

@@ -6,29 +6,29 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { openStores, type Stores } from "../../src/app.js";
-import type { Clock } from "../../src/clock.js";
-import { fixedClock } from "../../src/clock.js";
-import { loadConfig } from "../../src/config.js";
-import { messageRecord } from "../../src/dpi/message-record.js";
-import { parseForretningsmelding } from "../../src/dpi/sbd.js";
-import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
-import { silentLogger } from "../../src/log.js";
-import type { Discovery } from "../../src/peppol/discovery.js";
-import type { SmpEndpoint } from "../../src/peppol/smp-client.js";
-import { SmpHttpError, SmpParticipantNotRegisteredError } from "../../src/peppol/smp-errors.js";
-import { RevocationUnknownError } from "../../src/pki/revocation.js";
-import { receiveAs4, type SenderTrust } from "../../src/relay/as4-receiver.js";
-import { createFeilReceiptIssuer } from "../../src/relay/feil-receipt.js";
-import { OutboxWorker, type OutboxDeps } from "../../src/relay/outbox-worker.js";
-import type { RetryPolicy } from "../../src/relay/retry-policy.js";
-import { ExchangeRepo } from "../../src/store/exchange-repo.js";
-import { OutboxRepo } from "../../src/store/outbox-repo.js";
-import { businessSigner, certificate } from "../helpers/certs.js";
-import { eventually } from "../helpers/dpi-network.js";
-import { buildMessage, type BuiltMessage } from "../helpers/letters.js";
-import { testSigner } from "../as4/sign-fixtures.js";
-import { ORGS } from "../dpi/samples.js";
+import { openStores, type Stores } from "../../../src/app.js";
+import type { Clock } from "../../../src/clock.js";
+import { fixedClock } from "../../../src/clock.js";
+import { loadConfig } from "../../../src/config.js";
+import { messageRecord } from "../../../src/dpi/message-record.js";
+import { parseForretningsmelding } from "../../../src/dpi/sbd.js";
+import { createForretningsmeldingVerifier } from "../../../src/dpi/signed-forretningsmelding.js";
+import { silentLogger } from "../../../src/log.js";
+import type { Discovery } from "../../../src/peppol/discovery.js";
+import type { SmpEndpoint } from "../../../src/peppol/smp-client.js";
+import { SmpHttpError, SmpParticipantNotRegisteredError } from "../../../src/peppol/smp-errors.js";
+import { RevocationUnknownError } from "../../../src/pki/revocation.js";
+import { receiveAs4, type SenderTrust } from "../../../src/channels/dpi/as4-receiver.js";
+import { createFeilReceiptIssuer } from "../../../src/channels/dpi/feil-receipt.js";
+import { OutboxWorker, type OutboxDeps } from "../../../src/channels/dpi/outbound.js";
+import type { RetryPolicy } from "../../../src/core/retry-policy.js";
+import { ExchangeRepo } from "../../../src/store/exchange-repo.js";
+import { OutboxRepo } from "../../../src/store/outbox-repo.js";
+import { businessSigner, certificate } from "../../helpers/certs.js";
+import { eventually } from "../../helpers/dpi-network.js";
+import { buildMessage, type BuiltMessage } from "../../helpers/letters.js";
+import { testSigner } from "../../as4/sign-fixtures.js";
+import { ORGS } from "../../dpi/samples.js";
 
 /**
  * One pass of the outbox worker against a real store, with a fake Discovery, a fixed (steppable) clock and
@@ -115,7 +115,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe("relay/outbox-worker: OutboxWorker.runOnce", function () {
+describe("channels/dpi/outbound: OutboxWorker.runOnce", function () {
   this.timeout(30_000);
   let dir: string;
   let stores: Stores;

@@ -7,27 +7,27 @@ import { readFile, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { openStores, type Stores } from "../../src/app.js";
-import { EbmsError, PEPPOL_NOT_SERVICED } from "../../src/as4/ebms-errors.js";
-import type { ReceivedUserMessage } from "../../src/as4/inbound.js";
-import { prepareUserMessage, type OutboundMessage } from "../../src/as4/outbound.js";
-import { checkReceipt, parseSignalMessages, type SignalMessage } from "../../src/as4/signal-message.js";
-import { NS } from "../../src/as4/namespaces.js";
-import { parseSoapEnvelope } from "../../src/as4/soap-parse.js";
-import type { UserMessage } from "../../src/as4/user-message.js";
-import type { Signer } from "../../src/as4/wss-sign.js";
-import { verifyEnvelope } from "../../src/as4/wss-verify.js";
-import { fixedClock } from "../../src/clock.js";
-import { loadConfig } from "../../src/config.js";
-import { silentLogger, type Logger } from "../../src/log.js";
-import { RevocationUnknownError } from "../../src/pki/revocation.js";
-import { as4Router } from "../../src/api/as4-endpoint.js";
-import { receiveAs4, type As4ReceiverDeps, type As4Response, type InboundHandler, type SenderTrust } from "../../src/relay/as4-receiver.js";
-import { interpretResponse } from "../../src/relay/as4-response.js";
-import { ExchangeRepo } from "../../src/store/exchange-repo.js";
-import { conflictDetail, contentDigestOf, type DuplicateDetector } from "../../src/relay/duplicate-detector.js";
-import { DEFAULT_CLAIM_MS, storedDuplicateDetector } from "../../src/relay/stored-duplicate-detector.js";
-import { selfSigned, testSigner } from "../as4/sign-fixtures.js";
+import { openStores, type Stores } from "../../../src/app.js";
+import { EbmsError, PEPPOL_NOT_SERVICED } from "../../../src/as4/ebms-errors.js";
+import type { ReceivedUserMessage } from "../../../src/as4/inbound.js";
+import { prepareUserMessage, type OutboundMessage } from "../../../src/as4/outbound.js";
+import { checkReceipt, parseSignalMessages, type SignalMessage } from "../../../src/as4/signal-message.js";
+import { NS } from "../../../src/as4/namespaces.js";
+import { parseSoapEnvelope } from "../../../src/as4/soap-parse.js";
+import type { UserMessage } from "../../../src/as4/user-message.js";
+import type { Signer } from "../../../src/as4/wss-sign.js";
+import { verifyEnvelope } from "../../../src/as4/wss-verify.js";
+import { fixedClock } from "../../../src/clock.js";
+import { loadConfig } from "../../../src/config.js";
+import { silentLogger, type Logger } from "../../../src/log.js";
+import { RevocationUnknownError } from "../../../src/pki/revocation.js";
+import { as4Router } from "../../../src/api/as4-endpoint.js";
+import { receiveAs4, type As4ReceiverDeps, type As4Response, type InboundHandler, type SenderTrust } from "../../../src/channels/dpi/as4-receiver.js";
+import { interpretResponse } from "../../../src/channels/dpi/as4-response.js";
+import { ExchangeRepo } from "../../../src/store/exchange-repo.js";
+import { conflictDetail, contentDigestOf, type DuplicateDetector } from "../../../src/channels/dpi/duplicate-detector.js";
+import { DEFAULT_CLAIM_MS, storedDuplicateDetector } from "../../../src/channels/dpi/stored-duplicate-detector.js";
+import { selfSigned, testSigner } from "../../as4/sign-fixtures.js";
 
 /**
  * The AS4 receiving side with a real ExchangeRepo (SQLite in a temp dir) and a stub application handler.
@@ -145,7 +145,7 @@ function capturingLogger(): { log: Logger; lines: LogLine[] } {
 const WARN = 40;
 const INFO = 30;
 
-describe("relay/as4-receiver: receiveAs4", function () {
+describe("channels/dpi/as4-receiver: receiveAs4", function () {
   this.timeout(30_000);
   let dir: string;
   let tmp: string;

@@ -1,11 +1,11 @@
 import { request } from "undici";
-import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
-import { LETTER_TYPES } from "../dpi/document-types.js";
-import type { DpiConversation } from "../store/dpi-messages-repo.js";
-import type { PushRepo } from "../store/push-repo.js";
-import { decideRetry, type RetryPolicy } from "./retry-policy.js";
-import { PollingLoop } from "./polling-loop.js";
+import type { Clock } from "../../clock.js";
+import type { Logger } from "../../log.js";
+import { LETTER_TYPES } from "../../dpi/document-types.js";
+import type { DpiConversation } from "../../store/dpi-messages-repo.js";
+import type { PushRepo } from "../../store/push-repo.js";
+import { decideRetry, type RetryPolicy } from "../../core/retry-policy.js";
+import { PollingLoop } from "../../core/polling-loop.js";
 
 /**
  * Push delivery, on top of polling: each letter for a provider that registered a webhook is POSTed to it as

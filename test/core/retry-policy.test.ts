@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import { loadConfig } from "../../src/config.js";
-import { decideRetry, formatDuration, nextRetryDelayMs, retryCeilingMs, type RetryPolicy } from "../../src/relay/retry-policy.js";
+import { decideRetry, formatDuration, nextRetryDelayMs, retryCeilingMs, type RetryPolicy } from "../../src/core/retry-policy.js";
 
 const T0 = new Date("2026-03-01T12:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
-describe("relay/retry-policy", () => {
+describe("core/retry-policy", () => {
   const policy: RetryPolicy = { baseDelayMs: 1000, maxDelayMs: 6000, windowMs: 60_000 };
 
   it("doubles the ceiling per attempt up to the maximum", () => {

@@ -5,25 +5,25 @@ import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { buffer } from "node:stream/consumers";
-import { openStores, type Stores } from "../../src/app.js";
-import { RevocationUnknownError, type RevocationChecker } from "../../src/pki/revocation.js";
-import { EbmsError, PEPPOL_NOT_SERVICED, type EbmsErrorCode } from "../../src/as4/ebms-errors.js";
-import type { ReceivedUserMessage } from "../../src/as4/inbound.js";
-import type { UserMessage } from "../../src/as4/user-message.js";
-import { fixedClock } from "../../src/clock.js";
-import { loadConfig } from "../../src/config.js";
-import { DPI_PROCESS_IDS, type DpiMessageType, type DpiProcessId } from "../../src/dpi/document-types.js";
-import { messageRecord } from "../../src/dpi/message-record.js";
-import { parseForretningsmelding } from "../../src/dpi/sbd.js";
-import { createForretningsmeldingVerifier } from "../../src/dpi/signed-forretningsmelding.js";
-import { silentLogger } from "../../src/log.js";
-import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, ParticipantSet, toParticipantId } from "../../src/peppol/identifiers.js";
-import { buildDpiSbd } from "../../src/peppol/dpi-sbd.js";
-import { createDpiInboundHandler, type DpiInboundDeps } from "../../src/relay/dpi-inbound.js";
-import { businessSigner, certificate } from "../helpers/certs.js";
-import { buildMessage, type BuildOptions, type BuiltMessage } from "../helpers/letters.js";
-import { ORGS } from "../dpi/samples.js";
-import { testSigner } from "../as4/sign-fixtures.js";
+import { openStores, type Stores } from "../../../src/app.js";
+import { RevocationUnknownError, type RevocationChecker } from "../../../src/pki/revocation.js";
+import { EbmsError, PEPPOL_NOT_SERVICED, type EbmsErrorCode } from "../../../src/as4/ebms-errors.js";
+import type { ReceivedUserMessage } from "../../../src/as4/inbound.js";
+import type { UserMessage } from "../../../src/as4/user-message.js";
+import { fixedClock } from "../../../src/clock.js";
+import { loadConfig } from "../../../src/config.js";
+import { DPI_PROCESS_IDS, type DpiMessageType, type DpiProcessId } from "../../../src/dpi/document-types.js";
+import { messageRecord } from "../../../src/dpi/message-record.js";
+import { parseForretningsmelding } from "../../../src/dpi/sbd.js";
+import { createForretningsmeldingVerifier } from "../../../src/dpi/signed-forretningsmelding.js";
+import { silentLogger } from "../../../src/log.js";
+import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, ParticipantSet, toParticipantId } from "../../../src/peppol/identifiers.js";
+import { buildDpiSbd } from "../../../src/peppol/dpi-sbd.js";
+import { createDpiInboundHandler, type DpiInboundDeps } from "../../../src/channels/dpi/dpi-inbound.js";
+import { businessSigner, certificate } from "../../helpers/certs.js";
+import { buildMessage, type BuildOptions, type BuiltMessage } from "../../helpers/letters.js";
+import { ORGS } from "../../dpi/samples.js";
+import { testSigner } from "../../as4/sign-fixtures.js";
 
 /**
  * The DPI side of an inbound AS4 message, with a real SQLite store and blob store. Inputs are shaped like
@@ -54,7 +54,7 @@ interface Envelope {
   dokumentpakke?: Uint8Array;
 }
 
-describe("relay/dpi-inbound: createDpiInboundHandler", function () {
+describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
   this.timeout(30_000);
   let dir: string;
   let stores: Stores;

@@ -5,13 +5,13 @@ import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
-import { IN_FLIGHT_GRACE_MS, PayloadSweeper, type PayloadSweepDeps } from "../../src/relay/payload-sweeper.js";
+import { IN_FLIGHT_GRACE_MS, PayloadSweeper, type PayloadSweepDeps } from "../../src/core/payload-sweeper.js";
 import { BlobStore } from "../../src/store/blob-store.js";
 import { eventually } from "../helpers/dpi-network.js";
 
 const HOUR = 3_600_000;
 
-describe("relay/payload-sweeper", function () {
+describe("core/payload-sweeper", function () {
   this.timeout(20_000);
   let dir: string;
   let blobs: BlobStore;

@@ -1,0 +1,114 @@
+import type { Logger } from "../log.js";
+import type { StoreWrites } from "../store/conversations-repo.js";
+import type { Conversation } from "../store/generated/client.js";
+import type { Channel } from "./status/index.js";
+
+/**
+ * What the core asks of a channel (DESIGN.md, "The core is channel-neutral"): an outbound send, optional status
+ * polling, and inbound sources that push (an HTTP endpoint such as DPI's AS4 receiver) or are polled (broker,
+ * SvarInn, a queue). A channel is a folder under src/channels/ that implements these; the core (outbox, expiry,
+ * status polling) knows nothing of AS4, Altinn or SvarUt.
+ */
+
+/** What the outbox hands a channel for one attempt. */
+export interface SendContext {
+  now: Date;
+  /** This attempt's number, the first being 1. */
+  attempt: number;
+  /** A logger bound to the conversation (messageId, conversationId, channel, documentType, receiver). */
+  log: Logger;
+}
+
+/**
+ * How one attempt ended. `peer`: where the attempt went (for DPI the receiving access point's normalised AS4
+ * endpoint), so that a success there wakes the conversations waiting in back-off for the same peer; `log`:
+ * extra fields for the outbox's log line.
+ */
+export type SendOutcome =
+  | {
+      kind: "delivered";
+      externalReference?: string | undefined;
+      /** The status description (e.g. why there is no receipt evidence). */
+      description?: string | undefined;
+      /** The channel's evidence, committed together with SENDT. */
+      also?: StoreWrites | undefined;
+      peer?: string | undefined;
+      log?: Record<string, unknown> | undefined;
+    }
+  | { kind: "retry"; reason: string; peer?: string | undefined; log?: Record<string, unknown> | undefined }
+  | {
+      kind: "failed";
+      reason: string;
+      code?: string | undefined;
+      /** The channel's writes committed together with FEIL/FEILET (e.g. DPI's feil receipt to corner 1). */
+      also?: StoreWrites | undefined;
+      peer?: string | undefined;
+      log?: Record<string, unknown> | undefined;
+    };
+
+/**
+ * A channel's outbound side. `C` is the conversation with the channel's own data, loaded for a claimed batch by
+ * `load` (absent: the bare conversation is enough).
+ */
+export interface OutboundChannel<C extends Conversation = Conversation> {
+  readonly channel: Channel;
+  /** The status a failed conversation gets: FEIL (the integrasjonspunkt's), unless the channel's model says otherwise (DPI: FEILET). */
+  readonly failedStatus?: string | undefined;
+  /** Document types whose conversations expire (get LEVETID_UTLOPT, are not sent any more) past their expiry. */
+  readonly expiringDocumentTypes?: readonly string[] | undefined;
+  /** The channel's data for a claimed batch; a conversation missing from the answer is not sent this pass. */
+  load?(claimed: readonly Conversation[]): Promise<C[]>;
+  send(conversation: C, ctx: SendContext): Promise<SendOutcome>;
+  /**
+   * The channel's writes whenever the core records FEIL/FEILET (a `failed` outcome, or the retry window ran
+   * out), committed with it after a `failed` outcome's own `also`; asked after the outbox took the status time,
+   * so what it dates (DPI's feil receipt) follows the status. Undefined: none.
+   */
+  failureWrites?(conversation: C, reason: string): Promise<StoreWrites | undefined>;
+}
+
+/** A status the far side reports for a conversation (DPF, DPV). */
+export interface StatusUpdate {
+  status: string;
+  at: Date;
+  description?: string | undefined;
+  /** The raw receipt or status message, kept on the conversation's timeline. */
+  raw?: string | undefined;
+}
+
+/** Optional: channels whose far side is asked for status (DPF, DPV) rather than pushing receipts back. */
+export interface StatusPoller<C extends Conversation = Conversation> {
+  readonly channel: Channel;
+  poll(conversation: C): Promise<StatusUpdate[]>;
+}
+
+/**
+ * Where incoming messages come from. A pushed source is an HTTP endpoint the api layer mounts (DPI's AS4
+ * receiver); a polled source runs its own loop (Altinn broker, SvarInn, a queue). Both hand what arrives to the
+ * core's inbox.
+ */
+export interface InboundSource {
+  readonly channel: Channel;
+  readonly kind: "push" | "poll";
+  start(): void | Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What routing is asked: who receives, in which process, which document type (DPI: and the security level). */
+export interface RouteQuery {
+  receiver: string;
+  process: string;
+  documentType: string;
+  securityLevel?: number | undefined;
+}
+
+/** Where a conversation goes: the channel and the channel's endpoint (DPI: AS4 URL and certificate). */
+export interface Route<E = unknown> {
+  channel: Channel;
+  endpoint: E;
+}
+
+/** Which channel and endpoint a receiver + process gets (SML/SMP for DPI; the Service Registry for the others). */
+export interface Router<E = unknown> {
+  route(query: RouteQuery): Promise<Route<E>>;
+}

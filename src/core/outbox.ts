@@ -1,0 +1,178 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../log.js";
+import type { StoreWrites } from "../store/conversations-repo.js";
+import type { Conversation } from "../store/generated/client.js";
+import type { OutboxRepo } from "../store/outbox-repo.js";
+import type { OutboundChannel, SendOutcome } from "./channel.js";
+import { sweepExpired } from "./expiry.js";
+import { PollingLoop } from "./polling-loop.js";
+import { decideRetry, type RetryPolicy } from "./retry-policy.js";
+import type { Channel } from "./status/index.js";
+
+/**
+ * The one outbox for every channel: claims due conversations with a lease, sends each through its channel's
+ * OutboundChannel and records the outcome (SENDT, a retry at a time the retry policy picks inside its window,
+ * or FEIL/FEILET with a reason), with statuses registered by the core's rules (OutboxRepo → ConversationsRepo).
+ * Conversations of expiring document types whose expiry passed get LEVETID_UTLOPT (expiry.ts). The database is
+ * the only state: a worker that dies leaves a lease that runs out. It knows nothing of AS4, Altinn or SvarUt.
+ */
+
+export interface OutboxDeps {
+  outbox: OutboxRepo;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  channels: readonly OutboundChannel<any>[];
+  retry: RetryPolicy;
+  /** How long a claimed conversation stays with this worker. */
+  leaseMs: number;
+  concurrency: number;
+  pollMs: number;
+  clock: Clock;
+  log: Logger;
+  random?: (() => number) | undefined;
+  /** How often overdue conversations are looked for. Default 30 s. */
+  expirySweepMs?: number | undefined;
+}
+
+export class Outbox {
+  private readonly loop: PollingLoop;
+  private nextSweep = 0;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private readonly byChannel: Map<Channel, OutboundChannel<any>>;
+  private readonly expiring: readonly string[];
+
+  constructor(private readonly deps: OutboxDeps) {
+    this.byChannel = new Map(deps.channels.map((c) => [c.channel, c]));
+    this.expiring = [...new Set(deps.channels.flatMap((c) => c.expiringDocumentTypes ?? []))];
+    this.loop = new PollingLoop({ pollMs: deps.pollMs, pass: () => this.pass(), onError: (err) => deps.log.error({ err }, "outbox pass failed") });
+  }
+
+  start(): void {
+    this.loop.start();
+  }
+
+  /** Finishes the conversations in hand, then stops. */
+  async stop(): Promise<void> {
+    await this.loop.stop();
+  }
+
+  /** Something was queued: look now instead of at the next poll. */
+  nudge(): void {
+    this.loop.nudge();
+  }
+
+  /** A full batch means there may be more waiting; overdue conversations are looked for now and then. */
+  private async pass(): Promise<boolean> {
+    const handled = await this.runOnce();
+    if (Date.now() >= this.nextSweep) {
+      this.nextSweep = Date.now() + (this.deps.expirySweepMs ?? 30_000);
+      await this.sweepExpired();
+    }
+    return handled >= this.deps.concurrency;
+  }
+
+  /** One pass: claims up to `concurrency` due conversations and sends them. Returns how many it handled. */
+  async runOnce(): Promise<number> {
+    const { deps } = this;
+    // A conversation whose expiry has passed is not sent any more: the expiry sweep makes it LEVETID_UTLOPT,
+    // whichever retry it was waiting for.
+    const claimed = await deps.outbox.claimDue(deps.clock(), deps.leaseMs, deps.concurrency, this.expiring, [...this.byChannel.keys()]);
+    const groups = new Map<Channel, Conversation[]>();
+    for (const c of claimed) {
+      const channel = c.channel as Channel;
+      groups.set(channel, [...(groups.get(channel) ?? []), c]);
+    }
+    let handled = 0;
+    await Promise.all(
+      [...groups].map(async ([id, rows]) => {
+        const channel = this.byChannel.get(id)!;
+        const batch = channel.load ? await channel.load(rows) : rows;
+        handled += batch.length;
+        await Promise.all(batch.map((c) => this.process(channel, c)));
+      }),
+    );
+    return handled;
+  }
+
+  /** Marks overdue conversations LEVETID_UTLOPT; returns how many. */
+  async sweepExpired(): Promise<number> {
+    return sweepExpired(this.deps.outbox, this.deps.clock(), this.expiring, this.deps.log);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async process(channel: OutboundChannel<any>, c: Conversation): Promise<void> {
+    const { deps } = this;
+    const log = deps.log.child({ messageId: c.messageId, conversationId: c.conversationId, channel: c.channel, documentType: c.documentType, receiver: c.receiverIdentifier });
+    let outcome: SendOutcome;
+    try {
+      outcome = await channel.send(c, { now: deps.clock(), attempt: c.attempts + 1, log });
+    } catch (err) {
+      // A channel reports its verdicts as outcomes; an exception is no verdict on the conversation.
+      outcome = { kind: "retry", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    await this.record(channel, c, outcome, log);
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async record(channel: OutboundChannel<any>, c: Conversation, outcome: SendOutcome, log: Logger): Promise<void> {
+    const { deps } = this;
+    const now = deps.clock();
+    if (outcome.kind === "delivered") {
+      await deps.outbox.markSent(c.messageId, now, { description: outcome.description, also: outcome.also, externalReference: outcome.externalReference });
+      log.info({ ...outcome.log }, outcome.description ? `delivered: ${outcome.description}` : "delivered");
+      if (outcome.peer !== undefined) await this.peerAnswered(outcome.peer, now, log);
+      return;
+    }
+    if (outcome.kind === "retry") {
+      const decision = decideRetry(deps.retry, { attemptsMade: c.attempts + 1, acceptedAt: c.createdAt, now, random: deps.random });
+      if ("retryAt" in decision) {
+        await deps.outbox.scheduleRetry(c.messageId, decision.retryAt, outcome.reason, outcome.peer ?? null);
+        log.warn({ ...outcome.log, attempt: c.attempts + 1, retryInMs: decision.retryAt.getTime() - now.getTime(), reason: outcome.reason }, "send failed, will retry");
+        return;
+      }
+      const reason = `${decision.giveUp}: ${outcome.reason}`;
+      await deps.outbox.markFailed(c.messageId, now, reason, await this.failureWrites(channel, c, reason, log), channel.failedStatus ?? "FEIL");
+      log.error({ ...outcome.log, reason }, "send failed for good");
+      return;
+    }
+    await deps.outbox.markFailed(c.messageId, now, outcome.reason, both(outcome.also, await this.failureWrites(channel, c, outcome.reason, log)), channel.failedStatus ?? "FEIL");
+    log.error({ ...outcome.log, reason: outcome.reason, code: outcome.code }, "send refused for good");
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  private async failureWrites(channel: OutboundChannel<any>, c: Conversation, reason: string, log: Logger) {
+    if (!channel.failureWrites) return undefined;
+    try {
+      return await channel.failureWrites(c, reason);
+    } catch (err) {
+      log.error({ err }, "the channel's writes for a failed conversation could not be made; it fails without them");
+      return undefined;
+    }
+  }
+
+  /**
+   * A send to `peer` succeeded, so it is back: the conversations waiting in back-off for it are due now instead
+   * of each at the end of its own delay, and this worker looks for them at once.
+   */
+  private async peerAnswered(peer: string, now: Date, log: Logger): Promise<void> {
+    let woken: number;
+    try {
+      woken = await this.deps.outbox.wakeWaitingFor(peer, now);
+    } catch (err) {
+      // The conversation itself is recorded; the waiting ones keep their own back-off.
+      log.warn({ err, peer }, "could not make the conversations waiting for this peer due");
+      return;
+    }
+    if (woken === 0) return;
+    log.info({ peer, messages: woken }, "the peer answers again: its waiting conversations are due now");
+    this.loop.nudge();
+  }
+}
+
+/** The outcome's own writes, then the channel's writes for a failure (made after the outbox read the time). */
+function both(a: StoreWrites | undefined, b: StoreWrites | undefined): StoreWrites | undefined {
+  if (!a || !b) return a ?? b;
+  return async (tx) => {
+    await a(tx);
+    await b(tx);
+  };
+}

@@ -1,0 +1,94 @@
+import { expect } from "chai";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { StatusPoller } from "../../src/core/channel.js";
+import { MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, pollIntervalMs, StatusPolling } from "../../src/core/status-polling.js";
+import { silentLogger } from "../../src/log.js";
+import { ConversationsRepo } from "../../src/store/conversations-repo.js";
+import { openDatabase, type Db } from "../../src/store/prisma.js";
+
+const MIN = 60_000;
+const DAY = 24 * 3_600_000;
+
+describe("core/status-polling: pollIntervalMs (LinearInterpolationPolling)", () => {
+  it("starts at 1 minute and ends at 60 minutes", () => {
+    expect(MIN_POLL_INTERVAL_MS).to.equal(MIN);
+    expect(MAX_POLL_INTERVAL_MS).to.equal(60 * MIN);
+    expect(pollIntervalMs(0)).to.equal(60_000);
+    expect(pollIntervalMs(30 * DAY)).to.equal(3_600_000);
+  });
+
+  it("grows linearly with the conversation's age", () => {
+    expect(pollIntervalMs(15 * DAY)).to.equal(1_830_000); // 30.5 min
+    expect(pollIntervalMs(10 * DAY)).to.equal(1_240_000); // 1 + 59/3 min
+    expect(pollIntervalMs(1 * DAY)).to.equal(178_000); // 1 + 59/30 min
+    expect(pollIntervalMs(3_600_000)).to.equal(64_917); // an hour old: 60 000 + 3 540 000/720, rounded
+  });
+
+  it("stays at 60 minutes past 30 days and at 1 minute for a clock running behind", () => {
+    expect(pollIntervalMs(31 * DAY)).to.equal(3_600_000);
+    expect(pollIntervalMs(365 * DAY)).to.equal(3_600_000);
+    expect(pollIntervalMs(-5 * MIN)).to.equal(60_000);
+  });
+});
+
+describe("core/status-polling: StatusPolling", () => {
+  const T0 = new Date("2030-01-01T00:00:00Z");
+  let dir: string;
+  let db: Db;
+  let conversations: ConversationsRepo;
+  let now: Date;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "status-polling-"));
+    db = (await openDatabase(`file:${path.join(dir, "db.sqlite")}`)).db;
+    conversations = new ConversationsRepo(db);
+    now = T0;
+  });
+
+  afterEach(async () => {
+    await db.$disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function sent(id: string, channel: "DPF" | "DPI"): Promise<void> {
+    await db.$transaction(
+      conversations.insertOperations(
+        { messageId: id, direction: "OUT", conversationId: `conv-${id}`, channel, process: channel === "DPI" ? "digitalpost_info" : "urn:no:difi:profile:arkivmelding:administrasjon:ver1.0", documentType: channel === "DPI" ? "digital" : "arkivmelding", standard: "urn:test", senderIdentifier: "0192:987654325", receiverIdentifier: "0192:123456785" },
+        "OPPRETTET",
+        T0,
+      ),
+    );
+    await conversations.registerStatus("OUT", id, "SENDT", T0);
+  }
+
+  function polling(pollers: StatusPoller[]): StatusPolling {
+    return new StatusPolling({ conversations, pollers, pollMs: 60_000, batch: 100, clock: () => now, log: silentLogger });
+  }
+
+  it("does nothing when no channel has a poller (DPI)", async () => {
+    await sent("dpi", "DPI");
+    expect(await polling([]).runOnce()).to.equal(0);
+  });
+
+  it("polls a pollable conversation, registers what the far side reports and sets the next poll by its age", async () => {
+    await sent("dpf", "DPF");
+    expect(await conversations.get("OUT", "dpf")).to.include({ pollable: true });
+    const answers = [[], [{ status: "LEVERT", at: T0, description: "delivered to SvarInn" }], [{ status: "LEST", at: T0 }]];
+    const p = polling([{ channel: "DPF", poll: async () => answers.shift()! }]);
+    now = new Date(T0.getTime() + 15 * DAY);
+    expect(await p.runOnce()).to.equal(1);
+    expect((await conversations.get("OUT", "dpf"))!.nextPollAt!.getTime()).to.equal(now.getTime() + 1_830_000);
+    expect(await p.runOnce()).to.equal(0); // not due yet
+    now = new Date(now.getTime() + 1_830_000);
+    expect(await p.runOnce()).to.equal(1);
+    now = new Date(now.getTime() + 3_600_000);
+    expect(await p.runOnce()).to.equal(1);
+    expect((await conversations.statuses("OUT", "dpf")).map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT", "LEST"]);
+    // LEST is terminal: no more polling.
+    expect(await conversations.get("OUT", "dpf")).to.include({ pollable: false });
+    now = new Date(now.getTime() + 3_600_000);
+    expect(await p.runOnce()).to.equal(0);
+  });
+});
