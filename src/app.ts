@@ -19,6 +19,7 @@ import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { BlobStore } from "./store/blob-store.js";
+import { DpiInbox } from "./channels/dpi/inbox.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
 
@@ -36,6 +37,8 @@ export interface AppParts {
   log: Logger;
   /** The AS4 receiving side; absent, the access point only takes REST submissions. */
   as4?: As4ReceiverDeps;
+  /** DPI's view of the core inbox, which GET /messages/in and the read confirmation use; default: over `repo`. */
+  inbox?: DpiInbox;
   /** Called after a submission was stored, so the outbox can send it at once. */
   onAccepted?: () => void;
   metrics?: Metrics;
@@ -89,7 +92,7 @@ export function createApp(p: AppParts): Express {
   // The headers come before the token check, so a 401 carries them too.
   app.use(["/messages", "/status"], privateAnswers, auth);
   app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
-  app.use(messagesInRouter({ repo: p.repo, blobs: p.blobs, clock: p.clock, publicUrl }));
+  app.use(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl }));
   app.use(statusRouter({ repo: p.repo }));
   app.use(notFound);
   app.use(problemHandler(p.log, (code) => metrics?.rejected.inc({ code })));

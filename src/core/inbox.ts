@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import type { ConversationsRepo, InboxQuery } from "../store/conversations-repo.js";
+import { readScopeWhere, type ConversationsRepo, type InboxQuery } from "../store/conversations-repo.js";
 import type { Conversation, Prisma } from "../store/generated/client.js";
 import type { ReadScope } from "./read-scope.js";
 import type { Channel } from "./status/index.js";
@@ -40,10 +40,7 @@ export class Inbox<C extends object> {
 
   /** The filter as the store's query: the scope's clauses for incoming conversations (the others cannot match). */
   query(filter: InboxFilter<C>): InboxQuery {
-    const anyOf = filter.scope.anyOf
-      .filter((c) => c.direction === "IN")
-      .map((c) => ({ ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}), ...this.deps.columns(c.columns) }));
-    return { anyOf, channel: this.deps.channel, where: filter.where };
+    return { anyOf: readScopeWhere(filter.scope, "IN", this.deps.columns), channel: this.deps.channel, where: filter.where };
   }
 
   /** Unread messages, oldest first; page 0 is the first. */

@@ -1,4 +1,5 @@
 import { canRegister, CHANNELS, flagChanges, type Channel, type RegisterDecision } from "../core/status/index.js";
+import type { ReadScope } from "../core/read-scope.js";
 import type { Conversation, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
@@ -214,6 +215,16 @@ export interface InboxQuery {
   anyOf: Prisma.ConversationWhereInput[];
   channel?: Channel | undefined;
   where?: Prisma.ConversationWhereInput | undefined;
+}
+
+/**
+ * A read filter's clauses for conversations in `direction` as queries (src/core/read-scope.ts): each its
+ * document types and its column values, which `columns` says where to find (the channel's mapping).
+ */
+export function readScopeWhere<C extends object>(scope: ReadScope<C>, direction: Direction, columns: (values: Partial<C>) => Prisma.ConversationWhereInput): Prisma.ConversationWhereInput[] {
+  return scope.anyOf
+    .filter((c) => c.direction === direction)
+    .map((c) => ({ ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}), ...columns(c.columns) }));
 }
 
 const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
