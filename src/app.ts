@@ -6,6 +6,7 @@ import type { Logger } from "./log.js";
 import { as4Router } from "./api/as4-endpoint.js";
 import { requireCaller, type CallerVerifier } from "./api/auth.js";
 import type { As4ReceiverDeps } from "./channels/dpi/as4-receiver.js";
+import { As4InboundSource } from "./channels/dpi/as4-source.js";
 import type { Metrics } from "./metrics.js";
 import { healthRouter } from "./api/health.js";
 import { metricsRouter } from "./api/metrics-endpoint.js";
@@ -35,8 +36,11 @@ export interface AppParts {
   verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
   clock: Clock;
   log: Logger;
-  /** The AS4 receiving side; absent, the access point only takes REST submissions. */
-  as4?: As4ReceiverDeps;
+  /**
+   * The AS4 receiving side: DPI's push inbound source (mounted at its path, open while it runs), or the bare
+   * receiver (at config.as4.path, always open); absent, the access point only takes REST submissions.
+   */
+  as4?: As4InboundSource | As4ReceiverDeps;
   /** DPI's view of the core inbox, which GET /messages/in and the read confirmation use; default: over `repo`. */
   inbox?: DpiInbox;
   /** Called after a submission was stored, so the outbox can send it at once. */
@@ -73,7 +77,10 @@ export function createApp(p: AppParts): Express {
   // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
   if (metrics && p.config.metricsServer.port === undefined) app.use(metricsRouter(metrics, p.config.metricsServer.token));
   // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
-  if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
+  if (p.as4 instanceof As4InboundSource) {
+    const source = p.as4;
+    app.use(as4Router(source.path, source.receiver, () => source.accepting));
+  } else if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
 
   const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
   const intake = {
