@@ -6,6 +6,7 @@ import type { Logger } from "./log.js";
 import { as4Router } from "./api/as4-endpoint.js";
 import { requireCaller, type CallerVerifier } from "./api/auth.js";
 import type { As4ReceiverDeps } from "./channels/dpi/as4-receiver.js";
+import { As4InboundSource } from "./channels/dpi/as4-source.js";
 import type { Metrics } from "./metrics.js";
 import { healthRouter } from "./api/health.js";
 import { metricsRouter } from "./api/metrics-endpoint.js";
@@ -19,6 +20,7 @@ import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { BlobStore } from "./store/blob-store.js";
+import { DpiInbox } from "./channels/dpi/inbox.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
 
@@ -34,8 +36,13 @@ export interface AppParts {
   verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
   clock: Clock;
   log: Logger;
-  /** The AS4 receiving side; absent, the access point only takes REST submissions. */
-  as4?: As4ReceiverDeps;
+  /**
+   * The AS4 receiving side: DPI's push inbound source (mounted at its path, open while it runs), or the bare
+   * receiver (at config.as4.path, always open); absent, the access point only takes REST submissions.
+   */
+  as4?: As4InboundSource | As4ReceiverDeps;
+  /** DPI's view of the core inbox, which GET /messages/in and the read confirmation use; default: over `repo`. */
+  inbox?: DpiInbox;
   /** Called after a submission was stored, so the outbox can send it at once. */
   onAccepted?: () => void;
   metrics?: Metrics;
@@ -70,7 +77,10 @@ export function createApp(p: AppParts): Express {
   // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
   if (metrics && p.config.metricsServer.port === undefined) app.use(metricsRouter(metrics, p.config.metricsServer.token));
   // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
-  if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
+  if (p.as4 instanceof As4InboundSource) {
+    const source = p.as4;
+    app.use(as4Router(source.path, source.receiver, () => source.accepting));
+  } else if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
 
   const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
   const intake = {
@@ -89,7 +99,7 @@ export function createApp(p: AppParts): Express {
   // The headers come before the token check, so a 401 carries them too.
   app.use(["/messages", "/status"], privateAnswers, auth);
   app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
-  app.use(messagesInRouter({ repo: p.repo, blobs: p.blobs, clock: p.clock, publicUrl }));
+  app.use(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl }));
   app.use(statusRouter({ repo: p.repo }));
   app.use(notFound);
   app.use(problemHandler(p.log, (code) => metrics?.rejected.inc({ code })));

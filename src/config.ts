@@ -62,6 +62,7 @@ const schema = z.object({
   DPI_AP_PUSH_WEBHOOKS: list.optional(),
   DPI_AP_OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
   DPI_AP_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  DPI_AP_STATUS_POLL_MS: z.coerce.number().int().positive().default(60_000),
   DPI_AP_RETRY_WINDOW_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_RETRY_WINDOW_HOURS),
   DPI_AP_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
   DPI_AP_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
@@ -140,6 +141,8 @@ export interface Config {
   pushWebhooks: Map<string, string>;
   /** Retries of the outbox and of webhook pushes: back-off, the window from acceptance, an optional attempt limit. */
   outbox: { pollMs: number; concurrency: number; retry: RetryPolicy };
+  /** How often status polling looks for conversations whose next poll is due (channels that poll: DPF, DPV). */
+  statusPollMs: number;
   /** How often payloads and spool files left by interrupted writes are looked for. */
   sweepIntervalMs: number;
 }
@@ -292,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         maxAttempts: e.DPI_AP_RETRY_MAX_ATTEMPTS,
       },
     },
+    statusPollMs: e.DPI_AP_STATUS_POLL_MS,
     sweepIntervalMs: Math.round(e.DPI_AP_SWEEP_INTERVAL_MINUTES * 60_000),
   };
 }

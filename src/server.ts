@@ -26,7 +26,11 @@ import type { As4Identity, As4ReceiverDeps, SenderTrust } from "./channels/dpi/a
 import { createDpiInboundHandler } from "./channels/dpi/dpi-inbound.js";
 import { createFeilReceiptIssuer } from "./channels/dpi/feil-receipt.js";
 import { DpiOutboundChannel, dpiLeaseMs } from "./channels/dpi/outbound.js";
+import type { InboundSource, StatusPoller } from "./core/channel.js";
 import { Outbox } from "./core/outbox.js";
+import { StatusPolling } from "./core/status-polling.js";
+import { As4InboundSource } from "./channels/dpi/as4-source.js";
+import type { ConversationsRepo } from "./store/conversations-repo.js";
 import { IN_FLIGHT_GRACE_MS, PayloadSweeper } from "./core/payload-sweeper.js";
 import { PushWorker } from "./channels/dpi/push-worker.js";
 import type { BlobStore } from "./store/blob-store.js";
@@ -77,7 +81,14 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const metrics = createMetrics(config, outboxRepo);
   const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, metrics, clock, log, random: opts.random });
   let push: PushWorker | undefined;
-  const as4 = await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, onStored: () => push?.nudge() });
+  const as4 = new As4InboundSource(
+    config.as4.path,
+    await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, onStored: () => push?.nudge() }),
+  );
+  // The inbound sources of every channel: pushed ones are mounted by the HTTP server, polled ones run their loops.
+  const inbound: InboundSource[] = [as4];
+  const statusPolling = createStatusPolling(config, { conversations: stores.repo.conversations, clock, log });
+  for (const source of inbound) await source.start();
   const http = await startHttpServer(config, {
     ...stores,
     callers: createCallerVerifier(maskinporten, clock),
@@ -92,6 +103,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   push = await createPush(config, { stores, baseUrl: http.url, clock, log, random: opts.random });
   if (opts.workers ?? true) {
     outbox.start();
+    statusPolling.start();
     push.start();
     sweeper.start();
   }
@@ -106,7 +118,9 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     blobs: stores.blobs,
     outbox,
     async close() {
+      for (const source of inbound) await source.stop();
       await outbox.stop();
+      await statusPolling.stop();
       await push?.stop();
       await sweeper.stop();
       await http.close();
@@ -246,6 +260,15 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
     log: log.child({ worker: "outbox" }),
     random: p.random,
   });
+}
+
+/**
+ * Status polling from the core for the channels whose far side is asked for status (DPF, DPV): each channel's
+ * StatusPoller. DPI has none, so for a DPI-only access point it idles.
+ */
+function createStatusPolling(config: Config, p: { conversations: ConversationsRepo; clock: Clock; log: Logger }): StatusPolling {
+  const pollers: StatusPoller[] = [];
+  return new StatusPolling({ conversations: p.conversations, pollers, pollMs: config.statusPollMs, batch: 100, clock: p.clock, log: p.log.child({ worker: "status-polling" }) });
 }
 
 interface As4ReceiverParts {

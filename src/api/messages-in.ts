@@ -2,10 +2,9 @@ import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ProblemError } from "../problem.js";
-import type { Clock } from "../clock.js";
+import type { DpiInbox } from "../channels/dpi/inbox.js";
 import type { BlobStore } from "../store/blob-store.js";
-import { inReadScope, readScopeOf, scopedMessage, type ReadScope } from "../dpi/read-scope.js";
-import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
+import { readScopeOf, type ReadScope } from "../dpi/read-scope.js";
 import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
@@ -44,14 +43,14 @@ export const DOKUMENTPAKKE_MEDIA_TYPE = "application/json";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Messages that arrived for the caller (receipts at corner 2, letters at corner 3). */
-export function messagesInRouter(deps: { repo: DpiMessagesRepo; blobs: BlobStore; clock: Clock; publicUrl: (path: string, req: Request) => string }): Router {
+/** Messages that arrived for the caller (receipts at corner 2, letters at corner 3), served from the core inbox through DPI's view of it. */
+export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publicUrl: (path: string, req: Request) => string }): Router {
   const r = Router();
 
   r.get("/messages/in", async (req, res) => {
     const q = listQuery.safeParse(presentParameters(req.query));
     if (!q.success) throw new InvalidQueryError(q.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-    const rows = await deps.repo.unread({
+    const rows = await deps.inbox.unread({
       scope: readScopeOf(callerOf(res)),
       kanal: q.data.kanal,
       avsenderidentifikator: q.data.avsenderidentifikator,
@@ -72,8 +71,8 @@ export function messagesInRouter(deps: { repo: DpiMessagesRepo; blobs: BlobStore
 
   const findReadable = async (id: string, scope: ReadScope) => {
     if (!UUID.test(id)) throw new MessageNotFoundError(id);
-    const m = await deps.repo.get("IN", id);
-    if (!m || !inReadScope(scope, scopedMessage(m))) throw new MessageNotFoundError(id);
+    const m = await deps.inbox.get(scope, id);
+    if (!m) throw new MessageNotFoundError(id);
     return m;
   };
 
@@ -97,7 +96,7 @@ export function messagesInRouter(deps: { repo: DpiMessagesRepo; blobs: BlobStore
 
   r.post("/messages/in/:id/read", async (req, res) => {
     const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
-    await deps.repo.markRead(m.messageId, deps.clock());
+    await deps.inbox.markRead(m.messageId);
     res.status(200).json({ id: m.messageId, read: true });
   });
 

@@ -1,4 +1,5 @@
 import { canRegister, CHANNELS, flagChanges, type Channel, type RegisterDecision } from "../core/status/index.js";
+import type { ReadScope } from "../core/read-scope.js";
 import type { Conversation, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
@@ -159,11 +160,79 @@ export class ConversationsRepo {
     await this.db.conversation.updateMany({ where: { direction, messageId: normaliseMessageId(messageId) }, data: { nextPollAt: at } });
   }
 
-  /** Inbox: a reader confirmed an incoming message. Returns false when it was already read (idempotent confirm). */
+  /**
+   * Inbox: unread incoming conversations that match `q`, oldest first (locked ones too: a lock only keeps
+   * other peeks away).
+   */
+  async inboxUnread(q: InboxQuery, page: { skip: number; take: number }): Promise<Conversation[]> {
+    // An empty read filter lets the reader see nothing (Prisma's empty OR does not say so everywhere).
+    if (q.anyOf.length === 0) return [];
+    return this.db.conversation.findMany({ where: { ...inboxWhere(q), readAt: null }, orderBy: INBOX_ORDER, skip: page.skip, take: page.take });
+  }
+
+  /** Inbox: one incoming conversation that matches `q`, read or not; null when there is none. */
+  async inboxFind(q: InboxQuery, messageId: string): Promise<Conversation | null> {
+    if (q.anyOf.length === 0) return null;
+    return this.db.conversation.findFirst({ where: { ...inboxWhere(q), messageId: normaliseMessageId(messageId) } });
+  }
+
+  /**
+   * Inbox peek: locks the oldest unread conversation matching `q` that nobody holds (no lock, or one that ran out
+   * by `now`) until `lockedUntil`, and returns it as locked; null when there is none. The lock is taken by one
+   * conditional update of that row (still unread and unlocked): of several processes that picked the same row,
+   * one changes it and the others look again, so two peeks never hold the same message.
+   */
+  async inboxPeek(q: InboxQuery, now: Date, lockedUntil: Date): Promise<Conversation | null> {
+    if (q.anyOf.length === 0) return null;
+    const free: Prisma.ConversationWhereInput = { readAt: null, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] };
+    for (let attempt = 0; attempt < PEEK_ATTEMPTS; attempt++) {
+      const candidate = await this.db.conversation.findFirst({ where: { AND: [inboxWhere(q), free] }, orderBy: INBOX_ORDER, select: { messageId: true } });
+      if (!candidate) return null;
+      const [locked] = await this.db.conversation.updateManyAndReturn({
+        where: { AND: [{ direction: "IN", messageId: candidate.messageId }, free] },
+        data: { lockedUntil },
+      });
+      if (locked) return locked;
+    }
+    return null;
+  }
+
+  /**
+   * Inbox: a reader confirmed an incoming message (or deleted it from its inbox): it is read and no longer
+   * locked; the conversation and its history stay. Returns false when it was already read (idempotent confirm).
+   */
   async markRead(messageId: string, at: Date): Promise<boolean> {
-    const r = await this.db.conversation.updateMany({ where: { direction: "IN", messageId: normaliseMessageId(messageId), readAt: null }, data: { readAt: at } });
+    const r = await this.db.conversation.updateMany({ where: { direction: "IN", messageId: normaliseMessageId(messageId), readAt: null }, data: { readAt: at, lockedUntil: null } });
     return r.count > 0;
   }
+}
+
+/**
+ * What an inbox query selects among incoming conversations: any of `anyOf` (a read filter as a query: none, no
+ * conversation), of `channel` when given, and `where` (a channel's further conditions).
+ */
+export interface InboxQuery {
+  anyOf: Prisma.ConversationWhereInput[];
+  channel?: Channel | undefined;
+  where?: Prisma.ConversationWhereInput | undefined;
+}
+
+/**
+ * A read filter's clauses for conversations in `direction` as queries (src/core/read-scope.ts): each its
+ * document types and its column values, which `columns` says where to find (the channel's mapping).
+ */
+export function readScopeWhere<C extends object>(scope: ReadScope<C>, direction: Direction, columns: (values: Partial<C>) => Prisma.ConversationWhereInput): Prisma.ConversationWhereInput[] {
+  return scope.anyOf
+    .filter((c) => c.direction === direction)
+    .map((c) => ({ ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}), ...columns(c.columns) }));
+}
+
+const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
+/** Peeks that lose a race look again this often before answering "nothing free". */
+const PEEK_ATTEMPTS = 20;
+
+function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
+  return { direction: "IN", ...(q.channel ? { channel: q.channel } : {}), OR: q.anyOf, ...(q.where ? { AND: [q.where] } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ReadScope } from "../core/read-scope.js";
-import { ConversationsRepo, DuplicateMessageIdError, type Direction, type NewConversation, type StatusDetails, type StatusEntry, type Tx } from "./conversations-repo.js";
+import { ConversationsRepo, DuplicateMessageIdError, readScopeWhere, type Direction, type InboxQuery, type NewConversation, type StatusDetails, type StatusEntry, type Tx } from "./conversations-repo.js";
 import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
@@ -128,22 +128,13 @@ export class DpiMessagesRepo {
     return row && withDpi(row);
   }
 
-  /** Unread incoming messages in the reader's scope, oldest first. */
+  /**
+   * Unread incoming messages in the reader's scope, oldest first: the core inbox's query (ConversationsRepo's
+   * inboxUnread, as src/core/inbox.ts and the DPI REST API ask it) with DPI's rows joined.
+   */
   async unread(q: UnreadQuery): Promise<DpiConversation[]> {
-    const dpi: Prisma.DpiMessageWhereInput = {
-      ...(q.kanal ? { kanal: q.kanal.toLowerCase() } : {}),
-      ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
-    };
-    // Only the scope's clauses for incoming messages can match: the others would only cost the query.
-    const incoming: DpiReadScope = { anyOf: q.scope.anyOf.filter((c) => c.direction === "IN") };
-    const rows = await this.db.conversation.findMany({
-      where: { direction: "IN", channel: DPI, readAt: null, OR: scopeWhere(incoming), ...(Object.keys(dpi).length ? { dpi: { is: dpi } } : {}) },
-      include: { dpi: true },
-      orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-      skip: q.page * q.pageSize,
-      take: q.pageSize,
-    });
-    return rows.map(withDpi);
+    const rows = await this.conversations.inboxUnread(dpiInboxQuery(q.scope, q), { skip: q.page * q.pageSize, take: q.pageSize });
+    return this.joinDpi(rows);
   }
 
   /** Blob keys of every stored dokumentpakke. */
@@ -194,8 +185,8 @@ export function withDpi<T extends Conversation & { dpi: DpiMessage | null }>(row
   return row as T & { dpi: DpiMessage };
 }
 
-/** Where each column of a read scope lives: the receiver on the conversation, the body's parties on the DPI row. */
-function scopeColumnsWhere(columns: Partial<ScopeColumns>): Prisma.ConversationWhereInput {
+/** Where each column of a DPI read scope lives: the receiver on the conversation, the body's parties on the DPI row. */
+export function dpiScopeColumnsWhere(columns: Partial<ScopeColumns>): Prisma.ConversationWhereInput {
   const { receiverOrg, ...dpi } = columns;
   return {
     ...(receiverOrg !== undefined ? { receiverIdentifier: receiverOrg } : {}),
@@ -203,12 +194,16 @@ function scopeColumnsWhere(columns: Partial<ScopeColumns>): Prisma.ConversationW
   };
 }
 
-/** A read scope as a query: any of its clauses, each a direction, document types and column values. */
-function scopeWhere(scope: DpiReadScope): Prisma.ConversationWhereInput[] {
-  // An empty OR matches nothing in Prisma, which is what an empty scope means.
-  return scope.anyOf.map((c) => ({
-    direction: c.direction,
-    ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}),
-    ...scopeColumnsWhere(c.columns),
-  }));
+/** The DPI list's own conditions (GET /messages/in's kanal and avsenderidentifikator), on the DPI row; undefined: none. */
+export function dpiListWhere(q: { kanal?: string | undefined; avsenderidentifikator?: string | undefined }): Prisma.ConversationWhereInput | undefined {
+  const dpi: Prisma.DpiMessageWhereInput = {
+    ...(q.kanal ? { kanal: q.kanal.toLowerCase() } : {}),
+    ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
+  };
+  return Object.keys(dpi).length ? { dpi: { is: dpi } } : undefined;
+}
+
+/** A DPI read scope and list conditions as an inbox query over DPI conversations. */
+function dpiInboxQuery(scope: DpiReadScope, q: { kanal?: string | undefined; avsenderidentifikator?: string | undefined }): InboxQuery {
+  return { anyOf: readScopeWhere(scope, "IN", dpiScopeColumnsWhere), channel: DPI, where: dpiListWhere(q) };
 }

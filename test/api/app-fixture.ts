@@ -36,6 +36,7 @@ export async function startStubApp(env: Record<string, string> = {}, parts: Part
     config,
     db: {} as never,
     repo: { unread: async () => [], get: async () => undefined, conversation: async () => [] } as never,
+    inbox: { unread: async () => [], get: async () => null, markRead: async () => false } as never,
     blobs: {} as never,
     callers: { verify: async () => STUB_CALLER },
     verifyForretningsmelding: async () => Promise.reject(new Error("not in these tests")),

@@ -5,7 +5,7 @@ describe("api/request-log", () => {
   it("logs an empty inbox poll at debug and every other request at info", async () => {
     const row = { messageId: "m-1", dpi: { forretningsmelding: "a.b.c", payloadKey: null } };
     let rows: unknown[] = [];
-    const app = await startStubApp({}, { repo: { unread: async () => rows } as never });
+    const app = await startStubApp({}, { inbox: { unread: async () => rows } as never });
     try {
       const get = async (path: string, auth = true) => (await fetch(`${app.url}${path}`, auth ? { headers: { authorization: "Bearer t" } } : {})).status;
       expect(await get("/messages/in")).to.equal(204);

@@ -89,6 +89,12 @@ describe("config", () => {
     expect(() => loadConfig({ DPI_AP_SERVED_PARTICIPANTS: "12345" })).to.throw(ConfigError, /not an organisation number/);
     expect(() => loadConfig({ DPI_AP_REVOCATION_URL_MAP: "nonsense" })).to.throw(ConfigError, /prefix=replacement/);
     expect(() => loadConfig({ DPI_AP_SML_MODE: "static" })).to.throw(ConfigError, /DPI_AP_SMP_URL/);
+    expect(() => loadConfig({ DPI_AP_STATUS_POLL_MS: "0" })).to.throw(ConfigError, /DPI_AP_STATUS_POLL_MS/);
+  });
+
+  it("status polling looks for due conversations every minute unless DPI_AP_STATUS_POLL_MS says otherwise", () => {
+    expect(loadConfig({}).statusPollMs).to.equal(60_000);
+    expect(loadConfig({ DPI_AP_STATUS_POLL_MS: "250" }).statusPollMs).to.equal(250);
   });
 });
 

@@ -226,6 +226,27 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(() => conversations.insertOperations({ ...dpv, messageId: "w" }, "MOTTATT", T0)).to.throw(StatusNotInModelError, "DPV has no OUTGOING status MOTTATT");
       });
 
+      it("inbox: peek locks one unread row by a conditional update, returns it as stored, and a read clears the lock", async () => {
+        const conversations = new ConversationsRepo(store!.db);
+        await messages.insert(message("in1", { direction: "IN" }), "MOTTATT", at(1));
+        await messages.insert(message("in2", { direction: "IN", receiverIdentifier: OTHER }), "MOTTATT", at(0));
+        const q = { anyOf: [{ receiverIdentifier: PROVIDER }], channel: "DPI" as const };
+        const locked = await conversations.inboxPeek(q, at(5), at(5 + LEASE_MS));
+        expect(locked).to.deep.equal(await conversations.get("IN", "in1"));
+        expect(locked).to.include({ direction: "IN", messageId: "in1", channel: "DPI", status: "MOTTATT", readAt: null });
+        expect(locked!.lockedUntil).to.deep.equal(at(5 + LEASE_MS));
+        expect(await conversations.inboxPeek(q, at(6), at(6 + LEASE_MS))).to.equal(null);
+        expect((await conversations.inboxUnread(q, { skip: 0, take: 10 })).map((c) => c.messageId)).to.deep.equal(["in1"]);
+        expect(await conversations.inboxFind(q, "IN1")).to.deep.equal(locked);
+        expect(await conversations.inboxFind(q, "in2")).to.equal(null);
+        expect(await conversations.markRead("in1", at(7))).to.equal(true);
+        expect(await conversations.get("IN", "in1")).to.include({ lockedUntil: null });
+        expect((await conversations.get("IN", "in1"))!.readAt).to.deep.equal(at(7));
+        expect(await conversations.markRead("in1", at(8))).to.equal(false);
+        expect(await conversations.inboxUnread(q, { skip: 0, take: 10 })).to.deep.equal([]);
+        expect(await conversations.inboxPeek({ ...q, anyOf: [] }, at(9), at(9 + LEASE_MS))).to.equal(null);
+      });
+
       it("deleting a conversation takes its history and its DPI row with it", async () => {
         await messages.insert(message("gone"), "OPPRETTET", T0);
         await outbox.markSent("gone", at(1));

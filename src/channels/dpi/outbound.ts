@@ -15,14 +15,11 @@ import type { StoreWrites } from "../../store/conversations-repo.js";
 import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
 import type { Conversation } from "../../store/generated/client.js";
 import { outboundEvidence } from "../../store/exchange-repo.js";
-import type { OutboxRepo } from "../../store/outbox-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome as As4Outcome } from "./as4-response.js";
 import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
 import type { SmpEndpoint } from "../../peppol/smp-client.js";
 import { createDpiRouter } from "../../routing/dpi.js";
-import { Outbox } from "../../core/outbox.js";
-import type { RetryPolicy } from "../../core/retry-policy.js";
 
 /**
  * DPI's outbound channel: for each due message the core's outbox hands it, find the receiver's access point (SML/SMP), wrap the
@@ -32,8 +29,8 @@ import type { RetryPolicy } from "../../core/retry-policy.js";
  * so the receiver's duplicate detection makes a resend harmless.
  */
 
-export interface OutboxDeps {
-  outbox: OutboxRepo;
+/** What the DPI channel needs (the outbox's own settings are the core's: src/core/outbox.ts). */
+export interface DpiOutboundDeps {
   /** The DPI rows of what the outbox hands out, and the AS4 state of each attempt. */
   messages: DpiMessagesRepo;
   blobs: BlobStore;
@@ -42,13 +39,9 @@ export interface OutboxDeps {
   receiverTrust: SenderTrust;
   identity: As4Identity;
   spelling: StandardSpelling;
-  retry: RetryPolicy;
   timeoutMs: number;
-  concurrency: number;
-  pollMs: number;
   clock: Clock;
   log: Logger;
-  random?: () => number;
   tempDir?: string;
   /** Issues the `feil` receipt corner 1 gets when a letter fails for good; absent, only the status says so. */
   feil?: FeilReceiptIssuer;
@@ -56,12 +49,7 @@ export interface OutboxDeps {
   allowHttpEndpoints?: boolean;
   /** Counts each attempt's outcome. */
   onOutcome?: (outcome: As4Outcome["kind"]) => void;
-  /** How often overdue letters (expectedResponseDateTime passed, no receipt) are looked for. Default 30 s. */
-  expirySweepMs?: number;
 }
-
-/** What the DPI channel needs (the outbox's own settings are the core's: see OutboxWorker). */
-export type DpiOutboundDeps = Omit<OutboxDeps, "outbox" | "retry" | "concurrency" | "pollMs" | "random" | "expirySweepMs">;
 
 /** DPI behind the core's OutboundChannel: SML/SMP lookup, the receiver's certificate, the AS4 exchange. */
 export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
@@ -205,54 +193,6 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
   }
 }
 
-
-/**
- * Sends what the outbox holds over DPI: the core's Outbox with the DPI channel. The database is the only state:
- * a worker that dies leaves a lease that runs out, and every retry reuses the AS4 MessageId and SBDH
- * InstanceIdentifier fixed at the first attempt, so the receiver's duplicate detection makes a resend harmless.
- */
-export class OutboxWorker {
-  private readonly outbox: Outbox;
-
-  constructor(deps: OutboxDeps) {
-    this.outbox = new Outbox({
-      outbox: deps.outbox,
-      channels: [new DpiOutboundChannel(deps)],
-      retry: deps.retry,
-      leaseMs: dpiLeaseMs(deps.timeoutMs),
-      concurrency: deps.concurrency,
-      pollMs: deps.pollMs,
-      clock: deps.clock,
-      log: deps.log,
-      random: deps.random,
-      expirySweepMs: deps.expirySweepMs,
-    });
-  }
-
-  start(): void {
-    this.outbox.start();
-  }
-
-  /** Finishes the messages in hand, then stops. */
-  async stop(): Promise<void> {
-    await this.outbox.stop();
-  }
-
-  /** Something was queued: look now instead of at the next poll. */
-  nudge(): void {
-    this.outbox.nudge();
-  }
-
-  /** One pass: claims up to `concurrency` due messages and sends them. Returns how many it handled. */
-  runOnce(): Promise<number> {
-    return this.outbox.runOnce();
-  }
-
-  /** Marks overdue letters LEVETID_UTLOPT; returns how many. */
-  sweepExpired(): Promise<number> {
-    return this.outbox.sweepExpired();
-  }
-}
 
 /** How long the outbox leases a DPI message: two AS4 timeouts (headers and body) and a minute to spare. */
 export function dpiLeaseMs(timeoutMs: number): number {

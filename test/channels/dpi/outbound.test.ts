@@ -20,7 +20,8 @@ import { SmpHttpError, SmpParticipantNotRegisteredError } from "../../../src/pep
 import { RevocationUnknownError } from "../../../src/pki/revocation.js";
 import { receiveAs4, type SenderTrust } from "../../../src/channels/dpi/as4-receiver.js";
 import { createFeilReceiptIssuer } from "../../../src/channels/dpi/feil-receipt.js";
-import { OutboxWorker, type OutboxDeps } from "../../../src/channels/dpi/outbound.js";
+import { DpiOutboundChannel, dpiLeaseMs, type DpiOutboundDeps } from "../../../src/channels/dpi/outbound.js";
+import { Outbox, type OutboxDeps as CoreOutboxDeps } from "../../../src/core/outbox.js";
 import type { RetryPolicy } from "../../../src/core/retry-policy.js";
 import { ExchangeRepo } from "../../../src/store/exchange-repo.js";
 import { OutboxRepo } from "../../../src/store/outbox-repo.js";
@@ -115,7 +116,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe("channels/dpi/outbound: OutboxWorker.runOnce", function () {
+/** The DPI channel's needs and the core outbox's settings, which the tests vary together. */
+type WorkerOptions = DpiOutboundDeps & Pick<CoreOutboxDeps, "outbox" | "retry" | "concurrency" | "pollMs" | "random" | "expirySweepMs">;
+
+describe("channels/dpi/outbound: the core Outbox with the DPI channel", function () {
   this.timeout(30_000);
   let dir: string;
   let stores: Stores;
@@ -135,8 +139,14 @@ describe("channels/dpi/outbound: OutboxWorker.runOnce", function () {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  function worker(over: Partial<OutboxDeps>): OutboxWorker {
-    return new OutboxWorker({
+  /** The core's Outbox with the DPI channel, as server.ts composes it. */
+  function worker(over: Partial<WorkerOptions>): Outbox {
+    const { outbox: repo, retry, concurrency, pollMs, random, expirySweepMs, ...dpi } = options(over);
+    return new Outbox({ outbox: repo, channels: [new DpiOutboundChannel(dpi)], retry, leaseMs: dpiLeaseMs(dpi.timeoutMs), concurrency, pollMs, clock: dpi.clock, log: dpi.log, random, expirySweepMs });
+  }
+
+  function options(over: Partial<WorkerOptions>): WorkerOptions {
+    return {
       outbox,
       messages: stores.repo,
       blobs: stores.blobs,
@@ -153,7 +163,7 @@ describe("channels/dpi/outbound: OutboxWorker.runOnce", function () {
       random: () => 0.5,
       tempDir: dir,
       ...over,
-    });
+    };
   }
 
   const feilIssuer = () =>
@@ -223,7 +233,7 @@ describe("channels/dpi/outbound: OutboxWorker.runOnce", function () {
     const smpDown = () => new SmpHttpError("status", "https://smp.test/x", "GET https://smp.test/x answered HTTP 503", { kind: "unavailable", httpStatus: 503 });
 
     /** Runs the worker at each retry until the letter leaves the outbox; returns the attempt times (ms after T0). */
-    async function retryUntilDone(w: OutboxWorker, id: string): Promise<number[]> {
+    async function retryUntilDone(w: Outbox, id: string): Promise<number[]> {
       const times: number[] = [];
       for (let i = 0; i < 100; i++) {
         times.push(now.getTime() - T0.getTime());
