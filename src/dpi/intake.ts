@@ -3,7 +3,7 @@ import type { Logger } from "../log.js";
 import { DomainError } from "../errors.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
-import type { DpiConversation, DpiMessagesRepo } from "../store/dpi-messages-repo.js";
+import { normaliseKanal, type DpiConversation, type DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { verifyFingerprint, parseEnvelopedDataFile } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
@@ -210,7 +210,7 @@ function acceptedAnswer(verified: VerifiedForretningsmelding): AcceptedMessage {
  */
 async function resubmitted(stored: DpiConversation, verified: VerifiedForretningsmelding, req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
   // The kanal decides where the receipts are filed: a resubmission under another kanal is another request.
-  const sameKanal = (stored.dpi.kanal ?? null) === (req.kanal?.toLowerCase() ?? null);
+  const sameKanal = stored.dpi.kanal === normaliseKanal(req.kanal);
   const same = stored.dpi.forretningsmelding === verified.jws && sameCaller(stored, req.caller) && samePayload(stored, req.dokumentpakke) && sameKanal;
   if (!same) throw new MessageIdUsedError(verified.message.messageId);
   if (req.dokumentpakke) await deps.blobs.delete(req.dokumentpakke.key);

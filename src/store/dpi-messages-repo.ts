@@ -83,7 +83,7 @@ export class DpiMessagesRepo {
           databehandlerOrg: databehandlerOrg ?? null,
           avsenderidentifikator: avsenderidentifikator ?? null,
           mottakerOrg: mottakerOrg ?? null,
-          kanal: kanal?.toLowerCase() ?? null,
+          kanal: normaliseKanal(kanal),
           forretningsmelding,
           payloadKey: payload?.key ?? null,
           payloadSize: payload?.size ?? null,
@@ -194,10 +194,15 @@ export function dpiScopeColumnsWhere(columns: Partial<ScopeColumns>): Prisma.Con
   };
 }
 
+/** The one form a kanal is stored, filtered and compared in: kanaler compare case-insensitively. */
+export function normaliseKanal(kanal: string | null | undefined): string | null {
+  return kanal ? kanal.toLowerCase() : null;
+}
+
 /** The DPI list's own conditions (GET /messages/in's kanal and avsenderidentifikator), on the DPI row; undefined: none. */
 export function dpiListWhere(q: { kanal?: string | undefined; avsenderidentifikator?: string | undefined }): Prisma.ConversationWhereInput | undefined {
   const dpi: Prisma.DpiMessageWhereInput = {
-    ...(q.kanal ? { kanal: q.kanal.toLowerCase() } : {}),
+    ...(q.kanal ? { kanal: normaliseKanal(q.kanal) } : {}),
     ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
   };
   return Object.keys(dpi).length ? { dpi: { is: dpi } } : undefined;
