@@ -1,33 +1,30 @@
 import { expect } from "chai";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import type { OutboundChannel, SendOutcome } from "../../src/core/channel.js";
 import { Outbox } from "../../src/core/outbox.js";
 import { silentLogger } from "../../src/log.js";
 import { ConversationsRepo } from "../../src/store/conversations-repo.js";
 import type { Conversation } from "../../src/store/generated/client.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
-import { openDatabase, type Db } from "../../src/store/prisma.js";
+import type { Db } from "../../src/store/prisma.js";
+import { openTempStore, type TempStore } from "../helpers/temp-store.js";
 
 /** The core's outbox with a channel that is not DPI: it claims, dispatches and records without knowing AS4. */
 describe("core/outbox: Outbox over an OutboundChannel", () => {
   const T0 = new Date("2030-01-01T00:00:00Z");
-  let dir: string;
+  let store: TempStore;
   let db: Db;
   let conversations: ConversationsRepo;
   let now: Date;
 
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "core-outbox-"));
-    db = (await openDatabase(`file:${path.join(dir, "db.sqlite")}`)).db;
+    store = await openTempStore("core-outbox-");
+    db = store.db;
     conversations = new ConversationsRepo(db);
     now = T0;
   });
 
   afterEach(async () => {
-    await db.$disconnect();
-    await rm(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   async function queue(id: string, channel: "DPO" | "DPI" = "DPO"): Promise<void> {

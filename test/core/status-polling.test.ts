@@ -1,12 +1,10 @@
 import { expect } from "chai";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import type { StatusPoller } from "../../src/core/channel.js";
 import { MAX_POLL_INTERVAL_MS, MIN_POLL_INTERVAL_MS, pollIntervalMs, StatusPolling } from "../../src/core/status-polling.js";
 import { silentLogger } from "../../src/log.js";
 import { ConversationsRepo } from "../../src/store/conversations-repo.js";
-import { openDatabase, type Db } from "../../src/store/prisma.js";
+import type { Db } from "../../src/store/prisma.js";
+import { openTempStore, type TempStore } from "../helpers/temp-store.js";
 
 const MIN = 60_000;
 const DAY = 24 * 3_600_000;
@@ -35,21 +33,20 @@ describe("core/status-polling: pollIntervalMs (LinearInterpolationPolling)", () 
 
 describe("core/status-polling: StatusPolling", () => {
   const T0 = new Date("2030-01-01T00:00:00Z");
-  let dir: string;
+  let store: TempStore;
   let db: Db;
   let conversations: ConversationsRepo;
   let now: Date;
 
   beforeEach(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "status-polling-"));
-    db = (await openDatabase(`file:${path.join(dir, "db.sqlite")}`)).db;
+    store = await openTempStore("status-polling-");
+    db = store.db;
     conversations = new ConversationsRepo(db);
     now = T0;
   });
 
   afterEach(async () => {
-    await db.$disconnect();
-    await rm(dir, { recursive: true, force: true });
+    await store.close();
   });
 
   async function sent(id: string, channel: "DPF" | "DPI"): Promise<void> {
