@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import { DomainError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
@@ -23,11 +24,11 @@ export interface IncomingMessage {
  * A message id already stored for another message: a redelivery must be the same signed forretningsmelding
  * with the same dokumentpakke, or the second letter would be answered as delivered and silently dropped.
  */
-export class IncomingMessageIdConflictError extends Error {
+export class IncomingMessageIdConflictError extends DomainError {
   readonly code = "incoming-message-id-conflict";
+  readonly kind = "conflict";
   constructor(readonly messageId: string) {
     super(`message id ${messageId} is already used here by another message; send it under a new message id`);
-    this.name = "IncomingMessageIdConflictError";
   }
 }
 

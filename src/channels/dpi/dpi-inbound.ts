@@ -4,7 +4,7 @@ import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
 import { EbmsError } from "../../as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../../as4/inbound.js";
-import { IncomingMessageIdConflictError, storeIncoming } from "../../dpi/incoming.js";
+import { storeIncoming } from "../../dpi/incoming.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "../../dpi/document-types.js";
 import type { VerifiedForretningsmelding } from "../../dpi/signed-forretningsmelding.js";
 import { DomainError } from "../../errors.js";
@@ -128,9 +128,9 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
     if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
   }
   const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps).catch(async (err: unknown) => {
-    if (!(err instanceof IncomingMessageIdConflictError)) throw err;
+    if (!(err instanceof DomainError)) throw err;
     if (blob) await deps.blobs.delete(blob.key);
-    throw other(err.message);
+    throw ebmsErrorOf(err, err.message, ref);
   });
   if (!stored && blob) await deps.blobs.delete(blob.key);
   if (stored) deps.onStored?.();
