@@ -68,7 +68,34 @@ const schema = z.object({
   DPI_AP_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
   DPI_AP_RETRY_MAX_MS: z.coerce.number().int().positive().default(30 * 60_000),
   DPI_AP_SWEEP_INTERVAL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
+  DPI_AP_NEXTMOVE: bool.default(true),
+  DPI_AP_NEXTMOVE_USERS: list.optional(),
+  DPI_AP_NEXTMOVE_MASKINPORTEN_SCOPE: list.default(["eformidling:nextmove"]),
+  DPI_AP_NEXTMOVE_ORGS: list.optional(),
+  DPI_AP_NEXTMOVE_KEYSTORE_DIR: z.string().optional(),
+  DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: z.string().optional(),
+  DPI_AP_NEXTMOVE_CHANNELS: list.default(["DPI"]),
+  DPI_AP_NEXTMOVE_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
+  DPI_AP_NEXTMOVE_LOCK_MINUTES: z.coerce.number().positive().max(24 * 60).default(5),
+  DPI_AP_NEXTMOVE_STATUS_QUEUE_CHANNELS: list.default([]),
+  DPI_AP_NEXTMOVE_MAX_FILE_BYTES: bytes.default(5 * 1024 * 1024),
+  DPI_AP_SERVICE_REGISTRY_URL: z.string().url().optional(),
+  DPI_AP_SERVICE_REGISTRY_SIGNED: bool.default(true),
+  DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
+  DPI_AP_MASKINPORTEN_TOKEN_URL: z.string().url().optional(),
+  DPI_AP_MASKINPORTEN_CLIENT_ID: z.string().optional(),
 });
+
+/** eFormidling's channels, as the NextMove API and the Service Registry name them. */
+export const NEXTMOVE_CHANNELS = ["DPI", "DPO", "DPF", "DPV", "DPE"] as const;
+export type NextMoveChannel = (typeof NEXTMOVE_CHANNELS)[number];
+
+/** A configured NextMove API user (HTTP Basic) and the organisations it may act for ("*": all served). */
+export interface NextMoveUser {
+  name: string;
+  password: string;
+  orgs: string[] | "*";
+}
 
 export interface Config {
   host: string;
@@ -145,6 +172,36 @@ export interface Config {
   statusPollMs: number;
   /** How often payloads and spool files left by interrupted writes are looked for. */
   sweepIntervalMs: number;
+  /** The integrasjonspunkt-compatible NextMove API under /api (README, "NextMove API"). */
+  nextMove: {
+    enabled: boolean;
+    users: NextMoveUser[];
+    /** Scopes of which a Maskinporten token presented to /api must carry one; its consumer may act for itself. */
+    scope: string[];
+    /** Organisation numbers (nine digits) this deployment sends and receives for over NextMove. */
+    orgs: string[];
+    /** Folder with <orgno>.p12 (the organisation's business certificate) for each of `orgs`, and their password. */
+    keystoreDir: string | undefined;
+    keystorePassword: string;
+    /** Channels a message may be routed to; a message for another is refused as the integrasjonspunkt does. */
+    channels: NextMoveChannel[];
+    /** expectedResponseDateTime when the message does not give one. */
+    defaultTtlHours: number;
+    /** How long GET /api/messages/in/peek locks a message. */
+    lockMs: number;
+    /** Channels whose statuses GET /api/statuses/peek hands out (the integrasjonspunkt's statusQueueIncludes). */
+    statusQueueChannels: NextMoveChannel[];
+    /** Largest single file accepted by POST /api/messages/out/multipart (the integrasjonspunkt's 5 MiB). */
+    maxFileBytes: number;
+  };
+  /** The eFormidling Service Registry (adressetjeneste) and the Maskinporten client the access point uses for it. */
+  serviceRegistry: {
+    url: string | undefined;
+    /** Require JWS-signed answers, verified against the registry's /jwk. */
+    signed: boolean;
+    cacheMs: number;
+    maskinporten: { tokenUrl: string | undefined; clientId: string | undefined };
+  };
 }
 
 export interface HttpTimeouts {
@@ -229,6 +286,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (i <= 0 || !orgNumber.test(org) || !URL.canParse(url)) problems.push(`DPI_AP_PUSH_WEBHOOKS: "${pair}" is not <orgno>=<url>`);
     else pushWebhooks.set(org.startsWith("0192:") ? org : `0192:${org}`, url);
   }
+  const nextMoveChannels = channelList("DPI_AP_NEXTMOVE_CHANNELS", e.DPI_AP_NEXTMOVE_CHANNELS, problems);
+  const statusQueueChannels = channelList("DPI_AP_NEXTMOVE_STATUS_QUEUE_CHANNELS", e.DPI_AP_NEXTMOVE_STATUS_QUEUE_CHANNELS, problems);
+  const nextMoveOrgs = (e.DPI_AP_NEXTMOVE_ORGS ?? served.map((p) => p.slice("0192:".length))).map((o) => {
+    if (!orgNumber.test(o)) problems.push(`DPI_AP_NEXTMOVE_ORGS: "${o}" is not an organisation number`);
+    return o.replace(/^0192:/, "");
+  });
+  const nextMoveUsers = (e.DPI_AP_NEXTMOVE_USERS ?? []).map((u) => parseNextMoveUser(u, problems));
+  if (e.DPI_AP_NEXTMOVE && !sandbox) {
+    if (!e.DPI_AP_SERVICE_REGISTRY_URL) problems.push("DPI_AP_SERVICE_REGISTRY_URL: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
+    if (!e.DPI_AP_NEXTMOVE_KEYSTORE_DIR) problems.push("DPI_AP_NEXTMOVE_KEYSTORE_DIR: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
+    if (!e.DPI_AP_MASKINPORTEN_TOKEN_URL || !e.DPI_AP_MASKINPORTEN_CLIENT_ID) problems.push("DPI_AP_MASKINPORTEN_TOKEN_URL and DPI_AP_MASKINPORTEN_CLIENT_ID: required for the Service Registry outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -297,5 +366,50 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     statusPollMs: e.DPI_AP_STATUS_POLL_MS,
     sweepIntervalMs: Math.round(e.DPI_AP_SWEEP_INTERVAL_MINUTES * 60_000),
+    nextMove: {
+      enabled: e.DPI_AP_NEXTMOVE,
+      users: nextMoveUsers,
+      scope: e.DPI_AP_NEXTMOVE_MASKINPORTEN_SCOPE,
+      orgs: nextMoveOrgs,
+      keystoreDir: e.DPI_AP_NEXTMOVE_KEYSTORE_DIR,
+      keystorePassword: e.DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD ?? "",
+      channels: nextMoveChannels,
+      defaultTtlHours: e.DPI_AP_NEXTMOVE_TTL_HOURS,
+      lockMs: Math.round(e.DPI_AP_NEXTMOVE_LOCK_MINUTES * 60_000),
+      statusQueueChannels,
+      maxFileBytes: e.DPI_AP_NEXTMOVE_MAX_FILE_BYTES,
+    },
+    serviceRegistry: {
+      url: e.DPI_AP_SERVICE_REGISTRY_URL?.replace(/\/+$/, ""),
+      signed: e.DPI_AP_SERVICE_REGISTRY_SIGNED,
+      cacheMs: e.DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS * 1000,
+      maskinporten: { tokenUrl: e.DPI_AP_MASKINPORTEN_TOKEN_URL, clientId: e.DPI_AP_MASKINPORTEN_CLIENT_ID },
+    },
   };
+}
+
+function channelList(name: string, values: string[], problems: string[]): NextMoveChannel[] {
+  return values.flatMap((v) => {
+    const c = v.toUpperCase();
+    if ((NEXTMOVE_CHANNELS as readonly string[]).includes(c)) return [c as NextMoveChannel];
+    problems.push(`${name}: "${v}" is not one of ${NEXTMOVE_CHANNELS.join(", ")}`);
+    return [];
+  });
+}
+
+/** "name:password:orgno|orgno" or "name:password:*"; the password may itself hold colons. */
+function parseNextMoveUser(spec: string, problems: string[]): NextMoveUser {
+  const first = spec.indexOf(":");
+  const last = spec.lastIndexOf(":");
+  const name = spec.slice(0, first);
+  const password = spec.slice(first + 1, last);
+  const orgs = spec.slice(last + 1);
+  if (first <= 0 || last === first || password === "" || orgs === "") {
+    problems.push(`DPI_AP_NEXTMOVE_USERS: an entry is not name:password:orgno|orgno (or :*)`);
+    return { name, password, orgs: [] };
+  }
+  if (orgs === "*") return { name, password, orgs: "*" };
+  const list = orgs.split("|").map((o) => o.trim().replace(/^0192:/, ""));
+  for (const o of list) if (!/^\d{9}$/.test(o)) problems.push(`DPI_AP_NEXTMOVE_USERS: user "${name}": "${o}" is not an organisation number`);
+  return { name, password, orgs: list };
 }

@@ -23,4 +23,6 @@ export type PkiErrorCode =
   | CodesOf<typeof import("./pki/revocation-http.js")>
   | CodesOf<typeof import("./pki/peppol-trust.js")>;
 
-export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode;
+export type NextMoveErrorCode = CodesOf<typeof import("./api/nextmove/errors.js")>;
+
+export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode | NextMoveErrorCode;

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from "./clock.js";
 import type { Config } from "./config.js";
 import { createForretningsmeldingVerifier, type VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import type { Logger } from "./log.js";
+import { NextMoveRepo } from "./store/nextmove-repo.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
 import { Metrics } from "./metrics.js";
 import { createDiscovery, type Discovery } from "./peppol/discovery.js";
@@ -184,7 +185,11 @@ async function openStoresAndSweep(config: Config, log: Logger) {
   await mkdir(as4Tmp, { recursive: true });
   const sweeper = new PayloadSweeper({
     blobs: stores.blobs,
-    referencedKeys: () => stores.repo.payloadKeys(),
+    // Every table that names a blob: DPI's payloads and the NextMove API's files and packages.
+    referencedKeys: async () => {
+      const [dpi, nextMove] = await Promise.all([stores.repo.payloadKeys(), new NextMoveRepo(stores.db).blobKeys()]);
+      return new Set([...dpi, ...nextMove]);
+    },
     spoolDirs: [as4Tmp],
     intervalMs: config.sweepIntervalMs,
     // File times come from the operating system: compare them with its clock, never with a pinned test clock.

@@ -119,6 +119,9 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "token-consumer-invalid": { title: "Bearer token consumer not understood" },
   "token-supplier-invalid": { title: "Bearer token supplier not understood" },
   "token-keys-unavailable": { title: "Maskinporten keys unavailable" },
+  // NextMove API: callers
+  "nextmove-credentials-invalid": { title: "Unknown user or wrong password" },
+  "nextmove-organisation-forbidden": { title: "Not allowed to act for this organisation" },
 };
 
 /** The row of a domain error, or undefined when it has none (then it is answered as an internal error). */
