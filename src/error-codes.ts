@@ -23,6 +23,6 @@ export type PkiErrorCode =
   | CodesOf<typeof import("./pki/revocation-http.js")>
   | CodesOf<typeof import("./pki/peppol-trust.js")>;
 
-export type NextMoveErrorCode = CodesOf<typeof import("./api/nextmove/errors.js")>;
+export type NextMoveErrorCode = CodesOf<typeof import("./api/nextmove/errors.js")> | CodesOf<typeof import("./api/nextmove/content-disposition.js")>;
 
 export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode | NextMoveErrorCode;

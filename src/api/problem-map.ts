@@ -122,6 +122,7 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   // NextMove API: callers
   "nextmove-credentials-invalid": { title: "Unknown user or wrong password" },
   "nextmove-organisation-forbidden": { title: "Not allowed to act for this organisation" },
+  "content-disposition-invalid": { title: "Invalid Content-Disposition" },
 };
 
 /** The row of a domain error, or undefined when it has none (then it is answered as an internal error). */
