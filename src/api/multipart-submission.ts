@@ -124,7 +124,8 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
   return { forretningsmelding, dokumentpakke };
 }
 
-function checkContentType(type: string | undefined): void {
+/** Refuses anything but multipart/form-data with a boundary (as multipasta's own parser judges it). */
+export function checkContentType(type: string | undefined): void {
   if (!type || !/^multipart\/form-data\s*(;|$)/i.test(type)) throw new UnsupportedMediaTypeError(type);
   // Asked of multipasta's own parser, so "has a boundary" means the same here as there. (Its stream variant
   // reports a missing boundary as an 'error' event from its constructor, before anyone can listen.)
@@ -146,7 +147,7 @@ function checkContentType(type: string | undefined): void {
  * decodeURIComponent, which throws on bad percent-encoding) ends this request as malformed instead of escaping
  * from the socket's 'data' event and taking the process down.
  */
-function feed(req: Request, mp: Multipasta.MultipastaStream, stopped: () => boolean, stop: (err: Error) => void): void {
+export function feed(req: Request, mp: Multipasta.MultipastaStream, stopped: () => boolean, stop: (err: Error) => void): void {
   req.on("data", (chunk: Buffer) => {
     if (stopped()) return;
     let more: boolean;

@@ -1,0 +1,127 @@
+import type { Request } from "express";
+import * as Multipasta from "multipasta/node";
+import type { Readable } from "node:stream";
+import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../../store/blob-store.js";
+import { checkContentType, feed, MalformedMultipartError, PartTooLargeError, UploadAbortedError } from "../multipart-submission.js";
+import { ProblemError } from "../../problem.js";
+
+/**
+ * Reads POST /api/messages/out/multipart as it streams in: the part `sbd` (the StandardBusinessDocument JSON, as
+ * a field or a file part) in memory, every other file part straight to the blob store, each capped at the
+ * per-file limit (the integrasjonspunkt's 5 MiB). A part's name is the file's title, its filename the file
+ * name. Two files of one name are refused, as the integrasjonspunkt refuses them. On any failure every blob
+ * written so far is removed.
+ */
+
+export interface UploadedPart {
+  filename: string;
+  /** The part name, which the integrasjonspunkt takes as the document title. */
+  title: string | undefined;
+  contentType: string | undefined;
+  blob: StoredBlob;
+}
+
+export interface MultipartMessage {
+  sbd: string;
+  files: UploadedPart[];
+}
+
+export interface MultipartMessageLimits {
+  sbdBytes: number;
+  fileBytes: number;
+  maxParts: number;
+}
+
+export class DuplicateFilenamesError extends ProblemError {
+  constructor(names: string) {
+    super(400, "duplicate-filename", "Duplicate file names", `Duplicate filenames in upload: ${names}`);
+  }
+}
+
+const noop = () => {};
+
+export async function readMultipartMessage(req: Request, blobs: BlobStore, limits: MultipartMessageLimits): Promise<MultipartMessage> {
+  checkContentType(req.get("content-type"));
+  const mp = Multipasta.make({
+    headers: req.headers,
+    maxParts: limits.maxParts,
+    maxFieldSize: limits.sbdBytes,
+    maxTotalSize: Number.POSITIVE_INFINITY,
+    isFile: (info) => info.filename !== undefined,
+  });
+  mp.on("error", noop);
+  let file: Readable | undefined;
+  let stopped = false;
+  const stop = (err: Error) => {
+    if (stopped) return;
+    stopped = true;
+    mp.destroy(err);
+    file?.destroy(err);
+  };
+  req.on("error", () => stop(new UploadAbortedError()));
+  req.on("close", () => {
+    if (!req.complete) stop(new UploadAbortedError());
+  });
+  feed(req, mp, () => stopped, stop);
+
+  let sbd: string | undefined;
+  const files: UploadedPart[] = [];
+  try {
+    for await (const part of mp) {
+      const name = part.info.name;
+      if (name === "sbd") {
+        if (sbd !== undefined) throw new MalformedMultipartError('part "sbd" appears twice');
+        if (part._tag === "Field") sbd = Buffer.from(part.value).toString("utf8");
+        else {
+          part.on("error", noop);
+          sbd = await readSmall(part, limits.sbdBytes);
+        }
+        continue;
+      }
+      if (part._tag === "Field") throw new MalformedMultipartError(`part "${name}" is not a file (it has no filename) and is not "sbd"`);
+      part.on("error", noop);
+      file = part;
+      const filename = part.info.filename!;
+      const blob = await blobs.write(part, limits.fileBytes).catch((err: unknown) => {
+        if (err instanceof BlobTooLargeError) throw new PartTooLargeError(`file ${filename}`, limits.fileBytes);
+        throw err;
+      });
+      file = undefined;
+      files.push({ filename, title: name || undefined, contentType: part.info.contentType || undefined, blob });
+    }
+    if (sbd === undefined) throw new MalformedMultipartError('the part "sbd" is missing');
+    const names = files.map((f) => f.filename);
+    const duplicates = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
+    if (duplicates.length) throw new DuplicateFilenamesError(duplicates.join(", "));
+    return { sbd, files };
+  } catch (err) {
+    const problem = translate(err, limits);
+    stop(problem instanceof Error ? problem : new Error(String(problem)));
+    req.resume();
+    await Promise.all(files.map((f) => blobs.delete(f.blob.key)));
+    throw problem;
+  }
+}
+
+async function readSmall(stream: Readable, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new PartTooLargeError("sbd", max);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function translate(err: unknown, limits: MultipartMessageLimits): unknown {
+  if (err instanceof ProblemError) return err;
+  const tag = (err as { _tag?: string })?._tag;
+  if (tag === "ReachedLimit") {
+    const limit = (err as { limit: string }).limit;
+    if (limit === "MaxFieldSize") return new PartTooLargeError("sbd", limits.sbdBytes);
+    if (limit === "MaxParts") return new MalformedMultipartError(`more than ${limits.maxParts} parts`);
+  }
+  if (tag) return new MalformedMultipartError(`multipart parse error: ${tag}`);
+  return err;
+}
