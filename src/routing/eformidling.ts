@@ -3,7 +3,7 @@ import { DomainError } from "../errors.js";
 import type { ServiceRegistryClient } from "./service-registry/client.js";
 import { NotFoundInServiceRegistryError, ServiceRegistryRefusedError } from "./service-registry/errors.js";
 import { describeParameters, primaryIdentifier } from "./service-registry/parameters.js";
-import type { SrParameter } from "./service-registry/parameters.js";
+import type { LookupParameters, SrParameter } from "./service-registry/parameters.js";
 import type { DpeRecord, DpfRecord, DpiRecord, DpoRecord, DpvRecord, ServiceRecord } from "./service-registry/records.js";
 
 /**
@@ -62,17 +62,15 @@ export function createEformidlingRouter(options: EformidlingRouterOptions): Rout
   return {
     async route(q: RouteQuery): Promise<Route<EformidlingEndpoint>> {
       const standard = q.standard ?? q.documentType;
-      const parameters: SrParameter = {
-        identifier: primaryIdentifier(q.receiver),
-        process: q.process,
-        infoOnly: false,
+      const lookup: LookupParameters = {
         ...(q.securityLevel !== undefined ? { securityLevel: q.securityLevel } : {}),
         ...(q.conversationId ? { conversationId: q.conversationId } : {}),
         ...(options.dsfPrintLookup === false ? { print: false } : {}),
       };
+      const parameters: SrParameter = { ...lookup, identifier: primaryIdentifier(q.receiver), process: q.process, infoOnly: false };
       let records: readonly ServiceRecord[];
       try {
-        ({ serviceRecords: records } = await options.registry.identifierProcess(parameters.identifier, q.process, parameters));
+        ({ serviceRecords: records } = await options.registry.identifierProcess(parameters.identifier, q.process, lookup));
       } catch (e) {
         if (e instanceof NotFoundInServiceRegistryError || e instanceof ServiceRegistryRefusedError) {
           throw new ReceiverDoesNotAcceptProcessError(q.process, e.message, { cause: e });

@@ -151,7 +151,8 @@ const postAddressSchema = z.object({
   country: text(""),
 });
 const EMPTY_ADDRESS = { name: "", street: "", postalCode: "", postalArea: "", country: "" } as const;
-const address = postAddressSchema.nullable().default({ ...EMPTY_ADDRESS });
+// A fresh object per record: a shared default would tie the records' addresses together.
+const address = postAddressSchema.nullable().default(() => ({ ...EMPTY_ADDRESS }));
 
 const serviceSchema = z.object({
   identifier: z.string().transform((s): ServiceIdentifier => ((SERVICE_IDENTIFIERS as readonly string[]).includes(s) ? (s as ServiceIdentifier) : "UNKNOWN")),
