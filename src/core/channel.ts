@@ -100,6 +100,13 @@ export interface RouteQuery {
   process: string;
   documentType: string;
   securityLevel?: number | undefined;
+  /**
+   * The SBD's `documentIdentification.standard` (eFormidling: the receiver's record must list it; when absent,
+   * `documentType` is taken as the standard).
+   */
+  standard?: string | undefined;
+  /** Sent to the Service Registry as a correlation id for its logs. */
+  conversationId?: string | undefined;
 }
 
 /** Where a conversation goes: the channel and the channel's endpoint (DPI: AS4 URL and certificate). */
