@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { ProblemError } from "../problem.js";
-import { contractStatuses, statusOfReceipt } from "../dpi/status-model.js";
+import { contractStatuses, isReceiptStatus, statusOfReceipt } from "../dpi/status-model.js";
 import { inReadScope, readScopeOf, scopedMessage } from "../dpi/read-scope.js";
 import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { callerOf } from "./auth.js";
@@ -46,6 +46,8 @@ export function statusRouter(deps: { repo: DpiMessagesRepo }): Router {
         continue;
       }
       for (const s of m.statuses) {
+        // The receipt that brought a letter its LEVERT, LEST or FEIL is on the timeline already, as itself.
+        if (m.direction === "OUT" && isReceiptStatus(s.status)) continue;
         events.push({
           timestamp: s.createdAt.toISOString(),
           messageId: m.messageId,

@@ -7,7 +7,10 @@ import { LETTER_TYPES } from "../dpi/document-types.js";
  * of requests to the very process whose CPU time is being measured.
  */
 export interface StatusObserver {
-  /** Outgoing letters by status (OPPRETTET, SENDT, FEILET); undefined when the database cannot be read. */
+  /**
+   * Outgoing letters by each status they reached (OPPRETTET, SENDT, LEVERT, ...): a letter counts under SENDT
+   * also once a receipt made it LEVERT. Undefined when the database cannot be read.
+   */
   outgoingLetters(): Record<string, number> | undefined;
   close(): void;
 }
@@ -21,7 +24,9 @@ export function observeStatuses(file: string): StatusObserver {
       try {
         db ??= new Database(file, { readonly: true, fileMustExist: true, timeout: 1000 });
         statement ??= db.prepare(
-          `SELECT status, COUNT(*) AS n FROM "Conversation" WHERE direction = 'OUT' AND channel = 'DPI' AND documentType IN (${placeholders}) GROUP BY status`,
+          // A status is registered once per conversation, so each history row is one letter.
+          `SELECT s.status AS status, COUNT(*) AS n FROM "ConversationStatus" s JOIN "Conversation" c ON c.direction = s.direction AND c.messageId = s.messageId
+           WHERE c.direction = 'OUT' AND c.channel = 'DPI' AND c.documentType IN (${placeholders}) GROUP BY s.status`,
         );
         const rows = statement.all(...LETTER_TYPES) as { status: string; n: number }[];
         return Object.fromEntries(rows.map((r) => [r.status, r.n]));

@@ -3,16 +3,19 @@ import { DomainError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
-import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
+import type { DpiMessagesRepo, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
 import { messageRecord } from "./message-record.js";
+import { answersLetter, receiptStatus } from "./receipt-status.js";
 
 /**
  * Stores a message that arrived for one of our participants (over AS4) so it can be fetched from
  * /messages/in. A receipt is filed under the kanal of the letter that started its conversation, and under
  * that letter's avsenderidentifikator unless the receipt names one itself, so each sender system polls only
- * its own receipts.
+ * its own receipts. A receipt also registers the status it stands for (LEVERT, LEST, FEIL) on the outgoing
+ * letters here that it answers, in the transaction that stores it (receipt-status.ts); a redelivered receipt
+ * is stored and registered once.
  */
 export interface IncomingMessage {
   jws: string;
@@ -42,18 +45,19 @@ export async function storeIncoming(
 ): Promise<boolean> {
   const m = msg.message;
   const original = m.kind === "receipt" ? await deps.repo.firstOutgoing(m.conversationId) : null;
+  const record = messageRecord(m, {
+    direction: "IN",
+    jws: msg.jws,
+    dokumentpakke: msg.dokumentpakke,
+    kanal: original?.dpi.kanal ?? undefined,
+    avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.dpi.avsenderidentifikator ?? undefined,
+  });
+  const now = deps.clock();
+  const answer = receiptStatus(m, msg.jws, now);
+  let onLetters: LetterStatusOutcome[] = [];
   try {
-    await deps.repo.insert(
-      messageRecord(m, {
-        direction: "IN",
-        jws: msg.jws,
-        dokumentpakke: msg.dokumentpakke,
-        kanal: original?.dpi.kanal ?? undefined,
-        avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.dpi.avsenderidentifikator ?? undefined,
-      }),
-      INCOMING_STATUS,
-      deps.clock(),
-    );
+    if (answer) onLetters = await deps.repo.insertReceipt(record, INCOMING_STATUS, now, { ...answer, answers: (letter) => answersLetter(m, letter) });
+    else await deps.repo.insert(record, INCOMING_STATUS, now);
   } catch (err) {
     if (err instanceof DuplicateMessageIdError) {
       const stored = await deps.repo.get("IN", m.messageId);
@@ -68,5 +72,16 @@ export async function storeIncoming(
     throw err;
   }
   deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, receiver: m.receiver.value }, "incoming message stored");
+  if (answer) logLetterStatuses(m, answer.status, onLetters, deps.log);
   return true;
+}
+
+/** One line per letter the receipt answers: its status registered, or why not; one line when it answers none here. */
+function logLetterStatuses(m: Forretningsmelding, status: string, outcomes: readonly LetterStatusOutcome[], log: Logger): void {
+  const about = { receiptId: m.messageId, conversationId: m.conversationId, channel: "DPI", documentType: m.type, status };
+  if (outcomes.length === 0) log.info(about, "the receipt answers no letter sent from here: no letter status registered");
+  for (const { messageId, decision } of outcomes) {
+    if (decision.ok) log.info({ ...about, messageId }, `letter status ${status} registered from the receipt`);
+    else log.info({ ...about, messageId, code: decision.code, detail: decision.detail }, `letter status ${status} not registered: ${decision.detail}`);
+  }
 }

@@ -3,10 +3,12 @@ import type { ReceiptType } from "./document-types.js";
 /**
  * The statuses of DPI messages at this access point, and how corner 1 sees them.
  *
- * A sent message's own history holds OUTGOING_STATUSES. Digdir's corner-2 contract knows only OPPRETTET,
- * SENDT and FEILET, so GET /messages/out/{id}/statuses shows the history through contractStatuses():
- * LEVETID_UTLOPT there is FEILET with a beskrivelse saying the letter expired. The conversation timeline
- * (GET /status/{conversationId}) shows the history as stored, LEVETID_UTLOPT included.
+ * A sent message's own history holds OUTGOING_STATUSES, and the statuses of the receipts that answered it
+ * (RECEIPT_STATUSES, registered when each receipt is stored: receipt-status.ts). Digdir's corner-2 contract
+ * knows only OPPRETTET, SENDT and FEILET, so GET /messages/out/{id}/statuses shows the history through
+ * contractStatuses(): LEVETID_UTLOPT there is FEILET with a beskrivelse saying the letter expired. The
+ * conversation timeline (GET /status/{conversationId}) shows the OUTGOING_STATUSES as stored, LEVETID_UTLOPT
+ * included, and each receipt once, as its own event (below), not again as the letter's status.
  *
  * Receipts are messages of their own; on the timeline each stands for the status Digdir's integrasjonspunkt
  * maps its type to (post-til-private MessageStatusMapper, dpi.md §1.2), so a business system sees what it
@@ -37,6 +39,14 @@ const RECEIPT_STATUS: Readonly<Record<ReceiptType, string>> = {
 /** The timeline status a receipt type stands for; undefined for letters. */
 export function statusOfReceipt(documentType: string): string | undefined {
   return Object.hasOwn(RECEIPT_STATUS, documentType) ? RECEIPT_STATUS[documentType as ReceiptType] : undefined;
+}
+
+/** The statuses receipts stand for: LEVERT, LEST, FEIL. A sent message gets them only from a receipt. */
+export const RECEIPT_STATUSES: readonly string[] = [...new Set(Object.values(RECEIPT_STATUS))];
+
+/** Whether a sent message's status came from a receipt (which the timeline shows as the receipt itself). */
+export function isReceiptStatus(status: string): boolean {
+  return RECEIPT_STATUSES.includes(status);
 }
 
 export interface StoredStatus {

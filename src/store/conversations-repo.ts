@@ -180,21 +180,32 @@ export class ConversationsRepo {
    * Inbox peek: locks the oldest unread conversation matching `q` that nobody holds (no lock, or one that ran out
    * by `now`) until `lockedUntil`, and returns it as locked; null when there is none. The lock is taken by one
    * conditional update of that row (still unread and unlocked): of several processes that picked the same row,
-   * one changes it and the others look again, so two peeks never hold the same message.
+   * one changes it and the others try the next, so two peeks never hold the same message. A race lost means
+   * another peek took that row (or it was read): it is tried no more, and the peek goes on until it wins a row or
+   * none is left untried, so it answers "nothing free" only when nothing was, and it ends, however busy the inbox:
+   * each candidate is tried at most once.
    */
   async inboxPeek(q: InboxQuery, now: Date, lockedUntil: Date): Promise<Conversation | null> {
     if (q.anyOf.length === 0) return null;
     const free: Prisma.ConversationWhereInput = { readAt: null, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] };
-    for (let attempt = 0; attempt < PEEK_ATTEMPTS; attempt++) {
-      const candidate = await this.db.conversation.findFirst({ where: { AND: [inboxWhere(q), free] }, orderBy: INBOX_ORDER, select: { messageId: true } });
-      if (!candidate) return null;
-      const [locked] = await this.db.conversation.updateManyAndReturn({
-        where: { AND: [{ direction: "IN", messageId: candidate.messageId }, free] },
-        data: { lockedUntil },
+    const tried = new Set<string>();
+    for (;;) {
+      const untried = await this.db.conversation.findMany({
+        where: { AND: [inboxWhere(q), free, { messageId: { notIn: [...tried] } }] },
+        orderBy: INBOX_ORDER,
+        take: PEEK_BATCH,
+        select: { messageId: true },
       });
-      if (locked) return locked;
+      if (untried.length === 0) return null;
+      for (const { messageId } of untried) {
+        tried.add(messageId);
+        const [locked] = await this.db.conversation.updateManyAndReturn({
+          where: { AND: [{ direction: "IN", messageId }, free] },
+          data: { lockedUntil },
+        });
+        if (locked) return locked;
+      }
     }
-    return null;
   }
 
   /**
@@ -228,8 +239,8 @@ export function readScopeWhere<C extends object>(scope: ReadScope<C>, direction:
 }
 
 const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
-/** Peeks that lose a race look again this often before answering "nothing free". */
-const PEEK_ATTEMPTS = 20;
+/** How many of the oldest free candidates a peek reads at a time: the ones it tries when it loses a race. */
+const PEEK_BATCH = 8;
 
 function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
   return { direction: "IN", ...(q.channel ? { channel: q.channel } : {}), OR: q.anyOf, ...(q.where ? { AND: [q.where] } : {}) };

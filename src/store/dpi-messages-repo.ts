@@ -1,5 +1,17 @@
 import type { ReadScope } from "../core/read-scope.js";
-import { ConversationsRepo, DuplicateMessageIdError, readScopeWhere, type Direction, type InboxQuery, type NewConversation, type StatusDetails, type StatusEntry, type Tx } from "./conversations-repo.js";
+import type { RegisterDecision } from "../core/status/index.js";
+import {
+  ConversationsRepo,
+  DuplicateMessageIdError,
+  readScopeWhere,
+  registerStatusIn,
+  type Direction,
+  type InboxQuery,
+  type NewConversation,
+  type StatusDetails,
+  type StatusEntry,
+  type Tx,
+} from "./conversations-repo.js";
 import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
@@ -40,6 +52,25 @@ export interface ScopeColumns {
 /** A read scope (src/core/read-scope.ts) over DPI's columns. */
 export type DpiReadScope = ReadScope<ScopeColumns>;
 
+/**
+ * What an incoming receipt registers on the outgoing letters it answers: `status` at `at` with its details, on
+ * each outgoing DPI conversation of the receipt's conversation that `answers` accepts (DPI's rule, see
+ * src/dpi/receipt-status.ts; the store only finds the candidates).
+ */
+export interface LetterStatus {
+  status: string;
+  at: Date;
+  description: string;
+  rawReceipt: string;
+  answers(letter: Conversation): boolean;
+}
+
+/** What registering a receipt's status did on one letter: registered (ok) or refused by the core's rules. */
+export interface LetterStatusOutcome {
+  messageId: string;
+  decision: RegisterDecision;
+}
+
 export interface UnreadQuery {
   /** Whose messages: the caller's read scope (src/core/read-scope.ts, built by src/dpi/read-scope.ts). */
   scope: DpiReadScope;
@@ -64,8 +95,36 @@ export class DpiMessagesRepo {
     try {
       await this.db.$transaction(this.insertOperations(m, initialStatus, at, description));
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(m.messageId);
-      throw err;
+      throw duplicateOr(err, m.messageId);
+    }
+  }
+
+  /**
+   * Inserts an incoming receipt as insert() does and, in the same transaction, registers `letters.status` on
+   * the outgoing letters of its conversation it answers (registerStatusIn): a crash keeps both or neither. A
+   * status the core's rules refuse (one the letter has, one after its terminal status) is no error; the receipt
+   * is stored all the same. Returns what happened on each letter it answers, none when there is no such letter
+   * here (the letter was sent from another access point). A reused id is DuplicateMessageIdError, and then
+   * nothing is registered.
+   */
+  async insertReceipt(m: NewDpiMessage, initialStatus: string, at: Date, letters: LetterStatus): Promise<LetterStatusOutcome[]> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        await this.insertIn(tx, m, initialStatus, at);
+        const candidates = await tx.conversation.findMany({
+          where: { conversationId: m.conversationId, direction: "OUT", channel: DPI },
+          orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
+        });
+        const outcomes: LetterStatusOutcome[] = [];
+        for (const letter of candidates.filter((c) => letters.answers(c))) {
+          const details = { description: letters.description, rawReceipt: letters.rawReceipt };
+          const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters.status, letters.at, details);
+          if (decision) outcomes.push({ messageId: letter.messageId, decision });
+        }
+        return outcomes;
+      });
+    } catch (err) {
+      throw duplicateOr(err, m.messageId);
     }
   }
 
@@ -177,6 +236,11 @@ export class DpiMessagesRepo {
       return all;
     });
   }
+}
+
+/** A unique-key violation on insert is the message id used before; anything else stays what it was. */
+function duplicateOr(err: unknown, messageId: string): unknown {
+  return (err as { code?: string }).code === "P2002" ? new DuplicateMessageIdError(messageId) : err;
 }
 
 /** A DPI conversation row with its DPI row, which every DPI conversation has. */

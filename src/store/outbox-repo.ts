@@ -112,12 +112,14 @@ export class OutboxRepo {
   }
 
   /**
-   * Letters whose expiry passed without any receipt in their conversation get status LEVETID_UTLOPT (and leave
-   * the outbox if they were still waiting to be sent). Returns them.
+   * Letters whose expiry passed unanswered get status LEVETID_UTLOPT (and leave the outbox if they were still
+   * waiting to be sent). Answered is `finished` (a receipt's LEVERT, LEST or FEIL, or any terminal status), or
+   * any receipt in the conversation (which also covers receipts stored before they registered statuses on
+   * their letters). Returns them.
    */
   async expireOverdue(now: Date, letterTypes: readonly string[], limit = 100): Promise<Conversation[]> {
     const overdue = await this.db.conversation.findMany({
-      where: { direction: "OUT", expiry: { lt: now }, status: { in: ["OPPRETTET", "SENDT"] }, documentType: { in: [...letterTypes] } },
+      where: { direction: "OUT", expiry: { lt: now }, finished: false, status: { in: ["OPPRETTET", "SENDT"] }, documentType: { in: [...letterTypes] } },
       orderBy: { expiry: "asc" },
       take: limit,
     });
@@ -128,8 +130,8 @@ export class OutboxRepo {
       const decision = await this.db.$transaction((tx) =>
         registerStatusIn(tx, "OUT", m.messageId, "LEVETID_UTLOPT", now, {
           description: `no receipt arrived before ${m.expiry!.toISOString()}`,
-          // Only while it is still what was read: a status registered meanwhile (SENDT → FEILET) wins.
-          where: { status: m.status },
+          // Only while it is still what was read: a status registered meanwhile (SENDT → FEILET, a receipt's LEVERT) wins.
+          where: { status: m.status, finished: false },
           data: { nextAttemptAt: null },
         }),
       );

@@ -38,6 +38,26 @@ function incoming(id: string, over: Partial<NewConversation> = {}): NewConversat
   };
 }
 
+/**
+ * `client` as a peek sees it when another reader wins races: before each conditional lock update the peek makes,
+ * while `wins()` says so, the rival locks the same row (if still free) until `until`. `taken`: the rows it locked.
+ */
+async function withRival(client: Db, until: Date, wins: () => boolean): Promise<{ db: Db; taken: string[] }> {
+  const taken: string[] = [];
+  const real = client.conversation;
+  type LockArgs = Parameters<typeof real.updateManyAndReturn>[0];
+  const conversation = new Proxy(real, {
+    get(target, prop) {
+      if (prop !== "updateManyAndReturn") return Reflect.get(target, prop);
+      return async (args: LockArgs) => {
+        if (wins()) taken.push(...(await real.updateManyAndReturn({ where: args.where, data: { lockedUntil: until }, select: { messageId: true } })).map((r) => r.messageId));
+        return real.updateManyAndReturn(args);
+      };
+    },
+  });
+  return { db: new Proxy(client, { get: (target, prop) => (prop === "conversation" ? conversation : Reflect.get(target, prop)) }), taken };
+}
+
 async function openStore(provider: DatabaseProvider): Promise<{ url: string; close(): Promise<void> }> {
   if (provider === "postgresql") {
     const scratch = await createScratchDatabase("dpi_ap_inbox");
@@ -159,6 +179,29 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(await inbox.get(mine, "theirs")).to.equal(null);
       expect(await inbox.get(mine, "out")).to.equal(null);
       expect(await inbox.get(mine, "nobody")).to.equal(null);
+    });
+
+    it("a peek that loses 25 races in a row still takes the next free message; it answers none only when none is free", async () => {
+      const ids = Array.from({ length: 30 }, (_, i) => `m${String(i).padStart(2, "0")}`);
+      for (const [i, id] of ids.entries()) await arrive(incoming(id), at(i));
+      // A rival reader locks each row this peek picks, just before the peek's own update, 25 times running.
+      const rivalUntil = at(5 * LOCK_MS);
+      let steals = 25;
+      const stolen = await withRival(db, rivalUntil, () => steals-- > 0);
+      const got = await inboxOn(stolen.db).peek(mine, LOCK_MS);
+      expect(got).to.include({ messageId: "m25" });
+      expect(got!.lockedUntil).to.deep.equal(at(LOCK_MS));
+      expect(stolen.taken).to.deep.equal(ids.slice(0, 25));
+      const locks = await db.conversation.findMany({ orderBy: { messageId: "asc" }, select: { messageId: true, lockedUntil: true } });
+      expect(locks.map((l) => [l.messageId, l.lockedUntil?.getTime() ?? null])).to.deep.equal(
+        ids.map((id, i) => [id, i < 25 ? rivalUntil.getTime() : i === 25 ? at(LOCK_MS).getTime() : null]),
+      );
+
+      // The rival now wins every race: the peek tries each of the four free ones once, then answers none.
+      const always = await withRival(db, rivalUntil, () => true);
+      expect(await inboxOn(always.db).peek(mine, LOCK_MS)).to.equal(null);
+      expect(always.taken).to.deep.equal(["m26", "m27", "m28", "m29"]);
+      expect(await inboxOn(db).peek(mine, LOCK_MS)).to.equal(null);
     });
 
     it("two racing peeks, from two clients, never lock the same message", async () => {

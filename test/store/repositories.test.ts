@@ -190,6 +190,66 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       });
     });
 
+    describe("DpiMessagesRepo.insertReceipt", () => {
+      const receiptOf = (id: string, conversationId: string) => message(id, { direction: "IN", conversationId, documentType: "leveringskvittering", senderIdentifier: PROVIDER, receiverIdentifier: SENDER });
+      const levert = { status: "LEVERT", at: at(50), description: "leveringskvittering r", rawReceipt: "jws-r" };
+
+      it("stores the receipt and registers the status on the letters of its conversation it answers, only those", async () => {
+        await messages.insert(message("l1", { conversationId: "conv" }), "OPPRETTET", at(0));
+        await messages.insert(message("l2", { conversationId: "conv", receiverIdentifier: OTHER }), "OPPRETTET", at(1));
+        await messages.insert(message("elsewhere", { conversationId: "other-conv" }), "OPPRETTET", at(2));
+        await outbox.markSent("l1", at(3));
+        const offered: string[] = [];
+        const outcomes = await messages.insertReceipt(receiptOf("r", "conv"), "MOTTATT", at(40), {
+          ...levert,
+          answers: (letter) => (offered.push(letter.messageId), letter.receiverIdentifier === PROVIDER),
+        });
+        expect(offered).to.deep.equal(["l1", "l2"]);
+        expect(outcomes).to.deep.equal([{ messageId: "l1", decision: { ok: true, status: "LEVERT" } }]);
+        expect(await messages.statuses("OUT", "l1")).to.deep.equal([
+          { status: "OPPRETTET", description: null, rawReceipt: null, timestamp: at(0) },
+          { status: "SENDT", description: null, rawReceipt: null, timestamp: at(3) },
+          { status: "LEVERT", description: "leveringskvittering r", rawReceipt: "jws-r", timestamp: at(50) },
+        ]);
+        expect(await messages.get("OUT", "l1")).to.include({ status: "LEVERT", finished: true });
+        expect((await messages.statuses("OUT", "l2")).map((x) => x.status)).to.deep.equal(["OPPRETTET"]);
+        expect(await messages.statuses("IN", "r")).to.deep.equal([{ status: "MOTTATT", description: null, rawReceipt: null, timestamp: at(40) }]);
+        // A second receipt standing for the same status: stored, refused on the letter as a duplicate.
+        const again = await messages.insertReceipt(receiptOf("r2", "conv"), "MOTTATT", at(60), { ...levert, answers: (l) => l.messageId === "l1" });
+        expect(again).to.have.length(1);
+        expect(again[0]!.decision).to.include({ ok: false, code: "status-duplicate" });
+        expect((await messages.statuses("OUT", "l1")).map((x) => x.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT"]);
+        expect(await messages.get("IN", "r2")).to.include({ conversationId: "conv" });
+      });
+
+      it("a receipt whose id is stored is DuplicateMessageIdError and registers nothing; one answering no letter here is stored alone", async () => {
+        await messages.insert(message("l", { conversationId: "conv" }), "OPPRETTET", at(0));
+        expect(await messages.insertReceipt(receiptOf("r", "conv-of-another-ap"), "MOTTATT", at(1), { ...levert, answers: () => true })).to.deep.equal([]);
+        expect(await messages.get("IN", "r")).to.include({ conversationId: "conv-of-another-ap" });
+        const err = await messages.insertReceipt(receiptOf("R", "conv"), "MOTTATT", at(2), { ...levert, answers: () => true }).catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(DuplicateMessageIdError).with.property("messageId", "R");
+        expect((await messages.statuses("OUT", "l")).map((x) => x.status)).to.deep.equal(["OPPRETTET"]);
+      });
+
+      it("the receipt and the letter's status are one transaction: a failure on the way leaves neither", async () => {
+        await messages.insert(message("l", { conversationId: "conv" }), "OPPRETTET", at(0));
+        await messages.insert(message("m", { conversationId: "conv" }), "OPPRETTET", at(1));
+        const err = await messages
+          .insertReceipt(receiptOf("r", "conv"), "MOTTATT", at(2), {
+            ...levert,
+            answers: (letter) => {
+              if (letter.messageId === "m") throw new Error("the process died here");
+              return true;
+            },
+          })
+          .catch((e: unknown) => e);
+        expect(err).to.be.instanceOf(Error).with.property("message", "the process died here");
+        expect(await messages.get("IN", "r")).to.equal(null);
+        expect(await store!.db.conversationStatus.count({ where: { direction: "IN" } })).to.equal(0);
+        expect((await messages.statuses("OUT", "l")).map((x) => x.status)).to.deep.equal(["OPPRETTET"]);
+      });
+    });
+
     describe("ConversationsRepo", () => {
       it("registers a status once, sets finished and pollable from it, and nothing but late news after a terminal status", async () => {
         const conversations = new ConversationsRepo(store!.db);
@@ -400,6 +460,21 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(await messages.get("OUT", "late")).to.include({ status: "LEVETID_UTLOPT", nextAttemptAt: null, finished: true, pollable: false });
         expect((await messages.statuses("OUT", "late")).map((s) => s.status)).to.deep.equal(["OPPRETTET", "LEVETID_UTLOPT"]);
         expect(await outbox.expireOverdue(at(3000), LETTER_TYPES)).to.deep.equal([]);
+      });
+
+      it("does not expire a letter a receipt made LEVERT, nor one that went back to SENDT after it; needs no receipt row to tell", async () => {
+        const conversations = new ConversationsRepo(store!.db);
+        await queue("levert", T0, { expiry: at(1000) });
+        await conversations.registerStatus("OUT", "levert", "LEVERT", at(500));
+        // A receipt can overtake the send's own outcome: SENDT registered after LEVERT is the latest status.
+        await queue("overtaken", T0, { expiry: at(1000) });
+        await conversations.registerStatus("OUT", "overtaken", "LEVERT", at(400));
+        await outbox.markSent("overtaken", at(600));
+        expect(await messages.get("OUT", "overtaken")).to.include({ status: "SENDT", finished: true });
+        await queue("late", T0, { expiry: at(1000) });
+        expect((await outbox.expireOverdue(at(2000), LETTER_TYPES)).map((m) => m.messageId)).to.deep.equal(["late"]);
+        expect((await messages.statuses("OUT", "levert")).map((x) => x.status)).to.deep.equal(["OPPRETTET", "LEVERT"]);
+        expect((await messages.statuses("OUT", "overtaken")).map((x) => x.status)).to.deep.equal(["OPPRETTET", "LEVERT", "SENDT"]);
       });
     });
 

@@ -12,7 +12,7 @@ import type { ReceivedUserMessage } from "../../../src/as4/inbound.js";
 import type { UserMessage } from "../../../src/as4/user-message.js";
 import { fixedClock } from "../../../src/clock.js";
 import { loadConfig } from "../../../src/config.js";
-import { DPI_PROCESS_IDS, type DpiMessageType, type DpiProcessId } from "../../../src/dpi/document-types.js";
+import { DPI_PROCESS_IDS, LETTER_TYPES, type DpiMessageType, type DpiProcessId } from "../../../src/dpi/document-types.js";
 import { messageRecord } from "../../../src/dpi/message-record.js";
 import { parseForretningsmelding } from "../../../src/dpi/sbd.js";
 import { createForretningsmeldingVerifier } from "../../../src/dpi/signed-forretningsmelding.js";
@@ -20,6 +20,9 @@ import { silentLogger } from "../../../src/log.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, ParticipantSet, toParticipantId } from "../../../src/peppol/identifiers.js";
 import { buildDpiSbd } from "../../../src/peppol/dpi-sbd.js";
 import { createDpiInboundHandler, type DpiInboundDeps } from "../../../src/channels/dpi/dpi-inbound.js";
+import { storeIncoming } from "../../../src/dpi/incoming.js";
+import { OutboxRepo } from "../../../src/store/outbox-repo.js";
+import { startStubApp } from "../../api/app-fixture.js";
 import { businessSigner, certificate } from "../../helpers/certs.js";
 import { buildMessage, type BuildOptions, type BuiltMessage } from "../../helpers/letters.js";
 import { ORGS } from "../../dpi/samples.js";
@@ -136,9 +139,10 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
     return { built, input: await received(e, await sbdOf(built, e)) };
   }
 
-  /** A receipt from `provider` to AVSENDER in `conversationId`. */
-  async function receipt(type: DpiMessageType, conversationId: string, provider: string = DIGIPOST, process: DpiProcessId = DPI_PROCESS_IDS.digital) {
-    const built = await buildMessage({ type, conversationId, sender: provider, avsender: provider, processId: process });
+  /** A receipt from `provider` to AVSENDER in `conversationId`; `tidspunkt`: its body's time. */
+  async function receipt(type: DpiMessageType, conversationId: string, provider: string = DIGIPOST, process: DpiProcessId = DPI_PROCESS_IDS.digital, tidspunkt?: string) {
+    const change = tidspunkt ? (p: any) => void (p.standardBusinessDocument[type].tidspunkt = tidspunkt) : undefined;
+    const built = await buildMessage({ type, conversationId, sender: provider, avsender: provider, processId: process, ...(change ? { change } : {}) });
     const e: Envelope = { type, process, sbdSender: provider, sbdReceiver: AVSENDER };
     return { built, input: await received(e, await sbdOf(built, e)) };
   }
@@ -429,6 +433,146 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
       deps.servedParticipants = new ParticipantSet([DIGIPOST, EBOKS, PRINT]);
       const e = await refusal(input, "EBMS:0004");
       expect([e.detail, e.description]).to.deep.equal([PEPPOL_NOT_SERVICED, `${AVSENDER} is not served here`]);
+    });
+  });
+
+  // A receipt registers the status it stands for on our letter's own history, in the transaction that stores it.
+  describe("receipts register their status on our letter", () => {
+    const T1 = "2026-03-01T13:00:00.250+01:00";
+    const T2 = "2026-03-02T09:30:00+01:00";
+    const history = async (id: string) => (await stores.repo.statuses("OUT", id)).map((s) => [s.status, s.description, s.rawReceipt, s.timestamp.toISOString()]);
+
+    it("a leveringskvittering makes the letter LEVERT, an aapningskvittering then LEST, each dated by the receipt and carrying it", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const levert = await receipt("leveringskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T1);
+      expect(await accept(levert.input)).to.equal(levert.built.messageId);
+      expect(await stores.repo.get("OUT", ours.messageId)).to.include({ status: "LEVERT", finished: true, pollable: false });
+      const lest = await receipt("aapningskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T2);
+      expect(await accept(lest.input)).to.equal(lest.built.messageId);
+      expect(await history(ours.messageId)).to.deep.equal([
+        ["SENDT", null, null, NOW.toISOString()],
+        ["LEVERT", `leveringskvittering ${levert.built.messageId}`, levert.built.jws, "2026-03-01T12:00:00.250Z"],
+        ["LEST", `aapningskvittering ${lest.built.messageId}`, lest.built.jws, "2026-03-02T08:30:00.000Z"],
+      ]);
+      expect(await stores.repo.get("OUT", ours.messageId)).to.include({ status: "LEST", finished: true, pollable: false });
+      // The receipts themselves are stored as ever, each with its own MOTTATT.
+      for (const r of [levert, lest]) expect((await stores.repo.statuses("IN", r.built.messageId)).map((s) => [s.status, s.timestamp.toISOString()])).to.deep.equal([["MOTTATT", NOW.toISOString()]]);
+      expect(stored).to.equal(2);
+    });
+
+    it("a feil receipt makes the letter FEIL, saying what the provider said", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const feil = await receipt("feil", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T1);
+      await accept(feil.input);
+      expect(await history(ours.messageId)).to.deep.equal([
+        ["SENDT", null, null, NOW.toISOString()],
+        ["FEIL", `feil ${feil.built.messageId}: KLIENT: Kunne ikke dekryptere dokumentpakken`, feil.built.jws, "2026-03-01T12:00:00.250Z"],
+      ]);
+      expect(await stores.repo.get("OUT", ours.messageId)).to.include({ status: "FEIL", finished: true });
+    });
+
+    it("a print letter's mottakskvittering makes it LEVERT, its returpostkvittering then FEIL", async () => {
+      const built = await buildMessage({ type: "utskrift", receiver: PRINT });
+      const m = parseForretningsmelding(built.payload);
+      await stores.repo.insert(messageRecord(m, { direction: "OUT", jws: built.jws }), "SENDT", NOW);
+      const mottak = await receipt("mottakskvittering", built.conversationId, PRINT, DPI_PROCESS_IDS.utskrift, T1);
+      const retur = await receipt("returpostkvittering", built.conversationId, PRINT, DPI_PROCESS_IDS.utskrift, T2);
+      await accept(mottak.input);
+      await accept(retur.input);
+      expect((await history(built.messageId)).map(([status, description]) => [status, description])).to.deep.equal([
+        ["SENDT", null],
+        ["LEVERT", `mottakskvittering ${mottak.built.messageId}`],
+        ["FEIL", `returpostkvittering ${retur.built.messageId}`],
+      ]);
+    });
+
+    it("a receipt delivered again, or another receipt standing for a status the letter has, stores no second status", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const first = await receipt("leveringskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T1);
+      await accept(first.input);
+      const e: Envelope = { type: "leveringskvittering", process: DPI_PROCESS_IDS.digital, sbdSender: DIGIPOST, sbdReceiver: AVSENDER };
+      expect(await accept(await received(e, await sbdOf(first.built, e)))).to.equal(first.built.messageId);
+      expect(stored).to.equal(1);
+      // Another leveringskvittering is a message of its own: stored, but the letter is LEVERT already.
+      const second = await receipt("leveringskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T2);
+      expect(await accept(second.input)).to.equal(second.built.messageId);
+      expect(await stores.repo.get("IN", second.built.messageId)).to.include({ documentType: "leveringskvittering", conversationId: ours.conversationId });
+      expect(stored).to.equal(2);
+      expect(await history(ours.messageId)).to.deep.equal([
+        ["SENDT", null, null, NOW.toISOString()],
+        ["LEVERT", `leveringskvittering ${first.built.messageId}`, first.built.jws, "2026-03-01T12:00:00.250Z"],
+      ]);
+    });
+
+    it("a receipt the letter's rules refuse is stored all the same: LEVERT cannot follow FEILET", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      await stores.repo.conversations.registerStatus("OUT", ours.messageId, "FEILET", NOW, { description: "gave up" });
+      const late = await receipt("leveringskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T1);
+      expect(await accept(late.input)).to.equal(late.built.messageId);
+      expect(await stores.repo.get("IN", late.built.messageId)).to.include({ documentType: "leveringskvittering" });
+      expect((await history(ours.messageId)).map(([status]) => status)).to.deep.equal(["SENDT", "FEILET"]);
+    });
+
+    it("a LEVERT letter is not expired by the expiry sweep; an unanswered one of the same age is", async () => {
+      const answered = await ourLetter(DIGIPOST);
+      const unanswered = await ourLetter(DIGIPOST);
+      await accept((await receipt("leveringskvittering", answered.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T1)).input);
+      const expiry = (await stores.repo.get("OUT", answered.messageId))!.expiry!;
+      const after = new Date(Math.max(expiry.getTime(), (await stores.repo.get("OUT", unanswered.messageId))!.expiry!.getTime()) + 1);
+      const expired = await new OutboxRepo(stores.db).expireOverdue(after, LETTER_TYPES, 1000);
+      expect(expired.map((m) => m.messageId)).to.include(unanswered.messageId).and.not.include(answered.messageId);
+      expect((await history(answered.messageId)).map(([status]) => status)).to.deep.equal(["SENDT", "LEVERT"]);
+      expect((await history(unanswered.messageId)).map(([status]) => status)).to.deep.equal(["SENDT", "LEVETID_UTLOPT"]);
+    });
+
+    it("GET /status/{conversationId} shows each receipt once, as the receipt, and the letter's own statuses", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const levert = await receipt("leveringskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T1);
+      const lest = await receipt("aapningskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T2);
+      const later = (ms: number) => new Date(NOW.getTime() + ms);
+      deps.clock = fixedClock(later(1000));
+      await accept(levert.input);
+      deps.clock = fixedClock(later(2000));
+      await accept(lest.input);
+      const app = await startStubApp({}, { db: stores.db, repo: stores.repo, callers: { verify: async () => ({ token: "t", consumer: AVSENDER }) } });
+      try {
+        const res = await fetch(`${app.url}/status/${ours.conversationId}`, { headers: { authorization: "Bearer t" } });
+        expect(res.status).to.equal(200);
+        expect(await res.json()).to.deep.equal({
+          conversationId: ours.conversationId,
+          events: [
+            { timestamp: NOW.toISOString(), messageId: ours.messageId, documentType: "digital", direction: "OUT", kind: "status", status: "SENDT" },
+            { timestamp: later(1000).toISOString(), messageId: levert.built.messageId, documentType: "leveringskvittering", direction: "IN", kind: "receipt", status: "LEVERT" },
+            { timestamp: later(2000).toISOString(), messageId: lest.built.messageId, documentType: "aapningskvittering", direction: "IN", kind: "receipt", status: "LEST" },
+          ],
+        });
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe("storeIncoming: a receipt no letter here answers", () => {
+    it("is stored, and no conversation but its own changes", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const before = await stores.db.conversationStatus.findMany({ orderBy: { id: "asc" } });
+      const built = await buildMessage({ type: "leveringskvittering", sender: DIGIPOST, avsender: DIGIPOST, processId: DPI_PROCESS_IDS.digital });
+      const m = parseForretningsmelding(built.payload);
+      expect(await storeIncoming({ jws: built.jws, message: m }, { repo: stores.repo, clock: fixedClock(NOW), log: silentLogger })).to.equal(true);
+      expect(await stores.repo.get("IN", built.messageId)).to.include({ documentType: "leveringskvittering", conversationId: built.conversationId, status: "MOTTATT" });
+      const afterwards = await stores.db.conversationStatus.findMany({ orderBy: { id: "asc" } });
+      expect(afterwards.slice(0, before.length)).to.deep.equal(before);
+      expect(afterwards.slice(before.length).map((s) => [s.direction, s.messageId, s.status])).to.deep.equal([["IN", built.messageId, "MOTTATT"]]);
+      expect((await stores.repo.statuses("OUT", ours.messageId)).map((s) => s.status)).to.deep.equal(["SENDT"]);
+    });
+
+    it("in our letter's conversation but from a provider the letter did not go to: stored, the letter unchanged", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const built = await buildMessage({ type: "leveringskvittering", conversationId: ours.conversationId, sender: EBOKS, avsender: EBOKS, processId: DPI_PROCESS_IDS.digital });
+      const m = parseForretningsmelding(built.payload);
+      expect(await storeIncoming({ jws: built.jws, message: m }, { repo: stores.repo, clock: fixedClock(NOW), log: silentLogger })).to.equal(true);
+      expect(await stores.repo.get("IN", built.messageId)).to.include({ conversationId: ours.conversationId });
+      expect((await stores.repo.statuses("OUT", ours.messageId)).map((s) => s.status)).to.deep.equal(["SENDT"]);
     });
   });
 });
