@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { AdresseInformasjon, Dokumentpakkefingeravtrykk, Varsler } from "../dpi/bodies.js";
-import { documentTypeId, processForLetter, type LetterType, type StandardSpelling } from "../dpi/document-types.js";
+import type { AdresseInformasjon, Dokumentpakkefingeravtrykk, Varsler } from "../bodies.js";
+import { documentTypeId, processForLetter, type LetterType, type StandardSpelling } from "../document-types.js";
 
 /**
- * The forretningsmelding (Standard Business Document as JSON) a business system writes for a letter, as
+ * The forretningsmelding (Standard Business Document as JSON) corner 1 writes for a letter, as
  * Digdir's integrasjonspunkt writes it: SBDH sender = the technical sender (avsender or databehandler),
  * receiver = the postbox or print provider, one ConversationId scope with the letter's process.
  */

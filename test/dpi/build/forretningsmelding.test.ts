@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { digitalLetter, printLetter } from "../../src/client/forretningsmelding.js";
-import { SbdInvalidError } from "../../src/dpi/errors.js";
-import { parseForretningsmelding } from "../../src/dpi/sbd.js";
+import { digitalLetter, printLetter } from "../../../src/dpi/build/forretningsmelding.js";
+import { SbdInvalidError } from "../../../src/dpi/errors.js";
+import { parseForretningsmelding } from "../../../src/dpi/sbd.js";
 
 const common = {
   sender: "0192:810969342",
@@ -12,7 +12,7 @@ const common = {
   dokumentpakkefingeravtrykk: { digestMethod: "http://www.w3.org/2001/04/xmlenc#sha256", digestValue: "ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=" },
 };
 
-describe("client/forretningsmelding", () => {
+describe("dpi/build/forretningsmelding", () => {
   it("writes a digital letter our own intake parses, with a databehandler as SBDH sender", () => {
     const createdAt = new Date("2025-06-01T10:00:00.000Z");
     const l = digitalLetter({ ...common, createdAt, postkasseadresse: "ola.nordmann#9YDT", ikkesensitivtittel: "Vedtak", spraak: "no", sikkerhetsnivaa: 4, aapningskvittering: true });
