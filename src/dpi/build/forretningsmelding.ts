@@ -35,6 +35,8 @@ export interface DigitalLetterInput extends LetterHeaderInput {
   sikkerhetsnivaa: 3 | 4;
   aapningskvittering?: boolean;
   virkningsdato?: string;
+  /** RFC 3339 date-time with offset; Digdir's integrasjonspunkt writes this rather than virkningsdato. */
+  virkningstidspunkt?: string;
   varsler?: Varsler;
 }
 
@@ -101,6 +103,7 @@ export function digitalLetter(o: DigitalLetterInput): LetterPayload {
     maskinportentoken: o.maskinportentoken,
     sikkerhetsnivaa: o.sikkerhetsnivaa,
     ...(o.virkningsdato ? { virkningsdato: o.virkningsdato } : {}),
+    ...(o.virkningstidspunkt ? { virkningstidspunkt: o.virkningstidspunkt } : {}),
     aapningskvittering: o.aapningskvittering ?? false,
     ikkesensitivtittel: o.ikkesensitivtittel,
     spraak: o.spraak,

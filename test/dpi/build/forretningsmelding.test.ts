@@ -24,6 +24,14 @@ describe("dpi/build/forretningsmelding", () => {
     expect(m.expectedResponseDateTime).to.equal("2025-06-08T10:00:00.000Z");
   });
 
+  it("writes virkningstidspunkt when given, after virkningsdato and before aapningskvittering", () => {
+    const l = digitalLetter({ ...common, postkasseadresse: "x", ikkesensitivtittel: "Vedtak", spraak: "NO", sikkerhetsnivaa: 3, virkningstidspunkt: "2019-05-12T00:00:00+02:00", varsler: {} });
+    const body = l.payload.standardBusinessDocument["digital"] as Record<string, unknown>;
+    expect(Object.keys(body)).to.deep.equal(["avsender", "mottaker", "dokumentpakkefingeravtrykk", "maskinportentoken", "sikkerhetsnivaa", "virkningstidspunkt", "aapningskvittering", "ikkesensitivtittel", "spraak", "varsler"]);
+    expect(body["virkningstidspunkt"]).to.equal("2019-05-12T00:00:00+02:00");
+    expect(parseForretningsmelding(l.payload).type).to.equal("digital");
+  });
+
   it("writes a print letter our own intake parses", () => {
     const address = { navn: "Ola Nordmann", adresselinje1: "Storgata 1", postnummer: "0155", poststed: "Oslo" };
     const l = printLetter({ ...common, receiver: "0192:974761076", mottaker: address, retur: { mottaker: address, returposthaandtering: "MAKULERING_MED_MELDING" }, utskriftstype: "SORT_HVIT", posttype: "B" });
