@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID, type KeyObject, type X509Certificate } from "node:crypto";
-import { buildDokumentpakke } from "../client/asic-e.js";
-import { signForretningsmelding } from "../client/sign-forretningsmelding.js";
+import { buildDokumentpakke } from "../dpi/build/asic-e.js";
+import { signForretningsmelding } from "../dpi/build/sign-forretningsmelding.js";
 import type { Dokumentpakkefingeravtrykk } from "../dpi/bodies.js";
 import { documentTypeId, processForLetter } from "../dpi/document-types.js";
 import type { StandardBusinessDocumentJson } from "../dpi/sbd.js";

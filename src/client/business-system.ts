@@ -1,9 +1,9 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import type { GrantClient } from "../maskinporten/grant-client.js";
-import { buildDokumentpakke, type BuildAsicEInput } from "./asic-e.js";
-import { digitalLetter, printLetter, type DigitalLetterInput, type LetterPayload, type PrintLetterInput } from "./forretningsmelding.js";
+import { buildDokumentpakke, type BuildAsicEInput } from "../dpi/build/asic-e.js";
+import { digitalLetter, printLetter, type DigitalLetterInput, type LetterPayload, type PrintLetterInput } from "../dpi/build/forretningsmelding.js";
 import { messagesOutForm, postMessage } from "./messages-out-client.js";
-import { signForretningsmelding } from "./sign-forretningsmelding.js";
+import { signForretningsmelding } from "../dpi/build/sign-forretningsmelding.js";
 
 /**
  * What every business system (corner 1) does to send digital post through a corner-2 access point: get a

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { buildAsicE } from "../../src/client/asic-e.js";
-import { createSignaturesXml } from "../../src/client/xades.js";
+import { buildAsicE } from "../../src/dpi/build/asic-e.js";
+import { createSignaturesXml } from "../../src/dpi/build/xades.js";
 import { fixedClock } from "../../src/clock.js";
 import {
   AsicDigestMismatchError,
@@ -42,7 +42,7 @@ import {
   repack,
   replaceEntry,
   text,
-} from "../client/asic-fixtures.js";
+} from "./build/asic-fixtures.js";
 import { readJks } from "./keys.js";
 import { readVector, vectorPath } from "./vectors.js";
 

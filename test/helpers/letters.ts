@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { signForretningsmelding } from "../../src/client/sign-forretningsmelding.js";
+import { signForretningsmelding } from "../../src/dpi/build/sign-forretningsmelding.js";
 import { dokumentpakkefingeravtrykk, encryptDokumentpakke } from "../../src/dpi/dokumentpakke.js";
 import type { DpiMessageType } from "../../src/dpi/document-types.js";
 import { samplePayload, type SampleOptions } from "../dpi/samples.js";

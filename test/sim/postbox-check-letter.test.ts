@@ -4,8 +4,8 @@ import { fixedClock } from "../../src/clock.js";
 import { encryptDokumentpakke } from "../../src/dpi/dokumentpakke.js";
 import { checkLetter, type LetterCheck, type LetterCheckContext } from "../../src/sim/postbox/check-letter.js";
 import { receiptsFor } from "../../src/sim/postbox/receipts-for.js";
-import { signForretningsmelding } from "../../src/client/sign-forretningsmelding.js";
-import { replaceEntry } from "../client/asic-fixtures.js";
+import { signForretningsmelding } from "../../src/dpi/build/sign-forretningsmelding.js";
+import { replaceEntry } from "../dpi/build/asic-fixtures.js";
 import { samplePayload } from "../dpi/samples.js";
 import {
   AVSENDER,

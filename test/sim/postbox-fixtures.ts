@@ -6,9 +6,9 @@ import { createPrivateKey, randomUUID, X509Certificate, type KeyObject } from "n
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { base64url } from "jose";
-import { buildAsicE, type BuildAsicEInput } from "../../src/client/asic-e.js";
-import { signForretningsmelding } from "../../src/client/sign-forretningsmelding.js";
-import type { XadesSigner } from "../../src/client/xades.js";
+import { buildAsicE, type BuildAsicEInput } from "../../src/dpi/build/asic-e.js";
+import { signForretningsmelding } from "../../src/dpi/build/sign-forretningsmelding.js";
+import type { XadesSigner } from "../../src/dpi/build/xades.js";
 import type { Clock } from "../../src/clock.js";
 import { dokumentpakkefingeravtrykk, encryptDokumentpakke } from "../../src/dpi/dokumentpakke.js";
 import type { LetterType } from "../../src/dpi/document-types.js";

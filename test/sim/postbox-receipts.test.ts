@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { signForretningsmelding } from "../../src/client/sign-forretningsmelding.js";
+import { signForretningsmelding } from "../../src/dpi/build/sign-forretningsmelding.js";
 import { fixedClock } from "../../src/clock.js";
 import { DPI_PROCESS_IDS, processAllowsMessageType, RECEIPT_TYPES, type LetterType } from "../../src/dpi/document-types.js";
 import { describeStandardBusinessDocument, parseForretningsmelding, type Forretningsmelding, type StandardBusinessDocument } from "../../src/dpi/sbd.js";

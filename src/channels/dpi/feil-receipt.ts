@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject, type X509Certificate } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
-import { signForretningsmelding } from "../../client/sign-forretningsmelding.js";
+import { signForretningsmelding } from "../../dpi/build/sign-forretningsmelding.js";
 import { documentTypeId, standardSpelling, type DpiMessageType } from "../../dpi/document-types.js";
 import { messageRecord } from "../../dpi/message-record.js";
 import { INCOMING_STATUS } from "../../dpi/status-model.js";

@@ -1,5 +1,5 @@
 import { randomUUID, type KeyObject, type X509Certificate } from "node:crypto";
-import { signForretningsmelding } from "../../client/sign-forretningsmelding.js";
+import { signForretningsmelding } from "../../dpi/build/sign-forretningsmelding.js";
 import { systemClock, type Clock } from "../../clock.js";
 import type { AdresseInformasjon, DigitalBody, FlyttetBody } from "../../dpi/bodies.js";
 import { MAX_PACKAGE_SIZE } from "../../dpi/asic-verify.js";

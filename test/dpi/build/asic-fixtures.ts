@@ -4,11 +4,11 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BuildAsicEInput } from "../../src/client/asic-e.js";
-import type { XadesSigner } from "../../src/client/xades.js";
-import { fixedClock } from "../../src/clock.js";
-import { readZip, writeZip, type ZipEntryInput } from "../../src/dpi/zip.js";
-import { CERTS } from "../helpers/certs.js";
+import type { BuildAsicEInput } from "../../../src/dpi/build/asic-e.js";
+import type { XadesSigner } from "../../../src/dpi/build/xades.js";
+import { fixedClock } from "../../../src/clock.js";
+import { readZip, writeZip, type ZipEntryInput } from "../../../src/dpi/zip.js";
+import { CERTS } from "../../helpers/certs.js";
 
 export const NOW = "2025-06-01T10:00:00.000Z";
 export const CLOCK = fixedClock(NOW);

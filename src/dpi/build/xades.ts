@@ -1,7 +1,7 @@
 import { createHash, sign, type KeyObject, type X509Certificate } from "node:crypto";
 import * as pkijs from "pkijs";
-import { ASIC_NS, canonicalize, XADES_ALG } from "../dpi/asic-verify.js";
-import { parseXml } from "../xml/safe-parse.js";
+import { ASIC_NS, canonicalize, XADES_ALG } from "../asic-verify.js";
+import { parseXml } from "../../xml/safe-parse.js";
 import { AsicInputError, escapeXmlAttr, escapeXmlText } from "./manifest.js";
 
 /**

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { digitalLetter, printLetter } from "../../src/client/forretningsmelding.js";
-import { SbdInvalidError } from "../../src/dpi/errors.js";
-import { parseForretningsmelding } from "../../src/dpi/sbd.js";
+import { digitalLetter, printLetter } from "../../../src/dpi/build/forretningsmelding.js";
+import { SbdInvalidError } from "../../../src/dpi/errors.js";
+import { parseForretningsmelding } from "../../../src/dpi/sbd.js";
 
 const common = {
   sender: "0192:810969342",
@@ -12,7 +12,7 @@ const common = {
   dokumentpakkefingeravtrykk: { digestMethod: "http://www.w3.org/2001/04/xmlenc#sha256", digestValue: "ZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmZmY=" },
 };
 
-describe("client/forretningsmelding", () => {
+describe("dpi/build/forretningsmelding", () => {
   it("writes a digital letter our own intake parses, with a databehandler as SBDH sender", () => {
     const createdAt = new Date("2025-06-01T10:00:00.000Z");
     const l = digitalLetter({ ...common, createdAt, postkasseadresse: "ola.nordmann#9YDT", ikkesensitivtittel: "Vedtak", spraak: "no", sikkerhetsnivaa: 4, aapningskvittering: true });
@@ -22,6 +22,14 @@ describe("client/forretningsmelding", () => {
     expect(m.processId).to.equal("urn:fdc:digdir.no:2020:profile:egovernment:innbyggerpost:digital:ver1.0");
     // Receipts are due seven days after the letter was written, unless the caller says otherwise.
     expect(m.expectedResponseDateTime).to.equal("2025-06-08T10:00:00.000Z");
+  });
+
+  it("writes virkningstidspunkt when given, after virkningsdato and before aapningskvittering", () => {
+    const l = digitalLetter({ ...common, postkasseadresse: "x", ikkesensitivtittel: "Vedtak", spraak: "NO", sikkerhetsnivaa: 3, virkningstidspunkt: "2019-05-12T00:00:00+02:00", varsler: {} });
+    const body = l.payload.standardBusinessDocument["digital"] as Record<string, unknown>;
+    expect(Object.keys(body)).to.deep.equal(["avsender", "mottaker", "dokumentpakkefingeravtrykk", "maskinportentoken", "sikkerhetsnivaa", "virkningstidspunkt", "aapningskvittering", "ikkesensitivtittel", "spraak", "varsler"]);
+    expect(body["virkningstidspunkt"]).to.equal("2019-05-12T00:00:00+02:00");
+    expect(parseForretningsmelding(l.payload).type).to.equal("digital");
   });
 
   it("writes a print letter our own intake parses", () => {

@@ -4,14 +4,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildAsicE } from "../../src/client/asic-e.js";
-import { ASIC_NS, AsicDigestMismatchError, canonicalize, verifyAsicE, XADES_ALG } from "../../src/dpi/asic-verify.js";
-import { readZip } from "../../src/dpi/zip.js";
-import { parseXml } from "../../src/xml/safe-parse.js";
-import { CERTS } from "../helpers/certs.js";
-import { vectorPath } from "../dpi/vectors.js";
+import { buildAsicE } from "../../../src/dpi/build/asic-e.js";
+import { ASIC_NS, AsicDigestMismatchError, canonicalize, verifyAsicE, XADES_ALG } from "../../../src/dpi/asic-verify.js";
+import { readZip } from "../../../src/dpi/zip.js";
+import { parseXml } from "../../../src/xml/safe-parse.js";
+import { CERTS } from "../../helpers/certs.js";
+import { vectorPath } from "../vectors.js";
 import { BUSINESS_ROOT, CLOCK, editSignatures, letter, PDF, replaceEntry } from "./asic-fixtures.js";
-import { findPython as findPythonWith, run, SANTUARIO_JARS } from "../helpers/tools.js";
+import { findPython as findPythonWith, run, SANTUARIO_JARS } from "../../helpers/tools.js";
 
 /**
  * Our XAdES signatures and canonicalisation checked by implementations that share no code with us:

@@ -1,5 +1,5 @@
-import { systemClock, type Clock } from "../clock.js";
-import type { Dokumentpakkefingeravtrykk } from "../dpi/bodies.js";
+import { systemClock, type Clock } from "../../clock.js";
+import type { Dokumentpakkefingeravtrykk } from "../bodies.js";
 import {
   ASIC_E_MIMETYPE,
   AsicMimeTypeNotAllowedError,
@@ -8,19 +8,20 @@ import {
   MANIFEST_FILE,
   MAX_PACKAGE_SIZE,
   SIGNATURES_FILE,
-} from "../dpi/asic-verify.js";
-import { dokumentpakkefingeravtrykk, encryptDokumentpakke, type CertificateInput } from "../dpi/dokumentpakke.js";
-import { checkEntryName, writeZip, ZipUnsafeNameError, type ZipEntryInput } from "../dpi/zip.js";
+} from "../asic-verify.js";
+import { dokumentpakkefingeravtrykk, encryptDokumentpakke, type CertificateInput } from "../dokumentpakke.js";
+import { checkEntryName, writeZip, ZipUnsafeNameError, type ZipEntryInput } from "../zip.js";
 import { AsicInputError, buildManifestXml, type ManifestDocumentInput, type ManifestInput } from "./manifest.js";
 import { createSignaturesXml, type XadesDataObject, type XadesSigner } from "./xades.js";
 
 export { AsicInputError } from "./manifest.js";
 
 /**
- * The dokumentpakke a business system sends (dpi.md §4): an ASiC-E zip with `mimetype` first and stored,
- * then manifest.xml, the documents, and META-INF/signatures.xml signing everything before it; then
- * CMS-encrypted to the recipient's certificate. The rules a postbox would enforce (one main document, at
- * most 200 attachments, allowed MIME types, UTF-8 names, no executables, 30 MB) are enforced here first.
+ * The dokumentpakke corner 1 sends (dpi.md §4), whether a business system builds it or this access point does
+ * for a NextMove sender: an ASiC-E zip with `mimetype` first and stored, then manifest.xml, the documents, and
+ * META-INF/signatures.xml signing everything before it; then CMS-encrypted to the recipient's certificate. The
+ * rules a postbox would enforce (one main document, at most 200 attachments, allowed MIME types, UTF-8 names,
+ * no executables, 30 MB) are enforced here first.
  */
 
 export interface AsicFile {

@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { AsicInputError, buildManifestXml, type ManifestInput } from "../../src/client/manifest.js";
-import { parseManifest } from "../../src/dpi/asic-verify.js";
-import { readZip } from "../../src/dpi/zip.js";
-import { readVector } from "../dpi/vectors.js";
+import { AsicInputError, buildManifestXml, type ManifestInput } from "../../../src/dpi/build/manifest.js";
+import { parseManifest } from "../../../src/dpi/asic-verify.js";
+import { readZip } from "../../../src/dpi/zip.js";
+import { readVector } from "../vectors.js";
 import { text } from "./asic-fixtures.js";
 
 const DIGITAL_SAMPLE =
@@ -17,7 +17,7 @@ const testTxt = (postkasseadresse: string, orgnr: string): ManifestInput => ({
   hoveddokument: { href: "Test.txt", mimeType: "text/plain", title: "Test.txt", lang: "no" },
 });
 
-describe("client/manifest: buildManifestXml", () => {
+describe("dpi/build/manifest: buildManifestXml", () => {
   it("writes Digdir's shape exactly", () => {
     expect(text(buildManifestXml(testTxt("0000487204", "991825827")))).to.equal(DIGITAL_SAMPLE);
   });

@@ -2,18 +2,18 @@ import { expect } from "chai";
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { AsicInputError, buildAsicE, buildDokumentpakke, type AsicDocument } from "../../src/client/asic-e.js";
-import { AsicMimeTypeNotAllowedError, openDokumentpakke, verifyAsicE } from "../../src/dpi/asic-verify.js";
-import { CMS_OIDS, decryptDokumentpakke, parseEnvelopedData } from "../../src/dpi/dokumentpakke.js";
-import { readZip } from "../../src/dpi/zip.js";
-import { CERTS } from "../helpers/certs.js";
+import { AsicInputError, buildAsicE, buildDokumentpakke, type AsicDocument } from "../../../src/dpi/build/asic-e.js";
+import { AsicMimeTypeNotAllowedError, openDokumentpakke, verifyAsicE } from "../../../src/dpi/asic-verify.js";
+import { CMS_OIDS, decryptDokumentpakke, parseEnvelopedData } from "../../../src/dpi/dokumentpakke.js";
+import { readZip } from "../../../src/dpi/zip.js";
+import { CERTS } from "../../helpers/certs.js";
 import { AVSENDER, BUSINESS_ROOT, businessSigner, CLOCK, letter, NOW, PDF, text } from "./asic-fixtures.js";
 
 const TRUST = { anchors: [BUSINESS_ROOT], clock: CLOCK };
 const enc = (s: string) => Buffer.from(s, "utf8");
 const pdf = (name: string, extra: Partial<AsicDocument> = {}): AsicDocument => ({ name, mimeType: "application/pdf", bytes: PDF, ...extra });
 
-describe("client/asic-e: buildAsicE", () => {
+describe("dpi/build/asic-e: buildAsicE", () => {
   it("lays out mimetype (first, stored, no extra field), manifest.xml, the documents, META-INF/signatures.xml", () => {
     const zip = buildAsicE(letter({ vedlegg: [pdf("vedlegg-1.pdf", { title: "Vedlegg" })] }));
     const archive = readZip(zip);
@@ -114,7 +114,7 @@ describe("client/asic-e: buildAsicE", () => {
   });
 });
 
-describe("client/asic-e: buildDokumentpakke", () => {
+describe("dpi/build/asic-e: buildDokumentpakke", () => {
   const postbox = "984661185"; // DPI-AP TEST DIGIPOST
   const recipient = {
     privateKey: businessSigner(postbox).privateKey,

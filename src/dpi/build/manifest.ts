@@ -1,4 +1,4 @@
-import { ASIC_NS, MAX_VEDLEGG } from "../dpi/asic-verify.js";
+import { ASIC_NS, MAX_VEDLEGG } from "../asic-verify.js";
 
 /**
  * The SDP manifest.xml of a dokumentpakke (namespace http://begrep.difi.no/sdp/schema_v10), written in the

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { AdresseInformasjon, Dokumentpakkefingeravtrykk, Varsler } from "../dpi/bodies.js";
-import { documentTypeId, processForLetter, type LetterType, type StandardSpelling } from "../dpi/document-types.js";
+import type { AdresseInformasjon, Dokumentpakkefingeravtrykk, Varsler } from "../bodies.js";
+import { documentTypeId, processForLetter, type LetterType, type StandardSpelling } from "../document-types.js";
 
 /**
- * The forretningsmelding (Standard Business Document as JSON) a business system writes for a letter, as
+ * The forretningsmelding (Standard Business Document as JSON) corner 1 writes for a letter, as
  * Digdir's integrasjonspunkt writes it: SBDH sender = the technical sender (avsender or databehandler),
  * receiver = the postbox or print provider, one ConversationId scope with the letter's process.
  */
@@ -35,6 +35,8 @@ export interface DigitalLetterInput extends LetterHeaderInput {
   sikkerhetsnivaa: 3 | 4;
   aapningskvittering?: boolean;
   virkningsdato?: string;
+  /** RFC 3339 date-time with offset; Digdir's integrasjonspunkt writes this rather than virkningsdato. */
+  virkningstidspunkt?: string;
   varsler?: Varsler;
 }
 
@@ -101,6 +103,7 @@ export function digitalLetter(o: DigitalLetterInput): LetterPayload {
     maskinportentoken: o.maskinportentoken,
     sikkerhetsnivaa: o.sikkerhetsnivaa,
     ...(o.virkningsdato ? { virkningsdato: o.virkningsdato } : {}),
+    ...(o.virkningstidspunkt ? { virkningstidspunkt: o.virkningstidspunkt } : {}),
     aapningskvittering: o.aapningskvittering ?? false,
     ikkesensitivtittel: o.ikkesensitivtittel,
     spraak: o.spraak,
