@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual, verify, X509Certificate } from "node:crypt
 import * as asn1js from "asn1js";
 import { childrenOf, isContext, isOctetString, octetsOf, oidOf, retagged } from "./asn1-read.js";
 import { HASH_BY_OID, OID, RSA_SIGNATURE_HASH_BY_OID } from "./cms-algorithms.js";
-import { identifies } from "./certificates.js";
+import { identifies, type CertificateId } from "./certificates.js";
 import { EfmAsicSignatureInvalidError, EfmAsicSignatureMalformedError, EfmAsicUnsupportedAlgorithmError } from "./errors.js";
 
 /**
@@ -111,7 +111,7 @@ function signingTimeOf(value: asn1js.AsnType | undefined): Date | undefined {
 type Attributes = ReadonlyMap<string, readonly asn1js.AsnType[]>;
 
 interface SignerInfo {
-  readonly sid: { issuer: Uint8Array; serialNumber: Uint8Array } | { subjectKeyIdentifier: Uint8Array };
+  readonly sid: CertificateId;
   readonly digestAlgorithm: string;
   /** DER of the signed attributes as a SET: what the signature is over */
   readonly signedAttributes: Uint8Array;
@@ -131,7 +131,9 @@ function parseSignedData(bytes: Uint8Array): SignedData {
     throw new EfmAsicSignatureMalformedError(`the signature is ${bytes.byteLength} bytes`);
   }
   const asn = asn1js.fromBER(bytes, { parseEmbedded: false });
-  if (asn.offset !== bytes.byteLength || asn.result.error) throw new EfmAsicSignatureMalformedError("the signature is not one BER-encoded value");
+  if (asn.offset !== bytes.byteLength || asn.result.error) {
+    throw new EfmAsicSignatureMalformedError("the signature is not one BER-encoded value");
+  }
   const [type, explicitContent] = childrenOf(asn.result);
   if (oidOf(type) !== OID.signedData || !isContext(explicitContent, 0)) {
     throw new EfmAsicSignatureMalformedError("the signature is not a CMS ContentInfo holding SignedData");
@@ -142,7 +144,9 @@ function parseSignedData(bytes: Uint8Array): SignedData {
   const encapsulated = childrenOf(fields[at++]);
   const contentType = oidOf(encapsulated[0]);
   if (contentType === undefined) throw new EfmAsicSignatureMalformedError("SignedData has no encapsulated content type");
-  if (encapsulated.length > 1) throw new EfmAsicSignatureMalformedError("the signature encapsulates its content; a detached signature was expected");
+  if (encapsulated.length > 1) {
+    throw new EfmAsicSignatureMalformedError("the signature encapsulates its content; a detached signature was expected");
+  }
   const certificates = isContext(fields[at], 0) ? childrenOf(fields[at++]).flatMap(certificateOf) : [];
   if (isContext(fields[at], 1)) at++; // revocation information, which we do not use
   const signerInfos = childrenOf(fields[at]);

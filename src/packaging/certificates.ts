@@ -85,7 +85,9 @@ export function issuerAndSerialNumber(cert: X509Certificate): Der {
  * Whether a recipient or signer identifier names this certificate: an IssuerAndSerialNumber SEQUENCE, or a
  * subjectKeyIdentifier (the bare key identifier octets).
  */
-export function identifies(id: { issuer: Uint8Array; serialNumber: Uint8Array } | { subjectKeyIdentifier: Uint8Array }, cert: X509Certificate): boolean {
+export type CertificateId = { issuer: Uint8Array; serialNumber: Uint8Array } | { subjectKeyIdentifier: Uint8Array };
+
+export function identifies(id: CertificateId, cert: X509Certificate): boolean {
   const mine = certificateParts(cert);
   if ("subjectKeyIdentifier" in id) {
     return mine.subjectKeyIdentifier !== undefined && Buffer.from(mine.subjectKeyIdentifier).equals(id.subjectKeyIdentifier);
@@ -97,7 +99,8 @@ export function identifies(id: { issuer: Uint8Array; serialNumber: Uint8Array } 
 function sameInteger(a: Uint8Array, b: Uint8Array): boolean {
   const value = (der: Uint8Array) => {
     const asn = asn1js.fromBER(der);
-    return asn.result instanceof asn1js.Integer ? Buffer.from(asn.result.valueBlock.valueHexView).toString("hex").replace(/^(00)+(?=.)/, "") : "";
+    if (!(asn.result instanceof asn1js.Integer)) return "";
+    return Buffer.from(asn.result.valueBlock.valueHexView).toString("hex").replace(/^(00)+(?=.)/, "");
   };
   const va = value(a);
   return va !== "" && va === value(b);

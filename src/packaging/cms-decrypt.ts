@@ -2,7 +2,7 @@ import { createDecipheriv, createPublicKey, type KeyObject } from "node:crypto";
 import * as asn1js from "asn1js";
 import { CONTENT_CIPHER_BY_OID, OID, type ContentCipher, type KeyTransportScheme } from "./cms-algorithms.js";
 import { childrenOf, isContext, isOctetString, joinBytes, octetsOf, retagged } from "./asn1-read.js";
-import { assertRsa, identifies, toCertificate, toPrivateKey, type CertificateInput, type PrivateKeyInput } from "./certificates.js";
+import { assertRsa, identifies, type CertificateId, toCertificate, toPrivateKey, type CertificateInput, type PrivateKeyInput } from "./certificates.js";
 import { CmsDecryptError, CmsMalformedError, CmsUnsupportedAlgorithmError, CmsWrongRecipientError, PackagingKeyError } from "./errors.js";
 import { parseKeyTransportAlgorithm, unwrapContentKey } from "./rsa-key-transport.js";
 
@@ -24,7 +24,7 @@ export interface DecryptedCms {
 }
 
 interface KeyTransportRecipient {
-  readonly id: { issuer: Uint8Array; serialNumber: Uint8Array } | { subjectKeyIdentifier: Uint8Array };
+  readonly id: CertificateId;
   readonly algorithmId: string;
   readonly algorithmParams: asn1js.AsnType | undefined;
   readonly encryptedKey: Uint8Array;
@@ -183,7 +183,9 @@ function keyTransportRecipient(info: asn1js.AsnType): KeyTransportRecipient[] {
   let id: KeyTransportRecipient["id"];
   if (rid instanceof asn1js.Sequence) {
     const [issuer, serialNumber] = childrenOf(rid);
-    if (!(issuer instanceof asn1js.Sequence) || !(serialNumber instanceof asn1js.Integer)) throw new CmsMalformedError("malformed IssuerAndSerialNumber");
+    if (!(issuer instanceof asn1js.Sequence) || !(serialNumber instanceof asn1js.Integer)) {
+      throw new CmsMalformedError("malformed IssuerAndSerialNumber");
+    }
     id = { issuer: new Uint8Array(issuer.valueBeforeDecodeView), serialNumber: new Uint8Array(serialNumber.valueBeforeDecodeView) };
   } else if (isContext(rid, 0)) {
     id = { subjectKeyIdentifier: requireOctets(rid) };

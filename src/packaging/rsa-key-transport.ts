@@ -29,7 +29,11 @@ const OAEP_SHA256 = algorithm(
 const PKCS1V15 = algorithm(OID.rsaEncryption, derNull());
 
 /** Encrypts the content key to the recipient's public key; returns the keyEncryptionAlgorithm and encryptedKey. */
-export function wrapContentKey(cek: Uint8Array, recipientKey: KeyObject, scheme: KeyTransportScheme): { algorithm: Der; encryptedKey: Uint8Array } {
+export function wrapContentKey(
+  cek: Uint8Array,
+  recipientKey: KeyObject,
+  scheme: KeyTransportScheme,
+): { algorithm: Der; encryptedKey: Uint8Array } {
   if (scheme === "rsaes-oaep") {
     const encryptedKey = publicEncrypt({ key: recipientKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256" }, cek);
     return { algorithm: OAEP_SHA256, encryptedKey };
@@ -44,7 +48,9 @@ export function wrapContentKey(cek: Uint8Array, recipientKey: KeyObject, scheme:
  */
 export function parseKeyTransportAlgorithm(algorithmId: string, params: asn1js.AsnType | undefined): KeyTransportAlgorithm {
   if (algorithmId === OID.rsaEncryption) return { scheme: "rsa-pkcs1v15" };
-  if (algorithmId !== OID.rsaesOaep) throw new CmsUnsupportedAlgorithmError(`key transport ${algorithmId} is neither RSAES-OAEP nor RSAES-PKCS1-v1_5`);
+  if (algorithmId !== OID.rsaesOaep) {
+    throw new CmsUnsupportedAlgorithmError(`key transport ${algorithmId} is neither RSAES-OAEP nor RSAES-PKCS1-v1_5`);
+  }
 
   let hash = "sha1";
   let mgfHash = "sha1";
@@ -102,10 +108,8 @@ export function unwrapContentKey(encryptedKey: Uint8Array, privateKey: KeyObject
   if (alg.scheme === "rsaes-oaep") {
     let cek: Buffer;
     try {
-      cek = privateDecrypt(
-        { key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: alg.oaepHash ?? "sha1", ...(alg.oaepLabel?.length ? { oaepLabel: alg.oaepLabel } : {}) },
-        encryptedKey,
-      );
+      const label = alg.oaepLabel?.length ? { oaepLabel: alg.oaepLabel } : {};
+      cek = privateDecrypt({ key: privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: alg.oaepHash ?? "sha1", ...label }, encryptedKey);
     } catch (cause) {
       throw new CmsDecryptError("the content encryption key could not be decrypted", { cause });
     }
