@@ -1,7 +1,8 @@
-import { createHash, sign, type KeyObject, type X509Certificate } from "node:crypto";
+import { createHash, createPublicKey, sign, type KeyObject, type X509Certificate } from "node:crypto";
 import { algorithm, derNull, integer, join, octetString, oid, sequence, setOf, TAG, time, tlv, tlvChunks, type Der } from "./der.js";
 import { OID } from "./cms-algorithms.js";
 import { assertRsa, certificateParts, issuerAndSerialNumber } from "./certificates.js";
+import { PackagingKeyError } from "./errors.js";
 
 /**
  * A detached CAdES-BES signature (ETSI EN 319 122-1) as CMS SignedData over bytes that travel beside it, the way
@@ -17,9 +18,12 @@ export interface CadesSigner {
   readonly chain?: readonly X509Certificate[];
 }
 
-/** DER ContentInfo(SignedData) without encapsulated content. Throws PackagingKeyError for a non-RSA key. */
+/** DER ContentInfo(SignedData) without encapsulated content. Throws PackagingKeyError for a non-RSA or mismatched key. */
 export function signDetachedCades(content: Uint8Array, signer: CadesSigner, signingTime: Date): Uint8Array {
   assertRsa(signer.privateKey, "the signing key");
+  if (!createPublicKey(signer.privateKey).equals(signer.certificate.publicKey)) {
+    throw new PackagingKeyError("the signing key does not belong to the signer's certificate");
+  }
   const digest = createHash("sha256").update(content).digest();
   const signedAttributes = setOf([
     attribute(OID.contentTypeAttr, oid(OID.data)),

@@ -45,7 +45,9 @@ export function buildEformidlingAsic(input: BuildEformidlingAsicInput): Uint8Arr
   });
 
   const files = [{ name: EFM_MANIFEST_FILE, mimeType: "application/xml", bytes: manifest }, ...input.documents];
-  const signatureFile = `META-INF/signature-${(input.newId ?? randomUUID)()}.p7s`;
+  const id = (input.newId ?? randomUUID)();
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(id)) throw new EfmAsicInputError(`${JSON.stringify(id)} cannot name a signature file`);
+  const signatureFile = `META-INF/signature-${id}.p7s`;
   const asicManifest = buildAsicManifestXml(
     signatureFile,
     files.map((f) => ({ uri: f.name, mimeType: f.mimeType, sha256: createHash("sha256").update(f.bytes).digest() })),

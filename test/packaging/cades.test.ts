@@ -88,6 +88,10 @@ describe("packaging: signDetachedCades", () => {
     expect(err.message).to.equal("the content-type attribute differs from the signed content's type");
   });
 
+  it("packaging-key-invalid when the key is not the certificate's", () => {
+    expectCode(() => signDetachedCades(MANIFEST, { privateKey: OTHER.privateKey, certificate: SENDER.certificate }, AT), "packaging-key-invalid");
+  });
+
   it("efm-asic-signature-malformed for bytes that are not SignedData", () => {
     expectCode(() => verifyDetachedCades(Buffer.from("not a signature"), MANIFEST), "efm-asic-signature-malformed");
     expectCode(() => verifyDetachedCades(new Uint8Array(0), MANIFEST), "efm-asic-signature-malformed");

@@ -156,6 +156,7 @@ describe("packaging: buildEformidlingAsic", () => {
       ["a sender that is not ISO 6523", { sender: "910077473" }],
       ["a receiver with a space", { receiver: "0192: 910075918" }],
       ["a name XML cannot carry", { documents: [doc("a\u0001b.txt")] }],
+      ["a signature id that is not a file name", { newId: () => "../x" }],
     ];
     for (const [what, overrides] of cases) {
       it(what, () => {
