@@ -7,7 +7,8 @@ import type { ServiceIdentifier } from "./message-types.js";
 import type { StandardBusinessDocument } from "./model.js";
 import { normaliseSbd } from "./normalise.js";
 import { formatPartnerIdentifier, iso6523OnBehalfOf, ISO6523_AUTHORITY, NORWEGIAN_ICD, sameNorwegianOrganisation } from "./partner-identifier.js";
-import type { DpiPrintMessage, PostAddress, Scope, StandardBusinessDocumentHeader } from "./schema.js";
+import { hasText, javaSplit } from "./java-text.js";
+import type { DpiPrintMessage, PostAddress, StandardBusinessDocumentHeader } from "./schema.js";
 
 /**
  * The defaults the IP fills into an outgoing SBD before it stores it and answers the client: the controller's
@@ -55,7 +56,7 @@ export function fillDefaults<S extends StandardBusinessDocument>(sbd: S, ctx: De
   // The IP asks the Service Registry for the process before it fills anything in, and fails without one.
   if (processOf(sbd) === undefined) throw new MissingConversationIdScopeError();
 
-  const header = structuredClone(sbd.header) as Mutable<StandardBusinessDocumentHeader>;
+  const header = structuredClone(sbd.header);
   const businessMessage = structuredClone(sbd.businessMessage);
   const doc = { type: sbd.type, header, businessMessage } as S;
   const now = offsetDateTimeAt(clock(), zone);
@@ -67,35 +68,36 @@ export function fillDefaults<S extends StandardBusinessDocument>(sbd: S, ctx: De
     header.sender = [...(header.sender ?? []), partner(`${NORWEGIAN_ICD}:${ctx.ownOrgNumber}`)];
   }
 
-  const identification = (header.documentIdentification ??= {}) as Mutable<NonNullable<StandardBusinessDocumentHeader["documentIdentification"]>>;
+  const identification = (header.documentIdentification ??= {});
   // Only a missing id is replaced; an empty one stays and fails the UUID check.
   if (identification.instanceIdentifier === undefined) identification.instanceIdentifier = uuid();
   if (identification.creationDateAndTime === undefined) identification.creationDateAndTime = formatOffsetDateTime(now);
 
-  const conversation = findScope(doc, "CONVERSATION_ID") as Mutable<Scope>;
+  // processOf found it above.
+  const conversation = findScope(doc, "CONVERSATION_ID")!;
   const firstInformation = conversation.scopeInformation?.[0];
   if (firstInformation?.expectedResponseDateTime === undefined) {
     const hours = ctx.ttlHoursByChannel?.[ctx.channel] ?? ctx.defaultTtlHours;
     const expectedResponseDateTime = formatOffsetDateTime(plusHours(now, hours));
     if (firstInformation === undefined) conversation.scopeInformation = [{ expectedResponseDateTime }];
-    else (firstInformation as Mutable<typeof firstInformation>).expectedResponseDateTime = expectedResponseDateTime;
+    else firstInformation.expectedResponseDateTime = expectedResponseDateTime;
   }
 
   for (const scope of header.businessScope?.scope ?? []) {
-    if (!hasText(scope.instanceIdentifier)) (scope as Mutable<Scope>).instanceIdentifier = uuid();
+    if (!hasText(scope.instanceIdentifier)) scope.instanceIdentifier = uuid();
   }
 
   if (ctx.channel === "DPO" && ctx.dpoMessageChannel) {
-    const channelScope = findScope(doc, "MESSAGE_CHANNEL") as Mutable<Scope> | undefined;
+    const channelScope = findScope(doc, "MESSAGE_CHANNEL");
     if (channelScope === undefined) {
-      const businessScope = header.businessScope as Mutable<NonNullable<StandardBusinessDocumentHeader["businessScope"]>> | undefined;
+      const businessScope = header.businessScope;
       if (businessScope) businessScope.scope = [...businessScope.scope, { type: "MessageChannel", instanceIdentifier: uuid(), identifier: ctx.dpoMessageChannel }];
     } else if (!channelScope.identifier) {
       channelScope.identifier = ctx.dpoMessageChannel;
     }
   }
 
-  if (ctx.channel === "DPI" && doc.type === "print") fillPrintDefaults(doc, businessMessage as Mutable<DpiPrintMessage>, ctx.printAddresses);
+  if (ctx.channel === "DPI" && doc.type === "print") fillPrintDefaults(doc, businessMessage as DpiPrintMessage, ctx.printAddresses);
 
   return normaliseSbd(doc, clock, zone);
 }
@@ -104,7 +106,7 @@ export function fillDefaults<S extends StandardBusinessDocument>(sbd: S, ctx: De
  * OnBehalfOfNormalizer: an ISO 6523 sender that is not this integrasjonspunkt's organisation and names no part
  * becomes `<icd>:<own orgnr>:<that organisation>`, i.e. sent by us on its behalf.
  */
-function normaliseOnBehalfOf(doc: StandardBusinessDocument, header: Mutable<StandardBusinessDocumentHeader>, own: string): void {
+function normaliseOnBehalfOf(doc: StandardBusinessDocument, header: StandardBusinessDocumentHeader, own: string): void {
   const sender = senderIdentifier(doc);
   if (sender?.kind !== "iso6523" || sender.organizationPartIdentifier !== undefined) return;
   if (sameNorwegianOrganisation(sender.organizationIdentifier, own)) return;
@@ -117,7 +119,7 @@ function normaliseOnBehalfOf(doc: StandardBusinessDocument, header: Mutable<Stan
 /** setDpiDefaults for print letters: colour and postage, and the receiver's addresses from the Service Registry. */
 function fillPrintDefaults(
   doc: StandardBusinessDocument,
-  message: Mutable<DpiPrintMessage>,
+  message: DpiPrintMessage,
   addresses: DefaultsContext["printAddresses"],
 ): void {
   message.utskriftsfarge ??= "SORT_HVIT";
@@ -126,14 +128,14 @@ function fillPrintDefaults(
   message.mottaker ??= {};
   message.retur ??= { mottaker: {}, returhaandtering: "DIREKTE_RETUR" };
   if (!addresses) throw new TypeError("fillDefaults: a DPI print letter needs the receiver's printAddresses from the Service Registry");
-  if (addresses.postAddress) fillAddress(message.mottaker as Mutable<PostAddress>, addresses.postAddress);
+  if (addresses.postAddress) fillAddress(message.mottaker, addresses.postAddress);
   // A retur without mottaker makes the IP fail (NullPointerException); validation reports it here instead.
-  const returnReceiver = message.retur.mottaker as Mutable<PostAddress> | undefined;
+  const returnReceiver = message.retur.mottaker;
   if (returnReceiver && addresses.returnAddress) fillAddress(returnReceiver, addresses.returnAddress);
 }
 
 /** setReceiverDefaults: the Service Registry's values where the letter has none. */
-function fillAddress(address: Mutable<PostAddress>, sr: ServiceRegistryPostAddress): void {
+function fillAddress(address: PostAddress, sr: ServiceRegistryPostAddress): void {
   if (!hasText(address.navn)) address.navn = sr.name;
   if (!address.adresselinje1 && sr.street !== undefined) {
     // All four lines are taken from the register, overwriting any the letter had.
@@ -152,17 +154,3 @@ function partner(value: string) {
   return { identifier: { value, authority: ISO6523_AUTHORITY } };
 }
 
-/** Spring's StringUtils.hasText: some character that Java does not call whitespace. */
-export function hasText(s: string | undefined): s is string {
-  return s !== undefined && /[^\t\n\v\f\r\x1c-\x1f \u1680\u2000-\u2006\u2008-\u200a\u2028\u2029\u205f\u3000]/.test(s);
-}
-
-/** Java's String.split with a literal separator: trailing empty strings are dropped, "" gives [""]. */
-function javaSplit(s: string, separator: string): string[] {
-  if (!s.includes(separator)) return [s];
-  const parts = s.split(separator);
-  while (parts.length > 0 && parts[parts.length - 1] === "") parts.pop();
-  return parts;
-}
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from "../clock.js";
 import { expectedResponseDateTime, expectedResponseDateTimeText, findScope, hoveddokument, isFileRequired, isStatus, senderIdentifier } from "./accessors.js";
 import { businessMessageViolations, headerViolations } from "./constraints.js";
 import { isAfter, offsetDateTimeAt } from "./date-time.js";
-import { hasText } from "./defaults.js";
+import { hasText } from "./java-text.js";
 import {
   DuplicateFilenameError,
   FileNotFoundError,
