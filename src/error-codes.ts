@@ -23,4 +23,6 @@ export type PkiErrorCode =
   | CodesOf<typeof import("./pki/revocation-http.js")>
   | CodesOf<typeof import("./pki/peppol-trust.js")>;
 
-export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode;
+export type NextMoveStatusErrorCode = CodesOf<typeof import("./api/nextmove/status-errors.js")>;
+
+export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode | NextMoveStatusErrorCode;

@@ -119,6 +119,14 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "token-consumer-invalid": { title: "Bearer token consumer not understood" },
   "token-supplier-invalid": { title: "Bearer token supplier not understood" },
   "token-keys-unavailable": { title: "Maskinporten keys unavailable" },
+  // NextMove API: statuses, conversations, webhook subscriptions
+  "nextmove-query-invalid": { title: "Invalid query parameters" },
+  "conversation-not-found": { title: "Conversation not found" },
+  "status-not-queued": { title: "Status not on the status queue" },
+  "subscription-not-found": { title: "Subscription not found" },
+  "subscription-invalid": { title: "Invalid subscription" },
+  // The integrasjonspunkt answers 400 (SubscriptionWithSameNameAndPushEndpointAlreadyExists), and its clients expect it.
+  "subscription-exists": { title: "Subscription already exists", status: 400 },
 };
 
 /** The row of a domain error, or undefined when it has none (then it is answered as an internal error). */
