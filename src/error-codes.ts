@@ -23,6 +23,9 @@ export type PkiErrorCode =
   | CodesOf<typeof import("./pki/revocation-http.js")>
   | CodesOf<typeof import("./pki/peppol-trust.js")>;
 
-export type NextMoveErrorCode = CodesOf<typeof import("./api/nextmove/errors.js")> | CodesOf<typeof import("./api/nextmove/content-disposition.js")>;
+export type NextMoveErrorCode =
+  | CodesOf<typeof import("./api/nextmove/errors.js")>
+  | CodesOf<typeof import("./api/nextmove/content-disposition.js")>
+  | CodesOf<typeof import("./api/nextmove/status-errors.js")>;
 
 export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode | NextMoveErrorCode;

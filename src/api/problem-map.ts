@@ -123,6 +123,14 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "nextmove-credentials-invalid": { title: "Unknown user or wrong password" },
   "nextmove-organisation-forbidden": { title: "Not allowed to act for this organisation" },
   "content-disposition-invalid": { title: "Invalid Content-Disposition" },
+  // NextMove API: statuses, conversations, webhook subscriptions
+  "nextmove-query-invalid": { title: "Invalid query parameters" },
+  "conversation-not-found": { title: "Conversation not found" },
+  "status-not-queued": { title: "Status not on the status queue" },
+  "subscription-not-found": { title: "Subscription not found" },
+  "subscription-invalid": { title: "Invalid subscription" },
+  // The integrasjonspunkt answers 400 (SubscriptionWithSameNameAndPushEndpointAlreadyExists), and its clients expect it.
+  "subscription-exists": { title: "Subscription already exists", status: 400 },
 };
 
 /** The row of a domain error, or undefined when it has none (then it is answered as an internal error). */

@@ -113,6 +113,13 @@ export const REST_BEFORE: Record<string, ProblemAnswer> = {
   "ERR_PKI_REVOCATION_FETCH": { status: 500, code: "internal-error", title: "Internal server error" },
   "ERR_PKI_CRL": { status: 500, code: "internal-error", title: "Internal server error" },
   "ERR_PKI_OCSP_RESPONSE": { status: 500, code: "internal-error", title: "Internal server error" },
+  // Codes added after 9c22411: what they answered when they were added.
+  "nextmove-query-invalid": { status: 400, code: "nextmove-query-invalid", title: "Invalid query parameters" },
+  "conversation-not-found": { status: 404, code: "conversation-not-found", title: "Conversation not found" },
+  "status-not-queued": { status: 404, code: "status-not-queued", title: "Status not on the status queue" },
+  "subscription-not-found": { status: 404, code: "subscription-not-found", title: "Subscription not found" },
+  "subscription-invalid": { status: 400, code: "subscription-invalid", title: "Invalid subscription" },
+  "subscription-exists": { status: 400, code: "subscription-exists", title: "Subscription already exists" },
 };
 
 export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
@@ -212,6 +219,13 @@ export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
   "ERR_PKI_REVOCATION_FETCH": "EBMS:0202",
   "ERR_PKI_CRL": "EBMS:0101",
   "ERR_PKI_OCSP_RESPONSE": "EBMS:0101",
+  // Codes added after 9c22411 (they never stop an AS4 message): what their kind gives.
+  "nextmove-query-invalid": "EBMS:0004",
+  "conversation-not-found": "EBMS:0004",
+  "status-not-queued": "EBMS:0004",
+  "subscription-not-found": "EBMS:0004",
+  "subscription-invalid": "EBMS:0004",
+  "subscription-exists": "EBMS:0004",
 };
 
 export const OUTBOX_LOOKUP_BEFORE: Record<string, "retry" | "failed"> = {

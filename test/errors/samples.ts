@@ -11,6 +11,7 @@ import { OcspResponseError } from "../../src/pki/ocsp.js";
 import { CertificateKeyUsageError } from "../../src/pki/peppol-trust.js";
 import { CertificateRevokedError, RevocationUnknownError } from "../../src/pki/revocation.js";
 import { RevocationFetchError } from "../../src/pki/revocation-http.js";
+import * as nmStatus from "../../src/api/nextmove/status-errors.js";
 
 /**
  * One instance of every domain error, under a label (the code, and where one class answers differently by
@@ -124,4 +125,11 @@ export const SAMPLES: Record<string, () => Error> = {
   ERR_PKI_REVOCATION_FETCH: () => new RevocationFetchError("refused", "http://ocsp.test/"),
   ERR_PKI_CRL: () => new CrlError("expired", "CRL expired"),
   ERR_PKI_OCSP_RESPONSE: () => new OcspResponseError("bad-signature", "bad OCSP signature"),
+  // api/nextmove/status-errors.ts
+  "nextmove-query-invalid": () => new nmStatus.NextMoveQueryInvalidError("pollable: not a boolean"),
+  "conversation-not-found": () => new nmStatus.ConversationNotFoundError("id 7"),
+  "status-not-queued": () => new nmStatus.StatusNotQueuedError(7),
+  "subscription-not-found": () => new nmStatus.SubscriptionNotFoundError(7),
+  "subscription-invalid": () => new nmStatus.SubscriptionInvalidError("name: must not be null"),
+  "subscription-exists": () => new nmStatus.SubscriptionExistsError(7),
 };
