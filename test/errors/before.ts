@@ -120,6 +120,9 @@ export const REST_BEFORE: Record<string, ProblemAnswer> = {
   "subscription-not-found": { status: 404, code: "subscription-not-found", title: "Subscription not found" },
   "subscription-invalid": { status: 400, code: "subscription-invalid", title: "Invalid subscription" },
   "subscription-exists": { status: 400, code: "subscription-exists", title: "Subscription already exists" },
+  "nextmove-credentials-invalid": { status: 401, code: "nextmove-credentials-invalid", title: "Unknown user or wrong password" },
+  "nextmove-organisation-forbidden": { status: 403, code: "nextmove-organisation-forbidden", title: "Not allowed to act for this organisation" },
+  "content-disposition-invalid": { status: 400, code: "content-disposition-invalid", title: "Invalid Content-Disposition" },
 };
 
 export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
@@ -226,6 +229,9 @@ export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
   "subscription-not-found": "EBMS:0004",
   "subscription-invalid": "EBMS:0004",
   "subscription-exists": "EBMS:0004",
+  "nextmove-credentials-invalid": "EBMS:0101",
+  "nextmove-organisation-forbidden": "EBMS:0004",
+  "content-disposition-invalid": "EBMS:0004",
 };
 
 export const OUTBOX_LOOKUP_BEFORE: Record<string, "retry" | "failed"> = {

@@ -12,6 +12,8 @@ import { CertificateKeyUsageError } from "../../src/pki/peppol-trust.js";
 import { CertificateRevokedError, RevocationUnknownError } from "../../src/pki/revocation.js";
 import { RevocationFetchError } from "../../src/pki/revocation-http.js";
 import * as nmStatus from "../../src/api/nextmove/status-errors.js";
+import * as nmErrors from "../../src/api/nextmove/errors.js";
+import { ContentDispositionInvalidError } from "../../src/api/nextmove/content-disposition.js";
 
 /**
  * One instance of every domain error, under a label (the code, and where one class answers differently by
@@ -132,4 +134,8 @@ export const SAMPLES: Record<string, () => Error> = {
   "subscription-not-found": () => new nmStatus.SubscriptionNotFoundError(7),
   "subscription-invalid": () => new nmStatus.SubscriptionInvalidError("name: must not be null"),
   "subscription-exists": () => new nmStatus.SubscriptionExistsError(7),
+  // api/nextmove/errors.ts, content-disposition.ts
+  "nextmove-credentials-invalid": () => new nmErrors.BasicCredentialsInvalidError("Unknown user or wrong password"),
+  "nextmove-organisation-forbidden": () => new nmErrors.OrganisationNotAllowedError("910076787", "arkiv"),
+  "content-disposition-invalid": () => new ContentDispositionInvalidError("the Content-Disposition header is required"),
 };
