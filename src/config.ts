@@ -68,7 +68,7 @@ const schema = z.object({
   DPI_AP_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
   DPI_AP_RETRY_MAX_MS: z.coerce.number().int().positive().default(30 * 60_000),
   DPI_AP_SWEEP_INTERVAL_MINUTES: z.coerce.number().positive().max(24 * 60).default(15),
-  DPI_AP_NEXTMOVE: bool.default(true),
+  DPI_AP_NEXTMOVE: bool.default(false),
   DPI_AP_NEXTMOVE_USERS: list.optional(),
   DPI_AP_NEXTMOVE_MASKINPORTEN_SCOPE: list.default(["eformidling:nextmove"]),
   DPI_AP_NEXTMOVE_ORGS: list.optional(),

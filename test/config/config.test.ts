@@ -62,6 +62,26 @@ describe("config", () => {
     expect(() => loadConfig({ DPI_AP_SANDBOX: "maybe" })).to.throw(ConfigError, /DPI_AP_SANDBOX/);
   });
 
+  it("reads NextMove users, organisations and channels, and names each bad entry without echoing passwords", () => {
+    const c = loadConfig({ DPI_AP_NEXTMOVE_USERS: "arkiv:se:cret:910076787|991825827,drift:pw:*", DPI_AP_NEXTMOVE_CHANNELS: "dpi,DPO", DPI_AP_NEXTMOVE_ORGS: "991825827" });
+    expect(c.nextMove.users).to.deep.equal([
+      { name: "arkiv", password: "se:cret", orgs: ["910076787", "991825827"] },
+      { name: "drift", password: "pw", orgs: "*" },
+    ]);
+    expect({ channels: c.nextMove.channels, orgs: c.nextMove.orgs, enabled: c.nextMove.enabled, lockMs: c.nextMove.lockMs }).to.deep.equal({ channels: ["DPI", "DPO"], orgs: ["991825827"], enabled: false, lockMs: 300_000 });
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ DPI_AP_NEXTMOVE_USERS: "arkiv:topsecret:12345,nopassword", DPI_AP_NEXTMOVE_CHANNELS: "DPX" });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err!.problems).to.deep.equal([
+      'DPI_AP_NEXTMOVE_CHANNELS: "DPX" is not one of DPI, DPO, DPF, DPV, DPE',
+      'DPI_AP_NEXTMOVE_USERS: user "arkiv": "12345" is not an organisation number',
+      "DPI_AP_NEXTMOVE_USERS: an entry is not name:password:orgno|orgno (or :*)",
+    ]);
+  });
+
   it("outside the sandbox, names every missing setting at once", () => {
     const err = (() => {
       try {
