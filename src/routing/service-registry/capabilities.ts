@@ -5,7 +5,10 @@
  * order; addresses only for DPI; written by a Jackson that leaves null values out (`JacksonConfig`:
  * `Include.NON_NULL`), so an absent key here is a null there.
  */
+import { MESSAGE_TYPES, type MessageType } from "../../sbd/message-types.js";
 import type { PostAddress, ServiceIdentifier, ServiceRecord } from "./records.js";
+
+export type { MessageType };
 
 export interface PostalAddressJson {
   name?: string;
@@ -34,29 +37,11 @@ export interface CapabilitiesJson {
   capabilities: CapabilityJson[];
 }
 
+
 /**
- * The integrasjonspunkt's message types in its enum's order ([IP] `common/.../MessageType.java`): a standard
- * gets the first whose `::<type>` it ends with.
+ * `MessageType.valueOfDocumentType`: the message type a document standard names, if any: the first, in the
+ * integrasjonspunkt's enum order, whose `::<type>` the standard ends with.
  */
-const MESSAGE_TYPES = [
-  "status",
-  "feil",
-  "arkivmelding",
-  "arkivmelding_kvittering",
-  "avtalt",
-  "digital",
-  "digital_dpv",
-  "print",
-  "dialogmelding",
-  "dialogmelding_kvittering",
-  "innsynskrav",
-  "publisering",
-  "einnsyn_kvittering",
-] as const;
-
-export type MessageType = (typeof MESSAGE_TYPES)[number];
-
-/** `MessageType.valueOfDocumentType`: the message type a document standard names, if any. */
 export function messageTypeOfStandard(standard: string): MessageType | undefined {
   if (standard === "") return undefined;
   return MESSAGE_TYPES.find((t) => standard.endsWith(`::${t}`));
