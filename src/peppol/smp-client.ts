@@ -41,6 +41,7 @@ import {
 import { certificateSubjectEquals, verifySmpSignature } from "./smp-signature.js";
 import { parseServiceGroup, parseSignedServiceMetadata, PEPPOL_AS4_TRANSPORT_PROFILE } from "./smp-xml.js";
 import type { ServiceEndpoint, ServiceGroup, ServiceInformation, SmpIdentifier } from "./smp-xml.js";
+import { readBodyCapped, transportFailure } from "../http-body.js";
 
 export interface SmpClientOptions {
   /** The SMP base URL (static configuration), or how to find it per participant (SML lookup). */
@@ -346,35 +347,13 @@ async function httpGet(url: string, options: HttpOptions): Promise<HttpResult> {
       await response.body.dump().catch(() => undefined);
       return { status: response.statusCode, body: new Uint8Array() };
     }
-    const declared = Number(response.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > options.maxBytes) {
-      response.body.on("error", () => undefined); // destroying emits an AbortError nobody else listens to
-      response.body.destroy();
-      throw tooLarge(url, options.maxBytes);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      const buf = chunk as Buffer;
-      size += buf.length;
-      // Leaving the loop by throwing makes the iterator destroy the stream.
-      if (size > options.maxBytes) throw tooLarge(url, options.maxBytes);
-      chunks.push(buf);
-    }
-    return { status: 200, body: Buffer.concat(chunks) };
+    const body = await readBodyCapped(response, options.maxBytes);
+    if (!body) throw tooLarge(url, options.maxBytes);
+    return { status: 200, body };
   } catch (e) {
     if (e instanceof SmpError) throw e;
-    const code = (e as { code?: unknown }).code;
-    if (signal.aborted || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT") {
-      throw new SmpHttpError("timeout", url, `GET ${url} timed out after ${options.timeoutMs} ms`, { kind: "unavailable", cause: e });
-    }
-    if (e instanceof TypeError || code === "ERR_INVALID_URL" || code === "UND_ERR_INVALID_ARG") {
-      throw new SmpHttpError("network", url, `GET ${url} cannot be sent: ${message(e)}`, { kind: "upstream", cause: e });
-    }
-    throw new SmpHttpError("network", url, `GET ${url} failed: ${message(e)}${typeof code === "string" ? ` (${code})` : ""}`, {
-      kind: "unavailable",
-      cause: e,
-    });
+    const f = transportFailure(e, url, options.timeoutMs, signal.aborted);
+    throw new SmpHttpError(f.failure, url, f.detail, { kind: f.kind, cause: e });
   }
 }
 
@@ -387,6 +366,3 @@ function tooLarge(url: string, max: number): SmpHttpError {
   return new SmpHttpError("too-large", url, `the response of ${url} is larger than ${max} bytes`, { kind: "upstream" });
 }
 
-function message(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
-}
