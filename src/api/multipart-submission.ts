@@ -68,24 +68,7 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
     maxTotalSize: limits.dokumentpakkeBytes + limits.forretningsmeldingBytes + FRAMING_ALLOWANCE,
     isFile: (info) => info.name === "dokumentpakke",
   });
-  // multipasta emits a parse error once per chunk that follows it, also after we stopped listening; the
-  // async iterator below reports the first, the rest must not crash the process as unhandled 'error' events.
-  mp.on("error", noop);
-  let file: Readable | undefined;
-  let stopped = false;
-  const stop = (err: Error) => {
-    if (stopped) return;
-    stopped = true;
-    mp.destroy(err);
-    // The part being written to the blob store is a stream of its own: without this its pipeline would wait
-    // forever, holding the temporary file and its descriptor.
-    file?.destroy(err);
-  };
-  req.on("error", () => stop(new UploadAbortedError()));
-  req.on("close", () => {
-    if (!req.complete) stop(new UploadAbortedError());
-  });
-  feed(req, mp, () => stopped, stop);
+  const upload = attach(req, mp);
 
   let forretningsmelding: string | undefined;
   let dokumentpakke: StoredBlob | undefined;
@@ -101,17 +84,17 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
       } else {
         // multipasta emits its parse errors on the current file part too, even after it ended.
         part.on("error", noop);
-        file = part;
+        upload.file = part;
         dokumentpakke = await blobs.write(part, limits.dokumentpakkeBytes).catch((err: unknown) => {
           if (err instanceof BlobTooLargeError) throw new PartTooLargeError("dokumentpakke", limits.dokumentpakkeBytes);
           throw err;
         });
-        file = undefined;
+        upload.file = undefined;
       }
     }
   } catch (err) {
     const problem = translate(err, limits);
-    stop(problem instanceof Error ? problem : new Error(String(problem)));
+    upload.stop(problem instanceof Error ? problem : new Error(String(problem)));
     // Whatever the client still sends is read and dropped, so it gets our answer instead of a reset connection.
     req.resume();
     if (dokumentpakke) await blobs.delete(dokumentpakke.key);
@@ -122,6 +105,39 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
     throw new MalformedMultipartError('the part "forretningsmelding" is missing');
   }
   return { forretningsmelding, dokumentpakke };
+}
+
+/** A request being parsed: the file part being stored now (if any), and how to stop both on a failure. */
+export interface Upload {
+  file: Readable | undefined;
+  stop(err: Error): void;
+}
+
+/**
+ * Feeds `req` into `mp` and ties their ends together: a client that goes away stops the parser, and a stop
+ * also ends the file part being written (its pipeline would otherwise wait forever, holding the temporary file
+ * and its descriptor).
+ */
+export function attach(req: Request, mp: Multipasta.MultipastaStream): Upload {
+  // multipasta emits a parse error once per chunk that follows it, also after we stopped listening; the
+  // caller's async iterator reports the first, the rest must not crash the process as unhandled 'error' events.
+  mp.on("error", noop);
+  let stopped = false;
+  const upload: Upload = {
+    file: undefined,
+    stop(err) {
+      if (stopped) return;
+      stopped = true;
+      mp.destroy(err);
+      upload.file?.destroy(err);
+    },
+  };
+  req.on("error", () => upload.stop(new UploadAbortedError()));
+  req.on("close", () => {
+    if (!req.complete) upload.stop(new UploadAbortedError());
+  });
+  feed(req, mp, () => stopped, upload.stop);
+  return upload;
 }
 
 /** Refuses anything but multipart/form-data with a boundary (as multipasta's own parser judges it). */
@@ -147,7 +163,7 @@ export function checkContentType(type: string | undefined): void {
  * decodeURIComponent, which throws on bad percent-encoding) ends this request as malformed instead of escaping
  * from the socket's 'data' event and taking the process down.
  */
-export function feed(req: Request, mp: Multipasta.MultipastaStream, stopped: () => boolean, stop: (err: Error) => void): void {
+function feed(req: Request, mp: Multipasta.MultipastaStream, stopped: () => boolean, stop: (err: Error) => void): void {
   req.on("data", (chunk: Buffer) => {
     if (stopped()) return;
     let more: boolean;

@@ -2,7 +2,7 @@ import type { Request } from "express";
 import * as Multipasta from "multipasta/node";
 import type { Readable } from "node:stream";
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../../store/blob-store.js";
-import { checkContentType, feed, MalformedMultipartError, PartTooLargeError, UploadAbortedError } from "../multipart-submission.js";
+import { attach, checkContentType, MalformedMultipartError, PartTooLargeError } from "../multipart-submission.js";
 import { ProblemError } from "../../problem.js";
 
 /**
@@ -49,20 +49,7 @@ export async function readMultipartMessage(req: Request, blobs: BlobStore, limit
     maxTotalSize: Number.POSITIVE_INFINITY,
     isFile: (info) => info.filename !== undefined,
   });
-  mp.on("error", noop);
-  let file: Readable | undefined;
-  let stopped = false;
-  const stop = (err: Error) => {
-    if (stopped) return;
-    stopped = true;
-    mp.destroy(err);
-    file?.destroy(err);
-  };
-  req.on("error", () => stop(new UploadAbortedError()));
-  req.on("close", () => {
-    if (!req.complete) stop(new UploadAbortedError());
-  });
-  feed(req, mp, () => stopped, stop);
+  const upload = attach(req, mp);
 
   let sbd: string | undefined;
   const files: UploadedPart[] = [];
@@ -80,13 +67,13 @@ export async function readMultipartMessage(req: Request, blobs: BlobStore, limit
       }
       if (part._tag === "Field") throw new MalformedMultipartError(`part "${name}" is not a file (it has no filename) and is not "sbd"`);
       part.on("error", noop);
-      file = part;
+      upload.file = part;
       const filename = part.info.filename!;
       const blob = await blobs.write(part, limits.fileBytes).catch((err: unknown) => {
         if (err instanceof BlobTooLargeError) throw new PartTooLargeError(`file ${filename}`, limits.fileBytes);
         throw err;
       });
-      file = undefined;
+      upload.file = undefined;
       files.push({ filename, title: name || undefined, contentType: part.info.contentType || undefined, blob });
     }
     if (sbd === undefined) throw new MalformedMultipartError('the part "sbd" is missing');
@@ -96,7 +83,7 @@ export async function readMultipartMessage(req: Request, blobs: BlobStore, limit
     return { sbd, files };
   } catch (err) {
     const problem = translate(err, limits);
-    stop(problem instanceof Error ? problem : new Error(String(problem)));
+    upload.stop(problem instanceof Error ? problem : new Error(String(problem)));
     req.resume();
     await Promise.all(files.map((f) => blobs.delete(f.blob.key)));
     throw problem;
