@@ -34,7 +34,7 @@ describe("core/status: the channel tables", () => {
       "INNKOMMENDE_LEVERT",
       "LEVETID_UTLOPT",
     ]);
-    expect(CHANNEL_STATUSES).to.deep.equal(["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET"]);
+    expect(CHANNEL_STATUSES).to.deep.equal(["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET", "UTKAST"]);
   });
 
   it("hold exactly these statuses, per channel and direction", () => {
@@ -46,7 +46,7 @@ describe("core/status: the channel tables", () => {
     expect(names("DPV", "INCOMING")).to.deep.equal([]);
     expect(names("DPE", "OUTGOING")).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT", "FEIL", "LEVETID_UTLOPT"]);
     expect(names("DPE", "INCOMING")).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT", "INNKOMMENDE_LEVERT", "FEIL", "LEVETID_UTLOPT"]);
-    expect(names("DPI", "OUTGOING")).to.deep.equal(["OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT", "LEVERT", "LEST", "FEIL"]);
+    expect(names("DPI", "OUTGOING")).to.deep.equal(["UTKAST", "OPPRETTET", "SENDT", "FEILET", "LEVETID_UTLOPT", "LEVERT", "LEST", "FEIL"]);
     expect(names("DPI", "INCOMING")).to.deep.equal(["MOTTATT"]);
   });
 
@@ -230,6 +230,8 @@ describe("core/status: DPI's existing vocabulary (src/dpi/status-model.ts) in th
   it("maps onto eFormidling as an integrasjonspunkt using us as corner 2 records it (MessageStatusMapper): FEILET → FEIL, FEIL stays FEIL", () => {
     const mapping = Object.fromEntries(STATUS_MODELS.DPI.statuses.filter((d) => d.direction === "OUTGOING").map((d) => [d.status, d.eformidling]));
     expect(mapping).to.deep.equal({
+      // A letter still being assembled over the NextMove API is what the integrasjonspunkt calls OPPRETTET.
+      UTKAST: "OPPRETTET",
       OPPRETTET: "SENDT",
       SENDT: "MOTTATT",
       FEILET: "FEIL",

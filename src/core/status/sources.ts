@@ -18,6 +18,7 @@ export const SOURCES = {
     `${IP} ${IPM}/status/DefaultConversationService.java: a status the conversation has is ignored; LEVERT sets finished; LEST, FEIL, LEVETID_UTLOPT, INNKOMMENDE_LEVERT set finished and stop polling; no other check (late statuses are recorded)`,
   "IP:TTL": `${IP} ${IPM}/nextmove/v2/TimeToLiveTasks.java, TimeToLiveExpiredHandler.java, ${IPM}/status/ConversationRepository.java (expiry < now AND finished = false, either direction)`,
   "IP:NextMoveSender": `${IP} ${IPM}/nextmove/NextMoveSender.java: SENDT after the channel took the message; LEVETID_UTLOPT instead of sending when already expired`,
+  "IP:NextMoveOut": `${IP} ${IPM}/nextmove/v2/NextMoveMessageService.java, ${IPM}/status/DefaultConversationService.java (registerConversation): POST /api/messages/out creates the conversation with OPPRETTET; POST /api/messages/out/{id} sends it`,
   "IP:DLQ": `${IP} ${IPM}/nextmove/DeadLetterQueueHandler.java: FEIL when retries are exhausted`,
   "IP:NextMoveQueue":
     `${IP} ${IPM}/nextmove/NextMoveQueueImpl.java: incoming message → OPPRETTET + INNKOMMENDE_MOTTATT and a MOTTATT status message back; an incoming status message is registered on the conversation with its messageId whatever that conversation's state; expired on arrival → LEVETID_UTLOPT`,
@@ -39,6 +40,7 @@ export const SOURCES = {
   "IP:DpiReceipts": `${IP} ${IPM}/DpiReceiptHandler.java: DPI receipts arrive out of order (LEVERT before MOTTATT) and are registered whatever the conversation's state`,
   "spec:dpi": "../shared/spec/dpi.md §1.1 (Digdir DPI API status enum OPPRETTET, SENDT, FEILET) and §3.3 (what each receipt means)",
   "ap:status-model": "dpi-ap src/dpi/status-model.ts: the letter's own statuses and the timeline status of each receipt",
+  "ap:nextmove-dpi": "dpi-ap src/channels/dpi/nextmove-handover.ts: a NextMove digital or print message is UTKAST until sent, then the signed letter is OPPRETTET in DPI's outbox",
   "ap:outbox": "dpi-ap src/store/outbox-repo.ts: SENDT, FEILET; LEVETID_UTLOPT only for a letter with no receipt in its conversation",
   "ap:feil-receipt": "dpi-ap src/channels/dpi/feil-receipt.ts: a FEILET letter gets a feil receipt, committed together with FEILET",
 } as const;

@@ -30,9 +30,10 @@ export type EformidlingStatus = (typeof EFORMIDLING_STATUSES)[number];
 /**
  * Statuses a channel reaches that the integrasjonspunkt's enum lacks. DPF: three states of KS SvarUt the seed
  * document lists (MANUELT_HÅNDTERT in the seed's spelling, space made an underscore). DPI: the Digdir DPI
- * API's FEILET (corner 2 gave up), distinct from FEIL (a receipt saying the letter failed).
+ * API's FEILET (corner 2 gave up), distinct from FEIL (a receipt saying the letter failed), and UTKAST, a letter
+ * an archive system is still assembling over the NextMove API (its OPPRETTET: DPI's OPPRETTET is already SENDT).
  */
-export const CHANNEL_STATUSES = ["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET"] as const;
+export const CHANNEL_STATUSES = ["KLAR_FOR_MOTTAK", "MANUELT_HÅNDTERT", "AVVIST", "FEILET", "UTKAST"] as const;
 export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
 
 export type StatusName = EformidlingStatus | ChannelStatus;
