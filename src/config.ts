@@ -74,6 +74,7 @@ const schema = z.object({
   DPI_AP_NEXTMOVE_ORGS: list.optional(),
   DPI_AP_NEXTMOVE_KEYSTORE_DIR: z.string().optional(),
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: z.string().optional(),
+  DPI_AP_NEXTMOVE_CLIENT_IDS: list.optional(),
   DPI_AP_NEXTMOVE_CHANNELS: list.default(["DPI"]),
   DPI_AP_NEXTMOVE_TTL_HOURS: z.coerce.number().positive().max(24 * 365).default(24),
   DPI_AP_NEXTMOVE_LOCK_MINUTES: z.coerce.number().positive().max(24 * 60).default(5),
@@ -180,6 +181,11 @@ export interface Config {
     scope: string[];
     /** Organisation numbers (nine digits) this deployment sends and receives for over NextMove. */
     orgs: string[];
+    /**
+     * Each organisation's Maskinporten client (orgno → client id), whose grants its business certificate signs:
+     * the token a DPI letter carries is asked for with it (the integrasjonspunkt's difi.move.oidc.clientId).
+     */
+    clientIds: ReadonlyMap<string, string>;
     /** Folder with <orgno>.p12 (the organisation's business certificate) for each of `orgs`, and their password. */
     keystoreDir: string | undefined;
     keystorePassword: string;
@@ -293,6 +299,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     return o.replace(/^0192:/, "");
   });
   const nextMoveUsers = (e.DPI_AP_NEXTMOVE_USERS ?? []).map((u) => parseNextMoveUser(u, problems));
+  const nextMoveClientIds = new Map<string, string>();
+  for (const pair of e.DPI_AP_NEXTMOVE_CLIENT_IDS ?? []) {
+    const i = pair.indexOf("=");
+    const org = pair.slice(0, i).replace(/^0192:/, "");
+    const clientId = pair.slice(i + 1);
+    if (i <= 0 || !/^\d{9}$/.test(org) || clientId.trim() === "") problems.push(`DPI_AP_NEXTMOVE_CLIENT_IDS: "${pair}" is not <orgno>=<client id>`);
+    else nextMoveClientIds.set(org, clientId);
+  }
   if (e.DPI_AP_NEXTMOVE && !sandbox) {
     if (!e.DPI_AP_SERVICE_REGISTRY_URL) problems.push("DPI_AP_SERVICE_REGISTRY_URL: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
     if (!e.DPI_AP_NEXTMOVE_KEYSTORE_DIR) problems.push("DPI_AP_NEXTMOVE_KEYSTORE_DIR: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
@@ -371,6 +385,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       users: nextMoveUsers,
       scope: e.DPI_AP_NEXTMOVE_MASKINPORTEN_SCOPE,
       orgs: nextMoveOrgs,
+      clientIds: nextMoveClientIds,
       keystoreDir: e.DPI_AP_NEXTMOVE_KEYSTORE_DIR,
       keystorePassword: e.DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD ?? "",
       channels: nextMoveChannels,

@@ -123,6 +123,10 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "nextmove-credentials-invalid": { title: "Unknown user or wrong password" },
   "nextmove-organisation-forbidden": { title: "Not allowed to act for this organisation" },
   "content-disposition-invalid": { title: "Invalid Content-Disposition" },
+  // NextMove API: the out-queue
+  "nextmove-message-not-found": { title: "Message not found" },
+  "nextmove-max-file-size-exceeded": { title: "Files too large for the channel" },
+  "nextmove-sender-required": { title: "Sender required" },
   // NextMove API: statuses, conversations, webhook subscriptions
   "nextmove-query-invalid": { title: "Invalid query parameters" },
   "conversation-not-found": { title: "Conversation not found" },

@@ -119,3 +119,38 @@ export interface Route<E = unknown> {
 export interface Router<E = unknown> {
   route(query: RouteQuery): Promise<Route<E>>;
 }
+
+/** One file of an outgoing NextMove message, as stored (its bytes in the blob store under `blobKey`). */
+export interface NextMoveOutgoingFile {
+  filename: string;
+  title: string | null;
+  mimeType: string;
+  size: number;
+  blobKey: string;
+}
+
+/** An outgoing NextMove message the archive system asked to send: its conversation, SBD (as stored) and files. */
+export interface NextMoveOutgoing {
+  conversation: Conversation;
+  /** The StandardBusinessDocument JSON with the integrasjonspunkt's defaults filled in. */
+  sbd: string;
+  files: readonly NextMoveOutgoingFile[];
+}
+
+/** What a handover prepared: the writes committed with the message's queueing, and how to undo what it stored if they are not. */
+export interface PreparedHandover {
+  writes: StoreWrites;
+  discard(): Promise<void>;
+}
+
+/**
+ * A channel's part in sending a NextMove message, where the channel must do work before the outbox can take it
+ * (DPI: build, sign and encrypt the letter, and become the DPI conversation the DPI outbox sends). Channels
+ * that read the NextMove message when they send need none. `draftStatus` is the status the conversation has
+ * while the archive system assembles it.
+ */
+export interface NextMoveHandover {
+  readonly channel: Channel;
+  readonly draftStatus: string;
+  prepare(message: NextMoveOutgoing): Promise<PreparedHandover>;
+}

@@ -166,3 +166,9 @@ export function hoveddokument(sbd: StandardBusinessDocument): string | undefined
   const body = sbd.businessMessage as { hoveddokument?: string };
   return sbd.type === "dialogmelding_kvittering" ? undefined : body.hoveddokument;
 }
+
+/** The business message's sikkerhetsnivaa where it has one (HasSikkerhetsNivaa: arkivmelding, digital, digital_dpv, ...). */
+export function securityLevelOf(sbd: StandardBusinessDocument): number | undefined {
+  const level = (sbd.businessMessage as { sikkerhetsnivaa?: unknown }).sikkerhetsnivaa;
+  return typeof level === "number" ? level : undefined;
+}

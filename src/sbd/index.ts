@@ -7,6 +7,7 @@ export * from "./arkivmelding.js";
 export { fillDefaults, type DefaultsContext, type ServiceRegistryPostAddress } from "./defaults.js";
 export * from "./errors.js";
 export * from "./message-types.js";
+export { uploadMimeType } from "./mime-types.js";
 export * from "./model.js";
 export { normaliseSbd } from "./normalise.js";
 export { parseSbd, parseSbdJson, type ParseOptions } from "./parse.js";

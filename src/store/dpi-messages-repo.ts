@@ -207,6 +207,43 @@ export class DpiMessagesRepo {
     return this.conversations.markRead(id, at);
   }
 
+  /**
+   * Inside a transaction: makes an existing outgoing conversation (a NextMove message being sent) the DPI letter
+   * `m`, with the addressing the DPI outbox and receipts work with (the letter's process, type and standard, and
+   * the postbox or print provider as receiver), and adds its DPI row. Its statuses are the caller's to register.
+   */
+  async attachIn(tx: Tx, m: NewDpiMessage): Promise<void> {
+    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId } = m;
+    const messageId = normaliseMessageId(m.messageId);
+    await tx.conversation.update({
+      where: { direction_messageId: { direction: m.direction, messageId } },
+      data: {
+        process: m.process,
+        documentType: m.documentType,
+        standard: m.standard,
+        senderIdentifier: m.senderIdentifier,
+        receiverIdentifier: m.receiverIdentifier,
+        expiry: m.expiry ?? null,
+      },
+    });
+    await tx.dpiMessage.create({
+      data: {
+        direction: m.direction,
+        messageId,
+        avsenderOrg,
+        databehandlerOrg: databehandlerOrg ?? null,
+        avsenderidentifikator: avsenderidentifikator ?? null,
+        mottakerOrg: mottakerOrg ?? null,
+        kanal: normaliseKanal(kanal),
+        forretningsmelding,
+        payloadKey: payload?.key ?? null,
+        payloadSize: payload?.size ?? null,
+        payloadSha256: payload?.sha256Hex ?? null,
+        as4MessageId: as4MessageId ?? null,
+      },
+    });
+  }
+
   /** The DPI rows of conversations (e.g. the ones the outbox handed out), in their order; one query. */
   async joinDpi(rows: readonly Conversation[]): Promise<DpiConversation[]> {
     if (rows.length === 0) return [];

@@ -49,14 +49,19 @@ export class NextMoveRepo {
     }
   }
 
+  /** Whether any conversation, in either direction, has this message id (the integrasjonspunkt's duplicate check). */
+  async used(messageId: string): Promise<boolean> {
+    return (await this.db.conversation.count({ where: { messageId: normaliseMessageId(messageId) } })) > 0;
+  }
+
   async get(direction: Direction, messageId: string): Promise<NextMoveConversation | null> {
     const row = await this.db.conversation.findUnique({ where: conversationKey(direction, normaliseMessageId(messageId)), include: WITH_FILES });
     return row?.nextMove ? (row as NextMoveConversation) : null;
   }
 
-  /** Outgoing messages not sent yet (the integrasjonspunkt's out-queue), oldest first, with their total. */
+  /** Outgoing messages not sent yet (the integrasjonspunkt's out-queue: not queued), oldest first, with their total. */
   async unsent(where: Prisma.ConversationWhereInput, page: { skip: number; take: number }): Promise<{ rows: NextMoveConversation[]; total: number }> {
-    const filter: Prisma.ConversationWhereInput = { AND: [where, { direction: "OUT", status: "OPPRETTET", nextMove: { isNot: null } }] };
+    const filter: Prisma.ConversationWhereInput = { AND: [where, { direction: "OUT", nextMove: { is: { queuedAt: null } } }] };
     const [rows, total] = await Promise.all([
       this.db.conversation.findMany({ where: filter, include: WITH_FILES, orderBy: [{ createdAt: "asc" }, { messageId: "asc" }], skip: page.skip, take: page.take }),
       this.db.conversation.count({ where: filter }),

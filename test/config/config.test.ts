@@ -82,6 +82,16 @@ describe("config", () => {
     ]);
   });
 
+  it("reads each NextMove organisation's Maskinporten client id and names a malformed pair", () => {
+    const c = loadConfig({ DPI_AP_NEXTMOVE_CLIENT_IDS: "991825827=client-a,0192:910076787=client-b" });
+    expect([...c.nextMove.clientIds]).to.deep.equal([
+      ["991825827", "client-a"],
+      ["910076787", "client-b"],
+    ]);
+    expect(() => loadConfig({ DPI_AP_NEXTMOVE_CLIENT_IDS: "12345=x" })).to.throw(ConfigError, /DPI_AP_NEXTMOVE_CLIENT_IDS: "12345=x" is not <orgno>=<client id>/);
+    expect(() => loadConfig({ DPI_AP_NEXTMOVE_CLIENT_IDS: "991825827=" })).to.throw(ConfigError, /DPI_AP_NEXTMOVE_CLIENT_IDS: "991825827=" is not/);
+  });
+
   it("outside the sandbox, names every missing setting at once", () => {
     const err = (() => {
       try {

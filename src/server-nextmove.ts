@@ -1,0 +1,193 @@
+import type { Router } from "express";
+import { nextMoveApi } from "./api/nextmove/api.js";
+import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
+import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
+import type { Stores } from "./app.js";
+import type { Clock } from "./clock.js";
+import type { Config } from "./config.js";
+import type { NextMoveHandover } from "./core/channel.js";
+import { StatusPublisher } from "./core/status-publisher.js";
+import type { Channel } from "./core/status/index.js";
+import { WebhookSender } from "./core/webhook-sender.js";
+import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
+import type { Logger } from "./log.js";
+import { runOutsideRequest } from "./log.js";
+import { createGrantClient, type GrantClient } from "./maskinporten/grant-client.js";
+import { DPI_SEND_SCOPE } from "./maskinporten/token.js";
+import { createTokenVerifier } from "./maskinporten/token-verifier.js";
+import { loadKeyStore, type KeyStore } from "./pki/keystore.js";
+import { orgKeyStoresFromDir, type OrgKeyStores } from "./pki/org-keystores.js";
+import { createEformidlingRouter } from "./routing/eformidling.js";
+import { createServiceRegistryClient, type ServiceRegistryClient } from "./routing/service-registry/client.js";
+import { NextMoveRepo } from "./store/nextmove-repo.js";
+import { NextMoveStatusRepo } from "./store/nextmove-status-repo.js";
+import { StatusPublishRepo } from "./store/status-publish-repo.js";
+import { SubscriptionsRepo } from "./store/subscriptions-repo.js";
+import { WebhookDeliveryRepo } from "./store/webhook-delivery-repo.js";
+
+/**
+ * The NextMove front door (README, "NextMove API"), composed when DPI_AP_NEXTMOVE is on: the Service Registry
+ * client and the eFormidling router over it, the out-queue with each channel's handover (DPI: letters built and
+ * signed with the organisation's certificate and a Maskinporten token of its own client), the /api routers, and
+ * the workers that publish statuses to the status queue and to webhook subscriptions.
+ */
+
+export interface NextMoveParts {
+  stores: Stores;
+  verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
+  /** Maskinporten's issuer (the audience of our grants) and JWKS (for archive systems' bearer tokens). */
+  maskinporten: { issuer: string; jwksUrl: string };
+  clock: Clock;
+  log: Logger;
+  /** A message was queued for a channel's outbox. */
+  onQueued: (channel: Channel) => void;
+  random?: (() => number) | undefined;
+}
+
+export interface NextMoveFrontDoor {
+  router: Router;
+  registry: ServiceRegistryClient;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+const SR_SCOPE_PREFIX = "eformidling:";
+
+export async function createNextMove(config: Config, p: NextMoveParts): Promise<NextMoveFrontDoor> {
+  const nm = config.nextMove;
+  const log = p.log.child({ api: "nextmove" });
+  const registry = await serviceRegistryClient(config, p);
+  const router = createEformidlingRouter({ registry });
+  if (!nm.keystoreDir) throw new Error("the NextMove API needs the organisations' keystores (DPI_AP_NEXTMOVE_KEYSTORE_DIR)");
+  const keystores = orgKeyStoresFromDir(nm.keystoreDir, nm.keystorePassword);
+  const handovers: NextMoveHandover[] = [];
+  if (nm.channels.includes("DPI")) {
+    handovers.push(
+      createDpiHandover({
+        router,
+        keystores,
+        token: dpiTokens(config, keystores, p),
+        verify: p.verifyForretningsmelding,
+        repo: p.stores.repo,
+        blobs: p.stores.blobs,
+        clock: p.clock,
+        spelling: config.discovery.spelling,
+      }),
+    );
+  }
+  const queue = new NextMoveOutQueue({
+    repo: new NextMoveRepo(p.stores.db),
+    router,
+    blobs: p.stores.blobs,
+    orgs: nm.orgs,
+    channels: nm.channels,
+    handovers,
+    defaultTtlHours: nm.defaultTtlHours,
+    clock: p.clock,
+    log,
+    // The outbox's work is not this request's: keep its log lines free of this request id.
+    onQueued: (channel) => runOutsideRequest(() => p.onQueued(channel)),
+  });
+
+  const deliveries = new WebhookDeliveryRepo(p.stores.db);
+  if (p.stores.singleProcess) {
+    const released = await deliveries.releaseAllLeases();
+    if (released) log.warn({ deliveries: released }, "webhooks: released leases left by a previous run that stopped mid-post");
+  }
+  const sender = new WebhookSender({
+    repo: deliveries,
+    retry: config.outbox.retry,
+    timeoutMs: 10_000,
+    pollMs: config.outbox.pollMs,
+    clock: p.clock,
+    log: log.child({ worker: "webhooks" }),
+    ...(p.random ? { random: p.random } : {}),
+  });
+  const publisher = new StatusPublisher({
+    repo: new StatusPublishRepo(p.stores.db),
+    queueChannels: nm.statusQueueChannels,
+    pollMs: Math.min(config.outbox.pollMs, 1_000),
+    clock: p.clock,
+    log: log.child({ worker: "status-publisher" }),
+    onDeliveries: () => sender.nudge(),
+  });
+  const tokens = createTokenVerifier({ issuer: p.maskinporten.issuer, jwksUrl: p.maskinporten.jwksUrl, requiredScope: nm.scope, clock: p.clock });
+  const api = nextMoveApi({
+    auth: { users: nm.users, verifyToken: async (bearer) => ({ consumer: (await tokens.verify(bearer)).consumer }), scope: nm.scope.join(" ") },
+    queue,
+    blobs: p.stores.blobs,
+    multipart: { sbdBytes: 1024 * 1024, fileBytes: nm.maxFileBytes, maxParts: 1000 },
+    statuses: new NextMoveStatusRepo(p.stores.db),
+    subscriptions: new SubscriptionsRepo(p.stores.db),
+    ping: (url) => sender.ping(url),
+    registry,
+    clock: p.clock,
+  });
+  log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
+  return {
+    router: api,
+    registry,
+    start() {
+      publisher.start();
+      sender.start();
+    },
+    async stop() {
+      await publisher.stop();
+      await sender.stop();
+    },
+  };
+}
+
+/**
+ * The Service Registry client, with a Maskinporten token of the operator's client (the access point's own
+ * business certificate, DPI_AP_OPERATOR_KEYSTORE) for the channels switched on, as the integrasjonspunkt asks
+ * for eformidling:<channel> scopes.
+ */
+async function serviceRegistryClient(config: Config, p: NextMoveParts): Promise<ServiceRegistryClient> {
+  const sr = config.serviceRegistry;
+  if (!sr.url) throw new Error("the NextMove API needs the Service Registry (DPI_AP_SERVICE_REGISTRY_URL)");
+  if (!sr.maskinporten.tokenUrl || !sr.maskinporten.clientId) throw new Error("the Service Registry needs a Maskinporten client (DPI_AP_MASKINPORTEN_TOKEN_URL, DPI_AP_MASKINPORTEN_CLIENT_ID)");
+  if (!config.operator.keystore) throw new Error("the Service Registry's Maskinporten client signs with the operator's certificate (DPI_AP_OPERATOR_KEYSTORE)");
+  const ks = await loadKeyStore({ type: "pkcs12", file: config.operator.keystore, password: config.operator.keystorePassword });
+  const grant = grantClient(ks, sr.maskinporten.clientId, sr.maskinporten.tokenUrl, p);
+  const scope = config.nextMove.channels.map((c) => `${SR_SCOPE_PREFIX}${c.toLowerCase()}`);
+  return createServiceRegistryClient({
+    baseUrl: sr.url,
+    token: async () => (await grant.getToken({ scope })).access_token,
+    requireSignature: sr.signed,
+    cacheTtlMs: sr.cacheMs,
+    clock: p.clock,
+  });
+}
+
+/**
+ * The token a DPI letter carries: asked for by the sending organisation's own Maskinporten client (its business
+ * certificate signs the grant), for the avsender it sends on behalf of where that is another organisation.
+ */
+function dpiTokens(config: Config, keystores: OrgKeyStores, p: NextMoveParts): (sender: string, avsender: string) => Promise<string> {
+  const clients = new Map<string, Promise<GrantClient>>();
+  const tokenUrl = config.serviceRegistry.maskinporten.tokenUrl;
+  return async (sender, avsender) => {
+    const clientId = config.nextMove.clientIds.get(sender);
+    if (!clientId || !tokenUrl) throw new Error(`no Maskinporten client for organisation ${sender} (DPI_AP_NEXTMOVE_CLIENT_IDS, DPI_AP_MASKINPORTEN_TOKEN_URL)`);
+    let client = clients.get(sender);
+    if (!client) {
+      client = keystores.get(sender).then((ks) => grantClient(ks, clientId, tokenUrl, p));
+      client.catch(() => clients.delete(sender));
+      clients.set(sender, client);
+    }
+    const token = await (await client).getToken({ scope: DPI_SEND_SCOPE, ...(avsender !== sender ? { consumerOrg: avsender } : {}) });
+    return token.access_token;
+  };
+}
+
+function grantClient(ks: KeyStore, clientId: string, tokenUrl: string, p: NextMoveParts): GrantClient {
+  return createGrantClient({
+    clientId,
+    audience: p.maskinporten.issuer,
+    privateKey: ks.privateKey,
+    certificateChain: [ks.certificate, ...ks.chain],
+    tokenEndpoint: tokenUrl,
+    clock: p.clock,
+  });
+}
