@@ -9,7 +9,8 @@ import type { CodesOf } from "./errors.js";
 export type DpiErrorCode =
   | CodesOf<typeof import("./dpi/errors.js")>
   | CodesOf<typeof import("./dpi/intake.js")>
-  | CodesOf<typeof import("./dpi/signed-forretningsmelding.js")>;
+  | CodesOf<typeof import("./dpi/signed-forretningsmelding.js")>
+  | CodesOf<typeof import("./dpi/from-nextmove-errors.js")>;
 
 export type PeppolErrorCode = CodesOf<typeof import("./peppol/errors.js")> | CodesOf<typeof import("./peppol/smp-errors.js")>;
 
@@ -28,4 +29,24 @@ export type NextMoveErrorCode =
   | CodesOf<typeof import("./api/nextmove/content-disposition.js")>
   | CodesOf<typeof import("./api/nextmove/status-errors.js")>;
 
-export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode | NextMoveErrorCode;
+/** The integrasjonspunkt's refusals of a NextMove SBD and its arkivmelding. */
+export type SbdErrorCode = CodesOf<typeof import("./sbd/errors.js")>;
+
+/** eFormidling's ASiC-E and CMS envelope. */
+export type PackagingErrorCode = CodesOf<typeof import("./packaging/errors.js")>;
+
+export type ServiceRegistryErrorCode = CodesOf<typeof import("./routing/service-registry/errors.js")>;
+
+/** Choosing an eFormidling channel from the Service Registry's records. */
+export type RoutingErrorCode = CodesOf<typeof import("./routing/eformidling.js")>;
+
+export type DomainErrorCode =
+  | DpiErrorCode
+  | PeppolErrorCode
+  | MaskinportenErrorCode
+  | PkiErrorCode
+  | NextMoveErrorCode
+  | SbdErrorCode
+  | PackagingErrorCode
+  | ServiceRegistryErrorCode
+  | RoutingErrorCode;

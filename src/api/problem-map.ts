@@ -1,13 +1,16 @@
-import type { DomainErrorCode, PkiErrorCode } from "../error-codes.js";
+import type { DomainErrorCode, PackagingErrorCode, PkiErrorCode } from "../error-codes.js";
 import { DomainError, type ErrorKind } from "../errors.js";
 import { SmpHttpError } from "../peppol/smp-errors.js";
 import { ProblemError } from "../problem.js";
+import { ServiceRegistryHttpError } from "../routing/service-registry/errors.js";
+import { NextMoveError } from "../sbd/errors.js";
 
 /**
  * The REST edge's one table: how each domain error is answered as application/problem+json. The HTTP status
  * follows from the error's kind unless a row says otherwise; the title is the row's. PKI errors have no row:
  * the domains that check certificates wrap them in their own errors, so one that reaches the REST API
- * unwrapped is a fault of ours and answered as 500 internal-error.
+ * unwrapped is a fault of ours and answered as 500 internal-error. Nor do most packaging errors (see
+ * PackagingInternalCode).
  */
 
 export const STATUS_BY_KIND: Readonly<Record<ErrorKind, number>> = {
@@ -32,7 +35,44 @@ export interface ProblemRow {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type RestErrorCode = Exclude<DomainErrorCode, PkiErrorCode>;
+/**
+ * Packaging errors no REST caller can cause, answered as 500 internal-error like PKI errors. A key or
+ * certificate the packaging cannot use comes from our keystores or a registry record, never from the caller
+ * (a channel checks a record's certificate and answers for it, as dpi-recipient-record-invalid does). A CMS
+ * envelope or ASiC-E that does not open is another integrasjonspunkt's, received over DPO or DPE, or one we
+ * stored ourselves; the caller who pops it sent neither, and the integrasjonspunkt answers 500
+ * (AsicReadException) there too. What a caller gives to be packed (file names, identifiers) has a row.
+ */
+type PackagingInternalCode = Extract<
+  PackagingErrorCode,
+  | "packaging-key-invalid"
+  | "cms-malformed"
+  | "cms-unsupported-algorithm"
+  | "cms-wrong-recipient"
+  | "cms-decrypt-failed"
+  | "efm-asic-malformed"
+  | "efm-asic-limit-exceeded"
+  | "efm-asic-signature-missing"
+  | "efm-asic-signature-malformed"
+  | "efm-asic-signature-invalid"
+  | "efm-asic-unsupported-algorithm"
+  | "efm-asic-digest-mismatch"
+  | "efm-asic-file-not-covered"
+  | "efm-asic-file-missing"
+  | "efm-asic-manifest-invalid"
+  | "efm-asic-signer-untrusted"
+>;
+
+export type RestErrorCode = Exclude<DomainErrorCode, PkiErrorCode | PackagingInternalCode>;
+
+/**
+ * The integrasjonspunkt's status for its refusal of a NextMove SBD, which NextMove clients act on. Where it
+ * fails with an unchecked exception (500) over what is the client's mistake, the kind's (400) instead, as
+ * src/sbd/errors.ts decides: a 500 would tell the client the fault is ours.
+ */
+function ipStatus(err: DomainError): number {
+  return err instanceof NextMoveError && err.ipStatus < 500 ? err.ipStatus : STATUS_BY_KIND[err.kind];
+}
 
 export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   // DPI: the forretningsmelding (SBD JSON) and the dokumentpakke
@@ -135,6 +175,64 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "subscription-invalid": { title: "Invalid subscription" },
   // The integrasjonspunkt answers 400 (SubscriptionWithSameNameAndPushEndpointAlreadyExists), and its clients expect it.
   "subscription-exists": { title: "Subscription already exists", status: 400 },
+  // NextMove API: the SBD and its arkivmelding, answered with the integrasjonspunkt's status
+  "nextmove-sbd-unreadable": { title: "Unreadable standard business document", status: ipStatus },
+  "nextmove-constraint-violation": { title: "Standard business document breaks a constraint", status: ipStatus },
+  "nextmove-partner-identifier-invalid": { title: "Invalid sender or receiver identifier", status: ipStatus },
+  "nextmove-missing-conversation-scope": { title: "No ConversationId scope with a process", status: ipStatus },
+  "nextmove-unknown-message-type": { title: "Unknown message type", status: ipStatus },
+  "nextmove-message-type-mismatch": { title: "Message type does not fit the document type", status: ipStatus },
+  "nextmove-service-not-enabled": { title: "Service not enabled", status: ipStatus },
+  "nextmove-message-channel-invalid": { title: "Invalid message channel", status: ipStatus },
+  "nextmove-forsendelse-type-not-found": { title: "Unknown forsendelseType", status: ipStatus },
+  "nextmove-missing-svarut-credentials": { title: "No SvarUt credentials for the sender", status: ipStatus },
+  "nextmove-missing-address-information": { title: "Address information missing", status: ipStatus },
+  "nextmove-message-already-exists": { title: "Message already exists", status: ipStatus },
+  "nextmove-receiver-does-not-accept-process": { title: "Receiver does not accept the process", status: ipStatus },
+  "nextmove-time-to-live-expired": { title: "Time to live expired", status: ipStatus },
+  "nextmove-missing-file": { title: "No file in the message", status: ipStatus },
+  "nextmove-missing-arkivmelding": { title: "arkivmelding.xml missing", status: ipStatus },
+  "nextmove-missing-arkivmelding-file": { title: "Files named in the arkivmelding missing", status: ipStatus },
+  "nextmove-file-not-found": { title: "Files not found", status: ipStatus },
+  "nextmove-missing-primary-document": { title: "Primary document missing", status: ipStatus },
+  "nextmove-duplicate-filename": { title: "Filename already in the message", status: ipStatus },
+  "nextmove-multiple-primary-documents": { title: "More than one primary document", status: ipStatus },
+  "nextmove-missing-file-title": { title: "File title missing", status: ipStatus },
+  "arkivmelding-unreadable": { title: "Unreadable arkivmelding", status: ipStatus },
+  "arkivmelding-missing-saksmappe": { title: "Arkivmelding has no saksmappe", status: ipStatus },
+  "arkivmelding-missing-journalpost": { title: "Arkivmelding has no journalpost", status: ipStatus },
+  // NextMove API: a digital or print message as a DPI letter
+  "nextmove-not-dpi": { title: "Not a DPI message" },
+  "nextmove-field-missing": { title: "Required fields missing" },
+  "nextmove-field-invalid": { title: "Invalid fields" },
+  "nextmove-hoveddokument-missing": { title: "Hoveddokument missing" },
+  "nextmove-metadata-file-missing": { title: "Files named in metadataFiler missing" },
+  "nextmove-document-rejected": { title: "Document not allowed in a dokumentpakke" },
+  "nextmove-signer-not-sender": { title: "Signing certificate is not the sender's" },
+  "dpi-recipient-no-postbox": { title: "Recipient has no digital postbox" },
+  "dpi-recipient-no-print": { title: "No print provider for the recipient" },
+  "dpi-recipient-record-invalid": { title: "Recipient's record cannot be used" },
+  // eFormidling packaging: what the caller gives to be packed (the rest: PackagingInternalCode)
+  "efm-asic-input-invalid": { title: "Files cannot be packed" },
+  // eFormidling routing. The integrasjonspunkt answers 400 (ReceiverDoesNotAcceptProcessException), and its clients expect it.
+  "receiver-does-not-accept-process": { title: "Receiver does not accept the process", status: 400 },
+  "eformidling-channel-not-supported": { title: "Receiver's channel not supported" },
+  // Service Registry: no record (the integrasjonspunkt's capabilities answer 404 too), a question it refuses
+  "service-registry-not-found": { title: "Not found in the Service Registry" },
+  "service-registry-refused": { title: "Service Registry refused the lookup" },
+  // Service Registry: answers that cannot be used
+  "service-registry-response-unsigned": { title: "Service Registry response is not signed" },
+  "service-registry-bad-signature": { title: "Service Registry response signature is invalid" },
+  "service-registry-signing-key-unknown": { title: "Service Registry signing key unknown" },
+  "service-registry-malformed-response": { title: "Service Registry response cannot be read" },
+  "service-registry-identifier-mismatch": { title: "Service Registry answered for another party" },
+  // Our own credential for the registry could not be had now, as with token-keys-unavailable: 503.
+  "service-registry-token-unavailable": { title: "No access token for the Service Registry" },
+  // A gateway's words whether or not trying again may help: the registry timed out (504) or failed otherwise (502).
+  "service-registry-http-failure": {
+    title: "Service Registry could not be queried",
+    status: (err) => (err instanceof ServiceRegistryHttpError && err.failure === "timeout" ? 504 : 502),
+  },
 };
 
 /** The row of a domain error, or undefined when it has none (then it is answered as an internal error). */

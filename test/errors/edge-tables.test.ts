@@ -3,7 +3,7 @@ import path from "node:path";
 import { expect } from "chai";
 import type { Request, Response } from "express";
 import { bearerChallenge } from "../../src/api/auth.js";
-import { PROBLEM_ROWS, STATUS_BY_KIND } from "../../src/api/problem-map.js";
+import { PROBLEM_ROWS, STATUS_BY_KIND, problemRowOf } from "../../src/api/problem-map.js";
 import { problemHandler } from "../../src/api/problem-middleware.js";
 import type { EbmsErrorCode } from "../../src/as4/ebms-errors.js";
 import { DomainError, ERROR_KINDS } from "../../src/errors.js";
@@ -11,12 +11,38 @@ import { silentLogger } from "../../src/log.js";
 import { TokenError } from "../../src/maskinporten/errors.js";
 import { NetworkError, networkFailure } from "../../src/network-errors.js";
 import { PkiError } from "../../src/pki/errors.js";
+import * as sbd from "../../src/sbd/errors.js";
+import { NextMoveError } from "../../src/sbd/errors.js";
 import { ebmsCodeOf } from "../../src/channels/dpi/ebms-map.js";
 import { AS4_BEFORE, CHALLENGE_BEFORE, OUTBOX_LOOKUP_BEFORE, REST_BEFORE, type ProblemAnswer } from "./before.js";
 import { SAMPLES } from "./samples.js";
 
 const samples = Object.entries(SAMPLES).map(([label, make]) => ({ label, err: make() as DomainError }));
 const codeOf = (label: string) => label.replace(/ \[.*\]$/, "");
+
+/**
+ * Packaging errors no REST caller can cause (a key of ours or a registry's, an envelope or container another
+ * integrasjonspunkt sent): like PKI errors, a fault of ours when they reach the REST API unwrapped.
+ */
+const PACKAGING_WITHOUT_ROW: readonly string[] = [
+  "packaging-key-invalid",
+  "cms-malformed",
+  "cms-unsupported-algorithm",
+  "cms-wrong-recipient",
+  "cms-decrypt-failed",
+  "efm-asic-malformed",
+  "efm-asic-limit-exceeded",
+  "efm-asic-signature-missing",
+  "efm-asic-signature-malformed",
+  "efm-asic-signature-invalid",
+  "efm-asic-unsupported-algorithm",
+  "efm-asic-digest-mismatch",
+  "efm-asic-file-not-covered",
+  "efm-asic-file-missing",
+  "efm-asic-manifest-invalid",
+  "efm-asic-signer-untrusted",
+];
+const INTERNAL_ERROR: ProblemAnswer = { status: 500, code: "internal-error", title: "Internal server error" };
 
 /** What the REST API's problem handler answers for `err`: status, problem code and title, failure headers. */
 function answer(err: unknown): ProblemAnswer {
@@ -75,20 +101,42 @@ describe("REST edge: the problem table", () => {
     expect(actual).to.deep.equal(REST_BEFORE);
   });
 
-  it("has a row for every code but the PKI's, and no row without an error", () => {
-    const codes = new Set(samples.filter(({ err }) => !(err instanceof PkiError)).map(({ err }) => err.code));
+  it("has a row for every code but the PKI's and the packaging's no caller can cause, and no row without an error", () => {
+    const codes = new Set(samples.filter(({ err }) => !(err instanceof PkiError) && !PACKAGING_WITHOUT_ROW.includes(err.code)).map(({ err }) => err.code));
     expect(Object.keys(PROBLEM_ROWS).sort()).to.deep.equal([...codes].sort());
+    for (const code of PACKAGING_WITHOUT_ROW) expect(answer(SAMPLES[code]!()), code).to.deep.equal(INTERNAL_ERROR);
   });
 
   it("takes the status from the kind, except where a row says why not", () => {
-    const overridden = samples.filter(({ err }) => !(err instanceof PkiError) && answer(err).status !== STATUS_BY_KIND[err.kind]).map(({ label }) => label);
+    const overridden = samples.filter(({ err }) => problemRowOf(err) && answer(err).status !== STATUS_BY_KIND[err.kind]).map(({ label }) => label);
     expect(overridden).to.deep.equal([
       "peppol-smp-untrusted-certificate [revocation outage]",
       "peppol-smp-http-failure [timeout]",
       "peppol-smp-http-failure [network, retryable]",
       "peppol-smp-http-failure [status 503]",
       "subscription-exists",
+      "receiver-does-not-accept-process",
+      "service-registry-http-failure [timeout]",
+      "service-registry-http-failure [network, retryable]",
+      "service-registry-http-failure [status 503]",
     ]);
+  });
+
+  it("answers a NextMove SBD refusal with the integrasjonspunkt's status, but 400 where it fails with 500", () => {
+    const nextMove = samples.filter(({ err }) => err instanceof NextMoveError).map(({ label, err }) => [label, (err as NextMoveError).ipStatus, answer(err).status]);
+    expect(nextMove).to.have.length(25);
+    expect(nextMove.filter(([, ip, rest]) => ip !== rest)).to.deep.equal([
+      ["nextmove-partner-identifier-invalid", 500, 400],
+      ["nextmove-missing-conversation-scope", 500, 400],
+      ["arkivmelding-missing-journalpost", 500, 400],
+    ]);
+  });
+
+  it("follows ipStatus itself, not only a kind that gives the same status", () => {
+    // Every NextMove error's kind gives its ipStatus today, so the samples alone cannot tell the two apart.
+    const notFound = Object.assign(new sbd.FileNotFoundError(["a.pdf"]), { ipStatus: 410 });
+    const exists = Object.assign(new sbd.MessageAlreadyExistsError("m-1"), { ipStatus: 409 });
+    expect([answer(notFound).status, answer(exists).status]).to.deep.equal([410, 409]);
   });
 
   it("gives every refused token the WWW-Authenticate challenge it had", () => {

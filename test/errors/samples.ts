@@ -14,6 +14,11 @@ import { RevocationFetchError } from "../../src/pki/revocation-http.js";
 import * as nmStatus from "../../src/api/nextmove/status-errors.js";
 import * as nmErrors from "../../src/api/nextmove/errors.js";
 import { ContentDispositionInvalidError } from "../../src/api/nextmove/content-disposition.js";
+import * as sbd from "../../src/sbd/errors.js";
+import * as fromNm from "../../src/dpi/from-nextmove-errors.js";
+import * as packaging from "../../src/packaging/errors.js";
+import * as routing from "../../src/routing/eformidling.js";
+import * as sr from "../../src/routing/service-registry/errors.js";
 
 /**
  * One instance of every domain error, under a label (the code, and where one class answers differently by
@@ -138,4 +143,79 @@ export const SAMPLES: Record<string, () => Error> = {
   "nextmove-credentials-invalid": () => new nmErrors.BasicCredentialsInvalidError("Unknown user or wrong password"),
   "nextmove-organisation-forbidden": () => new nmErrors.OrganisationNotAllowedError("910076787", "arkiv"),
   "content-disposition-invalid": () => new ContentDispositionInvalidError("the Content-Disposition header is required"),
+  // sbd/errors.ts
+  "nextmove-sbd-unreadable": () => new sbd.SbdUnreadableError([{ path: "standardBusinessDocumentHeader", message: "must be an object" }]),
+  "nextmove-constraint-violation": () =>
+    new sbd.SbdConstraintViolationError([{ path: "standardBusinessDocumentHeader.documentIdentification.standard", message: "must not be null" }]),
+  "nextmove-partner-identifier-invalid": () => new sbd.PartnerIdentifierInvalidError("0192:12345", "iso6523-actorid-upis"),
+  "nextmove-missing-conversation-scope": () => new sbd.MissingConversationIdScopeError(),
+  "nextmove-unknown-message-type": () => new sbd.UnknownMessageTypeError("faktura", ["arkivmelding", "digital"]),
+  "nextmove-message-type-mismatch": () => new sbd.MessageTypeDoesNotFitDocumentTypeError("arkivmelding", "urn:no:difi:digitalpost:xsd:digital::digital"),
+  "nextmove-service-not-enabled": () => new sbd.ServiceNotEnabledError("DPV"),
+  "nextmove-message-channel-invalid": () => new sbd.MessageChannelInvalidError("kanal-a", "kanal-b"),
+  "nextmove-forsendelse-type-not-found": () => new sbd.ForsendelseTypeNotFoundError("brev", ["Standard", "Byggesak"]),
+  "nextmove-missing-svarut-credentials": () => new sbd.MissingSvarUtCredentialsError("910076787"),
+  "nextmove-missing-address-information": () => new sbd.MissingAddressInformationError("mottaker.adresselinje1"),
+  "nextmove-message-already-exists": () => new sbd.MessageAlreadyExistsError("ff88849c-e281-4809-8555-7cd54952b916"),
+  "nextmove-receiver-does-not-accept-process": () => new sbd.ReceiverDoesNotAcceptProcessError("urn:no:difi:profile:arkivmelding:administrasjon:ver1.0"),
+  "nextmove-time-to-live-expired": () => new sbd.TimeToLiveExpiredError("2030-01-01T00:00:00+01:00"),
+  "nextmove-missing-file": () => new sbd.MissingFileError(),
+  "nextmove-missing-arkivmelding": () => new sbd.MissingArkivmeldingError(),
+  "nextmove-missing-arkivmelding-file": () => new sbd.MissingArkivmeldingFileError(["vedlegg.pdf"]),
+  "nextmove-file-not-found": () => new sbd.FileNotFoundError(["metadata.xml"]),
+  "nextmove-missing-primary-document": () => new sbd.MissingPrimaryDocumentError(),
+  "nextmove-duplicate-filename": () => new sbd.DuplicateFilenameError("brev.pdf"),
+  "nextmove-multiple-primary-documents": () => new sbd.MultiplePrimaryDocumentsError(),
+  "nextmove-missing-file-title": () => new sbd.MissingFileTitleError("DPV"),
+  "arkivmelding-unreadable": () => new sbd.ArkivmeldingUnreadableError("not well-formed"),
+  "arkivmelding-missing-saksmappe": () => new sbd.ArkivmeldingMissingSaksmappeError(),
+  "arkivmelding-missing-journalpost": () => new sbd.ArkivmeldingMissingJournalpostError(),
+  // dpi/from-nextmove-errors.ts
+  "nextmove-not-dpi": () => new fromNm.NextMoveNotDpiError('documentIdentification.type is "arkivmelding", not "digital" or "print"'),
+  "nextmove-field-missing": () => new fromNm.NextMoveFieldMissingError(["digital.sikkerhetsnivaa"]),
+  "nextmove-field-invalid": () => new fromNm.NextMoveFieldInvalidError([{ path: "digital.digitalPostInfo.virkningsdato", message: "not a date" }]),
+  "nextmove-hoveddokument-missing": () => new fromNm.NextMoveHoveddokumentMissingError("brev.pdf"),
+  "nextmove-metadata-file-missing": () => new fromNm.NextMoveMetadataFileMissingError(["metadata.xml"]),
+  "nextmove-document-rejected": () => new fromNm.NextMoveDocumentRejectedError('"a.exe": executable files cannot be sent', new Error("AsicInputError")),
+  "nextmove-signer-not-sender": () => new fromNm.SigningCertificateNotSenderError("0192:910076787", "0192:987464291"),
+  "dpi-recipient-no-postbox": () => new fromNm.RecipientHasNoPostboxError("the person's DPI record is for print: send a print message"),
+  "dpi-recipient-no-print": () => new fromNm.RecipientHasNoPrintError("no print provider is known"),
+  "dpi-recipient-record-invalid": () => new fromNm.RecipientRecordInvalidError("KRR's print details lack the print provider or its certificate"),
+  // packaging/errors.ts
+  "efm-asic-input-invalid": () => new packaging.EfmAsicInputError('"manifest.xml" is a name the package reserves'),
+  "packaging-key-invalid": () => new packaging.PackagingKeyError("the signing key must be an RSA key, not ec"),
+  "cms-malformed": () => new packaging.CmsMalformedError("not a ContentInfo"),
+  "cms-unsupported-algorithm": () => new packaging.CmsUnsupportedAlgorithmError("des-ede3-cbc"),
+  "cms-wrong-recipient": () => new packaging.CmsWrongRecipientError("no recipient for this certificate"),
+  "cms-decrypt-failed": () => new packaging.CmsDecryptError("the content could not be decrypted"),
+  "efm-asic-malformed": () => new packaging.EfmAsicMalformedError("mimetype is not the first entry"),
+  "efm-asic-limit-exceeded": () => new packaging.EfmAsicLimitError("more than 1000 entries"),
+  "efm-asic-signature-missing": () => new packaging.EfmAsicSignatureMissingError("no META-INF/ASiCManifest*.xml"),
+  "efm-asic-signature-malformed": () => new packaging.EfmAsicSignatureMalformedError("the signature is not CMS SignedData"),
+  "efm-asic-signature-invalid": () => new packaging.EfmAsicSignatureInvalidError("the signature does not verify"),
+  "efm-asic-unsupported-algorithm": () => new packaging.EfmAsicUnsupportedAlgorithmError("md5"),
+  "efm-asic-digest-mismatch": () => new packaging.EfmAsicDigestMismatchError("brev.pdf"),
+  "efm-asic-file-not-covered": () => new packaging.EfmAsicFileNotCoveredError("extra.pdf"),
+  "efm-asic-file-missing": () => new packaging.EfmAsicFileMissingError("vedlegg.pdf"),
+  "efm-asic-manifest-invalid": () => new packaging.EfmAsicManifestInvalidError("manifest.xml is absent"),
+  "efm-asic-signer-untrusted": () => new packaging.EfmAsicSignerUntrustedError("the signer does not chain to a trust anchor"),
+  // routing/eformidling.ts
+  "receiver-does-not-accept-process": () =>
+    new routing.ReceiverDoesNotAcceptProcessError("urn:no:difi:profile:arkivmelding:administrasjon:ver1.0", "Service record not found for parameters: SRParameter(...)"),
+  "eformidling-channel-not-supported": () => new routing.EformidlingChannelNotSupportedError("DPH", "urn:no:difi:profile:arkivmelding:helse:ver1.0"),
+  // routing/service-registry/errors.ts
+  "service-registry-not-found": () => new sr.NotFoundInServiceRegistryError("SRParameter(identifier=910076787)"),
+  "service-registry-refused": () => new sr.ServiceRegistryRefusedError("SRParameter(identifier=910076787, securityLevel=4)", "security level 4 not supported"),
+  "service-registry-response-unsigned": () => new sr.ServiceRegistryUnsignedResponseError("answered application/json, not a signed answer"),
+  "service-registry-bad-signature": () => new sr.ServiceRegistryBadSignatureError("the JWS does not verify"),
+  "service-registry-signing-key-unknown": () => new sr.ServiceRegistryKeyUnknownError("k9", "no key k9 in the JWK set"),
+  "service-registry-malformed-response": () => new sr.ServiceRegistryMalformedResponseError("no serviceRecords"),
+  "service-registry-identifier-mismatch": () => new sr.ServiceRegistryIdentifierMismatchError("a record is about 987464291"),
+  "service-registry-token-unavailable": () => new sr.ServiceRegistryTokenError("No access token for the Service Registry: boom"),
+  "service-registry-http-failure [timeout]": () => new sr.ServiceRegistryHttpError("timeout", "https://sr.test/x", "timed out", { kind: "unavailable" }),
+  "service-registry-http-failure [network, retryable]": () => new sr.ServiceRegistryHttpError("network", "https://sr.test/x", "refused", { kind: "unavailable" }),
+  "service-registry-http-failure [network, not retryable]": () => new sr.ServiceRegistryHttpError("network", "https://sr.test/x", "bad URL", { kind: "upstream" }),
+  "service-registry-http-failure [status 503]": () => new sr.ServiceRegistryHttpError("status", "https://sr.test/x", "HTTP 503", { kind: "unavailable", httpStatus: 503 }),
+  "service-registry-http-failure [status 403]": () => new sr.ServiceRegistryHttpError("status", "https://sr.test/x", "HTTP 403", { kind: "upstream", httpStatus: 403 }),
+  "service-registry-http-failure [too-large]": () => new sr.ServiceRegistryHttpError("too-large", "https://sr.test/x", "too large", { kind: "upstream" }),
 };
