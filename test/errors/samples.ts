@@ -142,6 +142,9 @@ export const SAMPLES: Record<string, () => Error> = {
   // api/nextmove/errors.ts, content-disposition.ts
   "nextmove-credentials-invalid": () => new nmErrors.BasicCredentialsInvalidError("Unknown user or wrong password"),
   "nextmove-organisation-forbidden": () => new nmErrors.OrganisationNotAllowedError("910076787", "arkiv"),
+  "nextmove-message-not-found": () => new nmErrors.MessageNotFoundError("6a7e1f0c-3b1d-4c8e-9d2a-5f4b3c2a1e0d"),
+  "nextmove-max-file-size-exceeded": () => new nmErrors.MaxFileSizeExceededError(3 * 1024 * 1024, "DPE", 2 * 1024 * 1024),
+  "nextmove-sender-required": () => new nmErrors.SenderRequiredError("drift"),
   "content-disposition-invalid": () => new ContentDispositionInvalidError("the Content-Disposition header is required"),
   // sbd/errors.ts
   "nextmove-sbd-unreadable": () => new sbd.SbdUnreadableError([{ path: "standardBusinessDocumentHeader", message: "must be an object" }]),
