@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import express, { type Express, type Request, type RequestHandler } from "express";
+import express, { type Express, type Request, type RequestHandler, type Router } from "express";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
@@ -46,6 +46,8 @@ export interface AppParts {
   /** Called after a submission was stored, so the outbox can send it at once. */
   onAccepted?: () => void;
   metrics?: Metrics;
+  /** The NextMove API (src/server-nextmove.ts), mounted at /api when it is switched on. */
+  nextMove?: Router;
 }
 
 /** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
@@ -101,6 +103,7 @@ export function createApp(p: AppParts): Express {
   app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
   app.use(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl }));
   app.use(statusRouter({ repo: p.repo }));
+  if (p.nextMove) app.use("/api", p.nextMove);
   app.use(notFound);
   app.use(problemHandler(p.log, (code) => metrics?.rejected.inc({ code })));
   return app;

@@ -39,6 +39,7 @@ import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
 import { PushRepo } from "./store/push-repo.js";
+import { createNextMove, type NextMoveFrontDoor } from "./server-nextmove.js";
 
 /** A running access point: the HTTP server with its stores and workers, and how to stop it cleanly. */
 export interface RunningAccessPoint {
@@ -89,6 +90,9 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   // The inbound sources of every channel: pushed ones are mounted by the HTTP server, polled ones run their loops.
   const inbound: InboundSource[] = [as4];
   const statusPolling = createStatusPolling(config, { conversations: stores.repo.conversations, clock, log });
+  const nextMove: NextMoveFrontDoor | undefined = config.nextMove.enabled
+    ? await createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => outbox.nudge(), random: opts.random })
+    : undefined;
   for (const source of inbound) await source.start();
   const http = await startHttpServer(config, {
     ...stores,
@@ -99,6 +103,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     clock,
     log,
     onAccepted: () => outbox.nudge(),
+    ...(nextMove ? { nextMove: nextMove.router } : {}),
   });
   const metricsHttp = await startMetricsServer(config, metrics, log);
   push = await createPush(config, { stores, baseUrl: http.url, clock, log, random: opts.random });
@@ -107,6 +112,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     statusPolling.start();
     push.start();
     sweeper.start();
+    nextMove?.start();
   }
   log.info({ seatId: identity.seatId, as4Endpoint: `${http.url}${config.as4.path}` }, "AS4 endpoint ready");
   return {
@@ -120,6 +126,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     outbox,
     async close() {
       for (const source of inbound) await source.stop();
+      await nextMove?.stop();
       await outbox.stop();
       await statusPolling.stop();
       await push?.stop();

@@ -14,6 +14,9 @@ export const SANDBOX_ZONE = "sml.dpi-ap.test";
 const CERTS_EXAMPLE = path.resolve(import.meta.dirname, "../../certs-example");
 const certs = (...files: string[]) => files.map((f) => path.join(CERTS_EXAMPLE, f)).join(",");
 
+/** The six example organisations of certs-example/business (the operator, 987654325, aside). */
+const SANDBOX_ORGS = ["991825827", "810969342", "910076787", "984661185", "922020175", "974761076"];
+
 /**
  * The participants and trust the sandbox uses when nothing is configured: the test PKI in certs-example, the
  * six example organisations, and SMPs at http:// addresses (the local SMP simulator). Maskinporten's issuer
@@ -21,7 +24,7 @@ const certs = (...files: string[]) => files.map((f) => path.join(CERTS_EXAMPLE, 
  */
 export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_BUSINESS_TRUST_ANCHORS: certs("business/root-ca.pem", "business/intermediate-ca.pem"),
-  DPI_AP_SERVED_PARTICIPANTS: ["991825827", "810969342", "910076787", "984661185", "922020175", "974761076"].map((o) => `0192:${o}`).join(","),
+  DPI_AP_SERVED_PARTICIPANTS: SANDBOX_ORGS.map((o) => `0192:${o}`).join(","),
   DPI_AP_AS4_KEYSTORE: certs("ap/POP000001.p12"),
   DPI_AP_AS4_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_OPERATOR_KEYSTORE: certs("business/987654325.p12"),
@@ -31,6 +34,14 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_STATIC_CRLS: certs("smp/intermediate-ca.crl.pem", "business/intermediate-ca.crl.pem"),
   DPI_AP_SML_ZONE: SANDBOX_ZONE,
   DPI_AP_SMP_ALLOW_HTTP: "true",
+  // The NextMove API for the example organisations, one archive-system user for all of them, their business
+  // certificates and Maskinporten clients; the Service Registry is the simulator (its URL is known once it runs).
+  DPI_AP_NEXTMOVE: "true",
+  DPI_AP_NEXTMOVE_USERS: "arkiv:sandbox:*",
+  DPI_AP_NEXTMOVE_KEYSTORE_DIR: path.join(CERTS_EXAMPLE, "business"),
+  DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
+  DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
+  DPI_AP_MASKINPORTEN_CLIENT_ID: "dpi-ap-test-987654325",
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */
@@ -45,6 +56,7 @@ export interface SandboxPorts {
   smp: number;
   dns: number;
   pki: number;
+  serviceRegistry: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -54,6 +66,7 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_DNS_PORT: port.default(8053),
   // The certs-example AP certificates name http://127.0.0.1:8899 as their OCSP responder and CRL location.
   DPI_AP_SANDBOX_PKI_PORT: port.default(8899),
+  DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT: port.default(8092),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -61,5 +74,5 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
   const parsed = portsSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.data;
-  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT };
+  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT };
 }

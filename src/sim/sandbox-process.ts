@@ -49,6 +49,11 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       ...config.discovery,
       dnsServers: config.discovery.dnsServers.length ? config.discovery.dnsServers : [sandbox.dnsServer],
     },
+    serviceRegistry: {
+      ...config.serviceRegistry,
+      url: config.serviceRegistry.url ?? sandbox.serviceRegistry.url,
+      maskinporten: { ...config.serviceRegistry.maskinporten, tokenUrl: config.serviceRegistry.maskinporten.tokenUrl ?? sandbox.maskinporten.tokenUrl },
+    },
   };
 }
 
@@ -59,6 +64,8 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["Maskinporten simulator", `${sandbox.maskinporten.url}  (token ${sandbox.maskinporten.tokenUrl})`],
     ["SMP simulator", sandbox.smp.url],
     ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
+    ["Service Registry simulator", sandbox.serviceRegistry.url],
+    ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],
     ["postbox providers (polling)", providers.join(", ")],
     ["database", config.databaseUrl],

@@ -15,11 +15,14 @@ import { loadExampleApResponderOptions } from "./pki/defaults.js";
 import { startPkiResponder, type PkiResponder } from "./pki/server.js";
 import type { SmpSimService } from "./smp/registrations.js";
 import { startSmpSim, type SmpSim } from "./smp/server.js";
+import { loadDefaultServiceRegistryOptions } from "./service-registry/defaults.js";
+import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-registry/server.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
  * Maskinporten (OAuth2 JWT grant, JWKS), the OCSP/CRL responder of the access point CA, an SMP serving
- * signed metadata and an authoritative DNS server for the SML zone. Used by the sandbox (`npm start`),
+ * signed metadata, an authoritative DNS server for the SML zone, and eFormidling's Service Registry (with its
+ * sandbox organisations and persons, src/sim/service-registry/defaults.ts). Used by the sandbox (`npm start`),
  * the e2e tests and the benchmark.
  */
 
@@ -30,7 +33,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number };
   zone?: string;
   clock?: Clock;
 }
@@ -51,6 +54,7 @@ export interface Sandbox {
   pki: PkiResponder;
   smp: SmpSim;
   dns: DnsSim;
+  serviceRegistry: ServiceRegistrySim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -84,11 +88,19 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     started.push(smp);
     const dns = await startDnsSim({ host, port: o.ports?.dns ?? 0, zone });
     started.push(dns);
+    const serviceRegistry = await startServiceRegistrySim({
+      ...(await loadDefaultServiceRegistryOptions({ issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl })),
+      host,
+      port: o.ports?.serviceRegistry ?? 0,
+      ...clock,
+    });
+    started.push(serviceRegistry);
     return {
       maskinporten,
       pki,
       smp,
       dns,
+      serviceRegistry,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

@@ -35,6 +35,8 @@ export async function startTempAccessPoint(opts: TempAccessPointOptions): Promis
       DPI_AP_DATA_DIR: dir,
       DPI_AP_MASKINPORTEN_ISSUER: opts.maskinporten?.issuer ?? "http://127.0.0.1:9/",
       DPI_AP_MASKINPORTEN_JWKS_URL: opts.maskinporten?.jwksUrl ?? "http://127.0.0.1:9/jwk",
+      // The sandbox's NextMove API needs its Service Registry; a test that wants it says where (env).
+      DPI_AP_NEXTMOVE: "false",
       ...opts.env,
     }));
     const ap = await startAccessPoint(config, { log: opts.log, ...(opts.workers === undefined ? {} : { workers: opts.workers }), ...(opts.clock ? { clock: opts.clock } : {}) });
