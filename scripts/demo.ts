@@ -2,6 +2,8 @@
  * npm run demo: a business system sends a digital letter (with aapningskvittering requested) and a print
  * letter through the running sandbox (`npm start`), and prints each conversation's timeline as it arrives:
  * OPPRETTET → SENDT → LEVERT → LEST for the digital letter, OPPRETTET → SENDT → LEVERT (mottakskvittering) for the print letter.
+ * Then an archive system sends a digital letter over the NextMove API (user arkiv/sandbox) and prints its
+ * statuses as the integrasjonspunkt would report them: OPPRETTET → SENDT → MOTTATT → LEVERT.
  *
  *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --timeout 60]
  */
@@ -13,6 +15,7 @@ import { BusinessSystem, type TimelineEvent } from "../src/client/business-syste
 import { createGrantClient } from "../src/maskinporten/grant-client.js";
 import { keyStoreFromPem } from "../src/pki/keystore.js";
 import { loadExampleSigner } from "../src/sim/maskinporten/defaults.js";
+import { NextMoveClient } from "../src/client/nextmove-client.js";
 import { tinyPdf } from "./lib/tiny-pdf.js";
 
 const { values } = parseArgs({
@@ -96,3 +99,37 @@ if (!finished) {
   process.exit(1);
 }
 console.log("\nBoth letters delivered; receipts are on GET /messages/in for kanal dpi_ap_demo.");
+
+// An archive system, as it talks to an integrasjonspunkt: the SBD, one file, send, then the statuses.
+const arkiv = new NextMoveClient(values.ap!, { user: "arkiv", password: "sandbox" });
+const sbd = {
+  standardBusinessDocumentHeader: {
+    headerVersion: "1.0",
+    sender: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${AVSENDER}` } }],
+    receiver: [{ identifier: { authority: "iso6523-actorid-upis", value: "09118532322" } }],
+    documentIdentification: { standard: "urn:no:difi:digitalpost:xsd:digital::digital", typeVersion: "1.0", type: "digital" },
+    businessScope: { scope: [{ type: "ConversationId", identifier: "urn:no:difi:profile:digitalpost:vedtak:ver1.0" }] },
+  },
+  digital: { sikkerhetsnivaa: 3, hoveddokument: "vedtak.pdf", tittel: "Vedtak om bostøtte", spraak: "NO", digitalPostInfo: { virkningsdato: new Date().toISOString().slice(0, 10), aapningskvittering: false }, metadataFiler: {} },
+};
+const created = await arkiv.create(sbd);
+if (created.status !== 200) {
+  console.error(`\nPOST /api/messages/out answered ${created.status}: ${JSON.stringify(created.body)} (is DPI_AP_NEXTMOVE on?)`);
+  process.exit(1);
+}
+const nmId = (created.body as { standardBusinessDocumentHeader: { documentIdentification: { instanceIdentifier: string } } }).standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
+console.log(`\nSending a digital letter over the NextMove API as an archive system: ${nmId}`);
+await arkiv.upload(nmId, { filename: "vedtak.pdf", title: "Vedtak om bostøtte", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette brevet kom fra et arkivsystem.") });
+await arkiv.send(nmId);
+let shown = 0;
+while (Date.now() < deadline) {
+  const statuses = await arkiv.statuses(nmId);
+  for (const s of statuses.slice(shown)) console.log(`  nextmove ${s}`);
+  shown = statuses.length;
+  if (statuses.includes("LEVERT") || statuses.includes("FEIL")) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+if (!(await arkiv.statuses(nmId)).includes("LEVERT")) {
+  console.error("\nThe NextMove letter did not reach LEVERT in time; see the sandbox's log.");
+  process.exit(1);
+}

@@ -127,7 +127,8 @@ function orgnoOf(identifier: string): string {
 function ownerSees(owner: string | null, s: StatusFacts): boolean {
   if (owner === null) return true;
   const orgs = ownerOrgs(owner);
-  return orgs.includes(orgnoOf(s.senderIdentifier)) || orgs.includes(orgnoOf(s.receiverIdentifier));
+  // As the API shows them (nextmove-status-repo visibleConversations): an organisation's own sending or receiving.
+  return orgs.includes(orgnoOf(s.direction === "OUT" ? s.senderIdentifier : s.receiverIdentifier));
 }
 
 function valueOf(name: WebhookFilterName, e: MessageStatusEvent): string {

@@ -90,7 +90,12 @@ export interface ConversationRow extends Conversation {
 
 const NONE = { messageId: { in: [] as string[] } } satisfies Prisma.ConversationWhereInput;
 
-/** The conversations one of whose parties is one of `orgs` ("0192:<orgno>", "0192:<orgno>:<part>" or the bare number). */
+/**
+ * The conversations of `orgs` ("0192:<orgno>", "0192:<orgno>:<part>" or the bare number) as an
+ * integrasjonspunkt holds them: the outgoing ones they send, the incoming ones they receive. An access point
+ * that is also the receiving side holds the incoming copy of its own organisations' letters to others; that
+ * copy is the receiver's, not the sender's.
+ */
 export function visibleConversations(orgs: Visibility): Prisma.ConversationWhereInput {
   if (orgs === "*") return {};
   if (orgs.length === 0) return NONE;
@@ -98,10 +103,8 @@ export function visibleConversations(orgs: Visibility): Prisma.ConversationWhere
   const parts = orgs.map((o) => `0192:${o}:`);
   return {
     OR: [
-      { senderIdentifier: { in: exact } },
-      { receiverIdentifier: { in: exact } },
-      ...parts.map((p) => ({ senderIdentifier: { startsWith: p } })),
-      ...parts.map((p) => ({ receiverIdentifier: { startsWith: p } })),
+      { direction: "OUT", OR: [{ senderIdentifier: { in: exact } }, ...parts.map((p) => ({ senderIdentifier: { startsWith: p } }))] },
+      { direction: "IN", OR: [{ receiverIdentifier: { in: exact } }, ...parts.map((p) => ({ receiverIdentifier: { startsWith: p } }))] },
     ],
   };
 }

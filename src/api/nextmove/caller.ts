@@ -17,9 +17,9 @@ export function mayActFor(caller: NextMoveCaller, orgno: string): boolean {
   return caller.orgs === "*" || caller.orgs.includes(orgno);
 }
 
-/** Whether `caller` may see a conversation between these parties (either side may be one of its organisations). */
-export function maySee(caller: NextMoveCaller, parties: { sender: string; receiver: string }): boolean {
-  return mayActFor(caller, orgnoOf(parties.sender)) || mayActFor(caller, orgnoOf(parties.receiver));
+/** Whether `caller` may see a conversation: an outgoing one its organisation sends, an incoming one it receives. */
+export function maySee(caller: NextMoveCaller, c: { direction: "OUT" | "IN" | string; senderIdentifier: string; receiverIdentifier: string }): boolean {
+  return mayActFor(caller, orgnoOf(c.direction === "OUT" ? c.senderIdentifier : c.receiverIdentifier));
 }
 
 /** "0192:910077473", "0192:910077473:987654321" (on behalf of) or "910077473" → "910077473"; a person id is returned as is. */

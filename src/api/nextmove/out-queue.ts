@@ -138,7 +138,7 @@ export class NextMoveOutQueue {
   /** GET /api/messages/out/{id}: a message still in the out-queue. */
   async get(caller: NextMoveCaller, messageId: string): Promise<NextMoveConversation> {
     const c = await this.deps.repo.get("OUT", messageId);
-    if (!c || c.nextMove.queuedAt !== null || !maySee(caller, { sender: c.senderIdentifier, receiver: c.receiverIdentifier })) throw new MessageNotFoundError(messageId);
+    if (!c || c.nextMove.queuedAt !== null || !maySee(caller, c)) throw new MessageNotFoundError(messageId);
     return c;
   }
 
@@ -191,7 +191,7 @@ export class NextMoveOutQueue {
   async send(caller: NextMoveCaller, messageId: string): Promise<void> {
     const { deps } = this;
     const c = await deps.repo.get("OUT", messageId);
-    if (!c || !maySee(caller, { sender: c.senderIdentifier, receiver: c.receiverIdentifier })) throw new MessageNotFoundError(messageId);
+    if (!c || !maySee(caller, c)) throw new MessageNotFoundError(messageId);
     if (c.nextMove.queuedAt !== null) return;
     const sbd = parseSbdJson(c.nextMove.sbd);
     const channel = c.channel as Channel;
