@@ -26,6 +26,7 @@ export type PkiErrorCode =
 export type NextMoveErrorCode =
   | CodesOf<typeof import("./api/nextmove/errors.js")>
   | CodesOf<typeof import("./api/nextmove/content-disposition.js")>
-  | CodesOf<typeof import("./api/nextmove/status-errors.js")>;
+  | CodesOf<typeof import("./api/nextmove/status-errors.js")>
+  | CodesOf<typeof import("./api/nextmove/messages-in-errors.js")>;
 
 export type DomainErrorCode = DpiErrorCode | PeppolErrorCode | MaskinportenErrorCode | PkiErrorCode | NextMoveErrorCode;

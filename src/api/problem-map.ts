@@ -131,6 +131,10 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "subscription-invalid": { title: "Invalid subscription" },
   // The integrasjonspunkt answers 400 (SubscriptionWithSameNameAndPushEndpointAlreadyExists), and its clients expect it.
   "subscription-exists": { title: "Subscription already exists", status: 400 },
+  // NextMove API: incoming messages. The integrasjonspunkt answers 400 (MessageNotLockedException).
+  "nextmove-message-not-found": { title: "Message not found" },
+  "nextmove-message-not-locked": { title: "Message not locked", status: 400 },
+  "nextmove-package-unreadable": { title: "Document package cannot be read" },
 };
 
 /** The row of a domain error, or undefined when it has none (then it is answered as an internal error). */

@@ -123,6 +123,9 @@ export const REST_BEFORE: Record<string, ProblemAnswer> = {
   "nextmove-credentials-invalid": { status: 401, code: "nextmove-credentials-invalid", title: "Unknown user or wrong password" },
   "nextmove-organisation-forbidden": { status: 403, code: "nextmove-organisation-forbidden", title: "Not allowed to act for this organisation" },
   "content-disposition-invalid": { status: 400, code: "content-disposition-invalid", title: "Invalid Content-Disposition" },
+  "nextmove-message-not-found": { status: 404, code: "nextmove-message-not-found", title: "Message not found" },
+  "nextmove-message-not-locked": { status: 400, code: "nextmove-message-not-locked", title: "Message not locked" },
+  "nextmove-package-unreadable": { status: 404, code: "nextmove-package-unreadable", title: "Document package cannot be read" },
 };
 
 export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
@@ -232,6 +235,9 @@ export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
   "nextmove-credentials-invalid": "EBMS:0101",
   "nextmove-organisation-forbidden": "EBMS:0004",
   "content-disposition-invalid": "EBMS:0004",
+  "nextmove-message-not-found": "EBMS:0004",
+  "nextmove-message-not-locked": "EBMS:0004",
+  "nextmove-package-unreadable": "EBMS:0004",
 };
 
 export const OUTBOX_LOOKUP_BEFORE: Record<string, "retry" | "failed"> = {

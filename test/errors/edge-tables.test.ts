@@ -88,6 +88,7 @@ describe("REST edge: the problem table", () => {
       "peppol-smp-http-failure [network, retryable]",
       "peppol-smp-http-failure [status 503]",
       "subscription-exists",
+      "nextmove-message-not-locked",
     ]);
   });
 

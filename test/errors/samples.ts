@@ -14,6 +14,7 @@ import { RevocationFetchError } from "../../src/pki/revocation-http.js";
 import * as nmStatus from "../../src/api/nextmove/status-errors.js";
 import * as nmErrors from "../../src/api/nextmove/errors.js";
 import { ContentDispositionInvalidError } from "../../src/api/nextmove/content-disposition.js";
+import * as nmIn from "../../src/api/nextmove/messages-in-errors.js";
 
 /**
  * One instance of every domain error, under a label (the code, and where one class answers differently by
@@ -138,4 +139,8 @@ export const SAMPLES: Record<string, () => Error> = {
   "nextmove-credentials-invalid": () => new nmErrors.BasicCredentialsInvalidError("Unknown user or wrong password"),
   "nextmove-organisation-forbidden": () => new nmErrors.OrganisationNotAllowedError("910076787", "arkiv"),
   "content-disposition-invalid": () => new ContentDispositionInvalidError("the Content-Disposition header is required"),
+  // api/nextmove/messages-in-errors.ts
+  "nextmove-message-not-found": () => new nmIn.InMessageNotFoundError("ff88849c-e281-4809-8555-7cd54952b916"),
+  "nextmove-message-not-locked": () => new nmIn.InMessageNotLockedError("ff88849c-e281-4809-8555-7cd54952b916"),
+  "nextmove-package-unreadable": () => new nmIn.InMessagePackageUnreadableError("ff88849c-e281-4809-8555-7cd54952b916"),
 };
