@@ -27,7 +27,8 @@ export type PkiErrorCode =
 export type NextMoveErrorCode =
   | CodesOf<typeof import("./api/nextmove/errors.js")>
   | CodesOf<typeof import("./api/nextmove/content-disposition.js")>
-  | CodesOf<typeof import("./api/nextmove/status-errors.js")>;
+  | CodesOf<typeof import("./api/nextmove/status-errors.js")>
+  | CodesOf<typeof import("./api/nextmove/messages-in-errors.js")>;
 
 /** The integrasjonspunkt's refusals of a NextMove SBD and its arkivmelding. */
 export type SbdErrorCode = CodesOf<typeof import("./sbd/errors.js")>;

@@ -233,6 +233,9 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
     title: "Service Registry could not be queried",
     status: (err) => (err instanceof ServiceRegistryHttpError && err.failure === "timeout" ? 504 : 502),
   },
+  // NextMove API: incoming messages. The integrasjonspunkt answers 400 (MessageNotLockedException).
+  "nextmove-message-not-locked": { title: "Message not locked", status: 400 },
+  "nextmove-package-unreadable": { title: "Document package cannot be read" },
 };
 
 /** The row of a domain error, or undefined when it has none (then it is answered as an internal error). */

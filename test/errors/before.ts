@@ -194,6 +194,8 @@ export const REST_BEFORE: Record<string, ProblemAnswer> = {
   "service-registry-http-failure [status 503]": { status: 502, code: "service-registry-http-failure", title: "Service Registry could not be queried" },
   "service-registry-http-failure [status 403]": { status: 502, code: "service-registry-http-failure", title: "Service Registry could not be queried" },
   "service-registry-http-failure [too-large]": { status: 502, code: "service-registry-http-failure", title: "Service Registry could not be queried" },
+  "nextmove-message-not-locked": { status: 400, code: "nextmove-message-not-locked", title: "Message not locked" },
+  "nextmove-package-unreadable": { status: 404, code: "nextmove-package-unreadable", title: "Document package cannot be read" },
 };
 
 export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
@@ -374,6 +376,8 @@ export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
   "service-registry-http-failure [status 503]": "EBMS:0202",
   "service-registry-http-failure [status 403]": "EBMS:0004",
   "service-registry-http-failure [too-large]": "EBMS:0004",
+  "nextmove-message-not-locked": "EBMS:0004",
+  "nextmove-package-unreadable": "EBMS:0004",
 };
 
 export const OUTBOX_LOOKUP_BEFORE: Record<string, "retry" | "failed"> = {

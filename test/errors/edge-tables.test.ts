@@ -119,6 +119,7 @@ describe("REST edge: the problem table", () => {
       "service-registry-http-failure [timeout]",
       "service-registry-http-failure [network, retryable]",
       "service-registry-http-failure [status 503]",
+      "nextmove-message-not-locked",
     ]);
   });
 

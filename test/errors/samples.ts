@@ -19,6 +19,7 @@ import * as fromNm from "../../src/dpi/from-nextmove-errors.js";
 import * as packaging from "../../src/packaging/errors.js";
 import * as routing from "../../src/routing/eformidling.js";
 import * as sr from "../../src/routing/service-registry/errors.js";
+import * as nmIn from "../../src/api/nextmove/messages-in-errors.js";
 
 /**
  * One instance of every domain error, under a label (the code, and where one class answers differently by
@@ -221,4 +222,7 @@ export const SAMPLES: Record<string, () => Error> = {
   "service-registry-http-failure [status 503]": () => new sr.ServiceRegistryHttpError("status", "https://sr.test/x", "HTTP 503", { kind: "unavailable", httpStatus: 503 }),
   "service-registry-http-failure [status 403]": () => new sr.ServiceRegistryHttpError("status", "https://sr.test/x", "HTTP 403", { kind: "upstream", httpStatus: 403 }),
   "service-registry-http-failure [too-large]": () => new sr.ServiceRegistryHttpError("too-large", "https://sr.test/x", "too large", { kind: "upstream" }),
+  // api/nextmove/messages-in-errors.ts
+  "nextmove-message-not-locked": () => new nmIn.InMessageNotLockedError("ff88849c-e281-4809-8555-7cd54952b916"),
+  "nextmove-package-unreadable": () => new nmIn.InMessagePackageUnreadableError("ff88849c-e281-4809-8555-7cd54952b916"),
 };

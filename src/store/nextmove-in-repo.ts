@@ -1,0 +1,236 @@
+import { STATUS_MODELS, type Channel, type EformidlingStatus, type RegisterDecision } from "../core/status/index.js";
+import {
+  conversationId,
+  expectedResponseDateTime,
+  formatPartnerIdentifier,
+  isStatus,
+  messageId,
+  NORWEGIAN_ICD,
+  parseIso6523,
+  processOf,
+  receiverIdentifier,
+  senderIdentifier,
+  serialiseSbd,
+  type StandardBusinessDocument,
+} from "../sbd/index.js";
+import { ConversationsRepo, DuplicateMessageIdError, conversationKey, registerStatusIn, type InboxQuery, type NewConversation, type Tx } from "./conversations-repo.js";
+import type { Conversation, NextMoveMessage, Prisma } from "./generated/client.js";
+import { normaliseMessageId } from "./message-id.js";
+import type { Db } from "./prisma.js";
+
+/**
+ * The incoming side of the NextMove API in the store: what a channel (DPO, DPF, DPE) hands over when a message
+ * arrives, and the NextMove inbox's reads and its two ways out (delivered to the archive system, or discarded
+ * as unreadable). An incoming NextMove message is an IN conversation with a NextMoveMessage row holding the SBD
+ * as received and, when one came, its package (the CMS-encrypted asic.zip) in the blob store. Conversations
+ * without that row (DPI's own REST inbox) are never found here. Leaving the inbox keeps the conversation and
+ * its history; only the package goes.
+ */
+
+export type InboxMessage = Conversation & { nextMove: NextMoveMessage };
+
+/** What the inbox's read filter compares (src/core/read-scope.ts): the receiving organisation, nine digits. */
+export interface NextMoveInboxColumns {
+  receiverOrg: string;
+}
+
+export interface IncomingNextMove {
+  channel: Channel;
+  /** The SBD as received; stored as the integrasjonspunkt writes it. A `status` SBD is not a message: it updates the conversation it answers. */
+  sbd: StandardBusinessDocument;
+  /** The package as received (still CMS-encrypted to the receiver), already in the blob store; none for receipts. */
+  package?: { key: string; size: number } | undefined;
+  senderName?: string | undefined;
+  receiverName?: string | undefined;
+  messageTitle?: string | undefined;
+  messageReference?: string | undefined;
+  /** The channel's own reference (Altinn file transfer id, SvarInn forsendelse id, Service Bus message id). */
+  externalReference?: string | undefined;
+}
+
+/** Sort keys of GET /api/messages/in (the integrasjonspunkt's NextMoveInMessage properties) and their columns. */
+export const INBOX_SORT_COLUMNS = {
+  id: "createdAt",
+  lastUpdated: "updatedAt",
+  conversationId: "conversationId",
+  messageId: "messageId",
+  processIdentifier: "process",
+  receiverIdentifier: "receiverIdentifier",
+  senderIdentifier: "senderIdentifier",
+  serviceIdentifier: "channel",
+} as const satisfies Record<string, keyof Conversation>;
+export type InboxSortField = keyof typeof INBOX_SORT_COLUMNS;
+export const INBOX_SORT_FIELDS = Object.keys(INBOX_SORT_COLUMNS) as InboxSortField[];
+
+/** A conversation that is an incoming NextMove message. */
+export const IS_NEXTMOVE: Prisma.ConversationWhereInput = { nextMove: { isNot: null } };
+
+/**
+ * Stored identifiers that name the same party as `value` does by its primary identifier (the organisation of
+ * `0192:<orgno>[:<part>]`, or a bare organisation number), as the integrasjonspunkt's receiverIdentifier and
+ * senderIdentifier columns hold it. Anything else must be stored exactly so.
+ */
+export function partyWhere(column: "senderIdentifier" | "receiverIdentifier", value: string): Prisma.ConversationWhereInput {
+  const id = parseIso6523(value);
+  if (!id) return { [column]: value };
+  const organisation = `${id.icd}:${id.organizationIdentifier}`;
+  const exact = id.icd === NORWEGIAN_ICD ? [organisation, id.organizationIdentifier] : [organisation];
+  return { OR: [{ [column]: { in: exact } }, { [column]: { startsWith: `${organisation}:` } }] };
+}
+
+/**
+ * Where the read filter's receiving organisation is found: the conversation's receiver, in any stored form. A
+ * clause without one (a caller for every organisation) matches every incoming conversation; it is spelt as a
+ * condition, since Prisma matches nothing with `OR: [{}]` beside other fields (the inbox's lookup by id).
+ */
+export function nextMoveInboxColumns(values: Partial<NextMoveInboxColumns>): Prisma.ConversationWhereInput {
+  return values.receiverOrg === undefined ? { direction: "IN" } : partyWhere("receiverIdentifier", values.receiverOrg);
+}
+
+/**
+ * The channel's incoming status that the integrasjonspunkt calls `eformidling` (DPO, DPF, DPE: the same name;
+ * DPI: MOTTATT for INNKOMMENDE_MOTTATT). A channel without one gets the integrasjonspunkt's name, which the
+ * store's rules then refuse (or, for a new conversation, throw on): there is no such status to register.
+ */
+export function incomingStatusName(channel: Channel, eformidling: EformidlingStatus): string {
+  return STATUS_MODELS[channel].statuses.find((d) => d.direction === "INCOMING" && d.eformidling === eformidling)?.status ?? eformidling;
+}
+
+/**
+ * Writes that belong with a delivery, committed in its transaction (DPO and DPE: the LEVERT status message
+ * to send back). It sees the message as delivered; a throw undoes the delivery.
+ */
+export type DeliveryWrites = (delivered: InboxMessage, tx: Tx) => Promise<void>;
+
+/** The outcome of taking a message out of the inbox. */
+export type Removal =
+  | { removed: true; message: InboxMessage; decision: RegisterDecision | undefined; packageKey: string | null }
+  | { removed: false };
+
+const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
+
+export class NextMoveInRepo {
+  readonly conversations: ConversationsRepo;
+
+  constructor(private readonly db: Db) {
+    this.conversations = new ConversationsRepo(db);
+  }
+
+  /**
+   * Files a message a channel received: the IN conversation with the channel's INNKOMMENDE_MOTTATT and the
+   * NextMoveMessage row (SBD and package), in one transaction. A message id used before, in any case, is
+   * DuplicateMessageIdError (the channel discards the copy and removes its blob).
+   */
+  async receive(m: IncomingNextMove, at: Date): Promise<InboxMessage> {
+    const c = conversationOf(m);
+    const id = normaliseMessageId(c.messageId);
+    try {
+      await this.db.$transaction([
+        ...this.conversations.insertOperations(c, incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT"), at),
+        this.db.nextMoveMessage.create({
+          data: { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at },
+        }),
+      ]);
+    } catch (err) {
+      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
+      throw err;
+    }
+    return (await this.message(id))!;
+  }
+
+  /** The incoming NextMove message with this id, in the inbox or not; null when there is none. */
+  async message(messageId: string): Promise<InboxMessage | null> {
+    const row = await this.db.conversation.findUnique({ where: conversationKey("IN", normaliseMessageId(messageId)), include: { nextMove: true } });
+    return row?.nextMove ? (row as InboxMessage) : null;
+  }
+
+  /**
+   * The messages still in the inbox (locked or not) that match `q` (an Inbox's query, src/core/inbox.ts), a page
+   * of them in `order` (oldest first when none is given), with their total.
+   */
+  async list(
+    q: InboxQuery,
+    page: { skip: number; take: number },
+    order: readonly { field: InboxSortField; direction: "asc" | "desc" }[] = [],
+  ): Promise<{ rows: InboxMessage[]; total: number }> {
+    if (q.anyOf.length === 0) return { rows: [], total: 0 };
+    const where: Prisma.ConversationWhereInput = {
+      AND: [{ direction: "IN", readAt: null, ...(q.channel ? { channel: q.channel } : {}), OR: q.anyOf }, ...(q.where ? [q.where] : []), IS_NEXTMOVE],
+    };
+    const orderBy = [...order.map((o) => ({ [INBOX_SORT_COLUMNS[o.field]]: o.direction })), ...INBOX_ORDER];
+    const [rows, total] = await Promise.all([
+      this.db.conversation.findMany({ where, include: { nextMove: true }, orderBy, skip: page.skip, take: page.take }),
+      this.db.conversation.count({ where }),
+    ]);
+    return { rows: rows as InboxMessage[], total };
+  }
+
+  /**
+   * The archive system took the message: if it is still in the inbox and locked after `now`, it leaves the inbox
+   * (read, unlocked, its package reference cleared) and gets `status` (the channel's INNKOMMENDE_LEVERT), in one
+   * transaction with `also`. The caller deletes the returned package blob after this commits. `{ removed: false }`
+   * when it was gone or not locked by then: another delete won, or the lock ran out.
+   */
+  async deliver(messageId: string, now: Date, status: string, also?: DeliveryWrites): Promise<Removal> {
+    return this.remove(messageId, now, status, {}, { lockedUntil: { gt: now } }, also);
+  }
+
+  /**
+   * The package cannot be read: the message leaves the inbox (whether locked or not) and gets `status` (the
+   * channel's FEIL) with `description`, in one transaction, as the integrasjonspunkt removes it from its queue.
+   */
+  async discard(messageId: string, now: Date, status: string, description: string): Promise<Removal> {
+    return this.remove(messageId, now, status, { description }, {});
+  }
+
+  private async remove(
+    messageId: string,
+    now: Date,
+    status: string,
+    details: { description?: string },
+    where: Prisma.ConversationWhereInput,
+    also?: DeliveryWrites,
+  ): Promise<Removal> {
+    const id = normaliseMessageId(messageId);
+    return this.db.$transaction(async (tx) => {
+      const before = await tx.nextMoveMessage.findUnique({ where: { direction_messageId: { direction: "IN", messageId: id } }, select: { packageKey: true } });
+      if (!before) return { removed: false };
+      // The conditional update decides a race: of two removals, one finds the message still unread.
+      const decision = await registerStatusIn(tx, "IN", id, status, now, { ...details, data: { readAt: now, lockedUntil: null }, where: { readAt: null, ...where } });
+      if (decision === undefined) return { removed: false };
+      await tx.nextMoveMessage.update({ where: { direction_messageId: { direction: "IN", messageId: id } }, data: { packageKey: null } });
+      const message = (await tx.conversation.findUnique({ where: conversationKey("IN", id), include: { nextMove: true } })) as InboxMessage;
+      await also?.(message, tx);
+      return { removed: true, message, decision, packageKey: before.packageKey };
+    });
+  }
+}
+
+/** The conversation of an incoming SBD, as NextMoveInMessage.of and registerConversation read it. */
+function conversationOf(m: IncomingNextMove): NewConversation {
+  const { sbd } = m;
+  if (isStatus(sbd)) throw new Error("a status SBD updates the conversation it answers; it is not received into the inbox");
+  const id = messageId(sbd);
+  const conversation = conversationId(sbd);
+  const sender = senderIdentifier(sbd);
+  const receiver = receiverIdentifier(sbd);
+  if (!id || !conversation || !sender || !receiver) throw new Error("an incoming SBD needs a message id, a conversation id, a sender and a receiver");
+  const expiry = expectedResponseDateTime(sbd);
+  return {
+    messageId: id,
+    direction: "IN",
+    conversationId: conversation,
+    channel: m.channel,
+    process: processOf(sbd) ?? "",
+    documentType: sbd.type,
+    standard: sbd.header.documentIdentification?.standard ?? "",
+    senderIdentifier: formatPartnerIdentifier(sender),
+    receiverIdentifier: formatPartnerIdentifier(receiver),
+    senderName: m.senderName,
+    receiverName: m.receiverName,
+    messageTitle: m.messageTitle,
+    messageReference: m.messageReference,
+    expiry: expiry ? new Date(expiry.epochMs) : undefined,
+    externalReference: m.externalReference,
+  };
+}
