@@ -1,5 +1,7 @@
 import type { Router } from "express";
 import { nextMoveApi } from "./api/nextmove/api.js";
+import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
+import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import type { Stores } from "./app.js";
@@ -111,6 +113,16 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     log: log.child({ worker: "status-publisher" }),
     onDeliveries: () => sender.nudge(),
   });
+  const inRepo = new NextMoveInRepo(p.stores.db);
+  const messagesIn = messagesInRouter({
+    repo: inRepo,
+    inbox: nextMoveInbox(inRepo.conversations, p.clock),
+    blobs: p.stores.blobs,
+    keystores,
+    clock: p.clock,
+    lockMs: nm.lockMs,
+    log,
+  });
   const tokens = createTokenVerifier({ issuer: p.maskinporten.issuer, jwksUrl: p.maskinporten.jwksUrl, requiredScope: nm.scope, clock: p.clock });
   const api = nextMoveApi({
     auth: { users: nm.users, verifyToken: async (bearer) => ({ consumer: (await tokens.verify(bearer)).consumer }), scope: nm.scope.join(" ") },
@@ -122,6 +134,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     ping: (url) => sender.ping(url),
     registry,
     clock: p.clock,
+    more: [messagesIn],
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   return {

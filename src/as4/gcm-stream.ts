@@ -111,10 +111,14 @@ export interface DecryptedFile {
 export async function decryptToFile(source: Readable, key: Buffer, destPath: string): Promise<DecryptedFile> {
   const spool = `${destPath}.unverified`;
   const tap = new DigestTap("sha256");
+  const out = createWriteStream(spool, { flags: "wx", mode: 0o600 });
   try {
-    await pipeline(source, gcmDecryptStream(key), tap, createWriteStream(spool, { flags: "wx", mode: 0o600 }));
+    await pipeline(source, gcmDecryptStream(key), tap, out);
     await rename(spool, destPath);
   } catch (err) {
+    // A failure can come before the file is even open: the stream then opens (creating it) and closes after
+    // the pipeline gave up. Only once it is closed is there nothing left to create it again.
+    if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
     await rm(spool, { force: true });
     throw err;
   }

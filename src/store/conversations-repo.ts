@@ -243,7 +243,9 @@ const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt:
 const PEEK_BATCH = 8;
 
 function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
-  return { direction: "IN", ...(q.channel ? { channel: q.channel } : {}), OR: q.anyOf, ...(q.where ? { AND: [q.where] } : {}) };
+  // Every part under AND: Prisma matches nothing for `OR: [{}]` beside other fields, which a read clause
+  // without columns (a reader who may see every message) would otherwise be.
+  return { AND: [{ direction: "IN" }, ...(q.channel ? [{ channel: q.channel }] : []), { OR: q.anyOf }, ...(q.where ? [q.where] : [])] };
 }
 
 /**
