@@ -18,6 +18,7 @@ import { createGrantClient, type GrantClient } from "./maskinporten/grant-client
 import { DPI_SEND_SCOPE } from "./maskinporten/token.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
 import { loadKeyStore, type KeyStore } from "./pki/keystore.js";
+import { loadAnchors } from "./pki/pem.js";
 import { orgKeyStoresFromDir, type OrgKeyStores } from "./pki/org-keystores.js";
 import { createEformidlingRouter } from "./routing/eformidling.js";
 import { createServiceRegistryClient, type ServiceRegistryClient } from "./routing/service-registry/client.js";
@@ -119,6 +120,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     inbox: nextMoveInbox(inRepo.conversations, p.clock),
     blobs: p.stores.blobs,
     keystores,
+    anchors: await loadAnchors(config.businessTrustAnchors),
     clock: p.clock,
     lockMs: nm.lockMs,
     log,

@@ -5,7 +5,10 @@ import { orgKeyStoresOf, type OrgKeyStores } from "../../src/pki/org-keystores.j
 import type { BlobStore } from "../../src/store/blob-store.js";
 import { parsed, sbdJsonOf, arkivmeldingJson } from "../sbd/fixtures.js";
 import type { StandardBusinessDocument } from "../../src/sbd/index.js";
-import { businessSigner, certificate, type Signer } from "./certs.js";
+import { createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { businessSigner, certificate, CERTS, type Signer } from "./certs.js";
 
 /**
  * Incoming NextMove messages as a channel would hand them over: an SBD addressed to one of the test
@@ -88,6 +91,44 @@ export function plainAsic(receiver = RECEIVER_ORG): Uint8Array {
     signer: SENDER_SIGNER,
     clock: fixedClock("2030-01-01T09:00:00Z"),
   });
+}
+
+/** The business-certificate anchors of certs-example: what a package's signer must chain to. */
+export function businessAnchors() {
+  return [certificate("business/root-ca.pem"), certificate("business/intermediate-ca.pem")];
+}
+
+/** A package signed with a key outside the business PKI (an access point's certificate from another CA). */
+export function untrustedAsic(receiver = RECEIVER_ORG): Uint8Array {
+  return buildEformidlingAsic({
+    sender: `0192:${SENDER_ORG}`,
+    receiver: `0192:${receiver}`,
+    documents: [{ name: "vedtak.pdf", mimeType: "application/pdf", bytes: Buffer.from("%PDF-1.4 test\n") }],
+    signer: { privateKey: createPrivateKey(readFileSync(path.join(CERTS, "ap/POP000009.key.pem"))), certificate: certificate("ap/POP000009.pem"), chain: [] },
+    clock: fixedClock("2030-01-01T09:00:00Z"),
+  });
+}
+
+/**
+ * A signed package whose document was changed afterwards. The document is incompressible, so deflate stores its
+ * bytes as they are and one of them can be flipped in the zip itself.
+ */
+export function tamperedAsic(receiver = RECEIVER_ORG): Uint8Array {
+  const doc = Buffer.alloc(4096);
+  for (let i = 0; i < doc.length; i++) doc[i] = (i * 7919 + 13) % 251 ^ (i >> 3);
+  const asic = Buffer.from(
+    buildEformidlingAsic({
+      sender: `0192:${SENDER_ORG}`,
+      receiver: `0192:${receiver}`,
+      documents: [{ name: "vedtak.pdf", mimeType: "application/pdf", bytes: doc }],
+      signer: SENDER_SIGNER,
+      clock: fixedClock("2030-01-01T09:00:00Z"),
+    }),
+  );
+  const at = asic.indexOf(doc.subarray(2000, 2032));
+  if (at < 0) throw new Error("the test document was compressed after all; nothing to tamper with");
+  asic[at] ^= 0x01;
+  return asic;
 }
 
 /** `asic` in the CMS envelope to the certificate of `recipientOrg` (DPE's PKCS#1 v1.5 or the others' OAEP). */

@@ -5,7 +5,9 @@ import { Inbox, type InboxFilter } from "../../core/inbox.js";
 import type { ReadScope } from "../../core/read-scope.js";
 import { ASIC_E_MIMETYPE } from "../../dpi/asic-profile.js";
 import type { Logger } from "../../log.js";
-import { CmsDecryptError, CmsMalformedError, CmsUnsupportedAlgorithmError, CmsWrongRecipientError, decryptCms } from "../../packaging/index.js";
+import type { X509Certificate } from "node:crypto";
+import { CmsDecryptError, CmsMalformedError, CmsUnsupportedAlgorithmError, CmsWrongRecipientError, decryptCms, EfmAsicInputError, openEformidlingAsic } from "../../packaging/index.js";
+import { DomainError } from "../../errors.js";
 import type { OrgKeyStores } from "../../pki/org-keystores.js";
 import { isReceiptType, messageTypeOf, SERVICE_IDENTIFIERS } from "../../sbd/message-types.js";
 import type { BlobStore } from "../../store/blob-store.js";
@@ -51,6 +53,11 @@ export interface MessagesInDeps {
   blobs: BlobStore;
   /** The receiving organisations' keys: pop decrypts with the receiver's. */
   keystores: OrgKeyStores;
+  /**
+   * Business-certificate trust anchors: the ASiC-E's CAdES signature must verify and its signer chain to one of
+   * these before the package is handed out (the integrasjonspunkt hands it out unchecked).
+   */
+  anchors: readonly X509Certificate[];
   clock: Clock;
   /** How long a peek holds a message (DEFAULT_LOCK_MS as the integrasjonspunkt). */
   lockMs: number;
@@ -135,12 +142,21 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
     }
     // A receiver without a usable key is our configuration, not the package's fault: 500, the message stays.
     const ks = await deps.keystores.get(orgnoOf(m.receiverIdentifier));
+    let asic: Uint8Array;
     try {
-      return decryptCms(cms, ks.privateKey, ks.certificate).content;
+      asic = decryptCms(cms, ks.privateKey, ks.certificate).content;
     } catch (err) {
       if (UNREADABLE.some((type) => err instanceof type)) return { unreadable: (err as CmsDecryptError).code };
       throw err;
     }
+    try {
+      openEformidlingAsic(asic, { anchors: deps.anchors, clock: deps.clock });
+    } catch (err) {
+      // Every packaging error but a caller's input is the package's: unsigned, tampered, untrusted, malformed.
+      if (err instanceof DomainError && err.code.startsWith("efm-asic-") && !(err instanceof EfmAsicInputError)) return { unreadable: `${err.code}: ${err.message}` };
+      throw err;
+    }
+    return asic;
   };
 
   r.get("/messages/in", async (req, res) => {

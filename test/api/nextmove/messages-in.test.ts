@@ -14,6 +14,7 @@ import { NextMoveInRepo, type InboxMessage } from "../../../src/store/nextmove-i
 import { NextMoveRepo } from "../../../src/store/nextmove-repo.js";
 import { expectProblem } from "../../helpers/problem.js";
 import {
+  businessAnchors,
   envelope,
   incomingSbd,
   KEYLESS_ORG,
@@ -22,7 +23,9 @@ import {
   SECOND_ORG,
   SENDER_ORG,
   storeBlob,
+  tamperedAsic,
   testKeyStores,
+  untrustedAsic,
   type IncomingOptions,
 } from "../../helpers/incoming-nextmove.js";
 import { openProviderStore, PROVIDERS, skipWithoutPostgres, type ProviderStore } from "../../helpers/provider-store.js";
@@ -83,6 +86,7 @@ for (const provider of PROVIDERS) {
           inbox: nextMoveInbox(repo.conversations, clock),
           blobs,
           keystores: testKeyStores(),
+          anchors: businessAnchors(),
           clock,
           lockMs: DEFAULT_LOCK_MS,
           log: silentLogger,
@@ -276,6 +280,8 @@ for (const provider of PROVIDERS) {
         ["encrypted to another organisation", () => envelope(ASIC_A, SECOND_ORG), "cms-wrong-recipient"],
         ["not CMS at all", () => Buffer.from("PK\u0003\u0004 not an envelope"), "cms-malformed"],
         ["gone from the blob store", "missing", "the stored package is missing"],
+        ["signed outside the business PKI", () => envelope(untrustedAsic(), RECEIVER_ORG), "efm-asic-signer-untrusted: the signer's certificate is not trusted: untrusted certificate: its issuer is not a trust anchor nor issued by one (issuer C=NO, O=dpi-ap test, CN=DPI-AP TEST ACCESS POINT CA)"],
+        ["changed after it was signed", () => envelope(tamperedAsic(), RECEIVER_ORG), 'efm-asic-malformed: not a readable zip: entry "vedtak.pdf" is corrupt: CRC-32 mismatch'],
       ] as const) {
         it(`removes a message whose package is ${label} with FEIL and answers 404, as the integrasjonspunkt does`, async () => {
           const m = await receive({ messageId: id(1), pkg: pkg === "missing" ? envelope(ASIC_A, RECEIVER_ORG) : pkg() });
