@@ -53,6 +53,11 @@ export class NextMoveClient {
     return this.call("POST", "/api/messages/out/multipart", { body: form });
   }
 
+  /** POST a JSON body (e.g. a webhook subscription to /api/subscriptions). */
+  postJson(path: string, body: unknown): Promise<NextMoveAnswer> {
+    return this.call("POST", path, { body: JSON.stringify(body), contentType: "application/json" });
+  }
+
   get(path: string): Promise<NextMoveAnswer> {
     return this.call("GET", path);
   }

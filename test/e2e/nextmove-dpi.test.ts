@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import type { PostboxSim } from "../../src/sim/postbox/index.js";
 import { SR_SANDBOX } from "../../src/sim/service-registry/index.js";
@@ -91,6 +93,38 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
     const digipost = providers.find((p) => p.provider === "0192:984661185")!;
     const got = digipost.delivered().find((r) => r.messageId === id);
     expect({ avsender: got?.avsender, title: got?.title, files: got?.files }).to.deep.equal({ avsender: `0192:${ORG}`, title: "Vedtak om støtte", files: ["vedtak.pdf"] });
+  });
+
+  it("posts each status of the letter to a webhook subscription, in order", async () => {
+    const pushed: { messageId: string; status: string; direction: string; serviceIdentifier: string }[] = [];
+    const hook: Server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString("utf8")));
+      req.on("end", () => {
+        if (body) pushed.push(JSON.parse(body));
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
+    try {
+      const pushEndpoint = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+      const sub = await arkiv.postJson("/api/subscriptions", { name: "arkiv-statuser", pushEndpoint, resource: "messages", event: "status" });
+      expect(sub.status).to.equal(200);
+      const answer = await arkiv.createAndSend(digitalSbd(), [{ filename: "vedtak.pdf", title: "Vedtak", mimeType: "application/pdf", bytes: PDF }]);
+      const id = idOf(answer.body);
+      const mine = await eventually("LEVERT pushed", async () => {
+        const m = pushed.filter((p) => p.messageId === id);
+        return m.some((p) => p.status === "LEVERT") ? m : undefined;
+      });
+      expect(mine.map((p) => [p.status, p.direction, p.serviceIdentifier])).to.deep.equal([
+        ["OPPRETTET", "OUTGOING", "DPI"],
+        ["SENDT", "OUTGOING", "DPI"],
+        ["MOTTATT", "OUTGOING", "DPI"],
+        ["LEVERT", "OUTGOING", "DPI"],
+      ]);
+    } finally {
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
   });
 
   it("creates and sends in one multipart request", async () => {
