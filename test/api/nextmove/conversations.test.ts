@@ -244,7 +244,9 @@ describe("NextMove API: /api/conversations", function () {
       expectProblem(await call(api.url, "GET", `/api/conversations/${outId}`, { orgs: ORG_C }), 404, "conversation-not-found");
       expectProblem(await call(api.url, "GET", "/api/conversations/messageId/m-1", { orgs: ORG_C }), 404, "conversation-not-found");
       expect((await call(api.url, "GET", "/api/conversations", { orgs: ORG_C })).json<Page<ConversationJson>>().totalElements).to.equal(0);
-      expect((await call(api.url, "GET", "/api/conversations", { orgs: `${ORG_C},${ORG_B}` })).json<Page<ConversationJson>>().content.map((c) => c.messageId)).to.have.members(["m-1", "m-2"]);
+      expect((await call(api.url, "GET", "/api/conversations", { orgs: `${ORG_C},${ORG_A}` })).json<Page<ConversationJson>>().content.map((c) => c.messageId)).to.have.members(["m-1", "m-2"]);
+      // B receives m-1 and sent m-2, but those are the copies A holds: B's own are held where B sends and receives.
+      expect((await call(api.url, "GET", "/api/conversations", { orgs: ORG_B })).json<Page<ConversationJson>>().totalElements).to.equal(0);
       expect((await call(api.url, "DELETE", `/api/conversations/${outId}`, { orgs: ORG_C })).status).to.equal(200);
       expect((await call(api.url, "DELETE", "/api/conversations/messageId/m-2", { orgs: ORG_C })).status).to.equal(200);
       expect(await store.db.conversation.count()).to.equal(2);

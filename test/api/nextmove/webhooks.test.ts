@@ -95,15 +95,17 @@ describe("NextMove webhooks: publisher and sender", function () {
     expect((await api.publisher.publishOnce()).found).to.equal(0);
   });
 
-  it("a subscription gets only statuses of conversations of its owner's organisations", async () => {
+  it("a subscription gets only statuses of the conversations its owner's organisations send or receive", async () => {
     await start();
     await subscribe("c-only", {}, ORG_C);
     await subscribe("a-and-c", {}, `${ORG_A},${ORG_C}`);
     await conversationWith(store.db, { messageId: "a-to-b", direction: "OUT", channel: "DPO" }, [{ status: "OPPRETTET", at: at(0) }]);
     await conversationWith(store.db, { messageId: "b-to-c", direction: "OUT", channel: "DPO", senderIdentifier: `0192:${ORG_B}`, receiverIdentifier: `0192:${ORG_C}:part` }, [{ status: "OPPRETTET", at: at(1) }]);
+    await conversationWith(store.db, { messageId: "b-to-c-in", direction: "IN", channel: "DPO", senderIdentifier: `0192:${ORG_B}`, receiverIdentifier: `0192:${ORG_C}:part` }, [{ status: "OPPRETTET", at: at(2) }]);
     await api.publisher.publishOnce();
     await api.sender.runOnce();
-    expect(arrivals().sort()).to.deep.equal(["a-and-c:a-to-b:OPPRETTET", "a-and-c:b-to-c:OPPRETTET", "c-only:b-to-c:OPPRETTET"]);
+    // b-to-c is B's sending: C gets the incoming copy (b-to-c-in) where it receives it.
+    expect(arrivals().sort()).to.deep.equal(["a-and-c:a-to-b:OPPRETTET", "a-and-c:b-to-c-in:OPPRETTET", "c-only:b-to-c-in:OPPRETTET"]);
   });
 
   it("retries after a 500 with growing back-off, holding back that subscription's later statuses, not another's", async () => {
