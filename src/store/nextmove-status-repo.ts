@@ -82,11 +82,17 @@ export type ConversationSortField = (typeof CONVERSATION_SORT_FIELDS)[number];
 
 export type ConversationStatusSummary = Pick<ConversationStatus, "id" | "status" | "description" | "createdAt">;
 
-/** A conversation with its status history, oldest first; `id` is its number. */
+/**
+ * A conversation with its status history, oldest first; `id` is its number. `nextMove`: the SBD as the archive
+ * system sent it, where the conversation came in through the NextMove API.
+ */
 export interface ConversationRow extends Conversation {
   id: number;
   statuses: ConversationStatusSummary[];
+  nextMove: { sbd: string } | null;
 }
+
+const WITH_SBD = { select: { sbd: true } } as const;
 
 const NONE = { messageId: { in: [] as string[] } } satisfies Prisma.ConversationWhereInput;
 
@@ -170,7 +176,7 @@ function conversationOrder(sort: readonly { field: ConversationSortField; direct
 
 const SUMMARY = { select: { id: true, status: true, description: true, createdAt: true }, orderBy: { id: "asc" } } as const;
 
-function withNumber(c: Conversation & { statuses: ConversationStatusSummary[] }): ConversationRow {
+function withNumber(c: Conversation & { statuses: ConversationStatusSummary[]; nextMove: { sbd: string } | null }): ConversationRow {
   // A conversation is created with its first status in one transaction (ConversationsRepo.insertOperations).
   return { ...c, id: c.statuses[0]?.id ?? 0 };
 }
@@ -219,7 +225,7 @@ export class NextMoveStatusRepo {
   ): Promise<PageOf<ConversationRow>> {
     const where = conversationWhere(q, orgs);
     const [rows, total] = await Promise.all([
-      this.db.conversation.findMany({ where, orderBy: conversationOrder(sort), skip: page.page * page.size, take: page.size, include: { statuses: SUMMARY } }),
+      this.db.conversation.findMany({ where, orderBy: conversationOrder(sort), skip: page.page * page.size, take: page.size, include: { statuses: SUMMARY, nextMove: WITH_SBD } }),
       this.db.conversation.count({ where }),
     ]);
     return { rows: rows.map(withNumber), total };
@@ -231,7 +237,7 @@ export class NextMoveStatusRepo {
     if (!first || (direction !== undefined && first.direction !== direction)) return null;
     const c = await this.db.conversation.findFirst({
       where: { AND: [{ direction: first.direction, messageId: first.messageId }, visibleConversations(orgs)] },
-      include: { statuses: SUMMARY },
+      include: { statuses: SUMMARY, nextMove: WITH_SBD },
     });
     if (!c || c.statuses[0]?.id !== id) return null;
     return withNumber(c);
@@ -240,7 +246,7 @@ export class NextMoveStatusRepo {
   async conversationByMessageId(messageId: string, direction: StoredDirection, orgs: Visibility): Promise<ConversationRow | null> {
     const c = await this.db.conversation.findFirst({
       where: { AND: [{ direction, messageId: normaliseMessageId(messageId) }, visibleConversations(orgs)] },
-      include: { statuses: SUMMARY },
+      include: { statuses: SUMMARY, nextMove: WITH_SBD },
     });
     return c ? withNumber(c) : null;
   }

@@ -88,8 +88,17 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
     });
     expect(statuses).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
     expect((await arkiv.get(`/api/messages/out/${id}`)).status).to.equal(404);
-    const conversation = (await arkiv.get(`/api/conversations/messageId/${id}`)).body as { finished: boolean; serviceIdentifier: string; direction: string };
-    expect({ finished: conversation.finished, serviceIdentifier: conversation.serviceIdentifier, direction: conversation.direction }).to.deep.equal({ finished: true, serviceIdentifier: "DPI", direction: "OUTGOING" });
+    const c = (await arkiv.get(`/api/conversations/messageId/${id}`)).body as Record<string, unknown>;
+    // Addressed as the archive system addressed it (the person, NextMove's process and standard), not as the letter to Digipost.
+    expect([c.finished, c.serviceIdentifier, c.direction, c.senderIdentifier, c.receiverIdentifier, c.processIdentifier, c.documentIdentifier]).to.deep.equal([
+      true,
+      "DPI",
+      "OUTGOING",
+      `0192:${ORG}`,
+      SR_SANDBOX.persons.digipost,
+      "urn:no:difi:profile:digitalpost:info:ver1.0",
+      "urn:no:difi:digitalpost:xsd:digital::digital",
+    ]);
     const digipost = providers.find((p) => p.provider === "0192:984661185")!;
     const got = digipost.delivered().find((r) => r.messageId === id);
     expect({ avsender: got?.avsender, title: got?.title, files: got?.files }).to.deep.equal({ avsender: `0192:${ORG}`, title: "Vedtak om støtte", files: ["vedtak.pdf"] });

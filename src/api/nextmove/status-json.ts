@@ -70,19 +70,42 @@ export function messageStatusJson(s: StatusRow): MessageStatusJson {
   };
 }
 
+/**
+ * Who and what the conversation is addressed to, as the archive system sees it. A DPI letter sent over the
+ * NextMove API is stored as the letter corner 2 sends (to the postbox or print provider, in DPI's process); the
+ * integrasjonspunkt records the person and the NextMove process and standard, which its SBD still says.
+ */
+function addressing(c: ConversationRow): { receiver: string; process: string; standard: string } {
+  if (c.channel === "DPI" && c.nextMove) {
+    const h = (JSON.parse(c.nextMove.sbd) as { standardBusinessDocumentHeader?: SbdHeaderJson }).standardBusinessDocumentHeader;
+    const receiver = h?.receiver?.[0]?.identifier?.value;
+    const process = h?.businessScope?.scope?.find((s) => s.type === "ConversationId")?.identifier;
+    const standard = h?.documentIdentification?.standard;
+    if (receiver && process && standard) return { receiver, process, standard };
+  }
+  return { receiver: c.receiverIdentifier, process: c.process, standard: c.standard };
+}
+
+interface SbdHeaderJson {
+  receiver?: { identifier?: { value?: string } }[];
+  documentIdentification?: { standard?: string };
+  businessScope?: { scope?: { type?: string; identifier?: string }[] };
+}
+
 export function conversationJson(c: ConversationRow): ConversationJson {
   const channel = channelOf(c.channel);
   const dir = direction(c.direction);
+  const to = addressing(c);
   return {
     id: c.id,
     conversationId: c.conversationId,
     messageId: c.messageId,
     sender: c.senderIdentifier,
     senderIdentifier: c.senderIdentifier,
-    receiver: c.receiverIdentifier,
-    receiverIdentifier: c.receiverIdentifier,
-    processIdentifier: c.process,
-    documentIdentifier: c.standard,
+    receiver: to.receiver,
+    receiverIdentifier: to.receiver,
+    processIdentifier: to.process,
+    documentIdentifier: to.standard,
     ...(c.messageReference !== null ? { messageReference: c.messageReference } : {}),
     ...(c.messageTitle !== null ? { messageTitle: c.messageTitle } : {}),
     lastUpdate: formatOsloDateTime(c.updatedAt),
