@@ -7,7 +7,7 @@ import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
-import type { NextMoveHandover } from "./core/channel.js";
+import type { InboundSource, NextMoveHandover, OutboundChannel, StatusPoller } from "./core/channel.js";
 import { StatusPublisher } from "./core/status-publisher.js";
 import type { Channel } from "./core/status/index.js";
 import { WebhookSender } from "./core/webhook-sender.js";
@@ -47,8 +47,18 @@ export interface NextMoveParts {
   random?: (() => number) | undefined;
 }
 
+/** What the eFormidling channels bring to the core: their outbound sides, status pollers and polled sources. */
+export interface EformidlingChannels {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  outbound: OutboundChannel<any>[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  pollers: StatusPoller<any>[];
+  inbound: InboundSource[];
+}
+
 export interface NextMoveFrontDoor {
   router: Router;
+  channels: EformidlingChannels;
   registry: ServiceRegistryClient;
   start(): void;
   stop(): Promise<void>;
@@ -139,8 +149,10 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     more: [messagesIn],
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
+  const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
   return {
     router: api,
+    channels,
     registry,
     start() {
       publisher.start();

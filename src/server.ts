@@ -27,7 +27,7 @@ import type { As4Identity, As4ReceiverDeps, SenderTrust } from "./channels/dpi/a
 import { createDpiInboundHandler } from "./channels/dpi/dpi-inbound.js";
 import { createFeilReceiptIssuer } from "./channels/dpi/feil-receipt.js";
 import { DpiOutboundChannel, dpiLeaseMs } from "./channels/dpi/outbound.js";
-import type { InboundSource, StatusPoller } from "./core/channel.js";
+import type { InboundSource, OutboundChannel, StatusPoller } from "./core/channel.js";
 import { Outbox } from "./core/outbox.js";
 import { StatusPolling } from "./core/status-polling.js";
 import { As4InboundSource } from "./channels/dpi/as4-source.js";
@@ -81,18 +81,22 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const verifyForretningsmelding = await createIntakeVerifier(config, clock, revocation, log);
   const outboxRepo = new OutboxRepo(stores.db);
   const metrics = createMetrics(config, outboxRepo);
-  const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, metrics, clock, log, random: opts.random });
+  // The NextMove front door brings the eFormidling channels (their outbound sides, status pollers and polled
+  // sources), which the core's outbox and status polling run beside DPI's.
+  let nudgeOutbox = () => {};
+  const nextMove: NextMoveFrontDoor | undefined = config.nextMove.enabled
+    ? await createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => nudgeOutbox(), random: opts.random })
+    : undefined;
+  const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, metrics, clock, log, random: opts.random, channels: nextMove?.channels.outbound ?? [] });
+  nudgeOutbox = () => outbox.nudge();
   let push: PushWorker | undefined;
   const as4 = new As4InboundSource(
     config.as4.path,
     await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, onStored: () => push?.nudge() }),
   );
   // The inbound sources of every channel: pushed ones are mounted by the HTTP server, polled ones run their loops.
-  const inbound: InboundSource[] = [as4];
-  const statusPolling = createStatusPolling(config, { conversations: stores.repo.conversations, clock, log });
-  const nextMove: NextMoveFrontDoor | undefined = config.nextMove.enabled
-    ? await createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => outbox.nudge(), random: opts.random })
-    : undefined;
+  const inbound: InboundSource[] = [as4, ...(nextMove?.channels.inbound ?? [])];
+  const statusPolling = createStatusPolling(config, { conversations: stores.repo.conversations, clock, log, pollers: nextMove?.channels.pollers ?? [] });
   for (const source of inbound) await source.start();
   const http = await startHttpServer(config, {
     ...stores,
@@ -222,6 +226,9 @@ function createMetrics(config: Config, outboxRepo: OutboxRepo): Metrics | undefi
 }
 
 interface OutboxParts {
+  /** The eFormidling channels' outbound sides, sent beside DPI's. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  channels: readonly OutboundChannel<any>[];
   stores: Stores;
   outboxRepo: OutboxRepo;
   discovery: Discovery;
@@ -263,7 +270,7 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
   });
   return new Outbox({
     outbox: p.outboxRepo,
-    channels: [dpi],
+    channels: [dpi, ...p.channels],
     retry: config.outbox.retry,
     leaseMs: dpiLeaseMs(config.as4.timeoutMs),
     concurrency: config.outbox.concurrency,
@@ -278,9 +285,8 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
  * Status polling from the core for the channels whose far side is asked for status (DPF, DPV): each channel's
  * StatusPoller. DPI has none, so for a DPI-only access point it idles.
  */
-function createStatusPolling(config: Config, p: { conversations: ConversationsRepo; clock: Clock; log: Logger }): StatusPolling {
-  const pollers: StatusPoller[] = [];
-  return new StatusPolling({ conversations: p.conversations, pollers, pollMs: config.statusPollMs, batch: 100, clock: p.clock, log: p.log.child({ worker: "status-polling" }) });
+function createStatusPolling(config: Config, p: { conversations: ConversationsRepo; clock: Clock; log: Logger; pollers: readonly StatusPoller[] }): StatusPolling {
+  return new StatusPolling({ conversations: p.conversations, pollers: [...p.pollers], pollMs: config.statusPollMs, batch: 100, clock: p.clock, log: p.log.child({ worker: "status-polling" }) });
 }
 
 interface As4ReceiverParts {
