@@ -36,7 +36,7 @@ import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../../store/
 import { DuplicateMessageIdError, registerStatusIn } from "../../store/conversations-repo.js";
 import type { Prisma } from "../../store/generated/client.js";
 import { DuplicateFilenameError as StoredDuplicateFilenameError, type NextMoveConversation, type NextMoveRepo } from "../../store/nextmove-repo.js";
-import { mayActFor, maySee, type NextMoveCaller } from "./caller.js";
+import { mayActFor, orgnoOf, type NextMoveCaller } from "./caller.js";
 import { MaxFileSizeExceededError, MessageNotFoundError, OrganisationNotAllowedError, SenderRequiredError } from "./errors.js";
 
 /**
@@ -78,6 +78,8 @@ export interface IncomingFile {
   filename: string;
   title?: string | undefined;
   contentType?: string | undefined;
+  /** The request's Content-Length for a streamed file: the size the integrasjonspunkt reports when it is too large. */
+  declaredSize?: number | undefined;
   content: { stream: Readable } | { stored: StoredBlob };
 }
 
@@ -91,7 +93,8 @@ export class NextMoveOutQueue {
   /** POST /api/messages/out: the SBD as stored, with the integrasjonspunkt's defaults. */
   async create(caller: NextMoveCaller, body: unknown): Promise<StandardBusinessDocument> {
     const { deps } = this;
-    const sbd = parseSbd(body);
+    // Date-times without an offset get Oslo's offset at the queue's clock, as every other time here.
+    const sbd = parseSbd(body, { clock: deps.clock });
     validateRequest(sbd, { clock: deps.clock });
     const own = this.actingOrg(caller, sbd);
     const { channel, endpoint } = await this.route(sbd);
@@ -138,7 +141,7 @@ export class NextMoveOutQueue {
   /** GET /api/messages/out/{id}: a message still in the out-queue. */
   async get(caller: NextMoveCaller, messageId: string): Promise<NextMoveConversation> {
     const c = await this.deps.repo.get("OUT", messageId);
-    if (!c || c.nextMove.queuedAt !== null || !maySee(caller, { sender: c.senderIdentifier, receiver: c.receiverIdentifier })) throw new MessageNotFoundError(messageId);
+    if (!c || c.nextMove.queuedAt !== null || !ownsOutgoing(caller, c)) throw new MessageNotFoundError(messageId);
     return c;
   }
 
@@ -191,7 +194,7 @@ export class NextMoveOutQueue {
   async send(caller: NextMoveCaller, messageId: string): Promise<void> {
     const { deps } = this;
     const c = await deps.repo.get("OUT", messageId);
-    if (!c || !maySee(caller, { sender: c.senderIdentifier, receiver: c.receiverIdentifier })) throw new MessageNotFoundError(messageId);
+    if (!c || !ownsOutgoing(caller, c)) throw new MessageNotFoundError(messageId);
     if (c.nextMove.queuedAt !== null) return;
     const sbd = parseSbdJson(c.nextMove.sbd);
     const channel = c.channel as Channel;
@@ -313,11 +316,17 @@ export class NextMoveOutQueue {
     } catch (err) {
       if (err instanceof BlobTooLargeError) {
         file.content.stream.resume();
-        throw tooLarge(max + 1);
+        // Only the first max + 1 bytes were read; the declared length says how large the file is.
+        throw tooLarge(Math.max(max + 1, file.declaredSize ?? 0));
       }
       throw err;
     }
   }
+}
+
+/** The out-queue is the sender's, as GET /api/messages/out lists it: a caller acting only for the receiver does not see it. */
+function ownsOutgoing(caller: NextMoveCaller, c: NextMoveConversation): boolean {
+  return mayActFor(caller, orgnoOf(c.senderIdentifier));
 }
 
 /** A Service Registry address as fillDefaults takes it (absent fields rather than nulls). */
