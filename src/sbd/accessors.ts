@@ -167,8 +167,12 @@ export function hoveddokument(sbd: StandardBusinessDocument): string | undefined
   return sbd.type === "dialogmelding_kvittering" ? undefined : body.hoveddokument;
 }
 
-/** The business message's sikkerhetsnivaa where it has one (HasSikkerhetsNivaa: arkivmelding, digital, digital_dpv, ...). */
+/**
+ * The business message's sikkerhetsnivaa where its class has one (HasSikkerhetsNivaa: ArkivmeldingMessage and
+ * DpiDigitalMessage only); a key of that name on another business message is an unknown field the IP ignores.
+ */
 export function securityLevelOf(sbd: StandardBusinessDocument): number | undefined {
+  if (sbd.type !== "arkivmelding" && sbd.type !== "digital") return undefined;
   const level = (sbd.businessMessage as { sikkerhetsnivaa?: unknown }).sikkerhetsnivaa;
   return typeof level === "number" ? level : undefined;
 }

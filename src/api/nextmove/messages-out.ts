@@ -100,7 +100,9 @@ export function messagesOutRouter(deps: MessagesOutDeps): Router {
       throw err;
     }
     const title = single(req.query, "title") ?? disposition.name;
-    await queue.addFile(caller, req.params.messageId, { filename: disposition.filename, title, contentType: req.get("content-type"), content: { stream: req } });
+    const length = req.get("content-length");
+    const declaredSize = length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined;
+    await queue.addFile(caller, req.params.messageId, { filename: disposition.filename, title, contentType: req.get("content-type"), declaredSize, content: { stream: req } });
     res.status(200).end();
   });
 

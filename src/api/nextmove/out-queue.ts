@@ -78,6 +78,8 @@ export interface IncomingFile {
   filename: string;
   title?: string | undefined;
   contentType?: string | undefined;
+  /** The request's Content-Length for a streamed file: the size the integrasjonspunkt reports when it is too large. */
+  declaredSize?: number | undefined;
   content: { stream: Readable } | { stored: StoredBlob };
 }
 
@@ -91,7 +93,8 @@ export class NextMoveOutQueue {
   /** POST /api/messages/out: the SBD as stored, with the integrasjonspunkt's defaults. */
   async create(caller: NextMoveCaller, body: unknown): Promise<StandardBusinessDocument> {
     const { deps } = this;
-    const sbd = parseSbd(body);
+    // Date-times without an offset get Oslo's offset at the queue's clock, as every other time here.
+    const sbd = parseSbd(body, { clock: deps.clock });
     validateRequest(sbd, { clock: deps.clock });
     const own = this.actingOrg(caller, sbd);
     const { channel, endpoint } = await this.route(sbd);
@@ -106,7 +109,7 @@ export class NextMoveOutQueue {
     const id = filled.header.documentIdentification!.instanceIdentifier!;
     if (await deps.repo.used(id)) throw new MessageAlreadyExistsError(id);
 
-    const { sender, receiver } = parties(filled);
+    const { sender, senderPrimary, onBehalfOf, receiver } = parties(filled);
     const expiry = expectedResponseDateTime(filled);
     const at = deps.clock();
     try {
@@ -119,7 +122,8 @@ export class NextMoveOutQueue {
           process: processOf(filled)!,
           documentType: filled.type,
           standard: filled.header.documentIdentification!.standard!,
-          senderIdentifier: `0192:${sender}`,
+          // As the SBD names it: the sending organisation, and the one it sends for where that is another.
+          senderIdentifier: onBehalfOf ? `0192:${senderPrimary}:${onBehalfOf}` : `0192:${sender}`,
           receiverIdentifier: receiver === undefined ? "" : /^\d{9}$/.test(receiver) ? `0192:${receiver}` : receiver,
           ...(expiry ? { expiry: new Date(expiry.epochMs) } : {}),
         },
@@ -313,7 +317,8 @@ export class NextMoveOutQueue {
     } catch (err) {
       if (err instanceof BlobTooLargeError) {
         file.content.stream.resume();
-        throw tooLarge(max + 1);
+        // Only the first max + 1 bytes were read; the declared length says how large the file is.
+        throw tooLarge(Math.max(max + 1, file.declaredSize ?? 0));
       }
       throw err;
     }
