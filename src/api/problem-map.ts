@@ -167,6 +167,7 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "nextmove-message-not-found": { title: "Message not found" },
   "nextmove-max-file-size-exceeded": { title: "Files too large for the channel" },
   "nextmove-sender-required": { title: "Sender required" },
+  "nextmove-multipart-file-too-large": { title: "File too large for a multipart request" },
   // NextMove API: statuses, conversations, webhook subscriptions
   "nextmove-query-invalid": { title: "Invalid query parameters" },
   "conversation-not-found": { title: "Conversation not found" },

@@ -146,6 +146,7 @@ export const SAMPLES: Record<string, () => Error> = {
   "nextmove-message-not-found": () => new nmErrors.MessageNotFoundError("6a7e1f0c-3b1d-4c8e-9d2a-5f4b3c2a1e0d"),
   "nextmove-max-file-size-exceeded": () => new nmErrors.MaxFileSizeExceededError(3 * 1024 * 1024, "DPE", 2 * 1024 * 1024),
   "nextmove-sender-required": () => new nmErrors.SenderRequiredError("drift"),
+  "nextmove-multipart-file-too-large": () => new nmErrors.MultipartFileTooLargeError("vedtak.pdf", 5242880),
   "content-disposition-invalid": () => new ContentDispositionInvalidError("the Content-Disposition header is required"),
   // sbd/errors.ts
   "nextmove-sbd-unreadable": () => new sbd.SbdUnreadableError([{ path: "standardBusinessDocumentHeader", message: "must be an object" }]),

@@ -53,3 +53,13 @@ export class SenderRequiredError extends DomainError {
     super(`${caller} may act for several organisations: the standardBusinessDocumentHeader must name the sender`);
   }
 }
+
+/** A file of a multipart message over the per-file limit (MultipartFileToLargeException, 400). */
+export class MultipartFileTooLargeError extends DomainError {
+  readonly code = "nextmove-multipart-file-too-large";
+  readonly kind = "invalid";
+  readonly ipException = `${EXCEPTIONS}MultipartFileToLargeException`;
+  constructor(filename: string, max: number) {
+    super(`The attachment named '${filename}' is too large. The maximum size for multipart requests is ${max} bytes. Please use the non-multipart API to avoid such problems.`);
+  }
+}

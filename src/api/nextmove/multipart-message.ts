@@ -4,6 +4,9 @@ import type { Readable } from "node:stream";
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../../store/blob-store.js";
 import { attach, checkContentType, MalformedMultipartError, PartTooLargeError } from "../multipart-submission.js";
 import { ProblemError } from "../../problem.js";
+import { DomainError } from "../../errors.js";
+import { DuplicateFilenameError } from "../../sbd/index.js";
+import { MultipartFileTooLargeError } from "./errors.js";
 
 /**
  * Reads POST /api/messages/out/multipart as it streams in: the part `sbd` (the StandardBusinessDocument JSON, as
@@ -32,11 +35,6 @@ export interface MultipartMessageLimits {
   maxParts: number;
 }
 
-export class DuplicateFilenamesError extends ProblemError {
-  constructor(names: string) {
-    super(400, "duplicate-filename", "Duplicate file names", `Duplicate filenames in upload: ${names}`);
-  }
-}
 
 const noop = () => {};
 
@@ -70,16 +68,17 @@ export async function readMultipartMessage(req: Request, blobs: BlobStore, limit
       upload.file = part;
       const filename = part.info.filename!;
       const blob = await blobs.write(part, limits.fileBytes).catch((err: unknown) => {
-        if (err instanceof BlobTooLargeError) throw new PartTooLargeError(`file ${filename}`, limits.fileBytes);
+        if (err instanceof BlobTooLargeError) throw new MultipartFileTooLargeError(filename, limits.fileBytes);
         throw err;
       });
       upload.file = undefined;
       files.push({ filename, title: name || undefined, contentType: part.info.contentType || undefined, blob });
     }
     if (sbd === undefined) throw new MalformedMultipartError('the part "sbd" is missing');
+    // As the integrasjonspunkt names them: every occurrence of a name that occurs more than once.
     const names = files.map((f) => f.filename);
-    const duplicates = [...new Set(names.filter((n, i) => names.indexOf(n) !== i))];
-    if (duplicates.length) throw new DuplicateFilenamesError(duplicates.join(", "));
+    const duplicates = names.filter((n) => names.indexOf(n) !== names.lastIndexOf(n));
+    if (duplicates.length) throw new DuplicateFilenameError(duplicates.join(", "));
     return { sbd, files };
   } catch (err) {
     const problem = translate(err, limits);
@@ -102,7 +101,7 @@ async function readSmall(stream: Readable, max: number): Promise<string> {
 }
 
 function translate(err: unknown, limits: MultipartMessageLimits): unknown {
-  if (err instanceof ProblemError) return err;
+  if (err instanceof ProblemError || err instanceof DomainError) return err;
   const tag = (err as { _tag?: string })?._tag;
   if (tag === "ReachedLimit") {
     const limit = (err as { limit: string }).limit;

@@ -975,8 +975,8 @@ describe("NextMove API: /api/messages/out", function () {
         { name: "Arkivmelding", filename: "arkivmelding.xml", content: arkivmeldingXml(), type: "application/xml" },
         { name: "Vedtak", filename: "vedtak.pdf", content: Buffer.alloc(5 * MiB + 1, 1) },
       ]);
-      expectProblem(r, 413, "payload-too-large");
-      expect(r.body.detail).to.equal(`file vedtak.pdf exceeds the limit of ${5 * MiB} bytes`);
+      expectProblem(r, 400, "nextmove-multipart-file-too-large");
+      expect(r.body.detail).to.equal(`The attachment named 'vedtak.pdf' is too large. The maximum size for multipart requests is ${5 * MiB} bytes. Please use the non-multipart API to avoid such problems.`);
       expect(await counts()).to.deep.equal({ conversations: 0, messages: 0, files: 0, blobs: 0 });
     });
 
@@ -986,8 +986,8 @@ describe("NextMove API: /api/messages/out", function () {
         { name: "A", filename: "vedtak.pdf", content: Buffer.from("1") },
         { name: "B", filename: "vedtak.pdf", content: Buffer.from("2") },
       ]);
-      expectProblem(r, 400, "duplicate-filename");
-      expect(r.body.detail).to.equal("Duplicate filenames in upload: vedtak.pdf");
+      expectProblem(r, 400, "nextmove-duplicate-filename");
+      expect(r.body.detail).to.equal("Filename already exists in message: vedtak.pdf, vedtak.pdf.");
       expect(await counts()).to.deep.equal({ conversations: 0, messages: 0, files: 0, blobs: 0 });
     });
 
