@@ -84,7 +84,6 @@ const schema = z.object({
   DPI_AP_SERVICE_REGISTRY_SIGNED: bool.default(true),
   DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   DPI_AP_MASKINPORTEN_TOKEN_URL: z.string().url().optional(),
-  DPI_AP_MASKINPORTEN_CLIENT_ID: z.string().optional(),
 });
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
@@ -183,7 +182,7 @@ export interface Config {
     orgs: string[];
     /**
      * Each organisation's Maskinporten client (orgno → client id), whose grants its business certificate signs:
-     * the token a DPI letter carries is asked for with it (the integrasjonspunkt's difi.move.oidc.clientId).
+     * its tokens ask the Service Registry and travel in its DPI letters (the integrasjonspunkt's difi.move.oidc.clientId).
      */
     clientIds: ReadonlyMap<string, string>;
     /** Folder with <orgno>.p12 (the organisation's business certificate) for each of `orgs`, and their password. */
@@ -206,7 +205,8 @@ export interface Config {
     /** Require JWS-signed answers, verified against the registry's /jwk. */
     signed: boolean;
     cacheMs: number;
-    maskinporten: { tokenUrl: string | undefined; clientId: string | undefined };
+    /** Maskinporten's token endpoint, where each organisation's client (nextMove.clientIds) asks. */
+    maskinporten: { tokenUrl: string | undefined };
   };
 }
 
@@ -310,7 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.DPI_AP_NEXTMOVE && !sandbox) {
     if (!e.DPI_AP_SERVICE_REGISTRY_URL) problems.push("DPI_AP_SERVICE_REGISTRY_URL: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
     if (!e.DPI_AP_NEXTMOVE_KEYSTORE_DIR) problems.push("DPI_AP_NEXTMOVE_KEYSTORE_DIR: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
-    if (!e.DPI_AP_MASKINPORTEN_TOKEN_URL || !e.DPI_AP_MASKINPORTEN_CLIENT_ID) problems.push("DPI_AP_MASKINPORTEN_TOKEN_URL and DPI_AP_MASKINPORTEN_CLIENT_ID: required for the Service Registry outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
+    if (!e.DPI_AP_MASKINPORTEN_TOKEN_URL) problems.push("DPI_AP_MASKINPORTEN_TOKEN_URL: required for the organisations' Maskinporten clients outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
   }
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -398,7 +398,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: e.DPI_AP_SERVICE_REGISTRY_URL?.replace(/\/+$/, ""),
       signed: e.DPI_AP_SERVICE_REGISTRY_SIGNED,
       cacheMs: e.DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS * 1000,
-      maskinporten: { tokenUrl: e.DPI_AP_MASKINPORTEN_TOKEN_URL, clientId: e.DPI_AP_MASKINPORTEN_CLIENT_ID },
+      maskinporten: { tokenUrl: e.DPI_AP_MASKINPORTEN_TOKEN_URL },
     },
   };
 }

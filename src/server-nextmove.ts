@@ -1,4 +1,4 @@
-import type { Router } from "express";
+import type { Router as ExpressRouter } from "express";
 import { nextMoveApi } from "./api/nextmove/api.js";
 import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
 import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
@@ -7,7 +7,7 @@ import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
-import type { InboundSource, NextMoveHandover, OutboundChannel, StatusPoller } from "./core/channel.js";
+import type { InboundSource, NextMoveHandover, OutboundChannel, Router, StatusPoller } from "./core/channel.js";
 import { StatusPublisher } from "./core/status-publisher.js";
 import type { Channel } from "./core/status/index.js";
 import { WebhookSender } from "./core/webhook-sender.js";
@@ -17,10 +17,10 @@ import { runOutsideRequest } from "./log.js";
 import { createGrantClient, type GrantClient } from "./maskinporten/grant-client.js";
 import { DPI_SEND_SCOPE } from "./maskinporten/token.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
-import { loadKeyStore, type KeyStore } from "./pki/keystore.js";
+import type { KeyStore } from "./pki/keystore.js";
 import { loadAnchors } from "./pki/pem.js";
 import { orgKeyStoresFromDir, type OrgKeyStores } from "./pki/org-keystores.js";
-import { createEformidlingRouter } from "./routing/eformidling.js";
+import { createEformidlingRouter, type EformidlingEndpoint } from "./routing/eformidling.js";
 import { createServiceRegistryClient, type ServiceRegistryClient } from "./routing/service-registry/client.js";
 import { NextMoveRepo } from "./store/nextmove-repo.js";
 import { NextMoveStatusRepo } from "./store/nextmove-status-repo.js";
@@ -57,9 +57,8 @@ export interface EformidlingChannels {
 }
 
 export interface NextMoveFrontDoor {
-  router: Router;
+  router: ExpressRouter;
   channels: EformidlingChannels;
-  registry: ServiceRegistryClient;
   start(): void;
   stop(): Promise<void>;
 }
@@ -69,17 +68,23 @@ const SR_SCOPE_PREFIX = "eformidling:";
 export async function createNextMove(config: Config, p: NextMoveParts): Promise<NextMoveFrontDoor> {
   const nm = config.nextMove;
   const log = p.log.child({ api: "nextmove" });
-  const registry = await serviceRegistryClient(config, p);
-  const router = createEformidlingRouter({ registry });
   if (!nm.keystoreDir) throw new Error("the NextMove API needs the organisations' keystores (DPI_AP_NEXTMOVE_KEYSTORE_DIR)");
   const keystores = orgKeyStoresFromDir(nm.keystoreDir, nm.keystorePassword);
+  const clients = organisationClients(config, keystores, p);
+  const registries = serviceRegistries(config, clients, p);
+  const routers = new Map<string, Router<EformidlingEndpoint>>();
+  const routerFor = (orgno: string) => {
+    let r = routers.get(orgno);
+    if (!r) routers.set(orgno, (r = createEformidlingRouter({ registry: registries(orgno) })));
+    return r;
+  };
   const handovers: NextMoveHandover[] = [];
   if (nm.channels.includes("DPI")) {
     handovers.push(
       createDpiHandover({
-        router,
+        routerFor,
         keystores,
-        token: dpiTokens(config, keystores, p),
+        token: async (sender, avsender) => (await (await clients(sender)).getToken({ scope: DPI_SEND_SCOPE, ...(avsender !== sender ? { consumerOrg: avsender } : {}) })).access_token,
         verify: p.verifyForretningsmelding,
         repo: p.stores.repo,
         blobs: p.stores.blobs,
@@ -90,7 +95,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   }
   const queue = new NextMoveOutQueue({
     repo: new NextMoveRepo(p.stores.db),
-    router,
+    routerFor,
     blobs: p.stores.blobs,
     orgs: nm.orgs,
     channels: nm.channels,
@@ -144,7 +149,8 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     statuses: new NextMoveStatusRepo(p.stores.db),
     subscriptions: new SubscriptionsRepo(p.stores.db),
     ping: (url) => sender.ping(url),
-    registry,
+    registryFor: registries,
+    orgs: nm.orgs,
     clock: p.clock,
     more: [messagesIn],
   });
@@ -153,7 +159,6 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   return {
     router: api,
     channels,
-    registry,
     start() {
       publisher.start();
       sender.start();
@@ -166,45 +171,50 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
 }
 
 /**
- * The Service Registry client, with a Maskinporten token of the operator's client (the access point's own
- * business certificate, DPI_AP_OPERATOR_KEYSTORE) for the channels switched on, as the integrasjonspunkt asks
- * for eformidling:<channel> scopes.
+ * Each organisation's own Maskinporten client (DPI_AP_NEXTMOVE_CLIENT_IDS), whose grants its business
+ * certificate signs, as each integrasjonspunkt has its organisation's: its tokens ask the Service Registry and
+ * travel in its DPI letters.
  */
-async function serviceRegistryClient(config: Config, p: NextMoveParts): Promise<ServiceRegistryClient> {
-  const sr = config.serviceRegistry;
-  if (!sr.url) throw new Error("the NextMove API needs the Service Registry (DPI_AP_SERVICE_REGISTRY_URL)");
-  if (!sr.maskinporten.tokenUrl || !sr.maskinporten.clientId) throw new Error("the Service Registry needs a Maskinporten client (DPI_AP_MASKINPORTEN_TOKEN_URL, DPI_AP_MASKINPORTEN_CLIENT_ID)");
-  if (!config.operator.keystore) throw new Error("the Service Registry's Maskinporten client signs with the operator's certificate (DPI_AP_OPERATOR_KEYSTORE)");
-  const ks = await loadKeyStore({ type: "pkcs12", file: config.operator.keystore, password: config.operator.keystorePassword });
-  const grant = grantClient(ks, sr.maskinporten.clientId, sr.maskinporten.tokenUrl, p);
-  const scope = config.nextMove.channels.map((c) => `${SR_SCOPE_PREFIX}${c.toLowerCase()}`);
-  return createServiceRegistryClient({
-    baseUrl: sr.url,
-    token: async () => (await grant.getToken({ scope })).access_token,
-    requireSignature: sr.signed,
-    cacheTtlMs: sr.cacheMs,
-    clock: p.clock,
-  });
+function organisationClients(config: Config, keystores: OrgKeyStores, p: NextMoveParts): (orgno: string) => Promise<GrantClient> {
+  const clients = new Map<string, Promise<GrantClient>>();
+  const tokenUrl = config.serviceRegistry.maskinporten.tokenUrl;
+  return (orgno) => {
+    let client = clients.get(orgno);
+    if (!client) {
+      const clientId = config.nextMove.clientIds.get(orgno);
+      if (!clientId || !tokenUrl) return Promise.reject(new Error(`no Maskinporten client for organisation ${orgno} (DPI_AP_NEXTMOVE_CLIENT_IDS, DPI_AP_MASKINPORTEN_TOKEN_URL)`));
+      client = keystores.get(orgno).then((ks) => grantClient(ks, clientId, tokenUrl, p));
+      client.catch(() => clients.delete(orgno));
+      clients.set(orgno, client);
+    }
+    return client;
+  };
 }
 
 /**
- * The token a DPI letter carries: asked for by the sending organisation's own Maskinporten client (its business
- * certificate signs the grant), for the avsender it sends on behalf of where that is another organisation.
+ * A Service Registry client per sending organisation, with its token for the channels switched on (the
+ * integrasjonspunkt's eformidling:<channel> scopes). The registry's answers depend on who asks (a print record's
+ * return address is the asking organisation's), so neither clients nor their caches are shared.
  */
-function dpiTokens(config: Config, keystores: OrgKeyStores, p: NextMoveParts): (sender: string, avsender: string) => Promise<string> {
-  const clients = new Map<string, Promise<GrantClient>>();
-  const tokenUrl = config.serviceRegistry.maskinporten.tokenUrl;
-  return async (sender, avsender) => {
-    const clientId = config.nextMove.clientIds.get(sender);
-    if (!clientId || !tokenUrl) throw new Error(`no Maskinporten client for organisation ${sender} (DPI_AP_NEXTMOVE_CLIENT_IDS, DPI_AP_MASKINPORTEN_TOKEN_URL)`);
-    let client = clients.get(sender);
-    if (!client) {
-      client = keystores.get(sender).then((ks) => grantClient(ks, clientId, tokenUrl, p));
-      client.catch(() => clients.delete(sender));
-      clients.set(sender, client);
+function serviceRegistries(config: Config, clients: (orgno: string) => Promise<GrantClient>, p: NextMoveParts): (orgno: string) => ServiceRegistryClient {
+  const sr = config.serviceRegistry;
+  if (!sr.url) throw new Error("the NextMove API needs the Service Registry (DPI_AP_SERVICE_REGISTRY_URL)");
+  const baseUrl = sr.url;
+  const scope = config.nextMove.channels.map((c) => `${SR_SCOPE_PREFIX}${c.toLowerCase()}`);
+  const registries = new Map<string, ServiceRegistryClient>();
+  return (orgno) => {
+    let r = registries.get(orgno);
+    if (!r) {
+      r = createServiceRegistryClient({
+        baseUrl,
+        token: async () => (await (await clients(orgno)).getToken({ scope })).access_token,
+        requireSignature: sr.signed,
+        cacheTtlMs: sr.cacheMs,
+        clock: p.clock,
+      });
+      registries.set(orgno, r);
     }
-    const token = await (await client).getToken({ scope: DPI_SEND_SCOPE, ...(avsender !== sender ? { consumerOrg: avsender } : {}) });
-    return token.access_token;
+    return r;
   };
 }
 

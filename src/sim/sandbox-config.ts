@@ -41,7 +41,6 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_NEXTMOVE_KEYSTORE_DIR: path.join(CERTS_EXAMPLE, "business"),
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
-  DPI_AP_MASKINPORTEN_CLIENT_ID: "dpi-ap-test-987654325",
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */

@@ -147,6 +147,32 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
     expect(statuses).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
   });
 
+  it("an opened letter becomes LEST (aapningskvittering), and a print letter to a person without a postbox is LEVERT by the print service", async () => {
+    const opened = digitalSbd();
+    opened.digital.digitalPostInfo.aapningskvittering = true;
+    const a = await arkiv.createAndSend(opened, [{ filename: "vedtak.pdf", title: "Vedtak", mimeType: "application/pdf", bytes: PDF }]);
+    expect(a.status, JSON.stringify(a.body)).to.equal(200);
+    const print = {
+      standardBusinessDocumentHeader: { ...digitalSbd({ receiver: SR_SANDBOX.persons.noPostbox, process: "urn:no:difi:profile:digitalpost:vedtak:ver1.0" }).standardBusinessDocumentHeader },
+      print: { hoveddokument: "brev.pdf", mottaker: { navn: "Ola Nordmann" }, retur: { mottaker: { navn: "Avsender" }, returhaandtering: "DIREKTE_RETUR" } },
+    };
+    print.standardBusinessDocumentHeader.documentIdentification = { standard: "urn:no:difi:digitalpost:xsd:fysisk::print", typeVersion: "1.0", type: "print" };
+    const p = await arkiv.createAndSend(print, [{ filename: "brev.pdf", title: "Brev", mimeType: "application/pdf", bytes: PDF }]);
+    expect(p.status, JSON.stringify(p.body)).to.equal(200);
+    const [lest, levert] = await Promise.all([
+      eventually("LEST", async () => {
+        const s = await arkiv.statuses(idOf(a.body));
+        return s.includes("LEST") ? s : undefined;
+      }),
+      eventually("print LEVERT", async () => {
+        const s = await arkiv.statuses(idOf(p.body));
+        return s.includes("LEVERT") ? s : undefined;
+      }),
+    ]);
+    expect(lest).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT", "LEST"]);
+    expect(levert).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
+  });
+
   it("refuses what the integrasjonspunkt refuses, with its status codes", async () => {
     const code = (a: { status: number; body: unknown }) => [a.status, (a.body as { code?: string }).code];
     // An arkivmelding to an organisation in SMP goes over DPO, which is not switched on here.

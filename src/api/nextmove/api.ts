@@ -28,7 +28,10 @@ export interface NextMoveApiDeps {
   subscriptions: SubscriptionsRepo;
   /** Pings a webhook's push endpoint when a subscription is made or moved. */
   ping: (url: string) => Promise<void>;
-  registry: Pick<ServiceRegistryClient, "identifier" | "identifierProcess">;
+  /** The Service Registry as an organisation asks it; capabilities are asked as the caller's first organisation. */
+  registryFor(orgno: string): Pick<ServiceRegistryClient, "identifier" | "identifierProcess">;
+  /** The organisations this deployment serves over NextMove, in configured order. */
+  orgs: readonly string[];
   clock: Clock;
   /** Further routers under /api (the incoming side). */
   more?: readonly Router[] | undefined;
@@ -47,6 +50,6 @@ export function nextMoveApi(d: NextMoveApiDeps): Router {
   r.use(statusesRouter({ repo: d.statuses }));
   r.use(conversationsRouter({ repo: d.statuses }));
   r.use(subscriptionsRouter({ repo: d.subscriptions, ping: d.ping, clock: d.clock }));
-  r.use(capabilitiesRouter({ registry: d.registry }));
+  r.use(capabilitiesRouter({ registryFor: d.registryFor, orgs: d.orgs }));
   return r;
 }

@@ -59,7 +59,11 @@ export const UPLOAD_LIMITS: Readonly<Record<Channel, number>> = {
 
 export interface OutQueueDeps {
   repo: NextMoveRepo;
-  router: Router<EformidlingEndpoint>;
+  /**
+   * Routing as the sending organisation asks it: the Service Registry answers depend on who asks (a print
+   * record's return address is the asking organisation's), so each organisation asks with its own token.
+   */
+  routerFor(orgno: string): Router<EformidlingEndpoint>;
   blobs: BlobStore;
   /** Organisations this deployment sends for (nine digits). */
   orgs: readonly string[];
@@ -97,7 +101,7 @@ export class NextMoveOutQueue {
     const sbd = parseSbd(body, { clock: deps.clock });
     validateRequest(sbd, { clock: deps.clock });
     const own = this.actingOrg(caller, sbd);
-    const { channel, endpoint } = await this.route(sbd);
+    const { channel, endpoint } = await this.route(sbd, own);
     const filled = fillDefaults(sbd, {
       ownOrgNumber: own,
       channel,
@@ -280,7 +284,7 @@ export class NextMoveOutQueue {
   }
 
   /** Where the receiver takes the message (ServiceRecordProvider); a print letter without receiver goes over DPI. */
-  private async route(sbd: StandardBusinessDocument): Promise<{ channel: Channel; endpoint?: EformidlingEndpoint }> {
+  private async route(sbd: StandardBusinessDocument, own: string): Promise<{ channel: Channel; endpoint?: EformidlingEndpoint }> {
     const process = processOf(sbd);
     const { receiver } = parties(sbd);
     if (receiver === undefined) {
@@ -288,7 +292,7 @@ export class NextMoveOutQueue {
       throw new ReceiverDoesNotAcceptProcessError(process ?? "null", "the message has no receiver");
     }
     try {
-      const r = await this.deps.router.route({
+      const r = await this.deps.routerFor(own).route({
         receiver,
         process: process ?? "",
         documentType: sbd.type,

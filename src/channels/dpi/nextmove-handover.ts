@@ -24,7 +24,8 @@ import type { DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
  */
 
 export interface DpiHandoverDeps {
-  router: Router<EformidlingEndpoint>;
+  /** Routing as the sending organisation asks it (its own Service Registry token). */
+  routerFor(orgno: string): Router<EformidlingEndpoint>;
   keystores: OrgKeyStores;
   /** A Maskinporten token with scope digitalpostinnbygger:send for `avsender`, asked for by `sender` (both nine digits). */
   token(sender: string, avsender: string): Promise<string>;
@@ -49,7 +50,7 @@ export function createDpiHandover(deps: DpiHandoverDeps): NextMoveHandover {
 async function prepare(message: NextMoveOutgoing, deps: DpiHandoverDeps): Promise<PreparedHandover> {
   const sbd = parseSbdJson(message.sbd);
   const { senderPrimary, sender } = parties(sbd);
-  const record = await dpiRecordOf(sbd, deps);
+  const record = await dpiRecordOf(sbd, deps.routerFor(senderPrimary!));
   const senderOrg = senderPrimary!;
   const avsenderOrg = sender!;
   const [signer, maskinportentoken, files] = await Promise.all([
@@ -85,11 +86,11 @@ async function prepare(message: NextMoveOutgoing, deps: DpiHandoverDeps): Promis
  * does: the person may have changed postbox since the message was created. A print letter may have no receiver
  * (the integrasjonspunkt allows it): it goes with the addresses it carries and no record.
  */
-async function dpiRecordOf(sbd: StandardBusinessDocument, deps: DpiHandoverDeps): Promise<DpiRecord | undefined> {
+async function dpiRecordOf(sbd: StandardBusinessDocument, router: Router<EformidlingEndpoint>): Promise<DpiRecord | undefined> {
   const { receiver } = parties(sbd);
   if (receiver === undefined) return undefined;
   const process = processOf(sbd)!;
-  const route = await deps.router.route({
+  const route = await router.route({
     receiver,
     process,
     documentType: sbd.type,

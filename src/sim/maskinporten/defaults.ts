@@ -40,18 +40,14 @@ export function simClientId(orgno: string): string {
   return `dpi-ap-test-${orgno}`;
 }
 
-/** The access point operator (certs-example/business/987654325): its client asks the Service Registry for every channel. */
-export const OPERATOR_ORGNO = "987654325";
+/** The Service Registry's scopes, as an integrasjonspunkt's client has them for the channels it uses. */
 export const SERVICE_REGISTRY_SCOPES = ["eformidling:dpi", "eformidling:dpo", "eformidling:dpf", "eformidling:dpv", "eformidling:dpe"] as const;
 
-export const DEFAULT_SIM_CLIENTS: readonly SimClient[] = [
-  ...EXAMPLE_BUSINESS_ORGNOS.map((orgno) => ({
-    clientId: simClientId(orgno),
-    orgno,
-    scopes: [DPI_SEND_SCOPE],
-  })),
-  { clientId: simClientId(OPERATOR_ORGNO), orgno: OPERATOR_ORGNO, scopes: [...SERVICE_REGISTRY_SCOPES] },
-];
+export const DEFAULT_SIM_CLIENTS: readonly SimClient[] = EXAMPLE_BUSINESS_ORGNOS.map((orgno) => ({
+  clientId: simClientId(orgno),
+  orgno,
+  scopes: [DPI_SEND_SCOPE, ...SERVICE_REGISTRY_SCOPES],
+}));
 
 export const DEFAULT_SIM_DELEGATIONS: readonly SimDelegation[] = [
   { consumerOrgno: BEHANDLINGSANSVARLIG_ORGNO, supplierOrgno: DATABEHANDLER_ORGNO, scope: DPI_SEND_SCOPE },

@@ -49,10 +49,12 @@ describe("NextMove API: /api/capabilities/{receiverIdentifier}", () => {
   let server: Server;
   let url: string;
   let calls: Call[];
+  let askedBy: string[];
   let answer: (identifier: string) => IdentifierResource;
 
   beforeEach(async () => {
     calls = [];
+    askedBy = [];
     answer = () => resource();
     const registry = {
       identifier: async (identifier: string, parameters?: LookupParameters) => {
@@ -66,7 +68,7 @@ describe("NextMove API: /api/capabilities/{receiverIdentifier}", () => {
     };
     const app = express();
     app.use("/api", callerFromHeader);
-    app.use("/api", capabilitiesRouter({ registry }));
+    app.use("/api", capabilitiesRouter({ registryFor: (org) => (askedBy.push(org), registry), orgs: ["991825827", "910076787"] }));
     app.use(notFound);
     app.use(problemHandler(silentLogger));
     server = createServer(app);
@@ -75,8 +77,8 @@ describe("NextMove API: /api/capabilities/{receiverIdentifier}", () => {
   });
   afterEach(() => closeServer(server));
 
-  const get = async (p: string) => {
-    const res = await fetch(url + p);
+  const get = async (p: string, orgs?: string) => {
+    const res = await fetch(url + p, { headers: orgs !== undefined ? { "x-test-orgs": orgs } : {} });
     const text = await res.text();
     return { status: res.status, contentType: res.headers.get("content-type"), body: text === "" ? undefined : (JSON.parse(text) as any) };
   };
@@ -102,6 +104,15 @@ describe("NextMove API: /api/capabilities/{receiverIdentifier}", () => {
     expect(r.contentType).to.equal("application/json; charset=utf-8");
     expect(r.body).to.deep.equal(EXPECTED);
     expect(calls).to.deep.equal([{ method: "identifier", identifier: "910076787", parameters: {} }]);
+  });
+
+  it("asks the registry as the caller's first organisation (its own token), and not at all for a caller with none here", async () => {
+    expect((await get("/capabilities/910076787")).status).to.equal(200);
+    expect((await get("/capabilities/910076787", "910076787")).status).to.equal(200);
+    expect(askedBy).to.deep.equal(["991825827", "910076787"]);
+    const r = await get("/capabilities/910076787", "111111111");
+    expect([r.status, r.body.code]).to.deep.equal([403, "nextmove-organisation-forbidden"]);
+    expect(askedBy).to.have.length(2);
   });
 
   it("with process: asks for the receiver in that process (identifierProcess lookup)", async () => {

@@ -39,6 +39,8 @@ const INNSYNSKRAV_PROCESS = "urn:no:difi:profile:einnsyn:innsynskrav:ver1.0";
 const INNSYNSKRAV = "urn:no:difi:einnsyn:xsd::innsynskrav";
 
 /** The organisations this deployment sends for. */
+/** The organisations routing was asked as, in order (each asks the Service Registry with its own token). */
+const askedBy: string[] = [];
 const OWN = "910077473";
 const OWN_2 = "991825827";
 /** Receivers, one per channel, and one the registry knows nothing of. */
@@ -121,10 +123,11 @@ async function startOutApi(db: Db, o: OutApiOptions = {}): Promise<OutApi> {
   const now = { value: o.start ?? T0 };
   const clock: Clock = () => new Date(now.value.getTime());
   const { router, queries } = standInRouter(records());
+  askedBy.length = 0;
   const queued: Channel[] = [];
   const queue = new NextMoveOutQueue({
     repo: new NextMoveRepo(db),
-    router,
+    routerFor: (org) => (askedBy.push(org), router),
     blobs,
     orgs: o.orgs ?? [OWN, OWN_2],
     channels: o.channels ?? ["DPO", "DPF", "DPV", "DPE"],
@@ -482,6 +485,7 @@ describe("NextMove API: /api/messages/out", function () {
       expect(r.status, r.text).to.equal(200);
       expect((r.body as Json).standardBusinessDocumentHeader.sender).to.deep.equal([{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${OWN_2}` } }]);
       expect((await conversation(idOf(r.body as Json)))!.senderIdentifier).to.equal(`0192:${OWN_2}`);
+      expect(askedBy).to.deep.equal([OWN_2]);
     });
 
     it("sends for another organisation on its behalf: filed under both, and the sending organisation's caller keeps it", async () => {
