@@ -59,6 +59,17 @@ export class NextMoveRepo {
     return row?.nextMove ? (row as NextMoveConversation) : null;
   }
 
+  /** The NextMove messages of these conversations (e.g. the ones the outbox claimed), in their order; one query. */
+  async ofConversations(rows: readonly { direction: string; messageId: string }[]): Promise<NextMoveConversation[]> {
+    if (rows.length === 0) return [];
+    const found = await this.db.conversation.findMany({
+      where: { OR: rows.map((r) => ({ direction: r.direction, messageId: r.messageId })), nextMove: { isNot: null } },
+      include: WITH_FILES,
+    });
+    const byKey = new Map(found.map((c) => [`${c.direction}:${c.messageId}`, c as NextMoveConversation]));
+    return rows.flatMap((r) => byKey.get(`${r.direction}:${r.messageId}`) ?? []);
+  }
+
   /** Outgoing messages not sent yet (the integrasjonspunkt's out-queue: not queued), oldest first, with their total. */
   async unsent(where: Prisma.ConversationWhereInput, page: { skip: number; take: number }): Promise<{ rows: NextMoveConversation[]; total: number }> {
     const filter: Prisma.ConversationWhereInput = { AND: [where, { direction: "OUT", nextMove: { is: { queuedAt: null } } }] };
