@@ -1,0 +1,90 @@
+import type { Clock } from "../../clock.js";
+import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import type { OrgKeyStores } from "../../pki/org-keystores.js";
+import type { EformidlingEndpoint } from "../../routing/eformidling.js";
+import { conversationId, parties, processOf } from "../../sbd/index.js";
+import type { BlobStore } from "../../store/blob-store.js";
+import type { Conversation } from "../../store/generated/client.js";
+import type { NextMoveConversation, NextMoveRepo } from "../../store/nextmove-repo.js";
+import { readOutgoing, type OutgoingNextMove } from "../nextmove/documents.js";
+import { sealedAsic } from "../nextmove/sealed-asic.js";
+import { encodeDpePayload } from "./payload.js";
+import { queueName, receiverQueueSuffix, type QueueMode } from "./queues.js";
+import { ServiceBusError, type ServiceBusClient } from "./servicebus-client.js";
+
+/**
+ * DPE's outbound side: a publisering, innsynskrav or einnsyn_kvittering (and the status messages) goes onto the
+ * receiver's Service Bus queue as the integrasjonspunkt puts it there (spec/eformidling.md §6): the queue from
+ * the receiver's Service Registry record (or, for receipts, from our own mode), the asic.zip sealed to the
+ * receiver's certificate with RSA PKCS#1 v1.5 key transport, the payload `{sbd, asic}`. The Service Bus taking it
+ * is SENDT; MOTTATT and LEVERT come back as status messages.
+ */
+
+export interface DpeOutboundDeps {
+  repo: NextMoveRepo;
+  blobs: BlobStore;
+  routerFor(orgno: string): Router<EformidlingEndpoint>;
+  keystores: OrgKeyStores;
+  /** The Service Bus namespace as the sending organisation reaches it (its SAS key comes from its registry client). */
+  serviceBusFor(orgno: string): ServiceBusClient;
+  mode: QueueMode;
+  receiptQueue?: string | undefined;
+  clock: Clock;
+}
+
+export class DpeOutboundChannel implements OutboundChannel<NextMoveConversation> {
+  readonly channel = "DPE" as const;
+
+  constructor(private readonly deps: DpeOutboundDeps) {}
+
+  load(claimed: readonly Conversation[]): Promise<NextMoveConversation[]> {
+    return this.deps.repo.ofConversations(claimed);
+  }
+
+  async send(c: NextMoveConversation, ctx: SendContext): Promise<SendOutcome> {
+    const { deps } = this;
+    const message = await readOutgoing(c, deps.blobs);
+    const { senderPrimary, receiver } = parties(message.sbd);
+    const receiverOrg = receiver!;
+    let queue: string;
+    let asic: Uint8Array | undefined;
+    try {
+      const record = await this.recordIfNeeded(message, senderPrimary!);
+      queue = queueName(receiverOrg, receiverQueueSuffix(message.sbd, { ownMode: deps.mode, receiptQueue: deps.receiptQueue, recordEndpoint: record?.queueSuffix }));
+      if (message.documents.length > 0) {
+        if (!record) throw new Error(`no Service Registry record with a certificate for ${receiverOrg}`);
+        asic = await sealedAsic(message, { keystores: deps.keystores, receiverCertificate: record.certificate, scheme: "rsa-pkcs1v15", clock: deps.clock });
+      }
+    } catch (err) {
+      // Routing and packaging: the registry may answer later; anything else is this message's fault.
+      const transient = (err as { kind?: string }).kind === "unavailable" || (err as { kind?: string }).kind === "upstream";
+      return transient ? { kind: "retry", reason: (err as Error).message } : { kind: "failed", reason: (err as Error).message };
+    }
+    try {
+      await deps.serviceBusFor(senderPrimary!).send(queue, encodeDpePayload({ sbd: message.sbd, asic }));
+    } catch (err) {
+      if (err instanceof ServiceBusError) {
+        const reason = `Service Bus: ${err.message}`;
+        return err.transient ? { kind: "retry", reason, peer: queue } : { kind: "failed", reason, peer: queue };
+      }
+      throw err;
+    }
+    ctx.log.info({ queue, bytes: asic?.length ?? 0 }, "DPE message put on the receiver's queue");
+    return { kind: "delivered", log: { queue } };
+  }
+
+  /** The receiver's DPE record, where the queue or the certificate must come from it (not for status messages or receipts without files). */
+  private async recordIfNeeded(message: OutgoingNextMove, senderOrg: string) {
+    const needsQueue = message.sbd.type !== "status" && message.sbd.type !== "einnsyn_kvittering";
+    if (!needsQueue && message.documents.length === 0) return undefined;
+    const route = await this.deps.routerFor(senderOrg).route({
+      receiver: parties(message.sbd).receiver!,
+      process: processOf(message.sbd)!,
+      documentType: message.sbd.type,
+      standard: message.sbd.header.documentIdentification?.standard,
+      conversationId: conversationId(message.sbd),
+    });
+    if (route.endpoint.serviceIdentifier !== "DPE") throw new Error(`the receiver is reached over ${route.endpoint.serviceIdentifier}, not DPE`);
+    return route.endpoint;
+  }
+}
