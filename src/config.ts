@@ -84,6 +84,13 @@ const schema = z.object({
   DPI_AP_SERVICE_REGISTRY_SIGNED: bool.default(true),
   DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   DPI_AP_MASKINPORTEN_TOKEN_URL: z.string().url().optional(),
+  // DPE (eInnsyn over Azure Service Bus)
+  DPI_AP_DPE_SERVICEBUS_URL: z.string().url().optional(),
+  DPI_AP_DPE_SAS_KEY_NAME: z.string().default("MoveDPE-prodPolicy"),
+  DPI_AP_DPE_SAS_KEY: z.string().optional(),
+  DPI_AP_DPE_MODE: z.enum(["innsyn", "data", "meeting"]).default("innsyn"),
+  DPI_AP_DPE_RECEIPT_QUEUE: z.string().optional(),
+  DPI_AP_DPE_POLL_MS: z.coerce.number().int().positive().default(20_000),
 });
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
@@ -199,6 +206,16 @@ export interface Config {
     /** Largest single file accepted by POST /api/messages/out/multipart (the integrasjonspunkt's 5 MiB). */
     maxFileBytes: number;
   };
+  /** DPE: the Service Bus namespace, its SAS key (from the Service Registry unless configured), our queues' mode. */
+  dpe: {
+    serviceBusUrl: string | undefined;
+    sasKeyName: string;
+    /** Configured SAS key; absent: the Service Registry's /sastoken gives it (as the integrasjonspunkt with OIDC on). */
+    sasKey: string | undefined;
+    mode: "innsyn" | "data" | "meeting";
+    receiptQueue: string | undefined;
+    pollMs: number;
+  };
   /** The eFormidling Service Registry (adressetjeneste) and the Maskinporten client the access point uses for it. */
   serviceRegistry: {
     url: string | undefined;
@@ -310,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.DPI_AP_NEXTMOVE && !sandbox) {
     if (!e.DPI_AP_SERVICE_REGISTRY_URL) problems.push("DPI_AP_SERVICE_REGISTRY_URL: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
     if (!e.DPI_AP_NEXTMOVE_KEYSTORE_DIR) problems.push("DPI_AP_NEXTMOVE_KEYSTORE_DIR: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
+    if (nextMoveChannels.includes("DPE") && !e.DPI_AP_DPE_SERVICEBUS_URL) problems.push("DPI_AP_DPE_SERVICEBUS_URL: required when DPI_AP_NEXTMOVE_CHANNELS includes DPE outside sandbox mode");
     if (!e.DPI_AP_MASKINPORTEN_TOKEN_URL) problems.push("DPI_AP_MASKINPORTEN_TOKEN_URL: required for the organisations' Maskinporten clients outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
   }
   if (problems.length) throw new ConfigError(problems);
@@ -393,6 +411,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lockMs: Math.round(e.DPI_AP_NEXTMOVE_LOCK_MINUTES * 60_000),
       statusQueueChannels,
       maxFileBytes: e.DPI_AP_NEXTMOVE_MAX_FILE_BYTES,
+    },
+    dpe: {
+      serviceBusUrl: e.DPI_AP_DPE_SERVICEBUS_URL?.replace(/\/+$/, ""),
+      sasKeyName: e.DPI_AP_DPE_SAS_KEY_NAME,
+      sasKey: e.DPI_AP_DPE_SAS_KEY,
+      mode: e.DPI_AP_DPE_MODE,
+      receiptQueue: e.DPI_AP_DPE_RECEIPT_QUEUE,
+      pollMs: e.DPI_AP_DPE_POLL_MS,
     },
     serviceRegistry: {
       url: e.DPI_AP_SERVICE_REGISTRY_URL?.replace(/\/+$/, ""),

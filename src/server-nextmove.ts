@@ -2,6 +2,9 @@ import type { Router as ExpressRouter } from "express";
 import { nextMoveApi } from "./api/nextmove/api.js";
 import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
 import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
+import { DpeInboundSource } from "./channels/dpe/inbound.js";
+import { DpeOutboundChannel } from "./channels/dpe/outbound.js";
+import { ServiceBusClient } from "./channels/dpe/servicebus-client.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import type { Stores } from "./app.js";
@@ -156,6 +159,11 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
+  if (nm.channels.includes("DPE")) {
+    const dpe = createDpeChannel(config, { stores: p.stores, repo: new NextMoveRepo(p.stores.db), inbox: inRepo, routerFor, registries, keystores, clock: p.clock, log: log.child({ channel: "DPE" }) });
+    channels.outbound.push(dpe.outbound);
+    channels.inbound.push(dpe.inbound);
+  }
   return {
     router: api,
     channels,
@@ -215,6 +223,42 @@ function serviceRegistries(config: Config, clients: (orgno: string) => Promise<G
       registries.set(orgno, r);
     }
     return r;
+  };
+}
+
+/**
+ * DPE: the Service Bus namespace as each organisation reaches it (the SAS key from its Service Registry client's
+ * /sastoken unless configured), the outbound side, and the receive loop over our organisations' queues.
+ */
+function createDpeChannel(
+  config: Config,
+  p: { stores: Stores; repo: NextMoveRepo; inbox: NextMoveInRepo; routerFor(orgno: string): Router<EformidlingEndpoint>; registries(orgno: string): ServiceRegistryClient; keystores: OrgKeyStores; clock: Clock; log: Logger },
+): { outbound: DpeOutboundChannel; inbound: DpeInboundSource } {
+  const d = config.dpe;
+  if (!d.serviceBusUrl) throw new Error("DPE needs the Service Bus namespace (DPI_AP_DPE_SERVICEBUS_URL)");
+  const baseUrl = d.serviceBusUrl;
+  const buses = new Map<string, ServiceBusClient>();
+  const serviceBusFor = (orgno: string) => {
+    let b = buses.get(orgno);
+    if (!b) {
+      const key = d.sasKey;
+      buses.set(orgno, (b = new ServiceBusClient({ baseUrl, key: async () => ({ keyName: d.sasKeyName, key: key ?? (await p.registries(orgno).sasToken()) }), clock: p.clock })));
+    }
+    return b;
+  };
+  return {
+    outbound: new DpeOutboundChannel({ repo: p.repo, blobs: p.stores.blobs, routerFor: p.routerFor, keystores: p.keystores, serviceBusFor, mode: d.mode, receiptQueue: d.receiptQueue, clock: p.clock }),
+    inbound: new DpeInboundSource({
+      orgs: config.nextMove.orgs,
+      mode: d.mode,
+      serviceBusFor,
+      inbox: p.inbox,
+      conversations: p.inbox.conversations,
+      blobs: p.stores.blobs,
+      pollMs: d.pollMs,
+      clock: p.clock,
+      log: p.log,
+    }),
   };
 }
 

@@ -37,6 +37,8 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   // The NextMove API for the example organisations, one archive-system user for all of them, their business
   // certificates and Maskinporten clients; the Service Registry is the simulator (its URL is known once it runs).
   DPI_AP_NEXTMOVE: "true",
+  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE",
+  DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy",
   DPI_AP_NEXTMOVE_USERS: "arkiv:sandbox:*",
   DPI_AP_NEXTMOVE_KEYSTORE_DIR: path.join(CERTS_EXAMPLE, "business"),
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
@@ -56,6 +58,7 @@ export interface SandboxPorts {
   dns: number;
   pki: number;
   serviceRegistry: number;
+  serviceBus: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -66,6 +69,7 @@ const portsSchema = z.object({
   // The certs-example AP certificates name http://127.0.0.1:8899 as their OCSP responder and CRL location.
   DPI_AP_SANDBOX_PKI_PORT: port.default(8899),
   DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT: port.default(8092),
+  DPI_AP_SANDBOX_SERVICEBUS_PORT: port.default(8093),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -73,5 +77,5 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
   const parsed = portsSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.data;
-  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT };
+  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT, serviceBus: e.DPI_AP_SANDBOX_SERVICEBUS_PORT };
 }

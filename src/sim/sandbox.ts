@@ -17,6 +17,7 @@ import type { SmpSimService } from "./smp/registrations.js";
 import { startSmpSim, type SmpSim } from "./smp/server.js";
 import { loadDefaultServiceRegistryOptions } from "./service-registry/defaults.js";
 import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-registry/server.js";
+import { startServiceBusSim, type ServiceBusSim } from "./servicebus/server.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -33,7 +34,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number };
   zone?: string;
   clock?: Clock;
 }
@@ -55,6 +56,8 @@ export interface Sandbox {
   smp: SmpSim;
   dns: DnsSim;
   serviceRegistry: ServiceRegistrySim;
+  /** DPE's Azure Service Bus namespace, with a queue per sandbox organisation and mode. */
+  serviceBus: ServiceBusSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -66,6 +69,12 @@ export interface Sandbox {
   startProviders(accessPointUrl: string, o?: { log?: Logger; pollIntervalMs?: number; behaviour?: PostboxBehaviour }): Promise<PostboxSim[]>;
   close(): Promise<void>;
 }
+
+/** The Service Bus key the sandbox's Service Registry hands out on /sastoken, and its name. */
+export const SANDBOX_SAS_KEY_NAME = "MoveDPE-pilotPolicy";
+export const SANDBOX_SAS_KEY = "sandbox-dpe-sas-key";
+/** Organisations with DPE queues in the sandbox: the example organisations. */
+const SANDBOX_QUEUE_ORGS = ["991825827", "810969342", "910076787", "984661185", "922020175", "974761076"];
 
 /** Digipost, e-Boks and the print service, as in certs-example. */
 export const EXAMPLE_PROVIDERS = ["984661185", "922020175", "974761076"] as const;
@@ -95,12 +104,21 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(serviceRegistry);
+    const serviceBus = await startServiceBusSim({
+      host,
+      port: o.ports?.serviceBus ?? 0,
+      keys: { [SANDBOX_SAS_KEY_NAME]: SANDBOX_SAS_KEY },
+      queues: SANDBOX_QUEUE_ORGS.flatMap((org) => ["innsyn", "data", "meeting"].map((mode) => `nextbestqueue${org}${mode}`)),
+      ...clock,
+    });
+    started.push(serviceBus);
     return {
       maskinporten,
       pki,
       smp,
       dns,
       serviceRegistry,
+      serviceBus,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),
