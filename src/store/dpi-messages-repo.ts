@@ -130,26 +130,12 @@ export class DpiMessagesRepo {
 
   /** The writes of insert(), on `client` (the repository's own or a transaction's), for a caller that commits them with its own. */
   insertOperations(m: NewDpiMessage, initialStatus: string, at: Date, description?: string, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
+    // Everything but the DPI row's own fields (dpiRowOf) is the conversation.
     const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, ...conversation } = m;
     const details: StatusDetails = { description: description ?? null };
     return [
       ...this.conversations.insertOperations({ ...conversation, channel: DPI }, initialStatus, at, details, client),
-      client.dpiMessage.create({
-        data: {
-          direction: m.direction,
-          messageId: normaliseMessageId(m.messageId),
-          avsenderOrg,
-          databehandlerOrg: databehandlerOrg ?? null,
-          avsenderidentifikator: avsenderidentifikator ?? null,
-          mottakerOrg: mottakerOrg ?? null,
-          kanal: normaliseKanal(kanal),
-          forretningsmelding,
-          payloadKey: payload?.key ?? null,
-          payloadSize: payload?.size ?? null,
-          payloadSha256: payload?.sha256Hex ?? null,
-          as4MessageId: as4MessageId ?? null,
-        },
-      }),
+      client.dpiMessage.create({ data: dpiRowOf(m) }),
     ];
   }
 
@@ -213,10 +199,8 @@ export class DpiMessagesRepo {
    * the postbox or print provider as receiver), and adds its DPI row. Its statuses are the caller's to register.
    */
   async attachIn(tx: Tx, m: NewDpiMessage): Promise<void> {
-    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId } = m;
-    const messageId = normaliseMessageId(m.messageId);
     await tx.conversation.update({
-      where: { direction_messageId: { direction: m.direction, messageId } },
+      where: { direction_messageId: { direction: m.direction, messageId: normaliseMessageId(m.messageId) } },
       data: {
         process: m.process,
         documentType: m.documentType,
@@ -226,22 +210,7 @@ export class DpiMessagesRepo {
         expiry: m.expiry ?? null,
       },
     });
-    await tx.dpiMessage.create({
-      data: {
-        direction: m.direction,
-        messageId,
-        avsenderOrg,
-        databehandlerOrg: databehandlerOrg ?? null,
-        avsenderidentifikator: avsenderidentifikator ?? null,
-        mottakerOrg: mottakerOrg ?? null,
-        kanal: normaliseKanal(kanal),
-        forretningsmelding,
-        payloadKey: payload?.key ?? null,
-        payloadSize: payload?.size ?? null,
-        payloadSha256: payload?.sha256Hex ?? null,
-        as4MessageId: as4MessageId ?? null,
-      },
-    });
+    await tx.dpiMessage.create({ data: dpiRowOf(m) });
   }
 
   /** The DPI rows of conversations (e.g. the ones the outbox handed out), in their order; one query. */
@@ -281,6 +250,24 @@ function duplicateOr(err: unknown, messageId: string): unknown {
 }
 
 /** A DPI conversation row with its DPI row, which every DPI conversation has. */
+/** The DpiMessage row of a message. */
+function dpiRowOf(m: NewDpiMessage): Prisma.DpiMessageUncheckedCreateInput {
+  return {
+    direction: m.direction,
+    messageId: normaliseMessageId(m.messageId),
+    avsenderOrg: m.avsenderOrg,
+    databehandlerOrg: m.databehandlerOrg ?? null,
+    avsenderidentifikator: m.avsenderidentifikator ?? null,
+    mottakerOrg: m.mottakerOrg ?? null,
+    kanal: normaliseKanal(m.kanal),
+    forretningsmelding: m.forretningsmelding,
+    payloadKey: m.payload?.key ?? null,
+    payloadSize: m.payload?.size ?? null,
+    payloadSha256: m.payload?.sha256Hex ?? null,
+    as4MessageId: m.as4MessageId ?? null,
+  };
+}
+
 export function withDpi<T extends Conversation & { dpi: DpiMessage | null }>(row: T): T & { dpi: DpiMessage } {
   if (!row.dpi) throw new Error(`DPI conversation ${row.direction} ${row.messageId} has no DpiMessage row`);
   return row as T & { dpi: DpiMessage };

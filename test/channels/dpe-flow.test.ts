@@ -53,6 +53,23 @@ function router(): Router<EformidlingEndpoint> {
   return { route: async () => ({ channel: "DPE", endpoint: record as EformidlingEndpoint }) };
 }
 
+/** A publisering from A to E, stored as A's archive system created it (OPPRETTET). */
+async function createPublisering(repo: NextMoveRepo, now: Date): Promise<void> {
+  const sbd = parsed(
+    sbdJsonOf("publisering", PUBLISERING, JOURNALPOST, { orgnr: A }, (j) => {
+      j.standardBusinessDocumentHeader.sender[0].identifier.value = `0192:${A}`;
+      j.standardBusinessDocumentHeader.receiver[0].identifier.value = `0192:${E}`;
+      j.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier = ID;
+    }),
+  );
+  await repo.create(
+    { direction: "OUT", messageId: ID, conversationId: "c-1", channel: "DPE", process: JOURNALPOST, documentType: "publisering", standard: PUBLISERING, senderIdentifier: `0192:${A}`, receiverIdentifier: `0192:${E}` },
+    serialiseSbd(sbd),
+    "OPPRETTET",
+    now,
+  );
+}
+
 describe("DPE: a publisering over the Service Bus, and the status message back", () => {
   let store: TempStore;
   let dir: string;
@@ -75,19 +92,7 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
 
   it("sends, receives once (a redelivery after a lost lock is recognised), and applies MOTTATT and LEVERT at the sender", async () => {
     const repo = new NextMoveRepo(store.db);
-    const sbd = parsed(
-      sbdJsonOf("publisering", PUBLISERING, JOURNALPOST, { orgnr: A }, (j) => {
-        j.standardBusinessDocumentHeader.sender[0].identifier.value = `0192:${A}`;
-        j.standardBusinessDocumentHeader.receiver[0].identifier.value = `0192:${E}`;
-        j.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier = ID;
-      }),
-    );
-    await repo.create(
-      { direction: "OUT", messageId: ID, conversationId: "c-1", channel: "DPE", process: JOURNALPOST, documentType: "publisering", standard: PUBLISERING, senderIdentifier: `0192:${A}`, receiverIdentifier: `0192:${E}` },
-      serialiseSbd(sbd),
-      "OPPRETTET",
-      now,
-    );
+    await createPublisering(repo, now);
     const b = await blobs.write(Readable.from([Buffer.from("<journalpost/>")]));
     await repo.addFile(ID, { filename: "journalpost.xml", mimeType: "application/xml", size: b.size, sha256Hex: b.sha256.toString("hex"), blobKey: b.key }, now);
 
@@ -145,19 +150,7 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
 
   it("a namespace that is down is retried; a queue that does not exist fails the message with the bus's reason", async () => {
     const repo = new NextMoveRepo(store.db);
-    const sbd = parsed(
-      sbdJsonOf("publisering", PUBLISERING, JOURNALPOST, { orgnr: A }, (j) => {
-        j.standardBusinessDocumentHeader.sender[0].identifier.value = `0192:${A}`;
-        j.standardBusinessDocumentHeader.receiver[0].identifier.value = `0192:${E}`;
-        j.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier = ID;
-      }),
-    );
-    await repo.create(
-      { direction: "OUT", messageId: ID, conversationId: "c-1", channel: "DPE", process: JOURNALPOST, documentType: "publisering", standard: PUBLISERING, senderIdentifier: `0192:${A}`, receiverIdentifier: `0192:${E}` },
-      serialiseSbd(sbd),
-      "OPPRETTET",
-      now,
-    );
+    await createPublisering(repo, now);
     const bus = new ServiceBusClient({ baseUrl: sim.url, key: async () => KEY, clock: () => now });
     const channel = (endpointUrl: string) =>
       new DpeOutboundChannel({
