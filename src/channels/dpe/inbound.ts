@@ -1,12 +1,7 @@
-import { Readable } from "node:stream";
-import type { Clock } from "../../clock.js";
 import type { InboundSource } from "../../core/channel.js";
 import { PollingLoop } from "../../core/polling-loop.js";
-import type { Logger } from "../../log.js";
-import type { BlobStore } from "../../store/blob-store.js";
-import { DuplicateMessageIdError, type ConversationsRepo } from "../../store/conversations-repo.js";
-import type { NextMoveInRepo } from "../../store/nextmove-in-repo.js";
 import { decodeDpePayload, DpePayloadError, type DpePayload } from "./payload.js";
+import { storeDpeMessage, type DpeStoreDeps } from "./receive.js";
 import { queueName, type QueueMode } from "./queues.js";
 import { ServiceBusError, type LockedMessage, type ServiceBusClient } from "./servicebus-client.js";
 
@@ -20,24 +15,14 @@ import { ServiceBusError, type LockedMessage, type ServiceBusClient } from "./se
  * max delivery count moves it to the dead-letter queue.
  */
 
-export interface DpeInboundDeps {
+export interface DpeInboundDeps extends DpeStoreDeps {
   orgs: readonly string[];
   mode: QueueMode;
   serviceBusFor(orgno: string): ServiceBusClient;
-  inbox: NextMoveInRepo;
-  conversations: ConversationsRepo;
-  blobs: BlobStore;
   pollMs: number;
   /** Messages taken from one queue in a row before the next organisation's turn (readMaxMessages, 50). */
   batch?: number | undefined;
-  clock: Clock;
-  log: Logger;
-  /** Told after a message was stored (the status messages MOTTATT back are sent from here when they exist). */
-  onReceived?: ((messageId: string) => void) | undefined;
 }
-
-/** The statuses a status message may carry onto the sender's conversation. */
-const STATUS_MESSAGE_STATUSES = new Set(["MOTTATT", "LEVERT"]);
 
 export class DpeInboundSource implements InboundSource {
   readonly channel = "DPE" as const;
@@ -93,7 +78,7 @@ export class DpeInboundSource implements InboundSource {
         continue;
       }
       try {
-        await this.store(payload);
+        await storeDpeMessage(deps, payload);
       } catch (err) {
         // Ours to retry: give it back at once rather than wait for the lock to run out.
         await bus.abandon(queue, m).catch(() => {});
@@ -102,34 +87,5 @@ export class DpeInboundSource implements InboundSource {
       if (!(await bus.complete(queue, m))) deps.log.warn({ queue, serviceBusMessageId: m.messageId }, "DPE message stored but its lock was lost: it will come again and be recognised");
     }
     return taken;
-  }
-
-  private async store(p: DpePayload): Promise<void> {
-    const { deps } = this;
-    const id = p.sbd.header.documentIdentification?.instanceIdentifier ?? "";
-    const at = deps.clock();
-    if (p.sbd.type === "status") {
-      const status = (p.sbd.businessMessage as { status?: string }).status ?? "";
-      if (!STATUS_MESSAGE_STATUSES.has(status)) {
-        deps.log.warn({ messageId: id, status }, "DPE status message with a status it cannot carry: ignored");
-        return;
-      }
-      const decision = await deps.conversations.registerStatus("OUT", id, status, at, { description: "status message from the receiver" });
-      deps.log.info({ messageId: id, status, registered: decision?.ok ?? false }, decision ? "DPE status message applied" : "DPE status message for an unknown conversation: ignored");
-      return;
-    }
-    const pakke = p.asic ? await deps.blobs.write(Readable.from([Buffer.from(p.asic)])) : undefined;
-    try {
-      await deps.inbox.receive({ channel: "DPE", sbd: p.sbd, ...(pakke ? { package: { key: pakke.key, size: pakke.size } } : {}) }, at);
-    } catch (err) {
-      if (pakke) await deps.blobs.delete(pakke.key);
-      if (err instanceof DuplicateMessageIdError) {
-        deps.log.info({ messageId: id }, "DPE message received before: completed without a second copy");
-        return;
-      }
-      throw err;
-    }
-    deps.log.info({ messageId: id, type: p.sbd.type, bytes: pakke?.size ?? 0 }, "DPE message received");
-    deps.onReceived?.(id);
   }
 }
