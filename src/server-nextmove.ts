@@ -4,6 +4,7 @@ import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
 import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
+import { createDpvChannel } from "./channels/dpv/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -156,6 +157,24 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
+  if (nm.channels.includes("DPV")) {
+    // DPV: Altinn 3 correspondence with each organisation's own Maskinporten client, exchanged for an Altinn token.
+    if (!config.dpv.correspondenceUrl || !config.altinn.tokenExchangeUrl) throw new Error("DPV needs DPI_AP_DPV_CORRESPONDENCE_URL and DPI_AP_ALTINN_TOKEN_EXCHANGE_URL");
+    const dpv = createDpvChannel({
+      correspondenceUrl: config.dpv.correspondenceUrl,
+      tokenExchangeUrl: config.altinn.tokenExchangeUrl,
+      maskinportenToken: async (orgno, scope) => (await (await clients(orgno)).getToken({ scope: [...scope] })).access_token,
+      routerFor,
+      registryFor: registries,
+      repo: new NextMoveRepo(p.stores.db),
+      blobs: p.stores.blobs,
+      settings: config.dpv.settings,
+      clock: p.clock,
+    });
+    channels.outbound.push(dpv.outbound);
+    channels.pollers.push(dpv.poller);
+    log.info({ correspondence: config.dpv.correspondenceUrl }, "DPV channel ready (Altinn 3 correspondence)");
+  }
   return {
     router: api,
     channels,
