@@ -41,6 +41,11 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_NEXTMOVE_KEYSTORE_DIR: path.join(CERTS_EXAMPLE, "business"),
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
+  // DPV's Altinn token exchange and correspondence service are simulators too (their URLs are known once they run).
+  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPV",
+  // DPV's statuses come from polling Altinn: poll a new message every 2 s rather than every minute.
+  DPI_AP_STATUS_POLL_MS: "1000",
+  DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: "2000",
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */

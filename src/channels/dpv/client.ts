@@ -20,6 +20,8 @@ export interface CorrespondenceClientOptions {
   token: (orgno: string) => Promise<string>;
   /** Timeout of one request (default 120 s for uploads, 30 s otherwise). */
   timeoutMs?: number;
+  /** Altinn answered 401: the organisation's token is no good any more (forget it, so the next call exchanges anew). */
+  onUnauthorized?: (orgno: string) => void;
 }
 
 export interface CorrespondenceFile {
@@ -136,6 +138,7 @@ export class CorrespondenceClient {
       throw new AltinnCorrespondenceError(0, f.detail.replace(/^GET/, method), { cause: e });
     }
     if (status >= 200 && status < 300) return text;
+    if (status === 401) this.options.onUnauthorized?.(orgno);
     throw new AltinnCorrespondenceError(status, problemText(text) ?? (text.trim().slice(0, 300) || "no reason given"));
   }
 }

@@ -35,7 +35,7 @@ export interface DpvChannelDeps {
 
 export function createDpvChannel(deps: DpvChannelDeps): { outbound: DpvOutbound; poller: DpvStatusPoller } {
   const tokens = createAltinnTokens({ exchangeUrl: deps.tokenExchangeUrl, maskinportenToken: deps.maskinportenToken, clock: deps.clock });
-  const client = new CorrespondenceClient({ baseUrl: deps.correspondenceUrl, token: (orgno) => tokens.token(orgno, [DPV_SCOPE]) });
+  const client = new CorrespondenceClient({ baseUrl: deps.correspondenceUrl, token: (orgno) => tokens.token(orgno, [DPV_SCOPE]), onUnauthorized: (orgno) => tokens.forget(orgno) });
   return {
     outbound: new DpvOutbound({ repo: deps.repo, blobs: deps.blobs, routerFor: deps.routerFor, registryFor: deps.registryFor, client, settings: deps.settings, clock: deps.clock }),
     poller: new DpvStatusPoller(client, deps.clock),

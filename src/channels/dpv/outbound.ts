@@ -8,7 +8,8 @@
  *   again by sender's reference and the message counts as delivered; when Altinn knows none, delivered without
  *   a reference and polling is switched off, as the integrasjonspunkt does;
  * - any other 4xx → failed at once (FEIL) with Altinn's reason;
- * - 5xx, no answer, a token that could not be had, a Service Registry that could not be asked → retry.
+ * - 5xx, 429, 401 (the Altinn token refused: a new one is exchanged), no answer, a token that could not be had, a
+ *   Service Registry that could not be asked → retry (the outbox's retry window ends it in FEIL).
  * A receipt (arkivmelding_kvittering) is not carried by DPV: it is marked SENDT, LEVERT and LEST and dropped.
  */
 import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
@@ -97,7 +98,8 @@ export class DpvOutbound implements OutboundChannel<NextMoveConversation> {
     } catch (err) {
       if (!(err instanceof AltinnCorrespondenceError)) return { kind: "retry", reason: err instanceof Error ? err.message : String(err) };
       if (err.status === 409) return this.recover(c.messageId, senderPrimary, ctx);
-      if (err.status >= 400 && err.status < 500 && err.status !== 429) return { kind: "failed", reason: `Altinn refused the correspondence: ${err.message}`, code: err.code };
+      // 401: the Altinn token was refused (the client forgot it); the next attempt exchanges a new one.
+      if (err.status >= 400 && err.status < 500 && err.status !== 429 && err.status !== 401) return { kind: "failed", reason: `Altinn refused the correspondence: ${err.message}`, code: err.code };
       return { kind: "retry", reason: err.message };
     }
   }
