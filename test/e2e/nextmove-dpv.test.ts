@@ -176,6 +176,46 @@ describe("e2e: DPV messages from an archive system over the NextMove API to Alti
     expect(await statusesUntil(id, "LEVERT")).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT"]);
   });
 
+  it("a 409 whose correspondence cannot be found by its reference: SENDT without a reference, and not polled (as the integrasjonspunkt)", async () => {
+    const created = await arkiv.create(digitalDpvSbd());
+    const id = idOf(created.body);
+    // Altinn knows the idempotent key, but nothing of this sender has the message id as its reference (any more).
+    altinn.state.create(
+      [
+        {
+          senderOrg: ORG,
+          idempotentKey: id,
+          resourceId: "eformidling-dpv-administrasjon",
+          sender: `0192:${ORG}`,
+          sendersReference: "renamed",
+          messageSender: undefined,
+          content: { language: "nb", messageTitle: "t", messageSummary: "s", messageBody: "b" },
+          requestedPublishTime: undefined,
+          dueDateTime: undefined,
+          propertyList: {},
+          ignoreReservation: undefined,
+          isConfirmationNeeded: false,
+          isConfidential: false,
+          recipient: `urn:altinn:person:identifier-no:${PERSON}`,
+          notification: undefined,
+          notifications: [],
+          attachments: [],
+          fields: {},
+        },
+      ],
+      new Date(),
+    );
+    expect((await arkiv.upload(id, { filename: "info.pdf", title: "Informasjon", mimeType: "application/pdf", bytes: PDF("info") })).status).to.equal(200);
+    expect((await arkiv.send(id)).status).to.equal(200);
+    expect(await statusesUntil(id, "SENDT")).to.deep.equal(["OPPRETTET", "SENDT"]);
+    expect((await statusEntries(id)).find((s) => s.status === "SENDT")!.description).to.equal(
+      "Altinn already had this message (409), but no correspondence with its reference was found: no status polling",
+    );
+    expect((await conversation(id)).externalSystemReference).to.equal(undefined);
+    const pollable = (await arkiv.get("/api/conversations?pollable=true&size=100")).body as { content: { messageId: string }[] };
+    expect(pollable.content.map((c) => c.messageId)).to.not.include(id);
+  });
+
   it("a refusal (4xx) is FEIL at once, with Altinn's reason", async () => {
     // Altinn no longer knows the resource the Service Registry names.
     altinn.state.resources.delete("eformidling-dpv-administrasjon");
@@ -203,6 +243,24 @@ describe("e2e: DPV messages from an archive system over the NextMove API to Alti
     const polled = altinn.stats().overviews.get(c!.id);
     await sleep(1_500); // several poll intervals (200 ms) of the status poller (100 ms passes)
     expect(altinn.stats().overviews.get(c!.id)).to.equal(polled);
+  });
+
+  it("a receipt (arkivmelding_kvittering) routed to DPV is not sent: SENDT, LEVERT, LEST at once, no correspondence", async () => {
+    const created = await arkiv.create({
+      standardBusinessDocumentHeader: {
+        headerVersion: "1.0",
+        sender: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${ORG}` } }],
+        receiver: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${DPV_ORG}` } }],
+        documentIdentification: { standard: "urn:no:difi:arkivmelding:xsd::arkivmelding_kvittering", typeVersion: "2.0", type: "arkivmelding_kvittering" },
+        businessScope: { scope: [{ type: "ConversationId", identifier: "urn:no:difi:profile:arkivmelding:response:ver1.0" }] },
+      },
+      arkivmelding_kvittering: { receiptType: "OK", relatedToMessageId: "5f1ab4e6-2f4c-4a4e-9a53-6f0d9a0e0c11" },
+    });
+    expect(created.status).to.equal(200);
+    const id = idOf(created.body);
+    expect((await arkiv.send(id)).status).to.equal(200);
+    expect(await statusesUntil(id, "LEST")).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT", "LEST"]);
+    expect(correspondencesOf(id)).to.deep.equal([]);
   });
 
   it("Altinn down for a while: the message is retried and delivered once it is back", async () => {
