@@ -3,7 +3,9 @@
  * letter through the running sandbox (`npm start`), and prints each conversation's timeline as it arrives:
  * OPPRETTET → SENDT → LEVERT → LEST for the digital letter, OPPRETTET → SENDT → LEVERT (mottakskvittering) for the print letter.
  * Then an archive system sends a digital letter over the NextMove API (user arkiv/sandbox) and prints its
- * statuses as the integrasjonspunkt would report them: OPPRETTET → SENDT → MOTTATT → LEVERT.
+ * statuses as the integrasjonspunkt would report them: OPPRETTET → SENDT → MOTTATT → LEVERT; and a digital_dpv
+ * to a person without a postbox, which goes over DPV to the Altinn correspondence simulator (it publishes the
+ * correspondence after 2 s and the recipient reads it 5 s later): OPPRETTET → SENDT → LEVERT → LEST.
  *
  *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --timeout 60]
  */
@@ -131,5 +133,38 @@ while (Date.now() < deadline) {
 }
 if (!(await arkiv.statuses(nmId)).includes("LEVERT")) {
   console.error("\nThe NextMove letter did not reach LEVERT in time; see the sandbox's log.");
+  process.exit(1);
+}
+
+// DPV: a digital_dpv to a person without a postbox becomes an Altinn 3 correspondence (the sandbox has DPV on).
+const dpv = await arkiv.createAndSend(
+  {
+    standardBusinessDocumentHeader: {
+      headerVersion: "1.0",
+      sender: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${AVSENDER}` } }],
+      receiver: [{ identifier: { authority: "iso6523-actorid-upis", value: "17912099997" } }],
+      documentIdentification: { standard: "urn:no:difi:digitalpost:xsd:digital::digital_dpv", typeVersion: "2.0", type: "digital_dpv" },
+      businessScope: { scope: [{ type: "ConversationId", identifier: "urn:no:difi:profile:digitalpost:info:ver1.0" }] },
+    },
+    digital_dpv: { tittel: "Informasjon om tømming", sammendrag: "Avfallet tømmes tirsdag", innhold: "Husk å sette dunken ut kvelden før." },
+  },
+  [{ filename: "info.pdf", title: "Informasjon", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette kom i Altinn-innboksen din.") }],
+);
+if (dpv.status !== 200) {
+  console.error(`\nPOST /api/messages/out/multipart (digital_dpv) answered ${dpv.status}: ${JSON.stringify(dpv.body)} (is DPV in DPI_AP_NEXTMOVE_CHANNELS?)`);
+  process.exit(1);
+}
+const dpvId = (dpv.body as { standardBusinessDocumentHeader: { documentIdentification: { instanceIdentifier: string } } }).standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
+console.log(`\nSending a digital_dpv over the NextMove API to Altinn (DPV): ${dpvId}`);
+let dpvShown = 0;
+while (Date.now() < deadline) {
+  const statuses = await arkiv.statuses(dpvId);
+  for (const s of statuses.slice(dpvShown)) console.log(`  dpv      ${s}`);
+  dpvShown = statuses.length;
+  if (statuses.includes("LEST") || statuses.includes("FEIL") || statuses.includes("ANNET")) break;
+  await new Promise((r) => setTimeout(r, 500));
+}
+if (!(await arkiv.statuses(dpvId)).includes("LEST")) {
+  console.error("\nThe DPV message did not reach LEST in time; see the sandbox's log.");
   process.exit(1);
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { sameParticipant } from "./peppol/identifiers.js";
 import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./core/retry-policy.js";
+import { DEFAULT_DPV_SETTINGS, type DpvSettings } from "./channels/dpv/correspondence.js";
 
 /**
  * Every setting of the access point, read from environment variables (documented in the README's
@@ -63,6 +64,7 @@ const schema = z.object({
   DPI_AP_OUTBOX_POLL_MS: z.coerce.number().int().positive().default(1000),
   DPI_AP_OUTBOX_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   DPI_AP_STATUS_POLL_MS: z.coerce.number().int().positive().default(60_000),
+  DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
   DPI_AP_RETRY_WINDOW_HOURS: z.coerce.number().positive().max(24 * 365).default(DEFAULT_RETRY_WINDOW_HOURS),
   DPI_AP_RETRY_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
   DPI_AP_RETRY_BASE_MS: z.coerce.number().int().positive().default(5000),
@@ -91,6 +93,16 @@ const schema = z.object({
   DPI_AP_DPE_MODE: z.enum(["innsyn", "data", "meeting"]).default("innsyn"),
   DPI_AP_DPE_RECEIPT_QUEUE: z.string().optional(),
   DPI_AP_DPE_POLL_MS: z.coerce.number().int().positive().default(20_000),
+  // DPV (Altinn 3 correspondence) and the Altinn token exchange it shares with DPO.
+  DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: z.string().url().optional(),
+  DPI_AP_DPV_CORRESPONDENCE_URL: z.string().url().optional(),
+  DPI_AP_DPV_NOTIFY_EMAIL: bool.default(true),
+  DPI_AP_DPV_NOTIFY_SMS: bool.default(true),
+  DPI_AP_DPV_NOTIFICATION_TEXT: z.string().min(1).default(DEFAULT_DPV_SETTINGS.notificationText),
+  DPI_AP_DPV_SENSITIVE_NOTIFICATION_TEXT: z.string().min(1).default(DEFAULT_DPV_SETTINGS.sensitiveNotificationText),
+  DPI_AP_DPV_EMAIL_SUBJECT: z.string().min(1).default(DEFAULT_DPV_SETTINGS.emailSubject),
+  DPI_AP_DPV_DAYS_TO_REPLY: z.coerce.number().int().min(0).max(3650).default(DEFAULT_DPV_SETTINGS.daysToReply),
+  DPI_AP_DPV_SENSITIVE_RESOURCE: z.string().min(1).default(DEFAULT_DPV_SETTINGS.sensitiveResource),
 });
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
@@ -177,6 +189,8 @@ export interface Config {
   outbox: { pollMs: number; concurrency: number; retry: RetryPolicy };
   /** How often status polling looks for conversations whose next poll is due (channels that poll: DPF, DPV). */
   statusPollMs: number;
+  /** The poll interval of a new conversation (the integrasjonspunkt's 1 minute); it grows to 60 minutes over 30 days. */
+  statusPollMinIntervalMs: number;
   /** How often payloads and spool files left by interrupted writes are looked for. */
   sweepIntervalMs: number;
   /** The integrasjonspunkt-compatible NextMove API under /api (README, "NextMove API"). */
@@ -225,6 +239,10 @@ export interface Config {
     /** Maskinporten's token endpoint, where each organisation's client (nextMove.clientIds) asks. */
     maskinporten: { tokenUrl: string | undefined };
   };
+  /** Altinn 3: the token exchange (Maskinporten token → Altinn token), shared by DPV and DPO. */
+  altinn: { tokenExchangeUrl: string | undefined };
+  /** DPV: Altinn 3 correspondence through Digdir's proxy (README, "DPV"). */
+  dpv: { correspondenceUrl: string | undefined; settings: DpvSettings };
 }
 
 export interface HttpTimeouts {
@@ -329,6 +347,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DPI_AP_NEXTMOVE_KEYSTORE_DIR) problems.push("DPI_AP_NEXTMOVE_KEYSTORE_DIR: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
     if (nextMoveChannels.includes("DPE") && !e.DPI_AP_DPE_SERVICEBUS_URL) problems.push("DPI_AP_DPE_SERVICEBUS_URL: required when DPI_AP_NEXTMOVE_CHANNELS includes DPE outside sandbox mode");
     if (!e.DPI_AP_MASKINPORTEN_TOKEN_URL) problems.push("DPI_AP_MASKINPORTEN_TOKEN_URL: required for the organisations' Maskinporten clients outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
+    if (nextMoveChannels.includes("DPV")) {
+      if (!e.DPI_AP_DPV_CORRESPONDENCE_URL) problems.push("DPI_AP_DPV_CORRESPONDENCE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
+      if (!e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL) problems.push("DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
+    }
   }
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -397,6 +419,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       },
     },
     statusPollMs: e.DPI_AP_STATUS_POLL_MS,
+    statusPollMinIntervalMs: e.DPI_AP_STATUS_POLL_MIN_INTERVAL_MS,
     sweepIntervalMs: Math.round(e.DPI_AP_SWEEP_INTERVAL_MINUTES * 60_000),
     nextMove: {
       enabled: e.DPI_AP_NEXTMOVE,
@@ -425,6 +448,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signed: e.DPI_AP_SERVICE_REGISTRY_SIGNED,
       cacheMs: e.DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS * 1000,
       maskinporten: { tokenUrl: e.DPI_AP_MASKINPORTEN_TOKEN_URL },
+    },
+    altinn: { tokenExchangeUrl: e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL },
+    dpv: {
+      correspondenceUrl: e.DPI_AP_DPV_CORRESPONDENCE_URL?.replace(/\/+$/, ""),
+      settings: {
+        notifyEmail: e.DPI_AP_DPV_NOTIFY_EMAIL,
+        notifySms: e.DPI_AP_DPV_NOTIFY_SMS,
+        notificationText: e.DPI_AP_DPV_NOTIFICATION_TEXT,
+        sensitiveNotificationText: e.DPI_AP_DPV_SENSITIVE_NOTIFICATION_TEXT,
+        emailSubject: e.DPI_AP_DPV_EMAIL_SUBJECT,
+        daysToReply: e.DPI_AP_DPV_DAYS_TO_REPLY,
+        enableDueDate: e.DPI_AP_DPV_DAYS_TO_REPLY > 0,
+        sensitiveResource: e.DPI_AP_DPV_SENSITIVE_RESOURCE,
+      },
     },
   };
 }

@@ -7,6 +7,7 @@ import { DpeOutboundChannel } from "./channels/dpe/outbound.js";
 import { ServiceBusClient } from "./channels/dpe/servicebus-client.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
+import { createDpvChannel } from "./channels/dpv/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -163,6 +164,24 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     const dpe = createDpeChannel(config, { stores: p.stores, repo: new NextMoveRepo(p.stores.db), inbox: inRepo, routerFor, registries, keystores, clock: p.clock, log: log.child({ channel: "DPE" }) });
     channels.outbound.push(dpe.outbound);
     channels.inbound.push(dpe.inbound);
+  }
+  if (nm.channels.includes("DPV")) {
+    // DPV: Altinn 3 correspondence with each organisation's own Maskinporten client, exchanged for an Altinn token.
+    if (!config.dpv.correspondenceUrl || !config.altinn.tokenExchangeUrl) throw new Error("DPV needs DPI_AP_DPV_CORRESPONDENCE_URL and DPI_AP_ALTINN_TOKEN_EXCHANGE_URL");
+    const dpv = createDpvChannel({
+      correspondenceUrl: config.dpv.correspondenceUrl,
+      tokenExchangeUrl: config.altinn.tokenExchangeUrl,
+      maskinportenToken: async (orgno, scope) => (await (await clients(orgno)).getToken({ scope: [...scope] })).access_token,
+      routerFor,
+      registryFor: registries,
+      repo: new NextMoveRepo(p.stores.db),
+      blobs: p.stores.blobs,
+      settings: config.dpv.settings,
+      clock: p.clock,
+    });
+    channels.outbound.push(dpv.outbound);
+    channels.pollers.push(dpv.poller);
+    log.info({ correspondence: config.dpv.correspondenceUrl }, "DPV channel ready (Altinn 3 correspondence)");
   }
   return {
     router: api,

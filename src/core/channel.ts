@@ -74,6 +74,11 @@ export interface StatusUpdate {
   description?: string | undefined;
   /** The raw receipt or status message, kept on the conversation's timeline. */
   raw?: string | undefined;
+  /**
+   * The far side will say nothing more (DPV: the correspondence was purged or is gone): polling stops after this
+   * update even where the status model does not make the status terminal.
+   */
+  endsPolling?: boolean | undefined;
 }
 
 /** Optional: channels whose far side is asked for status (DPF, DPV) rather than pushing receipts back. */

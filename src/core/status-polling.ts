@@ -18,12 +18,12 @@ export const POLL_AGE_SPAN_MS = 30 * 24 * 3_600_000;
 
 /**
  * The integrasjonspunkt's LinearInterpolationPolling (ip/status/LinearInterpolationPolling.java, see
- * spec/eformidling.md §7.2): the interval grows linearly from 1 minute for a new conversation to 60 minutes for
- * one 30 days old, and stays there. Rounded to whole milliseconds.
+ * spec/eformidling.md §7.2): the interval grows linearly from 1 minute (`minMs`) for a new conversation to 60
+ * minutes for one 30 days old, and stays there. Rounded to whole milliseconds.
  */
-export function pollIntervalMs(ageMs: number): number {
+export function pollIntervalMs(ageMs: number, minMs: number = MIN_POLL_INTERVAL_MS): number {
   const share = Math.min(1, Math.max(0, ageMs / POLL_AGE_SPAN_MS));
-  return Math.round(MIN_POLL_INTERVAL_MS + (MAX_POLL_INTERVAL_MS - MIN_POLL_INTERVAL_MS) * share);
+  return Math.round(minMs + (MAX_POLL_INTERVAL_MS - minMs) * share);
 }
 
 export interface StatusPollingDeps {
@@ -32,6 +32,8 @@ export interface StatusPollingDeps {
   pollers: readonly StatusPoller<any>[];
   pollMs: number;
   batch: number;
+  /** The interval for a new conversation (default 1 minute, the integrasjonspunkt's); shorter for tests and demos. */
+  minIntervalMs?: number | undefined;
   clock: Clock;
   log: Logger;
 }
@@ -61,14 +63,21 @@ export class StatusPolling {
     for (const c of due) {
       const direction = c.direction as Direction;
       const log = deps.log.child({ messageId: c.messageId, conversationId: c.conversationId, channel: c.channel });
+      let ends = false;
       try {
         const updates = await this.byChannel.get(c.channel as Channel)!.poll(c);
         for (const u of updates) await deps.conversations.registerStatus(direction, c.messageId, u.status, u.at, { description: u.description, rawReceipt: u.raw });
+        ends = updates.some((u) => u.endsPolling);
       } catch (err) {
         log.warn({ err }, "status poll failed; polled again at the next interval");
       }
+      if (ends) {
+        await deps.conversations.stopPolling(direction, c.messageId);
+        log.info({}, "status polling stopped: the far side has nothing more to say");
+        continue;
+      }
       const now = deps.clock();
-      await deps.conversations.schedulePoll(direction, c.messageId, new Date(now.getTime() + pollIntervalMs(now.getTime() - c.createdAt.getTime())));
+      await deps.conversations.schedulePoll(direction, c.messageId, new Date(now.getTime() + pollIntervalMs(now.getTime() - c.createdAt.getTime(), deps.minIntervalMs)));
     }
     return due.length;
   }

@@ -37,12 +37,16 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   // The NextMove API for the example organisations, one archive-system user for all of them, their business
   // certificates and Maskinporten clients; the Service Registry is the simulator (its URL is known once it runs).
   DPI_AP_NEXTMOVE: "true",
-  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE",
   DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy",
   DPI_AP_NEXTMOVE_USERS: "arkiv:sandbox:*",
   DPI_AP_NEXTMOVE_KEYSTORE_DIR: path.join(CERTS_EXAMPLE, "business"),
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
+  // DPV's Altinn token exchange and correspondence service are simulators too (their URLs are known once they run).
+  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE,DPV",
+  // DPV's statuses come from polling Altinn: poll a new message every 2 s rather than every minute.
+  DPI_AP_STATUS_POLL_MS: "1000",
+  DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: "2000",
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */
@@ -59,6 +63,8 @@ export interface SandboxPorts {
   pki: number;
   serviceRegistry: number;
   serviceBus: number;
+  altinnToken: number;
+  altinnCorrespondence: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -70,6 +76,8 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_PKI_PORT: port.default(8899),
   DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT: port.default(8092),
   DPI_AP_SANDBOX_SERVICEBUS_PORT: port.default(8093),
+  DPI_AP_SANDBOX_ALTINN_TOKEN_PORT: port.default(8094),
+  DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT: port.default(8095),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -77,5 +85,14 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
   const parsed = portsSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.data;
-  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT, serviceBus: e.DPI_AP_SANDBOX_SERVICEBUS_PORT };
+  return {
+    maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT,
+    smp: e.DPI_AP_SANDBOX_SMP_PORT,
+    dns: e.DPI_AP_SANDBOX_DNS_PORT,
+    pki: e.DPI_AP_SANDBOX_PKI_PORT,
+    serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT,
+    serviceBus: e.DPI_AP_SANDBOX_SERVICEBUS_PORT,
+    altinnToken: e.DPI_AP_SANDBOX_ALTINN_TOKEN_PORT,
+    altinnCorrespondence: e.DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT,
+  };
 }

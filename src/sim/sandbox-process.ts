@@ -23,7 +23,9 @@ export interface SandboxProcess {
 }
 
 export async function startSandboxProcess(config: Config, ports: SandboxPorts): Promise<SandboxProcess> {
-  const sandbox = await startSandbox({ host: config.host, ports });
+  // Altinn publishes a DPV correspondence 2 s after it arrives and the recipient reads it 5 s later, so a sandbox
+  // message walks SENDT, LEVERT and LEST by itself (POST /_sim/correspondence/{id}/… does it by hand).
+  const sandbox = await startSandbox({ host: config.host, ports, altinnCorrespondence: { publishAfterMs: 2000, readAfterMs: 5000 } });
   const completed = withSimulators(config, sandbox);
   return {
     config: completed,
@@ -55,6 +57,8 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       url: config.serviceRegistry.url ?? sandbox.serviceRegistry.url,
       maskinporten: { ...config.serviceRegistry.maskinporten, tokenUrl: config.serviceRegistry.maskinporten.tokenUrl ?? sandbox.maskinporten.tokenUrl },
     },
+    altinn: { tokenExchangeUrl: config.altinn.tokenExchangeUrl ?? sandbox.altinnToken.exchangeUrl },
+    dpv: { ...config.dpv, correspondenceUrl: config.dpv.correspondenceUrl ?? sandbox.altinnCorrespondence.url },
   };
 }
 
@@ -67,6 +71,8 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
     ["Service Registry simulator", sandbox.serviceRegistry.url],
     ["Service Bus simulator (DPE)", sandbox.serviceBus.url],
+    ["Altinn token exchange simulator", sandbox.altinnToken.exchangeUrl],
+    ["Altinn correspondence simulator (DPV)", `${sandbox.altinnCorrespondence.url}  (control: POST ${sandbox.altinnCorrespondence.root}/_sim/correspondence/{id}/publish|read|purge)`],
     ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],
     ["postbox providers (polling)", providers.join(", ")],

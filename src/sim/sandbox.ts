@@ -18,6 +18,8 @@ import { startSmpSim, type SmpSim } from "./smp/server.js";
 import { loadDefaultServiceRegistryOptions } from "./service-registry/defaults.js";
 import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-registry/server.js";
 import { startServiceBusSim, type ServiceBusSim } from "./servicebus/server.js";
+import { startAltinnTokenSim, type AltinnTokenSim } from "./altinn-token/server.js";
+import { startAltinnCorrespondenceSim, type AltinnCorrespondenceSim } from "./altinn-correspondence/server.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -34,7 +36,9 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number };
+  /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
+  altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   zone?: string;
   clock?: Clock;
 }
@@ -58,6 +62,9 @@ export interface Sandbox {
   serviceRegistry: ServiceRegistrySim;
   /** DPE's Azure Service Bus namespace, with a queue per sandbox organisation and mode. */
   serviceBus: ServiceBusSim;
+  /** Altinn's token exchange and its correspondence service (DPV), trusting the Maskinporten simulator. */
+  altinnToken: AltinnTokenSim;
+  altinnCorrespondence: AltinnCorrespondenceSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -112,6 +119,16 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(serviceBus);
+    const altinnToken = await startAltinnTokenSim({ maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl }, host, port: o.ports?.altinnToken ?? 0, ...clock });
+    started.push(altinnToken);
+    const altinnCorrespondence = await startAltinnCorrespondenceSim({
+      altinn: { issuer: altinnToken.issuer, jwksUrl: altinnToken.jwksUrl },
+      host,
+      port: o.ports?.altinnCorrespondence ?? 0,
+      ...(o.altinnCorrespondence ?? {}),
+      ...clock,
+    });
+    started.push(altinnCorrespondence);
     return {
       maskinporten,
       pki,
@@ -119,6 +136,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       dns,
       serviceRegistry,
       serviceBus,
+      altinnToken,
+      altinnCorrespondence,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

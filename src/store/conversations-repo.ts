@@ -160,6 +160,11 @@ export class ConversationsRepo {
     await this.db.conversation.updateMany({ where: { direction, messageId: normaliseMessageId(messageId) }, data: { nextPollAt: at } });
   }
 
+  /** Status polling: the far side has nothing more to say about the conversation (e.g. DPV: purged in Altinn). */
+  async stopPolling(direction: Direction, messageId: string): Promise<void> {
+    await this.db.conversation.updateMany({ where: { direction, messageId: normaliseMessageId(messageId) }, data: { pollable: false, nextPollAt: null } });
+  }
+
   /**
    * Inbox: unread incoming conversations that match `q`, oldest first (locked ones too: a lock only keeps
    * other peeks away).

@@ -24,6 +24,12 @@ describe("core/status-polling: pollIntervalMs (LinearInterpolationPolling)", () 
     expect(pollIntervalMs(3_600_000)).to.equal(64_917); // an hour old: 60 000 + 3 540 000/720, rounded
   });
 
+  it("starts at a shorter minimum when one is configured (DPI_AP_STATUS_POLL_MIN_INTERVAL_MS), still ending at 60 minutes", () => {
+    expect(pollIntervalMs(0, 200)).to.equal(200);
+    expect(pollIntervalMs(15 * DAY, 200)).to.equal(1_800_100);
+    expect(pollIntervalMs(30 * DAY, 200)).to.equal(3_600_000);
+  });
+
   it("stays at 60 minutes past 30 days and at 1 minute for a clock running behind", () => {
     expect(pollIntervalMs(31 * DAY)).to.equal(3_600_000);
     expect(pollIntervalMs(365 * DAY)).to.equal(3_600_000);
@@ -49,7 +55,7 @@ describe("core/status-polling: StatusPolling", () => {
     await store.close();
   });
 
-  async function sent(id: string, channel: "DPF" | "DPI"): Promise<void> {
+  async function sent(id: string, channel: "DPF" | "DPI" | "DPV"): Promise<void> {
     await db.$transaction(
       conversations.insertOperations(
         { messageId: id, direction: "OUT", conversationId: `conv-${id}`, channel, process: channel === "DPI" ? "digitalpost_info" : "urn:no:difi:profile:arkivmelding:administrasjon:ver1.0", documentType: channel === "DPI" ? "digital" : "arkivmelding", standard: "urn:test", senderIdentifier: "0192:987654325", receiverIdentifier: "0192:123456785" },
@@ -87,5 +93,40 @@ describe("core/status-polling: StatusPolling", () => {
     expect(await conversations.get("OUT", "dpf")).to.include({ pollable: false });
     now = new Date(now.getTime() + 3_600_000);
     expect(await p.runOnce()).to.equal(0);
+  });
+
+  it("stops polling when the far side says it has nothing more, though the status is not terminal (DPV: purged → ANNET)", async () => {
+    await sent("dpv", "DPV");
+    let polls = 0;
+    const p = polling([
+      {
+        channel: "DPV",
+        poll: async () => {
+          polls++;
+          return polls === 1 ? [{ status: "LEVERT", at: T0 }] : [{ status: "ANNET", at: T0, description: "PurgedByRecipient: stopper polling.", endsPolling: true }];
+        },
+      },
+    ]);
+    expect(await p.runOnce()).to.equal(1);
+    expect(await conversations.get("OUT", "dpv")).to.include({ pollable: true });
+    now = new Date(T0.getTime() + 2 * MIN);
+    expect(await p.runOnce()).to.equal(1);
+    expect(await conversations.get("OUT", "dpv")).to.include({ pollable: false, nextPollAt: null, status: "ANNET" });
+    now = new Date(T0.getTime() + 10 * DAY);
+    expect(await p.runOnce()).to.equal(0);
+    expect(polls).to.equal(2);
+    expect((await conversations.statuses("OUT", "dpv")).map((s) => [s.status, s.description])).to.deep.equal([
+      ["OPPRETTET", null],
+      ["SENDT", null],
+      ["LEVERT", null],
+      ["ANNET", "PurgedByRecipient: stopper polling."],
+    ]);
+  });
+
+  it("polls a new conversation again after the configured minimum interval", async () => {
+    await sent("dpv-fast", "DPV");
+    const p = new StatusPolling({ conversations, pollers: [{ channel: "DPV", poll: async () => [] }], pollMs: 100, minIntervalMs: 250, batch: 100, clock: () => now, log: silentLogger });
+    await p.runOnce();
+    expect((await conversations.get("OUT", "dpv-fast"))!.nextPollAt!.getTime()).to.equal(T0.getTime() + 250);
   });
 });
