@@ -84,6 +84,13 @@ const schema = z.object({
   DPI_AP_SERVICE_REGISTRY_SIGNED: bool.default(true),
   DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   DPI_AP_MASKINPORTEN_TOKEN_URL: z.string().url().optional(),
+  // DPF (KS FIKS SvarUt and SvarInn) and status polling's shortest interval.
+  DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: z.coerce.number().int().positive().default(60_000),
+  DPI_AP_DPF_SVARUT_URL: z.string().url().optional(),
+  DPI_AP_DPF_SVARUT_ACCOUNTS: list.default([]),
+  DPI_AP_DPF_SVARINN_URL: z.string().url().optional(),
+  DPI_AP_DPF_SVARINN_ACCOUNTS: list.default([]),
+  DPI_AP_DPF_SVARINN_POLL_MS: z.coerce.number().int().positive().default(15 * 60_000),
 });
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
@@ -208,6 +215,18 @@ export interface Config {
     /** Maskinporten's token endpoint, where each organisation's client (nextMove.clientIds) asks. */
     maskinporten: { tokenUrl: string | undefined };
   };
+  /** Status polling's interval for a new conversation (the integrasjonspunkt's 1 minute), growing to 60 minutes. */
+  statusPollMinIntervalMs: number;
+  /** DPF: KS FIKS SvarUt (send, status) and SvarInn (receive), each organisation with accounts of its own. */
+  dpf: {
+    svarUtUrl: string | undefined;
+    /** orgno → SvarUt account (HTTP Basic: the konto id as user name). */
+    svarUtAccounts: ReadonlyMap<string, { kontoId: string; password: string }>;
+    svarInnUrl: string | undefined;
+    /** orgno → SvarInn credentials (HTTP Basic). */
+    svarInnAccounts: ReadonlyMap<string, { username: string; password: string }>;
+    svarInnPollMs: number;
+  };
 }
 
 export interface HttpTimeouts {
@@ -312,6 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DPI_AP_NEXTMOVE_KEYSTORE_DIR) problems.push("DPI_AP_NEXTMOVE_KEYSTORE_DIR: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
     if (!e.DPI_AP_MASKINPORTEN_TOKEN_URL) problems.push("DPI_AP_MASKINPORTEN_TOKEN_URL: required for the organisations' Maskinporten clients outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
   }
+  const dpf = dpfConfig(e, nextMoveChannels.includes("DPF") && e.DPI_AP_NEXTMOVE, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -400,6 +420,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cacheMs: e.DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS * 1000,
       maskinporten: { tokenUrl: e.DPI_AP_MASKINPORTEN_TOKEN_URL },
     },
+    statusPollMinIntervalMs: e.DPI_AP_STATUS_POLL_MIN_INTERVAL_MS,
+    dpf,
+  };
+}
+
+/** DPF's settings; `on`: DPF is one of the NextMove channels, so SvarUt's URL is required. */
+function dpfConfig(e: z.output<typeof schema>, on: boolean, problems: string[]): Config["dpf"] {
+  const pairs = <T>(name: string, values: string[], make: (user: string, password: string) => T) => {
+    const m = new Map<string, T>();
+    for (const v of values) {
+      const eq = v.indexOf("=");
+      const colon = v.indexOf(":", eq + 1);
+      const org = v.slice(0, eq);
+      if (eq <= 0 || colon < 0 || !/^\d{9}$/.test(org) || colon === eq + 1) problems.push(`${name}: "${v.replace(/:.*/, ":…")}" is not <orgno>=<user>:<password>`);
+      else m.set(org, make(v.slice(eq + 1, colon), v.slice(colon + 1)));
+    }
+    return m;
+  };
+  const svarUtAccounts = pairs("DPI_AP_DPF_SVARUT_ACCOUNTS", e.DPI_AP_DPF_SVARUT_ACCOUNTS, (kontoId, password) => ({ kontoId, password }));
+  const svarInnAccounts = pairs("DPI_AP_DPF_SVARINN_ACCOUNTS", e.DPI_AP_DPF_SVARINN_ACCOUNTS, (username, password) => ({ username, password }));
+  if (on && !e.DPI_AP_DPF_SVARUT_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARUT_URL: required when DPI_AP_NEXTMOVE_CHANNELS includes DPF");
+  if (svarInnAccounts.size > 0 && !e.DPI_AP_DPF_SVARINN_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARINN_URL: required with DPI_AP_DPF_SVARINN_ACCOUNTS");
+  return {
+    svarUtUrl: e.DPI_AP_DPF_SVARUT_URL?.replace(/\/+$/, ""),
+    svarUtAccounts,
+    svarInnUrl: e.DPI_AP_DPF_SVARINN_URL?.replace(/\/+$/, ""),
+    svarInnAccounts,
+    svarInnPollMs: e.DPI_AP_DPF_SVARINN_POLL_MS,
   };
 }
 

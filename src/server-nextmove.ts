@@ -4,6 +4,7 @@ import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
 import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
+import { createDpfChannel } from "./channels/dpf/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -156,6 +157,24 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
+  if (nm.channels.includes("DPF")) {
+    const dpf = createDpfChannel({
+      config: config.dpf,
+      orgs: nm.orgs,
+      ttlHours: nm.defaultTtlHours,
+      repo: new NextMoveRepo(p.stores.db),
+      inRepo,
+      blobs: p.stores.blobs,
+      keystores,
+      routerFor,
+      infoFor: (asking, identifier) => registries(asking).info(identifier),
+      clock: p.clock,
+      log,
+    });
+    channels.outbound.push(dpf.outbound);
+    channels.pollers.push(dpf.poller);
+    channels.inbound.push(...dpf.inbound);
+  }
   return {
     router: api,
     channels,

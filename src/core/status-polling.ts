@@ -21,9 +21,10 @@ export const POLL_AGE_SPAN_MS = 30 * 24 * 3_600_000;
  * spec/eformidling.md §7.2): the interval grows linearly from 1 minute for a new conversation to 60 minutes for
  * one 30 days old, and stays there. Rounded to whole milliseconds.
  */
-export function pollIntervalMs(ageMs: number): number {
+export function pollIntervalMs(ageMs: number, minMs: number = MIN_POLL_INTERVAL_MS): number {
   const share = Math.min(1, Math.max(0, ageMs / POLL_AGE_SPAN_MS));
-  return Math.round(MIN_POLL_INTERVAL_MS + (MAX_POLL_INTERVAL_MS - MIN_POLL_INTERVAL_MS) * share);
+  const min = Math.min(minMs, MAX_POLL_INTERVAL_MS);
+  return Math.round(min + (MAX_POLL_INTERVAL_MS - min) * share);
 }
 
 export interface StatusPollingDeps {
@@ -34,6 +35,8 @@ export interface StatusPollingDeps {
   batch: number;
   clock: Clock;
   log: Logger;
+  /** The interval for a new conversation (DPI_AP_STATUS_POLL_MIN_INTERVAL_MS; default the integrasjonspunkt's 1 minute). */
+  minIntervalMs?: number | undefined;
 }
 
 export class StatusPolling {
@@ -68,7 +71,7 @@ export class StatusPolling {
         log.warn({ err }, "status poll failed; polled again at the next interval");
       }
       const now = deps.clock();
-      await deps.conversations.schedulePoll(direction, c.messageId, new Date(now.getTime() + pollIntervalMs(now.getTime() - c.createdAt.getTime())));
+      await deps.conversations.schedulePoll(direction, c.messageId, new Date(now.getTime() + pollIntervalMs(now.getTime() - c.createdAt.getTime(), deps.minIntervalMs)));
     }
     return due.length;
   }

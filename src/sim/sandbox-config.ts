@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../config.js";
+import { SVARUT_SANDBOX } from "./svarut/defaults.js";
 
 /**
  * The sandbox's settings (`npm start` with DPI_AP_SANDBOX left true): src/main.ts applies them before it loads
@@ -41,6 +42,9 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_NEXTMOVE_KEYSTORE_DIR: path.join(CERTS_EXAMPLE, "business"),
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
+  // DPF: the SvarUt simulator's accounts and SvarInn inboxes (src/sim/svarut/defaults.ts); its URLs are known once it runs.
+  DPI_AP_DPF_SVARUT_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.kontoId(o)}:${SVARUT_SANDBOX.password}`).join(","),
+  DPI_AP_DPF_SVARINN_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.svarInnUser(o)}:${SVARUT_SANDBOX.password}`).join(","),
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */
@@ -56,6 +60,7 @@ export interface SandboxPorts {
   dns: number;
   pki: number;
   serviceRegistry: number;
+  svarUt: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -66,6 +71,7 @@ const portsSchema = z.object({
   // The certs-example AP certificates name http://127.0.0.1:8899 as their OCSP responder and CRL location.
   DPI_AP_SANDBOX_PKI_PORT: port.default(8899),
   DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT: port.default(8092),
+  DPI_AP_SANDBOX_SVARUT_PORT: port.default(8093),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -73,5 +79,5 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
   const parsed = portsSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.data;
-  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT };
+  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT, svarUt: e.DPI_AP_SANDBOX_SVARUT_PORT };
 }

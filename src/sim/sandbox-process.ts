@@ -23,7 +23,7 @@ export interface SandboxProcess {
 }
 
 export async function startSandboxProcess(config: Config, ports: SandboxPorts): Promise<SandboxProcess> {
-  const sandbox = await startSandbox({ host: config.host, ports });
+  const sandbox = await startSandbox({ host: config.host, ports, svarUtAutoAdvance: { klarForMottakMs: 3000, lestMs: 3000 } });
   const completed = withSimulators(config, sandbox);
   return {
     config: completed,
@@ -54,6 +54,7 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       url: config.serviceRegistry.url ?? sandbox.serviceRegistry.url,
       maskinporten: { ...config.serviceRegistry.maskinporten, tokenUrl: config.serviceRegistry.maskinporten.tokenUrl ?? sandbox.maskinporten.tokenUrl },
     },
+    dpf: { ...config.dpf, svarUtUrl: config.dpf.svarUtUrl ?? sandbox.svarUt.url, svarInnUrl: config.dpf.svarInnUrl ?? sandbox.svarUt.svarInnUrl },
   };
 }
 
@@ -65,6 +66,7 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["SMP simulator", sandbox.smp.url],
     ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
     ["Service Registry simulator", sandbox.serviceRegistry.url],
+    ["SvarUt / SvarInn simulator (DPF)", `${sandbox.svarUt.url}  (SvarInn ${sandbox.svarUt.svarInnUrl})`],
     ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],
     ["postbox providers (polling)", providers.join(", ")],

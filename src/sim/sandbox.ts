@@ -17,6 +17,7 @@ import type { SmpSimService } from "./smp/registrations.js";
 import { startSmpSim, type SmpSim } from "./smp/server.js";
 import { loadDefaultServiceRegistryOptions } from "./service-registry/defaults.js";
 import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-registry/server.js";
+import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim } from "./svarut/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -33,7 +34,9 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; svarUt?: number };
+  /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
+  svarUtAutoAdvance?: { klarForMottakMs: number; lestMs: number };
   zone?: string;
   clock?: Clock;
 }
@@ -55,6 +58,8 @@ export interface Sandbox {
   smp: SmpSim;
   dns: DnsSim;
   serviceRegistry: ServiceRegistrySim;
+  /** KS FIKS SvarUt and SvarInn (DPF), with the sandbox's accounts (src/sim/svarut/defaults.ts). */
+  svarUt: SvarUtSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -95,12 +100,15 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(serviceRegistry);
+    const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions()), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
+    started.push(svarUt);
     return {
       maskinporten,
       pki,
       smp,
       dns,
       serviceRegistry,
+      svarUt,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),
