@@ -4,7 +4,7 @@ import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
 import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
-import { createDpfChannel } from "./channels/dpf/index.js";
+import { createDpfChannel, createDpfValidation } from "./channels/dpf/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -106,6 +106,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     log,
     // The outbox's work is not this request's: keep its log lines free of this request id.
     onQueued: (channel) => runOutsideRequest(() => p.onQueued(channel)),
+    ...(nm.channels.includes("DPF") ? { dpf: createDpfValidation({ config: config.dpf, orgs: nm.orgs }) } : {}),
   });
 
   const deliveries = new WebhookDeliveryRepo(p.stores.db);

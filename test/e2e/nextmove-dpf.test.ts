@@ -201,6 +201,19 @@ describe("e2e: DPF over the NextMove API, with SvarUt and SvarInn", function () 
     expect(listed.content).to.deep.equal([]);
   });
 
+  it("checks a named forsendelseType against the types SvarUt offers the sender's account", async () => {
+    const typed = (forsendelseType: string) => ({ ...sbd(MUNICIPALITY, 3), arkivmelding: { sikkerhetsnivaa: 3, hoveddokument: "brev.pdf", dpf: { forsendelseType } } });
+    const refused = await arkiv.create(typed("ukjent-type"));
+    expect([refused.status, (refused.body as { code?: string }).code, (refused.body as { detail?: string }).detail]).to.deep.equal([
+      400,
+      "nextmove-forsendelse-type-not-found",
+      "Found forsendelseType ukjent-type, but valid types are byggesak,politisk-sak",
+    ]);
+    const answer = await arkiv.createAndSend(typed("byggesak"), files("Byggesak"));
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+    expect((await forsendelseOf(idOf(answer.body))).forsendelsestype).to.equal("byggesak");
+  });
+
   it("an arkivmelding_kvittering to a municipality is not sent, and marked so", async () => {
     const kvittering = {
       standardBusinessDocumentHeader: {

@@ -13,6 +13,7 @@ import { DpfStatusPoller } from "./status-poller.js";
 import { createSvarInnClient } from "./svarinn-client.js";
 import { SvarInnSource } from "./svarinn-source.js";
 import { createSvarUtClient } from "./svarut-client.js";
+import { dpfValidationContext } from "./validation-context.js";
 
 /**
  * DPF, KS FIKS SvarUt and SvarInn (README, "DPF"): the outbound side that sends arkivmeldinger to SvarUt, the
@@ -38,6 +39,12 @@ export interface DpfChannelDeps {
   infoFor(asking: string, identifier: string): Promise<InfoRecord>;
   clock: Clock;
   log: Logger;
+}
+
+/** The SvarUt facts the out-queue's DPF checks need (OutQueueDeps.dpf). */
+export function createDpfValidation(d: { config: Config["dpf"]; orgs: readonly string[] }) {
+  if (!d.config.svarUtUrl) throw new Error("DPF needs SvarUt (DPI_AP_DPF_SVARUT_URL)");
+  return dpfValidationContext({ svarUt: createSvarUtClient({ baseUrl: d.config.svarUtUrl }), accountOf: (o) => d.config.svarUtAccounts.get(o), orgs: d.orgs });
 }
 
 export function createDpfChannel(d: DpfChannelDeps): { outbound: DpfOutboundChannel; poller: DpfStatusPoller; inbound: InboundSource[] } {
