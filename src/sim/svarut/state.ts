@@ -128,11 +128,15 @@ export class SvarUtState {
     return f;
   }
 
-  /** What the receiver's SvarInn offers: its forsendelser ready for it, neither acknowledged nor given up. */
+  /**
+   * What the receiver's SvarInn offers: its forsendelser ready for it (downloaded ones too: a download is LEST,
+   * but only kvitterMottak takes a forsendelse out), neither acknowledged nor given up.
+   */
   inbox(orgnr: string): ForsendelseRecord[] {
-    return [...this.forsendelser.values()].filter(
-      (f) => f.mottaker.orgnr === orgnr && this.status(f).status === "KLAR_FOR_MOTTAK" && !f.svarInn.kvittert && !f.svarInn.feilet?.permanent,
-    );
+    return [...this.forsendelser.values()].filter((f) => {
+      const status = this.status(f).status;
+      return f.mottaker.orgnr === orgnr && (status === "KLAR_FOR_MOTTAK" || status === "LEST") && !f.svarInn.kvittert && !f.svarInn.feilet?.permanent;
+    });
   }
 
   newId(): string {
