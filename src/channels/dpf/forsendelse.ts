@@ -68,7 +68,7 @@ export async function organisasjonForsendelse(i: ForsendelseInput): Promise<Orga
     const mimeType = i.files.get(filnavn);
     if (mimeType === undefined) throw new ForsendelseFileMissingError(`File '${filnavn}' referenced in '${i.messageId}' not found`);
     // PDFs are printed; other files are left to SvarUt's choice (the IP's ekskluderesFraPrint list is empty by default).
-    return { filnavn, mimeType, skalEkskluderesFraUtskrift: /\.pdf$/i.test(filnavn) || !filnavn.includes(".") ? false : null };
+    return { filnavn, mimeType, skalEkskluderesFraUtskrift: /\.pdf$/i.test(filnavn) ? false : null };
   });
   const avsender = i.arkivmelding.avsender;
   const svarSendesTil = avsender ? fromKorrespondansepart(avsender, i.senderOrg) : fromInfo(await i.senderInfo(), i.senderOrg);

@@ -87,7 +87,10 @@ export class SvarInnSource implements InboundSource {
       const known = await deps.repo.conversations.get("IN", f.id);
       if (known) {
         // Filed before; SvarInn did not hear about it. Say again what became of it.
-        if (known.status === "FEIL") await deps.client.mottakFeilet(credentials, f.id, known.lastError ?? "kan ikke konverteres", true);
+        if (known.status === "FEIL") {
+          const feil = (await deps.repo.conversations.statuses("IN", f.id)).find((s) => s.status === "FEIL");
+          await deps.client.mottakFeilet(credentials, f.id, feil?.description ?? "the forsendelse cannot be converted", true);
+        }
         else await deps.client.kvitterMottak(credentials, f.id);
         return "acknowledged-again";
       }

@@ -114,6 +114,11 @@ describe("DPF SvarInn source, against the SvarInn simulator", () => {
     expect(await repo.message(id)).to.equal(null);
     expect((await repo.conversations.get("IN", id))!.senderIdentifier).to.equal("0192:999999999");
     expect(sim.forsendelse(id)!.svarInn.feilet).to.deep.equal({ feilmelding: reason, permanent: true });
+    // SvarInn did not hear of it: the next pass reports the same reason again and files nothing new.
+    sim.forsendelse(id)!.svarInn.feilet = undefined;
+    expect([...(await source.runOnce())]).to.deep.equal([[id, "acknowledged-again"]]);
+    expect(sim.forsendelse(id)!.svarInn.feilet).to.deep.equal({ feilmelding: reason, permanent: true });
+    expect((await repo.conversations.statuses("IN", id)).length).to.equal(2);
   });
 
   it("leaves everything in SvarInn while SvarInn is down, and takes it after", async () => {
