@@ -103,6 +103,12 @@ const schema = z.object({
   DPI_AP_DPV_EMAIL_SUBJECT: z.string().min(1).default(DEFAULT_DPV_SETTINGS.emailSubject),
   DPI_AP_DPV_DAYS_TO_REPLY: z.coerce.number().int().min(0).max(3650).default(DEFAULT_DPV_SETTINGS.daysToReply),
   DPI_AP_DPV_SENSITIVE_RESOURCE: z.string().min(1).default(DEFAULT_DPV_SETTINGS.sensitiveResource),
+  // DPF (KS FIKS SvarUt and SvarInn) and status polling's shortest interval.
+  DPI_AP_DPF_SVARUT_URL: z.string().url().optional(),
+  DPI_AP_DPF_SVARUT_ACCOUNTS: list.default([]),
+  DPI_AP_DPF_SVARINN_URL: z.string().url().optional(),
+  DPI_AP_DPF_SVARINN_ACCOUNTS: list.default([]),
+  DPI_AP_DPF_SVARINN_POLL_MS: z.coerce.number().int().positive().default(15 * 60_000),
 });
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
@@ -243,6 +249,16 @@ export interface Config {
   altinn: { tokenExchangeUrl: string | undefined };
   /** DPV: Altinn 3 correspondence through Digdir's proxy (README, "DPV"). */
   dpv: { correspondenceUrl: string | undefined; settings: DpvSettings };
+  /** DPF: KS FIKS SvarUt (send, status) and SvarInn (receive), each organisation with accounts of its own. */
+  dpf: {
+    svarUtUrl: string | undefined;
+    /** orgno → SvarUt account (HTTP Basic: the konto id as user name). */
+    svarUtAccounts: ReadonlyMap<string, { kontoId: string; password: string }>;
+    svarInnUrl: string | undefined;
+    /** orgno → SvarInn credentials (HTTP Basic). */
+    svarInnAccounts: ReadonlyMap<string, { username: string; password: string }>;
+    svarInnPollMs: number;
+  };
 }
 
 export interface HttpTimeouts {
@@ -352,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL) problems.push("DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
     }
   }
+  const dpf = dpfConfig(e, nextMoveChannels.includes("DPF") && e.DPI_AP_NEXTMOVE, problems);
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -463,6 +480,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         sensitiveResource: e.DPI_AP_DPV_SENSITIVE_RESOURCE,
       },
     },
+    dpf,
+  };
+}
+
+/** DPF's settings; `on`: DPF is one of the NextMove channels, so SvarUt's URL is required. */
+function dpfConfig(e: z.output<typeof schema>, on: boolean, problems: string[]): Config["dpf"] {
+  const pairs = <T>(name: string, values: string[], make: (user: string, password: string) => T) => {
+    const m = new Map<string, T>();
+    for (const v of values) {
+      const eq = v.indexOf("=");
+      const colon = v.indexOf(":", eq + 1);
+      const org = v.slice(0, eq);
+      if (eq <= 0 || colon < 0 || !/^\d{9}$/.test(org) || colon === eq + 1) problems.push(`${name}: "${v.replace(/:.*/, ":…")}" is not <orgno>=<user>:<password>`);
+      else m.set(org, make(v.slice(eq + 1, colon), v.slice(colon + 1)));
+    }
+    return m;
+  };
+  const svarUtAccounts = pairs("DPI_AP_DPF_SVARUT_ACCOUNTS", e.DPI_AP_DPF_SVARUT_ACCOUNTS, (kontoId, password) => ({ kontoId, password }));
+  const svarInnAccounts = pairs("DPI_AP_DPF_SVARINN_ACCOUNTS", e.DPI_AP_DPF_SVARINN_ACCOUNTS, (username, password) => ({ username, password }));
+  if (on && !e.DPI_AP_DPF_SVARUT_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARUT_URL: required when DPI_AP_NEXTMOVE_CHANNELS includes DPF");
+  if (svarInnAccounts.size > 0 && !e.DPI_AP_DPF_SVARINN_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARINN_URL: required with DPI_AP_DPF_SVARINN_ACCOUNTS");
+  return {
+    svarUtUrl: e.DPI_AP_DPF_SVARUT_URL?.replace(/\/+$/, ""),
+    svarUtAccounts,
+    svarInnUrl: e.DPI_AP_DPF_SVARINN_URL?.replace(/\/+$/, ""),
+    svarInnAccounts,
+    svarInnPollMs: e.DPI_AP_DPF_SVARINN_POLL_MS,
   };
 }
 

@@ -8,6 +8,7 @@ import { ServiceBusClient } from "./channels/dpe/servicebus-client.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import { createDpvChannel } from "./channels/dpv/index.js";
+import { createDpfChannel, createDpfValidation } from "./channels/dpf/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -109,6 +110,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     log,
     // The outbox's work is not this request's: keep its log lines free of this request id.
     onQueued: (channel) => runOutsideRequest(() => p.onQueued(channel)),
+    ...(nm.channels.includes("DPF") ? { dpf: createDpfValidation({ config: config.dpf, orgs: nm.orgs }) } : {}),
   });
 
   const deliveries = new WebhookDeliveryRepo(p.stores.db);
@@ -182,6 +184,24 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     channels.outbound.push(dpv.outbound);
     channels.pollers.push(dpv.poller);
     log.info({ correspondence: config.dpv.correspondenceUrl }, "DPV channel ready (Altinn 3 correspondence)");
+  }
+  if (nm.channels.includes("DPF")) {
+    const dpf = createDpfChannel({
+      config: config.dpf,
+      orgs: nm.orgs,
+      ttlHours: nm.defaultTtlHours,
+      repo: new NextMoveRepo(p.stores.db),
+      inRepo,
+      blobs: p.stores.blobs,
+      keystores,
+      routerFor,
+      infoFor: (asking, identifier) => registries(asking).info(identifier),
+      clock: p.clock,
+      log,
+    });
+    channels.outbound.push(dpf.outbound);
+    channels.pollers.push(dpf.poller);
+    channels.inbound.push(...dpf.inbound);
   }
   return {
     router: api,

@@ -287,6 +287,7 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
  */
 function createStatusPolling(config: Config, p: { conversations: ConversationsRepo; clock: Clock; log: Logger; pollers: readonly StatusPoller[] }): StatusPolling {
   return new StatusPolling({ conversations: p.conversations, pollers: [...p.pollers], pollMs: config.statusPollMs, minIntervalMs: config.statusPollMinIntervalMs, batch: 100, clock: p.clock, log: p.log.child({ worker: "status-polling" }) });
+  return new StatusPolling({ conversations: p.conversations, pollers: [...p.pollers], pollMs: config.statusPollMs, batch: 100, clock: p.clock, log: p.log.child({ worker: "status-polling" }), minIntervalMs: config.statusPollMinIntervalMs });
 }
 
 interface As4ReceiverParts {

@@ -24,6 +24,8 @@ export const POLL_AGE_SPAN_MS = 30 * 24 * 3_600_000;
 export function pollIntervalMs(ageMs: number, minMs: number = MIN_POLL_INTERVAL_MS): number {
   const share = Math.min(1, Math.max(0, ageMs / POLL_AGE_SPAN_MS));
   return Math.round(minMs + (MAX_POLL_INTERVAL_MS - minMs) * share);
+  const min = Math.min(minMs, MAX_POLL_INTERVAL_MS);
+  return Math.round(min + (MAX_POLL_INTERVAL_MS - min) * share);
 }
 
 export interface StatusPollingDeps {
@@ -32,10 +34,10 @@ export interface StatusPollingDeps {
   pollers: readonly StatusPoller<any>[];
   pollMs: number;
   batch: number;
-  /** The interval for a new conversation (default 1 minute, the integrasjonspunkt's); shorter for tests and demos. */
-  minIntervalMs?: number | undefined;
   clock: Clock;
   log: Logger;
+  /** The interval for a new conversation (DPI_AP_STATUS_POLL_MIN_INTERVAL_MS; default the integrasjonspunkt's 1 minute). */
+  minIntervalMs?: number | undefined;
 }
 
 export class StatusPolling {

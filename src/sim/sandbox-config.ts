@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../config.js";
+import { SVARUT_SANDBOX } from "./svarut/defaults.js";
 
 /**
  * The sandbox's settings (`npm start` with DPI_AP_SANDBOX left true): src/main.ts applies them before it loads
@@ -43,10 +44,13 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
   // DPV's Altinn token exchange and correspondence service are simulators too (their URLs are known once they run).
-  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE,DPV",
+  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE,DPV,DPF",
   // DPV's statuses come from polling Altinn: poll a new message every 2 s rather than every minute.
   DPI_AP_STATUS_POLL_MS: "1000",
   DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: "2000",
+  // DPF: the SvarUt simulator's accounts and SvarInn inboxes (src/sim/svarut/defaults.ts); its URLs are known once it runs.
+  DPI_AP_DPF_SVARUT_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.kontoId(o)}:${SVARUT_SANDBOX.password}`).join(","),
+  DPI_AP_DPF_SVARINN_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.svarInnUser(o)}:${SVARUT_SANDBOX.password}`).join(","),
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */
@@ -65,6 +69,7 @@ export interface SandboxPorts {
   serviceBus: number;
   altinnToken: number;
   altinnCorrespondence: number;
+  svarUt: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -78,6 +83,7 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_SERVICEBUS_PORT: port.default(8093),
   DPI_AP_SANDBOX_ALTINN_TOKEN_PORT: port.default(8094),
   DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT: port.default(8095),
+  DPI_AP_SANDBOX_SVARUT_PORT: port.default(8097),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -94,5 +100,6 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     serviceBus: e.DPI_AP_SANDBOX_SERVICEBUS_PORT,
     altinnToken: e.DPI_AP_SANDBOX_ALTINN_TOKEN_PORT,
     altinnCorrespondence: e.DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT,
+    svarUt: e.DPI_AP_SANDBOX_SVARUT_PORT,
   };
 }

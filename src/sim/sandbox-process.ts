@@ -23,9 +23,15 @@ export interface SandboxProcess {
 }
 
 export async function startSandboxProcess(config: Config, ports: SandboxPorts): Promise<SandboxProcess> {
-  // Altinn publishes a DPV correspondence 2 s after it arrives and the recipient reads it 5 s later, so a sandbox
-  // message walks SENDT, LEVERT and LEST by itself (POST /_sim/correspondence/{id}/… does it by hand).
-  const sandbox = await startSandbox({ host: config.host, ports, altinnCorrespondence: { publishAfterMs: 2000, readAfterMs: 5000 } });
+  // Altinn publishes a DPV correspondence 2 s after it arrives and the recipient reads it 5 s later, and SvarUt
+  // moves a DPF forsendelse on the same way, so a sandbox message walks its statuses by itself (the simulators'
+  // control endpoints do it by hand).
+  const sandbox = await startSandbox({
+    host: config.host,
+    ports,
+    altinnCorrespondence: { publishAfterMs: 2000, readAfterMs: 5000 },
+    svarUtAutoAdvance: { klarForMottakMs: 3000, lestMs: 3000 },
+  });
   const completed = withSimulators(config, sandbox);
   return {
     config: completed,
@@ -59,6 +65,7 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
     },
     altinn: { tokenExchangeUrl: config.altinn.tokenExchangeUrl ?? sandbox.altinnToken.exchangeUrl },
     dpv: { ...config.dpv, correspondenceUrl: config.dpv.correspondenceUrl ?? sandbox.altinnCorrespondence.url },
+    dpf: { ...config.dpf, svarUtUrl: config.dpf.svarUtUrl ?? sandbox.svarUt.url, svarInnUrl: config.dpf.svarInnUrl ?? sandbox.svarUt.svarInnUrl },
   };
 }
 
@@ -73,6 +80,7 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["Service Bus simulator (DPE)", sandbox.serviceBus.url],
     ["Altinn token exchange simulator", sandbox.altinnToken.exchangeUrl],
     ["Altinn correspondence simulator (DPV)", `${sandbox.altinnCorrespondence.url}  (control: POST ${sandbox.altinnCorrespondence.root}/_sim/correspondence/{id}/publish|read|purge)`],
+    ["SvarUt / SvarInn simulator (DPF)", `${sandbox.svarUt.url}  (SvarInn ${sandbox.svarUt.svarInnUrl})`],
     ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],
     ["postbox providers (polling)", providers.join(", ")],

@@ -20,6 +20,7 @@ import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-regi
 import { startServiceBusSim, type ServiceBusSim } from "./servicebus/server.js";
 import { startAltinnTokenSim, type AltinnTokenSim } from "./altinn-token/server.js";
 import { startAltinnCorrespondenceSim, type AltinnCorrespondenceSim } from "./altinn-correspondence/server.js";
+import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim } from "./svarut/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -36,9 +37,11 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
+  /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
+  svarUtAutoAdvance?: { klarForMottakMs: number; lestMs: number };
   zone?: string;
   clock?: Clock;
 }
@@ -65,6 +68,8 @@ export interface Sandbox {
   /** Altinn's token exchange and its correspondence service (DPV), trusting the Maskinporten simulator. */
   altinnToken: AltinnTokenSim;
   altinnCorrespondence: AltinnCorrespondenceSim;
+  /** KS FIKS SvarUt and SvarInn (DPF), with the sandbox's accounts (src/sim/svarut/defaults.ts). */
+  svarUt: SvarUtSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -129,6 +134,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(altinnCorrespondence);
+    const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions()), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
+    started.push(svarUt);
     return {
       maskinporten,
       pki,
@@ -138,6 +145,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       serviceBus,
       altinnToken,
       altinnCorrespondence,
+      svarUt,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

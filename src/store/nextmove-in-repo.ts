@@ -1,4 +1,4 @@
-import { STATUS_MODELS, type Channel, type EformidlingStatus, type RegisterDecision } from "../core/status/index.js";
+import { canRegister, flagChanges, STATUS_MODELS, type Channel, type EformidlingStatus, type RegisterDecision } from "../core/status/index.js";
 import {
   conversationId,
   expectedResponseDateTime,
@@ -46,6 +46,8 @@ export interface IncomingNextMove {
   messageReference?: string | undefined;
   /** The channel's own reference (Altinn file transfer id, SvarInn forsendelse id, Service Bus message id). */
   externalReference?: string | undefined;
+  /** Register the channel's OPPRETTET before INNKOMMENDE_MOTTATT (DPF: the seed's incoming table starts with it). */
+  opprettet?: boolean | undefined;
 }
 
 /** Sort keys of GET /api/messages/in (the integrasjonspunkt's NextMoveInMessage properties) and their columns. */
@@ -124,9 +126,10 @@ export class NextMoveInRepo {
   async receive(m: IncomingNextMove, at: Date): Promise<InboxMessage> {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
+    const mottatt = incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT");
     try {
       await this.db.$transaction([
-        ...this.conversations.insertOperations(c, incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT"), at),
+        ...(m.opprettet ? [...this.conversations.insertOperations(c, "OPPRETTET", at), ...this.laterStatus(m.channel, id, ["OPPRETTET"], mottatt, at)] : this.conversations.insertOperations(c, mottatt, at)),
         this.db.nextMoveMessage.create({
           data: { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at },
         }),
@@ -136,6 +139,32 @@ export class NextMoveInRepo {
       throw err;
     }
     return (await this.message(id))!;
+  }
+
+  /**
+   * A message that arrived but cannot be taken in (DPF: a forsendelse that cannot be converted): its IN
+   * conversation with OPPRETTET and FEIL (`reason`), in one transaction, and no NextMoveMessage row, so it never
+   * shows in the inbox. A message id used before is DuplicateMessageIdError.
+   */
+  async refuse(m: IncomingNextMove, reason: string, at: Date): Promise<void> {
+    const c = conversationOf(m);
+    const id = normaliseMessageId(c.messageId);
+    try {
+      await this.db.$transaction([...this.conversations.insertOperations(c, "OPPRETTET", at), ...this.laterStatus(m.channel, id, ["OPPRETTET"], "FEIL", at, reason)]);
+    } catch (err) {
+      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
+      throw err;
+    }
+  }
+
+  /** The writes that register `status` after `history` on a conversation created in the same batch. */
+  private laterStatus(channel: Channel, messageId: string, history: string[], status: string, at: Date, description?: string): Prisma.PrismaPromise<unknown>[] {
+    const decision = canRegister(history, status, channel, "INCOMING");
+    if (!decision.ok) throw new Error(decision.detail);
+    return [
+      this.db.conversation.update({ where: conversationKey("IN", messageId), data: { status: decision.status, ...flagChanges(channel, "INCOMING", decision.status) } }),
+      this.db.conversationStatus.create({ data: { direction: "IN", messageId, status: decision.status, description: description ?? null, createdAt: at } }),
+    ];
   }
 
   /** The incoming NextMove message with this id, in the inbox or not; null when there is none. */

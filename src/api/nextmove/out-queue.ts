@@ -26,6 +26,7 @@ import {
   validateRequest,
   validateSend,
   validateUpload,
+  type DpfContext,
   type MessageFile,
   type ServiceIdentifier,
   type ServiceRegistryPostAddress,
@@ -75,6 +76,8 @@ export interface OutQueueDeps {
   log: Logger;
   /** Told after a message was queued for its channel's outbox. */
   onQueued?: ((channel: Channel) => void) | undefined;
+  /** DPF's checks need SvarUt's word (credentials, forsendelsestyper); absent, they are skipped as in an IP without SvarUt. */
+  dpf?: ((sbd: StandardBusinessDocument, ownOrgNumber: string) => Promise<DpfContext>) | undefined;
 }
 
 /** A file as it arrives: its bytes (streamed or already stored) and what the request says of it. */
@@ -109,7 +112,8 @@ export class NextMoveOutQueue {
       clock: deps.clock,
       ...(endpoint?.serviceIdentifier === "DPI" ? { printAddresses: { postAddress: srAddress(endpoint.postAddress), returnAddress: srAddress(endpoint.returnAddress) } } : {}),
     });
-    validateOutgoing(filled, { channel, enabledChannels: deps.channels, clock: deps.clock });
+    const dpf = channel === "DPF" && deps.dpf ? await deps.dpf(filled, own) : undefined;
+    validateOutgoing(filled, { channel, enabledChannels: deps.channels, clock: deps.clock, ...(dpf ? { dpf } : {}) });
     const id = filled.header.documentIdentification!.instanceIdentifier!;
     if (await deps.repo.used(id)) throw new MessageAlreadyExistsError(id);
 
