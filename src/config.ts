@@ -84,6 +84,11 @@ const schema = z.object({
   DPI_AP_SERVICE_REGISTRY_SIGNED: bool.default(true),
   DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS: z.coerce.number().int().min(0).default(300),
   DPI_AP_MASKINPORTEN_TOKEN_URL: z.string().url().optional(),
+  DPI_AP_DPO_BROKER_URL: z.string().url().optional(),
+  DPI_AP_DPO_TOKEN_EXCHANGE_URL: z.string().url().optional(),
+  DPI_AP_DPO_RESOURCE: z.string().min(1).default("eformidling-dpo-meldingsutveksling"),
+  DPI_AP_DPO_POLL_MS: z.coerce.number().int().positive().default(15_000),
+  DPI_AP_DPO_MESSAGE_CHANNEL: z.string().regex(/^[a-zA-Z0-9-_]{1,25}$/).optional(),
 });
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
@@ -208,6 +213,17 @@ export interface Config {
     /** Maskinporten's token endpoint, where each organisation's client (nextMove.clientIds) asks. */
     maskinporten: { tokenUrl: string | undefined };
   };
+  /** DPO over the Altinn 3 broker (README, "DPO"): used when nextMove.channels includes DPO. */
+  dpo: {
+    /** The broker API's base, e.g. https://platform.tt02.altinn.no/broker/api/v1. */
+    brokerUrl: string | undefined;
+    /** Altinn's token exchange, e.g. https://platform.tt02.altinn.no/authentication/api/v1/exchange/maskinporten. */
+    tokenExchangeUrl: string | undefined;
+    resource: string;
+    pollMs: number;
+    /** The integrasjonspunkt's difi.move.dpo.message-channel: only broker files with this reference are ours. */
+    messageChannel: string | undefined;
+  };
 }
 
 export interface HttpTimeouts {
@@ -311,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DPI_AP_SERVICE_REGISTRY_URL) problems.push("DPI_AP_SERVICE_REGISTRY_URL: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
     if (!e.DPI_AP_NEXTMOVE_KEYSTORE_DIR) problems.push("DPI_AP_NEXTMOVE_KEYSTORE_DIR: required for the NextMove API outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
     if (!e.DPI_AP_MASKINPORTEN_TOKEN_URL) problems.push("DPI_AP_MASKINPORTEN_TOKEN_URL: required for the organisations' Maskinporten clients outside sandbox mode (or set DPI_AP_NEXTMOVE=false)");
+    if (nextMoveChannels.includes("DPO") && (!e.DPI_AP_DPO_BROKER_URL || !e.DPI_AP_DPO_TOKEN_EXCHANGE_URL)) problems.push("DPI_AP_DPO_BROKER_URL and DPI_AP_DPO_TOKEN_EXCHANGE_URL: required for DPO outside sandbox mode");
   }
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -399,6 +416,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       signed: e.DPI_AP_SERVICE_REGISTRY_SIGNED,
       cacheMs: e.DPI_AP_SERVICE_REGISTRY_CACHE_SECONDS * 1000,
       maskinporten: { tokenUrl: e.DPI_AP_MASKINPORTEN_TOKEN_URL },
+    },
+    dpo: {
+      brokerUrl: e.DPI_AP_DPO_BROKER_URL?.replace(/\/+$/, ""),
+      tokenExchangeUrl: e.DPI_AP_DPO_TOKEN_EXCHANGE_URL,
+      resource: e.DPI_AP_DPO_RESOURCE,
+      pollMs: e.DPI_AP_DPO_POLL_MS,
+      messageChannel: e.DPI_AP_DPO_MESSAGE_CHANNEL,
     },
   };
 }

@@ -4,6 +4,7 @@ import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
 import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
+import { createDpoChannel, type DpoChannel } from "./channels/dpo/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -129,6 +130,25 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     log: log.child({ worker: "status-publisher" }),
     onDeliveries: () => sender.nudge(),
   });
+  // DPO: the Altinn 3 broker, both ways; its LEVERT status message is queued in the inbox's DELETE.
+  let dpo: DpoChannel | undefined;
+  if (nm.channels.includes("DPO")) {
+    const { brokerUrl, tokenExchangeUrl } = config.dpo;
+    if (!brokerUrl || !tokenExchangeUrl) throw new Error("DPO needs the Altinn broker and token exchange (DPI_AP_DPO_BROKER_URL, DPI_AP_DPO_TOKEN_EXCHANGE_URL)");
+    dpo = createDpoChannel({
+      settings: { ...config.dpo, brokerUrl, tokenExchangeUrl },
+      orgs: nm.orgs,
+      db: p.stores.db,
+      blobs: p.stores.blobs,
+      keystores,
+      routerFor,
+      maskinporten: async (org, scope) => (await (await clients(org)).getToken({ scope })).access_token,
+      retry: config.outbox.retry,
+      replyPollMs: config.outbox.pollMs,
+      clock: p.clock,
+      log,
+    });
+  }
   const inRepo = new NextMoveInRepo(p.stores.db);
   const messagesIn = messagesInRouter({
     repo: inRepo,
@@ -139,6 +159,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     clock: p.clock,
     lockMs: nm.lockMs,
     log,
+    ...(dpo ? { onDelivered: dpo.onDelivered } : {}),
   });
   const tokens = createTokenVerifier({ issuer: p.maskinporten.issuer, jwksUrl: p.maskinporten.jwksUrl, requiredScope: nm.scope, clock: p.clock });
   const api = nextMoveApi({
@@ -156,6 +177,10 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
+  if (dpo) {
+    channels.outbound.push(dpo.outbound);
+    channels.inbound.push(dpo.inbound);
+  }
   return {
     router: api,
     channels,

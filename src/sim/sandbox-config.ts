@@ -56,6 +56,7 @@ export interface SandboxPorts {
   dns: number;
   pki: number;
   serviceRegistry: number;
+  altinnBroker: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -66,6 +67,7 @@ const portsSchema = z.object({
   // The certs-example AP certificates name http://127.0.0.1:8899 as their OCSP responder and CRL location.
   DPI_AP_SANDBOX_PKI_PORT: port.default(8899),
   DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT: port.default(8092),
+  DPI_AP_SANDBOX_ALTINN_BROKER_PORT: port.default(8095),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -73,5 +75,5 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
   const parsed = portsSchema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
   const e = parsed.data;
-  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT };
+  return { maskinporten: e.DPI_AP_SANDBOX_MASKINPORTEN_PORT, smp: e.DPI_AP_SANDBOX_SMP_PORT, dns: e.DPI_AP_SANDBOX_DNS_PORT, pki: e.DPI_AP_SANDBOX_PKI_PORT, serviceRegistry: e.DPI_AP_SANDBOX_SERVICE_REGISTRY_PORT, altinnBroker: e.DPI_AP_SANDBOX_ALTINN_BROKER_PORT };
 }

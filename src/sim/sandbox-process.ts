@@ -54,6 +54,11 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       url: config.serviceRegistry.url ?? sandbox.serviceRegistry.url,
       maskinporten: { ...config.serviceRegistry.maskinporten, tokenUrl: config.serviceRegistry.maskinporten.tokenUrl ?? sandbox.maskinporten.tokenUrl },
     },
+    dpo: {
+      ...config.dpo,
+      brokerUrl: config.dpo.brokerUrl ?? sandbox.altinnBroker.url,
+      tokenExchangeUrl: config.dpo.tokenExchangeUrl ?? sandbox.altinnBroker.tokenExchangeUrl,
+    },
   };
 }
 
@@ -65,6 +70,7 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["SMP simulator", sandbox.smp.url],
     ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
     ["Service Registry simulator", sandbox.serviceRegistry.url],
+    ["Altinn 3 broker simulator (DPO)", `${sandbox.altinnBroker.url}  (token exchange ${sandbox.altinnBroker.tokenExchangeUrl})`],
     ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],
     ["postbox providers (polling)", providers.join(", ")],

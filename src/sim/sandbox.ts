@@ -17,6 +17,7 @@ import type { SmpSimService } from "./smp/registrations.js";
 import { startSmpSim, type SmpSim } from "./smp/server.js";
 import { loadDefaultServiceRegistryOptions } from "./service-registry/defaults.js";
 import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-registry/server.js";
+import { SANDBOX_BROKER_RESOURCES, startAltinnBrokerSim, type AltinnBrokerSim } from "./altinn-broker/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -33,7 +34,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; altinnBroker?: number };
   zone?: string;
   clock?: Clock;
 }
@@ -55,6 +56,8 @@ export interface Sandbox {
   smp: SmpSim;
   dns: DnsSim;
   serviceRegistry: ServiceRegistrySim;
+  /** The Altinn 3 broker (DPO) with Altinn's token exchange beside it. */
+  altinnBroker: AltinnBrokerSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -95,12 +98,21 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(serviceRegistry);
+    const altinnBroker = await startAltinnBrokerSim({
+      maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+      resources: SANDBOX_BROKER_RESOURCES,
+      host,
+      port: o.ports?.altinnBroker ?? 0,
+      ...clock,
+    });
+    started.push(altinnBroker);
     return {
       maskinporten,
       pki,
       smp,
       dns,
       serviceRegistry,
+      altinnBroker,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

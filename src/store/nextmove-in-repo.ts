@@ -46,6 +46,11 @@ export interface IncomingNextMove {
   messageReference?: string | undefined;
   /** The channel's own reference (Altinn file transfer id, SvarInn forsendelse id, Service Bus message id). */
   externalReference?: string | undefined;
+  /**
+   * Registers the channel's incoming OPPRETTET before INNKOMMENDE_MOTTATT, as the integrasjonspunkt's
+   * registerConversation does for what it downloads (DPO: the seed's receiver rows OPPRETTET, INNKOMMENDE_MOTTATT).
+   */
+  registerCreated?: boolean | undefined;
 }
 
 /** Sort keys of GET /api/messages/in (the integrasjonspunkt's NextMoveInMessage properties) and their columns. */
@@ -124,13 +129,18 @@ export class NextMoveInRepo {
   async receive(m: IncomingNextMove, at: Date): Promise<InboxMessage> {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
+    const row = { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at };
+    const queued = incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT");
     try {
-      await this.db.$transaction([
-        ...this.conversations.insertOperations(c, incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT"), at),
-        this.db.nextMoveMessage.create({
-          data: { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at },
-        }),
-      ]);
+      if (m.registerCreated) {
+        await this.db.$transaction(async (tx) => {
+          for (const op of this.conversations.insertOperations(c, incomingStatusName(m.channel, "OPPRETTET"), at, {}, tx)) await op;
+          await registerStatusIn(tx, "IN", id, queued, at);
+          await tx.nextMoveMessage.create({ data: row });
+        });
+      } else {
+        await this.db.$transaction([...this.conversations.insertOperations(c, queued, at), this.db.nextMoveMessage.create({ data: row })]);
+      }
     } catch (err) {
       if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
       throw err;
