@@ -1,7 +1,7 @@
 /**
  * DPO's inbound side (spec/eformidling.md §3, §7.3; [IP] DefaultDpoPolling, AltinnDPODownloadService,
  * NextMoveQueueImpl, AltinnNextMoveMessageHandler): every poll interval, for each of our organisations, the
- * broker's published transfers it has not downloaded, filtered on the message channel, oldest first; each is
+ * broker's published transfers it has not confirmed, filtered on the message channel, oldest first; each is
  * downloaded, handed over, and only then its download confirmed, so a crash in between means a second download,
  * which the inbox discards as a duplicate. What arrives:
  *   - a status message (MOTTATT, LEVERT) updates our outgoing conversation with its messageId;
@@ -72,7 +72,12 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
 
   async function pollOnce(): Promise<void> {
     for (const org of d.orgs) {
-      const ids = await d.broker.list(org, { resourceId: d.resourceId, status: "Published", recipientStatus: "Initialized" });
+      // Besides what is new (Initialized, the integrasjonspunkt's filter), what we downloaded without confirming
+      // (DownloadStarted: a crash or a failed hand-over in between), which the integrasjonspunkt would never see again.
+      const ids = [
+        ...(await d.broker.list(org, { resourceId: d.resourceId, status: "Published", recipientStatus: "Initialized" })),
+        ...(await d.broker.list(org, { resourceId: d.resourceId, status: "Published", recipientStatus: "DownloadStarted" })),
+      ];
       const transfers: FileTransferOverview[] = [];
       for (const id of ids) {
         try {
