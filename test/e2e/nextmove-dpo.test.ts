@@ -131,4 +131,44 @@ describe("e2e: DPO between two access points over the Altinn 3 broker", function
     expect(idOf((await arkivA.get("/api/messages/in/peek")).body)).to.equal(idOf(kvittering.body));
     await until(arkivB, idOf(kvittering.body), "MOTTATT");
   });
+
+  async function sendArkivmelding(): Promise<string> {
+    const created = await arkivA.create(sbd({ sender: A, receiver: B, type: "arkivmelding", body: { sikkerhetsnivaa: 3, hoveddokument: "brev.pdf" } }));
+    const id = idOf(created.body);
+    expect((await arkivA.upload(id, { filename: "arkivmelding.xml", title: "Arkivmelding", mimeType: "application/xml", bytes: ARKIVMELDING_XML })).status).to.equal(200);
+    expect((await arkivA.upload(id, { filename: "brev.pdf", title: "Brev", mimeType: "application/pdf", bytes: PDF })).status).to.equal(200);
+    expect((await arkivA.upload(id, { filename: "vedlegg.txt", title: "Vedlegg", mimeType: "text/plain", bytes: VEDLEGG })).status).to.equal(200);
+    const sent = await arkivA.send(id);
+    expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
+    return id;
+  }
+
+  it("keeps trying while the broker is down and delivers once it is back", async () => {
+    net.sandbox.altinnBroker.setAvailable(false);
+    let id: string;
+    try {
+      id = await sendArkivmelding();
+      // Several attempts fit in this while (retries from 200 ms, at most 1 s apart); none got through.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await arkivA.statuses(id)).to.deep.equal(["OPPRETTET"]);
+    } finally {
+      net.sandbox.altinnBroker.setAvailable(true);
+    }
+    expect(await until(arkivA, id, "MOTTATT")).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT"]);
+    expect(await arkivB.statuses(id)).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT"]);
+  });
+
+  it("gives FEIL with the broker's reason when the broker refuses the message for good", async () => {
+    net.sandbox.altinnBroker.state.configureResource("eformidling-dpo-meldingsutveksling", { maxFileTransferSize: 100 });
+    let id: string;
+    try {
+      id = await sendArkivmelding();
+      await until(arkivA, id, "FEIL");
+    } finally {
+      net.sandbox.altinnBroker.state.configureResource("eformidling-dpo-meldingsutveksling", { maxFileTransferSize: 1024 * 1024 * 1024 });
+    }
+    const s = ((await arkivA.get(`/api/statuses/${id}?size=100`)).body as { content: { status: string; description: string | null }[] }).content;
+    expect(s.map((x) => x.status)).to.deep.equal(["OPPRETTET", "FEIL"]);
+    expect(s[1]!.description).to.match(/^upload: the broker refused \(400\): File size exceeds maximum: the file is \d+ bytes; the resource allows 100$/);
+  });
 });

@@ -76,6 +76,13 @@ export class BrokerState {
     for (const r of resources) this.resources.set(r.id, r);
   }
 
+  /** Changes a resource's settings, as the resource owner does (PUT /resource/{id}: e.g. its size limit). */
+  configureResource(id: string, changes: Partial<Omit<BrokerResource, "id">>): void {
+    const r = this.resources.get(id);
+    if (!r) throw new BrokerSimError(404, "Not Found", `no resource ${id}`);
+    this.resources.set(id, { ...r, ...changes });
+  }
+
   /** Every transfer, oldest first (for tests and the sandbox). */
   all(): FileTransfer[] {
     return [...this.transfers.values()];
