@@ -50,8 +50,8 @@ describe("config", () => {
     expect(Object.keys(SANDBOX_DEFAULTS).every((k) => k.startsWith("DPI_AP_") && !k.startsWith("DPI_AP_SANDBOX"))).to.equal(true);
   });
 
-  it("the sandbox's simulator ports default to 8090, 8091, 8053, 8899 and 8092, and are checked", () => {
-    expect(sandboxPorts({})).to.deep.equal({ maskinporten: 8090, smp: 8091, dns: 8053, pki: 8899, serviceRegistry: 8092 });
+  it("the sandbox's simulator ports default to 8090, 8091, 8053, 8899, 8092 and 8095, and are checked", () => {
+    expect(sandboxPorts({})).to.deep.equal({ maskinporten: 8090, smp: 8091, dns: 8053, pki: 8899, serviceRegistry: 8092, altinnBroker: 8095 });
     expect(sandboxPorts({ DPI_AP_SANDBOX_SMP_PORT: "0" }).smp).to.equal(0);
     expect(() => sandboxPorts({ DPI_AP_SANDBOX_DNS_PORT: "65536" })).to.throw(ConfigError, /^invalid configuration:\n  DPI_AP_SANDBOX_DNS_PORT: /);
   });
