@@ -159,7 +159,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     clock: p.clock,
     lockMs: nm.lockMs,
     log,
-    ...(dpo ? { onDelivered: dpo.onDelivered } : {}),
+    ...(dpo ? { onDelivered: dpo.onDelivered, onDiscarded: dpo.onDiscarded } : {}),
   });
   const tokens = createTokenVerifier({ issuer: p.maskinporten.issuer, jwksUrl: p.maskinporten.jwksUrl, requiredScope: nm.scope, clock: p.clock });
   const api = nextMoveApi({

@@ -187,10 +187,11 @@ export class NextMoveInRepo {
 
   /**
    * The package cannot be read: the message leaves the inbox (whether locked or not) and gets `status` (the
-   * channel's FEIL) with `description`, in one transaction, as the integrasjonspunkt removes it from its queue.
+   * channel's FEIL) with `description`, in one transaction with `also` (DPO: the error receipt owed to the
+   * sender), as the integrasjonspunkt removes it from its queue.
    */
-  async discard(messageId: string, now: Date, status: string, description: string): Promise<Removal> {
-    return this.remove(messageId, now, status, { description }, {});
+  async discard(messageId: string, now: Date, status: string, description: string, also?: DeliveryWrites): Promise<Removal> {
+    return this.remove(messageId, now, status, { description }, {}, also);
   }
 
   private async remove(

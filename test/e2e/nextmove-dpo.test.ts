@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { readZip } from "../../src/dpi/zip.js";
+import { readZip, writeZip } from "../../src/dpi/zip.js";
 import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import type { RunningAccessPoint } from "../../src/server.js";
 import { DpiNetwork, eventually } from "../helpers/dpi-network.js";
@@ -170,5 +170,57 @@ describe("e2e: DPO between two access points over the Altinn 3 broker", function
     const s = ((await arkivA.get(`/api/statuses/${id}?size=100`)).body as { content: { status: string; description: string | null }[] }).content;
     expect(s.map((x) => x.status)).to.deep.equal(["OPPRETTET", "FEIL"]);
     expect(s[1]!.description).to.match(/^upload: the broker refused \(400\): File size exceeds maximum: the file is \d+ bytes; the resource allows 100$/);
+  });
+});
+
+describe("e2e: DPO, a package the receiver cannot read", function () {
+  this.timeout(90_000);
+  let net: DpiNetwork;
+
+  after(async () => {
+    await net?.close();
+  });
+
+  it("B removes the message with FEIL and answers with an error receipt: A sees FEIL with the reason", async () => {
+    net = await DpiNetwork.start();
+    const dpo = {
+      DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO",
+      DPI_AP_DPO_BROKER_URL: net.sandbox.altinnBroker.url,
+      DPI_AP_DPO_TOKEN_EXCHANGE_URL: net.sandbox.altinnBroker.tokenExchangeUrl,
+      DPI_AP_DPO_POLL_MS: "200",
+    };
+    const apA = await net.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });
+    const arkivA = new NextMoveClient(apA.url, { user: "arkiv-a", password: "hemmelig" });
+    const created = await arkivA.create(sbd({ sender: A, receiver: B, type: "arkivmelding", body: { sikkerhetsnivaa: 3, hoveddokument: "brev.pdf" } }));
+    const id = idOf(created.body);
+    await arkivA.upload(id, { filename: "arkivmelding.xml", title: "Arkivmelding", mimeType: "application/xml", bytes: ARKIVMELDING_XML });
+    await arkivA.upload(id, { filename: "brev.pdf", title: "Brev", mimeType: "application/pdf", bytes: PDF });
+    await arkivA.upload(id, { filename: "vedlegg.txt", title: "Vedlegg", mimeType: "text/plain", bytes: VEDLEGG });
+    expect((await arkivA.send(id)).status).to.equal(200);
+    await eventually("SENDT", async () => ((await arkivA.statuses(id)).includes("SENDT") ? true : undefined));
+
+    // The package is damaged on the way (its asic.zip replaced) before B's access point starts polling.
+    const t = net.sandbox.altinnBroker.state.all().find((x) => x.sender === `0192:${A}`)!;
+    const sbdJson = readZip(t.bytes!).entries.find((e) => e.name === "sbd.json")!.data;
+    t.bytes = writeZip([{ name: "sbd.json", data: sbdJson }, { name: "asic.zip", data: Buffer.from("not a CMS envelope") }]);
+
+    const apB = await net.corner({ name: "b", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}` } });
+    const arkivB = new NextMoveClient(apB.url, { user: "arkiv-b", password: "hemmelig" });
+    await eventually("MOTTATT", async () => ((await arkivA.statuses(id)).includes("MOTTATT") ? true : undefined));
+    expect(idOf((await arkivB.get("/api/messages/in/peek")).body)).to.equal(id);
+    const popped = await arkivB.get(`/api/messages/in/pop/${id}`);
+    expect(popped.status).to.equal(404);
+    expect(await arkivB.statuses(id)).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT", "FEIL"]);
+
+    const statuses = await eventually("FEIL", async () => {
+      const s = ((await arkivA.get(`/api/statuses/${id}?size=100`)).body as { content: { status: string; description: string | null; rawReceipt: string | null }[] }).content;
+      return s.some((x) => x.status === "FEIL") ? s : undefined;
+    });
+    expect(statuses.map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "FEIL"]);
+    const feil = statuses.at(-1)!;
+    expect(feil.description).to.equal("ArkivmeldingKvittering: ERROR");
+    const raw = JSON.parse(feil.rawReceipt!) as { receiptType: string; relatedToMessageId: string; messages: { code: string; text: string }[] };
+    expect([raw.receiptType, raw.relatedToMessageId, raw.messages[0]!.code]).to.deep.equal(["ERROR", id, "ASIC_UNREADABLE"]);
+    expect(raw.messages[0]!.text).to.match(new RegExp(`^asic\\.zip of message ${id} from 0192:${A} cannot be read \\(`));
   });
 });

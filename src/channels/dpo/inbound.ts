@@ -27,7 +27,8 @@ import type { BrokerClient, FileTransferOverview } from "./broker-client.js";
 import { BrokerRefusedError } from "./broker-errors.js";
 import { DpoPackageError, readDpoPackage } from "./package.js";
 import type { DpoSender } from "./sender.js";
-import { statusMessageFor, type ReplyStatus } from "./status-message.js";
+import { errorReceiptFor, statusMessageFor, type ReplyStatus } from "./status-message.js";
+import { randomUUID } from "node:crypto";
 
 export const DPO_MAX_BYTES = 1024 * 1024 * 1024;
 /** sendersFileTransferReference values that are another integrasjonspunkt's message channel, not a message UUID. */
@@ -196,5 +197,21 @@ export function dpoDeliveryWrites(replies: StatusReplyRepo, clock: Clock): impor
     const original = parseSbdJson(m.nextMove.sbd);
     const now = clock();
     await replies.queue({ channel: "DPO", messageId: m.messageId, status: "LEVERT", sbd: serialiseSbd(statusMessageFor(original, "LEVERT", now)) }, now, tx);
+  };
+}
+
+/**
+ * The discard's part for DPO (the onDiscarded seam of src/api/nextmove/messages-in.ts): an arkivmelding whose
+ * package cannot be read here is answered with an error receipt (arkivmelding_kvittering ERROR), queued in the
+ * discard's transaction, so the sender gets FEIL with the reason instead of waiting for LEVETID_UTLOPT. Other
+ * message types have no receipt to carry it.
+ */
+export function dpoDiscardWrites(replies: StatusReplyRepo, clock: Clock, newId: () => string = randomUUID): import("../../store/nextmove-in-repo.js").DeliveryWrites {
+  return async (m, tx) => {
+    if (m.channel !== "DPO" || m.documentType !== "arkivmelding") return;
+    const original = parseSbdJson(m.nextMove.sbd);
+    const now = clock();
+    const reason = (await tx.conversationStatus.findFirst({ where: { direction: "IN", messageId: m.messageId, status: "FEIL" }, orderBy: { id: "desc" } }))?.description ?? "the package cannot be read";
+    await replies.queue({ channel: "DPO", messageId: m.messageId, status: "FEIL", sbd: serialiseSbd(errorReceiptFor(original, { messageId: newId(), reason, now })) }, now, tx);
   };
 }

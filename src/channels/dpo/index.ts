@@ -16,7 +16,7 @@ import { NextMoveRepo } from "../../store/nextmove-repo.js";
 import { StatusReplyRepo } from "../../store/status-reply-repo.js";
 import { createAltinnTokens } from "./altinn-token.js";
 import { createBrokerClient } from "./broker-client.js";
-import { createDpoInbound, dpoDeliveryWrites, type DpoInbound } from "./inbound.js";
+import { createDpoInbound, dpoDeliveryWrites, dpoDiscardWrites, type DpoInbound } from "./inbound.js";
 import { createDpoOutbound } from "./outbound.js";
 import { createDpoSender } from "./sender.js";
 import type { OutboundChannel } from "../../core/channel.js";
@@ -50,6 +50,8 @@ export interface DpoChannel {
   inbound: DpoInbound;
   /** For the NextMove inbox's DELETE (messages-in.ts `onDelivered`): queues DPO's LEVERT status message. */
   onDelivered: DeliveryWrites;
+  /** For the NextMove inbox's unreadable packages (messages-in.ts `onDiscarded`): queues DPO's error receipt. */
+  onDiscarded: DeliveryWrites;
 }
 
 export function createDpoChannel(d: DpoChannelDeps): DpoChannel {
@@ -73,12 +75,17 @@ export function createDpoChannel(d: DpoChannelDeps): DpoChannel {
     retry: d.retry,
   });
   const writes = dpoDeliveryWrites(replies, d.clock);
+  const discards = dpoDiscardWrites(replies, d.clock);
   return {
     outbound: createDpoOutbound({ repo: new NextMoveRepo(d.db), blobs: d.blobs, sender, keystores: d.keystores, routerFor: d.routerFor, clock: d.clock }),
     inbound,
     onDelivered: async (m, tx) => {
       await writes(m, tx);
       // Sent once the delete commits; the nudge may come first, then the next pass finds it.
+      if (m.channel === "DPO") setTimeout(() => inbound.nudgeReplies(), 20);
+    },
+    onDiscarded: async (m, tx) => {
+      await discards(m, tx);
       if (m.channel === "DPO") setTimeout(() => inbound.nudgeReplies(), 20);
     },
   };

@@ -36,3 +36,28 @@ export function statusMessageFor(original: StandardBusinessDocument, status: Rep
   };
   return parseSbd({ standardBusinessDocumentHeader: header, status: { status } });
 }
+
+/**
+ * The error receipt for an arkivmelding whose package cannot be read here (the seed's "error appreceipt"; Digdir's
+ * roadmap issue 68): an arkivmelding_kvittering of its own id, receiptType ERROR, naming the message it answers,
+ * which the sender's integrasjonspunkt turns into FEIL ([IP] AltinnNextMoveMessageHandler).
+ */
+export function errorReceiptFor(original: StandardBusinessDocument, o: { messageId: string; reason: string; now: Date }): StandardBusinessDocument {
+  const status = statusMessageFor(original, "LEVERT", o.now);
+  const json = JSON.parse(JSON.stringify(toSbdJson(status))) as { standardBusinessDocumentHeader: { documentIdentification: Record<string, unknown> } };
+  const h = json.standardBusinessDocumentHeader;
+  h.documentIdentification = {
+    ...h.documentIdentification,
+    standard: "urn:no:difi:arkivmelding:xsd::arkivmelding_kvittering",
+    type: "arkivmelding_kvittering",
+    instanceIdentifier: o.messageId,
+  };
+  return parseSbd({
+    standardBusinessDocumentHeader: h,
+    arkivmelding_kvittering: { receiptType: "ERROR", relatedToMessageId: messageIdOf(original), messages: [{ code: "ASIC_UNREADABLE", text: o.reason.slice(0, 1000) }] },
+  });
+}
+
+function messageIdOf(sbd: StandardBusinessDocument): string | undefined {
+  return sbd.header.documentIdentification?.instanceIdentifier ?? undefined;
+}
