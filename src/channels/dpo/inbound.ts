@@ -18,7 +18,7 @@ import type { RetryPolicy } from "../../core/retry-policy.js";
 import { decideRetry } from "../../core/retry-policy.js";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
-import { conversationId, isStatus, messageId, parseSbdJson, serialiseSbd, type StandardBusinessDocument } from "../../sbd/index.js";
+import { conversationId, isStatus, messageId, parseIso6523, parseSbdJson, parties, sameNorwegianOrganisation, serialiseSbd, type StandardBusinessDocument } from "../../sbd/index.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import { DuplicateMessageIdError } from "../../store/conversations-repo.js";
 import type { NextMoveInRepo } from "../../store/nextmove-in-repo.js";
@@ -108,10 +108,18 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
       return;
     }
     const ids = { messageId: messageId(sbd), conversationId: conversationId(sbd), fileTransferId: id, documentType: sbd.type };
+    // The broker vouches for who uploaded the file (its token's organisation); the SBD only says who sent it.
+    const uploader = parseIso6523(t.sender ?? "")?.organizationIdentifier;
+    const sender = parties(sbd).senderPrimary;
+    if (!uploader || !sender || !sameNorwegianOrganisation(uploader, sender)) {
+      log.warn({ ...ids, org, uploader: t.sender, sbdSender: sender }, "the SBD's sender is not who uploaded the file; confirmed and dropped");
+      await d.broker.confirmDownload(org, id);
+      return;
+    }
     const now = d.clock();
     if (isStatus(sbd)) {
       const status = sbd.type === "status" ? sbd.businessMessage.status : undefined;
-      if (status) {
+      if (status && (await answersOurs(messageId(sbd)!, sender, ids))) {
         const decision = await d.inRepo.conversations.registerStatus("OUT", messageId(sbd)!, status, now);
         log.info({ ...ids, status, registered: decision?.ok ?? "no such conversation" }, "status message received");
       }
@@ -138,10 +146,20 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
   async function kvittering(sbd: Extract<StandardBusinessDocument, { type: "arkivmelding_kvittering" }>, now: Date, ids: Record<string, unknown>): Promise<void> {
     const k = sbd.businessMessage;
     const related = k.relatedToMessageId;
-    if (!related) return;
+    if (!related || !(await answersOurs(related, parties(sbd).senderPrimary!, ids))) return;
     const status = k.receiptType === "ERROR" || k.receiptType === "NOTSUPPORTED" ? "FEIL" : "LEST";
     const decision = await d.inRepo.conversations.registerStatus("OUT", related, status, now, { description: `ArkivmeldingKvittering: ${k.receiptType ?? null}`, rawReceipt: JSON.stringify(k) });
     log.info({ ...ids, relatedToMessageId: related, status, registered: decision?.ok ?? "no such conversation" }, "arkivmelding_kvittering received");
+  }
+
+  /** Whether our outgoing message `id` went to `sender`: only its receiver may report on it. */
+  async function answersOurs(id: string, sender: string, ids: Record<string, unknown>): Promise<boolean> {
+    const c = await d.inRepo.conversations.get("OUT", id);
+    if (!c) return false;
+    const receiver = parseIso6523(c.receiverIdentifier)?.organizationIdentifier;
+    if (receiver && sameNorwegianOrganisation(receiver, sender)) return true;
+    log.warn({ ...ids, about: id, sender, receiver: c.receiverIdentifier }, "a status about a message sent to someone else; ignored");
+    return false;
   }
 
   async function queueReply(original: StandardBusinessDocument, status: ReplyStatus, now: Date): Promise<void> {

@@ -13,7 +13,7 @@ import { NextMoveInRepo } from "../../../src/store/nextmove-in-repo.js";
 import { StatusReplyRepo } from "../../../src/store/status-reply-repo.js";
 import { incomingSbd } from "../../helpers/incoming-nextmove.js";
 import { openTempStore, type TempStore } from "../../helpers/temp-store.js";
-import { A, B, BrokerWorld } from "./fixtures.js";
+import { A, B, BrokerWorld, C } from "./fixtures.js";
 
 /** DPO's polled inbound side at organisation B, against the broker simulator over HTTP and a real store. */
 describe("DPO inbound: broker polling, hand-over, confirmation and status messages", function () {
@@ -154,5 +154,23 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
     await inbound.pollOnce();
     expect([recipientStatus(junk), recipientStatus(other)]).to.deep.equal(["DownloadConfirmed", "Initialized"]);
     expect(await store.db.conversation.count()).to.equal(0);
+  });
+
+  it("drops a file whose SBD names another sender than the organisation that uploaded it, and status messages about messages sent to someone else", async () => {
+    const forged = await w.client.initialise(A, { fileName: "sbd.zip", resourceId: DPO_RESOURCE, sendersFileTransferReference: "9e0c0000-0000-4000-8000-000000000002", sender: `0192:${A}`, recipients: [`0192:${B}`], propertyList: {} });
+    await w.client.upload(A, forged, writeDpoPackage(incomingSbd({ messageId: id(), sender: C, receiver: B })));
+    const m = id();
+    await store.db.$transaction(
+      inRepo.conversations.insertOperations(
+        { messageId: m, direction: "OUT", conversationId: "c0", channel: "DPO", process: "p", documentType: "arkivmelding", standard: "s", senderIdentifier: `0192:${B}`, receiverIdentifier: `0192:${C}` },
+        "OPPRETTET",
+        new Date(),
+      ),
+    );
+    await fromA.send(incomingSbd({ messageId: m, sender: A, receiver: B, type: "status" }));
+    await inbound.pollOnce();
+    expect(recipientStatus(forged)).to.equal("DownloadConfirmed");
+    expect(await store.db.conversation.count({ where: { direction: "IN" } })).to.equal(0);
+    expect(await statuses("OUT", m)).to.deep.equal([["OPPRETTET", null]]);
   });
 });
