@@ -109,6 +109,11 @@ const schema = z.object({
   DPI_AP_DPF_SVARINN_URL: z.string().url().optional(),
   DPI_AP_DPF_SVARINN_ACCOUNTS: list.default([]),
   DPI_AP_DPF_SVARINN_POLL_MS: z.coerce.number().int().positive().default(15 * 60_000),
+  DPI_AP_DPO_BROKER_URL: z.string().url().optional(),
+  DPI_AP_DPO_TOKEN_EXCHANGE_URL: z.string().url().optional(),
+  DPI_AP_DPO_RESOURCE: z.string().min(1).default("eformidling-dpo-meldingsutveksling"),
+  DPI_AP_DPO_POLL_MS: z.coerce.number().int().positive().default(15_000),
+  DPI_AP_DPO_MESSAGE_CHANNEL: z.string().regex(/^[a-zA-Z0-9-_]{1,25}$/).optional(),
 });
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
@@ -259,6 +264,17 @@ export interface Config {
     svarInnAccounts: ReadonlyMap<string, { username: string; password: string }>;
     svarInnPollMs: number;
   };
+  /** DPO over the Altinn 3 broker (README, "DPO"): used when nextMove.channels includes DPO. */
+  dpo: {
+    /** The broker API's base, e.g. https://platform.tt02.altinn.no/broker/api/v1. */
+    brokerUrl: string | undefined;
+    /** Altinn's token exchange, e.g. https://platform.tt02.altinn.no/authentication/api/v1/exchange/maskinporten. */
+    tokenExchangeUrl: string | undefined;
+    resource: string;
+    pollMs: number;
+    /** The integrasjonspunkt's difi.move.dpo.message-channel: only broker files with this reference are ours. */
+    messageChannel: string | undefined;
+  };
 }
 
 export interface HttpTimeouts {
@@ -367,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!e.DPI_AP_DPV_CORRESPONDENCE_URL) problems.push("DPI_AP_DPV_CORRESPONDENCE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
       if (!e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL) problems.push("DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
     }
+    if (nextMoveChannels.includes("DPO") && (!e.DPI_AP_DPO_BROKER_URL || !e.DPI_AP_DPO_TOKEN_EXCHANGE_URL)) problems.push("DPI_AP_DPO_BROKER_URL and DPI_AP_DPO_TOKEN_EXCHANGE_URL: required for DPO outside sandbox mode");
   }
   const dpf = dpfConfig(e, nextMoveChannels.includes("DPF") && e.DPI_AP_NEXTMOVE, problems);
   if (problems.length) throw new ConfigError(problems);
@@ -479,6 +496,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         enableDueDate: e.DPI_AP_DPV_DAYS_TO_REPLY > 0,
         sensitiveResource: e.DPI_AP_DPV_SENSITIVE_RESOURCE,
       },
+    },
+    dpo: {
+      brokerUrl: e.DPI_AP_DPO_BROKER_URL?.replace(/\/+$/, ""),
+      tokenExchangeUrl: e.DPI_AP_DPO_TOKEN_EXCHANGE_URL,
+      resource: e.DPI_AP_DPO_RESOURCE,
+      pollMs: e.DPI_AP_DPO_POLL_MS,
+      messageChannel: e.DPI_AP_DPO_MESSAGE_CHANNEL,
     },
     dpf,
   };

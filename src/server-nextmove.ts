@@ -9,6 +9,7 @@ import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import { createDpvChannel } from "./channels/dpv/index.js";
 import { createDpfChannel, createDpfValidation } from "./channels/dpf/index.js";
+import { createDpoChannel, type DpoChannel } from "./channels/dpo/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
 import type { Config } from "./config.js";
@@ -135,6 +136,25 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     log: log.child({ worker: "status-publisher" }),
     onDeliveries: () => sender.nudge(),
   });
+  // DPO: the Altinn 3 broker, both ways; its LEVERT status message is queued in the inbox's DELETE.
+  let dpo: DpoChannel | undefined;
+  if (nm.channels.includes("DPO")) {
+    const { brokerUrl, tokenExchangeUrl } = config.dpo;
+    if (!brokerUrl || !tokenExchangeUrl) throw new Error("DPO needs the Altinn broker and token exchange (DPI_AP_DPO_BROKER_URL, DPI_AP_DPO_TOKEN_EXCHANGE_URL)");
+    dpo = createDpoChannel({
+      settings: { ...config.dpo, brokerUrl, tokenExchangeUrl },
+      orgs: nm.orgs,
+      db: p.stores.db,
+      blobs: p.stores.blobs,
+      keystores,
+      routerFor,
+      maskinporten: async (org, scope) => (await (await clients(org)).getToken({ scope })).access_token,
+      retry: config.outbox.retry,
+      replyPollMs: config.outbox.pollMs,
+      clock: p.clock,
+      log,
+    });
+  }
   const inRepo = new NextMoveInRepo(p.stores.db);
   const messagesIn = messagesInRouter({
     repo: inRepo,
@@ -145,6 +165,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     clock: p.clock,
     lockMs: nm.lockMs,
     log,
+    ...(dpo ? { onDelivered: dpo.onDelivered, onDiscarded: dpo.onDiscarded } : {}),
   });
   const tokens = createTokenVerifier({ issuer: p.maskinporten.issuer, jwksUrl: p.maskinporten.jwksUrl, requiredScope: nm.scope, clock: p.clock });
   const api = nextMoveApi({
@@ -202,6 +223,10 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     channels.outbound.push(dpf.outbound);
     channels.pollers.push(dpf.poller);
     channels.inbound.push(...dpf.inbound);
+  }
+  if (dpo) {
+    channels.outbound.push(dpo.outbound);
+    channels.inbound.push(dpo.inbound);
   }
   return {
     router: api,

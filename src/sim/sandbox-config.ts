@@ -44,7 +44,7 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
   // DPV's Altinn token exchange and correspondence service are simulators too (their URLs are known once they run).
-  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE,DPV,DPF",
+  DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO,DPE,DPV,DPF",
   // DPV's statuses come from polling Altinn: poll a new message every 2 s rather than every minute.
   DPI_AP_STATUS_POLL_MS: "1000",
   DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: "2000",
@@ -70,6 +70,7 @@ export interface SandboxPorts {
   altinnToken: number;
   altinnCorrespondence: number;
   svarUt: number;
+  altinnBroker: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -84,6 +85,7 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_ALTINN_TOKEN_PORT: port.default(8094),
   DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT: port.default(8095),
   DPI_AP_SANDBOX_SVARUT_PORT: port.default(8097),
+  DPI_AP_SANDBOX_ALTINN_BROKER_PORT: port.default(8096),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -101,5 +103,6 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     altinnToken: e.DPI_AP_SANDBOX_ALTINN_TOKEN_PORT,
     altinnCorrespondence: e.DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT,
     svarUt: e.DPI_AP_SANDBOX_SVARUT_PORT,
+    altinnBroker: e.DPI_AP_SANDBOX_ALTINN_BROKER_PORT,
   };
 }

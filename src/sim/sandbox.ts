@@ -21,6 +21,7 @@ import { startServiceBusSim, type ServiceBusSim } from "./servicebus/server.js";
 import { startAltinnTokenSim, type AltinnTokenSim } from "./altinn-token/server.js";
 import { startAltinnCorrespondenceSim, type AltinnCorrespondenceSim } from "./altinn-correspondence/server.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim } from "./svarut/index.js";
+import { SANDBOX_BROKER_RESOURCES, startAltinnBrokerSim, type AltinnBrokerSim } from "./altinn-broker/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -37,7 +38,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
@@ -70,6 +71,8 @@ export interface Sandbox {
   altinnCorrespondence: AltinnCorrespondenceSim;
   /** KS FIKS SvarUt and SvarInn (DPF), with the sandbox's accounts (src/sim/svarut/defaults.ts). */
   svarUt: SvarUtSim;
+  /** The Altinn 3 broker (DPO) with Altinn's token exchange beside it. */
+  altinnBroker: AltinnBrokerSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -136,6 +139,14 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     started.push(altinnCorrespondence);
     const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions()), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
     started.push(svarUt);
+    const altinnBroker = await startAltinnBrokerSim({
+      maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+      resources: SANDBOX_BROKER_RESOURCES,
+      host,
+      port: o.ports?.altinnBroker ?? 0,
+      ...clock,
+    });
+    started.push(altinnBroker);
     return {
       maskinporten,
       pki,
@@ -146,6 +157,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       altinnToken,
       altinnCorrespondence,
       svarUt,
+      altinnBroker,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

@@ -46,8 +46,11 @@ export interface IncomingNextMove {
   messageReference?: string | undefined;
   /** The channel's own reference (Altinn file transfer id, SvarInn forsendelse id, Service Bus message id). */
   externalReference?: string | undefined;
-  /** Register the channel's OPPRETTET before INNKOMMENDE_MOTTATT (DPF: the seed's incoming table starts with it). */
-  opprettet?: boolean | undefined;
+  /**
+   * Registers the channel's incoming OPPRETTET before INNKOMMENDE_MOTTATT, as the integrasjonspunkt's
+   * registerConversation does for what it downloads (DPO: the seed's receiver rows OPPRETTET, INNKOMMENDE_MOTTATT).
+   */
+  registerCreated?: boolean | undefined;
 }
 
 /** Sort keys of GET /api/messages/in (the integrasjonspunkt's NextMoveInMessage properties) and their columns. */
@@ -126,14 +129,18 @@ export class NextMoveInRepo {
   async receive(m: IncomingNextMove, at: Date): Promise<InboxMessage> {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
-    const mottatt = incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT");
+    const row = { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at };
+    const queued = incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT");
     try {
-      await this.db.$transaction([
-        ...(m.opprettet ? [...this.conversations.insertOperations(c, "OPPRETTET", at), ...this.laterStatus(m.channel, id, ["OPPRETTET"], mottatt, at)] : this.conversations.insertOperations(c, mottatt, at)),
-        this.db.nextMoveMessage.create({
-          data: { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at },
-        }),
-      ]);
+      if (m.registerCreated) {
+        await this.db.$transaction(async (tx) => {
+          for (const op of this.conversations.insertOperations(c, incomingStatusName(m.channel, "OPPRETTET"), at, {}, tx)) await op;
+          await registerStatusIn(tx, "IN", id, queued, at);
+          await tx.nextMoveMessage.create({ data: row });
+        });
+      } else {
+        await this.db.$transaction([...this.conversations.insertOperations(c, queued, at), this.db.nextMoveMessage.create({ data: row })]);
+      }
     } catch (err) {
       if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
       throw err;
@@ -206,10 +213,11 @@ export class NextMoveInRepo {
 
   /**
    * The package cannot be read: the message leaves the inbox (whether locked or not) and gets `status` (the
-   * channel's FEIL) with `description`, in one transaction, as the integrasjonspunkt removes it from its queue.
+   * channel's FEIL) with `description`, in one transaction with `also` (DPO: the error receipt owed to the
+   * sender), as the integrasjonspunkt removes it from its queue.
    */
-  async discard(messageId: string, now: Date, status: string, description: string): Promise<Removal> {
-    return this.remove(messageId, now, status, { description }, {});
+  async discard(messageId: string, now: Date, status: string, description: string, also?: DeliveryWrites): Promise<Removal> {
+    return this.remove(messageId, now, status, { description }, {}, also);
   }
 
   private async remove(

@@ -61,7 +61,7 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
 
   before(async () => {
     net = await DpiNetwork.start();
-    const c2 = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", env: { DPI_AP_NEXTMOVE_USERS: `arkiv:hemmelig:${ORG}` } });
+    const c2 = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", env: { DPI_AP_NEXTMOVE_USERS: `arkiv:hemmelig:${ORG}`, DPI_AP_NEXTMOVE_CHANNELS: "DPI" } });
     const c3 = await net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS, receives: "letters", env: { DPI_AP_NEXTMOVE: "false" } });
     providers = await net.sandbox.startProviders(c3.url, { pollIntervalMs: 200 });
     c2url = c2.url;
@@ -175,7 +175,7 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
 
   it("refuses what the integrasjonspunkt refuses, with its status codes", async () => {
     const code = (a: { status: number; body: unknown }) => [a.status, (a.body as { code?: string }).code];
-    // An arkivmelding to an organisation in SMP goes over DPO, which is not switched on here.
+    // An arkivmelding to an organisation in SMP goes over DPO, which this access point has not switched on.
     expect(code(await arkiv.create(arkivmeldingSbd(SR_SANDBOX.dpo)))).to.deep.equal([400, "nextmove-service-not-enabled"]);
     // A person without a postbox takes no digital letter (only DPV's digital_dpv); nobody is not known at all.
     expect(code(await arkiv.create(digitalSbd({ receiver: SR_SANDBOX.persons.noPostbox })))).to.deep.equal([400, "nextmove-receiver-does-not-accept-process"]);

@@ -67,6 +67,8 @@ export interface MessagesInDeps {
    * to send back to the sender). A throw undoes the delivery and answers 500; the message stays locked.
    */
   onDelivered?: DeliveryWrites | undefined;
+  /** Runs inside the transaction that removes a message whose package cannot be read (DPO: queue an error receipt to the sender). */
+  onDiscarded?: DeliveryWrites | undefined;
 }
 
 /** The NextMove inbox: incoming conversations of any channel, read by receiving organisation. */
@@ -191,7 +193,7 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
     if ("unreadable" in asic) {
       const channel = channelOf(m.channel);
       const description = `${ASIC_FILE} of message ${m.messageId} from ${m.senderIdentifier} cannot be read (${asic.unreadable}); removed from the queue`;
-      const removed = await deps.repo.discard(m.messageId, now, incomingStatusName(channel, "FEIL"), description);
+      const removed = await deps.repo.discard(m.messageId, now, incomingStatusName(channel, "FEIL"), description, deps.onDiscarded);
       if (removed.removed) await deleteBlob(removed.packageKey, m);
       deps.log.error({ ...ids(m), reason: asic.unreadable }, "unreadable package: message removed with FEIL");
       throw new InMessagePackageUnreadableError(m.messageId);

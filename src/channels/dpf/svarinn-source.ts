@@ -96,7 +96,7 @@ export class SvarInnSource implements InboundSource {
       }
       const download = await deps.client.download(credentials, f);
       const keystore = await deps.keystores.get(orgnr);
-      const base = { channel: "DPF" as const, externalReference: f.id, messageTitle: f.tittel, senderName: f.svarSendesTil.navn, receiverName: f.mottaker.navn, opprettet: true };
+      const base = { channel: "DPF" as const, externalReference: f.id, messageTitle: f.tittel, senderName: f.svarSendesTil.navn, receiverName: f.mottaker.navn, registerCreated: true };
       let converted;
       try {
         if (f.mottaker.orgnr !== orgnr) throw new UnconvertibleForsendelseError(`the forsendelse is for ${f.mottaker.orgnr}, not ${orgnr}`);
