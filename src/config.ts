@@ -91,6 +91,7 @@ const schema = z.object({
   DPI_AP_DPE_SAS_KEY_NAME: z.string().default("MoveDPE-prodPolicy"),
   DPI_AP_DPE_SAS_KEY: z.string().optional(),
   DPI_AP_DPE_MODE: z.enum(["innsyn", "data", "meeting"]).default("innsyn"),
+  DPI_AP_DPE_MODES: list.default([]),
   DPI_AP_DPE_RECEIPT_QUEUE: z.string().optional(),
   DPI_AP_DPE_POLL_MS: z.coerce.number().int().positive().default(20_000),
   // DPV (Altinn 3 correspondence) and the Altinn token exchange it shares with DPO.
@@ -238,6 +239,8 @@ export interface Config {
     /** Configured SAS key; absent: the Service Registry's /sastoken gives it (as the integrasjonspunkt with OIDC on). */
     sasKey: string | undefined;
     mode: "innsyn" | "data" | "meeting";
+    /** Organisations whose queues have another mode than `mode` (e.g. eInnsyn's own organisation: data). */
+    modes: ReadonlyMap<string, "innsyn" | "data" | "meeting">;
     receiptQueue: string | undefined;
     pollMs: number;
   };
@@ -474,6 +477,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sasKeyName: e.DPI_AP_DPE_SAS_KEY_NAME,
       sasKey: e.DPI_AP_DPE_SAS_KEY,
       mode: e.DPI_AP_DPE_MODE,
+      modes: dpeModes(e.DPI_AP_DPE_MODES, problems),
       receiptQueue: e.DPI_AP_DPE_RECEIPT_QUEUE,
       pollMs: e.DPI_AP_DPE_POLL_MS,
     },
@@ -532,6 +536,17 @@ function dpfConfig(e: z.output<typeof schema>, on: boolean, problems: string[]):
     svarInnAccounts,
     svarInnPollMs: e.DPI_AP_DPF_SVARINN_POLL_MS,
   };
+}
+
+/** DPI_AP_DPE_MODES: `<orgno>=<innsyn|data|meeting>` pairs. */
+function dpeModes(pairs: string[], problems: string[]): Map<string, "innsyn" | "data" | "meeting"> {
+  const m = new Map<string, "innsyn" | "data" | "meeting">();
+  for (const pair of pairs) {
+    const [org = "", mode = ""] = pair.split("=");
+    if (!/^\d{9}$/.test(org) || !["innsyn", "data", "meeting"].includes(mode)) problems.push(`DPI_AP_DPE_MODES: "${pair}" is not <orgno>=innsyn|data|meeting`);
+    else m.set(org, mode as "innsyn" | "data" | "meeting");
+  }
+  return m;
 }
 
 function channelList(name: string, values: string[], problems: string[]): NextMoveChannel[] {

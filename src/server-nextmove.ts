@@ -5,6 +5,9 @@ import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
 import { DpeInboundSource } from "./channels/dpe/inbound.js";
 import { DpeOutboundChannel } from "./channels/dpe/outbound.js";
 import { ServiceBusClient } from "./channels/dpe/servicebus-client.js";
+import { DpeReplySender, dpeDeliveryWrites } from "./channels/dpe/replies.js";
+import { StatusReplyRepo } from "./store/status-reply-repo.js";
+import type { DeliveryWrites } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import { createDpvChannel } from "./channels/dpv/index.js";
@@ -155,6 +158,10 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
       log,
     });
   }
+  // DPE: Azure Service Bus queues; its LEVERT status message too is queued in the inbox's DELETE.
+  const dpe = nm.channels.includes("DPE")
+    ? createDpeChannel(config, { stores: p.stores, repo: new NextMoveRepo(p.stores.db), inbox: new NextMoveInRepo(p.stores.db), routerFor, registries, keystores, clock: p.clock, log: log.child({ channel: "DPE" }) })
+    : undefined;
   const inRepo = new NextMoveInRepo(p.stores.db);
   const messagesIn = messagesInRouter({
     repo: inRepo,
@@ -165,7 +172,12 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     clock: p.clock,
     lockMs: nm.lockMs,
     log,
-    ...(dpo ? { onDelivered: dpo.onDelivered, onDiscarded: dpo.onDiscarded } : {}),
+    // Each channel's part looks at the message's channel and does nothing for another's.
+    onDelivered: async (m, tx) => {
+      await dpo?.onDelivered(m, tx);
+      await dpe?.onDelivered(m, tx);
+    },
+    ...(dpo ? { onDiscarded: dpo.onDiscarded } : {}),
   });
   const tokens = createTokenVerifier({ issuer: p.maskinporten.issuer, jwksUrl: p.maskinporten.jwksUrl, requiredScope: nm.scope, clock: p.clock });
   const api = nextMoveApi({
@@ -183,8 +195,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
-  if (nm.channels.includes("DPE")) {
-    const dpe = createDpeChannel(config, { stores: p.stores, repo: new NextMoveRepo(p.stores.db), inbox: inRepo, routerFor, registries, keystores, clock: p.clock, log: log.child({ channel: "DPE" }) });
+  if (dpe) {
     channels.outbound.push(dpe.outbound);
     channels.inbound.push(dpe.inbound);
   }
@@ -297,7 +308,7 @@ function serviceRegistries(config: Config, clients: (orgno: string) => Promise<G
 function createDpeChannel(
   config: Config,
   p: { stores: Stores; repo: NextMoveRepo; inbox: NextMoveInRepo; routerFor(orgno: string): Router<EformidlingEndpoint>; registries(orgno: string): ServiceRegistryClient; keystores: OrgKeyStores; clock: Clock; log: Logger },
-): { outbound: DpeOutboundChannel; inbound: DpeInboundSource } {
+): { outbound: DpeOutboundChannel; inbound: InboundSource; onDelivered: DeliveryWrites } {
   const d = config.dpe;
   if (!d.serviceBusUrl) throw new Error("DPE needs the Service Bus namespace (DPI_AP_DPE_SERVICEBUS_URL)");
   const baseUrl = d.serviceBusUrl;
@@ -310,19 +321,43 @@ function createDpeChannel(
     }
     return b;
   };
+  const modeOf = (orgno: string) => d.modes.get(orgno) ?? d.mode;
+  const replies = new StatusReplyRepo(p.stores.db);
+  const sender = new DpeReplySender({ replies, serviceBusFor, modeOf, receiptQueue: d.receiptQueue, retry: config.outbox.retry, pollMs: config.outbox.pollMs, clock: p.clock, log: p.log });
+  const receiving = new DpeInboundSource({
+    orgs: config.nextMove.orgs,
+    modeOf,
+    serviceBusFor,
+    inbox: p.inbox,
+    conversations: p.inbox.conversations,
+    blobs: p.stores.blobs,
+    replies,
+    onReceived: () => sender.nudge(),
+    pollMs: d.pollMs,
+    clock: p.clock,
+    log: p.log,
+  });
+  const delivered = dpeDeliveryWrites(replies, p.clock);
   return {
-    outbound: new DpeOutboundChannel({ repo: p.repo, blobs: p.stores.blobs, routerFor: p.routerFor, keystores: p.keystores, serviceBusFor, mode: d.mode, receiptQueue: d.receiptQueue, clock: p.clock }),
-    inbound: new DpeInboundSource({
-      orgs: config.nextMove.orgs,
-      mode: d.mode,
-      serviceBusFor,
-      inbox: p.inbox,
-      conversations: p.inbox.conversations,
-      blobs: p.stores.blobs,
-      pollMs: d.pollMs,
-      clock: p.clock,
-      log: p.log,
-    }),
+    outbound: new DpeOutboundChannel({ repo: p.repo, blobs: p.stores.blobs, routerFor: p.routerFor, keystores: p.keystores, serviceBusFor, modeOf, receiptQueue: d.receiptQueue, clock: p.clock }),
+    // The receive loop and the status-message sender run and stop together.
+    inbound: {
+      channel: "DPE",
+      kind: "poll",
+      start: () => {
+        receiving.start();
+        sender.start();
+      },
+      stop: async () => {
+        await receiving.stop();
+        await sender.stop();
+      },
+    },
+    onDelivered: async (m, tx) => {
+      await delivered(m, tx);
+      // Sent once the delete commits; a nudge that comes first finds it at the next pass.
+      if (m.channel === "DPE") setTimeout(() => sender.nudge(), 20);
+    },
   };
 }
 

@@ -118,6 +118,9 @@ describe("DPE: AMQP 1.0 receive against RabbitMQ", function () {
     );
     const status = parsed(
       sbdJsonOf("status", "urn:no:difi:eformidling:xsd::status", "urn:no:difi:profile:einnsyn:response:ver1.0", { status: "MOTTATT" }, (j) => {
+        // From the receiver of our publisering, about it: only that receiver may report on it.
+        j.standardBusinessDocumentHeader.sender[0].identifier.value = `0192:${A}`;
+        j.standardBusinessDocumentHeader.receiver[0].identifier.value = `0192:${ORG}`;
         j.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier = "0a0b0c0d-0000-4000-8000-000000000001";
       }),
     );
@@ -133,7 +136,7 @@ describe("DPE: AMQP 1.0 receive against RabbitMQ", function () {
     const inbox = new NextMoveInRepo(store.db);
     const conversations = new ConversationsRepo(store.db);
     const received: string[] = [];
-    const source = new DpeAmqpSource({ url: URL_, addressPrefix: "/queue/", settleSecond: false, orgs: [ORG], mode: "innsyn", inbox, conversations, blobs, clock: () => now, log: silentLogger, onReceived: (id) => received.push(id) });
+    const source = new DpeAmqpSource({ url: URL_, addressPrefix: "/queue/", settleSecond: false, orgs: [ORG], modeOf: () => "innsyn", inbox, conversations, blobs, clock: () => now, log: silentLogger, onReceived: (id) => received.push(id) });
     await source.start();
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && ((await conversations.statuses("OUT", "0a0b0c0d-0000-4000-8000-000000000001")).length < 2 || received.length < 1)) await new Promise((r) => setTimeout(r, 100));

@@ -103,7 +103,7 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
       routerFor: () => router(),
       keystores: orgKeyStoresOf(new Map([[A, { ...businessSigner(A), chain: [certificate("business/intermediate-ca.pem")] }]])),
       serviceBusFor: () => bus,
-      mode: "innsyn",
+      modeOf: () => "innsyn",
       clock: () => now,
     });
     const [loaded] = await out.load([{ direction: "OUT", messageId: ID } as never]);
@@ -114,7 +114,7 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
     const conversations = new ConversationsRepo(store.db);
     const received: string[] = [];
     const inbound = (org: string) =>
-      new DpeInboundSource({ orgs: [org], mode: org === E ? "data" : "innsyn", serviceBusFor: () => bus, inbox, conversations, blobs, pollMs: 60_000, clock: () => now, log: silentLogger, onReceived: (id) => received.push(id) });
+      new DpeInboundSource({ orgs: [org], modeOf: () => (org === E ? "data" : "innsyn"), serviceBusFor: () => bus, inbox, conversations, blobs, pollMs: 60_000, clock: () => now, log: silentLogger, onReceived: (id) => received.push(id) });
     expect(await inbound(E).pass()).to.equal(false);
     expect(received).to.deep.equal([ID]);
     expect(sim.messages(`nextbestqueue${E}data`)).to.deep.equal([]);
@@ -164,7 +164,7 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
         }),
         keystores: orgKeyStoresOf(new Map()),
         serviceBusFor: () => bus,
-        mode: "innsyn",
+        modeOf: () => "innsyn",
         clock: () => now,
       });
     const [loaded] = await repo.ofConversations([{ direction: "OUT", messageId: ID }]);

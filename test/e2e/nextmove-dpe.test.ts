@@ -7,7 +7,8 @@ import { DpiNetwork, eventually, SENDERS } from "../helpers/dpi-network.js";
 /**
  * An innsynskrav over DPE between two organisations one access point serves: the archive system of 991825827
  * sends it over the NextMove API, the Service Registry simulator names the receiver's queue (innsyn), it crosses
- * the Service Bus simulator, and 810969342's archive system peeks, pops and deletes it.
+ * the Service Bus simulator, and 810969342's archive system peeks, pops and deletes it; the status messages
+ * MOTTATT and LEVERT go back over the bus to 991825827's queue (its mode: data, as eInnsyn's own).
  */
 
 const A = "991825827";
@@ -40,7 +41,7 @@ describe("e2e: an innsynskrav over DPE (Service Bus) between two archive systems
       seat: "POP000001",
       served: SENDERS,
       receives: "both",
-      env: { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE", DPI_AP_NEXTMOVE_USERS: `arkiv-a:a:${A},arkiv-e:e:${E}`, DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy", DPI_AP_DPE_POLL_MS: "200" },
+      env: { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE", DPI_AP_NEXTMOVE_USERS: `arkiv-a:a:${A},arkiv-e:e:${E}`, DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy", DPI_AP_DPE_POLL_MS: "200", DPI_AP_DPE_MODES: `${A}=data` },
     });
     apUrl = ap.url;
     a = new NextMoveClient(ap.url, { user: "arkiv-a", password: "a" });
@@ -63,7 +64,12 @@ describe("e2e: an innsynskrav over DPE (Service Bus) between two archive systems
     const opened = openEformidlingAsic(asic);
     expect([opened.signer.signerCertificate.subject.includes("991825827"), opened.documents.map((d) => [d.name, Buffer.from(d.bytes).toString()])]).to.deep.equal([true, [["order.xml", "<bestilling/>"]]]);
     expect((await e.delete(`/api/messages/in/${id}`)).status).to.equal(200);
-    expect(await a.statuses(id)).to.deep.equal(["OPPRETTET", "SENDT"]);
-    expect(await e.statuses(id)).to.deep.equal(["INNKOMMENDE_MOTTATT", "INNKOMMENDE_LEVERT"]);
+    expect(await e.statuses(id)).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT", "INNKOMMENDE_LEVERT"]);
+    // E's status messages MOTTATT (on arrival) and LEVERT (on delete) reach A's queue (mode data) and A's conversation.
+    const sender = await eventually("LEVERT at A", async () => {
+      const s = await a.statuses(id);
+      return s.includes("LEVERT") ? s : undefined;
+    });
+    expect(sender).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
   });
 });

@@ -25,7 +25,8 @@ export interface DpeAmqpOptions extends DpeStoreDeps {
    */
   settleSecond: boolean;
   orgs: readonly string[];
-  mode: QueueMode;
+  /** Each organisation's queue mode: which of its queues is ours to read. */
+  modeOf(orgno: string): QueueMode;
   /** Messages in flight per queue (the integrasjonspunkt's readMaxMessages). */
   batch?: number | undefined;
   /** Wait before connecting again after the connection was lost. */
@@ -67,7 +68,7 @@ export class DpeAmqpSource implements InboundSource {
     connection.on("disconnected", (ctx: EventContext) => {
       if (!this.stopped) this.o.log.warn({ err: (ctx as { error?: Error }).error?.message }, "DPE AMQP connection lost; reconnecting");
     });
-    for (const org of this.o.orgs) this.open(connection, queueName(org, this.o.mode));
+    for (const org of this.o.orgs) this.open(connection, queueName(org, this.o.modeOf(org)));
   }
 
   async stop(): Promise<void> {

@@ -17,7 +17,8 @@ import { ServiceBusError, type LockedMessage, type ServiceBusClient } from "./se
 
 export interface DpeInboundDeps extends DpeStoreDeps {
   orgs: readonly string[];
-  mode: QueueMode;
+  /** Each organisation's queue mode (innsyn, data, meeting): which of its queues is ours to read. */
+  modeOf(orgno: string): QueueMode;
   serviceBusFor(orgno: string): ServiceBusClient;
   pollMs: number;
   /** Messages taken from one queue in a row before the next organisation's turn (readMaxMessages, 50). */
@@ -52,7 +53,7 @@ export class DpeInboundSource implements InboundSource {
 
   private async drain(org: string): Promise<number> {
     const { deps } = this;
-    const queue = queueName(org, deps.mode);
+    const queue = queueName(org, deps.modeOf(org));
     const bus = deps.serviceBusFor(org);
     let taken = 0;
     while (taken < (deps.batch ?? 50)) {

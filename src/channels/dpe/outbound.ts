@@ -27,7 +27,8 @@ export interface DpeOutboundDeps {
   keystores: OrgKeyStores;
   /** The Service Bus namespace as the sending organisation reaches it (its SAS key comes from its registry client). */
   serviceBusFor(orgno: string): ServiceBusClient;
-  mode: QueueMode;
+  /** Each organisation's queue mode, which decides where its status messages go. */
+  modeOf(orgno: string): QueueMode;
   receiptQueue?: string | undefined;
   clock: Clock;
 }
@@ -50,7 +51,7 @@ export class DpeOutboundChannel implements OutboundChannel<NextMoveConversation>
     let asic: Uint8Array | undefined;
     try {
       const record = await this.recordIfNeeded(message, senderPrimary!);
-      queue = queueName(receiverOrg, receiverQueueSuffix(message.sbd, { ownMode: deps.mode, receiptQueue: deps.receiptQueue, recordEndpoint: record?.queueSuffix }));
+      queue = queueName(receiverOrg, receiverQueueSuffix(message.sbd, { ownMode: deps.modeOf(senderPrimary!), receiptQueue: deps.receiptQueue, recordEndpoint: record?.queueSuffix }));
       if (message.documents.length > 0) {
         if (!record) throw new Error(`no Service Registry record with a certificate for ${receiverOrg}`);
         asic = await sealedAsic(message, { keystores: deps.keystores, receiverCertificate: record.certificate, scheme: "rsa-pkcs1v15", clock: deps.clock });

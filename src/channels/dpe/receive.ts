@@ -4,13 +4,18 @@ import type { Logger } from "../../log.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import { DuplicateMessageIdError, type ConversationsRepo } from "../../store/conversations-repo.js";
 import type { NextMoveInRepo } from "../../store/nextmove-in-repo.js";
+import type { StatusReplyRepo } from "../../store/status-reply-repo.js";
+import { parties, sameNorwegianOrganisation, serialiseSbd } from "../../sbd/index.js";
+import { statusMessageFor } from "../nextmove/status-message.js";
 import type { DpePayload } from "./payload.js";
 
 /**
  * What DPE does with a message taken off one of our queues, however it was taken (REST or AMQP): a status
- * message registers its status on the conversation it reports on (spec/eformidling.md §7.3); anything else goes
- * into the NextMove inbox with its package, once: a message id seen before is recognised and not stored again.
- * Throws only what is worth trying again (the store); the caller completes the message after it returns.
+ * message from the receiver of one of our messages registers its status on it (spec/eformidling.md §7.3);
+ * anything else goes into the NextMove inbox with its package (OPPRETTET, INNKOMMENDE_MOTTATT), once: a message id
+ * seen before is recognised and not stored again, and owes its sender the MOTTATT status message (queued again
+ * after a duplicate too, as the first arrival may have stopped before it: queuing is idempotent). Throws only
+ * what is worth trying again (the store); the caller completes the message after it returns.
  */
 
 export interface DpeStoreDeps {
@@ -19,7 +24,9 @@ export interface DpeStoreDeps {
   blobs: BlobStore;
   clock: Clock;
   log: Logger;
-  /** Told after a message was stored (the MOTTATT status message back is owed from here). */
+  /** Where owed status messages are queued; absent: none are sent (tests of the receive path alone). */
+  replies?: StatusReplyRepo | undefined;
+  /** Told after a message was stored (not again for a copy) and its MOTTATT queued. */
   onReceived?: ((messageId: string) => void) | undefined;
 }
 
@@ -35,21 +42,28 @@ export async function storeDpeMessage(deps: DpeStoreDeps, p: DpePayload): Promis
       deps.log.warn({ messageId: id, status }, "DPE status message with a status it cannot carry: ignored");
       return;
     }
+    // Only the receiver of our message may report on it.
+    const ours = await deps.conversations.get("OUT", id);
+    const from = parties(p.sbd).senderPrimary;
+    if (!ours || !from || !sameNorwegianOrganisation(ours.receiverIdentifier.replace(/^0192:/, ""), from)) {
+      deps.log.warn({ messageId: id, status, from }, "DPE status message about no message of ours to its sender: ignored");
+      return;
+    }
     const decision = await deps.conversations.registerStatus("OUT", id, status, at, { description: "status message from the receiver" });
-    deps.log.info({ messageId: id, status, registered: decision?.ok ?? false }, decision ? "DPE status message applied" : "DPE status message for an unknown conversation: ignored");
+    deps.log.info({ messageId: id, status, registered: decision?.ok ?? false }, "DPE status message applied");
     return;
   }
   const pakke = p.asic ? await deps.blobs.write(Readable.from([Buffer.from(p.asic)])) : undefined;
+  let fresh = true;
   try {
-    await deps.inbox.receive({ channel: "DPE", sbd: p.sbd, ...(pakke ? { package: { key: pakke.key, size: pakke.size } } : {}) }, at);
+    await deps.inbox.receive({ channel: "DPE", sbd: p.sbd, registerCreated: true, ...(pakke ? { package: { key: pakke.key, size: pakke.size } } : {}) }, at);
+    deps.log.info({ messageId: id, type: p.sbd.type, bytes: pakke?.size ?? 0 }, "DPE message received");
   } catch (err) {
     if (pakke) await deps.blobs.delete(pakke.key);
-    if (err instanceof DuplicateMessageIdError) {
-      deps.log.info({ messageId: id }, "DPE message received before: completed without a second copy");
-      return;
-    }
-    throw err;
+    if (!(err instanceof DuplicateMessageIdError)) throw err;
+    deps.log.info({ messageId: id }, "DPE message received before: completed without a second copy");
+    fresh = false;
   }
-  deps.log.info({ messageId: id, type: p.sbd.type, bytes: pakke?.size ?? 0 }, "DPE message received");
-  deps.onReceived?.(id);
+  await deps.replies?.queue({ channel: "DPE", messageId: id, status: "MOTTATT", sbd: serialiseSbd(statusMessageFor(p.sbd, "MOTTATT", at)) }, at);
+  if (fresh) deps.onReceived?.(id);
 }

@@ -27,7 +27,7 @@ import type { BrokerClient, FileTransferOverview } from "./broker-client.js";
 import { BrokerRefusedError } from "./broker-errors.js";
 import { DpoPackageError, readDpoPackage } from "./package.js";
 import type { DpoSender } from "./sender.js";
-import { errorReceiptFor, statusMessageFor, type ReplyStatus } from "./status-message.js";
+import { errorReceiptFor, statusMessageFor, type ReplyStatus } from "../nextmove/status-message.js";
 import { randomUUID } from "node:crypto";
 
 export const DPO_MAX_BYTES = 1024 * 1024 * 1024;
