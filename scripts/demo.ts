@@ -7,7 +7,7 @@
  * to a person without a postbox, which goes over DPV to the Altinn correspondence simulator (it publishes the
  * correspondence after 2 s and the recipient reads it 5 s later): OPPRETTET → SENDT → LEVERT → LEST.
  *
- *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --timeout 60]
+ *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --timeout 180]
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -24,7 +24,7 @@ const { values } = parseArgs({
   options: {
     ap: { type: "string", default: process.env.DPI_AP_DEMO_URL ?? "http://127.0.0.1:8080" },
     maskinporten: { type: "string", default: process.env.DPI_AP_DEMO_MASKINPORTEN ?? "http://127.0.0.1:8090" },
-    timeout: { type: "string", default: "60" },
+    timeout: { type: "string", default: "180" },
   },
 });
 const CERTS = path.resolve(import.meta.dirname, "../certs-example");
@@ -168,3 +168,85 @@ if (!(await arkiv.statuses(dpvId)).includes("LEST")) {
   console.error("\nThe DPV message did not reach LEST in time; see the sandbox's log.");
   process.exit(1);
 }
+
+// The other eFormidling channels, between the sandbox's own organisations (all served here) and its simulators.
+const idOf = (body: unknown) => (body as { standardBusinessDocumentHeader: { documentIdentification: { instanceIdentifier: string } } }).standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
+const header = (receiver: string, standard: string, type: string, process: string) => ({
+  headerVersion: "1.0",
+  sender: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${AVSENDER}` } }],
+  receiver: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${receiver}` } }],
+  documentIdentification: { standard, typeVersion: "2.0", type },
+  businessScope: { scope: [{ type: "ConversationId", identifier: process }] },
+});
+const arkivmeldingXml = (file: string, title: string) =>
+  Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>
+<arkivmelding xmlns="http://www.arkivverket.no/standarder/noark5/arkivmelding" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+  <mappe xsi:type="saksmappe"><systemID>demo-2026-1</systemID>
+    <basisregistrering xsi:type="journalpost">
+      <dokumentbeskrivelse><tilknyttetRegistreringSom>Hoveddokument</tilknyttetRegistreringSom><dokumentnummer>1</dokumentnummer><dokumentobjekt><referanseDokumentfil>${file}</referanseDokumentfil></dokumentobjekt></dokumentbeskrivelse>
+      <tittel>${title}</tittel><offentligTittel>${title}</offentligTittel><journalpostnummer>1</journalpostnummer>
+    </basisregistrering>
+  </mappe>
+</arkivmelding>`);
+
+/** Prints the message's statuses as they come until one of `until` (or FEIL); the receiving archive system may act in between. */
+async function follow(label: string, id: string, until: string[], onStatus?: (status: string) => Promise<void>): Promise<void> {
+  let seen = 0;
+  while (Date.now() < deadline) {
+    const statuses = await arkiv.statuses(id);
+    for (const s of statuses.slice(seen)) {
+      console.log(`  ${label.padEnd(8)} ${s}`);
+      await onStatus?.(s);
+    }
+    seen = statuses.length;
+    if (until.some((u) => statuses.includes(u)) || statuses.includes("FEIL")) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  console.error(`\nThe ${label} message did not reach ${until.join(" or ")} in time; see the sandbox's log.`);
+  process.exit(1);
+}
+
+/** The receiving archive system takes the message: peek (which locks it), pop the decrypted ASiC-E, delete. */
+async function takeIncoming(id: string): Promise<void> {
+  const peeked = await arkiv.get("/api/messages/in/peek");
+  if (peeked.status !== 200 || idOf(peeked.body) !== id) return;
+  const pop = await arkiv.get(`/api/messages/in/pop/${id}`);
+  console.log(`           (the receiver's archive system pops ${typeof pop.body === "string" ? pop.body.length : 0} bytes of ASiC-E and deletes it)`);
+  await arkiv.delete(`/api/messages/in/${id}`);
+}
+
+// DPO: an arkivmelding to 910076787 over the Altinn 3 broker; its archive system takes it, so MOTTATT then LEVERT come back.
+const dpo = await arkiv.createAndSend({ standardBusinessDocumentHeader: header("910076787", "urn:no:difi:arkivmelding:xsd::arkivmelding", "arkivmelding", "urn:no:difi:profile:arkivmelding:administrasjon:ver1.0"), arkivmelding: { sikkerhetsnivaa: 3, hoveddokument: "vedtak.pdf" } }, [
+  { filename: "arkivmelding.xml", title: "Arkivmelding", mimeType: "application/xml", bytes: arkivmeldingXml("vedtak.pdf", "Vedtak om byggesak") },
+  { filename: "vedtak.pdf", title: "Vedtak om byggesak", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette gikk over Altinn-formidlingstjenesten.") },
+]);
+if (dpo.status !== 200) {
+  console.error(`\nDPO: ${dpo.status} ${JSON.stringify(dpo.body)}`);
+  process.exit(1);
+}
+console.log(`\nSending an arkivmelding to 910076787 over the Altinn 3 broker (DPO): ${idOf(dpo.body)}`);
+await follow("dpo", idOf(dpo.body), ["LEVERT"], async (s) => (s === "MOTTATT" ? takeIncoming(idOf(dpo.body)) : undefined));
+
+// DPF: an arkivmelding to the municipality 910075924 through KS SvarUt; the sandbox's SvarUt moves it on by itself.
+const dpf = await arkiv.createAndSend({ standardBusinessDocumentHeader: header("910075924", "urn:no:difi:arkivmelding:xsd::arkivmelding", "arkivmelding", "urn:no:difi:profile:arkivmelding:administrasjon:ver1.0"), arkivmelding: { sikkerhetsnivaa: 3, hoveddokument: "soknad.pdf" } }, [
+  { filename: "arkivmelding.xml", title: "Arkivmelding", mimeType: "application/xml", bytes: arkivmeldingXml("soknad.pdf", "Søknad om tilskudd") },
+  { filename: "soknad.pdf", title: "Søknad om tilskudd", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette gikk gjennom SvarUt.") },
+]);
+if (dpf.status !== 200) {
+  console.error(`\nDPF: ${dpf.status} ${JSON.stringify(dpf.body)}`);
+  process.exit(1);
+}
+console.log(`\nSending an arkivmelding to 910075924 through KS SvarUt (DPF): ${idOf(dpf.body)}`);
+await follow("dpf", idOf(dpf.body), ["LEST"]);
+
+// DPE: a journal entry published to eInnsyn's organisation 810969342 over the Service Bus; its archive system takes it.
+const dpe = await arkiv.createAndSend({ standardBusinessDocumentHeader: header("810969342", "urn:no:difi:einnsyn:xsd::publisering", "publisering", "urn:no:difi:profile:einnsyn:journalpost:ver1.0"), publisering: { orgnr: AVSENDER } }, [
+  { filename: "journalpost.xml", title: "Journalpost", mimeType: "application/xml", bytes: Buffer.from("<journalpost><tittel>Vedtak om byggesak</tittel></journalpost>") },
+]);
+if (dpe.status !== 200) {
+  console.error(`\nDPE: ${dpe.status} ${JSON.stringify(dpe.body)}`);
+  process.exit(1);
+}
+console.log(`\nPublishing a journal entry to eInnsyn (810969342) over the Service Bus (DPE): ${idOf(dpe.body)}`);
+await follow("dpe", idOf(dpe.body), ["LEVERT"], async (s) => (s === "MOTTATT" ? takeIncoming(idOf(dpe.body)) : undefined));
+console.log("\nEvery channel delivered.");

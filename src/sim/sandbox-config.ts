@@ -39,12 +39,17 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   // certificates and Maskinporten clients; the Service Registry is the simulator (its URL is known once it runs).
   DPI_AP_NEXTMOVE: "true",
   DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy",
-  DPI_AP_NEXTMOVE_USERS: "arkiv:sandbox:*",
+  // The archive systems of the three sending organisations (not the postbox and print providers', whose incoming
+  // copies of the sandbox's own letters are theirs).
+  DPI_AP_NEXTMOVE_USERS: "arkiv:sandbox:991825827|810969342|910076787",
   DPI_AP_NEXTMOVE_KEYSTORE_DIR: path.join(CERTS_EXAMPLE, "business"),
   DPI_AP_NEXTMOVE_KEYSTORE_PASSWORD: "changeit",
   DPI_AP_NEXTMOVE_CLIENT_IDS: SANDBOX_ORGS.map((o) => `${o}=dpi-ap-test-${o}`).join(","),
   // DPV's Altinn token exchange and correspondence service are simulators too (their URLs are known once they run).
   DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO,DPE,DPV,DPF",
+  // 810969342 plays eInnsyn, whose integrasjonspunkt reads its data queue (journal entries come there).
+  DPI_AP_DPE_MODES: "810969342=data",
+  DPI_AP_DPE_POLL_MS: "2000",
   // DPV's statuses come from polling Altinn: poll a new message every 2 s rather than every minute.
   DPI_AP_STATUS_POLL_MS: "1000",
   DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: "2000",

@@ -57,6 +57,8 @@ export class DpiNetwork {
       DPI_AP_OUTBOX_POLL_MS: "100",
       DPI_AP_RETRY_BASE_MS: "200",
       DPI_AP_RETRY_MAX_MS: "1000",
+      // The NextMove front door and its channels only where a test asks for them: DPI's own tests run as before.
+      ...(c.env?.DPI_AP_NEXTMOVE_CHANNELS === undefined && c.env?.DPI_AP_NEXTMOVE === undefined ? { DPI_AP_NEXTMOVE: "false" } : {}),
       ...c.env,
     }));
   }
