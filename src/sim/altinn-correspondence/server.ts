@@ -19,13 +19,13 @@
  * correspondence and then cuts the connection before answering (a lost answer).
  */
 import { createServer } from "node:http";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import { systemClock, type Clock } from "../../clock.js";
 import { AltinnProblem, problem } from "./problem.js";
 import { CorrespondenceNotFoundError, CorrespondenceState, CorrespondenceStateError, statusOf, type Correspondence } from "./state.js";
 import { parseUpload, type UploadedFile } from "./upload.js";
+import { listen } from "../listen.js";
 
 export interface AltinnCorrespondenceSimOptions {
   port?: number;
@@ -341,12 +341,3 @@ function tryIt(fn: () => unknown): void {
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}

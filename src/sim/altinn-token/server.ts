@@ -12,11 +12,11 @@
  * against the JWKS above.
  */
 import { createServer } from "node:http";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT, type JSONWebKeySet, type JWTPayload } from "jose";
 import { systemClock, type Clock } from "../../clock.js";
+import { listen } from "../listen.js";
 
 export interface AltinnTokenSimOptions {
   port?: number;
@@ -135,12 +135,3 @@ export async function startAltinnTokenSim(options: AltinnTokenSimOptions): Promi
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}

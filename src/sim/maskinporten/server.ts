@@ -1,6 +1,5 @@
 import { createServer } from "node:http";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { KeyObject, X509Certificate } from "node:crypto";
 import type { JSONWebKeySet } from "jose";
 import { systemClock } from "../../clock.js";
@@ -15,6 +14,7 @@ import { createReplayCache } from "./replay-cache.js";
 import { createSigningKeys } from "./signing-keys.js";
 import { createTokenIssuer } from "./token-issuer.js";
 import type { IssuedToken, IssueTokenOptions } from "./token-issuer.js";
+import { listen } from "../listen.js";
 
 export interface MaskinportenSimOptions {
   /** 0 or absent: an ephemeral port. */
@@ -235,12 +235,3 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(res.req.method === "HEAD" ? undefined : text);
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}

@@ -14,8 +14,7 @@
  * header, or with only `*` `/` `*`, the SR negotiates `application/json` (`SRConfig.configureContentNegotiation`).
  */
 import { createServer } from "node:http";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { systemClock } from "../../clock.js";
 import type { Clock } from "../../clock.js";
 import { createTokenCheck } from "./auth.js";
@@ -28,6 +27,7 @@ import { createPayloadSigner } from "./signing.js";
 import type { PayloadSignerKey } from "./signing.js";
 import { ServiceRegistryState } from "./state.js";
 import type { JSONWebKeySet } from "jose";
+import { listen } from "../listen.js";
 
 export interface ServiceRegistrySimOptions {
   /** 0 or absent: an ephemeral port. */
@@ -330,12 +330,3 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}

@@ -7,8 +7,7 @@
  * exactly. Unknown participants and document types get 404.
  */
 import { createServer } from "node:http";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { parseDocumentTypeId, parseParticipantId } from "../../peppol/identifiers.js";
 import type { ParticipantId } from "../../peppol/identifiers.js";
 import { parseSmpIdentifier } from "../../peppol/smp-xml.js";
@@ -18,6 +17,7 @@ import { checkRegistrations, identifierOf } from "./registrations.js";
 import type { SmpSimEntry, SmpSimRegistrations } from "./registrations.js";
 import { signServiceMetadata } from "./signing.js";
 import type { SmpSigner, SmpSigningOptions } from "./signing.js";
+import { listen } from "../listen.js";
 
 export interface SmpSimOptions {
   /** 0 or absent: an ephemeral port. */
@@ -171,12 +171,3 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
   res.end(body);
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve(server.address() as AddressInfo);
-    });
-  });
-}
