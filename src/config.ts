@@ -94,6 +94,9 @@ const schema = z.object({
   DPI_AP_DPE_MODES: list.default([]),
   DPI_AP_DPE_RECEIPT_QUEUE: z.string().optional(),
   DPI_AP_DPE_POLL_MS: z.coerce.number().int().positive().default(20_000),
+  DPI_AP_DPE_AMQP_URL: z.string().regex(/^amqps?:\/\//, "must be amqp:// or amqps://").optional(),
+  DPI_AP_DPE_AMQP_ADDRESS_PREFIX: z.string().default(""),
+  DPI_AP_DPE_AMQP_SETTLE_SECOND: bool.default(true),
   // DPV (Altinn 3 correspondence) and the Altinn token exchange it shares with DPO.
   DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: z.string().url().optional(),
   DPI_AP_DPV_CORRESPONDENCE_URL: z.string().url().optional(),
@@ -243,6 +246,12 @@ export interface Config {
     modes: ReadonlyMap<string, "innsyn" | "data" | "meeting">;
     receiptQueue: string | undefined;
     pollMs: number;
+    /**
+     * Receive over AMQP 1.0 instead of REST (the integrasjonspunkt's batchRead): the broker's URL with SASL PLAIN
+     * credentials (for Azure Service Bus the SAS key name and key), the queues' address prefix, and whether to ask
+     * for receiver settle mode "second" (Azure's peek-lock; RabbitMQ refuses it).
+     */
+    amqp: { url: string; addressPrefix: string; settleSecond: boolean } | undefined;
   };
   /** The eFormidling Service Registry (adressetjeneste) and the Maskinporten client the access point uses for it. */
   serviceRegistry: {
@@ -480,6 +489,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       modes: dpeModes(e.DPI_AP_DPE_MODES, problems),
       receiptQueue: e.DPI_AP_DPE_RECEIPT_QUEUE,
       pollMs: e.DPI_AP_DPE_POLL_MS,
+      amqp: e.DPI_AP_DPE_AMQP_URL ? { url: e.DPI_AP_DPE_AMQP_URL, addressPrefix: e.DPI_AP_DPE_AMQP_ADDRESS_PREFIX, settleSecond: e.DPI_AP_DPE_AMQP_SETTLE_SECOND } : undefined,
     },
     serviceRegistry: {
       url: e.DPI_AP_SERVICE_REGISTRY_URL?.replace(/\/+$/, ""),

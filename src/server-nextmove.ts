@@ -6,6 +6,10 @@ import { DpeInboundSource } from "./channels/dpe/inbound.js";
 import { DpeOutboundChannel } from "./channels/dpe/outbound.js";
 import { ServiceBusClient } from "./channels/dpe/servicebus-client.js";
 import { DpeReplySender, dpeDeliveryWrites } from "./channels/dpe/replies.js";
+import { PackageRefusedError } from "./channels/dpe/receive.js";
+import { DpeAmqpSource } from "./channels/dpe/amqp-source.js";
+import { openReceivedPackage } from "./channels/nextmove/received-package.js";
+import type { X509Certificate } from "node:crypto";
 import { StatusReplyRepo } from "./store/status-reply-repo.js";
 import type { DeliveryWrites } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
@@ -159,8 +163,9 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     });
   }
   // DPE: Azure Service Bus queues; its LEVERT status message too is queued in the inbox's DELETE.
+  const businessAnchors = await loadAnchors(config.businessTrustAnchors);
   const dpe = nm.channels.includes("DPE")
-    ? createDpeChannel(config, { stores: p.stores, repo: new NextMoveRepo(p.stores.db), inbox: new NextMoveInRepo(p.stores.db), routerFor, registries, keystores, clock: p.clock, log: log.child({ channel: "DPE" }) })
+    ? createDpeChannel(config, { stores: p.stores, repo: new NextMoveRepo(p.stores.db), inbox: new NextMoveInRepo(p.stores.db), routerFor, registries, keystores, anchors: businessAnchors, clock: p.clock, log: log.child({ channel: "DPE" }) })
     : undefined;
   const inRepo = new NextMoveInRepo(p.stores.db);
   const messagesIn = messagesInRouter({
@@ -168,7 +173,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     inbox: nextMoveInbox(inRepo.conversations, p.clock),
     blobs: p.stores.blobs,
     keystores,
-    anchors: await loadAnchors(config.businessTrustAnchors),
+    anchors: businessAnchors,
     clock: p.clock,
     lockMs: nm.lockMs,
     log,
@@ -307,7 +312,17 @@ function serviceRegistries(config: Config, clients: (orgno: string) => Promise<G
  */
 function createDpeChannel(
   config: Config,
-  p: { stores: Stores; repo: NextMoveRepo; inbox: NextMoveInRepo; routerFor(orgno: string): Router<EformidlingEndpoint>; registries(orgno: string): ServiceRegistryClient; keystores: OrgKeyStores; clock: Clock; log: Logger },
+  p: {
+    stores: Stores;
+    repo: NextMoveRepo;
+    inbox: NextMoveInRepo;
+    routerFor(orgno: string): Router<EformidlingEndpoint>;
+    registries(orgno: string): ServiceRegistryClient;
+    keystores: OrgKeyStores;
+    anchors: readonly X509Certificate[];
+    clock: Clock;
+    log: Logger;
+  },
 ): { outbound: DpeOutboundChannel; inbound: InboundSource; onDelivered: DeliveryWrites } {
   const d = config.dpe;
   if (!d.serviceBusUrl) throw new Error("DPE needs the Service Bus namespace (DPI_AP_DPE_SERVICEBUS_URL)");
@@ -324,19 +339,24 @@ function createDpeChannel(
   const modeOf = (orgno: string) => d.modes.get(orgno) ?? d.mode;
   const replies = new StatusReplyRepo(p.stores.db);
   const sender = new DpeReplySender({ replies, serviceBusFor, modeOf, receiptQueue: d.receiptQueue, retry: config.outbox.retry, pollMs: config.outbox.pollMs, clock: p.clock, log: p.log });
-  const receiving = new DpeInboundSource({
-    orgs: config.nextMove.orgs,
-    modeOf,
-    serviceBusFor,
+  const storeDeps = {
     inbox: p.inbox,
     conversations: p.inbox.conversations,
     blobs: p.stores.blobs,
     replies,
     onReceived: () => sender.nudge(),
-    pollMs: d.pollMs,
+    // The integrasjonspunkt verifies a DPE package's signature on arrival; one that fails is answered with FEIL.
+    checkPackage: async (org: string, cms: Uint8Array) => {
+      const opened = openReceivedPackage(cms, await p.keystores.get(org), { anchors: p.anchors, clock: p.clock });
+      if ("unreadable" in opened) throw new PackageRefusedError(opened.unreadable);
+    },
     clock: p.clock,
     log: p.log,
-  });
+  };
+  // REST peek-lock by default; AMQP 1.0 when a broker URL is configured (the integrasjonspunkt's batchRead).
+  const receiving: InboundSource = d.amqp
+    ? new DpeAmqpSource({ ...storeDeps, ...d.amqp, orgs: config.nextMove.orgs, modeOf })
+    : new DpeInboundSource({ ...storeDeps, orgs: config.nextMove.orgs, modeOf, serviceBusFor, pollMs: d.pollMs });
   const delivered = dpeDeliveryWrites(replies, p.clock);
   return {
     outbound: new DpeOutboundChannel({ repo: p.repo, blobs: p.stores.blobs, routerFor: p.routerFor, keystores: p.keystores, serviceBusFor, modeOf, receiptQueue: d.receiptQueue, clock: p.clock }),
@@ -344,8 +364,8 @@ function createDpeChannel(
     inbound: {
       channel: "DPE",
       kind: "poll",
-      start: () => {
-        receiving.start();
+      start: async () => {
+        await receiving.start();
         sender.start();
       },
       stop: async () => {

@@ -4,12 +4,16 @@ import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { DpeInboundSource } from "../../src/channels/dpe/inbound.js";
+import { PackageRefusedError } from "../../src/channels/dpe/receive.js";
+import { DpeReplySender } from "../../src/channels/dpe/replies.js";
+import { openReceivedPackage } from "../../src/channels/nextmove/received-package.js";
+import { StatusReplyRepo } from "../../src/store/status-reply-repo.js";
 import { DpeOutboundChannel } from "../../src/channels/dpe/outbound.js";
 import { encodeDpePayload } from "../../src/channels/dpe/payload.js";
 import { ServiceBusClient } from "../../src/channels/dpe/servicebus-client.js";
 import type { Router } from "../../src/core/channel.js";
 import { silentLogger } from "../../src/log.js";
-import { decryptCms, openEformidlingAsic } from "../../src/packaging/index.js";
+import { decryptCms, encryptCms, openEformidlingAsic } from "../../src/packaging/index.js";
 import { orgKeyStoresOf } from "../../src/pki/org-keystores.js";
 import type { EformidlingEndpoint } from "../../src/routing/eformidling.js";
 import { identifierResourceOf, type ServiceRecord } from "../../src/routing/service-registry/records.js";
@@ -146,6 +150,38 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
     const history = await conversations.statuses("OUT", ID);
     expect(history.map((s) => s.status)).to.deep.equal(["OPPRETTET", "MOTTATT", "LEVERT"]);
     expect(sim.messages(`nextbestqueue${A}innsyn`)).to.deep.equal([]);
+  });
+
+  it("a package that cannot be opened on arrival is not kept, and FEIL goes back to the sender's conversation", async () => {
+    const repo = new NextMoveRepo(store.db);
+    await createPublisering(repo, now);
+    const bus = new ServiceBusClient({ baseUrl: sim.url, key: async () => KEY, clock: () => now });
+    // The package is sealed to A, not to E: E cannot open it.
+    const sbd = parseSbdJson((await repo.get("OUT", ID))!.nextMove.sbd);
+    const a = businessSigner(A);
+    const wrong = encryptCms(Buffer.from("PK not really"), a.certificate, "rsa-pkcs1v15");
+    await bus.send(`nextbestqueue${E}data`, encodeDpePayload({ sbd, asic: wrong }));
+
+    const inbox = new NextMoveInRepo(store.db);
+    const conversations = new ConversationsRepo(store.db);
+    const replies = new StatusReplyRepo(store.db);
+    const keystores = orgKeyStoresOf(new Map([[E, { ...businessSigner(E), chain: [] }]]));
+    const anchors = [certificate("business/root-ca.pem"), certificate("business/intermediate-ca.pem")];
+    const checkPackage = async (org: string, cms: Uint8Array) => {
+      const opened = openReceivedPackage(cms, await keystores.get(org), { anchors, clock: () => now });
+      if ("unreadable" in opened) throw new PackageRefusedError(opened.unreadable);
+    };
+    const inbound = (org: string) =>
+      new DpeInboundSource({ orgs: [org], modeOf: () => (org === E ? "data" : "innsyn"), serviceBusFor: () => bus, inbox, conversations, blobs, replies, checkPackage, pollMs: 60_000, clock: () => now, log: silentLogger });
+    await inbound(E).pass();
+    expect([await inbox.message(ID), sim.messages(`nextbestqueue${E}data`).length]).to.deep.equal([null, 0]);
+    expect((await replies.all("DPE")).map((r) => [r.messageId, r.status, r.sentAt])).to.deep.equal([[ID, "FEIL", null]]);
+
+    // E's status-message worker puts FEIL on A's queue (E's mode data: status messages go to innsyn), A applies it.
+    await new DpeReplySender({ replies, serviceBusFor: () => bus, modeOf: (org) => (org === E ? "data" : "innsyn"), retry: { baseDelayMs: 1000, maxDelayMs: 1000, windowMs: 60_000 }, pollMs: 60_000, clock: () => now, log: silentLogger }).sendOnce();
+    expect(sim.messages(`nextbestqueue${A}innsyn`).length).to.equal(1);
+    await inbound(A).pass();
+    expect((await conversations.statuses("OUT", ID)).map((x) => x.status)).to.deep.equal(["OPPRETTET", "FEIL"]);
   });
 
   it("a namespace that is down is retried; a queue that does not exist fails the message with the bus's reason", async () => {

@@ -92,6 +92,16 @@ describe("config", () => {
     expect(() => loadConfig({ DPI_AP_NEXTMOVE_CLIENT_IDS: "991825827=" })).to.throw(ConfigError, /DPI_AP_NEXTMOVE_CLIENT_IDS: "991825827=" is not/);
   });
 
+  it("receives DPE over AMQP only when a broker URL is given, and refuses one that is not amqp(s)", () => {
+    expect(loadConfig({}).dpe.amqp).to.equal(undefined);
+    expect(loadConfig({ DPI_AP_DPE_AMQP_URL: "amqps://MoveDPE-prodPolicy:k@efm-dpe-prod.servicebus.windows.net" }).dpe.amqp).to.deep.equal({
+      url: "amqps://MoveDPE-prodPolicy:k@efm-dpe-prod.servicebus.windows.net",
+      addressPrefix: "",
+      settleSecond: true,
+    });
+    expect(() => loadConfig({ DPI_AP_DPE_AMQP_URL: "https://example.org" })).to.throw(ConfigError, /DPI_AP_DPE_AMQP_URL/);
+  });
+
   it("outside the sandbox, names every missing setting at once", () => {
     const err = (() => {
       try {

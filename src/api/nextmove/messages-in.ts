@@ -6,8 +6,7 @@ import type { ReadScope } from "../../core/read-scope.js";
 import { ASIC_E_MIMETYPE } from "../../dpi/asic-profile.js";
 import type { Logger } from "../../log.js";
 import type { X509Certificate } from "node:crypto";
-import { CmsDecryptError, CmsMalformedError, CmsUnsupportedAlgorithmError, CmsWrongRecipientError, decryptCms, EfmAsicInputError, openEformidlingAsic } from "../../packaging/index.js";
-import { DomainError } from "../../errors.js";
+import { openReceivedPackage } from "../../channels/nextmove/received-package.js";
 import type { OrgKeyStores } from "../../pki/org-keystores.js";
 import { isReceiptType, messageTypeOf, SERVICE_IDENTIFIERS } from "../../sbd/message-types.js";
 import type { BlobStore } from "../../store/blob-store.js";
@@ -111,7 +110,6 @@ function sbdPageJson(sbds: string[], total: number, p: { page: number; size: num
   return `{"content":[${content.join(",")}],${JSON.stringify(rest).slice(1)}`;
 }
 
-const UNREADABLE = [CmsMalformedError, CmsUnsupportedAlgorithmError, CmsWrongRecipientError, CmsDecryptError];
 
 export function messagesInRouter(deps: MessagesInDeps): Router {
   const r = Router();
@@ -144,21 +142,7 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
     }
     // A receiver without a usable key is our configuration, not the package's fault: 500, the message stays.
     const ks = await deps.keystores.get(orgnoOf(m.receiverIdentifier));
-    let asic: Uint8Array;
-    try {
-      asic = decryptCms(cms, ks.privateKey, ks.certificate).content;
-    } catch (err) {
-      if (UNREADABLE.some((type) => err instanceof type)) return { unreadable: (err as CmsDecryptError).code };
-      throw err;
-    }
-    try {
-      openEformidlingAsic(asic, { anchors: deps.anchors, clock: deps.clock });
-    } catch (err) {
-      // Every packaging error but a caller's input is the package's: unsigned, tampered, untrusted, malformed.
-      if (err instanceof DomainError && err.code.startsWith("efm-asic-") && !(err instanceof EfmAsicInputError)) return { unreadable: `${err.code}: ${err.message}` };
-      throw err;
-    }
-    return asic;
+    return openReceivedPackage(cms, ks, { anchors: deps.anchors, clock: deps.clock });
   };
 
   r.get("/messages/in", async (req, res) => {

@@ -8,7 +8,8 @@ import { storeDpeMessage, type DpeStoreDeps } from "./receive.js";
  * DPE's AMQP 1.0 receive path, the integrasjonspunkt's batch read (ServiceBusAmqpClient, `batchRead=true`): one
  * connection, a receiver per organisation's queue in peek-lock (unsettled deliveries, no auto-accept), a credit
  * window of `batch` messages. Each message is stored (storeDpeMessage) and only then accepted (completed); one that
- * cannot be read is rejected, which dead-letters it; one the store could not take is released, so it comes again.
+ * cannot be read, or whose package is refused (its sender told FEIL), is rejected, which dead-letters it; one the
+ * store could not take is released, so it comes again.
  * Messages are handled one at a time per queue, in arrival order. Authentication is SASL PLAIN (user and password
  * in the URL), as RabbitMQ's AMQP 1.0 plugin and a local broker take it; Azure Service Bus's claims-based
  * security ($cbs put-token with a SAS token) is not implemented, so against Azure the REST path is used.
@@ -125,14 +126,17 @@ export class DpeAmqpSource implements InboundSource {
       delivery.reject({ condition: "amqp:decode-error", description: err.message });
       return;
     }
+    let outcome;
     try {
-      await storeDpeMessage(this.o, payload);
+      outcome = await storeDpeMessage(this.o, payload);
     } catch (err) {
       this.o.log.error({ queue, err }, "DPE message could not be stored: released to come again");
       delivery.release();
       return;
     }
-    delivery.accept();
+    // A refused package was answered with FEIL; the message itself goes to the dead-letter queue.
+    if (outcome === "refused") delivery.reject({ condition: "amqp:not-allowed", description: "package refused on arrival" });
+    else delivery.accept();
   }
 }
 

@@ -12,7 +12,8 @@ import { ServiceBusError, type LockedMessage, type ServiceBusClient } from "./se
  * its status on the conversation it reports on, and only then complete it. A crash between store and complete
  * redelivers the message after its lock runs out; the store recognises it by its message id and it is completed
  * without a second copy. A body that cannot be read is left locked: the Service Bus redelivers it until its
- * max delivery count moves it to the dead-letter queue.
+ * max delivery count moves it to the dead-letter queue. A message whose package is refused on arrival is answered
+ * with FEIL and completed (the REST API has no dead-letter operation; the AMQP path dead-letters it).
  */
 
 export interface DpeInboundDeps extends DpeStoreDeps {

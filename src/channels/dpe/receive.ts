@@ -28,30 +28,59 @@ export interface DpeStoreDeps {
   replies?: StatusReplyRepo | undefined;
   /** Told after a message was stored (not again for a copy) and its MOTTATT queued. */
   onReceived?: ((messageId: string) => void) | undefined;
+  /**
+   * Checks a package on arrival for the receiving organisation: decrypts it with its key and verifies the
+   * ASiC-E's signature; throws PackageRefusedError when it cannot. Absent: packages are checked at pop only.
+   */
+  checkPackage?: ((receiverOrg: string, cms: Uint8Array) => Promise<void>) | undefined;
 }
 
-/** The statuses a status message may carry onto the sender's conversation. */
-const STATUS_MESSAGE_STATUSES = new Set(["MOTTATT", "LEVERT"]);
+/** A package that cannot be opened or verified here: the sender is told FEIL and the message is not kept. */
+export class PackageRefusedError extends Error {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = "PackageRefusedError";
+  }
+}
 
-export async function storeDpeMessage(deps: DpeStoreDeps, p: DpePayload): Promise<void> {
+/** stored: in the inbox (or applied, or a copy recognised); refused: its package was refused and the sender told. */
+export type DpeStoreOutcome = "stored" | "refused";
+
+/** The statuses a status message may carry onto the sender's conversation (FEIL: the receiver refused the package). */
+const STATUS_MESSAGE_STATUSES = new Set(["MOTTATT", "LEVERT", "FEIL"]);
+
+export async function storeDpeMessage(deps: DpeStoreDeps, p: DpePayload): Promise<DpeStoreOutcome> {
   const id = p.sbd.header.documentIdentification?.instanceIdentifier ?? "";
   const at = deps.clock();
   if (p.sbd.type === "status") {
     const status = (p.sbd.businessMessage as { status?: string }).status ?? "";
     if (!STATUS_MESSAGE_STATUSES.has(status)) {
       deps.log.warn({ messageId: id, status }, "DPE status message with a status it cannot carry: ignored");
-      return;
+      return "stored";
     }
     // Only the receiver of our message may report on it.
     const ours = await deps.conversations.get("OUT", id);
     const from = parties(p.sbd).senderPrimary;
     if (!ours || !from || !sameNorwegianOrganisation(ours.receiverIdentifier.replace(/^0192:/, ""), from)) {
       deps.log.warn({ messageId: id, status, from }, "DPE status message about no message of ours to its sender: ignored");
-      return;
+      return "stored";
     }
     const decision = await deps.conversations.registerStatus("OUT", id, status, at, { description: "status message from the receiver" });
     deps.log.info({ messageId: id, status, registered: decision?.ok ?? false }, "DPE status message applied");
-    return;
+    return "stored";
+  }
+  const receiverOrg = parties(p.sbd).receiver ?? "";
+  if (p.asic && deps.checkPackage) {
+    try {
+      await deps.checkPackage(receiverOrg, p.asic);
+    } catch (err) {
+      if (!(err instanceof PackageRefusedError)) throw err;
+      deps.log.error({ messageId: id, receiver: receiverOrg, reason: err.message }, "DPE package refused on arrival: the sender is told FEIL");
+      const feil = statusMessageFor(p.sbd, "FEIL", at);
+      await deps.replies?.queue({ channel: "DPE", messageId: id, status: "FEIL", sbd: serialiseSbd(feil) }, at);
+      deps.onReceived?.(id);
+      return "refused";
+    }
   }
   const pakke = p.asic ? await deps.blobs.write(Readable.from([Buffer.from(p.asic)])) : undefined;
   let fresh = true;
@@ -66,4 +95,5 @@ export async function storeDpeMessage(deps: DpeStoreDeps, p: DpePayload): Promis
   }
   await deps.replies?.queue({ channel: "DPE", messageId: id, status: "MOTTATT", sbd: serialiseSbd(statusMessageFor(p.sbd, "MOTTATT", at)) }, at);
   if (fresh) deps.onReceived?.(id);
+  return "stored";
 }

@@ -7,7 +7,8 @@
 import { messageTypeOfSbd, parseSbd, PROCESSES, toSbdJson, type StandardBusinessDocument } from "../../sbd/index.js";
 
 export const STATUS_STANDARD = "urn:no:difi:eformidling:xsd::status";
-export type ReplyStatus = "MOTTATT" | "LEVERT";
+/** What a receiver reports back: it took the message, its archive system did, or (FEIL) it could not read it. */
+export type ReplyStatus = "MOTTATT" | "LEVERT" | "FEIL";
 
 /** The response process a status about `sbd` travels on. */
 export function responseProcessOf(sbd: StandardBusinessDocument): string {
