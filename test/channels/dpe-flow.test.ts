@@ -184,6 +184,34 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
     expect((await conversations.statuses("OUT", ID)).map((x) => x.status)).to.deep.equal(["OPPRETTET", "FEIL"]);
   });
 
+  it("a receiver that took the message and died before storing it: the message comes again once its lock runs out, and is stored once", async () => {
+    let t = new Date("2030-01-01T10:00:00Z");
+    const sb = await startServiceBusSim({ keys: { [KEY.keyName]: KEY.key }, queues: [`nextbestqueue${E}data`], clock: () => t, queueOptions: { lockDurationMs: 60_000 } });
+    try {
+      const bus = new ServiceBusClient({ baseUrl: sb.url, key: async () => KEY, clock: () => t });
+      const sbd = parsed(
+        sbdJsonOf("publisering", PUBLISERING, JOURNALPOST, { orgnr: A }, (j) => {
+          j.standardBusinessDocumentHeader.sender[0].identifier.value = `0192:${A}`;
+          j.standardBusinessDocumentHeader.receiver[0].identifier.value = `0192:${E}`;
+          j.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier = ID;
+        }),
+      );
+      await bus.send(`nextbestqueue${E}data`, encodeDpePayload({ sbd, asic: undefined }));
+      // The first receiver peek-locks it and is killed.
+      expect((await bus.peekLock(`nextbestqueue${E}data`))!.deliveryCount).to.equal(1);
+      const inbox = new NextMoveInRepo(store.db);
+      const source = new DpeInboundSource({ orgs: [E], modeOf: () => "data", serviceBusFor: () => bus, inbox, conversations: new ConversationsRepo(store.db), blobs, pollMs: 60_000, clock: () => t, log: silentLogger });
+      await source.pass();
+      expect(await inbox.message(ID)).to.equal(null);
+      t = new Date(t.getTime() + 60_000);
+      await source.pass();
+      await source.pass();
+      expect([(await inbox.message(ID))?.status, await store.db.conversation.count({ where: { direction: "IN" } }), sb.messages(`nextbestqueue${E}data`).length]).to.deep.equal(["INNKOMMENDE_MOTTATT", 1, 0]);
+    } finally {
+      await sb.close();
+    }
+  });
+
   it("a namespace that is down is retried; a queue that does not exist fails the message with the bus's reason", async () => {
     const repo = new NextMoveRepo(store.db);
     await createPublisering(repo, now);

@@ -27,6 +27,10 @@ function innsynskrav() {
   };
 }
 
+function idOf(body: unknown): string {
+  return (body as { standardBusinessDocumentHeader: { documentIdentification: { instanceIdentifier: string } } }).standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
+}
+
 describe("e2e: an innsynskrav over DPE (Service Bus) between two archive systems", function () {
   this.timeout(60_000);
   let net: DpiNetwork;
@@ -72,4 +76,68 @@ describe("e2e: an innsynskrav over DPE (Service Bus) between two archive systems
     });
     expect(sender).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
   });
+});
+
+describe("e2e: a journal entry published to eInnsyn over DPE, and eInnsyn's receipt back", function () {
+  this.timeout(60_000);
+  let net: DpiNetwork;
+  let a: NextMoveClient;
+  let e: NextMoveClient;
+
+  before(async () => {
+    net = await DpiNetwork.start();
+    // 810969342 plays eInnsyn, whose integrasjonspunkt reads its data queue: journal entries come there.
+    const ap = await net.corner({
+      name: "ap",
+      seat: "POP000001",
+      served: SENDERS,
+      receives: "both",
+      env: { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE", DPI_AP_NEXTMOVE_USERS: `arkiv-a:a:${A},arkiv-e:e:${E}`, DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy", DPI_AP_DPE_POLL_MS: "200", DPI_AP_DPE_MODES: `${E}=data` },
+    });
+    a = new NextMoveClient(ap.url, { user: "arkiv-a", password: "a" });
+    e = new NextMoveClient(ap.url, { user: "arkiv-e", password: "e" });
+  });
+  after(() => net?.close());
+
+  it("the publisher sees OPPRETTET, SENDT, MOTTATT, LEVERT; eInnsyn's einnsyn_kvittering reaches the publisher's archive system", async () => {
+    const pub = {
+      standardBusinessDocumentHeader: {
+        ...innsynskrav().standardBusinessDocumentHeader,
+        documentIdentification: { standard: "urn:no:difi:einnsyn:xsd::publisering", typeVersion: "1.0", type: "publisering" },
+        businessScope: { scope: [{ type: "ConversationId", identifier: "urn:no:difi:profile:einnsyn:journalpost:ver1.0" }] },
+      },
+      publisering: { orgnr: A },
+    };
+    const sent = await a.createAndSend(pub, [{ filename: "journalpost.xml", title: "Journalpost", mimeType: "application/xml", bytes: Buffer.from("<journalpost/>") }]);
+    expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
+    const id = idOf(sent.body);
+    // eInnsyn's archive system (its integrasjonspunkt reads the data queue) takes it.
+    await eventually("the journal entry at eInnsyn", async () => ((await e.get("/api/messages/in/peek")).status === 200 ? true : undefined));
+    expect((await e.delete(`/api/messages/in/${id}`)).status).to.equal(200);
+    const statuses = await eventually("LEVERT at the publisher", async () => {
+      const s = await a.statuses(id);
+      return s.includes("LEVERT") ? s : undefined;
+    });
+    expect(statuses).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
+
+    // eInnsyn answers with an einnsyn_kvittering, which the publisher's archive system gets as an ordinary message.
+    const kvittering = {
+      standardBusinessDocumentHeader: {
+        headerVersion: "1.0",
+        sender: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${E}` } }],
+        receiver: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${A}` } }],
+        documentIdentification: { standard: "urn:no:difi:einnsyn:xsd::einnsyn_kvittering", typeVersion: "1.0", type: "einnsyn_kvittering" },
+        businessScope: { scope: [{ type: "ConversationId", identifier: "urn:no:difi:profile:einnsyn:response:ver1.0" }] },
+      },
+      einnsyn_kvittering: { dokumentId: id, status: "publisert", referanseType: "publisering" },
+    };
+    const k = await e.createAndSend(kvittering, []);
+    expect(k.status, JSON.stringify(k.body)).to.equal(200);
+    const arrived = await eventually("the kvittering at the publisher", async () => {
+      const r = await a.get("/api/messages/in/peek");
+      return r.status === 200 ? r : undefined;
+    });
+    expect([idOf(arrived.body), (arrived.body as { einnsyn_kvittering: { status: string } }).einnsyn_kvittering.status]).to.deep.equal([idOf(k.body), "publisert"]);
+  });
+
 });
