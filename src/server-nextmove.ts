@@ -155,7 +155,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
       blobs: p.stores.blobs,
       keystores,
       routerFor,
-      maskinporten: async (org, scope) => (await (await clients(org)).getToken({ scope })).access_token,
+      maskinporten: async (org, scope, authorizationDetails) => (await (await clients(org)).getToken({ scope, authorizationDetails })).access_token,
       retry: config.outbox.retry,
       replyPollMs: config.outbox.pollMs,
       clock: p.clock,

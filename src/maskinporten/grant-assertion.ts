@@ -27,6 +27,11 @@ export interface GrantRequest {
   consumerOrg?: string;
   /** Audience the issued token should be restricted to. */
   resource?: string | readonly string[];
+  /**
+   * RFC 9396 authorization details, e.g. Altinn's system user
+   * (`{type: "urn:altinn:systemuser", systemuser_org: {authority, ID: "0192:<orgno>"}, externalRef}`).
+   */
+  authorizationDetails?: readonly Record<string, unknown>[];
 }
 
 export interface GrantAssertionOptions {
@@ -49,6 +54,7 @@ export async function buildGrantAssertion(
   const iat = Math.floor((options.clock ?? systemClock)().getTime() / 1000);
   const claims: Record<string, unknown> = { scope: scopeString(request.scope) };
   if (request.consumerOrg !== undefined) claims.consumer_org = request.consumerOrg;
+  if (request.authorizationDetails !== undefined) claims.authorization_details = request.authorizationDetails.map((d) => ({ ...d }));
   if (request.resource !== undefined) {
     claims.resource = typeof request.resource === "string" ? request.resource : [...request.resource];
   }

@@ -100,7 +100,7 @@ export function createGrantClient(options: GrantClientOptions): GrantClient {
 
 function cacheKey(request: GrantRequest): string {
   const resource = request.resource === undefined ? [] : typeof request.resource === "string" ? [request.resource] : [...request.resource];
-  return JSON.stringify([scopeString(request.scope), request.consumerOrg ?? null, resource]);
+  return JSON.stringify([scopeString(request.scope), request.consumerOrg ?? null, resource, request.authorizationDetails ?? null]);
 }
 
 interface TokenEndpointResponse {

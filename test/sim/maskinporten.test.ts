@@ -177,6 +177,23 @@ describe("sim/maskinporten (JWT-bearer grant flow on 127.0.0.1)", () => {
       expect(verified.delegationSource).to.equal("https://tt02.altinn.no/");
     });
 
+    it("carries the organisation's own Altinn system user (authorization_details) into the token, and refuses another's", async () => {
+      const own = { type: "urn:altinn:systemuser", systemuser_org: { authority: "iso6523-actorid-upis", ID: "0192:991825827" }, externalRef: "991825827_integrasjonspunkt_systembruker_991825827" };
+      const token = decodeJwt((await (await clientFor("991825827")).getToken({ scope: SCOPE, authorizationDetails: [own] })).access_token);
+      expect(token.authorization_details).to.deep.equal([own]);
+      const other = { ...own, systemuser_org: { authority: "iso6523-actorid-upis", ID: "0192:910076787" } };
+      const error = await (await clientFor("991825827")).getToken({ scope: SCOPE, authorizationDetails: [other] }).then(
+        () => undefined,
+        (e: unknown) => e as GrantRequestError,
+      );
+      expect([error?.status, error?.oauthError]).to.deep.equal([400, "invalid_authorization_details"]);
+      const malformed = await (await clientFor("991825827")).getToken({ scope: SCOPE, authorizationDetails: [{ type: "urn:altinn:systemuser" }] }).then(
+        () => undefined,
+        (e: unknown) => e as GrantRequestError,
+      );
+      expect([malformed?.status, malformed?.oauthError]).to.deep.equal([400, "invalid_authorization_details"]);
+    });
+
     it("refuses consumer_org without a delegation (invalid_scope)", async () => {
       for (const [orgno, consumerOrg] of [
         ["810969342", "991825827"], // no delegation from 991825827

@@ -2,13 +2,19 @@
  * A minimal Altinn token exchange client for DPO (to be merged with the DPV helper's src/channels/altinn/): a
  * Maskinporten token with the broker scopes, exchanged at Altinn's `exchange/maskinporten` for an Altinn token
  * (spec/eformidling.md §3, `AltinnTokenExchangeService`), cached per organisation until a minute before it expires.
- * Not sent: the system-user `authorization_details` claim (our grant client and Maskinporten simulator have none).
+ * The grant names the organisation's Altinn system user in `authorization_details`, as the integrasjonspunkt's
+ * ClaimsFactory does (externalRef `<orgnr>_integrasjonspunkt_systembruker_<orgnr>`).
  */
 import { decodeJwt } from "jose";
 import { systemClock, type Clock } from "../../clock.js";
 import { BrokerUnavailableError, BrokerRefusedError } from "./broker-errors.js";
 
 export const DPO_SCOPES = ["altinn:broker.write", "altinn:broker.read"] as const;
+
+/** The organisation's Altinn system user as the integrasjonspunkt names it in the grant (ClaimsFactory). */
+export function systemUserOf(org: string): Record<string, unknown> {
+  return { type: "urn:altinn:systemuser", systemuser_org: { authority: "iso6523-actorid-upis", ID: `0192:${org}` }, externalRef: `${org}_integrasjonspunkt_systembruker_${org}` };
+}
 
 export interface AltinnTokens {
   /** An Altinn token for the organisation (nine digits). */
@@ -17,8 +23,8 @@ export interface AltinnTokens {
 
 export interface AltinnTokenOptions {
   exchangeUrl: string;
-  /** The organisation's Maskinporten token for these scopes. */
-  maskinporten: (org: string, scopes: readonly string[]) => Promise<string>;
+  /** The organisation's Maskinporten token for these scopes, with these authorization details. */
+  maskinporten: (org: string, scopes: readonly string[], authorizationDetails: readonly Record<string, unknown>[]) => Promise<string>;
   clock?: Clock | undefined;
   timeoutMs?: number | undefined;
 }
@@ -32,7 +38,7 @@ export function createAltinnTokens(o: AltinnTokenOptions): AltinnTokens {
     async token(org) {
       const hit = cache.get(org);
       if (hit && hit.expiresAt - MARGIN_MS > clock().getTime()) return hit.token;
-      const mp = await o.maskinporten(org, DPO_SCOPES);
+      const mp = await o.maskinporten(org, DPO_SCOPES, [systemUserOf(org)]);
       let res: Response;
       try {
         res = await fetch(o.exchangeUrl, { headers: { authorization: `Bearer ${mp}` }, signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });

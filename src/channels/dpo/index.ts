@@ -38,7 +38,7 @@ export interface DpoChannelDeps {
   keystores: OrgKeyStores;
   routerFor: (orgno: string) => Router<EformidlingEndpoint>;
   /** The organisation's Maskinporten token for these scopes. */
-  maskinporten: (org: string, scopes: readonly string[]) => Promise<string>;
+  maskinporten: (org: string, scopes: readonly string[], authorizationDetails: readonly Record<string, unknown>[]) => Promise<string>;
   retry: RetryPolicy;
   replyPollMs: number;
   clock: Clock;

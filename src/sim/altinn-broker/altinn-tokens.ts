@@ -19,6 +19,8 @@ export interface AltinnCaller {
   /** The organisation number (nine digits). */
   org: string;
   scopes: string[];
+  /** The organisation whose Altinn system user the token acts as (from the Maskinporten token's authorization_details). */
+  systemUserOrg?: string | undefined;
 }
 
 export type TokenResult = { ok: true; caller: AltinnCaller } | { ok: false; status: 401; detail: string };
@@ -49,7 +51,14 @@ export class AltinnTokenIssuer {
     const org = orgOf(claims.consumer);
     if (!org) return { ok: false, status: 401, detail: "the Maskinporten token names no consumer organisation" };
     const now = Math.floor(this.clock().getTime() / 1000);
-    const token = await new SignJWT({ scope: typeof claims.scope === "string" ? claims.scope : "", "urn:altinn:orgNumber": org, consumer: { authority: "iso6523-actorid-upis", ID: `0192:${org}` } })
+    // A system user in the Maskinporten token travels on, as Altinn's exchange keeps authorization_details.
+    const details = Array.isArray(claims.authorization_details) ? claims.authorization_details : undefined;
+    const token = await new SignJWT({
+      scope: typeof claims.scope === "string" ? claims.scope : "",
+      "urn:altinn:orgNumber": org,
+      consumer: { authority: "iso6523-actorid-upis", ID: `0192:${org}` },
+      ...(details ? { authorization_details: details } : {}),
+    })
       .setProtectedHeader({ alg: "RS256" })
       .setIssuer(ISSUER)
       .setIssuedAt(now)
@@ -66,11 +75,21 @@ export class AltinnTokenIssuer {
       const { payload } = await jwtVerify(bearer, this.key.publicKey, { algorithms: ["RS256"], issuer: ISSUER, currentDate: this.clock() });
       const org = typeof payload["urn:altinn:orgNumber"] === "string" ? payload["urn:altinn:orgNumber"] : undefined;
       if (!org) return { ok: false, status: 401, detail: "the Altinn token names no organisation" };
-      return { ok: true, caller: { org, scopes: typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [] } };
+      return { ok: true, caller: { org, scopes: typeof payload.scope === "string" ? payload.scope.split(" ").filter(Boolean) : [], systemUserOrg: systemUserOrgOf(payload.authorization_details) } };
     } catch (e) {
       return { ok: false, status: 401, detail: `the Altinn token is not valid: ${e instanceof errors.JOSEError ? e.code : "unreadable"}` };
     }
   }
+}
+
+/** The organisation of the first Altinn system user in authorization_details, if any. */
+function systemUserOrgOf(details: unknown): string | undefined {
+  if (!Array.isArray(details)) return undefined;
+  for (const d of details as { type?: unknown; systemuser_org?: { ID?: unknown } }[]) {
+    const m = d?.type === "urn:altinn:systemuser" && typeof d.systemuser_org?.ID === "string" ? /^0192:(\d{9})$/.exec(d.systemuser_org.ID) : null;
+    if (m) return m[1];
+  }
+  return undefined;
 }
 
 function orgOf(consumer: unknown): string | undefined {

@@ -74,6 +74,11 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
       return problem(res, 401, "Unauthorized", auth.detail);
     }
     const caller = auth.caller;
+    // The broker's resources are used through the organisation's Altinn system user (spec/eformidling.md §3).
+    if (caller.systemUserOrg !== caller.org) {
+      req.resume();
+      return problem(res, 403, "Forbidden", `the token acts as no system user of ${caller.org}`);
+    }
     const [, id, action] = parts;
     if (req.method === "POST" && parts.length === 1) {
       need(caller, BROKER_WRITE_SCOPE);

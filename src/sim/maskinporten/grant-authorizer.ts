@@ -1,4 +1,4 @@
-import type { VerifiedGrant } from "./grant-verifier.js";
+import { SYSTEMUSER_TYPE, type VerifiedGrant } from "./grant-verifier.js";
 import { OAuthError } from "./oauth-error.js";
 import type { Registry } from "./registry.js";
 
@@ -10,6 +10,8 @@ export interface TokenGrant {
   supplierOrgno?: string;
   scopes: string[];
   resource?: string | string[];
+  /** Carried into the access token, as Maskinporten does. */
+  authorizationDetails?: Record<string, unknown>[];
 }
 
 /**
@@ -31,10 +33,18 @@ export function authorizeGrant(grant: VerifiedGrant, registry: Registry): TokenG
     throw new OAuthError("invalid_scope", `Client ${JSON.stringify(client.clientId)} is not registered for ${unregistered.join(" ")}`);
   }
 
+  // A system user is its organisation's own: this client's (the simulator's stand-in for Altinn's system register).
+  for (const d of grant.authorizationDetails ?? []) {
+    const id = (d.systemuser_org as { ID?: string } | undefined)?.ID;
+    if (d.type === SYSTEMUSER_TYPE && id !== `0192:${client.orgno}`) {
+      throw new OAuthError("invalid_authorization_details", `Client ${JSON.stringify(client.clientId)} has no system user for ${id}`);
+    }
+  }
   const base = {
     clientId: client.clientId,
     scopes: grant.scopes,
     ...(grant.resource !== undefined ? { resource: grant.resource } : {}),
+    ...(grant.authorizationDetails !== undefined ? { authorizationDetails: grant.authorizationDetails } : {}),
   };
   const consumer = grant.consumerOrg;
   if (consumer === undefined || consumer === client.orgno) return { ...base, consumerOrgno: client.orgno };

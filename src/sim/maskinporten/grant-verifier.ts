@@ -9,7 +9,10 @@ import type { ReplayCache } from "./replay-cache.js";
 const GRANT_ALGORITHMS = ["RS256", "RS384", "RS512"];
 const MAX_GRANT_LIFETIME_SECONDS = 120;
 /** Claims Maskinporten documents for the grant; any other claim makes it answer "Invalid assertion". */
-const KNOWN_CLAIMS = new Set(["aud", "iss", "iat", "exp", "nbf", "jti", "scope", "resource", "consumer_org", "iss_onbehalfof"]);
+const KNOWN_CLAIMS = new Set(["aud", "iss", "iat", "exp", "nbf", "jti", "scope", "resource", "consumer_org", "iss_onbehalfof", "authorization_details"]);
+
+/** Altinn's system user as a grant names it (Maskinporten's authorization_details type for Altinn). */
+export const SYSTEMUSER_TYPE = "urn:altinn:systemuser";
 
 /** A grant whose signature, certificate and claims have been checked; authorization comes next. */
 export interface VerifiedGrant {
@@ -20,6 +23,8 @@ export interface VerifiedGrant {
   consumerOrg?: string;
   resource?: string | string[];
   jti?: string;
+  /** The grant's authorization_details, checked: a system user must be the signing organisation's own. */
+  authorizationDetails?: Record<string, unknown>[];
 }
 
 export interface GrantVerificationContext {
@@ -60,6 +65,7 @@ export async function verifyGrant(assertion: string, context: GrantVerificationC
     throw invalidAssertion("consumer_org must be a nine-digit organisation number");
   }
   const resource = parseResource(claims.resource);
+  const authorizationDetails = parseAuthorizationDetails(claims.authorization_details);
   const jti = claims.jti;
   if (jti !== undefined && (typeof jti !== "string" || jti === "")) throw invalidAssertion("jti must be a non-empty string");
 
@@ -85,7 +91,28 @@ export async function verifyGrant(assertion: string, context: GrantVerificationC
     ...(consumerOrg !== undefined ? { consumerOrg } : {}),
     ...(resource !== undefined ? { resource } : {}),
     ...(jti !== undefined ? { jti } : {}),
+    ...(authorizationDetails !== undefined ? { authorizationDetails } : {}),
   };
+}
+
+/**
+ * authorization_details as Maskinporten takes it for Altinn: an array of objects with a `type`; a system user
+ * names its organisation as `systemuser_org: {authority: "iso6523-actorid-upis", ID: "0192:<orgno>"}`.
+ * Which organisation may use it is the authorizer's question (registry.ts).
+ */
+function parseAuthorizationDetails(value: unknown): Record<string, unknown>[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0 || value.some((d) => typeof d !== "object" || d === null || typeof (d as { type?: unknown }).type !== "string")) {
+    throw new OAuthError("invalid_authorization_details", "authorization_details must be a non-empty array of objects with a type");
+  }
+  for (const d of value as Record<string, unknown>[]) {
+    if (d.type !== SYSTEMUSER_TYPE) continue;
+    const org = d.systemuser_org as { authority?: unknown; ID?: unknown } | undefined;
+    if (org?.authority !== "iso6523-actorid-upis" || typeof org.ID !== "string" || !/^0192:\d{9}$/.test(org.ID)) {
+      throw new OAuthError("invalid_authorization_details", "a system user needs systemuser_org {authority: iso6523-actorid-upis, ID: 0192:<orgno>}");
+    }
+  }
+  return value as Record<string, unknown>[];
 }
 
 function x5cChain(assertion: string): X509Certificate[] {

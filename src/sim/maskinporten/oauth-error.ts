@@ -9,7 +9,8 @@ export type OAuthErrorCode =
   | "invalid_grant"
   | "unauthorized_client"
   | "unsupported_grant_type"
-  | "invalid_scope";
+  | "invalid_scope"
+  | "invalid_authorization_details";
 
 export class OAuthError extends Error {
   readonly status: number;

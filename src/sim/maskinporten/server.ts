@@ -124,6 +124,7 @@ export async function startMaskinportenSim(options: MaskinportenSimOptions): Pro
           scope: decided.scopes,
           clientId: decided.clientId,
           ...(decided.resource !== undefined ? { audience: decided.resource } : {}),
+          ...(decided.authorizationDetails !== undefined ? { claims: { authorization_details: decided.authorizationDetails } } : {}),
           issuedAt: now,
         });
         stats.tokensIssued++;

@@ -1,3 +1,4 @@
+import { systemUserOf } from "../../../src/channels/dpo/altinn-token.js";
 import { expect } from "chai";
 import { BrokerRefusedError, BrokerUnavailableError } from "../../../src/channels/dpo/broker-errors.js";
 import { DPO_RESOURCE } from "../../../src/sim/altinn-broker/index.js";
@@ -83,10 +84,19 @@ describe("Altinn 3 broker simulator and DPO's broker client", () => {
     expect((await refusal(w.client.overview(C, id))).status).to.equal(404);
   });
 
-  it("answers 401 without an Altinn token, 403 for a token without the broker scopes, and 401 at the exchange without a Maskinporten token", async () => {
+  it("answers 401 without an Altinn token, 403 for a token without the broker scopes or without the organisation's system user, and 401 at the exchange without a Maskinporten token", async () => {
     const bare = await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`);
     expect(bare.status).to.equal(401);
-    const mp = await w.maskinporten.issueToken({ consumer: A, scope: "eformidling:dpo" });
+    const exchange = async (scope: string, details?: unknown[]) => {
+      const t = await w.maskinporten.issueToken({ consumer: A, scope, ...(details ? { claims: { authorization_details: details } } : {}) });
+      return (await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: `Bearer ${t.token}` } })).text();
+    };
+    const userless = await exchange("altinn:broker.read altinn:broker.write");
+    const refused = await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${userless}` } });
+    expect([refused.status, ((await refused.json()) as { detail: string }).detail]).to.deep.equal([403, `the token acts as no system user of ${A}`]);
+    const otherUser = await exchange("altinn:broker.read altinn:broker.write", [systemUserOf(B)]);
+    expect((await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${otherUser}` } })).status).to.equal(403);
+    const mp = await w.maskinporten.issueToken({ consumer: A, scope: "eformidling:dpo", claims: { authorization_details: [systemUserOf(A)] } });
     const exchanged = await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: `Bearer ${mp.token}` } });
     expect(exchanged.status).to.equal(200);
     const altinn = await exchanged.text();

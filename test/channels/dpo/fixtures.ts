@@ -37,7 +37,7 @@ export class BrokerWorld {
       }
       return g;
     };
-    const tokens = createAltinnTokens({ exchangeUrl: broker.tokenExchangeUrl, maskinporten: async (org, scope) => (await (await grant(org)).getToken({ scope })).access_token });
+    const tokens = createAltinnTokens({ exchangeUrl: broker.tokenExchangeUrl, maskinporten: async (org, scope, authorizationDetails) => (await (await grant(org)).getToken({ scope, authorizationDetails })).access_token });
     return new BrokerWorld(maskinporten, broker, tokens, createBrokerClient({ baseUrl: broker.url, tokens }));
   }
 
