@@ -14,8 +14,11 @@ import { readBodyCapped, transportFailure } from "../../http-body.js";
 export interface AltinnTokenExchangeOptions {
   /** Altinn's exchange endpoint (…/authentication/api/v1/exchange/maskinporten). */
   exchangeUrl: string;
-  /** A Maskinporten access token of the organisation's client for these scopes. */
-  maskinportenToken: (orgno: string, scopes: readonly string[]) => Promise<string>;
+  /**
+   * A Maskinporten access token of the organisation's client for these scopes, with the grant's
+   * authorization_details when there are any (DPO's system user).
+   */
+  maskinportenToken: (orgno: string, scopes: readonly string[], authorizationDetails?: readonly Record<string, unknown>[]) => Promise<string>;
   clock?: Clock;
   /** A cached token is replaced this long before it expires (default 60 s). */
   refreshMarginSeconds?: number;
@@ -24,8 +27,8 @@ export interface AltinnTokenExchangeOptions {
 }
 
 export interface AltinnTokens {
-  /** An Altinn token for the organisation and scopes: cached until shortly before expiry, else exchanged anew. */
-  token(orgno: string, scopes: readonly string[]): Promise<string>;
+  /** An Altinn token for the organisation and scopes (and authorization details): cached until shortly before expiry, else exchanged anew. */
+  token(orgno: string, scopes: readonly string[], authorizationDetails?: readonly Record<string, unknown>[]): Promise<string>;
   /** Forgets the organisation's tokens (Altinn refused one: the next call exchanges again). */
   forget(orgno: string): void;
 }
@@ -53,8 +56,8 @@ export function createAltinnTokens(options: AltinnTokenExchangeOptions): AltinnT
   const cache = new Map<string, { token: string; expiresAt: number }>();
   const pending = new Map<string, Promise<string>>();
 
-  const exchange = async (orgno: string, scopes: readonly string[], key: string): Promise<string> => {
-    const maskinporten = await options.maskinportenToken(orgno, scopes);
+  const exchange = async (orgno: string, scopes: readonly string[], details: readonly Record<string, unknown>[] | undefined, key: string): Promise<string> => {
+    const maskinporten = await (details === undefined ? options.maskinportenToken(orgno, scopes) : options.maskinportenToken(orgno, scopes, details));
     const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
     let body: Buffer | undefined;
@@ -80,13 +83,13 @@ export function createAltinnTokens(options: AltinnTokenExchangeOptions): AltinnT
   };
 
   return {
-    async token(orgno, scopes) {
-      const key = `${orgno} ${[...scopes].sort().join(" ")}`;
+    async token(orgno, scopes, authorizationDetails) {
+      const key = `${orgno} ${[...scopes].sort().join(" ")}${authorizationDetails === undefined ? "" : ` ${JSON.stringify(authorizationDetails)}`}`;
       const cached = cache.get(key);
       if (cached && cached.expiresAt - marginMs > clock().getTime()) return cached.token;
       let p = pending.get(key);
       if (!p) {
-        p = exchange(orgno, scopes, key).finally(() => pending.delete(key));
+        p = exchange(orgno, scopes, authorizationDetails, key).finally(() => pending.delete(key));
         pending.set(key, p);
       }
       return p;

@@ -1,13 +1,15 @@
+import type { Clock } from "../../clock.js";
+import { AltinnTokenExchangeError, createAltinnTokens as createSharedAltinnTokens } from "../altinn/token-exchange.js";
+import { BrokerRefusedError, BrokerUnavailableError } from "./broker-errors.js";
+
 /**
- * A minimal Altinn token exchange client for DPO (to be merged with the DPV helper's src/channels/altinn/): a
- * Maskinporten token with the broker scopes, exchanged at Altinn's `exchange/maskinporten` for an Altinn token
- * (spec/eformidling.md §3, `AltinnTokenExchangeService`), cached per organisation until a minute before it expires.
- * The grant names the organisation's Altinn system user in `authorization_details`, as the integrasjonspunkt's
- * ClaimsFactory does (externalRef `<orgnr>_integrasjonspunkt_systembruker_<orgnr>`).
+ * DPO's Altinn tokens (spec/eformidling.md §3, `DpoTokenProducer`, `AltinnTokenExchangeService`): the shared Altinn
+ * token exchange (src/channels/altinn), asked for the broker scopes and the organisation's Altinn system user in
+ * `authorization_details`, as the integrasjonspunkt's ClaimsFactory names it (externalRef
+ * `<orgnr>_integrasjonspunkt_systembruker_<orgnr>`). An exchange that fails is told in the broker's terms, which
+ * DPO's sending and receiving decide on: unreachable or 5xx is BrokerUnavailableError (try again), any other
+ * refusal BrokerRefusedError.
  */
-import { decodeJwt } from "jose";
-import { systemClock, type Clock } from "../../clock.js";
-import { BrokerUnavailableError, BrokerRefusedError } from "./broker-errors.js";
 
 export const DPO_SCOPES = ["altinn:broker.write", "altinn:broker.read"] as const;
 
@@ -29,30 +31,22 @@ export interface AltinnTokenOptions {
   timeoutMs?: number | undefined;
 }
 
-const MARGIN_MS = 60_000;
-
 export function createAltinnTokens(o: AltinnTokenOptions): AltinnTokens {
-  const clock = o.clock ?? systemClock;
-  const cache = new Map<string, { token: string; expiresAt: number }>();
+  const shared = createSharedAltinnTokens({
+    exchangeUrl: o.exchangeUrl,
+    maskinportenToken: (org, scopes, details) => o.maskinporten(org, scopes, details ?? []),
+    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+  });
   return {
     async token(org) {
-      const hit = cache.get(org);
-      if (hit && hit.expiresAt - MARGIN_MS > clock().getTime()) return hit.token;
-      const mp = await o.maskinporten(org, DPO_SCOPES, [systemUserOf(org)]);
-      let res: Response;
       try {
-        res = await fetch(o.exchangeUrl, { headers: { authorization: `Bearer ${mp}` }, signal: AbortSignal.timeout(o.timeoutMs ?? 10_000) });
+        return await shared.token(org, DPO_SCOPES, [systemUserOf(org)]);
       } catch (e) {
-        throw new BrokerUnavailableError(`Altinn token exchange unreachable: ${(e as Error).message}`, { cause: e });
+        if (!(e instanceof AltinnTokenExchangeError)) throw e;
+        if (e.kind === "unavailable") throw new BrokerUnavailableError(e.message, { cause: e });
+        throw new BrokerRefusedError(e.status, e.message);
       }
-      const text = (await res.text()).trim();
-      if (res.status >= 500) throw new BrokerUnavailableError(`Altinn token exchange answered ${res.status}`);
-      if (res.status !== 200) throw new BrokerRefusedError(res.status, `Altinn token exchange refused (${res.status}): ${text.slice(0, 300)}`);
-      // The body is the token itself, possibly as a JSON string.
-      const token = text.startsWith('"') ? (JSON.parse(text) as string) : text;
-      const exp = decodeJwt(token).exp;
-      cache.set(org, { token, expiresAt: typeof exp === "number" ? exp * 1000 : clock().getTime() + 5 * 60_000 });
-      return token;
     },
   };
 }

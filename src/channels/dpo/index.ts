@@ -1,7 +1,7 @@
 /**
  * DPO, eFormidlings meldingstjeneste over the Altinn 3 broker: what src/server-nextmove.ts composes when
- * DPI_AP_NEXTMOVE_CHANNELS includes DPO. The Altinn token exchange (altinn-token.ts) is DPO's own minimal one until
- * it merges with src/channels/altinn/.
+ * DPI_AP_NEXTMOVE_CHANNELS includes DPO. Its Altinn tokens (altinn-token.ts) come from the exchange client it
+ * shares with DPV (src/channels/altinn/).
  */
 import type { Router } from "../../core/channel.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
