@@ -5,7 +5,7 @@ import { NextMoveInRepo } from "./store/nextmove-in-repo.js";
 import { DpeInboundSource } from "./channels/dpe/inbound.js";
 import { DpeOutboundChannel } from "./channels/dpe/outbound.js";
 import { ServiceBusClient } from "./channels/dpe/servicebus-client.js";
-import { DpeReplySender, dpeDeliveryWrites } from "./channels/dpe/replies.js";
+import { createDpeReplySender, dpeDeliveryWrites } from "./channels/dpe/replies.js";
 import { PackageRefusedError } from "./channels/dpe/receive.js";
 import { DpeAmqpSource } from "./channels/dpe/amqp-source.js";
 import { openReceivedPackage } from "./channels/nextmove/received-package.js";
@@ -338,7 +338,7 @@ function createDpeChannel(
   };
   const modeOf = (orgno: string) => d.modes.get(orgno) ?? d.mode;
   const replies = new StatusReplyRepo(p.stores.db);
-  const sender = new DpeReplySender({ replies, serviceBusFor, modeOf, receiptQueue: d.receiptQueue, retry: config.outbox.retry, pollMs: config.outbox.pollMs, clock: p.clock, log: p.log });
+  const sender = createDpeReplySender({ replies, serviceBusFor, modeOf, receiptQueue: d.receiptQueue, retry: config.outbox.retry, pollMs: config.outbox.pollMs, clock: p.clock, log: p.log });
   const storeDeps = {
     inbox: p.inbox,
     conversations: p.inbox.conversations,

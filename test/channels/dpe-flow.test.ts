@@ -5,7 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { DpeInboundSource } from "../../src/channels/dpe/inbound.js";
 import { PackageRefusedError } from "../../src/channels/dpe/receive.js";
-import { DpeReplySender } from "../../src/channels/dpe/replies.js";
+import { createDpeReplySender } from "../../src/channels/dpe/replies.js";
 import { openReceivedPackage } from "../../src/channels/nextmove/received-package.js";
 import { StatusReplyRepo } from "../../src/store/status-reply-repo.js";
 import { DpeOutboundChannel } from "../../src/channels/dpe/outbound.js";
@@ -178,7 +178,7 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
     expect((await replies.all("DPE")).map((r) => [r.messageId, r.status, r.sentAt])).to.deep.equal([[ID, "FEIL", null]]);
 
     // E's status-message worker puts FEIL on A's queue (E's mode data: status messages go to innsyn), A applies it.
-    await new DpeReplySender({ replies, serviceBusFor: () => bus, modeOf: (org) => (org === E ? "data" : "innsyn"), retry: { baseDelayMs: 1000, maxDelayMs: 1000, windowMs: 60_000 }, pollMs: 60_000, clock: () => now, log: silentLogger }).sendOnce();
+    await createDpeReplySender({ replies, serviceBusFor: () => bus, modeOf: (org) => (org === E ? "data" : "innsyn"), retry: { baseDelayMs: 1000, maxDelayMs: 1000, windowMs: 60_000 }, pollMs: 60_000, clock: () => now, log: silentLogger }).sendOnce();
     expect(sim.messages(`nextbestqueue${A}innsyn`).length).to.equal(1);
     await inbound(A).pass();
     expect((await conversations.statuses("OUT", ID)).map((x) => x.status)).to.deep.equal(["OPPRETTET", "FEIL"]);

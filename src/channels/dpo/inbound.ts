@@ -14,8 +14,8 @@
 import { Readable } from "node:stream";
 import type { InboundSource } from "../../core/channel.js";
 import { PollingLoop } from "../../core/polling-loop.js";
+import { StatusReplySender } from "../nextmove/status-replies.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
-import { decideRetry } from "../../core/retry-policy.js";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
 import { conversationId, isStatus, messageId, parseIso6523, parseSbdJson, parties, sameNorwegianOrganisation, serialiseSbd, type StandardBusinessDocument } from "../../sbd/index.js";
@@ -166,27 +166,17 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
     await d.replies.queue({ channel: "DPO", messageId: messageId(original)!, status, sbd: serialiseSbd(statusMessageFor(original, status, now)) }, now);
   }
 
-  async function sendRepliesOnce(): Promise<boolean> {
-    const now = d.clock();
-    const due = await d.replies.claimDue("DPO", now, new Date(now.getTime() + 5 * 60_000), 20);
-    for (const r of due) {
-      try {
-        const id = await d.sender.send(parseSbdJson(r.sbd));
-        await d.replies.markSent(r.id, d.clock());
-        log.info({ messageId: r.messageId, status: r.status, fileTransferId: id }, "status message sent");
-      } catch (e) {
-        const reason = e instanceof Error ? e.message : String(e);
-        const decision = e instanceof BrokerRefusedError ? undefined : decideRetry(d.retry, { attemptsMade: r.attempts + 1, acceptedAt: r.createdAt, now: d.clock() });
-        const retryAt = decision && "retryAt" in decision ? decision.retryAt : null;
-        await d.replies.markFailed(r.id, reason, retryAt);
-        log.warn({ messageId: r.messageId, status: r.status, reason, retryAt }, retryAt ? "status message not sent; will retry" : "status message not sent; given up");
-      }
-    }
-    return due.length === 20;
-  }
-
   const polling = new PollingLoop({ pollMs: d.pollMs, pass: async () => (await pollOnce(), false), onError: (e) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "broker poll failed") });
-  const replies = new PollingLoop({ pollMs: d.replyPollMs, pass: sendRepliesOnce, onError: (e) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "status message pass failed") });
+  const replies = new StatusReplySender({
+    channel: "DPO",
+    replies: d.replies,
+    send: async (sbd) => ({ fileTransferId: await d.sender.send(sbd) }),
+    isPermanent: (e) => e instanceof BrokerRefusedError,
+    retry: d.retry,
+    pollMs: d.replyPollMs,
+    clock: d.clock,
+    log,
+  });
 
   return {
     channel: "DPO",
@@ -200,7 +190,7 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
       await replies.stop();
     },
     pollOnce,
-    sendRepliesOnce: async () => void (await sendRepliesOnce()),
+    sendRepliesOnce: async () => void (await replies.sendOnce()),
     nudgeReplies: () => replies.nudge(),
   };
 }
