@@ -5,7 +5,8 @@ import type { BlobStore } from "../../store/blob-store.js";
 import { DuplicateMessageIdError, type ConversationsRepo } from "../../store/conversations-repo.js";
 import type { NextMoveInRepo } from "../../store/nextmove-in-repo.js";
 import type { StatusReplyRepo } from "../../store/status-reply-repo.js";
-import { parties, sameNorwegianOrganisation, serialiseSbd } from "../../sbd/index.js";
+import { parties, serialiseSbd } from "../../sbd/index.js";
+import { reportsOnOurs } from "../nextmove/reports-on-ours.js";
 import { statusMessageFor } from "../nextmove/status-message.js";
 import type { DpePayload } from "./payload.js";
 
@@ -59,9 +60,8 @@ export async function storeDpeMessage(deps: DpeStoreDeps, p: DpePayload): Promis
       return "stored";
     }
     // Only the receiver of our message may report on it.
-    const ours = await deps.conversations.get("OUT", id);
     const from = parties(p.sbd).senderPrimary;
-    if (!ours || !from || !sameNorwegianOrganisation(ours.receiverIdentifier.replace(/^0192:/, ""), from)) {
+    if (!from || !(await reportsOnOurs(deps.conversations, id, from))) {
       deps.log.warn({ messageId: id, status, from }, "DPE status message about no message of ours to its sender: ignored");
       return "stored";
     }

@@ -15,6 +15,7 @@ import { Readable } from "node:stream";
 import type { InboundSource } from "../../core/channel.js";
 import { PollingLoop } from "../../core/polling-loop.js";
 import { StatusReplySender } from "../nextmove/status-replies.js";
+import { reportsOnOurs } from "../nextmove/reports-on-ours.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
@@ -154,11 +155,8 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
 
   /** Whether our outgoing message `id` went to `sender`: only its receiver may report on it. */
   async function answersOurs(id: string, sender: string, ids: Record<string, unknown>): Promise<boolean> {
-    const c = await d.inRepo.conversations.get("OUT", id);
-    if (!c) return false;
-    const receiver = parseIso6523(c.receiverIdentifier)?.organizationIdentifier;
-    if (receiver && sameNorwegianOrganisation(receiver, sender)) return true;
-    log.warn({ ...ids, about: id, sender, receiver: c.receiverIdentifier }, "a status about a message sent to someone else; ignored");
+    if (await reportsOnOurs(d.inRepo.conversations, id, sender)) return true;
+    log.warn({ ...ids, about: id, sender }, "a status about no message of ours to its sender; ignored");
     return false;
   }
 
