@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { NextMoveHandover, Router } from "../../core/channel.js";
@@ -20,7 +21,6 @@ import {
   processOf,
   securityLevelOf,
   serialiseSbd,
-  toSbdJson,
   uploadMimeType,
   validateOutgoing,
   validateRequest,
@@ -179,7 +179,7 @@ export class NextMoveOutQueue {
     try {
       let update: Prisma.ConversationUpdateInput | undefined;
       if (file.filename === ARKIVMELDING_FILE) {
-        const info = parseArkivmelding(await readAll(deps.blobs, blob.key));
+        const info = parseArkivmelding(await readFile(deps.blobs.pathOf(blob.key)));
         update = { messageTitle: info.messageTitle ?? null, ...(info.messageReference !== undefined ? { messageReference: info.messageReference } : {}) };
       }
       const added = await deps.repo.addFile(
@@ -213,7 +213,7 @@ export class NextMoveOutQueue {
       validateSend(sbd, {
         channel: channel as ServiceIdentifier,
         files: files.map((f) => ({ filename: f.filename, ...(f.title !== null ? { title: f.title } : {}) })),
-        ...(sbd.type === "arkivmelding" && arkivmelding ? { arkivmeldingFilenames: parseArkivmelding(await readAll(deps.blobs, arkivmelding.blobKey)).filenames } : {}),
+        ...(sbd.type === "arkivmelding" && arkivmelding ? { arkivmeldingFilenames: parseArkivmelding(await readFile(deps.blobs.pathOf(arkivmelding.blobKey))).filenames } : {}),
         clock: deps.clock,
       });
     } catch (err) {
@@ -338,11 +338,3 @@ function srAddress(a: PostAddress | null): ServiceRegistryPostAddress | undefine
   if (!a) return undefined;
   return Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)) as ServiceRegistryPostAddress;
 }
-
-async function readAll(blobs: BlobStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of blobs.open(key)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
-
-export { toSbdJson };
