@@ -31,6 +31,19 @@ function idOf(body: unknown): string {
   return (body as { standardBusinessDocumentHeader: { documentIdentification: { instanceIdentifier: string } } }).standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
 }
 
+/** One access point serving both organisations with DPE on, `dataOrg` reading its data queue; both archive systems' clients. */
+async function startDpe(dataOrg: string): Promise<{ net: DpiNetwork; url: string; a: NextMoveClient; e: NextMoveClient }> {
+  const net = await DpiNetwork.start();
+  const ap = await net.corner({
+    name: "ap",
+    seat: "POP000001",
+    served: SENDERS,
+    receives: "both",
+    env: { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE", DPI_AP_NEXTMOVE_USERS: `arkiv-a:a:${A},arkiv-e:e:${E}`, DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy", DPI_AP_DPE_POLL_MS: "200", DPI_AP_DPE_MODES: `${dataOrg}=data` },
+  });
+  return { net, url: ap.url, a: new NextMoveClient(ap.url, { user: "arkiv-a", password: "a" }), e: new NextMoveClient(ap.url, { user: "arkiv-e", password: "e" }) };
+}
+
 describe("e2e: an innsynskrav over DPE (Service Bus) between two archive systems", function () {
   this.timeout(60_000);
   let net: DpiNetwork;
@@ -39,24 +52,15 @@ describe("e2e: an innsynskrav over DPE (Service Bus) between two archive systems
   let apUrl: string;
 
   before(async () => {
-    net = await DpiNetwork.start();
-    const ap = await net.corner({
-      name: "ap",
-      seat: "POP000001",
-      served: SENDERS,
-      receives: "both",
-      env: { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE", DPI_AP_NEXTMOVE_USERS: `arkiv-a:a:${A},arkiv-e:e:${E}`, DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy", DPI_AP_DPE_POLL_MS: "200", DPI_AP_DPE_MODES: `${A}=data` },
-    });
-    apUrl = ap.url;
-    a = new NextMoveClient(ap.url, { user: "arkiv-a", password: "a" });
-    e = new NextMoveClient(ap.url, { user: "arkiv-e", password: "e" });
+    // E answers with status messages to A's data queue (E's mode is innsyn), so A reads its data queue.
+    ({ net, url: apUrl, a, e } = await startDpe(A));
   });
   after(() => net?.close());
 
   it("reaches the receiver's archive system with its document, sealed to the receiver", async () => {
     const sent = await a.createAndSend(innsynskrav(), [{ filename: "order.xml", title: "Bestilling", mimeType: "application/xml", bytes: Buffer.from("<bestilling/>") }]);
     expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
-    const id = (sent.body as { standardBusinessDocumentHeader: { documentIdentification: { instanceIdentifier: string } } }).standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
+    const id = idOf(sent.body);
     const peeked = await eventually("the innsynskrav in E's inbox", async () => {
       const r = await e.get("/api/messages/in/peek");
       return r.status === 200 ? r : undefined;
@@ -85,17 +89,8 @@ describe("e2e: a journal entry published to eInnsyn over DPE, and eInnsyn's rece
   let e: NextMoveClient;
 
   before(async () => {
-    net = await DpiNetwork.start();
     // 810969342 plays eInnsyn, whose integrasjonspunkt reads its data queue: journal entries come there.
-    const ap = await net.corner({
-      name: "ap",
-      seat: "POP000001",
-      served: SENDERS,
-      receives: "both",
-      env: { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPE", DPI_AP_NEXTMOVE_USERS: `arkiv-a:a:${A},arkiv-e:e:${E}`, DPI_AP_DPE_SAS_KEY_NAME: "MoveDPE-pilotPolicy", DPI_AP_DPE_POLL_MS: "200", DPI_AP_DPE_MODES: `${E}=data` },
-    });
-    a = new NextMoveClient(ap.url, { user: "arkiv-a", password: "a" });
-    e = new NextMoveClient(ap.url, { user: "arkiv-e", password: "e" });
+    ({ net, a, e } = await startDpe(E));
   });
   after(() => net?.close());
 
