@@ -243,11 +243,12 @@ export function readScopeWhere<C extends object>(scope: ReadScope<C>, direction:
     .map((c) => ({ ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}), ...columns(c.columns) }));
 }
 
-const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
+export const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
 /** How many of the oldest free candidates a peek reads at a time: the ones it tries when it loses a race. */
 const PEEK_BATCH = 8;
 
-function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
+/** The conversations an inbox query covers, read or not (for other inbox tables' queries too, e.g. NextMove's). */
+export function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
   // Every part under AND: Prisma matches nothing for `OR: [{}]` beside other fields, which a read clause
   // without columns (a reader who may see every message) would otherwise be.
   return { AND: [{ direction: "IN" }, ...(q.channel ? [{ channel: q.channel }] : []), { OR: q.anyOf }, ...(q.where ? [q.where] : [])] };

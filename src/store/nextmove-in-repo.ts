@@ -13,7 +13,7 @@ import {
   serialiseSbd,
   type StandardBusinessDocument,
 } from "../sbd/index.js";
-import { ConversationsRepo, DuplicateMessageIdError, conversationKey, registerStatusIn, type InboxQuery, type NewConversation, type Tx } from "./conversations-repo.js";
+import { ConversationsRepo, DuplicateMessageIdError, INBOX_ORDER, conversationKey, inboxWhere, registerStatusIn, type InboxQuery, type NewConversation, type Tx } from "./conversations-repo.js";
 import type { Conversation, NextMoveMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
@@ -85,11 +85,10 @@ export function partyWhere(column: "senderIdentifier" | "receiverIdentifier", va
 
 /**
  * Where the read filter's receiving organisation is found: the conversation's receiver, in any stored form. A
- * clause without one (a caller for every organisation) matches every incoming conversation; it is spelt as a
- * condition, since Prisma matches nothing with `OR: [{}]` beside other fields (the inbox's lookup by id).
+ * clause without one (a caller for every organisation) matches every incoming conversation.
  */
 export function nextMoveInboxColumns(values: Partial<NextMoveInboxColumns>): Prisma.ConversationWhereInput {
-  return values.receiverOrg === undefined ? { direction: "IN" } : partyWhere("receiverIdentifier", values.receiverOrg);
+  return values.receiverOrg === undefined ? {} : partyWhere("receiverIdentifier", values.receiverOrg);
 }
 
 /**
@@ -112,7 +111,6 @@ export type Removal =
   | { removed: true; message: InboxMessage; decision: RegisterDecision | undefined; packageKey: string | null }
   | { removed: false };
 
-const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
 
 export class NextMoveInRepo {
   readonly conversations: ConversationsRepo;
@@ -190,9 +188,7 @@ export class NextMoveInRepo {
     order: readonly { field: InboxSortField; direction: "asc" | "desc" }[] = [],
   ): Promise<{ rows: InboxMessage[]; total: number }> {
     if (q.anyOf.length === 0) return { rows: [], total: 0 };
-    const where: Prisma.ConversationWhereInput = {
-      AND: [{ direction: "IN", readAt: null, ...(q.channel ? { channel: q.channel } : {}), OR: q.anyOf }, ...(q.where ? [q.where] : []), IS_NEXTMOVE],
-    };
+    const where: Prisma.ConversationWhereInput = { AND: [inboxWhere(q), { readAt: null }, IS_NEXTMOVE] };
     const orderBy = [...order.map((o) => ({ [INBOX_SORT_COLUMNS[o.field]]: o.direction })), ...INBOX_ORDER];
     const [rows, total] = await Promise.all([
       this.db.conversation.findMany({ where, include: { nextMove: true }, orderBy, skip: page.skip, take: page.take }),
