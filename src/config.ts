@@ -114,7 +114,6 @@ const schema = z.object({
   DPI_AP_DPF_SVARINN_ACCOUNTS: list.default([]),
   DPI_AP_DPF_SVARINN_POLL_MS: z.coerce.number().int().positive().default(15 * 60_000),
   DPI_AP_DPO_BROKER_URL: z.string().url().optional(),
-  DPI_AP_DPO_TOKEN_EXCHANGE_URL: z.string().url().optional(),
   DPI_AP_DPO_RESOURCE: z.string().min(1).default("eformidling-dpo-meldingsutveksling"),
   DPI_AP_DPO_POLL_MS: z.coerce.number().int().positive().default(15_000),
   DPI_AP_DPO_MESSAGE_CHANNEL: z.string().regex(/^[a-zA-Z0-9-_]{1,25}$/).optional(),
@@ -262,7 +261,7 @@ export interface Config {
     /** Maskinporten's token endpoint, where each organisation's client (nextMove.clientIds) asks. */
     maskinporten: { tokenUrl: string | undefined };
   };
-  /** Altinn 3: the token exchange (Maskinporten token → Altinn token), shared by DPV and DPO. */
+  /** Altinn 3: the token exchange (Maskinporten token → Altinn token), shared by DPV and DPO (DPI_AP_ALTINN_TOKEN_EXCHANGE_URL). */
   altinn: { tokenExchangeUrl: string | undefined };
   /** DPV: Altinn 3 correspondence through Digdir's proxy (README, "DPV"). */
   dpv: { correspondenceUrl: string | undefined; settings: DpvSettings };
@@ -280,8 +279,6 @@ export interface Config {
   dpo: {
     /** The broker API's base, e.g. https://platform.tt02.altinn.no/broker/api/v1. */
     brokerUrl: string | undefined;
-    /** Altinn's token exchange, e.g. https://platform.tt02.altinn.no/authentication/api/v1/exchange/maskinporten. */
-    tokenExchangeUrl: string | undefined;
     resource: string;
     pollMs: number;
     /** The integrasjonspunkt's difi.move.dpo.message-channel: only broker files with this reference are ours. */
@@ -395,7 +392,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!e.DPI_AP_DPV_CORRESPONDENCE_URL) problems.push("DPI_AP_DPV_CORRESPONDENCE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
       if (!e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL) problems.push("DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
     }
-    if (nextMoveChannels.includes("DPO") && (!e.DPI_AP_DPO_BROKER_URL || !e.DPI_AP_DPO_TOKEN_EXCHANGE_URL)) problems.push("DPI_AP_DPO_BROKER_URL and DPI_AP_DPO_TOKEN_EXCHANGE_URL: required for DPO outside sandbox mode");
+    if (nextMoveChannels.includes("DPO") && (!e.DPI_AP_DPO_BROKER_URL || !e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL)) problems.push("DPI_AP_DPO_BROKER_URL and DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: required for DPO outside sandbox mode");
   }
   const dpf = dpfConfig(e, nextMoveChannels.includes("DPF") && e.DPI_AP_NEXTMOVE, problems);
   if (problems.length) throw new ConfigError(problems);
@@ -513,7 +510,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dpo: {
       brokerUrl: e.DPI_AP_DPO_BROKER_URL?.replace(/\/+$/, ""),
-      tokenExchangeUrl: e.DPI_AP_DPO_TOKEN_EXCHANGE_URL,
       resource: e.DPI_AP_DPO_RESOURCE,
       pollMs: e.DPI_AP_DPO_POLL_MS,
       messageChannel: e.DPI_AP_DPO_MESSAGE_CHANNEL,

@@ -66,11 +66,7 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
     altinn: { tokenExchangeUrl: config.altinn.tokenExchangeUrl ?? sandbox.altinnToken.exchangeUrl },
     dpv: { ...config.dpv, correspondenceUrl: config.dpv.correspondenceUrl ?? sandbox.altinnCorrespondence.url },
     dpf: { ...config.dpf, svarUtUrl: config.dpf.svarUtUrl ?? sandbox.svarUt.url, svarInnUrl: config.dpf.svarInnUrl ?? sandbox.svarUt.svarInnUrl },
-    dpo: {
-      ...config.dpo,
-      brokerUrl: config.dpo.brokerUrl ?? sandbox.altinnBroker.url,
-      tokenExchangeUrl: config.dpo.tokenExchangeUrl ?? sandbox.altinnBroker.tokenExchangeUrl,
-    },
+    dpo: { ...config.dpo, brokerUrl: config.dpo.brokerUrl ?? sandbox.altinnBroker.url },
   };
 }
 
@@ -86,7 +82,7 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["Altinn token exchange simulator", sandbox.altinnToken.exchangeUrl],
     ["Altinn correspondence simulator (DPV)", `${sandbox.altinnCorrespondence.url}  (control: POST ${sandbox.altinnCorrespondence.root}/_sim/correspondence/{id}/publish|read|purge)`],
     ["SvarUt / SvarInn simulator (DPF)", `${sandbox.svarUt.url}  (SvarInn ${sandbox.svarUt.svarInnUrl})`],
-    ["Altinn 3 broker simulator (DPO)", `${sandbox.altinnBroker.url}  (token exchange ${sandbox.altinnBroker.tokenExchangeUrl})`],
+    ["Altinn 3 broker simulator (DPO)", sandbox.altinnBroker.url],
     ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],
     ["postbox providers (polling)", providers.join(", ")],

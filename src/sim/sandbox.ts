@@ -140,7 +140,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions()), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
     started.push(svarUt);
     const altinnBroker = await startAltinnBrokerSim({
-      maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+      altinn: { issuer: altinnToken.issuer, jwksUrl: altinnToken.jwksUrl },
       resources: SANDBOX_BROKER_RESOURCES,
       host,
       port: o.ports?.altinnBroker ?? 0,

@@ -71,7 +71,6 @@ describe("e2e: DPO between two access points over the Altinn 3 broker", function
     const dpo = {
       DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO",
       DPI_AP_DPO_BROKER_URL: net.sandbox.altinnBroker.url,
-      DPI_AP_DPO_TOKEN_EXCHANGE_URL: net.sandbox.altinnBroker.tokenExchangeUrl,
       DPI_AP_DPO_POLL_MS: "200",
     };
     apA = await net.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });
@@ -186,7 +185,6 @@ describe("e2e: DPO, a package the receiver cannot read", function () {
     const dpo = {
       DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO",
       DPI_AP_DPO_BROKER_URL: net.sandbox.altinnBroker.url,
-      DPI_AP_DPO_TOKEN_EXCHANGE_URL: net.sandbox.altinnBroker.tokenExchangeUrl,
       DPI_AP_DPO_POLL_MS: "200",
     };
     const apA = await net.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });

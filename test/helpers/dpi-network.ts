@@ -49,7 +49,6 @@ export class DpiNetwork {
       DPI_AP_MASKINPORTEN_TOKEN_URL: this.sandbox.maskinporten.tokenUrl,
       DPI_AP_DPE_SERVICEBUS_URL: this.sandbox.serviceBus.url,
       DPI_AP_DPO_BROKER_URL: this.sandbox.altinnBroker.url,
-      DPI_AP_DPO_TOKEN_EXCHANGE_URL: this.sandbox.altinnBroker.tokenExchangeUrl,
       DPI_AP_DPF_SVARUT_URL: this.sandbox.svarUt.url,
       DPI_AP_DPF_SVARINN_URL: this.sandbox.svarUt.svarInnUrl,
       DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: this.sandbox.altinnToken.exchangeUrl,

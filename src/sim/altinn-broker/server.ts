@@ -8,13 +8,13 @@
  *   GET  {base}/filetransfer/{id}/download                the file (recipients only)
  *   POST {base}/filetransfer/{id}/confirmdownload         the recipient's confirmation
  * with base `/broker/api/v1`, every call needing an Altinn token (altinn:broker.write to send,
- * altinn:broker.read or .write to read), refusals as problem+json. Beside it, kept separate in altinn-tokens.ts,
- * Altinn's token exchange at `/authentication/api/v1/exchange/maskinporten`.
+ * altinn:broker.read or .write to read), refusals as problem+json. The Altinn tokens come from Altinn's
+ * authentication (the Altinn token simulator, src/sim/altinn-token/), verified against its keys (caller.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "../../clock.js";
-import { AltinnTokenIssuer, TOKEN_EXCHANGE_PATH, type AltinnCaller } from "./altinn-tokens.js";
+import { altinnCallerVerifier, type AltinnCaller } from "./caller.js";
 import { BrokerSimError, BrokerState, type BrokerResource, type FileTransfer, type InitialiseRequest } from "./state.js";
 
 export const BROKER_BASE_PATH = "/broker/api/v1";
@@ -24,8 +24,8 @@ export const BROKER_READ_SCOPE = "altinn:broker.read";
 export interface AltinnBrokerSimOptions {
   port?: number;
   host?: string;
-  /** The Maskinporten whose tokens the exchange accepts. */
-  maskinporten: { issuer: string; jwksUrl: string | URL };
+  /** Altinn's authentication, whose tokens the broker accepts (the Altinn token simulator's issuer and jwksUrl). */
+  altinn: { issuer: string; jwksUrl: string | URL };
   resources: readonly BrokerResource[];
   clock?: Clock;
 }
@@ -33,8 +33,6 @@ export interface AltinnBrokerSimOptions {
 export interface AltinnBrokerSim {
   /** Base URL of the broker API, `http://host:port/broker/api/v1` (the IP's difi.move.dpo.brokerserviceUrl). */
   readonly url: string;
-  /** The token exchange URL (the IP's altinnTokenExchangeUrl). */
-  readonly tokenExchangeUrl: string;
   readonly state: BrokerState;
   /** While false, every request answers 503 (the broker is down). */
   setAvailable(available: boolean): void;
@@ -44,7 +42,7 @@ export interface AltinnBrokerSim {
 export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<AltinnBrokerSim> {
   const clock = o.clock ?? systemClock;
   const state = new BrokerState(clock, o.resources);
-  const tokens = new AltinnTokenIssuer({ maskinporten: o.maskinporten, clock });
+  const verify = altinnCallerVerifier(o.altinn, clock);
   let available = true;
 
   const server: Server = createServer((req, res) => {
@@ -60,15 +58,9 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
       return problem(res, 503, "Service Unavailable", "the broker is down");
     }
     const url = new URL(req.url ?? "/", "http://sim");
-    if (url.pathname === TOKEN_EXCHANGE_PATH && req.method === "GET") {
-      const r = await tokens.exchange(req.headers.authorization);
-      if (!r.ok) return problem(res, r.status, "Unauthorized", r.detail);
-      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(r.token);
-      return;
-    }
     if (!url.pathname.startsWith(`${BROKER_BASE_PATH}/filetransfer`)) return problem(res, 404, "Not Found", `no route ${url.pathname}`);
     const parts = url.pathname.slice(BROKER_BASE_PATH.length + 1).split("/");
-    const auth = await tokens.verify(req.headers.authorization);
+    const auth = await verify(req.headers.authorization);
     if (!auth.ok) {
       req.resume();
       return problem(res, 401, "Unauthorized", auth.detail);
@@ -151,7 +143,6 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
   const origin = `http://${o.host ?? "127.0.0.1"}:${port}`;
   return {
     url: `${origin}${BROKER_BASE_PATH}`,
-    tokenExchangeUrl: `${origin}${TOKEN_EXCHANGE_PATH}`,
     state,
     setAvailable(a) {
       available = a;

@@ -89,7 +89,7 @@ describe("Altinn 3 broker simulator and DPO's broker client", () => {
     expect(bare.status).to.equal(401);
     const exchange = async (scope: string, details?: unknown[]) => {
       const t = await w.maskinporten.issueToken({ consumer: A, scope, ...(details ? { claims: { authorization_details: details } } : {}) });
-      return (await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: `Bearer ${t.token}` } })).text();
+      return (await fetch(w.altinnToken.exchangeUrl, { headers: { authorization: `Bearer ${t.token}` } })).text();
     };
     const userless = await exchange("altinn:broker.read altinn:broker.write");
     const refused = await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${userless}` } });
@@ -97,14 +97,14 @@ describe("Altinn 3 broker simulator and DPO's broker client", () => {
     const otherUser = await exchange("altinn:broker.read altinn:broker.write", [systemUserOf(B)]);
     expect((await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${otherUser}` } })).status).to.equal(403);
     const mp = await w.maskinporten.issueToken({ consumer: A, scope: "eformidling:dpo", claims: { authorization_details: [systemUserOf(A)] } });
-    const exchanged = await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: `Bearer ${mp.token}` } });
+    const exchanged = await fetch(w.altinnToken.exchangeUrl, { headers: { authorization: `Bearer ${mp.token}` } });
     expect(exchanged.status).to.equal(200);
     const altinn = await exchanged.text();
     const listed = await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${altinn}` } });
     expect(listed.status).to.equal(403);
     expect(((await listed.json()) as { detail: string }).detail).to.equal("the token lacks the scope altinn:broker.read");
-    expect((await fetch(w.broker.tokenExchangeUrl)).status).to.equal(401);
-    expect((await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: "Bearer abc.def.ghi" } })).status).to.equal(401);
+    expect((await fetch(w.altinnToken.exchangeUrl)).status).to.equal(401);
+    expect((await fetch(w.altinnToken.exchangeUrl, { headers: { authorization: "Bearer abc.def.ghi" } })).status).to.equal(401);
   });
 
   it("is unavailable (503) while down: the client says so as BrokerUnavailableError", async () => {
