@@ -33,8 +33,13 @@ export class DpiNetwork {
   }
 
   config(c: CornerOptions) {
+    return loadConfig(this.env(c));
+  }
+
+  /** The environment of a corner: what a process of its own would be started with (DPI_AP_SANDBOX aside). */
+  env(c: CornerOptions): NodeJS.ProcessEnv {
     const dir = c.dir ?? path.join(this.root, c.name);
-    return loadConfig(withSandboxDefaults({
+    return withSandboxDefaults({
       DPI_AP_PORT: "0",
       DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
       DPI_AP_DATA_DIR: dir,
@@ -59,7 +64,7 @@ export class DpiNetwork {
       // The NextMove front door and its channels only where a test asks for them: DPI's own tests run as before.
       ...(c.env?.DPI_AP_NEXTMOVE_CHANNELS === undefined && c.env?.DPI_AP_NEXTMOVE === undefined ? { DPI_AP_NEXTMOVE: "false" } : {}),
       ...c.env,
-    }));
+    });
   }
 
   /** Starts (or restarts, on the same database) an access point and publishes it in SML/SMP. */

@@ -30,12 +30,20 @@ export interface AltinnBrokerSimOptions {
   clock?: Clock;
 }
 
+export type HeldAction = "download" | "confirmdownload";
+
 export interface AltinnBrokerSim {
   /** Base URL of the broker API, `http://host:port/broker/api/v1` (the IP's difi.move.dpo.brokerserviceUrl). */
   readonly url: string;
   readonly state: BrokerState;
   /** While false, every request answers 503 (the broker is down). */
   setAvailable(available: boolean): void;
+  /**
+   * Fault injection for crash tests: the next `download` or `confirmdownload` is held and never answered or
+   * applied (a download sends half its bytes first), as if the caller died mid-request. Resolves with the file
+   * transfer's id once that request has arrived.
+   */
+  holdNext(action: HeldAction): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -44,6 +52,15 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
   const state = new BrokerState(clock, o.resources);
   const verify = altinnCallerVerifier(o.altinn, clock);
   let available = true;
+  const holds = new Map<HeldAction, (id: string) => void>();
+  /** Takes the hold set for `action`, if any, and tells its waiter that the request for `id` arrived. */
+  const held = (action: HeldAction, id: string): boolean => {
+    const arrived = holds.get(action);
+    if (!arrived) return false;
+    holds.delete(action);
+    arrived(id);
+    return true;
+  };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -125,12 +142,18 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
     if (req.method === "GET" && action === "download" && parts.length === 3) {
       needRead(caller);
       const bytes = state.download(caller.org, id);
+      if (held("download", id)) {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) });
+        res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+        return;
+      }
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) }).end(bytes);
       return;
     }
     if (req.method === "POST" && action === "confirmdownload" && parts.length === 3) {
       needRead(caller);
       req.resume();
+      if (held("confirmdownload", id)) return;
       state.confirm(caller.org, id);
       res.writeHead(200).end();
       return;
@@ -147,6 +170,7 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
     setAvailable(a) {
       available = a;
     },
+    holdNext: (action) => new Promise<string>((resolve) => holds.set(action, resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

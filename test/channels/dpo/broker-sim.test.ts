@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { systemUserOf } from "../../../src/channels/dpo/altinn-token.js";
 import { expect } from "chai";
 import { BrokerRefusedError, BrokerUnavailableError } from "../../../src/channels/dpo/broker-errors.js";
@@ -82,6 +83,20 @@ describe("Altinn 3 broker simulator and DPO's broker client", () => {
     expect((await refusal(w.client.download(A, id, 100))).status).to.equal(403);
     expect((await refusal(w.client.confirmDownload(B, id))).status).to.equal(400);
     expect((await refusal(w.client.overview(C, id))).status).to.equal(404);
+  });
+
+  it("checks the upload against the checksum declared at initialisation: a mismatch is refused and the transfer Failed", async () => {
+    const bytes = Buffer.from("PK pretend zip bytes");
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const good = await w.client.initialise(A, { ...init(), checksum: md5.toUpperCase() });
+    expect((await w.client.upload(A, good, bytes)).fileTransferStatus).to.equal("Published");
+    expect((await w.client.overview(B, good)).checksum).to.equal(md5);
+
+    const bad = await w.client.initialise(A, { ...init(), checksum: createHash("md5").update("something else").digest("hex") });
+    const e = await refusal(w.client.upload(A, bad, bytes));
+    expect([e.status, e.message]).to.deep.equal([400, `upload: the broker refused (400): Checksum mismatch: the uploaded file's MD5 is ${md5}; the file transfer was initialised with ${createHash("md5").update("something else").digest("hex")}`]);
+    expect(w.broker.state.all().find((t) => t.fileTransferId === bad)!.status).to.equal("Failed");
+    expect((await refusal(w.client.initialise(A, { ...init(), checksum: "not-md5" }))).status).to.equal(400);
   });
 
   it("answers 401 without an Altinn token, 403 for a token without the broker scopes or without the organisation's system user, and 401 at the exchange without a Maskinporten token", async () => {

@@ -122,6 +122,19 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
     expect(await store.db.conversation.count({ where: { direction: "IN" } })).to.equal(1);
   });
 
+  it("leaves a file whose bytes do not match the broker's checksum unconfirmed, and takes it once they do", async () => {
+    const m = id();
+    const t = await fromA.send(toB({ messageId: m }), ASIC);
+    const good = transfer(t).bytes!;
+    transfer(t).bytes = Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good.at(-1)! ^ 1])]);
+    await inbound.pollOnce();
+    expect([recipientStatus(t), await inRepo.message(m)]).to.deep.equal(["DownloadStarted", null]);
+    transfer(t).bytes = good;
+    await inbound.pollOnce();
+    expect(recipientStatus(t)).to.equal("DownloadConfirmed");
+    expect(await statuses("IN", m)).to.deep.equal([["OPPRETTET", null], ["INNKOMMENDE_MOTTATT", null]]);
+  });
+
   it("registers status messages and kvitteringer on the outgoing conversation they answer (ERROR → FEIL)", async () => {
     const m = id();
     const mine = toB({ messageId: m });
