@@ -36,7 +36,7 @@ export async function startSandboxProcess(config: Config, ports: SandboxPorts): 
   return {
     config: completed,
     async attach(ap, log) {
-      sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
+      await sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
       const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
       printSandbox(ap, sandbox, completed, providers.map((p) => p.provider));
     },
