@@ -57,6 +57,8 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       ...config.discovery,
       dnsServers: config.discovery.dnsServers.length ? config.discovery.dnsServers : [sandbox.dnsServer],
     },
+    // The access point registers the participants added with `dpi-ap participants add` in the sandbox's SMP.
+    participants: { ...config.participants, smpManagement: config.participants.smpManagement ?? sandbox.smpManagement },
     dpe: { ...config.dpe, serviceBusUrl: config.dpe.serviceBusUrl ?? sandbox.serviceBus.url },
     serviceRegistry: {
       ...config.serviceRegistry,
