@@ -36,7 +36,7 @@ export async function startSandboxProcess(config: Config, ports: SandboxPorts): 
   return {
     config: completed,
     async attach(ap, log) {
-      sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
+      await sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
       const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
       printSandbox(ap, sandbox, completed, providers.map((p) => p.provider));
     },
@@ -57,6 +57,8 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       ...config.discovery,
       dnsServers: config.discovery.dnsServers.length ? config.discovery.dnsServers : [sandbox.dnsServer],
     },
+    // The access point registers the participants added with `dpi-ap participants add` in the sandbox's SMP.
+    participants: { ...config.participants, smpManagement: config.participants.smpManagement ?? sandbox.smpManagement },
     dpe: { ...config.dpe, serviceBusUrl: config.dpe.serviceBusUrl ?? sandbox.serviceBus.url },
     serviceRegistry: {
       ...config.serviceRegistry,

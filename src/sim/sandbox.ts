@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { X509Certificate } from "node:crypto";
 import type { Clock } from "../clock.js";
-import { LETTER_TYPES, RECEIPT_TYPES, processForLetter, type DpiProcessId } from "../dpi/document-types.js";
-import { dpiDocumentTypeId, dpiProcessId, dpiProcessesOfReceipt, formatIdentifier, type StandardSpelling } from "../peppol/identifiers.js";
+import { LETTER_TYPES, RECEIPT_TYPES, processForLetter, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
+import { dpiDocumentTypeId, dpiProcessId, dpiProcessesOfReceipt, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
+import { SmpManagementClient } from "../peppol/smp-management.js";
 import { keyStoreFromPem } from "../pki/keystore.js";
 import { startDnsSim, type DnsSim } from "./dns/server.js";
 import { loadDefaultSimOptions, loadExampleSigner } from "./maskinporten/defaults.js";
@@ -13,7 +14,6 @@ import type { Logger } from "../log.js";
 import { startMaskinportenSim, type MaskinportenSim } from "./maskinporten/server.js";
 import { loadExampleApResponderOptions } from "./pki/defaults.js";
 import { startPkiResponder, type PkiResponder } from "./pki/server.js";
-import type { SmpSimService } from "./smp/registrations.js";
 import { startSmpSim, type SmpSim } from "./smp/server.js";
 import { loadDefaultServiceRegistryOptions } from "./service-registry/defaults.js";
 import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-registry/server.js";
@@ -78,8 +78,13 @@ export interface Sandbox {
   dnsServer: string;
   /** Points OCSP/CRL URLs from certs-example certificates at the running responder. */
   revocationUrlRewrite(url: string): string;
-  /** Publishes in SML (DNS) and SMP that `participants` receive DPI messages at the access point. */
-  registerAccessPoint(r: AccessPointRegistration): void;
+  /** The SMP's management API and the sandbox's SMP user (the access point's DPI_AP_SMP_MANAGEMENT_*). */
+  smpManagement: { url: string; user: string; password: string };
+  /**
+   * Publishes in SMP (through its management API, over HTTP) and so in SML (DNS) that `participants` receive
+   * DPI messages at the access point; what they were registered for before is replaced.
+   */
+  registerAccessPoint(r: AccessPointRegistration): Promise<void>;
   /** Starts the example postbox and print providers (certs-example) polling the access point at `accessPointUrl`. */
   startProviders(accessPointUrl: string, o?: { log?: Logger; pollIntervalMs?: number; behaviour?: PostboxBehaviour }): Promise<PostboxSim[]>;
   close(): Promise<void>;
@@ -90,6 +95,10 @@ export const SANDBOX_SAS_KEY_NAME = "MoveDPE-pilotPolicy";
 export const SANDBOX_SAS_KEY = "sandbox-dpe-sas-key";
 /** Organisations with DPE queues in the sandbox: the example organisations. */
 const SANDBOX_QUEUE_ORGS = ["991825827", "810969342", "910076787", "984661185", "922020175", "974761076"];
+
+/** The SMP user the sandbox registers with, and the one its access point is configured with. */
+export const SANDBOX_SMP_USER = "dpi-ap";
+export const SANDBOX_SMP_PASSWORD = "sandbox-smp-password";
 
 /** Digipost, e-Boks and the print service, as in certs-example. */
 export const EXAMPLE_PROVIDERS = ["984661185", "922020175", "974761076"] as const;
@@ -108,10 +117,21 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       key: await readFile(path.join(CERTS, "smp/SMP000001.key.pem")),
       certificate: await readFile(path.join(CERTS, "smp/SMP000001.pem")),
     });
-    const smp = await startSmpSim({ host, port: o.ports?.smp ?? 0, signer: smpKeys });
-    started.push(smp);
+    // The DNS server is the SML's published zone: the SMP registers a participant there when it creates its
+    // service group, as phoss-SMP does through the SML's management service.
     const dns = await startDnsSim({ host, port: o.ports?.dns ?? 0, zone });
     started.push(dns);
+    let smpUrl = "";
+    const smp = await startSmpSim({
+      host,
+      port: o.ports?.smp ?? 0,
+      signer: smpKeys,
+      users: { [SANDBOX_SMP_USER]: SANDBOX_SMP_PASSWORD },
+      sml: { registerParticipant: (p) => dns.setParticipant(p, smpUrl), unregisterParticipant: (p) => dns.setParticipant(p, undefined) },
+    });
+    smpUrl = smp.url;
+    started.push(smp);
+    const management = new SmpManagementClient({ baseUrl: smp.url, user: SANDBOX_SMP_USER, password: SANDBOX_SMP_PASSWORD });
     const serviceRegistry = await startServiceRegistrySim({
       ...(await loadDefaultServiceRegistryOptions({ issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl })),
       host,
@@ -161,25 +181,19 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),
-      registerAccessPoint(r) {
-        const certificatePem = r.certificate.toString();
-        const entries: SmpSimService[] = [];
+      smpManagement: { url: smp.url, user: SANDBOX_SMP_USER, password: SANDBOX_SMP_PASSWORD },
+      async registerAccessPoint(r) {
         const receives = r.receives ?? "both";
-        const entry = (type: Parameters<typeof dpiDocumentTypeId>[0], process: DpiProcessId): SmpSimService => ({
-          documentType: formatIdentifier(dpiDocumentTypeId(type, r.spelling)),
-          process: formatIdentifier(dpiProcessId(process)),
-          endpointUrl: r.endpointUrl,
-          certificatePem,
-          serviceDescription: "dpi-ap sandbox",
-          technicalContactUrl: "https://example.invalid/dpi-ap",
-        });
-        if (receives !== "receipts") for (const t of LETTER_TYPES) entries.push(entry(t, processForLetter(t)));
-        if (receives !== "letters") for (const t of RECEIPT_TYPES) for (const p of dpiProcessesOfReceipt(t)) entries.push(entry(t, p));
+        const types: { type: DpiMessageType; processes: readonly DpiProcessId[] }[] = [];
+        if (receives !== "receipts") for (const t of LETTER_TYPES) types.push({ type: t, processes: [processForLetter(t)] });
+        if (receives !== "letters") for (const t of RECEIPT_TYPES) types.push({ type: t, processes: dpiProcessesOfReceipt(t) });
+        const endpoint = { endpointUrl: r.endpointUrl, certificate: r.certificate, serviceDescription: "dpi-ap sandbox", technicalContactUrl: "https://example.invalid/dpi-ap" };
         for (const participant of r.participants) {
-          const id = `iso6523-actorid-upis::${participant}`;
-          smp.unregister(id);
-          smp.register(id, entries);
-          dns.setParticipant(id, smp.url);
+          const id = toParticipantId(participant);
+          // Replace what the participant had; deleting the group also removes its SML record, which the PUT restores.
+          await management.deleteServiceGroup(id);
+          await management.putServiceGroup(id);
+          for (const t of types) await management.putServiceMetadata(id, dpiDocumentTypeId(t.type, r.spelling), t.processes.map(dpiProcessId), endpoint);
         }
       },
       async startProviders(accessPointUrl, po = {}) {

@@ -71,7 +71,7 @@ export class DpiNetwork {
   async corner(c: CornerOptions & { receives: "letters" | "receipts" | "both" }): Promise<RunningAccessPoint> {
     const ap = await startAccessPoint(this.config(c), { log: this.log.child({ corner: c.name }), revocationUrlRewrite: (u) => this.sandbox.revocationUrlRewrite(u) });
     this.corners.set(c.name, ap);
-    this.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: c.served, receives: c.receives });
+    await this.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: c.served, receives: c.receives });
     return ap;
   }
 
