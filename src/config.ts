@@ -365,7 +365,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DPI_AP_MASKINPORTEN_ISSUER) problems.push("DPI_AP_MASKINPORTEN_ISSUER: required outside sandbox mode");
     if (!e.DPI_AP_MASKINPORTEN_JWKS_URL) problems.push("DPI_AP_MASKINPORTEN_JWKS_URL: required outside sandbox mode");
     if (anchors.length === 0) problems.push("DPI_AP_BUSINESS_TRUST_ANCHORS: required outside sandbox mode");
-    if (served.length === 0) problems.push("DPI_AP_SERVED_PARTICIPANTS: required outside sandbox mode");
     if (!e.DPI_AP_AS4_KEYSTORE) problems.push("DPI_AP_AS4_KEYSTORE: required outside sandbox mode");
     if (!e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS?.length) problems.push("DPI_AP_PEPPOL_AP_TRUST_ANCHORS: required outside sandbox mode");
     if (!e.DPI_AP_SMP_TRUST_ANCHORS?.length) problems.push("DPI_AP_SMP_TRUST_ANCHORS: required outside sandbox mode");

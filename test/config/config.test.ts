@@ -116,12 +116,13 @@ describe("config", () => {
       "DPI_AP_MASKINPORTEN_ISSUER",
       "DPI_AP_MASKINPORTEN_JWKS_URL",
       "DPI_AP_BUSINESS_TRUST_ANCHORS",
-      "DPI_AP_SERVED_PARTICIPANTS",
       "DPI_AP_AS4_KEYSTORE",
       "DPI_AP_PEPPOL_AP_TRUST_ANCHORS",
       "DPI_AP_SMP_TRUST_ANCHORS",
       "DPI_AP_SML_MODE",
     ]);
+    // The served participants live in the store (onboarded with `dpi-ap participants add`); the variable only seeds it.
+    expect(names).not.to.include("DPI_AP_SERVED_PARTICIPANTS");
   });
 
   it("rejects malformed values", () => {
