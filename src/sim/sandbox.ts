@@ -22,6 +22,7 @@ import { startAltinnTokenSim, type AltinnTokenSim } from "./altinn-token/server.
 import { startAltinnCorrespondenceSim, type AltinnCorrespondenceSim } from "./altinn-correspondence/server.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim } from "./svarut/index.js";
 import { SANDBOX_BROKER_RESOURCES, startAltinnBrokerSim, type AltinnBrokerSim } from "./altinn-broker/index.js";
+import { seedKrrSandbox, startKrrSim, type KrrSim } from "./krr/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -38,7 +39,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; krr?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
@@ -73,6 +74,8 @@ export interface Sandbox {
   svarUt: SvarUtSim;
   /** The Altinn 3 broker (DPO) with Altinn's token exchange beside it. */
   altinnBroker: AltinnBrokerSim;
+  /** Kontakt- og reservasjonsregisteret (the citizen lookup), with the same persons as the Service Registry's. */
+  krr: KrrSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -167,6 +170,14 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(altinnBroker);
+    const krr = await startKrrSim({
+      maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+      state: await seedKrrSandbox(),
+      host,
+      port: o.ports?.krr ?? 0,
+      ...clock,
+    });
+    started.push(krr);
     return {
       maskinporten,
       pki,
@@ -178,6 +189,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       altinnCorrespondence,
       svarUt,
       altinnBroker,
+      krr,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),
