@@ -77,6 +77,7 @@ export interface SandboxPorts {
   svarUt: number;
   altinnBroker: number;
   krr: number;
+  altinnAuthorization: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -92,6 +93,7 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT: port.default(8095),
   DPI_AP_SANDBOX_SVARUT_PORT: port.default(8097),
   DPI_AP_SANDBOX_ALTINN_BROKER_PORT: port.default(8096),
+  DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT: port.default(8098),
   DPI_AP_SANDBOX_KRR_PORT: port.default(8099),
 });
 
@@ -112,5 +114,6 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     svarUt: e.DPI_AP_SANDBOX_SVARUT_PORT,
     altinnBroker: e.DPI_AP_SANDBOX_ALTINN_BROKER_PORT,
     krr: e.DPI_AP_SANDBOX_KRR_PORT,
+    altinnAuthorization: e.DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT,
   };
 }

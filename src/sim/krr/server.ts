@@ -17,7 +17,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { systemClock, type Clock } from "../../clock.js";
 import { listen } from "../listen.js";
-import { createBearerCheck } from "./auth.js";
+import { createBearerCheck } from "../bearer-check.js";
 import { KrrState, type KrrPersonJson } from "./state.js";
 
 export const KRR_SCOPES = {

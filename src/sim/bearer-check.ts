@@ -1,12 +1,13 @@
 /**
- * KRR as an OAuth2 resource server for Maskinporten (docs.digdir.no "Oppslagstjenesten REST": "Tilgangskontrollen
- * til api'et benytter seg av Maskinporten"): a bearer token signed by the issuer's published key (its JWKS), the
- * exact issuer, not expired. Which fields a person gets then depends on the token's scopes (see server.ts).
- * Failures follow RFC 6750: 401 with `WWW-Authenticate: Bearer` (and `error="invalid_token"` for a bad token).
+ * A simulated API as a resource server for Maskinporten tokens (KRR: "Tilgangskontrollen til api'et benytter seg
+ * av Maskinporten"; Altinn Autorisasjon likewise): a bearer token signed by the issuer's published key (its
+ * JWKS), the exact issuer, not expired. What the caller may then do depends on the token's claims and scopes,
+ * which each server decides. Failures follow RFC 6750: 401 with `WWW-Authenticate: Bearer` (and
+ * `error="invalid_token"` for a bad token).
  */
 import { createRemoteJWKSet, errors, jwtVerify } from "jose";
 import type { JWTPayload } from "jose";
-import type { Clock } from "../../clock.js";
+import type { Clock } from "../clock.js";
 
 export type BearerCheck =
   | { ok: true; claims: JWTPayload; scopes: string[] }
