@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { loadDefaultSimOptions } from "../../src/sim/maskinporten/defaults.js";
+import { createGrantClient, GrantRequestError } from "../../src/maskinporten/grant-client.js";
+import { loadDefaultSimOptions, loadExampleSigner } from "../../src/sim/maskinporten/defaults.js";
 import { startMaskinportenSim, type MaskinportenSim } from "../../src/sim/maskinporten/server.js";
 import {
   DELEGATIONS_ADMIN_SCOPE,
@@ -89,5 +90,23 @@ describe("sim/altinn-authorization (API delegations over HTTP, Maskinporten toke
     expect([unknown.status, (unknown.body as { errors: unknown }).errors]).to.deep.equal([400, { Rights: ["The resource no-such-resource is not a delegable maskinportenschema"] }]);
     const self = await call(CONSUMER, own, SANDBOX_DPI_RESOURCE, CONSUMER);
     expect([self.status, (self.body as { errors: unknown }).errors]).to.deep.equal([400, { To: ["An organization cannot delegate to itself"] }]);
+  });
+
+  it("Maskinporten asks Altinn at token time, and answers server_error (500) when Altinn cannot be reached", async () => {
+    mp.useAltinnAuthorization(altinn.url);
+    try {
+      const own = await token(CONSUMER, DELEGATION_WRITE_SCOPE);
+      expect((await call(CONSUMER, own)).status).to.equal(201);
+      const supplier = createGrantClient({ ...(await loadExampleSigner(SUPPLIER)), audience: mp.issuer, tokenEndpoint: mp.tokenUrl });
+      const before = altinn.stats().lookups;
+      expect((await supplier.requestToken({ scope: "digitalpostinnbygger:send", consumerOrg: CONSUMER })).token_type).to.equal("Bearer");
+      expect(altinn.stats().lookups).to.equal(before + 1);
+      mp.useAltinnAuthorization("http://127.0.0.1:9"); // nothing listens there
+      const error = await supplier.requestToken({ scope: "digitalpostinnbygger:send", consumerOrg: CONSUMER }).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(GrantRequestError);
+      expect([(error as GrantRequestError).status, (error as GrantRequestError).oauthError]).to.deep.equal([500, "server_error"]);
+    } finally {
+      mp.useAltinnAuthorization(undefined);
+    }
   });
 });
