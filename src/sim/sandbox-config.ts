@@ -76,6 +76,8 @@ export interface SandboxPorts {
   altinnCorrespondence: number;
   svarUt: number;
   altinnBroker: number;
+  krr: number;
+  altinnAuthorization: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -91,6 +93,8 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT: port.default(8095),
   DPI_AP_SANDBOX_SVARUT_PORT: port.default(8097),
   DPI_AP_SANDBOX_ALTINN_BROKER_PORT: port.default(8096),
+  DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT: port.default(8098),
+  DPI_AP_SANDBOX_KRR_PORT: port.default(8099),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -109,5 +113,7 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     altinnCorrespondence: e.DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT,
     svarUt: e.DPI_AP_SANDBOX_SVARUT_PORT,
     altinnBroker: e.DPI_AP_SANDBOX_ALTINN_BROKER_PORT,
+    krr: e.DPI_AP_SANDBOX_KRR_PORT,
+    altinnAuthorization: e.DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT,
   };
 }

@@ -22,6 +22,10 @@ import { startAltinnTokenSim, type AltinnTokenSim } from "./altinn-token/server.
 import { startAltinnCorrespondenceSim, type AltinnCorrespondenceSim } from "./altinn-correspondence/server.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim } from "./svarut/index.js";
 import { SANDBOX_BROKER_RESOURCES, startAltinnBrokerSim, type AltinnBrokerSim } from "./altinn-broker/index.js";
+import { seedKrrSandbox, startKrrSim, type KrrSim } from "./krr/index.js";
+import { grantDelegation, SANDBOX_DELEGATION_SCHEMES, startAltinnAuthorizationSim, type AltinnAuthorizationSim } from "./altinn-authorization/index.js";
+import { ALTINN_DELEGATION_WRITE_SCOPE, DEFAULT_SIM_DELEGATIONS } from "./maskinporten/defaults.js";
+import { createGrantClient } from "../maskinporten/grant-client.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -38,7 +42,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; krr?: number; altinnAuthorization?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
@@ -73,6 +77,10 @@ export interface Sandbox {
   svarUt: SvarUtSim;
   /** The Altinn 3 broker (DPO) with Altinn's token exchange beside it. */
   altinnBroker: AltinnBrokerSim;
+  /** Altinn Autorisasjon's API delegations, which Maskinporten asks before it issues a delegated token. */
+  altinnAuthorization: AltinnAuthorizationSim;
+  /** Kontakt- og reservasjonsregisteret (the citizen lookup), with the same persons as the Service Registry's. */
+  krr: KrrSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -109,8 +117,11 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const zone = o.zone ?? SANDBOX_ZONE;
   const started: { close(): Promise<void> }[] = [];
   try {
-    const maskinporten = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), host, port: o.ports?.maskinporten ?? 0, ...clock });
+    // Delegations are Altinn's, not a fixed list: Maskinporten asks the Altinn Autorisasjon simulator (linked below).
+    const maskinporten = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), delegations: [], host, port: o.ports?.maskinporten ?? 0, ...clock });
     started.push(maskinporten);
+    const altinnAuthorization = await startAltinnAuthorization(maskinporten, host, o.ports?.altinnAuthorization ?? 0, o.clock);
+    started.push(altinnAuthorization);
     const pki = await startPkiResponder({ ...(await loadExampleApResponderOptions()), host, port: o.ports?.pki ?? 0, ...clock });
     started.push(pki);
     const smpKeys = keyStoreFromPem({
@@ -167,6 +178,14 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(altinnBroker);
+    const krr = await startKrrSim({
+      maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+      state: await seedKrrSandbox(),
+      host,
+      port: o.ports?.krr ?? 0,
+      ...clock,
+    });
+    started.push(krr);
     return {
       maskinporten,
       pki,
@@ -178,6 +197,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       altinnCorrespondence,
       svarUt,
       altinnBroker,
+      altinnAuthorization,
+      krr,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),
@@ -230,3 +251,32 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   }
 }
 
+
+/**
+ * Starts Altinn Autorisasjon trusting `maskinporten`, has each sandbox consumer grant its delegation there
+ * through the REST API (with its own Maskinporten token, by a JWT grant), and links Maskinporten to it.
+ */
+async function startAltinnAuthorization(maskinporten: MaskinportenSim, host: string, port: number, clock: Clock | undefined): Promise<AltinnAuthorizationSim> {
+  const altinn = await startAltinnAuthorizationSim({
+    maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+    schemes: SANDBOX_DELEGATION_SCHEMES,
+    host,
+    port,
+    ...(clock ? { clock } : {}),
+  });
+  try {
+    for (const d of DEFAULT_SIM_DELEGATIONS) {
+      const scheme = SANDBOX_DELEGATION_SCHEMES.find((s) => s.scopes.includes(d.scope));
+      if (!scheme) throw new Error(`no sandbox delegation scheme covers ${d.scope}`);
+      const grant = createGrantClient({ ...(await loadExampleSigner(d.consumerOrgno)), audience: maskinporten.issuer, tokenEndpoint: maskinporten.tokenUrl, ...(clock ? { clock } : {}) });
+      const token = (await grant.getToken({ scope: ALTINN_DELEGATION_WRITE_SCOPE })).access_token;
+      const r = await grantDelegation({ url: altinn.url, token, consumerOrg: d.consumerOrgno, supplierOrg: d.supplierOrgno, resourceId: scheme.resourceId });
+      if (r.status !== 201) throw new Error(`Altinn refused the sandbox delegation ${d.consumerOrgno} -> ${d.supplierOrgno}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+  } catch (error) {
+    await altinn.close();
+    throw error;
+  }
+  maskinporten.useAltinnAuthorization(altinn.url);
+  return altinn;
+}
