@@ -1,7 +1,6 @@
-import { randomUUID, type KeyObject, type X509Certificate } from "node:crypto";
-import { SignedXml } from "xml-crypto";
-import "../xml/c14n-fix.js";
-import { attr, childElements, serialize } from "../xml/dom.js";
+import { createHash, randomUUID, sign, type KeyObject, type X509Certificate } from "node:crypto";
+import { attr, serialize } from "../xml/dom.js";
+import { excC14n } from "../xml/exc-c14n.js";
 import { readDsReference, type DsReference } from "../xml/dsig-reference.js";
 import { parseXml } from "../xml/safe-parse.js";
 import { selectElements } from "../xml/xpath.js";
@@ -34,11 +33,6 @@ export interface SignIds {
 
 /** WSS4J puts `S12` in the PrefixList; verifiers recompute with whatever list we declare, so we match it. */
 const INCLUSIVE_PREFIXES = ["S12"];
-
-/** Internals of xml-crypto 6.3 we hook; the sign test fails loudly if a release renames them. */
-interface SignedXmlInternals {
-  addAllReferences(doc: unknown, signatureElem: Element, referenceTargets: unknown, prefix?: string): void;
-}
 
 /**
  * Sign an envelope built by envelope.ts (its wsse:Security must be empty of signatures) and return the
@@ -81,39 +75,72 @@ export function signEnvelopeWithReferences(
   bst.appendChild(doc.createTextNode(signer.certificate.raw.toString("base64")));
   security.appendChild(bst);
 
-  const sig = new SignedXml({
-    idMode: "wssecurity",
-    privateKey: signer.privateKey,
-    signatureAlgorithm: ALG.rsaSha256,
-    canonicalizationAlgorithm: ALG.excC14n,
-    inclusiveNamespacesPrefixList: INCLUSIVE_PREFIXES,
-    getKeyInfoContent: () =>
-      `<wsse:SecurityTokenReference><wsse:Reference URI="#${ids.bstId}" ValueType="${WSS.x509v3ValueType}"/></wsse:SecurityTokenReference>`,
-  });
-  for (const xpath of ["/S12:Envelope/S12:Header/eb:Messaging", "/S12:Envelope/S12:Body"]) {
-    sig.addReference({
-      xpath,
-      transforms: [ALG.excC14n],
-      digestAlgorithm: ALG.sha256,
-      inclusiveNamespacesPrefixList: INCLUSIVE_PREFIXES,
-    });
+  // The signature, built in place: digests of Messaging and Body by our exclusive canonicaliser (the one the
+  // verifier uses), one cid reference per attachment, then RSA-SHA256 over the canonical SignedInfo.
+  const signature = el(security, "ds:Signature", NS.ds);
+  signature.setAttribute("Id", ids.signatureId);
+  signature.setAttributeNS(XMLNS, "xmlns:ds", NS.ds);
+  const signedInfo = el(signature, "ds:SignedInfo", NS.ds);
+  inclusiveNamespaces(algorithm(el(signedInfo, "ds:CanonicalizationMethod", NS.ds), ALG.excC14n));
+  algorithm(el(signedInfo, "ds:SignatureMethod", NS.ds), ALG.rsaSha256);
+  const references: DsReference[] = [];
+  for (const target of [soap.messaging, soap.body]) {
+    const digestValue = createHash("sha256").update(excC14n(target, { inclusivePrefixes: INCLUSIVE_PREFIXES }), "utf8").digest("base64");
+    const reference: DsReference = {
+      uri: `#${attr(target, "Id", NS.wsu)!}`,
+      transforms: [{ algorithm: ALG.excC14n, inclusiveNamespaces: [...INCLUSIVE_PREFIXES] }],
+      digestMethod: ALG.sha256,
+      digestValue,
+    };
+    references.push(reference);
+    appendReference(signedInfo, reference);
   }
-  addCidReferences(sig, attachments);
-
-  sig.computeSignature(serialize(doc), {
-    prefix: "ds",
-    attrs: { Id: ids.signatureId },
-    // xml-crypto evaluates `location` without the prefix map.
-    location: { reference: `/*/*[namespace-uri()='${NS.S12}' and local-name()='Header']/*[namespace-uri()='${NS.wsse}' and local-name()='Security']`, action: "append" },
-    existingPrefixes: { S12: NS.S12, eb: NS.eb, wsse: NS.wsse, wsu: NS.wsu },
-  });
-  const signed = sig.getSignedXml();
-
-  const references = signedReferencesOf(signed);
-  if (references.length !== 2 + attachments.length) {
-    throw new Error(`signature has ${references.length} references, expected ${2 + attachments.length}; xml-crypto internals changed?`);
+  for (const a of attachments) {
+    const reference: DsReference = {
+      uri: `cid:${a.contentId}`,
+      transforms: [{ algorithm: ALG.attachmentContentSignatureTransform }],
+      digestMethod: ALG.sha256,
+      digestValue: a.sha256.toString("base64"),
+    };
+    references.push(reference);
+    appendReference(signedInfo, reference);
   }
-  return { xml: signed, references };
+  const value = sign("sha256", Buffer.from(excC14n(signedInfo, { inclusivePrefixes: INCLUSIVE_PREFIXES }), "utf8"), signer.privateKey);
+  el(signature, "ds:SignatureValue", NS.ds).appendChild(doc.createTextNode(value.toString("base64")));
+  const tokenReference = el(el(el(signature, "ds:KeyInfo", NS.ds), "wsse:SecurityTokenReference", NS.wsse), "wsse:Reference", NS.wsse);
+  tokenReference.setAttribute("URI", `#${ids.bstId}`);
+  tokenReference.setAttribute("ValueType", WSS.x509v3ValueType);
+  return { xml: serialize(doc), references };
+}
+
+const XMLNS = "http://www.w3.org/2000/xmlns/";
+
+function el(parent: Element, qname: string, ns: string): Element {
+  return parent.appendChild(parent.ownerDocument.createElementNS(ns, qname)) as Element;
+}
+
+function algorithm(element: Element, uri: string): Element {
+  element.setAttribute("Algorithm", uri);
+  return element;
+}
+
+/** `<InclusiveNamespaces PrefixList="S12" xmlns="…exc-c14n#"/>`, as WSS4J and xml-crypto write it. */
+function inclusiveNamespaces(parent: Element): void {
+  const list = el(parent, "InclusiveNamespaces", NS.ec);
+  list.setAttribute("PrefixList", INCLUSIVE_PREFIXES.join(" "));
+  list.setAttributeNS(XMLNS, "xmlns", NS.ec);
+}
+
+function appendReference(signedInfo: Element, r: DsReference): void {
+  const ref = el(signedInfo, "ds:Reference", NS.ds);
+  ref.setAttribute("URI", r.uri);
+  const transforms = el(ref, "ds:Transforms", NS.ds);
+  for (const t of r.transforms) {
+    const transform = algorithm(el(transforms, "ds:Transform", NS.ds), t.algorithm);
+    if (t.inclusiveNamespaces) inclusiveNamespaces(transform);
+  }
+  algorithm(el(ref, "ds:DigestMethod", NS.ds), r.digestMethod);
+  el(ref, "ds:DigestValue", NS.ds).appendChild(signedInfo.ownerDocument.createTextNode(r.digestValue));
 }
 
 /** The ds:References of a signed envelope's SignedInfo; a sender keeps them to check the receipt. */
@@ -122,33 +149,6 @@ export function signedReferencesOf(signedXml: string): DsReference[] {
   return selectElements("/S12:Envelope/S12:Header/wsse:Security/ds:Signature/ds:SignedInfo/ds:Reference", doc).map(
     readDsReference,
   );
-}
-
-/**
- * xml-crypto only writes `URI="#id"` references. The cid references are appended to SignedInfo right after
- * it adds its own and before it computes the SignatureValue over SignedInfo.
- */
-function addCidReferences(sig: SignedXml, attachments: readonly AttachmentDigest[]): void {
-  if (attachments.length === 0) return;
-  const internals = sig as unknown as SignedXmlInternals;
-  if (typeof internals.addAllReferences !== "function") {
-    throw new Error("xml-crypto no longer has addAllReferences; cid references cannot be added");
-  }
-  const original = internals.addAllReferences.bind(sig);
-  internals.addAllReferences = (doc, signatureElem, referenceTargets, prefix) => {
-    original(doc, signatureElem, referenceTargets, prefix);
-    const signedInfo = childElements(signatureElem, NS.ds, "SignedInfo")[0];
-    if (!signedInfo) throw new Error("xml-crypto built no SignedInfo");
-    const d = signedInfo.ownerDocument;
-    const add = (parent: Element, name: string): Element => parent.appendChild(d.createElementNS(NS.ds, `ds:${name}`));
-    for (const a of attachments) {
-      const ref = add(signedInfo, "Reference");
-      ref.setAttribute("URI", `cid:${a.contentId}`);
-      add(add(ref, "Transforms"), "Transform").setAttribute("Algorithm", ALG.attachmentContentSignatureTransform);
-      add(ref, "DigestMethod").setAttribute("Algorithm", ALG.sha256);
-      add(ref, "DigestValue").appendChild(d.createTextNode(a.sha256.toString("base64")));
-    }
-  };
 }
 
 function checkAttachmentsMatchPartInfo(messaging: Element, attachments: readonly AttachmentDigest[]): void {

@@ -52,7 +52,7 @@ export interface VerifiedEnvelope {
   signedInfoReferenceNodes: Element[];
 }
 
-const ID_ATTRIBUTES = ["Id", "ID", "id"]; // what xml-crypto matches a `#id` URI against, in any namespace
+const ID_ATTRIBUTES = ["Id", "ID", "id"]; // what a `#id` URI is matched against, in any namespace (as xml-crypto and Santuario do)
 
 /** Verify the signature of an inbound AS4 envelope (SOAP part as text or UTF-8 bytes), or throw EbmsError. */
 export function verifyEnvelope(input: string | Uint8Array, opts: VerifyOptions): VerifiedEnvelope {
@@ -302,7 +302,7 @@ function elementsWithIdAttribute(doc: Document, name: string, id: string): Eleme
   return out;
 }
 
-/** Which of the two signable elements an id names, in the document xml-crypto digested. */
+/** Which of the two signable elements an id names. */
 function targetOf(doc: Document, id: string): SignedTarget | "elsewhere" {
   const found = elementsWithId(doc, id);
   const el = found[0];

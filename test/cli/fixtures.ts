@@ -5,7 +5,6 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { ExclusiveCanonicalization } from "xml-crypto";
 import { addEncryptionHeader, generateContentKey } from "../../src/as4/encrypt.js";
 import { buildMultipartRelated } from "../../src/as4/mime-build.js";
 import { prepareUserMessage } from "../../src/as4/outbound.js";
@@ -14,6 +13,7 @@ import { signEnvelope } from "../../src/as4/wss-sign.js";
 import type { CliIo } from "../../src/cli/usage.js";
 import { keyStoreFromPkcs12, type KeyStore } from "../../src/pki/keystore.js";
 import { loadAnchors } from "../../src/pki/pem.js";
+import { signWithXmlCryptoOrder } from "../helpers/xml-crypto-sign.js";
 
 /** Shared inputs of the CLI tests: third-party vectors (skipped when absent) and messages made by our sender. */
 
@@ -111,23 +111,21 @@ export interface MadeMessage {
 
 /**
  * A complete message from our sender: signed by POP000001, payload gzipped and encrypted for POP000002.
- * With `localeOrder`, it is signed by xml-crypto without our c14n fix (the interop trap).
+ * With `localeOrder`, it is signed by xml-crypto ordering namespaces with localeCompare (the interop trap).
  */
 export async function makeUserMessage(options: { localeOrder?: boolean } = {}): Promise<MadeMessage> {
-  const proto = ExclusiveCanonicalization.prototype as unknown as Record<string, unknown>;
-  const fixed = proto.nsCompare;
-  if (options.localeOrder) proto.nsCompare = (a: { prefix: string }, b: { prefix: string }) => (a.prefix ?? "").localeCompare(b.prefix ?? "");
-  let msg;
-  try {
-    msg = await prepareUserMessage({
-      userMessage: USER_MESSAGE,
-      payloads: [{ source: () => Readable.from([PAYLOAD]), mimeType: "application/xml", characterSet: "UTF-8", contentId: PAYLOAD_CID }],
-      signer: apKey("POP000001"),
-      recipientCertificate: apKey("POP000002").certificate,
-    });
-  } finally {
-    proto.nsCompare = fixed;
+  if (options.localeOrder) {
+    const made = await composeUserMessage({ digestOf: "compressed", sign: (xml, signer, atts) => signWithXmlCryptoOrder(xml, signer, atts, { localeOrder: true }) });
+    const head = `Content-ID: <${PAYLOAD_CID}>\r\n\r\n`;
+    const dump = Buffer.concat([Buffer.from(`POST /as4 HTTP/1.1\r\nHost: ap.example\r\nContent-Type: ${made.contentType}\r\nMIME-Version: 1.0\r\n\r\n`), made.mime]);
+    return { dump, mime: made.mime, contentType: made.contentType, attachmentOffset: made.mime.indexOf(head) + head.length };
   }
+  const msg = await prepareUserMessage({
+    userMessage: USER_MESSAGE,
+    payloads: [{ source: () => Readable.from([PAYLOAD]), mimeType: "application/xml", characterSet: "UTF-8", contentId: PAYLOAD_CID }],
+    signer: apKey("POP000001"),
+    recipientCertificate: apKey("POP000002").certificate,
+  });
   try {
     const chunks: Buffer[] = [];
     for await (const c of msg.body()) chunks.push(c as Buffer);
@@ -149,11 +147,13 @@ export async function composeUserMessage(options: {
   digestOf: "compressed" | "uncompressed";
   encrypt?: boolean;
   rootContentId?: string;
+  /** Another signer than ours (test/helpers/xml-crypto-sign.ts). */
+  sign?: typeof signEnvelope;
 }): Promise<{ mime: Buffer; contentType: string }> {
   const gz = gzipSync(PAYLOAD);
   const um: UserMessage = { ...USER_MESSAGE, parts: [{ href: `cid:${PAYLOAD_CID}`, mimeType: "application/xml", compressionType: "application/gzip" }] };
   const digest = createHash("sha256").update(options.digestOf === "compressed" ? gz : PAYLOAD).digest();
-  let soap = signEnvelope(buildUserMessageEnvelope(um), apKey("POP000001"), [{ contentId: PAYLOAD_CID, sha256: digest }]);
+  let soap = (options.sign ?? signEnvelope)(buildUserMessageEnvelope(um), apKey("POP000001"), [{ contentId: PAYLOAD_CID, sha256: digest }]);
   let wire = gz;
   if (options.encrypt ?? true) {
     const cek = generateContentKey();
