@@ -11,6 +11,8 @@ import { DpeAmqpSource } from "./channels/dpe/amqp-source.js";
 import { openReceivedPackage } from "./channels/nextmove/received-package.js";
 import type { X509Certificate } from "node:crypto";
 import { StatusReplyRepo } from "./store/status-reply-repo.js";
+import { DpfMailRepo } from "./store/dpf-mail-repo.js";
+import { mailDownloadRouter } from "./api/nextmove/dpf-mail-download.js";
 import type { DeliveryWrites } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
@@ -55,6 +57,8 @@ export interface NextMoveParts {
   maskinporten: { issuer: string; jwksUrl: string };
   clock: Clock;
   log: Logger;
+  /** Where this access point is reached from outside (DPI_AP_PUBLIC_URL, else the listening address once known). */
+  publicBase?: (() => string) | undefined;
   /** A message was queued for a channel's outbox. */
   onQueued: (channel: Channel) => void;
   random?: (() => number) | undefined;
@@ -196,7 +200,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     registryFor: registries,
     orgs: nm.orgs,
     clock: p.clock,
-    more: [messagesIn],
+    more: [messagesIn, ...(nm.channels.includes("DPF") && config.dpf.mail ? [mailDownloadRouter({ repo: new DpfMailRepo(p.stores.db), blobs: p.stores.blobs, keystores, clock: p.clock })] : [])],
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
@@ -235,6 +239,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
       infoFor: (asking, identifier) => registries(asking).info(identifier),
       clock: p.clock,
       log,
+      mail: { repo: new DpfMailRepo(p.stores.db), retry: config.outbox.retry, apiBase: () => `${p.publicBase?.() ?? config.publicUrl ?? ""}/api` },
     });
     channels.outbound.push(dpf.outbound);
     channels.pollers.push(dpf.poller);

@@ -47,6 +47,8 @@ export interface SvarInnDelivery {
   svarPaForsendelse?: string | undefined;
   metadataFraAvleverendeSystem?: Record<string, unknown> | undefined;
   documents: { filnavn: string; mimeType: string; bytes: Uint8Array }[];
+  /** The forsendelse's security level (SvarInn's `niva`); default 3. */
+  niva?: 3 | 4 | undefined;
   /** What the zip holds instead of the documents (a broken forsendelse file). */
   zipOverride?: Uint8Array | undefined;
 }
@@ -212,7 +214,7 @@ export async function startSvarUtSim(options: SvarUtSimOptions): Promise<SvarUtS
         mottaker: { orgnr: receiver.orgnr, navn: receiver.navn },
         tittel: d.tittel,
         eksternReferanse: undefined,
-        sikkerhetsniva: "BETYDELIG",
+        sikkerhetsniva: d.niva === 4 ? "HOYESTE" : "BETYDELIG",
         forsendelsestype: undefined,
         svarSendesTil: d.svarSendesTil,
         svarPaForsendelse: d.svarPaForsendelse,
@@ -258,7 +260,8 @@ function svarInnView(f: ForsendelseRecord, downloadUrl: string) {
     },
     filmetadata: f.documents.map((d) => ({ filnavn: d.filnavn, mimetype: d.mimeType, sha256hash: sha256(d.bytes), dokumentType: null, size: d.bytes.length })),
     metadataFraAvleverendeSystem: f.metadataFraAvleverendeSystem ?? null,
-    niva: f.sikkerhetsniva === "HOYESTE" ? 4 : 3,
+    // A string, as SvarInn clients read it (e.g. no.fk.model.Forsendelse's `String niva`).
+    niva: f.sikkerhetsniva === "HOYESTE" ? "4" : "3",
   };
 }
 
