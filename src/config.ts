@@ -589,7 +589,7 @@ function dpfConfig(e: z.output<typeof schema>, on: boolean, problems: string[]):
   };
 }
 
-/** DPI_AP_DPF_MAIL_*: off unless DPI_AP_DPF_MAIL_ON_ERROR; then the SMTP server, the sender and an address are required. */
+/** DPF's mail settings: off unless DPI_AP_DPF_MAIL_ON_ERROR; then the SMTP server, the sender and an address are required. */
 function dpfMailConfig(e: z.output<typeof schema>, problems: string[]): DpfMailConfig | undefined {
   if (!e.DPI_AP_DPF_MAIL_ON_ERROR) return undefined;
   const addresses = new Map<string, string>();
@@ -603,7 +603,8 @@ function dpfMailConfig(e: z.output<typeof schema>, problems: string[]): DpfMailC
     else addresses.set(org, to);
   }
   if (addresses.size === 0 && !defaultAddress) problems.push("DPI_AP_DPF_MAIL_TO: required with DPI_AP_DPF_MAIL_ON_ERROR (an address, or <orgno>=<address> pairs)");
-  if (!e.DPI_AP_SMTP_HOST) problems.push("DPI_AP_SMTP_HOST: required with DPI_AP_DPF_MAIL_ON_ERROR");
+  // The sandbox fills in its SMTP simulator.
+  if (!e.DPI_AP_SMTP_HOST && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_SMTP_HOST: required with DPI_AP_DPF_MAIL_ON_ERROR");
   if (!e.DPI_AP_MAIL_FROM) problems.push("DPI_AP_MAIL_FROM: required with DPI_AP_DPF_MAIL_ON_ERROR");
   if (e.DPI_AP_SMTP_USER && e.DPI_AP_SMTP_PASSWORD === undefined) problems.push("DPI_AP_SMTP_PASSWORD: required with DPI_AP_SMTP_USER");
   return {

@@ -56,6 +56,10 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   // DPF: the SvarUt simulator's accounts and SvarInn inboxes (src/sim/svarut/defaults.ts); its URLs are known once it runs.
   DPI_AP_DPF_SVARUT_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.kontoId(o)}:${SVARUT_SANDBOX.password}`).join(","),
   DPI_AP_DPF_SVARINN_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.svarInnUser(o)}:${SVARUT_SANDBOX.password}`).join(","),
+  // DPF's mail delivery through the SMTP simulator (its address is known once it runs), to one address for all.
+  DPI_AP_DPF_MAIL_ON_ERROR: "true",
+  DPI_AP_DPF_MAIL_TO: "arkiv@sandbox.dpi-ap.test",
+  DPI_AP_MAIL_FROM: "dpi-ap@sandbox.dpi-ap.test",
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */
@@ -76,6 +80,7 @@ export interface SandboxPorts {
   altinnCorrespondence: number;
   svarUt: number;
   altinnBroker: number;
+  smtp: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -91,6 +96,7 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT: port.default(8095),
   DPI_AP_SANDBOX_SVARUT_PORT: port.default(8097),
   DPI_AP_SANDBOX_ALTINN_BROKER_PORT: port.default(8096),
+  DPI_AP_SANDBOX_SMTP_PORT: port.default(8098),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -109,5 +115,6 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     altinnCorrespondence: e.DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT,
     svarUt: e.DPI_AP_SANDBOX_SVARUT_PORT,
     altinnBroker: e.DPI_AP_SANDBOX_ALTINN_BROKER_PORT,
+    smtp: e.DPI_AP_SANDBOX_SMTP_PORT,
   };
 }

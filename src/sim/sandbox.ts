@@ -22,6 +22,7 @@ import { startAltinnTokenSim, type AltinnTokenSim } from "./altinn-token/server.
 import { startAltinnCorrespondenceSim, type AltinnCorrespondenceSim } from "./altinn-correspondence/server.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim } from "./svarut/index.js";
 import { SANDBOX_BROKER_RESOURCES, startAltinnBrokerSim, type AltinnBrokerSim } from "./altinn-broker/index.js";
+import { startSmtpSim, type SmtpSim } from "./smtp/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -38,7 +39,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; smtp?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
@@ -73,6 +74,8 @@ export interface Sandbox {
   svarUt: SvarUtSim;
   /** The Altinn 3 broker (DPO) with Altinn's token exchange beside it. */
   altinnBroker: AltinnBrokerSim;
+  /** The mail relay DPF's mail delivery sends through; it keeps every mail (src/sim/smtp/). */
+  smtp: SmtpSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -147,6 +150,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(altinnBroker);
+    const smtp = await startSmtpSim({ host, port: o.ports?.smtp ?? 0 });
+    started.push(smtp);
     return {
       maskinporten,
       pki,
@@ -158,6 +163,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       altinnCorrespondence,
       svarUt,
       altinnBroker,
+      smtp,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

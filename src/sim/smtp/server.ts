@@ -38,6 +38,8 @@ export interface SmtpSim {
   mails(): readonly ReceivedMail[];
   /** Resolves with the first mail (already kept or still to come) that `match` accepts. */
   waitFor(match: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
+  /** Calls `listener` with every mail accepted from now on (the sandbox logs them). */
+  onMail(listener: (m: ReceivedMail) => void): void;
   setDown(down: boolean): void;
   close(): Promise<void>;
 }
@@ -46,6 +48,7 @@ export async function startSmtpSim(o: SmtpSimOptions = {}): Promise<SmtpSim> {
   const kept: ReceivedMail[] = [];
   const waiters = new Set<{ match: (m: ReceivedMail) => boolean; resolve: (m: ReceivedMail) => void }>();
   let down = false;
+  const listeners: ((m: ReceivedMail) => void)[] = [];
   const maxBytes = o.maxBytes ?? 50 * 1024 * 1024;
   const server = new SMTPServer({
     disabledCommands: o.auth ? ["STARTTLS"] : ["STARTTLS", "AUTH"],
@@ -82,6 +85,7 @@ export async function startSmtpSim(o: SmtpSimOptions = {}): Promise<SmtpSim> {
               receivedAt: new Date(),
             };
             kept.push(mail);
+            for (const l of listeners) l(mail);
             for (const w of [...waiters]) if (w.match(mail)) {
               waiters.delete(w);
               w.resolve(mail);
@@ -118,6 +122,7 @@ export async function startSmtpSim(o: SmtpSimOptions = {}): Promise<SmtpSim> {
         waiters.add(w);
       });
     },
+    onMail: (l) => void listeners.push(l),
     setDown: (d) => void (down = d),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
