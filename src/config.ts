@@ -307,8 +307,8 @@ export interface Config {
   /** DPF: KS FIKS SvarUt (send, status) and SvarInn (receive), each organisation with accounts of its own. */
   dpf: {
     svarUtUrl: string | undefined;
-    /** orgno → SvarUt account (HTTP Basic: the konto id as user name). */
-    svarUtAccounts: ReadonlyMap<string, { kontoId: string; password: string }>;
+    /** orgno → SvarUt account: the konto and the Fiks integration that may use it (with the org's Maskinporten token, scope ks:fiks). */
+    svarUtAccounts: ReadonlyMap<string, { orgnr: string; kontoId: string; integrasjonId: string; integrasjonPassord: string }>;
     svarInnUrl: string | undefined;
     /** orgno → SvarInn credentials (HTTP Basic). */
     svarInnAccounts: ReadonlyMap<string, { username: string; password: string }>;
@@ -575,7 +575,13 @@ function dpfConfig(e: z.output<typeof schema>, on: boolean, problems: string[]):
     }
     return m;
   };
-  const svarUtAccounts = pairs("DPI_AP_DPF_SVARUT_ACCOUNTS", e.DPI_AP_DPF_SVARUT_ACCOUNTS, (kontoId, password) => ({ kontoId, password }));
+  const svarUtAccounts = new Map<string, { orgnr: string; kontoId: string; integrasjonId: string; integrasjonPassord: string }>();
+  // <orgno>=<kontoId>:<integrasjonId>:<integrasjonPassord>: the two ids are UUIDs, so the password may hold colons.
+  for (const v of e.DPI_AP_DPF_SVARUT_ACCOUNTS) {
+    const m = /^(\d{9})=([0-9a-fA-F-]{36}):([0-9a-fA-F-]{36}):(.+)$/.exec(v);
+    if (!m) problems.push(`DPI_AP_DPF_SVARUT_ACCOUNTS: "${v.replace(/^([^=]*=[^:]*):.*$/s, "$1:…")}" is not <orgno>=<kontoId>:<integrasjonId>:<integrasjonPassord>`);
+    else svarUtAccounts.set(m[1]!, { orgnr: m[1]!, kontoId: m[2]!, integrasjonId: m[3]!, integrasjonPassord: m[4]! });
+  }
   const svarInnAccounts = pairs("DPI_AP_DPF_SVARINN_ACCOUNTS", e.DPI_AP_DPF_SVARINN_ACCOUNTS, (username, password) => ({ username, password }));
   if (on && !e.DPI_AP_DPF_SVARUT_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARUT_URL: required when DPI_AP_NEXTMOVE_CHANNELS includes DPF");
   if (svarInnAccounts.size > 0 && !e.DPI_AP_DPF_SVARINN_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARINN_URL: required with DPI_AP_DPF_SVARINN_ACCOUNTS");

@@ -18,6 +18,7 @@ import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import { createDpvChannel } from "./channels/dpv/index.js";
 import { createDpfChannel, createDpfValidation } from "./channels/dpf/index.js";
+import { KS_FIKS_SCOPE } from "./channels/dpf/svarut-client.js";
 import { createDpoChannel, type DpoChannel } from "./channels/dpo/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
@@ -95,6 +96,8 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     if (!r) routers.set(orgno, (r = createEformidlingRouter({ registry: registries(orgno) })));
     return r;
   };
+  // SvarUt's REST API: each organisation's own Maskinporten client, scope ks:fiks (fiks-svarut-klient's).
+  const fiksToken = async (orgno: string) => (await (await clients(orgno)).getToken({ scope: KS_FIKS_SCOPE })).access_token;
   const handovers: NextMoveHandover[] = [];
   if (nm.channels.includes("DPI")) {
     handovers.push(
@@ -122,7 +125,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     log,
     // The outbox's work is not this request's: keep its log lines free of this request id.
     onQueued: (channel) => runOutsideRequest(() => p.onQueued(channel)),
-    ...(nm.channels.includes("DPF") ? { dpf: createDpfValidation({ config: config.dpf, orgs: nm.orgs }) } : {}),
+    ...(nm.channels.includes("DPF") ? { dpf: createDpfValidation({ config: config.dpf, orgs: nm.orgs, fiksToken }) } : {}),
   });
 
   const deliveries = new WebhookDeliveryRepo(p.stores.db);
@@ -237,6 +240,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
       keystores,
       routerFor,
       infoFor: (asking, identifier) => registries(asking).info(identifier),
+      fiksToken,
       clock: p.clock,
       log,
       mail: { repo: new DpfMailRepo(p.stores.db), retry: config.outbox.retry, apiBase: () => `${p.publicBase?.() ?? config.publicUrl ?? ""}/api` },

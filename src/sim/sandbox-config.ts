@@ -54,7 +54,7 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_STATUS_POLL_MS: "1000",
   DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: "2000",
   // DPF: the SvarUt simulator's accounts and SvarInn inboxes (src/sim/svarut/defaults.ts); its URLs are known once it runs.
-  DPI_AP_DPF_SVARUT_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.kontoId(o)}:${SVARUT_SANDBOX.password}`).join(","),
+  DPI_AP_DPF_SVARUT_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.kontoId(o)}:${SVARUT_SANDBOX.integrasjonId(o)}:${SVARUT_SANDBOX.password}`).join(","),
   DPI_AP_DPF_SVARINN_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.svarInnUser(o)}:${SVARUT_SANDBOX.password}`).join(","),
   // DPF's mail delivery stays off, as everywhere, but DPI_AP_DPF_MAIL_ON_ERROR=true is all it takes: mail then goes
   // through the SMTP simulator (its address is known once it runs) to one address for all organisations.

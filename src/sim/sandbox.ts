@@ -140,7 +140,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(altinnCorrespondence);
-    const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions()), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
+    const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions({ maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl } })), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
     started.push(svarUt);
     const altinnBroker = await startAltinnBrokerSim({
       maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },

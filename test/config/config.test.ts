@@ -132,6 +132,20 @@ describe("config", () => {
     expect(() => loadConfig({ DPI_AP_STATUS_POLL_MS: "0" })).to.throw(ConfigError, /DPI_AP_STATUS_POLL_MS/);
   });
 
+  it("reads each organisation's SvarUt konto and Fiks integration, and refuses the old <kontoId>:<password> form without echoing the password", () => {
+    const konto = "00000000-0000-4000-8000-991825827000";
+    const integrasjon = "00000000-0000-4000-9000-991825827000";
+    const c = loadConfig({ DPI_AP_DPF_SVARUT_ACCOUNTS: `991825827=${konto}:${integrasjon}:pass:ord` });
+    expect([...c.dpf.svarUtAccounts]).to.deep.equal([["991825827", { orgnr: "991825827", kontoId: konto, integrasjonId: integrasjon, integrasjonPassord: "pass:ord" }]]);
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ DPI_AP_DPF_SVARUT_ACCOUNTS: `991825827=${konto}:topsecret` });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err!.problems).to.deep.equal([`DPI_AP_DPF_SVARUT_ACCOUNTS: "991825827=${konto}:…" is not <orgno>=<kontoId>:<integrasjonId>:<integrasjonPassord>`]);
+  });
+
   it("DPF mail delivery is off by default; on, it reads the SMTP server, the sender and per-organisation or default addresses", () => {
     expect(loadConfig({}).dpf.mail).to.equal(undefined);
     const c = loadConfig({

@@ -16,7 +16,7 @@ import { DpfOutboundChannel } from "./outbound.js";
 import { DpfStatusPoller } from "./status-poller.js";
 import { createSvarInnClient } from "./svarinn-client.js";
 import { SvarInnSource } from "./svarinn-source.js";
-import { createSvarUtClient } from "./svarut-client.js";
+import { createSvarUtClient, type FiksTokenSource } from "./svarut-client.js";
 import { dpfValidationContext } from "./validation-context.js";
 
 /**
@@ -41,6 +41,8 @@ export interface DpfChannelDeps {
   keystores: OrgKeyStores;
   routerFor(orgno: string): Router<EformidlingEndpoint>;
   infoFor(asking: string, identifier: string): Promise<InfoRecord>;
+  /** A Maskinporten token (scope ks:fiks) of the organisation's own client, for SvarUt. */
+  fiksToken: FiksTokenSource;
   clock: Clock;
   log: Logger;
   /** Mail delivery's store, retry policy and the NextMove API's outside address (used when config.mail is set). */
@@ -48,14 +50,14 @@ export interface DpfChannelDeps {
 }
 
 /** The SvarUt facts the out-queue's DPF checks need (OutQueueDeps.dpf). */
-export function createDpfValidation(d: { config: Config["dpf"]; orgs: readonly string[] }) {
+export function createDpfValidation(d: { config: Config["dpf"]; orgs: readonly string[]; fiksToken: FiksTokenSource }) {
   if (!d.config.svarUtUrl) throw new Error("DPF needs SvarUt (DPI_AP_DPF_SVARUT_URL)");
-  return dpfValidationContext({ svarUt: createSvarUtClient({ baseUrl: d.config.svarUtUrl }), accountOf: (o) => d.config.svarUtAccounts.get(o), orgs: d.orgs });
+  return dpfValidationContext({ svarUt: createSvarUtClient({ baseUrl: d.config.svarUtUrl, token: d.fiksToken }), accountOf: (o) => d.config.svarUtAccounts.get(o), orgs: d.orgs });
 }
 
 export function createDpfChannel(d: DpfChannelDeps): { outbound: DpfOutboundChannel; poller: DpfStatusPoller; inbound: InboundSource[] } {
   if (!d.config.svarUtUrl) throw new Error("DPF needs SvarUt (DPI_AP_DPF_SVARUT_URL)");
-  const svarUt = createSvarUtClient({ baseUrl: d.config.svarUtUrl });
+  const svarUt = createSvarUtClient({ baseUrl: d.config.svarUtUrl, token: d.fiksToken });
   const accountOf = (orgno: string) => d.config.svarUtAccounts.get(orgno);
   const outbound = new DpfOutboundChannel({ repo: d.repo, blobs: d.blobs, routerFor: d.routerFor, infoFor: d.infoFor, svarUt, accountOf, peer: d.config.svarUtUrl });
   const poller = new DpfStatusPoller({ svarUt, accountOf, clock: d.clock });

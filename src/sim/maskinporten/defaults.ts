@@ -43,13 +43,16 @@ export function simClientId(orgno: string): string {
 /** The Service Registry's scopes, as an integrasjonspunkt's client has them for the channels it uses. */
 export const SERVICE_REGISTRY_SCOPES = ["eformidling:dpi", "eformidling:dpo", "eformidling:dpf", "eformidling:dpv", "eformidling:dpe"] as const;
 
+/** KS Fiks's scope (DPF: SvarUt's REST API, as fiks-svarut-klient asks for it). */
+export const KS_FIKS_SCOPE = "ks:fiks";
+
 /** The Altinn 3 broker's scopes (DPO), exchanged for an Altinn token. */
 export const ALTINN_BROKER_SCOPES = ["altinn:broker.write", "altinn:broker.read"] as const;
 
 export const DEFAULT_SIM_CLIENTS: readonly SimClient[] = EXAMPLE_BUSINESS_ORGNOS.map((orgno) => ({
   clientId: simClientId(orgno),
   orgno,
-  scopes: [DPI_SEND_SCOPE, ...SERVICE_REGISTRY_SCOPES, ...ALTINN_BROKER_SCOPES],
+  scopes: [DPI_SEND_SCOPE, ...SERVICE_REGISTRY_SCOPES, ...ALTINN_BROKER_SCOPES, KS_FIKS_SCOPE],
 }));
 
 export const DEFAULT_SIM_DELEGATIONS: readonly SimDelegation[] = [

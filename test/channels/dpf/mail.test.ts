@@ -59,7 +59,8 @@ describe("DPF mail delivery (SvarInn → mail through SMTP; level 3 attaches, le
 
   before(async () => {
     now = Date.parse("2026-12-03T10:00:00Z");
-    svarUt = await startSvarUtSim(await loadDefaultSvarUtOptions());
+    svarUt = await startSvarUtSim(await loadDefaultSvarUtOptions({ // SvarInn only (HTTP Basic): SvarUt's REST API and its Maskinporten are not used here.
+      maskinporten: { issuer: "https://maskinporten.invalid/", jwksUrl: "http://127.0.0.1:1/jwk" } }));
     smtp = await startSmtpSim();
     store = await openTempStore("dpf-mail-");
     dir = await mkdtemp(path.join(os.tmpdir(), "dpf-mail-blobs-"));
