@@ -131,6 +131,15 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
     ]);
   });
 
+  it("does not send a forsendelse twice: a retry after an answer that was lost finds SvarUt's forsendelse by eksternReferanse", async () => {
+    const first = await channel().send(conversation(sbd({ level: 3 }), "m-lost-answer"), ctx);
+    const id = (first as { externalReference: string }).externalReference;
+    // The outbox never heard `first` (a timeout, a crash before it was stored) and tries again.
+    const again = await channel().send(conversation(sbd({ level: 3 }), "m-lost-answer"), { ...ctx, attempt: 2 });
+    expect([again.kind, (again as { externalReference?: string }).externalReference]).to.deep.equal(["delivered", id]);
+    expect([...sim.state.forsendelser.values()].filter((f) => f.eksternReferanse === "m-lost-answer").map((f) => f.id)).to.deep.equal([id]);
+  });
+
   it("the message's sikkerhetsnivaa 3 wins over the record's 4; a ReceiverRef that is no UUID is left out", async () => {
     const out = await channel().send(conversation(sbd({ level: 3, receiverRef: "not-a-uuid" })), ctx);
     const f = sim.forsendelse((out as { externalReference: string }).externalReference)!;
