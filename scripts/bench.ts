@@ -3,6 +3,9 @@
  * party simulated, N letters pushed through them to a postbox provider and back as receipts; prints intake
  * latency, throughput, CPU per letter and peak memory per process. `--help` lists the options.
  */
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { PROJECT_ROOT } from "../src/bench/child-process.js";
 import { Cleanup } from "../src/bench/cleanup.js";
 import { BenchUsageError, parseBenchArgs, USAGE } from "../src/bench/options.js";
 import { ProgressDisplay, progressMode } from "../src/bench/progress.js";
@@ -40,6 +43,14 @@ async function main(): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+
+  // The measured processes run the compiled build, as production does: compile it from the sources at hand.
+  progress.note("compiling src/ to dist/ (npm run build)");
+  const built = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "scripts", "build.mjs")], { cwd: PROJECT_ROOT, stdio: ["ignore", "inherit", "inherit"] });
+  if (built.status !== 0) {
+    process.stderr.write("npm run build failed; the benchmark needs the compiled build\n");
+    return 1;
+  }
 
   try {
     const { report, complete } = await runBench(options, { progress, cleanup, cancelled: () => interrupted });

@@ -1,19 +1,21 @@
 /**
- * npm run demo: a business system sends a digital letter (with aapningskvittering requested) and a print
- * letter through the running sandbox (`npm start`), and prints each conversation's timeline as it arrives:
+ * npm run demo: a business system looks two citizens up in KRR (the sandbox's KRR simulator) and, as KRR's
+ * answers decide, sends one a digital letter (with aapningskvittering requested) to the postbox provider KRR
+ * names, encrypted to the certificate KRR gives, and the other, reserved against digital post, a print letter
+ * to KRR's print provider, through the running sandbox (`npm start`); it prints each conversation's timeline as it arrives:
  * OPPRETTET → SENDT → LEVERT → LEST for the digital letter, OPPRETTET → SENDT → LEVERT (mottakskvittering) for the print letter.
  * Then an archive system sends a digital letter over the NextMove API (user arkiv/sandbox) and prints its
  * statuses as the integrasjonspunkt would report them: OPPRETTET → SENDT → MOTTATT → LEVERT; and a digital_dpv
  * to a person without a postbox, which goes over DPV to the Altinn correspondence simulator (it publishes the
  * correspondence after 2 s and the recipient reads it 5 s later): OPPRETTET → SENDT → LEVERT → LEST.
  *
- *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --timeout 180]
+ *   npm run demo [-- --ap http://127.0.0.1:8080 --maskinporten http://127.0.0.1:8090 --krr http://127.0.0.1:8099 --timeout 180]
  */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { X509Certificate } from "node:crypto";
-import { BusinessSystem, type TimelineEvent } from "../src/client/business-system.js";
+import { BusinessSystem, type CitizenLetter, type TimelineEvent } from "../src/client/business-system.js";
+import { KrrClient } from "../src/client/krr-client.js";
 import { createGrantClient } from "../src/maskinporten/grant-client.js";
 import { keyStoreFromPem } from "../src/pki/keystore.js";
 import { loadExampleSigner } from "../src/sim/maskinporten/defaults.js";
@@ -24,13 +26,15 @@ const { values } = parseArgs({
   options: {
     ap: { type: "string", default: process.env.DPI_AP_DEMO_URL ?? "http://127.0.0.1:8080" },
     maskinporten: { type: "string", default: process.env.DPI_AP_DEMO_MASKINPORTEN ?? "http://127.0.0.1:8090" },
+    krr: { type: "string", default: process.env.DPI_AP_DEMO_KRR ?? "http://127.0.0.1:8099" },
     timeout: { type: "string", default: "180" },
   },
 });
 const CERTS = path.resolve(import.meta.dirname, "../certs-example");
 const AVSENDER = "991825827";
-const DIGIPOST = "984661185";
-const PRINT = "974761076";
+/** The sandbox's KRR: a citizen with a Digipost postbox, and one reserved against digital post. */
+const CITIZEN_DIGITAL = "09118532322";
+const CITIZEN_RESERVED = "05068912345";
 
 const metadata = (await (await fetch(`${values.maskinporten}/.well-known/oauth-authorization-server`).catch(() => {
   console.error(`No Maskinporten at ${values.maskinporten}: start the sandbox first with \`npm start\`.`);
@@ -43,39 +47,44 @@ const business = keyStoreFromPem({
   certificate: await readFile(path.join(CERTS, `business/${AVSENDER}.pem`)),
   chain: Buffer.concat([await readFile(path.join(CERTS, "business/intermediate-ca.pem")), await readFile(path.join(CERTS, "business/root-ca.pem"))]),
 });
+const grant = createGrantClient({ ...grantSigner, audience: metadata.issuer, tokenEndpoint: metadata.token_endpoint });
 const system = new BusinessSystem({
   accessPointUrl: values.ap!,
-  grant: createGrantClient({ ...grantSigner, audience: metadata.issuer, tokenEndpoint: metadata.token_endpoint }),
+  grant,
   signer: { privateKey: business.privateKey, certificate: business.certificate, chain: business.chain },
   sender: `0192:${AVSENDER}`,
   kanal: "dpi_ap_demo",
 });
-const certOf = async (orgno: string) => new X509Certificate(await readFile(path.join(CERTS, `business/${orgno}.pem`)));
+const krr = new KrrClient({ url: values.krr!, grant });
 
-console.log(`Sending two letters as ${AVSENDER} through ${values.ap} ...`);
-const digital = await system.sendDigital({
-  receiver: `0192:${DIGIPOST}`,
-  recipientCertificate: await certOf(DIGIPOST),
-  postkasseadresse: "ola.nordmann#9YDT",
-  ikkesensitivtittel: "Vedtak om skatt",
-  spraak: "no",
-  sikkerhetsnivaa: 4,
-  aapningskvittering: true,
-  avsenderidentifikator: "demo",
-  document: { name: "vedtak.pdf", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette er et digitalt brev fra dpi-ap."), title: "Vedtak om skatt" },
+/** One letter, written once: KRR decides whether it goes to the citizen's postbox or to print. */
+const letter = (personidentifikator: string, text: string): CitizenLetter => ({
+  personidentifikator,
+  digital: { ikkesensitivtittel: "Vedtak om skatt", spraak: "no", sikkerhetsnivaa: 4, aapningskvittering: true, avsenderidentifikator: "demo" },
+  print: {
+    mottaker: { navn: "Kari Nordmann", adresselinje1: "Storgata 1", postnummer: "0155", poststed: "Oslo" },
+    retur: { mottaker: { navn: "Demoetaten", adresselinje1: "Postboks 1", postnummer: "0101", poststed: "Oslo" }, returposthaandtering: "MAKULERING_MED_MELDING" },
+    utskriftstype: "SORT_HVIT",
+    posttype: "B",
+  },
+  document: { name: "vedtak.pdf", mimeType: "application/pdf", bytes: tinyPdf(text), title: "Vedtak om skatt" },
 });
-console.log(`  digital letter  ${digital.messageId}  conversation ${digital.conversationId}`);
-const address = { navn: "Kari Nordmann", adresselinje1: "Storgata 1", postnummer: "0155", poststed: "Oslo" };
-const print = await system.sendPrint({
-  receiver: `0192:${PRINT}`,
-  recipientCertificate: await certOf(PRINT),
-  mottaker: address,
-  retur: { mottaker: { navn: "Demoetaten", adresselinje1: "Postboks 1", postnummer: "0101", poststed: "Oslo" }, returposthaandtering: "MAKULERING_MED_MELDING" },
-  utskriftstype: "SORT_HVIT",
-  posttype: "B",
-  document: { name: "brev.pdf", mimeType: "application/pdf", bytes: tinyPdf("Hei! Dette brevet skrives ut og sendes i posten."), title: "Brev" },
-});
-console.log(`  print letter    ${print.messageId}  conversation ${print.conversationId}\n`);
+const describeRoute = (r: Awaited<ReturnType<BusinessSystem["sendToCitizen"]>>["route"]) =>
+  r.kind === "digital" ? `digital to ${r.provider}, postbox ${r.postkasseadresse}` : `print (${r.reason}, KRR status ${r.status})`;
+
+console.log(`Looking two citizens up in KRR (${values.krr}) and sending each a letter as ${AVSENDER} through ${values.ap} ...`);
+const sendTo = async (fnr: string, text: string) => {
+  try {
+    return await system.sendToCitizen(letter(fnr, text), krr);
+  } catch (error) {
+    console.error(`Sending to ${fnr} failed: ${(error as Error).message} (is the sandbox's KRR at ${values.krr}?)`);
+    process.exit(1);
+  }
+};
+const digital = await sendTo(CITIZEN_DIGITAL, "Hei! Dette er et digitalt brev fra dpi-ap.");
+console.log(`  ${CITIZEN_DIGITAL}: KRR says ${describeRoute(digital.route)}\n    letter ${digital.messageId}  conversation ${digital.conversationId}`);
+const print = await sendTo(CITIZEN_RESERVED, "Hei! Dette brevet skrives ut og sendes i posten.");
+console.log(`  ${CITIZEN_RESERVED}: KRR says ${describeRoute(print.route)}\n    letter ${print.messageId}  conversation ${print.conversationId}\n`);
 
 const wanted = new Map([
   [digital.conversationId, { name: "digital", until: ["LEVERT", "LEST"], seen: 0 }],

@@ -48,6 +48,10 @@ export interface AppParts {
   metrics?: Metrics;
   /** The NextMove API (src/server-nextmove.ts), mounted at /api when it is switched on. */
   nextMove?: Router;
+  /** Who is served here (the store's directory, src/participants); default: the configured seed list. */
+  servedParticipants?: Pick<ParticipantSet, "has">;
+  /** The admin API (src/api/admin-participants.ts), mounted at /admin when an admin credential is configured. */
+  admin?: Router;
 }
 
 /** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
@@ -87,7 +91,7 @@ export function createApp(p: AppParts): Express {
   const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
   const intake = {
     verifyForretningsmelding: p.verifyForretningsmelding,
-    servedParticipants: new ParticipantSet(p.config.servedParticipants),
+    servedParticipants: p.servedParticipants ?? new ParticipantSet(p.config.servedParticipants),
     repo: p.repo,
     blobs: p.blobs,
     clock: p.clock,
@@ -104,6 +108,7 @@ export function createApp(p: AppParts): Express {
   app.use(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl }));
   app.use(statusRouter({ repo: p.repo }));
   if (p.nextMove) app.use("/api", p.nextMove);
+  if (p.admin) app.use("/admin", privateAnswers, p.admin);
   app.use(notFound);
   app.use(problemHandler(p.log, (code) => metrics?.rejected.inc({ code })));
   return app;

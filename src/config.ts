@@ -127,10 +127,18 @@ const schema = z.object({
   DPI_AP_SMTP_PASSWORD: z.string().optional(),
   DPI_AP_MAIL_FROM: z.string().min(3).optional(),
   DPI_AP_DPO_BROKER_URL: z.string().url().optional(),
-  DPI_AP_DPO_TOKEN_EXCHANGE_URL: z.string().url().optional(),
   DPI_AP_DPO_RESOURCE: z.string().min(1).default("eformidling-dpo-meldingsutveksling"),
   DPI_AP_DPO_POLL_MS: z.coerce.number().int().positive().default(15_000),
   DPI_AP_DPO_MESSAGE_CHANNEL: z.string().regex(/^[a-zA-Z0-9-_]{1,25}$/).optional(),
+  // Served participants in the store, their SMP registration, and the admin API that manages them.
+  DPI_AP_SMP_MANAGEMENT_URL: z.string().url().optional(),
+  DPI_AP_SMP_MANAGEMENT_USER: z.string().min(1).optional(),
+  DPI_AP_SMP_MANAGEMENT_PASSWORD: z.string().min(1).optional(),
+  DPI_AP_SMP_ENDPOINT_URL: z.string().url().optional(),
+  DPI_AP_PARTICIPANTS_REFRESH_MS: z.coerce.number().int().positive().default(5000),
+  DPI_AP_PARTICIPANTS_RETRY_MS: z.coerce.number().int().positive().default(60_000),
+  DPI_AP_ADMIN_USER: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").optional(),
+  DPI_AP_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
 });
 
 /** The SMTP server mail goes through (nodemailer's transport options). */
@@ -201,10 +209,26 @@ export interface Config {
   };
   /** PEM files whose certificates are trusted as issuers of business certificates (virksomhetssertifikat). */
   businessTrustAnchors: string[];
-  /** Participants this access point serves, as "0192:<orgno>". */
+  /**
+   * The start-up seed of the served participants (the store has the list; README, "Served participants"), as
+   * "0192:<orgno>": each is stored as a sender unless it is stored already.
+   */
   servedParticipants: string[];
-  /** The served participants that receive letters (postbox and print providers); the others only receive receipts. */
+  /** The seeded participants that receive letters: stored as postbox and print provider. */
   letterRecipients: string[];
+  /**
+   * Served participants: registered in the SMP through its management API when `smpManagement` is set (the
+   * AS4 endpoint published there is `endpointUrl`, default public URL + AS4 path); the store is re-read every
+   * refreshMs, and pending registrations retried every retryMs.
+   */
+  participants: {
+    smpManagement: { url: string; user: string; password: string } | undefined;
+    endpointUrl: string | undefined;
+    refreshMs: number;
+    retryMs: number;
+  };
+  /** The admin API (/admin, HTTP Basic); absent: not offered. */
+  admin: { user: string; password: string } | undefined;
   /**
    * concurrentUploads: POST /messages/out requests read at the same time; each holds a temporary file of up to
    * dokumentpakkeBytes until it is checked, so this bounds the disk and descriptors a burst can take.
@@ -300,7 +324,7 @@ export interface Config {
     /** Maskinporten's token endpoint, where each organisation's client (nextMove.clientIds) asks. */
     maskinporten: { tokenUrl: string | undefined };
   };
-  /** Altinn 3: the token exchange (Maskinporten token → Altinn token), shared by DPV and DPO. */
+  /** Altinn 3: the token exchange (Maskinporten token → Altinn token), shared by DPV and DPO (DPI_AP_ALTINN_TOKEN_EXCHANGE_URL). */
   altinn: { tokenExchangeUrl: string | undefined };
   /** DPV: Altinn 3 correspondence through Digdir's proxy (README, "DPV"). */
   dpv: { correspondenceUrl: string | undefined; settings: DpvSettings };
@@ -320,8 +344,6 @@ export interface Config {
   dpo: {
     /** The broker API's base, e.g. https://platform.tt02.altinn.no/broker/api/v1. */
     brokerUrl: string | undefined;
-    /** Altinn's token exchange, e.g. https://platform.tt02.altinn.no/authentication/api/v1/exchange/maskinporten. */
-    tokenExchangeUrl: string | undefined;
     resource: string;
     pollMs: number;
     /** The integrasjonspunkt's difi.move.dpo.message-channel: only broker files with this reference are ours. */
@@ -383,7 +405,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.DPI_AP_MASKINPORTEN_ISSUER) problems.push("DPI_AP_MASKINPORTEN_ISSUER: required outside sandbox mode");
     if (!e.DPI_AP_MASKINPORTEN_JWKS_URL) problems.push("DPI_AP_MASKINPORTEN_JWKS_URL: required outside sandbox mode");
     if (anchors.length === 0) problems.push("DPI_AP_BUSINESS_TRUST_ANCHORS: required outside sandbox mode");
-    if (served.length === 0) problems.push("DPI_AP_SERVED_PARTICIPANTS: required outside sandbox mode");
     if (!e.DPI_AP_AS4_KEYSTORE) problems.push("DPI_AP_AS4_KEYSTORE: required outside sandbox mode");
     if (!e.DPI_AP_PEPPOL_AP_TRUST_ANCHORS?.length) problems.push("DPI_AP_PEPPOL_AP_TRUST_ANCHORS: required outside sandbox mode");
     if (!e.DPI_AP_SMP_TRUST_ANCHORS?.length) problems.push("DPI_AP_SMP_TRUST_ANCHORS: required outside sandbox mode");
@@ -435,9 +456,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       if (!e.DPI_AP_DPV_CORRESPONDENCE_URL) problems.push("DPI_AP_DPV_CORRESPONDENCE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
       if (!e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL) problems.push("DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: required for DPV outside sandbox mode (or leave DPV out of DPI_AP_NEXTMOVE_CHANNELS)");
     }
-    if (nextMoveChannels.includes("DPO") && (!e.DPI_AP_DPO_BROKER_URL || !e.DPI_AP_DPO_TOKEN_EXCHANGE_URL)) problems.push("DPI_AP_DPO_BROKER_URL and DPI_AP_DPO_TOKEN_EXCHANGE_URL: required for DPO outside sandbox mode");
+    if (nextMoveChannels.includes("DPO") && (!e.DPI_AP_DPO_BROKER_URL || !e.DPI_AP_ALTINN_TOKEN_EXCHANGE_URL)) problems.push("DPI_AP_DPO_BROKER_URL and DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: required for DPO outside sandbox mode");
   }
   const dpf = dpfConfig(e, nextMoveChannels.includes("DPF") && e.DPI_AP_NEXTMOVE, problems);
+  const smpManagementSet = [e.DPI_AP_SMP_MANAGEMENT_URL, e.DPI_AP_SMP_MANAGEMENT_USER, e.DPI_AP_SMP_MANAGEMENT_PASSWORD].filter((v) => v !== undefined).length;
+  if (smpManagementSet !== 0 && smpManagementSet !== 3) problems.push("DPI_AP_SMP_MANAGEMENT_URL, DPI_AP_SMP_MANAGEMENT_USER and DPI_AP_SMP_MANAGEMENT_PASSWORD: set all three or none");
+  if ((e.DPI_AP_ADMIN_USER === undefined) !== (e.DPI_AP_ADMIN_PASSWORD === undefined)) problems.push("DPI_AP_ADMIN_USER and DPI_AP_ADMIN_PASSWORD: set both or neither");
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -465,6 +489,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     businessTrustAnchors: anchors,
     servedParticipants: served,
     letterRecipients,
+    participants: {
+      smpManagement:
+        e.DPI_AP_SMP_MANAGEMENT_URL && e.DPI_AP_SMP_MANAGEMENT_USER && e.DPI_AP_SMP_MANAGEMENT_PASSWORD
+          ? { url: e.DPI_AP_SMP_MANAGEMENT_URL.replace(/\/+$/, ""), user: e.DPI_AP_SMP_MANAGEMENT_USER, password: e.DPI_AP_SMP_MANAGEMENT_PASSWORD }
+          : undefined,
+      endpointUrl: e.DPI_AP_SMP_ENDPOINT_URL,
+      refreshMs: e.DPI_AP_PARTICIPANTS_REFRESH_MS,
+      retryMs: e.DPI_AP_PARTICIPANTS_RETRY_MS,
+    },
+    admin: e.DPI_AP_ADMIN_USER && e.DPI_AP_ADMIN_PASSWORD ? { user: e.DPI_AP_ADMIN_USER, password: e.DPI_AP_ADMIN_PASSWORD } : undefined,
     limits: {
       dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES,
       forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES,
@@ -553,7 +587,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dpo: {
       brokerUrl: e.DPI_AP_DPO_BROKER_URL?.replace(/\/+$/, ""),
-      tokenExchangeUrl: e.DPI_AP_DPO_TOKEN_EXCHANGE_URL,
       resource: e.DPI_AP_DPO_RESOURCE,
       pollMs: e.DPI_AP_DPO_POLL_MS,
       messageChannel: e.DPI_AP_DPO_MESSAGE_CHANNEL,

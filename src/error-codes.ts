@@ -42,8 +42,12 @@ export type ServiceRegistryErrorCode = CodesOf<typeof import("./routing/service-
 /** Choosing an eFormidling channel from the Service Registry's records. */
 export type RoutingErrorCode = CodesOf<typeof import("./routing/eformidling.js")>;
 
+/** Onboarding served participants (src/participants). */
+export type ParticipantsErrorCode = CodesOf<typeof import("./participants/errors.js")>;
+
 export type DomainErrorCode =
   | DpiErrorCode
+  | ParticipantsErrorCode
   | PeppolErrorCode
   | MaskinportenErrorCode
   | PkiErrorCode

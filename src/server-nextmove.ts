@@ -153,8 +153,9 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
   // DPO: the Altinn 3 broker, both ways; its LEVERT status message is queued in the inbox's DELETE.
   let dpo: DpoChannel | undefined;
   if (nm.channels.includes("DPO")) {
-    const { brokerUrl, tokenExchangeUrl } = config.dpo;
-    if (!brokerUrl || !tokenExchangeUrl) throw new Error("DPO needs the Altinn broker and token exchange (DPI_AP_DPO_BROKER_URL, DPI_AP_DPO_TOKEN_EXCHANGE_URL)");
+    const { brokerUrl } = config.dpo;
+    const { tokenExchangeUrl } = config.altinn;
+    if (!brokerUrl || !tokenExchangeUrl) throw new Error("DPO needs the Altinn broker and token exchange (DPI_AP_DPO_BROKER_URL, DPI_AP_ALTINN_TOKEN_EXCHANGE_URL)");
     dpo = createDpoChannel({
       settings: { ...config.dpo, brokerUrl, tokenExchangeUrl },
       orgs: nm.orgs,

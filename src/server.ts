@@ -15,7 +15,6 @@ import { DpfMailRepo } from "./store/dpf-mail-repo.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
 import { Metrics } from "./metrics.js";
 import { createDiscovery, type Discovery } from "./peppol/discovery.js";
-import { ParticipantSet } from "./peppol/identifiers.js";
 import { organisationNumberOf } from "./pki/business-certificate.js";
 import { parseCrl } from "./pki/crl.js";
 import { loadKeyStore } from "./pki/keystore.js";
@@ -41,6 +40,12 @@ import type { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
 import { PushRepo } from "./store/push-repo.js";
 import { createNextMove, type NextMoveFrontDoor } from "./server-nextmove.js";
+import { adminParticipantsRouter } from "./api/admin-participants.js";
+import { ServedDirectory } from "./participants/directory.js";
+import { ParticipantsService } from "./participants/service.js";
+import type { ParticipantRole } from "./dpi/participant-roles.js";
+import { SmpManagementClient } from "./peppol/smp-management.js";
+import { ParticipantsRepo } from "./store/participants-repo.js";
 
 /** A running access point: the HTTP server with its stores and workers, and how to stop it cleanly. */
 export interface RunningAccessPoint {
@@ -79,6 +84,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const { identity, trust, revocation } = await startTrust(config, clock, opts.revocationUrlRewrite);
   const discovery = await startDiscovery(config, clock, revocation);
   const { stores, as4Tmp, sweeper } = await openStoresAndSweep(config, log);
+  const participants = await startParticipants(config, { stores, identity, clock, log });
   const verifyForretningsmelding = await createIntakeVerifier(config, clock, revocation, log);
   const outboxRepo = new OutboxRepo(stores.db);
   const metrics = createMetrics(config, outboxRepo);
@@ -95,7 +101,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   let push: PushWorker | undefined;
   const as4 = new As4InboundSource(
     config.as4.path,
-    await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, onStored: () => push?.nudge() }),
+    await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, directory: participants.directory, onStored: () => push?.nudge() }),
   );
   // The inbound sources of every channel: pushed ones are mounted by the HTTP server, polled ones run their loops.
   const inbound: InboundSource[] = [as4, ...(nextMove?.channels.inbound ?? [])];
@@ -111,7 +117,10 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     log,
     onAccepted: () => outbox.nudge(),
     ...(nextMove ? { nextMove: nextMove.router } : {}),
+    servedParticipants: participants.directory.servedParticipants,
+    ...(config.admin ? { admin: adminParticipantsRouter({ service: participants.service, credential: config.admin }) } : {}),
   });
+  participants.listening(http.url);
   listeningUrl = http.url;
   const metricsHttp = await startMetricsServer(config, metrics, log);
   push = await createPush(config, { stores, baseUrl: http.url, clock, log, random: opts.random });
@@ -121,6 +130,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     push.start();
     sweeper.start();
     nextMove?.start();
+    participants.start();
   }
   log.info({ seatId: identity.seatId, as4Endpoint: `${http.url}${config.as4.path}` }, "AS4 endpoint ready");
   return {
@@ -133,6 +143,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     blobs: stores.blobs,
     outbox,
     async close() {
+      participants.stop();
       for (const source of inbound) await source.stop();
       await nextMove?.stop();
       await outbox.stop();
@@ -142,6 +153,62 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       await http.close();
       await metricsHttp?.close();
       await stores.db.$disconnect();
+    },
+  };
+}
+
+/**
+ * Served participants: the store's list behind a cached directory that the intake and the AS4 inbound ask,
+ * the onboarding service (with the SMP's management API when configured), and the configured seed stored.
+ * Seeded participants waiting for their SMP registration are registered once the server listens (their
+ * endpoint is its URL), then retried with every other pending one.
+ */
+async function startParticipants(config: Config, p: { stores: Stores; identity: As4Identity; clock: Clock; log: Logger }) {
+  const log = p.log.child({ worker: "participants" });
+  const repo = new ParticipantsRepo(p.stores.db);
+  const directory = new ServedDirectory(repo, log);
+  let endpointUrl = config.participants.endpointUrl;
+  const m = config.participants.smpManagement;
+  const service = new ParticipantsService({
+    repo,
+    directory,
+    smp: m
+      ? {
+          client: new SmpManagementClient({ baseUrl: m.url, user: m.user, password: m.password }),
+          endpoint: () => {
+            if (!endpointUrl) throw new Error("the AS4 endpoint URL is not known before the server listens");
+            return { endpointUrl, certificate: p.identity.certificate };
+          },
+          spelling: config.discovery.spelling,
+        }
+      : undefined,
+    clock: p.clock,
+    log,
+  });
+  const letters = new Set(config.letterRecipients);
+  const seed = config.servedParticipants.flatMap((participant) => [
+    { participant, role: "sender" as ParticipantRole },
+    ...(letters.has(participant) ? (["postbox", "print"] as const).map((role) => ({ participant, role })) : []),
+  ]);
+  const seeded = await service.seed(seed);
+  if (seeded) log.info({ added: seeded }, "served participants seeded from DPI_AP_SERVED_PARTICIPANTS");
+  let retryTimer: NodeJS.Timeout | undefined;
+  const retry = () => service.retryPending().catch((e: unknown) => log.warn({ err: e }, "retrying pending SMP registrations failed"));
+  return {
+    directory,
+    service,
+    /** The server listens at `url`: the AS4 endpoint is known, so pending registrations can go to the SMP. */
+    listening(url: string) {
+      endpointUrl ??= `${config.publicUrl ?? url}${config.as4.path}`;
+      if (m) void retry();
+    },
+    start() {
+      directory.start(config.participants.refreshMs);
+      if (m) retryTimer = setInterval(() => void retry(), config.participants.retryMs).unref();
+    },
+    stop() {
+      directory.stop();
+      if (retryTimer) clearInterval(retryTimer);
     },
   };
 }
@@ -305,6 +372,8 @@ interface As4ReceiverParts {
   log: Logger;
   /** Told after an incoming message was stored. */
   onStored: () => void;
+  /** Who is served here, and which of them take letters. */
+  directory: ServedDirectory;
 }
 
 /** The AS4 receiver: verifies incoming AS4 messages and hands them to the DPI inbound handler for the participants served here. */
@@ -322,8 +391,8 @@ async function createAs4Receiver(config: Config, p: As4ReceiverParts): Promise<A
     trust: p.trust,
     exchanges,
     handler: createDpiInboundHandler({
-      servedParticipants: new ParticipantSet(config.servedParticipants),
-      letterRecipients: new ParticipantSet(config.letterRecipients),
+      servedParticipants: p.directory.servedParticipants,
+      letterRecipients: p.directory.letterRecipients,
       verifyForretningsmelding: p.verifyForretningsmelding,
       repo: p.stores.repo,
       blobs: p.stores.blobs,

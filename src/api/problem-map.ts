@@ -110,6 +110,10 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
     title: "Signer certificate revocation status unavailable",
     headers: { "Retry-After": String(REVOCATION_RETRY_AFTER_SECONDS) },
   },
+  // Served participants (onboarding, /admin/participants)
+  "participant-invalid": { title: "Invalid participant or role" },
+  "participant-not-found": { title: "Participant not served here" },
+  "participant-smp-failed": { title: "SMP registration failed" },
   // Peppol: identifiers, DNS and SML
   "peppol-identifier-invalid": { title: "Invalid Peppol identifier" },
   "dns-name-not-found": { title: "DNS name not found" },

@@ -87,7 +87,7 @@ export function benchNodeArgs(name: string, env: NodeJS.ProcessEnv = process.env
 export async function startAccessPointProcess(o: AccessPointProcessOptions, readyTimeoutMs = 60_000): Promise<AccessPointProcess> {
   const child = spawnChild({
     name: o.name,
-    entry: "src/main.ts",
+    entry: "main",
     env: { ...baseEnv(), ...accessPointEnv(o) },
     logFile: path.join(o.dir, "ap.log"),
     nodeArgs: benchNodeArgs(o.name),

@@ -3,12 +3,14 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-/** The project root: the access point runs from here with `node --import tsx src/main.ts`. */
+/** The project root: the benchmark's processes run from here, compiled (`npm run build`: `node dist/main.js`). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, "../..");
+/** The compiled build, as production runs it: no tsx in the measured processes. */
+export const COMPILED = path.join(PROJECT_ROOT, "dist");
 
-const GUARD = pathToFileURL(path.join(import.meta.dirname, "child-guard.ts")).href;
+const GUARD = pathToFileURL(path.join(COMPILED, "bench", "child-guard.js")).href;
 
-/** A TypeScript process the benchmark started, its output going to a log file. */
+/** A process of the compiled build the benchmark started, its output going to a log file. */
 export interface ChildHandle {
   readonly name: string;
   readonly pid: number;
@@ -26,7 +28,7 @@ export interface ChildHandle {
 
 export interface SpawnOptions {
   name: string;
-  /** Path of the .ts entry, relative to the project root. */
+  /** The entry module in the compiled build, relative to dist/ and without extension (e.g. `main`). */
   entry: string;
   env: Record<string, string>;
   logFile: string;
@@ -51,7 +53,7 @@ export function spawnChild(o: SpawnOptions): ChildHandle {
   let proc: ChildProcess;
   try {
     // stdin stays a pipe: child-guard.ts stops the child when it closes, i.e. when we are gone.
-    proc = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", "tsx", "--import", GUARD, o.entry], {
+    proc = spawn(process.execPath, [...(o.nodeArgs ?? []), "--import", GUARD, path.join(COMPILED, `${o.entry}.js`)], {
       cwd: PROJECT_ROOT,
       env: o.env,
       stdio: o.ipc ? ["pipe", fd, fd, "ipc"] : ["pipe", fd, fd],

@@ -106,8 +106,8 @@ export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork
   }) as [AccessPointProcess, AccessPointProcess];
 
   const apCertificate = async (seat: string) => new X509Certificate(await readFile(path.join(CERTS_DIR, `ap/${seat}.pem`)));
-  sandbox.registerAccessPoint({ endpointUrl: `${c2.url}/as4`, certificate: await apCertificate("POP000001"), participants: SENDERS, receives: "receipts" });
-  sandbox.registerAccessPoint({ endpointUrl: `${c3.url}/as4`, certificate: await apCertificate("POP000002"), participants: PROVIDERS, receives: "letters" });
+  await sandbox.registerAccessPoint({ endpointUrl: `${c2.url}/as4`, certificate: await apCertificate("POP000001"), participants: SENDERS, receives: "receipts" });
+  await sandbox.registerAccessPoint({ endpointUrl: `${c3.url}/as4`, certificate: await apCertificate("POP000002"), participants: PROVIDERS, receives: "letters" });
 
   step("starting the postbox provider (Digipost simulator)");
   const postbox = await startPostboxProcess({

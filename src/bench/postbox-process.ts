@@ -46,7 +46,7 @@ export async function startPostboxProcess(o: PostboxProcessOptions, readyTimeout
   };
   const child = spawnChild({
     name: `postbox ${o.orgno}`,
-    entry: "src/bench/postbox-child.ts",
+    entry: "bench/postbox-child",
     env: { ...baseEnv(), [POSTBOX_CONFIG_ENV]: JSON.stringify(config) },
     logFile: path.join(o.dir, `postbox-${o.orgno}.log`),
     ipc: true,

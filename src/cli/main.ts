@@ -1,5 +1,6 @@
 import { AS4_VERIFY_HELP, runAs4Verify } from "./as4-verify.js";
 import { EXIT, MAIN_HELP, UsageError, type CliIo } from "./usage.js";
+import { PARTICIPANTS_HELP, runParticipants } from "./participants.js";
 
 /**
  * The `dpi-ap` command line: dispatches to one module per subcommand and turns failures into exit codes.
@@ -22,6 +23,7 @@ const HELP: Record<string, string> = {
   "": MAIN_HELP,
   as4: `Usage: dpi-ap as4 <subcommand>\n\nSubcommands:\n  verify <file>   Check an AS4 message (dpi-ap help as4 verify)\n`,
   "as4 verify": AS4_VERIFY_HELP,
+  participants: PARTICIPANTS_HELP,
 };
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -39,6 +41,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       if (sub === "verify") return await runAs4Verify(rest, io);
       throw new UsageError(sub === undefined ? "as4 needs a subcommand" : `unknown as4 subcommand "${sub}"`);
     }
+    if (command === "participants") return await runParticipants(argv.slice(1), io);
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError) {

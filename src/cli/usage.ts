@@ -35,6 +35,9 @@ export const MAIN_HELP = `Usage: dpi-ap <command> [options]
 Commands:
   as4 verify <file>   Check an AS4 message: what it is, each signature reference, the SignatureValue,
                       the signer's certificate chain and (with --key) the encrypted attachments.
+  participants add|remove|list
+                      Served participants: store them and register them in the SMP for their role
+                      (dpi-ap help participants).
   help [command]      Show help, e.g. "dpi-ap help as4 verify".
 
 Exit codes: 0 everything verified, 1 verification failed or incomplete, 2 usage or operational error.

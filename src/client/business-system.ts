@@ -4,10 +4,12 @@ import { buildDokumentpakke, type BuildAsicEInput } from "../dpi/build/asic-e.js
 import { digitalLetter, printLetter, type DigitalLetterInput, type LetterPayload, type PrintLetterInput } from "../dpi/build/forretningsmelding.js";
 import { messagesOutForm, postMessage } from "./messages-out-client.js";
 import { signForretningsmelding } from "../dpi/build/sign-forretningsmelding.js";
+import type { CitizenRoute, KrrClient } from "./krr-client.js";
 
 /**
  * What every business system (corner 1) does to send digital post through a corner-2 access point: get a
- * Maskinporten token, build and sign the ASiC-E document package, encrypt it to the recipient, write and sign
+ * Maskinporten token, look the citizen up in KRR (digital to the postbox KRR names, or print), build and sign
+ * the ASiC-E document package, encrypt it to the recipient, write and sign
  * the forretningsmelding with the same token inside, post both, and follow statuses and receipts.
  */
 
@@ -37,6 +39,18 @@ export interface Document {
 export interface SentLetter {
   messageId: string;
   conversationId: string;
+}
+
+/** A letter to a citizen whose channel KRR decides: what a digital letter and what a print letter need. */
+export interface CitizenLetter {
+  /** The citizen's fødselsnummer or d-nummer. */
+  personidentifikator: string;
+  /** The digital letter's fields; postkasseadresse, receiver and certificate come from KRR. */
+  digital: Omit<DigitalLetterInput, Header | "postkasseadresse">;
+  /** The print letter's fields (the postal address is the business system's own, e.g. from Folkeregisteret). */
+  print: Omit<PrintLetterInput, Header>;
+  document: Document;
+  vedlegg?: Document[];
 }
 
 export interface TimelineEvent {
@@ -72,6 +86,29 @@ export class BusinessSystem {
     letter: Omit<DigitalLetterInput, Header> & { receiver: string; recipientCertificate: X509Certificate; document: Document; vedlegg?: Document[] },
   ): Promise<SentLetter> {
     return this.send(letter, { postkasseadresse: letter.postkasseadresse }, (fields) => digitalLetter({ ...letter, ...fields }));
+  }
+
+  /**
+   * Looks the citizen up in KRR first (the DPI message flow's "Forespør innbyggers postkasse") and sends
+   * digitally to the postbox provider KRR names, encrypted to the certificate KRR gives, or, when the citizen
+   * is reserved, has no postbox or is not active in KRR, as a print letter to KRR's print provider.
+   */
+  async sendToCitizen(letter: CitizenLetter, krr: KrrClient): Promise<SentLetter & { route: CitizenRoute }> {
+    const route = await krr.route(letter.personidentifikator);
+    const files = { document: letter.document, ...(letter.vedlegg ? { vedlegg: letter.vedlegg } : {}) };
+    if (route.kind === "digital") {
+      const sent = await this.sendDigital({
+        ...letter.digital,
+        ...files,
+        receiver: `0192:${route.provider}`,
+        recipientCertificate: route.certificate,
+        postkasseadresse: route.postkasseadresse,
+      });
+      return { ...sent, route };
+    }
+    const printer = await krr.printProvider();
+    const sent = await this.sendPrint({ ...letter.print, ...files, receiver: `0192:${printer.provider}`, recipientCertificate: printer.certificate });
+    return { ...sent, route };
   }
 
   /** A letter for the print service; the package is encrypted to the print provider's certificate. */

@@ -49,7 +49,7 @@ const ACCEPTED_STATUS = "OPPRETTET";
 
 export interface IntakeDeps {
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
-  servedParticipants: ParticipantSet;
+  servedParticipants: Pick<ParticipantSet, "has">;
   repo: DpiMessagesRepo;
   blobs: BlobStore;
   clock: Clock;

@@ -102,6 +102,14 @@ export function parseSignedServiceMetadata(input: XmlInput): ServiceMetadata {
   return parseServiceMetadataElement(one(root, SMP_NS.smp, "ServiceMetadata"));
 }
 
+/**
+ * Reads an unsigned ServiceMetadata document: the body of a management PUT (phoss-SMP's
+ * `PUT /{participant}/services/{documentType}`), which the SMP signs only when it serves it.
+ */
+export function parseServiceMetadata(input: XmlInput): ServiceMetadata {
+  return parseServiceMetadataElement(rootOf(input, "ServiceMetadata"));
+}
+
 function parseServiceMetadataElement(el: Element): ServiceMetadata {
   const infos = childElements(el, SMP_NS.smp, "ServiceInformation");
   const redirects = childElements(el, SMP_NS.smp, "Redirect");

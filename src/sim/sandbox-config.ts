@@ -80,6 +80,8 @@ export interface SandboxPorts {
   altinnCorrespondence: number;
   svarUt: number;
   altinnBroker: number;
+  krr: number;
+  altinnAuthorization: number;
   smtp: number;
 }
 
@@ -96,7 +98,9 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT: port.default(8095),
   DPI_AP_SANDBOX_SVARUT_PORT: port.default(8097),
   DPI_AP_SANDBOX_ALTINN_BROKER_PORT: port.default(8096),
-  DPI_AP_SANDBOX_SMTP_PORT: port.default(8098),
+  DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT: port.default(8098),
+  DPI_AP_SANDBOX_KRR_PORT: port.default(8099),
+  DPI_AP_SANDBOX_SMTP_PORT: port.default(8100),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -115,6 +119,8 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     altinnCorrespondence: e.DPI_AP_SANDBOX_ALTINN_CORRESPONDENCE_PORT,
     svarUt: e.DPI_AP_SANDBOX_SVARUT_PORT,
     altinnBroker: e.DPI_AP_SANDBOX_ALTINN_BROKER_PORT,
+    krr: e.DPI_AP_SANDBOX_KRR_PORT,
+    altinnAuthorization: e.DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT,
     smtp: e.DPI_AP_SANDBOX_SMTP_PORT,
   };
 }

@@ -36,7 +36,7 @@ export async function startSandboxProcess(config: Config, ports: SandboxPorts): 
   return {
     config: completed,
     async attach(ap, log) {
-      sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
+      await sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
       const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
       sandbox.smtp.onMail((m) => log.info({ to: m.to, subject: m.subject, attachments: m.attachments.map((a) => a.filename) }, "sandbox SMTP: mail received"));
       printSandbox(ap, sandbox, completed, providers.map((p) => p.provider));
@@ -58,6 +58,8 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       ...config.discovery,
       dnsServers: config.discovery.dnsServers.length ? config.discovery.dnsServers : [sandbox.dnsServer],
     },
+    // The access point registers the participants added with `dpi-ap participants add` in the sandbox's SMP.
+    participants: { ...config.participants, smpManagement: config.participants.smpManagement ?? sandbox.smpManagement },
     dpe: { ...config.dpe, serviceBusUrl: config.dpe.serviceBusUrl ?? sandbox.serviceBus.url },
     serviceRegistry: {
       ...config.serviceRegistry,
@@ -73,11 +75,7 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       // Mail goes through the SMTP simulator unless an SMTP server was configured.
       mail: config.dpf.mail && !config.dpf.mail.smtp.host ? { ...config.dpf.mail, smtp: { ...config.dpf.mail.smtp, host: sandbox.smtp.host, port: sandbox.smtp.port } } : config.dpf.mail,
     },
-    dpo: {
-      ...config.dpo,
-      brokerUrl: config.dpo.brokerUrl ?? sandbox.altinnBroker.url,
-      tokenExchangeUrl: config.dpo.tokenExchangeUrl ?? sandbox.altinnBroker.tokenExchangeUrl,
-    },
+    dpo: { ...config.dpo, brokerUrl: config.dpo.brokerUrl ?? sandbox.altinnBroker.url },
   };
 }
 
@@ -94,7 +92,9 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["Altinn correspondence simulator (DPV)", `${sandbox.altinnCorrespondence.url}  (control: POST ${sandbox.altinnCorrespondence.root}/_sim/correspondence/{id}/publish|read|purge)`],
     ["SvarUt / SvarInn simulator (DPF)", `${sandbox.svarUt.url}  (SvarInn ${sandbox.svarUt.svarInnUrl})`],
     ["SMTP simulator (DPF mail)", `${sandbox.smtp.host}:${sandbox.smtp.port}`],
-    ["Altinn 3 broker simulator (DPO)", `${sandbox.altinnBroker.url}  (token exchange ${sandbox.altinnBroker.tokenExchangeUrl})`],
+    ["Altinn Autorisasjon simulator (delegations)", `${sandbox.altinnAuthorization.url}  (POST /accessmanagement/api/v1/organization/maskinportenschema/offered[/revoke])`],
+    ["KRR simulator (citizen lookup)", `${sandbox.krr.url}  (POST /rest/v1/personer)`],
+    ["Altinn 3 broker simulator (DPO)", sandbox.altinnBroker.url],
     ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],
     ["postbox providers (polling)", providers.join(", ")],

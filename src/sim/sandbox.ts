@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { X509Certificate } from "node:crypto";
 import type { Clock } from "../clock.js";
-import { LETTER_TYPES, RECEIPT_TYPES, processForLetter, type DpiProcessId } from "../dpi/document-types.js";
-import { dpiDocumentTypeId, dpiProcessId, dpiProcessesOfReceipt, formatIdentifier, type StandardSpelling } from "../peppol/identifiers.js";
+import { LETTER_TYPES, RECEIPT_TYPES, processForLetter, type DpiMessageType, type DpiProcessId } from "../dpi/document-types.js";
+import { dpiDocumentTypeId, dpiProcessId, dpiProcessesOfReceipt, toParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
+import { SmpManagementClient } from "../peppol/smp-management.js";
 import { keyStoreFromPem } from "../pki/keystore.js";
 import { startDnsSim, type DnsSim } from "./dns/server.js";
 import { loadDefaultSimOptions, loadExampleSigner } from "./maskinporten/defaults.js";
@@ -13,7 +14,6 @@ import type { Logger } from "../log.js";
 import { startMaskinportenSim, type MaskinportenSim } from "./maskinporten/server.js";
 import { loadExampleApResponderOptions } from "./pki/defaults.js";
 import { startPkiResponder, type PkiResponder } from "./pki/server.js";
-import type { SmpSimService } from "./smp/registrations.js";
 import { startSmpSim, type SmpSim } from "./smp/server.js";
 import { loadDefaultServiceRegistryOptions } from "./service-registry/defaults.js";
 import { startServiceRegistrySim, type ServiceRegistrySim } from "./service-registry/server.js";
@@ -22,6 +22,10 @@ import { startAltinnTokenSim, type AltinnTokenSim } from "./altinn-token/server.
 import { startAltinnCorrespondenceSim, type AltinnCorrespondenceSim } from "./altinn-correspondence/server.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim } from "./svarut/index.js";
 import { SANDBOX_BROKER_RESOURCES, startAltinnBrokerSim, type AltinnBrokerSim } from "./altinn-broker/index.js";
+import { seedKrrSandbox, startKrrSim, type KrrSim } from "./krr/index.js";
+import { grantDelegation, SANDBOX_DELEGATION_SCHEMES, startAltinnAuthorizationSim, type AltinnAuthorizationSim } from "./altinn-authorization/index.js";
+import { ALTINN_DELEGATION_WRITE_SCOPE, DEFAULT_SIM_DELEGATIONS } from "./maskinporten/defaults.js";
+import { createGrantClient } from "../maskinporten/grant-client.js";
 import { startSmtpSim, type SmtpSim } from "./smtp/index.js";
 
 /**
@@ -39,7 +43,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; smtp?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; krr?: number; altinnAuthorization?: number; smtp?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
@@ -74,6 +78,10 @@ export interface Sandbox {
   svarUt: SvarUtSim;
   /** The Altinn 3 broker (DPO) with Altinn's token exchange beside it. */
   altinnBroker: AltinnBrokerSim;
+  /** Altinn Autorisasjon's API delegations, which Maskinporten asks before it issues a delegated token. */
+  altinnAuthorization: AltinnAuthorizationSim;
+  /** Kontakt- og reservasjonsregisteret (the citizen lookup), with the same persons as the Service Registry's. */
+  krr: KrrSim;
   /** The mail relay DPF's mail delivery sends through; it keeps every mail (src/sim/smtp/). */
   smtp: SmtpSim;
   zone: string;
@@ -81,8 +89,13 @@ export interface Sandbox {
   dnsServer: string;
   /** Points OCSP/CRL URLs from certs-example certificates at the running responder. */
   revocationUrlRewrite(url: string): string;
-  /** Publishes in SML (DNS) and SMP that `participants` receive DPI messages at the access point. */
-  registerAccessPoint(r: AccessPointRegistration): void;
+  /** The SMP's management API and the sandbox's SMP user (the access point's DPI_AP_SMP_MANAGEMENT_*). */
+  smpManagement: { url: string; user: string; password: string };
+  /**
+   * Publishes in SMP (through its management API, over HTTP) and so in SML (DNS) that `participants` receive
+   * DPI messages at the access point; what they were registered for before is replaced.
+   */
+  registerAccessPoint(r: AccessPointRegistration): Promise<void>;
   /** Starts the example postbox and print providers (certs-example) polling the access point at `accessPointUrl`. */
   startProviders(accessPointUrl: string, o?: { log?: Logger; pollIntervalMs?: number; behaviour?: PostboxBehaviour }): Promise<PostboxSim[]>;
   close(): Promise<void>;
@@ -94,6 +107,10 @@ export const SANDBOX_SAS_KEY = "sandbox-dpe-sas-key";
 /** Organisations with DPE queues in the sandbox: the example organisations. */
 const SANDBOX_QUEUE_ORGS = ["991825827", "810969342", "910076787", "984661185", "922020175", "974761076"];
 
+/** The SMP user the sandbox registers with, and the one its access point is configured with. */
+export const SANDBOX_SMP_USER = "dpi-ap";
+export const SANDBOX_SMP_PASSWORD = "sandbox-smp-password";
+
 /** Digipost, e-Boks and the print service, as in certs-example. */
 export const EXAMPLE_PROVIDERS = ["984661185", "922020175", "974761076"] as const;
 
@@ -103,18 +120,32 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   const zone = o.zone ?? SANDBOX_ZONE;
   const started: { close(): Promise<void> }[] = [];
   try {
-    const maskinporten = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), host, port: o.ports?.maskinporten ?? 0, ...clock });
+    // Delegations are Altinn's, not a fixed list: Maskinporten asks the Altinn Autorisasjon simulator (linked below).
+    const maskinporten = await startMaskinportenSim({ ...(await loadDefaultSimOptions()), delegations: [], host, port: o.ports?.maskinporten ?? 0, ...clock });
     started.push(maskinporten);
+    const altinnAuthorization = await startAltinnAuthorization(maskinporten, host, o.ports?.altinnAuthorization ?? 0, o.clock);
+    started.push(altinnAuthorization);
     const pki = await startPkiResponder({ ...(await loadExampleApResponderOptions()), host, port: o.ports?.pki ?? 0, ...clock });
     started.push(pki);
     const smpKeys = keyStoreFromPem({
       key: await readFile(path.join(CERTS, "smp/SMP000001.key.pem")),
       certificate: await readFile(path.join(CERTS, "smp/SMP000001.pem")),
     });
-    const smp = await startSmpSim({ host, port: o.ports?.smp ?? 0, signer: smpKeys });
-    started.push(smp);
+    // The DNS server is the SML's published zone: the SMP registers a participant there when it creates its
+    // service group, as phoss-SMP does through the SML's management service.
     const dns = await startDnsSim({ host, port: o.ports?.dns ?? 0, zone });
     started.push(dns);
+    let smpUrl = "";
+    const smp = await startSmpSim({
+      host,
+      port: o.ports?.smp ?? 0,
+      signer: smpKeys,
+      users: { [SANDBOX_SMP_USER]: SANDBOX_SMP_PASSWORD },
+      sml: { registerParticipant: (p) => dns.setParticipant(p, smpUrl), unregisterParticipant: (p) => dns.setParticipant(p, undefined) },
+    });
+    smpUrl = smp.url;
+    started.push(smp);
+    const management = new SmpManagementClient({ baseUrl: smp.url, user: SANDBOX_SMP_USER, password: SANDBOX_SMP_PASSWORD });
     const serviceRegistry = await startServiceRegistrySim({
       ...(await loadDefaultServiceRegistryOptions({ issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl })),
       host,
@@ -143,13 +174,21 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions({ maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl } })), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
     started.push(svarUt);
     const altinnBroker = await startAltinnBrokerSim({
-      maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+      altinn: { issuer: altinnToken.issuer, jwksUrl: altinnToken.jwksUrl },
       resources: SANDBOX_BROKER_RESOURCES,
       host,
       port: o.ports?.altinnBroker ?? 0,
       ...clock,
     });
     started.push(altinnBroker);
+    const krr = await startKrrSim({
+      maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+      state: await seedKrrSandbox(),
+      host,
+      port: o.ports?.krr ?? 0,
+      ...clock,
+    });
+    started.push(krr);
     const smtp = await startSmtpSim({ host, port: o.ports?.smtp ?? 0 });
     started.push(smtp);
     return {
@@ -163,29 +202,25 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       altinnCorrespondence,
       svarUt,
       altinnBroker,
+      altinnAuthorization,
+      krr,
       smtp,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),
-      registerAccessPoint(r) {
-        const certificatePem = r.certificate.toString();
-        const entries: SmpSimService[] = [];
+      smpManagement: { url: smp.url, user: SANDBOX_SMP_USER, password: SANDBOX_SMP_PASSWORD },
+      async registerAccessPoint(r) {
         const receives = r.receives ?? "both";
-        const entry = (type: Parameters<typeof dpiDocumentTypeId>[0], process: DpiProcessId): SmpSimService => ({
-          documentType: formatIdentifier(dpiDocumentTypeId(type, r.spelling)),
-          process: formatIdentifier(dpiProcessId(process)),
-          endpointUrl: r.endpointUrl,
-          certificatePem,
-          serviceDescription: "dpi-ap sandbox",
-          technicalContactUrl: "https://example.invalid/dpi-ap",
-        });
-        if (receives !== "receipts") for (const t of LETTER_TYPES) entries.push(entry(t, processForLetter(t)));
-        if (receives !== "letters") for (const t of RECEIPT_TYPES) for (const p of dpiProcessesOfReceipt(t)) entries.push(entry(t, p));
+        const types: { type: DpiMessageType; processes: readonly DpiProcessId[] }[] = [];
+        if (receives !== "receipts") for (const t of LETTER_TYPES) types.push({ type: t, processes: [processForLetter(t)] });
+        if (receives !== "letters") for (const t of RECEIPT_TYPES) types.push({ type: t, processes: dpiProcessesOfReceipt(t) });
+        const endpoint = { endpointUrl: r.endpointUrl, certificate: r.certificate, serviceDescription: "dpi-ap sandbox", technicalContactUrl: "https://example.invalid/dpi-ap" };
         for (const participant of r.participants) {
-          const id = `iso6523-actorid-upis::${participant}`;
-          smp.unregister(id);
-          smp.register(id, entries);
-          dns.setParticipant(id, smp.url);
+          const id = toParticipantId(participant);
+          // Replace what the participant had; deleting the group also removes its SML record, which the PUT restores.
+          await management.deleteServiceGroup(id);
+          await management.putServiceGroup(id);
+          for (const t of types) await management.putServiceMetadata(id, dpiDocumentTypeId(t.type, r.spelling), t.processes.map(dpiProcessId), endpoint);
         }
       },
       async startProviders(accessPointUrl, po = {}) {
@@ -222,3 +257,32 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
   }
 }
 
+
+/**
+ * Starts Altinn Autorisasjon trusting `maskinporten`, has each sandbox consumer grant its delegation there
+ * through the REST API (with its own Maskinporten token, by a JWT grant), and links Maskinporten to it.
+ */
+async function startAltinnAuthorization(maskinporten: MaskinportenSim, host: string, port: number, clock: Clock | undefined): Promise<AltinnAuthorizationSim> {
+  const altinn = await startAltinnAuthorizationSim({
+    maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl },
+    schemes: SANDBOX_DELEGATION_SCHEMES,
+    host,
+    port,
+    ...(clock ? { clock } : {}),
+  });
+  try {
+    for (const d of DEFAULT_SIM_DELEGATIONS) {
+      const scheme = SANDBOX_DELEGATION_SCHEMES.find((s) => s.scopes.includes(d.scope));
+      if (!scheme) throw new Error(`no sandbox delegation scheme covers ${d.scope}`);
+      const grant = createGrantClient({ ...(await loadExampleSigner(d.consumerOrgno)), audience: maskinporten.issuer, tokenEndpoint: maskinporten.tokenUrl, ...(clock ? { clock } : {}) });
+      const token = (await grant.getToken({ scope: ALTINN_DELEGATION_WRITE_SCOPE })).access_token;
+      const r = await grantDelegation({ url: altinn.url, token, consumerOrg: d.consumerOrgno, supplierOrg: d.supplierOrgno, resourceId: scheme.resourceId });
+      if (r.status !== 201) throw new Error(`Altinn refused the sandbox delegation ${d.consumerOrgno} -> ${d.supplierOrgno}: ${r.status} ${JSON.stringify(r.body)}`);
+    }
+  } catch (error) {
+    await altinn.close();
+    throw error;
+  }
+  maskinporten.useAltinnAuthorization(altinn.url);
+  return altinn;
+}

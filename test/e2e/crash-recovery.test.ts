@@ -74,7 +74,7 @@ describe("e2e: corner 3 killed mid-run loses and duplicates nothing", function (
     c2 = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts" });
     dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-c3-"));
     port = await freePort();
-    net.sandbox.registerAccessPoint({ endpointUrl: `http://127.0.0.1:${port}/as4`, certificate: certificate("ap/POP000002.pem"), participants: PROVIDERS, receives: "letters" });
+    await net.sandbox.registerAccessPoint({ endpointUrl: `http://127.0.0.1:${port}/as4`, certificate: certificate("ap/POP000002.pem"), participants: PROVIDERS, receives: "letters" });
   });
   after(async () => {
     child?.kill("SIGKILL");

@@ -18,7 +18,7 @@ describe("e2e: a DPI letter from corner 2 over AS4 to corner 3 and its receipts 
     c2 = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts" });
     c3 = await net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS.filter((p) => p !== "0192:922020175"), receives: "letters" });
     // e-Boks is published in the SMP as reachable at corner 3, but corner 3 does not serve it.
-    net.sandbox.registerAccessPoint({ endpointUrl: `${c3.url}/as4`, certificate: c3.as4Certificate, participants: ["0192:922020175"], receives: "letters" });
+    await net.sandbox.registerAccessPoint({ endpointUrl: `${c3.url}/as4`, certificate: c3.as4Certificate, participants: ["0192:922020175"], receives: "letters" });
   });
   after(async () => {
     await net?.close();

@@ -15,7 +15,7 @@ describe("e2e: letters only for the participants that take letters", function ()
     net = await DpiNetwork.start();
     const ap = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", env: { DPI_AP_LETTER_RECIPIENTS: "" } });
     // Someone published this sender as receiving letters at our endpoint; we must still refuse them.
-    net.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: ["0192:991825827"], receives: "both" });
+    await net.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: ["0192:991825827"], receives: "both" });
     const token = await net.token("910076787");
     const letter = await buildMessage({ token, receiver: "0192:991825827" });
     expect((await postMessage(ap.url, token, messagesOutForm(letter.jws, letter.cms))).status).to.equal(201);

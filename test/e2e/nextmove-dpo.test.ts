@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { readZip, writeZip } from "../../src/dpi/zip.js";
 import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import type { RunningAccessPoint } from "../../src/server.js";
 import { DpiNetwork, eventually } from "../helpers/dpi-network.js";
+import { A, ARKIVMELDING_XML, B, conversationOf, idOf, PDF, sbd, sendArkivmelding, VEDLEGG } from "../helpers/dpo-messages.js";
 
 /**
  * DPO between two access points over the Altinn 3 broker simulator: organisation A (991825827) sends an
@@ -10,53 +12,6 @@ import { DpiNetwork, eventually } from "../helpers/dpi-network.js";
  * peeks, pops and deletes it and answers with an arkivmelding_kvittering. Each side's statuses are the
  * integrasjonspunkt's.
  */
-
-const A = "991825827";
-const B = "910076787";
-const PDF = Buffer.from("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
-const VEDLEGG = Buffer.from("Vedlegg: æøå\n", "utf8");
-const ARKIVMELDING_XML = Buffer.from(
-  `<?xml version="1.0" encoding="UTF-8"?>
-<arkivmelding xmlns="http://www.arkivverket.no/standarder/noark5/arkivmelding" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <mappe xsi:type="saksmappe">
-    <systemID>sak-2026-1</systemID>
-    <basisregistrering xsi:type="journalpost">
-      <dokumentbeskrivelse><tilknyttetRegistreringSom>Hoveddokument</tilknyttetRegistreringSom><dokumentnummer>1</dokumentnummer><dokumentobjekt><referanseDokumentfil>brev.pdf</referanseDokumentfil></dokumentobjekt></dokumentbeskrivelse>
-      <dokumentbeskrivelse><tilknyttetRegistreringSom>Vedlegg</tilknyttetRegistreringSom><dokumentnummer>2</dokumentnummer><dokumentobjekt><referanseDokumentfil>vedlegg.txt</referanseDokumentfil></dokumentobjekt></dokumentbeskrivelse>
-      <tittel>Brev om tilskudd</tittel>
-      <offentligTittel>Brev om tilskudd</offentligTittel>
-      <journalpostnummer>7</journalpostnummer>
-    </basisregistrering>
-  </mappe>
-</arkivmelding>`,
-  "utf8",
-);
-
-function sbd(o: { sender: string; receiver: string; type: "arkivmelding" | "arkivmelding_kvittering"; conversationId?: string; body: unknown }) {
-  const kvittering = o.type === "arkivmelding_kvittering";
-  return {
-    standardBusinessDocumentHeader: {
-      headerVersion: "1.0",
-      sender: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${o.sender}` } }],
-      receiver: [{ identifier: { authority: "iso6523-actorid-upis", value: `0192:${o.receiver}` } }],
-      documentIdentification: { standard: `urn:no:difi:arkivmelding:xsd::${o.type}`, typeVersion: "2.0", type: o.type },
-      businessScope: {
-        scope: [
-          {
-            type: "ConversationId",
-            identifier: kvittering ? "urn:no:difi:profile:arkivmelding:response:ver1.0" : "urn:no:difi:profile:arkivmelding:administrasjon:ver1.0",
-            ...(o.conversationId ? { instanceIdentifier: o.conversationId } : {}),
-          },
-        ],
-      },
-    },
-    [o.type]: o.body,
-  };
-}
-
-const idOf = (body: unknown) => (body as { standardBusinessDocumentHeader: { documentIdentification: { instanceIdentifier: string } } }).standardBusinessDocumentHeader.documentIdentification.instanceIdentifier;
-const conversationOf = (body: unknown) =>
-  (body as { standardBusinessDocumentHeader: { businessScope: { scope: { instanceIdentifier: string }[] } } }).standardBusinessDocumentHeader.businessScope.scope[0]!.instanceIdentifier;
 
 describe("e2e: DPO between two access points over the Altinn 3 broker", function () {
   this.timeout(90_000);
@@ -71,7 +26,6 @@ describe("e2e: DPO between two access points over the Altinn 3 broker", function
     const dpo = {
       DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO",
       DPI_AP_DPO_BROKER_URL: net.sandbox.altinnBroker.url,
-      DPI_AP_DPO_TOKEN_EXCHANGE_URL: net.sandbox.altinnBroker.tokenExchangeUrl,
       DPI_AP_DPO_POLL_MS: "200",
     };
     apA = await net.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });
@@ -132,22 +86,11 @@ describe("e2e: DPO between two access points over the Altinn 3 broker", function
     await until(arkivB, idOf(kvittering.body), "MOTTATT");
   });
 
-  async function sendArkivmelding(): Promise<string> {
-    const created = await arkivA.create(sbd({ sender: A, receiver: B, type: "arkivmelding", body: { sikkerhetsnivaa: 3, hoveddokument: "brev.pdf" } }));
-    const id = idOf(created.body);
-    expect((await arkivA.upload(id, { filename: "arkivmelding.xml", title: "Arkivmelding", mimeType: "application/xml", bytes: ARKIVMELDING_XML })).status).to.equal(200);
-    expect((await arkivA.upload(id, { filename: "brev.pdf", title: "Brev", mimeType: "application/pdf", bytes: PDF })).status).to.equal(200);
-    expect((await arkivA.upload(id, { filename: "vedlegg.txt", title: "Vedlegg", mimeType: "text/plain", bytes: VEDLEGG })).status).to.equal(200);
-    const sent = await arkivA.send(id);
-    expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
-    return id;
-  }
-
   it("keeps trying while the broker is down and delivers once it is back", async () => {
     net.sandbox.altinnBroker.setAvailable(false);
     let id: string;
     try {
-      id = await sendArkivmelding();
+      id = await sendArkivmelding(arkivA);
       // Several attempts fit in this while (retries from 200 ms, at most 1 s apart); none got through.
       await new Promise((r) => setTimeout(r, 1500));
       expect(await arkivA.statuses(id)).to.deep.equal(["OPPRETTET"]);
@@ -162,7 +105,7 @@ describe("e2e: DPO between two access points over the Altinn 3 broker", function
     net.sandbox.altinnBroker.state.configureResource("eformidling-dpo-meldingsutveksling", { maxFileTransferSize: 100 });
     let id: string;
     try {
-      id = await sendArkivmelding();
+      id = await sendArkivmelding(arkivA);
       await until(arkivA, id, "FEIL");
     } finally {
       net.sandbox.altinnBroker.state.configureResource("eformidling-dpo-meldingsutveksling", { maxFileTransferSize: 1024 * 1024 * 1024 });
@@ -186,7 +129,6 @@ describe("e2e: DPO, a package the receiver cannot read", function () {
     const dpo = {
       DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO",
       DPI_AP_DPO_BROKER_URL: net.sandbox.altinnBroker.url,
-      DPI_AP_DPO_TOKEN_EXCHANGE_URL: net.sandbox.altinnBroker.tokenExchangeUrl,
       DPI_AP_DPO_POLL_MS: "200",
     };
     const apA = await net.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });
@@ -199,10 +141,12 @@ describe("e2e: DPO, a package the receiver cannot read", function () {
     expect((await arkivA.send(id)).status).to.equal(200);
     await eventually("SENDT", async () => ((await arkivA.statuses(id)).includes("SENDT") ? true : undefined));
 
-    // The package is damaged on the way (its asic.zip replaced) before B's access point starts polling.
+    // A package its receiver cannot open (its asic.zip not a CMS envelope), as a faulty sender would upload it:
+    // the broker's checksum is of these bytes, so only opening it tells.
     const t = net.sandbox.altinnBroker.state.all().find((x) => x.sender === `0192:${A}`)!;
     const sbdJson = readZip(t.bytes!).entries.find((e) => e.name === "sbd.json")!.data;
     t.bytes = writeZip([{ name: "sbd.json", data: sbdJson }, { name: "asic.zip", data: Buffer.from("not a CMS envelope") }]);
+    t.checksum = createHash("md5").update(t.bytes).digest("hex");
 
     const apB = await net.corner({ name: "b", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}` } });
     const arkivB = new NextMoveClient(apB.url, { user: "arkiv-b", password: "hemmelig" });

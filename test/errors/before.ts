@@ -17,6 +17,10 @@ export interface ProblemAnswer {
 }
 
 export const REST_BEFORE: Record<string, ProblemAnswer> = {
+  "participant-invalid": { status: 400, code: "participant-invalid", title: "Invalid participant or role" },
+  "participant-not-found": { status: 404, code: "participant-not-found", title: "Participant not served here" },
+  "participant-smp-failed [upstream]": { status: 502, code: "participant-smp-failed", title: "SMP registration failed" },
+  "participant-smp-failed [unavailable]": { status: 503, code: "participant-smp-failed", title: "SMP registration failed" },
   "sbd-invalid": { status: 400, code: "sbd-invalid", title: "Invalid standard business document" },
   "unknown-document-type": { status: 400, code: "unknown-document-type", title: "Unknown DPI document type" },
   "standard-type-mismatch": { status: 400, code: "standard-type-mismatch", title: "Document standard does not match the document type" },
@@ -202,6 +206,11 @@ export const REST_BEFORE: Record<string, ProblemAnswer> = {
 };
 
 export const AS4_BEFORE: Record<string, EbmsErrorCode> = {
+  // Onboarding errors never reach the AS4 edge; the table maps them by kind.
+  "participant-invalid": "EBMS:0004",
+  "participant-not-found": "EBMS:0004",
+  "participant-smp-failed [upstream]": "EBMS:0004",
+  "participant-smp-failed [unavailable]": "EBMS:0202",
   "sbd-invalid": "EBMS:0004",
   "unknown-document-type": "EBMS:0004",
   "standard-type-mismatch": "EBMS:0004",

@@ -20,6 +20,7 @@ import * as packaging from "../../src/packaging/errors.js";
 import * as routing from "../../src/routing/eformidling.js";
 import * as sr from "../../src/routing/service-registry/errors.js";
 import * as nmIn from "../../src/api/nextmove/messages-in-errors.js";
+import * as participants from "../../src/participants/errors.js";
 import * as dpfMail from "../../src/api/nextmove/dpf-mail-errors.js";
 
 /**
@@ -30,6 +31,11 @@ import * as dpfMail from "../../src/api/nextmove/dpf-mail-errors.js";
 const cert = { subject: "CN=test\nO=test" } as unknown as X509Certificate;
 
 export const SAMPLES: Record<string, () => Error> = {
+  // participants/errors.ts
+  "participant-invalid": () => new participants.ParticipantInvalidError("x is not an organisation number"),
+  "participant-not-found": () => new participants.ParticipantNotFoundError("0192:1 is not served here"),
+  "participant-smp-failed [upstream]": () => new participants.ParticipantSmpError("SMP answered 403", false),
+  "participant-smp-failed [unavailable]": () => new participants.ParticipantSmpError("SMP unreachable", true),
   // dpi/errors.ts
   "sbd-invalid": () => new dpiErrors.SbdInvalidError([{ path: "$.x", message: "bad" }]),
   "unknown-document-type": () => new dpiErrors.UnknownDocumentTypeError("faktura"),

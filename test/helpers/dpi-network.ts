@@ -33,8 +33,13 @@ export class DpiNetwork {
   }
 
   config(c: CornerOptions) {
+    return loadConfig(this.env(c));
+  }
+
+  /** The environment of a corner: what a process of its own would be started with (DPI_AP_SANDBOX aside). */
+  env(c: CornerOptions): NodeJS.ProcessEnv {
     const dir = c.dir ?? path.join(this.root, c.name);
-    return loadConfig(withSandboxDefaults({
+    return withSandboxDefaults({
       DPI_AP_PORT: "0",
       DPI_AP_DATABASE_URL: `file:${path.join(dir, "ap.db")}`,
       DPI_AP_DATA_DIR: dir,
@@ -49,7 +54,6 @@ export class DpiNetwork {
       DPI_AP_MASKINPORTEN_TOKEN_URL: this.sandbox.maskinporten.tokenUrl,
       DPI_AP_DPE_SERVICEBUS_URL: this.sandbox.serviceBus.url,
       DPI_AP_DPO_BROKER_URL: this.sandbox.altinnBroker.url,
-      DPI_AP_DPO_TOKEN_EXCHANGE_URL: this.sandbox.altinnBroker.tokenExchangeUrl,
       DPI_AP_DPF_SVARUT_URL: this.sandbox.svarUt.url,
       DPI_AP_DPF_SVARINN_URL: this.sandbox.svarUt.svarInnUrl,
       DPI_AP_ALTINN_TOKEN_EXCHANGE_URL: this.sandbox.altinnToken.exchangeUrl,
@@ -60,14 +64,14 @@ export class DpiNetwork {
       // The NextMove front door and its channels only where a test asks for them: DPI's own tests run as before.
       ...(c.env?.DPI_AP_NEXTMOVE_CHANNELS === undefined && c.env?.DPI_AP_NEXTMOVE === undefined ? { DPI_AP_NEXTMOVE: "false" } : {}),
       ...c.env,
-    }));
+    });
   }
 
   /** Starts (or restarts, on the same database) an access point and publishes it in SML/SMP. */
   async corner(c: CornerOptions & { receives: "letters" | "receipts" | "both" }): Promise<RunningAccessPoint> {
     const ap = await startAccessPoint(this.config(c), { log: this.log.child({ corner: c.name }), revocationUrlRewrite: (u) => this.sandbox.revocationUrlRewrite(u) });
     this.corners.set(c.name, ap);
-    this.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: c.served, receives: c.receives });
+    await this.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: c.served, receives: c.receives });
     return ap;
   }
 

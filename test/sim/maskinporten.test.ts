@@ -292,7 +292,7 @@ describe("sim/maskinporten (JWT-bearer grant flow on 127.0.0.1)", () => {
     });
 
     it("refuses scopes the client is not registered for (invalid_scope)", async () => {
-      expectOAuthError(await postGrant(await grant({ claims: { scope: `${SCOPE} krr:global/digitalpost.read` } })), 400, "invalid_scope");
+      expectOAuthError(await postGrant(await grant({ claims: { scope: `${SCOPE} skatteetaten:inntekt.read` } })), 400, "invalid_scope");
       expectOAuthError(await postGrant(await grant({ claims: { scope: undefined } })), 400, "invalid_scope");
     });
   });

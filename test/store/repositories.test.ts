@@ -10,6 +10,7 @@ import { ExchangeRepo, outboundEvidence } from "../../src/store/exchange-repo.js
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { openDatabase, type Db, type DatabaseProvider } from "../../src/store/prisma.js";
 import { PushRepo } from "../../src/store/push-repo.js";
+import { ParticipantsRepo } from "../../src/store/participants-repo.js";
 import { createScratchDatabase, postgresReachable } from "../../scripts/lib/pg-scratch.js";
 
 // The repositories are typed against the SQLite client and handed a PostgreSQL client under the same type, so
@@ -475,6 +476,27 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect((await outbox.expireOverdue(at(2000), LETTER_TYPES)).map((m) => m.messageId)).to.deep.equal(["late"]);
         expect((await messages.statuses("OUT", "levert")).map((x) => x.status)).to.deep.equal(["OPPRETTET", "LEVERT"]);
         expect((await messages.statuses("OUT", "overtaken")).map((x) => x.status)).to.deep.equal(["OPPRETTET", "LEVERT", "SENDT"]);
+      });
+    });
+
+    describe("ParticipantsRepo", () => {
+      it("inserts a participant's role once, moves it to registered, lists in order and deletes one role or all", async () => {
+        const repo = new ParticipantsRepo(store!.db);
+        expect(await repo.insertIfAbsent({ participant: "0192:991825827", role: "sender", state: "pending", smpManaged: true }, at(0))).to.equal(true);
+        expect(await repo.insertIfAbsent({ participant: "0192:991825827", role: "sender", state: "pending", smpManaged: true }, at(1))).to.equal(false);
+        expect(await repo.insertIfAbsent({ participant: "0192:984661185", role: "print", state: "pending", smpManaged: false }, at(2))).to.equal(true);
+        expect(await repo.insertIfAbsent({ participant: "0192:984661185", role: "postbox", state: "pending", smpManaged: false }, at(3))).to.equal(true);
+        await repo.setState("0192:991825827", "sender", "registered", undefined, at(4));
+        await repo.setState("0192:984661185", "print", "pending", "SMP answered 500", at(5), true);
+        expect((await repo.list()).map((r) => [r.participant, r.role, r.state, r.smpManaged, r.lastError ?? null, r.updatedAt.toISOString()])).to.deep.equal([
+          ["0192:984661185", "postbox", "pending", false, null, at(3).toISOString()],
+          ["0192:984661185", "print", "pending", true, "SMP answered 500", at(5).toISOString()],
+          ["0192:991825827", "sender", "registered", true, null, at(4).toISOString()],
+        ]);
+        expect(await repo.delete("0192:984661185", "print")).to.equal(1);
+        expect((await repo.rolesOf("0192:984661185")).map((r) => r.role)).to.deep.equal(["postbox"]);
+        expect(await repo.delete("0192:984661185")).to.equal(1);
+        expect(await repo.get("0192:991825827", "sender").then((r) => r?.state)).to.equal("registered");
       });
     });
 

@@ -23,9 +23,9 @@ import { ebmsErrorOf } from "./ebms-map.js";
  */
 
 export interface DpiInboundDeps {
-  servedParticipants: ParticipantSet;
+  servedParticipants: Pick<ParticipantSet, "has">;
   /** Served participants that take letters (providers); the rest take only receipts for their own letters. */
-  letterRecipients: ParticipantSet;
+  letterRecipients: Pick<ParticipantSet, "has">;
   verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
   repo: DpiMessagesRepo;
   blobs: BlobStore;

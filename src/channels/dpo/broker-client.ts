@@ -15,6 +15,8 @@ export interface InitialiseFileTransfer {
   sender: string;
   recipients: string[];
   propertyList: Record<string, string>;
+  /** The file's MD5 (hex): the broker refuses an upload that does not match it. */
+  checksum?: string;
 }
 
 export interface FileTransferOverview {
@@ -27,6 +29,8 @@ export interface FileTransferOverview {
   sender: string | null;
   recipients: { recipient: string | null; currentRecipientFileTransferStatusCode: string }[] | null;
   fileTransferSize: number;
+  /** The file's MD5 (hex), once uploaded. */
+  checksum?: string | null;
 }
 
 export interface BrokerClient {

@@ -11,6 +11,7 @@
  *   - a file that is no DPO package is confirmed and dropped, as the integrasjonspunkt does.
  * A second loop sends the owed status messages (StatusReplyRepo), retrying while the broker is away.
  */
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { InboundSource } from "../../core/channel.js";
 import { PollingLoop } from "../../core/polling-loop.js";
@@ -25,7 +26,7 @@ import { DuplicateMessageIdError } from "../../store/conversations-repo.js";
 import type { NextMoveInRepo } from "../../store/nextmove-in-repo.js";
 import type { StatusReplyRepo } from "../../store/status-reply-repo.js";
 import type { BrokerClient, FileTransferOverview } from "./broker-client.js";
-import { BrokerRefusedError } from "./broker-errors.js";
+import { BrokerRefusedError, BrokerUnavailableError } from "./broker-errors.js";
 import { DpoPackageError, readDpoPackage } from "./package.js";
 import type { DpoSender } from "./sender.js";
 import { errorReceiptFor, statusMessageFor, type ReplyStatus } from "../nextmove/status-message.js";
@@ -52,6 +53,11 @@ export interface DpoInboundDeps {
   replyPollMs: number;
   retry: RetryPolicy;
   maxBytes?: number | undefined;
+  /**
+   * Hand-overs of one file that may fail in a row (in this process) before it is dead-lettered: confirmed, logged,
+   * and an arkivmelding answered with an error receipt (default 5).
+   */
+  maxHandOverAttempts?: number | undefined;
 }
 
 export interface DpoInbound extends InboundSource {
@@ -66,6 +72,9 @@ export interface DpoInbound extends InboundSource {
 export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
   const log = d.log.child({ channel: "DPO", worker: "dpo-inbound" });
   const maxBytes = d.maxBytes ?? DPO_MAX_BYTES;
+  const maxAttempts = d.maxHandOverAttempts ?? 5;
+  /** fileTransferId → hand-overs that failed in a row. */
+  const failures = new Map<string, number>();
 
   function ours(t: FileTransferOverview): boolean {
     const ref = t.sendersFileTransferReference ?? "";
@@ -97,6 +106,12 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
   async function take(org: string, t: FileTransferOverview): Promise<void> {
     const id = t.fileTransferId;
     const bytes = await d.broker.download(org, id, maxBytes);
+    // What the broker vouches for: bytes that differ were damaged on the way; left unconfirmed, tried again next poll.
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    if (t.checksum && t.checksum.toLowerCase() !== md5) {
+      log.warn({ org, fileTransferId: id, checksum: t.checksum, downloaded: md5 }, "downloaded file does not match the broker's checksum; left for the next poll");
+      return;
+    }
     let sbd: StandardBusinessDocument;
     let asic: Uint8Array | undefined;
     try {
@@ -117,6 +132,40 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
       await d.broker.confirmDownload(org, id);
       return;
     }
+    try {
+      await handOver(org, id, sbd, asic, sender, ids);
+      failures.delete(id);
+    } catch (e) {
+      if (e instanceof BrokerUnavailableError) throw e;
+      const attempts = (failures.get(id) ?? 0) + 1;
+      const err = e instanceof Error ? e.message : String(e);
+      if (attempts < maxAttempts) {
+        failures.set(id, attempts);
+        log.error({ ...ids, org, attempts, err }, "hand-over failed; left unconfirmed for the next poll");
+        return;
+      }
+      failures.delete(id);
+      await deadLetter(org, id, sbd, err, ids);
+    }
+  }
+
+  /**
+   * The receiver's dead-letter handling: a message that could not be handed over `maxAttempts` times in a row is
+   * given up. An arkivmelding is answered with an error receipt so its sender sees FEIL with the reason instead of
+   * waiting for LEVETID_UTLOPT (the seed; Digdir's roadmap issue 68); the file is confirmed so it stops coming back.
+   */
+  async function deadLetter(org: string, id: string, sbd: StandardBusinessDocument, err: string, ids: Record<string, unknown>): Promise<void> {
+    const now = d.clock();
+    if (sbd.type === "arkivmelding") {
+      const reason = `the receiver could not take the message in: ${err}`;
+      await d.replies.queue({ channel: "DPO", messageId: messageId(sbd)!, status: "FEIL", sbd: serialiseSbd(errorReceiptFor(sbd, { messageId: randomUUID(), reason, now, code: "DEAD_LETTER" })) }, now);
+      replies.nudge();
+    }
+    await d.broker.confirmDownload(org, id);
+    log.error({ ...ids, org, attempts: maxAttempts, err, errorReceipt: sbd.type === "arkivmelding" }, "message dead-lettered: confirmed and given up");
+  }
+
+  async function handOver(org: string, id: string, sbd: StandardBusinessDocument, asic: Uint8Array | undefined, sender: string, ids: Record<string, unknown>): Promise<void> {
     const now = d.clock();
     if (isStatus(sbd)) {
       const status = sbd.type === "status" ? sbd.businessMessage.status : undefined;

@@ -3,7 +3,7 @@
  * a3/dpo/AltinnDPOUploadService.java): initialise a file transfer for the DPO resource from the sending
  * organisation to the receiving one, then upload the zip. Used for messages and for status messages alike.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { isReceipt, isStatus, messageChannel, parties, type StandardBusinessDocument } from "../../sbd/index.js";
 import type { BrokerClient } from "./broker-client.js";
 import { DPO_FILE_NAME, writeDpoPackage } from "./package.js";
@@ -21,6 +21,7 @@ export function createDpoSender(o: { broker: BrokerClient; resourceId: string; n
       if (!senderPrimary || !/^\d{9}$/.test(receiver ?? "")) throw new TypeError("a DPO message goes from one organisation to another");
       // Replies to a message that named a message channel go back on that channel (another IP's poller filters on it).
       const channel = isStatus(sbd) || isReceipt(sbd) ? messageChannel(sbd) : undefined;
+      const zip = writeDpoPackage(sbd, asic);
       const id = await o.broker.initialise(senderPrimary, {
         fileName: DPO_FILE_NAME,
         resourceId: o.resourceId,
@@ -28,8 +29,10 @@ export function createDpoSender(o: { broker: BrokerClient; resourceId: string; n
         sender: `0192:${senderPrimary}`,
         recipients: [`0192:${receiver}`],
         propertyList: {},
+        // The broker checks the upload against it, so a file damaged on the way is refused rather than published.
+        checksum: createHash("md5").update(zip).digest("hex"),
       });
-      await o.broker.upload(senderPrimary, id, writeDpoPackage(sbd, asic));
+      await o.broker.upload(senderPrimary, id, zip);
       return id;
     },
   };

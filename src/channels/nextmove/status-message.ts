@@ -43,7 +43,7 @@ export function statusMessageFor(original: StandardBusinessDocument, status: Rep
  * roadmap issue 68): an arkivmelding_kvittering of its own id, receiptType ERROR, naming the message it answers,
  * which the sender's integrasjonspunkt turns into FEIL ([IP] AltinnNextMoveMessageHandler).
  */
-export function errorReceiptFor(original: StandardBusinessDocument, o: { messageId: string; reason: string; now: Date }): StandardBusinessDocument {
+export function errorReceiptFor(original: StandardBusinessDocument, o: { messageId: string; reason: string; now: Date; code?: string }): StandardBusinessDocument {
   const status = statusMessageFor(original, "LEVERT", o.now);
   const json = JSON.parse(JSON.stringify(toSbdJson(status))) as { standardBusinessDocumentHeader: { documentIdentification: Record<string, unknown> } };
   const h = json.standardBusinessDocumentHeader;
@@ -55,7 +55,7 @@ export function errorReceiptFor(original: StandardBusinessDocument, o: { message
   };
   return parseSbd({
     standardBusinessDocumentHeader: h,
-    arkivmelding_kvittering: { receiptType: "ERROR", relatedToMessageId: messageIdOf(original), messages: [{ code: "ASIC_UNREADABLE", text: o.reason.slice(0, 1000) }] },
+    arkivmelding_kvittering: { receiptType: "ERROR", relatedToMessageId: messageIdOf(original), messages: [{ code: o.code ?? "ASIC_UNREADABLE", text: o.reason.slice(0, 1000) }] },
   });
 }
 

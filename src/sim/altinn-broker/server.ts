@@ -8,13 +8,13 @@
  *   GET  {base}/filetransfer/{id}/download                the file (recipients only)
  *   POST {base}/filetransfer/{id}/confirmdownload         the recipient's confirmation
  * with base `/broker/api/v1`, every call needing an Altinn token (altinn:broker.write to send,
- * altinn:broker.read or .write to read), refusals as problem+json. Beside it, kept separate in altinn-tokens.ts,
- * Altinn's token exchange at `/authentication/api/v1/exchange/maskinporten`.
+ * altinn:broker.read or .write to read), refusals as problem+json. The Altinn tokens come from Altinn's
+ * authentication (the Altinn token simulator, src/sim/altinn-token/), verified against its keys (caller.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { systemClock, type Clock } from "../../clock.js";
-import { AltinnTokenIssuer, TOKEN_EXCHANGE_PATH, type AltinnCaller } from "./altinn-tokens.js";
+import { altinnCallerVerifier, type AltinnCaller } from "./caller.js";
 import { BrokerSimError, BrokerState, type BrokerResource, type FileTransfer, type InitialiseRequest } from "./state.js";
 
 export const BROKER_BASE_PATH = "/broker/api/v1";
@@ -24,28 +24,43 @@ export const BROKER_READ_SCOPE = "altinn:broker.read";
 export interface AltinnBrokerSimOptions {
   port?: number;
   host?: string;
-  /** The Maskinporten whose tokens the exchange accepts. */
-  maskinporten: { issuer: string; jwksUrl: string | URL };
+  /** Altinn's authentication, whose tokens the broker accepts (the Altinn token simulator's issuer and jwksUrl). */
+  altinn: { issuer: string; jwksUrl: string | URL };
   resources: readonly BrokerResource[];
   clock?: Clock;
 }
 
+export type HeldAction = "download" | "confirmdownload";
+
 export interface AltinnBrokerSim {
   /** Base URL of the broker API, `http://host:port/broker/api/v1` (the IP's difi.move.dpo.brokerserviceUrl). */
   readonly url: string;
-  /** The token exchange URL (the IP's altinnTokenExchangeUrl). */
-  readonly tokenExchangeUrl: string;
   readonly state: BrokerState;
   /** While false, every request answers 503 (the broker is down). */
   setAvailable(available: boolean): void;
+  /**
+   * Fault injection for crash tests: the next `download` or `confirmdownload` is held and never answered or
+   * applied (a download sends half its bytes first), as if the caller died mid-request. Resolves with the file
+   * transfer's id once that request has arrived.
+   */
+  holdNext(action: HeldAction): Promise<string>;
   close(): Promise<void>;
 }
 
 export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<AltinnBrokerSim> {
   const clock = o.clock ?? systemClock;
   const state = new BrokerState(clock, o.resources);
-  const tokens = new AltinnTokenIssuer({ maskinporten: o.maskinporten, clock });
+  const verify = altinnCallerVerifier(o.altinn, clock);
   let available = true;
+  const holds = new Map<HeldAction, (id: string) => void>();
+  /** Takes the hold set for `action`, if any, and tells its waiter that the request for `id` arrived. */
+  const held = (action: HeldAction, id: string): boolean => {
+    const arrived = holds.get(action);
+    if (!arrived) return false;
+    holds.delete(action);
+    arrived(id);
+    return true;
+  };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -60,15 +75,9 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
       return problem(res, 503, "Service Unavailable", "the broker is down");
     }
     const url = new URL(req.url ?? "/", "http://sim");
-    if (url.pathname === TOKEN_EXCHANGE_PATH && req.method === "GET") {
-      const r = await tokens.exchange(req.headers.authorization);
-      if (!r.ok) return problem(res, r.status, "Unauthorized", r.detail);
-      res.writeHead(200, { "content-type": "text/plain; charset=utf-8" }).end(r.token);
-      return;
-    }
     if (!url.pathname.startsWith(`${BROKER_BASE_PATH}/filetransfer`)) return problem(res, 404, "Not Found", `no route ${url.pathname}`);
     const parts = url.pathname.slice(BROKER_BASE_PATH.length + 1).split("/");
-    const auth = await tokens.verify(req.headers.authorization);
+    const auth = await verify(req.headers.authorization);
     if (!auth.ok) {
       req.resume();
       return problem(res, 401, "Unauthorized", auth.detail);
@@ -133,12 +142,18 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
     if (req.method === "GET" && action === "download" && parts.length === 3) {
       needRead(caller);
       const bytes = state.download(caller.org, id);
+      if (held("download", id)) {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) });
+        res.write(bytes.subarray(0, Math.floor(bytes.length / 2)));
+        return;
+      }
       res.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(bytes.length) }).end(bytes);
       return;
     }
     if (req.method === "POST" && action === "confirmdownload" && parts.length === 3) {
       needRead(caller);
       req.resume();
+      if (held("confirmdownload", id)) return;
       state.confirm(caller.org, id);
       res.writeHead(200).end();
       return;
@@ -151,11 +166,11 @@ export async function startAltinnBrokerSim(o: AltinnBrokerSimOptions): Promise<A
   const origin = `http://${o.host ?? "127.0.0.1"}:${port}`;
   return {
     url: `${origin}${BROKER_BASE_PATH}`,
-    tokenExchangeUrl: `${origin}${TOKEN_EXCHANGE_PATH}`,
     state,
     setAvailable(a) {
       available = a;
     },
+    holdNext: (action) => new Promise<string>((resolve) => holds.set(action, resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

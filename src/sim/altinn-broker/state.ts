@@ -43,6 +43,8 @@ export interface FileTransfer {
   recipients: RecipientState[];
   bytes?: Uint8Array;
   checksum?: string;
+  /** The checksum the sender declared at initialisation. */
+  declaredChecksum?: string;
 }
 
 export class BrokerSimError extends Error {
@@ -62,6 +64,8 @@ export interface InitialiseRequest {
   sender: string;
   recipients: string[];
   propertyList?: Record<string, string> | null;
+  /** The file's MD5 as 32 hex digits: when given, the upload must match it. */
+  checksum?: string | null;
 }
 
 const PARTY = /^\d{4}:\d{9}$/;
@@ -102,6 +106,7 @@ export class BrokerState {
     if (Object.keys(props).length > 10 || Object.entries(props).some(([k, v]) => k.length > 50 || typeof v !== "string" || v.length > 300)) {
       throw new BrokerSimError(400, "Validation error", "propertyList holds at most ten string pairs (keys up to 50, values up to 300 characters)");
     }
+    if (r.checksum != null && !/^[0-9a-fA-F]{32}$/.test(r.checksum)) throw new BrokerSimError(400, "Validation error", "checksum must be an MD5 hash of 32 hexadecimal digits");
     const now = this.clock();
     const t: FileTransfer = {
       fileTransferId: randomUUID(),
@@ -110,6 +115,7 @@ export class BrokerState {
       sendersFileTransferReference: r.sendersFileTransferReference ?? null,
       sender: r.sender,
       propertyList: { ...props },
+      ...(r.checksum != null ? { declaredChecksum: r.checksum.toLowerCase() } : {}),
       status: "Initialized",
       statusChanged: now,
       created: now,
@@ -131,8 +137,13 @@ export class BrokerState {
   }
 
   finishUpload(t: FileTransfer, bytes: Uint8Array): void {
+    const checksum = createHash("md5").update(bytes).digest("hex");
+    if (t.declaredChecksum !== undefined && t.declaredChecksum !== checksum) {
+      this.failUpload(t);
+      throw new BrokerSimError(400, "Checksum mismatch", `the uploaded file's MD5 is ${checksum}; the file transfer was initialised with ${t.declaredChecksum}`);
+    }
     t.bytes = bytes;
-    t.checksum = createHash("md5").update(bytes).digest("hex");
+    t.checksum = checksum;
     this.setStatus(t, "UploadProcessing");
     this.setStatus(t, "Published");
   }

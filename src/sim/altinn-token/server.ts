@@ -6,8 +6,8 @@
  *         Maskinporten token. `?test=true` (what TT02 callers add) is accepted and ignored.
  *   GET {base}/authentication/api/v1/openid/.well-known/openid-configuration        issuer and jwks_uri
  *   GET {base}/authentication/api/v1/openid/.well-known/openid-configuration/jwks   the key Altinn signs with
- * The Altinn token carries the Maskinporten token's scope, consumer and client id, and the organisation number
- * as `urn:altinn:orgNumber`; it lives 30 minutes whatever the Maskinporten token's lifetime (altinn-v3-client/
+ * The Altinn token carries the Maskinporten token's scope, consumer, client id and authorization_details (the
+ * Altinn system user DPO acts as), and the organisation number as `urn:altinn:orgNumber`; it lives 30 minutes whatever the Maskinporten token's lifetime (altinn-v3-client/
  * altinn_dpv.md: "lang levetid på (30 min)"). Altinn's other APIs (the correspondence simulator) verify it
  * against the JWKS above.
  */
@@ -89,6 +89,8 @@ export async function startAltinnTokenSim(options: AltinnTokenSimOptions): Promi
       "urn:altinn:authenticatemethod": "maskinporten",
       "urn:altinn:authlevel": 3,
       ...(claims.supplier ? { supplier: claims.supplier } : {}),
+      // Altinn keeps the grant's authorization_details (DPO's system user), which the broker authorises on.
+      ...(Array.isArray(claims.authorization_details) ? { authorization_details: claims.authorization_details } : {}),
     })
       .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
       .setIssuer(`${base}/authentication/api/v1/openid/`)

@@ -1,6 +1,7 @@
 /**
  * A ready simulator configuration built from certs-example/: one client per example business certificate,
- * all registered for digitalpostinnbygger:send, and the delegation of the real delegated samples
+ * all registered for digitalpostinnbygger:send (and the Service Registry's, Altinn's and KRR's scopes), and the
+ * delegation of the real delegated samples
  * (behandlingsansvarlig 910076787 lets databehandler 810969342 send for it).
  */
 import { readFile } from "node:fs/promises";
@@ -43,6 +44,15 @@ export function simClientId(orgno: string): string {
 /** The Service Registry's scopes, as an integrasjonspunkt's client has them for the channels it uses. */
 export const SERVICE_REGISTRY_SCOPES = ["eformidling:dpi", "eformidling:dpo", "eformidling:dpf", "eformidling:dpv", "eformidling:dpe"] as const;
 
+/** KRR's oppslagstjeneste: contact details, and the postbox and its certificate (the citizen lookup before sending). */
+export const KRR_LOOKUP_SCOPES = ["krr:global/kontaktinformasjon.read", "krr:global/digitalpost.read"] as const;
+
+/**
+ * The Altinn Autorisasjon simulator's stand-in for an access manager's login: lets an organisation grant and
+ * revoke the delegations it offers (src/sim/altinn-authorization/server.ts).
+ */
+export const ALTINN_DELEGATION_WRITE_SCOPE = "altinn:maskinporten/delegations.write";
+
 /** KS Fiks's scope (DPF: SvarUt's REST API, as fiks-svarut-klient asks for it). */
 export const KS_FIKS_SCOPE = "ks:fiks";
 
@@ -52,9 +62,13 @@ export const ALTINN_BROKER_SCOPES = ["altinn:broker.write", "altinn:broker.read"
 export const DEFAULT_SIM_CLIENTS: readonly SimClient[] = EXAMPLE_BUSINESS_ORGNOS.map((orgno) => ({
   clientId: simClientId(orgno),
   orgno,
-  scopes: [DPI_SEND_SCOPE, ...SERVICE_REGISTRY_SCOPES, ...ALTINN_BROKER_SCOPES, KS_FIKS_SCOPE],
+  scopes: [DPI_SEND_SCOPE, ...SERVICE_REGISTRY_SCOPES, ...ALTINN_BROKER_SCOPES, ...KRR_LOOKUP_SCOPES, ALTINN_DELEGATION_WRITE_SCOPE, KS_FIKS_SCOPE],
 }));
 
+/**
+ * The sandbox's delegation. A simulator started from loadDefaultSimOptions alone holds it as a fixed list; the
+ * sandbox instead grants it at its Altinn Autorisasjon simulator, which Maskinporten then asks.
+ */
 export const DEFAULT_SIM_DELEGATIONS: readonly SimDelegation[] = [
   { consumerOrgno: BEHANDLINGSANSVARLIG_ORGNO, supplierOrgno: DATABEHANDLER_ORGNO, scope: DPI_SEND_SCOPE },
 ];

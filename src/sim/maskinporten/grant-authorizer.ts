@@ -19,7 +19,7 @@ export interface TokenGrant {
  * `consumer_org` naming another organisation, that organisation must also have delegated each scope to
  * the client's organisation.
  */
-export function authorizeGrant(grant: VerifiedGrant, registry: Registry): TokenGrant {
+export async function authorizeGrant(grant: VerifiedGrant, registry: Registry): Promise<TokenGrant> {
   const client = registry.client(grant.clientId);
   if (!client) throw new OAuthError("invalid_client", `Unknown client ${JSON.stringify(grant.clientId)}`);
   if (client.orgno !== grant.certificateOrgno) {
@@ -49,7 +49,8 @@ export function authorizeGrant(grant: VerifiedGrant, registry: Registry): TokenG
   const consumer = grant.consumerOrg;
   if (consumer === undefined || consumer === client.orgno) return { ...base, consumerOrgno: client.orgno };
 
-  const undelegated = grant.scopes.filter((scope) => !registry.isDelegated(consumer, client.orgno, scope));
+  const undelegated: string[] = [];
+  for (const scope of grant.scopes) if (!(await registry.isDelegated(consumer, client.orgno, scope))) undelegated.push(scope);
   if (undelegated.length > 0) {
     throw new OAuthError(
       "invalid_scope",

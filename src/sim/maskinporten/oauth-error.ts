@@ -10,7 +10,9 @@ export type OAuthErrorCode =
   | "unauthorized_client"
   | "unsupported_grant_type"
   | "invalid_scope"
-  | "invalid_authorization_details";
+  | "invalid_authorization_details"
+  /** Something Maskinporten depends on (Altinn Autorisasjon) could not answer. */
+  | "server_error";
 
 export class OAuthError extends Error {
   readonly status: number;
@@ -20,7 +22,7 @@ export class OAuthError extends Error {
   ) {
     super(`${error}: ${description}`);
     this.name = "OAuthError";
-    this.status = error === "invalid_client" ? 401 : 400;
+    this.status = error === "invalid_client" ? 401 : error === "server_error" ? 500 : 400;
   }
 
   toJSON(): { error: OAuthErrorCode; error_description: string } {

@@ -1,6 +1,6 @@
 /**
- * What Maskinporten knows about its clients (from Samarbeidsportalen) and about delegations (from Altinn):
- * plain data, so tests and the demo can state exactly who may do what.
+ * What Maskinporten knows about its clients (from Samarbeidsportalen) and about delegations: a fixed list, or
+ * (the sandbox) Altinn Autorisasjon asked over HTTP at every delegated token request (altinn-delegations.ts).
  */
 
 export interface SimClient {
@@ -20,12 +20,16 @@ export interface SimDelegation {
 
 export interface Registry {
   client(clientId: string): SimClient | undefined;
-  isDelegated(consumerOrgno: string, supplierOrgno: string, scope: string): boolean;
+  isDelegated(consumerOrgno: string, supplierOrgno: string, scope: string): Promise<boolean>;
 }
+
+/** Whether `consumer` has delegated `scope` to `supplier`; rejects with an OAuthError when it cannot be known. */
+export type DelegationLookup = (consumerOrgno: string, supplierOrgno: string, scope: string) => Promise<boolean>;
 
 const ORGNO = /^\d{9}$/;
 
-export function createRegistry(clients: readonly SimClient[], delegations: readonly SimDelegation[]): Registry {
+/** A registry of `clients` whose delegations are the fixed list `delegations`, or what `lookup()` answers when it gives a lookup. */
+export function createRegistry(clients: readonly SimClient[], delegations: readonly SimDelegation[], lookup: () => DelegationLookup | undefined = () => undefined): Registry {
   const byId = new Map<string, SimClient>();
   for (const client of clients) {
     if (!ORGNO.test(client.orgno)) throw new TypeError(`client ${client.clientId}: orgno must be nine digits`);
@@ -41,7 +45,10 @@ export function createRegistry(clients: readonly SimClient[], delegations: reado
   }
   return {
     client: (clientId) => byId.get(clientId),
-    isDelegated: (consumer, supplier, scope) => delegated.has(delegationKey(consumer, supplier, scope)),
+    isDelegated: async (consumer, supplier, scope) => {
+      const remote = lookup();
+      return remote ? remote(consumer, supplier, scope) : delegated.has(delegationKey(consumer, supplier, scope));
+    },
   };
 }
 

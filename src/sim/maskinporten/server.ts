@@ -9,7 +9,8 @@ import { authorizeGrant } from "./grant-authorizer.js";
 import { verifyGrant } from "./grant-verifier.js";
 import { OAuthError } from "./oauth-error.js";
 import { createRegistry } from "./registry.js";
-import type { SimClient, SimDelegation } from "./registry.js";
+import type { DelegationLookup, SimClient, SimDelegation } from "./registry.js";
+import { ALTINN_DELEGATIONS_ADMIN_SCOPE, createAltinnDelegationLookup } from "./altinn-delegations.js";
 import { createReplayCache } from "./replay-cache.js";
 import { createSigningKeys } from "./signing-keys.js";
 import { createTokenIssuer } from "./token-issuer.js";
@@ -31,7 +32,12 @@ export interface MaskinportenSimOptions {
   /** CA certificates that may complete a chain when a client's x5c holds only its leaf. */
   intermediates?: readonly X509Certificate[];
   clients: readonly SimClient[];
+  /** A fixed list of delegations; ignored once an Altinn Autorisasjon is set ({@link altinnAuthorizationUrl}). */
   delegations?: readonly SimDelegation[];
+  /** Altinn Autorisasjon's base URL: delegations are asked there at every delegated token request. */
+  altinnAuthorizationUrl?: string;
+  /** Organisation the simulator's own tokens (to Altinn) name as consumer; default Digdir, 991825827. */
+  ownOrgno?: string;
   clock?: Clock;
   /** Lifetime of issued tokens; default 120 s as in the real samples. */
   tokenLifetimeSeconds?: number;
@@ -60,6 +66,8 @@ export interface MaskinportenSim {
   issueToken(options: IssueTokenOptions): Promise<IssuedToken>;
   /** Starts signing with a new key; the old one stays published unless `retainPrevious` is false. */
   rotateSigningKey(signingKey: KeyObject | string, kid: string, options?: { retainPrevious?: boolean }): Promise<void>;
+  /** Asks Altinn Autorisasjon at `url` for delegations from now on (undefined: the fixed list again). */
+  useAltinnAuthorization(url: string | undefined): void;
   jwks(): JSONWebKeySet;
   stats(): MaskinportenSimStats;
   close(): Promise<void>;
@@ -71,7 +79,8 @@ const MAX_BODY_BYTES = 64 * 1024;
 /** An honest local Maskinporten: metadata, JWKS and a JWT-bearer token endpoint on node:http. */
 export async function startMaskinportenSim(options: MaskinportenSimOptions): Promise<MaskinportenSim> {
   const clock = options.clock ?? systemClock;
-  const registry = createRegistry(options.clients, options.delegations ?? []);
+  let altinnLookup: DelegationLookup | undefined;
+  const registry = createRegistry(options.clients, options.delegations ?? [], () => altinnLookup);
   const keys = await createSigningKeys(options.signingKey, options.kid);
   const skewSeconds = options.grantSkewSeconds ?? 10;
   const replay = createReplayCache(skewSeconds);
@@ -117,7 +126,7 @@ export async function startMaskinportenSim(options: MaskinportenSimOptions): Pro
           skewSeconds,
           replay,
         });
-        const decided = authorizeGrant(grant, registry);
+        const decided = await authorizeGrant(grant, registry);
         const issued = await issueToken!({
           consumer: decided.consumerOrgno,
           ...(decided.supplierOrgno ? { supplier: decided.supplierOrgno } : {}),
@@ -162,6 +171,20 @@ export async function startMaskinportenSim(options: MaskinportenSimOptions): Pro
     clientIdFor,
     ...(options.newJti ? { newJti: options.newJti } : {}),
   });
+  // Maskinporten's own token for Altinn's delegation lookups, minted here and reused until shortly before it expires.
+  let adminToken: { token: string; renewAt: number } | undefined;
+  const ownToken = async (): Promise<string> => {
+    const now = clock().getTime();
+    if (!adminToken || now >= adminToken.renewAt) {
+      const issued = await issueToken!({ consumer: options.ownOrgno ?? "991825827", scope: ALTINN_DELEGATIONS_ADMIN_SCOPE, clientId: "maskinporten" });
+      adminToken = { token: issued.token, renewAt: now + (issued.expiresIn - 10) * 1000 };
+    }
+    return adminToken.token;
+  };
+  const useAltinnAuthorization = (altinnUrl: string | undefined) => {
+    altinnLookup = altinnUrl === undefined ? undefined : createAltinnDelegationLookup({ url: altinnUrl, adminToken: ownToken });
+  };
+  useAltinnAuthorization(options.altinnAuthorizationUrl);
 
   return {
     url,
@@ -171,6 +194,7 @@ export async function startMaskinportenSim(options: MaskinportenSimOptions): Pro
     tokenUrl: `${url}/token`,
     issueToken: issueToken,
     rotateSigningKey: (signingKey, kid, rotateOptions) => keys.rotate(signingKey, kid, rotateOptions),
+    useAltinnAuthorization,
     jwks: () => keys.jwks(),
     stats: () => ({ ...stats }),
     close: () =>

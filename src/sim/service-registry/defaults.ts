@@ -15,7 +15,7 @@
  * | 910075927 | (no certificate needed)      | DPF at level 3 only: a level-4 request is refused (400)              |
  * | 910075946 | (no certificate needed)      | DPV fallback: neither SMP nor SvarUt; level 4 refused (400)          |
  *
- * Persons (KRR): 09118532322 has a Digipost (984661185) postbox, 02018090573 an e-Boks (922020175) postbox,
+ * Persons (KRR, the same entries as the KRR simulator's, src/sim/krr/defaults.ts): 09118532322 has a Digipost (984661185) postbox, 02018090573 an e-Boks (922020175) postbox,
  * 17912099997 has none (DPV, plus print records when `print=true`), 05068912345 is reserved (vedtak → print,
  * info → DPV), 24078812345 is reserved with a secret address (no print record can be made). The print provider
  * is 974761076 (PRINTLEVERANDØR).
@@ -31,6 +31,8 @@ import { fileURLToPath } from "node:url";
 import { PROCESSES, arkivmeldingProcess } from "./processes.js";
 import type { ServiceRegistrySimOptions } from "./server.js";
 import { ServiceRegistryState } from "./state.js";
+import type { FregPerson } from "./state.js";
+import { KRR_SANDBOX, loadSandboxKrrPersons, loadSandboxPrintCertificate } from "../krr/defaults.js";
 
 export const DEFAULT_CERTS_DIR = fileURLToPath(new URL("../../../certs-example/", import.meta.url));
 
@@ -43,16 +45,19 @@ export const SR_SANDBOX = {
   dpv: "910075946",
   signer: "991825827",
   svarUtStandIn: "987654325",
-  printProvider: "974761076",
-  persons: {
-    digipost: "09118532322",
-    eboks: "02018090573",
-    noPostbox: "17912099997",
-    reserved: "05068912345",
-    reservedSecretAddress: "24078812345",
-  },
-  postboxProviders: { digipost: "984661185", eboks: "922020175" },
+  printProvider: KRR_SANDBOX.printProvider,
+  persons: KRR_SANDBOX.persons,
+  postboxProviders: KRR_SANDBOX.postboxProviders,
 } as const;
+
+/** Folkeregisteret's entries that differ from the default "Test Testesen, Testveien 1, 0150 OSLO". */
+const FREG: Record<string, FregPerson | null> = {
+  [KRR_SANDBOX.persons.reserved]: {
+    navn: { fornavn: "Reservert", mellomnavn: "Test", etternavn: "Person" },
+    postadresse: { adresselinje: ["Postboks 12", "Sentrum"], postnummer: "0101", poststed: "OSLO", landkode: "NO" },
+  },
+  [KRR_SANDBOX.persons.reservedSecretAddress]: { navn: { fornavn: "Hemmelig", etternavn: "Adresse" }, postadresse: null },
+};
 
 const OSLO = (adresse: string, postnummer: string) => ({ adresse, postnummer, poststed: "OSLO", land: "Norge" });
 
@@ -111,37 +116,12 @@ export async function seedSandboxDefaults(state: ServiceRegistryState, certsDir:
     postadresse: OSLO("Testgata 6", "0150"),
   });
 
-  state.setPrintProvider(S.printProvider, await pem(S.printProvider));
-  const P = S.persons;
-  state.addPerson({
-    fnr: P.digipost,
-    epost: "digipost-mottaker@example.com",
-    mobil: "+4799999999",
-    spraak: "nb",
-    postbox: { provider: S.postboxProviders.digipost, address: "test.testesen#1234", certificate: await pem(S.postboxProviders.digipost) },
-  });
-  state.addPerson({
-    fnr: P.eboks,
-    epost: "eboks-mottaker@example.com",
-    spraak: "nn",
-    postbox: { provider: S.postboxProviders.eboks, address: "0201809057301", certificate: await pem(S.postboxProviders.eboks) },
-  });
-  state.addPerson({ fnr: P.noPostbox, epost: "uten-postkasse@example.com", mobil: "+4798888888", spraak: "nb" });
-  state.addPerson({
-    fnr: P.reserved,
-    reservasjon: "JA",
-    varslingsstatus: "KAN_IKKE_VARSLES",
-    freg: {
-      navn: { fornavn: "Reservert", mellomnavn: "Test", etternavn: "Person" },
-      postadresse: { adresselinje: ["Postboks 12", "Sentrum"], postnummer: "0101", poststed: "OSLO", landkode: "NO" },
-    },
-  });
-  state.addPerson({
-    fnr: P.reservedSecretAddress,
-    reservasjon: "JA",
-    varslingsstatus: "KAN_IKKE_VARSLES",
-    freg: { navn: { fornavn: "Hemmelig", etternavn: "Adresse" }, postadresse: null },
-  });
+  // KRR's entries are the KRR simulator's sandbox persons (src/sim/krr/defaults.ts): both registers answer alike.
+  state.setPrintProvider(KRR_SANDBOX.printProvider, await loadSandboxPrintCertificate(certsDir));
+  for (const person of await loadSandboxKrrPersons(certsDir)) {
+    const freg = FREG[person.fnr];
+    state.addPerson({ ...person, ...(freg !== undefined ? { freg } : {}) });
+  }
   return state;
 }
 

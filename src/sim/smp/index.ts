@@ -1,6 +1,7 @@
 /** Public surface of the SMP simulator. */
 export { startSmpSim } from "./server.js";
-export type { SmpSim, SmpSimOptions, SmpSimStats } from "./server.js";
+export type { SmpSim, SmpSimFault, SmpSimOptions, SmpSimStats } from "./server.js";
+export type { SmpSimSml } from "./management.js";
 export { loadRegistrations, checkRegistrations } from "./registrations.js";
 export type { SmpSimEntry, SmpSimRedirect, SmpSimRegistrations, SmpSimService } from "./registrations.js";
 export { signServiceMetadata } from "./signing.js";

@@ -2,6 +2,7 @@
  * An honest local SMP (busdox SMP 1.x REST) on node:http:
  *   GET {base}/{pct(participant)}                         → ServiceGroup (unsigned)
  *   GET {base}/{pct(participant)}/services/{pct(doctype)} → SignedServiceMetadata (signed per request)
+ * and, for its users, phoss-SMP's management API (PUT/DELETE of the same paths, management.ts).
  * Path segments are percent-decoded one by one, so an encoded `/` stays inside its identifier. Participant
  * identifiers match case-insensitively (Peppol policy for iso6523-actorid-upis); document type values match
  * exactly. Unknown participants and document types get 404.
@@ -18,6 +19,9 @@ import type { SmpSimEntry, SmpSimRegistrations } from "./registrations.js";
 import { signServiceMetadata } from "./signing.js";
 import type { SmpSigner, SmpSigningOptions } from "./signing.js";
 import { listen } from "../listen.js";
+import { handleManagement } from "./management.js";
+import type { ManagedRegistry, SmpSimSml } from "./management.js";
+import type { DocumentTypeId } from "../../peppol/identifiers.js";
 
 export interface SmpSimOptions {
   /** 0 or absent: an ephemeral port. */
@@ -32,6 +36,10 @@ export interface SmpSimOptions {
   /** Base URL written into ServiceGroup hrefs; default the listening URL + basePath. */
   publicUrl?: string;
   signing?: SmpSigningOptions;
+  /** Users of the management API (HTTP Basic): name → password. None: every management call is refused (403). */
+  users?: Readonly<Record<string, string>>;
+  /** The SML that creating and deleting a service group registers the participant in, and removes it from. */
+  sml?: SmpSimSml;
 }
 
 export interface SmpSimStats {
@@ -39,7 +47,12 @@ export interface SmpSimStats {
   serviceMetadataRequests: number;
   /** Requests answered 404 (unknown participant or document type, unknown path). */
   notFound: number;
+  /** PUT and DELETE calls of the management API, whatever their answer. */
+  managementRequests: number;
 }
+
+/** Negative tests only: answers a management call with this status (and does nothing) when it returns one. */
+export type SmpSimFault = (call: { method: "PUT" | "DELETE"; participant: string; documentType?: string }) => number | undefined;
 
 export interface SmpSim {
   /** Base URL of the SMP REST API (listening URL + basePath, no trailing slash): what SML would return. */
@@ -48,6 +61,8 @@ export interface SmpSim {
   register(participant: string, entries: SmpSimEntry | readonly SmpSimEntry[]): void;
   /** Removes a participant, or only its entries for one document type. True when something was removed. */
   unregister(participant: string, documentType?: string): boolean;
+  /** Negative tests only: refuse management calls the fault picks (undefined: none). */
+  setFault(fault: SmpSimFault | undefined): void;
   stats(): SmpSimStats;
   resetStats(): void;
   close(): Promise<void>;
@@ -55,14 +70,19 @@ export interface SmpSim {
 
 interface Registered {
   participant: ParticipantId;
+  /** The SMP user who created the group through the management API; in-process registrations have none. */
+  owner: string | undefined;
   entries: SmpSimEntry[];
 }
+
+const MAX_MANAGEMENT_BODY = 1024 * 1024;
 
 export async function startSmpSim(options: SmpSimOptions): Promise<SmpSim> {
   const basePath = (options.basePath ?? "").replace(/\/+$/, "");
   if (basePath !== "" && !basePath.startsWith("/")) throw new Error("basePath must start with /");
   const registry = new Map<string, Registered>();
-  const stats: SmpSimStats = { serviceGroupRequests: 0, serviceMetadataRequests: 0, notFound: 0 };
+  const stats: SmpSimStats = { serviceGroupRequests: 0, serviceMetadataRequests: 0, notFound: 0, managementRequests: 0 };
+  let fault: SmpSimFault | undefined;
   let publicUrl = "";
 
   const register = (participant: string, entries: SmpSimEntry | readonly SmpSimEntry[]) => {
@@ -72,13 +92,29 @@ export async function startSmpSim(options: SmpSimOptions): Promise<SmpSim> {
     const key = participantKey(id);
     const existing = registry.get(key);
     if (existing) existing.entries.push(...list);
-    else registry.set(key, { participant: id, entries: list });
+    else registry.set(key, { participant: id, owner: undefined, entries: list });
+  };
+  const managed: ManagedRegistry = {
+    get: (p) => registry.get(participantKey(p)),
+    create: (p, owner) => void registry.set(participantKey(p), { participant: p, owner, entries: [] }),
+    delete: (p) => void registry.delete(participantKey(p)),
+    setDocumentType(p, documentType, entries) {
+      const r = registry.get(participantKey(p))!;
+      r.entries = [...r.entries.filter((e) => !sameDocumentType(e.documentType, documentType)), ...entries];
+    },
+    deleteDocumentType(p, documentType) {
+      const r = registry.get(participantKey(p))!;
+      const before = r.entries.length;
+      r.entries = r.entries.filter((e) => !sameDocumentType(e.documentType, documentType));
+      return r.entries.length !== before;
+    },
   };
   for (const [participant, entries] of Object.entries(options.registrations ?? {})) register(participant, entries);
 
-  const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    if (req.method !== "GET") return send(res, 405, "text/plain", "only GET", { allow: "GET" });
-    const rawPath = (req.url ?? "/").split("?")[0]!;
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? "GET";
+    if (!["GET", "PUT", "DELETE"].includes(method)) return send(res, 405, "text/plain", "only GET, PUT and DELETE", { allow: "GET, PUT, DELETE" });
+    const [rawPath = "/", rawQuery = ""] = (req.url ?? "/").split("?");
     if (!rawPath.startsWith(`${basePath}/`)) return notFound(res, "unknown path");
     let segments: string[];
     try {
@@ -89,6 +125,18 @@ export async function startSmpSim(options: SmpSimOptions): Promise<SmpSim> {
     const participant = segments[0] ? parseSmpIdentifier(segments[0]) : undefined;
     const isGroup = segments.length === 1;
     const isMetadata = segments.length === 3 && segments[1] === "services";
+    if ((method === "PUT" || method === "DELETE") && segments[0] && (isGroup || isMetadata)) {
+      stats.managementRequests++;
+      const body = await readBody(req, MAX_MANAGEMENT_BODY);
+      if (body === undefined) return send(res, 413, "text/plain", "payload too large");
+      const refused = fault?.({ method, participant: segments[0]!, ...(isMetadata ? { documentType: segments[2]! } : {}) });
+      if (refused !== undefined) return send(res, refused, "text/plain", "refused by the simulator's fault");
+      const answer = await handleManagement(
+        { method, segments, query: new URLSearchParams(rawQuery), authorization: req.headers.authorization, body },
+        { users: options.users ?? {}, registry: managed, sml: options.sml },
+      );
+      return send(res, answer.status, "text/plain; charset=UTF-8", answer.text);
+    }
     if (!participant || !(isGroup || isMetadata)) return notFound(res, "unknown path");
     if (isGroup) stats.serviceGroupRequests++;
     else stats.serviceMetadataRequests++;
@@ -112,12 +160,10 @@ export async function startSmpSim(options: SmpSimOptions): Promise<SmpSim> {
   };
 
   const server = createServer((req, res) => {
-    try {
-      handle(req, res);
-    } catch (error) {
+    handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, "text/plain", String(error));
       else res.destroy();
-    }
+    });
   });
   const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -138,11 +184,15 @@ export async function startSmpSim(options: SmpSimOptions): Promise<SmpSim> {
       if (registered.entries.length === 0) registry.delete(key);
       return registered.entries.length !== before;
     },
+    setFault(f) {
+      fault = f;
+    },
     stats: () => ({ ...stats }),
     resetStats() {
       stats.serviceGroupRequests = 0;
       stats.serviceMetadataRequests = 0;
       stats.notFound = 0;
+      stats.managementRequests = 0;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
@@ -156,8 +206,20 @@ function participantKey(id: SmpIdentifier): string {
   return `${id.scheme.toLowerCase()}::${id.value.toLowerCase()}`;
 }
 
+/** A request body up to `max` bytes; undefined when it is longer. */
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
 /** Schemes compare case-insensitively, document type values exactly. */
-function sameDocumentType(registered: string, requested: SmpIdentifier): boolean {
+function sameDocumentType(registered: string, requested: SmpIdentifier | DocumentTypeId): boolean {
   const id = parseSmpIdentifier(registered);
   return id !== undefined && id.scheme.toLowerCase() === requested.scheme.toLowerCase() && id.value === requested.value;
 }

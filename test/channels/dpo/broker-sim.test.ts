@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { systemUserOf } from "../../../src/channels/dpo/altinn-token.js";
 import { expect } from "chai";
 import { BrokerRefusedError, BrokerUnavailableError } from "../../../src/channels/dpo/broker-errors.js";
@@ -84,12 +85,26 @@ describe("Altinn 3 broker simulator and DPO's broker client", () => {
     expect((await refusal(w.client.overview(C, id))).status).to.equal(404);
   });
 
+  it("checks the upload against the checksum declared at initialisation: a mismatch is refused and the transfer Failed", async () => {
+    const bytes = Buffer.from("PK pretend zip bytes");
+    const md5 = createHash("md5").update(bytes).digest("hex");
+    const good = await w.client.initialise(A, { ...init(), checksum: md5.toUpperCase() });
+    expect((await w.client.upload(A, good, bytes)).fileTransferStatus).to.equal("Published");
+    expect((await w.client.overview(B, good)).checksum).to.equal(md5);
+
+    const bad = await w.client.initialise(A, { ...init(), checksum: createHash("md5").update("something else").digest("hex") });
+    const e = await refusal(w.client.upload(A, bad, bytes));
+    expect([e.status, e.message]).to.deep.equal([400, `upload: the broker refused (400): Checksum mismatch: the uploaded file's MD5 is ${md5}; the file transfer was initialised with ${createHash("md5").update("something else").digest("hex")}`]);
+    expect(w.broker.state.all().find((t) => t.fileTransferId === bad)!.status).to.equal("Failed");
+    expect((await refusal(w.client.initialise(A, { ...init(), checksum: "not-md5" }))).status).to.equal(400);
+  });
+
   it("answers 401 without an Altinn token, 403 for a token without the broker scopes or without the organisation's system user, and 401 at the exchange without a Maskinporten token", async () => {
     const bare = await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`);
     expect(bare.status).to.equal(401);
     const exchange = async (scope: string, details?: unknown[]) => {
       const t = await w.maskinporten.issueToken({ consumer: A, scope, ...(details ? { claims: { authorization_details: details } } : {}) });
-      return (await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: `Bearer ${t.token}` } })).text();
+      return (await fetch(w.altinnToken.exchangeUrl, { headers: { authorization: `Bearer ${t.token}` } })).text();
     };
     const userless = await exchange("altinn:broker.read altinn:broker.write");
     const refused = await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${userless}` } });
@@ -97,14 +112,14 @@ describe("Altinn 3 broker simulator and DPO's broker client", () => {
     const otherUser = await exchange("altinn:broker.read altinn:broker.write", [systemUserOf(B)]);
     expect((await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${otherUser}` } })).status).to.equal(403);
     const mp = await w.maskinporten.issueToken({ consumer: A, scope: "eformidling:dpo", claims: { authorization_details: [systemUserOf(A)] } });
-    const exchanged = await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: `Bearer ${mp.token}` } });
+    const exchanged = await fetch(w.altinnToken.exchangeUrl, { headers: { authorization: `Bearer ${mp.token}` } });
     expect(exchanged.status).to.equal(200);
     const altinn = await exchanged.text();
     const listed = await fetch(`${w.broker.url}/filetransfer?resourceId=${DPO_RESOURCE}`, { headers: { authorization: `Bearer ${altinn}` } });
     expect(listed.status).to.equal(403);
     expect(((await listed.json()) as { detail: string }).detail).to.equal("the token lacks the scope altinn:broker.read");
-    expect((await fetch(w.broker.tokenExchangeUrl)).status).to.equal(401);
-    expect((await fetch(w.broker.tokenExchangeUrl, { headers: { authorization: "Bearer abc.def.ghi" } })).status).to.equal(401);
+    expect((await fetch(w.altinnToken.exchangeUrl)).status).to.equal(401);
+    expect((await fetch(w.altinnToken.exchangeUrl, { headers: { authorization: "Bearer abc.def.ghi" } })).status).to.equal(401);
   });
 
   it("is unavailable (503) while down: the client says so as BrokerUnavailableError", async () => {

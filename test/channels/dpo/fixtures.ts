@@ -2,6 +2,7 @@ import { createGrantClient, type GrantClient } from "../../../src/maskinporten/g
 import { loadDefaultSimOptions, loadExampleSigner } from "../../../src/sim/maskinporten/defaults.js";
 import { startMaskinportenSim, type MaskinportenSim } from "../../../src/sim/maskinporten/server.js";
 import { startAltinnBrokerSim, type AltinnBrokerSim } from "../../../src/sim/altinn-broker/index.js";
+import { startAltinnTokenSim, type AltinnTokenSim } from "../../../src/sim/altinn-token/index.js";
 import { DPO_RESOURCE, type BrokerResource } from "../../../src/sim/altinn-broker/index.js";
 import { createAltinnTokens, type AltinnTokens } from "../../../src/channels/dpo/altinn-token.js";
 import { createBrokerClient, type BrokerClient } from "../../../src/channels/dpo/broker-client.js";
@@ -12,10 +13,11 @@ export const B = "910076787";
 export const C = "810969342";
 export const SMALL_RESOURCE = "small-resource";
 
-/** Maskinporten and the broker simulators, with each example organisation's Altinn tokens and broker client. */
+/** Maskinporten, Altinn's token exchange and the broker simulators, with each example organisation's Altinn tokens and broker client. */
 export class BrokerWorld {
   private constructor(
     readonly maskinporten: MaskinportenSim,
+    readonly altinnToken: AltinnTokenSim,
     readonly broker: AltinnBrokerSim,
     readonly tokens: AltinnTokens,
     readonly client: BrokerClient,
@@ -27,7 +29,8 @@ export class BrokerWorld {
       { id: DPO_RESOURCE, organisations: [A, B], maxFileTransferSize: 10 * 1024 * 1024 },
       { id: SMALL_RESOURCE, organisations: [A, B], maxFileTransferSize: 100 },
     ];
-    const broker = await startAltinnBrokerSim({ maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl }, resources });
+    const altinnToken = await startAltinnTokenSim({ maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl } });
+    const broker = await startAltinnBrokerSim({ altinn: { issuer: altinnToken.issuer, jwksUrl: altinnToken.jwksUrl }, resources });
     const grants = new Map<string, GrantClient>();
     const grant = async (org: string) => {
       let g = grants.get(org);
@@ -37,12 +40,13 @@ export class BrokerWorld {
       }
       return g;
     };
-    const tokens = createAltinnTokens({ exchangeUrl: broker.tokenExchangeUrl, maskinporten: async (org, scope, authorizationDetails) => (await (await grant(org)).getToken({ scope, authorizationDetails })).access_token });
-    return new BrokerWorld(maskinporten, broker, tokens, createBrokerClient({ baseUrl: broker.url, tokens }));
+    const tokens = createAltinnTokens({ exchangeUrl: altinnToken.exchangeUrl, maskinporten: async (org, scope, authorizationDetails) => (await (await grant(org)).getToken({ scope, authorizationDetails })).access_token });
+    return new BrokerWorld(maskinporten, altinnToken, broker, tokens, createBrokerClient({ baseUrl: broker.url, tokens }));
   }
 
   async close(): Promise<void> {
     await this.broker.close();
+    await this.altinnToken.close();
     await this.maskinporten.close();
   }
 }

@@ -122,6 +122,64 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
     expect(await store.db.conversation.count({ where: { direction: "IN" } })).to.equal(1);
   });
 
+  it("leaves a file whose bytes do not match the broker's checksum unconfirmed, and takes it once they do", async () => {
+    const m = id();
+    const t = await fromA.send(toB({ messageId: m }), ASIC);
+    const good = transfer(t).bytes!;
+    transfer(t).bytes = Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good.at(-1)! ^ 1])]);
+    await inbound.pollOnce();
+    expect([recipientStatus(t), await inRepo.message(m)]).to.deep.equal(["DownloadStarted", null]);
+    transfer(t).bytes = good;
+    await inbound.pollOnce();
+    expect(recipientStatus(t)).to.equal("DownloadConfirmed");
+    expect(await statuses("IN", m)).to.deep.equal([["OPPRETTET", null], ["INNKOMMENDE_MOTTATT", null]]);
+  });
+
+  it("dead-letters a message whose hand-over keeps failing: an arkivmelding is answered with an error receipt, and the files behind it still come in", async () => {
+    const poisoned = id();
+    const fine = id();
+    const failing = Object.create(inRepo) as NextMoveInRepo;
+    failing.receive = async (input, now) => {
+      if (messageId(input.sbd) === poisoned) throw new Error("the disk is full");
+      return inRepo.receive(input, now);
+    };
+    const dl = createDpoInbound({
+      orgs: [B],
+      broker: w.client,
+      sender: createDpoSender({ broker: w.client, resourceId: DPO_RESOURCE }),
+      resourceId: DPO_RESOURCE,
+      inRepo: failing,
+      replies,
+      blobs,
+      clock: () => new Date(),
+      log: silentLogger,
+      pollMs: 60_000,
+      replyPollMs: 60_000,
+      retry: { baseDelayMs: 10, maxDelayMs: 10, windowMs: 60_000 },
+      maxHandOverAttempts: 2,
+    });
+    const t = await fromA.send(toB({ messageId: poisoned }), ASIC);
+    const t2 = await fromA.send(toB({ messageId: fine }), ASIC);
+    await dl.pollOnce();
+    expect([recipientStatus(t), recipientStatus(t2), await replies.all("DPO").then((r) => r.map((x) => [x.messageId, x.status]))]).to.deep.equal([
+      "DownloadStarted",
+      "DownloadConfirmed",
+      [[fine, "MOTTATT"]],
+    ]);
+    await dl.pollOnce();
+    expect(recipientStatus(t)).to.equal("DownloadConfirmed");
+    expect(await inRepo.message(poisoned)).to.equal(null);
+    expect((await replies.all("DPO")).map((x) => [x.messageId, x.status])).to.deep.equal([[fine, "MOTTATT"], [poisoned, "FEIL"]]);
+    await dl.sendRepliesOnce();
+    const receipt = readDpoPackage(w.broker.state.all().at(-1)!.bytes!, 1 << 20).sbd as Extract<StandardBusinessDocument, { type: "arkivmelding_kvittering" }>;
+    expect([receipt.type, receipt.businessMessage.receiptType, receipt.businessMessage.relatedToMessageId, receipt.businessMessage.messages]).to.deep.equal([
+      "arkivmelding_kvittering",
+      "ERROR",
+      poisoned,
+      [{ code: "DEAD_LETTER", text: "the receiver could not take the message in: the disk is full" }],
+    ]);
+  });
+
   it("registers status messages and kvitteringer on the outgoing conversation they answer (ERROR → FEIL)", async () => {
     const m = id();
     const mine = toB({ messageId: m });

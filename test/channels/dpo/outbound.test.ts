@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { expect } from "chai";
 import { readZip } from "../../../src/dpi/zip.js";
 import { createDpoOutbound } from "../../../src/channels/dpo/outbound.js";
@@ -92,6 +93,7 @@ describe("DPO outbound: the broker upload and its outcomes", function () {
       {},
       "Published",
     ]);
+    expect(t.declaredChecksum).to.equal(createHash("md5").update(t.bytes!).digest("hex"));
     const entries = readZip(t.bytes!).entries;
     expect(entries.map((e) => e.name)).to.deep.equal(["sbd.json"]);
     expect(serialiseSbd(parseSbdJson(Buffer.from(entries[0]!.data).toString("utf8")))).to.equal(c.nextMove.sbd);

@@ -1,0 +1,123 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { expect } from "chai";
+import { NextMoveClient } from "../../src/client/nextmove-client.js";
+import type { HeldAction } from "../../src/sim/altinn-broker/index.js";
+import { ROOT } from "../helpers/certs.js";
+import { DpiNetwork, eventually } from "../helpers/dpi-network.js";
+import { A, B, idOf, sendArkivmelding } from "../helpers/dpo-messages.js";
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * B's access point runs as its own process (production mode, configured only by environment variables) and is
+ * killed with SIGKILL while it takes a DPO message from the broker: once in the middle of the download, once
+ * after the message is committed but before the broker heard the confirmation. After a restart on the same
+ * database the message is in B's inbox exactly once, the broker has it confirmed, and A heard MOTTATT once.
+ */
+describe("e2e: DPO receiver killed between download and confirm delivers once", function () {
+  this.timeout(120_000);
+  let net: DpiNetwork;
+  let arkivA: NextMoveClient;
+  let arkivB: NextMoveClient;
+  let port: number;
+  let child: ChildProcess | undefined;
+  let output = "";
+  const dpo = { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO", DPI_AP_DPO_POLL_MS: "200" };
+
+  function startB(): ChildProcess {
+    const env = {
+      ...process.env,
+      ...net.env({ name: "b", seat: "POP000002", served: [`0192:${B}`], env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}` } }),
+      DPI_AP_SANDBOX: "false",
+      DPI_AP_HOST: "127.0.0.1",
+      DPI_AP_PORT: String(port),
+      DPI_AP_LOG_LEVEL: "warn",
+      DPI_AP_REVOCATION_URL_MAP: `http://127.0.0.1:8899=${net.sandbox.pki.url}`,
+      DPI_AP_SML_MODE: "naptr",
+    };
+    const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    proc.stdout!.on("data", (d) => (output += d));
+    proc.stderr!.on("data", (d) => (output += d));
+    return proc;
+  }
+
+  async function restartB(): Promise<void> {
+    child = startB();
+    await eventually("B ready", async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok ? true : undefined), 30_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${output}`);
+    });
+  }
+
+  async function killB(): Promise<void> {
+    const c = child!;
+    const exited = new Promise((r) => c.once("exit", r));
+    c.kill("SIGKILL");
+    await exited;
+    child = undefined;
+  }
+
+  const recipientStatus = (transferId: string) => net.sandbox.altinnBroker.state.all().find((t) => t.fileTransferId === transferId)!.recipients[0]!.status;
+
+  before(async () => {
+    net = await DpiNetwork.start();
+    const apA = await net.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });
+    arkivA = new NextMoveClient(apA.url, { user: "arkiv-a", password: "hemmelig" });
+    port = await freePort();
+    arkivB = new NextMoveClient(`http://127.0.0.1:${port}`, { user: "arkiv-b", password: "hemmelig" });
+  });
+  after(async () => {
+    child?.kill("SIGKILL");
+    await net?.close();
+  });
+
+  /** Sends A → B with the broker holding B's `action`, kills B when it arrives, restarts B; the message id and its transfer. */
+  async function killedAt(action: HeldAction): Promise<{ id: string; transferId: string }> {
+    const held = net.sandbox.altinnBroker.holdNext(action);
+    await restartB();
+    const id = await sendArkivmelding(arkivA);
+    const transferId = await held;
+    await killB();
+    // The broker never heard B confirm: the file waits for B as downloaded but unconfirmed.
+    expect(recipientStatus(transferId), output).to.equal("DownloadStarted");
+    await restartB();
+    await eventually("the transfer confirmed", async () => (recipientStatus(transferId) === "DownloadConfirmed" ? true : undefined));
+    return { id, transferId };
+  }
+
+  async function inboxIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (;;) {
+      const peeked = await arkivB.get("/api/messages/in/peek");
+      if (peeked.status === 204) return ids;
+      expect(peeked.status, JSON.stringify(peeked.body)).to.equal(200);
+      const id = idOf(peeked.body);
+      ids.push(id);
+      expect((await arkivB.delete(`/api/messages/in/${id}`)).status).to.equal(200);
+    }
+  }
+
+  it("killed after committing, before the broker heard the confirmation: delivered once, MOTTATT once", async () => {
+    const { id } = await killedAt("confirmdownload");
+    expect(await arkivB.statuses(id)).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT"]);
+    await eventually("A hears MOTTATT", async () => ((await arkivA.statuses(id)).includes("MOTTATT") ? true : undefined));
+    expect(await inboxIds()).to.deep.equal([id]);
+    await eventually("A hears LEVERT", async () => ((await arkivA.statuses(id)).includes("LEVERT") ? true : undefined));
+    expect(await arkivA.statuses(id)).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
+    await killB();
+  });
+
+  it("killed in the middle of the download: delivered once after the restart", async () => {
+    const { id } = await killedAt("download");
+    expect(await arkivB.statuses(id)).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT"]);
+    expect(await inboxIds()).to.deep.equal([id]);
+    await eventually("A hears LEVERT", async () => ((await arkivA.statuses(id)).includes("LEVERT") ? true : undefined));
+    expect(await arkivA.statuses(id)).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
+  });
+});
