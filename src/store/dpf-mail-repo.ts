@@ -48,23 +48,28 @@ export class DpfMailRepo {
    * nor locked by an archive system at `now`, and not mailed yet (oldest first).
    */
   async overdueInInbox(arrivedBy: Date, now: Date, limit: number): Promise<{ messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[]> {
-    const rows = await this.db.conversation.findMany({
-      where: {
-        direction: "IN",
-        channel: "DPF",
-        readAt: null,
-        OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
-        nextMove: { is: { createdAt: { lte: arrivedBy }, packageKey: { not: null } } },
-      },
-      include: { nextMove: true },
-      orderBy: { createdAt: "asc" },
-      take: limit * 4,
-    });
-    const mailed = new Set((await this.db.dpfMail.findMany({ where: { messageId: { in: rows.map((r) => r.messageId) } }, select: { messageId: true } })).map((r) => r.messageId));
-    return rows
-      .filter((r) => !mailed.has(r.messageId))
-      .slice(0, limit)
-      .map((r) => ({ messageId: r.messageId, receiverIdentifier: r.receiverIdentifier, packageKey: r.nextMove!.packageKey!, sbd: r.nextMove!.sbd }));
+    const found: { messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[] = [];
+    // Page through the candidates: those with a mail already (one given up stays in the inbox) are skipped, so
+    // many of them cannot hide a newer one.
+    for (let skip = 0; found.length < limit; skip += limit * 4) {
+      const rows = await this.db.conversation.findMany({
+        where: {
+          direction: "IN",
+          channel: "DPF",
+          readAt: null,
+          OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
+          nextMove: { is: { createdAt: { lte: arrivedBy }, packageKey: { not: null } } },
+        },
+        include: { nextMove: true },
+        orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
+        skip,
+        take: limit * 4,
+      });
+      const mailed = new Set((await this.db.dpfMail.findMany({ where: { messageId: { in: rows.map((r) => r.messageId) } }, select: { messageId: true } })).map((r) => r.messageId));
+      for (const r of rows) if (!mailed.has(r.messageId) && found.length < limit) found.push({ messageId: r.messageId, receiverIdentifier: r.receiverIdentifier, packageKey: r.nextMove!.packageKey!, sbd: r.nextMove!.sbd });
+      if (rows.length < limit * 4) break;
+    }
+    return found;
   }
 
   /** Due mails, leased until `leaseUntil` by one conditional update each. */

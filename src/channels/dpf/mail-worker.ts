@@ -97,9 +97,7 @@ export class DpfMailWorker implements InboundSource {
       } catch {
         level = undefined;
       }
-      const copy = await deps.blobs.write((async function* () {
-        yield await readFile(deps.blobs.pathOf(m.packageKey));
-      })());
+      const copy = await deps.blobs.write(deps.blobs.open(m.packageKey));
       const hours = deps.deadlineMs / 3_600_000;
       const fresh = await deps.repo.queue(
         {

@@ -259,6 +259,19 @@ describe("DPF mail delivery (SvarInn → mail through SMTP; level 3 attaches, le
     expect(await mails.get(id)).to.equal(null);
   });
 
+  it("deadline: a forsendelse the archive system fetches after its mail was queued, but before it went, is not mailed", async () => {
+    const id = svarUt.putInSvarInn({ mottaker: A, tittel: "Hentet likevel", niva: 3, svarSendesTil: { orgnr: KOMMUNE }, documents: [{ filnavn: "h.pdf", mimeType: "application/pdf", bytes: PDF }] });
+    expect([...(await source.runOnce())]).to.deep.equal([[id, "received"]]);
+    now += 25 * HOUR;
+    // (The forsendelse the test before locked is queued too: its lock has run out by now.)
+    expect(await worker.queueOverdue()).to.include(id);
+    await store.db.conversation.update({ where: { direction_messageId: { direction: "IN", messageId: id } }, data: { readAt: new Date(now) } });
+    await worker.sendDue();
+    expect(mailOf(id)).to.have.length(0);
+    const dropped = (await mails.get(id))!;
+    expect([dropped.sentAt, dropped.nextAttemptAt, dropped.lastError]).to.deep.equal([null, null, "not mailed: the archive system fetched it from the NextMove inbox first"]);
+  });
+
   it("SMTP down: the mail is kept and sent on a later pass, not lost", async () => {
     smtp.setDown(true);
     const id = svarUt.putInSvarInn({ mottaker: A, tittel: "Nede", niva: 3, svarSendesTil: { orgnr: KOMMUNE }, metadataFraAvleverendeSystem: BAD_METADATA, documents: [{ filnavn: "n.pdf", mimeType: "application/pdf", bytes: PDF }] });
