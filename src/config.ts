@@ -113,6 +113,19 @@ const schema = z.object({
   DPI_AP_DPF_SVARINN_URL: z.string().url().optional(),
   DPI_AP_DPF_SVARINN_ACCOUNTS: list.default([]),
   DPI_AP_DPF_SVARINN_POLL_MS: z.coerce.number().int().positive().default(15 * 60_000),
+  // DPF's mail delivery (the seed's mailOnError) and the SMTP server it uses.
+  DPI_AP_DPF_MAIL_ON_ERROR: bool.default(false),
+  DPI_AP_DPF_MAIL_TO: list.default([]),
+  DPI_AP_DPF_MAIL_DEADLINE_MS: z.coerce.number().int().positive().default(24 * 3_600_000),
+  DPI_AP_DPF_MAIL_LINK_HOURS: z.coerce.number().int().positive().default(30 * 24),
+  DPI_AP_DPF_MAIL_POLL_MS: z.coerce.number().int().positive().default(60_000),
+  DPI_AP_SMTP_HOST: z.string().min(1).optional(),
+  DPI_AP_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(25),
+  DPI_AP_SMTP_SECURE: bool.default(false),
+  DPI_AP_SMTP_REQUIRE_TLS: bool.default(false),
+  DPI_AP_SMTP_USER: z.string().min(1).optional(),
+  DPI_AP_SMTP_PASSWORD: z.string().optional(),
+  DPI_AP_MAIL_FROM: z.string().min(3).optional(),
   DPI_AP_DPO_BROKER_URL: z.string().url().optional(),
   DPI_AP_DPO_RESOURCE: z.string().min(1).default("eformidling-dpo-meldingsutveksling"),
   DPI_AP_DPO_POLL_MS: z.coerce.number().int().positive().default(15_000),
@@ -127,6 +140,31 @@ const schema = z.object({
   DPI_AP_ADMIN_USER: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").optional(),
   DPI_AP_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
 });
+
+/** The SMTP server mail goes through (nodemailer's transport options). */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  /** Implicit TLS from the first byte (port 465); otherwise STARTTLS when the server offers it. */
+  secure: boolean;
+  /** Refuse to send unless the connection is upgraded with STARTTLS. */
+  requireTls: boolean;
+  auth: { user: string; pass: string } | undefined;
+  from: string;
+}
+
+/** DPF's mail delivery (README, "DPF", mail delivery). */
+export interface DpfMailConfig {
+  smtp: SmtpConfig;
+  /** The receiving organisation's address, else `defaultAddress`. */
+  addresses: ReadonlyMap<string, string>;
+  defaultAddress: string | undefined;
+  /** How long a forsendelse may wait in the NextMove inbox before it is mailed. */
+  deadlineMs: number;
+  /** How long a level-4 mail's download link works. */
+  linkHours: number;
+  pollMs: number;
+}
 
 /** eFormidling's channels, as the NextMove API and the Service Registry name them. */
 export const NEXTMOVE_CHANNELS = ["DPI", "DPO", "DPF", "DPV", "DPE"] as const;
@@ -293,12 +331,14 @@ export interface Config {
   /** DPF: KS FIKS SvarUt (send, status) and SvarInn (receive), each organisation with accounts of its own. */
   dpf: {
     svarUtUrl: string | undefined;
-    /** orgno → SvarUt account (HTTP Basic: the konto id as user name). */
-    svarUtAccounts: ReadonlyMap<string, { kontoId: string; password: string }>;
+    /** orgno → SvarUt account: the konto and the Fiks integration that may use it (with the org's Maskinporten token, scope ks:fiks). */
+    svarUtAccounts: ReadonlyMap<string, { orgnr: string; kontoId: string; integrasjonId: string; integrasjonPassord: string }>;
     svarInnUrl: string | undefined;
     /** orgno → SvarInn credentials (HTTP Basic). */
     svarInnAccounts: ReadonlyMap<string, { username: string; password: string }>;
     svarInnPollMs: number;
+    /** Mail delivery of incoming forsendelser that cannot reach the archive system; undefined: off (the default). */
+    mail: DpfMailConfig | undefined;
   };
   /** DPO over the Altinn 3 broker (README, "DPO"): used when nextMove.channels includes DPO. */
   dpo: {
@@ -568,7 +608,13 @@ function dpfConfig(e: z.output<typeof schema>, on: boolean, problems: string[]):
     }
     return m;
   };
-  const svarUtAccounts = pairs("DPI_AP_DPF_SVARUT_ACCOUNTS", e.DPI_AP_DPF_SVARUT_ACCOUNTS, (kontoId, password) => ({ kontoId, password }));
+  const svarUtAccounts = new Map<string, { orgnr: string; kontoId: string; integrasjonId: string; integrasjonPassord: string }>();
+  // <orgno>=<kontoId>:<integrasjonId>:<integrasjonPassord>: the two ids are UUIDs, so the password may hold colons.
+  for (const v of e.DPI_AP_DPF_SVARUT_ACCOUNTS) {
+    const m = /^(\d{9})=([0-9a-fA-F-]{36}):([0-9a-fA-F-]{36}):(.+)$/.exec(v);
+    if (!m) problems.push(`DPI_AP_DPF_SVARUT_ACCOUNTS: "${v.replace(/^([^=]*=[^:]*):.*$/s, "$1:…")}" is not <orgno>=<kontoId>:<integrasjonId>:<integrasjonPassord>`);
+    else svarUtAccounts.set(m[1]!, { orgnr: m[1]!, kontoId: m[2]!, integrasjonId: m[3]!, integrasjonPassord: m[4]! });
+  }
   const svarInnAccounts = pairs("DPI_AP_DPF_SVARINN_ACCOUNTS", e.DPI_AP_DPF_SVARINN_ACCOUNTS, (username, password) => ({ username, password }));
   if (on && !e.DPI_AP_DPF_SVARUT_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARUT_URL: required when DPI_AP_NEXTMOVE_CHANNELS includes DPF");
   if (svarInnAccounts.size > 0 && !e.DPI_AP_DPF_SVARINN_URL && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_DPF_SVARINN_URL: required with DPI_AP_DPF_SVARINN_ACCOUNTS");
@@ -578,6 +624,42 @@ function dpfConfig(e: z.output<typeof schema>, on: boolean, problems: string[]):
     svarInnUrl: e.DPI_AP_DPF_SVARINN_URL?.replace(/\/+$/, ""),
     svarInnAccounts,
     svarInnPollMs: e.DPI_AP_DPF_SVARINN_POLL_MS,
+    mail: dpfMailConfig(e, problems),
+  };
+}
+
+/** DPF's mail settings: off unless DPI_AP_DPF_MAIL_ON_ERROR; then the SMTP server, the sender and an address are required. */
+function dpfMailConfig(e: z.output<typeof schema>, problems: string[]): DpfMailConfig | undefined {
+  if (!e.DPI_AP_DPF_MAIL_ON_ERROR) return undefined;
+  const addresses = new Map<string, string>();
+  let defaultAddress: string | undefined;
+  const address = /^[^\s@<>,]+@[^\s@<>,]+$/;
+  for (const item of e.DPI_AP_DPF_MAIL_TO) {
+    const eq = item.indexOf("=");
+    const [org, to] = eq < 0 ? [undefined, item] : [item.slice(0, eq), item.slice(eq + 1)];
+    if (!address.test(to) || (org !== undefined && !/^\d{9}$/.test(org))) problems.push(`DPI_AP_DPF_MAIL_TO: "${item}" is neither an address nor <orgno>=<address>`);
+    else if (org === undefined) defaultAddress = to;
+    else addresses.set(org, to);
+  }
+  if (addresses.size === 0 && !defaultAddress) problems.push("DPI_AP_DPF_MAIL_TO: required with DPI_AP_DPF_MAIL_ON_ERROR (an address, or <orgno>=<address> pairs)");
+  // The sandbox fills in its SMTP simulator.
+  if (!e.DPI_AP_SMTP_HOST && !e.DPI_AP_SANDBOX) problems.push("DPI_AP_SMTP_HOST: required with DPI_AP_DPF_MAIL_ON_ERROR");
+  if (!e.DPI_AP_MAIL_FROM) problems.push("DPI_AP_MAIL_FROM: required with DPI_AP_DPF_MAIL_ON_ERROR");
+  if (e.DPI_AP_SMTP_USER && e.DPI_AP_SMTP_PASSWORD === undefined) problems.push("DPI_AP_SMTP_PASSWORD: required with DPI_AP_SMTP_USER");
+  return {
+    smtp: {
+      host: e.DPI_AP_SMTP_HOST ?? "",
+      port: e.DPI_AP_SMTP_PORT,
+      secure: e.DPI_AP_SMTP_SECURE,
+      requireTls: e.DPI_AP_SMTP_REQUIRE_TLS,
+      auth: e.DPI_AP_SMTP_USER ? { user: e.DPI_AP_SMTP_USER, pass: e.DPI_AP_SMTP_PASSWORD ?? "" } : undefined,
+      from: e.DPI_AP_MAIL_FROM ?? "",
+    },
+    addresses,
+    defaultAddress,
+    deadlineMs: e.DPI_AP_DPF_MAIL_DEADLINE_MS,
+    linkHours: e.DPI_AP_DPF_MAIL_LINK_HOURS,
+    pollMs: e.DPI_AP_DPF_MAIL_POLL_MS,
   };
 }
 

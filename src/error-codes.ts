@@ -28,7 +28,8 @@ export type NextMoveErrorCode =
   | CodesOf<typeof import("./api/nextmove/errors.js")>
   | CodesOf<typeof import("./api/nextmove/content-disposition.js")>
   | CodesOf<typeof import("./api/nextmove/status-errors.js")>
-  | CodesOf<typeof import("./api/nextmove/messages-in-errors.js")>;
+  | CodesOf<typeof import("./api/nextmove/messages-in-errors.js")>
+  | CodesOf<typeof import("./api/nextmove/dpf-mail-errors.js")>;
 
 /** The integrasjonspunkt's refusals of a NextMove SBD and its arkivmelding. */
 export type SbdErrorCode = CodesOf<typeof import("./sbd/errors.js")>;

@@ -11,11 +11,14 @@ import { DpeAmqpSource } from "./channels/dpe/amqp-source.js";
 import { openReceivedPackage } from "./channels/nextmove/received-package.js";
 import type { X509Certificate } from "node:crypto";
 import { StatusReplyRepo } from "./store/status-reply-repo.js";
+import { DpfMailRepo } from "./store/dpf-mail-repo.js";
+import { mailDownloadRouter } from "./api/nextmove/dpf-mail-download.js";
 import type { DeliveryWrites } from "./store/nextmove-in-repo.js";
 import { NextMoveOutQueue } from "./api/nextmove/out-queue.js";
 import { createDpiHandover } from "./channels/dpi/nextmove-handover.js";
 import { createDpvChannel } from "./channels/dpv/index.js";
 import { createDpfChannel, createDpfValidation } from "./channels/dpf/index.js";
+import { KS_FIKS_SCOPE } from "./channels/dpf/svarut-client.js";
 import { createDpoChannel, type DpoChannel } from "./channels/dpo/index.js";
 import type { Stores } from "./app.js";
 import type { Clock } from "./clock.js";
@@ -55,6 +58,8 @@ export interface NextMoveParts {
   maskinporten: { issuer: string; jwksUrl: string };
   clock: Clock;
   log: Logger;
+  /** Where this access point is reached from outside (DPI_AP_PUBLIC_URL, else the listening address once known). */
+  publicBase?: (() => string) | undefined;
   /** A message was queued for a channel's outbox. */
   onQueued: (channel: Channel) => void;
   random?: (() => number) | undefined;
@@ -91,6 +96,8 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     if (!r) routers.set(orgno, (r = createEformidlingRouter({ registry: registries(orgno) })));
     return r;
   };
+  // SvarUt's REST API: each organisation's own Maskinporten client, scope ks:fiks (fiks-svarut-klient's).
+  const fiksToken = async (orgno: string) => (await (await clients(orgno)).getToken({ scope: KS_FIKS_SCOPE })).access_token;
   const handovers: NextMoveHandover[] = [];
   if (nm.channels.includes("DPI")) {
     handovers.push(
@@ -118,7 +125,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     log,
     // The outbox's work is not this request's: keep its log lines free of this request id.
     onQueued: (channel) => runOutsideRequest(() => p.onQueued(channel)),
-    ...(nm.channels.includes("DPF") ? { dpf: createDpfValidation({ config: config.dpf, orgs: nm.orgs }) } : {}),
+    ...(nm.channels.includes("DPF") ? { dpf: createDpfValidation({ config: config.dpf, orgs: nm.orgs, fiksToken }) } : {}),
   });
 
   const deliveries = new WebhookDeliveryRepo(p.stores.db);
@@ -197,7 +204,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     registryFor: registries,
     orgs: nm.orgs,
     clock: p.clock,
-    more: [messagesIn],
+    more: [messagesIn, ...(nm.channels.includes("DPF") && config.dpf.mail ? [mailDownloadRouter({ repo: new DpfMailRepo(p.stores.db), blobs: p.stores.blobs, keystores, clock: p.clock })] : [])],
   });
   log.info({ orgs: nm.orgs, channels: nm.channels, serviceRegistry: config.serviceRegistry.url, users: nm.users.map((u) => u.name) }, "NextMove API ready under /api");
   const channels: EformidlingChannels = { outbound: [], pollers: [], inbound: [] };
@@ -234,8 +241,10 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
       keystores,
       routerFor,
       infoFor: (asking, identifier) => registries(asking).info(identifier),
+      fiksToken,
       clock: p.clock,
       log,
+      mail: { repo: new DpfMailRepo(p.stores.db), retry: config.outbox.retry, apiBase: () => `${p.publicBase?.() ?? config.publicUrl ?? ""}/api` },
     });
     channels.outbound.push(dpf.outbound);
     channels.pollers.push(dpf.poller);

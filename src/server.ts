@@ -11,6 +11,7 @@ import type { Config } from "./config.js";
 import { createForretningsmeldingVerifier, type VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import type { Logger } from "./log.js";
 import { NextMoveRepo } from "./store/nextmove-repo.js";
+import { DpfMailRepo } from "./store/dpf-mail-repo.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
 import { Metrics } from "./metrics.js";
 import { createDiscovery, type Discovery } from "./peppol/discovery.js";
@@ -90,8 +91,10 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   // The NextMove front door brings the eFormidling channels (their outbound sides, status pollers and polled
   // sources), which the core's outbox and status polling run beside DPI's.
   let nudgeOutbox = () => {};
+  // Known once the HTTP server listens; links made before that (none: workers start after) would lack it.
+  let listeningUrl = "";
   const nextMove: NextMoveFrontDoor | undefined = config.nextMove.enabled
-    ? await createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => nudgeOutbox(), random: opts.random })
+    ? await createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => nudgeOutbox(), random: opts.random, publicBase: () => config.publicUrl ?? listeningUrl })
     : undefined;
   const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, metrics, clock, log, random: opts.random, channels: nextMove?.channels.outbound ?? [] });
   nudgeOutbox = () => outbox.nudge();
@@ -118,6 +121,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     ...(config.admin ? { admin: adminParticipantsRouter({ service: participants.service, credential: config.admin }) } : {}),
   });
   participants.listening(http.url);
+  listeningUrl = http.url;
   const metricsHttp = await startMetricsServer(config, metrics, log);
   push = await createPush(config, { stores, baseUrl: http.url, clock, log, random: opts.random });
   if (opts.workers ?? true) {
@@ -265,8 +269,8 @@ async function openStoresAndSweep(config: Config, log: Logger) {
     blobs: stores.blobs,
     // Every table that names a blob: DPI's payloads and the NextMove API's files and packages.
     referencedKeys: async () => {
-      const [dpi, nextMove] = await Promise.all([stores.repo.payloadKeys(), new NextMoveRepo(stores.db).blobKeys()]);
-      return new Set([...dpi, ...nextMove]);
+      const [dpi, nextMove, dpfMail] = await Promise.all([stores.repo.payloadKeys(), new NextMoveRepo(stores.db).blobKeys(), new DpfMailRepo(stores.db).blobKeys()]);
+      return new Set([...dpi, ...nextMove, ...dpfMail]);
     },
     spoolDirs: [as4Tmp],
     intervalMs: config.sweepIntervalMs,

@@ -178,6 +178,9 @@ export const PROBLEM_ROWS: Readonly<Record<RestErrorCode, ProblemRow>> = {
   "status-not-queued": { title: "Status not on the status queue" },
   "subscription-not-found": { title: "Subscription not found" },
   "subscription-invalid": { title: "Invalid subscription" },
+  // NextMove API: the download links of DPF's level-4 mails
+  "dpf-mail-link-not-found": { title: "No such mail download link" },
+  "dpf-mail-link-expired": { title: "Mail download link expired", status: 410 },
   // The integrasjonspunkt answers 400 (SubscriptionWithSameNameAndPushEndpointAlreadyExists), and its clients expect it.
   "subscription-exists": { title: "Subscription already exists", status: 400 },
   // NextMove API: the SBD and its arkivmelding, answered with the integrasjonspunkt's status

@@ -54,8 +54,12 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_STATUS_POLL_MS: "1000",
   DPI_AP_STATUS_POLL_MIN_INTERVAL_MS: "2000",
   // DPF: the SvarUt simulator's accounts and SvarInn inboxes (src/sim/svarut/defaults.ts); its URLs are known once it runs.
-  DPI_AP_DPF_SVARUT_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.kontoId(o)}:${SVARUT_SANDBOX.password}`).join(","),
+  DPI_AP_DPF_SVARUT_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.kontoId(o)}:${SVARUT_SANDBOX.integrasjonId(o)}:${SVARUT_SANDBOX.password}`).join(","),
   DPI_AP_DPF_SVARINN_ACCOUNTS: SVARUT_SANDBOX.senders.map((o) => `${o}=${SVARUT_SANDBOX.svarInnUser(o)}:${SVARUT_SANDBOX.password}`).join(","),
+  // DPF's mail delivery stays off, as everywhere, but DPI_AP_DPF_MAIL_ON_ERROR=true is all it takes: mail then goes
+  // through the SMTP simulator (its address is known once it runs) to one address for all organisations.
+  DPI_AP_DPF_MAIL_TO: "arkiv@sandbox.dpi-ap.test",
+  DPI_AP_MAIL_FROM: "dpi-ap@sandbox.dpi-ap.test",
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */
@@ -78,6 +82,7 @@ export interface SandboxPorts {
   altinnBroker: number;
   krr: number;
   altinnAuthorization: number;
+  smtp: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -95,6 +100,7 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_ALTINN_BROKER_PORT: port.default(8096),
   DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT: port.default(8098),
   DPI_AP_SANDBOX_KRR_PORT: port.default(8099),
+  DPI_AP_SANDBOX_SMTP_PORT: port.default(8100),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -115,5 +121,6 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     altinnBroker: e.DPI_AP_SANDBOX_ALTINN_BROKER_PORT,
     krr: e.DPI_AP_SANDBOX_KRR_PORT,
     altinnAuthorization: e.DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT,
+    smtp: e.DPI_AP_SANDBOX_SMTP_PORT,
   };
 }

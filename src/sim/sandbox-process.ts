@@ -38,6 +38,7 @@ export async function startSandboxProcess(config: Config, ports: SandboxPorts): 
     async attach(ap, log) {
       await sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
       const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
+      sandbox.smtp.onMail((m) => log.info({ to: m.to, subject: m.subject, attachments: m.attachments.map((a) => a.filename) }, "sandbox SMTP: mail received"));
       printSandbox(ap, sandbox, completed, providers.map((p) => p.provider));
     },
     close: () => sandbox.close(),
@@ -67,7 +68,13 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
     },
     altinn: { tokenExchangeUrl: config.altinn.tokenExchangeUrl ?? sandbox.altinnToken.exchangeUrl },
     dpv: { ...config.dpv, correspondenceUrl: config.dpv.correspondenceUrl ?? sandbox.altinnCorrespondence.url },
-    dpf: { ...config.dpf, svarUtUrl: config.dpf.svarUtUrl ?? sandbox.svarUt.url, svarInnUrl: config.dpf.svarInnUrl ?? sandbox.svarUt.svarInnUrl },
+    dpf: {
+      ...config.dpf,
+      svarUtUrl: config.dpf.svarUtUrl ?? sandbox.svarUt.url,
+      svarInnUrl: config.dpf.svarInnUrl ?? sandbox.svarUt.svarInnUrl,
+      // Mail goes through the SMTP simulator unless an SMTP server was configured.
+      mail: config.dpf.mail && !config.dpf.mail.smtp.host ? { ...config.dpf.mail, smtp: { ...config.dpf.mail.smtp, host: sandbox.smtp.host, port: sandbox.smtp.port } } : config.dpf.mail,
+    },
     dpo: { ...config.dpo, brokerUrl: config.dpo.brokerUrl ?? sandbox.altinnBroker.url },
   };
 }
@@ -84,6 +91,7 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["Altinn token exchange simulator", sandbox.altinnToken.exchangeUrl],
     ["Altinn correspondence simulator (DPV)", `${sandbox.altinnCorrespondence.url}  (control: POST ${sandbox.altinnCorrespondence.root}/_sim/correspondence/{id}/publish|read|purge)`],
     ["SvarUt / SvarInn simulator (DPF)", `${sandbox.svarUt.url}  (SvarInn ${sandbox.svarUt.svarInnUrl})`],
+    ["SMTP simulator (DPF mail)", `${sandbox.smtp.host}:${sandbox.smtp.port}`],
     ["Altinn Autorisasjon simulator (delegations)", `${sandbox.altinnAuthorization.url}  (POST /accessmanagement/api/v1/organization/maskinportenschema/offered[/revoke])`],
     ["KRR simulator (citizen lookup)", `${sandbox.krr.url}  (POST /rest/v1/personer)`],
     ["Altinn 3 broker simulator (DPO)", sandbox.altinnBroker.url],

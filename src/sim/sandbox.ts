@@ -26,6 +26,7 @@ import { seedKrrSandbox, startKrrSim, type KrrSim } from "./krr/index.js";
 import { grantDelegation, SANDBOX_DELEGATION_SCHEMES, startAltinnAuthorizationSim, type AltinnAuthorizationSim } from "./altinn-authorization/index.js";
 import { ALTINN_DELEGATION_WRITE_SCOPE, DEFAULT_SIM_DELEGATIONS } from "./maskinporten/defaults.js";
 import { createGrantClient } from "../maskinporten/grant-client.js";
+import { startSmtpSim, type SmtpSim } from "./smtp/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -42,7 +43,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; krr?: number; altinnAuthorization?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; krr?: number; altinnAuthorization?: number; smtp?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
@@ -81,6 +82,8 @@ export interface Sandbox {
   altinnAuthorization: AltinnAuthorizationSim;
   /** Kontakt- og reservasjonsregisteret (the citizen lookup), with the same persons as the Service Registry's. */
   krr: KrrSim;
+  /** The mail relay DPF's mail delivery sends through; it keeps every mail (src/sim/smtp/). */
+  smtp: SmtpSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -168,7 +171,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(altinnCorrespondence);
-    const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions()), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
+    const svarUt = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions({ maskinporten: { issuer: maskinporten.issuer, jwksUrl: maskinporten.jwksUrl } })), host, port: o.ports?.svarUt ?? 0, autoAdvance: o.svarUtAutoAdvance, ...clock });
     started.push(svarUt);
     const altinnBroker = await startAltinnBrokerSim({
       altinn: { issuer: altinnToken.issuer, jwksUrl: altinnToken.jwksUrl },
@@ -186,6 +189,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       ...clock,
     });
     started.push(krr);
+    const smtp = await startSmtpSim({ host, port: o.ports?.smtp ?? 0 });
+    started.push(smtp);
     return {
       maskinporten,
       pki,
@@ -199,6 +204,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       altinnBroker,
       altinnAuthorization,
       krr,
+      smtp,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

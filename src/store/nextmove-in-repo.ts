@@ -162,6 +162,27 @@ export class NextMoveInRepo {
     }
   }
 
+  /**
+   * A message that arrived but reaches the archive system another way (DPF: a forsendelse that cannot be
+   * converted, delivered by e-mail instead): its IN conversation with OPPRETTET and INNKOMMENDE_MOTTATT
+   * (`description`) and no NextMoveMessage row, so it never shows in the inbox, in one transaction with `also`
+   * (the mail that owes it). A message id used before is DuplicateMessageIdError.
+   */
+  async receiveOutsideInbox(m: IncomingNextMove, description: string, at: Date, also: (tx: Tx) => Promise<void>): Promise<void> {
+    const c = conversationOf(m);
+    const id = normaliseMessageId(c.messageId);
+    try {
+      await this.db.$transaction(async (tx) => {
+        for (const op of this.conversations.insertOperations(c, incomingStatusName(m.channel, "OPPRETTET"), at, {}, tx)) await op;
+        await registerStatusIn(tx, "IN", id, incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT"), at, { description });
+        await also(tx);
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
+      throw err;
+    }
+  }
+
   /** The writes that register `status` after `history` on a conversation created in the same batch. */
   private laterStatus(channel: Channel, messageId: string, history: string[], status: string, at: Date, description?: string): Prisma.PrismaPromise<unknown>[] {
     const decision = canRegister(history, status, channel, "INCOMING");

@@ -51,7 +51,7 @@ describe("config", () => {
   });
 
   it("the sandbox's simulator ports default to 8090, 8091, 8053, 8899 and 8092 on, and are checked", () => {
-    expect(sandboxPorts({})).to.deep.equal({ maskinporten: 8090, smp: 8091, dns: 8053, pki: 8899, serviceRegistry: 8092, serviceBus: 8093, altinnToken: 8094, altinnCorrespondence: 8095, svarUt: 8097, altinnBroker: 8096, krr: 8099, altinnAuthorization: 8098 });
+    expect(sandboxPorts({})).to.deep.equal({ maskinporten: 8090, smp: 8091, dns: 8053, pki: 8899, serviceRegistry: 8092, serviceBus: 8093, altinnToken: 8094, altinnCorrespondence: 8095, svarUt: 8097, altinnBroker: 8096, krr: 8099, altinnAuthorization: 8098, smtp: 8100 });
     expect(sandboxPorts({ DPI_AP_SANDBOX_SMP_PORT: "0" }).smp).to.equal(0);
     expect(() => sandboxPorts({ DPI_AP_SANDBOX_DNS_PORT: "65536" })).to.throw(ConfigError, /^invalid configuration:\n  DPI_AP_SANDBOX_DNS_PORT: /);
   });
@@ -131,6 +131,48 @@ describe("config", () => {
     expect(() => loadConfig({ DPI_AP_REVOCATION_URL_MAP: "nonsense" })).to.throw(ConfigError, /prefix=replacement/);
     expect(() => loadConfig({ DPI_AP_SML_MODE: "static" })).to.throw(ConfigError, /DPI_AP_SMP_URL/);
     expect(() => loadConfig({ DPI_AP_STATUS_POLL_MS: "0" })).to.throw(ConfigError, /DPI_AP_STATUS_POLL_MS/);
+  });
+
+  it("reads each organisation's SvarUt konto and Fiks integration, and refuses the old <kontoId>:<password> form without echoing the password", () => {
+    const konto = "00000000-0000-4000-8000-991825827000";
+    const integrasjon = "00000000-0000-4000-9000-991825827000";
+    const c = loadConfig({ DPI_AP_DPF_SVARUT_ACCOUNTS: `991825827=${konto}:${integrasjon}:pass:ord` });
+    expect([...c.dpf.svarUtAccounts]).to.deep.equal([["991825827", { orgnr: "991825827", kontoId: konto, integrasjonId: integrasjon, integrasjonPassord: "pass:ord" }]]);
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ DPI_AP_DPF_SVARUT_ACCOUNTS: `991825827=${konto}:topsecret` });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err!.problems).to.deep.equal([`DPI_AP_DPF_SVARUT_ACCOUNTS: "991825827=${konto}:…" is not <orgno>=<kontoId>:<integrasjonId>:<integrasjonPassord>`]);
+  });
+
+  it("DPF mail delivery is off by default; on, it reads the SMTP server, the sender and per-organisation or default addresses", () => {
+    expect(loadConfig({}).dpf.mail).to.equal(undefined);
+    const c = loadConfig({
+      DPI_AP_DPF_MAIL_ON_ERROR: "true",
+      DPI_AP_DPF_MAIL_TO: "post@kommune.example, 991825827=arkiv@a.example",
+      DPI_AP_SMTP_HOST: "smtp.example",
+      DPI_AP_SMTP_PORT: "587",
+      DPI_AP_SMTP_REQUIRE_TLS: "true",
+      DPI_AP_SMTP_USER: "ap",
+      DPI_AP_SMTP_PASSWORD: "s:cret",
+      DPI_AP_MAIL_FROM: "ap@ap.example",
+    }).dpf.mail!;
+    expect(c.smtp).to.deep.equal({ host: "smtp.example", port: 587, secure: false, requireTls: true, auth: { user: "ap", pass: "s:cret" }, from: "ap@ap.example" });
+    expect([[...c.addresses], c.defaultAddress, c.deadlineMs, c.linkHours]).to.deep.equal([[["991825827", "arkiv@a.example"]], "post@kommune.example", 86_400_000, 720]);
+    let err: ConfigError | undefined;
+    try {
+      loadConfig({ DPI_AP_DPF_MAIL_ON_ERROR: "true", DPI_AP_DPF_MAIL_TO: "12345=x@y.example,not-an-address" });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err!.problems.filter((p) => /MAIL|SMTP/.test(p))).to.deep.equal([
+      'DPI_AP_DPF_MAIL_TO: "12345=x@y.example" is neither an address nor <orgno>=<address>',
+      'DPI_AP_DPF_MAIL_TO: "not-an-address" is neither an address nor <orgno>=<address>',
+      "DPI_AP_DPF_MAIL_TO: required with DPI_AP_DPF_MAIL_ON_ERROR (an address, or <orgno>=<address> pairs)",
+      "DPI_AP_MAIL_FROM: required with DPI_AP_DPF_MAIL_ON_ERROR",
+    ]);
   });
 
   it("status polling looks for due conversations every minute unless DPI_AP_STATUS_POLL_MS says otherwise", () => {

@@ -115,6 +115,8 @@ describe("REST edge: the problem table", () => {
       "peppol-smp-http-failure [network, retryable]",
       "peppol-smp-http-failure [status 503]",
       "subscription-exists",
+      // 410 Gone: the link existed and will not work again.
+      "dpf-mail-link-expired",
       "receiver-does-not-accept-process",
       "service-registry-http-failure [timeout]",
       "service-registry-http-failure [network, retryable]",

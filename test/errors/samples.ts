@@ -21,6 +21,7 @@ import * as routing from "../../src/routing/eformidling.js";
 import * as sr from "../../src/routing/service-registry/errors.js";
 import * as nmIn from "../../src/api/nextmove/messages-in-errors.js";
 import * as participants from "../../src/participants/errors.js";
+import * as dpfMail from "../../src/api/nextmove/dpf-mail-errors.js";
 
 /**
  * One instance of every domain error, under a label (the code, and where one class answers differently by
@@ -146,6 +147,9 @@ export const SAMPLES: Record<string, () => Error> = {
   "subscription-not-found": () => new nmStatus.SubscriptionNotFoundError(7),
   "subscription-invalid": () => new nmStatus.SubscriptionInvalidError("name: must not be null"),
   "subscription-exists": () => new nmStatus.SubscriptionExistsError(7),
+  // api/nextmove/dpf-mail-errors.ts
+  "dpf-mail-link-not-found": () => new dpfMail.DpfMailLinkNotFoundError("No mail has this download link"),
+  "dpf-mail-link-expired": () => new dpfMail.DpfMailLinkExpiredError("The download link stopped working at 2026-12-05T10:00:00.000Z"),
   // api/nextmove/errors.ts, content-disposition.ts
   "nextmove-credentials-invalid": () => new nmErrors.BasicCredentialsInvalidError("Unknown user or wrong password"),
   "nextmove-organisation-forbidden": () => new nmErrors.OrganisationNotAllowedError("910076787", "arkiv"),

@@ -7,10 +7,12 @@ import { readZip } from "../../src/dpi/zip.js";
 import { decryptCms, encryptCms } from "../../src/packaging/index.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, SVARUT_SANDBOX, type SvarUtSim } from "../../src/sim/svarut/index.js";
 import { CERTS } from "../helpers/certs.js";
+import { sandboxAccount, startFiksTokens, type FiksTokens } from "../helpers/fiks-tokens.js";
 
 const SVARUT_CERT = readFileSync(path.join(CERTS, "business/987654325.pem"), "utf8");
 const A = "991825827";
-const account = { kontoId: SVARUT_SANDBOX.kontoId(A), password: "sandbox" };
+const B = "810969342";
+const account = sandboxAccount(A);
 const PDF = Buffer.from("%PDF-1.4 brev\n");
 
 function forsendelse(o: Partial<OrganisasjonForsendelse> = {}): OrganisasjonForsendelse {
@@ -43,11 +45,24 @@ const parts = () => [
 describe("SvarUt + SvarInn simulator, through our SvarUt client", () => {
   let sim: SvarUtSim;
   let client: SvarUtClient;
+  let fiks: FiksTokens;
   before(async () => {
-    sim = await startSvarUtSim(await loadDefaultSvarUtOptions());
-    client = createSvarUtClient({ baseUrl: sim.url });
+    fiks = await startFiksTokens();
+    sim = await startSvarUtSim(await loadDefaultSvarUtOptions({ maskinporten: fiks.issuer }));
+    client = createSvarUtClient({ baseUrl: sim.url, token: fiks.token });
   });
-  after(() => sim.close());
+  after(async () => {
+    await sim.close();
+    await fiks.close();
+  });
+  const code = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return "accepted";
+    } catch (e) {
+      return e instanceof SvarUtRefusedError ? `${e.status} ${e.errorCode}` : String(e);
+    }
+  };
 
   it("takes a forsendelse, opens its documents with SvarUt's key, and reports its state as it moves", async () => {
     const id = await client.send(account, forsendelse(), parts());
@@ -62,19 +77,11 @@ describe("SvarUt + SvarInn simulator, through our SvarUt client", () => {
     sim.setStatus(id, "LEST");
     expect((await client.statuses(account, [id, "00000000-0000-4000-8000-000000000000"])).map((s) => s.status)).to.deep.equal(["LEST"]);
     // Another organisation's account does not see it.
-    const other = { kontoId: SVARUT_SANDBOX.kontoId("810969342"), password: "sandbox" };
+    const other = sandboxAccount(B);
     expect(await client.statuses(other, [id])).to.deep.equal([]);
   });
 
   it("refuses what SvarUt refuses, with its error codes", async () => {
-    const code = async (p: Promise<unknown>) => {
-      try {
-        await p;
-        return "accepted";
-      } catch (e) {
-        return e instanceof SvarUtRefusedError ? `${e.status} ${e.errorCode}` : String(e);
-      }
-    };
     expect(await code(client.send(account, forsendelse({ sikkerhetsniva: "HOYESTE", mottaker: { navn: null, organisasjonsnummer: "910075927", adresse: { adresselinje1: null, postnummer: null, poststed: null } } }), parts()))).to.equal(
       "400 MOTTAKER_MANGLER_MOTTAKERSYSTEM",
     );
@@ -82,9 +89,47 @@ describe("SvarUt + SvarInn simulator, through our SvarUt client", () => {
     expect(await code(client.send(account, forsendelse({ forsendelsestype: "ukjent" }), parts()))).to.equal("400 UGYLDIG_FORSENDELSESTYPE");
     const plain = [{ filnavn: "vedtak.pdf", mimeType: "application/pdf", bytes: PDF }, parts()[1]!];
     expect(await code(client.send(account, forsendelse(), plain))).to.equal("400 KAN_IKKE_DEKRYPTERE");
-    expect(await code(client.send({ ...account, password: "feil" }, forsendelse(), parts()))).to.equal("401 UAUTORISERT");
-    expect(await code(client.send({ kontoId: account.kontoId, password: "sandbox" }, forsendelse({ sikkerhetsniva: "HOYESTE" }), parts()))).to.equal("accepted");
+    expect(await code(client.send(account, forsendelse({ sikkerhetsniva: "HOYESTE" }), parts()))).to.equal("accepted");
     expect(await client.forsendelsestyper(account)).to.deep.equal(["byggesak", "politisk-sak"]);
+  });
+
+  it("authenticates as SvarUt's REST API does: a Maskinporten token with ks:fiks of the integration's organisation, and the integration allowed the konto", async () => {
+    // Each refusal below changes one thing of a request that is otherwise accepted.
+    expect(await code(client.statuses(account, []))).to.equal("accepted");
+    const withToken = (token: (orgnr: string) => Promise<string>) => createSvarUtClient({ baseUrl: sim.url, token });
+    expect(await code(withToken(async () => "not-a-jwt").statuses(account, []))).to.equal("401 UGYLDIG_TOKEN");
+    const wrongScope = async () => (await (await fiks.grants(A)).getToken({ scope: "digitalpostinnbygger:send" })).access_token;
+    expect(await code(withToken(wrongScope).statuses(account, []))).to.equal("403 MANGLER_SCOPE");
+    expect(await code(withToken(() => fiks.token(B)).statuses(account, []))).to.equal("403 INTEGRASJON_IKKE_AUTORISERT");
+    expect(await code(client.statuses({ ...account, integrasjonId: "00000000-0000-4000-9000-000000000000" }, []))).to.equal("401 UGYLDIG_INTEGRASJON");
+    expect(await code(client.statuses({ ...account, integrasjonPassord: "feil" }, []))).to.equal("401 UGYLDIG_INTEGRASJON");
+    expect(await code(client.send({ ...account, kontoId: SVARUT_SANDBOX.kontoId(B) }, forsendelse(), parts()))).to.equal("403 INGEN_TILGANG");
+    expect(await code(client.forsendelsestyper({ ...account, integrasjonPassord: "feil" }))).to.equal("401 UGYLDIG_INTEGRASJON");
+    // The REST API takes no Basic, and names Bearer in its challenge; nor a token without the integration headers.
+    const path = `/api/v3/kontoer/${account.kontoId}/forsendelser/status/sok`;
+    const basicAnswer = await fetch(`${sim.url}${path}`, { method: "POST", headers: { authorization: basic(account.kontoId, "sandbox"), "content-type": "application/json" }, body: '{"id":[]}' });
+    expect([basicAnswer.status, ((await basicAnswer.json()) as { errorCode: string }).errorCode, basicAnswer.headers.get("www-authenticate")]).to.deep.equal([401, "MANGLER_TOKEN", 'Bearer realm="SvarUt"']);
+    const tokenOnly = await fetch(`${sim.url}${path}`, { method: "POST", headers: { authorization: `Bearer ${await fiks.token(A)}`, "content-type": "application/json" }, body: '{"id":[]}' });
+    expect([tokenOnly.status, ((await tokenOnly.json()) as { errorCode: string }).errorCode]).to.deep.equal([401, "MANGLER_INTEGRASJON"]);
+  });
+
+  it("refuses an expired token (checked against the Maskinporten simulator's JWKS at /jwk)", async () => {
+    const later = await startSvarUtSim({ ...(await loadDefaultSvarUtOptions({ maskinporten: fiks.issuer })), clock: () => new Date(Date.now() + 3 * 3_600_000) });
+    try {
+      const e = await createSvarUtClient({ baseUrl: later.url, token: fiks.token }).statuses(account, []).then(() => undefined, (err: unknown) => err as SvarUtRefusedError);
+      expect([e?.status, e?.errorCode]).to.deep.equal([401, "UGYLDIG_TOKEN"]);
+      expect(e!.message).to.contain("(token-expired)");
+    } finally {
+      await later.close();
+    }
+  });
+
+  it("finds the forsendelser of an eksternReferanse in the konto (EksternRefKlientV2), not another's", async () => {
+    const ref = "22222222-2222-4222-8222-222222222222";
+    expect(await client.forsendelserMedEksternRef(account, ref)).to.deep.equal([]);
+    const id = await client.send(account, forsendelse({ eksternReferanse: ref }), parts());
+    expect(await client.forsendelserMedEksternRef(account, ref)).to.deep.equal([id]);
+    expect(await client.forsendelserMedEksternRef(sandboxAccount(B), ref)).to.deep.equal([]);
   });
 
   it("is unavailable while down, and a connection that fails is unavailable too", async () => {
@@ -95,7 +140,7 @@ describe("SvarUt + SvarInn simulator, through our SvarUt client", () => {
     } finally {
       sim.setDown(false);
     }
-    const gone = createSvarUtClient({ baseUrl: "http://127.0.0.1:1" });
+    const gone = createSvarUtClient({ baseUrl: "http://127.0.0.1:1", token: fiks.token });
     expect(await gone.statuses(account, []).then(() => undefined, (err: unknown) => (err as Error).constructor.name)).to.equal("SvarUtUnavailableError");
   });
 

@@ -61,10 +61,25 @@ export class DpfOutboundChannel implements OutboundChannel<NextMoveConversation>
     if (!sender || !senderPrimary || !receiver) return { kind: "failed", reason: "the message has no sender or receiver" };
     const account = deps.accountOf(sender);
     if (!account) return { kind: "failed", reason: `SvarUt credentials not configured for orgnr ${sender}` };
+    const delivered = (id: string, log: Record<string, unknown>): SendOutcome => ({
+      kind: "delivered",
+      externalReference: id,
+      // SvarUt guarantees delivery once it has taken the forsendelse: the conversation is answered (the
+      // integrasjonspunkt's LEVERT at send), and only polling for what SvarUt reports remains.
+      also: async (tx) => void (await tx.conversation.updateMany({ where: { direction: "OUT", messageId: c.messageId }, data: { finished: true } })),
+      peer: deps.peer,
+      log,
+    });
     const arkivmeldingFile = message.documents.find((d) => d.filename === ARKIVMELDING_FILE);
     if (!arkivmeldingFile) return { kind: "failed", reason: `No attachement "${ARKIVMELDING_FILE}" found` };
 
     try {
+      // Idempotent resend: a forsendelse SvarUt took on an earlier attempt whose answer never reached us (a timeout,
+      // a crash before the outcome was stored) is not sent twice. SvarUt is asked first for the account's
+      // forsendelser with this message's eksternReferanse (fiks-svarut-klient's EksternRefKlientV2, which the
+      // integrasjonspunkt's SvarUtRestClient.getForsendelseId uses); one found is taken as this send's outcome.
+      const [earlier] = await deps.svarUt.forsendelserMedEksternRef(account, c.messageId);
+      if (earlier) return delivered(earlier, { forsendelseId: earlier, foundByEksternReferanse: true });
       const level = securityLevelOf(sbd);
       const route = await deps.routerFor(senderPrimary).route({
         receiver,
@@ -94,15 +109,7 @@ export class DpfOutboundChannel implements OutboundChannel<NextMoveConversation>
       const byName = new Map(message.documents.map((d) => [d.filename, d]));
       const parts = forsendelse.dokumenter.map((d) => ({ filnavn: d.filnavn, mimeType: d.mimeType, bytes: encryptCms(byName.get(d.filnavn)!.bytes, record.certificate, "rsaes-oaep") }));
       const id = await deps.svarUt.send(account, forsendelse, parts);
-      return {
-        kind: "delivered",
-        externalReference: id,
-        // SvarUt guarantees delivery once it has taken the forsendelse: the conversation is answered (the
-        // integrasjonspunkt's LEVERT at send), and only polling for what SvarUt reports remains.
-        also: async (tx) => void (await tx.conversation.updateMany({ where: { direction: "OUT", messageId: c.messageId }, data: { finished: true } })),
-        peer: deps.peer,
-        log: { forsendelseId: id, sikkerhetsniva: forsendelse.sikkerhetsniva, documents: parts.length },
-      };
+      return delivered(id, { forsendelseId: id, sikkerhetsniva: forsendelse.sikkerhetsniva, documents: parts.length });
     } catch (err) {
       if (err instanceof SvarUtRefusedError) return { kind: "failed", reason: err.message, code: err.errorCode, peer: deps.peer };
       if (err instanceof ForsendelseFileMissingError) return { kind: "failed", reason: err.message };

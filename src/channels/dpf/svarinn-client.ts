@@ -40,6 +40,14 @@ const forsendelseSchema = z.looseObject({
     .nullish()
     .transform((v) => v ?? []),
   metadataFraAvleverendeSystem: z.record(z.string(), z.unknown()).nullish().transform((v) => v ?? {}),
+  /**
+   * The forsendelse's security level (SvarInn's `niva`, "3" or "4"; a number from some versions). Unknown or
+   * absent: undefined, which the mail delivery treats as 4 (no documents in a mailbox).
+   */
+  niva: z
+    .union([z.string(), z.number()])
+    .nullish()
+    .transform((v) => (v === 3 || v === "3" ? 3 : v === 4 || v === "4" ? 4 : undefined)),
 });
 
 /** One forsendelse as SvarInn lists it (the integrasjonspunkt's fiks/svarinn/Forsendelse.java). */

@@ -104,7 +104,8 @@ export function incomingSbd(f: SvarInnForsendelse, o: Omit<ConvertOptions, "keys
           ],
         },
       },
-      arkivmelding: o.hoveddokument ? { hoveddokument: o.hoveddokument } : {},
+      // The forsendelse's level travels on, so that what handles the message later (mail delivery) knows it.
+      arkivmelding: { ...(o.hoveddokument ? { hoveddokument: o.hoveddokument } : {}), ...(f.niva ? { sikkerhetsnivaa: f.niva } : {}) },
     },
     { clock: o.clock },
   );

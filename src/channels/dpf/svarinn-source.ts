@@ -6,6 +6,7 @@ import type { Logger } from "../../log.js";
 import type { OrgKeyStores } from "../../pki/org-keystores.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import { DuplicateMessageIdError } from "../../store/conversations-repo.js";
+import type { DpfMailRepo } from "../../store/dpf-mail-repo.js";
 import type { NextMoveInRepo } from "../../store/nextmove-in-repo.js";
 import { UnconvertibleForsendelseError } from "./incoming-arkivmelding.js";
 import type { SvarInnClient, SvarInnCredentials, SvarInnForsendelse } from "./svarinn-client.js";
@@ -35,9 +36,14 @@ export interface SvarInnSourceDeps {
   clock: Clock;
   log: Logger;
   newId?: (() => string) | undefined;
+  /**
+   * Mail delivery (README, "DPF"): a forsendelse that cannot be converted is taken in and mailed to the
+   * organisation's address instead of being refused with mottakFeilet, as the integrasjonspunkt's mailOnError did.
+   */
+  mail?: { repo: DpfMailRepo; addressFor(orgno: string): string | undefined; onQueued(): void } | undefined;
 }
 
-export type TakeOutcome = "received" | "failed" | "acknowledged-again" | "left";
+export type TakeOutcome = "received" | "failed" | "mailed" | "acknowledged-again" | "left";
 
 export class SvarInnSource implements InboundSource {
   readonly channel = "DPF" as const;
@@ -104,6 +110,8 @@ export class SvarInnSource implements InboundSource {
       } catch (err) {
         if (!(err instanceof UnconvertibleForsendelseError)) throw err;
         const reason = `the forsendelse cannot be converted: ${err.message}`;
+        const address = deps.mail?.addressFor(orgnr);
+        if (deps.mail && address) return await this.takeForMail(orgnr, credentials, f, download, err.message, address, base);
         await deps.repo.refuse({ ...base, sbd: incomingSbd(f, deps) }, reason, deps.clock()).catch((e: unknown) => {
           if (!(e instanceof DuplicateMessageIdError)) throw e;
         });
@@ -127,5 +135,40 @@ export class SvarInnSource implements InboundSource {
       log.warn({ err }, "SvarInn forsendelse not taken in this pass; it stays in SvarInn");
       return "left";
     }
+  }
+
+  /**
+   * Takes in a forsendelse that cannot be converted for mail delivery: its file as SvarInn gave it (still encrypted
+   * to the organisation) goes to the blob store, the conversation (OPPRETTET, INNKOMMENDE_MOTTATT, never in the
+   * inbox) and its mail are committed together, and only then is SvarInn told kvitterMottak.
+   */
+  private async takeForMail(
+    orgnr: string,
+    credentials: SvarInnCredentials,
+    f: SvarInnForsendelse,
+    download: Uint8Array,
+    problem: string,
+    address: string,
+    base: Omit<Parameters<NextMoveInRepo["receive"]>[0], "sbd" | "package">,
+  ): Promise<TakeOutcome> {
+    const { deps } = this;
+    const mail = deps.mail!;
+    const blob = await deps.blobs.write((async function* () {
+      yield download;
+    })());
+    const detail = `the forsendelse cannot be converted: ${problem}`;
+    const at = deps.clock();
+    try {
+      await deps.repo.receiveOutsideInbox({ ...base, sbd: incomingSbd(f, deps) }, `${detail}; to be delivered by e-mail to ${address}`, at, async (tx) => {
+        await mail.repo.queue({ messageId: f.id, receiverOrg: orgnr, reason: "unconvertible", detail, level: f.niva === 3 ? 3 : 4, blobKey: blob.key, blobKind: "svarinn", address }, at, tx);
+      });
+    } catch (err) {
+      await deps.blobs.delete(blob.key);
+      if (!(err instanceof DuplicateMessageIdError)) throw err;
+    }
+    mail.onQueued();
+    await deps.client.kvitterMottak(credentials, f.id);
+    deps.log.warn({ messageId: f.id, conversationId: f.id, channel: "DPF", reason: detail, to: address }, "SvarInn forsendelse cannot be converted: taken in for mail delivery");
+    return "mailed";
   }
 }

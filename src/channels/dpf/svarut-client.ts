@@ -6,16 +6,30 @@ import type { OrganisasjonForsendelse } from "./forsendelse.js";
  * KS FIKS SvarUt's REST API as the integrasjonspunkt's SvarUtRestClient uses it (fiks-svarut-klient 4.8.0,
  * spec/eformidling.md §4.1): send an organisation forsendelse (multipart: part `forsendelse` with the JSON and
  * one part `filer_<n>` per document, in the forsendelse's `dokumenter` order), search forsendelse statuses, list
- * forsendelsestyper. Each sending organisation has its own account: HTTP Basic with the konto id as user name.
- * SvarUt refusing the request (4xx) is SvarUtRefusedError; SvarUt unreachable or failing (5xx) is
- * SvarUtUnavailableError, worth trying again.
+ * forsendelsestyper, and find the forsendelser of an eksternReferanse. Each sending organisation has its own
+ * account: the konto id of the paths, and the Fiks integration that may use it. Every request carries what
+ * fiks-svarut-klient's IntegrasjonAuthenticationStrategy sends (the integrasjonspunkt's
+ * IntegrasjonspunktAuthenticationStrategy too): `Authorization: Bearer <Maskinporten token, scope ks:fiks>`,
+ * `IntegrasjonId` and `IntegrasjonPassord`. The REST API takes no HTTP Basic (that is the SOAP service's and
+ * SvarInn's). SvarUt refusing the request (4xx) is SvarUtRefusedError; SvarUt unreachable or failing (5xx), or
+ * no Maskinporten token to be had, is SvarUtUnavailableError, worth trying again.
  */
 
+/** The Maskinporten scope of KS Fiks (fiks-svarut-klient asks for it for every SvarUt call). */
+export const KS_FIKS_SCOPE = "ks:fiks";
+
 export interface SvarUtAccountCredentials {
-  /** The konto id (UUID): the `{kontoId}` of the paths and the Basic user name. */
+  /** The sending organisation (nine digits): whose Maskinporten token goes with the request. */
+  orgnr: string;
+  /** The konto id (UUID): the `{kontoId}` of the paths. */
   kontoId: string;
-  password: string;
+  /** The Fiks integration (UUID) the organisation made in Fiks-konfigurasjon and allowed to use the konto. */
+  integrasjonId: string;
+  integrasjonPassord: string;
 }
+
+/** A Maskinporten access token with scope ks:fiks for the organisation. */
+export type FiksTokenSource = (orgnr: string) => Promise<string>;
 
 export interface SvarUtDocumentPart {
   filnavn: string;
@@ -54,18 +68,32 @@ export interface SvarUtClient {
   send(account: SvarUtAccountCredentials, forsendelse: OrganisasjonForsendelse, documents: readonly SvarUtDocumentPart[]): Promise<string>;
   statuses(account: SvarUtAccountCredentials, ids: readonly string[]): Promise<SvarUtForsendelseStatus[]>;
   forsendelsestyper(account: SvarUtAccountCredentials): Promise<string[]>;
+  /** The ids of the account's forsendelser with this eksternReferanse (fiks-svarut-klient EksternRefKlientV2). */
+  forsendelserMedEksternRef(account: SvarUtAccountCredentials, eksternRef: string): Promise<string[]>;
 }
 
-export function createSvarUtClient(o: { baseUrl: string; timeoutMs?: number }): SvarUtClient {
+export function createSvarUtClient(o: { baseUrl: string; token: FiksTokenSource; timeoutMs?: number }): SvarUtClient {
   const base = o.baseUrl.replace(/\/+$/, "");
   const timeoutMs = o.timeoutMs ?? 60_000;
 
   const call = async (account: SvarUtAccountCredentials, path: string, init: RequestInit): Promise<unknown> => {
+    let token: string;
+    try {
+      token = await o.token(account.orgnr);
+    } catch (err) {
+      throw new SvarUtUnavailableError(`no Maskinporten token (${KS_FIKS_SCOPE}) for ${account.orgnr}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    }
     let res: Response;
     try {
       res = await fetch(`${base}${path}`, {
         ...init,
-        headers: { ...(init.headers as Record<string, string>), authorization: basic(account.kontoId, account.password), accept: "application/json" },
+        headers: {
+          ...(init.headers as Record<string, string>),
+          authorization: `Bearer ${token}`,
+          IntegrasjonId: account.integrasjonId,
+          IntegrasjonPassord: account.integrasjonPassord,
+          accept: "application/json",
+        },
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
@@ -114,6 +142,11 @@ export function createSvarUtClient(o: { baseUrl: string; timeoutMs?: number }): 
       const answer = await call(account, "/api/v2/forsendelsestyper", { method: "GET" });
       if (!Array.isArray(answer) || answer.some((t) => typeof t !== "string")) throw new SvarUtUnavailableError("SvarUt's forsendelsestyper are not a list of names");
       return answer as string[];
+    },
+    async forsendelserMedEksternRef(account, eksternRef) {
+      const answer = (await call(account, `/api/v2/kontoer/${encodeURIComponent(account.kontoId)}/forsendelser/?eksternRef=${encodeURIComponent(eksternRef)}`, { method: "GET" })) as { forsendelseIds?: unknown };
+      if (!Array.isArray(answer?.forsendelseIds) || answer.forsendelseIds.some((id) => typeof id !== "string")) throw new SvarUtUnavailableError("SvarUt's eksternRef answer has no forsendelseIds");
+      return answer.forsendelseIds as string[];
     },
   };
 }

@@ -53,13 +53,16 @@ export const KRR_LOOKUP_SCOPES = ["krr:global/kontaktinformasjon.read", "krr:glo
  */
 export const ALTINN_DELEGATION_WRITE_SCOPE = "altinn:maskinporten/delegations.write";
 
+/** KS Fiks's scope (DPF: SvarUt's REST API, as fiks-svarut-klient asks for it). */
+export const KS_FIKS_SCOPE = "ks:fiks";
+
 /** The Altinn 3 broker's scopes (DPO), exchanged for an Altinn token. */
 export const ALTINN_BROKER_SCOPES = ["altinn:broker.write", "altinn:broker.read"] as const;
 
 export const DEFAULT_SIM_CLIENTS: readonly SimClient[] = EXAMPLE_BUSINESS_ORGNOS.map((orgno) => ({
   clientId: simClientId(orgno),
   orgno,
-  scopes: [DPI_SEND_SCOPE, ...SERVICE_REGISTRY_SCOPES, ...ALTINN_BROKER_SCOPES, ...KRR_LOOKUP_SCOPES, ALTINN_DELEGATION_WRITE_SCOPE],
+  scopes: [DPI_SEND_SCOPE, ...SERVICE_REGISTRY_SCOPES, ...ALTINN_BROKER_SCOPES, ...KRR_LOOKUP_SCOPES, ALTINN_DELEGATION_WRITE_SCOPE, KS_FIKS_SCOPE],
 }));
 
 /**

@@ -4,11 +4,14 @@
  * level 3), and SvarInn inboxes for the sandbox's own organisations, whose downloads are encrypted to their
  * business certificates in certs-example. SvarUt's own key is the stand-in the SR's DPF records carry (987654325).
  *
- * | who        | account (Basic user = konto id)            | SvarInn user       | password |
- * |------------|--------------------------------------------|--------------------|----------|
- * | 991825827  | 00000000-0000-4000-8000-991825827000        | svarinn-991825827  | sandbox  |
- * | 810969342  | 00000000-0000-4000-8000-810969342000        | svarinn-810969342  | sandbox  |
- * | 910076787  | 00000000-0000-4000-8000-910076787000        | svarinn-910076787  | sandbox  |
+ * | who        | konto id                               | integrasjon id (password sandbox)       | SvarInn user (password sandbox) |
+ * |------------|----------------------------------------|-----------------------------------------|---------------------------------|
+ * | 991825827  | 00000000-0000-4000-8000-991825827000   | 00000000-0000-4000-9000-991825827000     | svarinn-991825827               |
+ * | 810969342  | 00000000-0000-4000-8000-810969342000   | 00000000-0000-4000-9000-810969342000     | svarinn-810969342               |
+ * | 910076787  | 00000000-0000-4000-8000-910076787000   | 00000000-0000-4000-9000-910076787000     | svarinn-910076787               |
+ *
+ * Each integration is authorised for its own organisation and allowed its own konto; the REST API wants that
+ * organisation's Maskinporten token (scope ks:fiks) from the Maskinporten simulator beside it.
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -21,6 +24,7 @@ export const SVARUT_SANDBOX = {
   senders: ["991825827", "810969342", "910076787"],
   forsendelsestyper: ["byggesak", "politisk-sak"],
   kontoId: (orgnr: string) => `00000000-0000-4000-8000-${orgnr}000`,
+  integrasjonId: (orgnr: string) => `00000000-0000-4000-9000-${orgnr}000`,
   svarInnUser: (orgnr: string) => `svarinn-${orgnr}`,
 } as const;
 
@@ -28,7 +32,8 @@ export const SVARUT_SANDBOX = {
 export async function seedSvarUtDefaults(state: SvarUtState, certsDir: string = DEFAULT_CERTS_DIR): Promise<SvarUtState> {
   const S = SVARUT_SANDBOX;
   for (const orgnr of S.senders) {
-    state.addAccount({ kontoId: S.kontoId(orgnr), password: S.password, orgnr, forsendelsestyper: [...S.forsendelsestyper] });
+    state.addAccount({ kontoId: S.kontoId(orgnr), orgnr, forsendelsestyper: [...S.forsendelsestyper] });
+    state.addIntegration({ integrasjonId: S.integrasjonId(orgnr), passord: S.password, orgnr, kontoer: [S.kontoId(orgnr)] });
     state.addReceiver({
       orgnr,
       navn: `DPI-AP TEST ${orgnr}`,
@@ -41,12 +46,16 @@ export async function seedSvarUtDefaults(state: SvarUtState, certsDir: string = 
   return state;
 }
 
-/** Options for {@link startSvarUtSim} with the sandbox set and SvarUt's stand-in key. Override any field after. */
-export async function loadDefaultSvarUtOptions(o: { certsDir?: string } = {}): Promise<SvarUtSimOptions> {
+/**
+ * Options for {@link startSvarUtSim} with the sandbox set and SvarUt's stand-in key; `maskinporten` is the issuer
+ * whose tokens the REST API takes (the Maskinporten simulator's). Override any field after.
+ */
+export async function loadDefaultSvarUtOptions(o: { certsDir?: string; maskinporten: SvarUtSimOptions["maskinporten"] }): Promise<SvarUtSimOptions> {
   const certsDir = o.certsDir ?? DEFAULT_CERTS_DIR;
   const file = (name: string) => readFile(join(certsDir, "business", name), "utf8");
   return {
     key: { privateKeyPem: await file(`${SR_SANDBOX.svarUtStandIn}.key.pem`), certificatePem: await file(`${SR_SANDBOX.svarUtStandIn}.pem`) },
     state: await seedSvarUtDefaults(new SvarUtState(), certsDir),
+    maskinporten: o.maskinporten,
   };
 }

@@ -1,10 +1,14 @@
 /**
  * An honest local KS FIKS SvarUt + SvarInn on node:http (spec/eformidling.md §4; paths of fiks-svarut-klient
  * 4.8.0 and the integrasjonspunkt's SvarInnClient):
- *   SvarUt REST, HTTP Basic `<kontoId>:<password>` of the sending organisation's account:
+ *   SvarUt REST, with what fiks-svarut-klient's IntegrasjonAuthenticationStrategy sends: `Authorization: Bearer`
+ *   a Maskinporten token (verified against the issuer's JWKS; scope ks:fiks) whose consumer is the organisation
+ *   the integration is authorised for, and `IntegrasjonId` + `IntegrasjonPassord` of an integration allowed the
+ *   path's konto (the REST API takes no HTTP Basic):
  *     POST {url}/api/v3/kontoer/{kontoId}/forsendelser/organisasjon    multipart forsendelse + filer_<n> → {"id"}
  *     POST {url}/api/v3/kontoer/{kontoId}/forsendelser/status/sok      {"id":[...]} → {"statuser":[{id,status,sisteStatusEndring}]}
- *     GET  {url}/api/v2/forsendelsestyper                              the account's forsendelsestyper
+ *     GET  {url}/api/v2/forsendelsestyper                              the integration's kontoer's forsendelsestyper
+ *     GET  {url}/api/v2/kontoer/{kontoId}/forsendelser/?eksternRef=    {"forsendelseIds":[...]} of the konto (EksternRefKlientV2)
  *   SvarInn, HTTP Basic of the receiving organisation's SvarInn user, under {url}/tjenester/svarinn:
  *     GET  /mottaker/hentNyeForsendelser                                forsendelser ready for it (JSON array)
  *     GET  /forsendelse/{id}                                           the documents as a zip, CMS-encrypted to its certificate (marks LEST)
@@ -22,13 +26,17 @@ import { systemClock, type Clock } from "../../clock.js";
 import { writeZip } from "../../dpi/zip.js";
 import { encryptCms } from "../../packaging/index.js";
 import { SvarUtError, takeForsendelse, type SvarUtKey } from "./intake.js";
-import { isSvarUtStatus, SvarUtState, type ForsendelseRecord, type SvarSendesTil, type SvarUtStatus } from "./state.js";
+import { isSvarUtStatus, SvarUtState, type ForsendelseRecord, type SvarSendesTil, type SvarUtIntegration, type SvarUtStatus } from "./state.js";
+import { TokenError } from "../../maskinporten/errors.js";
+import { createTokenVerifier } from "../../maskinporten/token-verifier.js";
 
 export interface SvarUtSimOptions {
   port?: number;
   host?: string;
   /** SvarUt's key: the documents of a kryptert forsendelse are encrypted to its certificate (the SR's DPF records carry it). */
   key: SvarUtKey;
+  /** The Maskinporten whose access tokens the REST API takes (issuer and JWKS). */
+  maskinporten: { issuer: string; jwksUrl: string };
   state?: SvarUtState;
   /**
    * The sandbox's stand-in for KS's processing: an accepted forsendelse becomes KLAR_FOR_MOTTAK after
@@ -47,6 +55,8 @@ export interface SvarInnDelivery {
   svarPaForsendelse?: string | undefined;
   metadataFraAvleverendeSystem?: Record<string, unknown> | undefined;
   documents: { filnavn: string; mimeType: string; bytes: Uint8Array }[];
+  /** The forsendelse's security level (SvarInn's `niva`); default 3. */
+  niva?: 3 | 4 | undefined;
   /** What the zip holds instead of the documents (a broken forsendelse file). */
   zipOverride?: Uint8Array | undefined;
 }
@@ -68,6 +78,8 @@ export interface SvarUtSim {
 }
 
 const JSON_TYPE = "application/json";
+/** KS Fiks's Maskinporten scope, which every SvarUt REST call needs. */
+const KS_FIKS_SCOPE = "ks:fiks";
 
 export async function startSvarUtSim(options: SvarUtSimOptions): Promise<SvarUtSim> {
   const state = options.state ?? new SvarUtState();
@@ -96,11 +108,32 @@ export async function startSvarUtSim(options: SvarUtSimOptions): Promise<SvarUtS
     });
   };
 
-  const account = (req: IncomingMessage, kontoId: string | undefined) => {
-    const basic = basicCredentials(req);
-    const a = basic ? state.accounts.get(basic.user) : undefined;
-    if (!a || a.password !== basic!.password) throw new SvarUtError(401, "UAUTORISERT", "Ugyldig brukernavn eller passord");
-    if (kontoId !== undefined && kontoId !== a.kontoId) throw new SvarUtError(403, "INGEN_TILGANG", `Ingen tilgang til konto ${kontoId}`);
+  const tokens = createTokenVerifier({ issuer: options.maskinporten.issuer, jwksUrl: options.maskinporten.jwksUrl, requiredScope: KS_FIKS_SCOPE, clock });
+  /** The integration the request authenticates as (token, then integration), and the konto of the path when it names one. */
+  const integration = async (req: IncomingMessage): Promise<SvarUtIntegration> => {
+    const h = req.headers.authorization ?? "";
+    if (!/^Bearer\s+\S+$/i.test(h)) throw new SvarUtError(401, "MANGLER_TOKEN", "Mangler Maskinporten-token (Authorization: Bearer)");
+    let consumerOrgno: string;
+    try {
+      consumerOrgno = (await tokens.verify(h.replace(/^Bearer\s+/i, ""))).consumerOrgno;
+    } catch (e) {
+      if (!(e instanceof TokenError)) throw e;
+      if (e.kind === "forbidden") throw new SvarUtError(403, "MANGLER_SCOPE", `Maskinporten-tokenet mangler scope ${KS_FIKS_SCOPE}`);
+      throw new SvarUtError(401, "UGYLDIG_TOKEN", `Ugyldig Maskinporten-token (${e.code})`);
+    }
+    const id = req.headers.integrasjonid;
+    const passord = req.headers.integrasjonpassord;
+    if (typeof id !== "string" || typeof passord !== "string") throw new SvarUtError(401, "MANGLER_INTEGRASJON", "Mangler IntegrasjonId eller IntegrasjonPassord");
+    const i = state.integrations.get(id);
+    // Unknown integration or wrong password: one answer, so a guess does not learn which ids exist.
+    if (!i || i.passord !== passord) throw new SvarUtError(401, "UGYLDIG_INTEGRASJON", "Ukjent integrasjon eller feil passord");
+    if (i.orgnr !== consumerOrgno) throw new SvarUtError(403, "INTEGRASJON_IKKE_AUTORISERT", `Integrasjonen er ikke autorisert for organisasjon ${consumerOrgno}`);
+    return i;
+  };
+  const account = async (req: IncomingMessage, kontoId: string) => {
+    const i = await integration(req);
+    const a = state.accounts.get(kontoId);
+    if (!a || !i.kontoer.includes(kontoId)) throw new SvarUtError(403, "INGEN_TILGANG", `Integrasjonen har ikke tilgang til konto ${kontoId}`);
     return a;
   };
 
@@ -119,7 +152,7 @@ export async function startSvarUtSim(options: SvarUtSimOptions): Promise<SvarUtS
 
     // SvarUt REST
     if (p[0] === "api" && p[1] === "v3" && p[2] === "kontoer" && p[4] === "forsendelser") {
-      const a = account(req, p[3]);
+      const a = await account(req, p[3]!);
       if (method === "POST" && p.length === 6 && p[5] === "organisasjon") {
         const form = await formOf(req);
         const f = await takeForsendelse(form, a, state, options.key, clock());
@@ -139,7 +172,17 @@ export async function startSvarUtSim(options: SvarUtSimOptions): Promise<SvarUtS
         return json(res, 200, { statuser });
       }
     }
-    if (method === "GET" && p.join("/") === "api/v2/forsendelsestyper") return json(res, 200, account(req, undefined).forsendelsestyper);
+    if (method === "GET" && p.join("/") === "api/v2/forsendelsestyper") {
+      const i = await integration(req);
+      return json(res, 200, [...new Set(i.kontoer.flatMap((k) => state.accounts.get(k)?.forsendelsestyper ?? []))]);
+    }
+    if (method === "GET" && p.length === 5 && p[0] === "api" && p[1] === "v2" && p[2] === "kontoer" && p[4] === "forsendelser") {
+      const a = await account(req, p[3]!);
+      const ref = url.searchParams.get("eksternRef");
+      if (!ref) throw new SvarUtError(400, "MANGLER_EKSTERN_REF", "Mangler eksternRef");
+      const ids = [...state.forsendelser.values()].filter((f) => f.kontoId === a.kontoId && f.eksternReferanse === ref).map((f) => f.id);
+      return json(res, 200, { forsendelseIds: ids });
+    }
 
     // SvarInn
     if (p[0] === "tjenester" && p[1] === "svarinn") {
@@ -184,7 +227,8 @@ export async function startSvarUtSim(options: SvarUtSimOptions): Promise<SvarUtS
       if (res.headersSent) return void res.destroy();
       const e = error instanceof SvarUtError ? error : new SvarUtError(500, "INTERN_FEIL", error instanceof Error ? error.message : String(error));
       const body = e.body(req.url ?? "/", clock());
-      res.writeHead(e.status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), ...(e.status === 401 ? { "www-authenticate": 'Basic realm="SvarUt"' } : {}) });
+      const challenge = e.status !== 401 ? {} : { "www-authenticate": (req.url ?? "").startsWith("/tjenester/svarinn") ? 'Basic realm="SvarInn"' : 'Bearer realm="SvarUt"' };
+      res.writeHead(e.status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(body), ...challenge });
       res.end(body);
     });
   });
@@ -212,7 +256,7 @@ export async function startSvarUtSim(options: SvarUtSimOptions): Promise<SvarUtS
         mottaker: { orgnr: receiver.orgnr, navn: receiver.navn },
         tittel: d.tittel,
         eksternReferanse: undefined,
-        sikkerhetsniva: "BETYDELIG",
+        sikkerhetsniva: d.niva === 4 ? "HOYESTE" : "BETYDELIG",
         forsendelsestype: undefined,
         svarSendesTil: d.svarSendesTil,
         svarPaForsendelse: d.svarPaForsendelse,
@@ -258,7 +302,8 @@ function svarInnView(f: ForsendelseRecord, downloadUrl: string) {
     },
     filmetadata: f.documents.map((d) => ({ filnavn: d.filnavn, mimetype: d.mimeType, sha256hash: sha256(d.bytes), dokumentType: null, size: d.bytes.length })),
     metadataFraAvleverendeSystem: f.metadataFraAvleverendeSystem ?? null,
-    niva: f.sikkerhetsniva === "HOYESTE" ? 4 : 3,
+    // A string, as SvarInn clients read it (e.g. no.fk.model.Forsendelse's `String niva`).
+    niva: f.sikkerhetsniva === "HOYESTE" ? "4" : "3",
   };
 }
 

@@ -1,6 +1,6 @@
 /**
- * What the SvarUt/SvarInn simulator keeps: the sending accounts (one per sending organisation, HTTP Basic with
- * the account id as user name), the receivers SvarUt knows (their mottakersystemer' security levels and, for
+ * What the SvarUt/SvarInn simulator keeps: the sending accounts (kontoer, one per sending organisation), the Fiks
+ * integrations that may use them (id, password, the organisation that made it, the kontoer it is allowed), the receivers SvarUt knows (their mottakersystemer' security levels and, for
  * those with a SvarInn inbox, its credentials and the certificate downloads are encrypted to), and every
  * forsendelse with its SvarUt status history and its SvarInn state. Pure data and rules, no I/O.
  */
@@ -31,13 +31,22 @@ export function isSvarUtStatus(s: string): s is SvarUtStatus {
 }
 
 export interface SvarUtAccount {
-  /** The konto id (a UUID): the Basic user name and the `{kontoId}` of the REST paths. */
+  /** The konto id (a UUID): the `{kontoId}` of the REST paths. */
   kontoId: string;
-  password: string;
   /** The organisation that sends with this account. */
   orgnr: string;
   /** The forsendelsestyper SvarUt offers this account. */
   forsendelsestyper: string[];
+}
+
+/** A Fiks integration (Fiks-konfigurasjon): what the IntegrasjonId and IntegrasjonPassord headers name. */
+export interface SvarUtIntegration {
+  integrasjonId: string;
+  passord: string;
+  /** The organisation it is authorised for: the Maskinporten token's consumer must be this organisation. */
+  orgnr: string;
+  /** The kontoer the integration may use. */
+  kontoer: string[];
 }
 
 export interface SvarInnInbox {
@@ -99,6 +108,7 @@ export interface ForsendelseRecord {
 
 export class SvarUtState {
   readonly accounts = new Map<string, SvarUtAccount>();
+  readonly integrations = new Map<string, SvarUtIntegration>();
   readonly receivers = new Map<string, SvarUtReceiver>();
   readonly forsendelser = new Map<string, ForsendelseRecord>();
 
@@ -106,6 +116,11 @@ export class SvarUtState {
     const account = { ...a, forsendelsestyper: a.forsendelsestyper ?? [] };
     this.accounts.set(a.kontoId, account);
     return account;
+  }
+
+  addIntegration(i: SvarUtIntegration): SvarUtIntegration {
+    this.integrations.set(i.integrasjonId, i);
+    return i;
   }
 
   addReceiver(r: SvarUtReceiver): void {

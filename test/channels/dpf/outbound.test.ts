@@ -16,8 +16,9 @@ import type { DpfRecord, InfoRecord } from "../../../src/routing/service-registr
 import { BlobStore } from "../../../src/store/blob-store.js";
 import type { Conversation } from "../../../src/store/generated/client.js";
 import type { NextMoveConversation, NextMoveRepo } from "../../../src/store/nextmove-repo.js";
-import { loadDefaultSvarUtOptions, startSvarUtSim, SVARUT_SANDBOX, type SvarUtSim, type SvarUtStatus } from "../../../src/sim/svarut/index.js";
+import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim, type SvarUtStatus } from "../../../src/sim/svarut/index.js";
 import { CERTS } from "../../helpers/certs.js";
+import { sandboxAccount, startFiksTokens, type FiksTokens } from "../../helpers/fiks-tokens.js";
 
 /** DPF's outbound side and status poller against the SvarUt simulator over HTTP. */
 
@@ -74,6 +75,7 @@ function sbd(o: { level?: number; receiverRef?: string; type?: string } = {}): s
 
 describe("DPF outbound channel and status poller, against the SvarUt simulator", () => {
   let sim: SvarUtSim;
+  let fiks: FiksTokens;
   let dir: string;
   let blobs: BlobStore;
   let files: NextMoveConversation["nextMove"]["files"];
@@ -83,7 +85,7 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
   const conversation = (json: string, messageId = `m-${Math.random().toString(16).slice(2)}`): NextMoveConversation =>
     ({ messageId, direction: "OUT", senderIdentifier: `0192:${A}`, nextMove: { sbd: json, files } }) as unknown as NextMoveConversation;
   const router: Router<EformidlingEndpoint> = { route: async () => ({ channel: "DPF", endpoint: record(level) }) };
-  const channel = (accountOf = (o: string) => (o === A ? { kontoId: SVARUT_SANDBOX.kontoId(A), password: "sandbox" } : undefined), url?: string) =>
+  const channel = (accountOf = (o: string) => (o === A ? sandboxAccount(A) : undefined), url?: string) =>
     new DpfOutboundChannel({
       repo: {} as NextMoveRepo,
       blobs,
@@ -92,14 +94,15 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
         asked.push({ asking, identifier });
         return info(identifier, identifier === KOMMUNE ? "Bergen kommune" : "Avsender");
       },
-      svarUt: createSvarUtClient({ baseUrl: url ?? sim.url }),
+      svarUt: createSvarUtClient({ baseUrl: url ?? sim.url, token: fiks.token }),
       accountOf,
       peer: "svarut",
     });
   const ctx = { now: new Date("2026-12-03T09:00:00Z"), attempt: 1, log: silentLogger };
 
   before(async () => {
-    sim = await startSvarUtSim(await loadDefaultSvarUtOptions());
+    fiks = await startFiksTokens();
+    sim = await startSvarUtSim(await loadDefaultSvarUtOptions({ maskinporten: fiks.issuer }));
     dir = await mkdtemp(path.join(os.tmpdir(), "dpf-out-"));
     blobs = new BlobStore(dir);
     await blobs.init();
@@ -111,6 +114,7 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
   });
   after(async () => {
     await sim.close();
+    await fiks.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -125,6 +129,15 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
       [A, KOMMUNE],
       [A, A],
     ]);
+  });
+
+  it("does not send a forsendelse twice: a retry after an answer that was lost finds SvarUt's forsendelse by eksternReferanse", async () => {
+    const first = await channel().send(conversation(sbd({ level: 3 }), "m-lost-answer"), ctx);
+    const id = (first as { externalReference: string }).externalReference;
+    // The outbox never heard `first` (a timeout, a crash before it was stored) and tries again.
+    const again = await channel().send(conversation(sbd({ level: 3 }), "m-lost-answer"), { ...ctx, attempt: 2 });
+    expect([again.kind, (again as { externalReference?: string }).externalReference]).to.deep.equal(["delivered", id]);
+    expect([...sim.state.forsendelser.values()].filter((f) => f.eksternReferanse === "m-lost-answer").map((f) => f.id)).to.deep.equal([id]);
   });
 
   it("the message's sikkerhetsnivaa 3 wins over the record's 4; a ReceiverRef that is no UUID is left out", async () => {
@@ -155,7 +168,7 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
   it("polls SvarUt's state into the DPF model's statuses", async () => {
     const out = await channel().send(conversation(sbd({ level: 3 })), ctx);
     const id = (out as { externalReference: string }).externalReference;
-    const poller = new DpfStatusPoller({ svarUt: createSvarUtClient({ baseUrl: sim.url }), accountOf: () => ({ kontoId: SVARUT_SANDBOX.kontoId(A), password: "sandbox" }), clock: fixedClock("2026-12-03T12:00:00Z") });
+    const poller = new DpfStatusPoller({ svarUt: createSvarUtClient({ baseUrl: sim.url, token: fiks.token }), accountOf: () => sandboxAccount(A), clock: fixedClock("2026-12-03T12:00:00Z") });
     const c = { externalReference: id, senderIdentifier: `0192:${A}` } as Conversation;
     const seen: [string, string[]][] = [];
     for (const s of ["MOTTATT", "AKSEPTERT", "KLAR_FOR_MOTTAK", "LEST", "SENDT_PRINT", "AVVIST", "MANUELT_HANDTERT", "IKKE_LEVERT"] as SvarUtStatus[]) {

@@ -34,7 +34,8 @@ describe("DPF SvarInn source, against the SvarInn simulator", () => {
   let ids: number;
 
   before(async () => {
-    sim = await startSvarUtSim(await loadDefaultSvarUtOptions());
+    sim = await startSvarUtSim(await loadDefaultSvarUtOptions({ // SvarInn only (HTTP Basic): SvarUt's REST API and its Maskinporten are not used here.
+      maskinporten: { issuer: "https://maskinporten.invalid/", jwksUrl: "http://127.0.0.1:1/jwk" } }));
     store = await openTempStore("dpf-svarinn-");
     dir = await mkdtemp(path.join(os.tmpdir(), "dpf-svarinn-blobs-"));
     blobs = new BlobStore(dir);

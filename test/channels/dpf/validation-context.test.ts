@@ -25,7 +25,7 @@ const sbd = (sender: string, forsendelseType?: string) =>
 describe("DPF validation context", () => {
   const asked: string[] = [];
   const svarUt = { forsendelsestyper: async (a: { kontoId: string }) => (asked.push(a.kontoId), ["byggesak"]) } as unknown as SvarUtClient;
-  const context = dpfValidationContext({ svarUt, accountOf: (o) => (o === "991825827" ? { kontoId: "k-991825827", password: "p" } : undefined), orgs: ["991825827", "810969342"] });
+  const context = dpfValidationContext({ svarUt, accountOf: (o) => (o === "991825827" ? { orgnr: "991825827", kontoId: "k-991825827", integrasjonId: "i", integrasjonPassord: "p" } : undefined), orgs: ["991825827", "810969342"] });
   const validate = async (s: ReturnType<typeof sbd>, own: string) => validateOutgoing(s, { channel: "DPF", enabledChannels: ["DPF"], clock, dpf: await context(s, own) });
 
   it("lets a sender with an account through, and asks SvarUt for its types only when the message names one", async () => {

@@ -1,0 +1,1 @@
+export { startSmtpSim, type ReceivedMail, type SmtpSim, type SmtpSimOptions } from "./server.js";

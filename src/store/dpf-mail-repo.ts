@@ -1,0 +1,126 @@
+import { registerStatusIn, type Tx } from "./conversations-repo.js";
+import type { DpfMail } from "./generated/client.js";
+import { normaliseMessageId } from "./message-id.js";
+import type { Db } from "./prisma.js";
+
+/**
+ * DPF's mails of incoming forsendelser (README, "DPF", mail delivery): one row per forsendelse that could not
+ * reach the archive system, with its own copy of the files (CMS-encrypted to the receiving organisation), claimed
+ * with a lease and sent by the mail worker, retried while the SMTP server is away. The unique message id makes
+ * queuing idempotent; `sentAt` keeps a restart from mailing it again.
+ */
+
+export type DpfMailReason = "unconvertible" | "not-fetched";
+export type DpfMailBlobKind = "svarinn" | "asic";
+
+export interface NewDpfMail {
+  messageId: string;
+  receiverOrg: string;
+  reason: DpfMailReason;
+  detail: string;
+  level: 3 | 4;
+  blobKey: string;
+  blobKind: DpfMailBlobKind;
+  address: string;
+}
+
+export class DpfMailRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Queues the mail, due at once; inside `tx` when given. False when the forsendelse has one already. */
+  async queue(m: NewDpfMail, at: Date, tx?: Tx): Promise<boolean> {
+    const client = tx ?? this.db;
+    try {
+      await client.dpfMail.create({ data: { ...m, messageId: normaliseMessageId(m.messageId), createdAt: at, nextAttemptAt: at } });
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === "P2002" && !tx) return false;
+      throw err;
+    }
+  }
+
+  async get(messageId: string): Promise<DpfMail | null> {
+    return this.db.dpfMail.findUnique({ where: { messageId: normaliseMessageId(messageId) } });
+  }
+
+  /**
+   * Incoming DPF messages still waiting in the NextMove inbox that arrived at or before `arrivedBy`, neither read
+   * nor locked by an archive system at `now`, and not mailed yet (oldest first).
+   */
+  async overdueInInbox(arrivedBy: Date, now: Date, limit: number): Promise<{ messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[]> {
+    const found: { messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[] = [];
+    // Page through the candidates: those with a mail already (one given up stays in the inbox) are skipped, so
+    // many of them cannot hide a newer one.
+    for (let skip = 0; found.length < limit; skip += limit * 4) {
+      const rows = await this.db.conversation.findMany({
+        where: {
+          direction: "IN",
+          channel: "DPF",
+          readAt: null,
+          OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
+          nextMove: { is: { createdAt: { lte: arrivedBy }, packageKey: { not: null } } },
+        },
+        include: { nextMove: true },
+        orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
+        skip,
+        take: limit * 4,
+      });
+      const mailed = new Set((await this.db.dpfMail.findMany({ where: { messageId: { in: rows.map((r) => r.messageId) } }, select: { messageId: true } })).map((r) => r.messageId));
+      for (const r of rows) if (!mailed.has(r.messageId) && found.length < limit) found.push({ messageId: r.messageId, receiverIdentifier: r.receiverIdentifier, packageKey: r.nextMove!.packageKey!, sbd: r.nextMove!.sbd });
+      if (rows.length < limit * 4) break;
+    }
+    return found;
+  }
+
+  /** Due mails, leased until `leaseUntil` by one conditional update each. */
+  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DpfMail[]> {
+    const free = { sentAt: null, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
+    const due = await this.db.dpfMail.findMany({ where: free, orderBy: { id: "asc" }, take: limit, select: { id: true } });
+    const claimed: DpfMail[] = [];
+    for (const { id } of due) {
+      const [row] = await this.db.dpfMail.updateManyAndReturn({ where: { id, ...free }, data: { leaseUntil } });
+      if (row) claimed.push(row);
+    }
+    return claimed;
+  }
+
+  /** The level-4 link of this attempt: its token's hash and when it stops working (a new attempt makes a new one). */
+  async setLink(id: number, tokenHash: string, expiresAt: Date): Promise<void> {
+    await this.db.dpfMail.update({ where: { id }, data: { tokenHash, linkExpiresAt: expiresAt } });
+  }
+
+  async byTokenHash(tokenHash: string): Promise<DpfMail | null> {
+    return this.db.dpfMail.findUnique({ where: { tokenHash } });
+  }
+
+  /** Sent; inside `tx` when given (with the status that says so). */
+  async markSent(id: number, at: Date, note: string | null = null, tx?: Tx): Promise<void> {
+    await (tx ?? this.db).dpfMail.update({ where: { id }, data: { sentAt: at, nextAttemptAt: null, leaseUntil: null, lastError: note } });
+  }
+
+  /** Sent, and the incoming conversation gets `status` with `description`, in one transaction. */
+  async markSentWithStatus(id: number, messageId: string, status: string, description: string, at: Date): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await registerStatusIn(tx, "IN", normaliseMessageId(messageId), status, at, { description });
+      await this.markSent(id, at, null, tx);
+    });
+  }
+
+  /** Given up, and the incoming conversation gets `status` with `description`, in one transaction. */
+  async markFailedWithStatus(id: number, messageId: string, status: string, description: string, error: string, at: Date): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await registerStatusIn(tx, "IN", normaliseMessageId(messageId), status, at, { description });
+      await this.markFailed(id, error, null, tx);
+    });
+  }
+
+  /** Tried again at `retryAt`, or never again when it is null. */
+  async markFailed(id: number, error: string, retryAt: Date | null, tx?: Tx): Promise<void> {
+    await (tx ?? this.db).dpfMail.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 2000), nextAttemptAt: retryAt, leaseUntil: null } });
+  }
+
+  /** Blob keys the mails keep (for the payload sweeper). */
+  async blobKeys(): Promise<string[]> {
+    return (await this.db.dpfMail.findMany({ select: { blobKey: true } })).map((r) => r.blobKey);
+  }
+}
