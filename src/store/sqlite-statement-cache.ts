@@ -13,6 +13,8 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-a
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
+const COLUMNS = new WeakMap<Statement, BetterSqlite3.ColumnDefinition[]>();
+
 /** A statement with its arguments, as the adapter uses the result of `bind()`. */
 class BoundStatement {
   constructor(
@@ -26,7 +28,14 @@ class BoundStatement {
     return this.statement.run(...this.args);
   }
   columns(): BetterSqlite3.ColumnDefinition[] {
-    return this.statement.columns();
+    // A statement's result columns stay as they are while the client is open (migrations run before it opens,
+    // src/store/prisma.ts); reading them anew costs a native call per query.
+    let columns = COLUMNS.get(this.statement);
+    if (!columns) {
+      columns = this.statement.columns();
+      COLUMNS.set(this.statement, columns);
+    }
+    return columns;
   }
   raw(): { all(): unknown[] } {
     const s = this.statement.raw(true);
