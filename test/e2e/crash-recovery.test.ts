@@ -1,26 +1,17 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
 import type { RunningAccessPoint } from "../../src/server.js";
-import { certificate, CERTS, ROOT } from "../helpers/certs.js";
+import { certificate, CERTS } from "../helpers/certs.js";
+import { ChildAccessPoint, freePort } from "../helpers/child-access-point.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
 import { buildMessage } from "../helpers/letters.js";
 
 const AVSENDER = "910076787";
 const DIGIPOST = "984661185";
 const LETTERS = 24;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /**
  * Corner 3 runs as its own process (production mode, configured only by environment variables) and is
@@ -33,13 +24,11 @@ describe("e2e: corner 3 killed mid-run loses and duplicates nothing", function (
   let c2: RunningAccessPoint;
   let dir: string;
   let port: number;
-  let child: ChildProcess | undefined;
-  let output = "";
+  let child: ChildAccessPoint | undefined;
 
-  function startC3(): ChildProcess {
+  function startC3(): ChildAccessPoint {
     const c = (rel: string) => path.join(CERTS, rel);
     const env = {
-      ...process.env,
       DPI_AP_SANDBOX: "false",
       DPI_AP_HOST: "127.0.0.1",
       DPI_AP_PORT: String(port),
@@ -61,13 +50,9 @@ describe("e2e: corner 3 killed mid-run loses and duplicates nothing", function (
       DPI_AP_DNS_SERVERS: net.sandbox.dnsServer,
       DPI_AP_SMP_ALLOW_HTTP: "true",
     };
-    const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    proc.stdout!.on("data", (d) => (output += d));
-    proc.stderr!.on("data", (d) => (output += d));
-    return proc;
+    return new ChildAccessPoint(env, port);
   }
 
-  const ready = () => eventually("corner 3 ready", async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`)).ok ? true : undefined), 30_000);
 
   before(async () => {
     net = await DpiNetwork.start();
@@ -77,14 +62,14 @@ describe("e2e: corner 3 killed mid-run loses and duplicates nothing", function (
     await net.sandbox.registerAccessPoint({ endpointUrl: `http://127.0.0.1:${port}/as4`, certificate: certificate("ap/POP000002.pem"), participants: PROVIDERS, receives: "letters" });
   });
   after(async () => {
-    child?.kill("SIGKILL");
+    await child?.kill();
     await net?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   it("every letter reaches corner 3 exactly once", async () => {
     child = startC3();
-    await ready();
+    await child.ready();
     const token = await net.token(AVSENDER);
     const ids: string[] = [];
     for (let i = 0; i < LETTERS; i++) {
@@ -94,17 +79,16 @@ describe("e2e: corner 3 killed mid-run loses and duplicates nothing", function (
       ids.push(m.messageId);
       if (i === 8) {
         await eventually("a few letters SENDT", async () => ((await sentCount(ids, token)) >= 3 ? true : undefined));
-        child.kill("SIGKILL");
-        await new Promise((r) => child!.once("exit", r));
+        await child.kill();
       }
     }
     child = startC3();
-    await ready();
+    await child.ready();
     await eventually(`all ${LETTERS} SENDT`, async () => ((await sentCount(ids, token)) === LETTERS ? true : undefined), 60_000);
 
     const providerToken = await net.token(DIGIPOST);
     const res = await fetch(`http://127.0.0.1:${port}/messages/in?page_size=1000`, { headers: { authorization: `Bearer ${providerToken}` } });
-    expect(res.status, output).to.equal(200);
+    expect(res.status, child.log).to.equal(200);
     const list = (await res.json()) as { forretningsmelding: string }[];
     const received = list.map((m) => JSON.parse(Buffer.from(m.forretningsmelding.split(".")[1]!, "base64url").toString()).standardBusinessDocument.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier as string);
     expect(received.length, "no duplicates").to.equal(new Set(received).size);

@@ -1,19 +1,9 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { expect } from "chai";
 import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import type { HeldAction } from "../../src/sim/altinn-broker/index.js";
-import { ROOT } from "../helpers/certs.js";
+import { ChildAccessPoint, freePort } from "../helpers/child-access-point.js";
 import { DpiNetwork, eventually } from "../helpers/dpi-network.js";
 import { A, B, idOf, sendArkivmelding } from "../helpers/dpo-messages.js";
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /**
  * B's access point runs as its own process (production mode, configured only by environment variables) and is
@@ -27,13 +17,11 @@ describe("e2e: DPO receiver killed between download and confirm delivers once", 
   let arkivA: NextMoveClient;
   let arkivB: NextMoveClient;
   let port: number;
-  let child: ChildProcess | undefined;
-  let output = "";
+  let child: ChildAccessPoint | undefined;
   const dpo = { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO", DPI_AP_DPO_POLL_MS: "200" };
 
-  function startB(): ChildProcess {
+  async function restartB(): Promise<void> {
     const env = {
-      ...process.env,
       ...net.env({ name: "b", seat: "POP000002", served: [`0192:${B}`], env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}` } }),
       DPI_AP_SANDBOX: "false",
       DPI_AP_HOST: "127.0.0.1",
@@ -42,24 +30,12 @@ describe("e2e: DPO receiver killed between download and confirm delivers once", 
       DPI_AP_REVOCATION_URL_MAP: `http://127.0.0.1:8899=${net.sandbox.pki.url}`,
       DPI_AP_SML_MODE: "naptr",
     };
-    const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    proc.stdout!.on("data", (d) => (output += d));
-    proc.stderr!.on("data", (d) => (output += d));
-    return proc;
-  }
-
-  async function restartB(): Promise<void> {
-    child = startB();
-    await eventually("B ready", async () => ((await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok ? true : undefined), 30_000).catch((e: Error) => {
-      throw new Error(`${e.message}\n${output}`);
-    });
+    child = new ChildAccessPoint(env, port);
+    await child.ready();
   }
 
   async function killB(): Promise<void> {
-    const c = child!;
-    const exited = new Promise((r) => c.once("exit", r));
-    c.kill("SIGKILL");
-    await exited;
+    await child!.kill();
     child = undefined;
   }
 
@@ -73,7 +49,7 @@ describe("e2e: DPO receiver killed between download and confirm delivers once", 
     arkivB = new NextMoveClient(`http://127.0.0.1:${port}`, { user: "arkiv-b", password: "hemmelig" });
   });
   after(async () => {
-    child?.kill("SIGKILL");
+    await child?.kill();
     await net?.close();
   });
 
@@ -85,7 +61,7 @@ describe("e2e: DPO receiver killed between download and confirm delivers once", 
     const transferId = await held;
     await killB();
     // The broker never heard B confirm: the file waits for B as downloaded but unconfirmed.
-    expect(recipientStatus(transferId), output).to.equal("DownloadStarted");
+    expect(recipientStatus(transferId), child?.log).to.equal("DownloadStarted");
     await restartB();
     await eventually("the transfer confirmed", async () => (recipientStatus(transferId) === "DownloadConfirmed" ? true : undefined));
     return { id, transferId };

@@ -25,7 +25,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { systemClock, type Clock } from "../../clock.js";
 import { createBearerCheck } from "../bearer-check.js";
-import { listen } from "../listen.js";
+import { serve } from "../listen.js";
 import { DelegationState, type Delegation, type DelegationScheme } from "./state.js";
 
 /** Maskinporten's scope for delegation lookups across all schemes (Altinn's SCOPE_MASKINPORTEN_DELEGATIONS_ADMIN). */
@@ -164,18 +164,8 @@ export async function startAltinnAuthorizationSim(options: AltinnAuthorizationSi
       else res.destroy();
     });
   });
-  const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    state,
-    stats: () => ({ ...stats }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const served = await serve(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  return { url: served.url, state, stats: () => ({ ...stats }), close: served.close };
 }
 
 /** One supplier and one resource, as Altinn's DelegationInput / RevokeOfferedDelegationExternal give them. */

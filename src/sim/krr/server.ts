@@ -16,7 +16,7 @@
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { systemClock, type Clock } from "../../clock.js";
-import { listen } from "../listen.js";
+import { serve } from "../listen.js";
 import { createBearerCheck } from "../bearer-check.js";
 import { KrrState, type KrrPersonJson } from "./state.js";
 
@@ -117,18 +117,8 @@ export async function startKrrSim(options: KrrSimOptions): Promise<KrrSim> {
       else res.destroy();
     });
   });
-  const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    state,
-    stats: () => ({ ...stats }),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  const served = await serve(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  return { url: served.url, state, stats: () => ({ ...stats }), close: served.close };
 }
 
 /** `{"personidentifikatorer": [...]}` with 1..1000 eleven-digit identifiers; duplicates answered once. */

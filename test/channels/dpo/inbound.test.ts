@@ -44,7 +44,16 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
     await blobs.init();
     inRepo = new NextMoveInRepo(store.db);
     replies = new StatusReplyRepo(store.db);
-    inbound = createDpoInbound({
+    inbound = inboundAtB();
+  });
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** B's inbound side over the broker simulator, with the test's store (and what a test changes). */
+  const inboundAtB = (over: Partial<Parameters<typeof createDpoInbound>[0]> = {}): DpoInbound =>
+    createDpoInbound({
       orgs: [B],
       broker: w.client,
       sender: createDpoSender({ broker: w.client, resourceId: DPO_RESOURCE }),
@@ -57,12 +66,8 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
       pollMs: 60_000,
       replyPollMs: 60_000,
       retry: { baseDelayMs: 10, maxDelayMs: 10, windowMs: 60_000 },
+      ...over,
     });
-  });
-  afterEach(async () => {
-    await store.close();
-    await rm(dir, { recursive: true, force: true });
-  });
 
   const toB = (o: { messageId: string; type?: "arkivmelding" | "arkivmelding_kvittering" | "status" }) => incomingSbd({ ...o, sender: A, receiver: B });
   const transfer = (fileTransferId: string) => w.broker.state.all().find((t) => t.fileTransferId === fileTransferId)!;
@@ -143,21 +148,7 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
       if (messageId(input.sbd) === poisoned) throw new Error("the disk is full");
       return inRepo.receive(input, now);
     };
-    const dl = createDpoInbound({
-      orgs: [B],
-      broker: w.client,
-      sender: createDpoSender({ broker: w.client, resourceId: DPO_RESOURCE }),
-      resourceId: DPO_RESOURCE,
-      inRepo: failing,
-      replies,
-      blobs,
-      clock: () => new Date(),
-      log: silentLogger,
-      pollMs: 60_000,
-      replyPollMs: 60_000,
-      retry: { baseDelayMs: 10, maxDelayMs: 10, windowMs: 60_000 },
-      maxHandOverAttempts: 2,
-    });
+    const dl = inboundAtB({ inRepo: failing, maxHandOverAttempts: 2 });
     const t = await fromA.send(toB({ messageId: poisoned }), ASIC);
     const t2 = await fromA.send(toB({ messageId: fine }), ASIC);
     await dl.pollOnce();
