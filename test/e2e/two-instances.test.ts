@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
+import type { RunningAccessPoint } from "../../src/server.js";
+import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../scripts/lib/pg-scratch.js";
+import { ChildAccessPoint, freePort } from "../helpers/child-access-point.js";
+import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
+import { buildMessage } from "../helpers/letters.js";
+
+const AVSENDER = "910076787";
+const DIGIPOST = "984661185";
+
+/**
+ * Corner 2 as two instances on one PostgreSQL database (issue #20): one in this process, one a process of its own
+ * that is killed with SIGKILL while it sends. Letters posted to either are each delivered once; what the dead
+ * instance had claimed is sent by the other once its lease has run out.
+ */
+describe("e2e: corner 2 as two instances on one PostgreSQL database", function () {
+  this.timeout(240_000);
+  let scratch: ScratchDatabase | undefined;
+  let net: DpiNetwork | undefined;
+  let shared: string;
+  let a: RunningAccessPoint;
+  let b: ChildAccessPoint | undefined;
+  let bUrl: string;
+  let c3: RunningAccessPoint;
+
+  before(async function () {
+    if (!(await postgresReachable())) this.skip();
+    scratch = await createScratchDatabase("dpi_ap_two");
+    shared = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-two-"));
+    net = await DpiNetwork.start();
+    // The AS4 timeout sets the outbox lease (twice it plus a minute): short, so a dead instance's claims run out soon.
+    const env = { DPI_AP_DATABASE_URL: scratch.url, DPI_AP_AS4_TIMEOUT_MS: "2000" };
+    a = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", dir: shared, env });
+    const port = await freePort();
+    bUrl = `http://127.0.0.1:${port}`;
+    b = new ChildAccessPoint(
+      {
+        ...net.env({ name: "c2", seat: "POP000001", served: SENDERS, dir: shared, env }),
+        DPI_AP_SANDBOX: "false",
+        DPI_AP_HOST: "127.0.0.1",
+        DPI_AP_PORT: String(port),
+        DPI_AP_LOG_LEVEL: "warn",
+        DPI_AP_REVOCATION_URL_MAP: `http://127.0.0.1:8899=${net.sandbox.pki.url}`,
+        DPI_AP_SML_MODE: "naptr",
+      },
+      port,
+    );
+    await b.ready();
+    c3 = await net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS, receives: "letters" });
+  });
+  after(async () => {
+    await b?.kill();
+    await net?.close();
+    await scratch?.drop();
+    if (shared) await rm(shared, { recursive: true, force: true });
+  });
+
+  async function received(): Promise<string[]> {
+    const token = await net!.token(DIGIPOST);
+    const res = await fetch(`${c3.url}/messages/in?page_size=1000`, { headers: { authorization: `Bearer ${token}` } });
+    if (res.status === 204) return [];
+    const list = (await res.json()) as { forretningsmelding: string }[];
+    return list.map((m) => JSON.parse(Buffer.from(m.forretningsmelding.split(".")[1]!, "base64url").toString()).standardBusinessDocument.standardBusinessDocumentHeader.documentIdentification.instanceIdentifier as string);
+  }
+
+  async function statusesOf(url: string, id: string, token: string): Promise<string[]> {
+    const r = await fetch(`${url}/messages/out/${id}/statuses`, { headers: { authorization: `Bearer ${token}` } });
+    return ((await r.json()) as { status: string }[]).map((s) => s.status);
+  }
+
+  it("delivers letters posted alternately to both once each, also after one instance is killed while it sends", async () => {
+    const token = await net!.token(AVSENDER);
+    const ids: string[] = [];
+    for (let i = 0; i < 16; i++) {
+      const m = await buildMessage({ token });
+      const r = await postMessage(i % 2 === 0 ? a.url : bUrl, token, messagesOutForm(m.jws, m.cms));
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      ids.push(m.messageId);
+    }
+    // Either instance answers for any letter: the store is the one truth.
+    expect(await statusesOf(bUrl, ids[0]!, token)).to.include("OPPRETTET");
+    expect(await statusesOf(a.url, ids[1]!, token)).to.include("OPPRETTET");
+    await eventually("the first 16 at corner 3", async () => ((await received()).length === 16 ? true : undefined), 60_000);
+
+    // More letters, all posted to b, which is killed as soon as it has sent one of them: what it had claimed
+    // waits for its lease to run out, then a sends it.
+    const more: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const m = await buildMessage({ token });
+      const r = await postMessage(bUrl, token, messagesOutForm(m.jws, m.cms));
+      expect(r.status).to.equal(201);
+      more.push(m.messageId);
+    }
+    await eventually("one of them sent", async () => {
+      for (const id of more) if ((await statusesOf(a.url, id, token)).includes("SENDT")) return true;
+      return undefined;
+    });
+    await b!.kill();
+    b = undefined;
+
+    const all = [...ids, ...more];
+    await eventually(`all ${all.length} SENDT`, async () => {
+      const sent = await Promise.all(all.map(async (id) => (await statusesOf(a.url, id, token)).filter((s) => s === "SENDT").length));
+      return sent.every((n) => n === 1) ? true : undefined;
+    }, 150_000);
+    const got = await received();
+    expect(got.length, "no letter twice at corner 3").to.equal(new Set(got).size);
+    expect([...got].sort()).to.deep.equal([...all].sort());
+  });
+});
