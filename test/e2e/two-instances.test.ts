@@ -8,6 +8,8 @@ import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "
 import { ChildAccessPoint, freePort } from "../helpers/child-access-point.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
 import { buildMessage } from "../helpers/letters.js";
+import { A, B, idOf, sendArkivmelding } from "../helpers/dpo-messages.js";
+import { NextMoveClient } from "../../src/client/nextmove-client.js";
 
 const AVSENDER = "910076787";
 const DIGIPOST = "984661185";
@@ -110,5 +112,52 @@ describe("e2e: corner 2 as two instances on one PostgreSQL database", function (
     const got = await received();
     expect(got.length, "no letter twice at corner 3").to.equal(new Set(got).size);
     expect([...got].sort()).to.deep.equal([...all].sort());
+  });
+});
+
+/**
+ * The NextMove inbox of organisation B served by two instances on one PostgreSQL database: a message that came
+ * over the Altinn broker is taken in once (the broker is polled under one worker lease), a peek on one instance
+ * locks it for both, and it can be deleted through the other.
+ */
+describe("e2e: a NextMove lock taken on one instance is honoured on the other", function () {
+  this.timeout(120_000);
+  let scratch: ScratchDatabase | undefined;
+  let net: DpiNetwork | undefined;
+  let shared: string;
+
+  before(async function () {
+    if (!(await postgresReachable())) this.skip();
+    scratch = await createScratchDatabase("dpi_ap_two_nm");
+    shared = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-two-nm-"));
+    net = await DpiNetwork.start();
+  });
+  after(async () => {
+    await net?.close();
+    await scratch?.drop();
+    if (shared) await rm(shared, { recursive: true, force: true });
+  });
+
+  it("peek on one instance locks the message on both; delete on the other delivers it once", async () => {
+    const dpo = { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO", DPI_AP_DPO_POLL_MS: "200" };
+    const apA = await net!.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });
+    const bEnv = { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}`, DPI_AP_DATABASE_URL: scratch!.url };
+    const b1 = await net!.corner({ name: "b1", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", dir: shared, env: bEnv });
+    const b2 = await net!.corner({ name: "b2", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", dir: shared, env: bEnv });
+    const arkivA = new NextMoveClient(apA.url, { user: "arkiv-a", password: "hemmelig" });
+    const arkivB1 = new NextMoveClient(b1.url, { user: "arkiv-b", password: "hemmelig" });
+    const arkivB2 = new NextMoveClient(b2.url, { user: "arkiv-b", password: "hemmelig" });
+
+    const id = await sendArkivmelding(arkivA);
+    await eventually("MOTTATT at A", async () => ((await arkivA.statuses(id)).includes("MOTTATT") ? true : undefined));
+    expect(await arkivB2.statuses(id)).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT"]);
+
+    const peeked = await arkivB1.get("/api/messages/in/peek");
+    expect([peeked.status, idOf(peeked.body)]).to.deep.equal([200, id]);
+    expect((await arkivB2.get("/api/messages/in/peek")).status).to.equal(204);
+    expect((await arkivB2.delete(`/api/messages/in/${id}`)).status).to.equal(200);
+    expect(await arkivB1.statuses(id)).to.deep.equal(["OPPRETTET", "INNKOMMENDE_MOTTATT", "INNKOMMENDE_LEVERT"]);
+    await eventually("LEVERT at A", async () => ((await arkivA.statuses(id)).includes("LEVERT") ? true : undefined));
+    expect(await arkivA.statuses(id)).to.deep.equal(["OPPRETTET", "SENDT", "MOTTATT", "LEVERT"]);
   });
 });
