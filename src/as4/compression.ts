@@ -1,5 +1,5 @@
 import { Duplex, Transform } from "node:stream";
-import { createGunzip, createGzip, type Gunzip } from "node:zlib";
+import { constants as zlibConstants, createGunzip, createGzip, type Gunzip } from "node:zlib";
 import { EbmsError } from "./ebms-errors.js";
 import { ByteBudget, SizeLimitError } from "./limits.js";
 
@@ -16,8 +16,14 @@ export class DecompressionError extends EbmsError {
   }
 }
 
+/**
+ * Huffman coding only, no LZ77 matching: what DPI puts on the wire is base64 of ciphertext and signatures (the
+ * dokumentpakke, the JWS), in which matching finds nothing, while it costs most of gzip's time. Measured on 25 MB
+ * of base64 of random bytes: the same 75 % of the input as the default level, at a fifth of the CPU (0.19 s
+ * against 0.87 s). Any gzip reader reads it.
+ */
 export function gzipStream(): Transform {
-  return createGzip();
+  return createGzip({ strategy: zlibConstants.Z_HUFFMAN_ONLY });
 }
 
 export interface GunzipLimits {
