@@ -6,7 +6,7 @@ import { PassThrough, Readable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { IN_FLIGHT_GRACE_MS, PayloadSweeper, type PayloadSweepDeps } from "../../src/core/payload-sweeper.js";
-import { BlobStore } from "../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../src/store/blob-store.js";
 import { eventually } from "../helpers/dpi-network.js";
 
 const HOUR = 3_600_000;
@@ -14,7 +14,7 @@ const HOUR = 3_600_000;
 describe("core/payload-sweeper", function () {
   this.timeout(20_000);
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let spool: string;
   let tmp: string;
   let now: Date;
@@ -22,7 +22,7 @@ describe("core/payload-sweeper", function () {
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "payload-sweeper-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     spool = path.join(dir, "as4-tmp");
     tmp = path.join(dir, "blobs", ".tmp");
