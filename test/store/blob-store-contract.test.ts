@@ -290,40 +290,43 @@ for (const [name, harness] of [
       const large = await harness.open(CHUNK_BYTES);
       const SIZE = 25 * 1024 * 1024;
       const PIECE = 64 * 1024;
+      const EVERY = 2 * 1024 * 1024;
+      // RSS after a full collection: what the process holds, not garbage the collector has yet to reach (whose
+      // timing is V8's business and would make the figure noise). Taken every 2 MB that pass either way, so a
+      // store that gathered the payload before writing or reading it would be caught holding it.
+      const rss = () => (gc(), process.memoryUsage.rss());
+      let peak = 0;
+      const sample = () => void (peak = Math.max(peak, rss()));
       /** The payload, made piece by piece as the store asks for it (never whole in this process either). */
-      function* payload() {
-        for (let at = 0; at < SIZE; at += PIECE) yield pattern(PIECE, at / PIECE);
+      function* payload(measure: boolean) {
+        for (let at = 0; at < SIZE; at += PIECE) {
+          if (measure && at % EVERY === 0) sample();
+          yield pattern(PIECE, at / PIECE);
+        }
       }
       const expected = createHash("sha256");
-      for (const p of payload()) expected.update(p);
+      for (const p of payload(false)) expected.update(p);
       const digest = expected.digest("hex");
       try {
         // Warm up (pool connections, code paths), so the measurement sees the payload's cost only.
         const warm = await large.write(Readable.from([pattern(3 * 1024 * 1024, 1)]));
         await pipeline(large.open(warm.key), new PassThrough().resume());
         await large.delete(warm.key);
-        // RSS after a full collection, every 50 ms: what the process holds, not garbage the collector has yet to
-        // reach (whose timing is V8's business and would make the figure noise).
-        const rss = () => (gc(), process.memoryUsage.rss());
         const base = rss();
-        let peak = base;
-        const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
-        let back: string;
-        let stored;
-        try {
-          stored = await large.write(Readable.from(payload()));
-          const h = createHash("sha256");
-          await pipeline(large.open(stored.key), async function* (source: AsyncIterable<Buffer>) {
-            for await (const c of source) h.update(c);
-          });
-          back = h.digest("hex");
-        } finally {
-          clearInterval(sampler);
-        }
-        peak = Math.max(peak, rss());
+        const stored = await large.write(Readable.from(payload(true)));
+        const h = createHash("sha256");
+        let read = 0;
+        await pipeline(large.open(stored.key), async function* (source: AsyncIterable<Buffer>) {
+          for await (const c of source) {
+            if (Math.floor((read + c.length) / EVERY) > Math.floor(read / EVERY)) sample();
+            read += c.length;
+            h.update(c);
+          }
+        });
+        sample();
         expect(stored.size).to.equal(SIZE);
         expect(stored.sha256.toString("hex")).to.equal(digest);
-        expect(back).to.equal(digest);
+        expect(h.digest("hex")).to.equal(digest);
         const grownMb = (peak - base) / 1024 / 1024;
         expect(grownMb, `RSS grew by ${grownMb.toFixed(1)} MB`).to.be.below(8);
       } finally {
