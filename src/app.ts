@@ -19,7 +19,8 @@ import { statusRouter } from "./api/status.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
-import { BlobStore } from "./store/blob-store.js";
+import { FolderBlobStore, type BlobStore } from "./store/blob-store.js";
+import { PgBlobStore } from "./store/pg-blob-store.js";
 import { DpiInbox } from "./channels/dpi/inbox.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
@@ -125,9 +126,22 @@ export interface Stores {
 
 export async function openStores(config: Config): Promise<Stores> {
   const { db, applied, singleProcess } = await openDatabase(config.databaseUrl);
-  const blobs = new BlobStore(config.dataDir);
-  await blobs.init({ shared: !singleProcess });
+  const blobs = await openBlobStore(config, singleProcess).catch(async (err: unknown) => {
+    await db.$disconnect();
+    throw err;
+  });
   return { db, repo: new DpiMessagesRepo(db), blobs, applied, singleProcess };
+}
+
+/**
+ * The payload store config.blobStore names: the folder under dataDir, or the tables of the (migrated)
+ * PostgreSQL store, which loadConfig allows only with a postgresql:// database URL.
+ */
+async function openBlobStore(config: Config, singleProcess: boolean): Promise<BlobStore> {
+  if (config.blobStore === "database") return PgBlobStore.connect(config.databaseUrl);
+  const blobs = new FolderBlobStore(config.dataDir);
+  await blobs.init({ shared: !singleProcess });
+  return blobs;
 }
 
 /** The separate HTTP server's app when /metrics has its own port (DPI_AP_METRICS_PORT): nothing else on it. */

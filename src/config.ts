@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import { z } from "zod";
 import { sameParticipant } from "./peppol/identifiers.js";
 import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./core/retry-policy.js";
@@ -22,6 +24,8 @@ const schema = z.object({
   DPI_AP_PUBLIC_URL: z.string().url().optional(),
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
   DPI_AP_DATA_DIR: z.string().default("./data"),
+  DPI_AP_BLOB_STORE: z.enum(["folder", "database"]).default("folder"),
+  DPI_AP_SPOOL_DIR: z.string().optional(),
   DPI_AP_METRICS: bool.default(true),
   DPI_AP_METRICS_HOST: z.string().optional(),
   DPI_AP_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -184,6 +188,17 @@ export interface Config {
   publicUrl: string | undefined;
   databaseUrl: string;
   dataDir: string;
+  /**
+   * Where payloads live: files under dataDir ("folder"), or chunked rows in the PostgreSQL store ("database",
+   * so instances sharing the database need no shared folder).
+   */
+  blobStore: "folder" | "database";
+  /**
+   * Where AS4 messages are spooled while they are sent or received: temporary files, swept, never needed after
+   * a restart. Under dataDir with the folder store; with the database store under the system's temp folder, so
+   * the access point writes nothing to dataDir.
+   */
+  spoolDir: string;
   logLevel: string;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
@@ -462,6 +477,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const smpManagementSet = [e.DPI_AP_SMP_MANAGEMENT_URL, e.DPI_AP_SMP_MANAGEMENT_USER, e.DPI_AP_SMP_MANAGEMENT_PASSWORD].filter((v) => v !== undefined).length;
   if (smpManagementSet !== 0 && smpManagementSet !== 3) problems.push("DPI_AP_SMP_MANAGEMENT_URL, DPI_AP_SMP_MANAGEMENT_USER and DPI_AP_SMP_MANAGEMENT_PASSWORD: set all three or none");
   if ((e.DPI_AP_ADMIN_USER === undefined) !== (e.DPI_AP_ADMIN_PASSWORD === undefined)) problems.push("DPI_AP_ADMIN_USER and DPI_AP_ADMIN_PASSWORD: set both or neither");
+  if (e.DPI_AP_BLOB_STORE === "database" && !/^postgres(ql)?:\/\//.test(e.DPI_AP_DATABASE_URL)) {
+    problems.push('DPI_AP_BLOB_STORE: "database" keeps payloads in the PostgreSQL store and needs a postgresql:// DPI_AP_DATABASE_URL; with SQLite use "folder" (payloads under DPI_AP_DATA_DIR)');
+  }
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -469,6 +487,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.DPI_AP_PUBLIC_URL?.replace(/\/+$/, ""),
     databaseUrl: e.DPI_AP_DATABASE_URL,
     dataDir: e.DPI_AP_DATA_DIR,
+    blobStore: e.DPI_AP_BLOB_STORE,
+    spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),
     logLevel: e.DPI_AP_LOG_LEVEL,
     metrics: e.DPI_AP_METRICS,
     metricsServer: { host: e.DPI_AP_METRICS_HOST ?? e.DPI_AP_HOST, port: e.DPI_AP_METRICS_PORT, token: e.DPI_AP_METRICS_TOKEN },

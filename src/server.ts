@@ -154,6 +154,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
       await sweeper.stop();
       await http.close();
       await metricsHttp?.close();
+      await stores.blobs.close();
       await stores.db.$disconnect();
     },
   };
@@ -263,9 +264,10 @@ async function startDiscovery(config: Config, clock: Clock, revocation: Revocati
 async function openStoresAndSweep(config: Config, log: Logger) {
   const stores = await openStores(config);
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
-  // AS4 spools under the data folder, not /tmp: it is on the same disk as the payloads, and what a crash
-  // left behind is swept with them.
-  const as4Tmp = path.join(config.dataDir, "as4-tmp");
+  // AS4 spools (config.spoolDir): with the folder store under the data folder, not /tmp, on the same disk as
+  // the payloads; with the database store in the system's temp folder, as nothing in it outlives a restart.
+  // What a crash left behind is swept with the payloads.
+  const as4Tmp = config.spoolDir;
   await mkdir(as4Tmp, { recursive: true });
   const sweeper = new PayloadSweeper({
     blobs: stores.blobs,
@@ -276,12 +278,13 @@ async function openStoresAndSweep(config: Config, log: Logger) {
     },
     spoolDirs: [as4Tmp],
     intervalMs: config.sweepIntervalMs,
-    // File times come from the operating system: compare them with its clock, never with a pinned test clock.
+    // File times come from the operating system, the database blob store's times from the process's real clock:
+    // compare them with that clock, never with a pinned test clock.
     clock: systemClock,
     log: log.child({ worker: "sweep" }),
   });
   // Nothing is in flight before the server listens: a store only this process uses is cleared completely.
-  // Processes sharing a PostgreSQL store may share the folders too: then only clearly abandoned files go.
+  // Processes sharing a PostgreSQL store share its payloads (or the folders): then only clearly abandoned ones go.
   await sweeper.sweep(stores.singleProcess ? 0 : IN_FLIGHT_GRACE_MS);
   // Worker leases in a store only this process uses were held by its previous life: free them at once rather
   // than wait for them to run out (src/core/worker-lease.ts).

@@ -4,10 +4,10 @@ import { removeStale, type BlobStore } from "../store/blob-store.js";
 import { PollingLoop } from "./polling-loop.js";
 
 /**
- * Clears what interrupted writes leave on disk: temporary files of the blob store and AS4 spool folders
- * that were never finished, and payloads no stored message refers to (a crash between writing a payload and
- * committing its message). It runs at start-up and then every `intervalMs`, not only when the process
- * happens to restart.
+ * Clears what interrupted writes leave: the blob store's unfinished writes (temporary files of the folder
+ * store, uncommitted headers and chunks of the database store), AS4 spool folders that were never finished,
+ * and payloads no stored message refers to (a crash between writing a payload and committing its message).
+ * It runs at start-up and then every `intervalMs`, not only when the process happens to restart.
  *
  * The safety rule: only what is older than the in-flight grace goes. A write in progress — this process's,
  * or on a shared (PostgreSQL) store another process's — touches its temporary file as it writes, and a

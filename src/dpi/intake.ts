@@ -4,7 +4,7 @@ import { DomainError } from "../errors.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
 import { normaliseKanal, type DpiConversation, type DpiMessagesRepo } from "../store/dpi-messages-repo.js";
-import { verifyFingerprint, parseEnvelopedDataFile } from "./dokumentpakke.js";
+import { verifyFingerprint, parseEnvelopedDataFrom } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
 import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
@@ -167,7 +167,12 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
     verifyFingerprint(pakke.sha256, m.dokumentpakkefingeravtrykk!);
     // Reads only the structure around the encrypted content, never the package whole: memory per request stays
     // a small constant however large the package and however many arrive at once.
-    await parseEnvelopedDataFile(deps.blobs.pathOf(pakke.key));
+    const stored = await deps.blobs.openRandomAccess(pakke.key);
+    try {
+      await parseEnvelopedDataFrom(stored);
+    } finally {
+      await stored.close();
+    }
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.

@@ -1,22 +1,76 @@
 import { createHash, randomUUID } from "node:crypto";
 import { createReadStream, type ReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { Transform, Writable } from "node:stream";
+import { Transform, Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 
 /**
- * Payloads (document packages) live as files, not database rows: they are up to tens of megabytes, are
- * streamed in and out, and never change. A blob is written to a temporary file while its digest is computed,
- * flushed to disk, and only then renamed into place, so a crash never leaves a half-written blob under a key.
- * What a crash leaves behind (temporary files, blobs whose message was never committed) is swept by
- * core/payload-sweeper.ts.
+ * Payloads (document packages, eFormidling files and packages) are kept apart from the message rows: they are
+ * up to tens of megabytes, are streamed in and out, and never change. Where they live is the BlobStore's
+ * business: files in a folder (FolderBlobStore below, the default) or chunked rows in PostgreSQL
+ * (pg-blob-store.ts, DPI_AP_BLOB_STORE=database). Callers use only this interface, never a file path, so
+ * either serves the whole access point.
  */
 
 export interface StoredBlob {
   key: string;
   size: number;
   sha256: Buffer;
+}
+
+export type BlobSource = AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream;
+
+/** Reads at any position of a stored blob, holding no more of it than the caller asks for. */
+export interface RandomAccessBlob {
+  readonly size: number;
+  /** Like FileHandle.read: may return fewer bytes than asked for (never 0 before the end). */
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+  close(): Promise<void>;
+}
+
+export interface BlobStore {
+  /**
+   * Streams source into a new blob, failing with BlobTooLargeError as soon as more than maxBytes arrive.
+   * The blob is not visible under its key until the returned promise resolves, and a crash before that leaves
+   * nothing visible (only leftovers for sweepTemporary).
+   */
+  write(source: BlobSource, maxBytes?: number): Promise<StoredBlob>;
+  /**
+   * Like write, but a source that ends without a single byte makes no blob and stores nothing: undefined.
+   * For payloads that are often absent (an AS4 receipt carries no dokumentpakke).
+   */
+  writeIfAny(source: BlobSource, maxBytes?: number): Promise<StoredBlob | undefined>;
+  /** The blob's bytes as a stream, read piece by piece; a missing blob fails the stream (see isBlobMissing). */
+  open(key: string): Readable;
+  /**
+   * The blob's bytes whole, in memory: only for callers that need them whole anyway (XML to parse, a package to
+   * decrypt or repackage). Throws BlobNotFoundError.
+   */
+  read(key: string): Promise<Buffer>;
+  /** Random access to the blob (reading a CMS structure without its content). Throws BlobNotFoundError. */
+  openRandomAccess(key: string): Promise<RandomAccessBlob>;
+  /** The size of a stored blob; undefined when there is none under the key. */
+  size(key: string): Promise<number | undefined>;
+  /** Removes the blob; a missing one is no error. */
+  delete(key: string): Promise<void>;
+  /** The keys of every stored blob (not those being written). */
+  keys(): Promise<string[]>;
+  /**
+   * Removes blobs no stored message refers to: a crash between writing a blob and committing its message
+   * leaves one behind. Only blobs stored more than `minAgeMs` before `now` go (all of them for 0), so a blob
+   * whose message is about to be committed is never touched.
+   */
+  sweepOrphans(referenced: ReadonlySet<string>, now: Date, minAgeMs?: number): Promise<number>;
+  /**
+   * Removes what interrupted writes left, last written to more than `graceMs` before `now` (all of it for 0).
+   * A write in progress touches its leftovers with every chunk, so it is younger than any sensible grace.
+   */
+  sweepTemporary(now: Date, graceMs: number): Promise<number>;
+  /** Readiness: a blob could be written now. */
+  checkWritable(): Promise<void>;
+  /** Releases connections (the folder store holds none). */
+  close(): Promise<void>;
 }
 
 export class BlobTooLargeError extends Error {
@@ -26,7 +80,25 @@ export class BlobTooLargeError extends Error {
   }
 }
 
-export class BlobStore {
+export class BlobNotFoundError extends Error {
+  readonly code = "blob-not-found";
+  constructor(readonly key: string) {
+    super(`no stored payload ${key}`);
+    this.name = "BlobNotFoundError";
+  }
+}
+
+/** Whether err says the blob is not there: BlobNotFoundError, or the folder store's stream failing with ENOENT. */
+export function isBlobMissing(err: unknown): boolean {
+  return err instanceof BlobNotFoundError || (err as NodeJS.ErrnoException | undefined)?.code === "ENOENT";
+}
+
+/**
+ * The folder store: a blob is written to a temporary file while its digest is computed, flushed to disk, and
+ * only then renamed into place, so a crash never leaves a half-written blob under a key. What a crash leaves
+ * behind (temporary files, blobs whose message was never committed) is swept by core/payload-sweeper.ts.
+ */
+export class FolderBlobStore implements BlobStore {
   private readonly blobs: string;
   private readonly tmp: string;
 
@@ -48,7 +120,7 @@ export class BlobStore {
    * Streams source into a new blob, failing with BlobTooLargeError as soon as more than maxBytes arrive.
    * The blob is not visible under its key until the returned promise resolves.
    */
-  async write(source: AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
+  async write(source: BlobSource, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob> {
     return (await this.store(source, maxBytes, true))!;
   }
 
@@ -56,11 +128,11 @@ export class BlobStore {
    * Like write, but a source that ends without a single byte makes no blob and touches no file: undefined.
    * For payloads that are often absent (an AS4 receipt carries no dokumentpakke).
    */
-  async writeIfAny(source: AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob | undefined> {
+  async writeIfAny(source: BlobSource, maxBytes = Number.POSITIVE_INFINITY): Promise<StoredBlob | undefined> {
     return this.store(source, maxBytes, false);
   }
 
-  private async store(source: AsyncIterable<Buffer | Uint8Array> | NodeJS.ReadableStream, maxBytes: number, evenEmpty: boolean): Promise<StoredBlob | undefined> {
+  private async store(source: BlobSource, maxBytes: number, evenEmpty: boolean): Promise<StoredBlob | undefined> {
     const key = randomUUID();
     const tmpFile = path.join(this.tmp, key);
     const hash = createHash("sha256");
@@ -94,7 +166,7 @@ export class BlobStore {
   async sweepOrphans(referenced: ReadonlySet<string>, now: Date, minAgeMs = 60 * 60_000): Promise<number> {
     let removed = 0;
     for (const name of await readdir(this.blobs)) {
-      if (!/^[0-9a-f-]{36}$/.test(name) || referenced.has(name)) continue;
+      if (!BLOB_KEY.test(name) || referenced.has(name)) continue;
       const info = await stat(path.join(this.blobs, name)).catch(() => undefined);
       if (!info || (minAgeMs > 0 && now.getTime() - info.mtimeMs < minAgeMs)) continue;
       await rm(path.join(this.blobs, name), { force: true });
@@ -122,6 +194,25 @@ export class BlobStore {
     return createReadStream(this.pathOf(key));
   }
 
+  async read(key: string): Promise<Buffer> {
+    return readFile(this.pathOf(key)).catch((err: unknown) => {
+      throw isBlobMissing(err) ? new BlobNotFoundError(key) : err;
+    });
+  }
+
+  async openRandomAccess(key: string): Promise<RandomAccessBlob> {
+    const fh = await open(this.pathOf(key), "r").catch((err: unknown) => {
+      throw isBlobMissing(err) ? new BlobNotFoundError(key) : err;
+    });
+    try {
+      const { size } = await fh.stat();
+      return { size, read: (buffer, offset, length, position) => fh.read(buffer, offset, length, position), close: () => fh.close() };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
   async size(key: string): Promise<number | undefined> {
     return stat(this.pathOf(key)).then((s) => s.size, () => undefined);
   }
@@ -130,11 +221,20 @@ export class BlobStore {
     await rm(this.pathOf(key), { force: true });
   }
 
+  async keys(): Promise<string[]> {
+    return (await readdir(this.blobs)).filter((name) => BLOB_KEY.test(name));
+  }
+
+  async close(): Promise<void> {}
+
+  /** The blob's file: for tests of this store only (callers use the BlobStore interface). */
   pathOf(key: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(key)) throw new Error(`not a blob key: ${key}`);
+    if (!BLOB_KEY.test(key)) throw new Error(`not a blob key: ${key}`);
     return path.join(this.blobs, key);
   }
 }
+
+const BLOB_KEY = /^[0-9a-f-]{36}$/;
 
 /**
  * The sink of a blob write: creates its file only when the first byte arrives (at the end when `evenEmpty`

@@ -10,7 +10,7 @@ import { encodeDpePayload } from "../../src/channels/dpe/payload.js";
 import { queueName } from "../../src/channels/dpe/queues.js";
 import { silentLogger } from "../../src/log.js";
 import { serialiseSbd } from "../../src/sbd/index.js";
-import { BlobStore } from "../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../src/store/blob-store.js";
 import { ConversationsRepo } from "../../src/store/conversations-repo.js";
 import { NextMoveInRepo } from "../../src/store/nextmove-in-repo.js";
 import { NextMoveRepo } from "../../src/store/nextmove-repo.js";
@@ -99,7 +99,7 @@ describe("DPE: AMQP 1.0 receive against RabbitMQ", function () {
 
   it("stores a message and completes it, applies a status message, and dead-letters what it cannot read", async function () {
     if (!ctl) this.skip();
-    const blobs = new BlobStore(dir);
+    const blobs = new FolderBlobStore(dir);
     await blobs.init();
     const now = new Date("2030-01-01T10:00:00Z");
     // Our own outgoing message that the status message reports on.

@@ -19,7 +19,7 @@ import type { EformidlingEndpoint } from "../../src/routing/eformidling.js";
 import { identifierResourceOf, type ServiceRecord } from "../../src/routing/service-registry/records.js";
 import { parseSbdJson, serialiseSbd } from "../../src/sbd/index.js";
 import { startServiceBusSim, type ServiceBusSim } from "../../src/sim/servicebus/server.js";
-import { BlobStore } from "../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../src/store/blob-store.js";
 import { ConversationsRepo } from "../../src/store/conversations-repo.js";
 import { NextMoveInRepo } from "../../src/store/nextmove-in-repo.js";
 import { NextMoveRepo } from "../../src/store/nextmove-repo.js";
@@ -77,14 +77,14 @@ async function createPublisering(repo: NextMoveRepo, now: Date): Promise<void> {
 describe("DPE: a publisering over the Service Bus, and the status message back", () => {
   let store: TempStore;
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let sim: ServiceBusSim;
   const now = new Date("2030-01-01T10:00:00Z");
 
   beforeEach(async () => {
     store = await openTempStore("dpe-flow-");
     dir = await mkdtemp(path.join(os.tmpdir(), "dpe-flow-blobs-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     sim = await startServiceBusSim({ keys: { [KEY.keyName]: KEY.key }, queues: [`nextbestqueue${E}data`, `nextbestqueue${A}innsyn`], clock: () => now });
   });

@@ -9,7 +9,7 @@ import { fixedClock } from "../../src/clock.js";
 import { decryptCms, openEformidlingAsic } from "../../src/packaging/index.js";
 import { orgKeyStoresOf } from "../../src/pki/org-keystores.js";
 import { serialiseSbd } from "../../src/sbd/index.js";
-import { BlobStore } from "../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../src/store/blob-store.js";
 import { NextMoveRepo } from "../../src/store/nextmove-repo.js";
 import { businessSigner, certificate } from "../helpers/certs.js";
 import { openTempStore, type TempStore } from "../helpers/temp-store.js";
@@ -25,13 +25,13 @@ const AT = new Date("2030-01-01T09:00:00Z");
 describe("channels/nextmove: the outgoing message and its sealed asic.zip", () => {
   let store: TempStore;
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let repo: NextMoveRepo;
 
   beforeEach(async () => {
     store = await openTempStore("nm-outgoing-");
     dir = await mkdtemp(path.join(os.tmpdir(), "nm-outgoing-blobs-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     repo = new NextMoveRepo(store.db);
     const sbd = parsed(

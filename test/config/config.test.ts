@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { ConfigError, loadConfig, sandboxRequested } from "../../src/config.js";
@@ -178,6 +179,27 @@ describe("config", () => {
   it("status polling looks for due conversations every minute unless DPI_AP_STATUS_POLL_MS says otherwise", () => {
     expect(loadConfig({}).statusPollMs).to.equal(60_000);
     expect(loadConfig({ DPI_AP_STATUS_POLL_MS: "250" }).statusPollMs).to.equal(250);
+  });
+
+  it("keeps payloads in the folder unless DPI_AP_BLOB_STORE=database, which only a PostgreSQL store takes", () => {
+    const folder = loadConfig({ DPI_AP_DATA_DIR: "/srv/ap" });
+    expect([folder.blobStore, folder.spoolDir]).to.deep.equal(["folder", path.join("/srv/ap", "as4-tmp")]);
+    const pg = loadConfig({ DPI_AP_DATABASE_URL: "postgresql://ap@db:5432/ap", DPI_AP_BLOB_STORE: "database" });
+    expect([pg.blobStore, pg.spoolDir]).to.deep.equal(["database", path.join(os.tmpdir(), "dpi-ap-spool")]);
+    expect(loadConfig({ DPI_AP_DATABASE_URL: "postgres://ap@db/ap", DPI_AP_BLOB_STORE: "database", DPI_AP_SPOOL_DIR: "/var/spool/ap" }).spoolDir).to.equal("/var/spool/ap");
+    const err = (() => {
+      try {
+        loadConfig({ DPI_AP_BLOB_STORE: "database" });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return expect.fail("a database blob store on SQLite was accepted");
+    })();
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err.problems).to.deep.equal([
+      'DPI_AP_BLOB_STORE: "database" keeps payloads in the PostgreSQL store and needs a postgresql:// DPI_AP_DATABASE_URL; with SQLite use "folder" (payloads under DPI_AP_DATA_DIR)',
+    ]);
+    expect(() => loadConfig({ DPI_AP_BLOB_STORE: "s3" })).to.throw(ConfigError, /DPI_AP_BLOB_STORE/);
   });
 });
 

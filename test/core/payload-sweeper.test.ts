@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import pg from "pg";
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -6,15 +7,18 @@ import { PassThrough, Readable } from "node:stream";
 import { loadConfig } from "../../src/config.js";
 import { silentLogger } from "../../src/log.js";
 import { IN_FLIGHT_GRACE_MS, PayloadSweeper, type PayloadSweepDeps } from "../../src/core/payload-sweeper.js";
-import { BlobStore } from "../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../src/store/blob-store.js";
+import { PgBlobStore } from "../../src/store/pg-blob-store.js";
+import { openDatabase } from "../../src/store/prisma.js";
 import { eventually } from "../helpers/dpi-network.js";
+import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../scripts/lib/pg-scratch.js";
 
 const HOUR = 3_600_000;
 
 describe("core/payload-sweeper", function () {
   this.timeout(20_000);
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let spool: string;
   let tmp: string;
   let now: Date;
@@ -22,7 +26,7 @@ describe("core/payload-sweeper", function () {
 
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "payload-sweeper-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     spool = path.join(dir, "as4-tmp");
     tmp = path.join(dir, "blobs", ".tmp");
@@ -109,5 +113,54 @@ describe("core/payload-sweeper", function () {
   it("DPI_AP_SWEEP_INTERVAL_MINUTES sets the interval (default 15 minutes)", () => {
     expect(loadConfig({}).sweepIntervalMs).to.equal(15 * 60_000);
     expect(loadConfig({ DPI_AP_SWEEP_INTERVAL_MINUTES: "0.5" }).sweepIntervalMs).to.equal(30_000);
+  });
+});
+
+describe("core/payload-sweeper on the PostgreSQL blob store", function () {
+  this.timeout(30_000);
+  let scratch: ScratchDatabase | undefined;
+  let blobs: PgBlobStore | undefined;
+  let sql: pg.Client | undefined;
+
+  before(async function () {
+    if (!(await postgresReachable())) this.skip();
+    scratch = await createScratchDatabase("dpi_ap_sweep");
+    const { db } = await openDatabase(scratch.url);
+    await db.$disconnect();
+    blobs = PgBlobStore.connect(scratch.url, { chunkBytes: 1000 });
+    sql = new pg.Client({ connectionString: scratch.url });
+    await sql.connect();
+  });
+  after(async () => {
+    await blobs?.close();
+    await sql?.end();
+    await scratch?.drop();
+  });
+
+  it("removes uncommitted writes and unreferenced payloads older than the grace, with their chunks, and nothing younger or referenced", async () => {
+    const now = new Date();
+    const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
+    const kept = await blobs!.write(Readable.from([Buffer.alloc(2500, 1)]));
+    const orphanOld = await blobs!.write(Readable.from([Buffer.alloc(2500, 2)]));
+    const orphanYoung = await blobs!.write(Readable.from([Buffer.alloc(10, 3)]));
+    for (const b of [kept, orphanOld]) await sql!.query(`UPDATE "Blob" SET "committedAt" = $2, "touchedAt" = $2 WHERE "key" = $1`, [b.key, ago(2 * HOUR)]);
+    // What writers that died left: a header and a chunk, never committed; one stopped long ago, one just now.
+    const crashed = { old: "00000000-0000-4000-8000-000000000001", young: "00000000-0000-4000-8000-000000000002" };
+    for (const [key, touched] of [[crashed.old, ago(HOUR + 1000)], [crashed.young, ago(HOUR - 1000)]] as const) {
+      await sql!.query(`INSERT INTO "Blob" ("key", "chunkBytes", "createdAt", "touchedAt") VALUES ($1, 1000, $2, $2)`, [key, touched]);
+      await sql!.query(`INSERT INTO "BlobChunk" ("key", "seq", "bytes") VALUES ($1, 0, $2)`, [key, Buffer.alloc(1000)]);
+    }
+    const s = new PayloadSweeper({ blobs: blobs!, referencedKeys: async () => new Set([kept.key]), spoolDirs: [], intervalMs: 60_000, clock: () => now, log: silentLogger });
+    expect(await s.sweep()).to.deep.equal({ temporary: 1, orphans: 1 });
+    expect((await blobs!.keys()).sort()).to.deep.equal([kept.key, orphanYoung.key].sort());
+    const left = (await sql!.query(`SELECT "key", count(*)::int AS "chunks" FROM "BlobChunk" GROUP BY "key" ORDER BY "key"`)).rows;
+    expect(left).to.deep.equal(
+      [
+        { key: crashed.young, chunks: 1 },
+        { key: kept.key, chunks: 3 },
+        { key: orphanYoung.key, chunks: 1 },
+      ].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    expect((await blobs!.read(kept.key)).equals(Buffer.alloc(2500, 1))).to.equal(true);
   });
 });

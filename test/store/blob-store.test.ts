@@ -4,14 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { expect } from "chai";
-import { BlobStore, BlobTooLargeError } from "../../src/store/blob-store.js";
+import { FolderBlobStore, BlobTooLargeError } from "../../src/store/blob-store.js";
 
 describe("store/blob-store", () => {
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   beforeEach(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-blobs-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
   });
   afterEach(async () => {

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { Router } from "express";
 import type { Clock } from "../../clock.js";
 import { mayActFor, nextMoveCallerOf } from "./caller.js";
@@ -27,7 +26,7 @@ export function mailDownloadRouter(d: { repo: DpfMailRepo; blobs: BlobStore; key
     if (!mail) throw new DpfMailLinkNotFoundError("No mail has this download link");
     if (!mayActFor(caller, mail.receiverOrg)) throw new OrganisationNotAllowedError(mail.receiverOrg, caller.name);
     if (!mail.linkExpiresAt || mail.linkExpiresAt.getTime() <= d.clock().getTime()) throw new DpfMailLinkExpiredError(`The download link stopped working at ${mail.linkExpiresAt?.toISOString() ?? "once"}`);
-    const files = mailFiles(await readFile(d.blobs.pathOf(mail.blobKey)), mail.blobKind as DpfMailBlobKind, await d.keystores.get(mail.receiverOrg), mail.messageId).files;
+    const files = mailFiles(await d.blobs.read(mail.blobKey), mail.blobKind as DpfMailBlobKind, await d.keystores.get(mail.receiverOrg), mail.messageId).files;
     const n = /^\d{1,6}$/.test(String(req.params.n)) ? Number(req.params.n) : -1;
     const file = files[n];
     if (!file) throw new DpfMailLinkNotFoundError(`The mail has no file ${String(req.params.n)} (it has ${files.length})`);

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { Router, type Request, type Response } from "express";
 import type { Clock } from "../../clock.js";
 import { Inbox, type InboxFilter } from "../../core/inbox.js";
@@ -9,7 +8,7 @@ import type { X509Certificate } from "node:crypto";
 import { openReceivedPackage } from "../../channels/nextmove/received-package.js";
 import type { OrgKeyStores } from "../../pki/org-keystores.js";
 import { isReceiptType, messageTypeOf, SERVICE_IDENTIFIERS } from "../../sbd/message-types.js";
-import type { BlobStore } from "../../store/blob-store.js";
+import { BlobNotFoundError, type BlobStore } from "../../store/blob-store.js";
 import { channelOf, type ConversationsRepo } from "../../store/conversations-repo.js";
 import type { Prisma } from "../../store/generated/client.js";
 import { normaliseMessageId } from "../../store/message-id.js";
@@ -135,9 +134,9 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
   const openPackage = async (m: InboxMessage, key: string): Promise<Uint8Array | { unreadable: string }> => {
     let cms: Buffer;
     try {
-      cms = await readFile(deps.blobs.pathOf(key));
+      cms = await deps.blobs.read(key);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return { unreadable: "the stored package is missing" };
+      if (err instanceof BlobNotFoundError) return { unreadable: "the stored package is missing" };
       throw err;
     }
     // A receiver without a usable key is our configuration, not the package's fault: 500, the message stays.

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { NextMoveHandover, Router } from "../../core/channel.js";
@@ -179,7 +178,7 @@ export class NextMoveOutQueue {
     try {
       let update: Prisma.ConversationUpdateInput | undefined;
       if (file.filename === ARKIVMELDING_FILE) {
-        const info = parseArkivmelding(await readFile(deps.blobs.pathOf(blob.key)));
+        const info = parseArkivmelding(await deps.blobs.read(blob.key));
         update = { messageTitle: info.messageTitle ?? null, ...(info.messageReference !== undefined ? { messageReference: info.messageReference } : {}) };
       }
       const added = await deps.repo.addFile(
@@ -213,7 +212,7 @@ export class NextMoveOutQueue {
       validateSend(sbd, {
         channel: channel as ServiceIdentifier,
         files: files.map((f) => ({ filename: f.filename, ...(f.title !== null ? { title: f.title } : {}) })),
-        ...(sbd.type === "arkivmelding" && arkivmelding ? { arkivmeldingFilenames: parseArkivmelding(await readFile(deps.blobs.pathOf(arkivmelding.blobKey))).filenames } : {}),
+        ...(sbd.type === "arkivmelding" && arkivmelding ? { arkivmeldingFilenames: parseArkivmelding(await deps.blobs.read(arkivmelding.blobKey)).filenames } : {}),
         clock: deps.clock,
       });
     } catch (err) {

@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import type { Clock } from "../../clock.js";
 import type { InboundSource } from "../../core/channel.js";
 import { PollingLoop } from "../../core/polling-loop.js";
@@ -144,7 +143,7 @@ export class DpfMailWorker implements InboundSource {
       return;
     }
     try {
-      const files = mailFiles(await readFile(deps.blobs.pathOf(mail.blobKey)), mail.blobKind as DpfMailBlobKind, await deps.keystores.get(mail.receiverOrg), mail.messageId);
+      const files = mailFiles(await deps.blobs.read(mail.blobKey), mail.blobKind as DpfMailBlobKind, await deps.keystores.get(mail.receiverOrg), mail.messageId);
       let links: string[] | undefined;
       let linkExpires: Date | undefined;
       if (mail.level >= 4) {

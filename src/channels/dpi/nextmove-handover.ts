@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { Readable } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { NextMoveHandover, NextMoveOutgoing, PreparedHandover, Router } from "../../core/channel.js";
@@ -56,7 +55,7 @@ async function prepare(message: NextMoveOutgoing, deps: DpiHandoverDeps): Promis
   const [signer, maskinportentoken, files] = await Promise.all([
     deps.keystores.get(senderOrg),
     deps.token(senderOrg, avsenderOrg),
-    Promise.all(message.files.map(async (f) => ({ filename: f.filename, mimetype: f.mimeType, title: f.title ?? undefined, bytes: await readFile(deps.blobs.pathOf(f.blobKey)) }))),
+    Promise.all(message.files.map(async (f) => ({ filename: f.filename, mimetype: f.mimeType, title: f.title ?? undefined, bytes: await deps.blobs.read(f.blobKey) }))),
   ]);
   const letter = await dpiLetterFromNextMove({
     sbd: JSON.parse(message.sbd),

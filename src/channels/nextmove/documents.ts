@@ -1,4 +1,3 @@
-import { readFile } from "node:fs/promises";
 import { hoveddokument, parseSbdJson, type StandardBusinessDocument } from "../../sbd/index.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import type { NextMoveConversation } from "../../store/nextmove-repo.js";
@@ -34,7 +33,7 @@ export async function readOutgoing(c: NextMoveConversation, blobs: BlobStore): P
       mimeType: f.mimeType,
       title: f.title ?? undefined,
       primary: f.filename === primaryName,
-      bytes: await readFile(blobs.pathOf(f.blobKey)),
+      bytes: await blobs.read(f.blobKey),
     })),
   );
   // A stable sort: the primary document first, the rest in upload order.

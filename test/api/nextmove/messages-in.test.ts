@@ -9,7 +9,7 @@ import { DEFAULT_LOCK_MS, messagesInRouter, nextMoveInbox, type MessagesInDeps }
 import { notFound, problemHandler } from "../../../src/api/problem-middleware.js";
 import { silentLogger } from "../../../src/log.js";
 import { openEformidlingAsic } from "../../../src/packaging/index.js";
-import { BlobStore } from "../../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../../src/store/blob-store.js";
 import { NextMoveInRepo, type InboxMessage } from "../../../src/store/nextmove-in-repo.js";
 import { NextMoveRepo } from "../../../src/store/nextmove-repo.js";
 import { expectProblem } from "../../helpers/problem.js";
@@ -54,7 +54,7 @@ for (const provider of PROVIDERS) {
     this.timeout(30_000);
     let store: ProviderStore;
     let dir: string;
-    let blobs: BlobStore;
+    let blobs: FolderBlobStore;
     let repo: NextMoveInRepo;
     let server: Server;
     let base: string;
@@ -68,7 +68,7 @@ for (const provider of PROVIDERS) {
     beforeEach(async () => {
       store = await openProviderStore(provider, "nm_messages_in_");
       dir = await mkdtemp(path.join(os.tmpdir(), "nm-messages-in-"));
-      blobs = new BlobStore(dir);
+      blobs = new FolderBlobStore(dir);
       await blobs.init();
       repo = new NextMoveInRepo(store.db);
       now.value = T0;

@@ -17,7 +17,7 @@ import { silentLogger } from "../../../src/log.js";
 import { ReceiverDoesNotAcceptProcessError, type EformidlingEndpoint } from "../../../src/routing/eformidling.js";
 import { identifierResourceOf, type ServiceRecord } from "../../../src/routing/service-registry/records.js";
 import { zoneOffsetSeconds } from "../../../src/sbd/date-time.js";
-import { BlobStore } from "../../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../../src/store/blob-store.js";
 import { NextMoveRepo } from "../../../src/store/nextmove-repo.js";
 import type { Db } from "../../../src/store/prisma.js";
 import { CERTS } from "../../helpers/certs.js";
@@ -100,7 +100,7 @@ function standInRouter(all: readonly ServiceRecord[]): { router: Router<Eformidl
 interface OutApi {
   url: string;
   db: Db;
-  blobs: BlobStore;
+  blobs: FolderBlobStore;
   now: { value: Date };
   queries: RouteQuery[];
   queued: Channel[];
@@ -118,7 +118,7 @@ interface OutApiOptions {
 
 async function startOutApi(db: Db, o: OutApiOptions = {}): Promise<OutApi> {
   const root = await mkdtemp(path.join(os.tmpdir(), "nm-out-blobs-"));
-  const blobs = new BlobStore(root);
+  const blobs = new FolderBlobStore(root);
   await blobs.init();
   const now = { value: o.start ?? T0 };
   const clock: Clock = () => new Date(now.value.getTime());

@@ -19,7 +19,7 @@ import { keyStoreFromPem } from "../../../src/pki/keystore.js";
 import { orgKeyStoresOf } from "../../../src/pki/org-keystores.js";
 import { startSmtpSim, type SmtpSim } from "../../../src/sim/smtp/index.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, SVARUT_SANDBOX, type SvarUtSim } from "../../../src/sim/svarut/index.js";
-import { BlobStore } from "../../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../../src/store/blob-store.js";
 import { DpfMailRepo } from "../../../src/store/dpf-mail-repo.js";
 import { NextMoveInRepo } from "../../../src/store/nextmove-in-repo.js";
 import { CERTS } from "../../helpers/certs.js";
@@ -46,7 +46,7 @@ describe("DPF mail delivery (SvarInn → mail through SMTP; level 3 attaches, le
   let smtp: SmtpSim;
   let store: TempStore;
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let inRepo: NextMoveInRepo;
   let mails: DpfMailRepo;
   let source: SvarInnSource;
@@ -64,7 +64,7 @@ describe("DPF mail delivery (SvarInn → mail through SMTP; level 3 attaches, le
     smtp = await startSmtpSim();
     store = await openTempStore("dpf-mail-");
     dir = await mkdtemp(path.join(os.tmpdir(), "dpf-mail-blobs-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     inRepo = new NextMoveInRepo(store.db);
     mails = new DpfMailRepo(store.db);

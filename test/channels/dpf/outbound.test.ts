@@ -13,7 +13,7 @@ import type { Router } from "../../../src/core/channel.js";
 import { silentLogger } from "../../../src/log.js";
 import type { EformidlingEndpoint } from "../../../src/routing/eformidling.js";
 import type { DpfRecord, InfoRecord } from "../../../src/routing/service-registry/records.js";
-import { BlobStore } from "../../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../../src/store/blob-store.js";
 import type { Conversation } from "../../../src/store/generated/client.js";
 import type { NextMoveConversation, NextMoveRepo } from "../../../src/store/nextmove-repo.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, type SvarUtSim, type SvarUtStatus } from "../../../src/sim/svarut/index.js";
@@ -77,7 +77,7 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
   let sim: SvarUtSim;
   let fiks: FiksTokens;
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let files: NextMoveConversation["nextMove"]["files"];
   let level: number | null = 4;
   const asked: { asking: string; identifier: string }[] = [];
@@ -104,7 +104,7 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
     fiks = await startFiksTokens();
     sim = await startSvarUtSim(await loadDefaultSvarUtOptions({ maskinporten: fiks.issuer }));
     dir = await mkdtemp(path.join(os.tmpdir(), "dpf-out-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     const put = async (filename: string, mimeType: string, bytes: Buffer, id: number) => {
       const b = await blobs.write(Readable.from([bytes]));

@@ -12,7 +12,7 @@ import { keyStoreFromPem } from "../../../src/pki/keystore.js";
 import { orgKeyStoresOf } from "../../../src/pki/org-keystores.js";
 import { parseCertificates } from "../../../src/pki/pem.js";
 import { loadDefaultSvarUtOptions, startSvarUtSim, SVARUT_SANDBOX, type SvarUtSim } from "../../../src/sim/svarut/index.js";
-import { BlobStore } from "../../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../../src/store/blob-store.js";
 import { NextMoveInRepo } from "../../../src/store/nextmove-in-repo.js";
 import { CERTS } from "../../helpers/certs.js";
 import { openTempStore, type TempStore } from "../../helpers/temp-store.js";
@@ -28,7 +28,7 @@ describe("DPF SvarInn source, against the SvarInn simulator", () => {
   let sim: SvarUtSim;
   let store: TempStore;
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let repo: NextMoveInRepo;
   let source: SvarInnSource;
   let ids: number;
@@ -38,7 +38,7 @@ describe("DPF SvarInn source, against the SvarInn simulator", () => {
       maskinporten: { issuer: "https://maskinporten.invalid/", jwksUrl: "http://127.0.0.1:1/jwk" } }));
     store = await openTempStore("dpf-svarinn-");
     dir = await mkdtemp(path.join(os.tmpdir(), "dpf-svarinn-blobs-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     repo = new NextMoveInRepo(store.db);
     const keys = keyStoreFromPem({ key: await readFile(path.join(CERTS, `business/${A}.key.pem`)), certificate: await readFile(path.join(CERTS, `business/${A}.pem`)) });

@@ -8,7 +8,7 @@ import { createDpoSender, type DpoSender } from "../../../src/channels/dpo/sende
 import { silentLogger } from "../../../src/log.js";
 import { messageId, type StandardBusinessDocument } from "../../../src/sbd/index.js";
 import { DPO_RESOURCE } from "../../../src/sim/altinn-broker/index.js";
-import { BlobStore } from "../../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../../src/store/blob-store.js";
 import { NextMoveInRepo } from "../../../src/store/nextmove-in-repo.js";
 import { StatusReplyRepo } from "../../../src/store/status-reply-repo.js";
 import { incomingSbd } from "../../helpers/incoming-nextmove.js";
@@ -21,7 +21,7 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
   let w: BrokerWorld;
   let store: TempStore;
   let dir: string;
-  let blobs: BlobStore;
+  let blobs: FolderBlobStore;
   let inRepo: NextMoveInRepo;
   let replies: StatusReplyRepo;
   let inbound: DpoInbound;
@@ -40,7 +40,7 @@ describe("DPO inbound: broker polling, hand-over, confirmation and status messag
   beforeEach(async () => {
     store = await openTempStore("dpo-in-");
     dir = await mkdtemp(path.join(os.tmpdir(), "dpo-blobs-"));
-    blobs = new BlobStore(dir);
+    blobs = new FolderBlobStore(dir);
     await blobs.init();
     inRepo = new NextMoveInRepo(store.db);
     replies = new StatusReplyRepo(store.db);

@@ -8,7 +8,7 @@ import { silentLogger } from "../../../src/log.js";
 import { orgKeyStoresOf } from "../../../src/pki/org-keystores.js";
 import { parseSbdJson, serialiseSbd } from "../../../src/sbd/index.js";
 import { DPO_RESOURCE } from "../../../src/sim/altinn-broker/index.js";
-import { BlobStore } from "../../../src/store/blob-store.js";
+import { FolderBlobStore } from "../../../src/store/blob-store.js";
 import { NextMoveRepo, type NextMoveConversation } from "../../../src/store/nextmove-repo.js";
 import { openTempStore, type TempStore } from "../../helpers/temp-store.js";
 import { sbdJsonOf, parsed } from "../../sbd/fixtures.js";
@@ -34,7 +34,7 @@ describe("DPO outbound: the broker upload and its outcomes", function () {
     repo = new NextMoveRepo(store.db);
     channel = createDpoOutbound({
       repo,
-      blobs: new BlobStore("/nonexistent"),
+      blobs: new FolderBlobStore("/nonexistent"),
       sender: createDpoSender({ broker: w.client, resourceId: DPO_RESOURCE, newId: () => "5e4d0000-0000-4000-8000-000000000001" }),
       keystores: orgKeyStoresOf(new Map()),
       routerFor: () => {
