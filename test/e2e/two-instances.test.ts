@@ -15,15 +15,15 @@ const AVSENDER = "910076787";
 const DIGIPOST = "984661185";
 
 /**
- * Corner 2 as two instances on one PostgreSQL database (issue #20): one in this process, one a process of its own
- * that is killed with SIGKILL while it sends. Letters posted to either are each delivered once; what the dead
+ * Corner 2 as two instances on one PostgreSQL database with the payloads in it (issue #20), no folder shared: one
+ * in this process, one a process of its own that is killed with SIGKILL while it sends. Letters posted to either are each delivered once; what the dead
  * instance had claimed is sent by the other once its lease has run out.
  */
 describe("e2e: corner 2 as two instances on one PostgreSQL database", function () {
   this.timeout(240_000);
   let scratch: ScratchDatabase | undefined;
   let net: DpiNetwork | undefined;
-  let shared: string;
+  let bDir: string;
   let a: RunningAccessPoint;
   let b: ChildAccessPoint | undefined;
   let bUrl: string;
@@ -32,16 +32,17 @@ describe("e2e: corner 2 as two instances on one PostgreSQL database", function (
   before(async function () {
     if (!(await postgresReachable())) this.skip();
     scratch = await createScratchDatabase("dpi_ap_two");
-    shared = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-two-"));
+    bDir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-two-"));
     net = await DpiNetwork.start();
     // The AS4 timeout sets the outbox lease (twice it plus a minute): short, so a dead instance's claims run out soon.
-    const env = { DPI_AP_DATABASE_URL: scratch.url, DPI_AP_AS4_TIMEOUT_MS: "2000" };
-    a = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", dir: shared, env });
+    // Payloads in the database: the instances share no folder.
+    const env = { DPI_AP_DATABASE_URL: scratch.url, DPI_AP_BLOB_STORE: "database", DPI_AP_AS4_TIMEOUT_MS: "2000" };
+    a = await net.corner({ name: "c2a", seat: "POP000001", served: SENDERS, receives: "receipts", env });
     const port = await freePort();
     bUrl = `http://127.0.0.1:${port}`;
     b = new ChildAccessPoint(
       {
-        ...net.env({ name: "c2", seat: "POP000001", served: SENDERS, dir: shared, env }),
+        ...net.env({ name: "c2b", seat: "POP000001", served: SENDERS, dir: bDir, env }),
         DPI_AP_SANDBOX: "false",
         DPI_AP_HOST: "127.0.0.1",
         DPI_AP_PORT: String(port),
@@ -58,7 +59,7 @@ describe("e2e: corner 2 as two instances on one PostgreSQL database", function (
     await b?.kill();
     await net?.close();
     await scratch?.drop();
-    if (shared) await rm(shared, { recursive: true, force: true });
+    if (bDir) await rm(bDir, { recursive: true, force: true });
   });
 
   async function received(): Promise<string[]> {
@@ -124,26 +125,23 @@ describe("e2e: a NextMove lock taken on one instance is honoured on the other", 
   this.timeout(120_000);
   let scratch: ScratchDatabase | undefined;
   let net: DpiNetwork | undefined;
-  let shared: string;
 
   before(async function () {
     if (!(await postgresReachable())) this.skip();
     scratch = await createScratchDatabase("dpi_ap_two_nm");
-    shared = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-two-nm-"));
     net = await DpiNetwork.start();
   });
   after(async () => {
     await net?.close();
     await scratch?.drop();
-    if (shared) await rm(shared, { recursive: true, force: true });
   });
 
   it("peek on one instance locks the message on both; delete on the other delivers it once", async () => {
     const dpo = { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO", DPI_AP_DPO_POLL_MS: "200" };
     const apA = await net!.corner({ name: "a", seat: "POP000001", served: [`0192:${A}`], receives: "receipts", env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-a:hemmelig:${A}` } });
-    const bEnv = { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}`, DPI_AP_DATABASE_URL: scratch!.url };
-    const b1 = await net!.corner({ name: "b1", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", dir: shared, env: bEnv });
-    const b2 = await net!.corner({ name: "b2", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", dir: shared, env: bEnv });
+    const bEnv = { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}`, DPI_AP_DATABASE_URL: scratch!.url, DPI_AP_BLOB_STORE: "database" };
+    const b1 = await net!.corner({ name: "b1", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", env: bEnv });
+    const b2 = await net!.corner({ name: "b2", seat: "POP000002", served: [`0192:${B}`], receives: "receipts", env: bEnv });
     const arkivA = new NextMoveClient(apA.url, { user: "arkiv-a", password: "hemmelig" });
     const arkivB1 = new NextMoveClient(b1.url, { user: "arkiv-b", password: "hemmelig" });
     const arkivB2 = new NextMoveClient(b2.url, { user: "arkiv-b", password: "hemmelig" });
