@@ -136,7 +136,7 @@ describe("console/queries and console/actions over a real store", () => {
     });
 
     it("orders a status before an action at the same instant", () => {
-      const s = { id: 9, direction: "OUT", messageId: "x", status: "FEIL", description: null, rawReceipt: null, createdAt: T0 };
+      const s = { id: 9, direction: "OUT", messageId: "x", status: "FEIL", description: null, rawReceipt: null, createdAt: T0, publishedAt: null };
       const a = { id: 1, direction: "OUT", messageId: "x", action: "mark-handled", user: "ola", note: "called them", status: null, createdAt: T0 };
       expect(timelineOf([s], [a]).map((e) => e.kind)).to.deep.equal(["status", "action"]);
     });
