@@ -38,7 +38,8 @@ button.danger { background:var(--bad); color:#fff; border-color:var(--bad); }
 dl.facts { display:grid; grid-template-columns:max-content 1fr; gap:.25rem 1rem; margin:0; }
 dl.facts dt { color:var(--muted); }
 dl.facts dd { margin:0; }
-.cols { display:grid; grid-template-columns:repeat(auto-fit, minmax(420px, 1fr)); gap:1rem 2rem; }
+.cols th { white-space:normal; }
+.cols { display:grid; grid-template-columns:repeat(auto-fit, minmax(400px, 1fr)); gap:1rem 2rem; }
 ol.timeline { list-style:none; padding:0; margin:0; border-left:3px solid var(--line); }
 ol.timeline li { margin:0 0 .7rem; padding-left:.9rem; position:relative; }
 ol.timeline li::before { content:""; position:absolute; left:-8px; top:.35rem; width:11px; height:11px; border-radius:50%; background:var(--accent); }

@@ -192,7 +192,7 @@ ${c.direction === "IN" ? fact("Read by the receiver", c.readAt ? formatTime(c.re
 </dl></section>
 <section><h2>Sending</h2><dl class="facts">
 ${fact("Attempts", String(c.attempts))}${fact("In the outbox", c.nextAttemptAt ? `yes, next attempt ${formatTime(c.nextAttemptAt)}` : "no")}
-${fact("Held by a worker until", formatTime(c.leaseUntil), true)}${fact("Last error", c.lastError)}${fact("Last peer", c.lastPeer, true)}
+${fact("Held by a worker until", formatTime(c.leaseUntil), true)}${fact("Last error", c.lastError)}
 </dl>
 <h2>Routing recorded</h2><dl class="facts">
 ${fact("Endpoint of the last failed attempt", c.lastPeer, true)}${fact("Channel's own reference", c.externalReference, true)}

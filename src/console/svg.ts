@@ -18,16 +18,18 @@ export interface Bar {
 }
 
 /** Horizontal bars, one row each, with the label left and the value right. */
-export function horizontalBars(title: string, bars: readonly Bar[], width = 640): Html {
+export function horizontalBars(title: string, bars: readonly Bar[], width = 440): Html {
   const row = 22;
-  const labelW = Math.round(width * 0.45);
-  const barW = width - labelW - 60;
+  const labelW = Math.round(width * 0.5);
+  const barW = width - labelW - 50;
+  // About 6.5 px a character at 12 px: a longer label is cut, and shown whole in the tooltip of its bar.
+  const maxChars = Math.floor((labelW - 8) / 6.5);
   const max = Math.max(1, ...bars.map((b) => b.value));
   const height = Math.max(row, bars.length * row) + 4;
   const rows = bars.map((b, i) => {
     const y = i * row + 2;
     const w = Math.max(1, Math.round((b.value / max) * barW));
-    const label = html`<text x="${labelW - 6}" y="${y + 15}" text-anchor="end" class="lbl">${truncate(b.label, 60)}</text>`;
+    const label = html`<text x="${labelW - 6}" y="${y + 15}" text-anchor="end" class="lbl">${truncate(b.label, maxChars)}</text>`;
     return html`<g>${b.href ? html`<a href="${b.href}">${label}</a>` : label}<rect x="${labelW}" y="${y + 3}" width="${w}" height="${row - 6}" fill="${b.colour ?? OTHER}"><title>${b.label}: ${b.value}</title></rect><text x="${labelW + w + 6}" y="${y + 15}" class="val">${b.value}</text></g>`;
   });
   return html`<svg class="chart" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title>${title}</title>${bars.length ? rows : html`<text x="0" y="15" class="lbl">nothing to show</text>`}</svg>`;
