@@ -76,7 +76,7 @@ export const CONSOLE_JS = `
   }
   function tick() {
     if ((toggle && !toggle.checked) || busy()) return;
-    fetch(location.href, { credentials: "same-origin", headers: { accept: "text/html" } })
+    fetch(location.href, { credentials: "same-origin", headers: { accept: "text/html", "x-console-refresh": "1" } })
       .then(function (r) { return r.status === 200 ? r.text() : null; })
       .then(function (text) {
         if (!text) return;

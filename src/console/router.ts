@@ -13,7 +13,7 @@ import type { Html } from "./html.js";
 import { parseListQuery } from "./list-query.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { conversationHref, conversationPage, errorPage, listPage, loginPage, overviewPage } from "./pages.js";
-import { parsePasswordHash, verifyPassword } from "./password.js";
+import { DEFAULT_COST, verifyPassword } from "./password.js";
 import { ConsoleQueries } from "./queries.js";
 import { SessionStore, type Session } from "./sessions.js";
 
@@ -34,12 +34,12 @@ export interface ConsoleDeps {
 }
 
 const SESSION_COOKIE = "dpi_ap_console";
+/** Sent by the live-refresh script (assets.ts). */
+const REFRESH_HEADER = "x-console-refresh";
 const LOGIN_COOKIE = "dpi_ap_console_login";
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** A hash no password matches in practice, checked for unknown users so a login takes as long for them. */
-const DUMMY_HASH = parsePasswordHash(`scrypt$16384$8$1$${"A".repeat(22)}$${"A".repeat(43)}`);
 
 type SessionRequest = Request & { consoleSession?: Session };
 
@@ -74,6 +74,9 @@ export function consoleRouter(d: ConsoleDeps): Router {
   const queries = new ConsoleQueries(d.db);
   const actions = new ConsoleActions({ db: d.db, outbox: d.outbox, clock: d.clock });
   const users = new Map(d.config.users.map((u) => [u.name, u]));
+  // Checked for an unknown user name, at the cost of a configured hash, so a login takes as long for one: a
+  // random hash no password matches in practice.
+  const dummyHash = { ...(d.config.users[0]?.password ?? DEFAULT_COST), salt: randomBytes(16), hash: randomBytes(32) };
   const log = d.log.child({ worker: "console" });
   const secure = d.config.secureCookie ? "; Secure" : "";
   const sessionCookie = (value: string, maxAgeSeconds: number) => `${SESSION_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict${secure}; Max-Age=${maxAgeSeconds}`;
@@ -114,7 +117,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
     }
     const user = users.get(name);
     // An unknown user costs the same scrypt work as a known one: the answer's timing does not tell which it was.
-    const ok = await verifyPassword(password, user?.password ?? DUMMY_HASH);
+    const ok = await verifyPassword(password, user?.password ?? dummyHash);
     if (!user || !ok) {
       throttle.failed(name, ip);
       log.warn({ user: name, ip }, "console login failed");
@@ -132,7 +135,8 @@ export function consoleRouter(d: ConsoleDeps): Router {
 
   // Everything below needs a session.
   router.use((req: SessionRequest, res, next) => {
-    const session = sessions.touch(cookies(req).get(SESSION_COOKIE));
+    // The live-refresh script says so on its requests: they keep a page current, not a session alive.
+    const session = sessions.touch(cookies(req).get(SESSION_COOKIE), req.get(REFRESH_HEADER) === "1");
     if (!session) {
       if (req.method === "GET" || req.method === "HEAD") return void res.redirect(303, "/console/login");
       return void send(res, 403, errorPage(null, "Forbidden", "You are not logged in (or your session ended)."));

@@ -47,8 +47,11 @@ export class SessionStore {
     return { id, session };
   }
 
-  /** The live session of `id` (its idle time restarts), or undefined: unknown, idle too long, or too old. */
-  touch(id: string | undefined): Session | undefined {
+  /**
+   * The live session of `id`, or undefined: unknown, idle too long, or too old. Its idle time restarts unless
+   * `passive` (a page refreshing itself in the background is no sign that anyone is there).
+   */
+  touch(id: string | undefined, passive = false): Session | undefined {
     if (!id) return undefined;
     const key = keyOf(id);
     const s = this.sessions.get(key);
@@ -58,7 +61,7 @@ export class SessionStore {
       this.sessions.delete(key);
       return undefined;
     }
-    s.lastSeenAt = now;
+    if (!passive) s.lastSeenAt = now;
     return s;
   }
 

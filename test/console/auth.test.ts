@@ -101,6 +101,16 @@ describe("console: passwords, users, sessions, throttling, CSRF and the list's q
       expect(store.touch(idle.id)).to.equal(undefined);
     });
 
+    it("are not kept alive by a page refreshing itself (a passive touch)", () => {
+      const clock = manualClock();
+      const store = new SessionStore({ idleMs: 10_000, maxAgeMs: 60_000 }, clock);
+      const { id } = store.create("ola", "operator");
+      clock.advance(6_000);
+      expect(store.touch(id, true)?.user).to.equal("ola");
+      clock.advance(4_000);
+      expect(store.touch(id, true)).to.equal(undefined);
+    });
+
     it("know no id they did not make, and forget a destroyed one", () => {
       const store = new SessionStore({ idleMs: 10_000, maxAgeMs: 20_000 }, manualClock());
       const { id } = store.create("ola", "operator");
