@@ -50,7 +50,8 @@ export class ConsoleNetwork {
    * a corner 3 back at another address would not be found).
    */
   async startC3(): Promise<RunningAccessPoint> {
-    this.c3 = await this.net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS, receives: "letters", ...(this.c3Port ? { env: { DPI_AP_PORT: String(this.c3Port) } } : {}) });
+    // Without the sandbox's console users: corner 3 shows an access point with no console.
+    this.c3 = await this.net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS, receives: "letters", env: { DPI_AP_CONSOLE_USERS: "", ...(this.c3Port ? { DPI_AP_PORT: String(this.c3Port) } : {}) } });
     this.c3Port = this.c3.port;
     return this.c3;
   }
