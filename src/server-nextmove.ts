@@ -1,3 +1,5 @@
+import { exclusivePasses } from "./core/worker-lease.js";
+import { WorkerLeaseRepo } from "./store/worker-lease-repo.js";
 import type { Router as ExpressRouter } from "express";
 import { nextMoveApi } from "./api/nextmove/api.js";
 import { messagesInRouter, nextMoveInbox } from "./api/nextmove/messages-in.js";
@@ -245,6 +247,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
       clock: p.clock,
       log,
       mail: { repo: new DpfMailRepo(p.stores.db), retry: config.outbox.retry, apiBase: () => `${p.publicBase?.() ?? config.publicUrl ?? ""}/api` },
+      exclusive: exclusivePasses(new WorkerLeaseRepo(p.stores.db), p.clock),
     });
     channels.outbound.push(dpf.outbound);
     channels.pollers.push(dpf.poller);

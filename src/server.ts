@@ -1,3 +1,5 @@
+import { exclusivePasses } from "./core/worker-lease.js";
+import { WorkerLeaseRepo } from "./store/worker-lease-repo.js";
 import type { X509Certificate } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import type { Server } from "node:http";
@@ -106,7 +108,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   );
   // The inbound sources of every channel: pushed ones are mounted by the HTTP server, polled ones run their loops.
   const inbound: InboundSource[] = [as4, ...(nextMove?.channels.inbound ?? [])];
-  const statusPolling = createStatusPolling(config, { conversations: stores.repo.conversations, clock, log, pollers: nextMove?.channels.pollers ?? [] });
+  const statusPolling = createStatusPolling(config, { conversations: stores.repo.conversations, leases: new WorkerLeaseRepo(stores.db), clock, log, pollers: nextMove?.channels.pollers ?? [] });
   for (const source of inbound) await source.start();
   const http = await startHttpServer(config, {
     ...stores,
@@ -283,6 +285,12 @@ async function openStoresAndSweep(config: Config, log: Logger) {
   // Nothing is in flight before the server listens: a store only this process uses is cleared completely.
   // Processes sharing a PostgreSQL store may share the folders too: then only clearly abandoned files go.
   await sweeper.sweep(stores.singleProcess ? 0 : IN_FLIGHT_GRACE_MS);
+  // Worker leases in a store only this process uses were held by its previous life: free them at once rather
+  // than wait for them to run out (src/core/worker-lease.ts).
+  if (stores.singleProcess) {
+    const released = await new WorkerLeaseRepo(stores.db).releaseAll();
+    if (released) log.info({ leases: released }, "released worker leases left by a previous run");
+  }
   return { stores, as4Tmp, sweeper };
 }
 
@@ -358,9 +366,17 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
  * Status polling from the core for the channels whose far side is asked for status (DPF, DPV): each channel's
  * StatusPoller. DPI has none, so for a DPI-only access point it idles.
  */
-function createStatusPolling(config: Config, p: { conversations: ConversationsRepo; clock: Clock; log: Logger; pollers: readonly StatusPoller[] }): StatusPolling {
-  return new StatusPolling({ conversations: p.conversations, pollers: [...p.pollers], pollMs: config.statusPollMs, minIntervalMs: config.statusPollMinIntervalMs, batch: 100, clock: p.clock, log: p.log.child({ worker: "status-polling" }) });
-  return new StatusPolling({ conversations: p.conversations, pollers: [...p.pollers], pollMs: config.statusPollMs, batch: 100, clock: p.clock, log: p.log.child({ worker: "status-polling" }), minIntervalMs: config.statusPollMinIntervalMs });
+function createStatusPolling(config: Config, p: { conversations: ConversationsRepo; leases: WorkerLeaseRepo; clock: Clock; log: Logger; pollers: readonly StatusPoller[] }): StatusPolling {
+  return new StatusPolling({
+    conversations: p.conversations,
+    pollers: [...p.pollers],
+    pollMs: config.statusPollMs,
+    minIntervalMs: config.statusPollMinIntervalMs,
+    batch: 100,
+    clock: p.clock,
+    log: p.log.child({ worker: "status-polling" }),
+    exclusive: exclusivePasses(p.leases, p.clock),
+  });
 }
 
 interface As4ReceiverParts {

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { ConversationsRepo, Direction } from "../store/conversations-repo.js";
 import type { StatusPoller } from "./channel.js";
+import type { ExclusivePass } from "./worker-lease.js";
 import { PollingLoop } from "./polling-loop.js";
 import type { Channel } from "./status/index.js";
 
@@ -38,7 +39,12 @@ export interface StatusPollingDeps {
   log: Logger;
   /** The interval for a new conversation (DPI_AP_STATUS_POLL_MIN_INTERVAL_MS; default the integrasjonspunkt's 1 minute). */
   minIntervalMs?: number | undefined;
+  /** Several instances on one database: one pass at a time across them (src/core/worker-lease.ts). */
+  exclusive?: ExclusivePass | undefined;
 }
+
+/** The lease of a status-polling pass: renewed while the pass runs, run out this long after its instance died. */
+const PASS_HOLD_MS = 30_000;
 
 export class StatusPolling {
   private readonly loop: PollingLoop;
@@ -47,7 +53,7 @@ export class StatusPolling {
 
   constructor(private readonly deps: StatusPollingDeps) {
     this.byChannel = new Map(deps.pollers.map((p) => [p.channel, p]));
-    this.loop = new PollingLoop({ pollMs: deps.pollMs, pass: async () => (await this.runOnce()) >= deps.batch, onError: (err) => deps.log.error({ err }, "status polling pass failed") });
+    this.loop = new PollingLoop({ pollMs: deps.pollMs, pass: async () => (await this.exclusivePass()) >= deps.batch, onError: (err) => deps.log.error({ err }, "status polling pass failed") });
   }
 
   start(): void {
@@ -56,6 +62,13 @@ export class StatusPolling {
 
   async stop(): Promise<void> {
     await this.loop.stop();
+  }
+
+  /** runOnce, on one instance at a time; 0 when another instance is polling. */
+  private async exclusivePass(): Promise<number> {
+    const { exclusive } = this.deps;
+    if (!exclusive) return this.runOnce();
+    return (await exclusive.run("status-polling", { holdMs: PASS_HOLD_MS, quietMs: 0 }, () => this.runOnce())) ?? 0;
   }
 
   /** Polls the due conversations once; returns how many. Nothing when no channel has a poller (DPI). */

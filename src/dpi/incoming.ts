@@ -3,7 +3,7 @@ import { DomainError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
-import type { DpiMessagesRepo, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
+import type { DpiConversation, DpiMessagesRepo, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
 import { messageRecord } from "./message-record.js";
@@ -21,6 +21,8 @@ export interface IncomingMessage {
   jws: string;
   message: Forretningsmelding;
   dokumentpakke?: StoredBlob | undefined;
+  /** For a receipt: the letter that started its conversation, when the caller has looked it up already. */
+  letter?: DpiConversation | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function storeIncoming(
   deps: { repo: DpiMessagesRepo; clock: Clock; log: Logger },
 ): Promise<boolean> {
   const m = msg.message;
-  const original = m.kind === "receipt" ? await deps.repo.firstOutgoing(m.conversationId) : null;
+  const original = m.kind === "receipt" ? (msg.letter ?? (await deps.repo.firstOutgoing(m.conversationId))) : null;
   const record = messageRecord(m, {
     direction: "IN",
     jws: msg.jws,

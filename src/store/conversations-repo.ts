@@ -251,7 +251,20 @@ const PEEK_BATCH = 8;
 export function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
   // Every part under AND: Prisma matches nothing for `OR: [{}]` beside other fields, which a read clause
   // without columns (a reader who may see every message) would otherwise be.
-  return { AND: [{ direction: "IN" }, ...(q.channel ? [{ channel: q.channel }] : []), { OR: q.anyOf }, ...(q.where ? [q.where] : [])] };
+  return {
+    AND: [{ direction: "IN" }, ...receiversOf(q.anyOf), ...(q.channel ? [{ channel: q.channel }] : []), { OR: q.anyOf }, ...(q.where ? [q.where] : [])],
+  };
+}
+
+/**
+ * When every branch of `anyOf` names its receiver, the same condition once more outside the OR: it changes no
+ * result, but lets the planner use the (direction, receiverIdentifier, readAt) index instead of scanning every
+ * incoming conversation, which SQLite does for a receiver that only appears inside an OR.
+ */
+function receiversOf(anyOf: readonly Prisma.ConversationWhereInput[]): Prisma.ConversationWhereInput[] {
+  const receivers = anyOf.map((w) => w.receiverIdentifier);
+  if (receivers.length === 0 || !receivers.every((r): r is string => typeof r === "string")) return [];
+  return [{ receiverIdentifier: { in: [...new Set(receivers)] } }];
 }
 
 /**

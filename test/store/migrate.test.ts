@@ -66,11 +66,11 @@ describe("store/migrate", () => {
     const file = path.join(dir, "c.db");
     const db = sqliteExecutor(file);
     await migrate(db, await loadMigrations(migrationsDir));
-    await db.exec(`DROP INDEX "Conversation_conversationId_idx"`);
+    await db.exec(`DROP INDEX "Conversation_conversationId_direction_channel_idx"`);
     await db.close();
     const { engine, schema } = await openSchemaEngine(schemaPath, new PrismaBetterSqlite3({ url: `file:${file}` }));
     const sql = await diffDatabaseToSchema(engine, schemaPath, schema, root);
-    expect(sql).to.contain("Conversation_conversationId_idx");
+    expect(sql).to.contain("Conversation_conversationId_direction_channel_idx");
   });
 
   it("refuses a migration edited after it was applied", async () => {

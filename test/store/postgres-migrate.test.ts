@@ -79,10 +79,10 @@ describe("store/migrate on PostgreSQL", function () {
   it("notices a database that drifted from the schema", async () => {
     const db = pgExecutor(scratch!.url);
     await migrate(db, await loadMigrations(migrationsDir));
-    await db.exec(`DROP INDEX "Conversation_conversationId_idx"`);
+    await db.exec(`DROP INDEX "Conversation_conversationId_direction_channel_idx"`);
     await db.close();
     const { engine, schema } = await openSchemaEngine(schemaPath, postgresAdapter(scratch!.url));
-    expect(await diffDatabaseToSchema(engine, schemaPath, schema, root)).to.contain("Conversation_conversationId_idx");
+    expect(await diffDatabaseToSchema(engine, schemaPath, schema, root)).to.contain("Conversation_conversationId_direction_channel_idx");
   });
 
   it("access points starting together on one database migrate it once", async () => {

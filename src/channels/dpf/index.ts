@@ -1,3 +1,4 @@
+import type { ExclusivePass } from "../../core/worker-lease.js";
 import type { Clock } from "../../clock.js";
 import type { Config } from "../../config.js";
 import type { InboundSource, Router } from "../../core/channel.js";
@@ -47,6 +48,8 @@ export interface DpfChannelDeps {
   log: Logger;
   /** Mail delivery's store, retry policy and the NextMove API's outside address (used when config.mail is set). */
   mail?: { repo: DpfMailRepo; retry: RetryPolicy; apiBase(): string; transport?: MailTransport | undefined } | undefined;
+  /** Several instances on one database: SvarInn polled once per interval across them. */
+  exclusive?: ExclusivePass | undefined;
 }
 
 /** The SvarUt facts the out-queue's DPF checks need (OutQueueDeps.dpf). */
@@ -81,6 +84,7 @@ export function createDpfChannel(d: DpfChannelDeps): { outbound: DpfOutboundChan
         clock: d.clock,
         log: d.log.child({ channel: "DPF", worker: "svarinn" }),
         mail: mail?.forSvarInn,
+        exclusive: d.exclusive,
       }),
     );
   }

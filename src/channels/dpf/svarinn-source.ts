@@ -1,3 +1,4 @@
+import type { ExclusivePass } from "../../core/worker-lease.js";
 import { randomUUID } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import type { InboundSource } from "../../core/channel.js";
@@ -41,6 +42,8 @@ export interface SvarInnSourceDeps {
    * organisation's address instead of being refused with mottakFeilet, as the integrasjonspunkt's mailOnError did.
    */
   mail?: { repo: DpfMailRepo; addressFor(orgno: string): string | undefined; onQueued(): void } | undefined;
+  /** Several instances on one database: SvarInn is polled once per interval across them. */
+  exclusive?: ExclusivePass | undefined;
 }
 
 export type TakeOutcome = "received" | "failed" | "mailed" | "acknowledged-again" | "left";
@@ -54,7 +57,8 @@ export class SvarInnSource implements InboundSource {
     this.loop = new PollingLoop({
       pollMs: deps.pollMs,
       pass: async () => {
-        await this.runOnce();
+        const { exclusive } = deps;
+        await (exclusive ? exclusive.run("dpf-svarinn", { holdMs: 30_000, quietMs: deps.pollMs }, () => this.runOnce()) : this.runOnce());
         return false;
       },
       onError: (err) => deps.log.error({ err }, "SvarInn pass failed"),

@@ -11,7 +11,7 @@ import { DomainError } from "../../errors.js";
 import { dpiProcessId, parseDocumentTypeId, readDpiDocumentTypeId, sameParticipant, toParticipantId, type ParticipantSet } from "../../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../../peppol/dpi-sbd.js";
 import type { BlobStore, StoredBlob } from "../../store/blob-store.js";
-import type { DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
+import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
 import type { InboundHandler } from "./as4-receiver.js";
 import { ebmsErrorOf } from "./ebms-map.js";
 
@@ -122,12 +122,12 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
     throw other("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
   }
   if (!sameParticipant(verified.signerOrg, m.sender.value)) throw other(`the forretningsmelding is signed by ${verified.signerOrg}, not its sender ${m.sender.value}`);
-  if (m.kind === "receipt") await checkAnswersOurLetter(m, deps, other);
+  const letter = m.kind === "receipt" ? await checkAnswersOurLetter(m, deps, other) : undefined;
   if (m.kind === "letter") {
     const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64").toString("hex");
     if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
   }
-  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob }, deps).catch(async (err: unknown) => {
+  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob, ...(letter ? { letter } : {}) }, deps).catch(async (err: unknown) => {
     if (!(err instanceof DomainError)) throw err;
     if (blob) await deps.blobs.delete(blob.key);
     throw ebmsErrorOf(err, err.message, ref);
@@ -142,7 +142,7 @@ async function check(received: ReceivedUserMessage, sbd: DpiSbd, blob: StoredBlo
  * letter's sender, of a type the letter's process has. Anything else would let any access point mark other
  * organisations' letters delivered or read.
  */
-async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<void> {
+async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<DpiConversation> {
   const letter = await deps.repo.firstOutgoing(m.conversationId);
   if (!letter || !isLetterType(letter.documentType as DpiMessageType)) throw other(`no letter in conversation ${m.conversationId} was sent from here`);
   if (!sameParticipant(m.sender.value, letter.receiverIdentifier) || !sameParticipant(m.receiver.value, letter.senderIdentifier)) {
@@ -153,4 +153,5 @@ async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], d
   if (!m.mottaker || !sameParticipant(m.mottaker.value, letter.dpi.avsenderOrg)) {
     throw other(`a receipt in conversation ${m.conversationId} must name the letter's avsender ${letter.dpi.avsenderOrg} as mottaker`);
   }
+  return letter;
 }

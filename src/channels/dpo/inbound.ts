@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { InboundSource } from "../../core/channel.js";
 import { PollingLoop } from "../../core/polling-loop.js";
+import type { ExclusivePass } from "../../core/worker-lease.js";
 import { StatusReplySender } from "../nextmove/status-replies.js";
 import { reportsOnOurs } from "../nextmove/reports-on-ours.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
@@ -58,6 +59,8 @@ export interface DpoInboundDeps {
    * and an arkivmelding answered with an error receipt (default 5).
    */
   maxHandOverAttempts?: number | undefined;
+  /** Several instances on one database: the broker is polled once per interval across them. */
+  exclusive?: ExclusivePass | undefined;
 }
 
 export interface DpoInbound extends InboundSource {
@@ -213,7 +216,8 @@ export function createDpoInbound(d: DpoInboundDeps): DpoInbound {
     await d.replies.queue({ channel: "DPO", messageId: messageId(original)!, status, sbd: serialiseSbd(statusMessageFor(original, status, now)) }, now);
   }
 
-  const polling = new PollingLoop({ pollMs: d.pollMs, pass: async () => (await pollOnce(), false), onError: (e) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "broker poll failed") });
+  const clusterPass = () => (d.exclusive ? d.exclusive.run("dpo-inbound", { holdMs: 30_000, quietMs: d.pollMs }, pollOnce) : pollOnce());
+  const polling = new PollingLoop({ pollMs: d.pollMs, pass: async () => (await clusterPass(), false), onError: (e) => log.warn({ err: e instanceof Error ? e.message : String(e) }, "broker poll failed") });
   const replies = new StatusReplySender({
     channel: "DPO",
     replies: d.replies,

@@ -3,6 +3,8 @@
  * DPI_AP_NEXTMOVE_CHANNELS includes DPO. Its Altinn tokens (altinn-token.ts) come from the exchange client it
  * shares with DPV (src/channels/altinn/).
  */
+import { exclusivePasses } from "../../core/worker-lease.js";
+import { WorkerLeaseRepo } from "../../store/worker-lease-repo.js";
 import type { Router } from "../../core/channel.js";
 import type { RetryPolicy } from "../../core/retry-policy.js";
 import type { Clock } from "../../clock.js";
@@ -73,6 +75,7 @@ export function createDpoChannel(d: DpoChannelDeps): DpoChannel {
     pollMs: d.settings.pollMs,
     replyPollMs: d.replyPollMs,
     retry: d.retry,
+    exclusive: exclusivePasses(new WorkerLeaseRepo(d.db), d.clock),
   });
   const writes = dpoDeliveryWrites(replies, d.clock);
   const discards = dpoDiscardWrites(replies, d.clock);
