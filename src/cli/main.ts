@@ -2,6 +2,7 @@ import { AS4_VERIFY_HELP, runAs4Verify } from "./as4-verify.js";
 import { EXIT, MAIN_HELP, UsageError, type CliIo } from "./usage.js";
 import { PARTICIPANTS_HELP, runParticipants } from "./participants.js";
 import { CONSOLE_HELP, runConsole } from "./console.js";
+import { EVIDENCE_VERIFY_HELP, runEvidenceVerify } from "./evidence-verify.js";
 
 /**
  * The `dpi-ap` command line: dispatches to one module per subcommand and turns failures into exit codes.
@@ -32,6 +33,8 @@ const HELP: Record<string, string> = {
   participants: PARTICIPANTS_HELP,
   console: CONSOLE_HELP,
   "console hash-password": CONSOLE_HELP,
+  evidence: EVIDENCE_VERIFY_HELP,
+  "evidence verify": EVIDENCE_VERIFY_HELP,
 };
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -51,6 +54,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     if (command === "participants") return await runParticipants(argv.slice(1), io);
     if (command === "console") return await runConsole(argv.slice(1), io);
+    if (command === "evidence") {
+      if (sub === "verify") return await runEvidenceVerify(rest, io);
+      throw new UsageError(sub === undefined ? "evidence needs a subcommand" : `unknown evidence subcommand "${sub}"`);
+    }
     throw new UsageError(`unknown command "${command}"`);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -40,6 +40,9 @@ Commands:
   participants add|remove|list
                       Served participants: store them and register them in the SMP for their role
                       (dpi-ap help participants).
+  evidence verify <zip>
+                      Check an evidence bundle from the operator console offline and say what it
+                      proves (dpi-ap help evidence verify).
   console hash-password
                       Read a password from standard input and print its scrypt hash for
                       DPI_AP_CONSOLE_USERS (dpi-ap help console).

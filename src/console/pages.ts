@@ -180,6 +180,7 @@ export function conversationPage(session: Session, d: ConversationPageData): Htm
   const body = html`<h1>${c.channel} ${c.direction === "OUT" ? "outgoing" : "incoming"} ${c.documentType} ${statusBadge(c.channel, c.direction, c.status)}</h1>
 ${d.notice ? html`<p class="notice ${d.notice.ok ? "ok" : "err"}" role="status">${d.notice.text}</p>` : html``}
 ${actions}
+<p><a class="evidence" href="${self}/evidence.zip" download>Download the evidence bundle (zip)</a> <span class="muted">— check it offline with <span class="mono">dpi-ap evidence verify</span></span></p>
 <div class="cols">
 <section><h2>Message</h2><dl class="facts">
 ${fact("Message id", c.messageId, true)}${fact("Conversation id", c.conversationId, true)}${fact("Channel", c.channel)}${fact("Direction", c.direction)}

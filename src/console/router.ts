@@ -8,6 +8,7 @@ import { normaliseMessageId } from "../store/message-id.js";
 import type { Db } from "../store/prisma.js";
 import { ConsoleActionRefused, ConsoleActions, offeredActions, type OutboxPort } from "./actions.js";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets.js";
+import { buildEvidenceBundle } from "./evidence.js";
 import { CSRF_FIELD, sameOrigin, sameToken } from "./csrf.js";
 import type { Html } from "./html.js";
 import { parseListQuery } from "./list-query.js";
@@ -192,6 +193,15 @@ export function consoleRouter(d: ConsoleDeps): Router {
   router.get("/conversations/:direction/:messageId", async (req: SessionRequest, res) => {
     const done = typeof req.query.done === "string" ? DONE[req.query.done] : undefined;
     await showConversation(req, res, 200, done ? { ok: true, text: done } : undefined);
+  });
+
+  router.get("/conversations/:direction/:messageId/evidence.zip", async (req: SessionRequest, res) => {
+    const dir = direction(req.params.direction as string | undefined);
+    const bundle = dir ? await buildEvidenceBundle(d.db, dir, String(req.params.messageId), { user: req.consoleSession!.user, now: d.clock() }) : null;
+    if (!bundle) return void send(res, 404, errorPage(req.consoleSession!, "Not found", "There is no such conversation."));
+    log.info({ user: req.consoleSession!.user, direction: dir, messageId: bundle.manifest.conversation.messageId, files: bundle.manifest.files.length }, "console evidence bundle");
+    res.set({ "Content-Type": "application/zip", "Content-Disposition": `attachment; filename="${bundle.fileName}"` });
+    res.send(Buffer.from(bundle.bytes));
   });
 
   for (const name of ["retry", "cancel", "mark-handled"] as const) {

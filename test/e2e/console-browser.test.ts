@@ -1,14 +1,18 @@
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import type { Browser, Page } from "playwright-core";
+import { EXIT, main } from "../../src/cli/main.js";
 import { conversationHref } from "../../src/console/pages.js";
+import { CERTS } from "../helpers/certs.js";
 import { ConsoleNetwork, OPERATOR } from "../helpers/console-network.js";
 
 /**
  * The console in a real browser (playwright-core driving Debian's chromium; skipped when /usr/bin/chromium is
- * absent): an operator logs in, finds a letter sent in the test, opens it, cancels one still in the outbox, retries
+ * absent): an operator logs in, finds a letter sent in the test, opens it, downloads its evidence bundle and
+ * verifies it offline, cancels one still in the outbox, retries
  * a failing one once its receiver is back, marks the cancelled one handled, and sees a new letter appear in the
  * list by live refresh. The README's screenshots (docs/console/) are taken here.
  */
@@ -38,7 +42,7 @@ describe("e2e (browser): the operator console in chromium", function () {
     await n.waitFailing(failingB);
     // As root (CI) chromium's sandbox cannot start; the page is our own, served on loopback.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+    page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })).newPage();
   });
   after(async () => {
     await browser?.close();
@@ -67,6 +71,23 @@ describe("e2e (browser): the operator console in chromium", function () {
     await page.waitForURL(url(conversationHref("OUT", delivered)));
     expect(await page.locator("ol.timeline li .badge").allTextContents()).to.deep.equal(["OPPRETTET", "SENDT"]);
     expect(await page.locator("text=receipt we got for our UserMessage").count()).to.equal(1);
+  });
+
+  it("downloads the letter's evidence bundle, which verifies offline", async () => {
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("a.evidence")]);
+    expect(download.suggestedFilename()).to.equal(`evidence-${delivered}.zip`);
+    const dir = await mkdtemp(path.join(os.tmpdir(), "console-browser-"));
+    try {
+      const file = path.join(dir, download.suggestedFilename());
+      await download.saveAs(file);
+      const trust = ["business/root-ca.pem", "business/intermediate-ca.pem", "ap/root-ca.pem", "ap/intermediate-ca.pem"].flatMap((t) => ["--trust", path.join(CERTS, t)]);
+      let out = "";
+      const io = { stdout: (t: string) => void (out += t), stderr: (t: string) => void (out += t), env: {}, now: () => new Date() };
+      expect(await main(["evidence", "verify", file, ...trust], io), out).to.equal(EXIT.ok);
+      expect(out).to.match(/\nVerdict: verified\n$/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("cancels a letter still in the outbox", async () => {

@@ -1,5 +1,16 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { expect } from "chai";
+import { EXIT, main } from "../../src/cli/main.js";
+import { verifyEvidenceBundle } from "../../src/cli/evidence-verify.js";
+import type { EvidenceManifest } from "../../src/console/evidence.js";
 import { conversationHref } from "../../src/console/pages.js";
+import { readZip, writeZip } from "../../src/dpi/zip.js";
+import { parseCertificates } from "../../src/pki/pem.js";
+import { CERTS } from "../helpers/certs.js";
+import { readFileSync } from "node:fs";
 import { ConsoleClient, csrfOf } from "../helpers/console-client.js";
 import { ConsoleNetwork, OPERATOR, VIEWER } from "../helpers/console-network.js";
 import { eventually } from "../helpers/dpi-network.js";
@@ -176,6 +187,51 @@ describe("e2e: the operator console", function () {
     expect(page.text).to.not.include("Mark MANUELT_HÅNDTERT");
     const list = await operator.get(`/console?q=${failingB}`);
     expect(list.text).to.include('<span class="badge handled">MANUELT_HÅNDTERT</span>');
+  });
+
+  it("downloads the delivered letter's evidence bundle, which verifies offline and says what it proves", async () => {
+    const r = await fetch(`${n.c2.url}${conversationHref("OUT", delivered)}/evidence.zip`, { headers: { cookie: [...operator.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    expect([r.status, r.headers.get("content-type"), r.headers.get("content-disposition")]).to.deep.equal([200, "application/zip", `attachment; filename="evidence-${delivered}.zip"`]);
+    const zip = new Uint8Array(await r.arrayBuffer());
+    const manifest = JSON.parse(Buffer.from(readZip(zip).entries.find((e) => e.name === "manifest.json")!.data).toString()) as EvidenceManifest;
+    expect(manifest.files.map((f) => f.kind).sort()).to.deep.equal(["as4-receipt", "certificate", "certificate", "forretningsmelding", "signed-references"]);
+    expect(manifest.createdBy).to.equal(OPERATOR.user);
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), "console-evidence-"));
+    try {
+      const file = path.join(dir, "evidence.zip");
+      await writeFile(file, zip);
+      const trust = ["business/root-ca.pem", "business/intermediate-ca.pem", "ap/root-ca.pem", "ap/intermediate-ca.pem"].flatMap((t) => ["--trust", path.join(CERTS, t)]);
+      const out = { text: "", err: "" };
+      const io = { stdout: (t: string) => void (out.text += t), stderr: (t: string) => void (out.err += t), env: {}, now: () => new Date() };
+      expect(await main(["evidence", "verify", file, ...trust], io), out.text + out.err).to.equal(EXIT.ok);
+      expect(out.text).to.include("Verdict: verified");
+      expect(out.text).to.match(/the receiving access point \(.*POP000002.*\) received AS4 message \S+ with exactly the digests we signed/);
+      expect(out.text).to.match(/the forretningsmelding was signed by .*\(0192:910076787\), a certificate issued under a trusted anchor/);
+      expect(out.text).to.include("not in the bundle: the OCSP and CRL answers");
+      // Without trust anchors the signatures are checked, not whose they are: incomplete, exit 1.
+      const untrusted = { ...io, stdout: () => {} };
+      expect(await main(["evidence", "verify", file], untrusted)).to.equal(EXIT.failed);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // A changed receipt is caught by its digest; with the manifest changed to match, by its signature.
+    const anchors = ["business/root-ca.pem", "business/intermediate-ca.pem", "ap/root-ca.pem", "ap/intermediate-ca.pem"].flatMap((t) => parseCertificates(readFileSync(path.join(CERTS, t))));
+    const entries = readZip(zip).entries.map((e) => ({ name: e.name, data: e.data }));
+    const receipt = entries.find((e) => e.name.endsWith(".receipt.xml"))!;
+    const text = Buffer.from(receipt.data).toString();
+    const forged = new Uint8Array(Buffer.from(text.replace(/(<[A-Za-z0-9]+:Timestamp>)(\d{4})/, (_m, tag: string, y: string) => `${tag}${Number(y) - 1}`)));
+    expect(Buffer.from(forged).toString()).to.not.equal(text);
+    const swap = (over: { name: string; data: Uint8Array }[]) => writeZip(entries.map((e) => over.find((o) => o.name === e.name) ?? e));
+    const changed = await verifyEvidenceBundle(swap([{ name: receipt.name, data: forged }]), { anchors });
+    expect(changed.verdict).to.equal("failed");
+    expect(changed.checks.filter((c) => c.status === "failed")).to.deep.equal([{ file: receipt.name, status: "failed", says: "changed since the bundle was made (SHA-256 differs from the manifest)" }]);
+    const m2 = { ...manifest, files: manifest.files.map((f) => (f.path === receipt.name ? { ...f, sha256: createHash("sha256").update(forged).digest("hex") } : f)) };
+    const resigned = await verifyEvidenceBundle(swap([{ name: receipt.name, data: forged }, { name: "manifest.json", data: new Uint8Array(Buffer.from(JSON.stringify(m2))) }]), { anchors });
+    expect(resigned.verdict).to.equal("failed");
+    expect(resigned.checks.find((c) => c.file === receipt.name)!.says).to.match(/^the receipt does not verify: /);
+    expect(resigned.proves).to.deep.equal([]);
   });
 
   it("shows the overview with its plots", async () => {

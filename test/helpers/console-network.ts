@@ -1,6 +1,7 @@
 import { hashPassword } from "../../src/console/password.js";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
-import type { RunningAccessPoint } from "../../src/server.js";
+import { silentLogger } from "../../src/log.js";
+import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
 import type { Db } from "../../src/store/prisma.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "./dpi-network.js";
 import { buildMessage } from "./letters.js";
@@ -27,13 +28,17 @@ export class ConsoleNetwork {
     const net = await DpiNetwork.start();
     try {
       const users = [`${OPERATOR.user}:operator:${await hashPassword(OPERATOR.password, TEST_COST)}`, `${VIEWER.user}:viewer:${await hashPassword(VIEWER.password, TEST_COST)}`];
-      const c2 = await net.corner({
+      const config = net.config({
         name: "c2",
         seat: "POP000001",
         served: SENDERS,
-        receives: "receipts",
         env: { DPI_AP_CONSOLE_USERS: users.join(","), DPI_AP_RETRY_BASE_MS: "60000", DPI_AP_RETRY_MAX_MS: "60000", DPI_AP_CONSOLE_REFRESH_SECONDS: "2" },
       });
+      // As DpiNetwork.corner does, but with the retry jitter pinned to its ceiling: a failed letter waits the full
+      // minute, so only the console makes it due sooner.
+      const c2 = await startAccessPoint(config, { log: silentLogger, revocationUrlRewrite: (u) => net.sandbox.revocationUrlRewrite(u), random: () => 1 });
+      net.corners.set("c2", c2);
+      await net.sandbox.registerAccessPoint({ endpointUrl: `${c2.url}/as4`, certificate: c2.as4Certificate, participants: SENDERS, receives: "receipts" });
       const c = new ConsoleNetwork(net, c2, undefined);
       await c.startC3();
       return c;
