@@ -53,6 +53,8 @@ export interface AppParts {
   servedParticipants?: Pick<ParticipantSet, "has">;
   /** The admin API (src/api/admin-participants.ts), mounted at /admin when an admin credential is configured. */
   admin?: Router;
+  /** The operator console (src/console), mounted at /console when console users are configured. */
+  console?: Router;
 }
 
 /** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
@@ -110,6 +112,8 @@ export function createApp(p: AppParts): Express {
   app.use(statusRouter({ repo: p.repo }));
   if (p.nextMove) app.use("/api", p.nextMove);
   if (p.admin) app.use("/admin", privateAnswers, p.admin);
+  // The console answers with HTML pages of its own, errors included, and sets its own headers.
+  if (p.console) app.use("/console", p.console);
   app.use(notFound);
   app.use(problemHandler(p.log, (code) => metrics?.rejected.inc({ code })));
   return app;

@@ -3,6 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { sameParticipant } from "./peppol/identifiers.js";
 import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./core/retry-policy.js";
+import { parseConsoleUsers, type ConsoleUser } from "./console/users.js";
 import { DEFAULT_DPV_SETTINGS, type DpvSettings } from "./channels/dpv/correspondence.js";
 
 /**
@@ -143,6 +144,11 @@ const schema = z.object({
   DPI_AP_PARTICIPANTS_RETRY_MS: z.coerce.number().int().positive().default(60_000),
   DPI_AP_ADMIN_USER: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").optional(),
   DPI_AP_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
+  // The operator console (src/console), at /console when users are configured.
+  DPI_AP_CONSOLE_USERS: list.optional(),
+  DPI_AP_CONSOLE_SESSION_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
+  DPI_AP_CONSOLE_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 7).default(12),
+  DPI_AP_CONSOLE_REFRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
 });
 
 /** The SMTP server mail goes through (nodemailer's transport options). */
@@ -244,6 +250,8 @@ export interface Config {
   };
   /** The admin API (/admin, HTTP Basic); absent: not offered. */
   admin: { user: string; password: string } | undefined;
+  /** The operator console (/console); absent: not offered (DPI_AP_CONSOLE_USERS unset). */
+  console: ConsoleConfig | undefined;
   /**
    * concurrentUploads: POST /messages/out requests read at the same time; each holds a temporary file of up to
    * dokumentpakkeBytes until it is checked, so this bounds the disk and descriptors a burst can take.
@@ -377,6 +385,19 @@ export interface HttpTimeouts {
   keepAliveTimeoutMs: number;
 }
 
+/** The operator console's settings (README, "Console"). */
+export interface ConsoleConfig {
+  users: readonly ConsoleUser[];
+  /** A session unused this long ends. */
+  idleMs: number;
+  /** A session ends this long after login, used or not. */
+  maxAgeMs: number;
+  /** How often the list and overview refresh themselves; 0: never. */
+  refreshSeconds: number;
+  /** The session cookie is Secure: DPI_AP_PUBLIC_URL is https. */
+  secureCookie: boolean;
+}
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join("\n  ")}`);
@@ -480,6 +501,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.DPI_AP_BLOB_STORE === "database" && !/^postgres(ql)?:\/\//.test(e.DPI_AP_DATABASE_URL)) {
     problems.push('DPI_AP_BLOB_STORE: "database" keeps payloads in the PostgreSQL store and needs a postgresql:// DPI_AP_DATABASE_URL; with SQLite use "folder" (payloads under DPI_AP_DATA_DIR)');
   }
+  const consoleUsers = parseConsoleUsers(e.DPI_AP_CONSOLE_USERS ?? [], problems);
+  if (e.DPI_AP_CONSOLE_SESSION_IDLE_MINUTES * 60 > e.DPI_AP_CONSOLE_SESSION_MAX_HOURS * 3600) problems.push("DPI_AP_CONSOLE_SESSION_IDLE_MINUTES: must not exceed DPI_AP_CONSOLE_SESSION_MAX_HOURS");
   if (problems.length) throw new ConfigError(problems);
   return {
     host: e.DPI_AP_HOST,
@@ -519,6 +542,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMs: e.DPI_AP_PARTICIPANTS_RETRY_MS,
     },
     admin: e.DPI_AP_ADMIN_USER && e.DPI_AP_ADMIN_PASSWORD ? { user: e.DPI_AP_ADMIN_USER, password: e.DPI_AP_ADMIN_PASSWORD } : undefined,
+    console:
+      consoleUsers.length > 0
+        ? {
+            users: consoleUsers,
+            idleMs: Math.round(e.DPI_AP_CONSOLE_SESSION_IDLE_MINUTES * 60_000),
+            maxAgeMs: Math.round(e.DPI_AP_CONSOLE_SESSION_MAX_HOURS * 3_600_000),
+            refreshSeconds: e.DPI_AP_CONSOLE_REFRESH_SECONDS,
+            secureCookie: e.DPI_AP_PUBLIC_URL?.startsWith("https:") ?? false,
+          }
+        : undefined,
     limits: {
       dokumentpakkeBytes: e.DPI_AP_MAX_DOKUMENTPAKKE_BYTES,
       forretningsmeldingBytes: e.DPI_AP_MAX_FORRETNINGSMELDING_BYTES,

@@ -43,6 +43,7 @@ import { OutboxRepo } from "./store/outbox-repo.js";
 import { PushRepo } from "./store/push-repo.js";
 import { createNextMove, type NextMoveFrontDoor } from "./server-nextmove.js";
 import { adminParticipantsRouter } from "./api/admin-participants.js";
+import { consoleRouter } from "./console/router.js";
 import { ServedDirectory } from "./participants/directory.js";
 import { ParticipantsService } from "./participants/service.js";
 import type { ParticipantRole } from "./dpi/participant-roles.js";
@@ -121,6 +122,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     ...(nextMove ? { nextMove: nextMove.router } : {}),
     servedParticipants: participants.directory.servedParticipants,
     ...(config.admin ? { admin: adminParticipantsRouter({ service: participants.service, credential: config.admin }) } : {}),
+    ...(config.console ? { console: consoleRouter({ config: config.console, publicUrl: config.publicUrl, db: stores.db, outbox, clock, log }) } : {}),
   });
   participants.listening(http.url);
   listeningUrl = http.url;

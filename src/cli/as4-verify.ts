@@ -102,7 +102,7 @@ async function requireFile(path: string, what: string): Promise<void> {
  * Anchors from files and folders, like pki loadAnchors, except that files in a folder without a certificate
  * (keys, CRLs next to the CA certificates) are skipped rather than refused.
  */
-async function readAnchors(paths: readonly string[]): Promise<X509Certificate[]> {
+export async function readAnchors(paths: readonly string[]): Promise<X509Certificate[]> {
   const found: X509Certificate[] = [];
   for (const path of paths) {
     let info;

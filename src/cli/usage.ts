@@ -28,6 +28,8 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
   /** The current time, for `--at`'s default. */
   now(): Date;
+  /** All of standard input as text (e.g. a password piped in); absent: the command has none. */
+  stdin?: () => Promise<string>;
 }
 
 export const MAIN_HELP = `Usage: dpi-ap <command> [options]
@@ -38,6 +40,12 @@ Commands:
   participants add|remove|list
                       Served participants: store them and register them in the SMP for their role
                       (dpi-ap help participants).
+  evidence verify <zip>
+                      Check an evidence bundle from the operator console offline and say what it
+                      proves (dpi-ap help evidence verify).
+  console hash-password
+                      Read a password from standard input and print its scrypt hash for
+                      DPI_AP_CONSOLE_USERS (dpi-ap help console).
   help [command]      Show help, e.g. "dpi-ap help as4 verify".
 
 Exit codes: 0 everything verified, 1 verification failed or incomplete, 2 usage or operational error.

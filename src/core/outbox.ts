@@ -150,6 +150,19 @@ export class Outbox {
   }
 
   /**
+   * How the outbox would record giving `c` up for `reason`: its channel's failed status (FEIL, DPI's FEILET) and
+   * the channel's writes that go with it (DPI: the feil receipt to corner 1). For an operator's cancel (the
+   * console), which must end a message exactly as a failure does; the caller commits the writes with the status.
+   */
+  async failureFor(c: Conversation, reason: string): Promise<{ status: string; also: StoreWrites | undefined }> {
+    const channel = this.byChannel.get(c.channel as Channel);
+    if (!channel) return { status: "FEIL", also: undefined };
+    const [loaded] = channel.load ? await channel.load([c]) : [c];
+    const log = this.deps.log.child({ messageId: c.messageId, conversationId: c.conversationId, channel: c.channel });
+    return { status: channel.failedStatus ?? "FEIL", also: loaded ? await this.failureWrites(channel, loaded, reason, log) : undefined };
+  }
+
+  /**
    * A send to `peer` succeeded, so it is back: the conversations waiting in back-off for it are due now instead
    * of each at the end of its own delay, and this worker looks for them at once.
    */

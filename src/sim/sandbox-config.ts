@@ -60,6 +60,9 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   // through the SMTP simulator (its address is known once it runs) to one address for all organisations.
   DPI_AP_DPF_MAIL_TO: "arkiv@sandbox.dpi-ap.test",
   DPI_AP_MAIL_FROM: "dpi-ap@sandbox.dpi-ap.test",
+  // The operator console (README, "Console"): user "operator", password "sandbox operator"; user "viewer",
+  // password "sandbox viewer" (made with `dpi-ap console hash-password`).
+  DPI_AP_CONSOLE_USERS: "operator:operator:scrypt$16384$8$1$K1pLvP2dTC67wcmGFARexA$0LZfRNNuFTDJPnzWsXOVUslxqivpNV9dDxDD_C-uPbI,viewer:viewer:scrypt$16384$8$1$Z6-bV08dyyhdNHTegSOlpg$3UKgPTAN7GMKYN3b7z26LaoWj22Wy9W7X6c12C-OMHs",
 };
 
 /** `env` with every sandbox default it leaves unset filled in. */

@@ -1,0 +1,161 @@
+import { createHash, X509Certificate } from "node:crypto";
+import { decodeProtectedHeader } from "jose";
+import { writeZip } from "../dpi/zip.js";
+import type { Direction } from "../store/conversations-repo.js";
+import { normaliseMessageId } from "../store/message-id.js";
+import type { Db } from "../store/prisma.js";
+
+/**
+ * The evidence bundle of one conversation: a zip that `dpi-ap evidence verify` checks offline. It holds what this
+ * access point kept that someone else signed or that proves what was signed:
+ *
+ *   manifest.json                 what the bundle is, each file with its SHA-256, and what is not in it
+ *   forretningsmelding.jws        the signed forretningsmelding (DPI)
+ *   receipts/<messageId>.jws      the signed DPI receipts of the conversation (leverings-, åpnings-, feil-, …)
+ *   as4/<as4MessageId>.receipt.xml the signed AS4 receipt we got for the UserMessage we sent (or gave, incoming)
+ *   as4/signed-references.json    the digests we signed in each attempt to send it (what the receipt must confirm)
+ *   certificates/*.pem            the signers' certificates as the signed documents carry them
+ *
+ * The revocation answers (OCSP, CRL) checked when the messages were sent and received are not stored by this
+ * access point, nor the UserMessage envelopes themselves (only the references signed in them): the manifest
+ * says so, and the verifier's report repeats it.
+ */
+
+export const EVIDENCE_FORMAT = "dpi-ap-evidence/1";
+
+export type EvidenceFileKind = "forretningsmelding" | "receipt-message" | "as4-receipt" | "signed-references" | "certificate";
+
+export interface EvidenceFile {
+  path: string;
+  kind: EvidenceFileKind;
+  sha256: string;
+  size: number;
+  /** When it was made or recorded here (status or exchange time). */
+  at: string;
+  /** as4-receipt: the AS4 MessageId of the UserMessage it answers, and whether we got it (OUT) or gave it (IN). */
+  answers?: { as4MessageId: string; direction: "OUT" | "IN" };
+  /** receipt-message: the receipt's own message id and document type. */
+  messageId?: string;
+  documentType?: string;
+}
+
+export interface EvidenceManifest {
+  format: typeof EVIDENCE_FORMAT;
+  createdAt: string;
+  createdBy: string;
+  conversation: {
+    direction: Direction;
+    messageId: string;
+    conversationId: string;
+    channel: string;
+    documentType: string;
+    sender: string;
+    receiver: string;
+    createdAt: string;
+    status: string;
+    statuses: { status: string; at: string; description: string | null }[];
+  };
+  files: EvidenceFile[];
+  notIncluded: string[];
+}
+
+export interface EvidenceBundle {
+  fileName: string;
+  bytes: Uint8Array;
+  manifest: EvidenceManifest;
+}
+
+const NOT_INCLUDED = [
+  "the OCSP and CRL answers checked when the messages were sent and received: this access point does not store them",
+  "the AS4 UserMessage envelopes themselves: only the references (digests) signed in each attempt are stored",
+];
+
+const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+const utf8 = (s: string) => new Uint8Array(Buffer.from(s, "utf8"));
+/** A file name made of an id: anything but letters, digits, '.', '_', '-' and '@' becomes '_'. */
+const safe = (id: string) => id.replace(/[^A-Za-z0-9._@-]/g, "_").slice(0, 120);
+
+/** The bundle of one conversation; null when there is no such conversation. */
+export async function buildEvidenceBundle(db: Db, direction: Direction, messageId: string, by: { user: string; now: Date }): Promise<EvidenceBundle | null> {
+  const id = normaliseMessageId(messageId);
+  const c = await db.conversation.findUnique({ where: { direction_messageId: { direction, messageId: id } }, include: { statuses: { orderBy: { id: "asc" } }, dpi: true } });
+  if (!c) return null;
+  const [exchanges, receipts] = await Promise.all([
+    db.as4Exchange.findMany({ where: { messageId: id, receipt: { not: null } }, orderBy: [{ createdAt: "asc" }, { as4MessageId: "asc" }] }),
+    // The DPI receipts of an outgoing letter are incoming messages of its conversation.
+    c.channel === "DPI" && direction === "OUT"
+      ? db.conversation.findMany({ where: { conversationId: c.conversationId, direction: "IN", channel: "DPI" }, include: { dpi: true }, orderBy: [{ createdAt: "asc" }, { messageId: "asc" }] })
+      : Promise.resolve([]),
+  ]);
+
+  const entries: { name: string; data: Uint8Array }[] = [];
+  const files: EvidenceFile[] = [];
+  const certificates = new Map<string, { cert: X509Certificate; name: string; at: Date }>();
+  const add = (path: string, data: Uint8Array, meta: Omit<EvidenceFile, "path" | "sha256" | "size" | "at">, at: Date) => {
+    entries.push({ name: path, data });
+    files.push({ path, sha256: sha256(data), size: data.length, at: at.toISOString(), ...meta });
+  };
+  const keepCertificate = (cert: X509Certificate | undefined, name: string, at: Date) => {
+    if (cert && !certificates.has(cert.fingerprint256)) certificates.set(cert.fingerprint256, { cert, name, at });
+  };
+
+  if (c.dpi) {
+    add("forretningsmelding.jws", utf8(c.dpi.forretningsmelding), { kind: "forretningsmelding" }, c.createdAt);
+    keepCertificate(jwsSigner(c.dpi.forretningsmelding), "forretningsmelding-signer", c.createdAt);
+  }
+  for (const r of receipts) {
+    if (!r.dpi) continue;
+    add(`receipts/${safe(r.messageId)}.jws`, utf8(r.dpi.forretningsmelding), { kind: "receipt-message", messageId: r.messageId, documentType: r.documentType }, r.createdAt);
+    keepCertificate(jwsSigner(r.dpi.forretningsmelding), `receipt-signer-${safe(r.messageId)}`, r.createdAt);
+  }
+  for (const x of exchanges) {
+    const receipt = new Uint8Array(x.receipt!);
+    add(`as4/${safe(x.as4MessageId)}.receipt.xml`, receipt, { kind: "as4-receipt", answers: { as4MessageId: x.as4MessageId, direction: x.direction === "IN" ? "IN" : "OUT" } }, x.createdAt);
+    keepCertificate(binarySecurityToken(receipt), `as4-receipt-signer-${safe(x.peerPartyId)}`, x.createdAt);
+  }
+  if (c.dpi?.signedReferences) add("as4/signed-references.json", utf8(c.dpi.signedReferences), { kind: "signed-references" }, c.updatedAt);
+  for (const { cert, name, at } of certificates.values()) add(`certificates/${name}.pem`, utf8(cert.toString()), { kind: "certificate" }, at);
+
+  const manifest: EvidenceManifest = {
+    format: EVIDENCE_FORMAT,
+    createdAt: by.now.toISOString(),
+    createdBy: by.user,
+    conversation: {
+      direction,
+      messageId: c.messageId,
+      conversationId: c.conversationId,
+      channel: c.channel,
+      documentType: c.documentType,
+      sender: c.senderIdentifier,
+      receiver: c.receiverIdentifier,
+      createdAt: c.createdAt.toISOString(),
+      status: c.status,
+      statuses: c.statuses.map((s) => ({ status: s.status, at: s.createdAt.toISOString(), description: s.description })),
+    },
+    files,
+    notIncluded: NOT_INCLUDED,
+  };
+  const bytes = writeZip([{ name: "manifest.json", data: utf8(`${JSON.stringify(manifest, null, 2)}\n`) }, ...entries], { modified: by.now });
+  return { fileName: `evidence-${safe(c.messageId)}.zip`, bytes, manifest };
+}
+
+/** The leaf of a compact JWS's x5c header; undefined when it has none that parses. */
+function jwsSigner(jws: string): X509Certificate | undefined {
+  try {
+    const x5c = decodeProtectedHeader(jws).x5c;
+    return Array.isArray(x5c) && typeof x5c[0] === "string" ? new X509Certificate(Buffer.from(x5c[0], "base64")) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The certificate in an AS4 message's wsse:BinarySecurityToken (the signer's, in Peppol AS4); undefined without one. */
+function binarySecurityToken(xml: Uint8Array): X509Certificate | undefined {
+  const m = /<(?:[A-Za-z0-9_-]+:)?BinarySecurityToken\b[^>]*>([A-Za-z0-9+/=\s]+)</.exec(Buffer.from(xml).toString("utf8"));
+  if (!m) return undefined;
+  try {
+    return new X509Certificate(Buffer.from(m[1]!.replace(/\s+/g, ""), "base64"));
+  } catch {
+    return undefined;
+  }
+}

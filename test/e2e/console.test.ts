@@ -1,0 +1,262 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { expect } from "chai";
+import { EXIT, main } from "../../src/cli/main.js";
+import { verifyEvidenceBundle } from "../../src/cli/evidence-verify.js";
+import type { EvidenceManifest } from "../../src/console/evidence.js";
+import { conversationHref } from "../../src/console/pages.js";
+import { readZip, writeZip } from "../../src/dpi/zip.js";
+import { parseCertificates } from "../../src/pki/pem.js";
+import { CERTS } from "../helpers/certs.js";
+import { readFileSync } from "node:fs";
+import { ConsoleClient, csrfOf } from "../helpers/console-client.js";
+import { ConsoleNetwork, OPERATOR, VIEWER } from "../helpers/console-network.js";
+import { eventually } from "../helpers/dpi-network.js";
+
+/**
+ * The operator console over real HTTP on a real DPI network: corner 2 sends letters to corner 3 over AS4, and the
+ * console shows them, refuses forged and unauthorised posts, and retries, cancels and marks handled.
+ */
+describe("e2e: the operator console", function () {
+  this.timeout(120_000);
+  let n: ConsoleNetwork;
+  let delivered: string;
+  let failingA: string;
+  let failingB: string;
+  let operator: ConsoleClient;
+
+  before(async () => {
+    n = await ConsoleNetwork.start();
+    delivered = await n.sendLetter();
+    await n.waitFor(delivered, "SENDT");
+    await n.stopC3();
+    failingA = await n.sendLetter();
+    failingB = await n.sendLetter();
+    await n.waitFailing(failingA);
+    await n.waitFailing(failingB);
+    operator = new ConsoleClient(n.c2.url);
+  });
+  after(async () => n?.close());
+
+  it("sends a visitor without a session to the login page, with the console's security headers", async () => {
+    const r = await new ConsoleClient(n.c2.url).get("/console");
+    expect([r.status, r.location]).to.deep.equal([303, "/console/login"]);
+    const login = await new ConsoleClient(n.c2.url).get("/console/login");
+    expect(login.status).to.equal(200);
+    expect({
+      csp: login.headers.get("content-security-policy"),
+      cache: login.headers.get("cache-control"),
+      frame: login.headers.get("x-frame-options"),
+    }).to.deep.equal({
+      csp: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      cache: "no-store",
+      frame: "DENY",
+    });
+  });
+
+  it("logs in with a configured user, setting an HttpOnly, SameSite=Strict session cookie on /console", async () => {
+    const r = await operator.login(OPERATOR.user, OPERATOR.password);
+    expect([r.status, r.location]).to.deep.equal([303, "/console"]);
+    const cookie = r.setCookies.find((c) => c.startsWith("dpi_ap_console="))!;
+    expect(cookie.replace(/^dpi_ap_console=[A-Za-z0-9_-]{43}/, "dpi_ap_console=<id>")).to.equal("dpi_ap_console=<id>; Path=/console; HttpOnly; SameSite=Strict; Max-Age=43200");
+    expect((await operator.get("/console")).status).to.equal(200);
+  });
+
+  it("refuses a wrong password (401), a login form without its token (403), and throttles a guesser (429)", async () => {
+    const c = new ConsoleClient(n.c2.url);
+    expect((await c.login(VIEWER.user, "wrong password")).status).to.equal(401);
+    await c.get("/console/login");
+    expect((await c.post("/console/login", { csrf: "forged", user: VIEWER.user, password: VIEWER.password })).status).to.equal(403);
+    expect((await new ConsoleClient(n.c2.url).post("/console/login", { csrf: "x", user: OPERATOR.user, password: OPERATOR.password })).status).to.equal(403);
+    const guesser = new ConsoleClient(n.c2.url);
+    // The operator's name from this address: the right password is refused too, once five guesses failed.
+    for (let i = 0; i < 5; i++) expect((await guesser.login(OPERATOR.user, `guess ${i}`)).status).to.equal(401);
+    const sixth = await guesser.login(OPERATOR.user, OPERATOR.password);
+    expect(sixth.status).to.equal(429);
+    expect(Number(sixth.headers.get("retry-after"))).to.be.within(890, 900);
+    expect(sixth.setCookies.some((x) => x.startsWith("dpi_ap_console="))).to.equal(false);
+    // A session the operator already has is not touched by it.
+    expect((await operator.get("/console")).status).to.equal(200);
+  });
+
+  it("lists the letter sent in the test and finds it by its message id", async () => {
+    const all = await operator.get("/console");
+    for (const id of [delivered, failingA, failingB]) expect(all.text).to.include(`href="${conversationHref("OUT", id)}"`);
+    const one = await operator.get(`/console?q=${delivered.toUpperCase()}`);
+    expect(one.text).to.include("<strong>1</strong> conversations");
+    expect(one.text).to.include(conversationHref("OUT", delivered));
+    const sent = await operator.get("/console?channel=DPI&direction=OUT&status=SENDT");
+    expect(sent.text).to.include(conversationHref("OUT", delivered));
+    expect(sent.text).to.not.include(conversationHref("OUT", failingA));
+  });
+
+  it("shows a conversation's timeline, its AS4 exchange with the signed receipt, and its routing", async () => {
+    const page = await operator.get(conversationHref("OUT", delivered));
+    expect(page.status).to.equal(200);
+    expect(page.text).to.match(/<span class="badge ">OPPRETTET<\/span>/);
+    expect(page.text).to.match(/<span class="badge ">SENDT<\/span>/);
+    expect(page.text).to.include("receipt we got for our UserMessage");
+    expect(page.text).to.include("POP000002");
+    expect(page.text).to.match(/signed receipt \(\d+ bytes\)/);
+    expect(page.text).to.include("NonRepudiationInformation");
+    const failing = await operator.get(conversationHref("OUT", failingA));
+    expect(failing.text).to.include("Retry now");
+    expect(failing.text).to.include("Cancel sending");
+    expect(failing.text).to.match(/Last error<\/dt><dd>[^<]+/);
+  });
+
+  it("refuses a POST without this session's CSRF token, or from another site (403), and does nothing", async () => {
+    const path = `${conversationHref("OUT", failingA)}/retry`;
+    const token = csrfOf((await operator.get(conversationHref("OUT", failingA))).text);
+    const before = await n.c2.repo.get("OUT", failingA);
+    expect((await operator.post(path, {})).status).to.equal(403);
+    expect((await operator.post(path, { csrf: token + "x" })).status).to.equal(403);
+    expect((await operator.post(path, { csrf: token }, { origin: "http://evil.example" })).status).to.equal(403);
+    const after = await n.c2.repo.get("OUT", failingA);
+    expect(after!.nextAttemptAt?.getTime()).to.equal(before!.nextAttemptAt?.getTime());
+    expect(await n.db.consoleAction.count()).to.equal(0);
+  });
+
+  it("lets a viewer see but not act: no buttons, and 403 on an action", async () => {
+    const viewer = new ConsoleClient(n.c2.url);
+    expect((await viewer.login(VIEWER.user, VIEWER.password)).status).to.equal(303);
+    const page = await viewer.get(conversationHref("OUT", failingA));
+    expect(page.status).to.equal(200);
+    expect(page.text).to.include("Read-only: you are logged in as a viewer.");
+    expect(page.text).to.not.include("Retry now");
+    const r = await viewer.post(`${conversationHref("OUT", failingA)}/retry`, { csrf: csrfOf(page.text) });
+    expect(r.status).to.equal(403);
+    expect(await n.db.consoleAction.count()).to.equal(0);
+  });
+
+  it("cancels a letter in the outbox: FEILET with who and why, and it is never sent", async () => {
+    const token = csrfOf((await operator.get(conversationHref("OUT", failingB))).text);
+    const r = await operator.post(`${conversationHref("OUT", failingB)}/cancel`, { csrf: token, note: "wrong recipient" });
+    expect([r.status, r.location]).to.deep.equal([303, `${conversationHref("OUT", failingB)}?done=cancel`]);
+    const row = (await n.c2.repo.get("OUT", failingB))!;
+    expect([row.status, row.nextAttemptAt, row.lastError]).to.deep.equal(["FEILET", null, `cancelled in the console by ${OPERATOR.user}: wrong recipient`]);
+    const statuses = await n.c2.repo.statuses("OUT", failingB);
+    expect(statuses.map((s) => [s.status, s.description])).to.deep.equal([
+      ["OPPRETTET", null],
+      ["FEILET", `cancelled in the console by ${OPERATOR.user}: wrong recipient`],
+    ]);
+    // Exactly as a letter the outbox gives up on: corner 1 gets a feil receipt in the letter's conversation.
+    const feil = await n.db.conversation.findMany({ where: { conversationId: row.conversationId, direction: "IN" } });
+    expect(feil.map((f) => [f.channel, f.documentType])).to.deep.equal([["DPI", "feil"]]);
+    const page = await operator.get(`${conversationHref("OUT", failingB)}?done=cancel`);
+    expect(page.text).to.include("Sending was cancelled.");
+    expect(page.text).to.match(/cancelled<\/span> by <strong>ola\.operator<\/strong>/);
+    // A second cancel finds nothing to cancel.
+    expect((await operator.post(`${conversationHref("OUT", failingB)}/cancel`, { csrf: token, note: "" })).status).to.equal(409);
+  });
+
+  it("retries a failing letter now: corner 3 is back, and it is sent at once instead of after its back-off", async () => {
+    const c3 = await n.startC3();
+    const waiting = (await n.c2.repo.get("OUT", failingA))!;
+    expect(waiting.nextAttemptAt!.getTime()).to.be.greaterThan(Date.now() + 5_000);
+    const token = csrfOf((await operator.get(conversationHref("OUT", failingA))).text);
+    const r = await operator.post(`${conversationHref("OUT", failingA)}/retry`, { csrf: token });
+    expect([r.status, r.location]).to.deep.equal([303, `${conversationHref("OUT", failingA)}?done=retry`]);
+    await n.waitFor(failingA, "SENDT");
+    const page = await operator.get(conversationHref("OUT", failingA));
+    expect(page.text).to.match(/retry now<\/span> by <strong>ola\.operator<\/strong>/);
+    // The cancelled letter stayed unsent, though its receiver answers again.
+    n.c2.outbox.nudge();
+    await new Promise((res) => setTimeout(res, 500));
+    expect(await c3.repo.get("IN", failingB)).to.equal(null);
+    expect((await n.c2.repo.get("OUT", failingB))!.status).to.equal("FEILET");
+    expect((await c3.repo.get("IN", failingA))?.status).to.equal("MOTTATT");
+  });
+
+  it("marks the cancelled letter MANUELT_HÅNDTERT with a note, on its timeline, without a status DPI's model lacks", async () => {
+    const token = csrfOf((await operator.get(conversationHref("OUT", failingB))).text);
+    expect((await operator.post(`${conversationHref("OUT", failingB)}/mark-handled`, { csrf: token, note: "" })).status).to.equal(400);
+    const r = await operator.post(`${conversationHref("OUT", failingB)}/mark-handled`, { csrf: token, note: "Sent by post <b>instead</b>" });
+    expect([r.status, r.location]).to.deep.equal([303, `${conversationHref("OUT", failingB)}?done=mark-handled`]);
+    const actions = await n.db.consoleAction.findMany({ where: { messageId: failingB }, orderBy: { id: "asc" } });
+    expect(actions.map((a) => [a.action, a.user, a.note, a.status])).to.deep.equal([
+      ["cancel", OPERATOR.user, "wrong recipient", "FEILET"],
+      ["mark-handled", OPERATOR.user, "Sent by post <b>instead</b>", null],
+    ]);
+    expect((await n.c2.repo.statuses("OUT", failingB)).map((s) => s.status)).to.deep.equal(["OPPRETTET", "FEILET"]);
+    const page = await operator.get(conversationHref("OUT", failingB));
+    expect(page.text).to.match(/MANUELT_HÅNDTERT<\/span> by <strong>ola\.operator<\/strong>/);
+    expect(page.text).to.include("Sent by post &lt;b&gt;instead&lt;/b&gt;");
+    expect(page.text).to.not.include("Mark MANUELT_HÅNDTERT");
+    const list = await operator.get(`/console?q=${failingB}`);
+    expect(list.text).to.include('<span class="badge handled">MANUELT_HÅNDTERT</span>');
+  });
+
+  it("downloads the delivered letter's evidence bundle, which verifies offline and says what it proves", async () => {
+    const r = await fetch(`${n.c2.url}${conversationHref("OUT", delivered)}/evidence.zip`, { headers: { cookie: [...operator.cookies].map(([k, v]) => `${k}=${v}`).join("; ") } });
+    expect([r.status, r.headers.get("content-type"), r.headers.get("content-disposition")]).to.deep.equal([200, "application/zip", `attachment; filename="evidence-${delivered}.zip"`]);
+    const zip = new Uint8Array(await r.arrayBuffer());
+    const manifest = JSON.parse(Buffer.from(readZip(zip).entries.find((e) => e.name === "manifest.json")!.data).toString()) as EvidenceManifest;
+    expect(manifest.files.map((f) => f.kind).sort()).to.deep.equal(["as4-receipt", "certificate", "certificate", "forretningsmelding", "signed-references"]);
+    expect(manifest.createdBy).to.equal(OPERATOR.user);
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), "console-evidence-"));
+    try {
+      const file = path.join(dir, "evidence.zip");
+      await writeFile(file, zip);
+      const trust = ["business/root-ca.pem", "business/intermediate-ca.pem", "ap/root-ca.pem", "ap/intermediate-ca.pem"].flatMap((t) => ["--trust", path.join(CERTS, t)]);
+      const out = { text: "", err: "" };
+      const io = { stdout: (t: string) => void (out.text += t), stderr: (t: string) => void (out.err += t), env: {}, now: () => new Date() };
+      expect(await main(["evidence", "verify", file, ...trust], io), out.text + out.err).to.equal(EXIT.ok);
+      expect(out.text).to.include("Verdict: verified");
+      expect(out.text).to.match(/the receiving access point \(.*POP000002.*\) received AS4 message \S+ with exactly the digests we signed/);
+      expect(out.text).to.match(/the forretningsmelding was signed by .*\(0192:910076787\), a certificate issued under a trusted anchor/);
+      expect(out.text).to.include("not in the bundle: the OCSP and CRL answers");
+      // Without trust anchors the signatures are checked, not whose they are: incomplete, exit 1.
+      const untrusted = { ...io, stdout: () => {} };
+      expect(await main(["evidence", "verify", file], untrusted)).to.equal(EXIT.failed);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // A changed receipt is caught by its digest; with the manifest changed to match, by its signature.
+    const anchors = ["business/root-ca.pem", "business/intermediate-ca.pem", "ap/root-ca.pem", "ap/intermediate-ca.pem"].flatMap((t) => parseCertificates(readFileSync(path.join(CERTS, t))));
+    const entries = readZip(zip).entries.map((e) => ({ name: e.name, data: e.data }));
+    const receipt = entries.find((e) => e.name.endsWith(".receipt.xml"))!;
+    const text = Buffer.from(receipt.data).toString();
+    const forged = new Uint8Array(Buffer.from(text.replace(/(<[A-Za-z0-9]+:Timestamp>)(\d{4})/, (_m, tag: string, y: string) => `${tag}${Number(y) - 1}`)));
+    expect(Buffer.from(forged).toString()).to.not.equal(text);
+    const swap = (over: { name: string; data: Uint8Array }[]) => writeZip(entries.map((e) => over.find((o) => o.name === e.name) ?? e));
+    const changed = await verifyEvidenceBundle(swap([{ name: receipt.name, data: forged }]), { anchors });
+    expect(changed.verdict).to.equal("failed");
+    expect(changed.checks.filter((c) => c.status === "failed")).to.deep.equal([{ file: receipt.name, status: "failed", says: "changed since the bundle was made (SHA-256 differs from the manifest)" }]);
+    const m2 = { ...manifest, files: manifest.files.map((f) => (f.path === receipt.name ? { ...f, sha256: createHash("sha256").update(forged).digest("hex") } : f)) };
+    const resigned = await verifyEvidenceBundle(swap([{ name: receipt.name, data: forged }, { name: "manifest.json", data: new Uint8Array(Buffer.from(JSON.stringify(m2))) }]), { anchors });
+    expect(resigned.verdict).to.equal("failed");
+    expect(resigned.checks.find((c) => c.file === receipt.name)!.says).to.match(/^the receipt does not verify: /);
+    expect(resigned.proves).to.deep.equal([]);
+  });
+
+  it("shows the overview with its plots", async () => {
+    const page = await operator.get("/console/overview");
+    expect(page.status).to.equal(200);
+    expect(page.text.match(/<svg class="chart"/g)).to.have.length(4);
+    expect(page.text).to.include('aria-label="Conversations by channel, direction and status"');
+    expect(page.text).to.match(/DPI OUT SENDT<\/text>/);
+  });
+
+  it("serves its style sheet and script from the app, and logs out", async () => {
+    const css = await operator.get("/console/assets/console.css");
+    expect([css.status, css.headers.get("content-type")]).to.deep.equal([200, "text/css; charset=utf-8"]);
+    const js = await operator.get("/console/assets/console.js");
+    expect([js.status, js.headers.get("content-type")]).to.deep.equal([200, "text/javascript; charset=utf-8"]);
+    const token = csrfOf((await operator.get("/console")).text);
+    expect((await operator.post("/console/logout", {})).status).to.equal(403);
+    const out = await operator.post("/console/logout", { csrf: token });
+    expect([out.status, out.location]).to.deep.equal([303, "/console/login"]);
+    expect((await operator.get("/console")).status).to.equal(303);
+  });
+
+  it("is not there when no console user is configured", async () => {
+    const r = await eventually("corner 3", async () => n.c3);
+    const res = await fetch(`${r.url}/console`);
+    expect([res.status, res.headers.get("content-type")]).to.deep.equal([404, "application/problem+json; charset=utf-8"]);
+  });
+});
