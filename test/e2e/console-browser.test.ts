@@ -18,7 +18,11 @@ import { ConsoleNetwork, OPERATOR } from "../helpers/console-network.js";
  */
 
 const CHROMIUM = "/usr/bin/chromium";
-const SHOTS = path.resolve(import.meta.dirname, "../../docs/console");
+/**
+ * Where the screenshots go: the README's folder when DPI_AP_UPDATE_SCREENSHOTS=1 (to refresh them), else a temp
+ * folder, so a test run leaves the work tree as it was.
+ */
+const SHOTS = process.env.DPI_AP_UPDATE_SCREENSHOTS === "1" ? path.resolve(import.meta.dirname, "../../docs/console") : path.join(os.tmpdir(), "dpi-ap-console-shots");
 
 describe("e2e (browser): the operator console in chromium", function () {
   this.timeout(180_000);
