@@ -7,27 +7,9 @@ import type { Channel } from "../../src/core/status/index.js";
 import { ConversationsRepo, type Direction } from "../../src/store/conversations-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import type { Db } from "../../src/store/prisma.js";
-import { createScratchDatabase, postgresReachable } from "../../scripts/lib/pg-scratch.js";
-import { openDatabase, type DatabaseProvider } from "../../src/store/prisma.js";
-import { openTempStore } from "../helpers/temp-store.js";
+import { postgresReachable } from "../../scripts/lib/pg-scratch.js";
+import { openStoreOn, type TempStore } from "../helpers/temp-store.js";
 
-interface Store {
-  db: Db;
-  close(): Promise<void>;
-}
-
-/** A fresh migrated store: SQLite in a temp folder, or a scratch PostgreSQL database. */
-async function openStore(provider: DatabaseProvider): Promise<Store> {
-  if (provider === "sqlite") return openTempStore("console-queries-");
-  const scratch = await createScratchDatabase("dpi_ap_console");
-  try {
-    const { db } = await openDatabase(scratch.url);
-    return { db, close: async () => (await db.$disconnect(), await scratch.drop()) };
-  } catch (err) {
-    await scratch.drop();
-    throw err;
-  }
-}
 
 const T0 = new Date("2030-01-01T12:00:00Z");
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
@@ -77,7 +59,7 @@ async function seed(db: Db, s: Seed): Promise<void> {
 
 for (const provider of ["sqlite", "postgresql"] as const) describe(`console/queries and console/actions on ${provider}`, function () {
   this.timeout(30_000);
-  let store: Store | undefined;
+  let store: TempStore | undefined;
   let db: Db;
   let q: ConsoleQueries;
 
@@ -85,7 +67,7 @@ for (const provider of ["sqlite", "postgresql"] as const) describe(`console/quer
     if (provider === "postgresql" && !(await postgresReachable())) this.skip();
   });
   beforeEach(async () => {
-    store = await openStore(provider);
+    store = await openStoreOn(provider, "console");
     db = store.db;
     q = new ConsoleQueries(db);
   });

@@ -1,26 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
 import { exclusivePasses } from "../../src/core/worker-lease.js";
 import { openDatabase, type Db } from "../../src/store/prisma.js";
 import { WorkerLeaseRepo } from "../../src/store/worker-lease-repo.js";
-import { createScratchDatabase, postgresReachable } from "../../scripts/lib/pg-scratch.js";
+import { openStoreOn } from "../helpers/temp-store.js";
+import { postgresReachable } from "../../scripts/lib/pg-scratch.js";
 
 const T0 = new Date("2030-01-01T00:00:00.000Z");
 const at = (ms: number) => new Date(T0.getTime() + ms);
 
-async function openStore(provider: "sqlite" | "postgresql"): Promise<{ db: Db; url: string; close(): Promise<void> }> {
-  if (provider === "postgresql") {
-    const scratch = await createScratchDatabase("dpi_ap_leases");
-    const { db } = await openDatabase(scratch.url);
-    return { db, url: scratch.url, close: async () => (await db.$disconnect(), await scratch.drop()) };
-  }
-  const dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-leases-"));
-  const url = `file:${path.join(dir, "db.sqlite")}`;
-  const { db } = await openDatabase(url);
-  return { db, url, close: async () => (await db.$disconnect(), await rm(dir, { recursive: true, force: true })) };
-}
 
 for (const provider of ["sqlite", "postgresql"] as const) {
   describe(`worker leases on ${provider} (several instances on one database)`, function () {
@@ -32,7 +19,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       if (provider === "postgresql" && !(await postgresReachable())) this.skip();
     });
     beforeEach(async () => {
-      store = await openStore(provider);
+      store = await openStoreOn(provider, "leases");
       leases = new WorkerLeaseRepo(store.db);
     });
     afterEach(async () => {

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { expect } from "chai";
 import { LETTER_TYPES } from "../../src/dpi/document-types.js";
 import { readScopeOf } from "../../src/dpi/read-scope.js";
@@ -8,10 +5,11 @@ import { ConversationsRepo, DuplicateMessageIdError, StatusNotInModelError } fro
 import { DpiMessagesRepo, type NewDpiMessage } from "../../src/store/dpi-messages-repo.js";
 import { ExchangeRepo, outboundEvidence } from "../../src/store/exchange-repo.js";
 import { OutboxRepo } from "../../src/store/outbox-repo.js";
-import { openDatabase, type Db, type DatabaseProvider } from "../../src/store/prisma.js";
+import type { Db } from "../../src/store/prisma.js";
 import { PushRepo } from "../../src/store/push-repo.js";
+import { openStoreOn } from "../helpers/temp-store.js";
 import { ParticipantsRepo } from "../../src/store/participants-repo.js";
-import { createScratchDatabase, postgresReachable } from "../../scripts/lib/pg-scratch.js";
+import { postgresReachable } from "../../scripts/lib/pg-scratch.js";
 
 // The repositories are typed against the SQLite client and handed a PostgreSQL client under the same type, so
 // every query they make is run here on both stores.
@@ -39,21 +37,6 @@ function message(id: string, over: Partial<NewDpiMessage> = {}): NewDpiMessage {
   };
 }
 
-async function openStore(provider: DatabaseProvider): Promise<{ db: Db; close(): Promise<void> }> {
-  if (provider === "postgresql") {
-    const scratch = await createScratchDatabase("dpi_ap_repos");
-    try {
-      const { db } = await openDatabase(scratch.url);
-      return { db, close: async () => (await db.$disconnect(), await scratch.drop()) };
-    } catch (err) {
-      await scratch.drop();
-      throw err;
-    }
-  }
-  const dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-repos-"));
-  const { db } = await openDatabase(`file:${path.join(dir, "db.sqlite")}`);
-  return { db, close: async () => (await db.$disconnect(), await rm(dir, { recursive: true, force: true })) };
-}
 
 for (const provider of ["sqlite", "postgresql"] as const) {
   describe(`store repositories on ${provider}`, function () {
@@ -66,7 +49,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       if (provider === "postgresql" && !(await postgresReachable())) this.skip();
     });
     beforeEach(async () => {
-      store = await openStore(provider);
+      store = await openStoreOn(provider, "repos");
       messages = new DpiMessagesRepo(store.db);
       outbox = new OutboxRepo(store.db);
     });
