@@ -37,13 +37,7 @@ describe("e2e (browser): the operator console in chromium", function () {
     if (!existsSync(CHROMIUM)) return this.skip();
     const { chromium } = await import("playwright-core");
     n = await ConsoleNetwork.start();
-    delivered = await n.sendLetter();
-    await n.waitFor(delivered, "SENDT");
-    await n.stopC3();
-    failingA = await n.sendLetter();
-    failingB = await n.sendLetter();
-    await n.waitFailing(failingA);
-    await n.waitFailing(failingB);
+    ({ delivered, failingA, failingB } = await n.deliveredAndTwoFailing());
     // As root (CI) chromium's sandbox cannot start; the page is our own, served on loopback.
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true })).newPage();

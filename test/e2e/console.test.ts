@@ -29,13 +29,7 @@ describe("e2e: the operator console", function () {
 
   before(async () => {
     n = await ConsoleNetwork.start();
-    delivered = await n.sendLetter();
-    await n.waitFor(delivered, "SENDT");
-    await n.stopC3();
-    failingA = await n.sendLetter();
-    failingB = await n.sendLetter();
-    await n.waitFailing(failingA);
-    await n.waitFailing(failingB);
+    ({ delivered, failingA, failingB } = await n.deliveredAndTwoFailing());
     operator = new ConsoleClient(n.c2.url);
   });
   after(async () => n?.close());

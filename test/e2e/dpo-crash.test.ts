@@ -21,15 +21,7 @@ describe("e2e: DPO receiver killed between download and confirm delivers once", 
   const dpo = { DPI_AP_NEXTMOVE_CHANNELS: "DPI,DPO", DPI_AP_DPO_POLL_MS: "200" };
 
   async function restartB(): Promise<void> {
-    const env = {
-      ...net.env({ name: "b", seat: "POP000002", served: [`0192:${B}`], env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}` } }),
-      DPI_AP_SANDBOX: "false",
-      DPI_AP_HOST: "127.0.0.1",
-      DPI_AP_PORT: String(port),
-      DPI_AP_LOG_LEVEL: "warn",
-      DPI_AP_REVOCATION_URL_MAP: `http://127.0.0.1:8899=${net.sandbox.pki.url}`,
-      DPI_AP_SML_MODE: "naptr",
-    };
+    const env = net.processEnv({ name: "b", seat: "POP000002", served: [`0192:${B}`], env: { ...dpo, DPI_AP_NEXTMOVE_USERS: `arkiv-b:hemmelig:${B}` } }, port);
     child = new ChildAccessPoint(env, port);
     await child.ready();
   }

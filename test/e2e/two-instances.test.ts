@@ -40,18 +40,7 @@ describe("e2e: corner 2 as two instances on one PostgreSQL database", function (
     a = await net.corner({ name: "c2a", seat: "POP000001", served: SENDERS, receives: "receipts", env });
     const port = await freePort();
     bUrl = `http://127.0.0.1:${port}`;
-    b = new ChildAccessPoint(
-      {
-        ...net.env({ name: "c2b", seat: "POP000001", served: SENDERS, dir: bDir, env }),
-        DPI_AP_SANDBOX: "false",
-        DPI_AP_HOST: "127.0.0.1",
-        DPI_AP_PORT: String(port),
-        DPI_AP_LOG_LEVEL: "warn",
-        DPI_AP_REVOCATION_URL_MAP: `http://127.0.0.1:8899=${net.sandbox.pki.url}`,
-        DPI_AP_SML_MODE: "naptr",
-      },
-      port,
-    );
+    b = new ChildAccessPoint(net.processEnv({ name: "c2b", seat: "POP000001", served: SENDERS, dir: bDir, env }, port), port);
     await b.ready();
     c3 = await net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS, receives: "letters" });
   });

@@ -96,6 +96,21 @@ export class ConsoleNetwork {
     });
   }
 
+  /**
+   * The console tests' scenario: one letter delivered (SENDT), then corner 3 stopped and two more letters whose
+   * sends failed and wait in back-off.
+   */
+  async deliveredAndTwoFailing(): Promise<{ delivered: string; failingA: string; failingB: string }> {
+    const delivered = await this.sendLetter();
+    await this.waitFor(delivered, "SENDT");
+    await this.stopC3();
+    const failingA = await this.sendLetter();
+    const failingB = await this.sendLetter();
+    await this.waitFailing(failingA);
+    await this.waitFailing(failingB);
+    return { delivered, failingA, failingB };
+  }
+
   async close(): Promise<void> {
     await this.net.close();
   }

@@ -67,6 +67,22 @@ export class DpiNetwork {
     });
   }
 
+  /**
+   * The environment of a corner run as a process of its own in production mode (test/helpers/child-access-point.ts)
+   * on `port`: what sandbox mode would have filled in, given explicitly.
+   */
+  processEnv(c: CornerOptions, port: number): NodeJS.ProcessEnv {
+    return {
+      ...this.env(c),
+      DPI_AP_SANDBOX: "false",
+      DPI_AP_HOST: "127.0.0.1",
+      DPI_AP_PORT: String(port),
+      DPI_AP_LOG_LEVEL: "warn",
+      DPI_AP_REVOCATION_URL_MAP: `http://127.0.0.1:8899=${this.sandbox.pki.url}`,
+      DPI_AP_SML_MODE: "naptr",
+    };
+  }
+
   /** Starts (or restarts, on the same database) an access point and publishes it in SML/SMP. */
   async corner(c: CornerOptions & { receives: "letters" | "receipts" | "both" }): Promise<RunningAccessPoint> {
     const ap = await startAccessPoint(this.config(c), { log: this.log.child({ corner: c.name }), revocationUrlRewrite: (u) => this.sandbox.revocationUrlRewrite(u) });
