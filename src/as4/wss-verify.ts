@@ -126,7 +126,7 @@ function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions):
     const element = signedElement(document, ref.uri);
     const digest = createHash("sha256").update(excC14n(element, { inclusivePrefixes: ref.transforms[0]?.inclusiveNamespaces }), "utf8").digest();
     if (!sameBytes(digest, Buffer.from(ref.digestValue, "base64"))) fail("EBMS:0101", `digest of ${ref.uri} does not match`);
-    resolved.set(ref.uri, targetOf(document, ref.uri.slice(1)));
+    resolved.set(ref.uri, targetOf(document, element));
   }
   const signatureValue = base64Of(exactlyOne(signature, NS.ds, "SignatureValue", "ds:Signature"));
   const inclusive = childElements(c14nMethod, NS.ec, "InclusiveNamespaces")[0];
@@ -244,7 +244,7 @@ function checkAttachment(ref: SignedReference, opts: VerifyOptions): void {
  */
 function signedElement(doc: Document, uri: string): Element {
   const id = uri.slice(1);
-  const found = ID_ATTRIBUTES.flatMap((name) => elementsWithIdAttribute(doc, name, id));
+  const found = idHolders(doc, id);
   if (found.length > 1) {
     fail(
       "EBMS:0101",
@@ -281,8 +281,11 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Elements, in document order, with an attribute of local name `name` (as XPath's local-name()) whose value is `id`. */
-function elementsWithIdAttribute(doc: Document, name: string, id: string): Element[] {
+/**
+ * Every element with an attribute of local name Id, ID or id (as XPath's local-name(), namespace declarations
+ * included) whose value is `id`, listed once for each of those names it carries: one walk of the document.
+ */
+function idHolders(doc: Document, id: string): Element[] {
   const out: Element[] = [];
   const stack: Node[] = [];
   for (let c = doc.lastChild; c; c = c.previousSibling) stack.push(c);
@@ -290,11 +293,13 @@ function elementsWithIdAttribute(doc: Document, name: string, id: string): Eleme
     const node = stack.pop()!;
     if (!isElement(node)) continue;
     const attrs = node.attributes;
-    for (let i = 0; i < attrs.length; i++) {
-      const a = attrs.item(i)!;
-      if ((a.localName || a.nodeName || "") === name && a.value === id) {
-        out.push(node);
-        break;
+    for (const name of ID_ATTRIBUTES) {
+      for (let i = 0; i < attrs.length; i++) {
+        const a = attrs.item(i)!;
+        if ((a.localName || a.nodeName || "") === name && a.value === id) {
+          out.push(node);
+          break;
+        }
       }
     }
     for (let c = node.lastChild; c; c = c.previousSibling) stack.push(c);
@@ -302,11 +307,8 @@ function elementsWithIdAttribute(doc: Document, name: string, id: string): Eleme
   return out;
 }
 
-/** Which of the two signable elements an id names. */
-function targetOf(doc: Document, id: string): SignedTarget | "elsewhere" {
-  const found = elementsWithId(doc, id);
-  const el = found[0];
-  if (found.length !== 1 || !el) return "elsewhere";
+/** Which of the two signable elements `el` (the one element a reference names) is. */
+function targetOf(doc: Document, el: Element): SignedTarget | "elsewhere" {
   const root = doc.documentElement;
   if (!root || !isNamed(root, NS.S12, "Envelope")) return "elsewhere";
   const [header, body] = elementChildren(root);
