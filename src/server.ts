@@ -14,6 +14,7 @@ import { createForretningsmeldingVerifier, type VerifiedForretningsmelding } fro
 import type { Logger } from "./log.js";
 import { NextMoveRepo } from "./store/nextmove-repo.js";
 import { DpfMailRepo } from "./store/dpf-mail-repo.js";
+import { StatusReplyRepo } from "./store/status-reply-repo.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
 import { Metrics } from "./metrics.js";
 import { createDiscovery, type Discovery } from "./peppol/discovery.js";
@@ -288,11 +289,15 @@ async function openStoresAndSweep(config: Config, log: Logger) {
   // Nothing is in flight before the server listens: a store only this process uses is cleared completely.
   // Processes sharing a PostgreSQL store share its payloads (or the folders): then only clearly abandoned ones go.
   await sweeper.sweep(stores.singleProcess ? 0 : IN_FLIGHT_GRACE_MS);
-  // Worker leases in a store only this process uses were held by its previous life: free them at once rather
-  // than wait for them to run out (src/core/worker-lease.ts).
+  // Leases in a store only this process uses were held by its previous life: free them at once rather than wait
+  // for them to run out (worker leases, src/core/worker-lease.ts; status messages and mails being sent).
   if (stores.singleProcess) {
-    const released = await new WorkerLeaseRepo(stores.db).releaseAll();
-    if (released) log.info({ leases: released }, "released worker leases left by a previous run");
+    const released = {
+      workers: await new WorkerLeaseRepo(stores.db).releaseAll(),
+      statusReplies: await new StatusReplyRepo(stores.db).releaseAllLeases(),
+      mails: await new DpfMailRepo(stores.db).releaseAllLeases(),
+    };
+    if (released.workers + released.statusReplies + released.mails > 0) log.info({ released }, "released leases left by a previous run");
   }
   return { stores, as4Tmp, sweeper };
 }

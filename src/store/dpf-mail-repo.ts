@@ -72,6 +72,11 @@ export class DpfMailRepo {
     return found;
   }
 
+  /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
+  async releaseAllLeases(): Promise<number> {
+    return (await this.db.dpfMail.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+  }
+
   /** Due mails, leased until `leaseUntil` by one conditional update each. */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DpfMail[]> {
     const free = { sentAt: null, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };

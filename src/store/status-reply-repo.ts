@@ -24,6 +24,11 @@ export class StatusReplyRepo {
     });
   }
 
+  /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
+  async releaseAllLeases(): Promise<number> {
+    return (await this.db.statusReply.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+  }
+
   /** Due replies of the channel, leased until `leaseUntil` by one conditional update each. */
   async claimDue(channel: Channel, now: Date, leaseUntil: Date, limit: number): Promise<StatusReply[]> {
     const free = { channel, sentAt: null, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };

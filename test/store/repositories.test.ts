@@ -9,6 +9,7 @@ import type { Db } from "../../src/store/prisma.js";
 import { PushRepo } from "../../src/store/push-repo.js";
 import { openStoreOn } from "../helpers/temp-store.js";
 import { ParticipantsRepo } from "../../src/store/participants-repo.js";
+import { StatusReplyRepo } from "../../src/store/status-reply-repo.js";
 import { postgresReachable } from "../../scripts/lib/pg-scratch.js";
 
 // The repositories are typed against the SQLite client and handed a PostgreSQL client under the same type, so
@@ -459,6 +460,17 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect((await outbox.expireOverdue(at(2000), LETTER_TYPES)).map((m) => m.messageId)).to.deep.equal(["late"]);
         expect((await messages.statuses("OUT", "levert")).map((x) => x.status)).to.deep.equal(["OPPRETTET", "LEVERT"]);
         expect((await messages.statuses("OUT", "overtaken")).map((x) => x.status)).to.deep.equal(["OPPRETTET", "LEVERT", "SENDT"]);
+      });
+    });
+
+    describe("StatusReplyRepo", () => {
+      it("frees the claims a previous run left, so its status messages are due again at once", async () => {
+        const replies = new StatusReplyRepo(store!.db);
+        await replies.queue({ channel: "DPO", messageId: "0b0f0e0d-0000-4000-8000-000000000001", status: "MOTTATT", sbd: "{}" }, at(0));
+        expect((await replies.claimDue("DPO", at(1), at(300_000), 10)).map((r) => r.status)).to.deep.equal(["MOTTATT"]);
+        expect(await replies.claimDue("DPO", at(2), at(300_000), 10)).to.deep.equal([]);
+        expect(await replies.releaseAllLeases()).to.equal(1);
+        expect((await replies.claimDue("DPO", at(3), at(300_000), 10)).map((r) => r.status)).to.deep.equal(["MOTTATT"]);
       });
     });
 
