@@ -35,6 +35,7 @@ const schema = z.object({
   DPI_AP_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
   DPI_AP_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  DPI_AP_HTTP_SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DPI_AP_SANDBOX: bool.default(true),
   DPI_AP_MASKINPORTEN_ISSUER: z.string().optional(),
@@ -383,6 +384,8 @@ export interface HttpTimeouts {
   idleTimeoutMs: number;
   /** How long an idle keep-alive connection waits for its next request. */
   keepAliveTimeoutMs: number;
+  /** At shutdown, how long requests in flight may finish before their connections are closed. */
+  shutdownGraceMs: number;
 }
 
 /** The operator console's settings (README, "Console"). */
@@ -520,6 +523,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS,
       idleTimeoutMs: e.DPI_AP_HTTP_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: e.DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      shutdownGraceMs: e.DPI_AP_HTTP_SHUTDOWN_GRACE_MS,
     },
     sandbox: { enabled: sandbox },
     maskinporten: {

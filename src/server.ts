@@ -148,17 +148,18 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     blobs: stores.blobs,
     outbox,
     async close() {
-      participants.stop();
-      for (const source of inbound) await source.stop();
-      await nextMove?.stop();
-      await outbox.stop();
-      await statusPolling.stop();
-      await push?.stop();
-      await sweeper.stop();
-      await http.close();
-      await metricsHttp?.close();
-      await stores.blobs.close();
-      await stores.db.$disconnect();
+      const step = timedShutdownStep(log);
+      await step("participants", () => participants.stop());
+      for (const source of inbound) await step(`inbound ${source.channel}`, () => source.stop());
+      await step("nextmove", () => nextMove?.stop());
+      await step("outbox", () => outbox.stop());
+      await step("status polling", () => statusPolling.stop());
+      await step("push", () => push?.stop());
+      await step("sweeper", () => sweeper.stop());
+      await step("http server", () => http.close());
+      await step("metrics server", () => metricsHttp?.close());
+      await step("blob store", () => stores.blobs.close());
+      await step("database", () => stores.db.$disconnect());
     },
   };
 }
@@ -463,26 +464,49 @@ interface ListeningServer {
 async function startHttpServer(config: Config, parts: Omit<AppParts, "config" | "metrics"> & { metrics: Metrics | undefined }): Promise<ListeningServer> {
   const { metrics, ...rest } = parts;
   const app = createApp({ config, ...rest, ...(metrics ? { metrics } : {}) });
-  return listening(await listen(app, config.host, config.port, config.http), config.host);
+  return listening(await listen(app, config.host, config.port, config.http), config.host, config.http.shutdownGraceMs, parts.log);
 }
 
 /** The metrics server, when /metrics has a port of its own (DPI_AP_METRICS_PORT). */
 async function startMetricsServer(config: Config, metrics: Metrics | undefined, log: Logger): Promise<ListeningServer | undefined> {
   const m = config.metricsServer;
   if (!metrics || m.port === undefined) return undefined;
-  return listening(await listen(createMetricsApp(metrics, m.token, log), m.host, m.port, config.http), m.host);
+  return listening(await listen(createMetricsApp(metrics, m.token, log), m.host, m.port, config.http), m.host, config.http.shutdownGraceMs, log);
 }
 
-function listening(server: Server, host: string): ListeningServer {
+/**
+ * Closing waits for the requests in flight, but not forever: a client that keeps a connection busy (a poller
+ * reusing it, a stalled upload) would otherwise hold the shutdown open. After `graceMs` the rest are cut.
+ */
+function listening(server: Server, host: string, graceMs: number, log: Logger): ListeningServer {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const cut = setTimeout(() => {
+          log.warn({ port, graceMs }, "shutdown: connections still busy after the grace period are closed");
+          server.closeAllConnections();
+        }, graceMs);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
+  };
+}
+
+/** Runs one shutdown step and says which one was slow, so a shutdown that hangs names its culprit. */
+function timedShutdownStep(log: Logger) {
+  return async (name: string, stop: () => unknown): Promise<void> => {
+    const started = Date.now();
+    await stop();
+    const ms = Date.now() - started;
+    if (ms >= 2_000) log.warn({ step: name, ms }, "shutdown: a step was slow");
+    else log.debug({ step: name, ms }, "shutdown: step done");
   };
 }
 
