@@ -227,8 +227,14 @@ export class ConversationsRepo {
    * locked; the conversation and its history stay. Returns false when it was already read (idempotent confirm).
    */
   async markRead(messageId: string, at: Date): Promise<boolean> {
-    const r = await this.db.conversation.updateMany({ where: { direction: "IN", messageId: normaliseMessageId(messageId), readAt: null }, data: { readAt: at, lockedUntil: null } });
-    return r.count > 0;
+    const count = await execute(
+      this.db,
+      `UPDATE "Conversation" SET "readAt" = $1, "lockedUntil" = NULL, "updatedAt" = $2 WHERE "direction" = 'IN' AND "messageId" = $3 AND "readAt" IS NULL`,
+      at,
+      new Date(),
+      normaliseMessageId(messageId),
+    );
+    return count > 0;
   }
 }
 

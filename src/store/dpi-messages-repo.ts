@@ -170,12 +170,12 @@ export class DpiMessagesRepo {
 
   /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
   async firstOutgoing(conversationId: string): Promise<DpiConversation | null> {
-    const row = await this.db.conversation.findFirst({
-      where: { conversationId, direction: "OUT", channel: DPI },
-      include: { dpi: true },
-      orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-    });
-    return row && withDpi(row);
+    const [row] = await queryRows<Conversation>(
+      this.db,
+      `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'OUT' AND "channel" = 'DPI' ORDER BY "createdAt", "messageId" LIMIT 1`,
+      conversationId,
+    );
+    return row ? ((await this.joinDpi([row]))[0] ?? null) : null;
   }
 
   /**
