@@ -93,7 +93,7 @@ export const USAGE = `usage: npm run bench -- [options]
                        (default postgresql://postgres@127.0.0.1:5432/postgres)
   --json               print one JSON document instead of the table
   --quiet              no progress display
-  --keep               keep the temp folder with databases and logs
+  --keep               keep the temp folder (databases, logs) and any PostgreSQL databases
   --help               this text
 
 Sizes: plain bytes, or with kB/KB/MB (powers of 1000) or KiB/MiB (powers of 1024).`;
