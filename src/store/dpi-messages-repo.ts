@@ -15,6 +15,7 @@ import {
 import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
  * DPI messages (letters and receipts): a Conversation on channel DPI plus its DpiMessage row (the signed
@@ -36,6 +37,8 @@ export interface NewDpiMessage extends Omit<NewConversation, "channel"> {
   forretningsmelding: string;
   payload?: { key: string; size: number; sha256Hex: string } | undefined;
   as4MessageId?: string | undefined;
+  /** The OCSP/CRL answers its certificates were found not revoked by (the answers are stored already). */
+  revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
 /**
@@ -131,7 +134,7 @@ export class DpiMessagesRepo {
   /** The writes of insert(), on `client` (the repository's own or a transaction's), for a caller that commits them with its own. */
   insertOperations(m: NewDpiMessage, initialStatus: string, at: Date, description?: string, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
     // Everything but the DPI row's own fields (dpiRowOf) is the conversation.
-    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, ...conversation } = m;
+    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, revocation, ...conversation } = m;
     const details: StatusDetails = { description: description ?? null };
     return [
       ...this.conversations.insertOperations({ ...conversation, channel: DPI }, initialStatus, at, details, client),
@@ -265,6 +268,7 @@ function dpiRowOf(m: NewDpiMessage): Prisma.DpiMessageUncheckedCreateInput {
     payloadSize: m.payload?.size ?? null,
     payloadSha256: m.payload?.sha256Hex ?? null,
     as4MessageId: m.as4MessageId ?? null,
+    revocation: encodeRevocation(m.revocation),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { StoreWrites } from "./conversations-repo.js";
 import type { Db } from "./prisma.js";
+import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
  * AS4 exchanges: the receipts we got for messages we sent (written by the outbox) and, for messages we received,
@@ -29,6 +30,8 @@ export interface OutboundEvidence {
   peerPartyId: string;
   receiptMessageId: string;
   receipt: Buffer;
+  /** The OCSP/CRL answers the receiving access point's certificate was found not revoked by for this attempt. */
+  revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
 const IN = "IN";
@@ -136,10 +139,12 @@ export class ExchangeRepo {
 export function outboundEvidence(messageId: string, evidence: OutboundEvidence, at: Date): StoreWrites {
   return async (tx) => {
     const receipt = new Uint8Array(evidence.receipt);
+    const revocation = encodeRevocation(evidence.revocation);
+    const { as4MessageId, peerPartyId, receiptMessageId } = evidence;
     await tx.as4Exchange.upsert({
-      where: { direction_as4MessageId: { direction: "OUT", as4MessageId: evidence.as4MessageId } },
-      create: { ...evidence, receipt, direction: "OUT", messageId, createdAt: at },
-      update: { receipt, receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId, messageId },
+      where: { direction_as4MessageId: { direction: "OUT", as4MessageId } },
+      create: { as4MessageId, peerPartyId, receiptMessageId, receipt, revocation, direction: "OUT", messageId, createdAt: at },
+      update: { receipt, receiptMessageId, peerPartyId, messageId, revocation },
     });
   };
 }
