@@ -26,6 +26,8 @@ import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
 import { createPeppolApTrust } from "./pki/peppol-trust.js";
 import { createRevocationCache } from "./pki/revocation-cache.js";
 import { createRevocationChecker, type RevocationChecker } from "./pki/revocation.js";
+import { evidenceUses } from "./pki/revocation-evidence.js";
+import { RevocationAnswersRepo } from "./store/revocation-answers-repo.js";
 import type { As4Identity, As4ReceiverDeps, SenderTrust } from "./channels/dpi/as4-receiver.js";
 import { createDpiInboundHandler } from "./channels/dpi/dpi-inbound.js";
 import { createFeilReceiptIssuer } from "./channels/dpi/feil-receipt.js";
@@ -85,9 +87,9 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
   const maskinporten = requireMaskinporten(config);
-  const { identity, trust, revocation } = await startTrust(config, clock, opts.revocationUrlRewrite);
-  const discovery = await startDiscovery(config, clock, revocation);
   const { stores, as4Tmp, sweeper } = await openStoresAndSweep(config, log);
+  const { identity, trust, revocation } = await startTrust(config, clock, new RevocationAnswersRepo(stores.db), opts.revocationUrlRewrite);
+  const discovery = await startDiscovery(config, clock, revocation);
   const participants = await startParticipants(config, { stores, identity, clock, log });
   const verifyForretningsmelding = await createIntakeVerifier(config, clock, revocation, log);
   const outboxRepo = new OutboxRepo(stores.db);
@@ -229,9 +231,10 @@ function requireMaskinporten(config: Config): Config["maskinporten"] & { issuer:
 
 /**
  * Trust and revocation: our AS4 identity (key, certificate, seat id), the revocation checker with its cache that
- * every certificate check shares, and the Peppol AP trust that senders and receivers are validated against.
+ * every certificate check shares, and the Peppol AP trust that senders and receivers are validated against. Every
+ * OCSP/CRL answer a certificate is found not revoked by is kept in the store (once), for the evidence bundles.
  */
-async function startTrust(config: Config, clock: Clock, revocationUrlRewrite?: (url: string) => string) {
+async function startTrust(config: Config, clock: Clock, answers: RevocationAnswersRepo, revocationUrlRewrite?: (url: string) => string) {
   if (!config.as4.keystore) throw new Error("the AS4 keystore must be configured (DPI_AP_AS4_KEYSTORE)");
   const keystore = await loadKeyStore({ type: "pkcs12", file: config.as4.keystore, password: config.as4.keystorePassword });
   const identity: As4Identity = { privateKey: keystore.privateKey, certificate: keystore.certificate, seatId: peppolSeatIdOf(keystore.certificate) };
@@ -242,9 +245,15 @@ async function startTrust(config: Config, clock: Clock, revocationUrlRewrite?: (
     clock,
     cache: createRevocationCache({ clock }),
     urlRewrite: revocationUrlRewrite ?? urlMap(config.as4.revocationUrlMap),
+    keep: (answer) => answers.keep(answer),
   });
   const apTrust = createPeppolApTrust({ anchors: await loadAnchors(config.as4.trustAnchors), revocation, clock });
-  const trust: SenderTrust = { validate: async (cert, at) => ({ seatId: (await apTrust.validate(cert, at)).seatId }) };
+  const trust: SenderTrust = {
+    validate: async (cert, at) => {
+      const ap = await apTrust.validate(cert, at);
+      return { seatId: ap.seatId, revocation: evidenceUses(ap.revocation, at) };
+    },
+  };
   return { identity, trust, revocation };
 }
 

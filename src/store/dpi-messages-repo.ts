@@ -16,6 +16,7 @@ import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./gen
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
 import { execute, isUniqueViolation, queryRows } from "./raw-sql.js";
+import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
  * DPI messages (letters and receipts): a Conversation on channel DPI plus its DpiMessage row (the signed
@@ -37,6 +38,8 @@ export interface NewDpiMessage extends Omit<NewConversation, "channel"> {
   forretningsmelding: string;
   payload?: { key: string; size: number; sha256Hex: string } | undefined;
   as4MessageId?: string | undefined;
+  /** The OCSP/CRL answers its certificates were found not revoked by (the answers are stored already). */
+  revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
 /**
@@ -133,7 +136,7 @@ export class DpiMessagesRepo {
   /** The writes of insert(), on `client` (the repository's own or a transaction's), for a caller that commits them with its own. */
   insertOperations(m: NewDpiMessage, initialStatus: string, at: Date, description?: string, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
     // Everything but the DPI row's own fields (dpiRowOf) is the conversation.
-    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, ...conversation } = m;
+    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, revocation, ...conversation } = m;
     const details: StatusDetails = { description: description ?? null };
     return [
       ...this.conversations.insertOperations({ ...conversation, channel: DPI }, initialStatus, at, details, client),
@@ -265,7 +268,7 @@ function insertDpiRow(client: Db | Tx, m: NewDpiMessage): Prisma.PrismaPromise<n
   return execute(
     client,
     `INSERT INTO "DpiMessage" ("direction", "messageId", "avsenderOrg", "databehandlerOrg", "avsenderidentifikator", "mottakerOrg", "kanal",
-      "forretningsmelding", "payloadKey", "payloadSize", "payloadSha256", "as4MessageId") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      "forretningsmelding", "payloadKey", "payloadSize", "payloadSha256", "as4MessageId", "revocation") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     r.direction,
     r.messageId,
     r.avsenderOrg,
@@ -278,6 +281,7 @@ function insertDpiRow(client: Db | Tx, m: NewDpiMessage): Prisma.PrismaPromise<n
     r.payloadSize,
     r.payloadSha256,
     r.as4MessageId,
+    r.revocation,
   );
 }
 
@@ -296,6 +300,7 @@ function dpiRowOf(m: NewDpiMessage): Prisma.DpiMessageUncheckedCreateInput {
     payloadSize: m.payload?.size ?? null,
     payloadSha256: m.payload?.sha256Hex ?? null,
     as4MessageId: m.as4MessageId ?? null,
+    revocation: encodeRevocation(m.revocation),
   };
 }
 

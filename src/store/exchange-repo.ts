@@ -1,6 +1,7 @@
 import type { StoreWrites } from "./conversations-repo.js";
 import type { Db } from "./prisma.js";
 import { execute, isUniqueViolation, queryRows } from "./raw-sql.js";
+import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
  * AS4 exchanges: the receipts we got for messages we sent (written by the outbox) and, for messages we received,
@@ -30,6 +31,8 @@ export interface OutboundEvidence {
   peerPartyId: string;
   receiptMessageId: string;
   receipt: Buffer;
+  /** The OCSP/CRL answers the receiving access point's certificate was found not revoked by for this attempt. */
+  revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
 const IN = "IN";
@@ -162,14 +165,16 @@ export function outboundEvidence(messageId: string, evidence: OutboundEvidence, 
   return async (tx) => {
     await execute(
       tx,
-      `INSERT INTO "As4Exchange" ("direction", "as4MessageId", "peerPartyId", "receiptMessageId", "receipt", "messageId", "createdAt") VALUES ('OUT', $1, $2, $3, $4, $5, $6)
-        ON CONFLICT ("direction", "as4MessageId") DO UPDATE SET "receipt" = $4, "receiptMessageId" = $3, "peerPartyId" = $2, "messageId" = $5`,
+      `INSERT INTO "As4Exchange" ("direction", "as4MessageId", "peerPartyId", "receiptMessageId", "receipt", "messageId", "createdAt", "revocation")
+        VALUES ('OUT', $1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT ("direction", "as4MessageId") DO UPDATE SET "receipt" = $4, "receiptMessageId" = $3, "peerPartyId" = $2, "messageId" = $5, "revocation" = $7`,
       evidence.as4MessageId,
       evidence.peerPartyId,
       evidence.receiptMessageId,
       new Uint8Array(evidence.receipt),
       messageId,
       at,
+      encodeRevocation(evidence.revocation),
     );
   };
 }
