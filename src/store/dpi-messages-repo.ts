@@ -163,12 +163,16 @@ export class DpiMessagesRepo {
 
   /** Every DPI message of a conversation, oldest first, each with its status history. */
   async conversation(conversationId: string): Promise<DpiConversationWithStatuses[]> {
-    const rows = await this.db.conversation.findMany({
-      where: { conversationId, channel: DPI },
-      include: { dpi: true, statuses: { orderBy: { id: "asc" } } },
-      orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-    });
-    return rows.map(withDpi);
+    const rows = await queryRows<Conversation>(
+      this.db,
+      `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "channel" = 'DPI' ORDER BY "createdAt", "messageId"`,
+      conversationId,
+    );
+    if (rows.length === 0) return [];
+    const withRows = await this.joinDpi(rows);
+    const keys = rows.map((_, i) => `("direction" = $${2 * i + 1} AND "messageId" = $${2 * i + 2})`).join(" OR ");
+    const statuses = await queryRows<ConversationStatus>(this.db, `SELECT * FROM "ConversationStatus" WHERE ${keys} ORDER BY "id"`, ...rows.flatMap((r) => [r.direction, r.messageId]));
+    return withRows.map((r) => ({ ...r, statuses: statuses.filter((st) => st.direction === r.direction && st.messageId === r.messageId) }));
   }
 
   /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
