@@ -1,6 +1,7 @@
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { withSerialisedAccess } from "./sqlite-serial-access.js";
 import { withStatementCache } from "./sqlite-statement-cache.js";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client.js";
@@ -85,7 +86,7 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
   const file = loc.file;
   if (file !== ":memory:") await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const applied = await runMigrations(sqliteExecutor(file), "sqlite");
-  const db = new PrismaClient({ adapter: withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` })) });
+  const db = new PrismaClient({ adapter: withSerialisedAccess(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` }))) });
   return { db, provider: "sqlite", applied, singleProcess: true };
 }
 

@@ -1,0 +1,90 @@
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from "@prisma/driver-adapter-utils";
+
+/**
+ * Prisma's better-sqlite3 adapter runs everything on one connection and takes its lock only to start a
+ * transaction: a statement outside the transaction, issued by another request while the transaction waits for
+ * I/O, runs on the same connection inside it. It then reads what the transaction has not committed, and its
+ * write is undone if the transaction rolls back, although it was reported done. This wrapper makes the
+ * connection one thing at a time: a statement outside a transaction waits until no transaction is open, and a
+ * transaction holds the connection from BEGIN to COMMIT or ROLLBACK (which the client runs before calling
+ * commit() or rollback()), in the order they asked. Each statement itself runs synchronously in the driver, so
+ * holding the gate only around it costs a microtask.
+ */
+class Gate {
+  private tail: Promise<void> = Promise.resolve();
+
+  /** Resolves, in the order asked, with the function that lets the next one in. */
+  enter(): Promise<() => void> {
+    let release!: () => void;
+    const done = new Promise<void>((resolve) => (release = resolve));
+    const before = this.tail;
+    this.tail = before.then(() => done);
+    return before.then(() => release);
+  }
+}
+
+function serialised(inner: SqlDriverAdapter): SqlDriverAdapter {
+  const gate = new Gate();
+  const oneStatement = async <T>(run: () => Promise<T>): Promise<T> => {
+    const leave = await gate.enter();
+    try {
+      return await run();
+    } finally {
+      leave();
+    }
+  };
+  return {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    queryRaw: (query) => oneStatement(() => inner.queryRaw(query)),
+    executeRaw: (query) => oneStatement(() => inner.executeRaw(query)),
+    executeScript: (script) => oneStatement(() => inner.executeScript(script)),
+    ...(inner.getConnectionInfo ? { getConnectionInfo: () => inner.getConnectionInfo!() } : {}),
+    dispose: () => inner.dispose(),
+    async startTransaction(isolationLevel): Promise<Transaction> {
+      const leave = await gate.enter();
+      let tx: Transaction;
+      try {
+        tx = await inner.startTransaction(isolationLevel);
+      } catch (err) {
+        leave();
+        throw err;
+      }
+      let left = false;
+      const end = (finish: () => Promise<void>) => async () => {
+        try {
+          await finish();
+        } finally {
+          if (!left) {
+            left = true;
+            leave();
+          }
+        }
+      };
+      // The transaction's own methods, bound to it; only its end lets the next one in.
+      return {
+        options: tx.options,
+        provider: tx.provider,
+        adapterName: tx.adapterName,
+        queryRaw: tx.queryRaw.bind(tx),
+        executeRaw: tx.executeRaw.bind(tx),
+        ...(tx.createSavepoint ? { createSavepoint: tx.createSavepoint.bind(tx) } : {}),
+        ...(tx.rollbackToSavepoint ? { rollbackToSavepoint: tx.rollbackToSavepoint.bind(tx) } : {}),
+        ...(tx.releaseSavepoint ? { releaseSavepoint: tx.releaseSavepoint.bind(tx) } : {}),
+        commit: end(() => tx.commit()),
+        rollback: end(() => tx.rollback()),
+      };
+    },
+  };
+}
+
+/** The adapter factory `inner` with each connection used by one transaction or one statement at a time. */
+export function withSerialisedAccess(inner: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+  return {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    async connect(): Promise<SqlDriverAdapter> {
+      return serialised(await inner.connect());
+    },
+  };
+}
