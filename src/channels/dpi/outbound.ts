@@ -17,7 +17,7 @@ import type { Conversation } from "../../store/generated/client.js";
 import { outboundEvidence } from "../../store/exchange-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome as As4Outcome } from "./as4-response.js";
-import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import type { OutboundChannel, RouteRecord, Router, SendContext, SendOutcome } from "../../core/channel.js";
 import type { SmpEndpoint } from "../../peppol/smp-client.js";
 import { createDpiRouter } from "../../routing/dpi.js";
 
@@ -76,11 +76,13 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
     let as4MessageId: string | undefined;
     let peer = "";
     let endpointKey: string | undefined;
+    let routedBy: RouteRecord | undefined;
     let stage: Stage = "lookup";
     try {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
-      const { endpoint } = await this.router.route({ receiver: m.receiverIdentifier, process, documentType: type });
+      const { endpoint, record } = await this.router.route({ receiver: m.receiverIdentifier, process, documentType: type });
+      routedBy = record;
       stage = "receiver";
       endpointKey = peerKey(endpoint.endpointUrl);
       if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {
@@ -112,7 +114,8 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
       outcome = classify(err, stage);
     }
     deps.onOutcome?.(outcome.kind);
-    return this.toCore(m, outcome, as4MessageId, peer, endpointKey);
+    const core = this.toCore(m, outcome, as4MessageId, peer, endpointKey);
+    return routedBy ? { ...core, routedBy } : core;
   }
 
   /**
