@@ -15,6 +15,7 @@ import type { Db } from "../store/prisma.js";
  *   as4/<as4MessageId>.receipt.xml the signed AS4 receipt we got for the UserMessage we sent (or gave, incoming)
  *   as4/signed-references.json    the digests we signed in each attempt to send it (what the receipt must confirm)
  *   certificates/*.pem            the signers' certificates as the signed documents carry them
+ *   routing/<sha256>.xml|.jws|.json the SMP or Service Registry record the send attempts were routed by, as fetched
  *
  * The revocation answers (OCSP, CRL) checked when the messages were sent and received are not stored by this
  * access point, nor the UserMessage envelopes themselves (only the references signed in them): the manifest
@@ -23,7 +24,7 @@ import type { Db } from "../store/prisma.js";
 
 export const EVIDENCE_FORMAT = "dpi-ap-evidence/1";
 
-export type EvidenceFileKind = "forretningsmelding" | "receipt-message" | "as4-receipt" | "signed-references" | "certificate";
+export type EvidenceFileKind = "forretningsmelding" | "receipt-message" | "as4-receipt" | "signed-references" | "certificate" | "routing-record";
 
 export interface EvidenceFile {
   path: string;
@@ -37,6 +38,8 @@ export interface EvidenceFile {
   /** receipt-message: the receipt's own message id and document type. */
   messageId?: string;
   documentType?: string;
+  /** routing-record: what kind of record, where it was fetched and its media type (`at` is when). */
+  routing?: { kind: string; sourceUrl: string; mediaType: string };
 }
 
 export interface EvidenceManifest {
@@ -114,6 +117,7 @@ export async function buildEvidenceBundle(db: Db, direction: Direction, messageI
     keepCertificate(binarySecurityToken(receipt), `as4-receipt-signer-${safe(x.peerPartyId)}`, x.createdAt);
   }
   if (c.dpi?.signedReferences) add("as4/signed-references.json", utf8(c.dpi.signedReferences), { kind: "signed-references" }, c.updatedAt);
+  for (const r of await routingRecordsOf(db, direction, id)) add(r.path, r.data, { kind: "routing-record", routing: r.routing }, r.fetchedAt);
   for (const { cert, name, at } of certificates.values()) add(`certificates/${name}.pem`, utf8(cert.toString()), { kind: "certificate" }, at);
 
   const manifest: EvidenceManifest = {
@@ -137,6 +141,18 @@ export async function buildEvidenceBundle(db: Db, direction: Direction, messageI
   };
   const bytes = writeZip([{ name: "manifest.json", data: utf8(`${JSON.stringify(manifest, null, 2)}\n`) }, ...entries], { modified: by.now });
   return { fileName: `evidence-${safe(c.messageId)}.zip`, bytes, manifest };
+}
+
+/** The routing records the conversation's send attempts were routed by, each named by its SHA-256. */
+async function routingRecordsOf(db: Db, direction: Direction, messageId: string) {
+  const records = await db.routingRecord.findMany({ where: { attempts: { some: { direction, messageId } } }, orderBy: [{ fetchedAt: "asc" }, { sha256: "asc" }] });
+  const extension = (mediaType: string) => (mediaType === "application/xml" ? "xml" : mediaType === "application/jose" ? "jws" : "json");
+  return records.map((r) => ({
+    path: `routing/${r.sha256}.${extension(r.mediaType)}`,
+    data: new Uint8Array(r.body),
+    routing: { kind: r.kind, sourceUrl: r.sourceUrl, mediaType: r.mediaType },
+    fetchedAt: r.fetchedAt,
+  }));
 }
 
 /** The leaf of a compact JWS's x5c header; undefined when it has none that parses. */
