@@ -152,7 +152,7 @@ const recordAnchor = (sha256: string) => `routing-${sha256.slice(0, 16)}`;
 
 function attemptRow(a: SendAttempt): Html {
   const ms = a.finishedAt.getTime() - a.startedAt.getTime();
-  return html`<tr><td>${a.attempt}</td><td class="mono">${formatTime(a.startedAt)}</td><td class="mono">${ms} ms</td>
+  return html`<tr><td>${a.attempt}</td><td class="mono nowrap">${formatTime(a.startedAt)}</td><td class="mono nowrap">${ms} ms</td>
   <td class="mono">${a.peer ?? ""}</td><td><span class="badge ${OUTCOME_CLASS[a.outcome] ?? ""}">${a.outcome}</span></td><td>${a.error ?? ""}</td>
   <td class="mono">${a.routingSha256 ? html`<a href="#${recordAnchor(a.routingSha256)}">${a.routingSha256.slice(0, 12)}…</a>` : ""}</td><td class="mono muted">${a.worker ?? ""}</td></tr>`;
 }

@@ -179,7 +179,7 @@ for (const provider of ["sqlite", "postgresql"] as const) describe(`console/quer
 
       const page = conversationPage({ user: "kari", role: "viewer", csrfToken: "t", createdAt: 0, lastSeenAt: 0 } satisfies Session, { view: v, offered: { retry: false, cancel: false, markHandled: false } }).markup;
       const attemptsTable = page.slice(page.indexOf("<h2>Send attempts</h2>"), page.indexOf("<h2>Routed by</h2>"));
-      expect(attemptsTable).to.include(`<td>1</td><td class="mono">2030-01-01 12:01:00Z</td><td class="mono">30000 ms</td>`);
+      expect(attemptsTable).to.include(`<td>1</td><td class="mono nowrap">2030-01-01 12:01:00Z</td><td class="mono nowrap">30000 ms</td>`);
       expect(attemptsTable).to.include(`<td class="mono">https://svarut.example/&lt;b&gt;</td><td><span class="badge wait">retry</span></td><td>SvarUt answered 503 &lt;html&gt;</td>`);
       expect(attemptsTable).to.include(`<span class="badge ok">sent</span>`);
       expect(attemptsTable).to.include(`<a href="#routing-${jws.sha256.slice(0, 16)}">${jws.sha256.slice(0, 12)}…</a>`);
