@@ -4,6 +4,7 @@ import { z } from "zod";
 import { sameParticipant } from "./peppol/identifiers.js";
 import { DEFAULT_RETRY_WINDOW_HOURS, type RetryPolicy } from "./core/retry-policy.js";
 import { parseConsoleUsers, type ConsoleUser } from "./console/users.js";
+import { parseConsoleOidc, type ConsoleOidcSettings } from "./console/oidc-settings.js";
 import { DEFAULT_DPV_SETTINGS, type DpvSettings } from "./channels/dpv/correspondence.js";
 
 /**
@@ -35,6 +36,7 @@ const schema = z.object({
   DPI_AP_HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
   DPI_AP_HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
   DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  DPI_AP_HTTP_SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   DPI_AP_SANDBOX: bool.default(true),
   DPI_AP_MASKINPORTEN_ISSUER: z.string().optional(),
@@ -144,8 +146,17 @@ const schema = z.object({
   DPI_AP_PARTICIPANTS_RETRY_MS: z.coerce.number().int().positive().default(60_000),
   DPI_AP_ADMIN_USER: z.string().min(1).regex(/^[^:]+$/, "must not contain ':'").optional(),
   DPI_AP_ADMIN_PASSWORD: z.string().min(12, "must be at least 12 characters").optional(),
-  // The operator console (src/console), at /console when users are configured.
+  // The operator console (src/console), at /console when users or an OIDC provider are configured.
   DPI_AP_CONSOLE_USERS: list.optional(),
+  DPI_AP_CONSOLE_OIDC_ISSUER: z.string().url().optional(),
+  DPI_AP_CONSOLE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  DPI_AP_CONSOLE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  DPI_AP_CONSOLE_OIDC_NAME: z.string().min(1).max(80).optional(),
+  // Space- or comma-separated, as OAuth writes scopes or as the other lists here are written.
+  DPI_AP_CONSOLE_OIDC_SCOPE: z.string().transform((v) => v.split(/[\s,]+/).filter(Boolean)).optional(),
+  DPI_AP_CONSOLE_OIDC_ROLE_CLAIM: z.string().min(1).optional(),
+  DPI_AP_CONSOLE_OIDC_OPERATOR_VALUES: list.optional(),
+  DPI_AP_CONSOLE_OIDC_VIEWER_VALUES: list.optional(),
   DPI_AP_CONSOLE_SESSION_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60).default(30),
   DPI_AP_CONSOLE_SESSION_MAX_HOURS: z.coerce.number().positive().max(24 * 7).default(12),
   DPI_AP_CONSOLE_REFRESH_SECONDS: z.coerce.number().int().min(0).max(3600).default(10),
@@ -250,7 +261,7 @@ export interface Config {
   };
   /** The admin API (/admin, HTTP Basic); absent: not offered. */
   admin: { user: string; password: string } | undefined;
-  /** The operator console (/console); absent: not offered (DPI_AP_CONSOLE_USERS unset). */
+  /** The operator console (/console); absent: not offered (neither DPI_AP_CONSOLE_USERS nor DPI_AP_CONSOLE_OIDC_ISSUER set). */
   console: ConsoleConfig | undefined;
   /**
    * concurrentUploads: POST /messages/out requests read at the same time; each holds a temporary file of up to
@@ -383,11 +394,16 @@ export interface HttpTimeouts {
   idleTimeoutMs: number;
   /** How long an idle keep-alive connection waits for its next request. */
   keepAliveTimeoutMs: number;
+  /** At shutdown, how long requests in flight may finish before their connections are closed. */
+  shutdownGraceMs: number;
 }
 
 /** The operator console's settings (README, "Console"). */
 export interface ConsoleConfig {
+  /** Password login's users; none: password login is not offered. */
   users: readonly ConsoleUser[];
+  /** Login at an OpenID Connect provider; absent: not offered. */
+  oidc: ConsoleOidcSettings | undefined;
   /** A session unused this long ends. */
   idleMs: number;
   /** A session ends this long after login, used or not. */
@@ -502,6 +518,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push('DPI_AP_BLOB_STORE: "database" keeps payloads in the PostgreSQL store and needs a postgresql:// DPI_AP_DATABASE_URL; with SQLite use "folder" (payloads under DPI_AP_DATA_DIR)');
   }
   const consoleUsers = parseConsoleUsers(e.DPI_AP_CONSOLE_USERS ?? [], problems);
+  const consoleOidc = parseConsoleOidc(e, { sandbox, publicUrl: e.DPI_AP_PUBLIC_URL }, problems);
   if (e.DPI_AP_CONSOLE_SESSION_IDLE_MINUTES * 60 > e.DPI_AP_CONSOLE_SESSION_MAX_HOURS * 3600) problems.push("DPI_AP_CONSOLE_SESSION_IDLE_MINUTES: must not exceed DPI_AP_CONSOLE_SESSION_MAX_HOURS");
   if (problems.length) throw new ConfigError(problems);
   return {
@@ -520,6 +537,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestTimeoutMs: e.DPI_AP_HTTP_REQUEST_TIMEOUT_MS,
       idleTimeoutMs: e.DPI_AP_HTTP_IDLE_TIMEOUT_MS,
       keepAliveTimeoutMs: e.DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      shutdownGraceMs: e.DPI_AP_HTTP_SHUTDOWN_GRACE_MS,
     },
     sandbox: { enabled: sandbox },
     maskinporten: {
@@ -543,9 +561,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     admin: e.DPI_AP_ADMIN_USER && e.DPI_AP_ADMIN_PASSWORD ? { user: e.DPI_AP_ADMIN_USER, password: e.DPI_AP_ADMIN_PASSWORD } : undefined,
     console:
-      consoleUsers.length > 0
+      consoleUsers.length > 0 || consoleOidc
         ? {
             users: consoleUsers,
+            oidc: consoleOidc,
             idleMs: Math.round(e.DPI_AP_CONSOLE_SESSION_IDLE_MINUTES * 60_000),
             maxAgeMs: Math.round(e.DPI_AP_CONSOLE_SESSION_MAX_HOURS * 3_600_000),
             refreshSeconds: e.DPI_AP_CONSOLE_REFRESH_SECONDS,

@@ -26,6 +26,8 @@ import { peppolSeatIdOf } from "./pki/peppol-certificate.js";
 import { createPeppolApTrust } from "./pki/peppol-trust.js";
 import { createRevocationCache } from "./pki/revocation-cache.js";
 import { createRevocationChecker, type RevocationChecker } from "./pki/revocation.js";
+import { evidenceUses } from "./pki/revocation-evidence.js";
+import { RevocationAnswersRepo } from "./store/revocation-answers-repo.js";
 import type { As4Identity, As4ReceiverDeps, SenderTrust } from "./channels/dpi/as4-receiver.js";
 import { createDpiInboundHandler } from "./channels/dpi/dpi-inbound.js";
 import { createFeilReceiptIssuer } from "./channels/dpi/feil-receipt.js";
@@ -85,9 +87,9 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const clock = opts.clock ?? systemClock;
   const log = opts.log;
   const maskinporten = requireMaskinporten(config);
-  const { identity, trust, revocation } = await startTrust(config, clock, opts.revocationUrlRewrite);
-  const discovery = await startDiscovery(config, clock, revocation);
   const { stores, as4Tmp, sweeper } = await openStoresAndSweep(config, log);
+  const { identity, trust, revocation } = await startTrust(config, clock, new RevocationAnswersRepo(stores.db), opts.revocationUrlRewrite);
+  const discovery = await startDiscovery(config, clock, revocation);
   const participants = await startParticipants(config, { stores, identity, clock, log });
   const verifyForretningsmelding = await createIntakeVerifier(config, clock, revocation, log);
   const outboxRepo = new OutboxRepo(stores.db);
@@ -148,17 +150,18 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     blobs: stores.blobs,
     outbox,
     async close() {
-      participants.stop();
-      for (const source of inbound) await source.stop();
-      await nextMove?.stop();
-      await outbox.stop();
-      await statusPolling.stop();
-      await push?.stop();
-      await sweeper.stop();
-      await http.close();
-      await metricsHttp?.close();
-      await stores.blobs.close();
-      await stores.db.$disconnect();
+      const step = timedShutdownStep(log);
+      await step("participants", () => participants.stop());
+      for (const source of inbound) await step(`inbound ${source.channel}`, () => source.stop());
+      await step("nextmove", () => nextMove?.stop());
+      await step("outbox", () => outbox.stop());
+      await step("status polling", () => statusPolling.stop());
+      await step("push", () => push?.stop());
+      await step("sweeper", () => sweeper.stop());
+      await step("http server", () => http.close());
+      await step("metrics server", () => metricsHttp?.close());
+      await step("blob store", () => stores.blobs.close());
+      await step("database", () => stores.db.$disconnect());
     },
   };
 }
@@ -228,9 +231,10 @@ function requireMaskinporten(config: Config): Config["maskinporten"] & { issuer:
 
 /**
  * Trust and revocation: our AS4 identity (key, certificate, seat id), the revocation checker with its cache that
- * every certificate check shares, and the Peppol AP trust that senders and receivers are validated against.
+ * every certificate check shares, and the Peppol AP trust that senders and receivers are validated against. Every
+ * OCSP/CRL answer a certificate is found not revoked by is kept in the store (once), for the evidence bundles.
  */
-async function startTrust(config: Config, clock: Clock, revocationUrlRewrite?: (url: string) => string) {
+async function startTrust(config: Config, clock: Clock, answers: RevocationAnswersRepo, revocationUrlRewrite?: (url: string) => string) {
   if (!config.as4.keystore) throw new Error("the AS4 keystore must be configured (DPI_AP_AS4_KEYSTORE)");
   const keystore = await loadKeyStore({ type: "pkcs12", file: config.as4.keystore, password: config.as4.keystorePassword });
   const identity: As4Identity = { privateKey: keystore.privateKey, certificate: keystore.certificate, seatId: peppolSeatIdOf(keystore.certificate) };
@@ -241,9 +245,15 @@ async function startTrust(config: Config, clock: Clock, revocationUrlRewrite?: (
     clock,
     cache: createRevocationCache({ clock }),
     urlRewrite: revocationUrlRewrite ?? urlMap(config.as4.revocationUrlMap),
+    keep: (answer) => answers.keep(answer),
   });
   const apTrust = createPeppolApTrust({ anchors: await loadAnchors(config.as4.trustAnchors), revocation, clock });
-  const trust: SenderTrust = { validate: async (cert, at) => ({ seatId: (await apTrust.validate(cert, at)).seatId }) };
+  const trust: SenderTrust = {
+    validate: async (cert, at) => {
+      const ap = await apTrust.validate(cert, at);
+      return { seatId: ap.seatId, revocation: evidenceUses(ap.revocation, at) };
+    },
+  };
   return { identity, trust, revocation };
 }
 
@@ -463,26 +473,49 @@ interface ListeningServer {
 async function startHttpServer(config: Config, parts: Omit<AppParts, "config" | "metrics"> & { metrics: Metrics | undefined }): Promise<ListeningServer> {
   const { metrics, ...rest } = parts;
   const app = createApp({ config, ...rest, ...(metrics ? { metrics } : {}) });
-  return listening(await listen(app, config.host, config.port, config.http), config.host);
+  return listening(await listen(app, config.host, config.port, config.http), config.host, config.http.shutdownGraceMs, parts.log);
 }
 
 /** The metrics server, when /metrics has a port of its own (DPI_AP_METRICS_PORT). */
 async function startMetricsServer(config: Config, metrics: Metrics | undefined, log: Logger): Promise<ListeningServer | undefined> {
   const m = config.metricsServer;
   if (!metrics || m.port === undefined) return undefined;
-  return listening(await listen(createMetricsApp(metrics, m.token, log), m.host, m.port, config.http), m.host);
+  return listening(await listen(createMetricsApp(metrics, m.token, log), m.host, m.port, config.http), m.host, config.http.shutdownGraceMs, log);
 }
 
-function listening(server: Server, host: string): ListeningServer {
+/**
+ * Closing waits for the requests in flight, but not forever: a client that keeps a connection busy (a poller
+ * reusing it, a stalled upload) would otherwise hold the shutdown open. After `graceMs` the rest are cut.
+ */
+function listening(server: Server, host: string, graceMs: number, log: Logger): ListeningServer {
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        const cut = setTimeout(() => {
+          log.warn({ port, graceMs }, "shutdown: connections still busy after the grace period are closed");
+          server.closeAllConnections();
+        }, graceMs);
+        cut.unref();
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
+  };
+}
+
+/** Runs one shutdown step and says which one was slow, so a shutdown that hangs names its culprit. */
+function timedShutdownStep(log: Logger) {
+  return async (name: string, stop: () => unknown): Promise<void> => {
+    const started = Date.now();
+    await stop();
+    const ms = Date.now() - started;
+    if (ms >= 2_000) log.warn({ step: name, ms }, "shutdown: a step was slow");
+    else log.debug({ step: name, ms }, "shutdown: step done");
   };
 }
 

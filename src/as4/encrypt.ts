@@ -65,12 +65,18 @@ export function newEncryptionHeaderIds(count: number, uuid: () => string = rando
  * `envelopeXml` (the order WSS4J/phase4 produce) and returns the new XML.
  */
 export function addEncryptionHeader(envelopeXml: string, input: EncryptionHeaderInput): string {
+  const doc = parseXml(envelopeXml);
+  addEncryptionHeaderTo(doc, input);
+  return serialize(doc);
+}
+
+/** {@link addEncryptionHeader} on a parsed envelope, in place (the sender's signed document). */
+export function addEncryptionHeaderTo(doc: Document, input: EncryptionHeaderInput): void {
   if (input.cek.length !== AES128_KEY_BYTES) throw new RangeError("content key must be 16 bytes (AES-128)");
   if (input.attachments.length === 0) throw new Error("nothing to encrypt: no attachments");
   const ids = input.ids ?? newEncryptionHeaderIds(input.attachments.length);
   if (ids.encryptedData.length !== input.attachments.length) throw new Error("one EncryptedData id per attachment");
 
-  const doc = parseXml(envelopeXml);
   const { security } = locateSoapParts(doc);
   if (security === undefined) throw new Error("envelope has no wsse:Security header to add encryption to");
 
@@ -138,5 +144,4 @@ export function addEncryptionHeader(envelopeXml: string, input: EncryptionHeader
 
   const first = security.firstChild;
   for (const node of [bst, encryptedKey, ...encryptedData]) security.insertBefore(node, first);
-  return serialize(doc);
 }

@@ -7,14 +7,16 @@ import { networkFailure } from "../network-errors.js";
 import type { DsReference } from "../xml/dsig-reference.js";
 import { GZIP_MIME_TYPE, gzipStream } from "./compression.js";
 import { DigestTap } from "./digest-tap.js";
-import { addEncryptionHeader, generateContentKey } from "./encrypt.js";
+import { serialize } from "../xml/dom.js";
+import { parseXml } from "../xml/safe-parse.js";
+import { addEncryptionHeaderTo, generateContentKey } from "./encrypt.js";
 import type { EnvelopeIds } from "./envelope.js";
 import { gcmEncryptStream } from "./gcm-stream.js";
 import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
 import { createTempDir, type TempDirOptions } from "./temp-files.js";
 import { buildUserMessageEnvelope, type PartInfo, type UserMessage } from "./user-message.js";
-import { signEnvelopeWithReferences, type Signer } from "./wss-sign.js";
+import { signEnvelopeDocument, type Signer } from "./wss-sign.js";
 
 /**
  * Composes an outbound AS4 UserMessage in two passes, because the signed SOAP part goes first on the wire but
@@ -106,12 +108,15 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       ...(p.characterSet !== undefined ? { characterSet: p.characterSet } : {}),
     }));
     const envelope = buildUserMessageEnvelope({ ...input.userMessage, parts }, input.envelopeIds);
-    const { xml: signed, references } = signEnvelopeWithReferences(envelope, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
-    const soapXml = addEncryptionHeader(signed, {
+    // One parse: signed and given its encryption header in place, serialised once.
+    const doc = parseXml(envelope);
+    const references = signEnvelopeDocument(doc, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
+    addEncryptionHeaderTo(doc, {
       cek,
       recipient: input.recipientCertificate,
       attachments: prepared.map((p) => ({ contentId: p.contentId, mimeType: p.compressed ? GZIP_MIME_TYPE : p.mimeType })),
     });
+    const soapXml = serialize(doc);
     const mime = buildMultipartRelated(
       soapXml,
       prepared.map((p) => ({ contentId: p.contentId, source: p.path, size: p.wireBytes })),

@@ -58,6 +58,20 @@ export function signEnvelopeWithReferences(
   ids: SignIds = { bstId: `X509-${randomUUID()}`, signatureId: `SIG-${randomUUID()}` },
 ): { xml: string; references: DsReference[] } {
   const doc = parseXml(xml);
+  const references = signEnvelopeDocument(doc, signer, attachments, ids);
+  return { xml: serialize(doc), references };
+}
+
+/**
+ * Signs a parsed envelope in place and returns the references it signed: for a caller that goes on working on
+ * the same document (the sender adds its encryption header next) instead of parsing the signed text again.
+ */
+export function signEnvelopeDocument(
+  doc: Document,
+  signer: Signer,
+  attachments: readonly AttachmentDigest[],
+  ids: SignIds = { bstId: `X509-${randomUUID()}`, signatureId: `SIG-${randomUUID()}` },
+): DsReference[] {
   const soap = locateSoapParts(doc);
   const security = soap.security;
   if (!security) throw new Error("the envelope has no wsse:Security header to sign into");
@@ -110,7 +124,7 @@ export function signEnvelopeWithReferences(
   const tokenReference = el(el(el(signature, "ds:KeyInfo", NS.ds), "wsse:SecurityTokenReference", NS.wsse), "wsse:Reference", NS.wsse);
   tokenReference.setAttribute("URI", `#${ids.bstId}`);
   tokenReference.setAttribute("ValueType", WSS.x509v3ValueType);
-  return { xml: serialize(doc), references };
+  return references;
 }
 
 const XMLNS = "http://www.w3.org/2000/xmlns/";

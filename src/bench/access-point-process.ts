@@ -32,6 +32,13 @@ export interface AccessPointProcessOptions {
   outboxConcurrency?: number;
   /** DPI_AP_MAX_CONCURRENT_UPLOADS: the bench raises it to its own concurrency, so it measures throughput, not the cap. */
   maxConcurrentUploads?: number;
+  /**
+   * A postgresql:// store shared by the corner's instances, payloads in it (DPI_AP_BLOB_STORE=database) and the
+   * AS4 spool in `dir`; absent = SQLite and payload files in `dir`.
+   */
+  postgresUrl?: string;
+  /** DPI_AP_PUBLIC_URL: the balancer's address when the instance sits behind one. */
+  publicUrl?: string;
 }
 
 /** certs-example's responder address, named in the AIA/CRL-DP extensions of its AP certificates. */
@@ -44,8 +51,10 @@ export function accessPointEnv(o: AccessPointProcessOptions): Record<string, str
     DPI_AP_SANDBOX: "false",
     DPI_AP_HOST: "127.0.0.1",
     DPI_AP_PORT: String(o.port),
-    DPI_AP_DATABASE_URL: `file:${path.join(o.dir, "ap.db")}`,
+    DPI_AP_DATABASE_URL: o.postgresUrl ?? `file:${path.join(o.dir, "ap.db")}`,
     DPI_AP_DATA_DIR: o.dir,
+    ...(o.postgresUrl !== undefined ? { DPI_AP_BLOB_STORE: "database", DPI_AP_SPOOL_DIR: path.join(o.dir, "spool") } : {}),
+    ...(o.publicUrl !== undefined ? { DPI_AP_PUBLIC_URL: o.publicUrl } : {}),
     DPI_AP_LOG_LEVEL: o.logLevel,
     DPI_AP_MASKINPORTEN_ISSUER: o.endpoints.maskinportenIssuer,
     DPI_AP_MASKINPORTEN_JWKS_URL: o.endpoints.maskinportenJwksUrl,

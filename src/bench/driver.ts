@@ -1,13 +1,19 @@
 import { messagesOutForm } from "../client/messages-out-client.js";
 import type { PreparedLetter } from "./letters.js";
+import { runOnSchedule } from "./schedule.js";
 
-/** Corner 1 posting prepared letters to corner 2, `concurrency` requests at a time, timing each. */
+/**
+ * Corner 1 posting prepared letters to corner 2, timing each: closed loop (`concurrency` requests at a time,
+ * the next when one is answered) or open loop (on a fixed schedule, whatever the answers).
+ */
 
 export interface PostOutcome {
   messageId: string;
   conversationId: string;
   /** now() when the request started and when its answer was complete. */
   startedAt: number;
+  /** Open loop: now() when the request was due to start; its latency counts from here. */
+  scheduledAt?: number;
   endedAt: number;
   /** HTTP status; 0 when no answer came. */
   status: number;
@@ -29,41 +35,76 @@ export interface PostAllOptions {
   requestTimeoutMs?: number;
 }
 
+/** One POST /messages/out, timed; never rejects (a failure is an outcome with status 0). */
+async function postOne(letter: PreparedLetter, o: Pick<PostAllOptions, "baseUrl" | "token" | "requestTimeoutMs">, now: () => number): Promise<PostOutcome> {
+  const form = messagesOutForm(letter.jws, letter.cms);
+  const startedAt = now();
+  try {
+    const res = await fetch(`${o.baseUrl}/messages/out`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${o.token}` },
+      body: form,
+      signal: AbortSignal.timeout(o.requestTimeoutMs ?? 120_000),
+    });
+    const text = await res.text();
+    return {
+      messageId: letter.messageId,
+      conversationId: letter.conversationId,
+      startedAt,
+      endedAt: now(),
+      status: res.status,
+      ...(res.status === 201 ? {} : { problem: problemOf(text) }),
+    };
+  } catch (err) {
+    return { messageId: letter.messageId, conversationId: letter.conversationId, startedAt, endedAt: now(), status: 0, problem: String(err) };
+  }
+}
+
 export async function postAll(letters: readonly PreparedLetter[], o: PostAllOptions): Promise<PostOutcome[]> {
   const now = o.now ?? (() => performance.now());
   const outcomes: PostOutcome[] = [];
   let next = 0;
   const worker = async () => {
     while (next < letters.length && now() < o.deadline && !o.cancelled?.()) {
-      const letter = letters[next++]!;
-      const form = messagesOutForm(letter.jws, letter.cms);
-      const startedAt = now();
-      let outcome: PostOutcome;
-      try {
-        const res = await fetch(`${o.baseUrl}/messages/out`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${o.token}` },
-          body: form,
-          signal: AbortSignal.timeout(o.requestTimeoutMs ?? 120_000),
-        });
-        const text = await res.text();
-        outcome = {
-          messageId: letter.messageId,
-          conversationId: letter.conversationId,
-          startedAt,
-          endedAt: now(),
-          status: res.status,
-          ...(res.status === 201 ? {} : { problem: problemOf(text) }),
-        };
-      } catch (err) {
-        outcome = { messageId: letter.messageId, conversationId: letter.conversationId, startedAt, endedAt: now(), status: 0, problem: String(err) };
-      }
+      const outcome = await postOne(letters[next++]!, o, now);
       outcomes.push(outcome);
       o.onDone?.(outcome);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, letters.length)) }, worker));
   return outcomes;
+}
+
+export interface PostAtRateOptions extends Omit<PostAllOptions, "concurrency"> {
+  ratePerSecond: number;
+  /** now() value at which the first letter is due (default: now). */
+  start?: number;
+  /** Called as each request starts, with how many are then in flight. */
+  onStart?: (inFlight: number) => void;
+}
+
+/** Open loop: letter i starts at start + i / rate seconds, however many are still unanswered. */
+export async function postAtRate(letters: readonly PreparedLetter[], o: PostAtRateOptions): Promise<PostOutcome[]> {
+  const now = o.now ?? (() => performance.now());
+  let inFlight = 0;
+  return runOnSchedule(
+    letters.length,
+    {
+      ratePerSecond: o.ratePerSecond,
+      start: o.start ?? now(),
+      deadline: o.deadline,
+      now,
+      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      ...(o.cancelled ? { cancelled: o.cancelled } : {}),
+    },
+    async (i, scheduledAt) => {
+      o.onStart?.(++inFlight);
+      const outcome = { ...(await postOne(letters[i]!, o, now)), scheduledAt };
+      inFlight--;
+      o.onDone?.(outcome);
+      return outcome;
+    },
+  );
 }
 
 /** "code: detail" of a problem+json answer, else the start of the body. */

@@ -26,6 +26,19 @@ export interface BenchOptions {
   outboxConcurrency: number | undefined;
   /** Keep the temp folder (databases, payloads, logs) after the run and print where it is. */
   keep: boolean;
+  /**
+   * Open loop: letters offered per second on a fixed schedule, whatever the answers (issue #17); undefined =
+   * closed loop at `concurrency`. The letters of the phase are `rate × durationSeconds` unless --letters was given.
+   */
+  rate: number | undefined;
+  /** Seconds of offering in the open-loop mode. */
+  durationSeconds: number;
+  /** Processes per access point (corner 2 and corner 3 each), behind a round-robin balancer when on PostgreSQL. */
+  instances: number;
+  /** Where the access points keep their data: SQLite (one process each) or one PostgreSQL database per corner. */
+  store: "sqlite" | "postgresql";
+  /** The PostgreSQL server the bench creates (and drops) its databases on. */
+  postgresUrl: string;
   help: boolean;
 }
 
@@ -41,6 +54,11 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   logLevel: "info",
   outboxConcurrency: undefined,
   keep: false,
+  rate: undefined,
+  durationSeconds: 30,
+  instances: 1,
+  store: "sqlite",
+  postgresUrl: "postgresql://postgres@127.0.0.1:5432/postgres",
   help: false,
 };
 
@@ -65,9 +83,17 @@ export const USAGE = `usage: npm run bench -- [options]
   --time-limit SEC     each phase stops after this long (default 1800)
   --log-level LEVEL    access point log level; logs go to files (default info)
   --outbox-concurrency N  DPI_AP_OUTBOX_CONCURRENCY of both access points (default: theirs)
+  --rate N             open loop: offer N letters per second on a fixed schedule, not waiting for
+                       answers; latency counts from each letter's scheduled start (no large phase)
+  --duration SEC       seconds of offering with --rate (default 30; letters = N × SEC unless --letters)
+  --instances N        processes each for corner 2 and corner 3 (default 1); above 1 needs PostgreSQL
+  --store KIND         sqlite (default with 1 instance) or postgresql: one fresh database per corner,
+                       payloads in it, and each corner behind a round-robin balancer in the bench
+  --postgres-url URL   server to create and drop those databases on
+                       (default postgresql://postgres@127.0.0.1:5432/postgres)
   --json               print one JSON document instead of the table
   --quiet              no progress display
-  --keep               keep the temp folder with databases and logs
+  --keep               keep the temp folder (databases, logs) and any PostgreSQL databases
   --help               this text
 
 Sizes: plain bytes, or with kB/KB/MB (powers of 1000) or KiB/MiB (powers of 1024).`;
@@ -95,6 +121,8 @@ const LOG_LEVELS = new Set(["fatal", "error", "warn", "info", "debug", "trace", 
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   const o: BenchOptions = { ...DEFAULT_OPTIONS };
+  // Flags seen, for the rules between them checked at the end.
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     // --flag=value and --flag value are both accepted.
@@ -109,6 +137,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       if (bytes > MAX_DOCUMENT_BYTES) throw new BenchUsageError(`${flag} ${v} is more than the 30 MiB a dokumentpakke may be`);
       return bytes;
     };
+    given.add(flag);
     switch (flag) {
       case "--letters":
         o.letters = integer(flag, value(), 1, 1_000_000);
@@ -137,6 +166,27 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case "--outbox-concurrency":
         o.outboxConcurrency = integer(flag, value(), 1, 64);
         break;
+      case "--rate":
+        o.rate = integer(flag, value(), 1, 10_000);
+        break;
+      case "--duration":
+        o.durationSeconds = integer(flag, value(), 1, 86_400);
+        break;
+      case "--instances":
+        o.instances = integer(flag, value(), 1, 8);
+        break;
+      case "--store": {
+        const v = value();
+        if (v !== "sqlite" && v !== "postgresql") throw new BenchUsageError(`--store must be sqlite or postgresql, got ${JSON.stringify(v ?? "")}`);
+        o.store = v;
+        break;
+      }
+      case "--postgres-url": {
+        const v = value();
+        if (v === undefined || !/^postgres(ql)?:\/\/\S+$/.test(v)) throw new BenchUsageError(`--postgres-url needs a postgresql:// URL, got ${JSON.stringify(v ?? "")}`);
+        o.postgresUrl = v;
+        break;
+      }
       case "--json":
         o.json = true;
         break;
@@ -155,5 +205,29 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     }
     if (inline !== undefined && ["--json", "--quiet", "--keep", "--help"].includes(flag)) throw new BenchUsageError(`${flag} takes no value`);
   }
+  return checkCombinations(o, given);
+}
+
+/** The rules between flags, once all are read. */
+function checkCombinations(o: BenchOptions, given: ReadonlySet<string>): BenchOptions {
+  if (o.rate === undefined) {
+    if (given.has("--duration")) throw new BenchUsageError("--duration goes with --rate");
+  } else {
+    if (given.has("--concurrency")) throw new BenchUsageError("--rate is open loop: it takes no --concurrency");
+    if (given.has("--large") || given.has("--large-size")) throw new BenchUsageError("--rate runs no large phase: leave out --large and --large-size");
+    if (given.has("--letters") && given.has("--duration")) throw new BenchUsageError("give --letters or --duration with --rate, not both");
+    o.large = 0;
+    if (!given.has("--letters")) {
+      const letters = o.rate * o.durationSeconds;
+      if (letters > 1_000_000) throw new BenchUsageError(`--rate ${o.rate} for ${o.durationSeconds} s is ${letters} letters, more than 1000000`);
+      o.letters = letters;
+    }
+  }
+  if (o.instances > 1) {
+    // Several processes on one SQLite file is what the README says not to do.
+    if (given.has("--store") && o.store === "sqlite") throw new BenchUsageError("--instances above 1 needs --store postgresql (SQLite is for one process)");
+    o.store = "postgresql";
+  }
+  if (given.has("--postgres-url") && o.store !== "postgresql") throw new BenchUsageError("--postgres-url goes with --store postgresql or --instances above 1");
   return o;
 }

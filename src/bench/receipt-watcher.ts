@@ -52,6 +52,11 @@ export class ReceiptWatcher {
   readonly levertAt = new Map<string, number>();
   /** conversationId → why it failed (a feil receipt). */
   readonly failed = new Map<string, string>();
+  /** Conversations for which a second leveringskvittering (another message id) came. */
+  readonly levertTwice = new Set<string>();
+  /** Receipts listed again after they were confirmed read (the same message id). */
+  listedAgain = 0;
+  private readonly levertReceipt = new Map<string, string>();
   /** Receipts of other types, by type. */
   readonly otherReceipts = new Map<string, number>();
   /** Poll errors (corner 2 unreachable or answering oddly); the watcher keeps polling. */
@@ -93,7 +98,12 @@ export class ReceiptWatcher {
         }
         ids.push(s.messageId);
         if (s.type === "leveringskvittering") {
-          if (!this.levertAt.has(s.conversationId)) this.levertAt.set(s.conversationId, seenAt);
+          const first = this.levertReceipt.get(s.conversationId);
+          if (first === undefined) {
+            this.levertReceipt.set(s.conversationId, s.messageId);
+            this.levertAt.set(s.conversationId, seenAt);
+          } else if (first === s.messageId) this.listedAgain++;
+          else this.levertTwice.add(s.conversationId);
         } else if (s.type === "feil") {
           this.failed.set(s.conversationId, s.detail ?? "feil");
         } else {

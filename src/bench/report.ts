@@ -3,16 +3,35 @@ import type { Distribution } from "./stats.js";
 /** The benchmark's result as one JSON document, and as a table a person reads. Formatting is pure. */
 
 export interface ProcessFigures {
-  /** "corner 2", "corner 3", "postbox", "bench" */
+  /** "corner 2", "corner 3", "postbox", "postgresql", "bench"; a corner's processes "corner 2 #1", … when it has several. */
   name: string;
   /** What runs in it. */
   role: string;
-  pid: number;
+  /** Absent for a figure over several processes (a corner's instances, the PostgreSQL server). */
+  pid?: number;
+  /** A corner's figure over this many processes: CPU summed, peak RSS the largest (and peakRssTotalBytes the sum). */
+  instances?: number;
+  /** The corner a process is one instance of. */
+  instanceOf?: string;
   /** CPU seconds (user + system) spent during the phase. */
   cpuSeconds?: number;
   cpuSecondsPerLetter?: number;
   /** Peak resident set size during the phase (or since start when the kernel cannot reset the peak). */
   peakRssBytes?: number;
+  /** A corner of several processes: the sum of their peaks. */
+  peakRssTotalBytes?: number;
+}
+
+/** What an open-loop phase (`--rate`) offered and how closely the bench kept to its schedule. */
+export interface OpenLoopFigures {
+  /** Letters per second the schedule offered. */
+  offeredPerSecond: number;
+  /** Letters per second the bench actually started (first to last start). */
+  startedPerSecond?: number;
+  /** How late the bench started requests against their schedule (its own event loop being busy). */
+  startLagMs?: Distribution;
+  /** The most POST /messages/out requests unanswered at once. */
+  maxInFlight: number;
 }
 
 export interface PhaseReport {
@@ -37,7 +56,9 @@ export interface PhaseReport {
   unsettled: number;
   /** Why the phase ended before every accepted letter was settled. */
   stoppedBy?: "time-limit" | "stalled" | "interrupted";
-  /** POST /messages/out round trip as corner 1 sees it. */
+  /** Set for an open-loop phase: intakeLatencyMs then counts from each letter's scheduled start. */
+  openLoop?: OpenLoopFigures;
+  /** POST /messages/out round trip as corner 1 sees it (open loop: from the scheduled start to the answer). */
   intakeLatencyMs?: Distribution;
   /** From the start of the POST to corner 1 seeing the leveringskvittering (includes its poll interval). */
   postToLevertMs?: Distribution;
@@ -48,6 +69,17 @@ export interface PhaseReport {
   intakeSeconds?: number;
   deliverySeconds?: number;
   processes: ProcessFigures[];
+  /** Letters the postbox provider delivered in the phase (each once: it recognises a letter offered again). */
+  delivered?: number;
+  /** Exactly-once checks: both must be 0. */
+  duplicates: {
+    /** Letters corner 3 offered the postbox provider again after it had handled them (its redeliveries counter). */
+    offeredAgainToPostbox?: number;
+    /** Conversations for which corner 1 read a second leveringskvittering. */
+    levertTwice: number;
+  };
+  /** Requests each balancer passed to each of its instances during the phase. */
+  balanced?: { corner: string; perInstance: number[] }[];
   /** Whether peak RSS covers only this phase or each process's whole life (when the kernel cannot reset it). */
   peakRssScope: "phase" | "process lifetime";
   /** A few refusals and feil details, for diagnosis. */
@@ -63,7 +95,21 @@ export interface BenchReport {
   /** Building and signing the letters (not timed into any figure). */
   prepareSeconds: number;
   machine: { cpus: number; cpuModel: string; memoryBytes: number; node: string; platform: string };
-  options: { letters: number; documentBytes: number; concurrency: number; large: number; largeDocumentBytes: number; logLevel: string; outboxConcurrency?: number };
+  options: {
+    letters: number;
+    documentBytes: number;
+    concurrency: number;
+    large: number;
+    largeDocumentBytes: number;
+    logLevel: string;
+    outboxConcurrency?: number;
+    /** Open loop: letters offered per second, for durationSeconds. */
+    rate?: number;
+    durationSeconds?: number;
+    /** Processes per corner, and the store they share. */
+    instances: number;
+    store: "sqlite" | "postgresql";
+  };
   phases: PhaseReport[];
   notes: string[];
 }
@@ -115,11 +161,26 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return [line(header), rule, ...rows.map(line)].join("\n");
 }
 
-const PROCESS_ORDER = ["corner 2", "corner 3", "postbox", "bench"];
+const PROCESS_ORDER = ["corner 2", "corner 3", "postbox", "postgresql", "bench"];
 
+/** The access points first, each followed by its instances in order, then the rest; unknown names last. */
 function processNames(phases: readonly PhaseReport[]): string[] {
-  const names = new Set(phases.flatMap((p) => p.processes.map((x) => x.name)));
-  return [...PROCESS_ORDER.filter((n) => names.has(n)), ...[...names].filter((n) => !PROCESS_ORDER.includes(n))];
+  const names = [...new Set(phases.flatMap((p) => p.processes.map((x) => x.name)))];
+  const key = (name: string): [number, number] => {
+    const m = / #(\d+)$/.exec(name);
+    const base = m ? name.slice(0, m.index) : name;
+    const at = PROCESS_ORDER.indexOf(base);
+    return [at < 0 ? PROCESS_ORDER.length : at, m ? Number(m[1]) : 0];
+  };
+  return names
+    .map((name, i) => ({ name, i, k: key(name) }))
+    .sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1] || a.i - b.i)
+    .map((x) => x.name);
+}
+
+function formatPeak(x: ProcessFigures | undefined): string {
+  if (x?.peakRssTotalBytes === undefined) return formatMiB(x?.peakRssBytes);
+  return `${formatMiB(x.peakRssBytes)} (Σ ${formatMiB(x.peakRssTotalBytes)})`;
 }
 
 export function formatReport(r: BenchReport): string {
@@ -129,25 +190,44 @@ export function formatReport(r: BenchReport): string {
   const rows: string[][] = [
     ["letters sent", ...col((p) => `${p.posted}`)],
     ["document / dokumentpakke size", ...col((p) => `${formatBytes(p.documentBytes)} / ${formatBytes(p.dokumentpakkeBytes)}`)],
-    ["concurrency", ...col((p) => `${p.concurrency}`)],
+    ["concurrency", ...col((p) => (p.openLoop ? `open loop (≤ ${p.openLoop.maxInFlight} in flight)` : `${p.concurrency}`))],
     ["accepted (201)", ...col((p) => `${p.accepted}`)],
     ["LEVERT at corner 1", ...col((p) => `${p.levert}`)],
     ["feil / refused / unsettled", ...col((p) => `${p.failed} / ${p.refused} / ${p.unsettled}`)],
     ["intake latency p50", ...col((p) => formatMs(p.intakeLatencyMs?.p50))],
     ["intake latency p95", ...col((p) => formatMs(p.intakeLatencyMs?.p95))],
     ["intake latency p99", ...col((p) => formatMs(p.intakeLatencyMs?.p99))],
+    ["intake latency max", ...col((p) => formatMs(p.intakeLatencyMs?.max))],
     ["accepted per second", ...col((p) => formatRate(p.acceptedPerSecond))],
     ["LEVERT per second", ...col((p) => formatRate(p.levertPerSecond))],
     ["first POST → last 201", ...col((p) => formatSeconds(p.intakeSeconds))],
     ["first POST → last LEVERT", ...col((p) => formatSeconds(p.deliverySeconds))],
     ["POST → LEVERT p50 / p95", ...col((p) => `${formatMs(p.postToLevertMs?.p50)} / ${formatMs(p.postToLevertMs?.p95)}`)],
   ];
-  for (const name of processNames(phases)) rows.push([`CPU per letter, ${name}`, ...col((p) => formatCpu(proc(p, name)?.cpuSecondsPerLetter))]);
-  for (const name of processNames(phases)) rows.push([`peak RSS, ${name}`, ...col((p) => formatMiB(proc(p, name)?.peakRssBytes))]);
+  if (phases.some((p) => p.openLoop)) {
+    rows.splice(
+      3,
+      0,
+      ["offered per second (schedule)", ...col((p) => (p.openLoop ? formatRate(p.openLoop.offeredPerSecond) : "-"))],
+      ["started per second (bench)", ...col((p) => (p.openLoop ? formatRate(p.openLoop.startedPerSecond) : "-"))],
+      ["start lag p99 / max", ...col((p) => (p.openLoop ? `${formatMs(p.openLoop.startLagMs?.p99)} / ${formatMs(p.openLoop.startLagMs?.max)}` : "-"))],
+    );
+  }
+  rows.push(["delivered by the postbox", ...col((p) => (p.delivered === undefined ? "n/a" : `${p.delivered}`))]);
+  rows.push(["duplicates: offered again / LEVERT twice", ...col((p) => `${p.duplicates.offeredAgainToPostbox ?? "n/a"} / ${p.duplicates.levertTwice}`)]);
+  const balanced = [...new Set(phases.flatMap((p) => (p.balanced ?? []).map((b) => b.corner)))];
+  for (const corner of balanced) {
+    rows.push([`requests per instance, ${corner}`, ...col((p) => p.balanced?.find((b) => b.corner === corner)?.perInstance.join(" / ") ?? "n/a")]);
+  }
+  const names = processNames(phases);
+  for (const name of names) rows.push([`CPU per letter, ${name}`, ...col((p) => formatCpu(proc(p, name)?.cpuSecondsPerLetter))]);
+  // A figure over the server's processes has no peak RSS of its own (their memory is mostly shared).
+  const withRss = names.filter((name) => phases.some((p) => proc(p, name)?.pid !== undefined || proc(p, name)?.peakRssBytes !== undefined));
+  for (const name of withRss) rows.push([`peak RSS, ${name}`, ...col((p) => formatPeak(proc(p, name)))]);
 
   const roles = processNames(phases)
     .map((name) => phases.flatMap((p) => p.processes).find((x) => x.name === name))
-    .filter((x): x is ProcessFigures => x !== undefined)
+    .filter((x): x is ProcessFigures => x !== undefined && x.instanceOf === undefined)
     .map((x) => `  ${x.name}: ${x.role}`);
   const m = r.machine;
   const lines = [

@@ -7,21 +7,24 @@ import { DPI_SEND_SCOPE } from "../maskinporten/token.js";
 import { loadExampleSigner } from "../sim/maskinporten/defaults.js";
 import type { ChildHandle } from "./child-process.js";
 import type { Cleanup } from "./cleanup.js";
-import { observeStatuses, type StatusObserver } from "./db-observer.js";
-import { postAll, type PostOutcome } from "./driver.js";
+import { observeStatuses, PgStatusObserver, type StatusObserver } from "./db-observer.js";
+import { postAll, postAtRate, type PostOutcome } from "./driver.js";
 import { buildSharedDokumentpakke, prepareLetters, type BusinessSigner, type LetterParties, type PreparedLetter, type SharedDokumentpakke } from "./letters.js";
-import { AVSENDER_ORGNO, CERTS_DIR, DIGIPOST_ORGNO, startBenchNetwork, type BenchNetwork } from "./network.js";
+import { AVSENDER_ORGNO, CERTS_DIR, DIGIPOST_ORGNO, startBenchNetwork, type BenchNetwork, type Corner } from "./network.js";
+import { aggregateCorners } from "./aggregate.js";
+import { PgServerCpu } from "./pg-databases.js";
 import type { BenchOptions } from "./options.js";
 import type { ProgressDisplay, ProgressSnapshot } from "./progress.js";
 import { resetPeakRss, sampleProcess, type ProcessSample } from "./proc-stats.js";
 import { ReceiptWatcher } from "./receipt-watcher.js";
-import type { BenchReport, PhaseReport, ProcessFigures } from "./report.js";
+import type { BenchReport, OpenLoopFigures, PhaseReport, ProcessFigures } from "./report.js";
 import { distribution, perLetter, ratePerSecond, span } from "./stats.js";
 
 /**
  * The benchmark run: start the network, build every letter, send one warm-up letter, then for each phase
- * post the letters at the given concurrency and wait until corner 1 has seen a receipt for each, measuring
- * intake latency, throughput, and each process's CPU time and peak memory over the phase.
+ * post the letters (at the given concurrency, or open loop at the given rate) and wait until corner 1 has seen
+ * a receipt for each, measuring intake latency, throughput, and each process's CPU time and peak memory over
+ * the phase.
  */
 
 export interface RunIo {
@@ -48,7 +51,12 @@ interface Measured {
   role: string;
   pid: number | "self";
   process?: ChildHandle;
+  /** The corner this process is one of several instances of. */
+  instanceOf?: string;
 }
+
+/** How a phase offers its letters: closed loop (the next when one is answered) or open loop on a schedule. */
+type Load = { kind: "closed"; concurrency: number } | { kind: "open"; ratePerSecond: number };
 
 /** The user stopped the run before any phase had figures to report. */
 export class BenchInterruptedError extends Error {
@@ -71,17 +79,23 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
     uploadConcurrency: o.concurrency,
     // One token is embedded in every letter; it must outlive every phase and the set-up around them.
     tokenLifetimeSeconds: o.timeLimitSeconds * 2 + 3600,
+    instances: o.instances,
+    ...(o.store === "postgresql" ? { postgresUrl: o.postgresUrl } : {}),
     keep: o.keep,
     onStep: note,
   });
   if (o.keep) note(`temp folder (kept): ${net.dir}`);
+  const databases = [net.c2.store, net.c3.store].flatMap((st) => (st.kind === "postgresql" ? [st.database] : []));
+  if (o.keep && databases.length) note(`PostgreSQL databases (kept): ${databases.join(", ")}`);
 
   note("getting a Maskinporten token for the avsender (JWT grant)");
   const grant = createGrantClient({ ...(await loadExampleSigner(AVSENDER_ORGNO, CERTS_DIR)), audience: net.maskinporten.issuer, tokenEndpoint: net.maskinporten.tokenUrl });
   const token = (await grant.getToken({ scope: DPI_SEND_SCOPE })).access_token;
 
-  const observer = observeStatuses(path.join(net.dir, "c2", "ap.db"));
+  const observer: StatusObserver = net.c2.store.kind === "postgresql" ? new PgStatusObserver(net.c2.store.url) : observeStatuses(net.c2.store.file);
   io.cleanup.add("close the database observer", () => observer.close());
+  const serverCpu = databases.length ? new PgServerCpu(o.postgresUrl, databases) : undefined;
+  if (serverCpu) io.cleanup.add("close the PostgreSQL CPU meter", () => serverCpu.close());
   const watcher = new ReceiptWatcher({ baseUrl: net.c2.url, token });
   watcher.start(now() + (o.timeLimitSeconds * 2 + 600) * 1000);
   io.cleanup.add("stop the receipt watcher", () => watcher.stop());
@@ -100,26 +114,43 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
 
   if (io.cancelled()) throw new BenchInterruptedError();
   note("warm-up: one letter end to end (fills token, SMP and revocation caches)");
-  const warm = await runPhase("warm-up", warmup, normalPackage, 1, Math.min(120, o.timeLimitSeconds), { net, token, watcher, observer, io, quiet: true });
+  const ctx = { net, token, watcher, observer, io, ...(serverCpu ? { serverCpu } : {}) };
+  const warm = await runPhase("warm-up", warmup, normalPackage, { kind: "closed", concurrency: 1 }, Math.min(120, o.timeLimitSeconds), { ...ctx, quiet: true });
   if (io.cancelled()) throw new BenchInterruptedError();
   if (warm.levert !== 1) throw new Error(`the warm-up letter did not arrive: ${describeFailure(warm, net)}`);
   const setupSeconds = seconds(now() - t0) - prepareSeconds;
 
   const phases: PhaseReport[] = [];
-  phases.push(await runPhase("letters", letters, normalPackage, o.concurrency, o.timeLimitSeconds, { net, token, watcher, observer, io }));
+  const mainLoad: Load = o.rate !== undefined ? { kind: "open", ratePerSecond: o.rate } : { kind: "closed", concurrency: o.concurrency };
+  phases.push(await runPhase(o.rate !== undefined ? "open loop" : "letters", letters, normalPackage, mainLoad, o.timeLimitSeconds, ctx));
   if (largePackage && !io.cancelled()) {
-    phases.push(await runPhase("large", large, largePackage, Math.min(o.concurrency, o.large), o.timeLimitSeconds, { net, token, watcher, observer, io }));
+    phases.push(await runPhase("large", large, largePackage, { kind: "closed", concurrency: Math.min(o.concurrency, o.large) }, o.timeLimitSeconds, ctx));
   }
 
   const notes = [
     "letters of one size share one real dokumentpakke (ASiC-E signed by the avsender, CMS-encrypted to Digipost); each has its own ids and signed forretningsmelding",
     "one warm-up letter went end to end before timing",
+    ...(o.rate !== undefined
+      ? [
+          `open loop: letter i was due i/${o.rate} s after the start, whatever the answers; intake latency counts from that due time, so a request started late (start lag: the bench's own event loop was busy) counts its lateness too`,
+          "corner 2's outbox sends to corner 3 all along (the normal network): intake is measured while corner 2 also sends letters and takes in receipts",
+        ]
+      : []),
+    ...(o.store === "postgresql"
+      ? [
+          `corner 2 and corner 3 each ran ${o.instances} process${o.instances > 1 ? "es" : ""} on a fresh PostgreSQL database of its own (payloads in it), behind a round-robin balancer in the bench process that corner 1, the other corner's AS4 and the postbox provider all went through`,
+          ...(o.instances > 1 ? ["a corner's CPU is the sum over its processes; its peak RSS is the largest process's (Σ: the sum)"] : []),
+          "postgresql: CPU of the server's backend processes connected to the two databases (from /proc); its shared background processes (WAL writer, checkpointer) are left out",
+        ]
+      : []),
     "LEVERT is when corner 1's poll of GET /messages/in saw the leveringskvittering (it polls again at once after a full page, else after 100 ms)",
     "CPU per letter = CPU seconds of the process from the first POST until the last letter was settled, divided by accepted letters",
     `peak RSS is ${phases.every((p) => p.peakRssScope === "phase") ? "per phase (VmHWM reset at its start)" : "since each process started"}`,
     `every process shares this machine's ${os.cpus().length} CPUs`,
   ];
-  const complete = phases.length === (largePackage ? 2 : 1) && phases.every((p) => p.levert === p.letters);
+  const complete =
+    phases.length === (largePackage ? 2 : 1) &&
+    phases.every((p) => p.levert === p.letters && p.duplicates.levertTwice === 0 && (p.duplicates.offeredAgainToPostbox ?? 0) === 0);
   return {
     complete,
     report: {
@@ -137,6 +168,9 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
         largeDocumentBytes: o.largeDocumentBytes,
         logLevel: o.logLevel,
         ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
+        ...(o.rate !== undefined ? { rate: o.rate, durationSeconds: o.letters / o.rate } : {}),
+        instances: o.instances,
+        store: o.store,
       },
       phases,
       notes,
@@ -159,16 +193,35 @@ interface PhaseContext {
   watcher: ReceiptWatcher;
   observer: StatusObserver;
   io: RunIo;
+  /** CPU of the PostgreSQL server's processes serving the corners (PostgreSQL runs only). */
+  serverCpu?: PgServerCpu;
   /** No progress display (the warm-up). */
   quiet?: boolean;
 }
 
+const ROLES: Record<string, string> = {
+  "corner 2": "access point of the senders (POP000001): REST intake, AS4 out, receipts in",
+  "corner 3": "access point of the postbox providers (POP000002): AS4 in, REST pickup, receipts out",
+};
+
 function measuredProcesses(net: BenchNetwork): Measured[] {
+  const corner = (c: Corner): Measured[] =>
+    c.instances.map((ap) => ({
+      name: ap.name,
+      role: c.instances.length > 1 ? `one of ${c.instances.length} processes of ${c.name}` : ROLES[c.name]!,
+      pid: ap.pid,
+      process: ap,
+      ...(c.instances.length > 1 ? { instanceOf: c.name } : {}),
+    }));
   return [
-    { name: "corner 2", role: "access point of the senders (POP000001): REST intake, AS4 out, receipts in", pid: net.c2.pid, process: net.c2 },
-    { name: "corner 3", role: "access point of the postbox providers (POP000002): AS4 in, REST pickup, receipts out", pid: net.c3.pid, process: net.c3 },
+    ...corner(net.c2),
+    ...corner(net.c3),
     { name: "postbox", role: "Digipost simulator (corner 4): downloads, decrypts and verifies each letter, signs and posts its leveringskvittering", pid: net.postbox.pid, process: net.postbox },
-    { name: "bench", role: "corner 1 (posts letters, reads receipts) and the Maskinporten, SMP, DNS and OCSP simulators", pid: "self" },
+    {
+      name: "bench",
+      role: `corner 1 (posts letters, reads receipts) and the Maskinporten, SMP, DNS and OCSP simulators${net.c2.balancer ? ", and the balancers" : ""}`,
+      pid: "self",
+    },
   ];
 }
 
@@ -176,7 +229,7 @@ async function runPhase(
   name: string,
   letters: readonly PreparedLetter[],
   dokumentpakke: SharedDokumentpakke,
-  concurrency: number,
+  load: Load,
   timeLimitSeconds: number,
   ctx: PhaseContext,
 ): Promise<PhaseReport> {
@@ -184,10 +237,14 @@ async function runPhase(
   const processes = measuredProcesses(net);
   const conversations = letters.map((l) => l.conversationId);
   const sendtBefore = observer.outgoingLetters()?.SENDT ?? 0;
-  const deliveredBefore = net.postbox.stats()?.delivered ?? 0;
+  const postboxBefore = net.postbox.stats();
+  const levertTwiceBefore = watcher.levertTwice.size;
+  const listedAgainBefore = watcher.listedAgain;
+  const balancers = [net.c2, net.c3].flatMap((c) => (c.balancer ? [{ corner: c.name, balancer: c.balancer, before: c.balancer.counts() }] : []));
 
   const peakReset = processes.map((p) => resetPeakRss(p.pid)).every(Boolean);
   const before = new Map(processes.map((p) => [p.name, sampleProcess(p.pid)]));
+  const serverCpuReadable = ctx.serverCpu ? await ctx.serverCpu.start().catch(() => false) : false;
 
   const start = now();
   const deadline = start + timeLimitSeconds * 1000;
@@ -195,6 +252,7 @@ async function runPhase(
   let refused = 0;
   let posting = true;
   let lastAnswerAt = start;
+  let maxInFlight = 0;
   const settledCount = () => {
     let levert = 0;
     let failed = 0;
@@ -214,7 +272,7 @@ async function runPhase(
       accepted,
       refused,
       ...(sendt !== undefined ? { sendt: sendt - sendtBefore } : {}),
-      ...(delivered !== undefined ? { delivered: delivered - deliveredBefore } : {}),
+      ...(delivered !== undefined ? { delivered: delivered - (postboxBefore?.delivered ?? 0) } : {}),
       levert,
       failed,
       elapsedMs: now() - start,
@@ -225,19 +283,24 @@ async function runPhase(
 
   let outcomes: PostOutcome[] = [];
   let stoppedBy: PhaseReport["stoppedBy"];
+  let serverCpuSeconds: number | undefined;
   try {
-    const posted = postAll(letters, {
+    const common = {
       baseUrl: net.c2.url,
       token: ctx.token,
-      concurrency,
       deadline,
       cancelled: io.cancelled,
-      onDone: (r) => {
+      onDone: (r: PostOutcome) => {
         if (r.status === 201) accepted++;
         else refused++;
         lastAnswerAt = r.endedAt;
       },
-    }).finally(() => (posting = false));
+    };
+    const posted = (
+      load.kind === "open"
+        ? postAtRate(letters, { ...common, ratePerSecond: load.ratePerSecond, start, onStart: (n) => (maxInFlight = Math.max(maxInFlight, n)) })
+        : postAll(letters, { ...common, concurrency: load.concurrency })
+    ).finally(() => (posting = false));
 
     // Wait until every accepted letter is settled, the time is up, the user stops us, or nothing moves.
     let lastProgress = { key: "", at: start };
@@ -267,28 +330,52 @@ async function runPhase(
     outcomes = await posted;
   } finally {
     if (!ctx.quiet) io.progress.stop();
+    if (ctx.serverCpu) serverCpuSeconds = await ctx.serverCpu.stop().catch(() => undefined);
   }
   const after = new Map(processes.map((p) => [p.name, sampleProcess(p.pid)]));
+  const postboxAfter = net.postbox.stats();
 
   const { levert, failed } = settledCount();
   const acceptedOutcomes = outcomes.filter((r) => r.status === 201);
-  const postStart = span(outcomes.map((r) => r.startedAt));
+  // Open loop: the clock of each letter starts when it was due, not when the bench got round to it.
+  const dueAt = (r: PostOutcome) => r.scheduledAt ?? r.startedAt;
+  const postStart = span(outcomes.map(dueAt));
   const lastAccepted = span(acceptedOutcomes.map((r) => r.endedAt));
   const levertTimes = conversations.map((c) => watcher.levertAt.get(c)).filter((t): t is number => t !== undefined);
   const lastLevert = span(levertTimes);
-  const startedAtOf = new Map(outcomes.map((r) => [r.conversationId, r.startedAt]));
+  const startedAtOf = new Map(outcomes.map((r) => [r.conversationId, dueAt(r)]));
+  const levertTwice = watcher.levertTwice.size - levertTwiceBefore;
+  const offeredAgain = postboxAfter && postboxBefore ? postboxAfter.redeliveries - postboxBefore.redeliveries : postboxAfter?.redeliveries;
+  const listedAgain = watcher.listedAgain - listedAgainBefore;
   const problems = [
     ...outcomes.filter((r) => r.status !== 201).slice(0, 5).map((r) => `refused ${r.messageId}: HTTP ${r.status} ${r.problem ?? ""}`),
     ...conversations.filter((c) => watcher.failed.has(c)).slice(0, 5).map((c) => `feil for conversation ${c}: ${watcher.failed.get(c)}`),
     ...net.postbox.rejected().slice(0, 3).map((r) => `postbox refused ${r}`),
     ...(watcher.lastError ? [`receipt poll error (${watcher.errors}×): ${watcher.lastError}`] : []),
+    ...(levertTwice > 0 ? [`${levertTwice} conversations got a second leveringskvittering`] : []),
+    ...(offeredAgain ? [`corner 3 offered ${offeredAgain} letters to the postbox provider again after they were handled`] : []),
+    ...(listedAgain > 0 ? [`corner 2 listed ${listedAgain} receipts again after they were confirmed read`] : []),
+    ...balancers.flatMap((b) => (b.balancer.errors() > 0 ? [`${b.corner}'s balancer: ${b.balancer.errors()} requests failed to reach an instance`] : [])),
   ];
+  // Per letter only when every letter was settled: a cut-short phase holds work on letters not counted.
+  const perLetterOf = stoppedBy ? 0 : acceptedOutcomes.length;
+  let openLoop: OpenLoopFigures | undefined;
+  if (load.kind === "open") {
+    const started = span(outcomes.map((r) => r.startedAt));
+    const lags = outcomes.flatMap((r) => (r.scheduledAt === undefined ? [] : [r.startedAt - r.scheduledAt]));
+    openLoop = {
+      offeredPerSecond: load.ratePerSecond,
+      maxInFlight,
+      ...optional("startedPerSecond", started && outcomes.length > 1 ? ratePerSecond(outcomes.length - 1, started.first, started.last) : undefined),
+      ...optional("startLagMs", distribution(lags)),
+    };
+  }
   return {
     name,
     letters: letters.length,
     documentBytes: dokumentpakke.documentBytes,
     dokumentpakkeBytes: dokumentpakke.cms.byteLength,
-    concurrency,
+    concurrency: load.kind === "closed" ? load.concurrency : maxInFlight,
     posted: outcomes.length,
     accepted: acceptedOutcomes.length,
     refused: outcomes.length - acceptedOutcomes.length,
@@ -296,7 +383,8 @@ async function runPhase(
     failed,
     unsettled: acceptedOutcomes.length - levert - failed,
     ...(stoppedBy ? { stoppedBy } : {}),
-    ...optional("intakeLatencyMs", distribution(acceptedOutcomes.map((r) => r.endedAt - r.startedAt))),
+    ...(openLoop ? { openLoop } : {}),
+    ...optional("intakeLatencyMs", distribution(acceptedOutcomes.map((r) => r.endedAt - dueAt(r)))),
     ...optional("postToLevertMs", distribution(conversations.flatMap((c) => {
       const s = startedAtOf.get(c);
       const l = watcher.levertAt.get(c);
@@ -306,8 +394,17 @@ async function runPhase(
     ...optional("levertPerSecond", postStart && lastLevert ? ratePerSecond(levertTimes.length, postStart.first, lastLevert.last) : undefined),
     ...optional("intakeSeconds", postStart && lastAccepted ? seconds(lastAccepted.last - postStart.first) : undefined),
     ...optional("deliverySeconds", postStart && lastLevert ? seconds(lastLevert.last - postStart.first) : undefined),
-    // Per letter only when every letter was settled: a cut-short phase holds work on letters not counted.
-    processes: processes.map((p) => figures(p, before.get(p.name), after.get(p.name), stoppedBy ? 0 : acceptedOutcomes.length)),
+    ...optional("delivered", postboxAfter ? postboxAfter.delivered - (postboxBefore?.delivered ?? 0) : undefined),
+    duplicates: { levertTwice, ...optional("offeredAgainToPostbox", offeredAgain) },
+    ...(balancers.length
+      ? { balanced: balancers.map((b) => ({ corner: b.corner, perInstance: b.balancer.counts().map((n, i) => n - (b.before[i] ?? 0)) })) }
+      : {}),
+    processes: withServer(
+      aggregateCorners(processes.map((p) => figures(p, before.get(p.name), after.get(p.name), perLetterOf)), perLetterOf, (c) => ROLES[c] ?? c),
+      ctx.serverCpu && serverCpuReadable ? serverCpuSeconds : undefined,
+      ctx.serverCpu !== undefined,
+      perLetterOf,
+    ),
     peakRssScope: peakReset ? "phase" : "process lifetime",
     problems,
   };
@@ -319,10 +416,24 @@ function figures(p: Measured, before: ProcessSample | undefined, after: ProcessS
     name: p.name,
     role: p.role,
     pid: p.pid === "self" ? process.pid : p.pid,
+    ...(p.instanceOf !== undefined ? { instanceOf: p.instanceOf } : {}),
     ...optional("cpuSeconds", cpu),
     ...optional("cpuSecondsPerLetter", perLetter(cpu, letters)),
     ...optional("peakRssBytes", after?.peakRssBytes),
   };
+}
+
+/** The PostgreSQL server's line, before the bench's, when the corners were on PostgreSQL. */
+function withServer(list: ProcessFigures[], cpu: number | undefined, onPostgres: boolean, letters: number): ProcessFigures[] {
+  if (!onPostgres) return list;
+  const server: ProcessFigures = {
+    name: "postgresql",
+    role: "the PostgreSQL server's backends serving corner 2's and corner 3's databases",
+    ...optional("cpuSeconds", cpu),
+    ...optional("cpuSecondsPerLetter", perLetter(cpu, letters)),
+  };
+  const bench = list.findIndex((x) => x.name === "bench");
+  return bench < 0 ? [...list, server] : [...list.slice(0, bench), server, ...list.slice(bench)];
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
@@ -334,7 +445,7 @@ function describeFailure(phase: PhaseReport, net: BenchNetwork): string {
     `accepted ${phase.accepted}, refused ${phase.refused}, LEVERT ${phase.levert}, feil ${phase.failed}${phase.stoppedBy ? `, stopped by ${phase.stoppedBy}` : ""}`,
     ...phase.problems,
   ];
-  for (const c of [net.c2, net.c3, net.postbox]) {
+  for (const c of [...net.c2.instances, ...net.c3.instances, net.postbox]) {
     const tail = c.logTail(8);
     if (tail) lines.push(`--- ${c.name} log (${c.logFile}):`, tail);
   }

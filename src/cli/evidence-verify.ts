@@ -2,8 +2,11 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { compactVerify, decodeProtectedHeader } from "jose";
-import { EVIDENCE_FORMAT, type EvidenceFile, type EvidenceManifest } from "../console/evidence.js";
+import { binarySecurityToken, EVIDENCE_FORMAT, type EvidenceFile, type EvidenceManifest, type RevocationAnswerUse, type RevocationFileMeta } from "../console/evidence.js";
 import { createForretningsmeldingVerifier } from "../dpi/signed-forretningsmelding.js";
+import { validateChain } from "../pki/chain.js";
+import { checkCrl, CrlError, normaliseSerial, parseCrl } from "../pki/crl.js";
+import { OcspResponseError, verifyOcspResponse } from "../pki/ocsp.js";
 import { readZip, ZipError } from "../dpi/zip.js";
 import { sameDsReference, type DsReference } from "../xml/dsig-reference.js";
 import { analyseAs4Message } from "./as4/analyse.js";
@@ -16,20 +19,24 @@ import { EXIT, UsageError, type CliIo } from "./usage.js";
  * it proves. Every file must be the one the manifest lists (SHA-256); each signed forretningsmelding and receipt
  * must verify with the certificate it carries, and with --trust that certificate must lead to a trust anchor at
  * the time the message was recorded; each AS4 receipt must verify (the same analysis as `dpi-ap as4 verify`) and,
- * for one we got, confirm exactly the references we signed in one of the attempts to send the message.
+ * for one we got, confirm exactly the references we signed in one of the attempts to send the message; each OCSP
+ * response and CRL must be the CA's own, say "not revoked" for the certificates it was relied on for, and have been
+ * current when the file it was relied on for was recorded.
  */
 
 export const EVIDENCE_VERIFY_HELP = `Usage: dpi-ap evidence verify <zip> [options]
 
 Checks an evidence bundle downloaded from the operator console, offline, and says what it proves: the
 forretningsmelding and the DPI receipts were signed by the certificates they carry, the receiving access
-point signed an AS4 receipt confirming the very digests we signed, and no file was changed since the
-bundle was made. Revocation is not checked (the bundle holds no OCSP or CRL answers).
+point signed an AS4 receipt confirming the very digests we signed, the OCSP responses and CRLs this
+access point relied on said those certificates were not revoked when the documents were recorded, and
+no file was changed since the bundle was made.
 
 Options:
   --trust <pem>    Trust anchor certificates (PEM/DER file or folder); repeatable: the business CA for the
-                   forretningsmelding and receipts, the Peppol AP CA for the AS4 receipts. Without it the
-                   signatures are checked but not whom they belong to.
+                   forretningsmelding and receipts, the Peppol AP CA for the AS4 receipts (and the CAs
+                   the revocation answers are from). Without it the signatures are checked but not whom
+                   they belong to.
   --json           Print the report as JSON.
   -h, --help       Show this help.
 
@@ -129,6 +136,10 @@ export async function verifyEvidenceBundle(bytes: Uint8Array, opts: { anchors?: 
       checks.push({ file: meta.path, status: ok ? "ok" : "failed", says: ok ? "a certificate, as the signed documents carry it" : "not a certificate" });
     }
   }
+  const revocation = await checkRevocationAnswers(intact, anchors);
+  checks.push(...revocation.checks);
+  proves.push(...revocation.proves);
+  notProven.push(...revocation.notProven);
   if (manifest.files.some((f) => f.kind === "as4-receipt" && f.answers?.direction === "OUT") && manifest.files.some((f) => f.kind === "forretningsmelding")) {
     // The attachment was encrypted for the receiver: its digest cannot be recomputed from the forretningsmelding.
     notProven.push("that the AS4 message carried this forretningsmelding: the attachment was encrypted for the receiver, so the link is this access point's own record");
@@ -234,6 +245,146 @@ function readSignedReferences(data: Uint8Array | undefined): DsReference[][] | u
     return Array.isArray(v) && v.every((a) => Array.isArray(a)) ? (v as DsReference[][]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Revocation answers: each OCSP response or CRL checked offline against the certificate of the CA it is from.
+
+type IntactFile = { meta: EvidenceFile; data: Uint8Array };
+type UseVerdict = { ok: boolean; says: string; source?: string; signedBy?: string };
+
+/**
+ * The bundle's OCSP responses and CRLs: each must be signed by the CA it is from (an OCSP response by that CA or by
+ * a responder the CA certified with id-kp-OCSPSigning), say "not revoked" for the serial of every certificate it was
+ * relied on for, and have been current (thisUpdate to nextUpdate, with the same clock skew as the live check) at the
+ * time the file it was relied on for was recorded. With anchors, that CA must lead to one.
+ */
+async function checkRevocationAnswers(
+  intact: ReadonlyMap<string, IntactFile>,
+  anchors: readonly X509Certificate[] | undefined,
+): Promise<{ checks: EvidenceCheck[]; proves: string[]; notProven: string[] }> {
+  const checks: EvidenceCheck[] = [];
+  const proves: string[] = [];
+  const notProven: string[] = [];
+  const bundleCertificates: X509Certificate[] = [];
+  const issuers = new Map<string, X509Certificate>();
+  for (const { meta, data } of intact.values()) {
+    if (meta.kind !== "certificate" && meta.kind !== "issuer-certificate") continue;
+    let cert: X509Certificate | undefined;
+    try {
+      cert = new X509Certificate(Buffer.from(data));
+    } catch {
+      cert = undefined;
+    }
+    if (cert) bundleCertificates.push(cert);
+    if (meta.kind !== "issuer-certificate") continue;
+    if (cert?.ca) issuers.set(meta.path, cert);
+    checks.push({ file: meta.path, status: cert?.ca ? "ok" : "failed", says: cert?.ca ? `the certificate of ${describe(cert)}, the CA revocation answers are from` : "not a CA certificate" });
+  }
+
+  for (const { meta, data } of intact.values()) {
+    if (meta.kind !== "ocsp-response" && meta.kind !== "crl") continue;
+    const r = meta.revocation;
+    const issuer = r ? issuers.get(r.issuerCertificate) : undefined;
+    if (!r || !Array.isArray(r.answersFor) || r.answersFor.length === 0) {
+      checks.push({ file: meta.path, status: "failed", says: "the manifest does not say which certificates it was relied on for" });
+      continue;
+    }
+    if (!issuer) {
+      checks.push({ file: meta.path, status: "failed", says: `the certificate of the CA it is from (${r.issuerCertificate}) is not in the bundle` });
+      continue;
+    }
+    const says: string[] = [];
+    let failed = false;
+    for (const use of r.answersFor) {
+      const document = use.document ? intact.get(use.document) : undefined;
+      const at = new Date(document?.meta.at ?? use.checkedAt);
+      const verdict = meta.kind === "ocsp-response" ? await ocspSays(data, use, issuer, at, r) : await crlSays(data, meta.path, use, issuer, at, r);
+      let trust = "";
+      if (verdict.ok && anchors?.length) {
+        try {
+          validateChain(issuer, bundleCertificates, anchors, at);
+          trust = ", a CA under a trusted anchor";
+        } catch (err) {
+          verdict.ok = false;
+          verdict.says = `its CA ${describe(issuer)} is not trusted: ${(err as Error).message}`;
+        }
+      }
+      says.push(r.answersFor.length > 1 ? `for "${use.subject}": ${verdict.says}` : verdict.says);
+      if (!verdict.ok) {
+        failed = true;
+        continue;
+      }
+      proves.push(`${certificatePhrase(use, issuer, document)} was not revoked at ${at.toISOString()}: ${verdict.source} said so in an answer signed by ${verdict.signedBy}${trust}`);
+    }
+    const status: CheckStatus = failed ? "failed" : anchors?.length ? "ok" : "unchecked";
+    checks.push({ file: meta.path, status, says: says.join("; ") });
+    if (status === "unchecked") notProven.push(`whose CA signed the revocation answer ${meta.path} (give --trust)`);
+  }
+  return { checks, proves, notProven };
+}
+
+/** What an OCSP response says about one certificate it was relied on for, at `at`. */
+async function ocspSays(der: Uint8Array, use: RevocationAnswerUse, issuer: X509Certificate, at: Date, r: RevocationFileMeta): Promise<UseVerdict> {
+  try {
+    const a = await verifyOcspResponse(der, { cert: { serialNumber: use.serial }, issuer, at });
+    if (a.status === "revoked") return { ok: false, says: `it says serial ${use.serial} was revoked at ${a.revokedAt?.toISOString() ?? "?"}${a.reason ? ` (${a.reason})` : ""}` };
+    if (a.status !== "good") return { ok: false, says: `it says the status of serial ${use.serial} is unknown` };
+    const signedBy = a.signer.fingerprint256 === issuer.fingerprint256 ? `the CA itself (${describe(issuer)})` : `${describe(a.signer)}, an OCSP responder certified by ${describe(issuer)}`;
+    return {
+      ok: true,
+      says: `OCSP response signed by ${signedBy}: serial ${use.serial} good, thisUpdate ${a.thisUpdate.toISOString()}, nextUpdate ${a.nextUpdate?.toISOString() ?? "none"}, current at ${at.toISOString()}`,
+      source: `the OCSP responder ${r.url}`,
+      signedBy,
+    };
+  } catch (err) {
+    if (err instanceof OcspResponseError) return { ok: false, says: `not a valid answer for serial ${use.serial} at ${at.toISOString()}: ${err.reason}: ${err.message}` };
+    throw err;
+  }
+}
+
+/** What a CRL says about one certificate it was relied on for, at `at`. */
+async function crlSays(der: Uint8Array, path: string, use: RevocationAnswerUse, issuer: X509Certificate, at: Date, r: RevocationFileMeta): Promise<UseVerdict> {
+  try {
+    const a = await checkCrl(parseCrl(der, path), { serialNumber: use.serial, ca: use.ca }, issuer, at);
+    if (a.status === "revoked") return { ok: false, says: `it lists serial ${use.serial} as revoked at ${a.revokedAt.toISOString()}${a.reason ? ` (${a.reason})` : ""}` };
+    const signedBy = `the CA itself (${describe(issuer)})`;
+    return {
+      ok: true,
+      says: `CRL signed by ${signedBy}: serial ${use.serial} not listed, thisUpdate ${a.thisUpdate.toISOString()}, nextUpdate ${a.nextUpdate?.toISOString() ?? "none"}, current at ${at.toISOString()}`,
+      source: `the CRL ${r.url}${r.crlNumber ? ` (number ${r.crlNumber})` : ""}`,
+      signedBy,
+    };
+  } catch (err) {
+    if (err instanceof CrlError) return { ok: false, says: `not a valid CRL of its CA at ${at.toISOString()}: ${err.reason}: ${err.message}` };
+    throw err;
+  }
+}
+
+/** The certificate an answer was relied on for, named by the document that carries it when one does. */
+function certificatePhrase(use: RevocationAnswerUse, issuer: X509Certificate, document: IntactFile | undefined): string {
+  const named = `"${use.subject}" (serial ${use.serial})`;
+  const carried = document ? carriedCertificates(document) : [];
+  const own = carried.find((c) => normaliseSerial(c.serialNumber) === use.serial && c.checkIssued(issuer) && c.verify(issuer.publicKey));
+  if (own && own === carried[0]) return `the certificate that signed ${use.document}, ${named},`;
+  if (own) return `the certificate ${named} on the signer's path of ${use.document}`;
+  if (use.role === "as4-peer") return `the other access point's certificate ${named}${use.document ? ` (for ${use.document})` : ""}`;
+  return `the certificate ${named}${use.document ? ` (for ${use.document})` : ""}`;
+}
+
+/** The certificates a signed document carries, its signer's first: a JWS's x5c, an AS4 message's BinarySecurityToken. */
+function carriedCertificates(document: IntactFile): X509Certificate[] {
+  if (document.meta.kind === "as4-receipt") {
+    const bst = binarySecurityToken(document.data);
+    return bst ? [bst] : [];
+  }
+  if (document.meta.kind !== "forretningsmelding" && document.meta.kind !== "receipt-message") return [];
+  try {
+    const x5c = decodeProtectedHeader(Buffer.from(document.data).toString("utf8")).x5c;
+    return Array.isArray(x5c) ? x5c.map((c) => new X509Certificate(Buffer.from(c, "base64"))) : [];
+  } catch {
+    return [];
   }
 }
 

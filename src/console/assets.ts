@@ -56,6 +56,9 @@ pre.raw { max-height:360px; overflow:auto; background:var(--soft); border:1px so
 .login { max-width:340px; margin:8vh auto; padding:1.4rem; border:1px solid var(--line); border-radius:8px; }
 .login label { display:block; margin:.6rem 0; }
 .login input { width:100%; }
+.login p.or { text-align:center; color:var(--muted); margin:1rem 0 .4rem; }
+a.button { display:inline-block; padding:.35rem .8rem; border:1px solid var(--line); border-radius:5px; background:#f6f8fa; text-decoration:none; color:var(--fg); }
+a.button.primary { background:var(--accent); color:#fff; border-color:var(--accent); }
 svg.chart { max-width:100%; height:auto; }
 svg.chart .lbl, svg.chart .val, svg.chart .tick { font:12px system-ui, sans-serif; fill:#1f2328; }
 svg.chart .axis { stroke:#8c959f; }

@@ -2,8 +2,10 @@ import { createHash, X509Certificate } from "node:crypto";
 import { decodeProtectedHeader } from "jose";
 import { writeZip } from "../dpi/zip.js";
 import type { Direction } from "../store/conversations-repo.js";
+import type { As4Exchange, Conversation, DpiMessage } from "../store/generated/client.js";
 import { normaliseMessageId } from "../store/message-id.js";
 import type { Db } from "../store/prisma.js";
+import { decodeRevocation, RevocationAnswersRepo, type RevocationRole } from "../store/revocation-answers-repo.js";
 
 /**
  * The evidence bundle of one conversation: a zip that `dpi-ap evidence verify` checks offline. It holds what this
@@ -15,16 +17,17 @@ import type { Db } from "../store/prisma.js";
  *   as4/<as4MessageId>.receipt.xml the signed AS4 receipt we got for the UserMessage we sent (or gave, incoming)
  *   as4/signed-references.json    the digests we signed in each attempt to send it (what the receipt must confirm)
  *   certificates/*.pem            the signers' certificates as the signed documents carry them
+ *   revocation/<sha256>.ocsp.der  the OCSP responses and CRLs (.crl.der) the certificates were found not revoked by,
+ *                                 as received, with the certificates of the CAs they are from (certificates/ca-*.pem)
  *   routing/<sha256>.xml|.jws|.json the SMP or Service Registry record the send attempts were routed by, as fetched
  *
- * The revocation answers (OCSP, CRL) checked when the messages were sent and received are not stored by this
- * access point, nor the UserMessage envelopes themselves (only the references signed in them): the manifest
- * says so, and the verifier's report repeats it.
+ * The UserMessage envelopes themselves are not stored (only the references signed in them): the manifest says
+ * so, and the verifier's report repeats it.
  */
 
 export const EVIDENCE_FORMAT = "dpi-ap-evidence/1";
 
-export type EvidenceFileKind = "forretningsmelding" | "receipt-message" | "as4-receipt" | "signed-references" | "certificate" | "routing-record";
+export type EvidenceFileKind = "forretningsmelding" | "receipt-message" | "as4-receipt" | "signed-references" | "certificate" | RevocationFileKind | "routing-record";
 
 export interface EvidenceFile {
   path: string;
@@ -38,6 +41,8 @@ export interface EvidenceFile {
   /** receipt-message: the receipt's own message id and document type. */
   messageId?: string;
   documentType?: string;
+  /** ocsp-response, crl: where it came from and which certificates it was relied on for. */
+  revocation?: RevocationFileMeta;
   /** routing-record: what kind of record, where it was fetched and its media type (`at` is when). */
   routing?: { kind: string; sourceUrl: string; mediaType: string };
 }
@@ -68,10 +73,7 @@ export interface EvidenceBundle {
   manifest: EvidenceManifest;
 }
 
-const NOT_INCLUDED = [
-  "the OCSP and CRL answers checked when the messages were sent and received: this access point does not store them",
-  "the AS4 UserMessage envelopes themselves: only the references (digests) signed in each attempt are stored",
-];
+const NOT_INCLUDED = ["the AS4 UserMessage envelopes themselves: only the references (digests) signed in each attempt are stored"];
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 const utf8 = (s: string) => new Uint8Array(Buffer.from(s, "utf8"));
@@ -119,6 +121,8 @@ export async function buildEvidenceBundle(db: Db, direction: Direction, messageI
   if (c.dpi?.signedReferences) add("as4/signed-references.json", utf8(c.dpi.signedReferences), { kind: "signed-references" }, c.updatedAt);
   for (const r of await routingRecordsOf(db, direction, id)) add(r.path, r.data, { kind: "routing-record", routing: r.routing }, r.fetchedAt);
   for (const { cert, name, at } of certificates.values()) add(`certificates/${name}.pem`, utf8(cert.toString()), { kind: "certificate" }, at);
+  const revocation = await revocationEvidence(db, c, receipts, exchanges);
+  for (const f of revocation.files) add(f.path, f.data, f.meta, f.at);
 
   const manifest: EvidenceManifest = {
     format: EVIDENCE_FORMAT,
@@ -137,7 +141,7 @@ export async function buildEvidenceBundle(db: Db, direction: Direction, messageI
       statuses: c.statuses.map((s) => ({ status: s.status, at: s.createdAt.toISOString(), description: s.description })),
     },
     files,
-    notIncluded: NOT_INCLUDED,
+    notIncluded: [...NOT_INCLUDED, ...revocation.notIncluded],
   };
   const bytes = writeZip([{ name: "manifest.json", data: utf8(`${JSON.stringify(manifest, null, 2)}\n`) }, ...entries], { modified: by.now });
   return { fileName: `evidence-${safe(c.messageId)}.zip`, bytes, manifest };
@@ -166,7 +170,7 @@ function jwsSigner(jws: string): X509Certificate | undefined {
 }
 
 /** The certificate in an AS4 message's wsse:BinarySecurityToken (the signer's, in Peppol AS4); undefined without one. */
-function binarySecurityToken(xml: Uint8Array): X509Certificate | undefined {
+export function binarySecurityToken(xml: Uint8Array): X509Certificate | undefined {
   const m = /<(?:[A-Za-z0-9_-]+:)?BinarySecurityToken\b[^>]*>([A-Za-z0-9+/=\s]+)</.exec(Buffer.from(xml).toString("utf8"));
   if (!m) return undefined;
   try {
@@ -174,4 +178,114 @@ function binarySecurityToken(xml: Uint8Array): X509Certificate | undefined {
   } catch {
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Revocation answers: the OCSP responses and CRLs the conversation's certificates were found not revoked by.
+
+export type RevocationFileKind = "ocsp-response" | "crl" | "issuer-certificate";
+
+/** One certificate an answer was relied on for. */
+export interface RevocationAnswerUse {
+  /** The certificate's serial number (hex), subject (one line), and whether it is a CA. */
+  serial: string;
+  subject: string;
+  ca: boolean;
+  /** forretningsmelding: the signer's x5c path; as4-peer: the other access point's certificate. */
+  role: RevocationRole;
+  /** When the certificate was checked. */
+  checkedAt: string;
+  /** The bundle's file it was relied on for (the answer must cover that file's time), when it is in the bundle. */
+  document?: string;
+}
+
+export interface RevocationFileMeta {
+  url: string;
+  fetchedAt: string;
+  thisUpdate: string;
+  nextUpdate: string | null;
+  /** The CA the answer is from, and the bundle's file holding its certificate. */
+  issuer: string;
+  issuerCertificate: string;
+  crlNumber?: string;
+  answersFor: RevocationAnswerUse[];
+}
+
+interface RevocationFile {
+  path: string;
+  data: Uint8Array;
+  meta: Omit<EvidenceFile, "path" | "sha256" | "size" | "at">;
+  at: Date;
+}
+
+type WithDpi = Conversation & { dpi: DpiMessage | null };
+
+/**
+ * The stored answers the conversation's messages relied on (the letter or incoming message itself, the DPI
+ * receipts of its conversation, and the receiving access point's certificate for each delivered attempt), each once,
+ * with the certificate of the CA it is from; and a line for each document for which none is recorded.
+ */
+async function revocationEvidence(db: Db, c: WithDpi, receipts: readonly WithDpi[], exchanges: readonly As4Exchange[]): Promise<{ files: RevocationFile[]; notIncluded: string[] }> {
+  const uses = new Map<string, RevocationAnswerUse[]>();
+  const notIncluded: string[] = [];
+  const relied = (column: string | null | undefined, documentOf: (role: RevocationRole) => string | undefined, roles: readonly RevocationRole[], what: string) => {
+    const records = decodeRevocation(column);
+    for (const role of roles) {
+      if (!records.some((r) => r.role === role)) notIncluded.push(`revocation answers for ${what}${role === "as4-peer" ? " (the other access point's certificate)" : ""}: none recorded (a message stored before answers were kept, one this access point made itself, or one accepted in soft-fail mode without an answer)`);
+    }
+    for (const r of records) {
+      const document = documentOf(r.role);
+      const use: RevocationAnswerUse = { serial: r.serial, subject: r.subject, ca: r.ca, role: r.role, checkedAt: r.checkedAt, ...(document ? { document } : {}) };
+      uses.set(r.sha256, [...(uses.get(r.sha256) ?? []), use]);
+    }
+  };
+  const ourReceipt = exchanges.find((x) => x.direction === "IN");
+  if (c.dpi) {
+    // An incoming message: the sending access point's certificate was checked for the AS4 message we gave our receipt for.
+    const roles: RevocationRole[] = c.direction === "IN" && ourReceipt ? ["forretningsmelding", "as4-peer"] : ["forretningsmelding"];
+    relied(c.dpi.revocation, (role) => (role === "forretningsmelding" ? "forretningsmelding.jws" : ourReceipt && `as4/${safe(ourReceipt.as4MessageId)}.receipt.xml`), roles, "the forretningsmelding");
+  }
+  for (const r of receipts) {
+    if (r.dpi) relied(r.dpi.revocation, () => `receipts/${safe(r.messageId)}.jws`, ["forretningsmelding"], `the receipt ${r.messageId}`);
+  }
+  for (const x of exchanges.filter((e) => e.direction === "OUT")) {
+    relied(x.revocation, () => `as4/${safe(x.as4MessageId)}.receipt.xml`, ["as4-peer"], `the AS4 message ${x.as4MessageId}`);
+  }
+
+  const answers = await new RevocationAnswersRepo(db).find([...uses.keys()]);
+  const found = new Set(answers.map((a) => a.sha256));
+  for (const [sha256, u] of uses) {
+    if (!found.has(sha256)) notIncluded.push(`the revocation answer ${sha256} relied on for ${u.map((x) => `"${x.subject}"`).join(", ")}: it is not in the store`);
+  }
+  const files: RevocationFile[] = [];
+  const issuers = new Map<string, string>();
+  for (const a of answers) {
+    const issuer = new X509Certificate(Buffer.from(a.issuerCertificate));
+    let issuerPath = issuers.get(issuer.fingerprint256);
+    if (!issuerPath) {
+      issuerPath = `certificates/ca-${issuer.fingerprint256.replace(/:/g, "").slice(0, 16).toLowerCase()}.pem`;
+      issuers.set(issuer.fingerprint256, issuerPath);
+      files.push({ path: issuerPath, data: utf8(issuer.toString()), meta: { kind: "issuer-certificate" }, at: a.fetchedAt });
+    }
+    const kind = a.kind === "ocsp" ? "ocsp-response" : "crl";
+    files.push({
+      path: `revocation/${a.sha256}.${a.kind === "ocsp" ? "ocsp" : "crl"}.der`,
+      data: new Uint8Array(a.der),
+      meta: {
+        kind,
+        revocation: {
+          url: a.url,
+          fetchedAt: a.fetchedAt.toISOString(),
+          thisUpdate: a.thisUpdate.toISOString(),
+          nextUpdate: a.nextUpdate?.toISOString() ?? null,
+          issuer: a.issuerName,
+          issuerCertificate: issuerPath,
+          ...(a.crlNumber ? { crlNumber: a.crlNumber } : {}),
+          answersFor: uses.get(a.sha256)!,
+        },
+      },
+      at: a.fetchedAt,
+    });
+  }
+  return { files, notIncluded };
 }

@@ -28,6 +28,8 @@ const csrfInput = (s: Session) => html`<input type="hidden" name="${CSRF_FIELD}"
 interface LayoutOptions {
   /** Seconds between live refreshes of the #live part; 0 or absent: none. */
   refresh?: number | undefined;
+  /** More of the head (a constant, never request data). */
+  head?: Html;
 }
 
 export function layout(title: string, session: Session | null, body: HtmlValue, opts: LayoutOptions = {}): Html {
@@ -39,24 +41,48 @@ export function layout(title: string, session: Session | null, body: HtmlValue, 
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · dpi-ap console</title><link rel="stylesheet" href="/console/assets/console.css">
-<script src="/console/assets/console.js" defer></script></head>
+<script src="/console/assets/console.js" defer></script>${opts.head ?? html``}</head>
 <body><header class="top"><a href="/console">dpi-ap console</a>${nav}</header>
 <main${opts.refresh ? html` data-refresh="${opts.refresh}"` : html``}>${body}</main></body></html>`;
 }
 
-export function loginPage(loginToken: string, opts: { error?: string | undefined; user?: string | undefined } = {}): Html {
-  return layout(
-    "Log in",
-    null,
-    html`<form class="login" method="post" action="/console/login">
-  <h1>Log in</h1>
-  ${opts.error ? html`<p class="notice err" role="alert">${opts.error}</p>` : html``}
-  <input type="hidden" name="${CSRF_FIELD}" value="${loginToken}">
+export interface LoginPageOptions {
+  /** The login form's CSRF token: password login is offered. */
+  passwordToken?: string | undefined;
+  /** OIDC login is offered, at this provider ("Log in with <name>"). */
+  oidcName?: string | undefined;
+  error?: string | undefined;
+  user?: string | undefined;
+}
+
+export function loginPage(opts: LoginPageOptions): Html {
+  const password = opts.passwordToken
+    ? html`<form method="post" action="/console/login">
+  <input type="hidden" name="${CSRF_FIELD}" value="${opts.passwordToken}">
   <label>User <input name="user" autocomplete="username" required value="${opts.user ?? ""}"></label>
   <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
   <button class="primary" type="submit">Log in</button>
-</form>`,
+</form>`
+    : html``;
+  // A link, not a form: the answer redirects to the provider, which the CSP's form-action 'self' would block.
+  const oidc = opts.oidcName ? html`${opts.passwordToken ? html`<p class="or">or</p>` : html``}<p><a class="button primary" id="oidc-login" href="/console/oidc/login">Log in with ${opts.oidcName}</a></p>` : html``;
+  return layout(
+    "Log in",
+    null,
+    html`<div class="login">
+  <h1>Log in</h1>
+  ${opts.error ? html`<p class="notice err" role="alert">${opts.error}</p>` : html``}
+  ${password}${oidc}
+</div>`,
   );
+}
+
+/**
+ * After an OIDC login: the session cookie is SameSite=Strict, and a browser does not send it on the redirect
+ * chain that began at the provider, so this page (same-site) moves on to the console itself.
+ */
+export function loggedInPage(): Html {
+  return layout("Logged in", null, html`<p class="notice ok">Logged in. <a id="continue" href="/console">Continue to the console</a></p>`, { head: html`<meta http-equiv="refresh" content="0;url=/console">` });
 }
 
 export function errorPage(session: Session | null, title: string, message: string): Html {

@@ -13,15 +13,19 @@ import { CSRF_FIELD, sameOrigin, sameToken } from "./csrf.js";
 import type { Html } from "./html.js";
 import { parseListQuery } from "./list-query.js";
 import { LoginThrottle } from "./login-throttle.js";
-import { conversationHref, conversationPage, errorPage, listPage, loginPage, overviewPage } from "./pages.js";
+import { ConsoleOidcClient } from "./oidc-client.js";
+import { OidcError, type OidcErrorCode } from "./oidc-errors.js";
+import { PENDING_LOGIN_MS } from "./oidc-pending.js";
+import { claimValues } from "./oidc-roles.js";
+import { conversationHref, conversationPage, errorPage, listPage, loggedInPage, loginPage, overviewPage } from "./pages.js";
 import { DEFAULT_COST, verifyPassword } from "./password.js";
 import { ConsoleQueries } from "./queries.js";
 import { SessionStore, type Session } from "./sessions.js";
 
 /**
- * The operator console, mounted at /console (README, "Console"): login and logout, the conversation list, one
- * conversation, the overview, and the operators' actions. Sessions live in this process's memory
- * (sessions.ts); every POST is checked for its origin and CSRF token before anything else.
+ * The operator console, mounted at /console (README, "Console"): login (password, OIDC, or both) and logout,
+ * the conversation list, one conversation, the overview, and the operators' actions. Sessions live in this
+ * process's memory (sessions.ts); every POST is checked for its origin and CSRF token before anything else.
  */
 
 export interface ConsoleDeps {
@@ -38,6 +42,9 @@ const SESSION_COOKIE = "dpi_ap_console";
 /** Sent by the live-refresh script (assets.ts). */
 const REFRESH_HEADER = "x-console-refresh";
 const LOGIN_COOKIE = "dpi_ap_console_login";
+/** The OIDC login under way (oidc-pending.ts). */
+const OIDC_COOKIE = "dpi_ap_console_oidc";
+const OIDC_CALLBACK = "/console/oidc/callback";
 const CONTENT_SECURITY_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -82,6 +89,12 @@ export function consoleRouter(d: ConsoleDeps): Router {
   const secure = d.config.secureCookie ? "; Secure" : "";
   const sessionCookie = (value: string, maxAgeSeconds: number) => `${SESSION_COOKIE}=${value}; Path=/console; HttpOnly; SameSite=Strict${secure}; Max-Age=${maxAgeSeconds}`;
   const loginCookie = (value: string, maxAgeSeconds: number) => `${LOGIN_COOKIE}=${value}; Path=/console/login; HttpOnly; SameSite=Strict${secure}; Max-Age=${maxAgeSeconds}`;
+  // Lax, not Strict: the provider sends the browser back with a cross-site top-level GET, which must carry it.
+  const oidcCookie = (value: string, maxAgeSeconds: number) => `${OIDC_COOKIE}=${value}; Path=/console/oidc; HttpOnly; SameSite=Lax${secure}; Max-Age=${maxAgeSeconds}`;
+  const passwordLogin = d.config.users.length > 0;
+  const oidc = d.config.oidc ? new ConsoleOidcClient(d.config.oidc, d.clock) : undefined;
+  // DPI_AP_PUBLIC_URL (required for OIDC outside the sandbox); without it the address the browser used.
+  const redirectUri = (req: Request) => `${d.publicUrl ?? `${req.protocol}://${req.get("host") ?? "localhost"}`}${OIDC_CALLBACK}`;
   const form = express.urlencoded({ extended: false, limit: "32kb", parameterLimit: 20 });
 
   router.use(headers);
@@ -91,9 +104,17 @@ export function consoleRouter(d: ConsoleDeps): Router {
 
   // Before login there is no session: the login form's CSRF token is bound to a cookie of its own (double submit).
   const showLogin = (res: Response, status: number, opts: { error?: string; user?: string } = {}) => {
-    const token = randomBytes(24).toString("base64url");
-    res.append("Set-Cookie", loginCookie(token, 1800));
-    send(res, status, loginPage(token, opts));
+    const token = passwordLogin ? randomBytes(24).toString("base64url") : undefined;
+    if (token) res.append("Set-Cookie", loginCookie(token, 1800));
+    send(res, status, loginPage({ passwordToken: token, oidcName: oidc?.settings.name, ...opts }));
+  };
+
+  /** A new session for a user who has just logged in, replacing any the browser had. */
+  const startSession = (req: Request, res: Response, user: string, role: Session["role"]) => {
+    // A new id at every login: a session id planted before login is worth nothing.
+    sessions.destroy(cookies(req).get(SESSION_COOKIE));
+    const { id } = sessions.create(user, role);
+    res.append("Set-Cookie", sessionCookie(id, Math.floor(d.config.maxAgeMs / 1000)));
   };
 
   router.get("/login", (req, res) => {
@@ -102,6 +123,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
   });
 
   router.post("/login", form, async (req, res) => {
+    if (!passwordLogin) return void send(res, 404, errorPage(null, "Not found", "Password login is not offered here."));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const expected = cookies(req).get(LOGIN_COOKIE);
     if (!sameOrigin(req, d.publicUrl) || !expected || !sameToken(expected, body[CSRF_FIELD])) {
@@ -125,14 +147,48 @@ export function consoleRouter(d: ConsoleDeps): Router {
       return void showLogin(res, 401, { error: "Wrong user or password.", user: name });
     }
     throttle.succeeded(name, ip);
-    // A new id at every login: a session id planted before login is worth nothing.
-    sessions.destroy(cookies(req).get(SESSION_COOKIE));
-    const { id } = sessions.create(user.name, user.role);
-    res.append("Set-Cookie", sessionCookie(id, Math.floor(d.config.maxAgeMs / 1000)));
+    startSession(req, res, user.name, user.role);
     res.append("Set-Cookie", loginCookie("", 0));
-    log.info({ user: user.name, role: user.role, ip }, "console login");
+    log.info({ user: user.name, role: user.role, ip, login: "password" }, "console login");
     res.redirect(303, "/console");
   });
+
+  if (oidc) {
+    const provider = oidc.settings.name;
+    router.get("/oidc/login", async (req, res) => {
+      if (sessions.touch(cookies(req).get(SESSION_COOKIE))) return void res.redirect(303, "/console");
+      try {
+        const { id, url } = await oidc.start(redirectUri(req));
+        res.append("Set-Cookie", oidcCookie(id, Math.floor(PENDING_LOGIN_MS / 1000)));
+        res.redirect(303, url);
+      } catch (err) {
+        if (!(err instanceof OidcError)) throw err;
+        log.warn({ ip: req.socket.remoteAddress ?? "", login: "oidc", code: err.code, reason: err.message }, "console login failed");
+        showLogin(res, 502, { error: `${provider} could not be reached to log in; the error is in the log.` });
+      }
+    });
+
+    router.get("/oidc/callback", async (req, res) => {
+      const ip = req.socket.remoteAddress ?? "";
+      // The login under way is over, whatever its outcome.
+      res.append("Set-Cookie", oidcCookie("", 0));
+      try {
+        const who = await oidc.finish(cookies(req).get(OIDC_COOKIE), req.query as Record<string, unknown>);
+        if (!who.role) {
+          log.warn({ user: who.user, sub: who.sub, ip, login: "oidc", claim: oidc.settings.roleClaim, values: claimValues(who.claims, oidc.settings.roleClaim).slice(0, 20) }, "console login refused: no role");
+          return void showLogin(res, 403, { error: `You (${who.user}) logged in at ${provider}, but have no role in this console. Ask for the group that makes you an operator or a viewer.` });
+        }
+        startSession(req, res, who.user, who.role);
+        log.info({ user: who.user, role: who.role, ip, login: "oidc", sub: who.sub }, "console login");
+        send(res, 200, loggedInPage());
+      } catch (err) {
+        if (!(err instanceof OidcError)) throw err;
+        log.warn({ ip, login: "oidc", code: err.code, reason: err.message }, "console login failed");
+        const [status, text] = oidcFailure(err.code, provider, err.message);
+        showLogin(res, status, { error: text });
+      }
+    });
+  }
 
   // Everything below needs a session.
   router.use((req: SessionRequest, res, next) => {
@@ -235,4 +291,21 @@ export function consoleRouter(d: ConsoleDeps): Router {
     send(res, 500, errorPage(req.consoleSession ?? null, "Something went wrong", "The page could not be made; the error is in the log."));
   });
   return router;
+}
+
+/** The status and the message of the login page for a failed OIDC login (the details go to the log only). */
+function oidcFailure(code: OidcErrorCode, provider: string, message: string): [number, string] {
+  switch (code) {
+    case "oidc-provider-unavailable":
+    case "oidc-discovery-invalid":
+    case "oidc-token-refused":
+      return [502, `${provider} could not complete the login; the error is in the log.`];
+    case "oidc-login-expired":
+    case "oidc-state-mismatch":
+      return [400, "The login took too long, or was started in another window. Log in again."];
+    case "oidc-provider-refused":
+      return [401, `${provider} did not log you in (${message}).`];
+    default:
+      return [401, `The answer from ${provider} could not be verified; the error is in the log.`];
+  }
 }

@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
 import type { DpiConversation, DpiMessagesRepo, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
+import type { RevocationUseRecord } from "../store/revocation-answers-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
 import { messageRecord } from "./message-record.js";
@@ -23,6 +24,8 @@ export interface IncomingMessage {
   dokumentpakke?: StoredBlob | undefined;
   /** For a receipt: the letter that started its conversation, when the caller has looked it up already. */
   letter?: DpiConversation | undefined;
+  /** The OCSP/CRL answers its certificates were found not revoked by, kept with it. */
+  revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
 /**
@@ -53,6 +56,7 @@ export async function storeIncoming(
     dokumentpakke: msg.dokumentpakke,
     kanal: original?.dpi.kanal ?? undefined,
     avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.dpi.avsenderidentifikator ?? undefined,
+    revocation: msg.revocation,
   });
   const now = deps.clock();
   const answer = receiptStatus(m, msg.jws, now);

@@ -4,6 +4,7 @@ import { DomainError } from "../errors.js";
 import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
 import { normaliseKanal, type DpiConversation, type DpiMessagesRepo } from "../store/dpi-messages-repo.js";
+import { revocationRecords } from "../store/revocation-answers-repo.js";
 import { verifyFingerprint, parseEnvelopedDataFrom } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
@@ -185,7 +186,7 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   const at = deps.clock();
   try {
     await deps.repo.insert(
-      messageRecord(m, { direction: "OUT", jws: verified.jws, dokumentpakke: pakke, kanal: req.kanal, enqueue: true }),
+      messageRecord(m, { direction: "OUT", jws: verified.jws, dokumentpakke: pakke, kanal: req.kanal, enqueue: true, revocation: revocationRecords(verified.revocation, "forretningsmelding") }),
       ACCEPTED_STATUS,
       at,
     );

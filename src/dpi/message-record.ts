@@ -9,7 +9,7 @@ import type { Forretningsmelding } from "./sbd.js";
  */
 export function messageRecord(
   m: Forretningsmelding,
-  o: { direction: Direction; jws: string; dokumentpakke?: StoredBlob | undefined } & Partial<Pick<NewDpiMessage, "kanal" | "avsenderidentifikator" | "enqueue">>,
+  o: { direction: Direction; jws: string; dokumentpakke?: StoredBlob | undefined } & Partial<Pick<NewDpiMessage, "kanal" | "avsenderidentifikator" | "enqueue" | "revocation">>,
 ): NewDpiMessage {
   return {
     messageId: m.messageId,
@@ -29,5 +29,6 @@ export function messageRecord(
     payload: o.dokumentpakke ? { key: o.dokumentpakke.key, size: o.dokumentpakke.size, sha256Hex: o.dokumentpakke.sha256.toString("hex") } : undefined,
     expiry: m.expectedResponseDateTime ? new Date(m.expectedResponseDateTime) : undefined,
     ...(o.enqueue ? { enqueue: true } : {}),
+    ...(o.revocation?.length ? { revocation: o.revocation } : {}),
   };
 }

@@ -7,6 +7,7 @@ import { assertSigningKeyUsage, organisationNumberOf } from "../pki/business-cer
 import { CertificateError } from "../pki/errors.js";
 import { CertificateKeyUsageError } from "../pki/peppol-trust.js";
 import { CertificateRevokedError, type RevocationChecker } from "../pki/revocation.js";
+import { evidenceUses, type RevocationEvidenceUse } from "../pki/revocation-evidence.js";
 import { x509FromDer } from "../pki/x509-cache.js";
 import { parseForretningsmelding, type Forretningsmelding } from "./sbd.js";
 
@@ -25,6 +26,8 @@ export interface VerifiedForretningsmelding {
   signer: X509Certificate;
   /** "0192:<orgno>" from the signer's certificate. */
   signerOrg: string;
+  /** The OCSP/CRL answers the x5c path's "not revoked" rests on (none without a revocation checker). */
+  revocation: RevocationEvidenceUse[];
 }
 
 export class ForretningsmeldingMalformedError extends DomainError {
@@ -153,15 +156,16 @@ export function createForretningsmeldingVerifier(opts: ForretningsmeldingVerifie
     }
     const message = parseForretningsmelding(json);
     // Last, because it may go to the network: everything that can be refused locally has been.
-    if (opts.revocation) await checkRevocation(opts, path, at);
-    return { jws, message, signer: leaf!, signerOrg };
+    const revocation = opts.revocation ? await checkRevocation(opts, path, at) : [];
+    return { jws, message, signer: leaf!, signerOrg, revocation };
   };
 }
 
-async function checkRevocation(opts: ForretningsmeldingVerifierOptions, path: X509Certificate[], at: Date): Promise<void> {
+async function checkRevocation(opts: ForretningsmeldingVerifierOptions, path: X509Certificate[], at: Date): Promise<RevocationEvidenceUse[]> {
   try {
     const result = await opts.revocation!.check(path, at);
     if (result.warnings.length > 0) opts.onRevocationWarnings?.(result.warnings, path[0]!);
+    return evidenceUses(result, at);
   } catch (err) {
     if (err instanceof CertificateRevokedError) throw new SignerCertificateRevokedError(`x5c certificate: ${err.message}`, err);
     // No OCSP/CRL answer (RevocationUnknownError, kind unavailable): an outage, no verdict on the certificate.

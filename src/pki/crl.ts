@@ -100,6 +100,9 @@ export class CrlError extends PkiError {
   }
 }
 
+/** What a CRL needs of the certificate it is consulted for: its serial number, and whether it is a CA. */
+export type CertificateRef = Pick<X509Certificate, "serialNumber" | "ca">;
+
 /** An entry of a verified CRL. */
 export interface CrlEntry {
   readonly revokedAt: Date;
@@ -175,7 +178,7 @@ export interface VerifyCrlOptions {
    * The certificate the CRL will be consulted for, to honour an issuingDistributionPoint that covers only
    * end-entity or only CA certificates.
    */
-  subject?: X509Certificate;
+  subject?: CertificateRef;
 }
 
 /**
@@ -204,14 +207,14 @@ export async function verifyCrl(crl: Crl, issuer: X509Certificate, at: Date, opt
 }
 
 /** The CRL entry for `cert`, matched by serial number. Only meaningful on a CRL verified for its issuer. */
-export function crlEntryFor(crl: Crl, cert: X509Certificate): CrlEntry | undefined {
+export function crlEntryFor(crl: Crl, cert: Pick<X509Certificate, "serialNumber">): CrlEntry | undefined {
   return entriesOf(crl).get(normaliseSerial(cert.serialNumber));
 }
 
 /** verifyCrl + crlEntryFor: what this CRL of `issuer` says about `cert` at `at`. */
 export async function checkCrl(
   crl: Crl,
-  cert: X509Certificate,
+  cert: CertificateRef,
   issuer: X509Certificate,
   at: Date,
   options: Omit<VerifyCrlOptions, "subject"> = {},
@@ -222,6 +225,14 @@ export async function checkCrl(
   // removeFromCRL only appears in delta CRLs, which we refuse; on a complete CRL it would mean "not revoked".
   if (!entry || entry.reason === "removeFromCRL") return { status: "good", ...times };
   return { status: "revoked", revokedAt: entry.revokedAt, reason: entry.reason, ...times };
+}
+
+/** The CRL's cRLNumber as upper-case hex without leading zeros; undefined when it has none. */
+export function crlNumberOf(crl: Crl): string | undefined {
+  const ext = crl.asn1.crlExtensions?.extensions.find((e) => e.extnID === OID.cRLNumber);
+  if (!ext) return undefined;
+  const value: unknown = ext.parsedValue ?? asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result;
+  return value instanceof asn1js.Integer ? normaliseSerial(Buffer.from(value.valueBlock.valueHexView).toString("hex")) : undefined;
 }
 
 /** HTTP(S) URLs of the certificate's CRL distribution points (full names only), in certificate order. */
@@ -272,7 +283,7 @@ async function verifySignatureOnce(crl: Crl, issuer: X509Certificate, issuerAsn1
   else verifiedBy.set(crl, new Set([issuer.fingerprint256]));
 }
 
-function checkExtensions(crl: Crl, subject: X509Certificate | undefined): void {
+function checkExtensions(crl: Crl, subject: CertificateRef | undefined): void {
   for (const ext of crl.asn1.crlExtensions?.extensions ?? []) {
     if (ext.extnID === OID.deltaCRLIndicator) throw new CrlError("unsupported", "delta CRLs are not supported", crl.source);
     if (ext.critical && !UNDERSTOOD_CRL_EXTENSIONS.has(ext.extnID)) {
@@ -289,7 +300,7 @@ function checkExtensions(crl: Crl, subject: X509Certificate | undefined): void {
   }
 }
 
-function checkIssuingDistributionPoint(crl: Crl, ext: pkijs.Extension, subject: X509Certificate | undefined): void {
+function checkIssuingDistributionPoint(crl: Crl, ext: pkijs.Extension, subject: CertificateRef | undefined): void {
   const idp = ext.parsedValue as pkijs.IssuingDistributionPoint | undefined;
   if (!(idp instanceof pkijs.IssuingDistributionPoint)) {
     throw new CrlError("malformed", "issuingDistributionPoint cannot be decoded", crl.source);

@@ -14,8 +14,8 @@ export { keyUsageOf } from "./key-usage.js";
 export type { KeyUsage } from "./key-usage.js";
 export { RevocationFetchError, undiciRevocationFetch } from "./revocation-http.js";
 export type { RevocationFetch, RevocationFetchRequest, RevocationFetchResponse } from "./revocation-http.js";
-export { parseCrl, fetchCrl, verifyCrl, checkCrl, crlEntryFor, crlDistributionPointsOf, crlNamesIssuer, crlReasonName, CrlError } from "./crl.js";
-export type { Crl, CrlAnswer, CrlEntry, CrlFailure, CrlReason, FetchCrlOptions, VerifyCrlOptions } from "./crl.js";
+export { parseCrl, fetchCrl, verifyCrl, checkCrl, crlEntryFor, crlNumberOf, crlDistributionPointsOf, crlNamesIssuer, crlReasonName, CrlError } from "./crl.js";
+export type { CertificateRef, Crl, CrlAnswer, CrlEntry, CrlFailure, CrlReason, FetchCrlOptions, VerifyCrlOptions } from "./crl.js";
 export { buildOcspRequest, verifyOcspResponse, checkOcsp, ocspUrlsOf, OcspResponseError } from "./ocsp.js";
 export type { CheckOcspOptions, OcspAnswer, OcspFailure, OcspRequest, OcspRequestOptions, VerifyOcspOptions } from "./ocsp.js";
 export { createRevocationCache } from "./revocation-cache.js";
@@ -29,5 +29,7 @@ export type {
   RevocationResult,
   RevocationSource,
 } from "./revocation.js";
+export { evidenceUses, sha256Hex } from "./revocation-evidence.js";
+export type { RevocationEvidence, RevocationEvidenceKind, RevocationEvidenceUse } from "./revocation-evidence.js";
 export { createPeppolApTrust, CertificateKeyUsageError } from "./peppol-trust.js";
 export type { PeppolApCertificate, PeppolApTrust, PeppolApTrustOptions } from "./peppol-trust.js";

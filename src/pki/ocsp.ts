@@ -46,6 +46,8 @@ export interface OcspAnswer {
   /** The certificate whose key signed the response: the issuer or its delegated responder. */
   readonly signer: X509Certificate;
   readonly url?: string;
+  /** The OCSPResponse exactly as received (DER): what is kept as evidence of the answer. */
+  readonly der: Uint8Array;
 }
 
 export type OcspFailure =
@@ -110,7 +112,8 @@ export async function buildOcspRequest(
 }
 
 export interface VerifyOcspOptions {
-  cert: X509Certificate;
+  /** The certificate asked about; only its serial number is needed (with `issuer` it makes the CertID). */
+  cert: Pick<X509Certificate, "serialNumber">;
   issuer: X509Certificate;
   /** Validation time: thisUpdate may not be after it, nextUpdate not before it (both with skew). */
   at: Date;
@@ -149,6 +152,7 @@ export async function verifyOcspResponse(der: Uint8Array, options: VerifyOcspOpt
     producedAt: data.producedAt,
     signer,
     ...(options.url ? { url: options.url } : {}),
+    der,
   };
   assertCurrent(answer, options.at, options);
   return answer;
@@ -326,7 +330,7 @@ function matchesResponderId(cert: X509Certificate, responderId: unknown): boolea
 /** The SingleResponse whose CertID names `cert` (any hash algorithm the responder chose). */
 async function matchingResponse(
   responses: readonly pkijs.SingleResponse[],
-  cert: X509Certificate,
+  cert: Pick<X509Certificate, "serialNumber">,
   issuer: X509Certificate,
 ): Promise<pkijs.SingleResponse> {
   const crypto = pkijs.getCrypto(true);
@@ -340,7 +344,9 @@ async function matchingResponse(
     let expected = ids.get(algorithm.name);
     if (!expected) {
       expected = new pkijs.CertID();
-      await expected.createForCertificate(pkijsCertificate(cert), {
+      // Only the issuer's name and key are hashed here (the serial was compared above): the issuer stands in
+      // for the certificate, so a serial number is all that is needed of it.
+      await expected.createForCertificate(pkijsCertificate(issuer), {
         hashAlgorithm: algorithm.name,
         issuerCertificate: pkijsCertificate(issuer),
       });

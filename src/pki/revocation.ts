@@ -9,17 +9,23 @@
  * A revoked certificate always fails with CertificateRevokedError. When no source gives an answer
  * (unreachable, invalid, unknown, or no source at all), "hard-fail" (the default, as phase4 does) throws
  * RevocationUnknownError and "soft-fail" reports a warning in the result.
+ *
+ * Each "good" names the answer it rests on (the DER as received, cached with the parsed answer), and with a
+ * `keep` function that answer is stored before the check returns: once per answer (by content) in this
+ * process, however many certificates and messages rely on it. An answer that cannot be kept is not relied on.
  */
 import type { X509Certificate } from "node:crypto";
 import { systemClock } from "../clock.js";
 import type { Clock } from "../clock.js";
 import { BrokenChainError, CertificateError } from "./errors.js";
-import { checkCrl, crlDistributionPointsOf, crlNamesIssuer, CrlError, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_SKEW_MS, fetchCrl, normaliseSerial } from "./crl.js";
+import { checkCrl, crlDistributionPointsOf, crlNamesIssuer, CrlError, crlNumberOf, DEFAULT_FETCH_TIMEOUT_MS, DEFAULT_MAX_SKEW_MS, fetchCrl, normaliseSerial } from "./crl.js";
 import type { Crl, CrlAnswer, CrlReason } from "./crl.js";
 import { assertCurrent, checkOcsp, ocspUrlsOf, OcspResponseError } from "./ocsp.js";
 import type { OcspAnswer } from "./ocsp.js";
 import { createRevocationCache } from "./revocation-cache.js";
 import type { RevocationCache } from "./revocation-cache.js";
+import { sha256Hex } from "./revocation-evidence.js";
+import type { RevocationEvidence } from "./revocation-evidence.js";
 import { undiciRevocationFetch } from "./revocation-http.js";
 import type { RevocationFetch } from "./revocation-http.js";
 
@@ -47,6 +53,12 @@ export interface RevocationCheckerOptions {
   maxSkewMs?: number;
   /** Send an OCSP nonce (default true). */
   ocspNonce?: boolean;
+  /**
+   * Stores an answer a "good" rests on (e.g. in the database, for evidence bundles). Called once per answer in
+   * this process before any check that relies on it returns; when it fails, the answer is not relied on (the
+   * certificate's status is unknown: hard-fail refuses, soft-fail warns) and it is tried again next time.
+   */
+  keep?: (answer: RevocationEvidence) => Promise<void>;
 }
 
 /** The outcome for one certificate of the path. */
@@ -59,6 +71,8 @@ export interface CertificateRevocation {
   readonly location?: string;
   readonly thisUpdate?: Date;
   readonly nextUpdate?: Date | undefined;
+  /** The answer "good" rests on, as received (absent when unknown). */
+  readonly answer?: RevocationEvidence;
   /** Sources that failed before the answer, or every reason the status is unknown. */
   readonly problems: readonly string[];
 }
@@ -112,7 +126,7 @@ export class RevocationUnknownError extends CertificateError {
 }
 
 type Outcome =
-  | { kind: "good"; source: RevocationSource; location: string; thisUpdate: Date; nextUpdate: Date | undefined; problems: string[] }
+  | { kind: "good"; source: RevocationSource; location: string; thisUpdate: Date; nextUpdate: Date | undefined; answer: RevocationEvidence; problems: string[] }
   | { kind: "revoked"; source: RevocationSource; revokedAt: Date; reason: CrlReason | undefined; location: string }
   | { kind: "unknown"; problems: string[]; cause: unknown };
 
@@ -124,7 +138,29 @@ export function createRevocationChecker(options: RevocationCheckerOptions = {}):
   const timeoutMs = options.fetchTimeoutMs ?? DEFAULT_FETCH_TIMEOUT_MS;
   const maxSkewMs = options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const rewrite = options.urlRewrite ?? ((url: string) => url);
-  const staticCrls = options.staticCrls ?? [];
+  // A configured CRL counts as fetched when the checker was made (its file was read then).
+  const loadedAt = clock();
+  const staticCrls: Fetched<Crl>[] = (options.staticCrls ?? []).map((crl) => ({ value: crl, fetchedAt: loadedAt, sha256: sha256Hex(crl.der) }));
+  const keeping = new Map<string, Promise<void>>();
+  /** A freshly fetched answer with its fetch time and digest, computed once and cached with it. */
+  const withEvidence = <T>(value: T, der: (v: T) => Uint8Array): Fetched<T> => ({ value, fetchedAt: clock(), sha256: sha256Hex(der(value)) });
+
+  /** options.keep, once per answer: concurrent checks relying on a new answer share one call. */
+  function keepOnce(answer: RevocationEvidence): Promise<void> {
+    const keep = options.keep;
+    if (!keep) return Promise.resolve();
+    let kept = keeping.get(answer.sha256);
+    if (!kept) {
+      kept = keep(answer).catch((error: unknown) => {
+        keeping.delete(answer.sha256);
+        throw error;
+      });
+      keeping.set(answer.sha256, kept);
+      // Forgetting an old answer only costs storing it again (the store ignores one it has).
+      if (keeping.size > MAX_REMEMBERED_ANSWERS) keeping.delete(keeping.keys().next().value!);
+    }
+    return kept;
+  }
 
   /** Loads through the cache; a cached value that is no longer current at `at` is dropped and loaded again. */
   async function cached<T>(key: string, load: () => Promise<T>, nextUpdateOf: (v: T) => Date | undefined, current: (v: T) => void): Promise<T> {
@@ -148,32 +184,48 @@ export function createRevocationChecker(options: RevocationCheckerOptions = {}):
     const urls = ocspUrlsOf(cert).map(rewrite);
     const key = `ocsp:${issuer.fingerprint256}:${normaliseSerial(cert.serialNumber)}`;
     for (const url of urls) {
-      let answer: OcspAnswer;
+      let fetched: Fetched<OcspAnswer>;
       try {
-        answer = await cached(
+        fetched = await cached(
           key,
-          () =>
-            checkOcsp(cert, issuer, {
-              url,
-              at,
-              fetch,
-              timeoutMs,
-              maxSkewMs,
-              ...(options.ocspNonce === false ? { nonce: false } : {}),
-            }),
-          (a) => a.nextUpdate,
-          (a) => assertCurrent(a, at, { maxSkewMs }),
+          async () =>
+            withEvidence(
+              await checkOcsp(cert, issuer, {
+                url,
+                at,
+                fetch,
+                timeoutMs,
+                maxSkewMs,
+                ...(options.ocspNonce === false ? { nonce: false } : {}),
+              }),
+              (a) => a.der,
+            ),
+          (f) => f.value.nextUpdate,
+          (f) => assertCurrent(f.value, at, { maxSkewMs }),
         );
       } catch (error) {
         problems.push(`OCSP ${url}: ${messageOf(error)}`);
         causes.push(error);
         continue;
       }
+      const answer = fetched.value;
       if (answer.status === "revoked") {
         return { kind: "revoked", source: "ocsp", revokedAt: answer.revokedAt ?? answer.thisUpdate, reason: answer.reason, location: url };
       }
       if (answer.status === "good") {
-        return { kind: "good", source: "ocsp", location: url, thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate, problems };
+        const evidence: RevocationEvidence = {
+          kind: "ocsp",
+          der: answer.der,
+          sha256: fetched.sha256,
+          // The cache is keyed by certificate, not URL: the answer says where it came from.
+          url: answer.url ?? url,
+          fetchedAt: fetched.fetchedAt,
+          thisUpdate: answer.thisUpdate,
+          nextUpdate: answer.nextUpdate,
+          issuer,
+          serial: normaliseSerial(cert.serialNumber),
+        };
+        return { kind: "good", source: "ocsp", location: url, thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate, answer: evidence, problems };
       }
       problems.push(`OCSP ${url}: responder does not know the certificate (status unknown)`);
       break; // the same responder behind another URL would not know it either
@@ -182,14 +234,28 @@ export function createRevocationChecker(options: RevocationCheckerOptions = {}):
   }
 
   async function viaCrl(cert: X509Certificate, issuer: X509Certificate, at: Date, problems: string[], causes: unknown[]): Promise<Outcome | undefined> {
-    const fromCrl = (answer: CrlAnswer): Outcome =>
-      answer.status === "revoked"
-        ? { kind: "revoked", source: "crl", revokedAt: answer.revokedAt, reason: answer.reason, location: answer.source }
-        : { kind: "good", source: "crl", location: answer.source, thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate, problems };
+    const fromCrl = (answer: CrlAnswer, fetched: Fetched<Crl>): Outcome => {
+      if (answer.status === "revoked") return { kind: "revoked", source: "crl", revokedAt: answer.revokedAt, reason: answer.reason, location: answer.source };
+      const crl = fetched.value;
+      const crlNumber = crlNumberOf(crl);
+      const evidence: RevocationEvidence = {
+        kind: "crl",
+        der: crl.der,
+        sha256: fetched.sha256,
+        url: crl.source,
+        fetchedAt: fetched.fetchedAt,
+        thisUpdate: crl.thisUpdate,
+        nextUpdate: crl.nextUpdate,
+        issuer,
+        ...(crlNumber ? { crlNumber } : {}),
+      };
+      return { kind: "good", source: "crl", location: answer.source, thisUpdate: answer.thisUpdate, nextUpdate: answer.nextUpdate, answer: evidence, problems };
+    };
 
-    for (const crl of staticCrls.filter((c) => crlNamesIssuer(c, issuer))) {
+    for (const fetched of staticCrls.filter((c) => crlNamesIssuer(c.value, issuer))) {
+      const crl = fetched.value;
       try {
-        return fromCrl(await checkCrl(crl, cert, issuer, at, { maxSkewMs }));
+        return fromCrl(await checkCrl(crl, cert, issuer, at, { maxSkewMs }), fetched);
       } catch (error) {
         problems.push(`CRL ${crl.source}: ${messageOf(error)}`);
         causes.push(error);
@@ -197,20 +263,20 @@ export function createRevocationChecker(options: RevocationCheckerOptions = {}):
     }
     for (const url of crlDistributionPointsOf(cert).map(rewrite)) {
       try {
-        const crl = await cached(
+        const fetched = await cached(
           `crl:${url}`,
           async () => {
-            const fetched = await fetchCrl(url, { fetch, timeoutMs });
+            const crl = await fetchCrl(url, { fetch, timeoutMs });
             // Verify before caching so a forged or foreign CRL never occupies the cache.
-            await checkCrl(fetched, cert, issuer, at, { maxSkewMs });
-            return fetched;
+            await checkCrl(crl, cert, issuer, at, { maxSkewMs });
+            return withEvidence(crl, (c) => c.der);
           },
-          (c) => c.nextUpdate,
-          (c) => {
-            if (c.nextUpdate && c.nextUpdate.getTime() < at.getTime() - maxSkewMs) throw new Error("stale");
+          (f) => f.value.nextUpdate,
+          (f) => {
+            if (f.value.nextUpdate && f.value.nextUpdate.getTime() < at.getTime() - maxSkewMs) throw new Error("stale");
           },
         );
-        return fromCrl(await checkCrl(crl, cert, issuer, at, { maxSkewMs }));
+        return fromCrl(await checkCrl(fetched.value, cert, issuer, at, { maxSkewMs }), fetched);
       } catch (error) {
         problems.push(`CRL ${url}: ${messageOf(error)}`);
         causes.push(error);
@@ -225,6 +291,15 @@ export function createRevocationChecker(options: RevocationCheckerOptions = {}):
     const steps = options.preferOcsp === false ? [viaCrl, viaOcsp] : [viaOcsp, viaCrl];
     for (const step of steps) {
       const outcome = await step(cert, issuer, at, problems, causes);
+      if (outcome?.kind === "good") {
+        try {
+          await keepOnce(outcome.answer);
+        } catch (error) {
+          // An answer we cannot keep as evidence is not one we rely on.
+          problems.push(`${outcome.source.toUpperCase()} ${outcome.location}: the answer could not be kept: ${messageOf(error)}`);
+          return { kind: "unknown", problems, cause: error };
+        }
+      }
       if (outcome) return outcome;
     }
     if (problems.length === 0) problems.push("no OCSP responder, no CRL distribution point and no static CRL of its issuer");
@@ -265,6 +340,7 @@ export function createRevocationChecker(options: RevocationCheckerOptions = {}):
             location: outcome.location,
             thisUpdate: outcome.thisUpdate,
             nextUpdate: outcome.nextUpdate,
+            answer: outcome.answer,
             problems: outcome.problems,
           });
           return;
@@ -278,6 +354,16 @@ export function createRevocationChecker(options: RevocationCheckerOptions = {}):
       return { status: warnings.length > 0 ? "unknown" : "good", certificates, warnings };
     },
   };
+}
+
+/** Answers whose keeping this process remembers (each a hex digest and a settled promise). */
+const MAX_REMEMBERED_ANSWERS = 10_000;
+
+/** A cached answer with what evidence needs beyond it: when it was fetched and the digest of its bytes. */
+interface Fetched<T> {
+  readonly value: T;
+  readonly fetchedAt: Date;
+  readonly sha256: string;
 }
 
 function messageOf(error: unknown): string {

@@ -61,7 +61,8 @@ export const SANDBOX_DEFAULTS: Readonly<Record<string, string>> = {
   DPI_AP_DPF_MAIL_TO: "arkiv@sandbox.dpi-ap.test",
   DPI_AP_MAIL_FROM: "dpi-ap@sandbox.dpi-ap.test",
   // The operator console (README, "Console"): user "operator", password "sandbox operator"; user "viewer",
-  // password "sandbox viewer" (made with `dpi-ap console hash-password`).
+  // password "sandbox viewer" (made with `dpi-ap console hash-password`). OIDC login comes from the sandbox's
+  // OIDC simulator unless DPI_AP_CONSOLE_OIDC_ISSUER names a provider (sandbox-process.ts).
   DPI_AP_CONSOLE_USERS: "operator:operator:scrypt$16384$8$1$K1pLvP2dTC67wcmGFARexA$0LZfRNNuFTDJPnzWsXOVUslxqivpNV9dDxDD_C-uPbI,viewer:viewer:scrypt$16384$8$1$Z6-bV08dyyhdNHTegSOlpg$3UKgPTAN7GMKYN3b7z26LaoWj22Wy9W7X6c12C-OMHs",
 };
 
@@ -86,6 +87,7 @@ export interface SandboxPorts {
   krr: number;
   altinnAuthorization: number;
   smtp: number;
+  oidc: number;
 }
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -104,6 +106,7 @@ const portsSchema = z.object({
   DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT: port.default(8098),
   DPI_AP_SANDBOX_KRR_PORT: port.default(8099),
   DPI_AP_SANDBOX_SMTP_PORT: port.default(8100),
+  DPI_AP_SANDBOX_OIDC_PORT: port.default(8101),
 });
 
 /** The ports the sandbox's simulators listen on (0: any free port). */
@@ -125,5 +128,6 @@ export function sandboxPorts(env: NodeJS.ProcessEnv): SandboxPorts {
     krr: e.DPI_AP_SANDBOX_KRR_PORT,
     altinnAuthorization: e.DPI_AP_SANDBOX_ALTINN_AUTHORIZATION_PORT,
     smtp: e.DPI_AP_SANDBOX_SMTP_PORT,
+    oidc: e.DPI_AP_SANDBOX_OIDC_PORT,
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from "../log.js";
 import type { RunningAccessPoint } from "../server.js";
 import { startSandbox, type Sandbox } from "./sandbox.js";
 import type { SandboxPorts } from "./sandbox-config.js";
+import { OIDC_SANDBOX } from "./oidc/index.js";
 
 /**
  * The sandbox as `npm start` composes it: src/main.ts imports this module (lazily, only in sandbox mode) and
@@ -37,6 +38,7 @@ export async function startSandboxProcess(config: Config, ports: SandboxPorts): 
     config: completed,
     async attach(ap, log) {
       await sandbox.registerAccessPoint({ endpointUrl: `${ap.url}${completed.as4.path}`, certificate: ap.as4Certificate, participants: completed.servedParticipants, receives: "both" });
+      if (completed.console?.oidc?.issuer === sandbox.oidc.issuer) registerConsoleRedirects(sandbox, completed.publicUrl, ap.url);
       const providers = await sandbox.startProviders(ap.url, { log, behaviour: { openDelayMs: 3000, printDelayMs: 3000 } });
       sandbox.smtp.onMail((m) => log.info({ to: m.to, subject: m.subject, attachments: m.attachments.map((a) => a.filename) }, "sandbox SMTP: mail received"));
       printSandbox(ap, sandbox, completed, providers.map((p) => p.provider));
@@ -76,13 +78,37 @@ function withSimulators(config: Config, sandbox: Sandbox): Config {
       mail: config.dpf.mail && !config.dpf.mail.smtp.host ? { ...config.dpf.mail, smtp: { ...config.dpf.mail.smtp, host: sandbox.smtp.host, port: sandbox.smtp.port } } : config.dpf.mail,
     },
     dpo: { ...config.dpo, brokerUrl: config.dpo.brokerUrl ?? sandbox.altinnBroker.url },
+    // The console offers OIDC login at the simulator too, unless DPI_AP_CONSOLE_OIDC_ISSUER named a provider.
+    console: config.console && {
+      ...config.console,
+      oidc: config.console.oidc ?? {
+        issuer: sandbox.oidc.issuer,
+        clientId: OIDC_SANDBOX.client.clientId,
+        clientSecret: OIDC_SANDBOX.client.clientSecret,
+        name: OIDC_SANDBOX.providerName,
+        scope: ["openid", "profile"],
+        roleClaim: OIDC_SANDBOX.roleClaim,
+        operatorValues: [OIDC_SANDBOX.operatorGroup],
+        viewerValues: [OIDC_SANDBOX.viewerGroup],
+      },
+    },
   };
+}
+
+/**
+ * Registers the console's redirect URI at the OIDC simulator: DPI_AP_PUBLIC_URL's, or without it the access
+ * point's address, by IP and as localhost (the console names the address the browser used).
+ */
+function registerConsoleRedirects(sandbox: Sandbox, publicUrl: string | undefined, apUrl: string): void {
+  const bases = publicUrl ? [publicUrl] : [apUrl, apUrl.replace("//127.0.0.1:", "//localhost:")];
+  for (const base of new Set(bases)) sandbox.oidc.state.addRedirectUri(OIDC_SANDBOX.client.clientId, `${base}/console/oidc/callback`);
 }
 
 function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, providers: string[]): void {
   const rows = [
     ["access point (REST API)", ap.url],
     ["access point (AS4)", `${ap.url}${config.as4.path}  seat ${ap.seatId}`],
+    ...(config.console ? [["operator console", `${ap.url}/console${config.console.oidc ? `  (OIDC at ${config.console.oidc.name})` : ""}`]] : []),
     ["Maskinporten simulator", `${sandbox.maskinporten.url}  (token ${sandbox.maskinporten.tokenUrl})`],
     ["SMP simulator", sandbox.smp.url],
     ["SML (DNS) simulator", `${sandbox.dnsServer}  zone ${sandbox.zone}`],
@@ -94,6 +120,7 @@ function printSandbox(ap: RunningAccessPoint, sandbox: Sandbox, config: Config, 
     ["SMTP simulator (DPF mail)", `${sandbox.smtp.host}:${sandbox.smtp.port}`],
     ["Altinn Autorisasjon simulator (delegations)", `${sandbox.altinnAuthorization.url}  (POST /accessmanagement/api/v1/organization/maskinportenschema/offered[/revoke])`],
     ["KRR simulator (citizen lookup)", `${sandbox.krr.url}  (POST /rest/v1/personer)`],
+    ["OIDC provider simulator (console login)", `${sandbox.oidc.issuer}  (users ${Object.values(OIDC_SANDBOX.users).map((u) => u.username).join(", ")})`],
     ["Altinn 3 broker simulator (DPO)", sandbox.altinnBroker.url],
     ...(config.nextMove.enabled ? [["NextMove API (integrasjonspunkt)", `${ap.url}/api  (Basic ${config.nextMove.users.map((u) => u.name).join(", ")})`]] : []),
     ["OCSP/CRL responder", sandbox.pki.url],

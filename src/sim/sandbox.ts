@@ -27,6 +27,7 @@ import { grantDelegation, SANDBOX_DELEGATION_SCHEMES, startAltinnAuthorizationSi
 import { ALTINN_DELEGATION_WRITE_SCOPE, DEFAULT_SIM_DELEGATIONS } from "./maskinporten/defaults.js";
 import { createGrantClient } from "../maskinporten/grant-client.js";
 import { startSmtpSim, type SmtpSim } from "./smtp/index.js";
+import { OIDC_SANDBOX, sandboxOidcClients, sandboxOidcUsers, startOidcSim, type OidcSim } from "./oidc/index.js";
 
 /**
  * Every external party a DPI access point talks to, as honest local implementations of their protocols:
@@ -43,7 +44,7 @@ const CERTS = path.resolve(import.meta.dirname, "../../certs-example");
 export interface SandboxOptions {
   host?: string;
   /** Fixed ports (sandbox); absent or 0 means ephemeral (tests). */
-  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; krr?: number; altinnAuthorization?: number; smtp?: number };
+  ports?: { maskinporten?: number; pki?: number; smp?: number; dns?: number; serviceRegistry?: number; serviceBus?: number; altinnToken?: number; altinnCorrespondence?: number; svarUt?: number; altinnBroker?: number; krr?: number; altinnAuthorization?: number; smtp?: number; oidc?: number };
   /** Altinn publishes (and the recipient reads) each DPV correspondence by itself after these delays; absent: only when told. */
   altinnCorrespondence?: { publishAfterMs?: number; readAfterMs?: number };
   /** KS SvarUt moves accepted forsendelser on by itself (the sandbox process); tests move them by hand. */
@@ -84,6 +85,8 @@ export interface Sandbox {
   krr: KrrSim;
   /** The mail relay DPF's mail delivery sends through; it keeps every mail (src/sim/smtp/). */
   smtp: SmtpSim;
+  /** The OpenID Connect provider of the console's OIDC login, with its sandbox users (src/sim/oidc/defaults.ts). */
+  oidc: OidcSim;
   zone: string;
   /** "host:port" of the DNS simulator, for DPI_AP_DNS_SERVERS. */
   dnsServer: string;
@@ -191,6 +194,8 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
     started.push(krr);
     const smtp = await startSmtpSim({ host, port: o.ports?.smtp ?? 0 });
     started.push(smtp);
+    const oidc = await startOidcSim({ users: sandboxOidcUsers(), clients: sandboxOidcClients(), providerName: OIDC_SANDBOX.providerName, host, port: o.ports?.oidc ?? 0, ...clock });
+    started.push(oidc);
     return {
       maskinporten,
       pki,
@@ -205,6 +210,7 @@ export async function startSandbox(o: SandboxOptions = {}): Promise<Sandbox> {
       altinnAuthorization,
       krr,
       smtp,
+      oidc,
       zone,
       dnsServer: `${host}:${dns.port}`,
       revocationUrlRewrite: (url) => pki.rewrite(url),

@@ -3,6 +3,7 @@ import type { ReadScope } from "../core/read-scope.js";
 import type { Conversation, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { execute, queryRows, type RawClient } from "./raw-sql.js";
 
 /**
  * The channel-neutral part of the store: one Conversation row per message and direction, whatever the channel,
@@ -95,42 +96,50 @@ export class ConversationsRepo {
     const messageId = normaliseMessageId(c.messageId);
     const decision = canRegister([], initialStatus, c.channel, coreDirection(c.direction));
     if (!decision.ok) throw new StatusNotInModelError(decision.detail);
+    const flags = { finished: false, pollable: false, ...flagChanges(c.channel, coreDirection(c.direction), decision.status) };
+    // A duplicate id is refused by the primary key: callers tell it by isUniqueViolation (raw-sql.ts).
     return [
-      client.conversation.create({
-        data: {
-          direction: c.direction,
-          messageId,
-          conversationId: c.conversationId,
-          channel: c.channel,
-          process: c.process,
-          documentType: c.documentType,
-          standard: c.standard,
-          senderIdentifier: c.senderIdentifier,
-          senderName: c.senderName ?? null,
-          receiverIdentifier: c.receiverIdentifier,
-          receiverName: c.receiverName ?? null,
-          messageReference: c.messageReference ?? null,
-          messageTitle: c.messageTitle ?? null,
-          expiry: c.expiry ?? null,
-          externalReference: c.externalReference ?? null,
-          status: decision.status,
-          ...flagChanges(c.channel, coreDirection(c.direction), decision.status),
-          createdAt: at,
-          nextAttemptAt: c.enqueue ? at : null,
-        },
-      }),
-      client.conversationStatus.create({
-        data: { direction: c.direction, messageId, status: decision.status, description: details.description ?? null, rawReceipt: details.rawReceipt ?? null, createdAt: at },
-      }),
+      execute(
+        client,
+        INSERT_CONVERSATION,
+        c.direction,
+        messageId,
+        c.conversationId,
+        c.channel,
+        c.process,
+        c.documentType,
+        c.standard,
+        c.senderIdentifier,
+        c.senderName ?? null,
+        c.receiverIdentifier,
+        c.receiverName ?? null,
+        c.messageReference ?? null,
+        c.messageTitle ?? null,
+        c.expiry ?? null,
+        flags.finished,
+        flags.pollable,
+        c.externalReference ?? null,
+        decision.status,
+        at,
+        new Date(),
+        c.enqueue ? at : null,
+      ),
+      insertStatus(client, c.direction, messageId, decision.status, at, details),
     ];
   }
 
   async get(direction: Direction, messageId: string): Promise<Conversation | null> {
-    return this.db.conversation.findUnique({ where: conversationKey(direction, normaliseMessageId(messageId)) });
+    const [row] = await queryRows<Conversation>(this.db, `SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, direction, normaliseMessageId(messageId));
+    return row ?? null;
   }
 
   async statuses(direction: Direction, messageId: string): Promise<StatusEntry[]> {
-    const rows = await this.db.conversationStatus.findMany({ where: { direction, messageId: normaliseMessageId(messageId) }, orderBy: { id: "asc" } });
+    const rows = await queryRows<{ status: string; description: string | null; rawReceipt: string | null; createdAt: Date }>(
+      this.db,
+      `SELECT "status", "description", "rawReceipt", "createdAt" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`,
+      direction,
+      normaliseMessageId(messageId),
+    );
     return rows.map((r) => ({ status: r.status, description: r.description, rawReceipt: r.rawReceipt, timestamp: r.createdAt }));
   }
 
@@ -218,8 +227,14 @@ export class ConversationsRepo {
    * locked; the conversation and its history stay. Returns false when it was already read (idempotent confirm).
    */
   async markRead(messageId: string, at: Date): Promise<boolean> {
-    const r = await this.db.conversation.updateMany({ where: { direction: "IN", messageId: normaliseMessageId(messageId), readAt: null }, data: { readAt: at, lockedUntil: null } });
-    return r.count > 0;
+    const count = await execute(
+      this.db,
+      `UPDATE "Conversation" SET "readAt" = $1, "lockedUntil" = NULL, "updatedAt" = $2 WHERE "direction" = 'IN' AND "messageId" = $3 AND "readAt" IS NULL`,
+      at,
+      new Date(),
+      normaliseMessageId(messageId),
+    );
+    return count > 0;
   }
 }
 
@@ -282,13 +297,17 @@ export async function registerStatusIn(
   at: Date,
   details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput } = {},
 ): Promise<RegisterDecision | undefined> {
-  const [row] = await tx.conversation.updateManyAndReturn({
-    where: { direction, messageId, ...details.where },
-    data: { ...details.data, updatedAt: new Date() },
-    select: { channel: true },
-  });
+  // The common case (nothing else to write, no further condition) is one statement of our own.
+  const [row] =
+    details.where === undefined && details.data === undefined
+      ? await queryRows<{ channel: string }>(tx, `UPDATE "Conversation" SET "updatedAt" = $1 WHERE "direction" = $2 AND "messageId" = $3 RETURNING "channel"`, new Date(), direction, messageId)
+      : await tx.conversation.updateManyAndReturn({
+          where: { direction, messageId, ...details.where },
+          data: { ...details.data, updatedAt: new Date() },
+          select: { channel: true },
+        });
   if (!row) return undefined;
-  const history = await tx.conversationStatus.findMany({ where: { direction, messageId }, select: { status: true }, orderBy: { id: "asc" } });
+  const history = await queryRows<{ status: string }>(tx, `SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, messageId);
   const channel = channelOf(row.channel);
   const decision = canRegister(
     history.map((s) => s.status),
@@ -297,9 +316,37 @@ export async function registerStatusIn(
     coreDirection(direction),
   );
   if (!decision.ok) return decision;
-  await tx.conversation.update({ where: conversationKey(direction, messageId), data: { status: decision.status, ...flagChanges(channel, coreDirection(direction), decision.status) } });
-  await tx.conversationStatus.create({
-    data: { direction, messageId, status: decision.status, description: details.description ?? null, rawReceipt: details.rawReceipt ?? null, createdAt: at },
-  });
+  await setStatus(tx, direction, messageId, decision.status, flagChanges(channel, coreDirection(direction), decision.status));
+  await insertStatus(tx, direction, messageId, decision.status, at, details);
   return decision;
+}
+
+const INSERT_CONVERSATION = `INSERT INTO "Conversation" ("direction", "messageId", "conversationId", "channel", "process", "documentType", "standard",
+  "senderIdentifier", "senderName", "receiverIdentifier", "receiverName", "messageReference", "messageTitle", "expiry", "finished", "pollable",
+  "externalReference", "status", "createdAt", "updatedAt", "nextAttemptAt")
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`;
+
+/** One history row. */
+function insertStatus(client: RawClient, direction: Direction, messageId: string, status: string, at: Date, details: StatusDetails): Prisma.PrismaPromise<number> {
+  return execute(
+    client,
+    `INSERT INTO "ConversationStatus" ("direction", "messageId", "status", "description", "rawReceipt", "createdAt") VALUES ($1, $2, $3, $4, $5, $6)`,
+    direction,
+    messageId,
+    status,
+    details.description ?? null,
+    details.rawReceipt ?? null,
+    at,
+  );
+}
+
+/** The latest status and the flags it changes (one statement per combination of flags, so each is prepared once). */
+function setStatus(client: RawClient, direction: Direction, messageId: string, status: string, flags: { finished?: boolean; pollable?: boolean }): Prisma.PrismaPromise<number> {
+  const sets = ['"status" = $1', '"updatedAt" = $2'];
+  const params: unknown[] = [status, new Date()];
+  if (flags.finished !== undefined) sets.push(`"finished" = $${params.push(flags.finished)}`);
+  if (flags.pollable !== undefined) sets.push(`"pollable" = $${params.push(flags.pollable)}`);
+  const d = params.push(direction);
+  const m = params.push(messageId);
+  return execute(client, `UPDATE "Conversation" SET ${sets.join(", ")} WHERE "direction" = $${d} AND "messageId" = $${m}`, ...params);
 }

@@ -15,6 +15,8 @@ import {
 import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { execute, isUniqueViolation, queryRows } from "./raw-sql.js";
+import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
  * DPI messages (letters and receipts): a Conversation on channel DPI plus its DpiMessage row (the signed
@@ -36,6 +38,8 @@ export interface NewDpiMessage extends Omit<NewConversation, "channel"> {
   forretningsmelding: string;
   payload?: { key: string; size: number; sha256Hex: string } | undefined;
   as4MessageId?: string | undefined;
+  /** The OCSP/CRL answers its certificates were found not revoked by (the answers are stored already). */
+  revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
 /**
@@ -111,10 +115,11 @@ export class DpiMessagesRepo {
     try {
       return await this.db.$transaction(async (tx) => {
         await this.insertIn(tx, m, initialStatus, at);
-        const candidates = await tx.conversation.findMany({
-          where: { conversationId: m.conversationId, direction: "OUT", channel: DPI },
-          orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-        });
+        const candidates = await queryRows<Conversation>(
+          tx,
+          `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'OUT' AND "channel" = 'DPI' ORDER BY "createdAt", "messageId"`,
+          m.conversationId,
+        );
         const outcomes: LetterStatusOutcome[] = [];
         for (const letter of candidates.filter((c) => letters.answers(c))) {
           const details = { description: letters.description, rawReceipt: letters.rawReceipt };
@@ -131,11 +136,11 @@ export class DpiMessagesRepo {
   /** The writes of insert(), on `client` (the repository's own or a transaction's), for a caller that commits them with its own. */
   insertOperations(m: NewDpiMessage, initialStatus: string, at: Date, description?: string, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
     // Everything but the DPI row's own fields (dpiRowOf) is the conversation.
-    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, ...conversation } = m;
+    const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, revocation, ...conversation } = m;
     const details: StatusDetails = { description: description ?? null };
     return [
       ...this.conversations.insertOperations({ ...conversation, channel: DPI }, initialStatus, at, details, client),
-      client.dpiMessage.create({ data: dpiRowOf(m) }),
+      insertDpiRow(client, m),
     ];
   }
 
@@ -145,8 +150,11 @@ export class DpiMessagesRepo {
   }
 
   async get(direction: Direction, id: string): Promise<DpiConversation | null> {
-    const row = await this.db.conversation.findUnique({ where: { ...key(direction, normaliseMessageId(id)), channel: DPI }, include: { dpi: true } });
-    return row && withDpi(row);
+    const messageId = normaliseMessageId(id);
+    const [row] = await queryRows<Conversation>(this.db, `SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2 AND "channel" = 'DPI'`, direction, messageId);
+    if (!row) return null;
+    const [dpi] = await queryRows<DpiMessage>(this.db, `SELECT * FROM "DpiMessage" WHERE "direction" = $1 AND "messageId" = $2`, direction, messageId);
+    return withDpi({ ...row, dpi: dpi ?? null });
   }
 
   async statuses(direction: Direction, id: string): Promise<StatusEntry[]> {
@@ -165,12 +173,12 @@ export class DpiMessagesRepo {
 
   /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
   async firstOutgoing(conversationId: string): Promise<DpiConversation | null> {
-    const row = await this.db.conversation.findFirst({
-      where: { conversationId, direction: "OUT", channel: DPI },
-      include: { dpi: true },
-      orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-    });
-    return row && withDpi(row);
+    const [row] = await queryRows<Conversation>(
+      this.db,
+      `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'OUT' AND "channel" = 'DPI' ORDER BY "createdAt", "messageId" LIMIT 1`,
+      conversationId,
+    );
+    return row ? ((await this.joinDpi([row]))[0] ?? null) : null;
   }
 
   /**
@@ -210,35 +218,39 @@ export class DpiMessagesRepo {
         expiry: m.expiry ?? null,
       },
     });
-    await tx.dpiMessage.create({ data: dpiRowOf(m) });
+    await insertDpiRow(tx, m);
   }
 
   /** The DPI rows of conversations (e.g. the ones the outbox handed out), in their order; one query. */
   async joinDpi(rows: readonly Conversation[]): Promise<DpiConversation[]> {
     if (rows.length === 0) return [];
-    const dpi = await this.db.dpiMessage.findMany({ where: { OR: rows.map((r) => ({ direction: r.direction, messageId: r.messageId })) } });
+    const keys = rows.map((_, i) => `("direction" = $${2 * i + 1} AND "messageId" = $${2 * i + 2})`).join(" OR ");
+    const dpi = await queryRows<DpiMessage>(this.db, `SELECT * FROM "DpiMessage" WHERE ${keys}`, ...rows.flatMap((r) => [r.direction, r.messageId]));
     const byKey = new Map(dpi.map((d) => [`${d.direction} ${d.messageId}`, d]));
     return rows.map((r) => withDpi({ ...r, dpi: byKey.get(`${r.direction} ${r.messageId}`) ?? null }));
   }
 
   /** Fixes the AS4 MessageId at the first send attempt; later attempts get the same one back. */
   async as4MessageIdFor(id: string, candidate: string): Promise<string> {
-    const [fixed] = await this.db.dpiMessage.updateManyAndReturn({
-      where: { direction: "OUT", messageId: id, as4MessageId: null },
-      data: { as4MessageId: candidate },
-      select: { as4MessageId: true },
-    });
-    if (fixed) return fixed.as4MessageId!;
-    const m = await this.db.dpiMessage.findUniqueOrThrow({ where: key("OUT", id), select: { as4MessageId: true } });
+    const [fixed] = await queryRows<{ as4MessageId: string }>(
+      this.db,
+      `UPDATE "DpiMessage" SET "as4MessageId" = $1 WHERE "direction" = 'OUT' AND "messageId" = $2 AND "as4MessageId" IS NULL RETURNING "as4MessageId"`,
+      candidate,
+      id,
+    );
+    if (fixed) return fixed.as4MessageId;
+    const [m] = await queryRows<{ as4MessageId: string | null }>(this.db, `SELECT "as4MessageId" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`, id);
+    if (!m) throw new Error(`no outgoing DPI message ${id}`);
     return m.as4MessageId!;
   }
 
   /** Remembers what this attempt signed; returns the references of every attempt so far, this one included. */
   async recordAttempt<R>(id: string, references: R[]): Promise<R[][]> {
     return this.db.$transaction(async (tx) => {
-      const m = await tx.dpiMessage.findUniqueOrThrow({ where: key("OUT", id), select: { signedReferences: true } });
+      const [m] = await queryRows<{ signedReferences: string | null }>(tx, `SELECT "signedReferences" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`, id);
+      if (!m) throw new Error(`no outgoing DPI message ${id}`);
       const all = [...((m.signedReferences ? JSON.parse(m.signedReferences) : []) as R[][]), references];
-      await tx.dpiMessage.update({ where: key("OUT", id), data: { signedReferences: JSON.stringify(all) } });
+      await execute(tx, `UPDATE "DpiMessage" SET "signedReferences" = $1 WHERE "direction" = 'OUT' AND "messageId" = $2`, JSON.stringify(all), id);
       return all;
     });
   }
@@ -246,10 +258,33 @@ export class DpiMessagesRepo {
 
 /** A unique-key violation on insert is the message id used before; anything else stays what it was. */
 function duplicateOr(err: unknown, messageId: string): unknown {
-  return (err as { code?: string }).code === "P2002" ? new DuplicateMessageIdError(messageId) : err;
+  return isUniqueViolation(err) ? new DuplicateMessageIdError(messageId) : err;
 }
 
 /** A DPI conversation row with its DPI row, which every DPI conversation has. */
+/** Writes the DpiMessage row of a message. */
+function insertDpiRow(client: Db | Tx, m: NewDpiMessage): Prisma.PrismaPromise<number> {
+  const r = dpiRowOf(m);
+  return execute(
+    client,
+    `INSERT INTO "DpiMessage" ("direction", "messageId", "avsenderOrg", "databehandlerOrg", "avsenderidentifikator", "mottakerOrg", "kanal",
+      "forretningsmelding", "payloadKey", "payloadSize", "payloadSha256", "as4MessageId", "revocation") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+    r.direction,
+    r.messageId,
+    r.avsenderOrg,
+    r.databehandlerOrg,
+    r.avsenderidentifikator,
+    r.mottakerOrg,
+    r.kanal,
+    r.forretningsmelding,
+    r.payloadKey,
+    r.payloadSize,
+    r.payloadSha256,
+    r.as4MessageId,
+    r.revocation,
+  );
+}
+
 /** The DpiMessage row of a message. */
 function dpiRowOf(m: NewDpiMessage): Prisma.DpiMessageUncheckedCreateInput {
   return {
@@ -265,6 +300,7 @@ function dpiRowOf(m: NewDpiMessage): Prisma.DpiMessageUncheckedCreateInput {
     payloadSize: m.payload?.size ?? null,
     payloadSha256: m.payload?.sha256Hex ?? null,
     as4MessageId: m.as4MessageId ?? null,
+    revocation: encodeRevocation(m.revocation),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { StoreWrites } from "./conversations-repo.js";
 import type { Db } from "./prisma.js";
+import { execute, isUniqueViolation, queryRows } from "./raw-sql.js";
+import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
  * AS4 exchanges: the receipts we got for messages we sent (written by the outbox) and, for messages we received,
@@ -29,6 +31,8 @@ export interface OutboundEvidence {
   peerPartyId: string;
   receiptMessageId: string;
   receipt: Buffer;
+  /** The OCSP/CRL answers the receiving access point's certificate was found not revoked by for this attempt. */
+  revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
 const IN = "IN";
@@ -43,7 +47,11 @@ export class ExchangeRepo {
   }
 
   async findInbound(as4MessageId: string): Promise<InboundRecord | undefined> {
-    const row = await this.db.as4Exchange.findUnique({ where: key(as4MessageId) });
+    const [row] = await queryRows<{ as4MessageId: string; peerPartyId: string; contentDigest: string | null; receipt: Uint8Array | null; claimedUntil: Date | null }>(
+      this.db,
+      `SELECT "as4MessageId", "peerPartyId", "contentDigest", "receipt", "claimedUntil" FROM "As4Exchange" WHERE "direction" = 'IN' AND "as4MessageId" = $1`,
+      as4MessageId,
+    );
     if (!row) return undefined;
     return {
       as4MessageId: row.as4MessageId,
@@ -61,10 +69,22 @@ export class ExchangeRepo {
 
   private async insertInbound(c: InboundClaim, rest: { claimedUntil: Date | null; createdAt: Date; messageId?: string | null; receiptMessageId?: string; receipt?: Uint8Array<ArrayBuffer> }): Promise<boolean> {
     try {
-      await this.db.as4Exchange.create({ data: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, ...rest } });
+      await execute(
+        this.db,
+        `INSERT INTO "As4Exchange" ("direction", "as4MessageId", "peerPartyId", "contentDigest", "claimedUntil", "createdAt", "messageId", "receiptMessageId", "receipt")
+          VALUES ('IN', $1, $2, $3, $4, $5, $6, $7, $8)`,
+        c.as4MessageId,
+        c.peerPartyId,
+        c.contentDigest,
+        rest.claimedUntil,
+        rest.createdAt,
+        rest.messageId ?? null,
+        rest.receiptMessageId ?? null,
+        rest.receipt ?? null,
+      );
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") return false;
+      if (isUniqueViolation(err)) return false;
       throw err;
     }
   }
@@ -87,10 +107,18 @@ export class ExchangeRepo {
    */
   async answerInbound(c: InboundClaim, a: { messageId: string | undefined; receiptMessageId: string; receipt: Buffer }, at: Date): Promise<Buffer> {
     const data = { messageId: a.messageId ?? null, receiptMessageId: a.receiptMessageId, receipt: new Uint8Array(a.receipt), claimedUntil: null, createdAt: at };
-    const { count } = await this.db.as4Exchange.updateMany({
-      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null },
-      data,
-    });
+    const count = await execute(
+      this.db,
+      `UPDATE "As4Exchange" SET "messageId" = $1, "receiptMessageId" = $2, "receipt" = $3, "claimedUntil" = NULL, "createdAt" = $4
+        WHERE "direction" = 'IN' AND "as4MessageId" = $5 AND "peerPartyId" = $6 AND "contentDigest" = $7 AND "receipt" IS NULL`,
+      data.messageId,
+      data.receiptMessageId,
+      data.receipt,
+      at,
+      c.as4MessageId,
+      c.peerPartyId,
+      c.contentDigest,
+    );
     if (count === 1) return a.receipt;
     // Our claim is gone: answered by a resend that took it over, or released meanwhile by one that was refused.
     if (await this.insertInbound(c, data)) return a.receipt;
@@ -135,11 +163,18 @@ export class ExchangeRepo {
  */
 export function outboundEvidence(messageId: string, evidence: OutboundEvidence, at: Date): StoreWrites {
   return async (tx) => {
-    const receipt = new Uint8Array(evidence.receipt);
-    await tx.as4Exchange.upsert({
-      where: { direction_as4MessageId: { direction: "OUT", as4MessageId: evidence.as4MessageId } },
-      create: { ...evidence, receipt, direction: "OUT", messageId, createdAt: at },
-      update: { receipt, receiptMessageId: evidence.receiptMessageId, peerPartyId: evidence.peerPartyId, messageId },
-    });
+    await execute(
+      tx,
+      `INSERT INTO "As4Exchange" ("direction", "as4MessageId", "peerPartyId", "receiptMessageId", "receipt", "messageId", "createdAt", "revocation")
+        VALUES ('OUT', $1, $2, $3, $4, $5, $6, $7)
+        ON CONFLICT ("direction", "as4MessageId") DO UPDATE SET "receipt" = $4, "receiptMessageId" = $3, "peerPartyId" = $2, "messageId" = $5, "revocation" = $7`,
+      evidence.as4MessageId,
+      evidence.peerPartyId,
+      evidence.receiptMessageId,
+      new Uint8Array(evidence.receipt),
+      messageId,
+      at,
+      encodeRevocation(evidence.revocation),
+    );
   };
 }

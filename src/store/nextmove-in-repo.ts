@@ -17,6 +17,7 @@ import { ConversationsRepo, DuplicateMessageIdError, INBOX_ORDER, conversationKe
 import type { Conversation, NextMoveMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { isUniqueViolation } from "./raw-sql.js";
 
 /**
  * The incoming side of the NextMove API in the store: what a channel (DPO, DPF, DPE) hands over when a message
@@ -140,7 +141,7 @@ export class NextMoveInRepo {
         await this.db.$transaction([...this.conversations.insertOperations(c, queued, at), this.db.nextMoveMessage.create({ data: row })]);
       }
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
+      if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
     }
     return (await this.message(id))!;
@@ -157,7 +158,7 @@ export class NextMoveInRepo {
     try {
       await this.db.$transaction([...this.conversations.insertOperations(c, "OPPRETTET", at), ...this.laterStatus(m.channel, id, ["OPPRETTET"], "FEIL", at, reason)]);
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
+      if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
     }
   }
@@ -178,7 +179,7 @@ export class NextMoveInRepo {
         await also(tx);
       });
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
+      if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
     }
   }

@@ -2,6 +2,7 @@ import { ConversationsRepo, DuplicateMessageIdError, conversationKey, type Direc
 import type { Conversation, NextMoveFile, NextMoveMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { isUniqueViolation } from "./raw-sql.js";
 
 /**
  * What the NextMove API keeps besides the conversation: the StandardBusinessDocument as accepted and, for an
@@ -44,7 +45,7 @@ export class NextMoveRepo {
         this.db.nextMoveMessage.create({ data: { direction: c.direction, messageId: normaliseMessageId(c.messageId), sbd, createdAt: at } }),
       ]);
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new DuplicateMessageIdError(c.messageId);
+      if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
     }
   }

@@ -42,6 +42,17 @@ describe("bench: access point processes", () => {
     expect(accessPointEnv(OPTIONS)).to.not.have.property("DPI_AP_MAX_CONCURRENT_UPLOADS");
   });
 
+  it("put an instance on a shared PostgreSQL store with payloads in it, its own spool, and the balancer as public URL", () => {
+    const env = accessPointEnv({ ...OPTIONS, postgresUrl: "postgresql://postgres@127.0.0.1:5432/dpi_ap_bench_c3_ab12", publicUrl: "http://127.0.0.1:40999" });
+    const c = loadConfig(env);
+    expect(c.databaseUrl).to.equal("postgresql://postgres@127.0.0.1:5432/dpi_ap_bench_c3_ab12");
+    expect(c.blobStore).to.equal("database");
+    expect(c.spoolDir).to.equal("/tmp/bench-c3/spool");
+    expect(c.publicUrl).to.equal("http://127.0.0.1:40999");
+    // SQLite: none of them.
+    expect(accessPointEnv(OPTIONS)).to.not.have.any.keys("DPI_AP_BLOB_STORE", "DPI_AP_SPOOL_DIR", "DPI_AP_PUBLIC_URL");
+  });
+
   it("inherit no DPI_AP_* variable from the bench's environment", () => {
     const env = baseEnv({ PATH: "/bin", DPI_AP_SANDBOX: "true", DPI_AP_PORT: "1", HOME: "/root" });
     expect(env).to.deep.equal({ PATH: "/bin", HOME: "/root" });

@@ -52,6 +52,43 @@ describe("bench: command-line options", () => {
     expect(() => parseBenchArgs(["--json=yes"])).to.throw(BenchUsageError, /no value/);
   });
 
+  it("reads the open-loop rate: letters are rate × duration unless --letters is given, and no large phase", () => {
+    expect(parseBenchArgs(["--rate", "100"])).to.deep.equal({ ...DEFAULT_OPTIONS, rate: 100, durationSeconds: 30, letters: 3000, large: 0 });
+    expect(parseBenchArgs(["--rate=25", "--duration", "8"])).to.deep.equal({ ...DEFAULT_OPTIONS, rate: 25, durationSeconds: 8, letters: 200, large: 0 });
+    expect(parseBenchArgs(["--rate", "50", "--letters", "120"])).to.deep.equal({ ...DEFAULT_OPTIONS, rate: 50, letters: 120, large: 0 });
+  });
+
+  it("refuses open-loop combinations that mean nothing", () => {
+    expect(() => parseBenchArgs(["--duration", "10"])).to.throw(BenchUsageError, "--duration goes with --rate");
+    expect(() => parseBenchArgs(["--rate", "10", "--concurrency", "4"])).to.throw(BenchUsageError, "--rate is open loop: it takes no --concurrency");
+    expect(() => parseBenchArgs(["--rate", "10", "--large", "1"])).to.throw(BenchUsageError, "--rate runs no large phase: leave out --large and --large-size");
+    expect(() => parseBenchArgs(["--rate", "10", "--letters", "5", "--duration", "3"])).to.throw(BenchUsageError, "give --letters or --duration with --rate, not both");
+    expect(() => parseBenchArgs(["--rate", "0"])).to.throw(BenchUsageError, "--rate must be between 1 and 10000, got 0");
+    expect(() => parseBenchArgs(["--rate", "10000", "--duration", "101"])).to.throw(BenchUsageError, "--rate 10000 for 101 s is 1010000 letters, more than 1000000");
+  });
+
+  it("puts several instances on PostgreSQL, and one on SQLite unless --store says otherwise", () => {
+    expect(parseBenchArgs([])).to.include({ instances: 1, store: "sqlite" });
+    expect(parseBenchArgs(["--instances", "2"])).to.deep.equal({ ...DEFAULT_OPTIONS, instances: 2, store: "postgresql" });
+    expect(parseBenchArgs(["--instances", "1", "--store", "postgresql"])).to.deep.equal({ ...DEFAULT_OPTIONS, store: "postgresql" });
+    expect(parseBenchArgs(["--instances=3", "--store=postgresql", "--postgres-url", "postgres://bench@db:5433/postgres"])).to.deep.equal({
+      ...DEFAULT_OPTIONS,
+      instances: 3,
+      store: "postgresql",
+      postgresUrl: "postgres://bench@db:5433/postgres",
+    });
+    expect(DEFAULT_OPTIONS.postgresUrl).to.equal("postgresql://postgres@127.0.0.1:5432/postgres");
+  });
+
+  it("refuses several instances on SQLite, unknown stores and a server URL without PostgreSQL", () => {
+    expect(() => parseBenchArgs(["--instances", "2", "--store", "sqlite"])).to.throw(BenchUsageError, "--instances above 1 needs --store postgresql (SQLite is for one process)");
+    expect(() => parseBenchArgs(["--store", "mysql"])).to.throw(BenchUsageError, '--store must be sqlite or postgresql, got "mysql"');
+    expect(() => parseBenchArgs(["--instances", "0"])).to.throw(BenchUsageError, "--instances must be between 1 and 8, got 0");
+    expect(() => parseBenchArgs(["--instances", "9"])).to.throw(BenchUsageError, "--instances must be between 1 and 8, got 9");
+    expect(() => parseBenchArgs(["--postgres-url", "postgresql://x/y"])).to.throw(BenchUsageError, "--postgres-url goes with --store postgresql or --instances above 1");
+    expect(() => parseBenchArgs(["--store", "postgresql", "--postgres-url", "mysql://x/y"])).to.throw(BenchUsageError, '--postgres-url needs a postgresql:// URL, got "mysql://x/y"');
+  });
+
   it("sees --help and -h", () => {
     expect(parseBenchArgs(["--help"]).help).to.equal(true);
     expect(parseBenchArgs(["-h"]).help).to.equal(true);

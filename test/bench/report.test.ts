@@ -25,6 +25,8 @@ function phase(name: string, over: Partial<PhaseReport> = {}): PhaseReport {
       { name: "corner 2", role: "sending access point", pid: 2, cpuSeconds: 150, cpuSecondsPerLetter: 0.0749, peakRssBytes: 408 * 1024 * 1024 },
       { name: "corner 3", role: "receiving access point", pid: 3, cpuSeconds: 142, cpuSecondsPerLetter: 0.0709 },
     ],
+    delivered: 2000,
+    duplicates: { offeredAgainToPostbox: 0, levertTwice: 0 },
     peakRssScope: "phase",
     problems: [],
     ...over,
@@ -38,7 +40,7 @@ const REPORT: BenchReport = {
   setupSeconds: 3.8,
   prepareSeconds: 2.5,
   machine: { cpus: 2, cpuModel: "AMD EPYC", memoryBytes: 25_280_000_000, node: "20.20.2", platform: "linux 6.18" },
-  options: { letters: 2000, documentBytes: 20_000, concurrency: 16, large: 3, largeDocumentBytes: 25_000_000, logLevel: "info" },
+  options: { letters: 2000, documentBytes: 20_000, concurrency: 16, large: 3, largeDocumentBytes: 25_000_000, logLevel: "info", instances: 1, store: "sqlite" },
   phases: [phase("letters"), phase("large", { letters: 3, posted: 3, accepted: 3, levert: 2, unsettled: 1, concurrency: 3, stoppedBy: "time-limit", problems: ["refused x: HTTP 413 payload-too-large"] })],
   notes: ["one warm-up letter went end to end before timing"],
 };
@@ -92,6 +94,51 @@ describe("bench: report formatting", () => {
       .filter((l) => l.startsWith("CPU per letter"))
       .map((l) => l.split(/\s{2,}/)[0]);
     expect(labels).to.deep.equal(["CPU per letter, corner 2", "CPU per letter, corner 3", "CPU per letter, bench"]);
+  });
+
+  it("shows the open-loop rows: offered and started rate, start lag, the most in flight", () => {
+    const open = phase("open loop", {
+      concurrency: 41,
+      openLoop: {
+        offeredPerSecond: 100,
+        startedPerSecond: 99.87,
+        startLagMs: { count: 3000, min: 0.1, mean: 2, p50: 1.2, p95: 4, p99: 12.5, max: 48 },
+        maxInFlight: 41,
+      },
+    });
+    const text = formatReport({ ...REPORT, phases: [open] });
+    const row = (label: string) => text.split("\n").find((l) => l.startsWith(label));
+    expect(row("concurrency")).to.match(/open loop \(≤ 41 in flight\)$/);
+    expect(row("offered per second (schedule)")).to.match(/100\.0\/s$/);
+    expect(row("started per second (bench)")).to.match(/99\.9\/s$/);
+    expect(row("start lag p99 / max")).to.match(/12\.5 ms \/ 48\.0 ms$/);
+    expect(row("intake latency max")).to.match(/2\.00 s$/);
+    // A closed-loop report has none of them.
+    expect(formatReport(REPORT)).not.to.include("offered per second");
+  });
+
+  it("shows a corner of several instances, then each instance, the balancers' spread, and the server without RSS", () => {
+    const mib = 1024 * 1024;
+    const multi = phase("letters", {
+      duplicates: { offeredAgainToPostbox: 0, levertTwice: 2 },
+      balanced: [{ corner: "corner 2", perInstance: [1003, 1002] }],
+      processes: [
+        { name: "bench", role: "corner 1", pid: 1, cpuSecondsPerLetter: 0.01, peakRssBytes: 100 * mib },
+        { name: "postgresql", role: "server", cpuSecondsPerLetter: 0.02 },
+        { name: "corner 2 #2", role: "one of 2", pid: 3, instanceOf: "corner 2", cpuSecondsPerLetter: 0.03, peakRssBytes: 300 * mib },
+        { name: "corner 2", role: "sending access point", instances: 2, cpuSecondsPerLetter: 0.07, peakRssBytes: 400 * mib, peakRssTotalBytes: 700 * mib },
+        { name: "corner 2 #1", role: "one of 2", pid: 2, instanceOf: "corner 2", cpuSecondsPerLetter: 0.04, peakRssBytes: 400 * mib },
+      ],
+    });
+    const lines = formatReport({ ...REPORT, phases: [multi] }).split("\n");
+    const labels = (prefix: string) => lines.filter((l) => l.startsWith(prefix)).map((l) => l.split(/\s{2,}/)[0]);
+    expect(labels("CPU per letter")).to.deep.equal(["CPU per letter, corner 2", "CPU per letter, corner 2 #1", "CPU per letter, corner 2 #2", "CPU per letter, postgresql", "CPU per letter, bench"]);
+    expect(labels("peak RSS")).to.deep.equal(["peak RSS, corner 2", "peak RSS, corner 2 #1", "peak RSS, corner 2 #2", "peak RSS, bench"]);
+    expect(lines.find((l) => l.startsWith("peak RSS, corner 2 "))).to.match(/400 MiB \(Σ 700 MiB\)$/);
+    expect(lines.find((l) => l.startsWith("requests per instance, corner 2"))).to.match(/1003 \/ 1002$/);
+    expect(lines.find((l) => l.startsWith("duplicates: offered again / LEVERT twice"))).to.match(/0 \/ 2$/);
+    // The instances are listed under their corner's role only.
+    expect(lines.filter((l) => l.startsWith("  corner 2"))).to.deep.equal(["  corner 2: sending access point"]);
   });
 
   it("is one JSON document that survives a round trip", () => {

@@ -52,7 +52,7 @@ describe("config", () => {
   });
 
   it("the sandbox's simulator ports default to 8090, 8091, 8053, 8899 and 8092 on, and are checked", () => {
-    expect(sandboxPorts({})).to.deep.equal({ maskinporten: 8090, smp: 8091, dns: 8053, pki: 8899, serviceRegistry: 8092, serviceBus: 8093, altinnToken: 8094, altinnCorrespondence: 8095, svarUt: 8097, altinnBroker: 8096, krr: 8099, altinnAuthorization: 8098, smtp: 8100 });
+    expect(sandboxPorts({})).to.deep.equal({ maskinporten: 8090, smp: 8091, dns: 8053, pki: 8899, serviceRegistry: 8092, serviceBus: 8093, altinnToken: 8094, altinnCorrespondence: 8095, svarUt: 8097, altinnBroker: 8096, krr: 8099, altinnAuthorization: 8098, smtp: 8100, oidc: 8101 });
     expect(sandboxPorts({ DPI_AP_SANDBOX_SMP_PORT: "0" }).smp).to.equal(0);
     expect(() => sandboxPorts({ DPI_AP_SANDBOX_DNS_PORT: "65536" })).to.throw(ConfigError, /^invalid configuration:\n  DPI_AP_SANDBOX_DNS_PORT: /);
   });

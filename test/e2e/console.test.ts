@@ -1,11 +1,12 @@
-import { createHash } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { EXIT, main } from "../../src/cli/main.js";
 import { verifyEvidenceBundle } from "../../src/cli/evidence-verify.js";
-import type { EvidenceManifest } from "../../src/console/evidence.js";
+import { buildEvidenceBundle, type EvidenceManifest } from "../../src/console/evidence.js";
+import type { Db } from "../../src/store/prisma.js";
 import { conversationHref } from "../../src/console/pages.js";
 import { INSTANCE_NAME } from "../../src/core/worker-lease.js";
 import { readZip, writeZip } from "../../src/dpi/zip.js";
@@ -224,11 +225,48 @@ describe("e2e: the operator console", function () {
     expect([r.status, r.headers.get("content-type"), r.headers.get("content-disposition")]).to.deep.equal([200, "application/zip", `attachment; filename="evidence-${delivered}.zip"`]);
     const zip = new Uint8Array(await r.arrayBuffer());
     const manifest = JSON.parse(Buffer.from(readZip(zip).entries.find((e) => e.name === "manifest.json")!.data).toString()) as EvidenceManifest;
-    expect(manifest.files.map((f) => f.kind).sort()).to.deep.equal(["as4-receipt", "certificate", "certificate", "forretningsmelding", "routing-record", "signed-references"]);
+    expect(manifest.files.map((f) => f.kind).sort()).to.deep.equal([
+      "as4-receipt",
+      "certificate",
+      "certificate",
+      "crl",
+      "forretningsmelding",
+      "issuer-certificate",
+      "issuer-certificate",
+      "ocsp-response",
+      "routing-record",
+      "signed-references",
+    ]);
     const routing = manifest.files.find((f) => f.kind === "routing-record")!;
     expect(routing.path).to.equal(`routing/${routing.sha256}.xml`);
     expect(routing.routing).to.deep.include({ kind: "smp", mediaType: "application/xml" });
     expect(manifest.createdBy).to.equal(OPERATOR.user);
+    // The answers corner 2 relied on: the business CA's CRL for the forretningsmelding's signer (configured, as the
+    // sandbox does), and the AP CA responder's OCSP answer for corner 3's certificate before the letter went out.
+    const letter = (await n.c2.repo.get("OUT", delivered))!;
+    const business = new X509Certificate(readFileSync(path.join(CERTS, "business/910076787.pem")));
+    const pop2 = new X509Certificate(readFileSync(path.join(CERTS, "ap/POP000002.pem")));
+    const serial = (c: X509Certificate) => c.serialNumber.replace(/^0+/, "").toUpperCase();
+    const crl = manifest.files.find((f) => f.kind === "crl")!;
+    const ocsp = manifest.files.find((f) => f.kind === "ocsp-response")!;
+    const exchange = manifest.files.find((f) => f.kind === "as4-receipt")!;
+    expect(crl.path).to.equal(`revocation/${crl.sha256}.crl.der`);
+    expect(crl.revocation).to.deep.include({ url: path.join(CERTS, "business/intermediate-ca.crl.pem"), crlNumber: "1" });
+    const checkedAt = crl.revocation!.answersFor[0]!.checkedAt;
+    expect(crl.revocation!.answersFor).to.deep.equal([
+      { serial: serial(business), subject: business.subject.replace(/\n/g, ", "), ca: false, role: "forretningsmelding", checkedAt, document: "forretningsmelding.jws" },
+    ]);
+    // Checked when the letter was posted, just before it was stored.
+    expect(letter.createdAt.getTime() - new Date(checkedAt).getTime()).to.be.within(0, 10_000);
+    expect(ocsp.path).to.equal(`revocation/${ocsp.sha256}.ocsp.der`);
+    expect(ocsp.revocation!.url).to.equal(`${n.net.sandbox.pki.url}/ocsp`);
+    expect(ocsp.revocation!.answersFor.map((u) => [u.serial, u.role, u.document])).to.deep.equal([[serial(pop2), "as4-peer", exchange.path]]);
+    expect(new Date(ocsp.revocation!.fetchedAt).getTime()).to.be.at.most(new Date(exchange.at).getTime());
+    const zipped = new Map(readZip(zip).entries.map((e) => [e.name, e.data]));
+    const stored = await n.db.revocationAnswer.findUniqueOrThrow({ where: { sha256: ocsp.sha256 } });
+    expect(Buffer.from(zipped.get(ocsp.path)!).equals(Buffer.from(stored.der))).to.equal(true);
+    expect(new X509Certificate(Buffer.from(zipped.get(ocsp.revocation!.issuerCertificate)!)).subject).to.match(/CN=DPI-AP TEST ACCESS POINT CA$/);
+    expect(manifest.notIncluded).to.deep.equal(["the AS4 UserMessage envelopes themselves: only the references (digests) signed in each attempt are stored"]);
 
     const dir = await mkdtemp(path.join(os.tmpdir(), "console-evidence-"));
     try {
@@ -241,7 +279,9 @@ describe("e2e: the operator console", function () {
       expect(out.text).to.include("Verdict: verified");
       expect(out.text).to.match(/the receiving access point \(.*POP000002.*\) received AS4 message \S+ with exactly the digests we signed/);
       expect(out.text).to.match(/the forretningsmelding was signed by .*\(0192:910076787\), a certificate issued under a trusted anchor/);
-      expect(out.text).to.include("not in the bundle: the OCSP and CRL answers");
+      expect(out.text).to.match(/the certificate that signed forretningsmelding\.jws, ".*910076787.*" \(serial [0-9A-F]+\), was not revoked at \S+: the CRL .*intermediate-ca\.crl\.pem \(number 1\) said so in an answer signed by the CA itself \(.*DPI-AP TEST Business CA\), a CA under a trusted anchor/);
+      expect(out.text).to.match(/the certificate that signed as4\/\S+\.receipt\.xml, ".*POP000002" \(serial [0-9A-F]+\), was not revoked at \S+: the OCSP responder http:\/\/127\.0\.0\.1:\d+\/ocsp said so in an answer signed by the CA itself \(.*DPI-AP TEST ACCESS POINT CA\), a CA under a trusted anchor/);
+      expect(out.text).to.not.include("OCSP and CRL answers");
       // Without trust anchors the signatures are checked, not whose they are: incomplete, exit 1.
       const untrusted = { ...io, stdout: () => {} };
       expect(await main(["evidence", "verify", file], untrusted)).to.equal(EXIT.failed);
@@ -265,6 +305,25 @@ describe("e2e: the operator console", function () {
     expect(resigned.verdict).to.equal("failed");
     expect(resigned.checks.find((c) => c.file === receipt.name)!.says).to.match(/^the receipt does not verify: /);
     expect(resigned.proves).to.deep.equal([]);
+  });
+
+  it("keeps, at corner 3, the answers an incoming letter relied on: the sending access point's certificate and the signer's", async () => {
+    const c3 = await eventually("corner 3", async () => n.c3);
+    const db = (c3.repo as unknown as { db: Db }).db;
+    const b = (await buildEvidenceBundle(db, "IN", failingA, { user: "test", now: new Date() }))!;
+    const pop1 = new X509Certificate(readFileSync(path.join(CERTS, "ap/POP000001.pem")));
+    const answers = b.manifest.files.filter((f) => f.kind === "ocsp-response" || f.kind === "crl");
+    const receipt = b.manifest.files.find((f) => f.kind === "as4-receipt")!;
+    expect(answers.map((f) => [f.kind, f.revocation!.answersFor.map((u) => [u.role, u.document])])).to.deep.equal([
+      ["ocsp-response", [["as4-peer", receipt.path]]],
+      ["crl", [["forretningsmelding", "forretningsmelding.jws"]]],
+    ]);
+    expect(answers[0]!.revocation!.answersFor[0]!.serial).to.equal(pop1.serialNumber.replace(/^0+/, "").toUpperCase());
+    const anchors = ["business/intermediate-ca.pem", "ap/intermediate-ca.pem"].flatMap((t) => parseCertificates(readFileSync(path.join(CERTS, t))));
+    const r = await verifyEvidenceBundle(b.bytes, { anchors });
+    expect(r.verdict, JSON.stringify(r.checks, null, 1)).to.equal("verified");
+    expect(r.proves.filter((p) => p.includes("was not revoked"))).to.have.length(2);
+    expect(r.proves.find((p) => p.includes("POP000001"))).to.match(/^the other access point's certificate ".*CN=POP000001" \(serial [0-9A-F]+\) \(for as4\/\S+\.receipt\.xml\) was not revoked at /);
   });
 
   it("shows the overview with its plots", async () => {

@@ -6,6 +6,10 @@ import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import type { PostboxSim } from "../../src/sim/postbox/index.js";
 import { SR_SANDBOX } from "../../src/sim/service-registry/index.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
+import type { RunningAccessPoint } from "../../src/server.js";
+import type { Db } from "../../src/store/prisma.js";
+import { decodeRevocation } from "../../src/store/revocation-answers-repo.js";
+import { certificate } from "../helpers/certs.js";
 
 /**
  * An archive system sends DPI letters through the NextMove API of corner 2, as it would through an
@@ -58,10 +62,12 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
   let providers: PostboxSim[];
   let arkiv: NextMoveClient;
   let c2url: string;
+  let c2: RunningAccessPoint;
+  let sentId: string;
 
   before(async () => {
     net = await DpiNetwork.start();
-    const c2 = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", env: { DPI_AP_NEXTMOVE_USERS: `arkiv:hemmelig:${ORG}`, DPI_AP_NEXTMOVE_CHANNELS: "DPI" } });
+    c2 = await net.corner({ name: "c2", seat: "POP000001", served: SENDERS, receives: "receipts", env: { DPI_AP_NEXTMOVE_USERS: `arkiv:hemmelig:${ORG}`, DPI_AP_NEXTMOVE_CHANNELS: "DPI" } });
     const c3 = await net.corner({ name: "c3", seat: "POP000002", served: PROVIDERS, receives: "letters", env: { DPI_AP_NEXTMOVE: "false" } });
     providers = await net.sandbox.startProviders(c3.url, { pollIntervalMs: 200 });
     c2url = c2.url;
@@ -102,6 +108,21 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
     const digipost = providers.find((p) => p.provider === "0192:984661185")!;
     const got = digipost.delivered().find((r) => r.messageId === id);
     expect({ avsender: got?.avsender, title: got?.title, files: got?.files }).to.deep.equal({ avsender: `0192:${ORG}`, title: "Vedtak om støtte", files: ["vedtak.pdf"] });
+    sentId = id;
+  });
+
+  it("keeps the revocation answers the letter relied on: the organisation's certificate it was signed with, and Digipost's access point", async () => {
+    const db = (c2.repo as unknown as { db: Db }).db;
+    const serial = (file: string) => certificate(file).serialNumber.replace(/^0+/, "").toUpperCase();
+    const row = await db.dpiMessage.findUniqueOrThrow({ where: { direction_messageId: { direction: "OUT", messageId: sentId.toLowerCase() } } });
+    const exchange = await db.as4Exchange.findFirstOrThrow({ where: { direction: "OUT", messageId: sentId.toLowerCase() } });
+    const uses = [...decodeRevocation(row.revocation), ...decodeRevocation(exchange.revocation)];
+    expect(uses.map((u) => [u.role, u.serial])).to.deep.equal([
+      ["forretningsmelding", serial(`business/${ORG}.pem`)],
+      ["as4-peer", serial("ap/POP000002.pem")],
+    ]);
+    const answers = await db.revocationAnswer.findMany({ where: { sha256: { in: uses.map((u) => u.sha256) } }, orderBy: { kind: "asc" } });
+    expect(answers.map((a) => a.kind)).to.deep.equal(["crl", "ocsp"]);
   });
 
   it("posts each status of the letter to a webhook subscription, in order", async () => {

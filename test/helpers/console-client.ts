@@ -47,6 +47,30 @@ export class ConsoleClient {
     return this.request("POST", path, form, headers);
   }
 
+  /**
+   * Logs in at the OIDC provider the console sends us to, as a browser does: follows the console's redirect,
+   * posts the provider's login form, and brings the provider's redirect back to the console; returns the
+   * console's answer to that callback.
+   */
+  async loginWithOidc(user: string, password: string): Promise<ConsoleAnswer> {
+    const start = await this.get("/console/oidc/login");
+    if (start.status !== 303 || !start.location) throw new Error(`the console did not send us to the provider: ${start.status}`);
+    const form = await (await fetch(start.location)).text();
+    const request = /name="request" value="([^"]+)"/.exec(form)?.[1];
+    if (!request) throw new Error("no login form at the provider");
+    const posted = await fetch(new URL("/authorize", start.location), {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ request, username: user, password, action: "login" }).toString(),
+    });
+    const back = posted.headers.get("location");
+    if (posted.status !== 303 || !back) throw new Error(`the provider did not send us back: ${posted.status}`);
+    const callback = new URL(back);
+    if (callback.origin !== this.base) throw new Error(`the provider sent us to ${callback.origin}`);
+    return this.get(callback.pathname + callback.search);
+  }
+
   /** Opens the login page and logs in; returns the answer to the login POST. */
   async login(user: string, password: string): Promise<ConsoleAnswer> {
     const page = await this.get("/console/login");

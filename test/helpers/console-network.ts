@@ -2,12 +2,14 @@ import { hashPassword } from "../../src/console/password.js";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
 import { silentLogger } from "../../src/log.js";
 import { startAccessPoint, type RunningAccessPoint } from "../../src/server.js";
+import { OIDC_SANDBOX } from "../../src/sim/oidc/index.js";
 import type { Db } from "../../src/store/prisma.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "./dpi-network.js";
 import { buildMessage } from "./letters.js";
 
 /**
- * A DPI network for the console's tests: corner 2 with the console switched on (an operator and a viewer), and
+ * A DPI network for the console's tests: corner 2 with the console switched on (an operator and a viewer; with
+ * `oidc`, login at the sandbox's OIDC simulator too, its users in OIDC_SANDBOX), and
  * corner 3 that can be stopped and started again, so letters can be delivered, left failing in back-off, retried
  * and cancelled. The back-off is a minute: nothing in a test is retried unless the console says so.
  */
@@ -24,7 +26,7 @@ export class ConsoleNetwork {
     public c3: RunningAccessPoint | undefined,
   ) {}
 
-  static async start(): Promise<ConsoleNetwork> {
+  static async start(o: { oidc?: boolean } = {}): Promise<ConsoleNetwork> {
     const net = await DpiNetwork.start();
     try {
       const users = [`${OPERATOR.user}:operator:${await hashPassword(OPERATOR.password, TEST_COST)}`, `${VIEWER.user}:viewer:${await hashPassword(VIEWER.password, TEST_COST)}`];
@@ -32,12 +34,13 @@ export class ConsoleNetwork {
         name: "c2",
         seat: "POP000001",
         served: SENDERS,
-        env: { DPI_AP_CONSOLE_USERS: users.join(","), DPI_AP_RETRY_BASE_MS: "60000", DPI_AP_RETRY_MAX_MS: "60000", DPI_AP_CONSOLE_REFRESH_SECONDS: "2" },
+        env: { DPI_AP_CONSOLE_USERS: users.join(","), DPI_AP_RETRY_BASE_MS: "60000", DPI_AP_RETRY_MAX_MS: "60000", DPI_AP_CONSOLE_REFRESH_SECONDS: "2", ...(o.oidc ? oidcEnv(net.sandbox.oidc.issuer) : {}) },
       });
       // As DpiNetwork.corner does, but with the retry jitter pinned to its ceiling: a failed letter waits the full
       // minute, so only the console makes it due sooner.
       const c2 = await startAccessPoint(config, { log: silentLogger, revocationUrlRewrite: (u) => net.sandbox.revocationUrlRewrite(u), random: () => 1 });
       net.corners.set("c2", c2);
+      if (o.oidc) net.sandbox.oidc.state.addRedirectUri(OIDC_SANDBOX.client.clientId, `${c2.url}/console/oidc/callback`);
       await net.sandbox.registerAccessPoint({ endpointUrl: `${c2.url}/as4`, certificate: c2.as4Certificate, participants: SENDERS, receives: "receipts" });
       const c = new ConsoleNetwork(net, c2, undefined);
       await c.startC3();
@@ -114,4 +117,16 @@ export class ConsoleNetwork {
   async close(): Promise<void> {
     await this.net.close();
   }
+}
+
+/** The console's OIDC settings for the sandbox's simulator at `issuer`. */
+export function oidcEnv(issuer: string): Record<string, string> {
+  return {
+    DPI_AP_CONSOLE_OIDC_ISSUER: issuer,
+    DPI_AP_CONSOLE_OIDC_CLIENT_ID: OIDC_SANDBOX.client.clientId,
+    DPI_AP_CONSOLE_OIDC_CLIENT_SECRET: OIDC_SANDBOX.client.clientSecret,
+    DPI_AP_CONSOLE_OIDC_NAME: OIDC_SANDBOX.providerName,
+    DPI_AP_CONSOLE_OIDC_OPERATOR_VALUES: OIDC_SANDBOX.operatorGroup,
+    DPI_AP_CONSOLE_OIDC_VIEWER_VALUES: OIDC_SANDBOX.viewerGroup,
+  };
 }

@@ -96,8 +96,14 @@ export class DpiNetwork {
   }
 
   async close(): Promise<void> {
-    for (const ap of this.corners.values()) await ap.close().catch(() => {});
-    await this.sandbox.close();
+    // A close that hangs is rare and only seen in full runs: say which part was slow, so the next one is caught.
+    const timed = async (what: string, close: () => Promise<void>) => {
+      const started = Date.now();
+      await close().catch(() => {});
+      if (Date.now() - started > 5_000) process.stderr.write(`DpiNetwork.close: ${what} took ${Date.now() - started} ms\n`);
+    };
+    for (const [name, ap] of this.corners) await timed(`corner ${name}`, () => ap.close());
+    await timed("the sandbox", () => this.sandbox.close());
     await rm(this.root, { recursive: true, force: true });
   }
 }

@@ -10,6 +10,9 @@ import { createRevocationCache } from "../../src/pki/revocation-cache.js";
 import { startPkiResponder } from "../../src/sim/pki/index.js";
 import type { PkiResponder, PkiResponderOptions } from "../../src/sim/pki/index.js";
 import { fixedClock } from "../../src/clock.js";
+import { createHash } from "node:crypto";
+import { evidenceUses, type RevocationEvidence } from "../../src/pki/revocation-evidence.js";
+import { verifyOcspResponse } from "../../src/pki/ocsp.js";
 import { AT, closedUrl, exampleAp, manualClock, rewriteTo } from "./revocation-fixtures.js";
 
 const MINUTE = 60_000;
@@ -265,5 +268,74 @@ describe("pki/revocation createRevocationChecker", () => {
     const error = await rejection(fresh.check(path, AT));
     expect(error).to.be.instanceOf(CertificateRevokedError);
     expect((error as CertificateRevokedError).subject).to.contain("Rev Issuing CA");
+  });
+
+  describe("the answers a good verdict rests on", () => {
+    const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
+
+    it("names the OCSP response and the CRL as received, with where and when they were fetched, and their issuer", async () => {
+      const r = await responder();
+      const { pop1, intermediate, root, rootCrl } = exampleAp();
+      const result = await checker(r).check(pathOf(pop1), AT);
+      const [ocsp, crl] = result.certificates.map((c) => c.answer!);
+      expect({ ...ocsp!, der: undefined, issuer: ocsp!.issuer.fingerprint256 }).to.deep.equal({
+        kind: "ocsp",
+        der: undefined,
+        sha256: sha256(ocsp!.der),
+        url: `${r.url}/ocsp`,
+        fetchedAt: AT,
+        thisUpdate: AT,
+        nextUpdate: new Date(AT.getTime() + 60 * MINUTE),
+        issuer: intermediate.cert.fingerprint256,
+        serial: pop1.serialNumber.replace(/^0+/, "").toUpperCase(),
+      });
+      // The bytes are the responder's answer itself: they verify again, offline, for the same certificate.
+      expect((await verifyOcspResponse(ocsp!.der, { cert: pop1, issuer: intermediate.cert, at: AT })).status).to.equal("good");
+      expect(Buffer.from(crl!.der).equals(Buffer.from(rootCrl.der))).to.equal(true);
+      expect(crl).to.include({ kind: "crl", sha256: sha256(rootCrl.der), url: "root-ca.crl.pem" });
+      expect(crl!.issuer.fingerprint256).to.equal(root.cert.fingerprint256);
+      const uses = evidenceUses(result, AT);
+      expect(uses.map((u) => [u.answer.kind, u.serial, u.ca, u.checkedAt])).to.deep.equal([
+        ["ocsp", pop1.serialNumber.replace(/^0+/, "").toUpperCase(), false, AT],
+        ["crl", intermediate.cert.serialNumber.replace(/^0+/, "").toUpperCase(), true, AT],
+      ]);
+      expect(uses[0]!.subject).to.match(/CN=POP000001$/);
+    });
+
+    it("keeps each answer once, however many checks rely on it, and a cached answer is the same bytes", async () => {
+      const r = await responder();
+      const kept: RevocationEvidence[] = [];
+      const check = checker(r, { keep: async (a) => void kept.push(a) });
+      const first = await check.check(pathOf(exampleAp().pop1), AT);
+      await Promise.all([check.check(pathOf(exampleAp().pop1), AT), check.check(pathOf(exampleAp().pop1), AT)]);
+      const again = await check.check(pathOf(exampleAp().pop1), AT);
+      // The leaf and the intermediate are checked side by side: either may be kept first.
+      expect(kept.map((a) => a.kind).sort()).to.deep.equal(["crl", "ocsp"]);
+      expect(again.certificates[0]!.answer!.sha256).to.equal(first.certificates[0]!.answer!.sha256);
+      expect(r.stats().ocspRequests).to.equal(1);
+      // A CRL fetched from a distribution point is kept too, by its content.
+      const byCrl = checker(r, { preferOcsp: false, staticCrls: [], keep: async (a) => void kept.push(a) });
+      const viaCrl = await byCrl.check(validateChain(exampleAp().pop2, [], [exampleAp().intermediate.cert], AT), AT);
+      expect(viaCrl.certificates[0]!.answer).to.include({ kind: "crl", url: `${r.url}/ap.crl`, crlNumber: "1" });
+      expect(kept.map((a) => a.kind).sort()).to.deep.equal(["crl", "crl", "ocsp"]);
+    });
+
+    it("does not rely on an answer it cannot keep: unknown (hard-fail refuses), and tried again next time", async () => {
+      const r = await responder();
+      let failing = true;
+      const keep = async () => {
+        if (failing) throw new Error("database is down");
+      };
+      const path = validateChain(exampleAp().pop1, [], [exampleAp().intermediate.cert], AT);
+      const hard = checker(r, { keep, staticCrls: [] });
+      const error = await rejection(hard.check(path, AT));
+      expect(error).to.be.instanceOf(RevocationUnknownError);
+      expect((error as RevocationUnknownError).problems).to.deep.equal([`OCSP ${r.url}/ocsp: the answer could not be kept: database is down`]);
+      failing = false;
+      expect((await hard.check(path, AT)).status).to.equal("good");
+      failing = true;
+      const soft = await checker(r, { keep, staticCrls: [], mode: "soft-fail" }).check(path, AT);
+      expect([soft.status, soft.certificates[0]!.answer]).to.deep.equal(["unknown", undefined]);
+    });
   });
 });

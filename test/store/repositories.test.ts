@@ -13,6 +13,11 @@ import { openStoreOn } from "../helpers/temp-store.js";
 import { ParticipantsRepo } from "../../src/store/participants-repo.js";
 import { StatusReplyRepo } from "../../src/store/status-reply-repo.js";
 import { postgresReachable } from "../../scripts/lib/pg-scratch.js";
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { CERTS } from "../helpers/certs.js";
+import { decodeRevocation, RevocationAnswersRepo, type AnswerToKeep, type RevocationUseRecord } from "../../src/store/revocation-answers-repo.js";
 
 // The repositories are typed against the SQLite client and handed a PostgreSQL client under the same type, so
 // every query they make is run here on both stores.
@@ -629,6 +634,54 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect((await exchanges.findInbound("as4-4@x"))!.claimedUntil).to.deep.equal(at(1));
         // The resend of the same peer and content takes the released claim over at once.
         expect(await exchanges.takeOverInbound(claim, at(10), at(400_000))).to.equal(true);
+      });
+    });
+
+    describe("RevocationAnswersRepo", () => {
+      const issuer = new X509Certificate(readFileSync(path.join(CERTS, "ap/intermediate-ca.pem")));
+      const answer = (sha: string, over: Partial<AnswerToKeep> = {}): AnswerToKeep => ({
+        kind: "ocsp",
+        der: new Uint8Array([0x30, 0x03, 0x0a, 0x01, 0x00, 0xff, 0x80]),
+        sha256: sha,
+        url: "http://ocsp.test/ocsp",
+        fetchedAt: at(1),
+        thisUpdate: at(0),
+        nextUpdate: at(3_600_000),
+        issuer,
+        serial: "1A2B",
+        ...over,
+      });
+      const use = (sha256: string, role: RevocationUseRecord["role"]): RevocationUseRecord => ({ sha256, role, serial: "1A2B", subject: "C=NO, CN=POP000002", ca: false, checkedAt: at(2).toISOString() });
+
+      it("stores an answer once by its digest, byte for byte, and finds the stored ones in the order asked", async () => {
+        const repo = new RevocationAnswersRepo(store!.db);
+        await repo.keep(answer("a".repeat(64)));
+        // Kept again (another process, or this one after forgetting it): no error, no second row, the first one stays.
+        await repo.keep(answer("a".repeat(64), { url: "http://elsewhere.test/ocsp" }));
+        await repo.keep(answer("b".repeat(64), { kind: "crl", serial: undefined, crlNumber: "7", nextUpdate: undefined, url: "/etc/dpi-ap/ca.crl" }));
+        expect(await store!.db.revocationAnswer.count()).to.equal(2);
+        const found = await repo.find(["b".repeat(64), "c".repeat(64), "a".repeat(64), "b".repeat(64)]);
+        expect(found.map((f) => ({ ...f, der: Buffer.from(f.der).toString("hex"), issuerCertificate: Buffer.from(f.issuerCertificate).equals(issuer.raw) }))).to.deep.equal([
+          { sha256: "b".repeat(64), kind: "crl", der: "30030a0100ff80", url: "/etc/dpi-ap/ca.crl", fetchedAt: at(1), thisUpdate: at(0), nextUpdate: null, issuerCertificate: true, issuerName: issuer.subject.replace(/\n/g, ", "), serial: null, crlNumber: "7" },
+          { sha256: "a".repeat(64), kind: "ocsp", der: "30030a0100ff80", url: "http://ocsp.test/ocsp", fetchedAt: at(1), thisUpdate: at(0), nextUpdate: at(3_600_000), issuerCertificate: true, issuerName: issuer.subject.replace(/\n/g, ", "), serial: "1A2B", crlNumber: null },
+        ]);
+        expect(await repo.find([])).to.deep.equal([]);
+      });
+
+      it("records the answers a message relied on with the message itself and with the receipt of the attempt that delivered it", async () => {
+        const uses = [use("a".repeat(64), "as4-peer"), use("b".repeat(64), "forretningsmelding")];
+        await messages.insert(message("r1", { direction: "IN", revocation: uses }), "MOTTATT", T0);
+        await messages.insert(message("r2"), "OPPRETTET", T0);
+        const row = await store!.db.dpiMessage.findUniqueOrThrow({ where: { direction_messageId: { direction: "IN", messageId: "r1" } } });
+        expect(decodeRevocation(row.revocation)).to.deep.equal(uses);
+        expect((await store!.db.dpiMessage.findUniqueOrThrow({ where: { direction_messageId: { direction: "OUT", messageId: "r2" } } })).revocation).to.equal(null);
+        await store!.db.$transaction(async (tx) => {
+          await outboundEvidence("r2", { as4MessageId: "as4-r2@x", peerPartyId: "POP000002", receiptMessageId: "rcpt@x", receipt: Buffer.from("r"), revocation: [uses[0]!] }, at(5))(tx);
+        });
+        const [exchange] = await new ExchangeRepo(store!.db).evidenceFor("r2");
+        expect(decodeRevocation(exchange!.revocation)).to.deep.equal([uses[0]]);
+        expect(decodeRevocation("not json")).to.deep.equal([]);
+        expect(decodeRevocation(JSON.stringify([{ sha256: "x" }, uses[1]]))).to.deep.equal([uses[1]]);
       });
     });
 

@@ -8,6 +8,7 @@ import { buildErrorEnvelope, buildReceiptEnvelope, errorEntryOf } from "../../as
 import { generateMessageId } from "../../as4/user-message.js";
 import { signEnvelope, type Signer } from "../../as4/wss-sign.js";
 import { DomainError } from "../../errors.js";
+import type { RevocationEvidenceUse } from "../../pki/revocation-evidence.js";
 import type { ExchangeRepo } from "../../store/exchange-repo.js";
 import { conflictDetail, contentDigestOf, type DuplicateDetector, type IncomingExchange } from "./duplicate-detector.js";
 import { ebmsErrorOf } from "./ebms-map.js";
@@ -27,14 +28,20 @@ export interface As4Identity extends Signer {
   seatId: string;
 }
 
+/** An access point's certificate that passed: its seat id, and the OCSP/CRL answers it was found not revoked by. */
+export interface TrustedAccessPoint {
+  seatId: string;
+  revocation?: readonly RevocationEvidenceUse[];
+}
+
 export interface SenderTrust {
   /** Validates a sending AP's certificate (chain, revocation, Peppol rules); returns its seat id or throws. */
-  validate(cert: X509Certificate, at: Date): Promise<{ seatId: string }>;
+  validate(cert: X509Certificate, at: Date): Promise<TrustedAccessPoint>;
 }
 
 export interface InboundHandler {
   /** Takes the message for good (commits it) or throws an EbmsError saying why not. Returns the DPI message id. */
-  accept(message: ReceivedUserMessage, sender: { seatId: string }): Promise<string | undefined>;
+  accept(message: ReceivedUserMessage, sender: TrustedAccessPoint): Promise<string | undefined>;
 }
 
 export interface As4ReceiverDeps {
@@ -85,7 +92,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
   let received: ReceivedUserMessage | undefined;
   try {
     // The sender's certificate is checked before decryption: an untrusted sender costs no decrypt or gunzip.
-    let checked: { cert: X509Certificate; seatId: string } | undefined;
+    let checked: { cert: X509Certificate; sender: TrustedAccessPoint } | undefined;
     received = await receiveUserMessage(contentType, body, {
       decryptionKey: { privateKey: deps.identity.privateKey, certificate: deps.identity.certificate },
       ...(deps.limits ? { limits: deps.limits } : {}),
@@ -94,16 +101,14 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
         Object.assign(known, { as4MessageId: um.messageId, conversationId: um.conversationId, from: um.fromPartyId, finalRecipient: um.finalRecipient.value, action: um.action });
       },
       checkSigner: async (cert) => {
-        checked = { cert, seatId: (await validateSender(cert, deps)).seatId };
-        known.signer = checked.seatId;
+        checked = { cert, sender: await validateSender(cert, deps) };
+        known.signer = checked.sender.seatId;
       },
     });
     const um = received.userMessage;
     const as4Id = um.messageId;
     const sender =
-      checked && checked.cert.fingerprint256 === received.signerCertificate.fingerprint256
-        ? { seatId: checked.seatId }
-        : await validateSender(received.signerCertificate, deps);
+      checked && checked.cert.fingerprint256 === received.signerCertificate.fingerprint256 ? checked.sender : await validateSender(received.signerCertificate, deps);
     known.signer = sender.seatId;
     const log = deps.log.child(known);
     if (sender.seatId !== um.fromPartyId) {
@@ -181,7 +186,7 @@ function specificDescription(err: EbmsError): { description?: string } {
   return err.description !== err.definition.description ? { description: err.description } : {};
 }
 
-async function validateSender(cert: X509Certificate, deps: As4ReceiverDeps): Promise<{ seatId: string }> {
+async function validateSender(cert: X509Certificate, deps: As4ReceiverDeps): Promise<TrustedAccessPoint> {
   return deps.trust.validate(cert, deps.clock()).catch((err: unknown) => {
     // Our OCSP/CRL outage is no verdict on the sender (EBMS:0202): answer so that it tries again later.
     if (err instanceof DomainError && err.kind === "unavailable") {

@@ -12,6 +12,7 @@ import type { DpiRecord } from "../../routing/service-registry/records.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import { registerStatusIn } from "../../store/conversations-repo.js";
 import type { DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
+import { revocationRecords } from "../../store/revocation-answers-repo.js";
 
 /**
  * DPI's part in sending a NextMove `digital` or `print` message: this access point is then the archive system's
@@ -70,7 +71,7 @@ async function prepare(message: NextMoveOutgoing, deps: DpiHandoverDeps): Promis
   // ourselves is held to the same.
   const verified = await deps.verify(letter.forretningsmelding);
   const pakke = await deps.blobs.write(Readable.from([Buffer.from(letter.dokumentpakke)]));
-  const dpiMessage = messageRecord(verified.message, { direction: "OUT", jws: verified.jws, dokumentpakke: pakke });
+  const dpiMessage = messageRecord(verified.message, { direction: "OUT", jws: verified.jws, dokumentpakke: pakke, revocation: revocationRecords(verified.revocation, "forretningsmelding") });
   return {
     writes: async (tx) => {
       await deps.repo.attachIn(tx, dpiMessage);

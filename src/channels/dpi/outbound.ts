@@ -15,6 +15,7 @@ import type { StoreWrites } from "../../store/conversations-repo.js";
 import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
 import type { Conversation } from "../../store/generated/client.js";
 import { outboundEvidence } from "../../store/exchange-repo.js";
+import { revocationRecords, type RevocationUseRecord } from "../../store/revocation-answers-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome as As4Outcome } from "./as4-response.js";
 import type { OutboundChannel, RouteRecord, Router, SendContext, SendOutcome } from "../../core/channel.js";
@@ -75,6 +76,7 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
     let outcome: As4Outcome;
     let as4MessageId: string | undefined;
     let peer = "";
+    let peerRevocation: RevocationUseRecord[] = [];
     let endpointKey: string | undefined;
     let routedBy: RouteRecord | undefined;
     let stage: Stage = "lookup";
@@ -89,7 +91,9 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
         throw new PermanentFailure(`the SMP publishes ${endpoint.endpointUrl}, but Peppol AS4 requires HTTPS`);
       }
       try {
-        peer = (await deps.receiverTrust.validate(endpoint.certificate, deps.clock())).seatId;
+        const trusted = await deps.receiverTrust.validate(endpoint.certificate, deps.clock());
+        peer = trusted.seatId;
+        peerRevocation = revocationRecords(trusted.revocation, "as4-peer");
       } catch (err) {
         // A revocation outage says nothing about the certificate; anything else refuses it for good.
         if (err instanceof DomainError && err.kind === "unavailable") throw err;
@@ -114,19 +118,21 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
       outcome = classify(err, stage);
     }
     deps.onOutcome?.(outcome.kind);
-    const core = this.toCore(m, outcome, as4MessageId, peer, endpointKey);
+    const core = this.toCore(m, outcome, as4MessageId, { seatId: peer, revocation: peerRevocation }, endpointKey);
     return routedBy ? { ...core, routedBy } : core;
   }
 
   /**
    * The AS4 verdict as the core's outcome. `endpoint`: the receiving access point this attempt went to (its
-   * normalised AS4 endpoint URL), undefined when the attempt failed before the SMP named one.
+   * normalised AS4 endpoint URL), undefined when the attempt failed before the SMP named one. `to`: the receiving
+   * access point's seat id and the OCSP/CRL answers its certificate was found not revoked by in this attempt.
    */
-  private toCore(m: DpiConversation, outcome: As4Outcome, as4MessageId: string | undefined, peer: string, endpoint: string | undefined): SendOutcome {
+  private toCore(m: DpiConversation, outcome: As4Outcome, as4MessageId: string | undefined, to: { seatId: string; revocation: RevocationUseRecord[] }, endpoint: string | undefined): SendOutcome {
     const now = this.deps.clock();
+    const peer = to.seatId;
     switch (outcome.kind) {
       case "delivered": {
-        const evidence = { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt };
+        const evidence = { as4MessageId: as4MessageId!, peerPartyId: peer, receiptMessageId: outcome.receiptMessageId, receipt: outcome.receipt, revocation: to.revocation };
         return { kind: "delivered", also: outboundEvidence(m.messageId, evidence, now), peer: endpoint, log: { as4MessageId, to: peer, receiptMessageId: outcome.receiptMessageId } };
       }
       case "duplicate":
