@@ -3,6 +3,7 @@ import type { Channel, RegisterDecision } from "../core/status/index.js";
 import { registerStatusIn, type StoreWrites } from "./conversations-repo.js";
 import type { Conversation, Prisma } from "./generated/client.js";
 import type { Db } from "./prisma.js";
+import { execute, isUniqueViolation, type RawClient } from "./raw-sql.js";
 
 /**
  * One send attempt, as the outbox records it with the attempt's outcome (a SendAttempt row, written in the same
@@ -94,7 +95,7 @@ export class OutboxRepo {
         data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 }, ...(opts.externalReference !== undefined ? { externalReference: opts.externalReference } : {}) },
       });
       if (!decision) throw new Error(`no outgoing message ${id}`);
-      if (opts.attempt) await tx.sendAttempt.create({ data: attemptRow(id, opts.attempt, at, "sent", null) });
+      if (opts.attempt) await insertAttempt(tx, id, opts.attempt, at, "sent", null);
       await opts.also?.(tx);
       return decision;
     });
@@ -114,7 +115,7 @@ export class OutboxRepo {
       return;
     }
     if (attempt.record.routedBy) await this.storeRecord(attempt.record.routedBy);
-    await this.db.$transaction([update, this.db.sendAttempt.create({ data: attemptRow(id, attempt.record, attempt.at, "retry", error) })]);
+    await this.db.$transaction([update, insertAttempt(this.db, id, attempt.record, attempt.at, "retry", error)]);
   }
 
   /**
@@ -145,7 +146,7 @@ export class OutboxRepo {
       });
       if (!decision) throw new Error(`no outgoing message ${id}`);
       // The attempt happened whether or not the status could still be registered.
-      if (attempt) await tx.sendAttempt.create({ data: attemptRow(id, attempt, at, "failed", reason) });
+      if (attempt) await insertAttempt(tx, id, attempt, at, "failed", reason);
       if (decision.ok) await also?.(tx);
       return decision;
     });
@@ -165,7 +166,7 @@ export class OutboxRepo {
       .then(
         () => undefined,
         (err: unknown) => {
-          if ((err as { code?: string }).code === "P2002") return;
+          if (isUniqueViolation(err)) return;
           this.records.delete(r.sha256);
           throw err;
         },
@@ -205,18 +206,23 @@ export class OutboxRepo {
   }
 }
 
-/** A SendAttempt row: the attempt as the outbox saw it, ended at `finishedAt` with `outcome`. */
-function attemptRow(messageId: string, a: AttemptRecord, finishedAt: Date, outcome: "sent" | "retry" | "failed", error: string | null): Prisma.SendAttemptUncheckedCreateInput {
-  return {
-    direction: "OUT",
+/**
+ * Inserts the SendAttempt row of an attempt that ended at `finishedAt` with `outcome`: SQL of our own (raw-sql.ts),
+ * as it runs once per letter. A promise usable in the caller's transaction or a batch.
+ */
+function insertAttempt(client: RawClient, messageId: string, a: AttemptRecord, finishedAt: Date, outcome: "sent" | "retry" | "failed", error: string | null) {
+  return execute(
+    client,
+    `INSERT INTO "SendAttempt" ("direction", "messageId", "attempt", "startedAt", "finishedAt", "peer", "outcome", "error", "worker", "routingSha256")
+      VALUES ('OUT', $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     messageId,
-    attempt: a.attempt,
-    startedAt: a.startedAt,
+    a.attempt,
+    a.startedAt,
     finishedAt,
-    peer: a.peer,
+    a.peer,
     outcome,
-    error: error === null ? null : error.length > MAX_ATTEMPT_ERROR ? `${error.slice(0, MAX_ATTEMPT_ERROR - 1)}…` : error,
-    worker: a.worker,
-    routingSha256: a.routedBy?.sha256 ?? null,
-  };
+    error === null ? null : error.length > MAX_ATTEMPT_ERROR ? `${error.slice(0, MAX_ATTEMPT_ERROR - 1)}…` : error,
+    a.worker,
+    a.routedBy?.sha256 ?? null,
+  );
 }
