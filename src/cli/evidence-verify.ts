@@ -124,6 +124,8 @@ export async function verifyEvidenceBundle(bytes: Uint8Array, opts: { anchors?: 
       if (c.status === "unchecked") notProven.push(`who owns the certificate that signed the AS4 receipt ${meta.path} (give --trust)`);
     } else if (meta.kind === "signed-references") {
       checks.push({ file: meta.path, status: signedReferences ? "ok" : "failed", says: signedReferences ? `the references signed in ${signedReferences.length} attempt(s)` : "not a list of attempts' references" });
+    } else if (meta.kind === "routing-record") {
+      checks.push(checkRoutingRecord(meta, data));
     } else if (meta.kind === "certificate") {
       let ok = true;
       try {
@@ -144,6 +146,17 @@ export async function verifyEvidenceBundle(bytes: Uint8Array, opts: { anchors?: 
   }
   notProven.push(...(manifest.notIncluded ?? []).map((n) => `not in the bundle: ${n}`));
   return done(manifest);
+}
+
+/**
+ * A routing record is named by its SHA-256, which the manifest's hash (checked above) must equal. Its signature
+ * (the SMP's XML-DSig, the Service Registry's JWS) was checked when it was fetched and is not checked again here.
+ */
+function checkRoutingRecord(meta: EvidenceFile, data: Uint8Array): EvidenceCheck {
+  const named = /^routing\/([0-9a-f]{64})\.[a-z]+$/.exec(meta.path)?.[1];
+  if (named !== sha256(data)) return { file: meta.path, status: "failed", says: "its name is not the SHA-256 of its content" };
+  const what = meta.routing?.kind === "smp" ? "the SMP record" : "the Service Registry record";
+  return { file: meta.path, status: "ok", says: `${what} a send attempt was routed by, fetched from ${meta.routing?.sourceUrl ?? "an unnamed source"} at ${meta.at}, unchanged since (its signature is not checked here)` };
 }
 
 /** A compact JWS's signature with its x5c leaf, and with anchors its chain at `at` (the forretningsmelding rules). */

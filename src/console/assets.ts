@@ -20,6 +20,7 @@ table { border-collapse:collapse; width:100%; }
 th, td { text-align:left; padding:.35rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
 th { background:var(--soft); font-weight:600; white-space:nowrap; }
 td.mono, .mono { font-family:ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size:12.5px; word-break:break-all; }
+td.nowrap { white-space:nowrap; word-break:normal; }
 tr:hover td { background:#f3f7fb; }
 form.filters { display:flex; flex-wrap:wrap; gap:.5rem .8rem; align-items:flex-end; background:var(--soft); padding:.7rem; border:1px solid var(--line); border-radius:6px; }
 form.filters label { display:flex; flex-direction:column; font-size:12px; color:var(--muted); }

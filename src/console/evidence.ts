@@ -19,6 +19,7 @@ import { decodeRevocation, RevocationAnswersRepo, type RevocationRole } from "..
  *   certificates/*.pem            the signers' certificates as the signed documents carry them
  *   revocation/<sha256>.ocsp.der  the OCSP responses and CRLs (.crl.der) the certificates were found not revoked by,
  *                                 as received, with the certificates of the CAs they are from (certificates/ca-*.pem)
+ *   routing/<sha256>.xml|.jws|.json the SMP or Service Registry record the send attempts were routed by, as fetched
  *
  * The UserMessage envelopes themselves are not stored (only the references signed in them): the manifest says
  * so, and the verifier's report repeats it.
@@ -26,7 +27,7 @@ import { decodeRevocation, RevocationAnswersRepo, type RevocationRole } from "..
 
 export const EVIDENCE_FORMAT = "dpi-ap-evidence/1";
 
-export type EvidenceFileKind = "forretningsmelding" | "receipt-message" | "as4-receipt" | "signed-references" | "certificate" | RevocationFileKind;
+export type EvidenceFileKind = "forretningsmelding" | "receipt-message" | "as4-receipt" | "signed-references" | "certificate" | RevocationFileKind | "routing-record";
 
 export interface EvidenceFile {
   path: string;
@@ -42,6 +43,8 @@ export interface EvidenceFile {
   documentType?: string;
   /** ocsp-response, crl: where it came from and which certificates it was relied on for. */
   revocation?: RevocationFileMeta;
+  /** routing-record: what kind of record, where it was fetched and its media type (`at` is when). */
+  routing?: { kind: string; sourceUrl: string; mediaType: string };
 }
 
 export interface EvidenceManifest {
@@ -116,6 +119,7 @@ export async function buildEvidenceBundle(db: Db, direction: Direction, messageI
     keepCertificate(binarySecurityToken(receipt), `as4-receipt-signer-${safe(x.peerPartyId)}`, x.createdAt);
   }
   if (c.dpi?.signedReferences) add("as4/signed-references.json", utf8(c.dpi.signedReferences), { kind: "signed-references" }, c.updatedAt);
+  for (const r of await routingRecordsOf(db, direction, id)) add(r.path, r.data, { kind: "routing-record", routing: r.routing }, r.fetchedAt);
   for (const { cert, name, at } of certificates.values()) add(`certificates/${name}.pem`, utf8(cert.toString()), { kind: "certificate" }, at);
   const revocation = await revocationEvidence(db, c, receipts, exchanges);
   for (const f of revocation.files) add(f.path, f.data, f.meta, f.at);
@@ -141,6 +145,18 @@ export async function buildEvidenceBundle(db: Db, direction: Direction, messageI
   };
   const bytes = writeZip([{ name: "manifest.json", data: utf8(`${JSON.stringify(manifest, null, 2)}\n`) }, ...entries], { modified: by.now });
   return { fileName: `evidence-${safe(c.messageId)}.zip`, bytes, manifest };
+}
+
+/** The routing records the conversation's send attempts were routed by, each named by its SHA-256. */
+async function routingRecordsOf(db: Db, direction: Direction, messageId: string) {
+  const records = await db.routingRecord.findMany({ where: { attempts: { some: { direction, messageId } } }, orderBy: [{ fetchedAt: "asc" }, { sha256: "asc" }] });
+  const extension = (mediaType: string) => (mediaType === "application/xml" ? "xml" : mediaType === "application/jose" ? "jws" : "json");
+  return records.map((r) => ({
+    path: `routing/${r.sha256}.${extension(r.mediaType)}`,
+    data: new Uint8Array(r.body),
+    routing: { kind: r.kind, sourceUrl: r.sourceUrl, mediaType: r.mediaType },
+    fetchedAt: r.fetchedAt,
+  }));
 }
 
 /** The leaf of a compact JWS's x5c header; undefined when it has none that parses. */

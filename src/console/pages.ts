@@ -3,7 +3,8 @@ import type { Offered } from "./actions.js";
 import { MANUALLY_HANDLED, MAX_NOTE_LENGTH } from "./actions.js";
 import { CSRF_FIELD } from "./csrf.js";
 import { consoleHref, html, type Html, type HtmlValue } from "./html.js";
-import { isErrorStatus, type ConversationView, type ListRow, type Overview, type TimelineEvent } from "./queries.js";
+import { isErrorStatus, MAX_ATTEMPTS_SHOWN, type ConversationView, type ListRow, type Overview, type TimelineEvent } from "./queries.js";
+import type { RoutingRecord, SendAttempt } from "../store/generated/client.js";
 import type { Session } from "./sessions.js";
 import { CHANNEL_COLOURS, horizontalBars, stackedColumns } from "./svg.js";
 
@@ -170,6 +171,42 @@ function fact(label: string, value: HtmlValue, mono = false): Html {
   return html`<dt>${label}</dt><dd${mono ? html` class="mono"` : html``}>${value}</dd>`;
 }
 
+const OUTCOME_CLASS: Record<string, string> = { sent: "ok", retry: "wait", failed: "err" };
+
+/** The routing record's anchor on the page, which each attempt routed by it links to. */
+const recordAnchor = (sha256: string) => `routing-${sha256.slice(0, 16)}`;
+
+function attemptRow(a: SendAttempt): Html {
+  const ms = a.finishedAt.getTime() - a.startedAt.getTime();
+  return html`<tr><td>${a.attempt}</td><td class="mono nowrap">${formatTime(a.startedAt)}</td><td class="mono nowrap">${ms} ms</td>
+  <td class="mono">${a.peer ?? ""}</td><td><span class="badge ${OUTCOME_CLASS[a.outcome] ?? ""}">${a.outcome}</span></td><td>${a.error ?? ""}</td>
+  <td class="mono">${a.routingSha256 ? html`<a href="#${recordAnchor(a.routingSha256)}">${a.routingSha256.slice(0, 12)}…</a>` : ""}</td><td class="mono muted">${a.worker ?? ""}</td></tr>`;
+}
+
+/** A routing record with its raw text (and a signed Service Registry answer's payload, decoded). */
+function routingRecord(r: RoutingRecord): Html {
+  const text = Buffer.from(r.body).toString("utf8");
+  const payload = r.mediaType === "application/jose" ? jwsPayload(text) : undefined;
+  return html`<section id="${recordAnchor(r.sha256)}" class="record"><dl class="facts">
+${fact("Kind", r.kind === "smp" ? "SMP SignedServiceMetadata" : "Service Registry answer")}${fact("Source", r.sourceUrl, true)}${fact("Fetched at", formatTime(r.fetchedAt), true)}
+${fact("SHA-256", r.sha256, true)}${fact("Media type", r.mediaType, true)}
+</dl>
+<details><summary>raw record (${r.body.length} bytes)</summary><pre class="raw">${text}</pre></details>
+${payload !== undefined ? html`<details><summary>signed payload (decoded)</summary><pre class="raw">${payload}</pre></details>` : html``}</section>`;
+}
+
+/** The payload of a compact JWS as text, pretty-printed when it is JSON; undefined when it is not a compact JWS. */
+function jwsPayload(jws: string): string | undefined {
+  const part = jws.trim().split(".")[1];
+  if (part === undefined) return undefined;
+  const text = Buffer.from(part, "base64url").toString("utf8");
+  try {
+    return JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    return text;
+  }
+}
+
 export interface ConversationPageData {
   view: ConversationView;
   offered: Offered;
@@ -225,8 +262,14 @@ ${fact("Held by a worker until", formatTime(c.leaseUntil), true)}${fact("Last er
 ${fact("Endpoint of the last failed attempt", c.lastPeer, true)}${fact("Channel's own reference", c.externalReference, true)}
 ${view.dpi ? html`${fact("AS4 MessageId", view.dpi.as4MessageId, true)}${fact("Kanal", view.dpi.kanal)}${fact("Avsender", view.dpi.avsenderOrg, true)}${fact("Databehandler", view.dpi.databehandlerOrg, true)}${fact("Mottaker", view.dpi.mottakerOrg, true)}` : html``}
 ${fact("Peer access points (AS4)", [...new Set(view.exchanges.map((x) => x.peerPartyId))].join(", "), true)}
-</dl><p class="muted">The SMP or Service Registry record itself is not stored with the conversation; the endpoint and the parties above are what was recorded.</p></section>
+</dl></section>
 </div>
+<h2>Send attempts</h2>
+${view.attempts.length
+  ? html`${view.attemptCount > view.attempts.length ? html`<p class="muted">The latest ${MAX_ATTEMPTS_SHOWN} of ${view.attemptCount} attempts.</p>` : html``}<table class="attempts"><thead><tr><th>#</th><th>Started</th><th>Took</th><th>Peer</th><th>Outcome</th><th>Error</th><th>Routed by</th><th>Worker</th></tr></thead><tbody>${view.attempts.map(attemptRow)}</tbody></table>`
+  : html`<p class="muted">${c.direction === "OUT" ? "No attempt recorded." : "An incoming message is not sent from here."}</p>`}
+<h2>Routed by</h2>
+${view.routing.length ? view.routing.map(routingRecord) : html`<p class="muted">No routing record: no attempt looked the receiver up in an SMP or the Service Registry.</p>`}
 <h2>Timeline</h2>
 <ol class="timeline">${view.timeline.map((e) => timelineItem(e, c.channel, c.direction))}</ol>
 <h2>AS4 exchanges</h2>

@@ -1,6 +1,6 @@
 import { CHANNELS, STATUS_MODELS, type Channel } from "../core/status/index.js";
 import { coreDirection, type Direction } from "../store/conversations-repo.js";
-import type { As4Exchange, ConsoleAction, Conversation, ConversationStatus, DpiMessage, NextMoveFile, NextMoveMessage, Prisma } from "../store/generated/client.js";
+import type { As4Exchange, ConsoleAction, Conversation, ConversationStatus, DpiMessage, NextMoveFile, NextMoveMessage, Prisma, RoutingRecord, SendAttempt } from "../store/generated/client.js";
 import { normaliseMessageId } from "../store/message-id.js";
 import type { Db } from "../store/prisma.js";
 
@@ -69,6 +69,12 @@ export interface ConversationView {
   exchanges: As4Exchange[];
   /** The other messages of its conversation (receipts, replies, the copy in the other direction). */
   related: Conversation[];
+  /** Its send attempts, first first (the latest MAX_ATTEMPTS_SHOWN when there were more). */
+  attempts: SendAttempt[];
+  /** How many send attempts are recorded in all. */
+  attemptCount: number;
+  /** The routing records its attempts were routed by, latest fetched first. */
+  routing: RoutingRecord[];
 }
 
 export interface CountRow {
@@ -110,6 +116,8 @@ export interface Overview {
 }
 
 export const MAX_PAGE_SIZE = 200;
+/** Send attempts one conversation's page shows at most (the latest). */
+export const MAX_ATTEMPTS_SHOWN = 500;
 /** Rows the overview's figures read at most (its counts per status are exact; these are not summed in SQL). */
 const OVERVIEW_ROW_CAP = 100_000;
 
@@ -212,7 +220,7 @@ export class ConsoleQueries {
       include: { statuses: { orderBy: { id: "asc" } }, dpi: true, nextMove: { include: { files: { orderBy: { id: "asc" } } } } },
     });
     if (!c) return null;
-    const [actions, exchanges, related] = await Promise.all([
+    const [actions, exchanges, related, attempts, attemptCount, routing] = await Promise.all([
       this.db.consoleAction.findMany({ where: { direction, messageId: id }, orderBy: { id: "asc" } }),
       this.db.as4Exchange.findMany({ where: { messageId: id }, orderBy: [{ createdAt: "asc" }, { as4MessageId: "asc" }] }),
       this.db.conversation.findMany({
@@ -220,9 +228,12 @@ export class ConsoleQueries {
         orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
         take: 200,
       }),
+      this.db.sendAttempt.findMany({ where: { direction, messageId: id }, orderBy: { id: "desc" }, take: MAX_ATTEMPTS_SHOWN }),
+      this.db.sendAttempt.count({ where: { direction, messageId: id } }),
+      this.db.routingRecord.findMany({ where: { attempts: { some: { direction, messageId: id } } }, orderBy: [{ fetchedAt: "desc" }, { sha256: "asc" }] }),
     ]);
     const { statuses, dpi, nextMove, ...conversation } = c;
-    return { conversation, statuses, actions, timeline: timelineOf(statuses, actions), dpi, nextMove, exchanges, related };
+    return { conversation, statuses, actions, timeline: timelineOf(statuses, actions), dpi, nextMove, exchanges, related, attempts: attempts.reverse(), attemptCount, routing };
   }
 
   async overview(now: Date): Promise<Overview> {

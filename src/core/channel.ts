@@ -20,31 +20,61 @@ export interface SendContext {
 }
 
 /**
- * How one attempt ended. `peer`: where the attempt went (for DPI the receiving access point's normalised AS4
- * endpoint), so that a success there wakes the conversations waiting in back-off for the same peer; `log`:
- * extra fields for the outbox's log line.
+ * The record a route was read from, exactly as fetched: an SMP's SignedServiceMetadata (DPI) or the Service
+ * Registry's answer (the NextMove channels). The outbox stores it once per content (by `sha256`) and links each
+ * attempt routed by it, so the console and the evidence bundle can show what the route came from.
  */
+export interface RouteRecord {
+  kind: "smp" | "service-registry";
+  sourceUrl: string;
+  fetchedAt: Date;
+  /** application/xml (SMP), application/jose (a signed Service Registry answer) or application/json. */
+  mediaType: string;
+  body: Uint8Array;
+  /** Hex SHA-256 of `body`, computed once when it was fetched. */
+  sha256: string;
+}
+
+/** Where an attempt went and what routed it; every outcome may carry them. */
+export interface AttemptFacts {
+  /**
+   * Where the attempt went, when it got that far (DPI: the receiving access point's normalised AS4 endpoint; the
+   * other channels the URL of the broker, SvarUt, the correspondence API or the Service Bus queue). Recorded with
+   * the attempt; a success there also wakes the conversations waiting in back-off for the same peer.
+   */
+  peer?: string | undefined;
+  /** The routing record the attempt was routed by, when the channel looked one up before it failed or sent. */
+  routedBy?: RouteRecord | undefined;
+  /** Extra fields for the outbox's log line. */
+  log?: Record<string, unknown> | undefined;
+}
+
+/** How one attempt ended. */
 export type SendOutcome =
-  | {
+  | (AttemptFacts & {
       kind: "delivered";
       externalReference?: string | undefined;
       /** The status description (e.g. why there is no receipt evidence). */
       description?: string | undefined;
       /** The channel's evidence, committed together with SENDT. */
       also?: StoreWrites | undefined;
-      peer?: string | undefined;
-      log?: Record<string, unknown> | undefined;
-    }
-  | { kind: "retry"; reason: string; peer?: string | undefined; log?: Record<string, unknown> | undefined }
-  | {
+    })
+  | (AttemptFacts & { kind: "retry"; reason: string })
+  | (AttemptFacts & {
       kind: "failed";
       reason: string;
       code?: string | undefined;
       /** The channel's writes committed together with FEIL/FEILET (e.g. DPI's feil receipt to corner 1). */
       also?: StoreWrites | undefined;
-      peer?: string | undefined;
-      log?: Record<string, unknown> | undefined;
-    };
+    });
+
+/** `outcome` with the facts a channel gathered while it tried (those it set; the outcome's own win). */
+export function withFacts(outcome: SendOutcome, facts: AttemptFacts): SendOutcome {
+  const known: AttemptFacts = {};
+  if (facts.peer !== undefined && outcome.peer === undefined) known.peer = facts.peer;
+  if (facts.routedBy !== undefined && outcome.routedBy === undefined) known.routedBy = facts.routedBy;
+  return { ...outcome, ...known };
+}
 
 /**
  * A channel's outbound side. `C` is the conversation with the channel's own data, loaded for a claimed batch by
@@ -114,10 +144,14 @@ export interface RouteQuery {
   conversationId?: string | undefined;
 }
 
-/** Where a conversation goes: the channel and the channel's endpoint (DPI: AS4 URL and certificate). */
+/**
+ * Where a conversation goes: the channel and the channel's endpoint (DPI: AS4 URL and certificate), and the
+ * record it was read from (kept by the lookup's cache with the parsed answer, so no refetch is needed).
+ */
 export interface Route<E = unknown> {
   channel: Channel;
   endpoint: E;
+  record?: RouteRecord | undefined;
 }
 
 /** Which channel and endpoint a receiver + process gets (SML/SMP for DPI; the Service Registry for the others). */

@@ -2,12 +2,13 @@ import type { Clock } from "../clock.js";
 import type { Logger } from "../log.js";
 import type { StoreWrites } from "../store/conversations-repo.js";
 import type { Conversation } from "../store/generated/client.js";
-import type { OutboxRepo } from "../store/outbox-repo.js";
+import type { AttemptRecord, OutboxRepo } from "../store/outbox-repo.js";
 import type { OutboundChannel, SendOutcome } from "./channel.js";
 import { sweepExpired } from "./expiry.js";
 import { PollingLoop } from "./polling-loop.js";
 import { decideRetry, type RetryPolicy } from "./retry-policy.js";
 import type { Channel } from "./status/index.js";
+import { INSTANCE_NAME } from "./worker-lease.js";
 
 /**
  * The one outbox for every channel: claims due conversations with a lease, sends each through its channel's
@@ -31,6 +32,8 @@ export interface OutboxDeps {
   random?: (() => number) | undefined;
   /** How often overdue conversations are looked for. Default 30 s. */
   expirySweepMs?: number | undefined;
+  /** This process's name on the attempts it records (default host:pid:random, as worker leases name holders). */
+  instance?: string | undefined;
 }
 
 export class Outbox {
@@ -102,22 +105,25 @@ export class Outbox {
   private async process(channel: OutboundChannel<any>, c: Conversation): Promise<void> {
     const { deps } = this;
     const log = deps.log.child({ messageId: c.messageId, conversationId: c.conversationId, channel: c.channel, documentType: c.documentType, receiver: c.receiverIdentifier });
+    const startedAt = deps.clock();
     let outcome: SendOutcome;
     try {
-      outcome = await channel.send(c, { now: deps.clock(), attempt: c.attempts + 1, log });
+      outcome = await channel.send(c, { now: startedAt, attempt: c.attempts + 1, log });
     } catch (err) {
       // A channel reports its verdicts as outcomes; an exception is no verdict on the conversation.
       outcome = { kind: "retry", reason: `unexpected error: ${err instanceof Error ? err.message : String(err)}` };
     }
-    await this.record(channel, c, outcome, log);
+    await this.record(channel, c, outcome, log, startedAt);
   }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  private async record(channel: OutboundChannel<any>, c: Conversation, outcome: SendOutcome, log: Logger): Promise<void> {
+  private async record(channel: OutboundChannel<any>, c: Conversation, outcome: SendOutcome, log: Logger, startedAt: Date): Promise<void> {
     const { deps } = this;
     const now = deps.clock();
+    // The attempt's row, written by each of the repository's calls below in the transaction of its outcome.
+    const attempt: AttemptRecord = { attempt: c.attempts + 1, startedAt, peer: outcome.peer ?? null, worker: deps.instance ?? INSTANCE_NAME, routedBy: outcome.routedBy };
     if (outcome.kind === "delivered") {
-      await deps.outbox.markSent(c.messageId, now, { description: outcome.description, also: outcome.also, externalReference: outcome.externalReference });
+      await deps.outbox.markSent(c.messageId, now, { description: outcome.description, also: outcome.also, externalReference: outcome.externalReference, attempt });
       log.info({ ...outcome.log }, outcome.description ? `delivered: ${outcome.description}` : "delivered");
       if (outcome.peer !== undefined) await this.peerAnswered(outcome.peer, now, log);
       return;
@@ -125,16 +131,16 @@ export class Outbox {
     if (outcome.kind === "retry") {
       const decision = decideRetry(deps.retry, { attemptsMade: c.attempts + 1, acceptedAt: c.createdAt, now, random: deps.random });
       if ("retryAt" in decision) {
-        await deps.outbox.scheduleRetry(c.messageId, decision.retryAt, outcome.reason, outcome.peer ?? null);
+        await deps.outbox.scheduleRetry(c.messageId, decision.retryAt, outcome.reason, outcome.peer ?? null, { record: attempt, at: now });
         log.warn({ ...outcome.log, attempt: c.attempts + 1, retryInMs: decision.retryAt.getTime() - now.getTime(), reason: outcome.reason }, "send failed, will retry");
         return;
       }
       const reason = `${decision.giveUp}: ${outcome.reason}`;
-      await deps.outbox.markFailed(c.messageId, now, reason, await this.failureWrites(channel, c, reason, log), channel.failedStatus ?? "FEIL");
+      await deps.outbox.markFailed(c.messageId, now, reason, await this.failureWrites(channel, c, reason, log), channel.failedStatus ?? "FEIL", attempt);
       log.error({ ...outcome.log, reason }, "send failed for good");
       return;
     }
-    await deps.outbox.markFailed(c.messageId, now, outcome.reason, both(outcome.also, await this.failureWrites(channel, c, outcome.reason, log)), channel.failedStatus ?? "FEIL");
+    await deps.outbox.markFailed(c.messageId, now, outcome.reason, both(outcome.also, await this.failureWrites(channel, c, outcome.reason, log)), channel.failedStatus ?? "FEIL", attempt);
     log.error({ ...outcome.log, reason: outcome.reason, code: outcome.code }, "send refused for good");
   }
 

@@ -12,7 +12,7 @@
  *
  * HTTP redirects (3xx) are not followed: SMP 1.x has its own, signed, redirect.
  */
-import type { X509Certificate } from "node:crypto";
+import { createHash, type X509Certificate } from "node:crypto";
 import { request } from "undici";
 import type { Dispatcher } from "undici";
 import { systemClock } from "../clock.js";
@@ -76,8 +76,22 @@ export interface LookupTime {
   at?: Date;
 }
 
+/**
+ * The SignedServiceMetadata document an answer was read from, byte for byte as the SMP sent it (the redirect
+ * target's, after a redirect), with its SHA-256: what a sender keeps as the record its route came from.
+ */
+export interface SmpDocument {
+  url: string;
+  body: Uint8Array;
+  /** Hex SHA-256 of `body`. */
+  sha256: string;
+  fetchedAt: Date;
+}
+
 export interface VerifiedServiceMetadata {
   serviceInformation: ServiceInformation;
+  /** The document it was read from; a cache keeps it with the parsed answer. */
+  document: SmpDocument;
   /** Signer of the metadata that was finally used (the redirect target's, after a redirect). */
   smpCertificate: X509Certificate;
   /** URL the ServiceInformation was fetched from. */
@@ -113,6 +127,8 @@ export interface SmpEndpoint {
   serviceExpirationDate?: Date;
   /** Signer of the SignedServiceMetadata the endpoint came from. */
   smpCertificate: X509Certificate;
+  /** The SignedServiceMetadata the endpoint came from, as fetched. */
+  document?: SmpDocument;
 }
 
 export interface SmpClient {
@@ -178,7 +194,9 @@ export function createSmpClient(options: SmpClientOptions): SmpClient {
     const first = await http(url);
     if (first.status === 404) throw await notFoundCause(participant, what, url);
     if (first.status !== 200) throw statusError(url, first.status);
+    let fetchedAt = clock();
     let { verified, metadata } = await verifyAndParse(url, first.body, at);
+    let body = first.body;
     let finalUrl = url;
     let redirectedFrom: string | undefined;
 
@@ -187,7 +205,9 @@ export function createSmpClient(options: SmpClientOptions): SmpClient {
       const second = await http(href);
       if (second.status === 404) throw new SmpDocumentTypeNotSupportedError(`${what}: the redirect target ${href} answered 404`);
       if (second.status !== 200) throw statusError(href, second.status);
+      fetchedAt = clock();
       ({ verified, metadata } = await verifyAndParse(href, second.body, at));
+      body = second.body;
       if (!certificateSubjectEquals(verified.signerCertificate, certificateUid)) {
         throw new SmpRedirectCertificateMismatchError(
           `${href} is signed by ${verified.signerCertificate.subject.replace(/\n/g, ", ")}, the Redirect names ${certificateUid}`,
@@ -209,6 +229,7 @@ export function createSmpClient(options: SmpClientOptions): SmpClient {
     }
     return {
       serviceInformation: info,
+      document: { url: finalUrl, body, sha256: createHash("sha256").update(body).digest("hex"), fetchedAt },
       smpCertificate: verified.signerCertificate,
       url: finalUrl,
       ...(redirectedFrom !== undefined ? { redirectedFrom } : {}),
@@ -298,6 +319,7 @@ export function endpointFromMetadata(
     ...(e.serviceActivationDate !== undefined ? { serviceActivationDate: e.serviceActivationDate } : {}),
     ...(e.serviceExpirationDate !== undefined ? { serviceExpirationDate: e.serviceExpirationDate } : {}),
     smpCertificate: metadata.smpCertificate,
+    document: metadata.document,
   };
 }
 

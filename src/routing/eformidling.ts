@@ -1,10 +1,10 @@
-import type { Route, Router, RouteQuery } from "../core/channel.js";
+import type { Route, RouteRecord, Router, RouteQuery } from "../core/channel.js";
 import { DomainError } from "../errors.js";
 import type { ServiceRegistryClient } from "./service-registry/client.js";
 import { NotFoundInServiceRegistryError, ServiceRegistryRefusedError } from "./service-registry/errors.js";
 import { describeParameters, primaryIdentifier } from "./service-registry/parameters.js";
 import type { LookupParameters, SrParameter } from "./service-registry/parameters.js";
-import type { DpeRecord, DpfRecord, DpiRecord, DpoRecord, DpvRecord, ServiceRecord } from "./service-registry/records.js";
+import type { DpeRecord, DpfRecord, DpiRecord, DpoRecord, DpvRecord, ServiceRecord, SrAnswer } from "./service-registry/records.js";
 
 /**
  * Routing for eFormidling's channels as the integrasjonspunkt does it ([IP] `nextmove/v2/ServiceRecordProvider.java`,
@@ -69,8 +69,9 @@ export function createEformidlingRouter(options: EformidlingRouterOptions): Rout
       };
       const parameters: SrParameter = { ...lookup, identifier: primaryIdentifier(q.receiver), process: q.process, infoOnly: false };
       let records: readonly ServiceRecord[];
+      let answer: SrAnswer | undefined;
       try {
-        ({ serviceRecords: records } = await options.registry.identifierProcess(parameters.identifier, q.process, lookup));
+        ({ serviceRecords: records, answer } = await options.registry.identifierProcess(parameters.identifier, q.process, lookup));
       } catch (e) {
         if (e instanceof NotFoundInServiceRegistryError || e instanceof ServiceRegistryRefusedError) {
           throw new ReceiverDoesNotAcceptProcessError(q.process, e.message, { cause: e });
@@ -85,9 +86,14 @@ export function createEformidlingRouter(options: EformidlingRouterOptions): Rout
         );
       }
       if (!isEformidlingEndpoint(record)) throw new EformidlingChannelNotSupportedError(record.serviceIdentifier, q.process);
-      return { channel: record.serviceIdentifier, endpoint: record };
+      return { channel: record.serviceIdentifier, endpoint: record, ...(answer ? { record: serviceRegistryRecord(answer) } : {}) };
     },
   };
+}
+
+/** A Service Registry answer as the record a route came from. */
+export function serviceRegistryRecord(a: SrAnswer): RouteRecord {
+  return { kind: "service-registry", sourceUrl: a.url, fetchedAt: a.fetchedAt, mediaType: a.mediaType, body: a.body, sha256: a.sha256 };
 }
 
 function isEformidlingEndpoint(record: ServiceRecord): record is EformidlingEndpoint {

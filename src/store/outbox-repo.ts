@@ -1,7 +1,27 @@
+import type { RouteRecord } from "../core/channel.js";
 import type { Channel, RegisterDecision } from "../core/status/index.js";
 import { registerStatusIn, type StoreWrites } from "./conversations-repo.js";
 import type { Conversation, Prisma } from "./generated/client.js";
 import type { Db } from "./prisma.js";
+import { execute, isUniqueViolation, type RawClient } from "./raw-sql.js";
+
+/**
+ * One send attempt, as the outbox records it with the attempt's outcome (a SendAttempt row, written in the same
+ * transaction as the conversation's new state). `routedBy`: the routing record it was routed by, stored once per
+ * content.
+ */
+export interface AttemptRecord {
+  attempt: number;
+  startedAt: Date;
+  peer: string | null;
+  worker: string | null;
+  routedBy?: RouteRecord | undefined;
+}
+
+/** The longest error text an attempt row keeps (the whole reason stays in the log line). */
+export const MAX_ATTEMPT_ERROR = 2000;
+/** Routing records this process knows are stored, so an attempt routed by one of them costs no extra query. */
+const KNOWN_RECORDS = 10_000;
 
 /**
  * The outbox is the set of OUT conversations with a due nextAttemptAt, on any channel. Workers claim them by
@@ -10,6 +30,9 @@ import type { Db } from "./prisma.js";
  * each attempt (sent, retry at, failed with a reason, expired) and knows nothing of how a channel sends.
  */
 export class OutboxRepo {
+  /** Hashes of routing records stored (or being stored) by this process, oldest first. */
+  private readonly records = new Map<string, Promise<void>>();
+
   constructor(private readonly db: Db) {}
 
   /**
@@ -60,24 +83,39 @@ export class OutboxRepo {
    * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence);
    * `externalReference`: the channel's own reference for it, when the far side gave one.
    */
-  async markSent(id: string, at: Date, opts: { description?: string | undefined; also?: StoreWrites | undefined; externalReference?: string | undefined } = {}): Promise<RegisterDecision> {
+  async markSent(
+    id: string,
+    at: Date,
+    opts: { description?: string | undefined; also?: StoreWrites | undefined; externalReference?: string | undefined; attempt?: AttemptRecord | undefined } = {},
+  ): Promise<RegisterDecision> {
+    if (opts.attempt?.routedBy) await this.storeRecord(opts.attempt.routedBy);
     return this.db.$transaction(async (tx) => {
       const decision = await registerStatusIn(tx, "OUT", id, "SENDT", at, {
         description: opts.description,
         data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 }, ...(opts.externalReference !== undefined ? { externalReference: opts.externalReference } : {}) },
       });
       if (!decision) throw new Error(`no outgoing message ${id}`);
+      if (opts.attempt) await insertAttempt(tx, id, opts.attempt, at, "sent", null);
       await opts.also?.(tx);
       return decision;
     });
   }
 
-  /** `peer`: where the failed attempt went (see wakeWaitingFor); null when unknown. */
-  async scheduleRetry(id: string, next: Date, error: string, peer: string | null = null): Promise<void> {
-    await this.db.conversation.update({
+  /**
+   * `peer`: where the failed attempt went (see wakeWaitingFor); null when unknown. `attempt`: the attempt's row,
+   * written with the retry (`at`: when it ended).
+   */
+  async scheduleRetry(id: string, next: Date, error: string, peer: string | null = null, attempt?: { record: AttemptRecord; at: Date }): Promise<void> {
+    const update = this.db.conversation.update({
       where: { direction_messageId: { direction: "OUT", messageId: id } },
       data: { nextAttemptAt: next, leaseUntil: null, lastError: error, lastPeer: peer, attempts: { increment: 1 } },
     });
+    if (!attempt) {
+      await update;
+      return;
+    }
+    if (attempt.record.routedBy) await this.storeRecord(attempt.record.routedBy);
+    await this.db.$transaction([update, insertAttempt(this.db, id, attempt.record, attempt.at, "retry", error)]);
   }
 
   /**
@@ -99,16 +137,43 @@ export class OutboxRepo {
    * writes committed with that status (the feil receipt for corner 1, so a crash cannot separate the two), and
    * only when it is registered: a message that already failed, or expired meanwhile, gets no second answer.
    */
-  async markFailed(id: string, at: Date, reason: string, also?: StoreWrites, status = "FEILET"): Promise<RegisterDecision> {
+  async markFailed(id: string, at: Date, reason: string, also?: StoreWrites, status = "FEILET", attempt?: AttemptRecord): Promise<RegisterDecision> {
+    if (attempt?.routedBy) await this.storeRecord(attempt.routedBy);
     return this.db.$transaction(async (tx) => {
       const decision = await registerStatusIn(tx, "OUT", id, status, at, {
         description: reason,
         data: { nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } },
       });
       if (!decision) throw new Error(`no outgoing message ${id}`);
+      // The attempt happened whether or not the status could still be registered.
+      if (attempt) await insertAttempt(tx, id, attempt, at, "failed", reason);
       if (decision.ok) await also?.(tx);
       return decision;
     });
+  }
+
+  /**
+   * Stores a routing record unless this process knows it is stored: one insert the first time a content is
+   * seen (another process having stored it first is fine), none after. It is written before the attempt's own
+   * transaction: a record nothing refers to yet is harmless, and an insert that loses a race with another
+   * process's would otherwise abort the attempt's transaction on PostgreSQL.
+   */
+  private storeRecord(r: RouteRecord): Promise<void> {
+    const known = this.records.get(r.sha256);
+    if (known) return known;
+    const stored = this.db.routingRecord
+      .create({ data: { sha256: r.sha256, kind: r.kind, sourceUrl: r.sourceUrl, mediaType: r.mediaType, fetchedAt: r.fetchedAt, body: new Uint8Array(r.body) }, select: { sha256: true } })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (isUniqueViolation(err)) return;
+          this.records.delete(r.sha256);
+          throw err;
+        },
+      );
+    this.records.set(r.sha256, stored);
+    if (this.records.size > KNOWN_RECORDS) this.records.delete(this.records.keys().next().value!);
+    return stored;
   }
 
   /**
@@ -139,4 +204,25 @@ export class OutboxRepo {
     }
     return expired;
   }
+}
+
+/**
+ * Inserts the SendAttempt row of an attempt that ended at `finishedAt` with `outcome`: SQL of our own (raw-sql.ts),
+ * as it runs once per letter. A promise usable in the caller's transaction or a batch.
+ */
+function insertAttempt(client: RawClient, messageId: string, a: AttemptRecord, finishedAt: Date, outcome: "sent" | "retry" | "failed", error: string | null) {
+  return execute(
+    client,
+    `INSERT INTO "SendAttempt" ("direction", "messageId", "attempt", "startedAt", "finishedAt", "peer", "outcome", "error", "worker", "routingSha256")
+      VALUES ('OUT', $1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    messageId,
+    a.attempt,
+    a.startedAt,
+    finishedAt,
+    a.peer,
+    outcome,
+    error === null ? null : error.length > MAX_ATTEMPT_ERROR ? `${error.slice(0, MAX_ATTEMPT_ERROR - 1)}…` : error,
+    a.worker,
+    a.routedBy?.sha256 ?? null,
+  );
 }

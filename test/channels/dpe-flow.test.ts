@@ -11,7 +11,7 @@ import { StatusReplyRepo } from "../../src/store/status-reply-repo.js";
 import { DpeOutboundChannel } from "../../src/channels/dpe/outbound.js";
 import { encodeDpePayload } from "../../src/channels/dpe/payload.js";
 import { ServiceBusClient } from "../../src/channels/dpe/servicebus-client.js";
-import type { Router } from "../../src/core/channel.js";
+import type { RouteRecord, Router } from "../../src/core/channel.js";
 import { silentLogger } from "../../src/log.js";
 import { decryptCms, encryptCms, openEformidlingAsic } from "../../src/packaging/index.js";
 import { orgKeyStoresOf } from "../../src/pki/org-keystores.js";
@@ -54,8 +54,11 @@ function router(): Router<EformidlingEndpoint> {
       },
     ],
   }).serviceRecords as ServiceRecord[];
-  return { route: async () => ({ channel: "DPE", endpoint: record as EformidlingEndpoint }) };
+  return { route: async () => ({ channel: "DPE", endpoint: record as EformidlingEndpoint, record: ROUTED_BY }) };
 }
+
+/** The Service Registry answer the fake router says its route came from. */
+const ROUTED_BY: RouteRecord = { kind: "service-registry", sourceUrl: "https://sr.example/identifier/x", fetchedAt: new Date(0), mediaType: "application/json", body: new Uint8Array([123, 125]), sha256: "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a" };
 
 /** A publisering from A to E, stored as A's archive system created it (OPPRETTET). */
 async function createPublisering(repo: NextMoveRepo, now: Date): Promise<void> {
@@ -113,6 +116,8 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
     const [loaded] = await out.load([{ direction: "OUT", messageId: ID } as never]);
     const outcome = await out.send(loaded!, { now, attempt: 1, log: silentLogger });
     expect([outcome.kind, sim.messages(`nextbestqueue${E}data`).length]).to.deep.equal(["delivered", 1]);
+    // Where it went: the receiver's queue in the namespace; and the record it was routed by.
+    expect([outcome.peer, outcome.routedBy]).to.deep.equal([`${sim.url}/nextbestqueue${E}data`, ROUTED_BY]);
 
     const inbox = new NextMoveInRepo(store.db);
     const conversations = new ConversationsRepo(store.db);
@@ -235,11 +240,13 @@ describe("DPE: a publisering over the Service Bus, and the status message back",
     sim.setUnavailable(true);
     const down = await channel("data").send(loaded!, { now, attempt: 1, log: silentLogger });
     expect([down.kind, (down as { reason: string }).reason]).to.deep.equal(["retry", `Service Bus: sending to nextbestqueue${E}data: HTTP 503 <Error><Code>503</Code><Detail>The service is unavailable</Detail></Error>`]);
+    expect(down.peer).to.equal(`${sim.url}/nextbestqueue${E}data`);
     sim.setUnavailable(false);
     const missing = await channel("meeting").send(loaded!, { now, attempt: 2, log: silentLogger });
     expect([missing.kind, (missing as { reason: string }).reason]).to.deep.equal([
       "failed",
       `Service Bus: sending to nextbestqueue${E}meeting: HTTP 404 <Error><Code>404</Code><Detail>The messaging entity 'nextbestqueue${E}meeting' could not be found</Detail></Error>`,
     ]);
+    expect(missing.peer).to.equal(`${sim.url}/nextbestqueue${E}meeting`);
   });
 });

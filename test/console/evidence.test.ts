@@ -1,3 +1,4 @@
+import { createHash as nodeCreateHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -5,7 +6,10 @@ import { formatEvidenceReport, verifyEvidenceBundle } from "../../src/cli/eviden
 import { buildEvidenceBundle, type EvidenceManifest } from "../../src/console/evidence.js";
 import { readZip, writeZip } from "../../src/dpi/zip.js";
 import { parseCertificates } from "../../src/pki/pem.js";
+import type { RouteRecord } from "../../src/core/channel.js";
+import { ConversationsRepo } from "../../src/store/conversations-repo.js";
 import { DpiMessagesRepo } from "../../src/store/dpi-messages-repo.js";
+import { OutboxRepo } from "../../src/store/outbox-repo.js";
 import { CERTS } from "../helpers/certs.js";
 import { buildMessage } from "../helpers/letters.js";
 import { openTempStore, type TempStore } from "../helpers/temp-store.js";
@@ -100,5 +104,71 @@ describe("console/evidence: the bundle of a DPI letter with its receipt, and its
   it("refuses what is not a bundle", async () => {
     expect((await verifyEvidenceBundle(new Uint8Array([1, 2, 3]))).checks[0]!.says).to.match(/^not a readable zip: /);
     expect((await verifyEvidenceBundle(writeZip([{ name: "x", data: new Uint8Array([1]) }]))).checks).to.deep.equal([{ file: "manifest.json", status: "failed", says: "missing" }]);
+  });
+});
+
+describe("console/evidence: the routing records a conversation's attempts were routed by", function () {
+  this.timeout(30_000);
+  let store: TempStore;
+  const sha256Of = (b: Uint8Array) => nodeCreateHash("sha256").update(b).digest("hex");
+  const record = (text: string, kind: "smp" | "service-registry", mediaType: string, minutes: number): RouteRecord => {
+    const body = new Uint8Array(Buffer.from(text, "utf8"));
+    return { kind, sourceUrl: `https://${kind}.example/r${minutes}`, fetchedAt: new Date(T0.getTime() + minutes * 60_000), mediaType, body, sha256: sha256Of(body) };
+  };
+  const smp = record("<SignedServiceMetadata>signed</SignedServiceMetadata>", "smp", "application/xml", 1);
+  const sr = record("eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "service-registry", "application/jose", 2);
+  const unrelated = record("{}", "service-registry", "application/json", 3);
+
+  before(async () => {
+    store = await openTempStore("console-evidence-routing-");
+    const conversations = new ConversationsRepo(store.db);
+    for (const id of ["a", "b"]) {
+      await store.db.$transaction(
+        conversations.insertOperations(
+          { messageId: id, direction: "OUT", conversationId: `conv-${id}`, channel: "DPO", process: "urn:test", documentType: "arkivmelding", standard: "urn:test", senderIdentifier: "0192:910076787", receiverIdentifier: "0192:984661185", enqueue: true },
+          "OPPRETTET",
+          T0,
+        ),
+      );
+    }
+    const outbox = new OutboxRepo(store.db);
+    const attempt = (n: number, routedBy: RouteRecord) => ({ attempt: n, startedAt: T0, peer: "https://broker.example", worker: "w", routedBy });
+    await outbox.scheduleRetry("a", new Date(T0.getTime() + 1000), "down", null, { record: attempt(1, smp), at: T0 });
+    await outbox.markSent("a", T0, { attempt: attempt(2, sr) });
+    await outbox.markSent("b", T0, { attempt: attempt(1, unrelated) });
+  });
+  after(async () => store.close());
+
+  it("holds each record once, named by its SHA-256, listed as a routing-record; the verifier checks it", async () => {
+    const b = (await buildEvidenceBundle(store.db, "OUT", "a", { user: "ola", now: T0 }))!;
+    expect(b.manifest.files.map((f) => [f.path, f.kind, f.sha256, f.at, f.routing])).to.deep.equal([
+      [`routing/${smp.sha256}.xml`, "routing-record", smp.sha256, smp.fetchedAt.toISOString(), { kind: "smp", sourceUrl: smp.sourceUrl, mediaType: "application/xml" }],
+      [`routing/${sr.sha256}.jws`, "routing-record", sr.sha256, sr.fetchedAt.toISOString(), { kind: "service-registry", sourceUrl: sr.sourceUrl, mediaType: "application/jose" }],
+    ]);
+    const entries = readZip(b.bytes).entries;
+    expect(Buffer.from(entries.find((e) => e.name === `routing/${smp.sha256}.xml`)!.data).toString()).to.equal("<SignedServiceMetadata>signed</SignedServiceMetadata>");
+    const r = await verifyEvidenceBundle(b.bytes);
+    expect(r.verdict).to.equal("verified");
+    expect(r.checks).to.deep.equal([
+      { file: `routing/${smp.sha256}.xml`, status: "ok", says: `the SMP record a send attempt was routed by, fetched from ${smp.sourceUrl} at ${smp.fetchedAt.toISOString()}, unchanged since (its signature is not checked here)` },
+      { file: `routing/${sr.sha256}.jws`, status: "ok", says: `the Service Registry record a send attempt was routed by, fetched from ${sr.sourceUrl} at ${sr.fetchedAt.toISOString()}, unchanged since (its signature is not checked here)` },
+    ]);
+  });
+
+  it("fails a record that changed, or one whose name is not its hash", async () => {
+    const b = (await buildEvidenceBundle(store.db, "OUT", "a", { user: "ola", now: T0 }))!;
+    const entries = readZip(b.bytes).entries.map((e) => ({ name: e.name, data: e.data }));
+    const path = `routing/${smp.sha256}.xml`;
+    const forged = new Uint8Array(Buffer.from("<SignedServiceMetadata>other</SignedServiceMetadata>"));
+    const changed = await verifyEvidenceBundle(writeZip(entries.map((e) => (e.name === path ? { name: e.name, data: forged } : e))));
+    expect(changed.checks.filter((c) => c.status === "failed")).to.deep.equal([{ file: path, status: "failed", says: "changed since the bundle was made (SHA-256 differs from the manifest)" }]);
+    // The manifest updated to the forged content: the file's name still gives it away.
+    const manifest = JSON.parse(Buffer.from(entries[0]!.data).toString()) as EvidenceManifest;
+    manifest.files = manifest.files.map((f) => (f.path === path ? { ...f, sha256: sha256Of(forged), size: forged.length } : f));
+    const renamed = await verifyEvidenceBundle(
+      writeZip(entries.map((e) => (e.name === path ? { name: e.name, data: forged } : e.name === "manifest.json" ? { name: e.name, data: new Uint8Array(Buffer.from(JSON.stringify(manifest))) } : e))),
+    );
+    expect(renamed.verdict).to.equal("failed");
+    expect(renamed.checks.filter((c) => c.status === "failed")).to.deep.equal([{ file: path, status: "failed", says: "its name is not the SHA-256 of its content" }]);
   });
 });

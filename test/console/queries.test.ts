@@ -5,7 +5,11 @@ import { backlogOf, ConsoleQueries, countReasons, perHour, reasonKey, timelineOf
 import { Outbox } from "../../src/core/outbox.js";
 import type { Channel } from "../../src/core/status/index.js";
 import { ConversationsRepo, type Direction } from "../../src/store/conversations-repo.js";
-import { OutboxRepo } from "../../src/store/outbox-repo.js";
+import { OutboxRepo, type AttemptRecord } from "../../src/store/outbox-repo.js";
+import type { RouteRecord } from "../../src/core/channel.js";
+import { conversationPage } from "../../src/console/pages.js";
+import type { Session } from "../../src/console/sessions.js";
+import { createHash } from "node:crypto";
 import type { Db } from "../../src/store/prisma.js";
 import { postgresReachable } from "../../scripts/lib/pg-scratch.js";
 import { openStoreOn, type TempStore } from "../helpers/temp-store.js";
@@ -142,6 +146,50 @@ for (const provider of ["sqlite", "postgresql"] as const) describe(`console/quer
       expect(v.exchanges.map((x) => [x.as4MessageId, x.peerPartyId, Buffer.from(x.receipt!).toString()])).to.deep.equal([["as4-1@x", "POP000002", "<Receipt/>"]]);
       expect(v.related.map((r) => [r.direction, r.messageId])).to.deep.equal([["IN", "r-1"]]);
       expect(await q.conversation("IN", "m-1")).to.equal(null);
+    });
+
+    it("has its send attempts in order and the routing records they were routed by, each once; the page shows them escaped", async () => {
+      await seed(db, { id: "m-2", channel: "DPF", minutes: 0, enqueue: true });
+      await seed(db, { id: "m-3", channel: "DPF", minutes: 0, enqueue: true });
+      const record = (text: string, kind: "smp" | "service-registry", minutes: number): RouteRecord => {
+        const body = new Uint8Array(Buffer.from(text, "utf8"));
+        return { kind, sourceUrl: `https://sr.example/identifier/910076787?n=${minutes}`, fetchedAt: at(minutes), mediaType: kind === "smp" ? "application/xml" : "application/jose", body, sha256: createHash("sha256").update(body).digest("hex") };
+      };
+      // A signed answer whose payload tries to be markup, and an older record routed by before it.
+      const payload = Buffer.from(JSON.stringify({ serviceRecords: [{ service: "<script>alert(1)</script>" }] })).toString("base64url");
+      const jws = record(`eyJhbGciOiJSUzI1NiJ9.${payload}.c2ln`, "service-registry", 3);
+      const older = record("<SignedServiceMetadata><x>&amp;</x></SignedServiceMetadata>", "smp", 1);
+      const repo = new OutboxRepo(db);
+      const attempt = (n: number, minutes: number, routedBy: RouteRecord): AttemptRecord => ({ attempt: n, startedAt: at(minutes), peer: "https://svarut.example/<b>", worker: "host:1:ab", routedBy });
+      await repo.scheduleRetry("m-2", at(2), "SvarUt answered 503 <html>", "https://svarut.example/<b>", { record: attempt(1, 1, older), at: at(1.5) });
+      await repo.markSent("m-2", at(3.5), { attempt: attempt(2, 3, jws) });
+      // Another conversation routed by the same record does not show here.
+      await repo.markSent("m-3", at(4), { attempt: attempt(1, 4, jws) });
+
+      const v = (await q.conversation("OUT", "m-2"))!;
+      expect(v.attemptCount).to.equal(2);
+      expect(v.attempts.map((a) => [a.attempt, a.startedAt.toISOString(), a.finishedAt.toISOString(), a.peer, a.outcome, a.error, a.routingSha256])).to.deep.equal([
+        [1, at(1).toISOString(), at(1.5).toISOString(), "https://svarut.example/<b>", "retry", "SvarUt answered 503 <html>", older.sha256],
+        [2, at(3).toISOString(), at(3.5).toISOString(), "https://svarut.example/<b>", "sent", null, jws.sha256],
+      ]);
+      expect(v.routing.map((r) => [r.sha256, r.kind, r.sourceUrl, r.fetchedAt.toISOString(), r.mediaType, Buffer.from(r.body).toString("utf8")])).to.deep.equal([
+        [jws.sha256, "service-registry", jws.sourceUrl, at(3).toISOString(), "application/jose", Buffer.from(jws.body).toString("utf8")],
+        [older.sha256, "smp", older.sourceUrl, at(1).toISOString(), "application/xml", "<SignedServiceMetadata><x>&amp;</x></SignedServiceMetadata>"],
+      ]);
+
+      const page = conversationPage({ user: "kari", role: "viewer", csrfToken: "t", createdAt: 0, lastSeenAt: 0 } satisfies Session, { view: v, offered: { retry: false, cancel: false, markHandled: false } }).markup;
+      const attemptsTable = page.slice(page.indexOf("<h2>Send attempts</h2>"), page.indexOf("<h2>Routed by</h2>"));
+      expect(attemptsTable).to.include(`<td>1</td><td class="mono nowrap">2030-01-01 12:01:00Z</td><td class="mono nowrap">30000 ms</td>`);
+      expect(attemptsTable).to.include(`<td class="mono">https://svarut.example/&lt;b&gt;</td><td><span class="badge wait">retry</span></td><td>SvarUt answered 503 &lt;html&gt;</td>`);
+      expect(attemptsTable).to.include(`<span class="badge ok">sent</span>`);
+      expect(attemptsTable).to.include(`<a href="#routing-${jws.sha256.slice(0, 16)}">${jws.sha256.slice(0, 12)}…</a>`);
+      const routedBy = page.slice(page.indexOf("<h2>Routed by</h2>"));
+      expect(routedBy).to.include(`<section id="routing-${older.sha256.slice(0, 16)}" class="record">`);
+      expect(routedBy).to.include(`<dd class="mono">${older.sha256}</dd>`);
+      expect(routedBy).to.include("<pre class=\"raw\">&lt;SignedServiceMetadata&gt;&lt;x&gt;&amp;amp;&lt;/x&gt;&lt;/SignedServiceMetadata&gt;</pre>");
+      expect(routedBy).to.include("&quot;service&quot;: &quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;");
+      expect(page).not.to.include("<script>alert");
+      expect(page).not.to.include("<b>");
     });
 
     it("orders a status before an action at the same instant", () => {

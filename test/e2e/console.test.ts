@@ -8,6 +8,7 @@ import { verifyEvidenceBundle } from "../../src/cli/evidence-verify.js";
 import { buildEvidenceBundle, type EvidenceManifest } from "../../src/console/evidence.js";
 import type { Db } from "../../src/store/prisma.js";
 import { conversationHref } from "../../src/console/pages.js";
+import { INSTANCE_NAME } from "../../src/core/worker-lease.js";
 import { readZip, writeZip } from "../../src/dpi/zip.js";
 import { parseCertificates } from "../../src/pki/pem.js";
 import { CERTS } from "../helpers/certs.js";
@@ -100,6 +101,41 @@ describe("e2e: the operator console", function () {
     expect(failing.text).to.include("Retry now");
     expect(failing.text).to.include("Cancel sending");
     expect(failing.text).to.match(/Last error<\/dt><dd>[^<]+/);
+  });
+
+  it("shows each send attempt and the SMP record the letter was routed by, as fetched", async () => {
+    const rows = (id: string) =>
+      n.db.sendAttempt.findMany({ where: { direction: "OUT", messageId: id }, orderBy: { id: "asc" }, select: { attempt: true, peer: true, outcome: true, error: true, worker: true, routingSha256: true } });
+    // Corner 3's AS4 endpoint, where every attempt went (the failing ones recorded it as their last peer).
+    const peer = (await n.c2.repo.get("OUT", failingA))!.lastPeer!;
+    expect(peer).to.match(/^http:\/\/127\.0\.0\.1:\d+\/as4$/);
+    const [record, ...others] = await n.db.routingRecord.findMany();
+    expect(others).to.deep.equal([]);
+    expect(await rows(delivered)).to.deep.equal([{ attempt: 1, peer, outcome: "sent", error: null, worker: INSTANCE_NAME, routingSha256: record!.sha256 }]);
+    const failing = await rows(failingA);
+    expect(failing.map((r) => [r.attempt, r.peer, r.outcome, r.routingSha256])).to.deep.equal(failing.map((_r, i) => [i + 1, peer, "retry", record!.sha256]));
+    expect(failing.at(-1)!.error).to.equal((await n.c2.repo.get("OUT", failingA))!.lastError);
+    // The SMP's SignedServiceMetadata for the receiver, byte for byte: its hash is its key.
+    const xml = Buffer.from(record!.body).toString("utf8");
+    expect(record).to.deep.include({ kind: "smp", mediaType: "application/xml" });
+    expect(record!.sourceUrl.startsWith(`${n.net.sandbox.smp.url}/`)).to.equal(true);
+    expect(record!.sourceUrl).to.include("/services/");
+    expect(createHash("sha256").update(record!.body).digest("hex")).to.equal(record!.sha256);
+    expect(xml).to.match(/<(\w+:)?SignedServiceMetadata\b/);
+    expect(xml).to.include(peer);
+
+    const page = (await operator.get(conversationHref("OUT", delivered))).text;
+    const attempts = page.slice(page.indexOf("<h2>Send attempts</h2>"), page.indexOf("<h2>Routed by</h2>"));
+    expect(attempts).to.include(`<td class="mono">${peer}</td><td><span class="badge ok">sent</span></td><td></td>`);
+    expect(attempts).to.include(`<a href="#routing-${record!.sha256.slice(0, 16)}">`);
+    const routedBy = page.slice(page.indexOf("<h2>Routed by</h2>"), page.indexOf("<h2>Timeline</h2>"));
+    expect(routedBy).to.include("<dd>SMP SignedServiceMetadata</dd>");
+    expect(routedBy).to.include(`<dd class="mono">${record!.sha256}</dd>`);
+    expect(routedBy).to.include(`<dd class="mono">${record!.sourceUrl.replace(/&/g, "&amp;")}</dd>`);
+    expect(routedBy).to.include(`raw record (${record!.body.length} bytes)`);
+    expect(routedBy).to.include(xml.slice(0, 200).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
+    const failingPage = (await operator.get(conversationHref("OUT", failingA))).text;
+    expect(failingPage).to.include(`<td class="mono">${peer}</td><td><span class="badge wait">retry</span></td>`);
   });
 
   it("refuses a POST without this session's CSRF token, or from another site (403), and does nothing", async () => {
@@ -198,8 +234,12 @@ describe("e2e: the operator console", function () {
       "issuer-certificate",
       "issuer-certificate",
       "ocsp-response",
+      "routing-record",
       "signed-references",
     ]);
+    const routing = manifest.files.find((f) => f.kind === "routing-record")!;
+    expect(routing.path).to.equal(`routing/${routing.sha256}.xml`);
+    expect(routing.routing).to.deep.include({ kind: "smp", mediaType: "application/xml" });
     expect(manifest.createdBy).to.equal(OPERATOR.user);
     // The answers corner 2 relied on: the business CA's CRL for the forretningsmelding's signer (configured, as the
     // sandbox does), and the AP CA responder's OCSP answer for corner 3's certificate before the letter went out.

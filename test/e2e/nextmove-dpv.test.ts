@@ -1,8 +1,10 @@
 import { expect } from "chai";
+import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import type { AltinnCorrespondenceSim, Correspondence } from "../../src/sim/altinn-correspondence/index.js";
 import { SR_SANDBOX } from "../../src/sim/service-registry/index.js";
+import type { Db } from "../../src/store/prisma.js";
 import { DpiNetwork, eventually, SENDERS } from "../helpers/dpi-network.js";
 
 /**
@@ -276,5 +278,17 @@ describe("e2e: DPV messages from an archive system over the NextMove API to Alti
     }
     expect(await statusesUntil(id, "SENDT")).to.deep.equal(["OPPRETTET", "SENDT"]);
     expect(correspondencesOf(id)).to.have.length(1);
+    // Each attempt is recorded: the ones Altinn refused to answer, then the one it took, all at the correspondence
+    // API and routed by the same signed Service Registry answer, kept as it arrived.
+    const db = (net.corners.get("c2")!.repo as unknown as { db: Db }).db;
+    const attempts = await db.sendAttempt.findMany({ where: { direction: "OUT", messageId: id }, orderBy: { id: "asc" } });
+    expect(attempts.length).to.be.at.least(2);
+    expect(attempts.map((a) => [a.attempt, a.outcome, a.peer])).to.deep.equal(attempts.map((_a, i) => [i + 1, i === attempts.length - 1 ? "sent" : "retry", altinn.url]));
+    expect(new Set(attempts.map((a) => a.routingSha256)).size).to.equal(1);
+    const record = (await db.routingRecord.findUnique({ where: { sha256: attempts[0]!.routingSha256! } }))!;
+    expect(record).to.deep.include({ kind: "service-registry", mediaType: "application/jose" });
+    expect(record.sourceUrl).to.equal(`${net.sandbox.serviceRegistry.url}/identifier/${DPV_ORG}/process/urn:no:difi:profile:arkivmelding:administrasjon:ver1.0?securityLevel=3`);
+    expect(Buffer.from(record.body).toString("utf8")).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(createHash("sha256").update(record.body).digest("hex")).to.equal(record.sha256);
   });
 });

@@ -1,4 +1,4 @@
-import { createPrivateKey, X509Certificate } from "node:crypto";
+import { createHash, createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { Server } from "node:http";
@@ -134,6 +134,18 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
       expect(endpoint.technicalContactUrl).to.equal("mailto:drift@c3.example");
       expect(endpoint.serviceActivationDate?.toISOString()).to.equal("2025-01-01T00:00:00.000Z");
       expect(endpoint.smpCertificate.fingerprint256).to.equal(smp1.certificate.fingerprint256);
+    });
+
+    it("keeps the SignedServiceMetadata it read, byte for byte, with its SHA-256, on the metadata and the endpoint", async () => {
+      const p = freshParticipant();
+      sim.register(formatIdentifier(p), service());
+      const url = metadataUrl(sim.url, p, digital);
+      const endpoint = await client().lookupEndpoint({ participant: p, documentType: digital, process: digitalProcess });
+      const asServed = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const d = endpoint.document!;
+      expect([d.url, d.fetchedAt.toISOString(), d.sha256]).to.deep.equal([url, NOW.toISOString(), createHash("sha256").update(asServed).digest("hex")]);
+      expect(Buffer.from(d.body).equals(Buffer.from(asServed))).to.equal(true);
+      expect(Buffer.from(d.body).toString("utf8")).to.include("https://c3.example/as4");
     });
 
     it("takes the first endpoint that has the profile and is active", async () => {
@@ -309,6 +321,10 @@ describe("peppol/smp-client against the SMP simulator over HTTP", () => {
       expect(metadata.smpCertificate.subject).to.include("SMP000002");
       const endpoint = await client().lookupEndpoint({ participant: p, documentType: digital, process: digitalProcess });
       expect(endpoint.endpointUrl).to.equal("https://redirected.example/as4");
+      // The record kept is the target's, which the endpoint came from.
+      expect(metadata.document.url).to.equal(href);
+      expect(Buffer.from(metadata.document.body).toString("utf8")).to.include("https://redirected.example/as4");
+      expect(metadata.document.sha256).to.equal(createHash("sha256").update(metadata.document.body).digest("hex"));
     });
 
     it("is refused when the target redirects again", async () => {

@@ -1,4 +1,4 @@
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { expect } from "chai";
@@ -84,6 +84,31 @@ describe("routing/service-registry client and eFormidling routing (SR and Maskin
       expect(dpo.certificate!.fingerprint256).to.equal(fingerprint(S.dpo));
       expect((await c.jwks()).keys.map((k) => k.kid)).to.deep.equal([sr.kid]);
       expect(c.stats()).to.deep.include({ requests: 2, jwksFetches: 1 });
+    });
+
+    it("keeps the answer as it arrived (the compact JWS) with its hash, under the URL without the conversation id; a route carries it", async () => {
+      const clock = manualClock();
+      const c = client({ clock });
+      const r = await c.identifierProcess(S.dpo, P.arkivmeldingAdministrasjon, { securityLevel: 3, conversationId: "c-1" });
+      const a = r.answer!;
+      const jws = Buffer.from(a.body).toString("utf8");
+      expect([a.url, a.mediaType, a.fetchedAt.toISOString(), a.sha256]).to.deep.equal([
+        `${sr.url}/identifier/${S.dpo}/process/${P.arkivmeldingAdministrasjon}?securityLevel=3`,
+        "application/jose",
+        "2026-03-01T10:00:00.000Z",
+        createHash("sha256").update(a.body).digest("hex"),
+      ]);
+      expect(jws).to.match(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      const payload = JSON.parse(Buffer.from(jws.split(".")[1]!, "base64url").toString("utf8")) as { serviceRecords: { service: { identifier: string } }[] };
+      expect(payload.serviceRecords.map((x) => x.service.identifier)).to.deep.equal(["DPO"]);
+      // A later lookup from the cache is the same answer; the router hands it on as the route's record.
+      const route = await createEformidlingRouter({ registry: c }).route({ receiver: `0192:${S.dpo}`, process: P.arkivmeldingAdministrasjon, documentType: "arkivmelding", standard: r.serviceRecords[0]!.documentTypes[0], securityLevel: 3, conversationId: "c-2" });
+      expect(sr.stats().processRequests).to.equal(1);
+      expect(route.record).to.deep.equal({ kind: "service-registry", sourceUrl: a.url, fetchedAt: a.fetchedAt, mediaType: "application/jose", body: a.body, sha256: a.sha256 });
+      // Unsigned, the JSON as it came.
+      const plain = (await client({ requireSignature: false }).identifierProcess(S.dpo, P.arkivmeldingAdministrasjon)).answer!;
+      expect(plain.mediaType).to.equal("application/json");
+      expect((JSON.parse(Buffer.from(plain.body).toString("utf8")) as { serviceRecords: unknown[] }).serviceRecords).to.have.length(1);
     });
 
     it("info, VirkSert certificate and SAS key come signed too; the key set is fetched once", async () => {

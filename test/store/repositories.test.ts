@@ -4,7 +4,9 @@ import { readScopeOf } from "../../src/dpi/read-scope.js";
 import { ConversationsRepo, DuplicateMessageIdError, StatusNotInModelError } from "../../src/store/conversations-repo.js";
 import { DpiMessagesRepo, type NewDpiMessage } from "../../src/store/dpi-messages-repo.js";
 import { ExchangeRepo, outboundEvidence } from "../../src/store/exchange-repo.js";
-import { OutboxRepo } from "../../src/store/outbox-repo.js";
+import { OutboxRepo, type AttemptRecord } from "../../src/store/outbox-repo.js";
+import type { RouteRecord } from "../../src/core/channel.js";
+import { createHash } from "node:crypto";
 import type { Db } from "../../src/store/prisma.js";
 import { PushRepo } from "../../src/store/push-repo.js";
 import { openStoreOn } from "../helpers/temp-store.js";
@@ -437,6 +439,62 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(await messages.get("OUT", "w1")).to.include({ lastPeer: PEER, attempts: 1, leaseUntil: null });
         expect(await messages.get("OUT", "unknown")).to.include({ lastPeer: null });
         expect(await outbox.wakeWaitingFor(PEER, at(1000))).to.equal(0);
+      });
+
+      describe("send attempts and routing records", () => {
+        const smpXml = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><SignedServiceMetadata>\u00e6\u00f8\u00e5 \u0000\u00ff</SignedServiceMetadata>', "latin1");
+        const record: RouteRecord = {
+          kind: "smp",
+          sourceUrl: "https://smp.example/iso6523-actorid-upis%3A%3A0192%3A123456785/services/x",
+          fetchedAt: at(-60_000),
+          mediaType: "application/xml",
+          body: new Uint8Array(smpXml),
+          sha256: createHash("sha256").update(smpXml).digest("hex"),
+        };
+        const attempt = (n: number, startedAt: Date, routedBy?: RouteRecord): AttemptRecord => ({ attempt: n, startedAt, peer: "https://ap.example/as4", worker: "w1", routedBy });
+        const rows = (id: string) =>
+          store!.db.sendAttempt.findMany({
+            where: { direction: "OUT", messageId: id },
+            orderBy: { id: "asc" },
+            select: { attempt: true, startedAt: true, finishedAt: true, peer: true, outcome: true, error: true, worker: true, routingSha256: true },
+          });
+
+        it("retry, failed and sent attempts are written with their outcomes; the record once, byte for byte", async () => {
+          await queue("a", T0);
+          await queue("b", T0);
+          await outbox.scheduleRetry("a", at(5000), "HTTP 503", "https://ap.example/as4", { record: attempt(1, at(10), record), at: at(20) });
+          await outbox.markSent("a", at(5100), { attempt: attempt(2, at(5000), record) });
+          await outbox.markFailed("b", at(40), "EBMS:0004 PEPPOL:NOT_SERVICED", undefined, "FEILET", attempt(1, at(30), record));
+          expect(await rows("a")).to.deep.equal([
+            { attempt: 1, startedAt: at(10), finishedAt: at(20), peer: "https://ap.example/as4", outcome: "retry", error: "HTTP 503", worker: "w1", routingSha256: record.sha256 },
+            { attempt: 2, startedAt: at(5000), finishedAt: at(5100), peer: "https://ap.example/as4", outcome: "sent", error: null, worker: "w1", routingSha256: record.sha256 },
+          ]);
+          expect(await rows("b")).to.deep.equal([
+            { attempt: 1, startedAt: at(30), finishedAt: at(40), peer: "https://ap.example/as4", outcome: "failed", error: "EBMS:0004 PEPPOL:NOT_SERVICED", worker: "w1", routingSha256: record.sha256 },
+          ]);
+          const stored = await store!.db.routingRecord.findMany();
+          expect(stored).to.have.length(1);
+          expect(stored[0]).to.include({ sha256: record.sha256, kind: "smp", sourceUrl: record.sourceUrl, mediaType: "application/xml" });
+          expect(stored[0]!.fetchedAt.getTime()).to.equal(at(-60_000).getTime());
+          expect(Buffer.from(stored[0]!.body).equals(smpXml)).to.equal(true);
+          // Another process meets the same record: its insert finds it there and its attempt links to it.
+          await queue("c", T0);
+          await new OutboxRepo(store!.db).markSent("c", at(50), { attempt: attempt(1, at(45), record) });
+          expect(await store!.db.routingRecord.count()).to.equal(1);
+          expect((await rows("c")).map((r) => r.routingSha256)).to.deep.equal([record.sha256]);
+        });
+
+        it("an attempt is rolled back with its outcome, and goes with its conversation", async () => {
+          await queue("a", T0);
+          await messages.insert(message("dup", { direction: "IN" }), "MOTTATT", T0);
+          const err = await outbox.markFailed("a", at(1), "x", (tx) => messages.insertIn(tx, message("dup", { direction: "IN" }), "MOTTATT", at(1)), "FEILET", attempt(1, T0)).catch((e: unknown) => e);
+          expect(err).to.be.instanceOf(Error);
+          expect(await rows("a")).to.deep.equal([]);
+          await outbox.scheduleRetry("a", at(5000), "HTTP 503", null, { record: attempt(1, T0), at: at(2) });
+          expect((await rows("a")).map((r) => [r.attempt, r.outcome, r.routingSha256])).to.deep.equal([[1, "retry", null]]);
+          await store!.db.conversation.delete({ where: { direction_messageId: { direction: "OUT", messageId: "a" } } });
+          expect(await store!.db.sendAttempt.count()).to.equal(0);
+        });
       });
 
       it("expires letters whose receipts did not come in time, but not answered ones or receipts", async () => {

@@ -1,5 +1,5 @@
 import type { Clock } from "../../clock.js";
-import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import type { OutboundChannel, RouteRecord, Router, SendContext, SendOutcome } from "../../core/channel.js";
 import type { OrgKeyStores } from "../../pki/org-keystores.js";
 import type { EformidlingEndpoint } from "../../routing/eformidling.js";
 import { conversationId, parties, processOf } from "../../sbd/index.js";
@@ -49,8 +49,12 @@ export class DpeOutboundChannel implements OutboundChannel<NextMoveConversation>
     const receiverOrg = receiver!;
     let queue: string;
     let asic: Uint8Array | undefined;
+    let routedBy: RouteRecord | undefined;
     try {
-      const record = await this.recordIfNeeded(message, senderPrimary!);
+      const route = await this.routeIfNeeded(message, senderPrimary!);
+      routedBy = route?.record;
+      const record = route?.endpoint;
+      if (record && record.serviceIdentifier !== "DPE") throw new Error(`the receiver is reached over ${record.serviceIdentifier}, not DPE`);
       queue = queueName(receiverOrg, receiverQueueSuffix(message.sbd, { ownMode: deps.modeOf(senderPrimary!), receiptQueue: deps.receiptQueue, recordEndpoint: record?.queueSuffix }));
       if (message.documents.length > 0) {
         if (!record) throw new Error(`no Service Registry record with a certificate for ${receiverOrg}`);
@@ -59,23 +63,27 @@ export class DpeOutboundChannel implements OutboundChannel<NextMoveConversation>
     } catch (err) {
       // Routing and packaging: the registry may answer later; anything else is this message's fault.
       const transient = (err as { kind?: string }).kind === "unavailable" || (err as { kind?: string }).kind === "upstream";
-      return transient ? { kind: "retry", reason: (err as Error).message } : { kind: "failed", reason: (err as Error).message };
+      const reason = (err as Error).message;
+      return { ...(transient ? { kind: "retry", reason } : { kind: "failed", reason }), ...(routedBy ? { routedBy } : {}) };
     }
+    const bus = deps.serviceBusFor(senderPrimary!);
+    // Where it goes, and what routed it (nothing, for status messages and receipts without files).
+    const facts = { peer: bus.queueUrl(queue), ...(routedBy ? { routedBy } : {}) };
     try {
-      await deps.serviceBusFor(senderPrimary!).send(queue, encodeDpePayload({ sbd: message.sbd, asic }));
+      await bus.send(queue, encodeDpePayload({ sbd: message.sbd, asic }));
     } catch (err) {
       if (err instanceof ServiceBusError) {
         const reason = `Service Bus: ${err.message}`;
-        return err.transient ? { kind: "retry", reason, peer: queue } : { kind: "failed", reason, peer: queue };
+        return err.transient ? { kind: "retry", reason, ...facts } : { kind: "failed", reason, ...facts };
       }
       throw err;
     }
     ctx.log.info({ queue, bytes: asic?.length ?? 0 }, "DPE message put on the receiver's queue");
-    return { kind: "delivered", log: { queue } };
+    return { kind: "delivered", log: { queue }, ...facts };
   }
 
-  /** The receiver's DPE record, where the queue or the certificate must come from it (not for status messages or receipts without files). */
-  private async recordIfNeeded(message: OutgoingNextMove, senderOrg: string) {
+  /** The route to the receiver's DPE record, where the queue or the certificate must come from it (not for status messages or receipts without files). */
+  private async routeIfNeeded(message: OutgoingNextMove, senderOrg: string) {
     const needsQueue = message.sbd.type !== "status" && message.sbd.type !== "einnsyn_kvittering";
     if (!needsQueue && message.documents.length === 0) return undefined;
     const route = await this.deps.routerFor(senderOrg).route({
@@ -85,7 +93,6 @@ export class DpeOutboundChannel implements OutboundChannel<NextMoveConversation>
       standard: message.sbd.header.documentIdentification?.standard,
       conversationId: conversationId(message.sbd),
     });
-    if (route.endpoint.serviceIdentifier !== "DPE") throw new Error(`the receiver is reached over ${route.endpoint.serviceIdentifier}, not DPE`);
-    return route.endpoint;
+    return route;
   }
 }

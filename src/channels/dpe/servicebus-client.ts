@@ -50,6 +50,11 @@ export class ServiceBusClient {
     this.clock = o.clock ?? systemClock;
   }
 
+  /** The queue's URL in this namespace (where a send to it goes). */
+  queueUrl(queue: string): string {
+    return `${this.base}/${encodeURIComponent(queue)}`;
+  }
+
   async send(queue: string, body: Buffer | string, messageId?: string): Promise<void> {
     const url = `${this.base}/${encodeURIComponent(queue)}/messages`;
     const r = await this.call("POST", url, { BrokerProperties: JSON.stringify(messageId ? { MessageId: messageId } : {}), "Content-Type": "application/json" }, body);

@@ -1,4 +1,4 @@
-import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import { withFacts, type AttemptFacts, type OutboundChannel, type Router, type SendContext, type SendOutcome } from "../../core/channel.js";
 import { DomainError } from "../../errors.js";
 import { encryptCms } from "../../packaging/index.js";
 import type { EformidlingEndpoint } from "../../routing/eformidling.js";
@@ -51,6 +51,12 @@ export class DpfOutboundChannel implements OutboundChannel<NextMoveConversation>
   }
 
   async send(c: NextMoveConversation, ctx: SendContext): Promise<SendOutcome> {
+    // The Service Registry record the attempt was routed by, once it was asked.
+    const got: AttemptFacts = {};
+    return withFacts(await this.attempt(c, ctx, got), got);
+  }
+
+  private async attempt(c: NextMoveConversation, ctx: SendContext, got: AttemptFacts): Promise<SendOutcome> {
     const { deps } = this;
     const message = await readOutgoing(c, deps.blobs);
     const { sbd } = message;
@@ -89,6 +95,7 @@ export class DpfOutboundChannel implements OutboundChannel<NextMoveConversation>
         securityLevel: level,
         conversationId: conversationId(sbd),
       });
+      got.routedBy = route.record;
       if (route.endpoint.serviceIdentifier !== "DPF") return { kind: "failed", reason: `the Service Registry now routes ${receiver} to ${route.endpoint.serviceIdentifier}, not DPF` };
       const record = route.endpoint;
       const forsendelse = await organisasjonForsendelse({

@@ -18,7 +18,7 @@ import { outboundEvidence } from "../../store/exchange-repo.js";
 import { revocationRecords, type RevocationUseRecord } from "../../store/revocation-answers-repo.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome as As4Outcome } from "./as4-response.js";
-import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import type { OutboundChannel, RouteRecord, Router, SendContext, SendOutcome } from "../../core/channel.js";
 import type { SmpEndpoint } from "../../peppol/smp-client.js";
 import { createDpiRouter } from "../../routing/dpi.js";
 
@@ -78,11 +78,13 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
     let peer = "";
     let peerRevocation: RevocationUseRecord[] = [];
     let endpointKey: string | undefined;
+    let routedBy: RouteRecord | undefined;
     let stage: Stage = "lookup";
     try {
       const type = m.documentType as DpiMessageType;
       const process = m.process as DpiProcessId;
-      const { endpoint } = await this.router.route({ receiver: m.receiverIdentifier, process, documentType: type });
+      const { endpoint, record } = await this.router.route({ receiver: m.receiverIdentifier, process, documentType: type });
+      routedBy = record;
       stage = "receiver";
       endpointKey = peerKey(endpoint.endpointUrl);
       if (!endpoint.endpointUrl.startsWith("https://") && !deps.allowHttpEndpoints) {
@@ -116,7 +118,8 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
       outcome = classify(err, stage);
     }
     deps.onOutcome?.(outcome.kind);
-    return this.toCore(m, outcome, as4MessageId, { seatId: peer, revocation: peerRevocation }, endpointKey);
+    const core = this.toCore(m, outcome, as4MessageId, { seatId: peer, revocation: peerRevocation }, endpointKey);
+    return routedBy ? { ...core, routedBy } : core;
   }
 
   /**

@@ -80,7 +80,7 @@ export function createDpoChannel(d: DpoChannelDeps): DpoChannel {
   const writes = dpoDeliveryWrites(replies, d.clock);
   const discards = dpoDiscardWrites(replies, d.clock);
   return {
-    outbound: createDpoOutbound({ repo: new NextMoveRepo(d.db), blobs: d.blobs, sender, keystores: d.keystores, routerFor: d.routerFor, clock: d.clock }),
+    outbound: createDpoOutbound({ repo: new NextMoveRepo(d.db), blobs: d.blobs, sender, keystores: d.keystores, routerFor: d.routerFor, clock: d.clock, peer: d.settings.brokerUrl }),
     inbound,
     onDelivered: async (m, tx) => {
       await writes(m, tx);

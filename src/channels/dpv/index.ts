@@ -37,7 +37,7 @@ export function createDpvChannel(deps: DpvChannelDeps): { outbound: DpvOutbound;
   const tokens = createAltinnTokens({ exchangeUrl: deps.tokenExchangeUrl, maskinportenToken: deps.maskinportenToken, clock: deps.clock });
   const client = new CorrespondenceClient({ baseUrl: deps.correspondenceUrl, token: (orgno) => tokens.token(orgno, [DPV_SCOPE]), onUnauthorized: (orgno) => tokens.forget(orgno) });
   return {
-    outbound: new DpvOutbound({ repo: deps.repo, blobs: deps.blobs, routerFor: deps.routerFor, registryFor: deps.registryFor, client, settings: deps.settings, clock: deps.clock }),
+    outbound: new DpvOutbound({ repo: deps.repo, blobs: deps.blobs, routerFor: deps.routerFor, registryFor: deps.registryFor, client, settings: deps.settings, clock: deps.clock, peer: deps.correspondenceUrl }),
     poller: new DpvStatusPoller(client, deps.clock),
   };
 }

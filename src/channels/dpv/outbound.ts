@@ -12,7 +12,7 @@
  *   Service Registry that could not be asked → retry (the outbox's retry window ends it in FEIL).
  * A receipt (arkivmelding_kvittering) is not carried by DPV: it is marked SENDT, LEVERT and LEST and dropped.
  */
-import type { OutboundChannel, Router, SendContext, SendOutcome } from "../../core/channel.js";
+import { withFacts, type AttemptFacts, type OutboundChannel, type Router, type SendContext, type SendOutcome } from "../../core/channel.js";
 import type { Clock } from "../../clock.js";
 import { DomainError } from "../../errors.js";
 import type { EformidlingEndpoint } from "../../routing/eformidling.js";
@@ -36,6 +36,8 @@ export interface DpvOutboundDeps {
   client: CorrespondenceClient;
   settings: DpvSettings;
   clock: Clock;
+  /** The correspondence API's URL, recorded as where an attempt went once it reached the upload. */
+  peer?: string | undefined;
 }
 
 const ARKIVMELDING_XML = "arkivmelding.xml";
@@ -54,6 +56,12 @@ export class DpvOutbound implements OutboundChannel<NextMoveConversation> {
   }
 
   async send(c: NextMoveConversation, ctx: SendContext): Promise<SendOutcome> {
+    // How far the attempt got: the Service Registry record it was routed by, and Altinn once it was asked.
+    const got: AttemptFacts = {};
+    return withFacts(await this.attempt(c, ctx, got), got);
+  }
+
+  private async attempt(c: NextMoveConversation, ctx: SendContext, got: AttemptFacts): Promise<SendOutcome> {
     const out = await readOutgoing(c, this.deps.blobs);
     const { sbd } = out;
     if (isReceipt(sbd)) {
@@ -68,7 +76,7 @@ export class DpvOutbound implements OutboundChannel<NextMoveConversation> {
     let fields;
     let files;
     try {
-      const resource = await this.resourceOf(sbd, senderPrimary, receiver);
+      const resource = await this.resourceOf(sbd, senderPrimary, receiver, got);
       const info = await this.deps.registryFor(senderPrimary).info(sender);
       const built = buildCorrespondence(
         {
@@ -92,6 +100,7 @@ export class DpvOutbound implements OutboundChannel<NextMoveConversation> {
       return { kind: "retry", reason: err instanceof Error ? err.message : String(err) };
     }
 
+    got.peer = this.deps.peer;
     try {
       const result = await this.deps.client.upload(senderPrimary, fields, files);
       return { kind: "delivered", externalReference: result.correspondenceId, log: { correspondenceId: result.correspondenceId, attachments: result.attachmentIds.length } };
@@ -128,7 +137,7 @@ export class DpvOutbound implements OutboundChannel<NextMoveConversation> {
   }
 
   /** The receiver's DPV record's Altinn resource, asked as the out-queue asked when the message was created. */
-  private async resourceOf(sbd: StandardBusinessDocument, senderPrimary: string, receiver: string): Promise<string> {
+  private async resourceOf(sbd: StandardBusinessDocument, senderPrimary: string, receiver: string, got: AttemptFacts): Promise<string> {
     const route = await this.deps.routerFor(senderPrimary).route({
       receiver,
       process: processOf(sbd) ?? "",
@@ -137,6 +146,7 @@ export class DpvOutbound implements OutboundChannel<NextMoveConversation> {
       securityLevel: securityLevelOf(sbd),
       conversationId: conversationIdOf(sbd),
     });
+    got.routedBy = route.record;
     if (route.endpoint.serviceIdentifier !== "DPV") throw new NotSendable(`The receiver is now reached over ${route.endpoint.serviceIdentifier}, not DPV`);
     const resource = route.endpoint.service.resource;
     if (!resource || resource.trim() === "") throw new NotSendable("Service Registry returned empty Altinn resource id. Resource id cannot be null or blank, contact Digdir for support.");

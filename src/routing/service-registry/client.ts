@@ -14,7 +14,7 @@
  * is NotFoundInServiceRegistryError. Answers are cached for a time (the IP: 5 minutes for records and
  * certificates, a day for the SAS key); failures are not.
  */
-import { X509Certificate } from "node:crypto";
+import { createHash, X509Certificate } from "node:crypto";
 import type { Dispatcher } from "undici";
 import { systemClock } from "../../clock.js";
 import type { Clock } from "../../clock.js";
@@ -153,7 +153,10 @@ export function createServiceRegistryClient(options: ServiceRegistryClientOption
    * GET a path; the 200 body (the verified JWS payload when signing is required). 404 and 400 are answered
    * for `parameters` when given (a lookup), as HTTP failures otherwise.
    */
-  const get = async (path: string, accept: string, parameters?: SrParameter): Promise<string> => {
+  const get = async (path: string, accept: string, parameters?: SrParameter): Promise<string> => (await getAnswer(path, accept, parameters)).payload;
+
+  /** As `get`, with the answer as it arrived. */
+  const getAnswer = async (path: string, accept: string, parameters?: SrParameter): Promise<{ payload: string; answer: HttpAnswer; fetchedAt: Date }> => {
     const url = `${base}${path}`;
     const headers: Record<string, string> = { accept: signed ? `${JOSE}, application/json` : accept, authorization: `Bearer ${await bearer()}` };
     if (options.enableBetaFeatures) headers["x-enable-beta-features"] = "true";
@@ -166,18 +169,23 @@ export function createServiceRegistryClient(options: ServiceRegistryClientOption
     }
     if (answer.status === 400 && parameters) throw new ServiceRegistryRefusedError(describeParameters(parameters), errorDescription(answer.body));
     if (answer.status !== 200) throw statusError(url, answer);
-    if (!signed) return answer.body;
+    const fetchedAt = clock();
+    if (!signed) return { payload: answer.body, answer, fetchedAt };
     if (answer.mediaType !== "" && answer.mediaType !== JOSE) {
       throw new ServiceRegistryUnsignedResponseError(`GET ${url} answered ${answer.mediaType}, not a signed ${JOSE} answer`);
     }
-    return (await verifier.verify(answer.body)).payload;
+    return { payload: (await verifier.verify(answer.body)).payload, answer, fetchedAt };
   };
 
+  // The cache keeps the answer as it arrived with the parsed resource, for the record a route came from.
   const lookup = (parameters: SrParameter): Promise<IdentifierResource> =>
     lookups.get(cacheKey(parameters), async () => {
-      const resource = parseIdentifierResource(await get(srPath(parameters), "application/json", parameters));
+      const { payload, answer, fetchedAt } = await getAnswer(srPath(parameters), "application/json", parameters);
+      const resource = parseIdentifierResource(payload);
       checkAbout(resource, parameters);
-      return resource;
+      const mediaType = signed ? JOSE : answer.mediaType || "application/json";
+      const url = `${base}${srPath({ ...parameters, conversationId: undefined })}`;
+      return { ...resource, answer: { url, mediaType, body: answer.bytes, sha256: createHash("sha256").update(answer.bytes).digest("hex"), fetchedAt } };
     });
 
   return {

@@ -20,6 +20,8 @@ export interface HttpAnswer {
   /** The media type without parameters, lower case; "" when absent. */
   mediaType: string;
   body: string;
+  /** The body's bytes as they arrived. */
+  bytes: Uint8Array;
 }
 
 export async function httpGet(url: string, options: HttpGetOptions): Promise<HttpAnswer> {
@@ -35,7 +37,7 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
     if (!body) throw tooLarge(url, options.maxBytes);
     const type = response.headers["content-type"];
     const mediaType = (Array.isArray(type) ? type[0] : type)?.split(";")[0]?.trim().toLowerCase() ?? "";
-    return { status: response.statusCode, mediaType, body: body.toString("utf8") };
+    return { status: response.statusCode, mediaType, body: body.toString("utf8"), bytes: body };
   } catch (e) {
     if (e instanceof ServiceRegistryHttpError) throw e;
     const f = transportFailure(e, url, options.timeoutMs, signal.aborted);

@@ -18,6 +18,7 @@ export type {
   PostAddress,
   ServiceIdentifier,
   ServiceRecord,
+  SrAnswer,
   SrService,
 } from "./records.js";
 export { createSignedPayloadVerifier } from "./signed-payload.js";

@@ -126,6 +126,22 @@ export interface InfoRecord {
 export interface IdentifierResource {
   infoRecord: InfoRecord | null;
   serviceRecords: readonly ServiceRecord[];
+  /** The answer it was read from, as the client fetched it (absent when parsed from elsewhere). */
+  answer?: SrAnswer | undefined;
+}
+
+/**
+ * A Service Registry answer byte for byte as it arrived (the compact JWS when signed, else the JSON), with its
+ * SHA-256: what a sender keeps as the record its route came from. `url` leaves out the conversationId
+ * parameter, which names only the conversation that happened to cause the fetch.
+ */
+export interface SrAnswer {
+  url: string;
+  mediaType: string;
+  body: Uint8Array;
+  /** Hex SHA-256 of `body`. */
+  sha256: string;
+  fetchedAt: Date;
 }
 
 // ---- wire schemas -------------------------------------------------------------------------------------

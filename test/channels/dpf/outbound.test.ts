@@ -9,7 +9,7 @@ import { DpfOutboundChannel } from "../../../src/channels/dpf/outbound.js";
 import { DpfStatusPoller, UNKNOWN_FORSENDELSE } from "../../../src/channels/dpf/status-poller.js";
 import { createSvarUtClient } from "../../../src/channels/dpf/svarut-client.js";
 import { fixedClock } from "../../../src/clock.js";
-import type { Router } from "../../../src/core/channel.js";
+import type { RouteRecord, Router } from "../../../src/core/channel.js";
 import { silentLogger } from "../../../src/log.js";
 import type { EformidlingEndpoint } from "../../../src/routing/eformidling.js";
 import type { DpfRecord, InfoRecord } from "../../../src/routing/service-registry/records.js";
@@ -84,7 +84,9 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
 
   const conversation = (json: string, messageId = `m-${Math.random().toString(16).slice(2)}`): NextMoveConversation =>
     ({ messageId, direction: "OUT", senderIdentifier: `0192:${A}`, nextMove: { sbd: json, files } }) as unknown as NextMoveConversation;
-  const router: Router<EformidlingEndpoint> = { route: async () => ({ channel: "DPF", endpoint: record(level) }) };
+  /** The Service Registry answer the route came from, as the router hands it on. */
+  const routedBy: RouteRecord = { kind: "service-registry", sourceUrl: "https://sr.example/identifier/x", fetchedAt: new Date(0), mediaType: "application/jose", body: new Uint8Array([1]), sha256: "4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a" };
+  const router: Router<EformidlingEndpoint> = { route: async () => ({ channel: "DPF", endpoint: record(level), record: routedBy }) };
   const channel = (accountOf = (o: string) => (o === A ? sandboxAccount(A) : undefined), url?: string) =>
     new DpfOutboundChannel({
       repo: {} as NextMoveRepo,
@@ -121,6 +123,7 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
   it("sends the forsendelse with SvarUt's id as externalReference; without sikkerhetsnivaa the record's level decides (4: HOYESTE)", async () => {
     const out = await channel().send(conversation(sbd({ receiverRef: "5f0e7a2c-1b3d-4e5f-8a9b-0c1d2e3f4a5b" }), "m-level"), ctx);
     expect([out.kind, out.kind === "delivered" && typeof out.externalReference]).to.deep.equal(["delivered", "string"]);
+    expect([out.peer, out.routedBy]).to.deep.equal(["svarut", routedBy]);
     const f = sim.forsendelse((out as { externalReference: string }).externalReference)!;
     expect([f.eksternReferanse, f.sikkerhetsniva, f.tittel, f.svarPaForsendelse, f.mottaker]).to.deep.equal(["m-level", "HOYESTE", "Tittel", "5f0e7a2c-1b3d-4e5f-8a9b-0c1d2e3f4a5b", { orgnr: KOMMUNE, navn: "Bergen kommune" }]);
     // No Avsender in the arkivmelding: svarSendesTil is the sender's own info record.
@@ -151,7 +154,7 @@ describe("DPF outbound channel and status poller, against the SvarUt simulator",
     sim.state.receivers.get(KOMMUNE)!.levels = [3];
     try {
       const refused = await channel().send(conversation(sbd({ level: 4 })), ctx);
-      expect(refused).to.deep.include({ kind: "failed", code: "MOTTAKER_MANGLER_MOTTAKERSYSTEM" });
+      expect(refused).to.deep.include({ kind: "failed", code: "MOTTAKER_MANGLER_MOTTAKERSYSTEM", peer: "svarut", routedBy });
     } finally {
       sim.state.receivers.get(KOMMUNE)!.levels = [3, 4];
     }

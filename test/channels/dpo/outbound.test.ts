@@ -15,6 +15,9 @@ import { sbdJsonOf, parsed } from "../../sbd/fixtures.js";
 import { A, B, BrokerWorld } from "./fixtures.js";
 
 /** DPO's outbound side against the broker simulator over HTTP: what goes on the broker, and the outcomes. */
+/** Where the channel says its attempts went (the broker's URL as configured). */
+const BROKER_URL = "https://broker.example/broker/api/v1";
+
 describe("DPO outbound: the broker upload and its outcomes", function () {
   this.timeout(30_000);
   let w: BrokerWorld;
@@ -41,6 +44,7 @@ describe("DPO outbound: the broker upload and its outcomes", function () {
         throw new Error("an avtalt without files needs no Service Registry record");
       },
       clock: () => new Date(),
+      peer: BROKER_URL,
     });
   });
   afterEach(async () => {
@@ -83,7 +87,7 @@ describe("DPO outbound: the broker upload and its outcomes", function () {
     const outcome = await channel.send(c, ctx());
     expect(outcome.kind).to.equal("delivered");
     const t = w.broker.state.all().at(-1)!;
-    expect(outcome).to.deep.equal({ kind: "delivered", externalReference: t.fileTransferId });
+    expect(outcome).to.deep.equal({ kind: "delivered", externalReference: t.fileTransferId, peer: BROKER_URL });
     expect([t.resourceId, t.fileName, t.sender, t.recipients.map((r) => r.recipient), t.sendersFileTransferReference, t.propertyList, t.status]).to.deep.equal([
       DPO_RESOURCE,
       "sbd.zip",
@@ -107,6 +111,7 @@ describe("DPO outbound: the broker upload and its outcomes", function () {
         kind: "failed",
         reason: `initialise: the broker refused (400): Recipient has no access: the recipient 0192:${B} has no access to the resource ${DPO_RESOURCE}`,
         code: "dpo-broker-refused",
+        peer: BROKER_URL,
       });
     } finally {
       w.broker.state.configureResource(DPO_RESOURCE, { organisations: [A, B] });
@@ -118,7 +123,7 @@ describe("DPO outbound: the broker upload and its outcomes", function () {
     w.broker.setAvailable(false);
     try {
       // A's Altinn token is cached from the sends before, so the broker itself answers.
-      expect(await channel.send(c, ctx())).to.deep.equal({ kind: "retry", reason: "initialise: the broker answered 503: Service Unavailable: the broker is down" });
+      expect(await channel.send(c, ctx())).to.deep.equal({ kind: "retry", reason: "initialise: the broker answered 503: Service Unavailable: the broker is down", peer: BROKER_URL });
     } finally {
       w.broker.setAvailable(true);
     }
