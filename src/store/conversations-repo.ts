@@ -297,15 +297,15 @@ export async function registerStatusIn(
   at: Date,
   details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput } = {},
 ): Promise<RegisterDecision | undefined> {
-  // The common case (nothing else to write, no further condition) is one statement of our own.
-  const [row] =
-    details.where === undefined && details.data === undefined
-      ? await queryRows<{ channel: string }>(tx, `UPDATE "Conversation" SET "updatedAt" = $1 WHERE "direction" = $2 AND "messageId" = $3 RETURNING "channel"`, new Date(), direction, messageId)
-      : await tx.conversation.updateManyAndReturn({
-          where: { direction, messageId, ...details.where },
-          data: { ...details.data, updatedAt: new Date() },
-          select: { channel: true },
-        });
+  // Plain values and increments (what the outbox, expiry and inbox write) are one statement of our own.
+  const plain = plainUpdate(details.data, details.where);
+  const [row] = plain
+    ? await queryRows<{ channel: string }>(tx, ...plain(direction, messageId))
+    : await tx.conversation.updateManyAndReturn({
+        where: { direction, messageId, ...details.where },
+        data: { ...details.data, updatedAt: new Date() },
+        select: { channel: true },
+      });
   if (!row) return undefined;
   const history = await queryRows<{ status: string }>(tx, `SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, messageId);
   const channel = channelOf(row.channel);
@@ -319,6 +319,35 @@ export async function registerStatusIn(
   await setStatus(tx, direction, messageId, decision.status, flagChanges(channel, coreDirection(direction), decision.status));
   await insertStatus(tx, direction, messageId, decision.status, at, details);
   return decision;
+}
+
+type Plain = string | number | boolean | Date | null;
+const isPlain = (v: unknown): v is Plain => v === null || v instanceof Date || ["string", "number", "boolean"].includes(typeof v);
+const isIncrement = (v: unknown): v is { increment: number } =>
+  typeof v === "object" && v !== null && Object.keys(v).length === 1 && typeof (v as { increment?: unknown }).increment === "number";
+
+/**
+ * The UPDATE … RETURNING "channel" of registerStatusIn as SQL of our own, when `data` holds only plain values and
+ * increments and `where` only plain values (null: IS NULL); undefined when something else is asked (then the
+ * model API does it). Column names are the code's own keys, never input.
+ */
+function plainUpdate(
+  data: Prisma.ConversationUpdateManyMutationInput | undefined,
+  where: Prisma.ConversationWhereInput | undefined,
+): ((direction: Direction, messageId: string) => [string, ...unknown[]]) | undefined {
+  const dataEntries = Object.entries(data ?? {}).filter(([, v]) => v !== undefined);
+  const whereEntries = Object.entries(where ?? {}).filter(([, v]) => v !== undefined);
+  if (!dataEntries.every(([, v]) => isPlain(v) || isIncrement(v)) || !whereEntries.every(([, v]) => isPlain(v))) return undefined;
+  return (direction, messageId) => {
+    const params: unknown[] = [new Date()];
+    const sets = ['"updatedAt" = $1'];
+    for (const [column, v] of dataEntries) {
+      sets.push(isIncrement(v) ? `"${column}" = "${column}" + $${params.push(v.increment)}` : `"${column}" = $${params.push(v)}`);
+    }
+    const conditions = [`"direction" = $${params.push(direction)}`, `"messageId" = $${params.push(messageId)}`];
+    for (const [column, v] of whereEntries) conditions.push(v === null ? `"${column}" IS NULL` : `"${column}" = $${params.push(v)}`);
+    return [`UPDATE "Conversation" SET ${sets.join(", ")} WHERE ${conditions.join(" AND ")} RETURNING "channel"`, ...params];
+  };
 }
 
 const INSERT_CONVERSATION = `INSERT INTO "Conversation" ("direction", "messageId", "conversationId", "channel", "process", "documentType", "standard",

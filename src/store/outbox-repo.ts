@@ -124,11 +124,14 @@ export class OutboxRepo {
    * holds a lease on. Returns how many messages it woke.
    */
   async wakeWaitingFor(peer: string, now: Date): Promise<number> {
-    const r = await this.db.conversation.updateMany({
-      where: { direction: "OUT", lastPeer: peer, nextAttemptAt: { gt: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] },
-      data: { nextAttemptAt: now },
-    });
-    return r.count;
+    return execute(
+      this.db,
+      `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2
+        WHERE "direction" = 'OUT' AND "lastPeer" = $3 AND "nextAttemptAt" > $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`,
+      now,
+      new Date(),
+      peer,
+    );
   }
 
   /**
