@@ -3,7 +3,7 @@ import type { Channel, RegisterDecision } from "../core/status/index.js";
 import { registerStatusIn, type StoreWrites } from "./conversations-repo.js";
 import type { Conversation, Prisma } from "./generated/client.js";
 import type { Db } from "./prisma.js";
-import { execute, isUniqueViolation, type RawClient } from "./raw-sql.js";
+import { execute, isUniqueViolation, queryRows, type RawClient } from "./raw-sql.js";
 
 /**
  * One send attempt, as the outbox records it with the attempt's outcome (a SendAttempt row, written in the same
@@ -41,26 +41,31 @@ export class OutboxRepo {
    * `channels`: only conversations of these channels (all when absent).
    */
   async claimDue(now: Date, leaseMs: number, limit: number, expiring: readonly string[] = [], channels?: readonly Channel[]): Promise<Conversation[]> {
-    const unleased: Prisma.ConversationWhereInput = { OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
-    const alive: Prisma.ConversationWhereInput = { OR: [{ documentType: { notIn: [...expiring] } }, { expiry: null }, { expiry: { gt: now } }] };
-    const due: Prisma.ConversationWhereInput = {
-      nextAttemptAt: { lte: now },
-      ...(channels ? { channel: { in: [...channels] } } : {}),
-      AND: expiring.length ? [unleased, alive] : [unleased],
-    };
-    const candidates = await this.db.conversation.findMany({
-      where: { direction: "OUT", ...due },
-      orderBy: [{ nextAttemptAt: "asc" }, { messageId: "asc" }],
-      take: limit,
-      select: { messageId: true },
-    });
+    if (channels?.length === 0) return [];
+    // $1 now, $2 the limit or the new lease; the channels and expiring types follow.
+    const params: unknown[] = [now, limit];
+    const list = (values: readonly string[]) => values.map((v) => `$${params.push(v)}`).join(", ");
+    const conditions = [`"direction" = 'OUT'`, `"nextAttemptAt" <= $1`, `("leaseUntil" IS NULL OR "leaseUntil" < $1)`];
+    if (channels) conditions.push(`"channel" IN (${list(channels)})`);
+    if (expiring.length) conditions.push(`("documentType" NOT IN (${list(expiring)}) OR "expiry" IS NULL OR "expiry" > $1)`);
+    const due = conditions.join(" AND ");
+    const candidates = await queryRows<{ messageId: string }>(
+      this.db,
+      `SELECT "messageId" FROM "Conversation" WHERE ${due} ORDER BY "nextAttemptAt", "messageId" LIMIT $2`,
+      ...params,
+    );
     if (candidates.length === 0) return [];
     // One conditional UPDATE … RETURNING for the batch: a candidate another worker leased in the meantime no
     // longer matches, exactly as with one update per message (which cost two queries each).
-    const won = await this.db.conversation.updateManyAndReturn({
-      where: { direction: "OUT", messageId: { in: candidates.map((c) => c.messageId) }, ...due },
-      data: { leaseUntil: new Date(now.getTime() + leaseMs) },
-    });
+    const claim = [...params];
+    claim[1] = new Date(now.getTime() + leaseMs);
+    const updatedAt = `$${claim.push(new Date())}`;
+    const ids = candidates.map((c) => `$${claim.push(c.messageId)}`).join(", ");
+    const won = await queryRows<Conversation>(
+      this.db,
+      `UPDATE "Conversation" SET "leaseUntil" = $2, "updatedAt" = ${updatedAt} WHERE ${due} AND "messageId" IN (${ids}) RETURNING *`,
+      ...claim,
+    );
     const byId = new Map(won.map((m) => [m.messageId, m]));
     return candidates.flatMap(({ messageId }) => byId.get(messageId) ?? []);
   }
