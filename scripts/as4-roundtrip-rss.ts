@@ -5,7 +5,8 @@
  *   npx tsx scripts/as4-roundtrip-rss.ts [--mb 200] [--kind random|xml]
  *
  * The parent writes the payload, starts a receiver child (HTTP on 127.0.0.1) and a sender child
- * (prepare: gzip → sha256 → AES-GCM → temp file, then POST streamed), and prints sizes, times and maxRSS.
+ * (prepare: gzip → sha256 → AES-GCM → spool, a temp file past its memory threshold, then POST streamed), and prints
+ * sizes, times and maxRSS.
  */
 import { spawn } from "node:child_process";
 import { createHash, createPrivateKey, randomBytes, X509Certificate } from "node:crypto";
@@ -34,11 +35,13 @@ const maxRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024)
 /** RSS once the modules are loaded (tsx and its esbuild transform included), before any work. */
 const baselineRssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
 
-async function sha256File(path: string): Promise<string> {
+async function sha256Of(stream: AsyncIterable<unknown>): Promise<string> {
   const h = createHash("sha256");
-  for await (const c of createReadStream(path)) h.update(c as Buffer);
+  for await (const c of stream) h.update(c as Buffer);
   return h.digest("hex");
 }
+
+const sha256File = (path: string): Promise<string> => sha256Of(createReadStream(path));
 
 async function receiver(): Promise<void> {
   const key = apKeys("POP000002");
@@ -48,7 +51,7 @@ async function receiver(): Promise<void> {
       async (msg) => {
         const receiveMs = performance.now() - t0;
         const p = msg.payloads[0]!;
-        const sha256 = await sha256File(p.path);
+        const sha256 = await sha256Of(p.content.createReadStream());
         await msg.dispose();
         const result = { receiveMs: Math.round(receiveMs), size: p.size, sha256, baselineRssMb, maxRssMb: maxRssMb() };
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));

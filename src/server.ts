@@ -363,6 +363,7 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
     clock: p.clock,
     log: log.child({ worker: "outbox", channel: "DPI" }),
     tempDir: p.as4Tmp,
+    memorySpoolBytes: config.spoolMemoryBytes,
     allowHttpEndpoints: config.discovery.allowHttp,
     ...(metrics ? { onOutcome: (o: string) => metrics.as4Sent.inc({ outcome: o }) } : {}),
     ...(feil ? { feil } : {}),
@@ -440,6 +441,7 @@ async function createAs4Receiver(config: Config, p: As4ReceiverParts): Promise<A
     clock: p.clock,
     log,
     tempDir: p.as4Tmp,
+    memorySpoolBytes: config.spoolMemoryBytes,
     limits: inboundLimits(config.limits),
     ...(p.metrics ? { onAnswer: (a: string) => p.metrics!.as4Received.inc({ answer: a }) } : {}),
   };

@@ -2,16 +2,16 @@ import { constants, privateDecrypt, type KeyObject, type X509Certificate } from 
 import { x509FromDer } from "../pki/x509-cache.js";
 import { attr, childElements, elementChildren } from "../xml/dom.js";
 import { EbmsError } from "./ebms-errors.js";
-import { AES128_KEY_BYTES, decryptFileToFile } from "./gcm-stream.js";
+import { AES128_KEY_BYTES, decryptToSpool } from "./gcm-stream.js";
 import { ALG, NS, WSS } from "./namespaces.js";
-import type { TempDir } from "./temp-files.js";
+import type { SpooledContent, TempDir } from "./temp-files.js";
 
 /**
  * Reads the WS-Security encryption header of an inbound AS4 message and decrypts the attachments it names.
  * Only what the Peppol/CEF profile allows is accepted: RSA-OAEP (xmlenc11) with SHA-256 and MGF1-SHA-256 for
  * the key, AES-128-GCM for `Attachment-Content-Only` parts referenced by `cid:`, and direct references
  * (EncryptedData → EncryptedKey → BinarySecurityToken). Anything else is EBMS:0103; a key or ciphertext
- * that does not decrypt is EBMS:0102. Plaintext reaches its file only after the GCM tag checked out.
+ * that does not decrypt is EBMS:0102. Plaintext becomes readable only after the GCM tag checked out.
  */
 
 export interface DecryptionKey {
@@ -46,7 +46,7 @@ export interface EncryptionHeader {
 export interface DecryptedAttachment {
   contentId: string;
   /** Authentic plaintext (still compressed, if it was). */
-  path: string;
+  content: SpooledContent;
   size: number;
   /** SHA-256 of the plaintext, for the signature's attachment reference. */
   sha256: Buffer;
@@ -184,12 +184,12 @@ export function unwrapContentKey(ek: EncryptedKeyInfo, key: DecryptionKey): Buff
 
 export interface EncryptedPartSource {
   contentId: string;
-  /** File with IV ‖ ciphertext ‖ tag, as received. */
-  path: string;
+  /** IV ‖ ciphertext ‖ tag, as received. */
+  content: Pick<SpooledContent, "createReadStream">;
 }
 
 /**
- * Decrypts every attachment the header names into files in `tmp`. A header naming a part that was not
+ * Decrypts every attachment the header names into spools of `tmp`. A header naming a part that was not
  * received is EBMS:0007. Returns the decrypted parts keyed by Content-ID; parts without EncryptedData are
  * not in the result (the caller decides whether plaintext parts are acceptable).
  */
@@ -212,8 +212,9 @@ export async function decryptAttachments(
       keys.set(ed.encryptedKeyId, cek);
     }
     const source = byCid.get(ed.contentId)!;
-    const res = await decryptFileToFile(source.path, cek, tmp.file(`plain-${ed.contentId}`));
-    out.set(ed.contentId, { contentId: ed.contentId, path: res.path, size: res.size, sha256: res.sha256, mimeType: ed.mimeType });
+    const plain = tmp.spool(`plain-${ed.contentId}`);
+    const res = await decryptToSpool(source.content.createReadStream(), cek, plain);
+    out.set(ed.contentId, { contentId: ed.contentId, content: plain, size: res.size, sha256: res.sha256, mimeType: ed.mimeType });
   }
   return out;
 }

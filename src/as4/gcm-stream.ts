@@ -1,15 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DigestTap } from "./digest-tap.js";
 import { EbmsError } from "./ebms-errors.js";
+import type { Spool } from "./temp-files.js";
 
 /**
  * AES-128-GCM as used by XML Encryption 1.1 for attachments: the octets are IV(12) ‖ ciphertext ‖ tag(16).
- * GCM hands out plaintext before it has checked the tag, so decrypted bytes must go to a spool file that is
- * released only after `final()` succeeded: use `decryptToFile`, not the raw transform, for untrusted input.
+ * GCM hands out plaintext before it has checked the tag, so decrypted bytes must go to a spool that is
+ * readable only after `final()` succeeded: use `decryptToSpool`, not the raw transform, for untrusted input.
  */
 
 export const GCM_IV_BYTES = 12;
@@ -98,34 +97,23 @@ export function gcmDecryptStream(key: Buffer): Transform {
   });
 }
 
-export interface DecryptedFile {
-  path: string;
+export interface DecryptedContent {
   size: number;
   sha256: Buffer;
 }
 
 /**
- * Decrypts `source` into `destPath`. Plaintext is written to `destPath + ".unverified"` and renamed only after
- * the tag checked out; on any failure the partial file is removed, so `destPath` exists only if authentic.
+ * Decrypts `source` into `spool`. The spool is readable only once its sink finished, which happens after the tag
+ * checked out; on any failure it is released (memory dropped, file removed), so no unverified plaintext is
+ * left anywhere.
  */
-export async function decryptToFile(source: Readable, key: Buffer, destPath: string): Promise<DecryptedFile> {
-  const spool = `${destPath}.unverified`;
+export async function decryptToSpool(source: Readable, key: Buffer, spool: Spool): Promise<DecryptedContent> {
   const tap = new DigestTap("sha256");
-  const out = createWriteStream(spool, { flags: "wx", mode: 0o600 });
   try {
-    await pipeline(source, gcmDecryptStream(key), tap, out);
-    await rename(spool, destPath);
+    await pipeline(source, gcmDecryptStream(key), tap, spool.sink);
   } catch (err) {
-    // A failure can come before the file is even open: the stream then opens (creating it) and closes after
-    // the pipeline gave up. Only once it is closed is there nothing left to create it again.
-    if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()));
-    await rm(spool, { force: true });
+    await spool.release();
     throw err;
   }
-  return { path: destPath, size: tap.bytes, sha256: tap.digest };
-}
-
-/** Convenience for files: decrypts `srcPath` (IV ‖ ct ‖ tag) to `destPath` with the same guarantees. */
-export function decryptFileToFile(srcPath: string, key: Buffer, destPath: string): Promise<DecryptedFile> {
-  return decryptToFile(createReadStream(srcPath), key, destPath);
+  return { size: tap.bytes, sha256: tap.digest };
 }

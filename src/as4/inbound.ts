@@ -1,24 +1,23 @@
 import type { X509Certificate } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rm, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GZIP_MIME_TYPE, gunzipLimited } from "./compression.js";
 import { decryptAttachments, readEncryptionHeader, type DecryptionKey } from "./decrypt.js";
 import { DigestTap } from "./digest-tap.js";
 import { EbmsError } from "./ebms-errors.js";
-import { ByteBudget, ByteCounter } from "./limits.js";
+import { ByteBudget } from "./limits.js";
 import { DEFAULT_MIME_LIMITS, parseAs4Request, type MimeLimits } from "./mime-parse.js";
 import { messagingKind, parseSoapEnvelope } from "./soap-parse.js";
-import { createTempDir, type TempDir, type TempDirOptions } from "./temp-files.js";
+import { createTempDir, type SpooledContent, type TempDir, type TempDirOptions } from "./temp-files.js";
 import { contentIdOf, parseUserMessage, type UserMessage } from "./user-message.js";
 import { signerCertificateOf, verifyParsedEnvelope, type SignedReference } from "./wss-verify.js";
 
 /**
- * Receives an AS4 UserMessage: MIME → safe SOAP parse → decrypt attachments (a plaintext file exists only
+ * Receives an AS4 UserMessage: MIME → safe SOAP parse → decrypt attachments (plaintext is readable only
  * after its GCM tag checked out) → SHA-256 of each decrypted, still compressed attachment → signature check
- * against those digests → gunzip with limits into the final files. Every failure is an EbmsError that names
- * the message (refToMessageId) once its id is known, and removes every temp file of the message.
+ * against those digests → gunzip with limits into the final payloads. Each step spools (temp-files.ts): in
+ * memory while the message is small, in files of its temp dir past the threshold. Every failure is an EbmsError
+ * that names the message (refToMessageId) once its id is known, and releases every spool of the message.
  *
  * Certificate trust is the caller's: validate `signerCertificate` (chain, revocation, Peppol AP rules)
  * before accepting the message or answering with a receipt.
@@ -65,8 +64,8 @@ export interface ReceivedPayload {
   mimeType: string;
   characterSet: string | undefined;
   wasCompressed: boolean;
-  /** The payload, decrypted and decompressed, in the message's temp dir. */
-  path: string;
+  /** The payload, decrypted and decompressed, in memory or in the message's temp dir. */
+  content: SpooledContent;
   size: number;
 }
 
@@ -81,7 +80,7 @@ export interface ReceivedUserMessage {
   signedInfoReferenceNodes: Element[];
   /** The SOAP envelope as received, for the message dump. */
   soapXml: string;
-  /** Removes the payload files. Call once they were stored elsewhere (or the message was rejected later). */
+  /** Releases the payloads (memory and files). Call once they were stored elsewhere (or the message was rejected later). */
   dispose(): Promise<void>;
 }
 
@@ -91,7 +90,7 @@ export async function receiveUserMessage(
   options: InboundOptions,
 ): Promise<ReceivedUserMessage> {
   const limits = options.limits ?? DEFAULT_INBOUND_LIMITS;
-  const tmp = await createTempDir({ prefix: "as4-in-", ...options.tempDir });
+  const tmp = createTempDir({ prefix: "as4-in-", ...options.tempDir });
   let messageId: string | undefined;
   try {
     const parsed = await parseAs4Request(contentType, body, tmp, limits.mime);
@@ -121,14 +120,14 @@ export async function receiveUserMessage(
     }
 
     const decrypted = await decryptAttachments(header, parsed.attachments, options.decryptionKey, tmp);
-    const contents = new Map<string, { path: string; sha256: Buffer }>();
+    const contents = new Map<string, { content: SpooledContent; sha256: Buffer }>();
     for (const a of parsed.attachments) {
       const d = decrypted.get(a.contentId);
       if (d !== undefined) {
-        await rm(a.path, { force: true }); // the ciphertext is no longer needed; free the disk early
+        await a.content.release(); // the ciphertext is no longer needed; free memory or disk early
         contents.set(a.contentId, d);
       } else {
-        contents.set(a.contentId, { path: a.path, sha256: await sha256OfFile(a.path) });
+        contents.set(a.contentId, { content: a.content, sha256: await sha256Of(a.content) });
       }
     }
 
@@ -140,13 +139,13 @@ export async function receiveUserMessage(
       const cid = contentIdOf(part);
       const content = contents.get(cid)!;
       const compressed = part.compressionType === GZIP_MIME_TYPE;
-      const final = compressed ? await gunzipFile(content.path, tmp, cid, limits, total) : { path: content.path, size: (await stat(content.path)).size }; // already capped by the MIME limits
+      const final = compressed ? await gunzipSpool(content.content, tmp, cid, limits, total) : content.content; // already capped by the MIME limits
       payloads.push({
         contentId: cid,
         mimeType: part.mimeType,
         characterSet: part.characterSet,
         wasCompressed: compressed,
-        path: final.path,
+        content: final,
         size: final.size,
       });
     }
@@ -166,32 +165,30 @@ export async function receiveUserMessage(
   }
 }
 
-async function gunzipFile(
-  src: string,
+async function gunzipSpool(
+  src: SpooledContent,
   tmp: TempDir,
   cid: string,
   limits: InboundLimits,
   total: ByteBudget,
-): Promise<{ path: string; size: number }> {
-  const dest = tmp.file(`payload-${cid}`);
-  const counter = new ByteCounter();
+): Promise<SpooledContent> {
+  const dest = tmp.spool(`payload-${cid}`);
   await pipeline(
-    createReadStream(src),
+    src.createReadStream(),
     gunzipLimited({
       maxBytes: limits.maxPayloadBytes,
       budgets: [total],
       ...(limits.maxCompressionRatio !== undefined ? { maxRatio: limits.maxCompressionRatio } : {}),
     }),
-    counter,
-    createWriteStream(dest, { flags: "wx", mode: 0o600 }),
+    dest.sink,
   );
-  await rm(src, { force: true });
-  return { path: dest, size: counter.bytes };
+  await src.release();
+  return dest;
 }
 
-async function sha256OfFile(path: string): Promise<Buffer> {
+async function sha256Of(content: SpooledContent): Promise<Buffer> {
   const tap = new DigestTap("sha256");
-  await pipeline(createReadStream(path), tap, async function* (source: AsyncIterable<Buffer>) {
+  await pipeline(content.createReadStream(), tap, async function* (source: AsyncIterable<Buffer>) {
     for await (const _ of source) {
       // drain
     }

@@ -1,15 +1,14 @@
-import { createWriteStream } from "node:fs";
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as Multipasta from "multipasta/node";
 import { EbmsError } from "./ebms-errors.js";
-import { ByteBudget, ByteCounter, limitBytes, SizeLimitError } from "./limits.js";
-import type { TempDir } from "./temp-files.js";
+import { ByteBudget, limitBytes, SizeLimitError } from "./limits.js";
+import type { SpooledContent, TempDir } from "./temp-files.js";
 
 /**
  * Parses an inbound AS4 HTTP request body: either a bare SOAP envelope or `multipart/related` with the
- * envelope as root part (the `start` part if given, else the first) and attachments, which are streamed to
- * files in the message's temp dir and never held in memory.
+ * envelope as root part (the `start` part if given, else the first) and attachments, which are streamed into
+ * spools of the message's temp dir: in memory while the message is small, in files past its memory threshold.
  */
 
 export const EBMS_MIME_INCONSISTENCY = "EBMS:0007";
@@ -45,8 +44,8 @@ export interface ReceivedAttachment {
   /** Lower-cased media type without parameters. */
   contentType: string;
   headers: Readonly<Record<string, string>>;
-  /** File holding the part body exactly as received. */
-  path: string;
+  /** The part body exactly as received. */
+  content: SpooledContent;
   size: number;
 }
 
@@ -262,8 +261,8 @@ async function parseMultipart(
   const writes: Promise<void>[] = [];
   const seen = new Set<string>();
 
-  // Each attachment is piped to its file as soon as it starts; the parser waits (backpressure) until the
-  // file write takes the bytes, so memory holds at most a few chunks.
+  // Each attachment is piped to its spool as soon as it starts; the parser waits (backpressure) until the
+  // spool takes the bytes, so memory holds at most a few chunks beyond the spools' memory threshold.
   const consumeParts = async (): Promise<void> => {
     // multipasta ends its readable side at the closing boundary, possibly before the input ended; the
     // default iterator would then destroy the parser mid-write, so it must not destroy on return.
@@ -285,20 +284,17 @@ async function parseMultipart(
       if (problem !== undefined) throw new MimeError(problem);
       const contentId = stripContentId(cidHeader!);
       seen.add(contentId);
-      const path = tmp.file(`part-${contentId}`);
+      const content = tmp.spool(`part-${contentId}`);
       const att: ReceivedAttachment = {
         contentId,
         contentType: part.info.contentType,
         headers: flatHeaders(part.info.headers),
-        path,
+        content,
         size: 0,
       };
       attachments.push(att);
-      const counter = new ByteCounter();
-      const w = pipeline(part, counter, createWriteStream(path, { flags: "wx", mode: 0o600 }), {
-        signal: abort.signal,
-      }).then(() => {
-        att.size = counter.bytes;
+      const w = pipeline(part, content.sink, { signal: abort.signal }).then(() => {
+        att.size = content.size;
       });
       w.catch(() => undefined); // observed through `writes`
       writes.push(w);

@@ -1,5 +1,5 @@
 import { randomUUID, type X509Certificate } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { request, type Dispatcher } from "undici";
@@ -14,17 +14,18 @@ import type { EnvelopeIds } from "./envelope.js";
 import { gcmEncryptStream } from "./gcm-stream.js";
 import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
-import { createTempDir, type TempDirOptions } from "./temp-files.js";
+import { createTempDir, type SpooledContent, type TempDirOptions } from "./temp-files.js";
 import { buildUserMessageEnvelope, type PartInfo, type UserMessage } from "./user-message.js";
 import { signEnvelopeDocument, type Signer } from "./wss-sign.js";
 
 /**
  * Composes an outbound AS4 UserMessage in two passes, because the signed SOAP part goes first on the wire but
  * needs the digests of the (compressed) attachments:
- *   pass 1, per payload: source → gzip → sha256 tap → AES-128-GCM → temp file;
+ *   pass 1, per payload: source → gzip → sha256 tap → AES-128-GCM → spool (temp-files.ts);
  *   then: UserMessage envelope → sign (with the gzip digests) → add the encryption header;
- *   pass 2: the MIME body streams the SOAP part and the temp files.
- * Memory stays at a few chunks whatever the payload size.
+ *   pass 2: the MIME body streams the SOAP part and the spools.
+ * A small message stays in memory; past the spool threshold the ciphertext goes to a temp file, so memory stays
+ * at the threshold and a few chunks whatever the payload size.
  */
 
 export interface OutboundPayload {
@@ -77,7 +78,7 @@ export interface OutboundMessage {
   /** The ds:References we signed; the receipt's NonRepudiationInformation must repeat them. */
   signedReferences: DsReference[];
   payloads: PreparedPayload[];
-  /** Removes the spooled ciphertext. Call after the last send attempt. */
+  /** Releases the spooled ciphertext (memory and files). Call after the last send attempt. */
   dispose(): Promise<void>;
 }
 
@@ -85,20 +86,19 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
   if (input.payloads.length === 0) throw new Error("an AS4 UserMessage needs at least one payload");
   const uuid = input.uuid ?? randomUUID;
   const domain = input.userMessage.messageId.split("@")[1] ?? "dpi-ap";
-  const tmp = await createTempDir({ prefix: "as4-out-", ...input.tempDir });
+  const tmp = createTempDir({ prefix: "as4-out-", ...input.tempDir });
   try {
     const cek = generateContentKey();
-    const prepared: (PreparedPayload & { path: string })[] = [];
+    const prepared: (PreparedPayload & { content: SpooledContent })[] = [];
     for (const [i, p] of input.payloads.entries()) {
       const contentId = p.contentId ?? `${uuid()}@${domain}`;
       const compressed = p.compress ?? true;
-      const path = tmp.file(`payload-${i}`);
+      const content = tmp.spool(`payload-${i}`);
       const counter = new ByteCounter();
       const tap = new DigestTap("sha256");
-      const wire = new ByteCounter();
       const source = typeof p.source === "string" ? createReadStream(p.source) : p.source();
-      await pipeline([source, counter, ...(compressed ? [gzipStream()] : []), tap, gcmEncryptStream(cek), wire, createWriteStream(path, { flags: "wx", mode: 0o600 })]);
-      prepared.push({ contentId, mimeType: p.mimeType, compressed, sourceBytes: counter.bytes, sha256: tap.digest, wireBytes: wire.bytes, path });
+      await pipeline([source, counter, ...(compressed ? [gzipStream()] : []), tap, gcmEncryptStream(cek), content.sink]);
+      prepared.push({ contentId, mimeType: p.mimeType, compressed, sourceBytes: counter.bytes, sha256: tap.digest, wireBytes: content.size, content });
     }
 
     const parts: PartInfo[] = input.payloads.map((p, i) => ({
@@ -119,7 +119,7 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
     const soapXml = serialize(doc);
     const mime = buildMultipartRelated(
       soapXml,
-      prepared.map((p) => ({ contentId: p.contentId, source: p.path, size: p.wireBytes })),
+      prepared.map((p) => ({ contentId: p.contentId, source: () => p.content.createReadStream(), size: p.wireBytes })),
       input.boundary !== undefined ? { boundary: input.boundary } : {},
     );
     return {
@@ -129,7 +129,7 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       body: mime.body,
       soapXml,
       signedReferences: references,
-      payloads: prepared.map(({ path: _path, ...rest }) => rest),
+      payloads: prepared.map(({ content: _content, ...rest }) => rest),
       dispose: () => tmp.dispose(),
     };
   } catch (err) {

@@ -1,41 +1,304 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdtemp, open, readFile, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable, Writable } from "node:stream";
 
 /**
- * One private directory per AS4 message. Every spooled attachment of the message lives in it, so a single
- * `dispose()` removes plaintext, ciphertext and partial files alike, whichever step failed.
+ * The transient content of one AS4 message (received MIME parts, plaintext, payloads, outbound ciphertext) in
+ * spools: each keeps its content in memory while the message's spools together hold at most `memoryBytes`, and
+ * moves to a file of the message's private directory once a write would pass that (as commons-io's
+ * DeferredFileOutputStream, which phase4 uses). A small message so does no file-system work at all; a large one
+ * streams through files, and memory stays bounded whatever its size. The directory is made when the first spool
+ * spills, and one `dispose()` removes whatever spilled and drops what stayed in memory, whichever step failed.
  */
-export interface TempDir {
-  readonly path: string;
-  /** A fresh file path inside the directory; the file is not created. */
-  file(label: string): string;
-  /** Removes the directory and everything in it. Safe to call more than once. */
-  dispose(): Promise<void>;
-}
+
+/** Bytes of one message's transient content kept in memory by default (DPI_AP_AS4_MEMORY_SPOOL_BYTES). */
+export const DEFAULT_MEMORY_SPOOL_BYTES = 1024 * 1024;
 
 export interface TempDirOptions {
   /** Parent directory; defaults to the OS temp directory. */
   parent?: string;
   prefix?: string;
+  /**
+   * How many bytes the message's spools together may keep in memory; a write that would pass it moves its spool
+   * to a file. 0 puts every spool in a file, an empty one too. Default DEFAULT_MEMORY_SPOOL_BYTES.
+   */
+  memoryBytes?: number;
 }
 
-export async function createTempDir(options: TempDirOptions = {}): Promise<TempDir> {
-  const path = await mkdtemp(join(options.parent ?? tmpdir(), options.prefix ?? "as4-"));
-  let counter = 0;
-  let disposed = false;
-  return {
-    path,
-    file(label: string): string {
-      if (disposed) throw new Error(`temp dir ${path} already disposed`);
-      counter += 1;
-      // The label only helps a human reading the directory; the counter guarantees uniqueness.
-      const safe = label.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 60);
-      return join(path, `${String(counter).padStart(3, "0")}-${safe}`);
+/** Content written once, then read as often as needed, from memory or from its file. */
+export interface SpooledContent {
+  /** Bytes written (the whole content once the sink finished). */
+  readonly size: number;
+  /** The file holding the content when it spilled; undefined while it is in memory. */
+  readonly path: string | undefined;
+  /** A fresh stream of the whole content; only once the sink finished. */
+  createReadStream(): Readable;
+  /** The whole content in one buffer: only for content known to be small. */
+  readAll(): Promise<Buffer>;
+  /** Drops the content now (memory or file), before the directory is disposed. Safe to call more than once. */
+  release(): Promise<void>;
+}
+
+export interface Spool extends SpooledContent {
+  /**
+   * Where the content is written, once (pipe into it). The content is readable when the sink finished; a sink
+   * that fails or is destroyed before it finished releases what it held.
+   */
+  readonly sink: Writable;
+}
+
+export interface TempDir {
+  /** The directory once it exists: nothing creates it before a spool spills. */
+  readonly path: string | undefined;
+  /** Bytes the spools hold in memory now. */
+  readonly memoryBytes: number;
+  /** A new, empty spool; the label names its file if it spills (for a human reading the directory). */
+  spool(label: string): Spool;
+  /** A fresh file path in the directory, which is made now if need be; the file itself is not created. For tools that need a real file. */
+  file(label: string): Promise<string>;
+  /** Releases every spool and removes the directory with whatever is in it. Safe to call more than once. */
+  dispose(): Promise<void>;
+}
+
+export function createTempDir(options: TempDirOptions = {}): TempDir {
+  return new MessageTempDir(options);
+}
+
+class MessageTempDir implements TempDir {
+  readonly #parent: string;
+  readonly #prefix: string;
+  readonly #limit: number;
+  readonly #spools = new Set<DeferredSpool>();
+  #dir: Promise<string> | undefined;
+  #path: string | undefined;
+  #memory = 0;
+  #counter = 0;
+  #closed = false;
+  #disposed: Promise<void> | undefined;
+
+  constructor(options: TempDirOptions) {
+    this.#parent = options.parent ?? tmpdir();
+    this.#prefix = options.prefix ?? "as4-";
+    const limit = options.memoryBytes ?? DEFAULT_MEMORY_SPOOL_BYTES;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`memoryBytes must be a whole number ≥ 0, got ${limit}`);
+    this.#limit = limit;
+  }
+
+  get path(): string | undefined {
+    return this.#path;
+  }
+
+  get memoryBytes(): number {
+    return this.#memory;
+  }
+
+  get alwaysFiles(): boolean {
+    return this.#limit === 0;
+  }
+
+  spool(label: string): Spool {
+    const s = new DeferredSpool(this, this.#name(label));
+    this.#spools.add(s);
+    return s;
+  }
+
+  file(label: string): Promise<string> {
+    return this.fileFor(this.#name(label));
+  }
+
+  #name(label: string): string {
+    if (this.#closed) throw new Error("temp dir already disposed");
+    this.#counter += 1;
+    // The label only helps a human reading the directory; the counter guarantees uniqueness.
+    return `${String(this.#counter).padStart(3, "0")}-${label.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 60)}`;
+  }
+
+  /** Takes `n` bytes of the memory budget, or answers false when they would pass it. */
+  take(n: number): boolean {
+    if (this.#memory + n > this.#limit) return false;
+    this.#memory += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.#memory -= n;
+  }
+
+  forget(s: DeferredSpool): void {
+    this.#spools.delete(s);
+  }
+
+  /** A path for a spilling spool; the directory is made by the first. */
+  async fileFor(name: string): Promise<string> {
+    if (this.#closed) throw new Error("temp dir already disposed");
+    this.#dir ??= mkdtemp(join(this.#parent, this.#prefix)).then((p) => (this.#path = p));
+    return join(await this.#dir, name);
+  }
+
+  dispose(): Promise<void> {
+    this.#closed = true;
+    this.#disposed ??= (async () => {
+      // Every spool first: one still opening or writing its file must be done with it before the directory goes.
+      await Promise.all([...this.#spools].map((s) => s.release(false)));
+      const dir = await this.#dir?.catch(() => undefined);
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    })();
+    return this.#disposed;
+  }
+}
+
+type State = "writing" | "written" | "released";
+
+class DeferredSpool implements Spool {
+  readonly sink: Writable;
+  readonly #dir: MessageTempDir;
+  readonly #name: string;
+  #state: State = "writing";
+  #chunks: Buffer[] = [];
+  /** Bytes of #chunks, taken from the directory's budget. */
+  #held = 0;
+  #size = 0;
+  #file: FileHandle | undefined;
+  #path: string | undefined;
+  /** The file operation in progress (spilling, writing, closing); release waits for it. */
+  #busy: Promise<void> = Promise.resolve();
+
+  constructor(dir: MessageTempDir, name: string) {
+    this.#dir = dir;
+    this.#name = name;
+    this.sink = new Writable({
+      write: (chunk: Buffer, _enc, cb) => this.#write([chunk], cb),
+      writev: (items, cb) => this.#write(items.map((i) => i.chunk as Buffer), cb),
+      final: (cb) => this.#run(() => this.#finish(), cb),
+      destroy: (err, cb) => {
+        // Destroyed before it finished (a failed pipeline, an abort): what was written is worth nothing.
+        if (this.#state !== "writing") return cb(err);
+        this.release().then(
+          () => cb(err),
+          (e: unknown) => cb(err ?? (e as Error)),
+        );
+      },
+    });
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  get path(): string | undefined {
+    return this.#path;
+  }
+
+  createReadStream(): Readable {
+    this.#readable();
+    if (this.#path !== undefined) return createReadStream(this.#path);
+    return fromChunks(this.#chunks);
+  }
+
+  async readAll(): Promise<Buffer> {
+    this.#readable();
+    if (this.#path !== undefined) return readFile(this.#path);
+    return Buffer.concat(this.#chunks); // a copy: the caller may change it
+  }
+
+  release(unlink = true): Promise<void> {
+    if (this.#state === "released") return this.#busy;
+    this.#state = "released";
+    this.#dropMemory();
+    this.#dir.forget(this);
+    this.#busy = this.#busy.then(async () => {
+      const file = this.#file;
+      this.#file = undefined;
+      await file?.close().catch(() => undefined);
+      if (unlink && this.#path !== undefined) await rm(this.#path, { force: true });
+    });
+    if (!this.sink.destroyed) this.sink.destroy();
+    return this.#busy;
+  }
+
+  #readable(): void {
+    if (this.#state === "writing") throw new Error(`spool ${this.#name} is still being written`);
+    if (this.#state === "released") throw new Error(`spool ${this.#name} was released`);
+  }
+
+  #write(chunks: Buffer[], cb: (err?: Error | null) => void): void {
+    if (this.#state !== "writing") return cb(new Error(`spool ${this.#name} was released`));
+    const n = chunks.reduce((sum, c) => sum + c.length, 0);
+    this.#size += n;
+    if (this.#path === undefined && this.#dir.take(n)) {
+      for (const c of chunks) this.#chunks.push(c);
+      this.#held += n;
+      return cb();
+    }
+    this.#run(async () => {
+      if (this.#file === undefined) await this.#spill();
+      await writeFully(this.#file!, chunks);
+    }, cb);
+  }
+
+  async #finish(): Promise<void> {
+    // "Always files" means always: an empty content gets its (empty) file too.
+    if (this.#file === undefined && this.#path === undefined && this.#dir.alwaysFiles) await this.#spill();
+    const file = this.#file;
+    this.#file = undefined;
+    await file?.close();
+    if (this.#state !== "writing") throw new Error(`spool ${this.#name} was released`);
+    this.#state = "written";
+  }
+
+  /** Moves what is in memory to a new file, which takes every later write. */
+  async #spill(): Promise<void> {
+    const path = await this.#dir.fileFor(this.#name);
+    if (this.#state !== "writing") throw new Error(`spool ${this.#name} was released`);
+    this.#path = path;
+    this.#file = await open(path, "wx", 0o600);
+    await writeFully(this.#file, this.#chunks);
+    this.#dropMemory();
+  }
+
+  #dropMemory(): void {
+    this.#chunks = [];
+    this.#dir.give(this.#held);
+    this.#held = 0;
+  }
+
+  /** Runs a file operation as #busy, so release() can wait for it, and reports its outcome to `cb`. */
+  #run(op: () => Promise<void>, cb: (err?: Error | null) => void): void {
+    const p = this.#busy.then(op);
+    this.#busy = p.catch(() => undefined);
+    p.then(
+      () => cb(),
+      (err: unknown) => cb(err as Error),
+    );
+  }
+}
+
+/** A stream of buffers already in memory; a later release() of the spool does not cut it short. */
+function fromChunks(chunks: readonly Buffer[]): Readable {
+  let i = 0;
+  return new Readable({
+    read() {
+      while (i < chunks.length) if (!this.push(chunks[i++])) return;
+      this.push(null);
     },
-    async dispose(): Promise<void> {
-      disposed = true;
-      await rm(path, { recursive: true, force: true });
-    },
-  };
+  });
+}
+
+/** Writes every buffer, continuing after short writes. */
+async function writeFully(file: FileHandle, chunks: Buffer[]): Promise<void> {
+  let pending = chunks.filter((c) => c.length > 0);
+  while (pending.length > 0) {
+    let { bytesWritten } = await file.writev(pending);
+    const rest: Buffer[] = [];
+    for (const c of pending) {
+      if (bytesWritten >= c.length) bytesWritten -= c.length;
+      else {
+        rest.push(bytesWritten > 0 ? c.subarray(bytesWritten) : c);
+        bytesWritten = 0;
+      }
+    }
+    pending = rest;
+  }
 }

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { createCipheriv, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { decryptFileToFile, decryptToFile, gcmDecryptStream, gcmEncryptStream, GcmDecryptionError } from "../../src/as4/gcm-stream.js";
+import { decryptToSpool, gcmDecryptStream, gcmEncryptStream, GcmDecryptionError } from "../../src/as4/gcm-stream.js";
 import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
 
 function chunked(buf: Buffer, size: number): Readable {
@@ -32,8 +32,8 @@ describe("as4/gcm-stream", () => {
   const key = Buffer.from("000102030405060708090a0b0c0d0e0f", "hex");
   const iv = Buffer.from("a0a1a2a3a4a5a6a7a8a9aaab", "hex");
   let tmp: TempDir;
-  beforeEach(async () => {
-    tmp = await createTempDir();
+  beforeEach(() => {
+    tmp = createTempDir();
   });
   afterEach(async () => {
     await tmp.dispose();
@@ -64,38 +64,59 @@ describe("as4/gcm-stream", () => {
     });
   }
 
-  it("decryptToFile yields the plaintext and its sha256", async () => {
-    const plain = randomBytes(70_000);
-    const ctPath = tmp.file("ct");
-    await writeFile(ctPath, await run(Readable.from([plain]), gcmEncryptStream(key)));
-    const res = await decryptFileToFile(ctPath, key, tmp.file("pt"));
-    expect((await readFile(res.path)).equals(plain)).to.equal(true);
-    expect(res.size).to.equal(plain.length);
-    const { createHash } = await import("node:crypto");
-    expect(res.sha256.equals(createHash("sha256").update(plain).digest())).to.equal(true);
-  });
+  for (const [where, memoryBytes] of [["in memory", 1 << 20], ["in a file", 0]] as const) {
+    describe(`decryptToSpool, plaintext ${where}`, () => {
+      let spools: TempDir;
+      beforeEach(() => {
+        spools = createTempDir({ memoryBytes });
+      });
+      afterEach(async () => {
+        await spools.dispose();
+      });
+      /** Nothing of a failed decryption is left: no file, no memory. */
+      async function nothingLeft(): Promise<void> {
+        expect(spools.memoryBytes).to.equal(0);
+        expect(spools.path === undefined ? [] : await readdir(spools.path)).to.deep.equal([]);
+      }
 
-  it("a tampered ciphertext fails with EBMS:0102 and leaves no plaintext behind", async () => {
-    const plain = randomBytes(200_000);
-    const ct = await run(Readable.from([plain]), gcmEncryptStream(key));
-    for (const pos of [12, 100_000, ct.length - 1]) {
-      const bad = Buffer.from(ct);
-      bad[pos] = bad[pos]! ^ 0x01;
-      const dest = tmp.file("pt");
-      const err = await rejection(decryptToFile(chunked(bad, 16_384), key, dest));
-      expect(err, `flip at ${pos}`).to.be.instanceOf(GcmDecryptionError);
-      expect((err as GcmDecryptionError).code).to.equal("EBMS:0102");
-      expect(existsSync(dest)).to.equal(false);
-    }
-    expect(await readdir(tmp.path)).to.deep.equal([]);
-  });
+      it("yields the plaintext and its sha256", async () => {
+        const plain = randomBytes(70_000);
+        const ctPath = await tmp.file("ct");
+        await writeFile(ctPath, await run(Readable.from([plain]), gcmEncryptStream(key)));
+        const spool = spools.spool("pt");
+        const res = await decryptToSpool(createReadStream(ctPath), key, spool);
+        expect((await spool.readAll()).equals(plain)).to.equal(true);
+        expect(spool.path === undefined).to.equal(memoryBytes > 0);
+        expect(res.size).to.equal(plain.length);
+        expect(spool.size).to.equal(plain.length);
+        const { createHash } = await import("node:crypto");
+        expect(res.sha256.equals(createHash("sha256").update(plain).digest())).to.equal(true);
+      });
 
-  it("a wrong key fails with EBMS:0102", async () => {
-    const ct = await run(Readable.from([randomBytes(1000)]), gcmEncryptStream(key));
-    const err = await rejection(decryptToFile(Readable.from([ct]), randomBytes(16), tmp.file("pt")));
-    expect((err as GcmDecryptionError).code).to.equal("EBMS:0102");
-    expect(await readdir(tmp.path)).to.deep.equal([]);
-  });
+      it("a tampered ciphertext fails with EBMS:0102 and leaves no plaintext behind", async () => {
+        const plain = randomBytes(200_000);
+        const ct = await run(Readable.from([plain]), gcmEncryptStream(key));
+        for (const pos of [12, 100_000, ct.length - 1]) {
+          const bad = Buffer.from(ct);
+          bad[pos] = bad[pos]! ^ 0x01;
+          const spool = spools.spool("pt");
+          const err = await rejection(decryptToSpool(chunked(bad, 16_384), key, spool));
+          expect(err, `flip at ${pos}`).to.be.instanceOf(GcmDecryptionError);
+          expect((err as GcmDecryptionError).code).to.equal("EBMS:0102");
+          expect(() => spool.createReadStream()).to.throw(/released/);
+          if (spool.path !== undefined) expect(existsSync(spool.path)).to.equal(false);
+        }
+        await nothingLeft();
+      });
+
+      it("a wrong key fails with EBMS:0102", async () => {
+        const ct = await run(Readable.from([randomBytes(1000)]), gcmEncryptStream(key));
+        const err = await rejection(decryptToSpool(Readable.from([ct]), randomBytes(16), spools.spool("pt")));
+        expect((err as GcmDecryptionError).code).to.equal("EBMS:0102");
+        await nothingLeft();
+      });
+    });
+  }
 
   it("input shorter than IV + tag fails with EBMS:0102", async () => {
     for (const n of [0, 11, 27]) {

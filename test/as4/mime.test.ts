@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable } from "node:stream";
 import { SizeLimitError } from "../../src/as4/limits.js";
 import { buildMultipartRelated } from "../../src/as4/mime-build.js";
@@ -45,8 +47,8 @@ async function rejection(p: Promise<unknown>): Promise<Error> {
 
 describe("as4/mime", () => {
   let tmp: TempDir;
-  beforeEach(async () => {
-    tmp = await createTempDir();
+  beforeEach(() => {
+    tmp = createTempDir();
   });
   afterEach(async () => {
     await tmp.dispose();
@@ -77,7 +79,7 @@ describe("as4/mime", () => {
   });
 
   it("computes Content-Length when sizes are known", async () => {
-    const f = tmp.file("a");
+    const f = await tmp.file("a");
     await writeFile(f, randomBytes(1234));
     const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: f, size: 1234 }], { rootContentId: "root@x" });
     expect(msg.contentType).to.contain('start="<root@x>"');
@@ -109,8 +111,8 @@ describe("as4/mime", () => {
         ["a@x", "application/octet-stream", a.length],
         ["b@x", "application/gzip", b.length],
       ]);
-      expect((await readFile(parsed.attachments[0]!.path)).equals(a)).to.equal(true);
-      expect((await readFile(parsed.attachments[1]!.path)).equals(b)).to.equal(true);
+      expect((await parsed.attachments[0]!.content.readAll()).equals(a)).to.equal(true);
+      expect((await parsed.attachments[1]!.content.readAll()).equals(b)).to.equal(true);
     });
   }
 
@@ -122,7 +124,7 @@ describe("as4/mime", () => {
     expect(parsed.soapXml).to.equal(SOAP);
     expect(parsed.rootContentId).to.equal("root@x");
     expect(parsed.attachments.map((x) => x.contentId)).to.deep.equal(["att@x"]);
-    expect(await readFile(parsed.attachments[0]!.path, "latin1")).to.equal("PAYLOAD");
+    expect((await parsed.attachments[0]!.content.readAll()).toString("latin1")).to.equal("PAYLOAD");
   });
 
   for (const epilogue of ["", "\r\n", "\r\nan epilogue the parser must ignore\r\n"]) {
@@ -135,7 +137,7 @@ describe("as4/mime", () => {
         if (epilogue) yield Buffer.from(epilogue);
       }
       const parsed = await parseAs4Request(msg.contentType, Readable.from(late()), tmp);
-      expect(await readFile(parsed.attachments[0]!.path, "latin1")).to.equal("DATA");
+      expect((await parsed.attachments[0]!.content.readAll()).toString("latin1")).to.equal("DATA");
     });
   }
 
@@ -182,11 +184,57 @@ describe("as4/mime", () => {
     });
   }
 
-  it("never buffers attachments: a part larger than the root limit still streams to a file", async () => {
+  it("never buffers attachments past the memory threshold: a part larger than it and the root limit streams to a file", async () => {
     const big = randomBytes(3 * 1024 * 1024);
     const msg = buildMultipartRelated(SOAP, [{ contentId: "big@x", source: () => Readable.from([big]) }]);
     const parsed = await parseAs4Request(msg.contentType, chunked(await toBuffer(msg.body()), 65536), tmp, { ...DEFAULT_MIME_LIMITS, maxRootBytes: 64 * 1024 });
-    expect((await readFile(parsed.attachments[0]!.path)).equals(big)).to.equal(true);
-    expect(await readdir(tmp.path)).to.have.length(1);
+    const part = parsed.attachments[0]!;
+    expect(part.size).to.equal(big.length);
+    expect((await readFile(part.content.path!)).equals(big)).to.equal(true);
+    expect(await readdir(tmp.path!)).to.deep.equal(["001-part-big_x"]);
+    expect(tmp.memoryBytes).to.equal(0);
   });
+
+  it("keeps small attachments in memory: no directory is made", async () => {
+    const a = randomBytes(20_000);
+    const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: () => Readable.from([a]) }]);
+    const parsed = await parseAs4Request(msg.contentType, chunked(await toBuffer(msg.body()), 4096), tmp);
+    expect(parsed.attachments[0]!.content.path).to.equal(undefined);
+    expect((await parsed.attachments[0]!.content.readAll()).equals(a)).to.equal(true);
+    expect([tmp.path, tmp.memoryBytes]).to.deep.equal([undefined, a.length]);
+  });
+
+  for (const [where, memoryBytes] of [["in memory", 1 << 20], ["in files", 0]] as const) {
+    it(`a refused message keeps what its parts held only until dispose (${where})`, async () => {
+      const parent = await mkdtemp(join(tmpdir(), "as4-mime-test-"));
+      try {
+        const spools = createTempDir({ parent, memoryBytes });
+        // two good parts, then one reusing the first one's Content-ID; the input pauses in the third part's
+        // headers, once the parser has seen the end of the second
+        const head = Buffer.concat([
+          Buffer.from(`--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}`),
+          Buffer.from("\r\n--B\r\nContent-ID: <p0@x>\r\n\r\n"),
+          randomBytes(12_000),
+          Buffer.from("\r\n--B\r\nContent-ID: <p1@x>\r\n\r\n"),
+          randomBytes(12_000),
+          Buffer.from("\r\n--B\r\nContent-ID: <p0"),
+        ]);
+        async function* wire(): AsyncGenerator<Buffer> {
+          yield head;
+          await new Promise((r) => setTimeout(r, 50)); // p0 and p1 are spooled by then
+          yield Buffer.from("@x>\r\n\r\nDUPLICATE\r\n--B--\r\n");
+        }
+        const err = await rejection(parseAs4Request("multipart/related; boundary=B", Readable.from(wire()), spools));
+        expect(err).to.be.instanceOf(MimeError);
+        expect((err as MimeError).detail).to.equal("duplicate Content-ID <p0@x>");
+        if (memoryBytes === 0) expect((await readdir(spools.path!)).sort()).to.deep.equal(["001-part-p0_x", "002-part-p1_x"]);
+        else expect([spools.path, spools.memoryBytes]).to.deep.equal([undefined, 24_000]);
+        await spools.dispose();
+        expect(spools.memoryBytes).to.equal(0);
+        expect(await readdir(parent)).to.deep.equal([]);
+      } finally {
+        await rm(parent, { recursive: true, force: true });
+      }
+    });
+  }
 });

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +14,7 @@ import { gcmEncryptStream } from "../../src/as4/gcm-stream.js";
 import { receiveUserMessage, DEFAULT_INBOUND_LIMITS, type InboundOptions, type ReceivedUserMessage } from "../../src/as4/inbound.js";
 import { buildMultipartRelated } from "../../src/as4/mime-build.js";
 import { prepareUserMessage, send, type OutboundPayload } from "../../src/as4/outbound.js";
+import type { SpooledContent } from "../../src/as4/temp-files.js";
 import { buildUserMessageEnvelope, type UserMessage } from "../../src/as4/user-message.js";
 import { signEnvelope } from "../../src/as4/wss-sign.js";
 import { sameDsReference } from "../../src/xml/dsig-reference.js";
@@ -39,9 +39,9 @@ function header(n = 1): Omit<UserMessage, "parts"> {
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
-async function sha256File(path: string): Promise<string> {
+async function sha256Of(content: SpooledContent): Promise<string> {
   const h = createHash("sha256");
-  await pipeline(createReadStream(path), new Writable({ write: (c: Buffer, _e, cb) => (h.update(c), cb()) }));
+  await pipeline(content.createReadStream(), new Writable({ write: (c: Buffer, _e, cb) => (h.update(c), cb()) }));
   return h.digest("hex");
 }
 
@@ -116,7 +116,7 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
       expect(got.payloads).to.have.length(1);
       const p = got.payloads[0]!;
       expect([p.mimeType, p.characterSet, p.wasCompressed, p.size]).to.deep.equal(["application/xml", "UTF-8", true, size]);
-      expect(await sha256File(p.path)).to.equal(sha256(data));
+      expect(await sha256Of(p.content)).to.equal(sha256(data));
       expect(got.signerCertificate.raw.equals(sender.certificate.raw)).to.equal(true);
       // what the receiver verified is exactly what the sender signed (the receipt's NRI depends on it)
       expect(got.signedReferences).to.have.length(msg.signedReferences.length);
@@ -124,6 +124,62 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
       expect(got.signedInfoReferenceNodes).to.have.length(3);
     });
   }
+
+  describe("spools: in memory up to the threshold, in files past it", () => {
+    let outboundTmp: string;
+    beforeEach(async () => {
+      outboundTmp = await mkdtemp(join(tmpdir(), "as4-rt-out-"));
+    });
+    afterEach(async () => {
+      await rm(outboundTmp, { recursive: true, force: true });
+    });
+
+    it("a small message makes no temp directory on either side", async () => {
+      const data = Buffer.from(`<sbd>${"x".repeat(25_000)}</sbd>`);
+      const payloads: OutboundPayload[] = [{ source: () => Readable.from([data]), mimeType: "application/xml" }];
+      const msg = await prepareUserMessage({ userMessage: header(10), payloads, signer: sender, recipientCertificate: receiver.certificate, tempDir: { parent: outboundTmp } });
+      try {
+        expect(await readdir(outboundTmp)).to.deep.equal([]);
+        const res = await send(rx.url, msg);
+        expect(res.status, res.body).to.equal(200);
+        const p = rx.last!.payloads[0]!;
+        expect([p.content.path, p.size]).to.deep.equal([undefined, data.length]);
+        expect((await p.content.readAll()).equals(data)).to.equal(true);
+        expect(await readdir(inboundTmp)).to.deep.equal([]);
+      } finally {
+        await msg.dispose();
+      }
+      expect(await readdir(outboundTmp)).to.deep.equal([]);
+    });
+
+    it("a message past the threshold spills to files on both sides, and dispose removes them", async () => {
+      const memoryBytes = 64 * 1024;
+      rx.options.tempDir = { parent: inboundTmp, memoryBytes };
+      const data = randomBytes(300_000); // random: gzip cannot bring it under the threshold
+      const payloads: OutboundPayload[] = [{ source: () => Readable.from([data]), mimeType: "application/xml", contentId: "big@sender.test" }];
+      const msg = await prepareUserMessage({ userMessage: header(11), payloads, signer: sender, recipientCertificate: receiver.certificate, tempDir: { parent: outboundTmp, memoryBytes } });
+      try {
+        const [outDir, ...moreOut] = await readdir(outboundTmp);
+        expect(moreOut).to.deep.equal([]);
+        expect(await readdir(join(outboundTmp, outDir!))).to.deep.equal(["001-payload-0"]);
+        const res = await send(rx.url, msg);
+        expect(res.status, res.body).to.equal(200);
+        const got = rx.last!;
+        const p = got.payloads[0]!;
+        expect(p.size).to.equal(data.length);
+        expect((await readFile(p.content.path!)).equals(data)).to.equal(true);
+        const [inDir, ...moreIn] = await readdir(inboundTmp);
+        expect(moreIn).to.deep.equal([]);
+        // the ciphertext (001) and the compressed plaintext (002) were released once used: only the payload is left
+        expect(await readdir(join(inboundTmp, inDir!))).to.deep.equal(["003-payload-big_sender.test"]);
+        await got.dispose();
+        expect(await readdir(inboundTmp)).to.deep.equal([]);
+      } finally {
+        await msg.dispose();
+      }
+      expect(await readdir(outboundTmp)).to.deep.equal([]);
+    });
+  });
 
   it("carries several payloads, compressed or not, from files or streams, and sends Content-Length on request", async () => {
     const a = randomBytes(50_000);
@@ -148,24 +204,8 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
       ["sbd@sender.test", "application/xml", true],
       [msg.payloads[1]!.contentId, "application/cms", false],
     ]);
-    expect((await readFile(got.payloads[0]!.path)).equals(b)).to.equal(true);
-    expect((await readFile(got.payloads[1]!.path)).equals(a)).to.equal(true);
-  });
-
-  it("keeps nothing on disk after a rejected message (tampered ciphertext → EBMS:0102)", async () => {
-    const msg = await prepareUserMessage({ userMessage: header(3), payloads: [{ source: () => Readable.from([randomBytes(200_000)]), mimeType: "application/octet-stream" }], signer: sender, recipientCertificate: receiver.certificate });
-    try {
-      const wire = Buffer.concat(await msg.body().toArray());
-      // flip one byte in the middle of the attachment part (well past the SOAP part)
-      wire[wire.length - 1000] = wire[wire.length - 1000]! ^ 0x55;
-      const res = await send(rx.url, { contentType: msg.contentType, contentLength: wire.length, body: () => Readable.from([wire]) });
-      expect(res.status).to.equal(500);
-      expect(res.body).to.equal("EBMS:0102");
-      expect((rx.lastError as EbmsError).refToMessageId).to.equal(msg.messageId);
-      expect(await readdir(inboundTmp)).to.deep.equal([]);
-    } finally {
-      await msg.dispose();
-    }
+    expect((await got.payloads[0]!.content.readAll()).equals(b)).to.equal(true);
+    expect((await got.payloads[1]!.content.readAll()).equals(a)).to.equal(true);
   });
 
   it("refuses a message encrypted for another access point with EBMS:0102", async () => {
@@ -178,27 +218,52 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
     }
   });
 
-  it("stops a gzip bomb at the payload limit with EBMS:0303 and cleans up", async () => {
-    rx.options.limits = { ...DEFAULT_INBOUND_LIMITS, maxPayloadBytes: 1024 * 1024 };
-    const { res } = await roundTrip([{ source: () => Readable.from([Buffer.alloc(32 * 1024 * 1024)]), mimeType: "application/xml" }], 5);
-    expect(res.body).to.equal("EBMS:0303");
-    expect(await readdir(inboundTmp)).to.deep.equal([]);
-  });
+  // Refusals clean up whether the message's transient content stayed in memory or went to files.
+  for (const [where, memoryBytes] of [["spools in memory", undefined], ["spools in files", 0]] as const) {
+    describe(where, () => {
+      beforeEach(() => {
+        rx.options.tempDir = { parent: inboundTmp, ...(memoryBytes !== undefined ? { memoryBytes } : {}) };
+      });
 
-  it("checks the signature against the decrypted attachment (a swapped payload is EBMS:0101)", async () => {
-    const cid = "p@sender.test";
-    const signedBytes = gzipSync(Buffer.from("<signed/>"));
-    const sentBytes = gzipSync(Buffer.from("<swapped/>"));
-    const um = buildUserMessageEnvelope({ ...header(6), parts: [{ href: `cid:${cid}`, mimeType: "application/xml", compressionType: "application/gzip" }] });
-    const signed = signEnvelope(um, sender, [{ contentId: cid, sha256: createHash("sha256").update(signedBytes).digest() }]);
-    const cek = generateContentKey();
-    const xml = addEncryptionHeader(signed, { cek, recipient: receiver.certificate, attachments: [{ contentId: cid, mimeType: "application/gzip" }] });
-    const ct = Buffer.concat(await Readable.from([sentBytes]).pipe(gcmEncryptStream(cek)).toArray());
-    const mime = buildMultipartRelated(xml, [{ contentId: cid, source: () => Readable.from([ct]) }]);
-    const res = await send(rx.url, { contentType: mime.contentType, contentLength: 0, body: mime.body });
-    expect(res.body).to.equal("EBMS:0101");
-    expect(await readdir(inboundTmp)).to.deep.equal([]);
-  });
+      it(`keeps nothing on disk after a rejected message (tampered ciphertext → EBMS:0102, ${where})`, async () => {
+        const msg = await prepareUserMessage({ userMessage: header(3), payloads: [{ source: () => Readable.from([randomBytes(200_000)]), mimeType: "application/octet-stream" }], signer: sender, recipientCertificate: receiver.certificate });
+        try {
+          const wire = Buffer.concat(await msg.body().toArray());
+          // flip one byte in the middle of the attachment part (well past the SOAP part)
+          wire[wire.length - 1000] = wire[wire.length - 1000]! ^ 0x55;
+          const res = await send(rx.url, { contentType: msg.contentType, contentLength: wire.length, body: () => Readable.from([wire]) });
+          expect(res.status).to.equal(500);
+          expect(res.body).to.equal("EBMS:0102");
+          expect((rx.lastError as EbmsError).refToMessageId).to.equal(msg.messageId);
+          expect(await readdir(inboundTmp)).to.deep.equal([]);
+        } finally {
+          await msg.dispose();
+        }
+      });
+
+      it(`stops a gzip bomb at the payload limit with EBMS:0303 and cleans up (${where})`, async () => {
+        rx.options.limits = { ...DEFAULT_INBOUND_LIMITS, maxPayloadBytes: 1024 * 1024 };
+        const { res } = await roundTrip([{ source: () => Readable.from([Buffer.alloc(32 * 1024 * 1024)]), mimeType: "application/xml" }], 5);
+        expect(res.body).to.equal("EBMS:0303");
+        expect(await readdir(inboundTmp)).to.deep.equal([]);
+      });
+
+      it(`checks the signature against the decrypted attachment (a swapped payload is EBMS:0101, ${where})`, async () => {
+        const cid = "p@sender.test";
+        const signedBytes = gzipSync(Buffer.from("<signed/>"));
+        const sentBytes = gzipSync(Buffer.from("<swapped/>"));
+        const um = buildUserMessageEnvelope({ ...header(6), parts: [{ href: `cid:${cid}`, mimeType: "application/xml", compressionType: "application/gzip" }] });
+        const signed = signEnvelope(um, sender, [{ contentId: cid, sha256: createHash("sha256").update(signedBytes).digest() }]);
+        const cek = generateContentKey();
+        const xml = addEncryptionHeader(signed, { cek, recipient: receiver.certificate, attachments: [{ contentId: cid, mimeType: "application/gzip" }] });
+        const ct = Buffer.concat(await Readable.from([sentBytes]).pipe(gcmEncryptStream(cek)).toArray());
+        const mime = buildMultipartRelated(xml, [{ contentId: cid, source: () => Readable.from([ct]) }]);
+        const res = await send(rx.url, { contentType: mime.contentType, contentLength: 0, body: mime.body });
+        expect(res.body).to.equal("EBMS:0101");
+        expect(await readdir(inboundTmp)).to.deep.equal([]);
+      });
+    });
+  }
 
   it("refuses unencrypted payloads by default (EBMS:0103) and accepts them when allowed", async () => {
     const cid = "p@sender.test";
@@ -210,7 +275,7 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
     expect((await send(rx.url, msg)).body).to.equal("EBMS:0103");
     rx.options.requireEncryption = false;
     expect((await send(rx.url, msg)).status).to.equal(200);
-    expect(await readFile(rx.last!.payloads[0]!.path, "utf8")).to.equal("<plain/>");
+    expect((await rx.last!.payloads[0]!.content.readAll()).toString("utf8")).to.equal("<plain/>");
   });
 
   it("accepts a bare application/soap+xml body for a UserMessage without payloads", async () => {

@@ -201,6 +201,15 @@ describe("config", () => {
     ]);
     expect(() => loadConfig({ DPI_AP_BLOB_STORE: "s3" })).to.throw(ConfigError, /DPI_AP_BLOB_STORE/);
   });
+
+  it("keeps 1 MiB of each AS4 message in memory before it spools to files, 0 meaning always files", () => {
+    expect(loadConfig({}).spoolMemoryBytes).to.equal(1024 * 1024);
+    expect(loadConfig({ DPI_AP_AS4_MEMORY_SPOOL_BYTES: "0" }).spoolMemoryBytes).to.equal(0);
+    expect(loadConfig({ DPI_AP_AS4_MEMORY_SPOOL_BYTES: "65536" }).spoolMemoryBytes).to.equal(65536);
+    for (const bad of ["-1", "1.5", "lots", String(1024 ** 3 + 1)]) {
+      expect(() => loadConfig({ DPI_AP_AS4_MEMORY_SPOOL_BYTES: bad }), bad).to.throw(ConfigError, /DPI_AP_AS4_MEMORY_SPOOL_BYTES/);
+    }
+  });
 });
 
 describe("config: sandbox safety", () => {

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { decryptAttachments, readEncryptionHeader } from "../../src/as4/decrypt.js";
 import { addEncryptionHeader } from "../../src/as4/encrypt.js";
@@ -38,14 +39,14 @@ describe("interop: third-party key wrap and AES-GCM, decrypted by our decrypt.ts
 
   before(async function () {
     if (python === undefined) this.skip(); // the attachment side needs python in every case
-    tmp = await createTempDir();
+    tmp = createTempDir();
     cek = randomBytes(16);
     plain = randomBytes(150_001);
-    const plainPath = tmp.file("plain");
+    const plainPath = await tmp.file("plain");
     await writeFile(plainPath, plain);
-    ctPath = tmp.file("ct");
+    ctPath = await tmp.file("ct");
     execFileSync(python, [PY_HELPER, "encrypt", cek.toString("hex"), plainPath, ctPath]);
-    certPath = tmp.file("receiver.pem");
+    certPath = await tmp.file("receiver.pem");
     await writeFile(certPath, receiver.certificate.toString());
     signed = signEnvelope(
       buildUserMessageEnvelope({
@@ -76,15 +77,15 @@ describe("interop: third-party key wrap and AES-GCM, decrypted by our decrypt.ts
       attachments: [{ contentId: CID, mimeType: "application/octet-stream" }],
     });
     const header = readEncryptionHeader(parseSoapEnvelope(xml).security);
-    const out = await decryptAttachments(header, [{ contentId: CID, path: ctPath }], receiver, tmp);
+    const out = await decryptAttachments(header, [{ contentId: CID, content: { createReadStream: () => createReadStream(ctPath) } }], receiver, tmp);
     const d = out.get(CID)!;
     expect(d.sha256.equals(createHash("sha256").update(plain).digest())).to.equal(true);
-    return readFile(d.path);
+    return d.content.readAll();
   }
 
   it("a key wrapped by openssl pkeyutl (OAEP SHA-256, MGF1-SHA-256)", async function () {
     if (!hasOpenssl) this.skip();
-    const cekPath = tmp.file("cek");
+    const cekPath = await tmp.file("cek");
     await writeFile(cekPath, cek, { mode: 0o600 });
     const wrapped = execFileSync("openssl", [
       "pkeyutl", "-encrypt", "-certin", "-inkey", certPath, "-in", cekPath,
@@ -100,7 +101,7 @@ describe("interop: third-party key wrap and AES-GCM, decrypted by our decrypt.ts
 
   it("a key wrapped by openssl with MGF1-SHA-1 is refused with EBMS:0102", async function () {
     if (!hasOpenssl) this.skip();
-    const cekPath = tmp.file("cek1");
+    const cekPath = await tmp.file("cek1");
     await writeFile(cekPath, cek, { mode: 0o600 });
     const wrapped = execFileSync("openssl", [
       "pkeyutl", "-encrypt", "-certin", "-inkey", certPath, "-in", cekPath,

@@ -40,14 +40,14 @@ describe("interop: our AS4 encryption, decrypted by openssl and python3-cryptogr
 
   before(async function () {
     if (!hasOpenssl && python === undefined) this.skip();
-    tmp = await createTempDir();
+    tmp = createTempDir();
     const plain = Buffer.concat([randomBytes(100_000), Buffer.alloc(100_000, "x")]);
-    const plainPath = tmp.file("plain");
+    const plainPath = await tmp.file("plain");
     await writeFile(plainPath, plain);
-    gzPath = tmp.file("gz");
+    gzPath = await tmp.file("gz");
     await pipeline(createReadStream(plainPath), gzipStream(), createWriteStream(gzPath));
     cek = generateContentKey();
-    ctPath = tmp.file("ct");
+    ctPath = await tmp.file("ct");
     await pipeline(createReadStream(gzPath), gcmEncryptStream(cek), createWriteStream(ctPath));
 
     const gz = await readFile(gzPath);
@@ -67,9 +67,9 @@ describe("interop: our AS4 encryption, decrypted by openssl and python3-cryptogr
     const xml = addEncryptionHeader(signed, { cek, recipient: receiver.certificate, attachments: [{ contentId: CID, mimeType: "application/gzip" }] });
     const m = /<xenc:CipherValue>([^<]+)<\/xenc:CipherValue>/.exec(xml);
     expect(m, "CipherValue in our header").to.not.equal(null);
-    wrappedKeyPath = tmp.file("wrapped");
+    wrappedKeyPath = await tmp.file("wrapped");
     await writeFile(wrappedKeyPath, Buffer.from(m![1]!, "base64"));
-    keyPath = tmp.file("receiver.key.pem");
+    keyPath = await tmp.file("receiver.key.pem");
     await writeFile(keyPath, receiver.privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
   });
   after(async () => {
@@ -96,7 +96,7 @@ describe("interop: our AS4 encryption, decrypted by openssl and python3-cryptogr
 
   it("python3-cryptography AESGCM decrypts the attachment to the gzip bytes we signed", async function () {
     if (python === undefined) this.skip();
-    const out = tmp.file("py-plain");
+    const out = await tmp.file("py-plain");
     execFileSync(python, [PY_HELPER, "decrypt", cek.toString("hex"), ctPath, out]);
     expect((await readFile(out)).equals(await readFile(gzPath))).to.equal(true);
   });

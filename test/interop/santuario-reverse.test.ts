@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -180,7 +180,7 @@ describe("interop: Apache Santuario signs, our receiver verifies", function () {
         expect(got.payloads).to.have.length(1);
         const p = got.payloads[0]!;
         expect([p.contentId, p.mimeType, p.wasCompressed, p.size]).to.deep.equal([CID, "application/xml", true, PAYLOAD.length]);
-        expect(readFileSync(p.path).equals(PAYLOAD)).to.equal(true);
+        expect((await p.content.readAll()).equals(PAYLOAD)).to.equal(true);
       } finally {
         await got.dispose();
       }

@@ -4,6 +4,7 @@ import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
 import { EbmsError } from "../../as4/ebms-errors.js";
 import { receiveUserMessage, type InboundLimits, type ReceivedUserMessage } from "../../as4/inbound.js";
+import { spoolOptions } from "./spool-options.js";
 import { buildErrorEnvelope, buildReceiptEnvelope, errorEntryOf } from "../../as4/signal-message.js";
 import { generateMessageId } from "../../as4/user-message.js";
 import { signEnvelope, type Signer } from "../../as4/wss-sign.js";
@@ -54,7 +55,10 @@ export interface As4ReceiverDeps {
   clock: Clock;
   log: Logger;
   limits?: InboundLimits;
+  /** Parent of the AS4 messages' temp directories; the system's temp folder by default. */
   tempDir?: string;
+  /** Bytes of one message kept in memory before it spools to files (temp-files.ts); 1 MiB by default, 0 = always files. */
+  memorySpoolBytes?: number;
   /** Counts each answer: "receipt", "duplicate" or the EBMS error code. */
   onAnswer?: (answer: string) => void;
 }
@@ -96,7 +100,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     received = await receiveUserMessage(contentType, body, {
       decryptionKey: { privateKey: deps.identity.privateKey, certificate: deps.identity.certificate },
       ...(deps.limits ? { limits: deps.limits } : {}),
-      ...(deps.tempDir ? { tempDir: { parent: deps.tempDir } } : {}),
+      tempDir: spoolOptions(deps),
       onUserMessage: (um) => {
         Object.assign(known, { as4MessageId: um.messageId, conversationId: um.conversationId, from: um.fromPartyId, finalRecipient: um.finalRecipient.value, action: um.action });
       },

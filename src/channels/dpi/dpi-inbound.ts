@@ -1,4 +1,3 @@
-import { createReadStream } from "node:fs";
 import { PassThrough } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
@@ -77,7 +76,7 @@ async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoi
   );
   let sbd: DpiSbd;
   try {
-    sbd = await readDpiSbd(createReadStream(payload.path), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes });
+    sbd = await readDpiSbd(payload.content.createReadStream(), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes });
   } catch (err) {
     sink.destroy();
     const w = await blobWrite;

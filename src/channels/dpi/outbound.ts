@@ -16,6 +16,7 @@ import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-
 import type { Conversation } from "../../store/generated/client.js";
 import { outboundEvidence } from "../../store/exchange-repo.js";
 import { revocationRecords, type RevocationUseRecord } from "../../store/revocation-answers-repo.js";
+import { spoolOptions } from "./spool-options.js";
 import type { As4Identity, SenderTrust } from "./as4-receiver.js";
 import { interpretResponse, type SendOutcome as As4Outcome } from "./as4-response.js";
 import type { OutboundChannel, RouteRecord, Router, SendContext, SendOutcome } from "../../core/channel.js";
@@ -43,7 +44,10 @@ export interface DpiOutboundDeps {
   timeoutMs: number;
   clock: Clock;
   log: Logger;
+  /** Parent of the AS4 messages' temp directories; the system's temp folder by default. */
   tempDir?: string;
+  /** Bytes of one message kept in memory before it spools to files (temp-files.ts); 1 MiB by default, 0 = always files. */
+  memorySpoolBytes?: number;
   /** Issues the `feil` receipt corner 1 gets when a letter fails for good; absent, only the status says so. */
   feil?: FeilReceiptIssuer;
   /** Accept http:// AS4 endpoints from the SMP (local test networks only; Peppol requires TLS). */
@@ -186,7 +190,7 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
       ],
       signer: deps.identity,
       recipientCertificate: certificate,
-      ...(deps.tempDir ? { tempDir: { parent: deps.tempDir } } : {}),
+      tempDir: spoolOptions(deps),
     });
   }
 

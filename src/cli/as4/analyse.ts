@@ -76,7 +76,7 @@ export async function analyseAs4Message(source: As4Source, options: AnalyseOptio
     contentType = "application/soap+xml";
   }
 
-  const tmp = await createTempDir({ prefix: "dpi-ap-verify-", ...options.tempDir });
+  const tmp = createTempDir({ prefix: "dpi-ap-verify-", ...options.tempDir });
   try {
     let parsed: ParsedRequest;
     try {

@@ -1,14 +1,13 @@
 import { constants, createHash, privateDecrypt, X509Certificate, type KeyObject } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GZIP_MIME_TYPE, gunzipLimited } from "../../as4/compression.js";
 import { readEncryptionHeader } from "../../as4/decrypt.js";
 import { EbmsError } from "../../as4/ebms-errors.js";
-import { decryptFileToFile } from "../../as4/gcm-stream.js";
+import { decryptToSpool } from "../../as4/gcm-stream.js";
 import type { ReceivedAttachment } from "../../as4/mime-parse.js";
 import { ALG, NS } from "../../as4/namespaces.js";
-import type { TempDir } from "../../as4/temp-files.js";
+import type { SpooledContent, TempDir } from "../../as4/temp-files.js";
 import { attr, childElements, trimmedText } from "../../xml/dom.js";
 import type { AttachmentBytes } from "./signature.js";
 import { oneLine } from "./signature.js";
@@ -17,7 +16,7 @@ import type { EncryptedDataReport, EncryptedKeyReport, EncryptionReport, Finding
 /**
  * The encryption header and the attachments: reads the EncryptedKey/EncryptedData structure tolerantly
  * (and runs the receiver's own policy check, readEncryptionHeader, for its verdict), then with a key unwraps
- * each content key and decrypts each attachment on its own into the temp dir, so one bad part does not hide
+ * each content key and decrypts each attachment on its own into a spool of the temp dir, so one bad part does not hide
  * the others. Plaintext is accepted only after the GCM tag (gcm-stream.ts). Compressed payloads are
  * gunzipped only to count and hash them.
  */
@@ -123,9 +122,9 @@ export async function analysePayloads(
     payloads.push(payload);
     const alternatives: { label: string; sha256: Buffer }[] = [];
 
-    let plainPath: string | undefined;
+    let plain: SpooledContent | undefined;
     if (!ed) {
-      plainPath = att.path;
+      plain = att.content;
       if (payload.hasPartInfo) {
         findings.push({ severity: "error", code: "ATTACHMENT_NOT_ENCRYPTED", message: `attachment cid:${att.contentId} is not encrypted; the Peppol profile requires encryption (EBMS:0103)` });
       }
@@ -133,7 +132,7 @@ export async function analysePayloads(
       payload.decryption = { status: "needs-key" };
       bytes.set(att.contentId, { status: "needs-key" });
     } else {
-      alternatives.push({ label: "the ciphertext as sent (the signer digested after encrypting)", sha256: await sha256File(att.path) });
+      alternatives.push({ label: "the ciphertext as sent (the signer digested after encrypting)", sha256: await sha256Of(att.content) });
       const cek = ed.keyReference !== undefined ? contentKeys.get(ed.keyReference.replace(/^#/, "")) : undefined;
       const keyBytes = ed.algorithm !== undefined ? GCM_KEY_BYTES[ed.algorithm] : undefined;
       if (cek === undefined) {
@@ -144,9 +143,10 @@ export async function analysePayloads(
         payload.decryption = { status: "failed", detail: `the content key has ${cek.length} bytes, aes128-gcm needs ${keyBytes}` };
       } else {
         try {
-          const out = await decryptFileToFile(att.path, cek, tmp.file(`plain-${att.contentId}`));
+          const spool = tmp.spool(`plain-${att.contentId}`);
+          const out = await decryptToSpool(att.content.createReadStream(), cek, spool);
           payload.decryption = { status: "ok", plaintextBytes: out.size };
-          plainPath = out.path;
+          plain = spool;
         } catch (e) {
           payload.decryption = {
             status: "failed",
@@ -154,20 +154,20 @@ export async function analysePayloads(
           };
         }
       }
-      if (plainPath === undefined) {
+      if (plain === undefined) {
         bytes.set(att.contentId, { status: "unavailable", detail: `not decrypted: ${"detail" in payload.decryption ? payload.decryption.detail : ""}` });
       }
     }
 
-    if (plainPath !== undefined) {
-      const sha256 = await sha256File(plainPath);
+    if (plain !== undefined) {
+      const sha256 = await sha256Of(plain);
       payload.signedBytesSha256 = sha256.toString("base64");
       if (compressionType !== undefined) {
         if (compressionType !== GZIP_MIME_TYPE) {
           payload.decompression = { status: "skipped", detail: `CompressionType ${compressionType} is not gzip` };
         } else {
           try {
-            const d = await gunzipCount(plainPath, maxDecompressedBytes);
+            const d = await gunzipCount(plain, maxDecompressedBytes);
             payload.decompression = { status: "ok", bytes: d.bytes };
             alternatives.push({ label: "the decompressed payload (the signer digested before compressing)", sha256: d.sha256 });
           } catch (e) {
@@ -274,17 +274,17 @@ function unwrap(cipherValue: Buffer, ek: EncryptedKeyReport, privateKey: KeyObje
   }
 }
 
-async function sha256File(path: string): Promise<Buffer> {
+async function sha256Of(content: SpooledContent): Promise<Buffer> {
   const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  for await (const chunk of content.createReadStream()) hash.update(chunk as Buffer);
   return hash.digest();
 }
 
-async function gunzipCount(path: string, maxBytes: number): Promise<{ bytes: number; sha256: Buffer }> {
+async function gunzipCount(content: SpooledContent, maxBytes: number): Promise<{ bytes: number; sha256: Buffer }> {
   const hash = createHash("sha256");
   let bytes = 0;
   await pipeline(
-    createReadStream(path),
+    content.createReadStream(),
     gunzipLimited({ maxBytes }),
     new Writable({
       write(chunk: Buffer, _enc, cb) {

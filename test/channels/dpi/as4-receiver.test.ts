@@ -3,7 +3,8 @@ import express from "express";
 import type { AddressInfo } from "node:net";
 import pino from "pino";
 import type { X509Certificate } from "node:crypto";
-import { readFile, mkdtemp, readdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
@@ -88,6 +89,8 @@ function trustOf(known: Record<string, Signer>): SenderTrust & { calls: number }
 
 interface StubHandler extends InboundHandler {
   calls: { as4MessageId: string; seatId: string; payload: string }[];
+  /** Where each payload was spooled: its file, or undefined while in memory. */
+  spooledAt: (string | undefined)[];
   fail: Error | undefined;
   /** When set, accept() waits for it after recording the call (a message still being handled). */
   gate: Promise<void> | undefined;
@@ -96,12 +99,14 @@ interface StubHandler extends InboundHandler {
 function stubHandler(): StubHandler {
   const h: StubHandler = {
     calls: [],
+    spooledAt: [],
     fail: undefined,
     gate: undefined,
     async accept(received: ReceivedUserMessage, senderSeat: { seatId: string }) {
       // Read the payload now: the receiver removes the files once the answer is made.
-      const payload = await readFile(received.payloads[0]!.path, "utf8");
+      const payload = (await received.payloads[0]!.content.readAll()).toString("utf8");
       h.calls.push({ as4MessageId: received.userMessage.messageId, seatId: senderSeat.seatId, payload });
+      h.spooledAt.push(received.payloads[0]!.content.path);
       if (h.gate) await h.gate;
       if (h.fail) throw h.fail;
       return `dpi-${received.userMessage.messageId.split("@")[0]}`;
@@ -206,6 +211,16 @@ describe("channels/dpi/as4-receiver: receiveAs4", function () {
       const id = `dpi-${msg.messageId.split("@")[0]}`;
       const rows = await exchanges.evidenceFor(id);
       expect(rows.map((r) => [r.direction, r.as4MessageId, r.peerPartyId])).to.deep.equal([["IN", msg.messageId, "POP000001"]]);
+    });
+
+    it("is spooled in memory, or with memorySpoolBytes 0 in a file under tempDir, removed once answered", async () => {
+      read(await send(await message()));
+      expect(handler.spooledAt).to.deep.equal([undefined]);
+      deps.memorySpoolBytes = 0;
+      read(await send(await message()));
+      const file = handler.spooledAt[1]!;
+      expect(path.relative(tmp, file)).to.match(/^as4-in-[^/]+\/003-payload-[^/]+$/);
+      expect(existsSync(file)).to.equal(false);
     });
 
     it("the sender's own check (interpretResponse) accepts the receipt", async () => {

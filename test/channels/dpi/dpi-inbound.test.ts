@@ -1,14 +1,17 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
 import { watch } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { buffer } from "node:stream/consumers";
+import { pipeline } from "node:stream/promises";
 import { openStores, type Stores } from "../../../src/app.js";
 import { RevocationUnknownError, type RevocationChecker } from "../../../src/pki/revocation.js";
 import { EbmsError, PEPPOL_NOT_SERVICED, type EbmsErrorCode } from "../../../src/as4/ebms-errors.js";
 import type { ReceivedUserMessage } from "../../../src/as4/inbound.js";
+import { createTempDir, type SpooledContent, type TempDir } from "../../../src/as4/temp-files.js";
 import type { UserMessage } from "../../../src/as4/user-message.js";
 import { fixedClock } from "../../../src/clock.js";
 import { loadConfig } from "../../../src/config.js";
@@ -63,6 +66,7 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
   let stores: Stores;
   let stored: number;
   let deps: DpiInboundDeps;
+  let spools: TempDir;
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "relay-dpi-inbound-"));
@@ -72,8 +76,12 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
     await stores?.db.$disconnect();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
+  afterEach(async () => {
+    await spools.dispose();
+  });
   beforeEach(() => {
     stored = 0;
+    spools = createTempDir({ parent: dir });
     deps = {
       servedParticipants: new ParticipantSet([AVSENDER, DIGIPOST, EBOKS, PRINT]),
       letterRecipients: new ParticipantSet([DIGIPOST, EBOKS, PRINT]),
@@ -89,11 +97,16 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
 
   const blobFiles = async () => (await readdir(path.join(dir, "blobs"))).filter((f) => f !== ".tmp").sort();
 
+  /** A payload spooled as the AS4 layer spools it. */
+  async function spooled(bytes: Buffer): Promise<SpooledContent> {
+    const spool = spools.spool("payload");
+    await pipeline(Readable.from([bytes]), spool.sink);
+    return spool;
+  }
+
   /** What receiveUserMessage would hand on for an AS4 message carrying `sbd` as its one payload. */
   async function received(env: Envelope, sbd: Buffer, over: Partial<ReceivedUserMessage> = {}): Promise<ReceivedUserMessage> {
     seq += 1;
-    const file = path.join(dir, `payload-${seq}.xml`);
-    await writeFile(file, sbd);
     const contentId = `sbd-${seq}@pop000001`;
     const userMessage: UserMessage = {
       messageId: `${seq.toString(16).padStart(8, "0")}-aaaa-4bbb-8ccc-dddddddddddd@pop000001`,
@@ -109,7 +122,7 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
     };
     return {
       userMessage,
-      payloads: [{ contentId, mimeType: "application/xml", characterSet: "UTF-8", wasCompressed: true, path: file, size: sbd.length }],
+      payloads: [{ contentId, mimeType: "application/xml", characterSet: "UTF-8", wasCompressed: true, content: await spooled(sbd), size: sbd.length }],
       signerCertificate: AP.certificate,
       signedReferences: [],
       signedInfoReferenceNodes: [],
@@ -340,8 +353,9 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
 
     it("a payload that is no SBD at all: EBMS:0004", async () => {
       const { input } = await letter();
-      await writeFile(input.payloads[0]!.path, "<notAnSbd/>");
-      expect((await refusal(input, "EBMS:0004")).detail).to.equal(
+      const notAnSbd = Buffer.from("<notAnSbd/>");
+      const other = { ...input, payloads: [{ ...input.payloads[0]!, content: await spooled(notAnSbd), size: notAnSbd.length }] };
+      expect((await refusal(other, "EBMS:0004")).detail).to.equal(
         "SBDH: the root element must be {http://www.unece.org/cefact/namespaces/StandardBusinessDocumentHeader}StandardBusinessDocument, not notAnSbd",
       );
     });

@@ -1,0 +1,191 @@
+import { expect } from "chai";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createTempDir, DEFAULT_MEMORY_SPOOL_BYTES, type Spool, type TempDir } from "../../src/as4/temp-files.js";
+
+function chunked(buf: Buffer, size: number): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0; i < buf.length; i += size) parts.push(buf.subarray(i, i + size));
+  return Readable.from(parts);
+}
+
+async function fill(spool: Spool, data: Buffer, chunkSize = 4096): Promise<void> {
+  await pipeline(chunked(data, chunkSize), spool.sink);
+}
+
+async function streamed(spool: Spool): Promise<Buffer> {
+  return Buffer.concat(await spool.createReadStream().toArray());
+}
+
+async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("as4/temp-files: memory spools", () => {
+  let parent: string;
+  let tmp: TempDir | undefined;
+  const dir = (memoryBytes: number): TempDir => (tmp = createTempDir({ parent, prefix: "msg-", memoryBytes }));
+
+  beforeEach(async () => {
+    parent = await mkdtemp(join(tmpdir(), "as4-spool-test-"));
+  });
+  afterEach(async () => {
+    await tmp?.dispose();
+    tmp = undefined;
+    await rm(parent, { recursive: true, force: true });
+  });
+
+  it("defaults to 1 MiB of memory per message", () => {
+    expect(DEFAULT_MEMORY_SPOOL_BYTES).to.equal(1024 * 1024);
+  });
+
+  it("keeps content up to the threshold in memory and creates no directory", async () => {
+    const t = dir(1000);
+    const data = randomBytes(1000);
+    const s = t.spool("part-a@x");
+    await fill(s, data, 7);
+    expect(s.size).to.equal(1000);
+    expect(s.path).to.equal(undefined);
+    expect(t.path).to.equal(undefined);
+    expect(t.memoryBytes).to.equal(1000);
+    expect((await s.readAll()).equals(data)).to.equal(true);
+    expect((await streamed(s)).equals(data)).to.equal(true);
+    // a second read (an AS4 resend streams the same spool again)
+    expect((await streamed(s)).equals(data)).to.equal(true);
+    expect(await readdir(parent)).to.deep.equal([]);
+    await t.dispose();
+    expect(t.memoryBytes).to.equal(0);
+    expect(await readdir(parent)).to.deep.equal([]);
+  });
+
+  for (const chunkSize of [1, 7, 1000, 1001, 65536]) {
+    it(`spills exactly past the threshold with the content intact across the boundary (${chunkSize}-byte chunks)`, async () => {
+      const t = dir(1000);
+      const data = randomBytes(1001);
+      const s = t.spool("payload");
+      await fill(s, data, chunkSize);
+      expect(s.size).to.equal(1001);
+      expect(s.path).to.be.a("string");
+      expect(t.path).to.be.a("string");
+      expect(s.path!.startsWith(t.path! + "/")).to.equal(true);
+      expect((await readFile(s.path!)).equals(data)).to.equal(true);
+      expect((await stat(s.path!)).mode & 0o777).to.equal(0o600);
+      expect((await s.readAll()).equals(data)).to.equal(true);
+      expect((await streamed(s)).equals(data)).to.equal(true);
+      // what was in memory went to the file: the budget is free again
+      expect(t.memoryBytes).to.equal(0);
+      expect(await readdir(parent)).to.deep.equal([t.path!.slice(parent.length + 1)]);
+    });
+  }
+
+  it("shares the threshold among the spools of one message", async () => {
+    const t = dir(1000);
+    const a = t.spool("a");
+    const b = t.spool("b");
+    await fill(a, randomBytes(600));
+    await fill(b, randomBytes(600));
+    expect([a.path, t.memoryBytes]).to.deep.equal([undefined, 600]);
+    expect(b.path).to.be.a("string");
+    await a.release();
+    expect(t.memoryBytes).to.equal(0);
+    const c = t.spool("c");
+    await fill(c, randomBytes(1000));
+    expect([c.path, t.memoryBytes]).to.deep.equal([undefined, 1000]);
+  });
+
+  it("threshold 0 puts every spool in a file, an empty one too", async () => {
+    const t = dir(0);
+    const data = randomBytes(10);
+    const s = t.spool("x");
+    await fill(s, data);
+    const empty = t.spool("empty");
+    await pipeline(Readable.from([]), empty.sink);
+    expect((await readFile(s.path!)).equals(data)).to.equal(true);
+    expect(await readFile(empty.path!)).to.have.length(0);
+    expect([empty.size, (await empty.readAll()).length, (await streamed(empty)).length]).to.deep.equal([0, 0, 0]);
+    expect((await readdir(t.path!)).sort()).to.deep.equal(["001-x", "002-empty"]);
+    expect(t.memoryBytes).to.equal(0);
+  });
+
+  it("dispose removes whatever spilled, drops what stayed in memory, and refuses new spools", async () => {
+    const t = dir(1000);
+    const big = t.spool("big");
+    const small = t.spool("small");
+    await fill(big, randomBytes(5000));
+    await fill(small, randomBytes(10));
+    const path = t.path!;
+    expect(existsSync(big.path!)).to.equal(true);
+    await t.dispose();
+    await t.dispose(); // twice is fine
+    expect(existsSync(path)).to.equal(false);
+    expect(await readdir(parent)).to.deep.equal([]);
+    expect(t.memoryBytes).to.equal(0);
+    expect(() => small.createReadStream()).to.throw(/released/);
+    expect(() => t.spool("late")).to.throw(/disposed/);
+  });
+
+  it("release() frees one spool early: its file goes, the others stay", async () => {
+    const t = dir(0);
+    const a = t.spool("a");
+    const b = t.spool("b");
+    await fill(a, randomBytes(100));
+    await fill(b, randomBytes(100));
+    await a.release();
+    expect(existsSync(a.path!)).to.equal(false);
+    expect(existsSync(b.path!)).to.equal(true);
+    expect(await readdir(t.path!)).to.deep.equal(["002-b"]);
+  });
+
+  it("cannot be read before it is written", async () => {
+    const t = dir(1000);
+    const s = t.spool("x");
+    s.sink.write(Buffer.from("abc"));
+    expect(() => s.createReadStream()).to.throw(/still being written/);
+    await rejection(s.readAll());
+    s.sink.end();
+    await new Promise((r) => s.sink.once("finish", r));
+    expect((await s.readAll()).toString()).to.equal("abc");
+  });
+
+  for (const [label, memoryBytes] of [["in memory", 1 << 20], ["spilled", 100]] as const) {
+    it(`a sink that fails before it finished keeps nothing (${label})`, async () => {
+      const t = dir(memoryBytes);
+      const s = t.spool("broken");
+      async function* failing(): AsyncGenerator<Buffer> {
+        yield randomBytes(5000);
+        throw new Error("upstream broke");
+      }
+      const err = await rejection(pipeline(Readable.from(failing()), s.sink));
+      expect(err.message).to.equal("upstream broke");
+      await s.release(); // waits for the file to be closed and removed
+      expect(t.memoryBytes).to.equal(0);
+      expect(t.path === undefined ? [] : await readdir(t.path)).to.deep.equal([]);
+      expect(() => s.createReadStream()).to.throw(/released/);
+    });
+  }
+
+  it("dispose while a spool is spilling leaves no directory behind", async () => {
+    const t = dir(10);
+    const s = t.spool("racing");
+    const writing = pipeline(chunked(randomBytes(100_000), 1000), s.sink).catch((e: unknown) => e);
+    await new Promise((r) => setImmediate(r));
+    await t.dispose();
+    await writing;
+    expect(await readdir(parent)).to.deep.equal([]);
+  });
+
+  it("refuses a negative or fractional threshold", () => {
+    expect(() => createTempDir({ memoryBytes: -1 })).to.throw(RangeError);
+    expect(() => createTempDir({ memoryBytes: 1.5 })).to.throw(RangeError);
+  });
+});
