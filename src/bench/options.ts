@@ -104,7 +104,7 @@ export const USAGE = `usage: npm run bench -- [options]
                        (default postgresql://postgres@127.0.0.1:5432/postgres)
   --channel CH         dpi (default): DPI letters over AS4 to a postbox provider; dpo, dpf, dpv, dpe:
                        --letters messages from an archive system over the NextMove API (create, upload,
-                       send) through that channel's simulator, each followed to its delivered status
+                       send) through that channel's simulator, each followed to its final status
                        (DPO, DPE: to corner 3, whose archive system the bench plays too; no large phase)
   --json               print one JSON document instead of the table
   --quiet              no progress display
