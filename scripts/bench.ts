@@ -1,7 +1,9 @@
 /**
  * `npm run bench [-- options]`: corner 2 and corner 3 as separate processes on loopback with every external
- * party simulated, N letters pushed through them to a postbox provider and back as receipts; prints intake
- * latency, throughput, CPU per letter and peak memory per process. `--help` lists the options.
+ * party simulated, N letters pushed through them to a postbox provider and back as receipts (or, with
+ * `--channel dpo|dpf|dpv|dpe`, N messages from an archive system over the NextMove API through that channel's
+ * simulator); prints intake latency, throughput, CPU per letter and peak memory per process. `--help` lists the
+ * options.
  */
 import { spawnSync } from "node:child_process";
 import path from "node:path";

@@ -39,6 +39,8 @@ export interface AccessPointProcessOptions {
   postgresUrl?: string;
   /** DPI_AP_PUBLIC_URL: the balancer's address when the instance sits behind one. */
   publicUrl?: string;
+  /** More settings on top (the NextMove API and a channel's, in a channel run); they win over the ones above. */
+  extraEnv?: Record<string, string>;
 }
 
 /** certs-example's responder address, named in the AIA/CRL-DP extensions of its AP certificates. */
@@ -75,6 +77,7 @@ export function accessPointEnv(o: AccessPointProcessOptions): Record<string, str
     DPI_AP_OUTBOX_POLL_MS: String(o.outboxPollMs),
     ...(o.outboxConcurrency !== undefined ? { DPI_AP_OUTBOX_CONCURRENCY: String(o.outboxConcurrency) } : {}),
     ...(o.maxConcurrentUploads !== undefined ? { DPI_AP_MAX_CONCURRENT_UPLOADS: String(o.maxConcurrentUploads) } : {}),
+    ...o.extraEnv,
   };
 }
 

@@ -61,17 +61,25 @@ async function postOne(letter: PreparedLetter, o: Pick<PostAllOptions, "baseUrl"
 }
 
 export async function postAll(letters: readonly PreparedLetter[], o: PostAllOptions): Promise<PostOutcome[]> {
+  return submitAll(letters, (letter, now) => postOne(letter, o, now), o);
+}
+
+/** Submits one item (one letter, one NextMove message) and times it; never rejects. */
+export type Submit<T> = (item: T, now: () => number) => Promise<PostOutcome>;
+
+/** Closed loop over any kind of item: `concurrency` submissions at a time, the next when one is answered. */
+export async function submitAll<T>(items: readonly T[], submit: Submit<T>, o: Omit<PostAllOptions, "baseUrl" | "token" | "requestTimeoutMs">): Promise<PostOutcome[]> {
   const now = o.now ?? (() => performance.now());
   const outcomes: PostOutcome[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < letters.length && now() < o.deadline && !o.cancelled?.()) {
-      const outcome = await postOne(letters[next++]!, o, now);
+    while (next < items.length && now() < o.deadline && !o.cancelled?.()) {
+      const outcome = await submit(items[next++]!, now);
       outcomes.push(outcome);
       o.onDone?.(outcome);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, letters.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(o.concurrency, items.length)) }, worker));
   return outcomes;
 }
 
@@ -85,10 +93,15 @@ export interface PostAtRateOptions extends Omit<PostAllOptions, "concurrency"> {
 
 /** Open loop: letter i starts at start + i / rate seconds, however many are still unanswered. */
 export async function postAtRate(letters: readonly PreparedLetter[], o: PostAtRateOptions): Promise<PostOutcome[]> {
+  return submitAtRate(letters, (letter, now) => postOne(letter, o, now), o);
+}
+
+/** Open loop over any kind of item: item i starts at start + i / rate seconds. */
+export async function submitAtRate<T>(items: readonly T[], submit: Submit<T>, o: Omit<PostAtRateOptions, "baseUrl" | "token" | "requestTimeoutMs">): Promise<PostOutcome[]> {
   const now = o.now ?? (() => performance.now());
   let inFlight = 0;
   return runOnSchedule(
-    letters.length,
+    items.length,
     {
       ratePerSecond: o.ratePerSecond,
       start: o.start ?? now(),
@@ -99,7 +112,7 @@ export async function postAtRate(letters: readonly PreparedLetter[], o: PostAtRa
     },
     async (i, scheduledAt) => {
       o.onStart?.(++inFlight);
-      const outcome = { ...(await postOne(letters[i]!, o, now)), scheduledAt };
+      const outcome = { ...(await submit(items[i]!, now)), scheduledAt };
       inFlight--;
       o.onDone?.(outcome);
       return outcome;

@@ -5,8 +5,9 @@ import os from "node:os";
 import path from "node:path";
 import { loadDefaultSimOptions } from "../sim/maskinporten/defaults.js";
 import { startMaskinportenSim, type MaskinportenSim } from "../sim/maskinporten/server.js";
-import { startSandbox, type Sandbox } from "../sim/sandbox.js";
-import { startAccessPointProcess, type AccessPointProcess } from "./access-point-process.js";
+import { startSandbox, type Sandbox, type SandboxOptions } from "../sim/sandbox.js";
+import { startAccessPointProcess, type AccessPointProcess, type NetworkEndpoints } from "./access-point-process.js";
+import { channelAccessPointEnv, SENDER_ORG, type ChannelEndpoints, type ChannelPlan } from "./channels.js";
 import { PROJECT_ROOT } from "./child-process.js";
 import type { Cleanup } from "./cleanup.js";
 import { startBalancer, type Balancer } from "./balancer.js";
@@ -95,20 +96,120 @@ async function allStarted<T>(starts: Promise<T>[]): Promise<T[]> {
   });
 }
 
-export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork> {
-  const step = o.onStep ?? (() => {});
-  const instances = o.instances ?? 1;
-  if (instances > 1 && o.postgresUrl === undefined) throw new Error("several instances of an access point need a PostgreSQL store");
+/** The simulators and the temp folder of a run, registered with cleanup. */
+async function startSimulators(o: NetworkOptions, sandboxOptions: SandboxOptions = {}): Promise<{ dir: string; sandbox: Sandbox; maskinporten: MaskinportenSim }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-bench-"));
   if (!o.keep) o.cleanup.add("remove the temp folder", () => rm(dir, { recursive: true, force: true }));
-
-  step("starting the simulators (Maskinporten, OCSP/CRL, SMP, DNS)");
-  const sandbox = await startSandbox();
+  const sandbox = await startSandbox(sandboxOptions);
   o.cleanup.add("close the simulators", () => sandbox.close());
   const maskinporten = await startMaskinportenSim({ ...(await loadDefaultSimOptions(CERTS_DIR)), host: "127.0.0.1", port: 0, tokenLifetimeSeconds: o.tokenLifetimeSeconds });
   o.cleanup.add("close the Maskinporten simulator", () => maskinporten.close());
+  return { dir, sandbox, maskinporten };
+}
 
-  const endpoints = {
+/** A corner whose store, balancer and ports exist; its processes start afterwards. */
+interface PreparedCorner {
+  name: string;
+  folder: string;
+  store: Corner["store"];
+  ports: number[];
+  balancer?: Balancer | undefined;
+}
+
+async function prepareCorner(o: NetworkOptions, dir: string, name: string, folder: string): Promise<PreparedCorner> {
+  const instances = o.instances ?? 1;
+  let store: Corner["store"];
+  if (o.postgresUrl !== undefined) {
+    const db = await createBenchDatabase(o.postgresUrl, `dpi_ap_bench_${folder}`);
+    // Added before the processes' own stops, so it runs after them (cleanup runs last-added first).
+    if (!o.keep) o.cleanup.add(`drop ${name}'s database ${db.name}`, () => db.drop());
+    store = { kind: "postgresql", url: db.url, database: db.name };
+  } else {
+    store = { kind: "sqlite", file: path.join(dir, folder, "ap.db") };
+  }
+  const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
+  let balancer: Balancer | undefined;
+  if (store.kind === "postgresql") {
+    const started = await startBalancer({ backends: ports.map((p) => `http://127.0.0.1:${p}`) });
+    o.cleanup.add(`close ${name}'s balancer`, () => started.close());
+    balancer = started;
+  }
+  return { name, folder, store, ports, balancer };
+}
+
+/** What one corner's processes are started with, beyond what every access point of the bench has. */
+interface CornerSetup {
+  seat: "POP000001" | "POP000002";
+  served: readonly string[];
+  endpoints: NetworkEndpoints;
+  extraEnv?: Record<string, string>;
+}
+
+async function startInstance(o: NetworkOptions, dir: string, c: PreparedCorner, i: number, setup: CornerSetup): Promise<AccessPointProcess> {
+  const instances = o.instances ?? 1;
+  const name = instanceNames(c.name, instances)[i]!;
+  const apDir = path.join(dir, instances === 1 ? c.folder : `${c.folder}-${i + 1}`);
+  await mkdir(apDir, { recursive: true });
+  const ap = await startAccessPointProcess({
+    name,
+    seat: setup.seat,
+    port: c.ports[i]!,
+    dir: apDir,
+    served: setup.served,
+    endpoints: setup.endpoints,
+    certsDir: CERTS_DIR,
+    logLevel: o.logLevel,
+    outboxPollMs: 100,
+    ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
+    ...(o.uploadConcurrency !== undefined ? { maxConcurrentUploads: Math.max(32, o.uploadConcurrency) } : {}),
+    ...(c.store.kind === "postgresql" ? { postgresUrl: c.store.url } : {}),
+    ...(c.balancer ? { publicUrl: c.balancer.url } : {}),
+    ...(setup.extraEnv ? { extraEnv: setup.extraEnv } : {}),
+  });
+  o.cleanup.add(`stop ${name}`, () => ap.stop());
+  return ap;
+}
+
+/**
+ * Starts the corners' processes: the first of each corner together (each migrates its database), then the
+ * others; returns each corner with its processes in order.
+ */
+async function startCorners(o: NetworkOptions, dir: string, corners: readonly { prepared: PreparedCorner; setup: CornerSetup }[]): Promise<Corner[]> {
+  const instances = o.instances ?? 1;
+  const started: AccessPointProcess[][] = corners.map(() => []);
+  const start = async (from: number, to: number) => {
+    const range = Array.from({ length: to - from }, (_, k) => from + k);
+    await allStarted(corners.flatMap((c, ci) => range.map((i) => startInstance(o, dir, c.prepared, i, c.setup).then((ap) => (started[ci]![i] = ap)))));
+  };
+  await start(0, 1);
+  if (instances > 1) await start(1, instances);
+  return corners.map(({ prepared: p }, ci) => ({
+    name: p.name,
+    url: p.balancer?.url ?? started[ci]![0]!.url,
+    instances: started[ci]!,
+    ...(p.balancer ? { balancer: p.balancer } : {}),
+    store: p.store,
+  }));
+}
+
+function checkInstances(o: NetworkOptions): void {
+  if ((o.instances ?? 1) > 1 && o.postgresUrl === undefined) throw new Error("several instances of an access point need a PostgreSQL store");
+}
+
+function startingStep(o: NetworkOptions, corners: string): string {
+  const instances = o.instances ?? 1;
+  return instances === 1
+    ? `starting ${corners} (separate processes, production mode, ${o.postgresUrl ? "PostgreSQL behind a balancer" : "SQLite"})`
+    : `starting ${corners}, ${instances} processes each on PostgreSQL behind a balancer (production mode)`;
+}
+
+export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork> {
+  const step = o.onStep ?? (() => {});
+  checkInstances(o);
+  step("starting the simulators (Maskinporten, OCSP/CRL, SMP, DNS)");
+  const { dir, sandbox, maskinporten } = await startSimulators(o);
+
+  const endpoints: NetworkEndpoints = {
     maskinportenIssuer: maskinporten.issuer,
     maskinportenJwksUrl: maskinporten.jwksUrl,
     pkiUrl: sandbox.pki.url,
@@ -116,90 +217,20 @@ export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork
     dnsServer: sandbox.dnsServer,
   };
 
-  /** The corner's store, balancer and ports; its processes start afterwards. */
-  const prepare = async (name: string, folder: string) => {
-    let store: Corner["store"];
-    if (o.postgresUrl !== undefined) {
-      const db = await createBenchDatabase(o.postgresUrl, `dpi_ap_bench_${folder}`);
-      // Added before the processes' own stops, so it runs after them (cleanup runs last-added first).
-      if (!o.keep) o.cleanup.add(`drop ${name}'s database ${db.name}`, () => db.drop());
-      store = { kind: "postgresql", url: db.url, database: db.name };
-    } else {
-      store = { kind: "sqlite", file: path.join(dir, folder, "ap.db") };
-    }
-    const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
-    let balancer: Balancer | undefined;
-    if (store.kind === "postgresql") {
-      const started = await startBalancer({ backends: ports.map((p) => `http://127.0.0.1:${p}`) });
-      o.cleanup.add(`close ${name}'s balancer`, () => started.close());
-      balancer = started;
-    }
-    return { name, folder, store, ports, balancer };
-  };
-
-  const startInstance = async (
-    c: Awaited<ReturnType<typeof prepare>>,
-    i: number,
-    seat: "POP000001" | "POP000002",
-    served: string[],
-  ): Promise<AccessPointProcess> => {
-    const name = instanceNames(c.name, instances)[i]!;
-    const apDir = path.join(dir, instances === 1 ? c.folder : `${c.folder}-${i + 1}`);
-    await mkdir(apDir, { recursive: true });
-    const ap = await startAccessPointProcess({
-      name,
-      seat,
-      port: c.ports[i]!,
-      dir: apDir,
-      served,
-      endpoints,
-      certsDir: CERTS_DIR,
-      logLevel: o.logLevel,
-      outboxPollMs: 100,
-      ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
-      ...(o.uploadConcurrency !== undefined ? { maxConcurrentUploads: Math.max(32, o.uploadConcurrency) } : {}),
-      ...(c.store.kind === "postgresql" ? { postgresUrl: c.store.url } : {}),
-      ...(c.balancer ? { publicUrl: c.balancer.url } : {}),
-    });
-    o.cleanup.add(`stop ${name}`, () => ap.stop());
-    return ap;
-  };
-
-  const [p2, p3] = await allStarted([prepare("corner 2", "c2"), prepare("corner 3", "c3")]);
-  const c2Instances: AccessPointProcess[] = [];
-  const c3Instances: AccessPointProcess[] = [];
-  step(
-    instances === 1
-      ? `starting corner 2 and corner 3 (separate processes, production mode, ${o.postgresUrl ? "PostgreSQL behind a balancer" : "SQLite"})`
-      : `starting corner 2 and corner 3, ${instances} processes each on PostgreSQL behind a balancer (production mode)`,
-  );
-  // The first process of each corner migrates its database; the others start once it has.
-  const start = async (from: number, to: number) => {
-    const range = Array.from({ length: to - from }, (_, k) => from + k);
-    await allStarted([
-      ...range.map((i) => startInstance(p2!, i, "POP000001", SENDERS).then((ap) => (c2Instances[i] = ap))),
-      ...range.map((i) => startInstance(p3!, i, "POP000002", PROVIDERS).then((ap) => (c3Instances[i] = ap))),
-    ]);
-  };
-  await start(0, 1);
-  if (instances > 1) await start(1, instances);
-  const corner = (p: Awaited<ReturnType<typeof prepare>>, list: AccessPointProcess[]): Corner => ({
-    name: p.name,
-    url: p.balancer?.url ?? list[0]!.url,
-    instances: list,
-    ...(p.balancer ? { balancer: p.balancer } : {}),
-    store: p.store,
-  });
-  const c2 = corner(p2!, c2Instances);
-  const c3 = corner(p3!, c3Instances);
+  const [p2, p3] = await allStarted([prepareCorner(o, dir, "corner 2", "c2"), prepareCorner(o, dir, "corner 3", "c3")]);
+  step(startingStep(o, "corner 2 and corner 3"));
+  const [c2, c3] = await startCorners(o, dir, [
+    { prepared: p2!, setup: { seat: "POP000001", served: SENDERS, endpoints } },
+    { prepared: p3!, setup: { seat: "POP000002", served: PROVIDERS, endpoints } },
+  ]);
 
   const apCertificate = async (seat: string) => new X509Certificate(await readFile(path.join(CERTS_DIR, `ap/${seat}.pem`)));
-  await sandbox.registerAccessPoint({ endpointUrl: `${c2.url}/as4`, certificate: await apCertificate("POP000001"), participants: SENDERS, receives: "receipts" });
-  await sandbox.registerAccessPoint({ endpointUrl: `${c3.url}/as4`, certificate: await apCertificate("POP000002"), participants: PROVIDERS, receives: "letters" });
+  await sandbox.registerAccessPoint({ endpointUrl: `${c2!.url}/as4`, certificate: await apCertificate("POP000001"), participants: SENDERS, receives: "receipts" });
+  await sandbox.registerAccessPoint({ endpointUrl: `${c3!.url}/as4`, certificate: await apCertificate("POP000002"), participants: PROVIDERS, receives: "letters" });
 
   step("starting the postbox provider (Digipost simulator)");
   const postbox = await startPostboxProcess({
-    accessPointUrl: c3.url,
+    accessPointUrl: c3!.url,
     orgno: DIGIPOST_ORGNO,
     tokenUrl: maskinporten.tokenUrl,
     issuer: maskinporten.issuer,
@@ -208,5 +239,60 @@ export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork
     logLevel: o.logLevel === "info" ? "warn" : o.logLevel,
   });
   o.cleanup.add("stop the postbox provider", () => postbox.stop());
-  return { dir, sandbox, maskinporten, c2, c3, postbox };
+  return { dir, sandbox, maskinporten, c2: c2!, c3: c3!, postbox };
+}
+
+/** The network of an eFormidling channel run: corner 2 for the sender, corner 3 for the receiver when it has one. */
+export interface ChannelNetwork {
+  dir: string;
+  sandbox: Sandbox;
+  c2: Corner;
+  c3?: Corner;
+}
+
+/**
+ * The simulators, with Altinn publishing (and its recipient reading) each correspondence and SvarUt moving each
+ * forsendelse to KLAR_FOR_MOTTAK and LEST the moment they arrive, so each message takes the path it takes in the
+ * sandbox without the sandbox's waits; corner 2 serving the sender alone with the channel on, and for DPO and
+ * DPE corner 3 serving the receiver alone. Both talk to the sandbox's Maskinporten, which the Service Registry,
+ * Altinn and SvarUt simulators trust (each organisation's own client gets its tokens there).
+ */
+export async function startChannelNetwork(o: NetworkOptions, plan: ChannelPlan): Promise<ChannelNetwork> {
+  const step = o.onStep ?? (() => {});
+  checkInstances(o);
+  step(`starting the simulators (Maskinporten, Service Registry, ${plan.serviceIdentifier}'s far side)`);
+  const { dir, sandbox } = await startSimulators(o, {
+    altinnCorrespondence: { publishAfterMs: 0, readAfterMs: 0 },
+    svarUtAutoAdvance: { klarForMottakMs: 0, lestMs: 0 },
+  });
+  const endpoints: NetworkEndpoints = {
+    maskinportenIssuer: sandbox.maskinporten.issuer,
+    maskinportenJwksUrl: sandbox.maskinporten.jwksUrl,
+    pkiUrl: sandbox.pki.url,
+    smlZone: sandbox.zone,
+    dnsServer: sandbox.dnsServer,
+  };
+  const channelEndpoints: ChannelEndpoints = {
+    serviceRegistryUrl: sandbox.serviceRegistry.url,
+    maskinportenTokenUrl: sandbox.maskinporten.tokenUrl,
+    altinnTokenExchangeUrl: sandbox.altinnToken.exchangeUrl,
+    brokerUrl: sandbox.altinnBroker.url,
+    correspondenceUrl: sandbox.altinnCorrespondence.url,
+    svarUtUrl: sandbox.svarUt.url,
+    serviceBusUrl: sandbox.serviceBus.url,
+  };
+  const corner = (name: "corner 2" | "corner 3", orgno: string, seat: "POP000001" | "POP000002"): CornerSetup => ({
+    seat,
+    served: [`0192:${orgno}`],
+    endpoints,
+    extraEnv: channelAccessPointEnv(plan, name, orgno, channelEndpoints, CERTS_DIR),
+  });
+  const wanted = [
+    { name: "corner 2" as const, folder: "c2", setup: corner("corner 2", SENDER_ORG, "POP000001") },
+    ...(plan.receivingCorner ? [{ name: "corner 3" as const, folder: "c3", setup: corner("corner 3", plan.receiver, "POP000002") }] : []),
+  ];
+  const prepared = await allStarted(wanted.map((w) => prepareCorner(o, dir, w.name, w.folder)));
+  step(startingStep(o, plan.receivingCorner ? "corner 2 and corner 3" : "corner 2"));
+  const [c2, c3] = await startCorners(o, dir, wanted.map((w, i) => ({ prepared: prepared[i]!, setup: w.setup })));
+  return { dir, sandbox, c2: c2!, ...(c3 ? { c3 } : {}) };
 }

@@ -1,3 +1,5 @@
+import { BENCH_CHANNELS, type BenchChannel } from "./channels.js";
+
 /**
  * Command-line options of `npm run bench`, parsed into a typed value or a BenchUsageError naming the bad
  * argument. Pure: the caller passes argv.
@@ -39,6 +41,12 @@ export interface BenchOptions {
   store: "sqlite" | "postgresql";
   /** The PostgreSQL server the bench creates (and drops) its databases on. */
   postgresUrl: string;
+  /**
+   * What travels: DPI letters from corner 1's REST API (the default), or an eFormidling channel's messages from
+   * an archive system over the NextMove API through the channel's simulator (src/bench/channels.ts). `letters`
+   * then counts messages and `documentBytes` is each message's document.
+   */
+  channel: BenchChannel;
   help: boolean;
 }
 
@@ -59,11 +67,14 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   instances: 1,
   store: "sqlite",
   postgresUrl: "postgresql://postgres@127.0.0.1:5432/postgres",
+  channel: "dpi",
   help: false,
 };
 
 /** The largest document that still fits the 30 MiB dokumentpakke limit with room for the ASiC-E and CMS around it. */
 export const MAX_DOCUMENT_BYTES = 30 * 1024 * 1024 - 64 * 1024;
+/** DPE takes 2 MiB of files per message (the NextMove API's limit); the journal entry's own file needs a little of it. */
+export const MAX_DPE_DOCUMENT_BYTES = 2 * 1024 * 1024 - 4 * 1024;
 
 export class BenchUsageError extends Error {
   readonly code = "bench-usage";
@@ -91,6 +102,10 @@ export const USAGE = `usage: npm run bench -- [options]
                        payloads in it, and each corner behind a round-robin balancer in the bench
   --postgres-url URL   server to create and drop those databases on
                        (default postgresql://postgres@127.0.0.1:5432/postgres)
+  --channel CH         dpi (default): DPI letters over AS4 to a postbox provider; dpo, dpf, dpv, dpe:
+                       --letters messages from an archive system over the NextMove API (create, upload,
+                       send) through that channel's simulator, each followed to its final status
+                       (DPO, DPE: to corner 3, whose archive system the bench plays too; no large phase)
   --json               print one JSON document instead of the table
   --quiet              no progress display
   --keep               keep the temp folder (databases, logs) and any PostgreSQL databases
@@ -187,6 +202,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         o.postgresUrl = v;
         break;
       }
+      case "--channel": {
+        const v = value()?.toLowerCase();
+        if (v === undefined || !(BENCH_CHANNELS as readonly string[]).includes(v)) throw new BenchUsageError(`--channel must be one of ${BENCH_CHANNELS.join(", ")}, got ${JSON.stringify(v ?? "")}`);
+        o.channel = v as BenchChannel;
+        break;
+      }
       case "--json":
         o.json = true;
         break;
@@ -229,5 +250,10 @@ function checkCombinations(o: BenchOptions, given: ReadonlySet<string>): BenchOp
     o.store = "postgresql";
   }
   if (given.has("--postgres-url") && o.store !== "postgresql") throw new BenchUsageError("--postgres-url goes with --store postgresql or --instances above 1");
+  if (o.channel !== "dpi") {
+    if (given.has("--large") || given.has("--large-size")) throw new BenchUsageError(`--channel ${o.channel} runs no large phase: leave out --large and --large-size`);
+    o.large = 0;
+    if (o.channel === "dpe" && o.documentBytes > MAX_DPE_DOCUMENT_BYTES) throw new BenchUsageError(`--size for dpe must be at most ${MAX_DPE_DOCUMENT_BYTES} bytes (a DPE message's files may not exceed 2 MiB)`);
+  }
   return o;
 }

@@ -23,6 +23,11 @@ export interface ProgressSnapshot {
   elapsedMs: number;
   /** When the last letter was accepted, once all were answered: the accepted rate stops decaying then. */
   postingEndedMs?: number;
+  /** A channel run's names for the counts: `levert` is its delivered status, `delivered` what corner 3's archive system took. */
+  levertLabel?: string;
+  deliveredLabel?: string;
+  /** A channel run: messages at their final status, and its name. */
+  final?: { label: string; n: number };
 }
 
 /** "0:07", "12:34", "1:02:03". Pure. */
@@ -46,8 +51,9 @@ export function formatProgress(s: ProgressSnapshot): string {
     `${s.phase}`,
     `accepted ${s.accepted}/${s.total} (${rate(s.accepted, s.postingEndedMs ?? s.elapsedMs)}/s)`,
     ...(s.sendt !== undefined ? [`SENDT ${s.sendt}`] : []),
-    ...(s.delivered !== undefined ? [`delivered ${s.delivered}`] : []),
-    `LEVERT ${s.levert} (${rate(s.levert, s.elapsedMs)}/s)`,
+    ...(s.delivered !== undefined ? [`${s.deliveredLabel ?? "delivered"} ${s.delivered}`] : []),
+    `${s.levertLabel ?? "LEVERT"} ${s.levert} (${rate(s.levert, s.elapsedMs)}/s)`,
+    ...(s.final !== undefined ? [`${s.final.label} ${s.final.n}`] : []),
     ...(s.refused > 0 ? [`refused ${s.refused}`] : []),
     ...(s.failed > 0 ? [`feil ${s.failed}`] : []),
     formatElapsed(s.elapsedMs),

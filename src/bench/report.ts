@@ -1,3 +1,4 @@
+import type { BenchChannel } from "./channels.js";
 import type { Distribution } from "./stats.js";
 
 /** The benchmark's result as one JSON document, and as a table a person reads. Formatting is pure. */
@@ -34,8 +35,32 @@ export interface OpenLoopFigures {
   maxInFlight: number;
 }
 
+/**
+ * What a phase of an eFormidling channel run (`--channel dpo|dpf|dpv|dpe`) adds. In such a phase the
+ * PhaseReport's letter fields count messages: `accepted` = created, filled and sent over the NextMove API,
+ * `levert` = reached the channel's delivered status (`deliveredStatuses`, the first seen), `levertPerSecond`
+ * and `postToLevertMs` = to that status, `failed` = a failure status, `dokumentpakkeBytes` = one message's files.
+ */
+export interface ChannelPhaseFigures {
+  /** DPO, DPF, DPV or DPE. */
+  serviceIdentifier: string;
+  /** The statuses (as the NextMove API names them) that count as delivered and as final, in the sender's order. */
+  deliveredStatuses: string[];
+  finalStatuses: string[];
+  /** Messages that reached a final status: nothing more happens for them on either side. */
+  final: number;
+  /** final / (last final status seen − first submission start). */
+  finalPerSecond?: number;
+  /** From the start of the submission to the final status. */
+  postToFinalMs?: Distribution;
+  /** Messages the receiving archive system took from corner 3's inbox (DPO, DPE). */
+  takenByReceiver?: number;
+  /** What the channel's simulator holds of the phase's messages (undefined: it keeps no record, DPE). */
+  farSide?: { what: string; held: number; heldTwice: number };
+}
+
 export interface PhaseReport {
-  /** "letters" (the main phase) or "large". */
+  /** "letters" (the main phase) or "large"; "messages" in a channel run. */
   name: string;
   /** Letters the phase was to send. */
   letters: number;
@@ -71,13 +96,19 @@ export interface PhaseReport {
   processes: ProcessFigures[];
   /** Letters the postbox provider delivered in the phase (each once: it recognises a letter offered again). */
   delivered?: number;
-  /** Exactly-once checks: both must be 0. */
+  /** Exactly-once checks: all must be 0. */
   duplicates: {
     /** Letters corner 3 offered the postbox provider again after it had handled them (its redeliveries counter). */
     offeredAgainToPostbox?: number;
-    /** Conversations for which corner 1 read a second leveringskvittering. */
+    /** Conversations for which corner 1 read a second leveringskvittering; in a channel run, a status pushed to corner 1 twice. */
     levertTwice: number;
+    /** Channel run: messages corner 3 offered its archive system again after it had deleted them. */
+    takenTwice?: number;
+    /** Channel run: messages the channel's simulator holds more than once. */
+    farSideTwice?: number;
   };
+  /** Set in a channel run. */
+  channel?: ChannelPhaseFigures;
   /** Requests each balancer passed to each of its instances during the phase. */
   balanced?: { corner: string; perInstance: number[] }[];
   /** Whether peak RSS covers only this phase or each process's whole life (when the kernel cannot reset it). */
@@ -109,6 +140,8 @@ export interface BenchReport {
     /** Processes per corner, and the store they share. */
     instances: number;
     store: "sqlite" | "postgresql";
+    /** What travelled (absent in reports from before --channel: DPI). */
+    channel?: BenchChannel;
   };
   phases: PhaseReport[];
   notes: string[];
@@ -183,44 +216,93 @@ function formatPeak(x: ProcessFigures | undefined): string {
   return `${formatMiB(x.peakRssBytes)} (Σ ${formatMiB(x.peakRssTotalBytes)})`;
 }
 
-export function formatReport(r: BenchReport): string {
-  const phases = r.phases;
+/** The rows of a DPI run's phases. */
+function letterRows(phases: readonly PhaseReport[]): string[][] {
   const col = (f: (p: PhaseReport) => string) => phases.map(f);
-  const proc = (p: PhaseReport, name: string) => p.processes.find((x) => x.name === name);
   const rows: string[][] = [
     ["letters sent", ...col((p) => `${p.posted}`)],
     ["document / dokumentpakke size", ...col((p) => `${formatBytes(p.documentBytes)} / ${formatBytes(p.dokumentpakkeBytes)}`)],
-    ["concurrency", ...col((p) => (p.openLoop ? `open loop (≤ ${p.openLoop.maxInFlight} in flight)` : `${p.concurrency}`))],
+    ["concurrency", ...concurrencyCells(phases)],
     ["accepted (201)", ...col((p) => `${p.accepted}`)],
     ["LEVERT at corner 1", ...col((p) => `${p.levert}`)],
     ["feil / refused / unsettled", ...col((p) => `${p.failed} / ${p.refused} / ${p.unsettled}`)],
-    ["intake latency p50", ...col((p) => formatMs(p.intakeLatencyMs?.p50))],
-    ["intake latency p95", ...col((p) => formatMs(p.intakeLatencyMs?.p95))],
-    ["intake latency p99", ...col((p) => formatMs(p.intakeLatencyMs?.p99))],
-    ["intake latency max", ...col((p) => formatMs(p.intakeLatencyMs?.max))],
+    ...latencyRows(phases),
     ["accepted per second", ...col((p) => formatRate(p.acceptedPerSecond))],
     ["LEVERT per second", ...col((p) => formatRate(p.levertPerSecond))],
     ["first POST → last 201", ...col((p) => formatSeconds(p.intakeSeconds))],
     ["first POST → last LEVERT", ...col((p) => formatSeconds(p.deliverySeconds))],
     ["POST → LEVERT p50 / p95", ...col((p) => `${formatMs(p.postToLevertMs?.p50)} / ${formatMs(p.postToLevertMs?.p95)}`)],
   ];
-  if (phases.some((p) => p.openLoop)) {
-    rows.splice(
-      3,
-      0,
-      ["offered per second (schedule)", ...col((p) => (p.openLoop ? formatRate(p.openLoop.offeredPerSecond) : "-"))],
-      ["started per second (bench)", ...col((p) => (p.openLoop ? formatRate(p.openLoop.startedPerSecond) : "-"))],
-      ["start lag p99 / max", ...col((p) => (p.openLoop ? `${formatMs(p.openLoop.startLagMs?.p99)} / ${formatMs(p.openLoop.startLagMs?.max)}` : "-"))],
-    );
-  }
+  withOpenLoopRows(rows, phases);
   rows.push(["delivered by the postbox", ...col((p) => (p.delivered === undefined ? "n/a" : `${p.delivered}`))]);
   rows.push(["duplicates: offered again / LEVERT twice", ...col((p) => `${p.duplicates.offeredAgainToPostbox ?? "n/a"} / ${p.duplicates.levertTwice}`)]);
+  return rows;
+}
+
+/** The rows of an eFormidling channel run's phases (every phase has `channel`). */
+function messageRows(phases: readonly PhaseReport[]): string[][] {
+  const col = (f: (p: PhaseReport, c: ChannelPhaseFigures) => string) => phases.map((p) => f(p, p.channel!));
+  const first = phases[0]!.channel!;
+  const delivered = first.deliveredStatuses[0] ?? "delivered";
+  const final = first.finalStatuses.join("/");
+  const rows: string[][] = [
+    ["messages sent", ...col((p) => `${p.posted}`)],
+    ["document / files per message", ...col((p) => `${formatBytes(p.documentBytes)} / ${formatBytes(p.dokumentpakkeBytes)}`)],
+    ["concurrency", ...concurrencyCells(phases)],
+    ["submitted (create, upload, send)", ...col((p) => `${p.accepted}`)],
+    [`delivered (${delivered}) at corner 1`, ...col((p) => `${p.levert}`)],
+    [`final (${final}) at corner 1`, ...col((_, c) => `${c.final}`)],
+    ["failed / refused / unsettled", ...col((p) => `${p.failed} / ${p.refused} / ${p.unsettled}`)],
+    ...latencyRows(phases),
+    ["submitted per second", ...col((p) => formatRate(p.acceptedPerSecond))],
+    ["delivered per second", ...col((p) => formatRate(p.levertPerSecond))],
+    ["final status per second", ...col((_, c) => formatRate(c.finalPerSecond))],
+    ["first submission → last delivered", ...col((p) => formatSeconds(p.deliverySeconds))],
+    ["submission → delivered p50 / p95", ...col((p) => `${formatMs(p.postToLevertMs?.p50)} / ${formatMs(p.postToLevertMs?.p95)}`)],
+    ["submission → final p50 / p95", ...col((_, c) => `${formatMs(c.postToFinalMs?.p50)} / ${formatMs(c.postToFinalMs?.p95)}`)],
+  ];
+  withOpenLoopRows(rows, phases);
+  if (phases.some((p) => p.channel?.takenByReceiver !== undefined)) rows.push(["taken by corner 3's archive system", ...col((_, c) => `${c.takenByReceiver ?? "n/a"}`)]);
+  if (phases.some((p) => p.channel?.farSide)) rows.push(["held by the far side", ...col((_, c) => `${c.farSide?.held ?? "n/a"}`)]);
+  rows.push(["duplicates: taken / far side / pushed", ...col((p) => `${p.duplicates.takenTwice ?? "n/a"} / ${p.duplicates.farSideTwice ?? "n/a"} / ${p.duplicates.levertTwice}`)]);
+  return rows;
+}
+
+function concurrencyCells(phases: readonly PhaseReport[]): string[] {
+  return phases.map((p) => (p.openLoop ? `open loop (≤ ${p.openLoop.maxInFlight} in flight)` : `${p.concurrency}`));
+}
+
+function latencyRows(phases: readonly PhaseReport[]): string[][] {
+  const label = phases.some((p) => p.channel) ? "intake latency (create → send)" : "intake latency";
+  return (["p50", "p95", "p99", "max"] as const).map((k) => [`${label} ${k}`, ...phases.map((p) => formatMs(p.intakeLatencyMs?.[k]))]);
+}
+
+/** The open-loop rows, after the concurrency row, when any phase was open loop. */
+function withOpenLoopRows(rows: string[][], phases: readonly PhaseReport[]): void {
+  if (!phases.some((p) => p.openLoop)) return;
+  const col = (f: (p: PhaseReport) => string) => phases.map(f);
+  rows.splice(
+    3,
+    0,
+    ["offered per second (schedule)", ...col((p) => (p.openLoop ? formatRate(p.openLoop.offeredPerSecond) : "-"))],
+    ["started per second (bench)", ...col((p) => (p.openLoop ? formatRate(p.openLoop.startedPerSecond) : "-"))],
+    ["start lag p99 / max", ...col((p) => (p.openLoop ? `${formatMs(p.openLoop.startLagMs?.p99)} / ${formatMs(p.openLoop.startLagMs?.max)}` : "-"))],
+  );
+}
+
+export function formatReport(r: BenchReport): string {
+  const phases = r.phases;
+  const col = (f: (p: PhaseReport) => string) => phases.map(f);
+  const proc = (p: PhaseReport, name: string) => p.processes.find((x) => x.name === name);
+  const channelRun = phases.length > 0 && phases.every((p) => p.channel);
+  const rows = channelRun ? messageRows(phases) : letterRows(phases);
   const balanced = [...new Set(phases.flatMap((p) => (p.balanced ?? []).map((b) => b.corner)))];
   for (const corner of balanced) {
     rows.push([`requests per instance, ${corner}`, ...col((p) => p.balanced?.find((b) => b.corner === corner)?.perInstance.join(" / ") ?? "n/a")]);
   }
   const names = processNames(phases);
-  for (const name of names) rows.push([`CPU per letter, ${name}`, ...col((p) => formatCpu(proc(p, name)?.cpuSecondsPerLetter))]);
+  const unit = channelRun ? "message" : "letter";
+  for (const name of names) rows.push([`CPU per ${unit}, ${name}`, ...col((p) => formatCpu(proc(p, name)?.cpuSecondsPerLetter))]);
   // A figure over the server's processes has no peak RSS of its own (their memory is mostly shared).
   const withRss = names.filter((name) => phases.some((p) => proc(p, name)?.pid !== undefined || proc(p, name)?.peakRssBytes !== undefined));
   for (const name of withRss) rows.push([`peak RSS, ${name}`, ...col((p) => formatPeak(proc(p, name)))]);
@@ -230,8 +312,9 @@ export function formatReport(r: BenchReport): string {
     .filter((x): x is ProcessFigures => x !== undefined && x.instanceOf === undefined)
     .map((x) => `  ${x.name}: ${x.role}`);
   const m = r.machine;
+  const what = channelRun ? `${phases[0]!.channel!.serviceIdentifier} messages` : "letters";
   const lines = [
-    `dpi-ap bench, ${r.startedAt}`,
+    `dpi-ap bench, ${r.startedAt}${channelRun ? `, channel ${phases[0]!.channel!.serviceIdentifier}` : ""}`,
     `machine: ${m.cpus} × ${m.cpuModel}, ${formatBytes(m.memoryBytes)} RAM, Node ${m.node} on ${m.platform}`,
     "",
     formatTable(["", ...phases.map((p) => (p.stoppedBy ? `${p.name} (${p.stoppedBy})` : p.name))], rows),
@@ -239,7 +322,7 @@ export function formatReport(r: BenchReport): string {
     "processes:",
     ...roles,
     "",
-    `setup ${formatSeconds(r.setupSeconds)}, letters built and signed in ${formatSeconds(r.prepareSeconds)}, whole run ${formatSeconds(r.durationSeconds)}`,
+    `setup ${formatSeconds(r.setupSeconds)}, ${what} built${channelRun ? "" : " and signed"} in ${formatSeconds(r.prepareSeconds)}, whole run ${formatSeconds(r.durationSeconds)}`,
     ...r.notes.map((n) => `note: ${n}`),
   ];
   const problems = phases.flatMap((p) => p.problems.map((x) => `  ${p.name}: ${x}`));

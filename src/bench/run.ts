@@ -5,20 +5,22 @@ import path from "node:path";
 import { createGrantClient } from "../maskinporten/grant-client.js";
 import { DPI_SEND_SCOPE } from "../maskinporten/token.js";
 import { loadExampleSigner } from "../sim/maskinporten/defaults.js";
-import type { ChildHandle } from "./child-process.js";
-import type { Cleanup } from "./cleanup.js";
 import { observeStatuses, PgStatusObserver, type StatusObserver } from "./db-observer.js";
 import { postAll, postAtRate, type PostOutcome } from "./driver.js";
 import { buildSharedDokumentpakke, prepareLetters, type BusinessSigner, type LetterParties, type PreparedLetter, type SharedDokumentpakke } from "./letters.js";
 import { AVSENDER_ORGNO, CERTS_DIR, DIGIPOST_ORGNO, startBenchNetwork, type BenchNetwork, type Corner } from "./network.js";
 import { aggregateCorners } from "./aggregate.js";
+import { runChannelBench } from "./channel-run.js";
 import { PgServerCpu } from "./pg-databases.js";
 import type { BenchOptions } from "./options.js";
-import type { ProgressDisplay, ProgressSnapshot } from "./progress.js";
-import { resetPeakRss, sampleProcess, type ProcessSample } from "./proc-stats.js";
+import type { ProgressSnapshot } from "./progress.js";
+import { resetPeakRss, sampleProcess } from "./proc-stats.js";
 import { ReceiptWatcher } from "./receipt-watcher.js";
-import type { BenchReport, OpenLoopFigures, PhaseReport, ProcessFigures } from "./report.js";
-import { distribution, perLetter, ratePerSecond, span } from "./stats.js";
+import type { BenchReport, OpenLoopFigures, PhaseReport } from "./report.js";
+import { BenchInterruptedError, figures, now, optional, seconds, STALL_MS, withServer, type Load, type Measured, type RunIo } from "./run-common.js";
+import { distribution, ratePerSecond, span } from "./stats.js";
+
+export { BenchInterruptedError, type RunIo } from "./run-common.js";
 
 /**
  * The benchmark run: start the network, build every letter, send one warm-up letter, then for each phase
@@ -27,15 +29,6 @@ import { distribution, perLetter, ratePerSecond, span } from "./stats.js";
  * the phase.
  */
 
-export interface RunIo {
-  progress: ProgressDisplay;
-  cleanup: Cleanup;
-  /** True once the user asked to stop (Ctrl-C). */
-  cancelled: () => boolean;
-}
-
-/** A phase with no new receipt, SENDT or delivery for this long is stuck, not slow. */
-const STALL_MS = 120_000;
 const PARTIES: LetterParties = {
   avsender: `0192:${AVSENDER_ORGNO}`,
   provider: `0192:${DIGIPOST_ORGNO}`,
@@ -43,31 +36,8 @@ const PARTIES: LetterParties = {
   avsenderidentifikator: "bench",
 };
 
-const now = () => performance.now();
-const seconds = (ms: number) => ms / 1000;
-
-interface Measured {
-  name: string;
-  role: string;
-  pid: number | "self";
-  process?: ChildHandle;
-  /** The corner this process is one of several instances of. */
-  instanceOf?: string;
-}
-
-/** How a phase offers its letters: closed loop (the next when one is answered) or open loop on a schedule. */
-type Load = { kind: "closed"; concurrency: number } | { kind: "open"; ratePerSecond: number };
-
-/** The user stopped the run before any phase had figures to report. */
-export class BenchInterruptedError extends Error {
-  readonly code = "bench-interrupted";
-  constructor() {
-    super("interrupted before the measurement started");
-    this.name = "BenchInterruptedError";
-  }
-}
-
 export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: BenchReport; complete: boolean }> {
+  if (o.channel !== "dpi") return runChannelBench(o, io);
   const startedAt = new Date();
   const t0 = now();
   const note = (line: string) => io.progress.note(line);
@@ -171,6 +141,7 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
         ...(o.rate !== undefined ? { rate: o.rate, durationSeconds: o.letters / o.rate } : {}),
         instances: o.instances,
         store: o.store,
+        channel: o.channel,
       },
       phases,
       notes,
@@ -408,36 +379,6 @@ async function runPhase(
     peakRssScope: peakReset ? "phase" : "process lifetime",
     problems,
   };
-}
-
-function figures(p: Measured, before: ProcessSample | undefined, after: ProcessSample | undefined, letters: number): ProcessFigures {
-  const cpu = before && after ? after.cpuSeconds - before.cpuSeconds : undefined;
-  return {
-    name: p.name,
-    role: p.role,
-    pid: p.pid === "self" ? process.pid : p.pid,
-    ...(p.instanceOf !== undefined ? { instanceOf: p.instanceOf } : {}),
-    ...optional("cpuSeconds", cpu),
-    ...optional("cpuSecondsPerLetter", perLetter(cpu, letters)),
-    ...optional("peakRssBytes", after?.peakRssBytes),
-  };
-}
-
-/** The PostgreSQL server's line, before the bench's, when the corners were on PostgreSQL. */
-function withServer(list: ProcessFigures[], cpu: number | undefined, onPostgres: boolean, letters: number): ProcessFigures[] {
-  if (!onPostgres) return list;
-  const server: ProcessFigures = {
-    name: "postgresql",
-    role: "the PostgreSQL server's backends serving corner 2's and corner 3's databases",
-    ...optional("cpuSeconds", cpu),
-    ...optional("cpuSecondsPerLetter", perLetter(cpu, letters)),
-  };
-  const bench = list.findIndex((x) => x.name === "bench");
-  return bench < 0 ? [...list, server] : [...list.slice(0, bench), server, ...list.slice(bench)];
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function describeFailure(phase: PhaseReport, net: BenchNetwork): string {

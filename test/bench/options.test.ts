@@ -89,6 +89,27 @@ describe("bench: command-line options", () => {
     expect(() => parseBenchArgs(["--store", "postgresql", "--postgres-url", "mysql://x/y"])).to.throw(BenchUsageError, '--postgres-url needs a postgresql:// URL, got "mysql://x/y"');
   });
 
+  it("reads --channel (DPI by default); an eFormidling channel runs no large phase", () => {
+    expect(DEFAULT_OPTIONS.channel).to.equal("dpi");
+    for (const ch of ["dpo", "dpf", "dpv", "dpe"] as const) {
+      expect(parseBenchArgs(["--channel", ch, "--letters", "200"])).to.deep.equal({ ...DEFAULT_OPTIONS, channel: ch, letters: 200, large: 0 });
+    }
+    expect(parseBenchArgs(["--channel=DPO"]).channel).to.equal("dpo");
+    expect(parseBenchArgs(["--channel", "dpi"])).to.deep.equal(DEFAULT_OPTIONS);
+    expect(parseBenchArgs(["--channel", "dpv", "--rate", "20", "--duration", "5"])).to.deep.equal({ ...DEFAULT_OPTIONS, channel: "dpv", rate: 20, durationSeconds: 5, letters: 100, large: 0 });
+    expect(parseBenchArgs(["--channel", "dpo", "--instances", "2"])).to.deep.equal({ ...DEFAULT_OPTIONS, channel: "dpo", instances: 2, store: "postgresql", large: 0 });
+  });
+
+  it("refuses unknown channels, a large phase with a channel, and DPE documents beyond its 2 MiB of files", () => {
+    expect(() => parseBenchArgs(["--channel", "dpx"])).to.throw(BenchUsageError, '--channel must be one of dpi, dpo, dpf, dpv, dpe, got "dpx"');
+    expect(() => parseBenchArgs(["--channel"])).to.throw(BenchUsageError, '--channel must be one of dpi, dpo, dpf, dpv, dpe, got ""');
+    expect(() => parseBenchArgs(["--channel", "dpo", "--large", "1"])).to.throw(BenchUsageError, "--channel dpo runs no large phase: leave out --large and --large-size");
+    expect(() => parseBenchArgs(["--channel", "dpf", "--large-size", "5MB"])).to.throw(BenchUsageError, "--channel dpf runs no large phase: leave out --large and --large-size");
+    expect(parseBenchArgs(["--channel", "dpe", "--size", "2044KiB"]).documentBytes).to.equal(2044 * 1024);
+    expect(() => parseBenchArgs(["--channel", "dpe", "--size", "2045KiB"])).to.throw(BenchUsageError, "--size for dpe must be at most 2093056 bytes (a DPE message's files may not exceed 2 MiB)");
+    expect(parseBenchArgs(["--channel", "dpo", "--size", "25MB"]).documentBytes).to.equal(25_000_000);
+  });
+
   it("sees --help and -h", () => {
     expect(parseBenchArgs(["--help"]).help).to.equal(true);
     expect(parseBenchArgs(["-h"]).help).to.equal(true);

@@ -29,6 +29,11 @@ describe("bench: progress display", () => {
     expect(line).to.equal("letters  accepted 1990/2000 (199/s)  delivered 1300  LEVERT 1200 (20.0/s)  refused 10  feil 3  1:00");
   });
 
+  it("names a channel run's counts by its statuses, with its final status after the delivered one", () => {
+    const line = formatProgress({ phase: "messages", total: 200, accepted: 150, refused: 0, delivered: 120, deliveredLabel: "taken by corner 3", levert: 110, levertLabel: "MOTTATT", final: { label: "LEVERT", n: 100 }, failed: 0, elapsedMs: 10_000 });
+    expect(line).to.equal("messages  accepted 150/200 (15.0/s)  taken by corner 3 120  MOTTATT 110 (11.0/s)  LEVERT 100  0:10");
+  });
+
   it("is off with --quiet, one updating line on a terminal, plain lines otherwise", () => {
     expect(progressMode(true, true)).to.equal("off");
     expect(progressMode(false, true)).to.equal("tty");

@@ -141,6 +141,57 @@ describe("bench: report formatting", () => {
     expect(lines.filter((l) => l.startsWith("  corner 2"))).to.deep.equal(["  corner 2: sending access point"]);
   });
 
+  it("shows a channel run's messages: delivered and final statuses, the receiver's count, the far side and its duplicates", () => {
+    const dpo = phase("messages", {
+      letters: 200,
+      posted: 200,
+      accepted: 200,
+      levert: 200,
+      documentBytes: 20_000,
+      dokumentpakkeBytes: 21_180,
+      levertPerSecond: 12.345,
+      duplicates: { levertTwice: 0, takenTwice: 1, farSideTwice: 0 },
+      delivered: undefined,
+      processes: [
+        { name: "corner 2", role: "access point of the sender", pid: 2, cpuSecondsPerLetter: 0.0612, peakRssBytes: 300 * 1024 * 1024 },
+        { name: "corner 3", role: "access point of the receiver", pid: 3, cpuSecondsPerLetter: 0.0554, peakRssBytes: 280 * 1024 * 1024 },
+        { name: "bench", role: "corner 1", pid: 1, cpuSecondsPerLetter: 0.02, peakRssBytes: 150 * 1024 * 1024 },
+      ],
+      channel: {
+        serviceIdentifier: "DPO",
+        deliveredStatuses: ["MOTTATT", "LEVERT", "LEST"],
+        finalStatuses: ["LEVERT", "LEST"],
+        final: 199,
+        finalPerSecond: 11.5,
+        postToFinalMs: { count: 199, min: 300, mean: 900, p50: 850, p95: 1500, p99: 1700, max: 1800 },
+        takenByReceiver: 200,
+        farSide: { what: "file transfers on the Altinn 3 broker", held: 200, heldTwice: 0 },
+      },
+    });
+    const text = formatReport({ ...REPORT, options: { ...REPORT.options, large: 0, channel: "dpo" }, phases: [dpo] });
+    const row = (label: string) => text.split("\n").find((l) => l.startsWith(label));
+    expect(text.split("\n")[0]).to.equal("dpi-ap bench, 2026-11-23T17:54:45.126Z, channel DPO");
+    expect(row("messages sent")).to.match(/ 200$/);
+    expect(row("document / files per message")).to.match(/20\.0 kB \/ 21\.2 kB$/);
+    expect(row("submitted (create, upload, send)")).to.match(/ 200$/);
+    expect(row("delivered (MOTTATT) at corner 1")).to.match(/ 200$/);
+    expect(row("final (LEVERT/LEST) at corner 1")).to.match(/ 199$/);
+    expect(row("intake latency (create → send) p50")).to.match(/85\.3 ms$/);
+    expect(row("delivered per second")).to.match(/12\.3\/s$/);
+    expect(row("final status per second")).to.match(/11\.5\/s$/);
+    expect(row("submission → final p50 / p95")).to.match(/850\.0 ms \/ 1\.50 s$/);
+    expect(row("taken by corner 3's archive system")).to.match(/ 200$/);
+    expect(row("held by the far side")).to.match(/ 200$/);
+    expect(row("duplicates: taken / far side / pushed")).to.match(/1 \/ 0 \/ 0$/);
+    expect(row("CPU per message, corner 2")).to.match(/0\.0612 s$/);
+    expect(row("CPU per message, corner 3")).to.match(/0\.0554 s$/);
+    expect(text).to.include("DPO messages built in 2.50 s");
+    // None of a DPI run's rows.
+    expect(text).not.to.include("LEVERT at corner 1");
+    expect(text).not.to.include("delivered by the postbox");
+    expect(text).not.to.include("CPU per letter");
+  });
+
   it("is one JSON document that survives a round trip", () => {
     expect(JSON.parse(JSON.stringify(REPORT))).to.deep.equal(REPORT);
   });
