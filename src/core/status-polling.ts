@@ -24,7 +24,6 @@ export const POLL_AGE_SPAN_MS = 30 * 24 * 3_600_000;
  */
 export function pollIntervalMs(ageMs: number, minMs: number = MIN_POLL_INTERVAL_MS): number {
   const share = Math.min(1, Math.max(0, ageMs / POLL_AGE_SPAN_MS));
-  return Math.round(minMs + (MAX_POLL_INTERVAL_MS - minMs) * share);
   const min = Math.min(minMs, MAX_POLL_INTERVAL_MS);
   return Math.round(min + (MAX_POLL_INTERVAL_MS - min) * share);
 }
