@@ -41,7 +41,7 @@ export const DPF_STATUS_MODEL: ChannelStatusModel = {
       terminal: false,
       error: false,
       endsExpiry: true,
-      meaning: "SvarUt accepted the forsendelse and guarantees its delivery (registered together with SENDT).",
+      meaning: "SvarUt accepted the forsendelse (AKSEPTERT or VARSLET, read by status polling; the integrasjonspunkt registers it together with SENDT, as SvarUt guarantees delivery).",
       seedRows: [],
       eformidling: "LEVERT",
       mayFollow: [],
