@@ -215,7 +215,10 @@ function stopAtCloseDelimiter(boundary: string): Transform {
       cb(null, keep < data.length ? data.subarray(0, data.length - keep) : undefined);
     },
     flush(cb: TransformCallback) {
-      cb(null, !closed && carry.length ? carry : undefined);
+      // A body that ends before its close delimiter is refused here: multipasta reports one that ends inside a
+      // part's content, but one that ends inside a part's headers it never finishes, which would hang the request.
+      if (!closed) return cb(new MimeError("multipart body ended without closing boundary"));
+      cb();
     },
   });
 }
@@ -305,8 +308,9 @@ async function parseMultipart(
   const feeding = pipeline(source, total, stopAtCloseDelimiter(boundary), keepDashesTogether(), mp, { signal: abort.signal });
   feeding.catch(() => undefined); // observed below
   try {
-    await consumeParts();
-    await feeding;
+    // Both at once: a body that ends inside a part's headers fails the feeding pipeline while multipasta's
+    // part iterator never ends, so waiting for the parts first would wait forever.
+    await Promise.all([consumeParts(), feeding]);
     await Promise.all(writes);
   } catch (err) {
     abort.abort();

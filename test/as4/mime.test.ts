@@ -149,6 +149,8 @@ describe("as4/mime", () => {
 
   const malformed: [string, string, string][] = [
     ["no closing boundary", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\nContent-ID: <a>\r\n\r\nDATA`],
+    ["ends inside the first part's headers (multipasta never finishes such a body)", "multipart/related; boundary=B", `--B\r\n${"x".repeat(200)}`],
+    ["ends inside an attachment's headers", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\nContent-ID: <a>`],
     ["missing boundary parameter", "multipart/related; type=application/soap+xml", `--B\r\n\r\n--B--`],
     ["root not SOAP", "multipart/related; boundary=B", `--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n--B--`],
     ["attachment without Content-ID", "multipart/related; boundary=B", `--B\r\nContent-Type: application/soap+xml\r\n\r\n${SOAP}\r\n--B\r\nContent-Type: application/octet-stream\r\n\r\nDATA\r\n--B--`],
