@@ -2,7 +2,7 @@ import { exclusivePasses } from "./core/worker-lease.js";
 import { WorkerLeaseRepo } from "./store/worker-lease-repo.js";
 import type { X509Certificate } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { createApp, createMetricsApp, listen, openStores, type AppParts, type Stores } from "./app.js";
@@ -486,16 +486,27 @@ async function startMetricsServer(config: Config, metrics: Metrics | undefined, 
 }
 
 /**
- * Closing waits for the requests in flight, but not forever: a client that keeps a connection busy (a poller
- * reusing it, a stalled upload) would otherwise hold the shutdown open. After `graceMs` the rest are cut.
+ * Closing waits for the requests in flight, but not forever: a client that keeps a connection busy (a stalled
+ * upload) would otherwise hold the shutdown open. After `graceMs` the rest are cut.
  */
 function listening(server: Server, host: string, graceMs: number, log: Logger): ListeningServer {
   const port = (server.address() as AddressInfo).port;
+  // A client that keeps its connection busy (a poller asking again as soon as it is answered) would never let it
+  // go idle: once closing, every answer not yet begun tells the client to close the connection instead.
+  const answering = new Set<ServerResponse>();
+  let closing = false;
+  server.prependListener("request", (_req, res: ServerResponse) => {
+    if (closing) res.setHeader("Connection", "close");
+    answering.add(res);
+    res.on("close", () => answering.delete(res));
+  });
   return {
     url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
+        for (const res of answering) if (!res.headersSent) res.setHeader("Connection", "close");
         const cut = setTimeout(() => {
           log.warn({ port, graceMs }, "shutdown: connections still busy after the grace period are closed");
           server.closeAllConnections();
