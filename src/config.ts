@@ -29,6 +29,7 @@ const schema = z.object({
   DPI_AP_BLOB_STORE: z.enum(["folder", "database"]).default("folder"),
   DPI_AP_SPOOL_DIR: z.string().optional(),
   DPI_AP_AS4_MEMORY_SPOOL_BYTES: z.coerce.number().int().min(0).max(1024 ** 3).default(1024 * 1024),
+  DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES: z.coerce.number().int().min(0).max(16 * 1024 ** 3).default(64 * 1024 * 1024),
   DPI_AP_METRICS: bool.default(true),
   DPI_AP_METRICS_HOST: z.string().optional(),
   DPI_AP_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
@@ -219,10 +220,11 @@ export interface Config {
   spoolDir: string;
   /**
    * How much of one AS4 message's transient content (received parts, plaintext, payloads, outbound ciphertext) is
-   * kept in memory; past it the rest goes to files in spoolDir. 0 = always files. Worst case in memory: this times
-   * the AS4 messages in progress at once.
+   * kept in memory; past it the rest goes to files in spoolDir. 0 = always files.
    */
   spoolMemoryBytes: number;
+  /** How much the spools of all AS4 messages together keep in memory; past it they go to files too. */
+  spoolMemoryTotalBytes: number;
   logLevel: string;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
@@ -537,6 +539,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     blobStore: e.DPI_AP_BLOB_STORE,
     spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),
     spoolMemoryBytes: e.DPI_AP_AS4_MEMORY_SPOOL_BYTES,
+    spoolMemoryTotalBytes: e.DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES,
     logLevel: e.DPI_AP_LOG_LEVEL,
     metrics: e.DPI_AP_METRICS,
     metricsServer: { host: e.DPI_AP_METRICS_HOST ?? e.DPI_AP_HOST, port: e.DPI_AP_METRICS_PORT, token: e.DPI_AP_METRICS_TOKEN },

@@ -1,3 +1,4 @@
+import { MemoryBudget } from "./as4/temp-files.js";
 import { exclusivePasses } from "./core/worker-lease.js";
 import { WorkerLeaseRepo } from "./store/worker-lease-repo.js";
 import type { X509Certificate } from "node:crypto";
@@ -364,6 +365,7 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
     log: log.child({ worker: "outbox", channel: "DPI" }),
     tempDir: p.as4Tmp,
     memorySpoolBytes: config.spoolMemoryBytes,
+    memorySpoolBudget: spoolBudget(config),
     allowHttpEndpoints: config.discovery.allowHttp,
     ...(metrics ? { onOutcome: (o: string) => metrics.as4Sent.inc({ outcome: o }) } : {}),
     ...(feil ? { feil } : {}),
@@ -442,6 +444,7 @@ async function createAs4Receiver(config: Config, p: As4ReceiverParts): Promise<A
     log,
     tempDir: p.as4Tmp,
     memorySpoolBytes: config.spoolMemoryBytes,
+    memorySpoolBudget: spoolBudget(config),
     limits: inboundLimits(config.limits),
     ...(p.metrics ? { onAnswer: (a: string) => p.metrics!.as4Received.inc({ answer: a }) } : {}),
   };
@@ -519,6 +522,14 @@ function listening(server: Server, host: string, graceMs: number, log: Logger): 
         server.closeIdleConnections();
       }),
   };
+}
+
+/** One memory budget per process for the AS4 spools of every message, sent or received. */
+const SPOOL_BUDGETS = new WeakMap<Config, MemoryBudget>();
+function spoolBudget(config: Config): MemoryBudget {
+  let budget = SPOOL_BUDGETS.get(config);
+  if (!budget) SPOOL_BUDGETS.set(config, (budget = new MemoryBudget(config.spoolMemoryTotalBytes)));
+  return budget;
 }
 
 /** Runs one shutdown step and says which one was slow, so a shutdown that hangs names its culprit. */

@@ -16,6 +16,29 @@ import { Readable, Writable } from "node:stream";
 /** Bytes of one message's transient content kept in memory by default (DPI_AP_AS4_MEMORY_SPOOL_BYTES). */
 export const DEFAULT_MEMORY_SPOOL_BYTES = 1024 * 1024;
 
+/**
+ * Memory the spools of all messages together may hold (DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES): without it, many
+ * connections at once (received messages are spooled before their sender is known) could each hold a message's
+ * share. A spool that would pass it goes to a file like one that would pass its message's share.
+ */
+export class MemoryBudget {
+  #used = 0;
+  constructor(readonly limit: number) {
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`memory budget must be a whole number ≥ 0, got ${limit}`);
+  }
+  get used(): number {
+    return this.#used;
+  }
+  take(n: number): boolean {
+    if (this.#used + n > this.limit) return false;
+    this.#used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.#used -= n;
+  }
+}
+
 export interface TempDirOptions {
   /** Parent directory; defaults to the OS temp directory. */
   parent?: string;
@@ -25,6 +48,8 @@ export interface TempDirOptions {
    * to a file. 0 puts every spool in a file, an empty one too. Default DEFAULT_MEMORY_SPOOL_BYTES.
    */
   memoryBytes?: number;
+  /** The process's budget, shared with every other message's spools; none: only the message's share limits. */
+  shared?: MemoryBudget | undefined;
 }
 
 /** Content written once, then read as often as needed, from memory or from its file. */
@@ -70,6 +95,7 @@ class MessageTempDir implements TempDir {
   readonly #parent: string;
   readonly #prefix: string;
   readonly #limit: number;
+  readonly #shared: MemoryBudget | undefined;
   readonly #spools = new Set<DeferredSpool>();
   #dir: Promise<string> | undefined;
   #path: string | undefined;
@@ -84,6 +110,7 @@ class MessageTempDir implements TempDir {
     const limit = options.memoryBytes ?? DEFAULT_MEMORY_SPOOL_BYTES;
     if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError(`memoryBytes must be a whole number ≥ 0, got ${limit}`);
     this.#limit = limit;
+    this.#shared = options.shared;
   }
 
   get path(): string | undefined {
@@ -118,12 +145,14 @@ class MessageTempDir implements TempDir {
   /** Takes `n` bytes of the memory budget, or answers false when they would pass it. */
   take(n: number): boolean {
     if (this.#memory + n > this.#limit) return false;
+    if (this.#shared && !this.#shared.take(n)) return false;
     this.#memory += n;
     return true;
   }
 
   give(n: number): void {
     this.#memory -= n;
+    this.#shared?.give(n);
   }
 
   forget(s: DeferredSpool): void {

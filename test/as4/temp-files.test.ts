@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createTempDir, DEFAULT_MEMORY_SPOOL_BYTES, type Spool, type TempDir } from "../../src/as4/temp-files.js";
+import { createTempDir, DEFAULT_MEMORY_SPOOL_BYTES, MemoryBudget, type Spool, type TempDir } from "../../src/as4/temp-files.js";
 
 function chunked(buf: Buffer, size: number): Readable {
   const parts: Buffer[] = [];
@@ -187,5 +187,24 @@ describe("as4/temp-files: memory spools", () => {
   it("refuses a negative or fractional threshold", () => {
     expect(() => createTempDir({ memoryBytes: -1 })).to.throw(RangeError);
     expect(() => createTempDir({ memoryBytes: 1.5 })).to.throw(RangeError);
+  });
+});
+
+describe("AS4 spools: the process's shared memory budget", () => {
+  it("sends a spool to a file once the messages together would pass the shared budget, and gives the bytes back on dispose", async () => {
+    const shared = new MemoryBudget(1000);
+    const first = createTempDir({ memoryBytes: 800, shared });
+    const second = createTempDir({ memoryBytes: 800, shared });
+    const a = first.spool("a");
+    await pipeline(Readable.from([Buffer.alloc(700, 1)]), a.sink);
+    const b = second.spool("b");
+    await pipeline(Readable.from([Buffer.alloc(400, 2)]), b.sink);
+    expect(a.path).to.equal(undefined); // in memory: 700 of the shared 1000
+    expect(b.path).to.be.a("string"); // 700 + 400 would pass the shared budget, though within its message's 800
+    expect(shared.used).to.equal(700);
+    expect((await b.readAll()).equals(Buffer.alloc(400, 2))).to.equal(true);
+    await first.dispose();
+    await second.dispose();
+    expect(shared.used).to.equal(0);
   });
 });

@@ -1,3 +1,4 @@
+import type { MemoryBudget } from "../../as4/temp-files.js";
 import type { Readable } from "node:stream";
 import type { X509Certificate } from "node:crypto";
 import type { Clock } from "../../clock.js";
@@ -59,6 +60,8 @@ export interface As4ReceiverDeps {
   tempDir?: string;
   /** Bytes of one message kept in memory before it spools to files (temp-files.ts); 1 MiB by default, 0 = always files. */
   memorySpoolBytes?: number;
+  /** The process's memory budget for spools, shared by sending and receiving (DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES). */
+  memorySpoolBudget?: MemoryBudget | undefined;
   /** Counts each answer: "receipt", "duplicate" or the EBMS error code. */
   onAnswer?: (answer: string) => void;
 }

@@ -1,3 +1,4 @@
+import type { MemoryBudget } from "../../as4/temp-files.js";
 import { Readable } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
@@ -48,6 +49,8 @@ export interface DpiOutboundDeps {
   tempDir?: string;
   /** Bytes of one message kept in memory before it spools to files (temp-files.ts); 1 MiB by default, 0 = always files. */
   memorySpoolBytes?: number;
+  /** The process's memory budget for spools, shared by sending and receiving (DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES). */
+  memorySpoolBudget?: MemoryBudget | undefined;
   /** Issues the `feil` receipt corner 1 gets when a letter fails for good; absent, only the status says so. */
   feil?: FeilReceiptIssuer;
   /** Accept http:// AS4 endpoints from the SMP (local test networks only; Peppol requires TLS). */
