@@ -13,7 +13,7 @@ import type { BenchOptions } from "./options.js";
 import { PgServerCpu } from "./pg-databases.js";
 import { resetPeakRss, sampleProcess } from "./proc-stats.js";
 import type { ProgressSnapshot } from "./progress.js";
-import type { BenchReport, ChannelPhaseFigures, OpenLoopFigures, PhaseReport } from "./report.js";
+import { benchReport, type BenchReport, type ChannelPhaseFigures, type OpenLoopFigures, type PhaseReport } from "./report.js";
 import { BenchInterruptedError, figures, now, optional, seconds, STALL_MS, withServer, type Load, type Measured, type RunIo } from "./run-common.js";
 import { distribution, ratePerSecond, span } from "./stats.js";
 import { startStatusHook, type StatusHook } from "./status-hook.js";
@@ -129,29 +129,7 @@ export async function runChannelBench(o: BenchOptions, io: RunIo): Promise<{ rep
     (phase.channel.farSide === undefined || phase.channel.farSide.held === phase.letters);
   return {
     complete,
-    report: {
-      tool: "dpi-ap bench",
-      startedAt: startedAt.toISOString(),
-      durationSeconds: seconds(now() - t0),
-      setupSeconds,
-      prepareSeconds,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "unknown", memoryBytes: os.totalmem(), node: process.versions.node, platform: `${os.platform()} ${os.release()}` },
-      options: {
-        letters: o.letters,
-        documentBytes: o.documentBytes,
-        concurrency: o.concurrency,
-        large: 0,
-        largeDocumentBytes: o.largeDocumentBytes,
-        logLevel: o.logLevel,
-        ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
-        ...(o.rate !== undefined ? { rate: o.rate, durationSeconds: o.letters / o.rate } : {}),
-        instances: o.instances,
-        store: o.store,
-        channel: o.channel,
-      },
-      phases: [phase],
-      notes,
-    },
+    report: benchReport(o, { startedAt, durationSeconds: seconds(now() - t0), setupSeconds, prepareSeconds, large: 0 }, [phase], notes),
   };
 }
 

@@ -1,4 +1,6 @@
+import os from "node:os";
 import type { BenchChannel } from "./channels.js";
+import type { BenchOptions } from "./options.js";
 import type { Distribution } from "./stats.js";
 
 /** The benchmark's result as one JSON document, and as a table a person reads. Formatting is pure. */
@@ -328,4 +330,37 @@ export function formatReport(r: BenchReport): string {
   const problems = phases.flatMap((p) => p.problems.map((x) => `  ${p.name}: ${x}`));
   if (problems.length) lines.push("problems:", ...problems);
   return lines.join("\n");
+}
+
+/** The report of a run: what it ran on and with which options, its phases and notes. */
+export function benchReport(
+  o: BenchOptions,
+  run: { startedAt: Date; durationSeconds: number; setupSeconds: number; prepareSeconds: number; large: number },
+  phases: PhaseReport[],
+  notes: string[],
+): BenchReport {
+  const cpus = os.cpus();
+  return {
+    tool: "dpi-ap bench",
+    startedAt: run.startedAt.toISOString(),
+    durationSeconds: run.durationSeconds,
+    setupSeconds: run.setupSeconds,
+    prepareSeconds: run.prepareSeconds,
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model.trim() ?? "unknown", memoryBytes: os.totalmem(), node: process.versions.node, platform: `${os.platform()} ${os.release()}` },
+    options: {
+      letters: o.letters,
+      documentBytes: o.documentBytes,
+      concurrency: o.concurrency,
+      large: run.large,
+      largeDocumentBytes: o.largeDocumentBytes,
+      logLevel: o.logLevel,
+      ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
+      ...(o.rate !== undefined ? { rate: o.rate, durationSeconds: o.letters / o.rate } : {}),
+      instances: o.instances,
+      store: o.store,
+      channel: o.channel,
+    },
+    phases,
+    notes,
+  };
 }

@@ -16,7 +16,7 @@ import type { BenchOptions } from "./options.js";
 import type { ProgressSnapshot } from "./progress.js";
 import { resetPeakRss, sampleProcess } from "./proc-stats.js";
 import { ReceiptWatcher } from "./receipt-watcher.js";
-import type { BenchReport, OpenLoopFigures, PhaseReport } from "./report.js";
+import { benchReport, type BenchReport, type OpenLoopFigures, type PhaseReport } from "./report.js";
 import { BenchInterruptedError, figures, now, optional, seconds, STALL_MS, withServer, type Load, type Measured, type RunIo } from "./run-common.js";
 import { distribution, ratePerSecond, span } from "./stats.js";
 
@@ -123,29 +123,7 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
     phases.every((p) => p.levert === p.letters && p.duplicates.levertTwice === 0 && (p.duplicates.offeredAgainToPostbox ?? 0) === 0);
   return {
     complete,
-    report: {
-      tool: "dpi-ap bench",
-      startedAt: startedAt.toISOString(),
-      durationSeconds: seconds(now() - t0),
-      setupSeconds,
-      prepareSeconds,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model.trim() ?? "unknown", memoryBytes: os.totalmem(), node: process.versions.node, platform: `${os.platform()} ${os.release()}` },
-      options: {
-        letters: o.letters,
-        documentBytes: o.documentBytes,
-        concurrency: o.concurrency,
-        large: o.large,
-        largeDocumentBytes: o.largeDocumentBytes,
-        logLevel: o.logLevel,
-        ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
-        ...(o.rate !== undefined ? { rate: o.rate, durationSeconds: o.letters / o.rate } : {}),
-        instances: o.instances,
-        store: o.store,
-        channel: o.channel,
-      },
-      phases,
-      notes,
-    },
+    report: benchReport(o, { startedAt, durationSeconds: seconds(now() - t0), setupSeconds, prepareSeconds, large: o.large }, phases, notes),
   };
 }
 

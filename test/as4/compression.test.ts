@@ -5,6 +5,7 @@ import { pipeline } from "node:stream/promises";
 import { gzipSync } from "node:zlib";
 import { DecompressionError, gunzipLimited, gzipStream } from "../../src/as4/compression.js";
 import { ByteBudget, ByteCounter, limitBytes, SizeLimitError } from "../../src/as4/limits.js";
+import { rejection } from "../helpers/rejection.js";
 
 async function collect(src: Readable, ...stages: NodeJS.ReadWriteStream[]): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -24,14 +25,6 @@ function chunked(buf: Buffer, size: number): Readable {
   return Readable.from(parts);
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("as4/compression", () => {
   it("round-trips gzip → gunzip byte for byte", async () => {

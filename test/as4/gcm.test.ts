@@ -6,6 +6,7 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { decryptToSpool, gcmDecryptStream, gcmEncryptStream, GcmDecryptionError } from "../../src/as4/gcm-stream.js";
 import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
+import { rejection } from "../helpers/rejection.js";
 
 function chunked(buf: Buffer, size: number): Readable {
   const parts: Buffer[] = [];
@@ -19,14 +20,6 @@ async function run(src: Readable, t: NodeJS.ReadWriteStream): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("as4/gcm-stream", () => {
   const key = Buffer.from("000102030405060708090a0b0c0d0e0f", "hex");

@@ -8,6 +8,7 @@ import { SizeLimitError } from "../../src/as4/limits.js";
 import { buildMultipartRelated } from "../../src/as4/mime-build.js";
 import { DEFAULT_MIME_LIMITS, MimeError, parseAs4Request, parseMediaType, type MimeLimits } from "../../src/as4/mime-parse.js";
 import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
+import { rejection } from "../helpers/rejection.js";
 
 const SOAP = '<?xml version="1.0" encoding="UTF-8"?><S12:Envelope xmlns:S12="http://www.w3.org/2003/05/soap-envelope"><S12:Body>æøå</S12:Body></S12:Envelope>';
 
@@ -36,14 +37,6 @@ function lcg(seed: number): () => number {
   };
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("as4/mime", () => {
   let tmp: TempDir;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createTempDir, DEFAULT_MEMORY_SPOOL_BYTES, MemoryBudget, type Spool, type TempDir } from "../../src/as4/temp-files.js";
+import { rejection } from "../helpers/rejection.js";
 
 function chunked(buf: Buffer, size: number): Readable {
   const parts: Buffer[] = [];
@@ -22,14 +23,6 @@ async function streamed(spool: Spool): Promise<Buffer> {
   return Buffer.concat(await spool.createReadStream().toArray());
 }
 
-async function rejection(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("as4/temp-files: memory spools", () => {
   let parent: string;
