@@ -167,7 +167,7 @@ export function outboundEvidence(messageId: string, evidence: OutboundEvidence, 
       tx,
       `INSERT INTO "As4Exchange" ("direction", "as4MessageId", "peerPartyId", "receiptMessageId", "receipt", "messageId", "createdAt", "revocation")
         VALUES ('OUT', $1, $2, $3, $4, $5, $6, $7)
-        ON CONFLICT ("direction", "as4MessageId") DO UPDATE SET "receipt" = $4, "receiptMessageId" = $3, "peerPartyId" = $2, "messageId" = $5, "revocation" = $7`,
+        ON CONFLICT ("direction", "as4MessageId") DO UPDATE SET "receipt" = $4, "receiptMessageId" = $3, "peerPartyId" = $2, "messageId" = $5, "revocation" = COALESCE($7, "As4Exchange"."revocation")`,
       evidence.as4MessageId,
       evidence.peerPartyId,
       evidence.receiptMessageId,

@@ -72,7 +72,13 @@ function serialised(inner: SqlDriverAdapter): SqlDriverAdapter {
         ...(tx.rollbackToSavepoint ? { rollbackToSavepoint: tx.rollbackToSavepoint.bind(tx) } : {}),
         ...(tx.releaseSavepoint ? { releaseSavepoint: tx.releaseSavepoint.bind(tx) } : {}),
         commit: end(() => tx.commit()),
-        rollback: end(() => tx.rollback()),
+        // A COMMIT that failed can leave SQLite inside the transaction, and the adapter's rollback() sends nothing:
+        // the connection is rolled back here before the next one gets it (after the client's own ROLLBACK this
+        // answers "no transaction is active", which is ignored).
+        rollback: end(async () => {
+          await tx.executeRaw({ sql: "ROLLBACK", args: [], argTypes: [] }).catch(() => undefined);
+          await tx.rollback();
+        }),
       };
     },
   };
