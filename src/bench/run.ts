@@ -36,6 +36,9 @@ const PARTIES: LetterParties = {
   avsenderidentifikator: "bench",
 };
 
+/** Longer than the postbox child's reporting interval (200 ms). */
+const POSTBOX_REPORT_WAIT_MS = 300;
+
 export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: BenchReport; complete: boolean }> {
   if (o.channel !== "dpi") return runChannelBench(o, io);
   const startedAt = new Date();
@@ -282,6 +285,9 @@ async function runPhase(
     if (ctx.serverCpu) serverCpuSeconds = await ctx.serverCpu.stop().catch(() => undefined);
   }
   const after = new Map(processes.map((p) => [p.name, sampleProcess(p.pid)]));
+  // The postbox reports its counters every fifth of a second: wait for one report made after the last LEVERT, or
+  // its last delivery (and any letter offered again) would be missing from the phase.
+  await new Promise((r) => setTimeout(r, POSTBOX_REPORT_WAIT_MS));
   const postboxAfter = net.postbox.stats();
 
   const { levert, failed } = settledCount();
