@@ -13,8 +13,8 @@ import type { BenchOptions } from "./options.js";
 import { PgServerCpu } from "./pg-databases.js";
 import { resetPeakRss, sampleProcess } from "./proc-stats.js";
 import type { ProgressSnapshot } from "./progress.js";
-import { benchReport, type BenchReport, type ChannelPhaseFigures, type OpenLoopFigures, type PhaseReport } from "./report.js";
-import { BenchInterruptedError, figures, now, optional, seconds, STALL_MS, withServer, type Load, type Measured, type RunIo } from "./run-common.js";
+import { benchReport, type BenchReport, type ChannelPhaseFigures, type PhaseReport } from "./report.js";
+import { BenchInterruptedError, figures, now, optional, openLoopFigures, seconds, watchPhase, withServer, type Load, type Measured, type RunIo } from "./run-common.js";
 import { distribution, ratePerSecond, span } from "./stats.js";
 import { startStatusHook, type StatusHook } from "./status-hook.js";
 
@@ -244,29 +244,15 @@ async function runChannelPhase(name: string, messages: readonly ChannelMessage[]
         : submitAll(messages, submit, { ...common, concurrency: load.concurrency })
     ).finally(() => (posting = false));
 
-    let lastProgress = { key: "", at: start };
-    for (;;) {
-      const c = counts();
-      if (!posting && c.settled >= accepted) break;
-      if (io.cancelled()) {
-        stoppedBy = "interrupted";
-        break;
-      }
-      if (now() > deadline) {
-        stoppedBy = "time-limit";
-        break;
-      }
-      for (const p of processes) {
-        if (p.process?.hasExited()) throw new Error(`${p.name} ended during the ${name} phase (${await p.process.exited}):\n${p.process.logTail()}`);
-      }
-      const key = `${accepted}/${refused}/${book.changes}/${c.taken}`;
-      if (key !== lastProgress.key) lastProgress = { key, at: now() };
-      else if (now() - lastProgress.at > STALL_MS) {
-        stoppedBy = "stalled";
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    stoppedBy = await watchPhase({
+      name,
+      start,
+      deadline,
+      io,
+      processes,
+      settled: () => !posting && counts().settled >= accepted,
+      progressKey: () => `${accepted}/${refused}/${book.changes}/${counts().taken}`,
+    });
     outcomes = await posted;
   } finally {
     if (!ctx.quiet) io.progress.stop();
@@ -306,17 +292,7 @@ async function runChannelPhase(name: string, messages: readonly ChannelMessage[]
     ...balancers.flatMap((b) => (b.balancer.errors() > 0 ? [`${b.corner}'s balancer: ${b.balancer.errors()} requests failed to reach an instance`] : [])),
   ];
   const perMessageOf = stoppedBy ? 0 : acceptedOutcomes.length;
-  let openLoop: OpenLoopFigures | undefined;
-  if (load.kind === "open") {
-    const started = span(outcomes.map((r) => r.startedAt));
-    const lags = outcomes.flatMap((r) => (r.scheduledAt === undefined ? [] : [r.startedAt - r.scheduledAt]));
-    openLoop = {
-      offeredPerSecond: load.ratePerSecond,
-      maxInFlight,
-      ...optional("startedPerSecond", started && outcomes.length > 1 ? ratePerSecond(outcomes.length - 1, started.first, started.last) : undefined),
-      ...optional("startLagMs", distribution(lags)),
-    };
-  }
+  const openLoop = openLoopFigures(load, outcomes, maxInFlight);
   const channel: ChannelPhaseFigures = {
     serviceIdentifier: plan.serviceIdentifier,
     deliveredStatuses: [...plan.rule.delivered],

@@ -2,8 +2,9 @@ import type { ChildHandle } from "./child-process.js";
 import type { Cleanup } from "./cleanup.js";
 import type { ProcessSample } from "./proc-stats.js";
 import type { ProgressDisplay } from "./progress.js";
-import type { ProcessFigures } from "./report.js";
-import { perLetter } from "./stats.js";
+import type { PostOutcome } from "./driver.js";
+import type { OpenLoopFigures, PhaseReport, ProcessFigures } from "./report.js";
+import { distribution, perLetter, ratePerSecond, span } from "./stats.js";
 
 /** What a DPI run and a channel run share: the run's I/O, how a phase offers its load, and per-process figures. */
 
@@ -70,3 +71,45 @@ export function optional<K extends string, V>(key: K, value: V | undefined): { [
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
+
+/**
+ * Waits until `settled()` says every accepted item is settled, the time is up, the user stops the run, or nothing
+ * moves (`progressKey()` unchanged) for STALL_MS; a measured process that ends is an error. Returns why it stopped
+ * early, if it did.
+ */
+export async function watchPhase(w: {
+  name: string;
+  start: number;
+  deadline: number;
+  io: RunIo;
+  processes: readonly Measured[];
+  settled: () => boolean;
+  progressKey: () => string;
+}): Promise<PhaseReport["stoppedBy"]> {
+  let lastProgress = { key: "", at: w.start };
+  for (;;) {
+    if (w.settled()) return undefined;
+    if (w.io.cancelled()) return "interrupted";
+    if (now() > w.deadline) return "time-limit";
+    for (const p of w.processes) {
+      if (p.process?.hasExited()) throw new Error(`${p.name} ended during the ${w.name} phase (${await p.process.exited}):\n${p.process.logTail()}`);
+    }
+    const key = w.progressKey();
+    if (key !== lastProgress.key) lastProgress = { key, at: now() };
+    else if (now() - lastProgress.at > STALL_MS) return "stalled";
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** An open-loop phase's own figures: the rate offered and started, the bench's start lag, the most in flight. */
+export function openLoopFigures(load: Load, outcomes: readonly PostOutcome[], maxInFlight: number): OpenLoopFigures | undefined {
+  if (load.kind !== "open") return undefined;
+  const started = span(outcomes.map((r) => r.startedAt));
+  const lags = outcomes.flatMap((r) => (r.scheduledAt === undefined ? [] : [r.startedAt - r.scheduledAt]));
+  return {
+    offeredPerSecond: load.ratePerSecond,
+    maxInFlight,
+    ...optional("startedPerSecond", started && outcomes.length > 1 ? ratePerSecond(outcomes.length - 1, started.first, started.last) : undefined),
+    ...optional("startLagMs", distribution(lags)),
+  };
+}

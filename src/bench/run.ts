@@ -16,8 +16,8 @@ import type { BenchOptions } from "./options.js";
 import type { ProgressSnapshot } from "./progress.js";
 import { resetPeakRss, sampleProcess } from "./proc-stats.js";
 import { ReceiptWatcher } from "./receipt-watcher.js";
-import { benchReport, type BenchReport, type OpenLoopFigures, type PhaseReport } from "./report.js";
-import { BenchInterruptedError, figures, now, optional, seconds, STALL_MS, withServer, type Load, type Measured, type RunIo } from "./run-common.js";
+import { benchReport, type BenchReport, type PhaseReport } from "./report.js";
+import { BenchInterruptedError, figures, now, optional, openLoopFigures, seconds, watchPhase, withServer, type Load, type Measured, type RunIo } from "./run-common.js";
 import { distribution, ratePerSecond, span } from "./stats.js";
 
 export { BenchInterruptedError, type RunIo } from "./run-common.js";
@@ -255,29 +255,21 @@ async function runPhase(
     ).finally(() => (posting = false));
 
     // Wait until every accepted letter is settled, the time is up, the user stops us, or nothing moves.
-    let lastProgress = { key: "", at: start };
-    for (;;) {
-      const { levert, failed } = settledCount();
-      if (!posting && levert + failed >= accepted) break;
-      if (io.cancelled()) {
-        stoppedBy = "interrupted";
-        break;
-      }
-      if (now() > deadline) {
-        stoppedBy = "time-limit";
-        break;
-      }
-      for (const p of processes) {
-        if (p.process?.hasExited()) throw new Error(`${p.name} ended during the ${name} phase (${await p.process.exited}):\n${p.process.logTail()}`);
-      }
-      const key = `${accepted}/${refused}/${levert}/${failed}/${observer.outgoingLetters()?.SENDT}/${net.postbox.stats()?.delivered}`;
-      if (key !== lastProgress.key) lastProgress = { key, at: now() };
-      else if (now() - lastProgress.at > STALL_MS) {
-        stoppedBy = "stalled";
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    stoppedBy = await watchPhase({
+      name,
+      start,
+      deadline,
+      io,
+      processes,
+      settled: () => {
+        const { levert, failed } = settledCount();
+        return !posting && levert + failed >= accepted;
+      },
+      progressKey: () => {
+        const { levert, failed } = settledCount();
+        return `${accepted}/${refused}/${levert}/${failed}/${observer.outgoingLetters()?.SENDT}/${net.postbox.stats()?.delivered}`;
+      },
+    });
     // Stopped early: let the requests in flight finish (each has its own timeout) so the counts are final.
     outcomes = await posted;
   } finally {
@@ -314,17 +306,7 @@ async function runPhase(
   ];
   // Per letter only when every letter was settled: a cut-short phase holds work on letters not counted.
   const perLetterOf = stoppedBy ? 0 : acceptedOutcomes.length;
-  let openLoop: OpenLoopFigures | undefined;
-  if (load.kind === "open") {
-    const started = span(outcomes.map((r) => r.startedAt));
-    const lags = outcomes.flatMap((r) => (r.scheduledAt === undefined ? [] : [r.startedAt - r.scheduledAt]));
-    openLoop = {
-      offeredPerSecond: load.ratePerSecond,
-      maxInFlight,
-      ...optional("startedPerSecond", started && outcomes.length > 1 ? ratePerSecond(outcomes.length - 1, started.first, started.last) : undefined),
-      ...optional("startLagMs", distribution(lags)),
-    };
-  }
+  const openLoop = openLoopFigures(load, outcomes, maxInFlight);
   return {
     name,
     letters: letters.length,
