@@ -316,7 +316,8 @@ export async function registerStatusIn(
     coreDirection(direction),
   );
   if (!decision.ok) return decision;
-  await setStatus(tx, direction, messageId, decision.status, flagChanges(channel, coreDirection(direction), decision.status));
+  // The latest status and the flags it changes: plain values, so the same statement builder as above.
+  await queryRows(tx, ...plainUpdate({ status: decision.status, ...flagChanges(channel, coreDirection(direction), decision.status) }, undefined)!(direction, messageId));
   await insertStatus(tx, direction, messageId, decision.status, at, details);
   return decision;
 }
@@ -367,15 +368,4 @@ function insertStatus(client: RawClient, direction: Direction, messageId: string
     details.rawReceipt ?? null,
     at,
   );
-}
-
-/** The latest status and the flags it changes (one statement per combination of flags, so each is prepared once). */
-function setStatus(client: RawClient, direction: Direction, messageId: string, status: string, flags: { finished?: boolean; pollable?: boolean }): Prisma.PrismaPromise<number> {
-  const sets = ['"status" = $1', '"updatedAt" = $2'];
-  const params: unknown[] = [status, new Date()];
-  if (flags.finished !== undefined) sets.push(`"finished" = $${params.push(flags.finished)}`);
-  if (flags.pollable !== undefined) sets.push(`"pollable" = $${params.push(flags.pollable)}`);
-  const d = params.push(direction);
-  const m = params.push(messageId);
-  return execute(client, `UPDATE "Conversation" SET ${sets.join(", ")} WHERE "direction" = $${d} AND "messageId" = $${m}`, ...params);
 }
