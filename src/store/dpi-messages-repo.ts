@@ -170,8 +170,8 @@ export class DpiMessagesRepo {
     );
     if (rows.length === 0) return [];
     const withRows = await this.joinDpi(rows);
-    const keys = rows.map((_, i) => `("direction" = $${2 * i + 1} AND "messageId" = $${2 * i + 2})`).join(" OR ");
-    const statuses = await queryRows<ConversationStatus>(this.db, `SELECT * FROM "ConversationStatus" WHERE ${keys} ORDER BY "id"`, ...rows.flatMap((r) => [r.direction, r.messageId]));
+    const keys = anyKeyOf(rows);
+    const statuses = await queryRows<ConversationStatus>(this.db, `SELECT * FROM "ConversationStatus" WHERE ${keys.sql} ORDER BY "id"`, ...keys.params);
     return withRows.map((r) => ({ ...r, statuses: statuses.filter((st) => st.direction === r.direction && st.messageId === r.messageId) }));
   }
 
@@ -228,8 +228,8 @@ export class DpiMessagesRepo {
   /** The DPI rows of conversations (e.g. the ones the outbox handed out), in their order; one query. */
   async joinDpi(rows: readonly Conversation[]): Promise<DpiConversation[]> {
     if (rows.length === 0) return [];
-    const keys = rows.map((_, i) => `("direction" = $${2 * i + 1} AND "messageId" = $${2 * i + 2})`).join(" OR ");
-    const dpi = await queryRows<DpiMessage>(this.db, `SELECT * FROM "DpiMessage" WHERE ${keys}`, ...rows.flatMap((r) => [r.direction, r.messageId]));
+    const keys = anyKeyOf(rows);
+    const dpi = await queryRows<DpiMessage>(this.db, `SELECT * FROM "DpiMessage" WHERE ${keys.sql}`, ...keys.params);
     const byKey = new Map(dpi.map((d) => [`${d.direction} ${d.messageId}`, d]));
     return rows.map((r) => withDpi({ ...r, dpi: byKey.get(`${r.direction} ${r.messageId}`) ?? null }));
   }
@@ -258,6 +258,14 @@ export class DpiMessagesRepo {
       return all;
     });
   }
+}
+
+/** A condition matching any of the rows' keys (direction, messageId), with its parameters. */
+function anyKeyOf(rows: readonly { direction: string; messageId: string }[]): { sql: string; params: string[] } {
+  return {
+    sql: rows.map((_, i) => `("direction" = $${2 * i + 1} AND "messageId" = $${2 * i + 2})`).join(" OR "),
+    params: rows.flatMap((r) => [r.direction, r.messageId]),
+  };
 }
 
 /** A unique-key violation on insert is the message id used before; anything else stays what it was. */
