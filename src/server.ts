@@ -103,12 +103,14 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const nextMove: NextMoveFrontDoor | undefined = config.nextMove.enabled
     ? await createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => nudgeOutbox(), random: opts.random, publicBase: () => config.publicUrl ?? listeningUrl })
     : undefined;
-  const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, metrics, clock, log, random: opts.random, channels: nextMove?.channels.outbound ?? [] });
+  // One memory budget for the AS4 spools of every message, sent or received.
+  const spoolBudget = new MemoryBudget(config.spoolMemoryTotalBytes);
+  const outbox = await createOutbox(config, { stores, outboxRepo, discovery, trust, identity, as4Tmp, spoolBudget, metrics, clock, log, random: opts.random, channels: nextMove?.channels.outbound ?? [] });
   nudgeOutbox = () => outbox.nudge();
   let push: PushWorker | undefined;
   const as4 = new As4InboundSource(
     config.as4.path,
-    await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, metrics, clock, log, directory: participants.directory, onStored: () => push?.nudge() }),
+    await createAs4Receiver(config, { stores, identity, trust, verifyForretningsmelding, as4Tmp, spoolBudget, metrics, clock, log, directory: participants.directory, onStored: () => push?.nudge() }),
   );
   // The inbound sources of every channel: pushed ones are mounted by the HTTP server, polled ones run their loops.
   const inbound: InboundSource[] = [as4, ...(nextMove?.channels.inbound ?? [])];
@@ -335,6 +337,7 @@ interface OutboxParts {
   trust: SenderTrust;
   identity: As4Identity;
   as4Tmp: string;
+  spoolBudget: MemoryBudget;
   metrics: Metrics | undefined;
   clock: Clock;
   log: Logger;
@@ -365,7 +368,7 @@ async function createOutbox(config: Config, p: OutboxParts): Promise<Outbox> {
     log: log.child({ worker: "outbox", channel: "DPI" }),
     tempDir: p.as4Tmp,
     memorySpoolBytes: config.spoolMemoryBytes,
-    memorySpoolBudget: spoolBudget(config),
+    memorySpoolBudget: p.spoolBudget,
     allowHttpEndpoints: config.discovery.allowHttp,
     ...(metrics ? { onOutcome: (o: string) => metrics.as4Sent.inc({ outcome: o }) } : {}),
     ...(feil ? { feil } : {}),
@@ -406,6 +409,7 @@ interface As4ReceiverParts {
   trust: SenderTrust;
   verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
   as4Tmp: string;
+  spoolBudget: MemoryBudget;
   metrics: Metrics | undefined;
   clock: Clock;
   log: Logger;
@@ -444,7 +448,7 @@ async function createAs4Receiver(config: Config, p: As4ReceiverParts): Promise<A
     log,
     tempDir: p.as4Tmp,
     memorySpoolBytes: config.spoolMemoryBytes,
-    memorySpoolBudget: spoolBudget(config),
+    memorySpoolBudget: p.spoolBudget,
     limits: inboundLimits(config.limits),
     ...(p.metrics ? { onAnswer: (a: string) => p.metrics!.as4Received.inc({ answer: a }) } : {}),
   };
@@ -522,14 +526,6 @@ function listening(server: Server, host: string, graceMs: number, log: Logger): 
         server.closeIdleConnections();
       }),
   };
-}
-
-/** One memory budget per process for the AS4 spools of every message, sent or received. */
-const SPOOL_BUDGETS = new WeakMap<Config, MemoryBudget>();
-function spoolBudget(config: Config): MemoryBudget {
-  let budget = SPOOL_BUDGETS.get(config);
-  if (!budget) SPOOL_BUDGETS.set(config, (budget = new MemoryBudget(config.spoolMemoryTotalBytes)));
-  return budget;
 }
 
 /** Runs one shutdown step and says which one was slow, so a shutdown that hangs names its culprit. */
