@@ -1,9 +1,10 @@
 import type { Clock } from "../clock.js";
 import { canRegister } from "../core/status/index.js";
-import { channelOf, coreDirection, registerStatusIn, type Direction, type StoreWrites, type Tx } from "../store/conversations-repo.js";
+import { channelOf, coreDirection, registerStatusIn, type Direction, type StoreWrites } from "../store/conversations-repo.js";
 import type { Conversation } from "../store/generated/client.js";
 import { normaliseMessageId } from "../store/message-id.js";
 import type { Db } from "../store/prisma.js";
+import { sqlOf, type Sql, type SqlStore } from "../store/sql.js";
 import { isErrorStatus } from "./queries.js";
 
 /**
@@ -66,70 +67,88 @@ export function offeredActions(c: Conversation, history: readonly string[], hand
   };
 }
 
-const unleased = (now: Date) => ({ OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] });
+/** Still in the outbox and nobody sending it (a lease ran out counts as nobody); `$1` is now. */
+const WAITING_UNLEASED = `"nextAttemptAt" IS NOT NULL AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`;
 
 export class ConsoleActions {
+  private readonly sql: SqlStore;
+
   constructor(
     private readonly deps: { db: Db; outbox: OutboxPort; clock: Clock },
-  ) {}
+  ) {
+    this.sql = sqlOf(deps.db);
+  }
 
   async retry(user: string, direction: Direction, messageId: string): Promise<ActionResult> {
-    const { db, clock } = this.deps;
     const id = normaliseMessageId(messageId);
-    const now = clock();
+    const now = this.deps.clock();
     if (direction !== "OUT") throw new ConsoleActionRefused("not-possible", "only an outgoing message can be retried");
-    await db.$transaction(async (tx) => {
-      const r = await tx.conversation.updateMany({ where: { direction, messageId: id, nextAttemptAt: { not: null }, ...unleased(now) }, data: { nextAttemptAt: now } });
-      if (r.count === 0) throw await this.whyNot(tx, direction, id, "it is not waiting in the outbox");
-      await tx.consoleAction.create({ data: { direction, messageId: id, action: "retry", user, note: null, status: null, createdAt: now } });
+    await this.sql.transaction(async (tx) => {
+      const count = await tx.execute(
+        `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2 WHERE "direction" = $3 AND "messageId" = $4 AND ${WAITING_UNLEASED}`,
+        now,
+        new Date(),
+        direction,
+        id,
+      );
+      if (count === 0) throw await this.whyNot(tx, direction, id, "it is not waiting in the outbox");
+      await recordAction(tx, { direction, messageId: id, action: "retry", user, note: null, status: null, createdAt: now });
     });
     this.deps.outbox.nudge();
     return { action: "retry", status: null };
   }
 
   async cancel(user: string, direction: Direction, messageId: string, note: string): Promise<ActionResult> {
-    const { db, clock } = this.deps;
     const id = normaliseMessageId(messageId);
     const text = checkNote(note, false);
     if (direction !== "OUT") throw new ConsoleActionRefused("not-possible", "only an outgoing message can be cancelled");
-    const c = await db.conversation.findUnique({ where: { direction_messageId: { direction, messageId: id } }, include: { statuses: { select: { status: true } } } });
+    const [c] = await this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, direction, id);
     if (!c) throw new ConsoleActionRefused("not-found", "no such conversation");
-    if (c.statuses.some((s) => s.status === "SENDT")) throw new ConsoleActionRefused("not-possible", "it has been sent already");
+    if (await hasStatus(this.sql, direction, id, "SENDT")) throw new ConsoleActionRefused("not-possible", "it has been sent already");
     const reason = `cancelled in the console by ${user}${text ? `: ${text}` : ""}`;
     const failure = await this.deps.outbox.failureFor(c, reason);
-    const now = clock();
-    const status = await db.$transaction(async (tx) => {
-      const decision = await registerStatusIn(tx, direction, id, failure.status, now, {
-        description: reason,
-        // Still in the outbox and nobody sending it: this update is what keeps a worker from claiming it later.
-        where: { nextAttemptAt: { not: null }, ...unleased(now) },
-        data: { nextAttemptAt: null, leaseUntil: null, lastError: reason },
-      });
-      if (!decision) throw await this.whyNot(tx, direction, id, "it is no longer waiting in the outbox");
+    const now = this.deps.clock();
+    const status = await this.sql.transaction(async (tx) => {
+      // Still in the outbox and nobody sending it: this update is what keeps a worker from claiming it later.
+      const taken = await tx.execute(
+        `UPDATE "Conversation" SET "nextAttemptAt" = NULL, "leaseUntil" = NULL, "lastError" = $2, "updatedAt" = $3 WHERE "direction" = $4 AND "messageId" = $5 AND ${WAITING_UNLEASED}`,
+        now,
+        reason,
+        new Date(),
+        direction,
+        id,
+      );
+      if (taken === 0) throw await this.whyNot(tx, direction, id, "it is no longer waiting in the outbox");
+      const decision = await registerStatusIn(tx, direction, id, failure.status, now, { description: reason });
+      if (!decision) throw new ConsoleActionRefused("not-found", "no such conversation");
       // The model refused the failed status: roll the outbox change back with it.
       if (!decision.ok) throw new ConsoleActionRefused("not-possible", decision.detail);
       await failure.also?.(tx);
-      await tx.consoleAction.create({ data: { direction, messageId: id, action: "cancel", user, note: text, status: decision.status, createdAt: now } });
+      await recordAction(tx, { direction, messageId: id, action: "cancel", user, note: text, status: decision.status, createdAt: now });
       return decision.status;
     });
     return { action: "cancel", status };
   }
 
   async markHandled(user: string, direction: Direction, messageId: string, note: string): Promise<ActionResult> {
-    const { db, clock } = this.deps;
     const id = normaliseMessageId(messageId);
     const text = checkNote(note, true)!;
-    const now = clock();
-    const status = await db.$transaction(async (tx) => {
-      const c = await tx.conversation.findUnique({ where: { direction_messageId: { direction, messageId: id } }, include: { statuses: { select: { status: true }, orderBy: { id: "asc" } } } });
+    const now = this.deps.clock();
+    const status = await this.sql.transaction(async (tx) => {
+      const [c] = await tx.query<{ channel: string; direction: string; status: string }>(
+        `SELECT "channel", "direction", "status" FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`,
+        direction,
+        id,
+      );
       if (!c) throw new ConsoleActionRefused("not-found", "no such conversation");
       if (!isErrorStatus(c.channel, c.direction, c.status)) throw new ConsoleActionRefused("not-possible", `its status ${c.status} is not a failure`);
-      if ((await tx.consoleAction.count({ where: { direction, messageId: id, action: "mark-handled" } })) > 0) throw new ConsoleActionRefused("not-possible", "it is marked handled already");
-      const channel = channelOf(c.channel);
+      const [handled] = await tx.query(`SELECT 1 AS "one" FROM "ConsoleAction" WHERE "direction" = $1 AND "messageId" = $2 AND "action" = 'mark-handled' LIMIT 1`, direction, id);
+      if (handled) throw new ConsoleActionRefused("not-possible", "it is marked handled already");
+      const history = await tx.query<{ status: string }>(`SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, id);
       const allowed = canRegister(
-        c.statuses.map((s) => s.status),
+        history.map((s) => s.status),
         MANUALLY_HANDLED,
-        channel,
+        channelOf(c.channel),
         coreDirection(direction),
       );
       let registered: string | null = null;
@@ -137,19 +156,51 @@ export class ConsoleActions {
         const decision = await registerStatusIn(tx, direction, id, MANUALLY_HANDLED, now, { description: `manually handled in the console by ${user}: ${text}` });
         if (decision?.ok) registered = decision.status;
       }
-      await tx.consoleAction.create({ data: { direction, messageId: id, action: "mark-handled", user, note: text, status: registered, createdAt: now } });
+      await recordAction(tx, { direction, messageId: id, action: "mark-handled", user, note: text, status: registered, createdAt: now });
       return registered;
     });
     return { action: "mark-handled", status };
   }
 
   /** Why a conditional update matched nothing: the conversation is gone, or a worker is sending it, or `otherwise`. */
-  private async whyNot(tx: Tx, direction: Direction, id: string, otherwise: string): Promise<ConsoleActionRefused> {
-    const c = await tx.conversation.findUnique({ where: { direction_messageId: { direction, messageId: id } }, select: { leaseUntil: true, nextAttemptAt: true } });
+  private async whyNot(tx: Sql, direction: Direction, id: string, otherwise: string): Promise<ConsoleActionRefused> {
+    const [c] = await tx.query<{ leaseUntil: Date | null; nextAttemptAt: Date | null }>(
+      `SELECT "leaseUntil", "nextAttemptAt" FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`,
+      direction,
+      id,
+    );
     if (!c) return new ConsoleActionRefused("not-found", "no such conversation");
     if (c.nextAttemptAt && c.leaseUntil && c.leaseUntil >= this.deps.clock()) return new ConsoleActionRefused("busy", "a worker is sending it right now; try again when the attempt has ended");
     return new ConsoleActionRefused("not-possible", otherwise);
   }
+}
+
+async function hasStatus(sql: Sql, direction: Direction, id: string, status: string): Promise<boolean> {
+  const [row] = await sql.query(`SELECT 1 AS "one" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 AND "status" = $3 LIMIT 1`, direction, id, status);
+  return row !== undefined;
+}
+
+interface ActionRow {
+  direction: Direction;
+  messageId: string;
+  action: ConsoleActionName;
+  user: string;
+  note: string | null;
+  status: string | null;
+  createdAt: Date;
+}
+
+async function recordAction(tx: Sql, a: ActionRow): Promise<void> {
+  await tx.execute(
+    `INSERT INTO "ConsoleAction" ("direction", "messageId", "action", "user", "note", "status", "createdAt") VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    a.direction,
+    a.messageId,
+    a.action,
+    a.user,
+    a.note,
+    a.status,
+    a.createdAt,
+  );
 }
 
 /** The note, trimmed; required for marking handled, optional for a cancel (null when empty). */

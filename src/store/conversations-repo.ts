@@ -3,7 +3,8 @@ import type { ReadScope } from "../core/read-scope.js";
 import type { Conversation, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
-import { execute, queryRows, type RawClient } from "./raw-sql.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
+import { batchable, execute, queryRows, type RawClient, type SqlClient, type Statement } from "./raw-sql.js";
 
 /**
  * The channel-neutral part of the store: one Conversation row per message and direction, whatever the channel,
@@ -21,8 +22,11 @@ export type Direction = "OUT" | "IN";
 /** A client inside an interactive transaction. */
 export type Tx = Prisma.TransactionClient;
 
-/** Writes a caller commits inside another repository's transaction (e.g. a receipt filed with a status). */
-export type StoreWrites = (tx: Tx) => Promise<void>;
+/**
+ * Writes a caller commits inside another repository's transaction (e.g. a receipt filed with a status): SQL of
+ * its own on the transaction's direct SQL (sql.ts), as the outbox's transactions are.
+ */
+export type StoreWrites = (tx: Sql) => Promise<void>;
 
 export interface NewConversation {
   messageId: string;
@@ -85,57 +89,34 @@ export function channelOf(stored: string): Channel {
 export const conversationKey = (direction: Direction, messageId: string) => ({ direction_messageId: { direction, messageId } });
 
 export class ConversationsRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /**
    * The writes that create a conversation with its first status, on `client` (the repository's own, or a
    * transaction's): a caller adds its channel's row and commits them together. The id is keyed by its normal
    * form, so the primary key refuses the same id in another case as a duplicate.
    */
-  insertOperations(c: NewConversation, initialStatus: string, at: Date, details: StatusDetails = {}, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
-    const messageId = normaliseMessageId(c.messageId);
-    const decision = canRegister([], initialStatus, c.channel, coreDirection(c.direction));
-    if (!decision.ok) throw new StatusNotInModelError(decision.detail);
-    const flags = { finished: false, pollable: false, ...flagChanges(c.channel, coreDirection(c.direction), decision.status) };
-    // A duplicate id is refused by the primary key: callers tell it by isUniqueViolation (raw-sql.ts).
-    return [
-      execute(
-        client,
-        INSERT_CONVERSATION,
-        c.direction,
-        messageId,
-        c.conversationId,
-        c.channel,
-        c.process,
-        c.documentType,
-        c.standard,
-        c.senderIdentifier,
-        c.senderName ?? null,
-        c.receiverIdentifier,
-        c.receiverName ?? null,
-        c.messageReference ?? null,
-        c.messageTitle ?? null,
-        c.expiry ?? null,
-        flags.finished,
-        flags.pollable,
-        c.externalReference ?? null,
-        decision.status,
-        at,
-        new Date(),
-        c.enqueue ? at : null,
-      ),
-      insertStatus(client, c.direction, messageId, decision.status, at, details),
-    ];
+  insertOperations(c: NewConversation, initialStatus: string, at: Date, details: StatusDetails = {}, client: RawClient = this.db): Prisma.PrismaPromise<unknown>[] {
+    return insertStatements(c, initialStatus, at, details).map((st) => batchable(client, st));
+  }
+
+  /** Inside a transaction (or on the direct SQL's, sql.ts): the writes of insertOperations, in order. */
+  async insertIn(client: SqlClient, c: NewConversation, initialStatus: string, at: Date, details: StatusDetails = {}): Promise<void> {
+    for (const st of insertStatements(c, initialStatus, at, details)) await execute(client, ...st);
   }
 
   async get(direction: Direction, messageId: string): Promise<Conversation | null> {
-    const [row] = await queryRows<Conversation>(this.db, `SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, direction, normaliseMessageId(messageId));
+    const [row] = await queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, direction, normaliseMessageId(messageId));
     return row ?? null;
   }
 
   async statuses(direction: Direction, messageId: string): Promise<StatusEntry[]> {
     const rows = await queryRows<{ status: string; description: string | null; rawReceipt: string | null; createdAt: Date }>(
-      this.db,
+      this.sql,
       `SELECT "status", "description", "rawReceipt", "createdAt" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`,
       direction,
       normaliseMessageId(messageId),
@@ -148,7 +129,7 @@ export class ConversationsRepo {
    * when there is no such conversation.
    */
   async registerStatus(direction: Direction, messageId: string, status: string, at: Date, details: StatusDetails = {}): Promise<RegisterDecision | undefined> {
-    return this.db.$transaction((tx) => registerStatusIn(tx, direction, normaliseMessageId(messageId), status, at, details));
+    return this.sql.transaction((tx) => registerStatusIn(tx, direction, normaliseMessageId(messageId), status, at, details));
   }
 
   /**
@@ -228,7 +209,7 @@ export class ConversationsRepo {
    */
   async markRead(messageId: string, at: Date): Promise<boolean> {
     const count = await execute(
-      this.db,
+      this.sql,
       `UPDATE "Conversation" SET "readAt" = $1, "lockedUntil" = NULL, "updatedAt" = $2 WHERE "direction" = 'IN' AND "messageId" = $3 AND "readAt" IS NULL`,
       at,
       new Date(),
@@ -290,7 +271,7 @@ function receiversOf(anyOf: readonly Prisma.ConversationWhereInput[]): Prisma.Co
  * conversation matched (nothing written), else the decision (on a refusal only `data` was written).
  */
 export async function registerStatusIn(
-  tx: Tx,
+  tx: SqlClient | Tx,
   direction: Direction,
   messageId: string,
   status: string,
@@ -301,7 +282,7 @@ export async function registerStatusIn(
   const plain = plainUpdate(details.data, details.where);
   const [row] = plain
     ? await queryRows<{ channel: string }>(tx, ...plain(direction, messageId))
-    : await tx.conversation.updateManyAndReturn({
+    : await modelApi(tx).conversation.updateManyAndReturn({
         where: { direction, messageId, ...details.where },
         data: { ...details.data, updatedAt: new Date() },
         select: { channel: true },
@@ -318,8 +299,29 @@ export async function registerStatusIn(
   if (!decision.ok) return decision;
   // The latest status and the flags it changes: plain values, so the same statement builder as above.
   await queryRows(tx, ...plainUpdate({ status: decision.status, ...flagChanges(channel, coreDirection(direction), decision.status) }, undefined)!(direction, messageId));
-  await insertStatus(tx, direction, messageId, decision.status, at, details);
+  await execute(tx, ...statusStatement(direction, messageId, decision.status, at, details));
   return decision;
+}
+
+/**
+ * Writes plain values (and increments) to a conversation, with updatedAt, on `tx` (a transaction's or the store's
+ * direct SQL). Returns whether there was such a conversation.
+ */
+export async function setConversation(
+  tx: SqlClient,
+  direction: Direction,
+  messageId: string,
+  data: Record<string, string | number | boolean | Date | null | { increment: number }>,
+): Promise<boolean> {
+  const update = plainUpdate(data, undefined);
+  if (!update) throw new Error("setConversation takes plain values only");
+  return (await queryRows(tx, ...update(direction, normaliseMessageId(messageId)))).length > 0;
+}
+
+/** A Prisma transaction client, for the writes only its model API does (other conditions than plain values). */
+function modelApi(tx: SqlClient | Tx): Tx {
+  if (!("conversation" in tx)) throw new Error("this change needs a Prisma transaction: it is more than plain values");
+  return tx;
 }
 
 type Plain = string | number | boolean | Date | null;
@@ -356,10 +358,47 @@ const INSERT_CONVERSATION = `INSERT INTO "Conversation" ("direction", "messageId
   "externalReference", "status", "createdAt", "updatedAt", "nextAttemptAt")
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`;
 
+/**
+ * The statements that create a conversation with its first status. The id is keyed by its normal form, so the
+ * primary key refuses the same id in another case as a duplicate (callers tell it by isUniqueViolation).
+ */
+function insertStatements(c: NewConversation, initialStatus: string, at: Date, details: StatusDetails): Statement[] {
+  const messageId = normaliseMessageId(c.messageId);
+  const decision = canRegister([], initialStatus, c.channel, coreDirection(c.direction));
+  if (!decision.ok) throw new StatusNotInModelError(decision.detail);
+  const flags = { finished: false, pollable: false, ...flagChanges(c.channel, coreDirection(c.direction), decision.status) };
+  return [
+    [
+      INSERT_CONVERSATION,
+      c.direction,
+      messageId,
+      c.conversationId,
+      c.channel,
+      c.process,
+      c.documentType,
+      c.standard,
+      c.senderIdentifier,
+      c.senderName ?? null,
+      c.receiverIdentifier,
+      c.receiverName ?? null,
+      c.messageReference ?? null,
+      c.messageTitle ?? null,
+      c.expiry ?? null,
+      flags.finished,
+      flags.pollable,
+      c.externalReference ?? null,
+      decision.status,
+      at,
+      new Date(),
+      c.enqueue ? at : null,
+    ],
+    statusStatement(c.direction, messageId, decision.status, at, details),
+  ];
+}
+
 /** One history row. */
-function insertStatus(client: RawClient, direction: Direction, messageId: string, status: string, at: Date, details: StatusDetails): Prisma.PrismaPromise<number> {
-  return execute(
-    client,
+function statusStatement(direction: Direction, messageId: string, status: string, at: Date, details: StatusDetails): Statement {
+  return [
     `INSERT INTO "ConversationStatus" ("direction", "messageId", "status", "description", "rawReceipt", "createdAt") VALUES ($1, $2, $3, $4, $5, $6)`,
     direction,
     messageId,
@@ -367,5 +406,5 @@ function insertStatus(client: RawClient, direction: Direction, messageId: string
     details.description ?? null,
     details.rawReceipt ?? null,
     at,
-  );
+  ];
 }

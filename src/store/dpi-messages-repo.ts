@@ -5,17 +5,17 @@ import {
   DuplicateMessageIdError,
   readScopeWhere,
   registerStatusIn,
+  setConversation,
   type Direction,
   type InboxQuery,
   type NewConversation,
-  type StatusDetails,
   type StatusEntry,
-  type Tx,
 } from "./conversations-repo.js";
 import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
-import { execute, isUniqueViolation, queryRows } from "./raw-sql.js";
+import { execute, isUniqueViolation, queryRows, type SqlClient, type Statement } from "./raw-sql.js";
+import { sqlOf, type SqlStore } from "./sql.js";
 import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
@@ -85,19 +85,20 @@ export interface UnreadQuery {
 }
 
 const DPI = "DPI";
-const key = (direction: Direction, messageId: string) => ({ direction_messageId: { direction, messageId } });
 
 export class DpiMessagesRepo {
   readonly conversations: ConversationsRepo;
+  private readonly sql: SqlStore;
 
   constructor(private readonly db: Db) {
     this.conversations = new ConversationsRepo(db);
+    this.sql = sqlOf(db);
   }
 
   /** Inserts the message with its first status in one transaction; a reused id is DuplicateMessageIdError. */
   async insert(m: NewDpiMessage, initialStatus: string, at: Date, description?: string): Promise<void> {
     try {
-      await this.db.$transaction(this.insertOperations(m, initialStatus, at, description));
+      await this.sql.transaction((tx) => this.insertIn(tx, m, initialStatus, at, description));
     } catch (err) {
       throw duplicateOr(err, m.messageId);
     }
@@ -113,7 +114,7 @@ export class DpiMessagesRepo {
    */
   async insertReceipt(m: NewDpiMessage, initialStatus: string, at: Date, letters: LetterStatus): Promise<LetterStatusOutcome[]> {
     try {
-      return await this.db.$transaction(async (tx) => {
+      return await this.sql.transaction(async (tx) => {
         await this.insertIn(tx, m, initialStatus, at);
         const candidates = await queryRows<Conversation>(
           tx,
@@ -133,27 +134,19 @@ export class DpiMessagesRepo {
     }
   }
 
-  /** The writes of insert(), on `client` (the repository's own or a transaction's), for a caller that commits them with its own. */
-  insertOperations(m: NewDpiMessage, initialStatus: string, at: Date, description?: string, client: Db | Tx = this.db): Prisma.PrismaPromise<unknown>[] {
+  /** Inside a transaction: the writes of insert(), in order. */
+  async insertIn(tx: SqlClient, m: NewDpiMessage, initialStatus: string, at: Date, description?: string): Promise<void> {
     // Everything but the DPI row's own fields (dpiRowOf) is the conversation.
     const { avsenderOrg, databehandlerOrg, avsenderidentifikator, mottakerOrg, kanal, forretningsmelding, payload, as4MessageId, revocation, ...conversation } = m;
-    const details: StatusDetails = { description: description ?? null };
-    return [
-      ...this.conversations.insertOperations({ ...conversation, channel: DPI }, initialStatus, at, details, client),
-      insertDpiRow(client, m),
-    ];
-  }
-
-  /** Inside a transaction: the writes of insert(), in order. */
-  async insertIn(tx: Tx, m: NewDpiMessage, initialStatus: string, at: Date, description?: string): Promise<void> {
-    for (const op of this.insertOperations(m, initialStatus, at, description, tx)) await op;
+    await this.conversations.insertIn(tx, { ...conversation, channel: DPI }, initialStatus, at, { description: description ?? null });
+    await execute(tx, ...insertDpiRow(m));
   }
 
   async get(direction: Direction, id: string): Promise<DpiConversation | null> {
     const messageId = normaliseMessageId(id);
-    const [row] = await queryRows<Conversation>(this.db, `SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2 AND "channel" = 'DPI'`, direction, messageId);
+    const [row] = await queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2 AND "channel" = 'DPI'`, direction, messageId);
     if (!row) return null;
-    const [dpi] = await queryRows<DpiMessage>(this.db, `SELECT * FROM "DpiMessage" WHERE "direction" = $1 AND "messageId" = $2`, direction, messageId);
+    const [dpi] = await queryRows<DpiMessage>(this.sql, `SELECT * FROM "DpiMessage" WHERE "direction" = $1 AND "messageId" = $2`, direction, messageId);
     return withDpi({ ...row, dpi: dpi ?? null });
   }
 
@@ -164,21 +157,21 @@ export class DpiMessagesRepo {
   /** Every DPI message of a conversation, oldest first, each with its status history. */
   async conversation(conversationId: string): Promise<DpiConversationWithStatuses[]> {
     const rows = await queryRows<Conversation>(
-      this.db,
+      this.sql,
       `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "channel" = 'DPI' ORDER BY "createdAt", "messageId"`,
       conversationId,
     );
     if (rows.length === 0) return [];
     const withRows = await this.joinDpi(rows);
     const keys = anyKeyOf(rows);
-    const statuses = await queryRows<ConversationStatus>(this.db, `SELECT * FROM "ConversationStatus" WHERE ${keys.sql} ORDER BY "id"`, ...keys.params);
+    const statuses = await queryRows<ConversationStatus>(this.sql, `SELECT * FROM "ConversationStatus" WHERE ${keys.sql} ORDER BY "id"`, ...keys.params);
     return withRows.map((r) => ({ ...r, statuses: statuses.filter((st) => st.direction === r.direction && st.messageId === r.messageId) }));
   }
 
   /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
   async firstOutgoing(conversationId: string): Promise<DpiConversation | null> {
     const [row] = await queryRows<Conversation>(
-      this.db,
+      this.sql,
       `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'OUT' AND "channel" = 'DPI' ORDER BY "createdAt", "messageId" LIMIT 1`,
       conversationId,
     );
@@ -210,26 +203,24 @@ export class DpiMessagesRepo {
    * `m`, with the addressing the DPI outbox and receipts work with (the letter's process, type and standard, and
    * the postbox or print provider as receiver), and adds its DPI row. Its statuses are the caller's to register.
    */
-  async attachIn(tx: Tx, m: NewDpiMessage): Promise<void> {
-    await tx.conversation.update({
-      where: { direction_messageId: { direction: m.direction, messageId: normaliseMessageId(m.messageId) } },
-      data: {
-        process: m.process,
-        documentType: m.documentType,
-        standard: m.standard,
-        senderIdentifier: m.senderIdentifier,
-        receiverIdentifier: m.receiverIdentifier,
-        expiry: m.expiry ?? null,
-      },
+  async attachIn(tx: SqlClient, m: NewDpiMessage): Promise<void> {
+    const found = await setConversation(tx, m.direction, m.messageId, {
+      process: m.process,
+      documentType: m.documentType,
+      standard: m.standard,
+      senderIdentifier: m.senderIdentifier,
+      receiverIdentifier: m.receiverIdentifier,
+      expiry: m.expiry ?? null,
     });
-    await insertDpiRow(tx, m);
+    if (!found) throw new Error(`no ${m.direction} conversation ${m.messageId} to make a DPI letter`);
+    await execute(tx, ...insertDpiRow(m));
   }
 
   /** The DPI rows of conversations (e.g. the ones the outbox handed out), in their order; one query. */
   async joinDpi(rows: readonly Conversation[]): Promise<DpiConversation[]> {
     if (rows.length === 0) return [];
     const keys = anyKeyOf(rows);
-    const dpi = await queryRows<DpiMessage>(this.db, `SELECT * FROM "DpiMessage" WHERE ${keys.sql}`, ...keys.params);
+    const dpi = await queryRows<DpiMessage>(this.sql, `SELECT * FROM "DpiMessage" WHERE ${keys.sql}`, ...keys.params);
     const byKey = new Map(dpi.map((d) => [`${d.direction} ${d.messageId}`, d]));
     return rows.map((r) => withDpi({ ...r, dpi: byKey.get(`${r.direction} ${r.messageId}`) ?? null }));
   }
@@ -237,20 +228,20 @@ export class DpiMessagesRepo {
   /** Fixes the AS4 MessageId at the first send attempt; later attempts get the same one back. */
   async as4MessageIdFor(id: string, candidate: string): Promise<string> {
     const [fixed] = await queryRows<{ as4MessageId: string }>(
-      this.db,
+      this.sql,
       `UPDATE "DpiMessage" SET "as4MessageId" = $1 WHERE "direction" = 'OUT' AND "messageId" = $2 AND "as4MessageId" IS NULL RETURNING "as4MessageId"`,
       candidate,
       id,
     );
     if (fixed) return fixed.as4MessageId;
-    const [m] = await queryRows<{ as4MessageId: string | null }>(this.db, `SELECT "as4MessageId" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`, id);
+    const [m] = await queryRows<{ as4MessageId: string | null }>(this.sql, `SELECT "as4MessageId" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`, id);
     if (!m) throw new Error(`no outgoing DPI message ${id}`);
     return m.as4MessageId!;
   }
 
   /** Remembers what this attempt signed; returns the references of every attempt so far, this one included. */
   async recordAttempt<R>(id: string, references: R[]): Promise<R[][]> {
-    return this.db.$transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       const [m] = await queryRows<{ signedReferences: string | null }>(tx, `SELECT "signedReferences" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`, id);
       if (!m) throw new Error(`no outgoing DPI message ${id}`);
       const all = [...((m.signedReferences ? JSON.parse(m.signedReferences) : []) as R[][]), references];
@@ -273,12 +264,10 @@ function duplicateOr(err: unknown, messageId: string): unknown {
   return isUniqueViolation(err) ? new DuplicateMessageIdError(messageId) : err;
 }
 
-/** A DPI conversation row with its DPI row, which every DPI conversation has. */
-/** Writes the DpiMessage row of a message. */
-function insertDpiRow(client: Db | Tx, m: NewDpiMessage): Prisma.PrismaPromise<number> {
+/** The statement that writes the DpiMessage row of a message. */
+function insertDpiRow(m: NewDpiMessage): Statement {
   const r = dpiRowOf(m);
-  return execute(
-    client,
+  return [
     `INSERT INTO "DpiMessage" ("direction", "messageId", "avsenderOrg", "databehandlerOrg", "avsenderidentifikator", "mottakerOrg", "kanal",
       "forretningsmelding", "payloadKey", "payloadSize", "payloadSha256", "as4MessageId", "revocation") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     r.direction,
@@ -294,7 +283,7 @@ function insertDpiRow(client: Db | Tx, m: NewDpiMessage): Prisma.PrismaPromise<n
     r.payloadSha256,
     r.as4MessageId,
     r.revocation,
-  );
+  ];
 }
 
 /** The DpiMessage row of a message. */
@@ -316,6 +305,7 @@ function dpiRowOf(m: NewDpiMessage): Prisma.DpiMessageUncheckedCreateInput {
   };
 }
 
+/** A DPI conversation row with its DPI row, which every DPI conversation has. */
 export function withDpi<T extends Conversation & { dpi: DpiMessage | null }>(row: T): T & { dpi: DpiMessage } {
   if (!row.dpi) throw new Error(`DPI conversation ${row.direction} ${row.messageId} has no DpiMessage row`);
   return row as T & { dpi: DpiMessage };

@@ -1,6 +1,7 @@
 import type { StoreWrites } from "./conversations-repo.js";
 import type { Db } from "./prisma.js";
 import { execute, isUniqueViolation, queryRows } from "./raw-sql.js";
+import { sqlOf, type SqlStore } from "./sql.js";
 import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
@@ -36,19 +37,24 @@ export interface OutboundEvidence {
 }
 
 const IN = "IN";
-const key = (as4MessageId: string) => ({ direction_as4MessageId: { direction: IN, as4MessageId } });
+/** An unanswered inbound claim of one MessageId, peer and content: parameters $n, $n+1 and $n+2. */
+const unansweredClaim = (n: number) => `"direction" = 'IN' AND "as4MessageId" = $${n} AND "peerPartyId" = $${n + 1} AND "contentDigest" = $${n + 2} AND "receipt" IS NULL`;
 
 export class ExchangeRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   async receiptFor(as4MessageId: string): Promise<Buffer | undefined> {
-    const row = await this.db.as4Exchange.findUnique({ where: key(as4MessageId), select: { receipt: true } });
+    const [row] = await this.sql.query<{ receipt: Uint8Array | null }>(`SELECT "receipt" FROM "As4Exchange" WHERE "direction" = 'IN' AND "as4MessageId" = $1`, as4MessageId);
     return row?.receipt ? Buffer.from(row.receipt) : undefined;
   }
 
   async findInbound(as4MessageId: string): Promise<InboundRecord | undefined> {
     const [row] = await queryRows<{ as4MessageId: string; peerPartyId: string; contentDigest: string | null; receipt: Uint8Array | null; claimedUntil: Date | null }>(
-      this.db,
+      this.sql,
       `SELECT "as4MessageId", "peerPartyId", "contentDigest", "receipt", "claimedUntil" FROM "As4Exchange" WHERE "direction" = 'IN' AND "as4MessageId" = $1`,
       as4MessageId,
     );
@@ -70,7 +76,7 @@ export class ExchangeRepo {
   private async insertInbound(c: InboundClaim, rest: { claimedUntil: Date | null; createdAt: Date; messageId?: string | null; receiptMessageId?: string; receipt?: Uint8Array<ArrayBuffer> }): Promise<boolean> {
     try {
       await execute(
-        this.db,
+        this.sql,
         `INSERT INTO "As4Exchange" ("direction", "as4MessageId", "peerPartyId", "contentDigest", "claimedUntil", "createdAt", "messageId", "receiptMessageId", "receipt")
           VALUES ('IN', $1, $2, $3, $4, $5, $6, $7, $8)`,
         c.as4MessageId,
@@ -94,10 +100,9 @@ export class ExchangeRepo {
    * someone else changed it since (renewed it, answered it or released it).
    */
   async takeOverInbound(c: InboundClaim, expected: Date | undefined, claimedUntil: Date): Promise<boolean> {
-    const { count } = await this.db.as4Exchange.updateMany({
-      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null, claimedUntil: expected ?? null },
-      data: { claimedUntil },
-    });
+    const params = [claimedUntil, c.as4MessageId, c.peerPartyId, c.contentDigest];
+    const lease = expected ? `"claimedUntil" = $${params.push(expected)}` : `"claimedUntil" IS NULL`;
+    const count = await this.sql.execute(`UPDATE "As4Exchange" SET "claimedUntil" = $1 WHERE ${unansweredClaim(2)} AND ${lease}`, ...params);
     return count === 1;
   }
 
@@ -108,7 +113,7 @@ export class ExchangeRepo {
   async answerInbound(c: InboundClaim, a: { messageId: string | undefined; receiptMessageId: string; receipt: Buffer }, at: Date): Promise<Buffer> {
     const data = { messageId: a.messageId ?? null, receiptMessageId: a.receiptMessageId, receipt: new Uint8Array(a.receipt), claimedUntil: null, createdAt: at };
     const count = await execute(
-      this.db,
+      this.sql,
       `UPDATE "As4Exchange" SET "messageId" = $1, "receiptMessageId" = $2, "receipt" = $3, "claimedUntil" = NULL, "createdAt" = $4
         WHERE "direction" = 'IN' AND "as4MessageId" = $5 AND "peerPartyId" = $6 AND "contentDigest" = $7 AND "receipt" IS NULL`,
       data.messageId,
@@ -129,17 +134,12 @@ export class ExchangeRepo {
 
   /** Deletes an unanswered claim of this peer and content. */
   async releaseInbound(c: InboundClaim): Promise<void> {
-    await this.db.as4Exchange.deleteMany({
-      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null },
-    });
+    await this.sql.execute(`DELETE FROM "As4Exchange" WHERE ${unansweredClaim(1)}`, c.as4MessageId, c.peerPartyId, c.contentDigest);
   }
 
   /** Ends the lease of an unanswered claim of this peer and content now, keeping the MessageId bound to them. */
   async expireInbound(c: InboundClaim, at: Date): Promise<void> {
-    await this.db.as4Exchange.updateMany({
-      where: { direction: IN, as4MessageId: c.as4MessageId, peerPartyId: c.peerPartyId, contentDigest: c.contentDigest, receipt: null },
-      data: { claimedUntil: at },
-    });
+    await this.sql.execute(`UPDATE "As4Exchange" SET "claimedUntil" = $1 WHERE ${unansweredClaim(2)}`, at, c.as4MessageId, c.peerPartyId, c.contentDigest);
   }
 
   /**

@@ -1,4 +1,5 @@
-import { ConversationsRepo, DuplicateMessageIdError, conversationKey, type Direction, type NewConversation, type StoreWrites } from "./conversations-repo.js";
+import { ConversationsRepo, DuplicateMessageIdError, conversationKey, setConversation, type Direction, type NewConversation, type StoreWrites } from "./conversations-repo.js";
+import { sqlOf } from "./sql.js";
 import type { Conversation, NextMoveFile, NextMoveMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
@@ -110,11 +111,11 @@ export class NextMoveRepo {
    */
   async queue(messageId: string, at: Date, also?: StoreWrites): Promise<boolean> {
     const id = normaliseMessageId(messageId);
-    return this.db.$transaction(async (tx) => {
-      const r = await tx.nextMoveMessage.updateMany({ where: { direction: "OUT", messageId: id, queuedAt: null }, data: { queuedAt: at } });
-      if (r.count === 0) return false;
+    return sqlOf(this.db).transaction(async (tx) => {
+      const queued = await tx.execute(`UPDATE "NextMoveMessage" SET "queuedAt" = $1 WHERE "direction" = 'OUT' AND "messageId" = $2 AND "queuedAt" IS NULL`, at, id);
+      if (queued === 0) return false;
       await also?.(tx);
-      await tx.conversation.update({ where: conversationKey("OUT", id), data: { nextAttemptAt: at } });
+      if (!(await setConversation(tx, "OUT", id, { nextAttemptAt: at }))) throw new Error(`no outgoing conversation ${id}`);
       return true;
     });
   }

@@ -1,9 +1,10 @@
 import type { RouteRecord } from "../core/channel.js";
 import type { Channel, RegisterDecision } from "../core/status/index.js";
-import { registerStatusIn, type StoreWrites } from "./conversations-repo.js";
-import type { Conversation, Prisma } from "./generated/client.js";
+import { registerStatusIn, setConversation, type StoreWrites } from "./conversations-repo.js";
+import type { Conversation } from "./generated/client.js";
 import type { Db } from "./prisma.js";
-import { execute, isUniqueViolation, queryRows, type RawClient } from "./raw-sql.js";
+import { execute, isUniqueViolation, queryRows, type SqlClient } from "./raw-sql.js";
+import { sqlOf, type SqlStore } from "./sql.js";
 
 /**
  * One send attempt, as the outbox records it with the attempt's outcome (a SendAttempt row, written in the same
@@ -33,7 +34,11 @@ export class OutboxRepo {
   /** Hashes of routing records stored (or being stored) by this process, oldest first. */
   private readonly records = new Map<string, Promise<void>>();
 
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /**
    * Claims up to `limit` due conversations for `leaseMs`; returns the ones this caller won, oldest due first.
@@ -50,7 +55,7 @@ export class OutboxRepo {
     if (expiring.length) conditions.push(`("documentType" NOT IN (${list(expiring)}) OR "expiry" IS NULL OR "expiry" > $1)`);
     const due = conditions.join(" AND ");
     const candidates = await queryRows<{ messageId: string }>(
-      this.db,
+      this.sql,
       `SELECT "messageId" FROM "Conversation" WHERE ${due} ORDER BY "nextAttemptAt", "messageId" LIMIT $2`,
       ...params,
     );
@@ -62,7 +67,7 @@ export class OutboxRepo {
     const updatedAt = `$${claim.push(new Date())}`;
     const ids = candidates.map((c) => `$${claim.push(c.messageId)}`).join(", ");
     const won = await queryRows<Conversation>(
-      this.db,
+      this.sql,
       `UPDATE "Conversation" SET "leaseUntil" = $2, "updatedAt" = ${updatedAt} WHERE ${due} AND "messageId" IN (${ids}) RETURNING *`,
       ...claim,
     );
@@ -94,7 +99,7 @@ export class OutboxRepo {
     opts: { description?: string | undefined; also?: StoreWrites | undefined; externalReference?: string | undefined; attempt?: AttemptRecord | undefined } = {},
   ): Promise<RegisterDecision> {
     if (opts.attempt?.routedBy) await this.storeRecord(opts.attempt.routedBy);
-    return this.db.$transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       const decision = await registerStatusIn(tx, "OUT", id, "SENDT", at, {
         description: opts.description,
         data: { nextAttemptAt: null, leaseUntil: null, lastError: null, attempts: { increment: 1 }, ...(opts.externalReference !== undefined ? { externalReference: opts.externalReference } : {}) },
@@ -111,16 +116,12 @@ export class OutboxRepo {
    * written with the retry (`at`: when it ended).
    */
   async scheduleRetry(id: string, next: Date, error: string, peer: string | null = null, attempt?: { record: AttemptRecord; at: Date }): Promise<void> {
-    const update = this.db.conversation.update({
-      where: { direction_messageId: { direction: "OUT", messageId: id } },
-      data: { nextAttemptAt: next, leaseUntil: null, lastError: error, lastPeer: peer, attempts: { increment: 1 } },
+    if (attempt?.record.routedBy) await this.storeRecord(attempt.record.routedBy);
+    await this.sql.transaction(async (tx) => {
+      const data = { nextAttemptAt: next, leaseUntil: null, lastError: error, lastPeer: peer, attempts: { increment: 1 } };
+      if (!(await setConversation(tx, "OUT", id, data))) throw new Error(`no outgoing message ${id}`);
+      if (attempt) await insertAttempt(tx, id, attempt.record, attempt.at, "retry", error);
     });
-    if (!attempt) {
-      await update;
-      return;
-    }
-    if (attempt.record.routedBy) await this.storeRecord(attempt.record.routedBy);
-    await this.db.$transaction([update, insertAttempt(this.db, id, attempt.record, attempt.at, "retry", error)]);
   }
 
   /**
@@ -130,7 +131,7 @@ export class OutboxRepo {
    */
   async wakeWaitingFor(peer: string, now: Date): Promise<number> {
     return execute(
-      this.db,
+      this.sql,
       `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2
         WHERE "direction" = 'OUT' AND "lastPeer" = $3 AND "nextAttemptAt" > $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`,
       now,
@@ -147,7 +148,7 @@ export class OutboxRepo {
    */
   async markFailed(id: string, at: Date, reason: string, also?: StoreWrites, status = "FEILET", attempt?: AttemptRecord): Promise<RegisterDecision> {
     if (attempt?.routedBy) await this.storeRecord(attempt.routedBy);
-    return this.db.$transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       const decision = await registerStatusIn(tx, "OUT", id, status, at, {
         description: reason,
         data: { nextAttemptAt: null, leaseUntil: null, lastError: reason, attempts: { increment: 1 } },
@@ -200,7 +201,7 @@ export class OutboxRepo {
     for (const m of overdue) {
       const answered = await this.db.conversation.count({ where: { conversationId: m.conversationId, direction: "IN", documentType: { notIn: [...letterTypes] } } });
       if (answered > 0) continue;
-      const decision = await this.db.$transaction((tx) =>
+      const decision = await this.sql.transaction((tx) =>
         registerStatusIn(tx, "OUT", m.messageId, "LEVETID_UTLOPT", now, {
           description: `no receipt arrived before ${m.expiry!.toISOString()}`,
           // Only while it is still what was read: a status registered meanwhile (SENDT → FEILET, a receipt's LEVERT) wins.
@@ -218,7 +219,7 @@ export class OutboxRepo {
  * Inserts the SendAttempt row of an attempt that ended at `finishedAt` with `outcome`: SQL of our own (raw-sql.ts),
  * as it runs once per letter. A promise usable in the caller's transaction or a batch.
  */
-function insertAttempt(client: RawClient, messageId: string, a: AttemptRecord, finishedAt: Date, outcome: "sent" | "retry" | "failed", error: string | null) {
+function insertAttempt(client: SqlClient, messageId: string, a: AttemptRecord, finishedAt: Date, outcome: "sent" | "retry" | "failed", error: string | null) {
   return execute(
     client,
     `INSERT INTO "SendAttempt" ("direction", "messageId", "attempt", "startedAt", "finishedAt", "peer", "outcome", "error", "worker", "routingSha256")

@@ -1,7 +1,12 @@
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { withSerialisedAccess } from "./sqlite-serial-access.js";
+import type BetterSqlite3 from "better-sqlite3";
+import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { Gate, withSerialisedAccess } from "./sqlite-serial-access.js";
+import { attachSql } from "./sql.js";
+import { sqliteSql } from "./sqlite-sql.js";
+import { pgSql } from "./pg-sql.js";
 import { withStatementCache } from "./sqlite-statement-cache.js";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client.js";
@@ -76,7 +81,11 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
   const loc = parseDatabaseUrl(databaseUrl);
   if (loc.provider === "postgresql") {
     const applied = await runMigrations(pgExecutor(loc.url), "postgresql");
-    const client = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: loc.url }) });
+    // The direct SQL's pool (sql.ts) is closed with the client's adapter.
+    const direct = pgSql(loc.url);
+    const client = new PgPrismaClient({ adapter: onDispose(new PrismaPg({ connectionString: loc.url }), () => direct.close()) });
+    await client.$connect();
+    attachSql(client as unknown as Db, direct);
     // The PostgreSQL client's types are a superset of the SQLite client's for the same models, but TypeScript
     // cannot relate two generated clients structurally. Both are generated from identical models
     // (test/store/schema-parity.test.ts) and the row types are checked equal below, so the repositories, typed
@@ -86,8 +95,35 @@ export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase>
   const file = loc.file;
   if (file !== ":memory:") await mkdir(path.dirname(path.resolve(file)), { recursive: true });
   const applied = await runMigrations(sqliteExecutor(file), "sqlite");
-  const db = new PrismaClient({ adapter: withSerialisedAccess(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` }))) });
+  // Prisma and the direct SQL (sql.ts) share the one connection and take turns on it through one gate.
+  const gate = new Gate();
+  let connection: BetterSqlite3.Database | undefined;
+  const adapter = withSerialisedAccess(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` }), (c) => (connection = c)), gate);
+  const db = new PrismaClient({ adapter });
+  await db.$connect();
+  if (!connection) throw new Error("the SQLite adapter did not open its connection");
+  attachSql(db, sqliteSql(connection, gate));
   return { db, provider: "sqlite", applied, singleProcess: true };
+}
+
+/** The adapter factory `inner`, with `close` run after each connection it opened is disposed. */
+function onDispose(inner: SqlDriverAdapterFactory, close: () => Promise<void>): SqlDriverAdapterFactory {
+  return {
+    provider: inner.provider,
+    adapterName: inner.adapterName,
+    async connect() {
+      const adapter = await inner.connect();
+      const dispose = adapter.dispose.bind(adapter);
+      adapter.dispose = async () => {
+        try {
+          await dispose();
+        } finally {
+          await close();
+        }
+      };
+      return adapter;
+    },
+  };
 }
 
 // Compile-time guard: the rows both clients return are the same types.

@@ -10,21 +10,34 @@ import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from "@pr
  * commit() or rollback()), in the order they asked. Each statement itself runs synchronously in the driver, so
  * holding the gate only around it costs a microtask.
  */
-class Gate {
+export class Gate {
   private tail: Promise<void> = Promise.resolve();
+  /** Holders and waiters: zero when nobody holds the gate or waits for it. */
+  private inUse = 0;
+
+  /** True when nobody holds the gate or waits for it: a synchronous statement may run at once. */
+  get idle(): boolean {
+    return this.inUse === 0;
+  }
 
   /** Resolves, in the order asked, with the function that lets the next one in. */
   enter(): Promise<() => void> {
+    this.inUse++;
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
     const before = this.tail;
     this.tail = before.then(() => done);
-    return before.then(() => release);
+    let left = false;
+    return before.then(() => () => {
+      if (left) return;
+      left = true;
+      this.inUse--;
+      release();
+    });
   }
 }
 
-function serialised(inner: SqlDriverAdapter): SqlDriverAdapter {
-  const gate = new Gate();
+function serialised(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
   const oneStatement = async <T>(run: () => Promise<T>): Promise<T> => {
     const leave = await gate.enter();
     try {
@@ -84,13 +97,16 @@ function serialised(inner: SqlDriverAdapter): SqlDriverAdapter {
   };
 }
 
-/** The adapter factory `inner` with each connection used by one transaction or one statement at a time. */
-export function withSerialisedAccess(inner: SqlDriverAdapterFactory): SqlDriverAdapterFactory {
+/**
+ * The adapter factory `inner` with each connection used by one transaction or one statement at a time, through
+ * `gate`: the store's direct SQL (sqlite-sql.ts) on the same connection takes turns through the same gate.
+ */
+export function withSerialisedAccess(inner: SqlDriverAdapterFactory, gate: Gate): SqlDriverAdapterFactory {
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
     async connect(): Promise<SqlDriverAdapter> {
-      return serialised(await inner.connect());
+      return serialised(await inner.connect(), gate);
     },
   };
 }

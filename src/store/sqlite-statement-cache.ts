@@ -74,8 +74,11 @@ export function cacheStatements(db: BetterSqlite3.Database, max = 500): void {
   };
 }
 
-/** The adapter factory `inner` with each connection's statements cached. */
-export function withStatementCache(inner: SqlDriverAdapterFactory, max?: number): SqlDriverAdapterFactory {
+/**
+ * The adapter factory `inner` with each connection's statements cached; `onConnection` gets the connection
+ * (the store's direct SQL runs on it, sqlite-sql.ts).
+ */
+export function withStatementCache(inner: SqlDriverAdapterFactory, onConnection?: (db: BetterSqlite3.Database) => void, max?: number): SqlDriverAdapterFactory {
   return {
     provider: inner.provider,
     adapterName: inner.adapterName,
@@ -83,6 +86,7 @@ export function withStatementCache(inner: SqlDriverAdapterFactory, max?: number)
       const adapter = await inner.connect();
       const client = (adapter as unknown as { client?: BetterSqlite3.Database }).client;
       if (!client || typeof client.prepare !== "function") throw new Error("the better-sqlite3 adapter exposes no client to cache statements on");
+      onConnection?.(client);
       cacheStatements(client, max);
       return adapter;
     },

@@ -2,6 +2,7 @@ import type { Channel } from "../core/status/index.js";
 import { channelOf } from "./conversations-repo.js";
 import type { Subscription } from "./generated/client.js";
 import type { Db } from "./prisma.js";
+import { sqlOf, type Sql } from "./sql.js";
 
 /**
  * Publishing new statuses: every ConversationStatus row starts unpublished (publishedAt null) and is handed,
@@ -44,6 +45,22 @@ export interface PublishOutcome {
   queued: number;
 }
 
+/** `$first, …` for `count` parameters. */
+function placeholders(first: number, count: number): string {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(", ");
+}
+
+/** Inserts rows into `into` (table and columns), a few hundred per statement. */
+async function insertRows(tx: Sql, into: string, rows: unknown[][]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    const chunk = rows.slice(i, i + INSERT_CHUNK);
+    let n = 0;
+    const values = chunk.map((r) => `(${r.map(() => `$${++n}`).join(", ")})`).join(", ");
+    await tx.execute(`INSERT INTO ${into} VALUES ${values}`, ...chunk.flat());
+  }
+}
+const INSERT_CHUNK = 500;
+
 export class StatusPublishRepo {
   constructor(private readonly db: Db) {}
 
@@ -58,48 +75,33 @@ export class StatusPublishRepo {
     queueing: boolean,
     route: (statuses: readonly PublishableStatus[], subscriptions: readonly Subscription[]) => PublishRouting,
   ): Promise<PublishOutcome> {
-    const candidates = await this.db.conversationStatus.findMany({ where: { publishedAt: null }, orderBy: { id: "asc" }, take: limit, select: { id: true } });
+    const sql = sqlOf(this.db);
+    const candidates = await sql.query<{ id: number }>(`SELECT "id" FROM "ConversationStatus" WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT $1`, limit);
     if (candidates.length === 0) return { found: 0, published: 0, deliveries: 0, queued: 0 };
-    const ids = candidates.map((c) => c.id);
-    return this.db.$transaction(async (tx) => {
-      const won = await tx.conversationStatus.updateManyAndReturn({ where: { id: { in: ids }, publishedAt: null }, data: { publishedAt: now }, select: { id: true } });
+    const ids = candidates.map((c) => Number(c.id));
+    return sql.transaction(async (tx) => {
+      const won = await tx.query<{ id: number }>(
+        `UPDATE "ConversationStatus" SET "publishedAt" = $1 WHERE "publishedAt" IS NULL AND "id" IN (${placeholders(2, ids.length)}) RETURNING "id"`,
+        now,
+        ...ids,
+      );
       const outcome = { found: ids.length, published: won.length, deliveries: 0, queued: 0 };
       if (won.length === 0) return outcome;
       // Read after the claim: a subscription that exists by now sees every status this batch claimed.
-      const subscriptions = await tx.subscription.findMany({ orderBy: { id: "asc" } });
+      const subscriptions = await tx.query<Subscription>(`SELECT * FROM "Subscription" ORDER BY "id"`);
       if (subscriptions.length === 0 && !queueing) return outcome;
-      const rows = await tx.conversationStatus.findMany({
-        where: { id: { in: won.map((w) => w.id) } },
-        orderBy: { id: "asc" },
-        select: {
-          id: true,
-          direction: true,
-          messageId: true,
-          status: true,
-          description: true,
-          createdAt: true,
-          conversation: { select: { conversationId: true, channel: true, senderIdentifier: true, receiverIdentifier: true } },
-        },
-      });
-      const statuses: PublishableStatus[] = rows.map((r) => ({
-        id: r.id,
-        direction: r.direction === "IN" ? "IN" : "OUT",
-        messageId: r.messageId,
-        conversationId: r.conversation.conversationId,
-        channel: channelOf(r.conversation.channel),
-        status: r.status,
-        description: r.description,
-        createdAt: r.createdAt,
-        senderIdentifier: r.conversation.senderIdentifier,
-        receiverIdentifier: r.conversation.receiverIdentifier,
-      }));
+      const wonIds = won.map((w) => Number(w.id));
+      const rows = await tx.query<Omit<PublishableStatus, "channel" | "direction"> & { direction: string; channel: string }>(
+        `SELECT s."id", s."direction", s."messageId", s."status", s."description", s."createdAt",
+            c."conversationId", c."channel", c."senderIdentifier", c."receiverIdentifier"
+          FROM "ConversationStatus" s JOIN "Conversation" c ON c."direction" = s."direction" AND c."messageId" = s."messageId"
+          WHERE s."id" IN (${placeholders(1, wonIds.length)}) ORDER BY s."id"`,
+        ...wonIds,
+      );
+      const statuses: PublishableStatus[] = rows.map((r) => ({ ...r, id: Number(r.id), direction: r.direction === "IN" ? "IN" : "OUT", channel: channelOf(r.channel) }));
       const routing = route(statuses, subscriptions);
-      if (routing.deliveries.length > 0) {
-        await tx.webhookDelivery.createMany({ data: routing.deliveries.map((d) => ({ ...d, nextAttemptAt: now })) });
-      }
-      if (routing.queue.length > 0) {
-        await tx.statusQueueEntry.createMany({ data: routing.queue.map((q) => ({ ...q, createdAt: now })) });
-      }
+      await insertRows(tx, `"WebhookDelivery" ("subscriptionId", "statusId", "nextAttemptAt")`, routing.deliveries.map((d) => [d.subscriptionId, d.statusId, now]));
+      await insertRows(tx, `"StatusQueueEntry" ("statusId", "channel", "createdAt")`, routing.queue.map((q) => [q.statusId, q.channel, now]));
       return { ...outcome, deliveries: routing.deliveries.length, queued: routing.queue.length };
     });
   }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
+import { attachSql, sqlOf } from "../../src/store/sql.js";
 import { Inbox } from "../../src/core/inbox.js";
 import type { ReadScope } from "../../src/core/read-scope.js";
 import { ConversationsRepo, type NewConversation } from "../../src/store/conversations-repo.js";
@@ -55,7 +56,10 @@ async function withRival(client: Db, until: Date, wins: () => boolean): Promise<
       };
     },
   });
-  return { db: new Proxy(client, { get: (target, prop) => (prop === "conversation" ? conversation : Reflect.get(target, prop)) }), taken };
+  const db = new Proxy(client, { get: (target, prop) => (prop === "conversation" ? conversation : Reflect.get(target, prop)) });
+  // The same database's direct SQL (the repositories' raw statements) as the client it stands for.
+  attachSql(db, sqlOf(client));
+  return { db, taken };
 }
 
 async function openStore(provider: DatabaseProvider): Promise<{ url: string; close(): Promise<void> }> {

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import type { Db } from "../../src/store/prisma.js";
 import { PushRepo } from "../../src/store/push-repo.js";
 import { openStoreOn } from "../helpers/temp-store.js";
+import { sqlOf } from "../../src/store/sql.js";
 import { ParticipantsRepo } from "../../src/store/participants-repo.js";
 import { StatusReplyRepo } from "../../src/store/status-reply-repo.js";
 import { postgresReachable } from "../../scripts/lib/pg-scratch.js";
@@ -675,7 +676,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         const row = await store!.db.dpiMessage.findUniqueOrThrow({ where: { direction_messageId: { direction: "IN", messageId: "r1" } } });
         expect(decodeRevocation(row.revocation)).to.deep.equal(uses);
         expect((await store!.db.dpiMessage.findUniqueOrThrow({ where: { direction_messageId: { direction: "OUT", messageId: "r2" } } })).revocation).to.equal(null);
-        await store!.db.$transaction(async (tx) => {
+        await sqlOf(store!.db).transaction(async (tx) => {
           await outboundEvidence("r2", { as4MessageId: "as4-r2@x", peerPartyId: "POP000002", receiptMessageId: "rcpt@x", receipt: Buffer.from("r"), revocation: [uses[0]!] }, at(5))(tx);
         });
         const [exchange] = await new ExchangeRepo(store!.db).evidenceFor("r2");

@@ -5,7 +5,7 @@ import type { EformidlingEndpoint } from "../../routing/eformidling.js";
 import type { InfoRecord } from "../../routing/service-registry/records.js";
 import { ARKIVMELDING_FILE, conversationId, parseArkivmelding, parties, processOf, receiverRef, securityLevelOf } from "../../sbd/index.js";
 import type { BlobStore } from "../../store/blob-store.js";
-import { registerStatusIn, type StoreWrites } from "../../store/conversations-repo.js";
+import { registerStatusIn, setConversation, type StoreWrites } from "../../store/conversations-repo.js";
 import type { Conversation } from "../../store/generated/client.js";
 import type { NextMoveConversation, NextMoveRepo } from "../../store/nextmove-repo.js";
 import { readOutgoing } from "../nextmove/documents.js";
@@ -72,7 +72,7 @@ export class DpfOutboundChannel implements OutboundChannel<NextMoveConversation>
       externalReference: id,
       // SvarUt guarantees delivery once it has taken the forsendelse: the conversation is answered (the
       // integrasjonspunkt's LEVERT at send), and only polling for what SvarUt reports remains.
-      also: async (tx) => void (await tx.conversation.updateMany({ where: { direction: "OUT", messageId: c.messageId }, data: { finished: true } })),
+      also: async (tx) => void (await setConversation(tx, "OUT", c.messageId, { finished: true })),
       peer: deps.peer,
       log,
     });

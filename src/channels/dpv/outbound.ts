@@ -19,7 +19,7 @@ import type { EformidlingEndpoint } from "../../routing/eformidling.js";
 import type { ServiceRegistryClient } from "../../routing/service-registry/client.js";
 import { isReceipt, parseArkivmelding, parties, processOf, securityLevelOf, conversationId as conversationIdOf, type StandardBusinessDocument } from "../../sbd/index.js";
 import type { BlobStore } from "../../store/blob-store.js";
-import { registerStatusIn, type StoreWrites } from "../../store/conversations-repo.js";
+import { registerStatusIn, setConversation, type StoreWrites } from "../../store/conversations-repo.js";
 import type { Conversation } from "../../store/generated/client.js";
 import type { NextMoveConversation, NextMoveRepo } from "../../store/nextmove-repo.js";
 import { readOutgoing } from "../nextmove/documents.js";
@@ -129,7 +129,7 @@ export class DpvOutbound implements OutboundChannel<NextMoveConversation> {
       return {
         kind: "delivered",
         description: "Altinn already had this message (409), but no correspondence with its reference was found: no status polling",
-        also: async (tx) => void (await tx.conversation.updateMany({ where: { direction: "OUT", messageId }, data: { pollable: false } })),
+        also: async (tx) => void (await setConversation(tx, "OUT", messageId, { pollable: false })),
       };
     }
     ctx.log.warn({ correspondenceId: id }, "409 on the idempotent key: an earlier attempt got through; its correspondence id was found again");

@@ -1,0 +1,171 @@
+import Database from "better-sqlite3";
+import type BetterSqlite3 from "better-sqlite3";
+import type { Gate } from "./sqlite-serial-access.js";
+import { sqliteForm, TransactionClosedError, type Sql, type SqlStore } from "./sql.js";
+
+/**
+ * The store's direct SQL on SQLite (sql.ts), on the connection Prisma's adapter opened and through the same gate
+ * (sqlite-serial-access.ts), so Prisma's statements and ours never interleave inside each other's transactions.
+ *
+ * better-sqlite3 runs a statement synchronously: one outside a transaction runs at once when nobody holds the
+ * gate, and a transaction whose work is only our statements runs from BEGIN to COMMIT without giving the event
+ * loop away, so it holds the connection for microseconds, not for round trips.
+ */
+
+type Statement = BetterSqlite3.Statement<unknown[]>;
+type Decode = (row: Record<string, unknown>) => void;
+
+interface Prepared {
+  statement: Statement;
+  order: number[];
+  /** Turns the columns Prisma decodes by declared type into its values; undefined when none needs it. */
+  decode: Decode | undefined;
+}
+
+/** How Prisma's adapter stores a DateTime (its default "iso8601" format): comparisons in SQL rely on the same text. */
+export function sqliteDate(d: Date): string {
+  return d.toISOString().replace("Z", "+00:00");
+}
+
+function toDate(v: unknown): unknown {
+  if (typeof v === "string") return new Date(v);
+  if (typeof v === "number" || typeof v === "bigint") return new Date(Number(v));
+  return v;
+}
+
+/** Per declared column type, what Prisma makes of the stored value (the adapter's conversion and the client's). */
+const DECODERS: Record<string, (v: unknown) => unknown> = {
+  DATETIME: toDate,
+  TIMESTAMP: toDate,
+  BOOLEAN: (v) => (typeof v === "number" || typeof v === "bigint" ? Number(v) !== 0 : v),
+  BIGINT: (v) => (typeof v === "number" ? BigInt(v) : v),
+};
+
+function decoderOf(statement: Statement): Decode | undefined {
+  const columns = statement.columns().flatMap((c) => {
+    const decode = c.type ? DECODERS[c.type.toUpperCase()] : undefined;
+    return decode ? [{ name: c.name, decode }] : [];
+  });
+  if (columns.length === 0) return undefined;
+  return (row) => {
+    for (const c of columns) {
+      const v = row[c.name];
+      if (v !== null && v !== undefined) row[c.name] = c.decode(v);
+    }
+  };
+}
+
+/** A parameter as the adapter binds it. */
+function bindable(v: unknown): unknown {
+  if (v instanceof Date) return sqliteDate(v);
+  if (typeof v === "boolean") return v ? 1 : 0;
+  if (v === undefined) return null;
+  if (v instanceof Uint8Array && !Buffer.isBuffer(v)) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  return v;
+}
+
+const prepareUncached = Database.prototype.prepare as (this: BetterSqlite3.Database, sql: string) => Statement;
+
+/** Prepared statements of one connection, by SQL text, least recently used dropped first. */
+class Statements {
+  private readonly cache = new Map<string, Prepared>();
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly max = 500,
+  ) {}
+
+  get(sql: string): Prepared {
+    let p = this.cache.get(sql);
+    if (p) {
+      this.cache.delete(sql);
+    } else {
+      const form = sqliteForm(sql);
+      // The connection's own prepare: Prisma's adapter has it replaced by a cache of views (sqlite-statement-cache.ts).
+      const statement = prepareUncached.call(this.db, form.text);
+      // Prisma's adapter sets the connection to return every integer as bigint; its client turns them back into
+      // numbers but for BIGINT columns, which the decoder does here.
+      if (statement.reader) statement.safeIntegers(false);
+      p = { statement, order: form.order, decode: statement.reader ? decoderOf(statement) : undefined };
+      if (this.cache.size >= this.max) this.cache.delete(this.cache.keys().next().value!);
+    }
+    this.cache.set(sql, p);
+    return p;
+  }
+}
+
+function runQuery<T>(statements: Statements, sql: string, params: unknown[]): T[] {
+  const p = statements.get(sql);
+  const args = p.order.map((i) => bindable(params[i]));
+  if (!p.statement.reader) {
+    p.statement.run(...args);
+    return [];
+  }
+  const rows = p.statement.all(...args) as Record<string, unknown>[];
+  if (p.decode) for (const row of rows) p.decode(row);
+  return rows as T[];
+}
+
+function runExecute(statements: Statements, sql: string, params: unknown[]): number {
+  const p = statements.get(sql);
+  const args = p.order.map((i) => bindable(params[i]));
+  // A write with RETURNING is a reader: it changed the rows it returned.
+  return p.statement.reader ? p.statement.all(...args).length : p.statement.run(...args).changes;
+}
+
+/** Runs `work` synchronously inside a promise, so a driver error is a rejection like node-postgres's. */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(err as Error);
+  }
+}
+
+export function sqliteSql(db: BetterSqlite3.Database, gate: Gate): SqlStore {
+  const statements = new Statements(db);
+  const begin = prepareUncached.call(db, "BEGIN IMMEDIATE");
+  const commit = prepareUncached.call(db, "COMMIT");
+  const rollback = prepareUncached.call(db, "ROLLBACK");
+
+  /** One statement outside a transaction: at once when the connection is free, else in its turn. */
+  async function outside<T>(work: () => T): Promise<T> {
+    if (gate.idle) return work();
+    const leave = await gate.enter();
+    try {
+      return work();
+    } finally {
+      leave();
+    }
+  }
+
+  return {
+    provider: "sqlite",
+    query: <T>(sql: string, ...params: unknown[]) => outside(() => runQuery<T>(statements, sql, params)),
+    execute: (sql: string, ...params: unknown[]) => outside(() => runExecute(statements, sql, params)),
+    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      const leave = await gate.enter();
+      let open = true;
+      const inside = <R>(work: () => R): Promise<R> => (open ? settle(work) : Promise.reject(new TransactionClosedError()));
+      const tx: Sql = {
+        provider: "sqlite",
+        query: <R>(sql: string, ...params: unknown[]) => inside(() => runQuery<R>(statements, sql, params)),
+        execute: (sql: string, ...params: unknown[]) => inside(() => runExecute(statements, sql, params)),
+      };
+      try {
+        begin.run();
+        try {
+          const out = await fn(tx);
+          commit.run();
+          return out;
+        } catch (err) {
+          // A failed COMMIT can leave SQLite inside the transaction: it is rolled back before the gate opens.
+          if (db.inTransaction) rollback.run();
+          throw err;
+        }
+      } finally {
+        open = false;
+        leave();
+      }
+    },
+  };
+}
