@@ -47,18 +47,8 @@ export class OutboxRepo {
    */
   async claimDue(now: Date, leaseMs: number, limit: number, expiring: readonly string[] = [], channels?: readonly Channel[]): Promise<Conversation[]> {
     if (channels?.length === 0) return [];
-    // $1 now, $2 the limit or the new lease; the channels and expiring types follow.
-    const params: unknown[] = [now, limit];
-    const list = (values: readonly string[]) => values.map((v) => `$${params.push(v)}`).join(", ");
-    const conditions = [`"direction" = 'OUT'`, `"nextAttemptAt" <= $1`, `("leaseUntil" IS NULL OR "leaseUntil" < $1)`];
-    if (channels) conditions.push(`"channel" IN (${list(channels)})`);
-    if (expiring.length) conditions.push(`("documentType" NOT IN (${list(expiring)}) OR "expiry" IS NULL OR "expiry" > $1)`);
-    const due = conditions.join(" AND ");
-    const candidates = await queryRows<{ messageId: string }>(
-      this.sql,
-      `SELECT "messageId" FROM "Conversation" WHERE ${due} ORDER BY "nextAttemptAt", "messageId" LIMIT $2`,
-      ...params,
-    );
+    const { due, params, select } = dueQuery(now, limit, expiring, channels);
+    const candidates = await queryRows<{ messageId: string }>(this.sql, select, ...params);
     if (candidates.length === 0) return [];
     // One conditional UPDATE … RETURNING for the batch: a candidate another worker leased in the meantime no
     // longer matches, exactly as with one update per message (which cost two queries each).
@@ -213,6 +203,21 @@ export class OutboxRepo {
     }
     return expired;
   }
+}
+
+/**
+ * The outbox's due condition (`due`, over `params`: $1 now, $2 the limit, then the channels and expiring
+ * types) and the query that lists the due candidates, oldest due first. The order is the one the
+ * (direction, nextAttemptAt, messageId) index has, so the claim reads the due rows off it and stops at the limit.
+ */
+export function dueQuery(now: Date, limit: number, expiring: readonly string[], channels: readonly Channel[] | undefined): { due: string; params: unknown[]; select: string } {
+  const params: unknown[] = [now, limit];
+  const list = (values: readonly string[]) => values.map((v) => `$${params.push(v)}`).join(", ");
+  const conditions = [`"direction" = 'OUT'`, `"nextAttemptAt" <= $1`, `("leaseUntil" IS NULL OR "leaseUntil" < $1)`];
+  if (channels) conditions.push(`"channel" IN (${list(channels)})`);
+  if (expiring.length) conditions.push(`("documentType" NOT IN (${list(expiring)}) OR "expiry" IS NULL OR "expiry" > $1)`);
+  const due = conditions.join(" AND ");
+  return { due, params, select: `SELECT "messageId" FROM "Conversation" WHERE ${due} ORDER BY "nextAttemptAt", "messageId" LIMIT $2` };
 }
 
 /**
