@@ -23,8 +23,16 @@ export class DecompressionError extends EbmsError {
  * against 0.87 s). Any gzip reader reads it.
  */
 export function gzipStream(): Transform {
-  return createGzip({ strategy: zlibConstants.Z_HUFFMAN_ONLY });
+  return createGzip({ strategy: zlibConstants.Z_HUFFMAN_ONLY, chunkSize: ZLIB_CHUNK_BYTES });
 }
+
+/**
+ * Output buffer per zlib call. Node's default (16 KiB) hands back a 25 MB payload in some 2 000 pieces, each a
+ * round trip to the thread pool and a callback; 256 KiB took the CPU of gzip from 0.54 to 0.33 s and of gunzip
+ * from 0.34 to 0.17 s on 33 MB (and costs no more on a 20 kB letter). A limit on the output can be passed by at
+ * most one such piece before the check refuses it.
+ */
+const ZLIB_CHUNK_BYTES = 256 * 1024;
 
 export interface GunzipLimits {
   /** Cap on the decompressed bytes of this stream. */
@@ -61,7 +69,7 @@ class LimitedGunzip extends Duplex {
     this.#limits = limits;
     this.#budget = new ByteBudget(limits.maxBytes, "decompressed payload", EBMS_DECOMPRESSION_FAILURE);
     this.#budgets = [this.#budget, ...(limits.budgets ?? [])];
-    this.#z = createGunzip();
+    this.#z = createGunzip({ chunkSize: ZLIB_CHUNK_BYTES });
     this.#z.on("data", (chunk: Buffer) => this.#onData(chunk));
     this.#z.on("end", () => this.push(null));
     this.#z.on("error", (err: Error) => this.destroy(asDecompressionError(err)));
