@@ -22,7 +22,7 @@ import {
   TokenSignatureInvalidError,
 } from "../../src/maskinporten/errors.js";
 import type { MaskinportenSim } from "../../src/sim/maskinporten/server.js";
-import { b64url, mintingSim, NOW, NOW_S, rsaKey, SCOPE } from "./helpers.js";
+import { b64url, mintingSim, movableClock, NOW, NOW_S, rsaKey, SCOPE } from "./helpers.js";
 
 describe("maskinporten/token-verifier (against the simulator on 127.0.0.1)", () => {
   let sim: MaskinportenSim;
@@ -280,6 +280,61 @@ describe("maskinporten/token-verifier (against the simulator on 127.0.0.1)", () 
         broken.closeAllConnections();
         await new Promise((resolve) => broken.close(resolve));
       }
+    });
+  });
+
+  describe("tokens verified before", () => {
+    it("takes a token presented again without verifying its signature again", async () => {
+      const { token } = await sim.issueToken({ consumer: "991825827", scope: SCOPE });
+      const v = verifier();
+      const first = await v.verify(token);
+      const again = await v.verify(token);
+      expect(again.consumer).to.equal(first.consumer);
+      expect(again.expiresAt).to.deep.equal(first.expiresAt);
+      expect(v.stats()).to.deep.equal({ verified: 1, reused: 1 });
+    });
+
+    it("refuses a token verified before once it has expired (401 token-expired)", async () => {
+      const clock = movableClock();
+      const v = createTokenVerifier({ issuer: sim.issuer, jwksUrl: sim.jwksUrl, clock, clockSkewSeconds: 10 });
+      const { token } = await sim.issueToken({ consumer: "991825827", scope: SCOPE });
+      await v.verify(token);
+      clock.set(125);
+      await v.verify(token);
+      clock.set(131);
+      expect(await rejection(v.verify(token))).to.be.instanceOf(TokenExpiredError);
+      expect(v.stats()).to.deep.equal({ verified: 1, reused: 1 });
+    });
+
+    it("checks the scope on every call", async () => {
+      const { token } = await sim.issueToken({ consumer: "991825827", scope: SCOPE });
+      const v = verifier();
+      await v.verify(token);
+      expect(await rejection(v.verify(token, { requiredScope: "digitalpostinnbygger:les" }))).to.be.instanceOf(TokenScopeMissingError);
+    });
+
+    it("verifies afresh, and refuses, a token whose key was replaced under the same kid", async () => {
+      const replacing = await mintingSim();
+      try {
+        const v = createTokenVerifier({ issuer: replacing.issuer, jwksUrl: replacing.jwksUrl, clock: () => NOW, jwksCooldownMs: 0, jwksCacheMaxAgeMs: 0 });
+        const { token } = await replacing.issueToken({ consumer: "991825827", scope: SCOPE });
+        await v.verify(token);
+        await replacing.rotateSigningKey(rsaKey(), "test-kid-1", { retainPrevious: false });
+        expect(await rejection(v.verify(token))).to.be.instanceOf(TokenSignatureInvalidError);
+        expect(v.stats()).to.deep.equal({ verified: 1, reused: 0 });
+      } finally {
+        await replacing.close();
+      }
+    });
+
+    it("never keeps a token that was refused", async () => {
+      const { token } = await sim.issueToken({ consumer: "991825827", scope: SCOPE });
+      const [header, payload, signature] = token.split(".");
+      const forged = `${header}.${payload}.${signature!.slice(0, -4)}AAAA`;
+      const v = verifier();
+      expect(await rejection(v.verify(forged))).to.be.instanceOf(TokenSignatureInvalidError);
+      expect(await rejection(v.verify(forged))).to.be.instanceOf(TokenSignatureInvalidError);
+      expect(v.stats()).to.deep.equal({ verified: 0, reused: 0 });
     });
   });
 
