@@ -21,7 +21,19 @@ export function startOfDay(date: string, timeZone: string): string {
   return localDateTime(onTheDay[0] ?? second, timeZone);
 }
 
+/** One formatter per zone: building one costs some 150 µs, using it a few. */
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
+
 function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = FORMATTERS.get(timeZone);
+  if (!f) {
+    f = newFormatter(timeZone);
+    if (FORMATTERS.size < 64) FORMATTERS.set(timeZone, f);
+  }
+  return f;
+}
+
+function newFormatter(timeZone: string): Intl.DateTimeFormat {
   return new Intl.DateTimeFormat("en-US", {
     timeZone,
     hourCycle: "h23",

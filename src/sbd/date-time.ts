@@ -80,13 +80,26 @@ export function isAfter(a: OffsetDateTime, b: OffsetDateTime): boolean {
 
 /** The zone's offset from UTC at an instant, in seconds. */
 export function zoneOffsetSeconds(zone: string, at: Date): number {
-  const name = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" })
+  const name = offsetFormat(zone)
     .formatToParts(at)
     .find((p) => p.type === "timeZoneName")?.value;
   const m = /^GMT(?:([+-])(\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(name ?? "");
   if (!m) throw new RangeError(`cannot read the offset of time zone ${zone}`);
   if (m[1] === undefined) return 0;
   return (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0));
+}
+
+/** Building a formatter costs far more than using one (it loads the zone's rules): one per zone, kept. */
+const OFFSET_FORMATS = new Map<string, Intl.DateTimeFormat>();
+
+function offsetFormat(zone: string): Intl.DateTimeFormat {
+  let format = OFFSET_FORMATS.get(zone);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
+    // Zones come from configuration and code, not input; the bound only guards against a caller that varies them.
+    if (OFFSET_FORMATS.size < 64) OFFSET_FORMATS.set(zone, format);
+  }
+  return format;
 }
 
 function formatOffset(seconds: number): string {
