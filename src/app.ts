@@ -129,7 +129,7 @@ export interface Stores {
 }
 
 export async function openStores(config: Config): Promise<Stores> {
-  const { db, applied, singleProcess } = await openDatabase(config.databaseUrl);
+  const { db, applied, singleProcess } = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
   const blobs = await openBlobStore(config, singleProcess).catch(async (err: unknown) => {
     await db.$disconnect();
     throw err;
@@ -142,7 +142,7 @@ export async function openStores(config: Config): Promise<Stores> {
  * PostgreSQL store, which loadConfig allows only with a postgresql:// database URL.
  */
 async function openBlobStore(config: Config, singleProcess: boolean): Promise<BlobStore> {
-  if (config.blobStore === "database") return PgBlobStore.connect(config.databaseUrl);
+  if (config.blobStore === "database") return PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
   const blobs = new FolderBlobStore(config.dataDir);
   await blobs.init({ shared: !singleProcess });
   return blobs;

@@ -25,6 +25,7 @@ const schema = z.object({
   DPI_AP_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   DPI_AP_PUBLIC_URL: z.string().url().optional(),
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
+  DPI_AP_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DPI_AP_DATA_DIR: z.string().default("./data"),
   DPI_AP_BLOB_STORE: z.enum(["folder", "database"]).default("folder"),
   DPI_AP_SPOOL_DIR: z.string().optional(),
@@ -206,6 +207,8 @@ export interface Config {
   /** Base URL clients reach us on; used in downloadurl. Defaults to http://host:port. */
   publicUrl: string | undefined;
   databaseUrl: string;
+  /** PostgreSQL: connections per pool (Prisma's, the direct SQL's, and the database payload store's). */
+  databasePoolSize: number;
   dataDir: string;
   /**
    * Where payloads live: files under dataDir ("folder"), or chunked rows in the PostgreSQL store ("database",
@@ -535,6 +538,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.DPI_AP_PORT,
     publicUrl: e.DPI_AP_PUBLIC_URL?.replace(/\/+$/, ""),
     databaseUrl: e.DPI_AP_DATABASE_URL,
+    databasePoolSize: e.DPI_AP_DATABASE_POOL_SIZE,
     dataDir: e.DPI_AP_DATA_DIR,
     blobStore: e.DPI_AP_BLOB_STORE,
     spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),

@@ -40,7 +40,7 @@ export interface PgSqlStore extends SqlStore {
 }
 
 export function pgSql(connectionString: string, max = 10): PgSqlStore {
-  const pool = new pg.Pool({ connectionString, max, types: { getTypeParser: typeParser as typeof pg.types.getTypeParser } });
+  const pool = new pg.Pool({ connectionString, max, application_name: "dpi-ap direct sql", types: { getTypeParser: typeParser as typeof pg.types.getTypeParser } });
   // An idle client's error (the server restarted, a connection cut) must not end the process; the next query reconnects.
   pool.on("error", () => undefined);
   return {

@@ -77,13 +77,19 @@ async function runMigrations(executor: SqlExecutor, provider: DatabaseProvider):
 }
 
 /** Applies pending migrations of the store the URL names, then opens the Prisma client. */
-export async function openDatabase(databaseUrl: string): Promise<OpenedDatabase> {
+export interface OpenOptions {
+  /** PostgreSQL: the most connections each of the client's two pools (Prisma's, the direct SQL's) opens; default 10. */
+  poolSize?: number;
+}
+
+export async function openDatabase(databaseUrl: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
   const loc = parseDatabaseUrl(databaseUrl);
   if (loc.provider === "postgresql") {
     const applied = await runMigrations(pgExecutor(loc.url), "postgresql");
     // The direct SQL's pool (sql.ts) is closed with the client's adapter.
-    const direct = pgSql(loc.url);
-    const client = new PgPrismaClient({ adapter: onDispose(new PrismaPg({ connectionString: loc.url }), () => direct.close()) });
+    const poolSize = options.poolSize ?? 10;
+    const direct = pgSql(loc.url, poolSize);
+    const client = new PgPrismaClient({ adapter: onDispose(new PrismaPg({ connectionString: loc.url, max: poolSize }), () => direct.close()) });
     await client.$connect();
     attachSql(client as unknown as Db, direct);
     // The PostgreSQL client's types are a superset of the SQLite client's for the same models, but TypeScript

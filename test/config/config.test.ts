@@ -210,6 +210,14 @@ describe("config", () => {
       expect(() => loadConfig({ DPI_AP_AS4_MEMORY_SPOOL_BYTES: bad }), bad).to.throw(ConfigError, /DPI_AP_AS4_MEMORY_SPOOL_BYTES/);
     }
   });
+
+  it("opens PostgreSQL pools of 10 connections unless DPI_AP_DATABASE_POOL_SIZE says otherwise (1 to 200)", () => {
+    expect(loadConfig({}).databasePoolSize).to.equal(10);
+    expect(loadConfig({ DPI_AP_DATABASE_POOL_SIZE: "3" }).databasePoolSize).to.equal(3);
+    for (const bad of ["0", "201", "2.5", "many"]) {
+      expect(() => loadConfig({ DPI_AP_DATABASE_POOL_SIZE: bad }), bad).to.throw(ConfigError, /DPI_AP_DATABASE_POOL_SIZE/);
+    }
+  });
 });
 
 describe("config: sandbox safety", () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { Db } from "../../src/store/prisma.js";
+import { openDatabase, type Db } from "../../src/store/prisma.js";
 import { queryRows, isUniqueViolation } from "../../src/store/raw-sql.js";
 import { sqlOf, TransactionClosedError, type Sql } from "../../src/store/sql.js";
 import { openStoreOn } from "../helpers/temp-store.js";
@@ -116,6 +116,27 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       const err = await leaked!.query(`SELECT 1 AS "one"`).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(TransactionClosedError);
     });
+
+    if (provider === "postgresql") {
+      it("opens at most the configured number of connections for its transactions", async () => {
+        const url = (store as unknown as { url: string }).url;
+        const small = await openDatabase(url, { poolSize: 2 });
+        try {
+          let open = 0;
+          let most = 0;
+          const work = () =>
+            sqlOf(small.db).transaction(async (tx) => {
+              most = Math.max(most, ++open);
+              await tx.query(`SELECT pg_sleep(0.05)`);
+              open--;
+            });
+          await Promise.all([work(), work(), work(), work(), work()]);
+          expect(most).to.equal(2);
+        } finally {
+          await small.db.$disconnect();
+        }
+      });
+    }
 
     it("a Prisma transaction and a direct one take turns without seeing each other's uncommitted rows", async () => {
       let seenInside: string[] | undefined;
