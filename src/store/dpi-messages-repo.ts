@@ -225,28 +225,30 @@ export class DpiMessagesRepo {
     return rows.map((r) => withDpi({ ...r, dpi: byKey.get(`${r.direction} ${r.messageId}`) ?? null }));
   }
 
-  /** Fixes the AS4 MessageId at the first send attempt; later attempts get the same one back. */
-  async as4MessageIdFor(id: string, candidate: string): Promise<string> {
-    const [fixed] = await queryRows<{ as4MessageId: string }>(
-      this.sql,
-      `UPDATE "DpiMessage" SET "as4MessageId" = $1 WHERE "direction" = 'OUT' AND "messageId" = $2 AND "as4MessageId" IS NULL RETURNING "as4MessageId"`,
-      candidate,
-      id,
-    );
-    if (fixed) return fixed.as4MessageId;
-    const [m] = await queryRows<{ as4MessageId: string | null }>(this.sql, `SELECT "as4MessageId" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`, id);
-    if (!m) throw new Error(`no outgoing DPI message ${id}`);
-    return m.as4MessageId!;
-  }
-
-  /** Remembers what this attempt signed; returns the references of every attempt so far, this one included. */
-  async recordAttempt<R>(id: string, references: R[]): Promise<R[][]> {
+  /**
+   * Records a send attempt before it goes out, in one transaction: fixes the letter's AS4 MessageId to
+   * `as4MessageId` unless it has one already, and remembers what this attempt signed. When the letter has
+   * another MessageId already (an earlier attempt fixed it after this one read the letter), nothing is written
+   * and `fixed` names it: the message must be built again with it, since every attempt must be the same AS4
+   * message to the receiver's duplicate detection. Otherwise returns the references of every attempt so far,
+   * this one included.
+   */
+  async recordAttempt<R>(id: string, as4MessageId: string, references: R[]): Promise<{ fixed: string; attempts: R[][] | undefined }> {
     return this.sql.transaction(async (tx) => {
-      const [m] = await queryRows<{ signedReferences: string | null }>(tx, `SELECT "signedReferences" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`, id);
+      const [m] = await tx.query<{ as4MessageId: string | null; signedReferences: string | null }>(
+        `SELECT "as4MessageId", "signedReferences" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`,
+        id,
+      );
       if (!m) throw new Error(`no outgoing DPI message ${id}`);
-      const all = [...((m.signedReferences ? JSON.parse(m.signedReferences) : []) as R[][]), references];
-      await execute(tx, `UPDATE "DpiMessage" SET "signedReferences" = $1 WHERE "direction" = 'OUT' AND "messageId" = $2`, JSON.stringify(all), id);
-      return all;
+      if (m.as4MessageId !== null && m.as4MessageId !== as4MessageId) return { fixed: m.as4MessageId, attempts: undefined };
+      const attempts = [...((m.signedReferences ? JSON.parse(m.signedReferences) : []) as R[][]), references];
+      await tx.execute(
+        `UPDATE "DpiMessage" SET "as4MessageId" = $1, "signedReferences" = $2 WHERE "direction" = 'OUT' AND "messageId" = $3`,
+        as4MessageId,
+        JSON.stringify(attempts),
+        id,
+      );
+      return { fixed: as4MessageId, attempts };
     });
   }
 }

@@ -9,7 +9,7 @@ import { OutboxRepo } from "../../src/store/outbox-repo.js";
 const T0 = new Date("2030-01-01T00:00:00Z");
 const LEASE_MS = 60_000;
 
-describe("store/outbox-repo: claimDue, and the DPI repository's as4MessageIdFor", () => {
+describe("store/outbox-repo: claimDue, and the DPI repository's fixed AS4 MessageId", () => {
   let dir: string;
   let db: Db;
   let outbox: OutboxRepo;
@@ -79,10 +79,10 @@ describe("store/outbox-repo: claimDue, and the DPI repository's as4MessageIdFor"
     expect((await outbox.claimDue(new Date(T0.getTime() + LEASE_MS + 1), LEASE_MS, 10)).map((m) => m.messageId)).to.deep.equal(["expired-letter", "live-letter", "undated-letter", "late-receipt"]);
   });
 
-  it("fixes the AS4 MessageId at the first call and returns it afterwards", async () => {
+  it("fixes the AS4 MessageId at the first recorded attempt and names it to a later one built with another", async () => {
     await queue("a", T0);
     const messages = new DpiMessagesRepo(db);
-    expect(await messages.as4MessageIdFor("a", "first@x")).to.equal("first@x");
-    expect(await messages.as4MessageIdFor("a", "second@x")).to.equal("first@x");
+    expect((await messages.recordAttempt("a", "first@x", [])).fixed).to.equal("first@x");
+    expect(await messages.recordAttempt("a", "second@x", [])).to.deep.equal({ fixed: "first@x", attempts: undefined });
   });
 });

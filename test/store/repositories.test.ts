@@ -341,10 +341,13 @@ for (const provider of ["sqlite", "postgresql"] as const) {
 
       it("fixes the AS4 MessageId at the first attempt and accumulates the signed references of each", async () => {
         await queue("a", T0);
-        expect(await messages.as4MessageIdFor("a", "first@x")).to.equal("first@x");
-        expect(await messages.as4MessageIdFor("a", "second@x")).to.equal("first@x");
-        expect(await messages.recordAttempt("a", [{ uri: "#body", digest: "d1" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }]]);
-        expect(await messages.recordAttempt("a", [{ uri: "#body", digest: "d2" }])).to.deep.equal([[{ uri: "#body", digest: "d1" }], [{ uri: "#body", digest: "d2" }]]);
+        const d1 = [{ uri: "#body", digest: "d1" }];
+        const d2 = [{ uri: "#body", digest: "d2" }];
+        expect(await messages.recordAttempt("a", "first@x", d1)).to.deep.equal({ fixed: "first@x", attempts: [d1] });
+        // An attempt built with another MessageId is told the fixed one, and records nothing.
+        expect(await messages.recordAttempt("a", "second@x", d2)).to.deep.equal({ fixed: "first@x", attempts: undefined });
+        expect(await messages.recordAttempt("a", "first@x", d2)).to.deep.equal({ fixed: "first@x", attempts: [d1, d2] });
+        expect((await messages.get("OUT", "a"))!.dpi.as4MessageId).to.equal("first@x");
       });
 
       it("hands out only the channels asked for, and their DPI rows in the same order", async () => {

@@ -107,10 +107,20 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
         throw new PermanentFailure(`the receiving access point's certificate from the SMP is not accepted: ${(err as Error).message}`);
       }
       stage = "send";
-      as4MessageId = await deps.messages.as4MessageIdFor(m.messageId, generateMessageId(deps.identity.seatId.toLowerCase()));
-      const message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
+      // The MessageId an earlier attempt fixed, or a new one, fixed with this attempt's record before it goes out.
+      as4MessageId = m.dpi.as4MessageId ?? generateMessageId(deps.identity.seatId.toLowerCase());
+      let message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
       try {
-        const attempts = await deps.messages.recordAttempt(m.messageId, message.signedReferences);
+        let recorded = await deps.messages.recordAttempt(m.messageId, as4MessageId, message.signedReferences);
+        if (recorded.attempts === undefined) {
+          // Another attempt fixed a MessageId since this one read the letter: the message is built again with it.
+          await message.dispose();
+          as4MessageId = recorded.fixed;
+          message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
+          recorded = await deps.messages.recordAttempt(m.messageId, as4MessageId, message.signedReferences);
+        }
+        const attempts = recorded.attempts;
+        if (attempts === undefined) throw new Error(`the AS4 MessageId of ${m.messageId} changed while it was being sent`);
         log.info({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: ctx.attempt }, "sending over AS4");
         const res = await send(endpoint.endpointUrl, message, { headersTimeoutMs: deps.timeoutMs, bodyTimeoutMs: deps.timeoutMs });
         outcome = interpretResponse(res.status, res.contentType, res.body, {

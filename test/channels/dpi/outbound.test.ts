@@ -326,6 +326,22 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
       expect(peer.state.received).to.have.length(3);
     });
 
+    it("a letter read before another attempt fixed its AS4 MessageId is built again and sent with that one", async () => {
+      peer.state.down = false;
+      const letter = await queued("digital", { receiver: ORGS.digipost });
+      const read = await row(letter.messageId);
+      expect(read.dpi.as4MessageId).to.equal(null);
+      // Another worker's attempt (its lease ran out meanwhile) fixed a MessageId after this one read the letter.
+      await stores.repo.recordAttempt(letter.messageId, "fixed-elsewhere@pop000001", [{ uri: "#earlier", digest: "x" }]);
+      const channel = new DpiOutboundChannel(options({ discovery: discovery(), allowHttpEndpoints: true }));
+      const outcome = await channel.send(read, { now: clock(), attempt: 2, log: silentLogger });
+      expect(outcome.kind).to.equal("delivered");
+      expect(peer.state.received).to.deep.equal(["fixed-elsewhere@pop000001"]);
+      const after = await row(letter.messageId);
+      expect(after.dpi.as4MessageId).to.equal("fixed-elsewhere@pop000001");
+      expect(JSON.parse(after.dpi.signedReferences!)).to.have.length(2);
+    });
+
     it("the running worker is woken: the waiting letters go without waiting for the next poll", async () => {
       const w = worker({ discovery: discovery(), allowHttpEndpoints: true, retry: SLOW, pollMs: 600_000 });
       const waiting = [await queued("digital", { receiver: ORGS.digipost }), await queued("digital", { receiver: ORGS.eboks })];
