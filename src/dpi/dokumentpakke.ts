@@ -4,8 +4,10 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { DomainError } from "../errors.js";
 import type { Dokumentpakkefingeravtrykk } from "./bodies.js";
+import { CMS_OIDS } from "./cms-oids.js";
 import { cmsSkeleton, cmsSkeletonFrom, type RandomAccessSource } from "./cms-skeleton.js";
 
+export { CMS_OIDS } from "./cms-oids.js";
 export type { RandomAccessSource } from "./cms-skeleton.js";
 import {
   DokumentpakkeDecryptError,
@@ -22,19 +24,6 @@ import {
  */
 
 export const SHA256_DIGEST_METHOD = "http://www.w3.org/2001/04/xmlenc#sha256";
-
-export const CMS_OIDS = {
-  envelopedData: "1.2.840.113549.1.7.3",
-  data: "1.2.840.113549.1.7.1",
-  rsaesOaep: "1.2.840.113549.1.1.7",
-  mgf1: "1.2.840.113549.1.1.8",
-  pSpecified: "1.2.840.113549.1.1.9",
-  sha1: "1.3.14.3.2.26",
-  sha256: "2.16.840.1.101.3.4.2.1",
-  aes128Cbc: "2.16.840.1.101.3.4.1.2",
-  aes192Cbc: "2.16.840.1.101.3.4.1.22",
-  aes256Cbc: "2.16.840.1.101.3.4.1.42",
-} as const;
 
 const AES_CBC_OIDS: ReadonlySet<string> = new Set([CMS_OIDS.aes128Cbc, CMS_OIDS.aes192Cbc, CMS_OIDS.aes256Cbc]);
 
