@@ -8,8 +8,9 @@ import { DokumentpakkeNotCmsError } from "./errors.js";
  * element headers on the path ContentInfo → [0] → EnvelopedData → EncryptedContentInfo → [0] encryptedContent,
  * reads every other element whole (bounded in total), and steps over the encrypted content chunk by chunk
  * without holding it. It returns a "skeleton": the same structure with definite lengths and the encrypted
- * content replaced by an empty one, small enough for asn1js and pkijs to judge exactly as they would the
- * whole package.
+ * content replaced by an empty one, small enough to judge whole (cms-summary.ts) as pkijs would judge the
+ * whole package. Only the elements on that path are re-encoded; everything else is copied as it came, so the
+ * skeleton can still hold BER (indefinite lengths, constructed strings) inside them.
  *
  * The walk is written once, as a generator that asks for bytes, and driven either from memory or from a file
  * through one fixed window, so both kinds of caller get the same acceptances and refusals.

@@ -235,9 +235,9 @@ describe("dpi/dokumentpakke: forms of the encrypted content (as pkijs judges the
   });
 
   it("refuses an EnvelopedData without encrypted content or with an element after it", () => {
-    expect(notCms(build()).message).to.equal("malformed EnvelopedData");
+    expect(notCms(build()).message).to.equal("EnvelopedData carries no encrypted content");
     const afterEci = Buffer.concat([parts.head, hex("8000"), hex("0000"), hex("020100"), parts.tail.subarray(2)]);
-    expect(notCms(afterEci).message).to.equal("malformed EnvelopedData");
+    expect(notCms(afterEci).message).to.equal("malformed EnvelopedData: INTEGER after encryptedContentInfo");
   });
 
   it("refuses a chunk running past the end and an end-of-contents with a length", () => {
