@@ -314,10 +314,10 @@ export class BerReader {
     if (e.contentEnd === e.contentStart) throw new BerError(`${where}: an empty ${describe(e)}`);
     let startOfArc = true;
     for (let i = e.contentStart; i < e.contentEnd; i++) {
-      if (startOfArc && bytes[i] === 0x80) throw new BerError(`${where}: a ${describe(e)} arc padded with a zero octet`);
+      if (startOfArc && bytes[i] === 0x80) throw new BerError(`${where}: an arc padded with a zero octet in an ${describe(e)}`);
       startOfArc = (bytes[i]! & 0x80) === 0;
     }
-    if (!startOfArc) throw new BerError(`${where}: a ${describe(e)} whose last arc is cut off`);
+    if (!startOfArc) throw new BerError(`${where}: the last arc cut off in an ${describe(e)}`);
   }
 
   /** An OBJECT IDENTIFIER, in dotted decimal. */
@@ -354,13 +354,13 @@ export class BerReader {
     this.checkInteger(e, where);
   }
 
-  /** An INTEGER that must lie in 0 .. 2^31 - 1, such as a version. */
+  /** An INTEGER that must lie in 0 .. 2^23 - 1, such as a version (asn1js reads longer ones as 0). */
   smallInteger(e: Element, where: string): number {
     this.integer(e, where);
     const { bytes } = this;
     const length = e.contentEnd - e.contentStart;
     if (bytes[e.contentStart]! & 0x80) throw new BerError(`${where}: a negative INTEGER`);
-    if (length > 4) throw new BerError(`${where}: an INTEGER of ${length} octets`);
+    if (length > 3) throw new BerError(`${where}: an INTEGER of ${length} octets`);
     let value = 0;
     for (let i = e.contentStart; i < e.contentEnd; i++) value = value * 256 + bytes[i]!;
     return value;
