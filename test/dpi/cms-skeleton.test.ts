@@ -240,6 +240,19 @@ describe("dpi/dokumentpakke: forms of the encrypted content (as pkijs judges the
     expect(notCms(afterEci).message).to.equal("malformed EnvelopedData: INTEGER after encryptedContentInfo");
   });
 
+  it("refuses a content type that is no OBJECT IDENTIFIER, or a padded one (which asn1js read as EnvelopedData)", () => {
+    const withContentType = (oid: string) => {
+      const rest = Buffer.from(small).subarray(2 + 11);
+      return Buffer.concat([hex("3080"), hex(oid), rest]);
+    };
+    expect(Buffer.from(small).subarray(0, 13).toString("hex")).to.equal("308006092a864886f70d010703");
+    expect(parseEnvelopedData(withContentType("06092a864886f70d010703")).recipientCount).to.equal(1);
+    expect(notCms(withContentType("3000")).message).to.equal("not a CMS ContentInfo: contentType: SEQUENCE, not an OBJECT IDENTIFIER");
+    expect(notCms(withContentType("060a2a80864886f70d010703")).message).to.equal(
+      "not a CMS ContentInfo: contentType: an arc padded with a zero octet in an OBJECT IDENTIFIER",
+    );
+  });
+
   it("refuses a chunk running past the end and an end-of-contents with a length", () => {
     notCms(build(hex("a080"), hex("0482ffff"), parts.chunk, hex("0000")));
     expect(notCms(build(hex("a080"), parts.chunk, hex("0020"))).message).to.equal(`not a CMS structure: malformed end-of-contents at byte ${parts.head.length + 2 + parts.chunk.length}`);
