@@ -94,6 +94,9 @@ const UTC_TIME = /^\d{10}(?:\d{2})?(?:Z|[+-]\d{4})$/;
 const GENERALIZED_TIME = /^\d{10}(?:\d{2}(?:\d{2})?)?(?:\.\d+)?(?:Z|[+-]\d{2}(?:\d{2})?)?$/;
 
 export class BerReader {
+  /** Where the contents of indefinite-length elements end, by header position, as endOfContents found them. */
+  private readonly indefiniteEnds = new Map<number, number>();
+
   constructor(readonly bytes: Uint8Array) {}
 
   /** The element whose header starts at `position`; it must end by `limit`. */
@@ -132,7 +135,7 @@ export class BerReader {
     if (lengthOctet === 0x80) {
       if (!constructed) throw new BerError(`${where}: indefinite length on a primitive element`);
       contentStart = i;
-      contentEnd = this.endOfContents(i, limit, depth, where);
+      contentEnd = this.indefiniteEnds.get(position) ?? this.endOfContents(i, limit, depth, where);
       end = contentEnd + 2;
     } else {
       let length = lengthOctet;
@@ -155,22 +158,24 @@ export class BerReader {
   /*
    * Where the end-of-contents octets of an indefinite-length element are, found from headers alone: definite
    * elements are stepped over whole (their insides are checked when they are read), nested indefinite ones
-   * counted. Without recursion, and with the depth capped, so crafted nesting costs at most MAX_DEPTH passes.
+   * opened and closed. Without recursion; and the ends of the nested ones are kept, so reading them later
+   * does not scan their contents again and crafted nesting costs one pass, not one per level.
    */
   private endOfContents(position: number, limit: number, depth: number, where: string): number {
     const bytes = this.bytes;
-    let open = 0;
+    const open: number[] = [];
     for (;;) {
       if (position + 2 > limit) throw new BerError(`${where}: no end-of-contents octets before its end`);
       if (bytes[position] === 0 && bytes[position + 1] === 0) {
-        if (open === 0) return position;
-        open--;
+        const start = open.pop();
+        if (start === undefined) return position;
+        this.indefiniteEnds.set(start, position);
         position += 2;
         continue;
       }
-      const inner = this.header(position, limit, depth + 1 + open, where);
+      const inner = this.header(position, limit, depth + 1 + open.length, where);
       if (inner.indefinite) {
-        open++;
+        open.push(position);
         position = inner.contentStart;
       } else {
         position = inner.contentEnd;

@@ -69,6 +69,17 @@ describe("dpi/ber: element headers", () => {
     expect(root(nested(101)).e.end).to.equal(404);
     expect(refusal(() => root(nested(102)))).to.equal("x: nested deeper than 100 levels");
   });
+
+  it("reads the nested indefinite elements the first scan found with the same extents", () => {
+    // SEQUENCE { SEQUENCE { SEQUENCE { NULL } NULL } } NULL-terminated at each level, all indefinite.
+    const { r, e } = root("3080 3080 3080 0500 0000 0500 0000 0000");
+    const middle = r.items(e, "outer").next("middle");
+    expect(middle).to.include({ start: 2, contentEnd: 12, end: 14, depth: 1 });
+    const items = r.items(middle, "middle");
+    expect(items.next("inner")).to.include({ start: 4, contentEnd: 8, end: 10, depth: 2 });
+    expect(items.next("null")).to.include({ start: 10, end: 12 });
+    items.end("null");
+  });
 });
 
 describe("dpi/ber: children", () => {
