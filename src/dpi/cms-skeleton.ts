@@ -1,4 +1,5 @@
-import * as asn1js from "asn1js";
+import { BerError, BerReader } from "./ber.js";
+import { CMS_OIDS } from "./cms-oids.js";
 import { DokumentpakkeNotCmsError } from "./errors.js";
 
 /**
@@ -8,8 +9,9 @@ import { DokumentpakkeNotCmsError } from "./errors.js";
  * element headers on the path ContentInfo → [0] → EnvelopedData → EncryptedContentInfo → [0] encryptedContent,
  * reads every other element whole (bounded in total), and steps over the encrypted content chunk by chunk
  * without holding it. It returns a "skeleton": the same structure with definite lengths and the encrypted
- * content replaced by an empty one, small enough for asn1js and pkijs to judge exactly as they would the
- * whole package.
+ * content replaced by an empty one, small enough to judge whole (cms-summary.ts) as pkijs would judge the
+ * whole package. Only the elements on that path are re-encoded; everything else is copied as it came, so the
+ * skeleton can still hold BER (indefinite lengths, constructed strings) inside them.
  *
  * The walk is written once, as a generator that asks for bytes, and driven either from memory or from a file
  * through one fixed window, so both kinds of caller get the same acceptances and refusals.
@@ -23,7 +25,6 @@ export const CMS_READ_WINDOW_BYTES = 64 * 1024;
  */
 export const CMS_STRUCTURE_MAX_BYTES = 64 * 1024;
 
-const OID_ENVELOPED_DATA = "1.2.840.113549.1.7.3";
 /** Identifier octets (up to 5) and length octets (up to 7) of one element. */
 const MAX_HEADER_BYTES = 12;
 
@@ -215,13 +216,16 @@ function* walkContentInfo(size: number): Walk<Uint8Array> {
 
 /* Refuse another content type before walking it: SignedData, say, has no encrypted content to step over. */
 function checkContentType(der: Uint8Array): void {
-  const asn = asn1js.fromBER(der);
-  if (asn.offset === -1 || !(asn.result instanceof asn1js.ObjectIdentifier)) {
-    throw new DokumentpakkeNotCmsError("not a CMS ContentInfo: its first element is not an OBJECT IDENTIFIER");
+  const r = new BerReader(der);
+  let contentType: string;
+  try {
+    contentType = r.oid(r.element(0, der.byteLength, 0, "contentType"), "contentType");
+  } catch (err) {
+    if (err instanceof BerError) throw new DokumentpakkeNotCmsError(`not a CMS ContentInfo: ${err.message}`, { cause: err });
+    throw err;
   }
-  const contentType = asn.result.valueBlock.toString();
-  if (contentType !== OID_ENVELOPED_DATA) {
-    throw new DokumentpakkeNotCmsError(`ContentInfo content type is ${contentType}, not EnvelopedData (${OID_ENVELOPED_DATA})`);
+  if (contentType !== CMS_OIDS.envelopedData) {
+    throw new DokumentpakkeNotCmsError(`ContentInfo content type is ${contentType}, not EnvelopedData (${CMS_OIDS.envelopedData})`);
   }
 }
 

@@ -4,9 +4,13 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { DomainError } from "../errors.js";
 import type { Dokumentpakkefingeravtrykk } from "./bodies.js";
+import { CMS_OIDS } from "./cms-oids.js";
 import { cmsSkeleton, cmsSkeletonFrom, type RandomAccessSource } from "./cms-skeleton.js";
+import { summarizeEnvelopedData, type EnvelopedDataSummary, type KeyTransportRecipientSummary } from "./cms-summary.js";
 
+export { CMS_OIDS } from "./cms-oids.js";
 export type { RandomAccessSource } from "./cms-skeleton.js";
+export type { EnvelopedDataSummary, KeyTransportRecipientSummary } from "./cms-summary.js";
 import {
   DokumentpakkeDecryptError,
   DokumentpakkeNotCmsError,
@@ -22,19 +26,6 @@ import {
  */
 
 export const SHA256_DIGEST_METHOD = "http://www.w3.org/2001/04/xmlenc#sha256";
-
-export const CMS_OIDS = {
-  envelopedData: "1.2.840.113549.1.7.3",
-  data: "1.2.840.113549.1.7.1",
-  rsaesOaep: "1.2.840.113549.1.1.7",
-  mgf1: "1.2.840.113549.1.1.8",
-  pSpecified: "1.2.840.113549.1.1.9",
-  sha1: "1.3.14.3.2.26",
-  sha256: "2.16.840.1.101.3.4.2.1",
-  aes128Cbc: "2.16.840.1.101.3.4.1.2",
-  aes192Cbc: "2.16.840.1.101.3.4.1.22",
-  aes256Cbc: "2.16.840.1.101.3.4.1.42",
-} as const;
 
 const AES_CBC_OIDS: ReadonlySet<string> = new Set([CMS_OIDS.aes128Cbc, CMS_OIDS.aes192Cbc, CMS_OIDS.aes256Cbc]);
 
@@ -74,34 +65,6 @@ export function verifyFingerprint(sha256: Uint8Array, expected: Dokumentpakkefin
 
 // ---- structure ----------------------------------------------------------------------------------------
 
-export interface KeyTransportRecipientSummary {
-  /** keyEncryptionAlgorithm OID, 1.2.840.113549.1.1.7 for RSAES-OAEP */
-  readonly keyEncryptionAlgorithm: string;
-  /** OAEP only: hash OID (the RFC 8017 default SHA-1 when the parameters leave it out) */
-  readonly oaepHashAlgorithm?: string;
-  /** OAEP only: mask generation function OID (MGF1 = 1.2.840.113549.1.1.8) */
-  readonly oaepMaskGenAlgorithm?: string;
-  /** OAEP with MGF1 only: MGF1's hash OID */
-  readonly oaepMgf1HashAlgorithm?: string;
-  /** OAEP only: whether the label (pSpecified) is empty, as every DPI producer writes it */
-  readonly oaepEmptyLabel?: boolean;
-  readonly identifiedBy: "issuerAndSerialNumber" | "subjectKeyIdentifier";
-}
-
-export interface EnvelopedDataSummary {
-  readonly version: number;
-  readonly recipientCount: number;
-  /** The KeyTransRecipientInfos, in order; other recipient kinds are only counted. */
-  readonly keyTransportRecipients: readonly KeyTransportRecipientSummary[];
-  /** Shortcuts for the first KeyTransRecipientInfo (DPI has exactly one). */
-  readonly keyTransportAlgorithm?: string;
-  readonly oaepHashAlgorithm?: string;
-  readonly oaepMgf1HashAlgorithm?: string;
-  /** Type of the encrypted content, 1.2.840.113549.1.7.1 (data) for DPI */
-  readonly contentType: string;
-  readonly contentEncryptionAlgorithm: string;
-}
-
 interface ParsedEnvelope {
   readonly enveloped: pkijs.EnvelopedData;
   readonly summary: EnvelopedDataSummary;
@@ -113,7 +76,7 @@ interface ParsedEnvelope {
  * DokumentpakkeNotCmsError.
  */
 export function parseEnvelopedData(bytes: Uint8Array): EnvelopedDataSummary {
-  return parseSkeleton(cmsSkeleton(bytes)).summary;
+  return summarizeEnvelopedData(cmsSkeleton(bytes));
 }
 
 /**
@@ -121,7 +84,7 @@ export function parseEnvelopedData(bytes: Uint8Array): EnvelopedDataSummary {
  * over the content itself, so memory stays bounded by a constant (cms-skeleton.ts) whatever the package's size.
  */
 export async function parseEnvelopedDataFrom(source: RandomAccessSource): Promise<EnvelopedDataSummary> {
-  return parseSkeleton(await cmsSkeletonFrom(source)).summary;
+  return summarizeEnvelopedData(await cmsSkeletonFrom(source));
 }
 
 /** As parseEnvelopedDataFrom, for a file (a stored dokumentpakke). */
@@ -145,14 +108,18 @@ function notCmsOnError<T>(parse: () => T): T {
   }
 }
 
-/* The skeleton is small (at most CMS_STRUCTURE_MAX_BYTES and some headers), so asn1js' default caps hold. */
-function parseSkeleton(skeleton: Uint8Array): ParsedEnvelope {
+/**
+ * The summary of a skeleton as asn1js and pkijs read it, the way decryption reads the whole package: what the
+ * intake used before cms-summary.ts, kept as the reference its differential test compares with.
+ */
+export function pkijsSkeletonSummary(skeleton: Uint8Array): EnvelopedDataSummary {
+  // The skeleton is small (at most CMS_STRUCTURE_MAX_BYTES and some headers), so asn1js' default caps hold.
   return notCmsOnError(() => {
     const asn = asn1js.fromBER(skeleton);
     if (asn.offset === -1 || asn.result.error) {
       throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
     }
-    return envelopeOf(asn.result);
+    return envelopeOf(asn.result).summary;
   });
 }
 

@@ -235,9 +235,22 @@ describe("dpi/dokumentpakke: forms of the encrypted content (as pkijs judges the
   });
 
   it("refuses an EnvelopedData without encrypted content or with an element after it", () => {
-    expect(notCms(build()).message).to.equal("malformed EnvelopedData");
+    expect(notCms(build()).message).to.equal("EnvelopedData carries no encrypted content");
     const afterEci = Buffer.concat([parts.head, hex("8000"), hex("0000"), hex("020100"), parts.tail.subarray(2)]);
-    expect(notCms(afterEci).message).to.equal("malformed EnvelopedData");
+    expect(notCms(afterEci).message).to.equal("malformed EnvelopedData: INTEGER after encryptedContentInfo");
+  });
+
+  it("refuses a content type that is no OBJECT IDENTIFIER, or a padded one (which asn1js read as EnvelopedData)", () => {
+    const withContentType = (oid: string) => {
+      const rest = Buffer.from(small).subarray(2 + 11);
+      return Buffer.concat([hex("3080"), hex(oid), rest]);
+    };
+    expect(Buffer.from(small).subarray(0, 13).toString("hex")).to.equal("308006092a864886f70d010703");
+    expect(parseEnvelopedData(withContentType("06092a864886f70d010703")).recipientCount).to.equal(1);
+    expect(notCms(withContentType("3000")).message).to.equal("not a CMS ContentInfo: contentType: SEQUENCE, not an OBJECT IDENTIFIER");
+    expect(notCms(withContentType("060a2a80864886f70d010703")).message).to.equal(
+      "not a CMS ContentInfo: contentType: an arc padded with a zero octet in an OBJECT IDENTIFIER",
+    );
   });
 
   it("refuses a chunk running past the end and an end-of-contents with a length", () => {
