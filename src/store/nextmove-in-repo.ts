@@ -13,11 +13,14 @@ import {
   serialiseSbd,
   type StandardBusinessDocument,
 } from "../sbd/index.js";
-import { ConversationsRepo, DuplicateMessageIdError, INBOX_ORDER, conversationKey, inboxWhere, registerStatusIn, type InboxQuery, type NewConversation, type Tx } from "./conversations-repo.js";
+import { ConversationsRepo, DuplicateMessageIdError, conversationKey, inboxWhere, pageSql, registerStatusIn, type InboxQuery, type NewConversation, type Tx } from "./conversations-repo.js";
 import type { Conversation, NextMoveMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
-import { isUniqueViolation } from "./raw-sql.js";
+import { isUniqueViolation, queryRows } from "./raw-sql.js";
+import { withNextMove } from "./nextmove-rows.js";
+import { sqlOf, type SqlStore } from "./sql.js";
+import { all, any, equals, hasRow, oneOf, renderCondition, startsWith, TRUE, type Condition } from "./sql-condition.js";
 
 /**
  * The incoming side of the NextMove API in the store: what a channel (DPO, DPF, DPE) hands over when a message
@@ -69,27 +72,27 @@ export type InboxSortField = keyof typeof INBOX_SORT_COLUMNS;
 export const INBOX_SORT_FIELDS = Object.keys(INBOX_SORT_COLUMNS) as InboxSortField[];
 
 /** A conversation that is an incoming NextMove message. */
-export const IS_NEXTMOVE: Prisma.ConversationWhereInput = { nextMove: { isNot: null } };
+export const IS_NEXTMOVE: Condition = hasRow("NextMoveMessage");
 
 /**
  * Stored identifiers that name the same party as `value` does by its primary identifier (the organisation of
  * `0192:<orgno>[:<part>]`, or a bare organisation number), as the integrasjonspunkt's receiverIdentifier and
  * senderIdentifier columns hold it. Anything else must be stored exactly so.
  */
-export function partyWhere(column: "senderIdentifier" | "receiverIdentifier", value: string): Prisma.ConversationWhereInput {
+export function partyWhere(column: "senderIdentifier" | "receiverIdentifier", value: string): Condition {
   const id = parseIso6523(value);
-  if (!id) return { [column]: value };
+  if (!id) return equals(column, value);
   const organisation = `${id.icd}:${id.organizationIdentifier}`;
   const exact = id.icd === NORWEGIAN_ICD ? [organisation, id.organizationIdentifier] : [organisation];
-  return { OR: [{ [column]: { in: exact } }, { [column]: { startsWith: `${organisation}:` } }] };
+  return any(oneOf(column, exact), startsWith(column, `${organisation}:`));
 }
 
 /**
  * Where the read filter's receiving organisation is found: the conversation's receiver, in any stored form. A
  * clause without one (a caller for every organisation) matches every incoming conversation.
  */
-export function nextMoveInboxColumns(values: Partial<NextMoveInboxColumns>): Prisma.ConversationWhereInput {
-  return values.receiverOrg === undefined ? {} : partyWhere("receiverIdentifier", values.receiverOrg);
+export function nextMoveInboxColumns(values: Partial<NextMoveInboxColumns>): Condition {
+  return values.receiverOrg === undefined ? TRUE : partyWhere("receiverIdentifier", values.receiverOrg);
 }
 
 /**
@@ -115,9 +118,11 @@ export type Removal =
 
 export class NextMoveInRepo {
   readonly conversations: ConversationsRepo;
+  private readonly sql: SqlStore;
 
   constructor(private readonly db: Db) {
     this.conversations = new ConversationsRepo(db);
+    this.sql = sqlOf(db);
   }
 
   /**
@@ -210,13 +215,16 @@ export class NextMoveInRepo {
     order: readonly { field: InboxSortField; direction: "asc" | "desc" }[] = [],
   ): Promise<{ rows: InboxMessage[]; total: number }> {
     if (q.anyOf.length === 0) return { rows: [], total: 0 };
-    const where: Prisma.ConversationWhereInput = { AND: [inboxWhere(q), { readAt: null }, IS_NEXTMOVE] };
-    const orderBy = [...order.map((o) => ({ [INBOX_SORT_COLUMNS[o.field]]: o.direction })), ...INBOX_ORDER];
-    const [rows, total] = await Promise.all([
-      this.db.conversation.findMany({ where, include: { nextMove: true }, orderBy, skip: page.skip, take: page.take }),
-      this.db.conversation.count({ where }),
+    const params: unknown[] = [];
+    const where = renderCondition(all(inboxWhere(q), equals("readAt", null), IS_NEXTMOVE), params);
+    const orderBy = [...order.map((o) => `"${INBOX_SORT_COLUMNS[o.field]}" ${o.direction === "desc" ? "DESC" : "ASC"}`), `"createdAt"`, `"messageId"`].join(", ");
+    const paged = [...params];
+    const limit = pageSql(paged, page);
+    const [rows, [count]] = await Promise.all([
+      queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE ${where} ORDER BY ${orderBy} ${limit}`, ...paged),
+      queryRows<{ count: number | bigint }>(this.sql, `SELECT COUNT(*) AS "count" FROM "Conversation" WHERE ${where}`, ...params),
     ]);
-    return { rows: rows as InboxMessage[], total };
+    return { rows: await withNextMove(this.sql, rows), total: Number(count!.count) };
   }
 
   /**

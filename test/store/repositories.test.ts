@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CERTS } from "../helpers/certs.js";
 import { decodeRevocation, RevocationAnswersRepo, type AnswerToKeep, type RevocationUseRecord } from "../../src/store/revocation-answers-repo.js";
+import { equals } from "../../src/store/sql-condition.js";
 
 // The repositories are typed against the SQLite client and handed a PostgreSQL client under the same type, so
 // every query they make is run here on both stores.
@@ -283,7 +284,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         const conversations = new ConversationsRepo(store!.db);
         await messages.insert(message("in1", { direction: "IN" }), "MOTTATT", at(1));
         await messages.insert(message("in2", { direction: "IN", receiverIdentifier: OTHER }), "MOTTATT", at(0));
-        const q = { anyOf: [{ receiverIdentifier: PROVIDER }], channel: "DPI" as const };
+        const q = { anyOf: [equals("receiverIdentifier", PROVIDER)], channel: "DPI" as const };
         const locked = await conversations.inboxPeek(q, at(5), at(5 + LEASE_MS));
         expect(locked).to.deep.equal(await conversations.get("IN", "in1"));
         expect(locked).to.include({ direction: "IN", messageId: "in1", channel: "DPI", status: "MOTTATT", readAt: null });
