@@ -20,9 +20,6 @@ import { all, any, compare, equals, noneOf, oneOf, renderCondition, requiredValu
 
 export type Direction = "OUT" | "IN";
 
-/** A client inside an interactive transaction. */
-export type Tx = Prisma.TransactionClient;
-
 /**
  * Writes a caller commits inside another repository's transaction (e.g. a receipt filed with a status): SQL of
  * its own on the transaction's direct SQL (sql.ts), as the outbox's transactions are.
@@ -279,29 +276,24 @@ function receiversOf(anyOf: readonly Condition[]): Condition[] {
 }
 
 /**
- * Inside a transaction: writes `data` to the conversation when it matches `where`, then registers `status` if
- * the core's rules allow it after the history (canRegister): the latest status, the flags it changes and a
- * history row. The update comes first so that, on PostgreSQL, it holds the row while the history is read:
- * two registrations of one conversation cannot both see it without the status. Returns undefined when no
- * conversation matched (nothing written), else the decision (on a refusal only `data` was written).
+ * Inside a transaction: writes `data` to the conversation when it matches `where` (plain values) and `condition`,
+ * then registers `status` if the core's rules allow it after the history (canRegister): the latest status, the
+ * flags it changes and a history row. The update comes first so that, on PostgreSQL, it holds the row while the
+ * history is read: two registrations of one conversation cannot both see it without the status. Returns
+ * undefined when no conversation matched (nothing written), else the decision (on a refusal only `data` was
+ * written).
  */
 export async function registerStatusIn(
-  tx: SqlClient | Tx,
+  tx: SqlClient,
   direction: Direction,
   messageId: string,
   status: string,
   at: Date,
-  details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput } = {},
+  details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput; condition?: Condition } = {},
 ): Promise<RegisterDecision | undefined> {
-  // Plain values and increments (what the outbox, expiry and inbox write) are one statement of our own.
-  const plain = plainUpdate(details.data, details.where);
-  const [row] = plain
-    ? await queryRows<{ channel: string }>(tx, ...plain(direction, messageId))
-    : await modelApi(tx).conversation.updateManyAndReturn({
-        where: { direction, messageId, ...details.where },
-        data: { ...details.data, updatedAt: new Date() },
-        select: { channel: true },
-      });
+  const update = plainUpdate(details.data, details.where, details.condition);
+  if (!update) throw new Error("registerStatusIn writes plain values and increments where plain values match; other conditions go in `condition`");
+  const [row] = await queryRows<{ channel: string }>(tx, ...update(direction, messageId));
   if (!row) return undefined;
   const history = await queryRows<{ status: string }>(tx, `SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, messageId);
   const channel = channelOf(row.channel);
@@ -319,6 +311,21 @@ export async function registerStatusIn(
 }
 
 /**
+ * Inside a transaction: the latest entry of `status` in the conversation's history (e.g. the reason of its FEIL);
+ * null when it has none.
+ */
+export async function latestStatusIn(tx: SqlClient, direction: Direction, messageId: string, status: string): Promise<StatusEntry | null> {
+  const [r] = await queryRows<{ status: string; description: string | null; rawReceipt: string | null; createdAt: Date }>(
+    tx,
+    `SELECT "status", "description", "rawReceipt", "createdAt" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 AND "status" = $3 ORDER BY "id" DESC LIMIT 1`,
+    direction,
+    normaliseMessageId(messageId),
+    status,
+  );
+  return r ? { status: r.status, description: r.description, rawReceipt: r.rawReceipt, timestamp: r.createdAt } : null;
+}
+
+/**
  * Writes plain values (and increments) to a conversation, with updatedAt, on `tx` (a transaction's or the store's
  * direct SQL). Returns whether there was such a conversation.
  */
@@ -333,25 +340,20 @@ export async function setConversation(
   return (await queryRows(tx, ...update(direction, normaliseMessageId(messageId)))).length > 0;
 }
 
-/** A Prisma transaction client, for the writes only its model API does (other conditions than plain values). */
-function modelApi(tx: SqlClient | Tx): Tx {
-  if (!("conversation" in tx)) throw new Error("this change needs a Prisma transaction: it is more than plain values");
-  return tx;
-}
-
 type Plain = string | number | boolean | Date | null;
 const isPlain = (v: unknown): v is Plain => v === null || v instanceof Date || ["string", "number", "boolean"].includes(typeof v);
 const isIncrement = (v: unknown): v is { increment: number } =>
   typeof v === "object" && v !== null && Object.keys(v).length === 1 && typeof (v as { increment?: unknown }).increment === "number";
 
 /**
- * The UPDATE … RETURNING "channel" of registerStatusIn as SQL of our own, when `data` holds only plain values and
- * increments and `where` only plain values (null: IS NULL); undefined when something else is asked (then the
- * model API does it). Column names are the code's own keys, never input.
+ * The UPDATE … RETURNING "channel" of registerStatusIn and setConversation, when `data` holds only plain values and
+ * increments and `where` only plain values (null: IS NULL), with `condition` besides; undefined when something
+ * else is asked. Column names are the code's own keys, never input.
  */
 function plainUpdate(
   data: Prisma.ConversationUpdateManyMutationInput | undefined,
   where: Prisma.ConversationWhereInput | undefined,
+  condition?: Condition,
 ): ((direction: Direction, messageId: string) => [string, ...unknown[]]) | undefined {
   const dataEntries = Object.entries(data ?? {}).filter(([, v]) => v !== undefined);
   const whereEntries = Object.entries(where ?? {}).filter(([, v]) => v !== undefined);
@@ -364,6 +366,7 @@ function plainUpdate(
     }
     const conditions = [`"direction" = $${params.push(direction)}`, `"messageId" = $${params.push(messageId)}`];
     for (const [column, v] of whereEntries) conditions.push(v === null ? `"${column}" IS NULL` : `"${column}" = $${params.push(v)}`);
+    if (condition) conditions.push(`(${renderCondition(condition, params)})`);
     return [`UPDATE "Conversation" SET ${sets.join(", ")} WHERE ${conditions.join(" AND ")} RETURNING "channel"`, ...params];
   };
 }

@@ -1,7 +1,9 @@
-import { registerStatusIn, type Tx } from "./conversations-repo.js";
+import { registerStatusIn } from "./conversations-repo.js";
 import type { DpfMail } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { isUniqueViolation } from "./raw-sql.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 
 /**
  * DPF's mails of incoming forsendelser (README, "DPF", mail delivery): one row per forsendelse that could not
@@ -25,16 +27,32 @@ export interface NewDpfMail {
 }
 
 export class DpfMailRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /** Queues the mail, due at once; inside `tx` when given. False when the forsendelse has one already. */
-  async queue(m: NewDpfMail, at: Date, tx?: Tx): Promise<boolean> {
-    const client = tx ?? this.db;
+  async queue(m: NewDpfMail, at: Date, tx?: Sql): Promise<boolean> {
     try {
-      await client.dpfMail.create({ data: { ...m, messageId: normaliseMessageId(m.messageId), createdAt: at, nextAttemptAt: at } });
+      await (tx ?? this.sql).execute(
+        `INSERT INTO "DpfMail" ("messageId", "receiverOrg", "reason", "detail", "level", "blobKey", "blobKind", "address", "createdAt", "nextAttemptAt")
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+        normaliseMessageId(m.messageId),
+        m.receiverOrg,
+        m.reason,
+        m.detail,
+        m.level,
+        m.blobKey,
+        m.blobKind,
+        m.address,
+        at,
+      );
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002" && !tx) return false;
+      // Inside a transaction the refusal is the caller's to handle (on PostgreSQL it ended the transaction).
+      if (isUniqueViolation(err) && !tx) return false;
       throw err;
     }
   }
@@ -99,13 +117,13 @@ export class DpfMailRepo {
   }
 
   /** Sent; inside `tx` when given (with the status that says so). */
-  async markSent(id: number, at: Date, note: string | null = null, tx?: Tx): Promise<void> {
-    await (tx ?? this.db).dpfMail.update({ where: { id }, data: { sentAt: at, nextAttemptAt: null, leaseUntil: null, lastError: note } });
+  async markSent(id: number, at: Date, note: string | null = null, tx?: Sql): Promise<void> {
+    await changeMail(tx ?? this.sql, id, `"sentAt" = $2, "nextAttemptAt" = NULL, "leaseUntil" = NULL, "lastError" = $3`, at, note);
   }
 
   /** Sent, and the incoming conversation gets `status` with `description`, in one transaction. */
   async markSentWithStatus(id: number, messageId: string, status: string, description: string, at: Date): Promise<void> {
-    await this.db.$transaction(async (tx) => {
+    await this.sql.transaction(async (tx) => {
       await registerStatusIn(tx, "IN", normaliseMessageId(messageId), status, at, { description });
       await this.markSent(id, at, null, tx);
     });
@@ -113,19 +131,25 @@ export class DpfMailRepo {
 
   /** Given up, and the incoming conversation gets `status` with `description`, in one transaction. */
   async markFailedWithStatus(id: number, messageId: string, status: string, description: string, error: string, at: Date): Promise<void> {
-    await this.db.$transaction(async (tx) => {
+    await this.sql.transaction(async (tx) => {
       await registerStatusIn(tx, "IN", normaliseMessageId(messageId), status, at, { description });
       await this.markFailed(id, error, null, tx);
     });
   }
 
   /** Tried again at `retryAt`, or never again when it is null. */
-  async markFailed(id: number, error: string, retryAt: Date | null, tx?: Tx): Promise<void> {
-    await (tx ?? this.db).dpfMail.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 2000), nextAttemptAt: retryAt, leaseUntil: null } });
+  async markFailed(id: number, error: string, retryAt: Date | null, tx?: Sql): Promise<void> {
+    await changeMail(tx ?? this.sql, id, `"attempts" = "attempts" + 1, "lastError" = $2, "nextAttemptAt" = $3, "leaseUntil" = NULL`, error.slice(0, 2000), retryAt);
   }
 
   /** Blob keys the mails keep (for the payload sweeper). */
   async blobKeys(): Promise<string[]> {
     return (await this.db.dpfMail.findMany({ select: { blobKey: true } })).map((r) => r.blobKey);
   }
+}
+
+/** Sets `assignments` (over $2, $3, …: `values`) on mail `id` ($1); a mail that is not there is an error, as an update of a row that must exist. */
+async function changeMail(client: Sql, id: number, assignments: string, ...values: unknown[]): Promise<void> {
+  const changed = await client.execute(`UPDATE "DpfMail" SET ${assignments} WHERE "id" = $1`, id, ...values);
+  if (changed === 0) throw new Error(`no DPF mail ${id}`);
 }

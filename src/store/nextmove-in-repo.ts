@@ -1,4 +1,4 @@
-import { canRegister, flagChanges, STATUS_MODELS, type Channel, type EformidlingStatus, type RegisterDecision } from "../core/status/index.js";
+import { STATUS_MODELS, type Channel, type EformidlingStatus, type RegisterDecision } from "../core/status/index.js";
 import {
   conversationId,
   expectedResponseDateTime,
@@ -13,14 +13,14 @@ import {
   serialiseSbd,
   type StandardBusinessDocument,
 } from "../sbd/index.js";
-import { ConversationsRepo, DuplicateMessageIdError, conversationKey, inboxWhere, pageSql, registerStatusIn, type InboxQuery, type NewConversation, type Tx } from "./conversations-repo.js";
-import type { Conversation, NextMoveMessage, Prisma } from "./generated/client.js";
+import { ConversationsRepo, DuplicateMessageIdError, inboxWhere, pageSql, registerStatusIn, type InboxQuery, type NewConversation, type StoreWrites } from "./conversations-repo.js";
+import type { Conversation, NextMoveMessage } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
 import { isUniqueViolation, queryRows } from "./raw-sql.js";
 import { withNextMove } from "./nextmove-rows.js";
-import { sqlOf, type SqlStore } from "./sql.js";
-import { all, any, equals, hasRow, oneOf, renderCondition, startsWith, TRUE, type Condition } from "./sql-condition.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
+import { all, any, compare, equals, hasRow, oneOf, renderCondition, startsWith, TRUE, type Condition } from "./sql-condition.js";
 
 /**
  * The incoming side of the NextMove API in the store: what a channel (DPO, DPF, DPE) hands over when a message
@@ -108,7 +108,7 @@ export function incomingStatusName(channel: Channel, eformidling: EformidlingSta
  * Writes that belong with a delivery, committed in its transaction (DPO and DPE: the LEVERT status message
  * to send back). It sees the message as delivered; a throw undoes the delivery.
  */
-export type DeliveryWrites = (delivered: InboxMessage, tx: Tx) => Promise<void>;
+export type DeliveryWrites = (delivered: InboxMessage, tx: Sql) => Promise<void>;
 
 /** The outcome of taking a message out of the inbox. */
 export type Removal =
@@ -120,7 +120,7 @@ export class NextMoveInRepo {
   readonly conversations: ConversationsRepo;
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.conversations = new ConversationsRepo(db);
     this.sql = sqlOf(db);
   }
@@ -133,18 +133,24 @@ export class NextMoveInRepo {
   async receive(m: IncomingNextMove, at: Date): Promise<InboxMessage> {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
-    const row = { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at };
     const queued = incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT");
     try {
-      if (m.registerCreated) {
-        await this.db.$transaction(async (tx) => {
-          for (const op of this.conversations.insertOperations(c, incomingStatusName(m.channel, "OPPRETTET"), at, {}, tx)) await op;
+      await this.sql.transaction(async (tx) => {
+        if (m.registerCreated) {
+          await this.conversations.insertIn(tx, c, incomingStatusName(m.channel, "OPPRETTET"), at);
           await registerStatusIn(tx, "IN", id, queued, at);
-          await tx.nextMoveMessage.create({ data: row });
-        });
-      } else {
-        await this.db.$transaction([...this.conversations.insertOperations(c, queued, at), this.db.nextMoveMessage.create({ data: row })]);
-      }
+        } else {
+          await this.conversations.insertIn(tx, c, queued, at);
+        }
+        await tx.execute(
+          `INSERT INTO "NextMoveMessage" ("direction", "messageId", "sbd", "packageKey", "packageSize", "createdAt") VALUES ('IN', $1, $2, $3, $4, $5)`,
+          id,
+          serialiseSbd(m.sbd),
+          m.package?.key ?? null,
+          m.package?.size ?? null,
+          at,
+        );
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
@@ -161,7 +167,11 @@ export class NextMoveInRepo {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
     try {
-      await this.db.$transaction([...this.conversations.insertOperations(c, "OPPRETTET", at), ...this.laterStatus(m.channel, id, ["OPPRETTET"], "FEIL", at, reason)]);
+      await this.sql.transaction(async (tx) => {
+        await this.conversations.insertIn(tx, c, "OPPRETTET", at);
+        const decision = await registerStatusIn(tx, "IN", id, "FEIL", at, { description: reason });
+        if (!decision?.ok) throw new Error(decision?.detail ?? `no incoming conversation ${id}`);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
@@ -174,12 +184,12 @@ export class NextMoveInRepo {
    * (`description`) and no NextMoveMessage row, so it never shows in the inbox, in one transaction with `also`
    * (the mail that owes it). A message id used before is DuplicateMessageIdError.
    */
-  async receiveOutsideInbox(m: IncomingNextMove, description: string, at: Date, also: (tx: Tx) => Promise<void>): Promise<void> {
+  async receiveOutsideInbox(m: IncomingNextMove, description: string, at: Date, also: StoreWrites): Promise<void> {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
     try {
-      await this.db.$transaction(async (tx) => {
-        for (const op of this.conversations.insertOperations(c, incomingStatusName(m.channel, "OPPRETTET"), at, {}, tx)) await op;
+      await this.sql.transaction(async (tx) => {
+        await this.conversations.insertIn(tx, c, incomingStatusName(m.channel, "OPPRETTET"), at);
         await registerStatusIn(tx, "IN", id, incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT"), at, { description });
         await also(tx);
       });
@@ -189,20 +199,9 @@ export class NextMoveInRepo {
     }
   }
 
-  /** The writes that register `status` after `history` on a conversation created in the same batch. */
-  private laterStatus(channel: Channel, messageId: string, history: string[], status: string, at: Date, description?: string): Prisma.PrismaPromise<unknown>[] {
-    const decision = canRegister(history, status, channel, "INCOMING");
-    if (!decision.ok) throw new Error(decision.detail);
-    return [
-      this.db.conversation.update({ where: conversationKey("IN", messageId), data: { status: decision.status, ...flagChanges(channel, "INCOMING", decision.status) } }),
-      this.db.conversationStatus.create({ data: { direction: "IN", messageId, status: decision.status, description: description ?? null, createdAt: at } }),
-    ];
-  }
-
   /** The incoming NextMove message with this id, in the inbox or not; null when there is none. */
   async message(messageId: string): Promise<InboxMessage | null> {
-    const row = await this.db.conversation.findUnique({ where: conversationKey("IN", normaliseMessageId(messageId)), include: { nextMove: true } });
-    return row?.nextMove ? (row as InboxMessage) : null;
+    return messageIn(this.sql, normaliseMessageId(messageId));
   }
 
   /**
@@ -234,7 +233,7 @@ export class NextMoveInRepo {
    * when it was gone or not locked by then: another delete won, or the lock ran out.
    */
   async deliver(messageId: string, now: Date, status: string, also?: DeliveryWrites): Promise<Removal> {
-    return this.remove(messageId, now, status, {}, { lockedUntil: { gt: now } }, also);
+    return this.remove(messageId, now, status, {}, compare("lockedUntil", ">", now), also);
   }
 
   /**
@@ -243,7 +242,7 @@ export class NextMoveInRepo {
    * sender), as the integrasjonspunkt removes it from its queue.
    */
   async discard(messageId: string, now: Date, status: string, description: string, also?: DeliveryWrites): Promise<Removal> {
-    return this.remove(messageId, now, status, { description }, {}, also);
+    return this.remove(messageId, now, status, { description }, undefined, also);
   }
 
   private async remove(
@@ -251,22 +250,29 @@ export class NextMoveInRepo {
     now: Date,
     status: string,
     details: { description?: string },
-    where: Prisma.ConversationWhereInput,
+    condition: Condition | undefined,
     also?: DeliveryWrites,
   ): Promise<Removal> {
     const id = normaliseMessageId(messageId);
-    return this.db.$transaction(async (tx) => {
-      const before = await tx.nextMoveMessage.findUnique({ where: { direction_messageId: { direction: "IN", messageId: id } }, select: { packageKey: true } });
+    return this.sql.transaction(async (tx) => {
+      const [before] = await tx.query<{ packageKey: string | null }>(`SELECT "packageKey" FROM "NextMoveMessage" WHERE "direction" = 'IN' AND "messageId" = $1`, id);
       if (!before) return { removed: false };
       // The conditional update decides a race: of two removals, one finds the message still unread.
-      const decision = await registerStatusIn(tx, "IN", id, status, now, { ...details, data: { readAt: now, lockedUntil: null }, where: { readAt: null, ...where } });
+      const decision = await registerStatusIn(tx, "IN", id, status, now, { ...details, data: { readAt: now, lockedUntil: null }, where: { readAt: null }, condition });
       if (decision === undefined) return { removed: false };
-      await tx.nextMoveMessage.update({ where: { direction_messageId: { direction: "IN", messageId: id } }, data: { packageKey: null } });
-      const message = (await tx.conversation.findUnique({ where: conversationKey("IN", id), include: { nextMove: true } })) as InboxMessage;
+      await tx.execute(`UPDATE "NextMoveMessage" SET "packageKey" = NULL WHERE "direction" = 'IN' AND "messageId" = $1`, id);
+      const message = (await messageIn(tx, id))!;
       await also?.(message, tx);
       return { removed: true, message, decision, packageKey: before.packageKey };
     });
   }
+}
+
+/** The incoming NextMove message `id` (normalised) on `client`; null when there is none. */
+async function messageIn(client: Sql, id: string): Promise<InboxMessage | null> {
+  const rows = await client.query<Conversation>(`SELECT * FROM "Conversation" WHERE "direction" = 'IN' AND "messageId" = $1`, id);
+  const [found] = await withNextMove(client, rows);
+  return found ?? null;
 }
 
 /** The conversation of an incoming SBD, as NextMoveInMessage.of and registerConversation read it. */

@@ -1,8 +1,8 @@
 import type { Channel } from "../core/status/index.js";
-import type { Tx } from "./conversations-repo.js";
 import type { StatusReply } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 
 /**
  * Status messages owed to the senders of incoming messages (DPO, DPE; spec/eformidling.md §7.3): queued with the
@@ -11,17 +11,24 @@ import type { Db } from "./prisma.js";
  * not confirmed) does not owe its MOTTATT twice.
  */
 export class StatusReplyRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /** Queues the reply unless it is queued already; inside `tx` when given. */
-  async queue(r: { channel: Channel; messageId: string; status: string; sbd: string }, at: Date, tx?: Tx): Promise<void> {
-    const client = tx ?? this.db;
-    const messageId = normaliseMessageId(r.messageId);
-    await client.statusReply.upsert({
-      where: { channel_messageId_status: { channel: r.channel, messageId, status: r.status } },
-      create: { channel: r.channel, messageId, status: r.status, sbd: r.sbd, createdAt: at, nextAttemptAt: at },
-      update: {},
-    });
+  async queue(r: { channel: Channel; messageId: string; status: string; sbd: string }, at: Date, tx?: Sql): Promise<void> {
+    // ON CONFLICT DO NOTHING: a reply queued already stays as it is, and a PostgreSQL transaction is not aborted.
+    await (tx ?? this.sql).execute(
+      `INSERT INTO "StatusReply" ("channel", "messageId", "status", "sbd", "createdAt", "nextAttemptAt") VALUES ($1, $2, $3, $4, $5, $5)
+        ON CONFLICT ("channel", "messageId", "status") DO NOTHING`,
+      r.channel,
+      normaliseMessageId(r.messageId),
+      r.status,
+      r.sbd,
+      at,
+    );
   }
 
   /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
