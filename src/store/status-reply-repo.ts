@@ -36,25 +36,32 @@ export class StatusReplyRepo {
     return (await this.db.statusReply.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
   }
 
-  /** Due replies of the channel, leased until `leaseUntil` by one conditional update each. */
+  /**
+   * Due replies of the channel, oldest first, leased until `leaseUntil` by one conditional update: a reply another
+   * worker leased (or sent) since it was read no longer matches, so no two workers hold the same one.
+   */
   async claimDue(channel: Channel, now: Date, leaseUntil: Date, limit: number): Promise<StatusReply[]> {
-    const free = { channel, sentAt: null, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
-    const due = await this.db.statusReply.findMany({ where: free, orderBy: { id: "asc" }, take: limit, select: { id: true } });
-    const claimed: StatusReply[] = [];
-    for (const { id } of due) {
-      const [row] = await this.db.statusReply.updateManyAndReturn({ where: { id, ...free }, data: { leaseUntil } });
-      if (row) claimed.push(row);
-    }
-    return claimed;
+    const free = `"channel" = $1 AND "sentAt" IS NULL AND "nextAttemptAt" <= $2 AND ("leaseUntil" IS NULL OR "leaseUntil" < $2)`;
+    const due = await this.sql.query<{ id: number }>(`SELECT "id" FROM "StatusReply" WHERE ${free} ORDER BY "id" LIMIT $3`, channel, now, limit);
+    if (due.length === 0) return [];
+    const params: unknown[] = [channel, now, leaseUntil];
+    const ids = due.map((d) => `$${params.push(d.id)}`).join(", ");
+    const won = await this.sql.query<StatusReply>(`UPDATE "StatusReply" SET "leaseUntil" = $3 WHERE ${free} AND "id" IN (${ids}) RETURNING *`, ...params);
+    return won.sort((a, b) => a.id - b.id);
   }
 
   async markSent(id: number, at: Date): Promise<void> {
-    await this.db.statusReply.update({ where: { id }, data: { sentAt: at, nextAttemptAt: null, leaseUntil: null, lastError: null } });
+    await this.change(id, `"sentAt" = $2, "nextAttemptAt" = NULL, "leaseUntil" = NULL, "lastError" = NULL`, at);
   }
 
   /** Tried again at `retryAt`, or never again when it is null. */
   async markFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
-    await this.db.statusReply.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 2000), nextAttemptAt: retryAt, leaseUntil: null } });
+    await this.change(id, `"attempts" = "attempts" + 1, "lastError" = $2, "nextAttemptAt" = $3, "leaseUntil" = NULL`, error.slice(0, 2000), retryAt);
+  }
+
+  /** Sets `assignments` (over $2, $3, …: `values`) on reply `id` ($1), which must exist. */
+  private async change(id: number, assignments: string, ...values: unknown[]): Promise<void> {
+    if ((await this.sql.execute(`UPDATE "StatusReply" SET ${assignments} WHERE "id" = $1`, id, ...values)) === 0) throw new Error(`no status reply ${id}`);
   }
 
   async all(channel: Channel): Promise<StatusReply[]> {

@@ -539,6 +539,35 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       });
     });
 
+    describe("StatusReplyRepo, claims and outcomes", () => {
+      const reply = (n: number, status = "MOTTATT") => ({ channel: "DPO" as const, messageId: `0b0f0e0d-0000-4000-8000-00000000000${n}`, status, sbd: `{"n":${n}}` });
+
+      it("queues a reply once, claims the due ones oldest first with a lease, and records them sent or failed", async () => {
+        const replies = new StatusReplyRepo(store!.db);
+        await replies.queue(reply(1), at(0));
+        await replies.queue({ ...reply(1), sbd: "{}" }, at(5));
+        await replies.queue(reply(2), at(1));
+        await replies.queue(reply(3), at(10));
+        await replies.queue({ ...reply(4), channel: "DPE" }, at(0));
+        const claimed = await replies.claimDue("DPO", at(2), at(300_000), 10);
+        expect(claimed).to.deep.equal(await store!.db.statusReply.findMany({ where: { channel: "DPO", leaseUntil: { not: null } }, orderBy: { id: "asc" } }));
+        expect(claimed.map((r) => [r.messageId, r.sbd, r.createdAt, r.nextAttemptAt, r.leaseUntil, r.attempts])).to.deep.equal([
+          [reply(1).messageId, '{"n":1}', at(0), at(0), at(300_000), 0],
+          [reply(2).messageId, '{"n":2}', at(1), at(1), at(300_000), 0],
+        ]);
+        expect((await replies.claimDue("DPO", at(10), at(300_000), 1)).map((r) => r.messageId)).to.deep.equal([reply(3).messageId]);
+        await replies.markSent(claimed[0]!.id, at(20));
+        await replies.markFailed(claimed[1]!.id, "x".repeat(2100), at(40));
+        const [sent, failed] = await replies.all("DPO");
+        expect([sent!.sentAt, sent!.nextAttemptAt, sent!.leaseUntil, sent!.lastError, sent!.attempts]).to.deep.equal([at(20), null, null, null, 0]);
+        expect([failed!.sentAt, failed!.nextAttemptAt, failed!.leaseUntil, failed!.lastError, failed!.attempts]).to.deep.equal([null, at(40), null, "x".repeat(2000), 1]);
+        expect(await replies.claimDue("DPO", at(39), at(300_000), 10)).to.deep.equal([]);
+        expect((await replies.claimDue("DPO", at(40), at(300_000), 10)).map((r) => r.messageId)).to.deep.equal([reply(2).messageId]);
+        const gone = await replies.markSent(9999, at(50)).catch((e: unknown) => e);
+        expect((gone as Error).message).to.equal("no status reply 9999");
+      });
+    });
+
     describe("ParticipantsRepo", () => {
       it("inserts a participant's role once, moves it to registered, lists in order and deletes one role or all", async () => {
         const repo = new ParticipantsRepo(store!.db);
