@@ -58,36 +58,27 @@ export class DpfMailRepo {
   }
 
   async get(messageId: string): Promise<DpfMail | null> {
-    return this.db.dpfMail.findUnique({ where: { messageId: normaliseMessageId(messageId) } });
+    const [row] = await this.sql.query<DpfMail>(`SELECT * FROM "DpfMail" WHERE "messageId" = $1`, normaliseMessageId(messageId));
+    return row ?? null;
   }
 
   /**
    * Incoming DPF messages still waiting in the NextMove inbox that arrived at or before `arrivedBy`, neither read
-   * nor locked by an archive system at `now`, and not mailed yet (oldest first).
+   * nor locked by an archive system at `now`, and not mailed yet (oldest first). One with a mail (one given up
+   * stays in the inbox) is left out by the query itself, so many of them cannot hide a newer one.
    */
   async overdueInInbox(arrivedBy: Date, now: Date, limit: number): Promise<{ messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[]> {
-    const found: { messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[] = [];
-    // Page through the candidates: those with a mail already (one given up stays in the inbox) are skipped, so
-    // many of them cannot hide a newer one.
-    for (let skip = 0; found.length < limit; skip += limit * 4) {
-      const rows = await this.db.conversation.findMany({
-        where: {
-          direction: "IN",
-          channel: "DPF",
-          readAt: null,
-          OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
-          nextMove: { is: { createdAt: { lte: arrivedBy }, packageKey: { not: null } } },
-        },
-        include: { nextMove: true },
-        orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-        skip,
-        take: limit * 4,
-      });
-      const mailed = new Set((await this.db.dpfMail.findMany({ where: { messageId: { in: rows.map((r) => r.messageId) } }, select: { messageId: true } })).map((r) => r.messageId));
-      for (const r of rows) if (!mailed.has(r.messageId) && found.length < limit) found.push({ messageId: r.messageId, receiverIdentifier: r.receiverIdentifier, packageKey: r.nextMove!.packageKey!, sbd: r.nextMove!.sbd });
-      if (rows.length < limit * 4) break;
-    }
-    return found;
+    return this.sql.query(
+      `SELECT c."messageId", c."receiverIdentifier", n."packageKey", n."sbd"
+        FROM "Conversation" c JOIN "NextMoveMessage" n ON n."direction" = c."direction" AND n."messageId" = c."messageId"
+        WHERE c."direction" = 'IN' AND c."channel" = 'DPF' AND c."readAt" IS NULL AND (c."lockedUntil" IS NULL OR c."lockedUntil" <= $1)
+          AND n."createdAt" <= $2 AND n."packageKey" IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM "DpfMail" m WHERE m."messageId" = c."messageId")
+        ORDER BY c."createdAt", c."messageId" LIMIT $3`,
+      now,
+      arrivedBy,
+      limit,
+    );
   }
 
   /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
@@ -95,25 +86,28 @@ export class DpfMailRepo {
     return (await this.db.dpfMail.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
   }
 
-  /** Due mails, leased until `leaseUntil` by one conditional update each. */
+  /**
+   * Due mails, oldest first, leased until `leaseUntil` by one conditional update: a mail another worker leased
+   * (or sent) since it was read no longer matches, so no two workers hold the same one.
+   */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DpfMail[]> {
-    const free = { sentAt: null, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
-    const due = await this.db.dpfMail.findMany({ where: free, orderBy: { id: "asc" }, take: limit, select: { id: true } });
-    const claimed: DpfMail[] = [];
-    for (const { id } of due) {
-      const [row] = await this.db.dpfMail.updateManyAndReturn({ where: { id, ...free }, data: { leaseUntil } });
-      if (row) claimed.push(row);
-    }
-    return claimed;
+    const free = `"sentAt" IS NULL AND "nextAttemptAt" <= $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`;
+    const due = await this.sql.query<{ id: number }>(`SELECT "id" FROM "DpfMail" WHERE ${free} ORDER BY "id" LIMIT $2`, now, limit);
+    if (due.length === 0) return [];
+    const params: unknown[] = [now, leaseUntil];
+    const ids = due.map((d) => `$${params.push(d.id)}`).join(", ");
+    const won = await this.sql.query<DpfMail>(`UPDATE "DpfMail" SET "leaseUntil" = $2 WHERE ${free} AND "id" IN (${ids}) RETURNING *`, ...params);
+    return won.sort((a, b) => a.id - b.id);
   }
 
   /** The level-4 link of this attempt: its token's hash and when it stops working (a new attempt makes a new one). */
   async setLink(id: number, tokenHash: string, expiresAt: Date): Promise<void> {
-    await this.db.dpfMail.update({ where: { id }, data: { tokenHash, linkExpiresAt: expiresAt } });
+    await changeMail(this.sql, id, `"tokenHash" = $2, "linkExpiresAt" = $3`, tokenHash, expiresAt);
   }
 
   async byTokenHash(tokenHash: string): Promise<DpfMail | null> {
-    return this.db.dpfMail.findUnique({ where: { tokenHash } });
+    const [row] = await this.sql.query<DpfMail>(`SELECT * FROM "DpfMail" WHERE "tokenHash" = $1`, tokenHash);
+    return row ?? null;
   }
 
   /** Sent; inside `tx` when given (with the status that says so). */
