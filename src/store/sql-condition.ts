@@ -84,10 +84,12 @@ export function hasRow(table: ChannelTable, where: Condition = TRUE): Condition 
 
 /**
  * The condition as SQL over `row` (a table name or alias, quoted as it should appear), its values appended to
- * `params` as `$n` placeholders numbered after those already there.
+ * `params` as `$n` placeholders numbered after those already there. An OR comes in brackets, so the text can
+ * stand beside other conditions with AND as it is.
  */
 export function renderCondition(c: Condition, params: unknown[], row = `"Conversation"`): string {
-  return render(c, params, row, 0);
+  const sql = render(c, params, row, 0);
+  return "any" in c && c.any.length > 1 ? `(${sql})` : sql;
 }
 
 function render(c: Condition, params: unknown[], row: string, depth: number): string {

@@ -71,6 +71,13 @@ describe("sql-condition: the SQL a condition becomes", () => {
     });
   });
 
+  it("brackets an OR it is made of, so that the text can be ANDed with other conditions as it is", () => {
+    expect(sql(any(equals("channel", "DPO"), all(equals("direction", "IN"), equals("channel", "DPE"))))).to.deep.equal({
+      sql: `("Conversation"."channel" = $1 OR ("Conversation"."direction" = $2 AND "Conversation"."channel" = $3))`,
+      params: ["DPO", "IN", "DPE"],
+    });
+  });
+
   it("flattens nested ANDs, drops TRUE from them, and writes a one-part AND or OR as that part", () => {
     expect(all(equals("channel", "DPO"), all(TRUE, equals("process", "p")))).to.deep.equal({ all: [{ column: "channel", equals: "DPO" }, { column: "process", equals: "p" }] });
     expect(all(TRUE, equals("channel", "DPO"))).to.deep.equal({ column: "channel", equals: "DPO" });
