@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.js";
 import { readScopeWhere, type ConversationsRepo, type InboxQuery } from "../store/conversations-repo.js";
-import type { Conversation, Prisma } from "../store/generated/client.js";
+import type { Conversation } from "../store/generated/client.js";
+import type { Condition } from "../store/sql-condition.js";
 import type { ReadScope } from "./read-scope.js";
 import type { Channel } from "./status/index.js";
 
@@ -23,7 +24,7 @@ import type { Channel } from "./status/index.js";
 export interface InboxFilter<C extends object> {
   scope: ReadScope<C>;
   /** The channel's further conditions on the stored rows (DPI: kanal, avsenderidentifikator). */
-  where?: Prisma.ConversationWhereInput | undefined;
+  where?: Condition | undefined;
 }
 
 export interface InboxDeps<C extends object> {
@@ -32,7 +33,7 @@ export interface InboxDeps<C extends object> {
   /** Conversations of this channel only; undefined: any channel. */
   channel?: Channel | undefined;
   /** Where a filter's column values live in the store (DPI: receiverOrg on the conversation, the body's parties on its DPI row). */
-  columns(values: Partial<C>): Prisma.ConversationWhereInput;
+  columns(values: Partial<C>): Condition;
 }
 
 export class Inbox<C extends object> {

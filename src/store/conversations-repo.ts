@@ -5,6 +5,7 @@ import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
 import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 import { batchable, execute, queryRows, type RawClient, type SqlClient, type Statement } from "./raw-sql.js";
+import { all, any, compare, equals, noneOf, oneOf, renderCondition, requiredValue, type Condition } from "./sql-condition.js";
 
 /**
  * The channel-neutral part of the store: one Conversation row per message and direction, whatever the channel,
@@ -18,9 +19,6 @@ import { batchable, execute, queryRows, type RawClient, type SqlClient, type Sta
  */
 
 export type Direction = "OUT" | "IN";
-
-/** A client inside an interactive transaction. */
-export type Tx = Prisma.TransactionClient;
 
 /**
  * Writes a caller commits inside another repository's transaction (e.g. a receipt filed with a status): SQL of
@@ -138,21 +136,23 @@ export class ConversationsRepo {
    */
   async dueForPolling(now: Date, channels: readonly Channel[], limit: number): Promise<Conversation[]> {
     if (channels.length === 0) return [];
-    return this.db.conversation.findMany({
-      where: { pollable: true, channel: { in: [...channels] }, OR: [{ nextPollAt: null }, { nextPollAt: { lte: now } }] },
-      orderBy: [{ nextPollAt: "asc" }, { messageId: "asc" }],
-      take: limit,
-    });
+    const params: unknown[] = [true, now, limit];
+    return queryRows<Conversation>(
+      this.sql,
+      `SELECT * FROM "Conversation" WHERE "pollable" = $1 AND "channel" IN (${channels.map((c) => `$${params.push(c)}`).join(", ")})
+        AND ("nextPollAt" IS NULL OR "nextPollAt" <= $2) ORDER BY "nextPollAt", "messageId" LIMIT $3`,
+      ...params,
+    );
   }
 
   /** Status polling: when the conversation is polled next. */
   async schedulePoll(direction: Direction, messageId: string, at: Date): Promise<void> {
-    await this.db.conversation.updateMany({ where: { direction, messageId: normaliseMessageId(messageId) }, data: { nextPollAt: at } });
+    await setConversation(this.sql, direction, messageId, { nextPollAt: at });
   }
 
   /** Status polling: the far side has nothing more to say about the conversation (e.g. DPV: purged in Altinn). */
   async stopPolling(direction: Direction, messageId: string): Promise<void> {
-    await this.db.conversation.updateMany({ where: { direction, messageId: normaliseMessageId(messageId) }, data: { pollable: false, nextPollAt: null } });
+    await setConversation(this.sql, direction, messageId, { pollable: false, nextPollAt: null });
   }
 
   /**
@@ -160,15 +160,20 @@ export class ConversationsRepo {
    * other peeks away).
    */
   async inboxUnread(q: InboxQuery, page: { skip: number; take: number }): Promise<Conversation[]> {
-    // An empty read filter lets the reader see nothing (Prisma's empty OR does not say so everywhere).
+    // An empty read filter lets the reader see nothing.
     if (q.anyOf.length === 0) return [];
-    return this.db.conversation.findMany({ where: { ...inboxWhere(q), readAt: null }, orderBy: INBOX_ORDER, skip: page.skip, take: page.take });
+    const params: unknown[] = [];
+    const where = renderCondition(all(inboxWhere(q), equals("readAt", null)), params);
+    return queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE ${where} ${INBOX_ORDER_SQL} ${pageSql(params, page)}`, ...params);
   }
 
   /** Inbox: one incoming conversation that matches `q`, read or not; null when there is none. */
   async inboxFind(q: InboxQuery, messageId: string): Promise<Conversation | null> {
     if (q.anyOf.length === 0) return null;
-    return this.db.conversation.findFirst({ where: { ...inboxWhere(q), messageId: normaliseMessageId(messageId) } });
+    const params: unknown[] = [];
+    const where = renderCondition(all(inboxWhere(q), equals("messageId", normaliseMessageId(messageId))), params);
+    const [row] = await queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE ${where} LIMIT 1`, ...params);
+    return row ?? null;
   }
 
   /**
@@ -182,22 +187,20 @@ export class ConversationsRepo {
    */
   async inboxPeek(q: InboxQuery, now: Date, lockedUntil: Date): Promise<Conversation | null> {
     if (q.anyOf.length === 0) return null;
-    const free: Prisma.ConversationWhereInput = { readAt: null, OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] };
+    const free = all(equals("readAt", null), any(equals("lockedUntil", null), compare("lockedUntil", "<=", now)));
     const tried = new Set<string>();
     for (;;) {
-      const untried = await this.db.conversation.findMany({
-        where: { AND: [inboxWhere(q), free, { messageId: { notIn: [...tried] } }] },
-        orderBy: INBOX_ORDER,
-        take: PEEK_BATCH,
-        select: { messageId: true },
-      });
+      const params: unknown[] = [];
+      const where = renderCondition(all(inboxWhere(q), free, noneOf("messageId", [...tried])), params);
+      const untried = await queryRows<{ messageId: string }>(
+        this.sql,
+        `SELECT "messageId" FROM "Conversation" WHERE ${where} ${INBOX_ORDER_SQL} LIMIT $${params.push(PEEK_BATCH)}`,
+        ...params,
+      );
       if (untried.length === 0) return null;
       for (const { messageId } of untried) {
         tried.add(messageId);
-        const [locked] = await this.db.conversation.updateManyAndReturn({
-          where: { AND: [{ direction: "IN", messageId }, free] },
-          data: { lockedUntil },
-        });
+        const [locked] = await queryRows<Conversation>(this.sql, PEEK_LOCK, lockedUntil, new Date(), messageId, now);
         if (locked) return locked;
       }
     }
@@ -224,32 +227,41 @@ export class ConversationsRepo {
  * conversation), of `channel` when given, and `where` (a channel's further conditions).
  */
 export interface InboxQuery {
-  anyOf: Prisma.ConversationWhereInput[];
+  anyOf: Condition[];
   channel?: Channel | undefined;
-  where?: Prisma.ConversationWhereInput | undefined;
+  where?: Condition | undefined;
 }
 
 /**
- * A read filter's clauses for conversations in `direction` as queries (src/core/read-scope.ts): each its
+ * A read filter's clauses for conversations in `direction` as conditions (src/core/read-scope.ts): each its
  * document types and its column values, which `columns` says where to find (the channel's mapping).
  */
-export function readScopeWhere<C extends object>(scope: ReadScope<C>, direction: Direction, columns: (values: Partial<C>) => Prisma.ConversationWhereInput): Prisma.ConversationWhereInput[] {
+export function readScopeWhere<C extends object>(scope: ReadScope<C>, direction: Direction, columns: (values: Partial<C>) => Condition): Condition[] {
   return scope.anyOf
     .filter((c) => c.direction === direction)
-    .map((c) => ({ ...(c.documentTypes ? { documentType: { in: [...c.documentTypes] } } : {}), ...columns(c.columns) }));
+    .map((c) => all(...(c.documentTypes ? [oneOf("documentType", c.documentTypes)] : []), columns(c.columns)));
 }
 
-export const INBOX_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "asc" }, { messageId: "asc" }];
+/** The inbox's order: oldest first, then by id. */
+export const INBOX_ORDER_SQL = `ORDER BY "createdAt", "messageId"`;
 /** How many of the oldest free candidates a peek reads at a time: the ones it tries when it loses a race. */
 const PEEK_BATCH = 8;
 
+/**
+ * A peek's lock on one conversation ($3), while it is still unread and free at $4: until $1, updated at $2. Its
+ * parameters keep this order (test/core/inbox.test.ts stands a rival reader in front of it).
+ */
+export const PEEK_LOCK = `UPDATE "Conversation" SET "lockedUntil" = $1, "updatedAt" = $2
+  WHERE "direction" = 'IN' AND "messageId" = $3 AND "readAt" IS NULL AND ("lockedUntil" IS NULL OR "lockedUntil" <= $4) RETURNING *`;
+
+/** `LIMIT … OFFSET …` of a page, its values appended to `params`. */
+export function pageSql(params: unknown[], page: { skip: number; take: number }): string {
+  return `LIMIT $${params.push(page.take)} OFFSET $${params.push(page.skip)}`;
+}
+
 /** The conversations an inbox query covers, read or not (for other inbox tables' queries too, e.g. NextMove's). */
-export function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
-  // Every part under AND: Prisma matches nothing for `OR: [{}]` beside other fields, which a read clause
-  // without columns (a reader who may see every message) would otherwise be.
-  return {
-    AND: [{ direction: "IN" }, ...receiversOf(q.anyOf), ...(q.channel ? [{ channel: q.channel }] : []), { OR: q.anyOf }, ...(q.where ? [q.where] : [])],
-  };
+export function inboxWhere(q: InboxQuery): Condition {
+  return all(equals("direction", "IN"), ...receiversOf(q.anyOf), ...(q.channel ? [equals("channel", q.channel)] : []), any(...q.anyOf), ...(q.where ? [q.where] : []));
 }
 
 /**
@@ -257,36 +269,31 @@ export function inboxWhere(q: InboxQuery): Prisma.ConversationWhereInput {
  * result, but lets the planner use the (direction, receiverIdentifier, readAt) index instead of scanning every
  * incoming conversation, which SQLite does for a receiver that only appears inside an OR.
  */
-function receiversOf(anyOf: readonly Prisma.ConversationWhereInput[]): Prisma.ConversationWhereInput[] {
-  const receivers = anyOf.map((w) => w.receiverIdentifier);
+function receiversOf(anyOf: readonly Condition[]): Condition[] {
+  const receivers = anyOf.map((w) => requiredValue(w, "receiverIdentifier"));
   if (receivers.length === 0 || !receivers.every((r): r is string => typeof r === "string")) return [];
-  return [{ receiverIdentifier: { in: [...new Set(receivers)] } }];
+  return [oneOf("receiverIdentifier", [...new Set(receivers)])];
 }
 
 /**
- * Inside a transaction: writes `data` to the conversation when it matches `where`, then registers `status` if
- * the core's rules allow it after the history (canRegister): the latest status, the flags it changes and a
- * history row. The update comes first so that, on PostgreSQL, it holds the row while the history is read:
- * two registrations of one conversation cannot both see it without the status. Returns undefined when no
- * conversation matched (nothing written), else the decision (on a refusal only `data` was written).
+ * Inside a transaction: writes `data` to the conversation when it matches `where` (plain values) and `condition`,
+ * then registers `status` if the core's rules allow it after the history (canRegister): the latest status, the
+ * flags it changes and a history row. The update comes first so that, on PostgreSQL, it holds the row while the
+ * history is read: two registrations of one conversation cannot both see it without the status. Returns
+ * undefined when no conversation matched (nothing written), else the decision (on a refusal only `data` was
+ * written).
  */
 export async function registerStatusIn(
-  tx: SqlClient | Tx,
+  tx: SqlClient,
   direction: Direction,
   messageId: string,
   status: string,
   at: Date,
-  details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput } = {},
+  details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput; condition?: Condition } = {},
 ): Promise<RegisterDecision | undefined> {
-  // Plain values and increments (what the outbox, expiry and inbox write) are one statement of our own.
-  const plain = plainUpdate(details.data, details.where);
-  const [row] = plain
-    ? await queryRows<{ channel: string }>(tx, ...plain(direction, messageId))
-    : await modelApi(tx).conversation.updateManyAndReturn({
-        where: { direction, messageId, ...details.where },
-        data: { ...details.data, updatedAt: new Date() },
-        select: { channel: true },
-      });
+  const update = plainUpdate(details.data, details.where, details.condition);
+  if (!update) throw new Error("registerStatusIn writes plain values and increments where plain values match; other conditions go in `condition`");
+  const [row] = await queryRows<{ channel: string }>(tx, ...update(direction, messageId));
   if (!row) return undefined;
   const history = await queryRows<{ status: string }>(tx, `SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, messageId);
   const channel = channelOf(row.channel);
@@ -304,6 +311,21 @@ export async function registerStatusIn(
 }
 
 /**
+ * Inside a transaction: the latest entry of `status` in the conversation's history (e.g. the reason of its FEIL);
+ * null when it has none.
+ */
+export async function latestStatusIn(tx: SqlClient, direction: Direction, messageId: string, status: string): Promise<StatusEntry | null> {
+  const [r] = await queryRows<{ status: string; description: string | null; rawReceipt: string | null; createdAt: Date }>(
+    tx,
+    `SELECT "status", "description", "rawReceipt", "createdAt" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 AND "status" = $3 ORDER BY "id" DESC LIMIT 1`,
+    direction,
+    normaliseMessageId(messageId),
+    status,
+  );
+  return r ? { status: r.status, description: r.description, rawReceipt: r.rawReceipt, timestamp: r.createdAt } : null;
+}
+
+/**
  * Writes plain values (and increments) to a conversation, with updatedAt, on `tx` (a transaction's or the store's
  * direct SQL). Returns whether there was such a conversation.
  */
@@ -318,25 +340,20 @@ export async function setConversation(
   return (await queryRows(tx, ...update(direction, normaliseMessageId(messageId)))).length > 0;
 }
 
-/** A Prisma transaction client, for the writes only its model API does (other conditions than plain values). */
-function modelApi(tx: SqlClient | Tx): Tx {
-  if (!("conversation" in tx)) throw new Error("this change needs a Prisma transaction: it is more than plain values");
-  return tx;
-}
-
 type Plain = string | number | boolean | Date | null;
 const isPlain = (v: unknown): v is Plain => v === null || v instanceof Date || ["string", "number", "boolean"].includes(typeof v);
 const isIncrement = (v: unknown): v is { increment: number } =>
   typeof v === "object" && v !== null && Object.keys(v).length === 1 && typeof (v as { increment?: unknown }).increment === "number";
 
 /**
- * The UPDATE … RETURNING "channel" of registerStatusIn as SQL of our own, when `data` holds only plain values and
- * increments and `where` only plain values (null: IS NULL); undefined when something else is asked (then the
- * model API does it). Column names are the code's own keys, never input.
+ * The UPDATE … RETURNING "channel" of registerStatusIn and setConversation, when `data` holds only plain values and
+ * increments and `where` only plain values (null: IS NULL), with `condition` besides; undefined when something
+ * else is asked. Column names are the code's own keys, never input.
  */
 function plainUpdate(
   data: Prisma.ConversationUpdateManyMutationInput | undefined,
   where: Prisma.ConversationWhereInput | undefined,
+  condition?: Condition,
 ): ((direction: Direction, messageId: string) => [string, ...unknown[]]) | undefined {
   const dataEntries = Object.entries(data ?? {}).filter(([, v]) => v !== undefined);
   const whereEntries = Object.entries(where ?? {}).filter(([, v]) => v !== undefined);
@@ -349,6 +366,7 @@ function plainUpdate(
     }
     const conditions = [`"direction" = $${params.push(direction)}`, `"messageId" = $${params.push(messageId)}`];
     for (const [column, v] of whereEntries) conditions.push(v === null ? `"${column}" IS NULL` : `"${column}" = $${params.push(v)}`);
+    if (condition) conditions.push(`(${renderCondition(condition, params)})`);
     return [`UPDATE "Conversation" SET ${sets.join(", ")} WHERE ${conditions.join(" AND ")} RETURNING "channel"`, ...params];
   };
 }

@@ -1,7 +1,9 @@
-import { registerStatusIn, type Tx } from "./conversations-repo.js";
+import { registerStatusIn } from "./conversations-repo.js";
 import type { DpfMail } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { isUniqueViolation } from "./raw-sql.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 
 /**
  * DPF's mails of incoming forsendelser (README, "DPF", mail delivery): one row per forsendelse that could not
@@ -25,51 +27,58 @@ export interface NewDpfMail {
 }
 
 export class DpfMailRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /** Queues the mail, due at once; inside `tx` when given. False when the forsendelse has one already. */
-  async queue(m: NewDpfMail, at: Date, tx?: Tx): Promise<boolean> {
-    const client = tx ?? this.db;
+  async queue(m: NewDpfMail, at: Date, tx?: Sql): Promise<boolean> {
     try {
-      await client.dpfMail.create({ data: { ...m, messageId: normaliseMessageId(m.messageId), createdAt: at, nextAttemptAt: at } });
+      await (tx ?? this.sql).execute(
+        `INSERT INTO "DpfMail" ("messageId", "receiverOrg", "reason", "detail", "level", "blobKey", "blobKind", "address", "createdAt", "nextAttemptAt")
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+        normaliseMessageId(m.messageId),
+        m.receiverOrg,
+        m.reason,
+        m.detail,
+        m.level,
+        m.blobKey,
+        m.blobKind,
+        m.address,
+        at,
+      );
       return true;
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002" && !tx) return false;
+      // Inside a transaction the refusal is the caller's to handle (on PostgreSQL it ended the transaction).
+      if (isUniqueViolation(err) && !tx) return false;
       throw err;
     }
   }
 
   async get(messageId: string): Promise<DpfMail | null> {
-    return this.db.dpfMail.findUnique({ where: { messageId: normaliseMessageId(messageId) } });
+    const [row] = await this.sql.query<DpfMail>(`SELECT * FROM "DpfMail" WHERE "messageId" = $1`, normaliseMessageId(messageId));
+    return row ?? null;
   }
 
   /**
    * Incoming DPF messages still waiting in the NextMove inbox that arrived at or before `arrivedBy`, neither read
-   * nor locked by an archive system at `now`, and not mailed yet (oldest first).
+   * nor locked by an archive system at `now`, and not mailed yet (oldest first). One with a mail (one given up
+   * stays in the inbox) is left out by the query itself, so many of them cannot hide a newer one.
    */
   async overdueInInbox(arrivedBy: Date, now: Date, limit: number): Promise<{ messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[]> {
-    const found: { messageId: string; receiverIdentifier: string; packageKey: string; sbd: string }[] = [];
-    // Page through the candidates: those with a mail already (one given up stays in the inbox) are skipped, so
-    // many of them cannot hide a newer one.
-    for (let skip = 0; found.length < limit; skip += limit * 4) {
-      const rows = await this.db.conversation.findMany({
-        where: {
-          direction: "IN",
-          channel: "DPF",
-          readAt: null,
-          OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }],
-          nextMove: { is: { createdAt: { lte: arrivedBy }, packageKey: { not: null } } },
-        },
-        include: { nextMove: true },
-        orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-        skip,
-        take: limit * 4,
-      });
-      const mailed = new Set((await this.db.dpfMail.findMany({ where: { messageId: { in: rows.map((r) => r.messageId) } }, select: { messageId: true } })).map((r) => r.messageId));
-      for (const r of rows) if (!mailed.has(r.messageId) && found.length < limit) found.push({ messageId: r.messageId, receiverIdentifier: r.receiverIdentifier, packageKey: r.nextMove!.packageKey!, sbd: r.nextMove!.sbd });
-      if (rows.length < limit * 4) break;
-    }
-    return found;
+    return this.sql.query(
+      `SELECT c."messageId", c."receiverIdentifier", n."packageKey", n."sbd"
+        FROM "Conversation" c JOIN "NextMoveMessage" n ON n."direction" = c."direction" AND n."messageId" = c."messageId"
+        WHERE c."direction" = 'IN' AND c."channel" = 'DPF' AND c."readAt" IS NULL AND (c."lockedUntil" IS NULL OR c."lockedUntil" <= $1)
+          AND n."createdAt" <= $2 AND n."packageKey" IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM "DpfMail" m WHERE m."messageId" = c."messageId")
+        ORDER BY c."createdAt", c."messageId" LIMIT $3`,
+      now,
+      arrivedBy,
+      limit,
+    );
   }
 
   /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
@@ -77,35 +86,38 @@ export class DpfMailRepo {
     return (await this.db.dpfMail.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
   }
 
-  /** Due mails, leased until `leaseUntil` by one conditional update each. */
+  /**
+   * Due mails, oldest first, leased until `leaseUntil` by one conditional update: a mail another worker leased
+   * (or sent) since it was read no longer matches, so no two workers hold the same one.
+   */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DpfMail[]> {
-    const free = { sentAt: null, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
-    const due = await this.db.dpfMail.findMany({ where: free, orderBy: { id: "asc" }, take: limit, select: { id: true } });
-    const claimed: DpfMail[] = [];
-    for (const { id } of due) {
-      const [row] = await this.db.dpfMail.updateManyAndReturn({ where: { id, ...free }, data: { leaseUntil } });
-      if (row) claimed.push(row);
-    }
-    return claimed;
+    const free = `"sentAt" IS NULL AND "nextAttemptAt" <= $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`;
+    const due = await this.sql.query<{ id: number }>(`SELECT "id" FROM "DpfMail" WHERE ${free} ORDER BY "id" LIMIT $2`, now, limit);
+    if (due.length === 0) return [];
+    const params: unknown[] = [now, leaseUntil];
+    const ids = due.map((d) => `$${params.push(d.id)}`).join(", ");
+    const won = await this.sql.query<DpfMail>(`UPDATE "DpfMail" SET "leaseUntil" = $2 WHERE ${free} AND "id" IN (${ids}) RETURNING *`, ...params);
+    return won.sort((a, b) => a.id - b.id);
   }
 
   /** The level-4 link of this attempt: its token's hash and when it stops working (a new attempt makes a new one). */
   async setLink(id: number, tokenHash: string, expiresAt: Date): Promise<void> {
-    await this.db.dpfMail.update({ where: { id }, data: { tokenHash, linkExpiresAt: expiresAt } });
+    await changeMail(this.sql, id, `"tokenHash" = $2, "linkExpiresAt" = $3`, tokenHash, expiresAt);
   }
 
   async byTokenHash(tokenHash: string): Promise<DpfMail | null> {
-    return this.db.dpfMail.findUnique({ where: { tokenHash } });
+    const [row] = await this.sql.query<DpfMail>(`SELECT * FROM "DpfMail" WHERE "tokenHash" = $1`, tokenHash);
+    return row ?? null;
   }
 
   /** Sent; inside `tx` when given (with the status that says so). */
-  async markSent(id: number, at: Date, note: string | null = null, tx?: Tx): Promise<void> {
-    await (tx ?? this.db).dpfMail.update({ where: { id }, data: { sentAt: at, nextAttemptAt: null, leaseUntil: null, lastError: note } });
+  async markSent(id: number, at: Date, note: string | null = null, tx?: Sql): Promise<void> {
+    await changeMail(tx ?? this.sql, id, `"sentAt" = $2, "nextAttemptAt" = NULL, "leaseUntil" = NULL, "lastError" = $3`, at, note);
   }
 
   /** Sent, and the incoming conversation gets `status` with `description`, in one transaction. */
   async markSentWithStatus(id: number, messageId: string, status: string, description: string, at: Date): Promise<void> {
-    await this.db.$transaction(async (tx) => {
+    await this.sql.transaction(async (tx) => {
       await registerStatusIn(tx, "IN", normaliseMessageId(messageId), status, at, { description });
       await this.markSent(id, at, null, tx);
     });
@@ -113,19 +125,25 @@ export class DpfMailRepo {
 
   /** Given up, and the incoming conversation gets `status` with `description`, in one transaction. */
   async markFailedWithStatus(id: number, messageId: string, status: string, description: string, error: string, at: Date): Promise<void> {
-    await this.db.$transaction(async (tx) => {
+    await this.sql.transaction(async (tx) => {
       await registerStatusIn(tx, "IN", normaliseMessageId(messageId), status, at, { description });
       await this.markFailed(id, error, null, tx);
     });
   }
 
   /** Tried again at `retryAt`, or never again when it is null. */
-  async markFailed(id: number, error: string, retryAt: Date | null, tx?: Tx): Promise<void> {
-    await (tx ?? this.db).dpfMail.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 2000), nextAttemptAt: retryAt, leaseUntil: null } });
+  async markFailed(id: number, error: string, retryAt: Date | null, tx?: Sql): Promise<void> {
+    await changeMail(tx ?? this.sql, id, `"attempts" = "attempts" + 1, "lastError" = $2, "nextAttemptAt" = $3, "leaseUntil" = NULL`, error.slice(0, 2000), retryAt);
   }
 
   /** Blob keys the mails keep (for the payload sweeper). */
   async blobKeys(): Promise<string[]> {
     return (await this.db.dpfMail.findMany({ select: { blobKey: true } })).map((r) => r.blobKey);
   }
+}
+
+/** Sets `assignments` (over $2, $3, …: `values`) on mail `id` ($1); a mail that is not there is an error, as an update of a row that must exist. */
+async function changeMail(client: Sql, id: number, assignments: string, ...values: unknown[]): Promise<void> {
+  const changed = await client.execute(`UPDATE "DpfMail" SET ${assignments} WHERE "id" = $1`, id, ...values);
+  if (changed === 0) throw new Error(`no DPF mail ${id}`);
 }

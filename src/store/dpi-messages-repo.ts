@@ -16,6 +16,7 @@ import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
 import { execute, isUniqueViolation, queryRows, type SqlClient, type Statement } from "./raw-sql.js";
 import { sqlOf, type SqlStore } from "./sql.js";
+import { all, equals, hasRow, type Condition } from "./sql-condition.js";
 import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
@@ -314,12 +315,15 @@ export function withDpi<T extends Conversation & { dpi: DpiMessage | null }>(row
 }
 
 /** Where each column of a DPI read scope lives: the receiver on the conversation, the body's parties on the DPI row. */
-export function dpiScopeColumnsWhere(columns: Partial<ScopeColumns>): Prisma.ConversationWhereInput {
+export function dpiScopeColumnsWhere(columns: Partial<ScopeColumns>): Condition {
   const { receiverOrg, ...dpi } = columns;
-  return {
-    ...(receiverOrg !== undefined ? { receiverIdentifier: receiverOrg } : {}),
-    ...(Object.keys(dpi).length ? { dpi: { is: dpi } } : {}),
-  };
+  return all(...(receiverOrg !== undefined ? [equals("receiverIdentifier", receiverOrg)] : []), ...(Object.keys(dpi).length ? [dpiRowWhere(dpi)] : []));
+}
+
+/** The conversation's DPI row has these values (a value left undefined is not compared). */
+function dpiRowWhere(values: Partial<Pick<DpiMessage, "avsenderOrg" | "databehandlerOrg" | "mottakerOrg" | "kanal" | "avsenderidentifikator">>): Condition {
+  const defined = Object.entries(values).filter((e): e is [keyof DpiMessage & string, string | null] => e[1] !== undefined);
+  return hasRow("DpiMessage", all(...defined.map(([column, value]) => equals<DpiMessage>(column, value))));
 }
 
 /** The one form a kanal is stored, filtered and compared in: kanaler compare case-insensitively. */
@@ -328,12 +332,12 @@ export function normaliseKanal(kanal: string | null | undefined): string | null 
 }
 
 /** The DPI list's own conditions (GET /messages/in's kanal and avsenderidentifikator), on the DPI row; undefined: none. */
-export function dpiListWhere(q: { kanal?: string | undefined; avsenderidentifikator?: string | undefined }): Prisma.ConversationWhereInput | undefined {
-  const dpi: Prisma.DpiMessageWhereInput = {
+export function dpiListWhere(q: { kanal?: string | undefined; avsenderidentifikator?: string | undefined }): Condition | undefined {
+  const dpi = {
     ...(q.kanal ? { kanal: normaliseKanal(q.kanal) } : {}),
     ...(q.avsenderidentifikator ? { avsenderidentifikator: q.avsenderidentifikator } : {}),
   };
-  return Object.keys(dpi).length ? { dpi: { is: dpi } } : undefined;
+  return Object.keys(dpi).length ? dpiRowWhere(dpi) : undefined;
 }
 
 /** A DPI read scope and list conditions as an inbox query over DPI conversations. */

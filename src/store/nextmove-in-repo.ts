@@ -1,4 +1,4 @@
-import { canRegister, flagChanges, STATUS_MODELS, type Channel, type EformidlingStatus, type RegisterDecision } from "../core/status/index.js";
+import { STATUS_MODELS, type Channel, type EformidlingStatus, type RegisterDecision } from "../core/status/index.js";
 import {
   conversationId,
   expectedResponseDateTime,
@@ -13,11 +13,14 @@ import {
   serialiseSbd,
   type StandardBusinessDocument,
 } from "../sbd/index.js";
-import { ConversationsRepo, DuplicateMessageIdError, INBOX_ORDER, conversationKey, inboxWhere, registerStatusIn, type InboxQuery, type NewConversation, type Tx } from "./conversations-repo.js";
-import type { Conversation, NextMoveMessage, Prisma } from "./generated/client.js";
+import { ConversationsRepo, DuplicateMessageIdError, inboxWhere, pageSql, registerStatusIn, type InboxQuery, type NewConversation, type StoreWrites } from "./conversations-repo.js";
+import type { Conversation, NextMoveMessage } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
-import { isUniqueViolation } from "./raw-sql.js";
+import { isUniqueViolation, queryRows } from "./raw-sql.js";
+import { withNextMove } from "./nextmove-rows.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
+import { all, any, compare, equals, hasRow, oneOf, renderCondition, startsWith, TRUE, type Condition } from "./sql-condition.js";
 
 /**
  * The incoming side of the NextMove API in the store: what a channel (DPO, DPF, DPE) hands over when a message
@@ -69,27 +72,27 @@ export type InboxSortField = keyof typeof INBOX_SORT_COLUMNS;
 export const INBOX_SORT_FIELDS = Object.keys(INBOX_SORT_COLUMNS) as InboxSortField[];
 
 /** A conversation that is an incoming NextMove message. */
-export const IS_NEXTMOVE: Prisma.ConversationWhereInput = { nextMove: { isNot: null } };
+export const IS_NEXTMOVE: Condition = hasRow("NextMoveMessage");
 
 /**
  * Stored identifiers that name the same party as `value` does by its primary identifier (the organisation of
  * `0192:<orgno>[:<part>]`, or a bare organisation number), as the integrasjonspunkt's receiverIdentifier and
  * senderIdentifier columns hold it. Anything else must be stored exactly so.
  */
-export function partyWhere(column: "senderIdentifier" | "receiverIdentifier", value: string): Prisma.ConversationWhereInput {
+export function partyWhere(column: "senderIdentifier" | "receiverIdentifier", value: string): Condition {
   const id = parseIso6523(value);
-  if (!id) return { [column]: value };
+  if (!id) return equals(column, value);
   const organisation = `${id.icd}:${id.organizationIdentifier}`;
   const exact = id.icd === NORWEGIAN_ICD ? [organisation, id.organizationIdentifier] : [organisation];
-  return { OR: [{ [column]: { in: exact } }, { [column]: { startsWith: `${organisation}:` } }] };
+  return any(oneOf(column, exact), startsWith(column, `${organisation}:`));
 }
 
 /**
  * Where the read filter's receiving organisation is found: the conversation's receiver, in any stored form. A
  * clause without one (a caller for every organisation) matches every incoming conversation.
  */
-export function nextMoveInboxColumns(values: Partial<NextMoveInboxColumns>): Prisma.ConversationWhereInput {
-  return values.receiverOrg === undefined ? {} : partyWhere("receiverIdentifier", values.receiverOrg);
+export function nextMoveInboxColumns(values: Partial<NextMoveInboxColumns>): Condition {
+  return values.receiverOrg === undefined ? TRUE : partyWhere("receiverIdentifier", values.receiverOrg);
 }
 
 /**
@@ -105,7 +108,7 @@ export function incomingStatusName(channel: Channel, eformidling: EformidlingSta
  * Writes that belong with a delivery, committed in its transaction (DPO and DPE: the LEVERT status message
  * to send back). It sees the message as delivered; a throw undoes the delivery.
  */
-export type DeliveryWrites = (delivered: InboxMessage, tx: Tx) => Promise<void>;
+export type DeliveryWrites = (delivered: InboxMessage, tx: Sql) => Promise<void>;
 
 /** The outcome of taking a message out of the inbox. */
 export type Removal =
@@ -115,9 +118,11 @@ export type Removal =
 
 export class NextMoveInRepo {
   readonly conversations: ConversationsRepo;
+  private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.conversations = new ConversationsRepo(db);
+    this.sql = sqlOf(db);
   }
 
   /**
@@ -128,18 +133,24 @@ export class NextMoveInRepo {
   async receive(m: IncomingNextMove, at: Date): Promise<InboxMessage> {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
-    const row = { direction: "IN", messageId: id, sbd: serialiseSbd(m.sbd), packageKey: m.package?.key ?? null, packageSize: m.package?.size ?? null, createdAt: at };
     const queued = incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT");
     try {
-      if (m.registerCreated) {
-        await this.db.$transaction(async (tx) => {
-          for (const op of this.conversations.insertOperations(c, incomingStatusName(m.channel, "OPPRETTET"), at, {}, tx)) await op;
+      await this.sql.transaction(async (tx) => {
+        if (m.registerCreated) {
+          await this.conversations.insertIn(tx, c, incomingStatusName(m.channel, "OPPRETTET"), at);
           await registerStatusIn(tx, "IN", id, queued, at);
-          await tx.nextMoveMessage.create({ data: row });
-        });
-      } else {
-        await this.db.$transaction([...this.conversations.insertOperations(c, queued, at), this.db.nextMoveMessage.create({ data: row })]);
-      }
+        } else {
+          await this.conversations.insertIn(tx, c, queued, at);
+        }
+        await tx.execute(
+          `INSERT INTO "NextMoveMessage" ("direction", "messageId", "sbd", "packageKey", "packageSize", "createdAt") VALUES ('IN', $1, $2, $3, $4, $5)`,
+          id,
+          serialiseSbd(m.sbd),
+          m.package?.key ?? null,
+          m.package?.size ?? null,
+          at,
+        );
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
@@ -156,7 +167,11 @@ export class NextMoveInRepo {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
     try {
-      await this.db.$transaction([...this.conversations.insertOperations(c, "OPPRETTET", at), ...this.laterStatus(m.channel, id, ["OPPRETTET"], "FEIL", at, reason)]);
+      await this.sql.transaction(async (tx) => {
+        await this.conversations.insertIn(tx, c, "OPPRETTET", at);
+        const decision = await registerStatusIn(tx, "IN", id, "FEIL", at, { description: reason });
+        if (!decision?.ok) throw new Error(decision?.detail ?? `no incoming conversation ${id}`);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
@@ -169,12 +184,12 @@ export class NextMoveInRepo {
    * (`description`) and no NextMoveMessage row, so it never shows in the inbox, in one transaction with `also`
    * (the mail that owes it). A message id used before is DuplicateMessageIdError.
    */
-  async receiveOutsideInbox(m: IncomingNextMove, description: string, at: Date, also: (tx: Tx) => Promise<void>): Promise<void> {
+  async receiveOutsideInbox(m: IncomingNextMove, description: string, at: Date, also: StoreWrites): Promise<void> {
     const c = conversationOf(m);
     const id = normaliseMessageId(c.messageId);
     try {
-      await this.db.$transaction(async (tx) => {
-        for (const op of this.conversations.insertOperations(c, incomingStatusName(m.channel, "OPPRETTET"), at, {}, tx)) await op;
+      await this.sql.transaction(async (tx) => {
+        await this.conversations.insertIn(tx, c, incomingStatusName(m.channel, "OPPRETTET"), at);
         await registerStatusIn(tx, "IN", id, incomingStatusName(m.channel, "INNKOMMENDE_MOTTATT"), at, { description });
         await also(tx);
       });
@@ -184,20 +199,9 @@ export class NextMoveInRepo {
     }
   }
 
-  /** The writes that register `status` after `history` on a conversation created in the same batch. */
-  private laterStatus(channel: Channel, messageId: string, history: string[], status: string, at: Date, description?: string): Prisma.PrismaPromise<unknown>[] {
-    const decision = canRegister(history, status, channel, "INCOMING");
-    if (!decision.ok) throw new Error(decision.detail);
-    return [
-      this.db.conversation.update({ where: conversationKey("IN", messageId), data: { status: decision.status, ...flagChanges(channel, "INCOMING", decision.status) } }),
-      this.db.conversationStatus.create({ data: { direction: "IN", messageId, status: decision.status, description: description ?? null, createdAt: at } }),
-    ];
-  }
-
   /** The incoming NextMove message with this id, in the inbox or not; null when there is none. */
   async message(messageId: string): Promise<InboxMessage | null> {
-    const row = await this.db.conversation.findUnique({ where: conversationKey("IN", normaliseMessageId(messageId)), include: { nextMove: true } });
-    return row?.nextMove ? (row as InboxMessage) : null;
+    return messageIn(this.sql, normaliseMessageId(messageId));
   }
 
   /**
@@ -210,13 +214,16 @@ export class NextMoveInRepo {
     order: readonly { field: InboxSortField; direction: "asc" | "desc" }[] = [],
   ): Promise<{ rows: InboxMessage[]; total: number }> {
     if (q.anyOf.length === 0) return { rows: [], total: 0 };
-    const where: Prisma.ConversationWhereInput = { AND: [inboxWhere(q), { readAt: null }, IS_NEXTMOVE] };
-    const orderBy = [...order.map((o) => ({ [INBOX_SORT_COLUMNS[o.field]]: o.direction })), ...INBOX_ORDER];
-    const [rows, total] = await Promise.all([
-      this.db.conversation.findMany({ where, include: { nextMove: true }, orderBy, skip: page.skip, take: page.take }),
-      this.db.conversation.count({ where }),
+    const params: unknown[] = [];
+    const where = renderCondition(all(inboxWhere(q), equals("readAt", null), IS_NEXTMOVE), params);
+    const orderBy = [...order.map((o) => `"${INBOX_SORT_COLUMNS[o.field]}" ${o.direction === "desc" ? "DESC" : "ASC"}`), `"createdAt"`, `"messageId"`].join(", ");
+    const paged = [...params];
+    const limit = pageSql(paged, page);
+    const [rows, [count]] = await Promise.all([
+      queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE ${where} ORDER BY ${orderBy} ${limit}`, ...paged),
+      queryRows<{ count: number | bigint }>(this.sql, `SELECT COUNT(*) AS "count" FROM "Conversation" WHERE ${where}`, ...params),
     ]);
-    return { rows: rows as InboxMessage[], total };
+    return { rows: await withNextMove(this.sql, rows), total: Number(count!.count) };
   }
 
   /**
@@ -226,7 +233,7 @@ export class NextMoveInRepo {
    * when it was gone or not locked by then: another delete won, or the lock ran out.
    */
   async deliver(messageId: string, now: Date, status: string, also?: DeliveryWrites): Promise<Removal> {
-    return this.remove(messageId, now, status, {}, { lockedUntil: { gt: now } }, also);
+    return this.remove(messageId, now, status, {}, compare("lockedUntil", ">", now), also);
   }
 
   /**
@@ -235,7 +242,7 @@ export class NextMoveInRepo {
    * sender), as the integrasjonspunkt removes it from its queue.
    */
   async discard(messageId: string, now: Date, status: string, description: string, also?: DeliveryWrites): Promise<Removal> {
-    return this.remove(messageId, now, status, { description }, {}, also);
+    return this.remove(messageId, now, status, { description }, undefined, also);
   }
 
   private async remove(
@@ -243,22 +250,29 @@ export class NextMoveInRepo {
     now: Date,
     status: string,
     details: { description?: string },
-    where: Prisma.ConversationWhereInput,
+    condition: Condition | undefined,
     also?: DeliveryWrites,
   ): Promise<Removal> {
     const id = normaliseMessageId(messageId);
-    return this.db.$transaction(async (tx) => {
-      const before = await tx.nextMoveMessage.findUnique({ where: { direction_messageId: { direction: "IN", messageId: id } }, select: { packageKey: true } });
+    return this.sql.transaction(async (tx) => {
+      const [before] = await tx.query<{ packageKey: string | null }>(`SELECT "packageKey" FROM "NextMoveMessage" WHERE "direction" = 'IN' AND "messageId" = $1`, id);
       if (!before) return { removed: false };
       // The conditional update decides a race: of two removals, one finds the message still unread.
-      const decision = await registerStatusIn(tx, "IN", id, status, now, { ...details, data: { readAt: now, lockedUntil: null }, where: { readAt: null, ...where } });
+      const decision = await registerStatusIn(tx, "IN", id, status, now, { ...details, data: { readAt: now, lockedUntil: null }, where: { readAt: null }, condition });
       if (decision === undefined) return { removed: false };
-      await tx.nextMoveMessage.update({ where: { direction_messageId: { direction: "IN", messageId: id } }, data: { packageKey: null } });
-      const message = (await tx.conversation.findUnique({ where: conversationKey("IN", id), include: { nextMove: true } })) as InboxMessage;
+      await tx.execute(`UPDATE "NextMoveMessage" SET "packageKey" = NULL WHERE "direction" = 'IN' AND "messageId" = $1`, id);
+      const message = (await messageIn(tx, id))!;
       await also?.(message, tx);
       return { removed: true, message, decision, packageKey: before.packageKey };
     });
   }
+}
+
+/** The incoming NextMove message `id` (normalised) on `client`; null when there is none. */
+async function messageIn(client: Sql, id: string): Promise<InboxMessage | null> {
+  const rows = await client.query<Conversation>(`SELECT * FROM "Conversation" WHERE "direction" = 'IN' AND "messageId" = $1`, id);
+  const [found] = await withNextMove(client, rows);
+  return found ?? null;
 }
 
 /** The conversation of an incoming SBD, as NextMoveInMessage.of and registerConversation read it. */

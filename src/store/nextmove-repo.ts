@@ -1,5 +1,6 @@
 import { ConversationsRepo, DuplicateMessageIdError, conversationKey, setConversation, type Direction, type NewConversation, type StoreWrites } from "./conversations-repo.js";
-import { sqlOf } from "./sql.js";
+import { keysWhere, withNextMoveAndFiles } from "./nextmove-rows.js";
+import { sqlOf, type SqlStore } from "./sql.js";
 import type { Conversation, NextMoveFile, NextMoveMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
@@ -31,20 +32,28 @@ export class DuplicateFilenameError extends Error {
 
 const WITH_FILES = { nextMove: { include: { files: { orderBy: { id: "asc" } } } } } satisfies Prisma.ConversationInclude;
 
+/** What an upload may write to its conversation with the file: the title and reference an arkivmelding.xml gives. */
+export interface FileConversationFields {
+  messageTitle?: string | null;
+  messageReference?: string;
+}
+
 export class NextMoveRepo {
   readonly conversations: ConversationsRepo;
+  private readonly sql: SqlStore;
 
   constructor(private readonly db: Db) {
     this.conversations = new ConversationsRepo(db);
+    this.sql = sqlOf(db);
   }
 
   /** The conversation (status `initialStatus`) and the SBD, in one transaction; a used id is DuplicateMessageIdError. */
   async create(c: NewConversation, sbd: string, initialStatus: string, at: Date): Promise<void> {
     try {
-      await this.db.$transaction([
-        ...this.conversations.insertOperations(c, initialStatus, at),
-        this.db.nextMoveMessage.create({ data: { direction: c.direction, messageId: normaliseMessageId(c.messageId), sbd, createdAt: at } }),
-      ]);
+      await this.sql.transaction(async (tx) => {
+        await this.conversations.insertIn(tx, c, initialStatus, at);
+        await tx.execute(`INSERT INTO "NextMoveMessage" ("direction", "messageId", "sbd", "createdAt") VALUES ($1, $2, $3, $4)`, c.direction, normaliseMessageId(c.messageId), sbd, at);
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new DuplicateMessageIdError(c.messageId);
       throw err;
@@ -53,22 +62,21 @@ export class NextMoveRepo {
 
   /** Whether any conversation, in either direction, has this message id (the integrasjonspunkt's duplicate check). */
   async used(messageId: string): Promise<boolean> {
-    return (await this.db.conversation.count({ where: { messageId: normaliseMessageId(messageId) } })) > 0;
+    return (await this.sql.query(`SELECT 1 AS "used" FROM "Conversation" WHERE "messageId" = $1 LIMIT 1`, normaliseMessageId(messageId))).length > 0;
   }
 
   async get(direction: Direction, messageId: string): Promise<NextMoveConversation | null> {
-    const row = await this.db.conversation.findUnique({ where: conversationKey(direction, normaliseMessageId(messageId)), include: WITH_FILES });
-    return row?.nextMove ? (row as NextMoveConversation) : null;
+    const rows = await this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, direction, normaliseMessageId(messageId));
+    const [found] = await withNextMoveAndFiles(this.sql, rows);
+    return found ?? null;
   }
 
-  /** The NextMove messages of these conversations (e.g. the ones the outbox claimed), in their order; one query. */
+  /** The NextMove messages of these conversations (e.g. the ones the outbox claimed), in their order; read afresh. */
   async ofConversations(rows: readonly { direction: string; messageId: string }[]): Promise<NextMoveConversation[]> {
     if (rows.length === 0) return [];
-    const found = await this.db.conversation.findMany({
-      where: { OR: rows.map((r) => ({ direction: r.direction, messageId: r.messageId })), nextMove: { isNot: null } },
-      include: WITH_FILES,
-    });
-    const byKey = new Map(found.map((c) => [`${c.direction}:${c.messageId}`, c as NextMoveConversation]));
+    const params: unknown[] = [];
+    const found = await withNextMoveAndFiles(this.sql, await this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE ${keysWhere(rows, params)}`, ...params));
+    const byKey = new Map(found.map((c) => [`${c.direction}:${c.messageId}`, c]));
     return rows.flatMap((r) => byKey.get(`${r.direction}:${r.messageId}`) ?? []);
   }
 
@@ -84,23 +92,31 @@ export class NextMoveRepo {
 
   /**
    * Adds a file to an outgoing message that is not queued yet. The unique (message, filename) key decides a
-   * race between two uploads of the same name. `also`: the caller's writes in the same transaction (the title
-   * and reference read from arkivmelding.xml). False when the message is gone or already queued.
+   * race between two uploads of the same name. `conversation`: the caller's writes in the same transaction (the
+   * title and reference read from arkivmelding.xml). False when the message is gone or already queued.
    */
-  async addFile(messageId: string, file: NewNextMoveFile, at: Date, conversation?: Prisma.ConversationUpdateInput): Promise<boolean> {
+  async addFile(messageId: string, file: NewNextMoveFile, at: Date, conversation?: FileConversationFields): Promise<boolean> {
     const id = normaliseMessageId(messageId);
     try {
-      return await this.db.$transaction(async (tx) => {
-        const open = await tx.nextMoveMessage.count({ where: { direction: "OUT", messageId: id, queuedAt: null } });
-        if (open === 0) return false;
-        await tx.nextMoveFile.create({
-          data: { direction: "OUT", messageId: id, filename: file.filename, title: file.title ?? null, mimeType: file.mimeType, size: file.size, sha256: file.sha256Hex, blobKey: file.blobKey, createdAt: at },
-        });
-        if (conversation) await tx.conversation.update({ where: conversationKey("OUT", id), data: conversation });
+      return await this.sql.transaction(async (tx) => {
+        const open = await tx.query(`SELECT 1 AS "open" FROM "NextMoveMessage" WHERE "direction" = 'OUT' AND "messageId" = $1 AND "queuedAt" IS NULL`, id);
+        if (open.length === 0) return false;
+        await tx.execute(
+          `INSERT INTO "NextMoveFile" ("direction", "messageId", "filename", "title", "mimeType", "size", "sha256", "blobKey", "createdAt") VALUES ('OUT', $1, $2, $3, $4, $5, $6, $7, $8)`,
+          id,
+          file.filename,
+          file.title ?? null,
+          file.mimeType,
+          file.size,
+          file.sha256Hex,
+          file.blobKey,
+          at,
+        );
+        if (conversation && !(await setConversation(tx, "OUT", id, { ...conversation }))) throw new Error(`no outgoing conversation ${id}`);
         return true;
       });
     } catch (err) {
-      if ((err as { code?: string }).code === "P2002") throw new DuplicateFilenameError(file.filename);
+      if (isUniqueViolation(err)) throw new DuplicateFilenameError(file.filename);
       throw err;
     }
   }
@@ -111,7 +127,7 @@ export class NextMoveRepo {
    */
   async queue(messageId: string, at: Date, also?: StoreWrites): Promise<boolean> {
     const id = normaliseMessageId(messageId);
-    return sqlOf(this.db).transaction(async (tx) => {
+    return this.sql.transaction(async (tx) => {
       const queued = await tx.execute(`UPDATE "NextMoveMessage" SET "queuedAt" = $1 WHERE "direction" = 'OUT' AND "messageId" = $2 AND "queuedAt" IS NULL`, at, id);
       if (queued === 0) return false;
       await also?.(tx);

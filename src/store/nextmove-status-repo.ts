@@ -1,7 +1,10 @@
 import type { StoredDirection, StoredStatusNames } from "../core/eformidling-view.js";
-import type { Conversation, ConversationStatus, Prisma } from "./generated/client.js";
+import type { Conversation, ConversationStatus } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { keysWhere } from "./nextmove-rows.js";
+import { sqlOf, type SqlStore } from "./sql.js";
+import { all, any, compare, equals, FALSE, oneOf, renderCondition, startsWith, TRUE, type Condition } from "./sql-condition.js";
 
 /**
  * The reads (and the few deletes) behind the NextMove API's /api/statuses and /api/conversations. Every method
@@ -92,54 +95,57 @@ export interface ConversationRow extends Conversation {
   nextMove: { sbd: string } | null;
 }
 
-const WITH_SBD = { select: { sbd: true } } as const;
-
-const NONE = { messageId: { in: [] as string[] } } satisfies Prisma.ConversationWhereInput;
-
 /**
  * The conversations of `orgs` ("0192:<orgno>", "0192:<orgno>:<part>" or the bare number) as an
  * integrasjonspunkt holds them: the outgoing ones they send, the incoming ones they receive. An access point
  * that is also the receiving side holds the incoming copy of its own organisations' letters to others; that
  * copy is the receiver's, not the sender's.
  */
-export function visibleConversations(orgs: Visibility): Prisma.ConversationWhereInput {
-  if (orgs === "*") return {};
-  if (orgs.length === 0) return NONE;
+export function visibleConversations(orgs: Visibility): Condition {
+  if (orgs === "*") return TRUE;
+  if (orgs.length === 0) return FALSE;
   const exact = orgs.flatMap((o) => [`0192:${o}`, o]);
   const parts = orgs.map((o) => `0192:${o}:`);
-  return {
-    OR: [
-      { direction: "OUT", OR: [{ senderIdentifier: { in: exact } }, ...parts.map((p) => ({ senderIdentifier: { startsWith: p } }))] },
-      { direction: "IN", OR: [{ receiverIdentifier: { in: exact } }, ...parts.map((p) => ({ receiverIdentifier: { startsWith: p } }))] },
-    ],
-  };
+  const party = (column: "senderIdentifier" | "receiverIdentifier") => any(oneOf(column, exact), ...parts.map((p) => startsWith(column, p)));
+  return any(all(equals("direction", "OUT"), party("senderIdentifier")), all(equals("direction", "IN"), party("receiverIdentifier")));
 }
 
-function statusWhere(q: StatusQuery, orgs: Visibility): Prisma.ConversationStatusWhereInput {
-  const and: Prisma.ConversationStatusWhereInput[] = [{ conversation: { ...visibleConversations(orgs), ...(q.conversationId !== undefined ? { conversationId: q.conversationId } : {}) } }];
-  if (q.id !== undefined) and.push({ id: q.id });
-  if (q.messageId !== undefined) and.push({ messageId: normaliseMessageId(q.messageId) });
-  if (q.from !== undefined) and.push({ createdAt: { gte: q.from } });
-  if (q.to !== undefined) and.push({ createdAt: { lte: q.to } });
+/** A ConversationStatus row `s` with its conversation `c`, as the status queries read them (convId: the number of its conversation). */
+const STATUS_ROWS = `SELECT s.*, c."conversationId", c."channel",
+    (SELECT MIN(f."id") FROM "ConversationStatus" f WHERE f."direction" = s."direction" AND f."messageId" = s."messageId") AS "convId"`;
+const STATUS_JOIN = `"ConversationStatus" s JOIN "Conversation" c ON c."direction" = s."direction" AND c."messageId" = s."messageId"`;
+
+/**
+ * The WHERE condition of a status query over STATUS_JOIN, its values appended to `params`. The conversation's
+ * part is a condition (sql-condition.ts) over `c`; the status row's own columns are written here, since a
+ * condition speaks of a conversation's columns only.
+ */
+function statusWhere(q: StatusQuery, orgs: Visibility, params: unknown[]): string {
+  const p = (v: unknown) => `$${params.push(v)}`;
+  const conversation = all(visibleConversations(orgs), ...(q.conversationId !== undefined ? [equals("conversationId", q.conversationId)] : []));
+  const and = [renderCondition(conversation, params, "c")];
+  if (q.id !== undefined) and.push(`s."id" = ${p(q.id)}`);
+  if (q.messageId !== undefined) and.push(`s."messageId" = ${p(normaliseMessageId(q.messageId))}`);
+  if (q.from !== undefined) and.push(`s."createdAt" >= ${p(q.from)}`);
+  if (q.to !== undefined) and.push(`s."createdAt" <= ${p(q.to)}`);
   if (q.statusNames !== undefined) {
-    and.push(
-      q.statusNames.length === 0
-        ? { id: { in: [] } }
-        : { OR: q.statusNames.map((n) => ({ direction: n.direction, status: { in: n.names }, conversation: { channel: n.channel } })) },
+    const named = q.statusNames.map((n) =>
+      n.names.length === 0 ? "1 = 0" : `(s."direction" = ${p(n.direction)} AND s."status" IN (${n.names.map(p).join(", ")}) AND c."channel" = ${p(n.channel)})`,
     );
+    and.push(named.length === 0 ? "1 = 0" : `(${named.join(" OR ")})`);
   }
-  return { AND: and };
+  return and.map((a) => `(${a})`).join(" AND ");
 }
 
-function statusOrder(sort: readonly { field: StatusSortField; direction: SortDirection }[]): Prisma.ConversationStatusOrderByWithRelationInput[] {
+function statusOrder(sort: readonly { field: StatusSortField; direction: SortDirection }[]): string {
   const column = { id: "id", lastUpdate: "createdAt", status: "status" } as const;
-  return [...sort.map((s) => ({ [column[s.field]]: s.direction })), { id: "asc" as const }];
+  return [...sort.map((o) => `s."${column[o.field]}" ${o.direction === "desc" ? "DESC" : "ASC"}`), `s."id" ASC`].join(", ");
 }
 
-function conversationWhere(q: ConversationQuery, orgs: Visibility): Prisma.ConversationWhereInput {
-  const and: Prisma.ConversationWhereInput[] = [visibleConversations(orgs)];
-  const eq = <K extends keyof Prisma.ConversationWhereInput>(key: K, value: Prisma.ConversationWhereInput[K] | undefined) => {
-    if (value !== undefined) and.push({ [key]: value } as Prisma.ConversationWhereInput);
+function conversationWhere(q: ConversationQuery, orgs: Visibility): Condition {
+  const and: Condition[] = [visibleConversations(orgs)];
+  const eq = (column: keyof Conversation & string, value: string | boolean | undefined) => {
+    if (value !== undefined) and.push(equals(column, value));
   };
   eq("conversationId", q.conversationId);
   eq("messageId", q.messageId !== undefined ? normaliseMessageId(q.messageId) : undefined);
@@ -151,12 +157,12 @@ function conversationWhere(q: ConversationQuery, orgs: Visibility): Prisma.Conve
   eq("pollable", q.pollable);
   eq("finished", q.finished);
   eq("direction", q.direction);
-  if (q.updatedFrom !== undefined) and.push({ updatedAt: { gte: q.updatedFrom } });
-  if (q.updatedBefore !== undefined) and.push({ updatedAt: { lt: q.updatedBefore } });
-  return { AND: and };
+  if (q.updatedFrom !== undefined) and.push(compare("updatedAt", ">=", q.updatedFrom));
+  if (q.updatedBefore !== undefined) and.push(compare("updatedAt", "<", q.updatedBefore));
+  return all(...and);
 }
 
-function conversationOrder(sort: readonly { field: ConversationSortField; direction: SortDirection }[]): Prisma.ConversationOrderByWithRelationInput[] {
+function conversationOrder(sort: readonly { field: ConversationSortField; direction: SortDirection }[]): string {
   const column: Record<ConversationSortField, keyof Conversation> = {
     lastUpdate: "updatedAt",
     conversationId: "conversationId",
@@ -171,50 +177,51 @@ function conversationOrder(sort: readonly { field: ConversationSortField; direct
     finished: "finished",
     direction: "direction",
   };
-  return [...sort.map((s) => ({ [column[s.field]]: s.direction })), { messageId: "asc" as const }, { direction: "asc" as const }];
+  return [...sort.map((o) => `"${column[o.field]}" ${o.direction === "desc" ? "DESC" : "ASC"}`), `"messageId" ASC`, `"direction" ASC`].join(", ");
 }
 
-const SUMMARY = { select: { id: true, status: true, description: true, createdAt: true }, orderBy: { id: "asc" } } as const;
+type StatusRowRead = ConversationStatus & { conversationId: string; channel: string; convId: number | null };
 
-function withNumber(c: Conversation & { statuses: ConversationStatusSummary[]; nextMove: { sbd: string } | null }): ConversationRow {
-  // A conversation is created with its first status in one transaction (ConversationsRepo.insertOperations).
-  return { ...c, id: c.statuses[0]?.id ?? 0 };
-}
+const statusRowOf = ({ convId, ...r }: StatusRowRead): StatusRow => ({ ...r, convId: convId ?? 0 });
 
 export class NextMoveStatusRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   async findStatuses(q: StatusQuery, orgs: Visibility, page: PageRequest, sort: readonly { field: StatusSortField; direction: SortDirection }[]): Promise<PageOf<StatusRow>> {
-    const where = statusWhere(q, orgs);
-    const [rows, total] = await Promise.all([
-      this.db.conversationStatus.findMany({
-        where,
-        orderBy: statusOrder(sort),
-        skip: page.page * page.size,
-        take: page.size,
-        include: { conversation: { select: { conversationId: true, channel: true } } },
-      }),
-      this.db.conversationStatus.count({ where }),
+    const params: unknown[] = [];
+    const where = statusWhere(q, orgs, params);
+    const paged = [...params];
+    const limit = `LIMIT $${paged.push(page.size)} OFFSET $${paged.push(page.page * page.size)}`;
+    const [rows, [count]] = await Promise.all([
+      this.sql.query<StatusRowRead>(`${STATUS_ROWS} FROM ${STATUS_JOIN} WHERE ${where} ORDER BY ${statusOrder(sort)} ${limit}`, ...paged),
+      this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM ${STATUS_JOIN} WHERE ${where}`, ...params),
     ]);
-    return { rows: await this.withConvIds(rows), total };
+    return { rows: rows.map(statusRowOf), total: Number(count!.count) };
   }
 
   /** The status the status queue holds longest among those the caller may see; null when none. */
   async peekQueue(orgs: Visibility): Promise<StatusRow | null> {
-    const entry = await this.db.statusQueueEntry.findFirst({
-      where: { status: { conversation: visibleConversations(orgs) } },
-      orderBy: { statusId: "asc" },
-      include: { status: { include: { conversation: { select: { conversationId: true, channel: true } } } } },
-    });
-    if (!entry) return null;
-    const [row] = await this.withConvIds([entry.status]);
-    return row ?? null;
+    const params: unknown[] = [];
+    const [row] = await this.sql.query<StatusRowRead>(
+      `${STATUS_ROWS} FROM ${STATUS_JOIN} JOIN "StatusQueueEntry" q ON q."statusId" = s."id" WHERE ${renderCondition(visibleConversations(orgs), params, "c")} ORDER BY q."statusId" LIMIT 1`,
+      ...params,
+    );
+    return row ? statusRowOf(row) : null;
   }
 
   /** Takes the status off the status queue; false when it is not there (or not the caller's). */
   async ackQueue(statusId: number, orgs: Visibility): Promise<boolean> {
-    const r = await this.db.statusQueueEntry.deleteMany({ where: { statusId, status: { conversation: visibleConversations(orgs) } } });
-    return r.count > 0;
+    const params: unknown[] = [statusId];
+    const visible = renderCondition(visibleConversations(orgs), params, "c");
+    const deleted = await this.sql.execute(
+      `DELETE FROM "StatusQueueEntry" WHERE "statusId" = $1 AND EXISTS (SELECT 1 FROM ${STATUS_JOIN} WHERE s."id" = "StatusQueueEntry"."statusId" AND ${visible})`,
+      ...params,
+    );
+    return deleted > 0;
   }
 
   async findConversations(
@@ -223,32 +230,28 @@ export class NextMoveStatusRepo {
     page: PageRequest,
     sort: readonly { field: ConversationSortField; direction: SortDirection }[],
   ): Promise<PageOf<ConversationRow>> {
-    const where = conversationWhere(q, orgs);
-    const [rows, total] = await Promise.all([
-      this.db.conversation.findMany({ where, orderBy: conversationOrder(sort), skip: page.page * page.size, take: page.size, include: { statuses: SUMMARY, nextMove: WITH_SBD } }),
-      this.db.conversation.count({ where }),
+    const params: unknown[] = [];
+    const where = renderCondition(conversationWhere(q, orgs), params);
+    const paged = [...params];
+    const limit = `LIMIT $${paged.push(page.size)} OFFSET $${paged.push(page.page * page.size)}`;
+    const [rows, [count]] = await Promise.all([
+      this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE ${where} ORDER BY ${conversationOrder(sort)} ${limit}`, ...paged),
+      this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM "Conversation" WHERE ${where}`, ...params),
     ]);
-    return { rows: rows.map(withNumber), total };
+    return { rows: await this.withHistory(rows), total: Number(count!.count) };
   }
 
   /** The conversation numbered `id`, when the caller may see it (and it has `direction`, when given). */
   async conversationByNumber(id: number, orgs: Visibility, direction?: StoredDirection): Promise<ConversationRow | null> {
-    const first = await this.db.conversationStatus.findUnique({ where: { id }, select: { direction: true, messageId: true } });
+    const [first] = await this.sql.query<{ direction: string; messageId: string }>(`SELECT "direction", "messageId" FROM "ConversationStatus" WHERE "id" = $1`, id);
     if (!first || (direction !== undefined && first.direction !== direction)) return null;
-    const c = await this.db.conversation.findFirst({
-      where: { AND: [{ direction: first.direction, messageId: first.messageId }, visibleConversations(orgs)] },
-      include: { statuses: SUMMARY, nextMove: WITH_SBD },
-    });
+    const c = await this.visibleOne(first.direction, first.messageId, orgs);
     if (!c || c.statuses[0]?.id !== id) return null;
-    return withNumber(c);
+    return c;
   }
 
   async conversationByMessageId(messageId: string, direction: StoredDirection, orgs: Visibility): Promise<ConversationRow | null> {
-    const c = await this.db.conversation.findFirst({
-      where: { AND: [{ direction, messageId: normaliseMessageId(messageId) }, visibleConversations(orgs)] },
-      include: { statuses: SUMMARY, nextMove: WITH_SBD },
-    });
-    return c ? withNumber(c) : null;
+    return this.visibleOne(direction, normaliseMessageId(messageId), orgs);
   }
 
   /**
@@ -258,21 +261,52 @@ export class NextMoveStatusRepo {
   async deleteConversationByNumber(id: number, orgs: Visibility): Promise<boolean> {
     const c = await this.conversationByNumber(id, orgs);
     if (!c) return false;
-    const r = await this.db.conversation.deleteMany({ where: { direction: c.direction, messageId: c.messageId } });
-    return r.count > 0;
+    // The rows that belong to it go with it: their foreign keys cascade.
+    return (await this.sql.execute(`DELETE FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, c.direction, c.messageId)) > 0;
   }
 
   /** Deletes the conversations with this message id, in both directions, that the caller may see; returns how many. */
   async deleteConversationsByMessageId(messageId: string, orgs: Visibility): Promise<number> {
-    const r = await this.db.conversation.deleteMany({ where: { AND: [{ messageId: normaliseMessageId(messageId) }, visibleConversations(orgs)] } });
-    return r.count;
+    const params: unknown[] = [];
+    const where = renderCondition(all(equals("messageId", normaliseMessageId(messageId)), visibleConversations(orgs)), params);
+    return this.sql.execute(`DELETE FROM "Conversation" WHERE ${where}`, ...params);
   }
 
-  private async withConvIds(rows: (ConversationStatus & { conversation: { conversationId: string; channel: string } })[]): Promise<StatusRow[]> {
+  /** The conversation (direction, messageId) with its history, when the caller may see it. */
+  private async visibleOne(direction: string, messageId: string, orgs: Visibility): Promise<ConversationRow | null> {
+    const params: unknown[] = [];
+    const where = renderCondition(all(equals("direction", direction), equals("messageId", messageId), visibleConversations(orgs)), params);
+    const rows = await this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE ${where}`, ...params);
+    const [c] = await this.withHistory(rows);
+    return c ?? null;
+  }
+
+  /** Each conversation with its status history, oldest first, its SBD where it came through the NextMove API, and its number. */
+  private async withHistory(rows: readonly Conversation[]): Promise<ConversationRow[]> {
     if (rows.length === 0) return [];
-    const keys = [...new Map(rows.map((r) => [`${r.direction} ${r.messageId}`, { direction: r.direction, messageId: r.messageId }])).values()];
-    const firsts = await this.db.conversationStatus.groupBy({ by: ["direction", "messageId"], where: { OR: keys }, _min: { id: true } });
-    const first = new Map(firsts.map((f) => [`${f.direction} ${f.messageId}`, f._min.id ?? 0]));
-    return rows.map(({ conversation, ...s }) => ({ ...s, conversationId: conversation.conversationId, channel: conversation.channel, convId: first.get(`${s.direction} ${s.messageId}`) ?? 0 }));
+    const params: unknown[] = [];
+    const keys = keysWhere(rows, params);
+    const [statuses, sbds] = await Promise.all([
+      this.sql.query<ConversationStatusSummary & { direction: string; messageId: string }>(
+        `SELECT "id", "direction", "messageId", "status", "description", "createdAt" FROM "ConversationStatus" WHERE ${keys} ORDER BY "id"`,
+        ...params,
+      ),
+      this.sql.query<{ direction: string; messageId: string; sbd: string }>(`SELECT "direction", "messageId", "sbd" FROM "NextMoveMessage" WHERE ${keys}`, ...params),
+    ]);
+    const key = (r: { direction: string; messageId: string }) => `${r.direction} ${r.messageId}`;
+    const history = new Map<string, ConversationStatusSummary[]>();
+    for (const { direction, messageId, ...st } of statuses) {
+      const k = key({ direction, messageId });
+      const own = history.get(k);
+      if (own) own.push(st);
+      else history.set(k, [st]);
+    }
+    const sbd = new Map(sbds.map((n) => [key(n), n.sbd]));
+    return rows.map((c) => {
+      const own = history.get(key(c)) ?? [];
+      const nextMove = sbd.get(key(c));
+      // A conversation is created with its first status in one transaction (ConversationsRepo.insertIn).
+      return { ...c, id: own[0]?.id ?? 0, statuses: own, nextMove: nextMove === undefined ? null : { sbd: nextMove } };
+    });
   }
 }

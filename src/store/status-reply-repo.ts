@@ -1,8 +1,8 @@
 import type { Channel } from "../core/status/index.js";
-import type { Tx } from "./conversations-repo.js";
 import type { StatusReply } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 
 /**
  * Status messages owed to the senders of incoming messages (DPO, DPE; spec/eformidling.md §7.3): queued with the
@@ -11,17 +11,24 @@ import type { Db } from "./prisma.js";
  * not confirmed) does not owe its MOTTATT twice.
  */
 export class StatusReplyRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /** Queues the reply unless it is queued already; inside `tx` when given. */
-  async queue(r: { channel: Channel; messageId: string; status: string; sbd: string }, at: Date, tx?: Tx): Promise<void> {
-    const client = tx ?? this.db;
-    const messageId = normaliseMessageId(r.messageId);
-    await client.statusReply.upsert({
-      where: { channel_messageId_status: { channel: r.channel, messageId, status: r.status } },
-      create: { channel: r.channel, messageId, status: r.status, sbd: r.sbd, createdAt: at, nextAttemptAt: at },
-      update: {},
-    });
+  async queue(r: { channel: Channel; messageId: string; status: string; sbd: string }, at: Date, tx?: Sql): Promise<void> {
+    // ON CONFLICT DO NOTHING: a reply queued already stays as it is, and a PostgreSQL transaction is not aborted.
+    await (tx ?? this.sql).execute(
+      `INSERT INTO "StatusReply" ("channel", "messageId", "status", "sbd", "createdAt", "nextAttemptAt") VALUES ($1, $2, $3, $4, $5, $5)
+        ON CONFLICT ("channel", "messageId", "status") DO NOTHING`,
+      r.channel,
+      normaliseMessageId(r.messageId),
+      r.status,
+      r.sbd,
+      at,
+    );
   }
 
   /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
@@ -29,25 +36,32 @@ export class StatusReplyRepo {
     return (await this.db.statusReply.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
   }
 
-  /** Due replies of the channel, leased until `leaseUntil` by one conditional update each. */
+  /**
+   * Due replies of the channel, oldest first, leased until `leaseUntil` by one conditional update: a reply another
+   * worker leased (or sent) since it was read no longer matches, so no two workers hold the same one.
+   */
   async claimDue(channel: Channel, now: Date, leaseUntil: Date, limit: number): Promise<StatusReply[]> {
-    const free = { channel, sentAt: null, nextAttemptAt: { lte: now }, OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] };
-    const due = await this.db.statusReply.findMany({ where: free, orderBy: { id: "asc" }, take: limit, select: { id: true } });
-    const claimed: StatusReply[] = [];
-    for (const { id } of due) {
-      const [row] = await this.db.statusReply.updateManyAndReturn({ where: { id, ...free }, data: { leaseUntil } });
-      if (row) claimed.push(row);
-    }
-    return claimed;
+    const free = `"channel" = $1 AND "sentAt" IS NULL AND "nextAttemptAt" <= $2 AND ("leaseUntil" IS NULL OR "leaseUntil" < $2)`;
+    const due = await this.sql.query<{ id: number }>(`SELECT "id" FROM "StatusReply" WHERE ${free} ORDER BY "id" LIMIT $3`, channel, now, limit);
+    if (due.length === 0) return [];
+    const params: unknown[] = [channel, now, leaseUntil];
+    const ids = due.map((d) => `$${params.push(d.id)}`).join(", ");
+    const won = await this.sql.query<StatusReply>(`UPDATE "StatusReply" SET "leaseUntil" = $3 WHERE ${free} AND "id" IN (${ids}) RETURNING *`, ...params);
+    return won.sort((a, b) => a.id - b.id);
   }
 
   async markSent(id: number, at: Date): Promise<void> {
-    await this.db.statusReply.update({ where: { id }, data: { sentAt: at, nextAttemptAt: null, leaseUntil: null, lastError: null } });
+    await this.change(id, `"sentAt" = $2, "nextAttemptAt" = NULL, "leaseUntil" = NULL, "lastError" = NULL`, at);
   }
 
   /** Tried again at `retryAt`, or never again when it is null. */
   async markFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
-    await this.db.statusReply.update({ where: { id }, data: { attempts: { increment: 1 }, lastError: error.slice(0, 2000), nextAttemptAt: retryAt, leaseUntil: null } });
+    await this.change(id, `"attempts" = "attempts" + 1, "lastError" = $2, "nextAttemptAt" = $3, "leaseUntil" = NULL`, error.slice(0, 2000), retryAt);
+  }
+
+  /** Sets `assignments` (over $2, $3, …: `values`) on reply `id` ($1), which must exist. */
+  private async change(id: number, assignments: string, ...values: unknown[]): Promise<void> {
+    if ((await this.sql.execute(`UPDATE "StatusReply" SET ${assignments} WHERE "id" = $1`, id, ...values)) === 0) throw new Error(`no status reply ${id}`);
   }
 
   async all(channel: Channel): Promise<StatusReply[]> {

@@ -1,7 +1,7 @@
 import type { StatusFacts } from "../core/webhook-event.js";
 import { channelOf } from "./conversations-repo.js";
-import type { Prisma } from "./generated/client.js";
 import type { Db } from "./prisma.js";
+import { sqlOf, type SqlStore } from "./sql.js";
 
 /**
  * Webhook deliveries waiting to be POSTed. A delivery is pending while it is neither delivered nor given up
@@ -21,11 +21,38 @@ export interface ClaimedDelivery {
   status: StatusFacts;
 }
 
-const pending: Prisma.WebhookDeliveryWhereInput = { deliveredAt: null, nextAttemptAt: { not: null } };
-const free = (now: Date): Prisma.WebhookDeliveryWhereInput => ({ OR: [{ leaseUntil: null }, { leaseUntil: { lt: now } }] });
+/** Pending: neither delivered nor given up. */
+const PENDING = `"deliveredAt" IS NULL AND "nextAttemptAt" IS NOT NULL`;
+/** Pending, due at $1 and free at $1 (no lease, or one that ran out). */
+const READY = `${PENDING} AND "nextAttemptAt" <= $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`;
+
+/** A claimed delivery with what its POST needs, as one row. */
+interface ClaimedRow {
+  id: number;
+  attempts: number;
+  subscriptionId: number;
+  statusId: number;
+  pushEndpoint: string;
+  direction: string;
+  messageId: string;
+  status: string;
+  description: string | null;
+  createdAt: Date;
+  conversationId: string;
+  channel: string;
+  senderIdentifier: string;
+  receiverIdentifier: string;
+}
+
+/** `$first, …` for each of `values`, appended to `params`. */
+const list = (params: unknown[], values: readonly unknown[]) => values.map((v) => `$${params.push(v)}`).join(", ");
 
 export class WebhookDeliveryRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(private readonly db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /**
    * Claims, for each subscription whose oldest pending delivery is due and free, that delivery and up to
@@ -33,55 +60,36 @@ export class WebhookDeliveryRepo {
    * a run always starts at its subscription's oldest pending delivery.
    */
   async claimRuns(now: Date, leaseMs: number, perSubscription: number): Promise<ClaimedDelivery[][]> {
-    const heads = await this.db.webhookDelivery.groupBy({ by: ["subscriptionId"], where: pending, _min: { id: true } });
-    const headIds = heads.flatMap((h) => (h._min.id !== null ? [h._min.id] : []));
-    if (headIds.length === 0) return [];
-    const ready = await this.db.webhookDelivery.findMany({
-      where: { id: { in: headIds }, ...pending, nextAttemptAt: { lte: now }, AND: [free(now)] },
-      select: { subscriptionId: true },
-    });
+    // The subscriptions whose oldest pending delivery (their head) is ready.
+    const ready = await this.sql.query<{ subscriptionId: number }>(
+      `SELECT "subscriptionId" FROM "WebhookDelivery"
+        WHERE "id" IN (SELECT MIN("id") FROM "WebhookDelivery" WHERE ${PENDING} GROUP BY "subscriptionId") AND ${READY} ORDER BY "id"`,
+      now,
+    );
     const wantedRuns: number[][] = [];
     for (const { subscriptionId } of ready) {
-      const run = await this.db.webhookDelivery.findMany({ where: { subscriptionId, ...pending }, orderBy: { id: "asc" }, take: perSubscription, select: { id: true } });
+      const run = await this.sql.query<{ id: number }>(`SELECT "id" FROM "WebhookDelivery" WHERE "subscriptionId" = $1 AND ${PENDING} ORDER BY "id" LIMIT $2`, subscriptionId, perSubscription);
       wantedRuns.push(run.map((r) => r.id));
     }
     const wanted = wantedRuns.flat();
     if (wanted.length === 0) return [];
-    const won = await this.db.webhookDelivery.updateManyAndReturn({
-      // Still pending, due and free: a delivery another worker failed meanwhile waits for its retry.
-      where: { id: { in: wanted }, ...pending, nextAttemptAt: { lte: now }, AND: [free(now)] },
-      data: { leaseUntil: new Date(now.getTime() + leaseMs) },
-      select: { id: true },
-    });
-    const wonIds = new Set(won.map((w) => w.id));
-    const rows = await this.db.webhookDelivery.findMany({
-      where: { id: { in: [...wonIds] } },
-      orderBy: { id: "asc" },
-      include: {
-        subscription: { select: { pushEndpoint: true } },
-        status: { include: { conversation: { select: { conversationId: true, channel: true, senderIdentifier: true, receiverIdentifier: true } } } },
-      },
-    });
+    // Still pending, due and free: a delivery another worker failed meanwhile waits for its retry.
+    const claim: unknown[] = [now, new Date(now.getTime() + leaseMs)];
+    const won = await this.sql.query<{ id: number }>(`UPDATE "WebhookDelivery" SET "leaseUntil" = $2 WHERE ${READY} AND "id" IN (${list(claim, wanted)}) RETURNING "id"`, ...claim);
     const byId = new Map<number, ClaimedDelivery>();
-    for (const r of rows) {
-      byId.set(r.id, {
-        id: r.id,
-        attempts: r.attempts,
-        subscriptionId: r.subscriptionId,
-        pushEndpoint: r.subscription.pushEndpoint,
-        statusId: r.statusId,
-        status: {
-          direction: r.status.direction === "IN" ? "IN" : "OUT",
-          messageId: r.status.messageId,
-          conversationId: r.status.conversation.conversationId,
-          channel: channelOf(r.status.conversation.channel),
-          status: r.status.status,
-          description: r.status.description,
-          createdAt: r.status.createdAt,
-          senderIdentifier: r.status.conversation.senderIdentifier,
-          receiverIdentifier: r.status.conversation.receiverIdentifier,
-        },
-      });
+    if (won.length > 0) {
+      const read: unknown[] = [];
+      const rows = await this.sql.query<ClaimedRow>(
+        `SELECT d."id", d."attempts", d."subscriptionId", d."statusId", sub."pushEndpoint", s."direction", s."messageId", s."status", s."description", s."createdAt",
+            c."conversationId", c."channel", c."senderIdentifier", c."receiverIdentifier"
+          FROM "WebhookDelivery" d
+          JOIN "Subscription" sub ON sub."id" = d."subscriptionId"
+          JOIN "ConversationStatus" s ON s."id" = d."statusId"
+          JOIN "Conversation" c ON c."direction" = s."direction" AND c."messageId" = s."messageId"
+          WHERE d."id" IN (${list(read, won.map((w) => w.id))}) ORDER BY d."id"`,
+        ...read,
+      );
+      for (const r of rows) byId.set(r.id, claimedOf(r));
     }
     // Another worker may have taken part of a run between the reads and the claim: keep what this claim won
     // from the subscription's oldest pending delivery on without a gap, and give the rest back.
@@ -98,18 +106,24 @@ export class WebhookDeliveryRepo {
   }
 
   async delivered(id: number, at: Date): Promise<void> {
-    await this.db.webhookDelivery.update({ where: { id }, data: { deliveredAt: at, nextAttemptAt: null, leaseUntil: null, attempts: { increment: 1 } } });
+    await this.change(id, `"deliveredAt" = $2, "nextAttemptAt" = NULL, "leaseUntil" = NULL, "attempts" = "attempts" + 1`, at);
   }
 
   /** `next` undefined: given up; the delivery stays with its last error and no longer holds back the others. */
   async failed(id: number, next: Date | undefined, error: string): Promise<void> {
-    await this.db.webhookDelivery.update({ where: { id }, data: { nextAttemptAt: next ?? null, leaseUntil: null, lastError: error, attempts: { increment: 1 } } });
+    await this.change(id, `"nextAttemptAt" = $2, "leaseUntil" = NULL, "lastError" = $3, "attempts" = "attempts" + 1`, next ?? null, error);
   }
 
   /** Gives claimed deliveries back unattempted (a run stopped at a failure). */
   async release(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.webhookDelivery.updateMany({ where: { id: { in: [...ids] } }, data: { leaseUntil: null } });
+    const params: unknown[] = [];
+    await this.sql.execute(`UPDATE "WebhookDelivery" SET "leaseUntil" = NULL WHERE "id" IN (${list(params, ids)})`, ...params);
+  }
+
+  /** Sets `assignments` (over $2, $3, …: `values`) on delivery `id` ($1), which must exist. */
+  private async change(id: number, assignments: string, ...values: unknown[]): Promise<void> {
+    if ((await this.sql.execute(`UPDATE "WebhookDelivery" SET ${assignments} WHERE "id" = $1`, id, ...values)) === 0) throw new Error(`no webhook delivery ${id}`);
   }
 
   /** Drops every lease. Only for a store one process owns (SQLite): leases found at start-up were its own. */
@@ -119,6 +133,27 @@ export class WebhookDeliveryRepo {
 
   /** Deliveries neither made nor given up. */
   async pendingCount(): Promise<number> {
-    return this.db.webhookDelivery.count({ where: pending });
+    return this.db.webhookDelivery.count({ where: { deliveredAt: null, nextAttemptAt: { not: null } } });
   }
+}
+
+function claimedOf(r: ClaimedRow): ClaimedDelivery {
+  return {
+    id: r.id,
+    attempts: r.attempts,
+    subscriptionId: r.subscriptionId,
+    pushEndpoint: r.pushEndpoint,
+    statusId: r.statusId,
+    status: {
+      direction: r.direction === "IN" ? "IN" : "OUT",
+      messageId: r.messageId,
+      conversationId: r.conversationId,
+      channel: channelOf(r.channel),
+      status: r.status,
+      description: r.description,
+      createdAt: r.createdAt,
+      senderIdentifier: r.senderIdentifier,
+      receiverIdentifier: r.receiverIdentifier,
+    },
+  };
 }

@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
-import { attachSql, sqlOf } from "../../src/store/sql.js";
+import { attachSql, sqlOf, type SqlStore } from "../../src/store/sql.js";
 import { Inbox } from "../../src/core/inbox.js";
 import type { ReadScope } from "../../src/core/read-scope.js";
-import { ConversationsRepo, type NewConversation } from "../../src/store/conversations-repo.js";
-import type { Prisma } from "../../src/store/generated/client.js";
+import { ConversationsRepo, PEEK_LOCK, type NewConversation } from "../../src/store/conversations-repo.js";
+import { equals, TRUE, type Condition } from "../../src/store/sql-condition.js";
 import { openDatabase, type Db, type DatabaseProvider } from "../../src/store/prisma.js";
 import { createScratchDatabase, postgresReachable } from "../../scripts/lib/pg-scratch.js";
 
@@ -21,7 +21,7 @@ const OTHER = "0192:999999999";
 const LOCK_MS = 60_000;
 
 type Columns = { receiver: string };
-const columns = (v: Partial<Columns>): Prisma.ConversationWhereInput => (v.receiver !== undefined ? { receiverIdentifier: v.receiver } : {});
+const columns = (v: Partial<Columns>): Condition => (v.receiver !== undefined ? equals("receiverIdentifier", v.receiver) : TRUE);
 const mine: { scope: ReadScope<Columns> } = { scope: { anyOf: [{ direction: "IN", columns: { receiver: ME } }] } };
 
 function incoming(id: string, over: Partial<NewConversation> = {}): NewConversation {
@@ -45,20 +45,21 @@ function incoming(id: string, over: Partial<NewConversation> = {}): NewConversat
  */
 async function withRival(client: Db, until: Date, wins: () => boolean): Promise<{ db: Db; taken: string[] }> {
   const taken: string[] = [];
-  const real = client.conversation;
-  type LockArgs = Parameters<typeof real.updateManyAndReturn>[0];
-  const conversation = new Proxy(real, {
-    get(target, prop) {
-      if (prop !== "updateManyAndReturn") return Reflect.get(target, prop);
-      return async (args: LockArgs) => {
-        if (wins()) taken.push(...(await real.updateManyAndReturn({ where: args.where, data: { lockedUntil: until }, select: { messageId: true } })).map((r) => r.messageId));
-        return real.updateManyAndReturn(args);
-      };
+  const real = sqlOf(client);
+  const store: SqlStore = {
+    ...real,
+    async query<T>(sql: string, ...params: unknown[]): Promise<T[]> {
+      if (sql === PEEK_LOCK && wins()) {
+        // The peek's own statement, with the rival's lock: the same row, while free at the same time.
+        const [, updatedAt, messageId, now] = params;
+        taken.push(...(await real.query<{ messageId: string }>(PEEK_LOCK, until, updatedAt, messageId, now)).map((r) => r.messageId));
+      }
+      return real.query<T>(sql, ...params);
     },
-  });
-  const db = new Proxy(client, { get: (target, prop) => (prop === "conversation" ? conversation : Reflect.get(target, prop)) });
-  // The same database's direct SQL (the repositories' raw statements) as the client it stands for.
-  attachSql(db, sqlOf(client));
+  };
+  // The same database under another client object, whose direct SQL is the rival's stand-in.
+  const db = new Proxy(client, {});
+  attachSql(db, store);
   return { db, taken };
 }
 
@@ -117,7 +118,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(await ids(1, 2)).to.deep.equal(["c"]);
       expect(await ids(2, 2)).to.deep.equal([]);
       // A channel's further condition, and an empty filter (nothing).
-      expect((await inbox.unread({ ...mine, where: { conversationId: "conv-b" } }, { page: 0, pageSize: 10 })).map((c) => c.messageId)).to.deep.equal(["b"]);
+      expect((await inbox.unread({ ...mine, where: equals("conversationId", "conv-b") }, { page: 0, pageSize: 10 })).map((c) => c.messageId)).to.deep.equal(["b"]);
       expect(await inbox.unread({ scope: { anyOf: [] } }, { page: 0, pageSize: 10 })).to.deep.equal([]);
       expect(await inbox.peek({ scope: { anyOf: [] } }, LOCK_MS)).to.equal(null);
       expect(await inbox.get({ scope: { anyOf: [] } }, "a")).to.equal(null);

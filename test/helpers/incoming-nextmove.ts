@@ -3,6 +3,7 @@ import { fixedClock } from "../../src/clock.js";
 import { buildEformidlingAsic, encryptCms, type KeyTransportScheme } from "../../src/packaging/index.js";
 import { orgKeyStoresOf, type OrgKeyStores } from "../../src/pki/org-keystores.js";
 import type { BlobStore } from "../../src/store/blob-store.js";
+import type { Sql } from "../../src/store/sql.js";
 import { parsed, sbdJsonOf, arkivmeldingJson } from "../sbd/fixtures.js";
 import type { StandardBusinessDocument } from "../../src/sbd/index.js";
 import { createPrivateKey } from "node:crypto";
@@ -139,4 +140,10 @@ export function envelope(asic: Uint8Array, recipientOrg: string, scheme: KeyTran
 export async function storeBlob(blobs: BlobStore, bytes: Uint8Array): Promise<{ key: string; size: number }> {
   const b = await blobs.write(Readable.from([Buffer.from(bytes)]));
   return { key: b.key, size: b.size };
+}
+
+/** How many status rows `messageId` has, in either direction, read inside a delivery's transaction. */
+export async function statusCount(tx: Sql, messageId: string): Promise<number> {
+  const [row] = await tx.query<{ n: number | bigint }>(`SELECT COUNT(*) AS "n" FROM "ConversationStatus" WHERE "messageId" = $1`, messageId);
+  return Number(row!.n);
 }

@@ -1,21 +1,26 @@
 import { expect } from "chai";
 import { inboxWhere } from "../../src/store/conversations-repo.js";
+import { equals, oneOf } from "../../src/store/sql-condition.js";
 
 describe("inboxWhere", () => {
   it("repeats the receiver outside the OR when every branch names one (so the receiver index is usable)", () => {
-    const where = inboxWhere({ channel: "DPI", anyOf: [{ receiverIdentifier: "0192:984661185", documentType: { in: ["digital"] } }, { receiverIdentifier: "0192:984661185", documentType: { in: ["utskrift"] } }] });
+    const digital = { all: [equals("receiverIdentifier", "0192:984661185"), oneOf("documentType", ["digital"])] };
+    const utskrift = { all: [equals("receiverIdentifier", "0192:984661185"), oneOf("documentType", ["utskrift"])] };
+    const where = inboxWhere({ channel: "DPI", anyOf: [digital, utskrift] });
     expect(where).to.deep.equal({
-      AND: [
-        { direction: "IN" },
-        { receiverIdentifier: { in: ["0192:984661185"] } },
-        { channel: "DPI" },
-        { OR: [{ receiverIdentifier: "0192:984661185", documentType: { in: ["digital"] } }, { receiverIdentifier: "0192:984661185", documentType: { in: ["utskrift"] } }] },
+      all: [
+        { column: "direction", equals: "IN" },
+        { column: "receiverIdentifier", oneOf: ["0192:984661185"] },
+        { column: "channel", equals: "DPI" },
+        { any: [digital, utskrift] },
       ],
     });
   });
 
   it("adds nothing when a branch may see any receiver", () => {
-    const where = inboxWhere({ anyOf: [{ receiverIdentifier: "0192:984661185" }, { senderIdentifier: "0192:991825827" }] });
-    expect(where).to.deep.equal({ AND: [{ direction: "IN" }, { OR: [{ receiverIdentifier: "0192:984661185" }, { senderIdentifier: "0192:991825827" }] }] });
+    const where = inboxWhere({ anyOf: [equals("receiverIdentifier", "0192:984661185"), equals("senderIdentifier", "0192:991825827")] });
+    expect(where).to.deep.equal({
+      all: [{ column: "direction", equals: "IN" }, { any: [{ column: "receiverIdentifier", equals: "0192:984661185" }, { column: "senderIdentifier", equals: "0192:991825827" }] }],
+    });
   });
 });

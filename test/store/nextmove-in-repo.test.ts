@@ -4,7 +4,7 @@ import { serialiseSbd } from "../../src/sbd/index.js";
 import { ConversationsRepo, DuplicateMessageIdError, StatusNotInModelError } from "../../src/store/conversations-repo.js";
 import { IS_NEXTMOVE, NextMoveInRepo, nextMoveInboxColumns, partyWhere, type NextMoveInboxColumns } from "../../src/store/nextmove-in-repo.js";
 import { NextMoveRepo } from "../../src/store/nextmove-repo.js";
-import { incomingSbd, RECEIVER_ORG, SECOND_ORG, SENDER_ORG } from "../helpers/incoming-nextmove.js";
+import { incomingSbd, RECEIVER_ORG, SECOND_ORG, SENDER_ORG, statusCount } from "../helpers/incoming-nextmove.js";
 import { openProviderStore, PROVIDERS, skipWithoutPostgres, type ProviderStore } from "../helpers/provider-store.js";
 
 // The incoming NextMove store on both providers: what a channel hands over, the inbox's list, and the two ways
@@ -167,7 +167,7 @@ for (const provider of PROVIDERS) {
       await inbox.peek(everyone, LOCK_MS);
       const failed = await repo
         .deliver(id(1), at(1), "INNKOMMENDE_LEVERT", async (m, tx) => {
-          await tx.conversation.update({ where: { direction_messageId: { direction: "IN", messageId: m.messageId } }, data: { lastError: "written" } });
+          await tx.execute(`UPDATE "Conversation" SET "lastError" = 'written' WHERE "direction" = 'IN' AND "messageId" = $1`, m.messageId);
           throw new Error("status message could not be written");
         })
         .catch((e: unknown) => e);
@@ -182,7 +182,7 @@ for (const provider of PROVIDERS) {
       expect(await statuses(id(1))).to.deep.equal([["INNKOMMENDE_MOTTATT", null]]);
       const seen: unknown[] = [];
       const out = await repo.deliver(id(1), at(2), "INNKOMMENDE_LEVERT", async (m, tx) => {
-        seen.push([m.messageId, m.readAt, m.status, await tx.conversationStatus.count({ where: { messageId: m.messageId } })]);
+        seen.push([m.messageId, m.readAt, m.status, await statusCount(tx, m.messageId)]);
       });
       expect(out.removed).to.equal(true);
       expect(seen).to.deep.equal([[id(1), at(2), "INNKOMMENDE_LEVERT", 2]]);

@@ -19,6 +19,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CERTS } from "../helpers/certs.js";
 import { decodeRevocation, RevocationAnswersRepo, type AnswerToKeep, type RevocationUseRecord } from "../../src/store/revocation-answers-repo.js";
+import { equals } from "../../src/store/sql-condition.js";
+import { DpfMailRepo, type NewDpfMail } from "../../src/store/dpf-mail-repo.js";
+import { NextMoveInRepo } from "../../src/store/nextmove-in-repo.js";
+import { incomingSbd, RECEIVER_ORG } from "../helpers/incoming-nextmove.js";
 
 // The repositories are typed against the SQLite client and handed a PostgreSQL client under the same type, so
 // every query they make is run here on both stores.
@@ -283,7 +287,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         const conversations = new ConversationsRepo(store!.db);
         await messages.insert(message("in1", { direction: "IN" }), "MOTTATT", at(1));
         await messages.insert(message("in2", { direction: "IN", receiverIdentifier: OTHER }), "MOTTATT", at(0));
-        const q = { anyOf: [{ receiverIdentifier: PROVIDER }], channel: "DPI" as const };
+        const q = { anyOf: [equals("receiverIdentifier", PROVIDER)], channel: "DPI" as const };
         const locked = await conversations.inboxPeek(q, at(5), at(5 + LEASE_MS));
         expect(locked).to.deep.equal(await conversations.get("IN", "in1"));
         expect(locked).to.include({ direction: "IN", messageId: "in1", channel: "DPI", status: "MOTTATT", readAt: null });
@@ -538,6 +542,76 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(await replies.claimDue("DPO", at(2), at(300_000), 10)).to.deep.equal([]);
         expect(await replies.releaseAllLeases()).to.equal(1);
         expect((await replies.claimDue("DPO", at(3), at(300_000), 10)).map((r) => r.status)).to.deep.equal(["MOTTATT"]);
+      });
+    });
+
+    describe("StatusReplyRepo, claims and outcomes", () => {
+      const reply = (n: number, status = "MOTTATT") => ({ channel: "DPO" as const, messageId: `0b0f0e0d-0000-4000-8000-00000000000${n}`, status, sbd: `{"n":${n}}` });
+
+      it("queues a reply once, claims the due ones oldest first with a lease, and records them sent or failed", async () => {
+        const replies = new StatusReplyRepo(store!.db);
+        await replies.queue(reply(1), at(0));
+        await replies.queue({ ...reply(1), sbd: "{}" }, at(5));
+        await replies.queue(reply(2), at(1));
+        await replies.queue(reply(3), at(10));
+        await replies.queue({ ...reply(4), channel: "DPE" }, at(0));
+        const claimed = await replies.claimDue("DPO", at(2), at(300_000), 10);
+        expect(claimed).to.deep.equal(await store!.db.statusReply.findMany({ where: { channel: "DPO", leaseUntil: { not: null } }, orderBy: { id: "asc" } }));
+        expect(claimed.map((r) => [r.messageId, r.sbd, r.createdAt, r.nextAttemptAt, r.leaseUntil, r.attempts])).to.deep.equal([
+          [reply(1).messageId, '{"n":1}', at(0), at(0), at(300_000), 0],
+          [reply(2).messageId, '{"n":2}', at(1), at(1), at(300_000), 0],
+        ]);
+        expect((await replies.claimDue("DPO", at(10), at(300_000), 1)).map((r) => r.messageId)).to.deep.equal([reply(3).messageId]);
+        await replies.markSent(claimed[0]!.id, at(20));
+        await replies.markFailed(claimed[1]!.id, "x".repeat(2100), at(40));
+        const [sent, failed] = await replies.all("DPO");
+        expect([sent!.sentAt, sent!.nextAttemptAt, sent!.leaseUntil, sent!.lastError, sent!.attempts]).to.deep.equal([at(20), null, null, null, 0]);
+        expect([failed!.sentAt, failed!.nextAttemptAt, failed!.leaseUntil, failed!.lastError, failed!.attempts]).to.deep.equal([null, at(40), null, "x".repeat(2000), 1]);
+        expect(await replies.claimDue("DPO", at(39), at(300_000), 10)).to.deep.equal([]);
+        expect((await replies.claimDue("DPO", at(40), at(300_000), 10)).map((r) => r.messageId)).to.deep.equal([reply(2).messageId]);
+        const gone = await replies.markSent(9999, at(50)).catch((e: unknown) => e);
+        expect((gone as Error).message).to.equal("no status reply 9999");
+      });
+    });
+
+    describe("DpfMailRepo", () => {
+      const mid = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+      const mail = (n: number): NewDpfMail => ({ messageId: mid(n), receiverOrg: "984661185", reason: "not-fetched", detail: "d", level: 4, blobKey: `blob-${n}`, blobKind: "asic", address: "arkiv@example.org" });
+
+      it("finds the overdue inbox messages not mailed yet, queues a mail once, claims it with a lease and records its link and outcome", async () => {
+        const inRepo = new NextMoveInRepo(store!.db);
+        for (const n of [1, 2, 3, 4]) await inRepo.receive({ channel: n === 4 ? "DPO" : "DPF", sbd: incomingSbd({ messageId: mid(n) }), package: { key: `pkg-${n}`, size: 1 } }, at(n));
+        await inRepo.receive({ channel: "DPF", sbd: incomingSbd({ messageId: mid(5) }) }, at(5));
+        await sqlOf(store!.db).execute(`UPDATE "Conversation" SET "lockedUntil" = $1 WHERE "messageId" = $2`, at(100), mid(2));
+        const mails = new DpfMailRepo(store!.db);
+        expect(await mails.queue(mail(1), at(6))).to.equal(true);
+        expect(await mails.queue({ ...mail(1), detail: "again" }, at(7))).to.equal(false);
+        const overdue = await mails.overdueInInbox(at(5), at(10), 10);
+        expect(overdue.map((o) => [o.messageId, o.receiverIdentifier, o.packageKey])).to.deep.equal([[mid(3), `0192:${RECEIVER_ORG}`, "pkg-3"]]);
+        expect(overdue[0]!.sbd).to.equal((await inRepo.message(mid(3)))!.nextMove.sbd);
+        expect((await mails.overdueInInbox(at(5), at(100), 10)).map((o) => o.messageId)).to.deep.equal([mid(2), mid(3)]);
+        expect((await mails.overdueInInbox(at(2), at(100), 10)).map((o) => o.messageId)).to.deep.equal([mid(2)]);
+
+        const stored = await mails.get(mid(1).toUpperCase());
+        expect(stored).to.deep.equal(await store!.db.dpfMail.findUnique({ where: { messageId: mid(1) } }));
+        expect([stored!.detail, stored!.level, stored!.createdAt, stored!.nextAttemptAt, stored!.attempts]).to.deep.equal(["d", 4, at(6), at(6), 0]);
+        const [claimed, ...more] = await mails.claimDue(at(8), at(300_000), 10);
+        expect(more).to.deep.equal([]);
+        expect(claimed).to.deep.equal({ ...stored, leaseUntil: at(300_000) });
+        expect(await mails.claimDue(at(9), at(300_000), 10)).to.deep.equal([]);
+        await mails.setLink(claimed!.id, "hash-1", at(1000));
+        expect(await mails.byTokenHash("hash-1")).to.deep.equal({ ...claimed, tokenHash: "hash-1", linkExpiresAt: at(1000) });
+        expect(await mails.byTokenHash("hash-2")).to.equal(null);
+        await mails.markFailed(claimed!.id, "smtp away", at(50));
+        expect((await mails.claimDue(at(50), at(400_000), 10)).map((m) => [m.attempts, m.lastError, m.leaseUntil])).to.deep.equal([[1, "smtp away", at(400_000)]]);
+        await mails.markSentWithStatus(claimed!.id, mid(1), "INNKOMMENDE_LEVERT", "mailed", at(60));
+        expect(await mails.get(mid(1))).to.include({ nextAttemptAt: null, leaseUntil: null, lastError: null });
+        expect((await mails.get(mid(1)))!.sentAt).to.deep.equal(at(60));
+        expect((await inRepo.conversations.statuses("IN", mid(1))).map((e) => [e.status, e.description])).to.deep.equal([
+          ["INNKOMMENDE_MOTTATT", null],
+          ["INNKOMMENDE_LEVERT", "mailed"],
+        ]);
+        expect(((await mails.setLink(999, "h", at(0)).catch((e: unknown) => e)) as Error).message).to.equal("no DPF mail 999");
       });
     });
 

@@ -10,7 +10,7 @@ import type { OrgKeyStores } from "../../pki/org-keystores.js";
 import { isReceiptType, messageTypeOf, SERVICE_IDENTIFIERS } from "../../sbd/message-types.js";
 import { BlobNotFoundError, type BlobStore } from "../../store/blob-store.js";
 import { channelOf, type ConversationsRepo } from "../../store/conversations-repo.js";
-import type { Prisma } from "../../store/generated/client.js";
+import { all, equals, type Condition } from "../../store/sql-condition.js";
 import { normaliseMessageId } from "../../store/message-id.js";
 import {
   incomingStatusName,
@@ -83,22 +83,22 @@ export function nextMoveReadScope(caller: NextMoveCaller): ReadScope<NextMoveInb
 type Query = Request["query"];
 
 /** NextMoveInMessageQueryInput: each given filter must equal the message's value. */
-function filterWhere(q: Query): Prisma.ConversationWhereInput {
-  const and: Prisma.ConversationWhereInput[] = [IS_NEXTMOVE];
+function filterWhere(q: Query): Condition {
+  const and: Condition[] = [IS_NEXTMOVE];
   const conversationId = single(q, "conversationId");
   const messageId = single(q, "messageId");
   const receiver = single(q, "receiverIdentifier");
   const sender = single(q, "senderIdentifier");
   const serviceIdentifier = enumParam(q, "serviceIdentifier", SERVICE_IDENTIFIERS);
   const process = single(q, "process");
-  if (conversationId !== undefined) and.push({ conversationId });
-  if (messageId !== undefined) and.push({ messageId: normaliseMessageId(messageId) });
+  if (conversationId !== undefined) and.push(equals("conversationId", conversationId));
+  if (messageId !== undefined) and.push(equals("messageId", normaliseMessageId(messageId)));
   if (receiver !== undefined) and.push(partyWhere("receiverIdentifier", receiver));
   if (sender !== undefined) and.push(partyWhere("senderIdentifier", sender));
   // DPH, UNKNOWN and channels that receive nothing match no stored message.
-  if (serviceIdentifier !== undefined) and.push({ channel: serviceIdentifier });
-  if (process !== undefined) and.push({ process });
-  return { AND: and };
+  if (serviceIdentifier !== undefined) and.push(equals("channel", serviceIdentifier));
+  if (process !== undefined) and.push(equals("process", process));
+  return all(...and);
 }
 
 const sendSbd = (res: Response, sbd: string) => res.status(200).type("application/json").send(sbd);

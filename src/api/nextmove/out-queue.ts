@@ -35,7 +35,7 @@ import type { PostAddress } from "../../routing/service-registry/records.js";
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../../store/blob-store.js";
 import { DuplicateMessageIdError, registerStatusIn } from "../../store/conversations-repo.js";
 import type { Prisma } from "../../store/generated/client.js";
-import { DuplicateFilenameError as StoredDuplicateFilenameError, type NextMoveConversation, type NextMoveRepo } from "../../store/nextmove-repo.js";
+import { DuplicateFilenameError as StoredDuplicateFilenameError, type FileConversationFields, type NextMoveConversation, type NextMoveRepo } from "../../store/nextmove-repo.js";
 import { mayActFor, maySee, type NextMoveCaller } from "./caller.js";
 import { MaxFileSizeExceededError, MessageNotFoundError, OrganisationNotAllowedError, SenderRequiredError } from "./errors.js";
 
@@ -176,7 +176,7 @@ export class NextMoveOutQueue {
     const used = c.nextMove.files.reduce((n, f) => n + f.size, 0);
     const blob = await this.store(file, Math.max(0, limit - used), (size) => new MaxFileSizeExceededError(used + size, channel, limit));
     try {
-      let update: Prisma.ConversationUpdateInput | undefined;
+      let update: FileConversationFields | undefined;
       if (file.filename === ARKIVMELDING_FILE) {
         const info = parseArkivmelding(await deps.blobs.read(blob.key));
         update = { messageTitle: info.messageTitle ?? null, ...(info.messageReference !== undefined ? { messageReference: info.messageReference } : {}) };

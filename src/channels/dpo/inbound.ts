@@ -23,7 +23,7 @@ import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
 import { conversationId, isStatus, messageId, parseIso6523, parseSbdJson, parties, sameNorwegianOrganisation, serialiseSbd, type StandardBusinessDocument } from "../../sbd/index.js";
 import type { BlobStore } from "../../store/blob-store.js";
-import { DuplicateMessageIdError } from "../../store/conversations-repo.js";
+import { DuplicateMessageIdError, latestStatusIn } from "../../store/conversations-repo.js";
 import type { NextMoveInRepo } from "../../store/nextmove-in-repo.js";
 import type { StatusReplyRepo } from "../../store/status-reply-repo.js";
 import type { BrokerClient, FileTransferOverview } from "./broker-client.js";
@@ -270,7 +270,7 @@ export function dpoDiscardWrites(replies: StatusReplyRepo, clock: Clock, newId: 
     if (m.channel !== "DPO" || m.documentType !== "arkivmelding") return;
     const original = parseSbdJson(m.nextMove.sbd);
     const now = clock();
-    const reason = (await tx.conversationStatus.findFirst({ where: { direction: "IN", messageId: m.messageId, status: "FEIL" }, orderBy: { id: "desc" } }))?.description ?? "the package cannot be read";
+    const reason = (await latestStatusIn(tx, "IN", m.messageId, "FEIL"))?.description ?? "the package cannot be read";
     await replies.queue({ channel: "DPO", messageId: m.messageId, status: "FEIL", sbd: serialiseSbd(errorReceiptFor(original, { messageId: newId(), reason, now })) }, now, tx);
   };
 }

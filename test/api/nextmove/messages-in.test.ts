@@ -22,6 +22,7 @@ import {
   RECEIVER_ORG,
   SECOND_ORG,
   SENDER_ORG,
+  statusCount,
   storeBlob,
   tamperedAsic,
   testKeyStores,
@@ -74,7 +75,7 @@ for (const provider of PROVIDERS) {
       now.value = T0;
       delivered = [];
       onDelivered = async (m, tx) => {
-        delivered.push({ messageId: m.messageId, readAt: m.readAt, statuses: await tx.conversationStatus.count({ where: { messageId: m.messageId } }) });
+        delivered.push({ messageId: m.messageId, readAt: m.readAt, statuses: await statusCount(tx, m.messageId) });
       };
       const clock = () => new Date(now.value.getTime());
       const app = express();
