@@ -5,7 +5,6 @@ import type { X509Certificate } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { createApp, createMetricsApp, listen, openStores, type AppParts, type Stores } from "./app.js";
 import type { CallerVerifier } from "./api/auth.js";
 import type { InboundLimits } from "./as4/inbound.js";

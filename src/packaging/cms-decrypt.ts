@@ -1,4 +1,4 @@
-import { createDecipheriv, createPublicKey, type KeyObject } from "node:crypto";
+import { createDecipheriv, createPublicKey } from "node:crypto";
 import * as asn1js from "asn1js";
 import { CONTENT_CIPHER_BY_OID, OID, type ContentCipher, type KeyTransportScheme } from "./cms-algorithms.js";
 import { childrenOf, isContext, isOctetString, joinBytes, octetsOf, retagged } from "./asn1-read.js";

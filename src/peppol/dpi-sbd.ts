@@ -36,7 +36,6 @@ import {
   sbdOpening,
   SBD_CLOSING,
   H,
-  parseSbd,
   readSbd,
   parseSafely,
   strictChildren,

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { createCipheriv, randomBytes } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, writeFile } from "node:fs/promises";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { decryptToSpool, gcmDecryptStream, gcmEncryptStream, GcmDecryptionError } from "../../src/as4/gcm-stream.js";

@@ -2,7 +2,6 @@ import { createHash, X509Certificate } from "node:crypto";
 import { expect } from "chai";
 import { decodeProtectedHeader } from "jose";
 import { DomainError } from "../../src/errors.js";
-import { openDokumentpakke } from "../../src/dpi/asic-verify.js";
 import { CMS_OIDS, decryptDokumentpakke, parseEnvelopedData, verifyFingerprint } from "../../src/dpi/dokumentpakke.js";
 import { SbdInvalidError } from "../../src/dpi/errors.js";
 import { dpiLetterFromNextMove, type NextMoveDpiInput, type NextMoveDpiLetter } from "../../src/dpi/from-nextmove.js";

@@ -21,7 +21,6 @@ import { CERTS } from "../helpers/certs.js";
 const certPem = readFileSync(path.join(CERTS, "business/910076787.pem"), "utf8");
 const ADMIN = "urn:no:difi:profile:arkivmelding:administrasjon:ver1.0";
 const ARKIVMELDING = "urn:no:difi:arkivmelding:xsd::arkivmelding";
-const RESPONSE = "urn:no:difi:profile:arkivmelding:response:ver1.0";
 
 function resource(records: { identifier: string; documentTypes: string[]; process?: string }[]): IdentifierResource {
   return identifierResourceOf({

@@ -33,7 +33,7 @@ import {
 } from "../../sbd/index.js";
 import type { PostAddress } from "../../routing/service-registry/records.js";
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../../store/blob-store.js";
-import { DuplicateMessageIdError, registerStatusIn } from "../../store/conversations-repo.js";
+import { DuplicateMessageIdError } from "../../store/conversations-repo.js";
 import type { Prisma } from "../../store/generated/client.js";
 import { DuplicateFilenameError as StoredDuplicateFilenameError, type FileConversationFields, type NextMoveConversation, type NextMoveRepo } from "../../store/nextmove-repo.js";
 import { mayActFor, maySee, type NextMoveCaller } from "./caller.js";

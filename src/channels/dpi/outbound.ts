@@ -10,7 +10,6 @@ import type { FeilReceiptIssuer } from "./feil-receipt.js";
 import type { Discovery } from "../../peppol/discovery.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../../peppol/identifiers.js";
 import { dpiSbdStream } from "../../peppol/dpi-sbd.js";
-import { peppolSeatIdOf } from "../../pki/peppol-certificate.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import type { StoreWrites } from "../../store/conversations-repo.js";
 import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
