@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import { canRegister } from "../core/status/index.js";
-import { channelOf, coreDirection, registerStatusIn, type Direction, type StoreWrites } from "../store/conversations-repo.js";
+import { channelOf, coreDirection, latestStatusIn, registerStatusIn, statusHistoryIn, type Direction, type StoreWrites } from "../store/conversations-repo.js";
 import type { Conversation } from "../store/generated/client.js";
 import { normaliseMessageId } from "../store/message-id.js";
 import type { Db } from "../store/prisma.js";
@@ -104,7 +104,7 @@ export class ConsoleActions {
     if (direction !== "OUT") throw new ConsoleActionRefused("not-possible", "only an outgoing message can be cancelled");
     const [c] = await this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, direction, id);
     if (!c) throw new ConsoleActionRefused("not-found", "no such conversation");
-    if (await hasStatus(this.sql, direction, id, "SENDT")) throw new ConsoleActionRefused("not-possible", "it has been sent already");
+    if (await latestStatusIn(this.sql, direction, id, "SENDT")) throw new ConsoleActionRefused("not-possible", "it has been sent already");
     const reason = `cancelled in the console by ${user}${text ? `: ${text}` : ""}`;
     const failure = await this.deps.outbox.failureFor(c, reason);
     const now = this.deps.clock();
@@ -144,9 +144,8 @@ export class ConsoleActions {
       if (!isErrorStatus(c.channel, c.direction, c.status)) throw new ConsoleActionRefused("not-possible", `its status ${c.status} is not a failure`);
       const [handled] = await tx.query(`SELECT 1 AS "one" FROM "ConsoleAction" WHERE "direction" = $1 AND "messageId" = $2 AND "action" = 'mark-handled' LIMIT 1`, direction, id);
       if (handled) throw new ConsoleActionRefused("not-possible", "it is marked handled already");
-      const history = await tx.query<{ status: string }>(`SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, id);
       const allowed = canRegister(
-        history.map((s) => s.status),
+        await statusHistoryIn(tx, direction, id),
         MANUALLY_HANDLED,
         channelOf(c.channel),
         coreDirection(direction),
@@ -173,11 +172,6 @@ export class ConsoleActions {
     if (c.nextAttemptAt && c.leaseUntil && c.leaseUntil >= this.deps.clock()) return new ConsoleActionRefused("busy", "a worker is sending it right now; try again when the attempt has ended");
     return new ConsoleActionRefused("not-possible", otherwise);
   }
-}
-
-async function hasStatus(sql: Sql, direction: Direction, id: string, status: string): Promise<boolean> {
-  const [row] = await sql.query(`SELECT 1 AS "one" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 AND "status" = $3 LIMIT 1`, direction, id, status);
-  return row !== undefined;
 }
 
 interface ActionRow {

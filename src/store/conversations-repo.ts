@@ -295,10 +295,9 @@ export async function registerStatusIn(
   if (!update) throw new Error("registerStatusIn writes plain values and increments where plain values match; other conditions go in `condition`");
   const [row] = await queryRows<{ channel: string }>(tx, ...update(direction, messageId));
   if (!row) return undefined;
-  const history = await queryRows<{ status: string }>(tx, `SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, messageId);
   const channel = channelOf(row.channel);
   const decision = canRegister(
-    history.map((s) => s.status),
+    await statusHistoryIn(tx, direction, messageId),
     status,
     channel,
     coreDirection(direction),
@@ -308,6 +307,12 @@ export async function registerStatusIn(
   await queryRows(tx, ...plainUpdate({ status: decision.status, ...flagChanges(channel, coreDirection(direction), decision.status) }, undefined)!(direction, messageId));
   await execute(tx, ...statusStatement(direction, messageId, decision.status, at, details));
   return decision;
+}
+
+/** The statuses a conversation has registered, in order (`messageId` in its normal form). */
+export async function statusHistoryIn(tx: SqlClient, direction: Direction, messageId: string): Promise<string[]> {
+  const rows = await queryRows<{ status: string }>(tx, `SELECT "status" FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, messageId);
+  return rows.map((r) => r.status);
 }
 
 /**
