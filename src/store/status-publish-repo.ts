@@ -1,6 +1,7 @@
 import type { Channel } from "../core/status/index.js";
 import { channelOf } from "./conversations-repo.js";
-import type { Subscription } from "./generated/client.js";
+import type { ConversationStatus, Subscription } from "./generated/client.js";
+import { oneOf, renderCondition } from "./sql-condition.js";
 import type { Db } from "./prisma.js";
 import { sqlOf, type Sql } from "./sql.js";
 
@@ -45,11 +46,6 @@ export interface PublishOutcome {
   queued: number;
 }
 
-/** `$first, …` for `count` parameters. */
-function placeholders(first: number, count: number): string {
-  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(", ");
-}
-
 /** Inserts rows into `into` (table and columns), a few hundred per statement. */
 async function insertRows(tx: Sql, into: string, rows: unknown[][]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
@@ -80,23 +76,29 @@ export class StatusPublishRepo {
     if (candidates.length === 0) return { found: 0, published: 0, deliveries: 0, queued: 0 };
     const ids = candidates.map((c) => Number(c.id));
     return sql.transaction(async (tx) => {
-      const won = await tx.query<{ id: number }>(
-        `UPDATE "ConversationStatus" SET "publishedAt" = $1 WHERE "publishedAt" IS NULL AND "id" IN (${placeholders(2, ids.length)}) RETURNING "id"`,
-        now,
-        ...ids,
-      );
+      const claim: unknown[] = [now];
+      const claimed = renderCondition(oneOf<ConversationStatus>("id", ids), claim, `"ConversationStatus"`);
+      const won = await tx.query<{ id: number }>(`UPDATE "ConversationStatus" SET "publishedAt" = $1 WHERE "publishedAt" IS NULL AND ${claimed} RETURNING "id"`, ...claim);
       const outcome = { found: ids.length, published: won.length, deliveries: 0, queued: 0 };
       if (won.length === 0) return outcome;
       // Read after the claim: a subscription that exists by now sees every status this batch claimed.
       const subscriptions = await tx.query<Subscription>(`SELECT * FROM "Subscription" ORDER BY "id"`);
       if (subscriptions.length === 0 && !queueing) return outcome;
-      const wonIds = won.map((w) => Number(w.id));
+      const read: unknown[] = [];
+      const wonIds = renderCondition(
+        oneOf<ConversationStatus>(
+          "id",
+          won.map((w) => Number(w.id)),
+        ),
+        read,
+        "s",
+      );
       const rows = await tx.query<Omit<PublishableStatus, "channel" | "direction"> & { direction: string; channel: string }>(
         `SELECT s."id", s."direction", s."messageId", s."status", s."description", s."createdAt",
             c."conversationId", c."channel", c."senderIdentifier", c."receiverIdentifier"
           FROM "ConversationStatus" s JOIN "Conversation" c ON c."direction" = s."direction" AND c."messageId" = s."messageId"
-          WHERE s."id" IN (${placeholders(1, wonIds.length)}) ORDER BY s."id"`,
-        ...wonIds,
+          WHERE ${wonIds} ORDER BY s."id"`,
+        ...read,
       );
       const statuses: PublishableStatus[] = rows.map((r) => ({ ...r, id: Number(r.id), direction: r.direction === "IN" ? "IN" : "OUT", channel: channelOf(r.channel) }));
       const routing = route(statuses, subscriptions);
