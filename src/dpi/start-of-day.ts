@@ -6,6 +6,8 @@
  * as RFC 3339 requires (java.time leaves out zero seconds).
  */
 
+import { formatsPerZone } from "../zone-format.js";
+
 const FULL_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** Throws a RangeError for a date that is not YYYY-MM-DD or a zone the runtime does not know. */
@@ -21,31 +23,16 @@ export function startOfDay(date: string, timeZone: string): string {
   return localDateTime(onTheDay[0] ?? second, timeZone);
 }
 
-/** One formatter per zone: building one costs some 150 µs, using it a few. */
-const FORMATTERS = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = FORMATTERS.get(timeZone);
-  if (!f) {
-    f = newFormatter(timeZone);
-    if (FORMATTERS.size < 64) FORMATTERS.set(timeZone, f);
-  }
-  return f;
-}
-
-function newFormatter(timeZone: string): Intl.DateTimeFormat {
-  return new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    timeZoneName: "longOffset",
-  });
-}
+const formatter = formatsPerZone({
+  hourCycle: "h23",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+  timeZoneName: "longOffset",
+});
 
 function partsAt(instant: number, timeZone: string): Record<string, string> {
   return Object.fromEntries(formatter(timeZone).formatToParts(new Date(instant)).map((p) => [p.type, p.value]));

@@ -6,6 +6,8 @@
  * Date keeps neither the offset nor nanoseconds, hence this small value type.
  */
 
+import { formatsPerZone } from "../zone-format.js";
+
 export const DEFAULT_ZONE = "Europe/Oslo";
 
 /** An instant together with the offset it was written in. */
@@ -89,18 +91,8 @@ export function zoneOffsetSeconds(zone: string, at: Date): number {
   return (m[1] === "-" ? -1 : 1) * (Number(m[2]) * 3600 + Number(m[3]) * 60 + Number(m[4] ?? 0));
 }
 
-/** Building a formatter costs far more than using one (it loads the zone's rules): one per zone, kept. */
-const OFFSET_FORMATS = new Map<string, Intl.DateTimeFormat>();
-
-function offsetFormat(zone: string): Intl.DateTimeFormat {
-  let format = OFFSET_FORMATS.get(zone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
-    // Zones come from configuration and code, not input; the bound only guards against a caller that varies them.
-    if (OFFSET_FORMATS.size < 64) OFFSET_FORMATS.set(zone, format);
-  }
-  return format;
-}
+/** The zone's offset as "GMT+01:00". */
+const offsetFormat = formatsPerZone({ timeZoneName: "longOffset" });
 
 function formatOffset(seconds: number): string {
   if (seconds === 0) return "Z";
