@@ -20,7 +20,7 @@ export class Gate {
     return this.inUse === 0;
   }
 
-  /** Resolves, in the order asked, with the function that lets the next one in. */
+  /** Resolves, in the order asked, with the function that lets the next one in (once; later calls do nothing). */
   enter(): Promise<() => void> {
     this.inUse++;
     let release!: () => void;
@@ -63,15 +63,12 @@ function serialised(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
         leave();
         throw err;
       }
-      let left = false;
+      // leave() lets the next one in once, however often it is called (a commit that failed, then a rollback).
       const end = (finish: () => Promise<void>) => async () => {
         try {
           await finish();
         } finally {
-          if (!left) {
-            left = true;
-            leave();
-          }
+          leave();
         }
       };
       // The transaction's own methods, bound to it; only its end lets the next one in.
