@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { appendElement, declareNamespace, newDocument, serialize } from "../xml/dom.js";
+import { appendElement, asReceiverWillParse, declareNamespace, newDocument, serialize } from "../xml/dom.js";
 import { NS } from "./namespaces.js";
 
 /**
@@ -28,6 +28,15 @@ const NCNAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
  * Returns the serialised XML (no XML declaration).
  */
 export function buildEnvelope(ids: EnvelopeIds, fill: (messaging: Element) => void): string {
+  return serialize(buildEnvelopeDocument(ids, fill));
+}
+
+/**
+ * {@link buildEnvelope} as a document, for a sender that signs it in place (wss-sign.ts signEnvelopeDocument)
+ * instead of serialising and parsing it again. The tree is made to read as the receiver's parse of its
+ * serialisation will (see {@link asReceiverWillParse}), so what is signed is what arrives.
+ */
+export function buildEnvelopeDocument(ids: EnvelopeIds, fill: (messaging: Element) => void): Document {
   for (const id of [ids.messagingId, ids.bodyId]) {
     if (!NCNAME.test(id)) throw new Error(`wsu:Id must be an NCName: ${JSON.stringify(id)}`);
   }
@@ -56,5 +65,6 @@ export function buildEnvelope(ids: EnvelopeIds, fill: (messaging: Element) => vo
   declareNamespace(body, "wsu", NS.wsu);
   body.setAttributeNS(NS.wsu, "wsu:Id", ids.bodyId);
 
-  return serialize(doc);
+  asReceiverWillParse(envelope);
+  return doc;
 }

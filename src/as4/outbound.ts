@@ -8,14 +8,13 @@ import type { DsReference } from "../xml/dsig-reference.js";
 import { GZIP_MIME_TYPE, gzipStream } from "./compression.js";
 import { DigestTap } from "./digest-tap.js";
 import { serialize } from "../xml/dom.js";
-import { parseXml } from "../xml/safe-parse.js";
 import { addEncryptionHeaderTo, generateContentKey } from "./encrypt.js";
 import type { EnvelopeIds } from "./envelope.js";
 import { gcmEncryptStream } from "./gcm-stream.js";
 import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
 import { createTempDir, type SpooledContent, type TempDirOptions } from "./temp-files.js";
-import { buildUserMessageEnvelope, type PartInfo, type UserMessage } from "./user-message.js";
+import { buildUserMessageDocument, type PartInfo, type UserMessage } from "./user-message.js";
 import { signEnvelopeDocument, type Signer } from "./wss-sign.js";
 
 /**
@@ -107,9 +106,8 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       ...(prepared[i]!.compressed ? { compressionType: GZIP_MIME_TYPE } : {}),
       ...(p.characterSet !== undefined ? { characterSet: p.characterSet } : {}),
     }));
-    const envelope = buildUserMessageEnvelope({ ...input.userMessage, parts }, input.envelopeIds);
-    // One parse: signed and given its encryption header in place, serialised once.
-    const doc = parseXml(envelope);
+    // Built as a document, signed and given its encryption header in place, serialised once.
+    const doc = buildUserMessageDocument({ ...input.userMessage, parts }, input.envelopeIds);
     const references = signEnvelopeDocument(doc, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
     addEncryptionHeaderTo(doc, {
       cek,

@@ -1,7 +1,7 @@
 import { appendElement, attr, childElements, declareNamespace, isNamed, trimmedText } from "../xml/dom.js";
 import { readDsReference, sameDsReference, DsReferenceFormatError, type DsReference } from "../xml/dsig-reference.js";
 import { EbmsError, PEPPOL_NOT_SERVICED } from "./ebms-errors.js";
-import { buildEnvelope, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
+import { buildEnvelope, buildEnvelopeDocument, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
 import { NS } from "./namespaces.js";
 import { parseXsDateTime } from "./user-message.js";
 
@@ -128,6 +128,16 @@ export function buildReceiptEnvelope(receipt: ReceiptInput, ids: EnvelopeIds = n
 /** The complete unsigned envelope of an error signal. */
 export function buildErrorEnvelope(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): string {
   return buildEnvelope(ids, (messaging) => appendErrorSignal(messaging, input));
+}
+
+/** {@link buildReceiptEnvelope} as a document, to sign in place (wss-sign.ts signEnvelopeDocument). */
+export function buildReceiptDocument(receipt: ReceiptInput, ids: EnvelopeIds = newEnvelopeIds()): Document {
+  return buildEnvelopeDocument(ids, (messaging) => appendReceipt(messaging, receipt));
+}
+
+/** {@link buildErrorEnvelope} as a document, to sign in place. */
+export function buildErrorDocument(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): Document {
+  return buildEnvelopeDocument(ids, (messaging) => appendErrorSignal(messaging, input));
 }
 
 function appendSignalInfo(signal: Element, info: { messageId: string; timestamp: Date; refToMessageId?: string }): void {

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { appendElement, attr, childElements, trimmedText } from "../xml/dom.js";
 import { EbmsError, type EbmsErrorCode } from "./ebms-errors.js";
-import { buildEnvelope, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
+import { buildEnvelope, buildEnvelopeDocument, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
 import { NS, PEPPOL } from "./namespaces.js";
 
 /**
@@ -149,6 +149,11 @@ export function appendUserMessage(messaging: Element, um: UserMessage): void {
 /** The complete unsigned SOAP envelope for a UserMessage (sign it with wss-sign.ts). */
 export function buildUserMessageEnvelope(um: UserMessage, ids: EnvelopeIds = newEnvelopeIds()): string {
   return buildEnvelope(ids, (messaging) => appendUserMessage(messaging, um));
+}
+
+/** {@link buildUserMessageEnvelope} as a document, to sign in place (outbound.ts). */
+export function buildUserMessageDocument(um: UserMessage, ids: EnvelopeIds = newEnvelopeIds()): Document {
+  return buildEnvelopeDocument(ids, (messaging) => appendUserMessage(messaging, um));
 }
 
 function partPropertiesOf(part: PartInfo): Ebms3Property[] {

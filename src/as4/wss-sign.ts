@@ -36,10 +36,11 @@ const INCLUSIVE_PREFIXES = ["S12"];
 
 /**
  * Sign an envelope built by envelope.ts (its wsse:Security must be empty of signatures) and return the
- * signed XML. The attachments must be exactly the PartInfo hrefs of the message.
+ * signed XML. The attachments must be exactly the PartInfo hrefs of the message. Given as a document (from
+ * envelope.ts buildEnvelopeDocument), it is signed in place rather than serialised and parsed first.
  */
 export function signEnvelope(
-  xml: string,
+  xml: string | Document,
   signer: Signer,
   attachments: readonly AttachmentDigest[],
   ids?: SignIds,
@@ -52,12 +53,12 @@ export function signEnvelope(
  * signature check reads them anyway; a sender keeps them, and need not parse the signed XML again).
  */
 export function signEnvelopeWithReferences(
-  xml: string,
+  xml: string | Document,
   signer: Signer,
   attachments: readonly AttachmentDigest[],
   ids: SignIds = { bstId: `X509-${randomUUID()}`, signatureId: `SIG-${randomUUID()}` },
 ): { xml: string; references: DsReference[] } {
-  const doc = parseXml(xml);
+  const doc = typeof xml === "string" ? parseXml(xml) : xml;
   const references = signEnvelopeDocument(doc, signer, attachments, ids);
   return { xml: serialize(doc), references };
 }

@@ -46,8 +46,9 @@ export interface VerifiedEnvelope {
   signerCertificate: X509Certificate;
   references: SignedReference[];
   /**
-   * Deep clones of the ds:Reference elements of SignedInfo, for a non-repudiation receipt
-   * (signal-message.ts `ReceiptInput.references`).
+   * The ds:Reference elements of SignedInfo, for a non-repudiation receipt (signal-message.ts
+   * `ReceiptInput.references`, which copies them into the receipt). They are the envelope's own nodes: read them,
+   * never change them.
    */
   signedInfoReferenceNodes: Element[];
 }
@@ -154,7 +155,7 @@ function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions):
     envelope,
     signerCertificate,
     references,
-    signedInfoReferenceNodes: referenceNodes.map((n) => n.cloneNode(true) as Element),
+    signedInfoReferenceNodes: referenceNodes,
   };
 }
 

@@ -75,3 +75,23 @@ export function appendElement(parent: Element, ns: string, qname: string, text?:
 export function declareNamespace(el: Element, prefix: string, ns: string): void {
   el.setAttributeNS("http://www.w3.org/2000/xmlns/", `xmlns:${prefix}`, ns);
 }
+
+/**
+ * Makes a tree built in memory read as a parse of its serialisation does, so that a signature computed over it
+ * holds for the receiver. The serialiser writes a text's carriage returns as they are, and a parser turns them
+ * (alone or before a line feed) into line feeds; attribute values survive, as the serialiser escapes their
+ * whitespace.
+ */
+export function asReceiverWillParse(root: Node): void {
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (node.nodeType === NodeType.TEXT) {
+      const text = node as Text;
+      // replaceData keeps data, nodeValue and length in step (xmldom holds them apart).
+      if (text.data.includes("\r")) text.replaceData(0, text.length, text.data.replace(/\r\n?/g, "\n"));
+      continue;
+    }
+    for (let c = node.firstChild; c; c = c.nextSibling) stack.push(c);
+  }
+}

@@ -9,7 +9,7 @@ import { addEncryptionHeader, generateContentKey } from "../../src/as4/encrypt.j
 import { buildMultipartRelated } from "../../src/as4/mime-build.js";
 import { prepareUserMessage } from "../../src/as4/outbound.js";
 import { buildUserMessageEnvelope, type UserMessage } from "../../src/as4/user-message.js";
-import { signEnvelope } from "../../src/as4/wss-sign.js";
+import { signEnvelope, type AttachmentDigest, type Signer } from "../../src/as4/wss-sign.js";
 import type { CliIo } from "../../src/cli/usage.js";
 import { keyStoreFromPkcs12, type KeyStore } from "../../src/pki/keystore.js";
 import { loadAnchors } from "../../src/pki/pem.js";
@@ -148,7 +148,7 @@ export async function composeUserMessage(options: {
   encrypt?: boolean;
   rootContentId?: string;
   /** Another signer than ours (test/helpers/xml-crypto-sign.ts). */
-  sign?: typeof signEnvelope;
+  sign?: (xml: string, signer: Signer, attachments: readonly AttachmentDigest[]) => string;
 }): Promise<{ mime: Buffer; contentType: string }> {
   const gz = gzipSync(PAYLOAD);
   const um: UserMessage = { ...USER_MESSAGE, parts: [{ href: `cid:${PAYLOAD_CID}`, mimeType: "application/xml", compressionType: "application/gzip" }] };

@@ -6,7 +6,7 @@ import type { Logger } from "../../log.js";
 import { EbmsError } from "../../as4/ebms-errors.js";
 import { receiveUserMessage, type InboundLimits, type ReceivedUserMessage } from "../../as4/inbound.js";
 import { spoolOptions } from "./spool-options.js";
-import { buildErrorEnvelope, buildReceiptEnvelope, errorEntryOf } from "../../as4/signal-message.js";
+import { buildErrorDocument, buildReceiptDocument, errorEntryOf } from "../../as4/signal-message.js";
 import { generateMessageId } from "../../as4/user-message.js";
 import { signEnvelope, type Signer } from "../../as4/wss-sign.js";
 import { DomainError } from "../../errors.js";
@@ -159,7 +159,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
       const receiptId = generateMessageId(deps.identity.seatId.toLowerCase());
       const signed = Buffer.from(
         signEnvelope(
-          buildReceiptEnvelope({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes }),
+          buildReceiptDocument({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes }),
           deps.identity,
           [],
         ),
@@ -205,11 +205,11 @@ async function validateSender(cert: X509Certificate, deps: As4ReceiverDeps): Pro
 }
 
 function errorSignal(err: EbmsError, deps: As4ReceiverDeps): string {
-  const xml = buildErrorEnvelope({
+  const doc = buildErrorDocument({
     messageId: generateMessageId(deps.identity.seatId.toLowerCase()),
     timestamp: deps.clock(),
     ...(err.refToMessageId ? { refToMessageId: err.refToMessageId } : {}),
     errors: [errorEntryOf(err)],
   });
-  return signEnvelope(xml, deps.identity, []);
+  return signEnvelope(doc, deps.identity, []);
 }
