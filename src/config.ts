@@ -41,6 +41,7 @@ const schema = z.object({
   DPI_AP_HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   DPI_AP_HTTP_SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   DPI_AP_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  DPI_AP_LOG_SYNC: bool.default(false),
   DPI_AP_SANDBOX: bool.default(true),
   DPI_AP_MASKINPORTEN_ISSUER: z.string().optional(),
   DPI_AP_MASKINPORTEN_JWKS_URL: z.string().url().optional(),
@@ -229,6 +230,8 @@ export interface Config {
   /** How much the spools of all AS4 messages together keep in memory; past it they go to files too. */
   spoolMemoryTotalBytes: number;
   logLevel: string;
+  /** Write each log line before going on (DPI_AP_LOG_SYNC); otherwise lines written while a write is under way go out together. */
+  logSync: boolean;
   /** Serve Prometheus metrics at GET /metrics. */
   metrics: boolean;
   /**
@@ -545,6 +548,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     spoolMemoryBytes: e.DPI_AP_AS4_MEMORY_SPOOL_BYTES,
     spoolMemoryTotalBytes: e.DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES,
     logLevel: e.DPI_AP_LOG_LEVEL,
+    logSync: e.DPI_AP_LOG_SYNC,
     metrics: e.DPI_AP_METRICS,
     metricsServer: { host: e.DPI_AP_METRICS_HOST ?? e.DPI_AP_HOST, port: e.DPI_AP_METRICS_PORT, token: e.DPI_AP_METRICS_TOKEN },
     http: {

@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const env = sim ? sim.withSandboxDefaults(process.env) : process.env;
   let config = configured(() => loadConfig(env));
   const ports = sim && configured(() => sim.sandboxPorts(env));
-  const log = createLogger(config.logLevel);
+  const log = createLogger(config.logLevel, undefined, undefined, { sync: config.logSync });
   const closers: (() => Promise<void>)[] = [];
   onSignals(log, closers);
 
