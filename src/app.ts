@@ -129,7 +129,7 @@ export interface Stores {
 }
 
 export async function openStores(config: Config): Promise<Stores> {
-  const { db, applied, singleProcess } = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const { db, applied, singleProcess } = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, sqliteSynchronous: config.sqliteSynchronous });
   const blobs = await openBlobStore(config, singleProcess).catch(async (err: unknown) => {
     await db.$disconnect();
     throw err;

@@ -26,6 +26,7 @@ const schema = z.object({
   DPI_AP_PUBLIC_URL: z.string().url().optional(),
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
   DPI_AP_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DPI_AP_SQLITE_SYNCHRONOUS: z.enum(["full", "normal"]).default("full"),
   DPI_AP_DATA_DIR: z.string().default("./data"),
   DPI_AP_BLOB_STORE: z.enum(["folder", "database"]).default("folder"),
   DPI_AP_SPOOL_DIR: z.string().optional(),
@@ -210,6 +211,12 @@ export interface Config {
   databaseUrl: string;
   /** PostgreSQL: connections per pool (Prisma's, the direct SQL's, and the database payload store's). */
   databasePoolSize: number;
+  /**
+   * SQLite's `synchronous` (DPI_AP_SQLITE_SYNCHRONOUS): "full" syncs the log at every commit, so what was
+   * committed survives a power loss; "normal" syncs only at checkpoints, and a power loss can undo the last
+   * commits (a process crash cannot).
+   */
+  sqliteSynchronous: "full" | "normal";
   dataDir: string;
   /**
    * Where payloads live: files under dataDir ("folder"), or chunked rows in the PostgreSQL store ("database",
@@ -542,6 +549,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.DPI_AP_PUBLIC_URL?.replace(/\/+$/, ""),
     databaseUrl: e.DPI_AP_DATABASE_URL,
     databasePoolSize: e.DPI_AP_DATABASE_POOL_SIZE,
+    sqliteSynchronous: e.DPI_AP_SQLITE_SYNCHRONOUS,
     dataDir: e.DPI_AP_DATA_DIR,
     blobStore: e.DPI_AP_BLOB_STORE,
     spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),

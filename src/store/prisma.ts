@@ -80,6 +80,12 @@ async function runMigrations(executor: SqlExecutor, provider: DatabaseProvider):
 export interface OpenOptions {
   /** PostgreSQL: the most connections each of the client's two pools (Prisma's, the direct SQL's) opens; default 10. */
   poolSize?: number;
+  /**
+   * SQLite: "full" (the default) syncs the write-ahead log at every commit, so a receipt or a 201 is only given
+   * for what survives a power loss; "normal" leaves the sync to checkpoints. SQLite itself would take "normal"
+   * when it opens a database already in WAL mode, so it is always set.
+   */
+  sqliteSynchronous?: "full" | "normal";
 }
 
 export async function openDatabase(databaseUrl: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
@@ -108,6 +114,7 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
   const db = new PrismaClient({ adapter });
   await db.$connect();
   if (!connection) throw new Error("the SQLite adapter did not open its connection");
+  connection.pragma(`synchronous = ${options.sqliteSynchronous === "normal" ? "NORMAL" : "FULL"}`);
   attachSql(db, sqliteSql(connection, gate));
   return { db, provider: "sqlite", applied, singleProcess: true };
 }
