@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import { DomainError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
-import { DuplicateMessageIdError } from "../store/conversations-repo.js";
+import { DuplicateMessageIdError, type StoreWrites } from "../store/conversations-repo.js";
 import type { DpiConversation, DpiMessagesRepo, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
 import type { RevocationUseRecord } from "../store/revocation-answers-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
@@ -26,6 +26,8 @@ export interface IncomingMessage {
   letter?: DpiConversation | undefined;
   /** The OCSP/CRL answers its certificates were found not revoked by, kept with it. */
   revocation?: readonly RevocationUseRecord[] | undefined;
+  /** Writes to commit with the message (the AS4 receipt that answers it); not run when it was stored before. */
+  also?: StoreWrites | undefined;
 }
 
 /**
@@ -62,8 +64,8 @@ export async function storeIncoming(
   const answer = receiptStatus(m, msg.jws, now);
   let onLetters: LetterStatusOutcome[] = [];
   try {
-    if (answer) onLetters = await deps.repo.insertReceipt(record, INCOMING_STATUS, now, { ...answer, answers: (letter) => answersLetter(m, letter) });
-    else await deps.repo.insert(record, INCOMING_STATUS, now);
+    if (answer) onLetters = await deps.repo.insertReceipt(record, INCOMING_STATUS, now, { ...answer, answers: (letter) => answersLetter(m, letter) }, msg.also);
+    else await deps.repo.insert(record, INCOMING_STATUS, now, undefined, msg.also);
   } catch (err) {
     if (err instanceof DuplicateMessageIdError) {
       const stored = await deps.repo.get("IN", m.messageId);

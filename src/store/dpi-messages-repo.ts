@@ -10,6 +10,7 @@ import {
   type InboxQuery,
   type NewConversation,
   type StatusEntry,
+  type StoreWrites,
 } from "./conversations-repo.js";
 import type { Conversation, ConversationStatus, DpiMessage, Prisma } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
@@ -97,9 +98,13 @@ export class DpiMessagesRepo {
   }
 
   /** Inserts the message with its first status in one transaction; a reused id is DuplicateMessageIdError. */
-  async insert(m: NewDpiMessage, initialStatus: string, at: Date, description?: string): Promise<void> {
+  /** `also` runs in the same transaction, after the inserts (the AS4 receiver's answer, as4-receiver.ts). */
+  async insert(m: NewDpiMessage, initialStatus: string, at: Date, description?: string, also?: StoreWrites): Promise<void> {
     try {
-      await this.sql.transaction((tx) => this.insertIn(tx, m, initialStatus, at, description));
+      await this.sql.transaction(async (tx) => {
+        await this.insertIn(tx, m, initialStatus, at, description);
+        await also?.(tx);
+      });
     } catch (err) {
       throw duplicateOr(err, m.messageId);
     }
@@ -111,9 +116,9 @@ export class DpiMessagesRepo {
    * status the core's rules refuse (one the letter has, one after its terminal status) is no error; the receipt
    * is stored all the same. Returns what happened on each letter it answers, none when there is no such letter
    * here (the letter was sent from another access point). A reused id is DuplicateMessageIdError, and then
-   * nothing is registered.
+   * nothing is registered. `also` runs in the same transaction, last.
    */
-  async insertReceipt(m: NewDpiMessage, initialStatus: string, at: Date, letters: LetterStatus): Promise<LetterStatusOutcome[]> {
+  async insertReceipt(m: NewDpiMessage, initialStatus: string, at: Date, letters: LetterStatus, also?: StoreWrites): Promise<LetterStatusOutcome[]> {
     try {
       return await this.sql.transaction(async (tx) => {
         await this.insertIn(tx, m, initialStatus, at);
@@ -128,6 +133,7 @@ export class DpiMessagesRepo {
           const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters.status, letters.at, details);
           if (decision) outcomes.push({ messageId: letter.messageId, decision });
         }
+        await also?.(tx);
         return outcomes;
       });
     } catch (err) {

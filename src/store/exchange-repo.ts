@@ -1,6 +1,6 @@
 import type { StoreWrites } from "./conversations-repo.js";
 import type { Db } from "./prisma.js";
-import { execute, isUniqueViolation, queryRows } from "./raw-sql.js";
+import { execute, isUniqueViolation, queryRows, type SqlClient } from "./raw-sql.js";
 import { sqlOf, type SqlStore } from "./sql.js";
 import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
@@ -107,24 +107,33 @@ export class ExchangeRepo {
   }
 
   /**
-   * Completes the claim with the receipt, unless an answer is already stored; returns the receipt stored for the
-   * MessageId, which a sender then always gets. Throws when the MessageId is now held by another peer or content.
+   * Completes this peer's unanswered claim on the MessageId with the receipt, in `tx`: the handler's transaction
+   * that takes the message, so the message and its answer commit together. False when the claim is no longer
+   * there as it was (taken over or released meanwhile); then answerInbound, after the commit, finds out why.
    */
-  async answerInbound(c: InboundClaim, a: { messageId: string | undefined; receiptMessageId: string; receipt: Buffer }, at: Date): Promise<Buffer> {
-    const data = { messageId: a.messageId ?? null, receiptMessageId: a.receiptMessageId, receipt: new Uint8Array(a.receipt), claimedUntil: null, createdAt: at };
+  async answerInboundIn(tx: SqlClient, c: InboundClaim, a: { messageId: string | undefined; receiptMessageId: string; receipt: Buffer }, at: Date): Promise<boolean> {
     const count = await execute(
-      this.sql,
+      tx,
       `UPDATE "As4Exchange" SET "messageId" = $1, "receiptMessageId" = $2, "receipt" = $3, "claimedUntil" = NULL, "createdAt" = $4
         WHERE "direction" = 'IN' AND "as4MessageId" = $5 AND "peerPartyId" = $6 AND "contentDigest" = $7 AND "receipt" IS NULL`,
-      data.messageId,
-      data.receiptMessageId,
-      data.receipt,
+      a.messageId ?? null,
+      a.receiptMessageId,
+      new Uint8Array(a.receipt),
       at,
       c.as4MessageId,
       c.peerPartyId,
       c.contentDigest,
     );
-    if (count === 1) return a.receipt;
+    return count === 1;
+  }
+
+  /**
+   * Completes the claim with the receipt, unless an answer is already stored; returns the receipt stored for the
+   * MessageId, which a sender then always gets. Throws when the MessageId is now held by another peer or content.
+   */
+  async answerInbound(c: InboundClaim, a: { messageId: string | undefined; receiptMessageId: string; receipt: Buffer }, at: Date): Promise<Buffer> {
+    if (await this.answerInboundIn(this.sql, c, a, at)) return a.receipt;
+    const data = { messageId: a.messageId ?? null, receiptMessageId: a.receiptMessageId, receipt: new Uint8Array(a.receipt), claimedUntil: null, createdAt: at };
     // Our claim is gone: answered by a resend that took it over, or released meanwhile by one that was refused.
     if (await this.insertInbound(c, data)) return a.receipt;
     const row = await this.findInbound(c.as4MessageId);

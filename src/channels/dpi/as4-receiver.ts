@@ -8,7 +8,9 @@ import { receiveUserMessage, type InboundLimits, type ReceivedUserMessage } from
 import { spoolOptions } from "./spool-options.js";
 import { buildErrorDocument, buildReceiptDocument, errorEntryOf } from "../../as4/signal-message.js";
 import { generateMessageId } from "../../as4/user-message.js";
-import { signEnvelope, type Signer } from "../../as4/wss-sign.js";
+import { signEnvelope, signEnvelopeDocument, type Signer } from "../../as4/wss-sign.js";
+import { serialize } from "../../xml/dom.js";
+import type { Sql } from "../../store/sql.js";
 import { DomainError } from "../../errors.js";
 import type { RevocationEvidenceUse } from "../../pki/revocation-evidence.js";
 import type { ExchangeRepo } from "../../store/exchange-repo.js";
@@ -41,9 +43,19 @@ export interface SenderTrust {
   validate(cert: X509Certificate, at: Date): Promise<TrustedAccessPoint>;
 }
 
+/**
+ * Stores the receipt as the answer to the message's MessageId, in the transaction given; called by the handler
+ * with the message id it stores the message under.
+ */
+export type AnswerWrites = (tx: Sql, messageId: string | undefined) => Promise<void>;
+
 export interface InboundHandler {
-  /** Takes the message for good (commits it) or throws an EbmsError saying why not. Returns the DPI message id. */
-  accept(message: ReceivedUserMessage, sender: TrustedAccessPoint): Promise<string | undefined>;
+  /**
+   * Takes the message for good (commits it) or throws an EbmsError saying why not. Returns the DPI message id.
+   * When the handler commits the message in a transaction, it runs `answer` in it, once; when it commits
+   * nothing (it has the message already), it leaves `answer` uncalled and the receiver stores the answer itself.
+   */
+  accept(message: ReceivedUserMessage, sender: TrustedAccessPoint, answer?: AnswerWrites): Promise<string | undefined>;
 }
 
 export interface As4ReceiverDeps {
@@ -145,8 +157,24 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     }
 
     let messageId: string | undefined;
+    let signed: Buffer;
+    let receiptId: string;
+    let answeredInTransaction = false;
     try {
-      messageId = await deps.handler.accept(received, sender);
+      // The receipt is signed before the handler takes the message, so that its answer can be stored in the
+      // handler's own transaction: the message and the answer every resend gets commit together.
+      receiptId = generateMessageId(deps.identity.seatId.toLowerCase());
+      const doc = buildReceiptDocument({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes });
+      signEnvelopeDocument(doc, deps.identity, []);
+      signed = Buffer.from(serialize(doc), "utf8");
+      const answeredIn = duplicates.answeredIn?.bind(duplicates);
+      const answer: AnswerWrites | undefined = answeredIn
+        ? async (tx, id) => {
+            answeredInTransaction = await answeredIn(tx, incoming, { messageId: id, receiptMessageId: receiptId, receipt: signed }, deps.clock());
+          }
+        : undefined;
+
+      messageId = await deps.handler.accept(received, sender, answer);
     } catch (err) {
       // The handler's EbmsError means it took nothing; anything else may have come after its commit.
       await (err instanceof EbmsError ? duplicates.release(incoming) : duplicates.abandon(incoming, deps.clock())).catch((e: unknown) =>
@@ -156,16 +184,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     }
     let receipt: Buffer;
     try {
-      const receiptId = generateMessageId(deps.identity.seatId.toLowerCase());
-      const signed = Buffer.from(
-        signEnvelope(
-          buildReceiptDocument({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes }),
-          deps.identity,
-          [],
-        ),
-        "utf8",
-      );
-      receipt = await duplicates.answered(incoming, { messageId, receiptMessageId: receiptId, receipt: signed }, deps.clock());
+      receipt = answeredInTransaction ? signed : await duplicates.answered(incoming, { messageId, receiptMessageId: receiptId, receipt: signed }, deps.clock());
     } catch (err) {
       // The handler committed: a resend of the same content must reach it again (it dedupes) and get a receipt.
       await duplicates.abandon(incoming, deps.clock()).catch(() => undefined);

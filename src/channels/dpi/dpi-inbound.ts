@@ -12,7 +12,8 @@ import { readDpiSbd, type DpiSbd } from "../../peppol/dpi-sbd.js";
 import type { BlobStore, StoredBlob } from "../../store/blob-store.js";
 import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
 import { revocationRecords } from "../../store/revocation-answers-repo.js";
-import type { InboundHandler, TrustedAccessPoint } from "./as4-receiver.js";
+import type { AnswerWrites, InboundHandler, TrustedAccessPoint } from "./as4-receiver.js";
+import type { Sql } from "../../store/sql.js";
 import { ebmsErrorOf } from "./ebms-map.js";
 
 /**
@@ -40,9 +41,9 @@ const XML_TYPES = new Set(["application/xml", "text/xml"]);
 
 export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
   return {
-    async accept(received, sender) {
+    async accept(received, sender, answer) {
       try {
-        return await acceptDpi(received, sender, deps);
+        return await acceptDpi(received, sender, deps, answer);
       } catch (err) {
         // A domain error no check caught (a malformed identifier in the header) is answered by the AS4 table.
         if (err instanceof DomainError) throw ebmsErrorOf(err, `${err.code}: ${err.message}`, { refToMessageId: received.userMessage.messageId });
@@ -52,7 +53,7 @@ export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
   };
 }
 
-async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoint, deps: DpiInboundDeps): Promise<string> {
+async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoint, deps: DpiInboundDeps, answer: AnswerWrites | undefined): Promise<string> {
   const um = received.userMessage;
   const ref = { refToMessageId: um.messageId };
   const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
@@ -89,7 +90,7 @@ async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoi
   const blob: StoredBlob | undefined = sbd.dokumentpakke ? written.blob : undefined;
   if (!blob && written.blob) await deps.blobs.delete(written.blob.key);
   try {
-    const messageId = await check(received, sender, sbd, blob, deps);
+    const messageId = await check(received, sender, sbd, blob, deps, answer);
     return messageId;
   } catch (err) {
     if (blob) await deps.blobs.delete(blob.key);
@@ -97,7 +98,14 @@ async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoi
   }
 }
 
-async function check(received: ReceivedUserMessage, sender: TrustedAccessPoint, sbd: DpiSbd, blob: StoredBlob | undefined, deps: DpiInboundDeps): Promise<string> {
+async function check(
+  received: ReceivedUserMessage,
+  sender: TrustedAccessPoint,
+  sbd: DpiSbd,
+  blob: StoredBlob | undefined,
+  deps: DpiInboundDeps,
+  answer: AnswerWrites | undefined,
+): Promise<string> {
   const um = received.userMessage;
   const ref = { refToMessageId: um.messageId };
   const other = (detail: string) => new EbmsError("EBMS:0004", detail, ref);
@@ -129,7 +137,8 @@ async function check(received: ReceivedUserMessage, sender: TrustedAccessPoint, 
   }
   // What the sending access point's certificate and the forretningsmelding's were found not revoked by.
   const revocation = [...revocationRecords(sender.revocation, "as4-peer"), ...revocationRecords(verified.revocation, "forretningsmelding")];
-  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob, revocation, ...(letter ? { letter } : {}) }, deps).catch(async (err: unknown) => {
+  const also = answer && ((tx: Sql) => answer(tx, m.messageId));
+  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob, revocation, also, ...(letter ? { letter } : {}) }, deps).catch(async (err: unknown) => {
     if (!(err instanceof DomainError)) throw err;
     if (blob) await deps.blobs.delete(blob.key);
     throw ebmsErrorOf(err, err.message, ref);

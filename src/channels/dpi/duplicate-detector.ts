@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { parseSignalMessages } from "../../as4/signal-message.js";
 import { parseSoapEnvelope } from "../../as4/soap-parse.js";
+import type { SqlClient } from "../../store/raw-sql.js";
 import type { DsReference } from "../../xml/dsig-reference.js";
 
 /**
@@ -60,6 +61,12 @@ export interface DuplicateDetector {
    * send, which is an earlier one when a resend that took the message over (see `abandon`) was answered first.
    */
   answered(incoming: IncomingExchange, answer: ReceiptAnswer, now: Date): Promise<Buffer>;
+  /**
+   * {@link answered} inside the transaction in which the handler takes the message, so both commit together:
+   * true when it was answered so; false leaves it to `answered` after the commit. A detector that keeps no
+   * records in the message store leaves this out.
+   */
+  answeredIn?(tx: SqlClient, incoming: IncomingExchange, answer: ReceiptAnswer, now: Date): Promise<boolean>;
   /** The handler refused the message (nothing was taken): forget it, so a corrected resend is judged anew. */
   release(incoming: IncomingExchange): Promise<void>;
   /**

@@ -47,6 +47,9 @@ export function storedDuplicateDetector(exchanges: ExchangeRepo, options: { clai
     answered(incoming, answer: ReceiptAnswer, now) {
       return exchanges.answerInbound(claimOf(incoming), answer, now);
     },
+    answeredIn(tx, incoming, answer: ReceiptAnswer, now) {
+      return exchanges.answerInboundIn(tx, claimOf(incoming), answer, now);
+    },
     release(incoming) {
       return exchanges.releaseInbound(claimOf(incoming));
     },

@@ -25,6 +25,7 @@ import { RevocationUnknownError } from "../../../src/pki/revocation.js";
 import { as4Router } from "../../../src/api/as4-endpoint.js";
 import { receiveAs4, type As4ReceiverDeps, type As4Response, type InboundHandler, type SenderTrust } from "../../../src/channels/dpi/as4-receiver.js";
 import { interpretResponse } from "../../../src/channels/dpi/as4-response.js";
+import { sqlOf, type Sql } from "../../../src/store/sql.js";
 import { ExchangeRepo } from "../../../src/store/exchange-repo.js";
 import { conflictDetail, contentDigestOf, type DuplicateDetector } from "../../../src/channels/dpi/duplicate-detector.js";
 import { DEFAULT_CLAIM_MS, storedDuplicateDetector } from "../../../src/channels/dpi/stored-duplicate-detector.js";
@@ -370,6 +371,75 @@ describe("channels/dpi/as4-receiver: receiveAs4", function () {
       const reused = await message({ messageId: msg.messageId }, sender, Buffer.from("<sbd>another letter</sbd>"));
       deps.duplicates = undefined;
       expect(errorOf(read(await send(reused))).error.errorCode).to.equal("EBMS:0004");
+    });
+  });
+
+  // The handler that stores the message runs the receiver's answer in its own transaction (dpi-inbound.ts).
+  describe("the answer committed with the message", () => {
+    /** A handler storing in one transaction of the real store, with what runs in it before and after the answer. */
+    function transactionalHandler(o: { before?: (tx: Sql) => Promise<unknown>; after?: () => Promise<void> } = {}): StubHandler {
+      const h = stubHandler();
+      const take = h.accept.bind(h);
+      h.accept = async (received, senderSeat, answer) => {
+        const id = await take(received, senderSeat);
+        await sqlOf(stores.db).transaction(async (tx) => {
+          await o.before?.(tx);
+          await answer!(tx, id);
+          await o.after?.();
+        });
+        return id;
+      };
+      return h;
+    }
+    function countingDetector(): DuplicateDetector & { answeredCalls: number } {
+      const stored = storedDuplicateDetector(exchanges);
+      const d = { ...stored, answeredCalls: 0 };
+      d.answered = async (incoming, answer, now) => {
+        d.answeredCalls += 1;
+        return stored.answered(incoming, answer, now);
+      };
+      return d;
+    }
+
+    it("is stored in the handler's transaction: the receipt sent is the one stored, and no second write stores it", async () => {
+      const msg = await message();
+      const detector = countingDetector();
+      deps.duplicates = detector;
+      deps.handler = handler = transactionalHandler();
+      const res = await send(msg);
+      expect(read(res).signal.kind).to.equal("receipt");
+      expect((await exchanges.receiptFor(msg.messageId))!.equals(res.body)).to.equal(true);
+      expect(detector.answeredCalls).to.equal(0);
+      const rows = await exchanges.evidenceFor(`dpi-${msg.messageId.split("@")[0]}`);
+      expect(rows.map((r) => [r.direction, r.as4MessageId])).to.deep.equal([["IN", msg.messageId]]);
+    });
+
+    it("rolled back with the message: EBMS:0202, no receipt kept, and the resend is handled again at once", async () => {
+      const msg = await message();
+      deps.handler = handler = transactionalHandler({
+        after: async () => {
+          throw new Error("disk I/O error");
+        },
+      });
+      expect(errorOf(read(await send(msg))).error.errorCode).to.equal("EBMS:0202");
+      expect(await exchanges.receiptFor(msg.messageId)).to.equal(undefined);
+      deps.handler = handler = transactionalHandler();
+      expect(read(await send(msg)).signal.kind).to.equal("receipt");
+      expect(handler.calls).to.have.length(1);
+    });
+
+    it("a claim gone by the time of the transaction: the answer is stored after the commit instead", async () => {
+      const msg = await message();
+      const detector = countingDetector();
+      deps.duplicates = detector;
+      // Released meanwhile, as a refused attempt of another sender's message under the same MessageId would.
+      deps.handler = handler = transactionalHandler({
+        before: (tx) => tx.execute(`DELETE FROM "As4Exchange" WHERE "direction" = 'IN' AND "as4MessageId" = $1`, msg.messageId),
+      });
+      const res = await send(msg);
+      expect(read(res).signal.kind).to.equal("receipt");
+      expect(detector.answeredCalls).to.equal(1);
+      expect((await exchanges.receiptFor(msg.messageId))!.equals(res.body)).to.equal(true);
     });
   });
 

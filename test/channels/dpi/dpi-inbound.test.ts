@@ -231,6 +231,40 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
       expect(stored).to.equal(1);
     });
 
+    it("the receiver's answer runs once, in the transaction that stores the letter, with its message id", async () => {
+      const { built, input } = await letter();
+      const calls: { messageId: string | undefined; letterVisible: boolean }[] = [];
+      const id = await createDpiInboundHandler(deps).accept(input, { seatId: "POP000001" }, async (tx, messageId) => {
+        // Inside the storing transaction the letter's row is already there.
+        const rows = await tx.query(`SELECT "messageId" FROM "Conversation" WHERE "direction" = 'IN' AND "messageId" = $1`, built.messageId);
+        calls.push({ messageId, letterVisible: rows.length === 1 });
+      });
+      expect(id).to.equal(built.messageId);
+      expect(calls).to.deep.equal([{ messageId: built.messageId, letterVisible: true }]);
+    });
+
+    it("an answer that fails rolls the letter back with it", async () => {
+      const { built, input } = await letter();
+      const err = await createDpiInboundHandler(deps)
+        .accept(input, { seatId: "POP000001" }, async () => {
+          throw new Error("disk I/O error");
+        })
+        .catch((e: unknown) => e);
+      expect((err as Error).message).to.equal("disk I/O error");
+      expect(await stores.repo.get("IN", built.messageId)).to.equal(null);
+      expect(stored).to.equal(0);
+    });
+
+    it("a letter delivered again runs no answer: the receiver stores it itself", async () => {
+      const { built, input } = await letter();
+      await accept(input);
+      const e: Envelope = { type: "digital", process: DPI_PROCESS_IDS.digital, sbdSender: AVSENDER, sbdReceiver: DIGIPOST, dokumentpakke: built.cms! };
+      const again = await received(e, await sbdOf(built, e));
+      let answered = 0;
+      expect(await createDpiInboundHandler(deps).accept(again, { seatId: "POP000001" }, async () => void answered++)).to.equal(built.messageId);
+      expect(answered).to.equal(0);
+    });
+
     it("a receiver not served here: PEPPOL:NOT_SERVICED", async () => {
       const { input } = await letter({ receiver: "0192:987654325" });
       const e = await refusal(input, "EBMS:0004");
@@ -472,6 +506,25 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
       // The receipts themselves are stored as ever, each with its own MOTTATT.
       for (const r of [levert, lest]) expect((await stores.repo.statuses("IN", r.built.messageId)).map((s) => [s.status, s.timestamp.toISOString()])).to.deep.equal([["MOTTATT", NOW.toISOString()]]);
       expect(stored).to.equal(2);
+    });
+
+    it("the receiver's answer to a receipt commits with the receipt and the letter's new status, or neither does", async () => {
+      const ours = await ourLetter(DIGIPOST);
+      const levert = await receipt("leveringskvittering", ours.conversationId, DIGIPOST, DPI_PROCESS_IDS.digital, T1);
+      const failing = await createDpiInboundHandler(deps)
+        .accept(levert.input, { seatId: "POP000001" }, async () => {
+          throw new Error("disk I/O error");
+        })
+        .catch((e: unknown) => e);
+      expect((failing as Error).message).to.equal("disk I/O error");
+      expect(await stores.repo.get("OUT", ours.messageId)).to.include({ status: "SENDT" });
+      expect(await stores.repo.get("IN", levert.built.messageId)).to.equal(null);
+      const seen: (string | undefined)[] = [];
+      await createDpiInboundHandler(deps).accept(levert.input, { seatId: "POP000001" }, async (tx, messageId) => {
+        const [row] = await tx.query<{ status: string }>(`SELECT "status" FROM "Conversation" WHERE "direction" = 'OUT' AND "messageId" = $1`, ours.messageId);
+        seen.push(messageId, row!.status);
+      });
+      expect(seen).to.deep.equal([levert.built.messageId, "LEVERT"]);
     });
 
     it("a feil receipt makes the letter FEIL, saying what the provider said", async () => {
