@@ -79,7 +79,8 @@ const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<
 
 /** The same line-end handling xmldom's DOMParser applies before parsing. */
 function normalizeLineEnds(text: string): string {
-  return /[\r\u0085\u2028\u2029]/.test(text)
+  const clean = text.indexOf("\r") < 0 && text.indexOf("\u0085") < 0 && text.indexOf("\u2028") < 0 && text.indexOf("\u2029") < 0;
+  return !clean
     ? text.replace(/\r[\n\u0085]/g, "\n").replace(/[\r\u0085\u2028\u2029]/g, "\n")
     : text;
 }
@@ -87,7 +88,7 @@ function normalizeLineEnds(text: string): string {
 interface OpenElement {
   readonly node: Element;
   readonly qName: string;
-  /** Length of the namespace binding stack before this element's declarations. */
+  /** Length of the declaration log before this element's declarations. */
   readonly bindingMark: number;
 }
 
@@ -106,9 +107,10 @@ class Parser {
   private pos = 0;
   private readonly doc: Document;
   private readonly open: OpenElement[] = [];
-  // Namespace bindings in scope, innermost last; "" is the default namespace ("" as URI = none).
-  private readonly boundPrefixes: string[] = [];
-  private readonly boundUris: string[] = [];
+  // Namespace bindings in scope: per prefix ("" = the default namespace, "" as URI = none) its URIs, innermost
+  // last, and the prefixes in order of declaration, to pop at each end tag. Lookups cost the same at any depth.
+  private readonly bindings = new Map<string, string[]>();
+  private readonly declared: string[] = [];
   private rootSeen = false;
   private forbiddenPi: string | null = null;
   private declaredEncoding: string | null = null;
@@ -322,6 +324,21 @@ class Parser {
     return [this.src.slice(start, p), colon];
   }
 
+  // An element may carry many attributes; past a few, a set keeps the duplicate check linear.
+  private attrSet: Set<string> | null = null;
+  private attrSetFor: string[] | null = null;
+
+  private seenBefore(names: readonly string[], name: string): boolean {
+    if (this.attrSetFor !== names) {
+      this.attrSet = new Set(names);
+      this.attrSetFor = names as string[];
+    }
+    const set = this.attrSet!;
+    if (set.has(name)) return true;
+    set.add(name);
+    return false;
+  }
+
   private skipSpace(): boolean {
     const src = this.src;
     const start = this.pos;
@@ -369,7 +386,7 @@ class Parser {
         attrNames = [];
         attrColons = [];
         attrValues = [];
-      } else if (attrNames.includes(name)) {
+      } else if (attrNames.length < 8 ? attrNames.includes(name) : this.seenBefore(attrNames, name)) {
         this.fail(`attribute ${name} appears twice`);
       }
       this.skipSpace();
@@ -382,7 +399,7 @@ class Parser {
     }
 
     // Namespace declarations of this element.
-    const bindingMark = this.boundPrefixes.length;
+    const bindingMark = this.declared.length;
     if (attrNames !== null) {
       for (let i = 0; i < attrNames.length; i++) {
         const name = attrNames[i]!;
@@ -408,7 +425,7 @@ class Parser {
     el_setName(el, namespace, prefix, localName);
 
     if (attrNames !== null) {
-      let namespaces: (string | null)[] | null = null;
+      let expandedNames: Set<string> | null = null;
       for (let i = 0; i < attrNames.length; i++) {
         const name = attrNames[i]!;
         const nameColon = attrColons![i]!;
@@ -424,13 +441,10 @@ class Parser {
             attrNs = this.lookup(attrPrefix);
             if (attrNs === null) this.fail(`attribute prefix ${attrPrefix} is not declared`);
             // Two prefixes bound to one namespace may not name the same attribute (Namespaces §6.3).
-            namespaces ??= new Array<string | null>(attrNames.length).fill(null);
-            for (let j = 0; j < i; j++) {
-              if (namespaces[j] === attrNs && attrNames[j]!.slice(attrColons![j]! + 1) === attrLocal) {
-                this.fail(`attributes ${attrNames[j]} and ${name} have the same expanded name`);
-              }
-            }
-            namespaces[i] = attrNs;
+            expandedNames ??= new Set();
+            const expanded = `${attrLocal} ${attrNs}`;
+            if (expandedNames.has(expanded)) this.fail(`attribute ${name} repeats the namespace and local name of another`);
+            expandedNames.add(expanded);
           }
         } else if (name === "xmlns") {
           attrNs = XMLNS_NS;
@@ -499,23 +513,23 @@ class Parser {
     if (prefix === "xmlns") this.fail("the prefix xmlns must not be declared");
     if (uri === XML_NS || uri === XMLNS_NS) this.fail(`namespace ${uri} must not be bound to ${prefix || "the default namespace"}`);
     if (prefix !== "" && uri === "") this.fail(`prefix ${prefix} must not be undeclared (Namespaces in XML 1.0)`);
-    this.boundPrefixes.push(prefix);
-    this.boundUris.push(uri);
+    const uris = this.bindings.get(prefix);
+    if (uris === undefined) this.bindings.set(prefix, [uri]);
+    else uris.push(uri);
+    this.declared.push(prefix);
   }
 
   /** The namespace bound to `prefix` ("" = default, answered "" when none), or null when it is not bound. */
   private lookup(prefix: string): string | null {
-    const prefixes = this.boundPrefixes;
-    for (let i = prefixes.length - 1; i >= 0; i--) {
-      if (prefixes[i] === prefix) return this.boundUris[i]!;
-    }
+    const uris = this.bindings.get(prefix);
+    if (uris !== undefined && uris.length > 0) return uris[uris.length - 1]!;
     if (prefix === "") return "";
     return prefix === "xml" ? XML_NS : null;
   }
 
   private unbind(mark: number): void {
-    this.boundPrefixes.length = mark;
-    this.boundUris.length = mark;
+    const declared = this.declared;
+    while (declared.length > mark) this.bindings.get(declared.pop()!)!.pop();
   }
 
   private endTag(): void {
