@@ -11,8 +11,10 @@ import { XmlForbiddenError, XmlMalformedError } from "./xml-errors.js";
  *
  * Where xmldom is laxer than the XML and Namespaces specifications this parser refuses (the differential test
  * lists each): characters outside the XML Char production (literal or as character references), a `&` that
- * starts no reference, `]]>` in text, a stray end tag after the root, whitespace inside `/>`, undeclaring a
- * prefix (`xmlns:p=""`), rebinding `xml` or `xmlns`, and two attributes with the same namespace and local name.
+ * starts no reference, `]]>` in text, an end tag after the root, white space inside `/>`, control characters
+ * and U+0080 taken for white space inside tags, U+037E and code points past U+EFFFF in names, undeclaring a
+ * prefix (`xmlns:p=""`), rebinding `xml` or `xmlns` or binding their namespaces to another prefix, and two
+ * attributes with the same namespace and local name (xmldom silently kept only the last).
  *
  * Like xmldom it turns CR LF, CR, NEL, LS and PS into LF before parsing, keeps whitespace-only text between
  * top-level nodes (but not after the last one), and drops empty CDATA sections.
@@ -74,6 +76,11 @@ function isXmlChar(cp: number): boolean {
     ? cp <= 0xd7ff || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
     : cp === TAB || cp === LF || cp === CR;
 }
+
+// Code units below 0x3f that text may hold as they are: not markup (`<`, `&`, `>`), not a control character.
+const PLAIN_TEXT = new Uint8Array(0x3f);
+for (let c = SPACE; c < 0x3f; c++) PLAIN_TEXT[c] = c === LT || c === AMP || c === GT ? 0 : 1;
+PLAIN_TEXT[TAB] = PLAIN_TEXT[LF] = PLAIN_TEXT[CR] = 1;
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
@@ -163,14 +170,14 @@ class Parser {
     let chunk = start;
     while (p < len) {
       const c = src.charCodeAt(p);
-      if (c >= SPACE && c < 0xd800 && c !== LT && c !== AMP && c !== GT) {
+      if (c >= 0x3f ? c < 0xd800 : PLAIN_TEXT[c] === 1) {
         p++;
         continue;
       }
       if (c === LT) break;
       if (c === AMP) {
-        out = (out ?? "") + src.slice(chunk, p);
-        p = this.reference(p, (s) => (out += s));
+        out = (out ?? "") + src.slice(chunk, p) + this.reference(p);
+        p = this.pos;
         chunk = p;
         continue;
       }
@@ -222,8 +229,8 @@ class Parser {
     return this.fail(`character U+${c.toString(16)} is not allowed in XML`);
   }
 
-  /** Decodes the reference at `p` (an `&`) through `emit`; returns the position after its `;`. */
-  private reference(p: number, emit: (s: string) => void): number {
+  /** Decodes the reference at `p` (an `&`); leaves the position after its `;`. */
+  private reference(p: number): string {
     const src = this.src;
     this.pos = p;
     let q = p + 1;
@@ -254,8 +261,8 @@ class Parser {
       }
       if (digits === 0 || src.charCodeAt(q) !== SEMI) this.fail("malformed character reference");
       if (!isXmlChar(cp)) this.fail(`character reference to U+${cp.toString(16)}, not an XML character`);
-      emit(String.fromCodePoint(cp));
-      return q + 1;
+      this.pos = q + 1;
+      return String.fromCodePoint(cp);
     }
     const end = src.indexOf(";", q);
     const name = end > q && end - q <= 4 ? src.slice(q, end) : "";
@@ -263,8 +270,8 @@ class Parser {
     if (value === undefined || !Object.hasOwn(PREDEFINED_ENTITIES, name)) {
       this.fail("'&' must start one of the five predefined entities or a character reference");
     }
-    emit(value);
-    return end + 1;
+    this.pos = end + 1;
+    return value!;
   }
 
   // ---- names ------------------------------------------------------------------------------------------------------
@@ -422,7 +429,7 @@ class Parser {
     }
     const el = doc.createElement(qName);
     // createElement leaves the namespace fields at their defaults; these are the fields createElementNS sets.
-    el_setName(el, namespace, prefix, localName);
+    setNamespaceFields(el, namespace, prefix, localName);
 
     if (attrNames !== null) {
       let expandedNames: Set<string> | null = null;
@@ -483,8 +490,8 @@ class Parser {
       if (c === SPACE) {
         p++;
       } else if (c === AMP) {
-        out = (out ?? "") + src.slice(chunk, p);
-        p = this.reference(p, (s) => (out += s));
+        out = (out ?? "") + src.slice(chunk, p) + this.reference(p);
+        p = this.pos;
         chunk = p;
       } else if (c === LT) {
         this.pos = p;
@@ -628,7 +635,7 @@ class Parser {
   }
 }
 
-function el_setName(el: Element, namespace: string | null, prefix: string | null, localName: string): void {
+function setNamespaceFields(el: Element, namespace: string | null, prefix: string | null, localName: string): void {
   const fields = el as { namespaceURI: string | null; prefix: string | null; localName: string };
   fields.namespaceURI = namespace;
   fields.prefix = prefix;
