@@ -44,7 +44,8 @@ export function decodeXml(input: string | Uint8Array): string {
     text = input;
   } else {
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(input);
+      // ignoreBOM keeps a byte order mark in the text, so that exactly one is skipped below, as for a string.
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(input);
     } catch (e) {
       throw new XmlMalformedError("XML is not valid UTF-8", { cause: e });
     }

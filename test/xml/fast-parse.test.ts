@@ -24,11 +24,13 @@ const serializer = new XMLSerializer();
 
 type Outcome = { doc: Document } | { error: XmlParseError };
 
-function outcome(parse: (xml: string) => Document, xml: string): Outcome {
+type Input = string | Uint8Array;
+
+function outcome(parse: (xml: Input) => Document, xml: Input): Outcome {
   try {
     return { doc: parse(xml) };
   } catch (e) {
-    if (!(e instanceof XmlParseError)) throw new Error(`parser threw a ${String(e)} for ${JSON.stringify(xml.slice(0, 200))}`);
+    if (!(e instanceof XmlParseError)) throw new Error(`parser threw a ${String(e)} for ${JSON.stringify(String(xml).slice(0, 200))}`);
     return { error: e };
   }
 }
@@ -124,7 +126,7 @@ function stricterReason(xml: string, doc: Document): string | undefined {
 }
 
 /** Both parsers on `xml`: same document, same refusal, or a refusal of ours STRICTER explains. */
-function expectAgreement(xml: string, label: string, rootC14nOnly = false): "accepted" | "refused" | "stricter" {
+function expectAgreement(xml: Input, label: string, rootC14nOnly = false): "accepted" | "refused" | "stricter" {
   const theirs = outcome(referenceParseXml, xml);
   const ours = outcome(parseXml, xml);
   if ("doc" in theirs && "doc" in ours) {
@@ -136,7 +138,8 @@ function expectAgreement(xml: string, label: string, rootC14nOnly = false): "acc
     return "refused";
   }
   if ("doc" in ours) expect.fail(`${label}: we accepted what xmldom refused (${(theirs as { error: Error }).error.message})`);
-  const reason = stricterReason(xml, (theirs as { doc: Document }).doc);
+  const text = typeof xml === "string" ? xml : new TextDecoder().decode(xml);
+  const reason = stricterReason(text, (theirs as { doc: Document }).doc);
   expect(reason, `${label}: we refused what xmldom accepted, for no listed reason: ${(ours as { error: Error }).error.message}`).to.not.equal(undefined);
   return "stricter";
 }
@@ -430,6 +433,23 @@ describe("xml/fast-parse (differential against xmldom's DOMParser)", () => {
     }
   });
 
+  it("agrees on byte input: BOMs, other encodings, invalid UTF-8", () => {
+    const utf8 = (s: string) => Buffer.from(s, "utf8");
+    const cases: Array<[Uint8Array, string]> = [
+      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), utf8("<a>\u00e6</a>")]), "accepted"],
+      [utf8('<?xml version="1.0" encoding="utf-8"?><a>\u{1F600}</a>'), "accepted"],
+      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), utf8("<a/>")]), "refused"],
+      [Buffer.from("\ufeff<a/>", "utf16le"), "refused"],
+      [Buffer.from([0xfe, 0xff, 0x00, 0x3c, 0x00, 0x61, 0x00, 0x2f, 0x00, 0x3e]), "refused"],
+      [Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c, 0x2f, 0x61, 0x3e]), "refused"],
+      [Buffer.from([0x3c, 0x61, 0x3e, 0xc3, 0x3c, 0x2f, 0x61, 0x3e]), "refused"],
+      [Buffer.from([0x3c, 0x61, 0x3e, 0xed, 0xa0, 0x80, 0x3c, 0x2f, 0x61, 0x3e]), "refused"],
+      [utf8('<?xml version="1.0" encoding="ISO-8859-1"?><a>\u00e6</a>'), "refused"],
+      [new Uint8Array(0), "refused"],
+    ];
+    for (const [bytes, expected] of cases) expect(expectAgreement(bytes, Buffer.from(bytes).toString("hex")), Buffer.from(bytes).toString("hex")).to.equal(expected);
+  });
+
   it("agrees on 1500 seeded mutations of real envelopes", () => {
     const bases = generatedDocuments().map(([, xml]) => xml);
     const receipt = `${VECTORS}as4/phase4-receipt.as4in`;
@@ -439,9 +459,17 @@ describe("xml/fast-parse (differential against xmldom's DOMParser)", () => {
     const rnd = mulberry32(seed);
     for (let i = 0; i < 1500; i++) {
       const base = bases[i % bases.length]!;
-      let xml = mutate(base, rnd);
-      if (rnd() < 0.3) xml = mutate(xml, rnd);
-      counts[expectAgreement(xml, `mutation ${i} (seed ${seed}): ${JSON.stringify(xml)}`, true)]++;
+      let xml: Input;
+      if (i % 4 === 3) {
+        // a bit flipped in the UTF-8 bytes, as on a damaged wire
+        const bytes = Buffer.from(base, "utf8");
+        bytes[Math.floor(rnd() * bytes.length)]! ^= 1 << Math.floor(rnd() * 8);
+        xml = bytes;
+      } else {
+        xml = mutate(base, rnd);
+        if (rnd() < 0.3) xml = mutate(xml, rnd);
+      }
+      counts[expectAgreement(xml, `mutation ${i} (seed ${seed}): ${JSON.stringify(String(xml))}`, true)]++;
     }
     // The mutations must exercise both sides, not only truncations everyone refuses.
     if (process.env.SHOW_COUNTS) console.log(counts);
@@ -466,12 +494,17 @@ describe("xml/fast-parse cost", () => {
     return best;
   }
 
-  // Quadratic work grows 100-fold from n to 10n, linear work 10-fold; 40 leaves room for a noisy machine.
+  // From n to 20n, linear work grows 20-fold and quadratic work 400-fold; the limit of 100 and the best of three
+  // tries leave room for a busy machine.
   function expectLinear(build: (n: number) => string): void {
-    fastest(build(2000));
-    const small = fastest(build(4000));
-    const large = fastest(build(40000));
-    expect(large / Math.max(small, 0.5)).to.be.below(40);
+    let best = Infinity;
+    for (let attempt = 0; attempt < 3 && best >= 100; attempt++) {
+      fastest(build(1000));
+      const small = fastest(build(2000));
+      const large = fastest(build(40000));
+      best = Math.min(best, large / Math.max(small, 0.2));
+    }
+    expect(best).to.be.below(100);
   }
 
   it("checks duplicate attributes in linear time", () => {
