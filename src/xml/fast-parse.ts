@@ -387,7 +387,7 @@ class Parser {
         break;
       }
       if (Number.isNaN(c)) this.fail(`unterminated start tag <${qName}`);
-      if (!spaced) this.fail("whitespace is required before an attribute");
+      if (!spaced) this.fail(`unexpected character U+${c.toString(16).padStart(4, "0")} in the start tag <${qName}`);
       const [name, nameColon] = this.qName("attribute");
       if (attrNames === null) {
         attrNames = [];
