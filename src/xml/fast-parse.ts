@@ -84,12 +84,11 @@ PLAIN_TEXT[TAB] = PLAIN_TEXT[LF] = PLAIN_TEXT[CR] = 1;
 
 const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
 
-/** The same line-end handling xmldom's DOMParser applies before parsing. */
 function normalizeLineEnds(text: string): string {
-  const clean = text.indexOf("\r") < 0 && text.indexOf("\u0085") < 0 && text.indexOf("\u2028") < 0 && text.indexOf("\u2029") < 0;
-  return !clean
-    ? text.replace(/\r[\n\u0085]/g, "\n").replace(/[\r\u0085\u2028\u2029]/g, "\n")
-    : text;
+  // XML 1.0 §2.11: CR LF and a lone CR become LF. NEL, U+2028 and U+2029 are XML 1.1's line ends, not 1.0's:
+  // they stay as they are, as a signer's canonicaliser keeps them (xmldom turned them into LF, breaking the
+  // digest of any signed text that held one).
+  return text.indexOf("\r") < 0 ? text : text.replace(/\r\n?/g, "\n");
 }
 
 interface OpenElement {
