@@ -1,8 +1,10 @@
 import path from "node:path";
 import { mkdir } from "node:fs/promises";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
 import type { SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { CommitDurability, walSync } from "./sqlite-durability.js";
 import { Gate, withSerialisedAccess } from "./sqlite-serial-access.js";
 import { attachSql } from "./sql.js";
 import { sqliteSql } from "./sqlite-sql.js";
@@ -66,6 +68,8 @@ export interface OpenedDatabase {
    * was left by its own previous life. A PostgreSQL store may be shared by several access point processes.
    */
   singleProcess: boolean;
+  /** SQLite with durable commits: commits counted and log syncs run (several commits share a sync under load). */
+  commitSyncs?: () => { commits: number; syncs: number };
 }
 
 async function runMigrations(executor: SqlExecutor, provider: DatabaseProvider): Promise<string[]> {
@@ -81,9 +85,9 @@ export interface OpenOptions {
   /** PostgreSQL: the most connections each of the client's two pools (Prisma's, the direct SQL's) opens; default 10. */
   poolSize?: number;
   /**
-   * SQLite: "full" (the default) syncs the write-ahead log at every commit, so a receipt or a 201 is only given
-   * for what survives a power loss; "normal" leaves the sync to checkpoints. SQLite itself would take "normal"
-   * when it opens a database already in WAL mode, so it is always set.
+   * SQLite: "full" (the default): every commit is on disk (the write-ahead log synced) before its caller, or
+   * anyone who read what it wrote, goes on, so a receipt or a 201 is only given for what survives a power loss;
+   * "normal" leaves the sync to checkpoints, and a power loss can undo the last commits.
    */
   sqliteSynchronous?: "full" | "normal";
 }
@@ -110,13 +114,28 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
   // Prisma and the direct SQL (sql.ts) share the one connection and take turns on it through one gate.
   const gate = new Gate();
   let connection: BetterSqlite3.Database | undefined;
-  const adapter = withSerialisedAccess(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` }), (c) => (connection = c)), gate);
+  let closeLog: (() => Promise<void>) | undefined;
+  const adapter = onDispose(
+    withSerialisedAccess(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` }), (c) => (connection = c)), gate),
+    async () => await closeLog?.(),
+  );
   const db = new PrismaClient({ adapter });
   await db.$connect();
   if (!connection) throw new Error("the SQLite adapter did not open its connection");
-  connection.pragma(`synchronous = ${options.sqliteSynchronous === "normal" ? "NORMAL" : "FULL"}`);
+  // SQLite syncs the log only at checkpoints; with "full" the gate makes each commit durable before anyone is
+  // answered on the strength of it, sharing one sync among the commits made meanwhile (sqlite-durability.ts).
+  connection.pragma("synchronous = NORMAL");
+  let durability: CommitDurability | undefined;
+  if (options.sqliteSynchronous !== "normal" && file !== ":memory:") {
+    // The connection's own prepare, not the adapter's statement cache that replaced it (sqlite-statement-cache.ts).
+    const totalChanges = Database.prototype.prepare.call(connection, "SELECT total_changes()").pluck().safeIntegers(false);
+    const log = walSync(path.resolve(file));
+    durability = new CommitDurability(() => totalChanges.get() as number, log.sync);
+    closeLog = log.close;
+    gate.syncCommits(durability);
+  }
   attachSql(db, sqliteSql(connection, gate));
-  return { db, provider: "sqlite", applied, singleProcess: true };
+  return { db, provider: "sqlite", applied, singleProcess: true, ...(durability ? { commitSyncs: () => durability.stats() } : {}) };
 }
 
 /** The adapter factory `inner`, with `close` run after each connection it opened is disposed. */

@@ -1,4 +1,5 @@
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, Transaction } from "@prisma/driver-adapter-utils";
+import type { CommitDurability } from "./sqlite-durability.js";
 
 /**
  * Prisma's better-sqlite3 adapter runs everything on one connection and takes its lock only to start a
@@ -15,24 +16,47 @@ export class Gate {
   /** Holders and waiters: zero when nobody holds the gate or waits for it. */
   private inUse = 0;
 
-  /** True when nobody holds the gate or waits for it: a synchronous statement may run at once. */
-  get idle(): boolean {
-    return this.inUse === 0;
+  private durability: CommitDurability | undefined;
+
+  /**
+   * From now on, whoever leaves waits until what it saw or wrote is on disk (sqlite-durability.ts). Set once,
+   * when the connection is open and before anyone uses it.
+   */
+  syncCommits(durability: CommitDurability): void {
+    this.durability = durability;
   }
 
-  /** Resolves, in the order asked, with the function that lets the next one in (once; later calls do nothing). */
-  enter(): Promise<() => void> {
+  /**
+   * True when nobody holds the gate or waits for it, and no commit waits for its sync: a synchronous statement
+   * may run at once (then call {@link settle}).
+   */
+  get idle(): boolean {
+    return this.inUse === 0 && (this.durability?.settled ?? true);
+  }
+
+  /** For a statement run at once on an idle gate: resolves once what it wrote, if anything, is on disk. */
+  settle(): Promise<void> {
+    return this.durability ? this.durability.until(this.durability.mark()) : Promise.resolve();
+  }
+
+  /**
+   * Resolves, in the order asked, with the function that lets the next one in: at once, though the promise it
+   * returns resolves only once every commit made so far is on disk. Once; later calls return the same promise.
+   */
+  enter(): Promise<() => Promise<void>> {
     this.inUse++;
     let release!: () => void;
     const done = new Promise<void>((resolve) => (release = resolve));
     const before = this.tail;
     this.tail = before.then(() => done);
-    let left = false;
+    let left: Promise<void> | undefined;
     return before.then(() => () => {
-      if (left) return;
-      left = true;
+      if (left) return left;
+      const point = this.durability?.mark();
       this.inUse--;
       release();
+      left = point === undefined ? Promise.resolve() : this.durability!.until(point);
+      return left;
     });
   }
 }
@@ -43,7 +67,7 @@ function serialised(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
     try {
       return await run();
     } finally {
-      leave();
+      await leave();
     }
   };
   return {
@@ -60,7 +84,7 @@ function serialised(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
       try {
         tx = await inner.startTransaction(isolationLevel);
       } catch (err) {
-        leave();
+        await leave();
         throw err;
       }
       // leave() lets the next one in once, however often it is called (a commit that failed, then a rollback).
@@ -68,7 +92,7 @@ function serialised(inner: SqlDriverAdapter, gate: Gate): SqlDriverAdapter {
         try {
           await finish();
         } finally {
-          leave();
+          await leave();
         }
       };
       // The transaction's own methods, bound to it; only its end lets the next one in.

@@ -129,12 +129,18 @@ export function sqliteSql(db: BetterSqlite3.Database, gate: Gate): SqlStore {
 
   /** One statement outside a transaction: at once when the connection is free, else in its turn. */
   async function outside<T>(work: () => T): Promise<T> {
-    if (gate.idle) return work();
+    if (gate.idle) {
+      try {
+        return work();
+      } finally {
+        await gate.settle();
+      }
+    }
     const leave = await gate.enter();
     try {
       return work();
     } finally {
-      leave();
+      await leave();
     }
   }
 
@@ -164,7 +170,7 @@ export function sqliteSql(db: BetterSqlite3.Database, gate: Gate): SqlStore {
         }
       } finally {
         open = false;
-        leave();
+        await leave();
       }
     },
   };
