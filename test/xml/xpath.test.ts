@@ -17,6 +17,19 @@ describe("xml/xpath and dom helpers", () => {
     expect(selectString("//eb:MessageId", doc)).to.equal(" a@b ");
   });
 
+  it("an expression compiled once answers for each document and context it is given", () => {
+    const other = parseXml(`<Messaging xmlns="${EB}"><MessageInfo><MessageId>c@d</MessageId></MessageInfo></Messaging>`);
+    for (let i = 0; i < 3; i++) {
+      expect(selectString("//eb:MessageId", doc)).to.equal(" a@b ");
+      expect(selectString("//eb:MessageId", other)).to.equal("c@d");
+    }
+    expect(selectString("count(//eb:UserMessage)", doc)).to.equal("2");
+    expect(selectString("count(//eb:UserMessage) = 2", doc)).to.equal("true");
+    expect(selectElements("eb:MessageInfo", other.documentElement!).map((e) => e.localName)).to.deep.equal(["MessageInfo"]);
+    expect(selectElements("eb:MessageInfo", doc.documentElement!)).to.deep.equal([]);
+    expect(selectElements("count(//eb:UserMessage)", doc)).to.deep.equal([]);
+  });
+
   it("selectOneElement refuses ambiguity", () => {
     expect(selectOneElement("//eb:MessageId", doc)).to.not.equal(undefined);
     expect(selectOneElement("//eb:Nothing", doc)).to.equal(undefined);
