@@ -27,7 +27,8 @@ export type Condition =
   | { readonly column: string; readonly startsWith: string }
   | { readonly column: string; readonly compare: "<" | "<=" | ">" | ">="; readonly value: SqlValue }
   | { readonly column: string; readonly isSet: true }
-  | { readonly hasRow: ChannelTable; readonly where: Condition };
+  | { readonly hasRow: ChannelTable; readonly where: Condition }
+  | { readonly amongConversations: readonly Condition[] };
 
 type Column<R> = keyof R & string;
 
@@ -83,6 +84,15 @@ export function hasRow(table: ChannelTable, where: Condition = TRUE): Condition 
 }
 
 /**
+ * The row's messageId is one of those of the conversations matching any of `lookups` (each with its own
+ * direction): a superset of the rows a query wants, stated so that the database looks each lookup up on its own
+ * (a UNION ALL of them) and can use an index for each, where it would scan for the OR of the same conditions.
+ */
+export function amongConversations(...lookups: Condition[]): Condition {
+  return { amongConversations: lookups };
+}
+
+/**
  * The condition as SQL over `row` (a table name or alias, quoted as it should appear), its values appended to
  * `params` as `$n` placeholders numbered after those already there. An OR comes in brackets, so the text can
  * stand beside other conditions with AND as it is.
@@ -106,6 +116,12 @@ function render(c: Condition, params: unknown[], row: string, depth: number): st
     const key = `${alias}."direction" = ${row}."direction" AND ${alias}."messageId" = ${row}."messageId"`;
     const inner = isTrue(c.where) ? "" : ` AND ${isCompound(c.where) ? `(${render(c.where, params, alias, depth + 1)})` : render(c.where, params, alias, depth + 1)}`;
     return `EXISTS (SELECT 1 FROM "${c.hasRow}" ${alias} WHERE ${key}${inner})`;
+  }
+  if ("amongConversations" in c) {
+    if (c.amongConversations.length === 0) return "1 = 0";
+    const alias = `u${depth + 1}`;
+    const lookups = c.amongConversations.map((l) => `SELECT ${alias}."messageId" FROM "Conversation" ${alias} WHERE ${render(l, params, alias, depth + 1)}`);
+    return `${col("messageId")} IN (${lookups.join(" UNION ALL ")})`;
   }
   if ("equals" in c) return c.equals === null ? `${col(c.column)} IS NULL` : `${col(c.column)} = ${param(c.equals)}`;
   if ("oneOf" in c) return c.oneOf.length === 0 ? "1 = 0" : `${col(c.column)} IN (${c.oneOf.map(param).join(", ")})`;

@@ -6,6 +6,7 @@ import type { Db } from "../../src/store/prisma.js";
 import { sqlOf } from "../../src/store/sql.js";
 import {
   all,
+  amongConversations,
   any,
   compare,
   equals,
@@ -97,6 +98,17 @@ describe("sql-condition: the SQL a condition becomes", () => {
         ` AND r1."messageId" = "Conversation"."messageId" AND (r1."kanal" = $2 AND r1."databehandlerOrg" IS NULL))`,
       params: ["0192:1", "k"],
     });
+  });
+
+  it("looks each of a set of conversation lookups up on its own, and keeps the rows whose message id one of them found", () => {
+    const among = amongConversations(all(equals("direction", "IN"), oneOf("receiverIdentifier", ["0192:1", "1"])), all(equals("direction", "IN"), compare("receiverIdentifier", ">=", "0192:1:")));
+    expect(sql(all(equals("channel", "DPO"), among))).to.deep.equal({
+      sql:
+        `"Conversation"."channel" = $1 AND "Conversation"."messageId" IN (SELECT u1."messageId" FROM "Conversation" u1 WHERE u1."direction" = $2 AND u1."receiverIdentifier" IN ($3, $4)` +
+        ` UNION ALL SELECT u1."messageId" FROM "Conversation" u1 WHERE u1."direction" = $5 AND u1."receiverIdentifier" >= $6)`,
+      params: ["DPO", "IN", "0192:1", "1", "IN", "0192:1:"],
+    });
+    expect(sql(amongConversations())).to.deep.equal({ sql: "1 = 0", params: [] });
   });
 
   it("writes the columns over another row name when asked (a query that gives the table an alias)", () => {
