@@ -91,7 +91,8 @@ export class DpiMessagesRepo {
   readonly conversations: ConversationsRepo;
   private readonly sql: SqlStore;
 
-  constructor(db: Db) {
+  /** The client it was opened on, for tests and tools that read the store beside it. */
+  constructor(readonly db: Db) {
     this.conversations = new ConversationsRepo(db);
     this.sql = sqlOf(db);
   }
