@@ -115,8 +115,8 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
 
 /**
  * Prisma's client is never connected here: it connects on its first query. Connecting compiles and instantiates
- * its WebAssembly query compiler (about 40 MB of a process's memory), which only Prisma's model API needs, and
- * every statement an access point runs after start-up but the operator console's is the direct SQL's (sql.ts).
+ * its WebAssembly query compiler (about 70 MB of resident memory), which only Prisma's model API needs, and
+ * every statement an access point runs after start-up is the direct SQL's (sql.ts).
  * So the adapter is connected here, for the direct SQL (on SQLite, its one connection), and is the connection
  * Prisma gets when it does connect.
  */

@@ -8,7 +8,7 @@ import type { Conversation } from "./generated/client.js";
  *
  * The meaning is the one Prisma's where-objects had for the same filters: an empty `all` matches every row, an
  * empty `any` and an empty `oneOf` none; `equals(column, null)` is IS NULL; a comparison or a non-empty list
- * never matches NULL; `startsWith` is LIKE with the value's wildcards escaped (so ASCII letters compare
+ * never matches NULL; `startsWith` and `contains` are LIKE with the value's wildcards escaped (so ASCII letters compare
  * case-insensitively on SQLite and exactly on PostgreSQL, as Prisma's did). Column names are the code's own,
  * never input.
  */
@@ -25,6 +25,7 @@ export type Condition =
   | { readonly column: string; readonly oneOf: readonly SqlValue[] }
   | { readonly column: string; readonly noneOf: readonly SqlValue[] }
   | { readonly column: string; readonly startsWith: string }
+  | { readonly column: string; readonly contains: string }
   | { readonly column: string; readonly compare: "<" | "<=" | ">" | ">="; readonly value: SqlValue }
   | { readonly column: string; readonly isSet: true }
   | { readonly hasRow: ChannelTable; readonly where: Condition }
@@ -66,6 +67,11 @@ export function noneOf<R = Conversation>(column: Column<R>, values: readonly Sql
 /** The column's text starts with `prefix`. */
 export function startsWith<R = Conversation>(column: Column<R>, prefix: string): Condition {
   return { column, startsWith: prefix };
+}
+
+/** The column's text contains `part` (compared as startsWith compares; never true for NULL). */
+export function contains<R = Conversation>(column: Column<R>, part: string): Condition {
+  return { column, contains: part };
 }
 
 /** The column compared with `value` (never true for NULL). */
@@ -126,10 +132,14 @@ function render(c: Condition, params: unknown[], row: string, depth: number): st
   if ("equals" in c) return c.equals === null ? `${col(c.column)} IS NULL` : `${col(c.column)} = ${param(c.equals)}`;
   if ("oneOf" in c) return c.oneOf.length === 0 ? "1 = 0" : `${col(c.column)} IN (${c.oneOf.map(param).join(", ")})`;
   if ("noneOf" in c) return c.noneOf.length === 0 ? "1 = 1" : `${col(c.column)} NOT IN (${c.noneOf.map(param).join(", ")})`;
-  if ("startsWith" in c) return `${col(c.column)} LIKE ${param(`${c.startsWith.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)} ESCAPE '\\'`;
+  if ("startsWith" in c) return `${col(c.column)} LIKE ${param(`${likeEscaped(c.startsWith)}%`)} ESCAPE '\\'`;
+  if ("contains" in c) return `${col(c.column)} LIKE ${param(`%${likeEscaped(c.contains)}%`)} ESCAPE '\\'`;
   if ("compare" in c) return `${col(c.column)} ${c.compare} ${param(c.value)}`;
   return `${col(c.column)} IS NOT NULL`;
 }
+
+/** `text` with LIKE's wildcards and its escape character escaped, so they match as characters. */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 const isCompound = (c: Condition) => ("all" in c && c.all.length > 1) || ("any" in c && c.any.length > 1);
 const isTrue = (c: Condition) => "all" in c && c.all.length === 0;

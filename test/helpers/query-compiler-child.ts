@@ -1,7 +1,8 @@
 /**
  * A process that opens the store and runs the statements of a message on it, counting the WebAssembly modules
  * it compiles (Prisma's query compiler is one). Prints one JSON line: the count after opening, after the
- * message's statements, and after one query of Prisma's model API (which must compile it: the count can tell).
+ * message's statements, after the operator console's reads, and after one query of Prisma's model API (which
+ * must compile it: the count can tell).
  *   node --import tsx test/helpers/query-compiler-child.ts <database-url>
  */
 let compiled = 0;
@@ -20,6 +21,8 @@ const { ConversationsRepo } = await import("../../src/store/conversations-repo.j
 const { StatusPublishRepo } = await import("../../src/store/status-publish-repo.js");
 const { WorkerLeaseRepo } = await import("../../src/store/worker-lease-repo.js");
 const { sqlOf } = await import("../../src/store/sql.js");
+const { ConsoleQueries } = await import("../../src/console/queries.js");
+const { buildEvidenceBundle } = await import("../../src/console/evidence.js");
 const { equals, TRUE } = await import("../../src/store/sql-condition.js");
 
 const { db } = await openDatabase(process.argv[2]!);
@@ -41,6 +44,13 @@ await outbox.pending();
 await outbox.expireOverdue(new Date(), ["arkivmelding"]);
 await nextMove.unsent(TRUE, { skip: 0, take: 10 });
 counts.message = compiled;
+const console = new ConsoleQueries(db);
+await console.list({ text: "m-1" }, { page: 0, size: 50 });
+await console.statusNames();
+await console.conversation("OUT", "m-1");
+await console.overview(new Date());
+await buildEvidenceBundle(db, "OUT", "m-1", { user: "operator", now: new Date() });
+counts.console = compiled;
 counts.statuses = await db.conversationStatus.count();
 counts.modelApi = compiled;
 await db.$disconnect();
