@@ -24,6 +24,7 @@ import { PgBlobStore } from "./store/pg-blob-store.js";
 import { DpiInbox } from "./channels/dpi/inbox.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
+import { sqlOf } from "./store/sql.js";
 
 /** Composition root: everything the access point is made of, built from config. No globals elsewhere. */
 
@@ -75,7 +76,7 @@ export function createApp(p: AppParts): Express {
   app.use(
     healthRouter(
       [
-        { name: "database", check: async () => void (await p.db.$queryRawUnsafe("SELECT 1")) },
+        { name: "database", check: async () => void (await sqlOf(p.db).query("SELECT 1")) },
         { name: "payload-store", check: () => p.blobs.checkWritable() },
       ],
       p.log,

@@ -2,10 +2,12 @@ import { createHash, X509Certificate } from "node:crypto";
 import { decodeProtectedHeader } from "jose";
 import { writeZip } from "../dpi/zip.js";
 import type { Direction } from "../store/conversations-repo.js";
-import type { As4Exchange, Conversation, DpiMessage } from "../store/generated/client.js";
+import type { As4Exchange, Conversation, ConversationStatus, DpiMessage, RoutingRecord } from "../store/generated/client.js";
 import { normaliseMessageId } from "../store/message-id.js";
 import type { Db } from "../store/prisma.js";
 import { decodeRevocation, RevocationAnswersRepo, type RevocationRole } from "../store/revocation-answers-repo.js";
+import { keysWhere } from "../store/nextmove-rows.js";
+import { sqlOf, type Sql } from "../store/sql.js";
 
 /**
  * The evidence bundle of one conversation: a zip that `dpi-ap evidence verify` checks offline. It holds what this
@@ -83,15 +85,21 @@ const safe = (id: string) => id.replace(/[^A-Za-z0-9._@-]/g, "_").slice(0, 120);
 /** The bundle of one conversation; null when there is no such conversation. */
 export async function buildEvidenceBundle(db: Db, direction: Direction, messageId: string, by: { user: string; now: Date }): Promise<EvidenceBundle | null> {
   const id = normaliseMessageId(messageId);
-  const c = await db.conversation.findUnique({ where: { direction_messageId: { direction, messageId: id } }, include: { statuses: { orderBy: { id: "asc" } }, dpi: true } });
-  if (!c) return null;
-  const [exchanges, receipts] = await Promise.all([
-    db.as4Exchange.findMany({ where: { messageId: id, receipt: { not: null } }, orderBy: [{ createdAt: "asc" }, { as4MessageId: "asc" }] }),
+  const sql = sqlOf(db);
+  const [conversation] = await sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE "direction" = $1 AND "messageId" = $2`, direction, id);
+  if (!conversation) return null;
+  const [statuses, [withDpi], exchanges, receipts] = await Promise.all([
+    sql.query<ConversationStatus>(`SELECT * FROM "ConversationStatus" WHERE "direction" = $1 AND "messageId" = $2 ORDER BY "id"`, direction, id),
+    withDpiRows(sql, [conversation]),
+    sql.query<As4Exchange>(`SELECT * FROM "As4Exchange" WHERE "messageId" = $1 AND "receipt" IS NOT NULL ORDER BY "createdAt", "as4MessageId"`, id),
     // The DPI receipts of an outgoing letter are incoming messages of its conversation.
-    c.channel === "DPI" && direction === "OUT"
-      ? db.conversation.findMany({ where: { conversationId: c.conversationId, direction: "IN", channel: "DPI" }, include: { dpi: true }, orderBy: [{ createdAt: "asc" }, { messageId: "asc" }] })
+    conversation.channel === "DPI" && direction === "OUT"
+      ? sql
+          .query<Conversation>(`SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'IN' AND "channel" = 'DPI' ORDER BY "createdAt", "messageId"`, conversation.conversationId)
+          .then((rows) => withDpiRows(sql, rows))
       : Promise.resolve([]),
   ]);
+  const c = { ...withDpi!, statuses };
 
   const entries: { name: string; data: Uint8Array }[] = [];
   const files: EvidenceFile[] = [];
@@ -149,7 +157,12 @@ export async function buildEvidenceBundle(db: Db, direction: Direction, messageI
 
 /** The routing records the conversation's send attempts were routed by, each named by its SHA-256. */
 async function routingRecordsOf(db: Db, direction: Direction, messageId: string) {
-  const records = await db.routingRecord.findMany({ where: { attempts: { some: { direction, messageId } } }, orderBy: [{ fetchedAt: "asc" }, { sha256: "asc" }] });
+  const records = await sqlOf(db).query<RoutingRecord>(
+    `SELECT * FROM "RoutingRecord" r WHERE EXISTS (SELECT 1 FROM "SendAttempt" a WHERE a."routingSha256" = r."sha256" AND a."direction" = $1 AND a."messageId" = $2)
+      ORDER BY r."fetchedAt", r."sha256"`,
+    direction,
+    messageId,
+  );
   const extension = (mediaType: string) => (mediaType === "application/xml" ? "xml" : mediaType === "application/jose" ? "jws" : "json");
   return records.map((r) => ({
     path: `routing/${r.sha256}.${extension(r.mediaType)}`,
@@ -288,4 +301,13 @@ async function revocationEvidence(db: Db, c: WithDpi, receipts: readonly WithDpi
     });
   }
   return { files, notIncluded };
+}
+
+/** The conversations, each with its DPI row or null (Prisma's `include: { dpi: true }`), in their order. */
+async function withDpiRows(sql: Sql, rows: readonly Conversation[]): Promise<(Conversation & { dpi: DpiMessage | null })[]> {
+  if (rows.length === 0) return [];
+  const params: unknown[] = [];
+  const dpi = await sql.query<DpiMessage>(`SELECT * FROM "DpiMessage" WHERE ${keysWhere(rows, params)}`, ...params);
+  const byKey = new Map(dpi.map((d) => [`${d.direction} ${d.messageId}`, d]));
+  return rows.map((r) => ({ ...r, dpi: byKey.get(`${r.direction} ${r.messageId}`) ?? null }));
 }

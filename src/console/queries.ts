@@ -1,8 +1,11 @@
 import { CHANNELS, STATUS_MODELS, type Channel } from "../core/status/index.js";
-import { coreDirection, type Direction } from "../store/conversations-repo.js";
-import type { As4Exchange, ConsoleAction, Conversation, ConversationStatus, DpiMessage, NextMoveFile, NextMoveMessage, Prisma, RoutingRecord, SendAttempt } from "../store/generated/client.js";
+import { coreDirection, pageSql, type Direction } from "../store/conversations-repo.js";
+import type { As4Exchange, ConsoleAction, Conversation, ConversationStatus, DpiMessage, NextMoveFile, NextMoveMessage, RoutingRecord, SendAttempt } from "../store/generated/client.js";
 import { normaliseMessageId } from "../store/message-id.js";
+import { keysWhere, withNextMoveAndFiles } from "../store/nextmove-rows.js";
 import type { Db } from "../store/prisma.js";
+import { sqlOf, type SqlStore } from "../store/sql.js";
+import { all, any, compare, contains, equals, hasRow, oneOf, renderCondition, type Condition } from "../store/sql-condition.js";
 
 /**
  * What the console's pages show, read from the store: the conversation list with its filters, one conversation
@@ -122,15 +125,15 @@ export const MAX_ATTEMPTS_SHOWN = 500;
 const OVERVIEW_ROW_CAP = 100_000;
 
 /** The statuses that are errors in each channel's model, as a filter on the latest status. */
-export function errorStatusWhere(): Prisma.ConversationWhereInput {
-  const clauses: Prisma.ConversationWhereInput[] = [];
+export function errorStatusWhere(): Condition {
+  const clauses: Condition[] = [];
   for (const channel of CHANNELS) {
     for (const dir of ["OUT", "IN"] as const) {
       const names = STATUS_MODELS[channel].statuses.filter((d) => d.error && d.direction === coreDirection(dir)).map((d) => d.status);
-      if (names.length) clauses.push({ channel, direction: dir, status: { in: names } });
+      if (names.length) clauses.push(all(equals("channel", channel), equals("direction", dir), oneOf("status", names)));
     }
   }
-  return { OR: clauses };
+  return any(...clauses);
 }
 
 /** Whether the status is an error in the channel's model for that direction. */
@@ -140,45 +143,58 @@ export function isErrorStatus(channel: string, direction: string, status: string
   return STATUS_MODELS[channel as Channel].statuses.some((d) => d.error && d.direction === dir && d.status === status);
 }
 
-/** The list's filter as a query. */
-export function listWhere(f: ListFilter): Prisma.ConversationWhereInput {
-  const and: Prisma.ConversationWhereInput[] = [];
-  if (f.channel) and.push({ channel: f.channel });
-  if (f.direction) and.push({ direction: f.direction });
-  if (f.status) and.push({ status: f.status });
-  if (f.sender) and.push({ OR: [{ senderIdentifier: { contains: f.sender } }, { senderName: { contains: f.sender } }] });
-  if (f.receiver) and.push({ OR: [{ receiverIdentifier: { contains: f.receiver } }, { receiverName: { contains: f.receiver } }] });
-  if (f.from) and.push({ createdAt: { gte: f.from } });
-  if (f.to) and.push({ createdAt: { lt: f.to } });
+/** The list's filter as a condition. */
+export function listWhere(f: ListFilter): Condition {
+  const and: Condition[] = [];
+  if (f.channel) and.push(equals("channel", f.channel));
+  if (f.direction) and.push(equals("direction", f.direction));
+  if (f.status) and.push(equals("status", f.status));
+  if (f.sender) and.push(any(contains("senderIdentifier", f.sender), contains("senderName", f.sender)));
+  if (f.receiver) and.push(any(contains("receiverIdentifier", f.receiver), contains("receiverName", f.receiver)));
+  if (f.from) and.push(compare("createdAt", ">=", f.from));
+  if (f.to) and.push(compare("createdAt", "<", f.to));
   if (f.text) {
     const t = f.text;
-    and.push({
-      OR: [
+    and.push(
+      any(
         // Message ids are stored in lower case (normaliseMessageId).
-        { messageId: { contains: t.toLowerCase() } },
-        { conversationId: { contains: t } },
-        { messageTitle: { contains: t } },
-        { messageReference: { contains: t } },
-        { externalReference: { contains: t } },
-        { dpi: { is: { as4MessageId: t } } },
-      ],
-    });
+        contains("messageId", t.toLowerCase()),
+        contains("conversationId", t),
+        contains("messageTitle", t),
+        contains("messageReference", t),
+        contains("externalReference", t),
+        hasRow("DpiMessage", equals<DpiMessage>("as4MessageId", t)),
+      ),
+    );
   }
-  return { AND: and };
+  return all(...and);
 }
 
-const LIST_ORDER: Prisma.ConversationOrderByWithRelationInput[] = [{ createdAt: "desc" }, { messageId: "asc" }, { direction: "asc" }];
+const LIST_ORDER = `ORDER BY "createdAt" DESC, "messageId", "direction"`;
 
+const count = (rows: readonly { count: number | bigint }[]) => Number(rows[0]!.count);
+
+/**
+ * The console's reads, on the store's direct SQL (sql.ts) like everything else an access point runs after
+ * start-up, so that using the console does not bring in Prisma's query compiler.
+ */
 export class ConsoleQueries {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /** One page of the list, newest first, and how many match in all. */
   async list(f: ListFilter, page: PageRequest): Promise<{ rows: ListRow[]; total: number }> {
-    const where = listWhere(f);
+    const params: unknown[] = [];
+    const where = renderCondition(listWhere(f), params);
     const size = Math.min(Math.max(1, page.size), MAX_PAGE_SIZE);
+    const paged = [...params];
+    const limit = pageSql(paged, { skip: Math.max(0, page.page) * size, take: size });
     const [rows, total] = await Promise.all([
-      this.db.conversation.findMany({ where, orderBy: LIST_ORDER, skip: Math.max(0, page.page) * size, take: size }),
-      this.db.conversation.count({ where }),
+      this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE ${where} ${LIST_ORDER} ${limit}`, ...paged),
+      this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM "Conversation" WHERE ${where}`, ...params).then(count),
     ]);
     const handled = await this.handled(rows);
     return {
@@ -208,55 +224,78 @@ export class ConsoleQueries {
 
   /** The statuses conversations currently have (for the filter's choices), most used first. */
   async statusNames(): Promise<string[]> {
-    const groups = await this.db.conversation.groupBy({ by: ["status"], _count: { _all: true } });
-    return groups.sort((a, b) => b._count._all - a._count._all || a.status.localeCompare(b.status)).map((g) => g.status);
+    const groups = await this.sql.query<{ status: string; count: number | bigint }>(`SELECT "status", COUNT(*) AS "count" FROM "Conversation" GROUP BY "status"`);
+    return groups
+      .map((g) => ({ status: g.status, count: Number(g.count) }))
+      .sort((a, b) => b.count - a.count || a.status.localeCompare(b.status))
+      .map((g) => g.status);
   }
 
   /** Everything recorded about one message; null when there is no such conversation. */
   async conversation(direction: Direction, messageId: string): Promise<ConversationView | null> {
     const id = normaliseMessageId(messageId);
-    const c = await this.db.conversation.findUnique({
-      where: { direction_messageId: { direction, messageId: id } },
-      include: { statuses: { orderBy: { id: "asc" } }, dpi: true, nextMove: { include: { files: { orderBy: { id: "asc" } } } } },
-    });
-    if (!c) return null;
-    const [actions, exchanges, related, attempts, attemptCount, routing] = await Promise.all([
-      this.db.consoleAction.findMany({ where: { direction, messageId: id }, orderBy: { id: "asc" } }),
-      this.db.as4Exchange.findMany({ where: { messageId: id }, orderBy: [{ createdAt: "asc" }, { as4MessageId: "asc" }] }),
-      this.db.conversation.findMany({
-        where: { conversationId: c.conversationId, NOT: { direction, messageId: id } },
-        orderBy: [{ createdAt: "asc" }, { messageId: "asc" }],
-        take: 200,
-      }),
-      this.db.sendAttempt.findMany({ where: { direction, messageId: id }, orderBy: { id: "desc" }, take: MAX_ATTEMPTS_SHOWN }),
-      this.db.sendAttempt.count({ where: { direction, messageId: id } }),
-      this.db.routingRecord.findMany({ where: { attempts: { some: { direction, messageId: id } } }, orderBy: [{ fetchedAt: "desc" }, { sha256: "asc" }] }),
+    const key = `"direction" = $1 AND "messageId" = $2`;
+    const [conversation] = await this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE ${key}`, direction, id);
+    if (!conversation) return null;
+    const [statuses, [dpi], [nextMove], actions, exchanges, related, attempts, attemptCount, routing] = await Promise.all([
+      this.sql.query<ConversationStatus>(`SELECT * FROM "ConversationStatus" WHERE ${key} ORDER BY "id"`, direction, id),
+      this.sql.query<DpiMessage>(`SELECT * FROM "DpiMessage" WHERE ${key}`, direction, id),
+      withNextMoveAndFiles(this.sql, [conversation]),
+      this.sql.query<ConsoleAction>(`SELECT * FROM "ConsoleAction" WHERE ${key} ORDER BY "id"`, direction, id),
+      this.sql.query<As4Exchange>(`SELECT * FROM "As4Exchange" WHERE "messageId" = $1 ORDER BY "createdAt", "as4MessageId"`, id),
+      this.sql.query<Conversation>(
+        `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND NOT ("direction" = $2 AND "messageId" = $3) ORDER BY "createdAt", "messageId" LIMIT 200`,
+        conversation.conversationId,
+        direction,
+        id,
+      ),
+      this.sql.query<SendAttempt>(`SELECT * FROM "SendAttempt" WHERE ${key} ORDER BY "id" DESC LIMIT $3`, direction, id, MAX_ATTEMPTS_SHOWN),
+      this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM "SendAttempt" WHERE ${key}`, direction, id).then(count),
+      this.sql.query<RoutingRecord>(
+        `SELECT * FROM "RoutingRecord" r WHERE EXISTS (SELECT 1 FROM "SendAttempt" a WHERE a."routingSha256" = r."sha256" AND a."direction" = $1 AND a."messageId" = $2)
+          ORDER BY r."fetchedAt" DESC, r."sha256"`,
+        direction,
+        id,
+      ),
     ]);
-    const { statuses, dpi, nextMove, ...conversation } = c;
-    return { conversation, statuses, actions, timeline: timelineOf(statuses, actions), dpi, nextMove, exchanges, related, attempts: attempts.reverse(), attemptCount, routing };
+    return {
+      conversation,
+      statuses,
+      actions,
+      timeline: timelineOf(statuses, actions),
+      dpi: dpi ?? null,
+      nextMove: nextMove?.nextMove ?? null,
+      exchanges,
+      related,
+      attempts: attempts.reverse(),
+      attemptCount,
+      routing,
+    };
   }
 
   async overview(now: Date): Promise<Overview> {
     const dayAgo = new Date(now.getTime() - 24 * 3_600_000);
+    const errors: unknown[] = [OVERVIEW_ROW_CAP];
+    const failing = renderCondition(errorStatusWhere(), errors, "c");
     const [groups, failed, backlog, recent] = await Promise.all([
-      this.db.conversation.groupBy({ by: ["channel", "direction", "status"], _count: { _all: true } }),
-      this.db.conversation.findMany({
-        where: errorStatusWhere(),
-        select: { status: true, lastError: true, statuses: { select: { description: true }, orderBy: { id: "desc" }, take: 1 } },
-        take: OVERVIEW_ROW_CAP,
-      }),
-      this.db.conversation.findMany({
-        where: { direction: "OUT", nextAttemptAt: { not: null } },
-        select: { channel: true, nextAttemptAt: true, leaseUntil: true, createdAt: true },
-        take: OVERVIEW_ROW_CAP,
-      }),
-      this.db.conversation.findMany({ where: { createdAt: { gte: dayAgo } }, select: { channel: true, createdAt: true }, take: OVERVIEW_ROW_CAP }),
+      this.sql.query<CountRow & { count: number | bigint }>(`SELECT "channel", "direction", "status", COUNT(*) AS "count" FROM "Conversation" GROUP BY "channel", "direction", "status"`),
+      this.sql.query<{ status: string; lastError: string | null; description: string | null }>(
+        `SELECT c."status", c."lastError",
+            (SELECT s."description" FROM "ConversationStatus" s WHERE s."direction" = c."direction" AND s."messageId" = c."messageId" ORDER BY s."id" DESC LIMIT 1) AS "description"
+          FROM "Conversation" c WHERE ${failing} LIMIT $1`,
+        ...errors,
+      ),
+      this.sql.query<Pick<Conversation, "channel" | "nextAttemptAt" | "leaseUntil" | "createdAt">>(
+        `SELECT "channel", "nextAttemptAt", "leaseUntil", "createdAt" FROM "Conversation" WHERE "direction" = 'OUT' AND "nextAttemptAt" IS NOT NULL LIMIT $1`,
+        OVERVIEW_ROW_CAP,
+      ),
+      this.sql.query<Pick<Conversation, "channel" | "createdAt">>(`SELECT "channel", "createdAt" FROM "Conversation" WHERE "createdAt" >= $1 LIMIT $2`, dayAgo, OVERVIEW_ROW_CAP),
     ]);
     return {
       byStatus: groups
-        .map((g) => ({ channel: g.channel, direction: g.direction, status: g.status, count: g._count._all }))
+        .map((g) => ({ channel: g.channel, direction: g.direction, status: g.status, count: Number(g.count) }))
         .sort((a, b) => a.channel.localeCompare(b.channel) || a.direction.localeCompare(b.direction) || b.count - a.count),
-      failures: countReasons(failed.map((f) => f.lastError ?? f.statuses[0]?.description ?? f.status)),
+      failures: countReasons(failed.map((f) => f.lastError ?? f.description ?? f.status)),
       backlog: backlogOf(backlog, now),
       perHour: perHour(recent, now),
       capped: [failed, backlog, recent].some((rows) => rows.length >= OVERVIEW_ROW_CAP),
@@ -265,10 +304,11 @@ export class ConsoleQueries {
 
   private async handled(rows: readonly { direction: string; messageId: string }[]): Promise<Set<string>> {
     if (rows.length === 0) return new Set();
-    const marks = await this.db.consoleAction.findMany({
-      where: { action: "mark-handled", OR: rows.map((r) => ({ direction: r.direction, messageId: r.messageId })) },
-      select: { direction: true, messageId: true },
-    });
+    const params: unknown[] = [];
+    const marks = await this.sql.query<{ direction: string; messageId: string }>(
+      `SELECT "direction", "messageId" FROM "ConsoleAction" WHERE "action" = 'mark-handled' AND (${keysWhere(rows, params)})`,
+      ...params,
+    );
     return new Set(marks.map((m) => `${m.direction} ${m.messageId}`));
   }
 }

@@ -5,7 +5,7 @@ import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
 import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 import { batchable, execute, queryRows, type RawClient, type SqlClient, type Statement } from "./raw-sql.js";
-import { all, any, compare, equals, noneOf, oneOf, renderCondition, requiredValue, type Condition } from "./sql-condition.js";
+import { all, amongConversations, any, compare, equals, noneOf, oneOf, renderCondition, requiredValue, type Condition } from "./sql-condition.js";
 
 /**
  * The channel-neutral part of the store: one Conversation row per message and direction, whatever the channel,
@@ -163,7 +163,7 @@ export class ConversationsRepo {
     // An empty read filter lets the reader see nothing.
     if (q.anyOf.length === 0) return [];
     const params: unknown[] = [];
-    const where = renderCondition(all(inboxWhere(q), equals("readAt", null)), params);
+    const where = renderCondition(all(inboxWhere(q, this.sql.provider), equals("readAt", null)), params);
     return queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE ${where} ${INBOX_ORDER_SQL} ${pageSql(params, page)}`, ...params);
   }
 
@@ -171,7 +171,7 @@ export class ConversationsRepo {
   async inboxFind(q: InboxQuery, messageId: string): Promise<Conversation | null> {
     if (q.anyOf.length === 0) return null;
     const params: unknown[] = [];
-    const where = renderCondition(all(inboxWhere(q), equals("messageId", normaliseMessageId(messageId))), params);
+    const where = renderCondition(all(inboxWhere(q, this.sql.provider), equals("messageId", normaliseMessageId(messageId))), params);
     const [row] = await queryRows<Conversation>(this.sql, `SELECT * FROM "Conversation" WHERE ${where} LIMIT 1`, ...params);
     return row ?? null;
   }
@@ -191,7 +191,7 @@ export class ConversationsRepo {
     const tried = new Set<string>();
     for (;;) {
       const params: unknown[] = [];
-      const where = renderCondition(all(inboxWhere(q), free, noneOf("messageId", [...tried])), params);
+      const where = renderCondition(all(inboxWhere(q, this.sql.provider), free, noneOf("messageId", [...tried])), params);
       const untried = await queryRows<{ messageId: string }>(
         this.sql,
         `SELECT "messageId" FROM "Conversation" WHERE ${where} ${INBOX_ORDER_SQL} LIMIT $${params.push(PEEK_BATCH)}`,
@@ -259,20 +259,72 @@ export function pageSql(params: unknown[], page: { skip: number; take: number })
   return `LIMIT $${params.push(page.take)} OFFSET $${params.push(page.skip)}`;
 }
 
-/** The conversations an inbox query covers, read or not (for other inbox tables' queries too, e.g. NextMove's). */
-export function inboxWhere(q: InboxQuery): Condition {
-  return all(equals("direction", "IN"), ...receiversOf(q.anyOf), ...(q.channel ? [equals("channel", q.channel)] : []), any(...q.anyOf), ...(q.where ? [q.where] : []));
+/**
+ * The conversations an inbox query covers, read or not (for other inbox tables' queries too, e.g. NextMove's).
+ * `provider`: the database it is rendered for, when known (see receiversOf).
+ */
+export function inboxWhere(q: InboxQuery, provider?: Sql["provider"]): Condition {
+  return all(equals("direction", "IN"), ...receiversOf(q.anyOf, provider), ...(q.channel ? [equals("channel", q.channel)] : []), any(...q.anyOf), ...(q.where ? [q.where] : []));
 }
 
 /**
- * When every branch of `anyOf` names its receiver, the same condition once more outside the OR: it changes no
+ * When every branch of `anyOf` names its receivers, the same receivers once more outside the OR: it changes no
  * result, but lets the planner use the (direction, receiverIdentifier, readAt) index instead of scanning every
- * incoming conversation, which SQLite does for a receiver that only appears inside an OR.
+ * incoming conversation, which SQLite does for a receiver that only appears inside an OR. Receivers given by
+ * value become one list. Those given by a prefix (NextMove's `0192:<orgno>:<part>`, see partyWhere) are a LIKE,
+ * which SQLite cannot look up in the index (it compares ASCII letters case-insensitively, the index exactly): on
+ * SQLite, a prefix without letters becomes the range of the texts that start with it, which is the same set, and
+ * each range and the list are looked up on their own (amongConversations). Elsewhere, or for a prefix with letters,
+ * nothing is added.
  */
-function receiversOf(anyOf: readonly Condition[]): Condition[] {
-  const receivers = anyOf.map((w) => requiredValue(w, "receiverIdentifier"));
-  if (receivers.length === 0 || !receivers.every((r): r is string => typeof r === "string")) return [];
-  return [oneOf("receiverIdentifier", [...new Set(receivers)])];
+function receiversOf(anyOf: readonly Condition[], provider: Sql["provider"] | undefined): Condition[] {
+  const named = anyOf.map(receiversIn);
+  if (named.length === 0 || !named.every((r) => r !== undefined)) return [];
+  const values = [...new Set(named.flatMap((r) => r!.values))];
+  const prefixes = [...new Set(named.flatMap((r) => r!.prefixes))];
+  if (prefixes.length === 0) return [oneOf("receiverIdentifier", values)];
+  const ranges = prefixes.map(prefixRange);
+  if (provider !== "sqlite" || !ranges.every((r) => r !== undefined)) return [];
+  const incoming = equals("direction", "IN");
+  return [
+    amongConversations(
+      ...(values.length ? [all(incoming, oneOf("receiverIdentifier", values))] : []),
+      ...ranges.map((r) => all(incoming, compare("receiverIdentifier", ">=", r!.from), compare("receiverIdentifier", "<", r!.to))),
+    ),
+  ];
+}
+
+/** The receivers a read-filter branch allows: values, and prefixes; undefined when it allows any receiver. */
+function receiversIn(branch: Condition): { values: string[]; prefixes: string[] } | undefined {
+  const value = requiredValue(branch, "receiverIdentifier");
+  if (typeof value === "string") return { values: [value], prefixes: [] };
+  for (const part of "all" in branch ? branch.all : [branch]) {
+    const options = "any" in part ? part.any : [part];
+    const found = options.map(receiverOption);
+    if (found.length > 0 && found.every((f) => f !== undefined)) {
+      return { values: found.flatMap((f) => f!.values), prefixes: found.flatMap((f) => f!.prefixes) };
+    }
+  }
+  return undefined;
+}
+
+/** The receivers one condition allows, when it is on the receiver alone. */
+function receiverOption(c: Condition): { values: string[]; prefixes: string[] } | undefined {
+  if (!("column" in c) || c.column !== "receiverIdentifier") return undefined;
+  if ("equals" in c && typeof c.equals === "string") return { values: [c.equals], prefixes: [] };
+  if ("oneOf" in c && c.oneOf.every((v) => typeof v === "string")) return { values: [...(c.oneOf as string[])], prefixes: [] };
+  if ("startsWith" in c) return { values: [], prefixes: [c.startsWith] };
+  return undefined;
+}
+
+/**
+ * The texts that start with `prefix`, as a range [from, to) that SQLite's byte-wise comparison (the BINARY
+ * collation of every column here) and its LIKE agree on: printable ASCII without letters, whose last character
+ * is not the last one. Undefined for any other prefix.
+ */
+function prefixRange(prefix: string): { from: string; to: string } | undefined {
+  if (!/^[\x20-\x40\x5b-\x60\x7b-\x7d]+$/.test(prefix)) return undefined;
+  return { from: prefix, to: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) };
 }
 
 /**

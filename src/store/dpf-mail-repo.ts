@@ -29,7 +29,7 @@ export interface NewDpfMail {
 export class DpfMailRepo {
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = sqlOf(db);
   }
 
@@ -83,7 +83,7 @@ export class DpfMailRepo {
 
   /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
   async releaseAllLeases(): Promise<number> {
-    return (await this.db.dpfMail.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+    return this.sql.execute(`UPDATE "DpfMail" SET "leaseUntil" = NULL WHERE "leaseUntil" IS NOT NULL`);
   }
 
   /**
@@ -138,7 +138,7 @@ export class DpfMailRepo {
 
   /** Blob keys the mails keep (for the payload sweeper). */
   async blobKeys(): Promise<string[]> {
-    return (await this.db.dpfMail.findMany({ select: { blobKey: true } })).map((r) => r.blobKey);
+    return (await this.sql.query<{ blobKey: string }>(`SELECT "blobKey" FROM "DpfMail"`)).map((r) => r.blobKey);
   }
 }
 

@@ -92,7 +92,8 @@ export class DpiMessagesRepo {
   readonly conversations: ConversationsRepo;
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  /** The client it was opened on, for tests and tools that read the store beside it. */
+  constructor(readonly db: Db) {
     this.conversations = new ConversationsRepo(db);
     this.sql = sqlOf(db);
   }
@@ -196,8 +197,8 @@ export class DpiMessagesRepo {
 
   /** Blob keys of every stored dokumentpakke. */
   async payloadKeys(): Promise<Set<string>> {
-    const rows = await this.db.dpiMessage.findMany({ where: { payloadKey: { not: null } }, select: { payloadKey: true } });
-    return new Set(rows.map((r) => r.payloadKey!));
+    const rows = await this.sql.query<{ payloadKey: string }>(`SELECT "payloadKey" FROM "DpiMessage" WHERE "payloadKey" IS NOT NULL`);
+    return new Set(rows.map((r) => r.payloadKey));
   }
 
   /** Returns false when it was already read (idempotent confirm). */

@@ -1,4 +1,5 @@
 import type { StoreWrites } from "./conversations-repo.js";
+import type { As4Exchange } from "./generated/client.js";
 import type { Db } from "./prisma.js";
 import { execute, isUniqueViolation, queryRows, type SqlClient } from "./raw-sql.js";
 import { sqlOf, type SqlStore } from "./sql.js";
@@ -36,14 +37,13 @@ export interface OutboundEvidence {
   revocation?: readonly RevocationUseRecord[] | undefined;
 }
 
-const IN = "IN";
 /** An unanswered inbound claim of one MessageId, peer and content: parameters $n, $n+1 and $n+2. */
 const unansweredClaim = (n: number) => `"direction" = 'IN' AND "as4MessageId" = $${n} AND "peerPartyId" = $${n + 1} AND "contentDigest" = $${n + 2} AND "receipt" IS NULL`;
 
 export class ExchangeRepo {
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = sqlOf(db);
   }
 
@@ -157,12 +157,11 @@ export class ExchangeRepo {
    * resend must be able to take it over at once rather than be told to wait until the lease runs out.
    */
   async releaseAllInboundClaims(at: Date): Promise<number> {
-    const r = await this.db.as4Exchange.updateMany({ where: { direction: IN, receipt: null, claimedUntil: { gt: at } }, data: { claimedUntil: at } });
-    return r.count;
+    return this.sql.execute(`UPDATE "As4Exchange" SET "claimedUntil" = $1 WHERE "direction" = 'IN' AND "receipt" IS NULL AND "claimedUntil" > $1`, at);
   }
 
   async evidenceFor(messageId: string) {
-    return this.db.as4Exchange.findMany({ where: { messageId }, orderBy: { createdAt: "asc" } });
+    return this.sql.query<As4Exchange>(`SELECT * FROM "As4Exchange" WHERE "messageId" = $1 ORDER BY "createdAt"`, messageId);
   }
 }
 

@@ -215,7 +215,7 @@ export class NextMoveInRepo {
   ): Promise<{ rows: InboxMessage[]; total: number }> {
     if (q.anyOf.length === 0) return { rows: [], total: 0 };
     const params: unknown[] = [];
-    const where = renderCondition(all(inboxWhere(q), equals("readAt", null), IS_NEXTMOVE), params);
+    const where = renderCondition(all(inboxWhere(q, this.sql.provider), equals("readAt", null), IS_NEXTMOVE), params);
     const orderBy = [...order.map((o) => `"${INBOX_SORT_COLUMNS[o.field]}" ${o.direction === "desc" ? "DESC" : "ASC"}`), `"createdAt"`, `"messageId"`].join(", ");
     const paged = [...params];
     const limit = pageSql(paged, page);

@@ -1,10 +1,11 @@
-import { ConversationsRepo, DuplicateMessageIdError, conversationKey, setConversation, type Direction, type NewConversation, type StoreWrites } from "./conversations-repo.js";
+import { ConversationsRepo, DuplicateMessageIdError, pageSql, setConversation, type Direction, type NewConversation, type StoreWrites } from "./conversations-repo.js";
 import { keysWhere, withNextMoveAndFiles } from "./nextmove-rows.js";
 import { sqlOf, type SqlStore } from "./sql.js";
-import type { Conversation, NextMoveFile, NextMoveMessage, Prisma } from "./generated/client.js";
+import type { Conversation, NextMoveFile, NextMoveMessage } from "./generated/client.js";
 import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
 import { isUniqueViolation } from "./raw-sql.js";
+import { all, equals, hasRow, renderCondition, type Condition } from "./sql-condition.js";
 
 /**
  * What the NextMove API keeps besides the conversation: the StandardBusinessDocument as accepted and, for an
@@ -30,8 +31,6 @@ export class DuplicateFilenameError extends Error {
   }
 }
 
-const WITH_FILES = { nextMove: { include: { files: { orderBy: { id: "asc" } } } } } satisfies Prisma.ConversationInclude;
-
 /** What an upload may write to its conversation with the file: the title and reference an arkivmelding.xml gives. */
 export interface FileConversationFields {
   messageTitle?: string | null;
@@ -42,7 +41,7 @@ export class NextMoveRepo {
   readonly conversations: ConversationsRepo;
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.conversations = new ConversationsRepo(db);
     this.sql = sqlOf(db);
   }
@@ -81,13 +80,16 @@ export class NextMoveRepo {
   }
 
   /** Outgoing messages not sent yet (the integrasjonspunkt's out-queue: not queued), oldest first, with their total. */
-  async unsent(where: Prisma.ConversationWhereInput, page: { skip: number; take: number }): Promise<{ rows: NextMoveConversation[]; total: number }> {
-    const filter: Prisma.ConversationWhereInput = { AND: [where, { direction: "OUT", nextMove: { is: { queuedAt: null } } }] };
-    const [rows, total] = await Promise.all([
-      this.db.conversation.findMany({ where: filter, include: WITH_FILES, orderBy: [{ createdAt: "asc" }, { messageId: "asc" }], skip: page.skip, take: page.take }),
-      this.db.conversation.count({ where: filter }),
+  async unsent(where: Condition, page: { skip: number; take: number }): Promise<{ rows: NextMoveConversation[]; total: number }> {
+    const params: unknown[] = [];
+    const filter = renderCondition(all(equals("direction", "OUT"), where, hasRow("NextMoveMessage", equals<NextMoveMessage>("queuedAt", null))), params);
+    const paged = [...params];
+    const limit = pageSql(paged, page);
+    const [rows, [count]] = await Promise.all([
+      this.sql.query<Conversation>(`SELECT * FROM "Conversation" WHERE ${filter} ORDER BY "createdAt", "messageId" ${limit}`, ...paged),
+      this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM "Conversation" WHERE ${filter}`, ...params),
     ]);
-    return { rows: rows as NextMoveConversation[], total };
+    return { rows: await withNextMoveAndFiles(this.sql, rows), total: Number(count!.count) };
   }
 
   /**
@@ -143,11 +145,12 @@ export class NextMoveRepo {
    */
   async deleteUnsent(messageId: string): Promise<string[] | null> {
     const id = normaliseMessageId(messageId);
-    return this.db.$transaction(async (tx) => {
-      const files = await tx.nextMoveFile.findMany({ where: { direction: "OUT", messageId: id }, select: { blobKey: true } });
-      const r = await tx.nextMoveMessage.deleteMany({ where: { direction: "OUT", messageId: id, queuedAt: null } });
-      if (r.count === 0) return null;
-      await tx.conversation.delete({ where: conversationKey("OUT", id) });
+    return this.sql.transaction(async (tx) => {
+      const files = await tx.query<{ blobKey: string }>(`SELECT "blobKey" FROM "NextMoveFile" WHERE "direction" = 'OUT' AND "messageId" = $1 ORDER BY "id"`, id);
+      const deleted = await tx.execute(`DELETE FROM "NextMoveMessage" WHERE "direction" = 'OUT' AND "messageId" = $1 AND "queuedAt" IS NULL`, id);
+      if (deleted === 0) return null;
+      // Its files and statuses go with it (their foreign keys cascade), as with Prisma's delete.
+      if ((await tx.execute(`DELETE FROM "Conversation" WHERE "direction" = 'OUT' AND "messageId" = $1`, id)) === 0) throw new Error(`no outgoing conversation ${id}`);
       return files.map((f) => f.blobKey);
     });
   }
@@ -155,9 +158,9 @@ export class NextMoveRepo {
   /** Every blob the NextMove tables reference (for the payload sweeper). */
   async blobKeys(): Promise<Set<string>> {
     const [files, packages] = await Promise.all([
-      this.db.nextMoveFile.findMany({ select: { blobKey: true } }),
-      this.db.nextMoveMessage.findMany({ where: { packageKey: { not: null } }, select: { packageKey: true } }),
+      this.sql.query<{ blobKey: string }>(`SELECT "blobKey" FROM "NextMoveFile"`),
+      this.sql.query<{ packageKey: string }>(`SELECT "packageKey" FROM "NextMoveMessage" WHERE "packageKey" IS NOT NULL`),
     ]);
-    return new Set([...files.map((f) => f.blobKey), ...packages.map((p) => p.packageKey!)]);
+    return new Set([...files.map((f) => f.blobKey), ...packages.map((p) => p.packageKey)]);
   }
 }

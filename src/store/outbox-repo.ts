@@ -3,8 +3,8 @@ import type { Channel, RegisterDecision } from "../core/status/index.js";
 import { registerStatusIn, setConversation, type StoreWrites } from "./conversations-repo.js";
 import type { Conversation } from "./generated/client.js";
 import type { Db } from "./prisma.js";
-import { execute, isUniqueViolation, queryRows, type SqlClient } from "./raw-sql.js";
-import { sqlOf, type SqlStore } from "./sql.js";
+import { execute, queryRows, type SqlClient } from "./raw-sql.js";
+import { isDriverUniqueViolation, sqlOf, type SqlStore } from "./sql.js";
 
 /**
  * One send attempt, as the outbox records it with the attempt's outcome (a SendAttempt row, written in the same
@@ -36,7 +36,7 @@ export class OutboxRepo {
 
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = sqlOf(db);
   }
 
@@ -70,12 +70,13 @@ export class OutboxRepo {
    * process's previous life, which died mid-send, and its messages are due again at once.
    */
   async releaseAllLeases(): Promise<number> {
-    return (await this.db.conversation.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+    return this.sql.execute(`UPDATE "Conversation" SET "leaseUntil" = NULL, "updatedAt" = $1 WHERE "leaseUntil" IS NOT NULL`, new Date());
   }
 
   /** How many messages wait to be sent or retried. */
   async pending(): Promise<number> {
-    return this.db.conversation.count({ where: { direction: "OUT", nextAttemptAt: { not: null } } });
+    const [row] = await this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM "Conversation" WHERE "direction" = 'OUT' AND "nextAttemptAt" IS NOT NULL`);
+    return Number(row!.count);
   }
 
   /**
@@ -160,12 +161,20 @@ export class OutboxRepo {
   private storeRecord(r: RouteRecord): Promise<void> {
     const known = this.records.get(r.sha256);
     if (known) return known;
-    const stored = this.db.routingRecord
-      .create({ data: { sha256: r.sha256, kind: r.kind, sourceUrl: r.sourceUrl, mediaType: r.mediaType, fetchedAt: r.fetchedAt, body: new Uint8Array(r.body) }, select: { sha256: true } })
+    const stored = this.sql
+      .execute(
+        `INSERT INTO "RoutingRecord" ("sha256", "kind", "sourceUrl", "mediaType", "fetchedAt", "body") VALUES ($1, $2, $3, $4, $5, $6)`,
+        r.sha256,
+        r.kind,
+        r.sourceUrl,
+        r.mediaType,
+        r.fetchedAt,
+        r.body,
+      )
       .then(
         () => undefined,
         (err: unknown) => {
-          if (isUniqueViolation(err)) return;
+          if (isDriverUniqueViolation(err)) return;
           this.records.delete(r.sha256);
           throw err;
         },
@@ -182,15 +191,17 @@ export class OutboxRepo {
    * their letters). Returns them.
    */
   async expireOverdue(now: Date, letterTypes: readonly string[], limit = 100): Promise<Conversation[]> {
-    const overdue = await this.db.conversation.findMany({
-      where: { direction: "OUT", expiry: { lt: now }, finished: false, status: { in: ["OPPRETTET", "SENDT"] }, documentType: { in: [...letterTypes] } },
-      orderBy: { expiry: "asc" },
-      take: limit,
-    });
+    if (letterTypes.length === 0) return [];
+    const { select, params } = overdueQuery(now, letterTypes, limit);
+    const overdue = await this.sql.query<Conversation>(select, ...params);
     const expired: Conversation[] = [];
     for (const m of overdue) {
-      const answered = await this.db.conversation.count({ where: { conversationId: m.conversationId, direction: "IN", documentType: { notIn: [...letterTypes] } } });
-      if (answered > 0) continue;
+      const answers: unknown[] = [m.conversationId];
+      const answered = await this.sql.query(
+        `SELECT 1 AS "answered" FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'IN' AND "documentType" NOT IN (${letterTypes.map((t) => `$${answers.push(t)}`).join(", ")}) LIMIT 1`,
+        ...answers,
+      );
+      if (answered.length > 0) continue;
       const decision = await this.sql.transaction((tx) =>
         registerStatusIn(tx, "OUT", m.messageId, "LEVETID_UTLOPT", now, {
           description: `no receipt arrived before ${m.expiry!.toISOString()}`,
@@ -218,6 +229,21 @@ export function dueQuery(now: Date, limit: number, expiring: readonly string[], 
   if (expiring.length) conditions.push(`("documentType" NOT IN (${list(expiring)}) OR "expiry" IS NULL OR "expiry" > $1)`);
   const due = conditions.join(" AND ");
   return { due, params, select: `SELECT "messageId" FROM "Conversation" WHERE ${due} ORDER BY "nextAttemptAt", "messageId" LIMIT $2` };
+}
+
+/**
+ * The query that lists letters past their expiry and still waiting for an answer, soonest expired first: `$1` now,
+ * `$2` the limit, then the letter types. The (direction, finished, expiry) index serves it: the sweep reads the
+ * unfinished outgoing conversations in expiry order and stops at the limit, instead of every outgoing one.
+ */
+export function overdueQuery(now: Date, letterTypes: readonly string[], limit: number): { select: string; params: unknown[] } {
+  const params: unknown[] = [now, limit];
+  const types = letterTypes.map((t) => `$${params.push(t)}`).join(", ");
+  return {
+    params,
+    select: `SELECT * FROM "Conversation" WHERE "direction" = 'OUT' AND "finished" = $${params.push(false)} AND "expiry" < $1
+      AND "status" IN ('OPPRETTET', 'SENDT') AND "documentType" IN (${types}) ORDER BY "expiry" LIMIT $2`,
+  };
 }
 
 /**

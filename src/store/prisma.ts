@@ -99,8 +99,9 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
     // The direct SQL's pool (sql.ts) is closed with the client's adapter.
     const poolSize = options.poolSize ?? 10;
     const direct = pgSql(loc.url, poolSize);
-    const client = new PgPrismaClient({ adapter: onDispose(new PrismaPg({ connectionString: loc.url, max: poolSize }), () => direct.close()) });
-    await client.$connect();
+    const adapter = await openAdapter(onDispose(new PrismaPg({ connectionString: loc.url, max: poolSize }), () => direct.close()));
+    const client = new PgPrismaClient({ adapter: adapter.factory });
+    closesAdapter(client as unknown as Db, adapter);
     attachSql(client as unknown as Db, direct);
     // The PostgreSQL client's types are a superset of the SQLite client's for the same models, but TypeScript
     // cannot relate two generated clients structurally. Both are generated from identical models
@@ -115,13 +116,15 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
   const gate = new Gate();
   let connection: BetterSqlite3.Database | undefined;
   let closeLog: (() => Promise<void>) | undefined;
-  const adapter = onDispose(
-    withSerialisedAccess(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` }), (c) => (connection = c)), gate),
-    async () => await closeLog?.(),
+  const adapter = await openAdapter(
+    onDispose(
+      withSerialisedAccess(withStatementCache(new PrismaBetterSqlite3({ url: `file:${file}` }), (c) => (connection = c)), gate),
+      async () => await closeLog?.(),
+    ),
   );
-  const db = new PrismaClient({ adapter });
-  await db.$connect();
   if (!connection) throw new Error("the SQLite adapter did not open its connection");
+  const db = new PrismaClient({ adapter: adapter.factory });
+  closesAdapter(db, adapter);
   // SQLite syncs the log only at checkpoints; with "full" the gate makes each commit durable before anyone is
   // answered on the strength of it, sharing one sync among the commits made meanwhile (sqlite-durability.ts).
   connection.pragma("synchronous = NORMAL");
@@ -136,6 +139,52 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
   }
   attachSql(db, sqliteSql(connection, gate));
   return { db, provider: "sqlite", applied, singleProcess: true, ...(durability ? { commitSyncs: () => durability.stats() } : {}) };
+}
+
+/**
+ * Prisma's client is never connected here: it connects on its first query. Connecting compiles and instantiates
+ * its WebAssembly query compiler (about 70 MB of resident memory), which only Prisma's model API needs, and
+ * every statement an access point runs after start-up is the direct SQL's (sql.ts).
+ * So the adapter is connected here, for the direct SQL (on SQLite, its one connection), and is the connection
+ * Prisma gets when it does connect.
+ */
+interface OpenedAdapter {
+  /** For Prisma's client: hands out the adapter opened here, then (after a disconnect) new ones of `inner`. */
+  factory: SqlDriverAdapterFactory;
+  /** Disposes the adapter opened here, once (Prisma's own dispose of it included). */
+  close(): Promise<void>;
+}
+
+async function openAdapter(inner: SqlDriverAdapterFactory): Promise<OpenedAdapter> {
+  const adapter = await inner.connect();
+  const dispose = adapter.dispose.bind(adapter);
+  let disposed: Promise<void> | undefined;
+  adapter.dispose = () => (disposed ??= dispose());
+  let handedOut = false;
+  return {
+    factory: {
+      provider: inner.provider,
+      adapterName: inner.adapterName,
+      async connect() {
+        if (handedOut || disposed) return inner.connect();
+        handedOut = true;
+        return adapter;
+      },
+    },
+    close: () => adapter.dispose(),
+  };
+}
+
+/** `db.$disconnect()` closes the adapter opened for it as well, whether or not Prisma ever connected. */
+function closesAdapter(db: Db, adapter: OpenedAdapter): void {
+  const disconnect = db.$disconnect.bind(db);
+  db.$disconnect = async () => {
+    try {
+      await disconnect();
+    } finally {
+      await adapter.close();
+    }
+  };
 }
 
 /** The adapter factory `inner`, with `close` run after each connection it opened is disposed. */

@@ -1,5 +1,6 @@
 import type { RevocationAnswer } from "./generated/client.js";
 import type { Db } from "./prisma.js";
+import { isDriverUniqueViolation, sqlOf, type SqlStore } from "./sql.js";
 
 /**
  * The OCSP responses and CRLs that certificates were found not revoked by (RevocationAnswer), each stored once by
@@ -78,29 +79,34 @@ function isRecord(v: unknown): v is RevocationUseRecord {
   );
 }
 
+/** Answers are stored and read as certificates are checked, per message: SQL of our own (sql.ts). */
 export class RevocationAnswersRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /** Stores the answer unless it is stored already (by this process or another sharing the database). */
   async keep(a: AnswerToKeep): Promise<void> {
     try {
-      await this.db.revocationAnswer.create({
-        data: {
-          sha256: a.sha256,
-          kind: a.kind,
-          der: new Uint8Array(a.der),
-          url: a.url,
-          fetchedAt: a.fetchedAt,
-          thisUpdate: a.thisUpdate,
-          nextUpdate: a.nextUpdate ?? null,
-          issuerCertificate: new Uint8Array(a.issuer.raw),
-          issuerName: a.issuer.subject.replace(/\n/g, ", "),
-          serial: a.serial ?? null,
-          crlNumber: a.crlNumber ?? null,
-        },
-      });
+      await this.sql.execute(
+        `INSERT INTO "RevocationAnswer" ("sha256", "kind", "der", "url", "fetchedAt", "thisUpdate", "nextUpdate", "issuerCertificate", "issuerName", "serial", "crlNumber")
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        a.sha256,
+        a.kind,
+        a.der,
+        a.url,
+        a.fetchedAt,
+        a.thisUpdate,
+        a.nextUpdate ?? null,
+        a.issuer.raw,
+        a.issuer.subject.replace(/\n/g, ", "),
+        a.serial ?? null,
+        a.crlNumber ?? null,
+      );
     } catch (err) {
-      if ((err as { code?: string }).code !== "P2002") throw err;
+      if (!isDriverUniqueViolation(err)) throw err;
     }
   }
 
@@ -108,7 +114,8 @@ export class RevocationAnswersRepo {
   async find(sha256s: readonly string[]): Promise<RevocationAnswer[]> {
     const wanted = [...new Set(sha256s)];
     if (wanted.length === 0) return [];
-    const rows = await this.db.revocationAnswer.findMany({ where: { sha256: { in: wanted } } });
+    const params: unknown[] = [];
+    const rows = await this.sql.query<RevocationAnswer>(`SELECT * FROM "RevocationAnswer" WHERE "sha256" IN (${wanted.map((s) => `$${params.push(s)}`).join(", ")})`, ...params);
     const bySha = new Map(rows.map((r) => [r.sha256, r]));
     return wanted.flatMap((s) => bySha.get(s) ?? []);
   }

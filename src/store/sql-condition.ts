@@ -8,7 +8,7 @@ import type { Conversation } from "./generated/client.js";
  *
  * The meaning is the one Prisma's where-objects had for the same filters: an empty `all` matches every row, an
  * empty `any` and an empty `oneOf` none; `equals(column, null)` is IS NULL; a comparison or a non-empty list
- * never matches NULL; `startsWith` is LIKE with the value's wildcards escaped (so ASCII letters compare
+ * never matches NULL; `startsWith` and `contains` are LIKE with the value's wildcards escaped (so ASCII letters compare
  * case-insensitively on SQLite and exactly on PostgreSQL, as Prisma's did). Column names are the code's own,
  * never input.
  */
@@ -25,9 +25,11 @@ export type Condition =
   | { readonly column: string; readonly oneOf: readonly SqlValue[] }
   | { readonly column: string; readonly noneOf: readonly SqlValue[] }
   | { readonly column: string; readonly startsWith: string }
+  | { readonly column: string; readonly contains: string }
   | { readonly column: string; readonly compare: "<" | "<=" | ">" | ">="; readonly value: SqlValue }
   | { readonly column: string; readonly isSet: true }
-  | { readonly hasRow: ChannelTable; readonly where: Condition };
+  | { readonly hasRow: ChannelTable; readonly where: Condition }
+  | { readonly amongConversations: readonly Condition[] };
 
 type Column<R> = keyof R & string;
 
@@ -67,6 +69,11 @@ export function startsWith<R = Conversation>(column: Column<R>, prefix: string):
   return { column, startsWith: prefix };
 }
 
+/** The column's text contains `part` (compared as startsWith compares; never true for NULL). */
+export function contains<R = Conversation>(column: Column<R>, part: string): Condition {
+  return { column, contains: part };
+}
+
 /** The column compared with `value` (never true for NULL). */
 export function compare<R = Conversation>(column: Column<R>, op: "<" | "<=" | ">" | ">=", value: SqlValue): Condition {
   return { column, compare: op, value };
@@ -80,6 +87,15 @@ export function isSet<R = Conversation>(column: Column<R>): Condition {
 /** The conversation has its row in `table` and that row matches `where` (whose columns are the table's). */
 export function hasRow(table: ChannelTable, where: Condition = TRUE): Condition {
   return { hasRow: table, where };
+}
+
+/**
+ * The row's messageId is one of those of the conversations matching any of `lookups` (each with its own
+ * direction): a superset of the rows a query wants, stated so that the database looks each lookup up on its own
+ * (a UNION ALL of them) and can use an index for each, where it would scan for the OR of the same conditions.
+ */
+export function amongConversations(...lookups: Condition[]): Condition {
+  return { amongConversations: lookups };
 }
 
 /**
@@ -107,13 +123,23 @@ function render(c: Condition, params: unknown[], row: string, depth: number): st
     const inner = isTrue(c.where) ? "" : ` AND ${isCompound(c.where) ? `(${render(c.where, params, alias, depth + 1)})` : render(c.where, params, alias, depth + 1)}`;
     return `EXISTS (SELECT 1 FROM "${c.hasRow}" ${alias} WHERE ${key}${inner})`;
   }
+  if ("amongConversations" in c) {
+    if (c.amongConversations.length === 0) return "1 = 0";
+    const alias = `u${depth + 1}`;
+    const lookups = c.amongConversations.map((l) => `SELECT ${alias}."messageId" FROM "Conversation" ${alias} WHERE ${render(l, params, alias, depth + 1)}`);
+    return `${col("messageId")} IN (${lookups.join(" UNION ALL ")})`;
+  }
   if ("equals" in c) return c.equals === null ? `${col(c.column)} IS NULL` : `${col(c.column)} = ${param(c.equals)}`;
   if ("oneOf" in c) return c.oneOf.length === 0 ? "1 = 0" : `${col(c.column)} IN (${c.oneOf.map(param).join(", ")})`;
   if ("noneOf" in c) return c.noneOf.length === 0 ? "1 = 1" : `${col(c.column)} NOT IN (${c.noneOf.map(param).join(", ")})`;
-  if ("startsWith" in c) return `${col(c.column)} LIKE ${param(`${c.startsWith.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`)} ESCAPE '\\'`;
+  if ("startsWith" in c) return `${col(c.column)} LIKE ${param(`${likeEscaped(c.startsWith)}%`)} ESCAPE '\\'`;
+  if ("contains" in c) return `${col(c.column)} LIKE ${param(`%${likeEscaped(c.contains)}%`)} ESCAPE '\\'`;
   if ("compare" in c) return `${col(c.column)} ${c.compare} ${param(c.value)}`;
   return `${col(c.column)} IS NOT NULL`;
 }
+
+/** `text` with LIKE's wildcards and its escape character escaped, so they match as characters. */
+const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 
 const isCompound = (c: Condition) => ("all" in c && c.all.length > 1) || ("any" in c && c.any.length > 1);
 const isTrue = (c: Condition) => "all" in c && c.all.length === 0;

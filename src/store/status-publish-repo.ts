@@ -3,7 +3,7 @@ import { channelOf } from "./conversations-repo.js";
 import type { ConversationStatus, Subscription } from "./generated/client.js";
 import { oneOf, renderCondition } from "./sql-condition.js";
 import type { Db } from "./prisma.js";
-import { sqlOf, type Sql } from "./sql.js";
+import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 
 /**
  * Publishing new statuses: every ConversationStatus row starts unpublished (publishedAt null) and is handed,
@@ -58,7 +58,11 @@ async function insertRows(tx: Sql, into: string, rows: unknown[][]): Promise<voi
 const INSERT_CHUNK = 500;
 
 export class StatusPublishRepo {
-  constructor(private readonly db: Db) {}
+  private readonly sql: SqlStore;
+
+  constructor(db: Db) {
+    this.sql = sqlOf(db);
+  }
 
   /**
    * Publishes up to `limit` of the oldest unpublished statuses. `route` decides, for the claimed statuses and
@@ -71,7 +75,7 @@ export class StatusPublishRepo {
     queueing: boolean,
     route: (statuses: readonly PublishableStatus[], subscriptions: readonly Subscription[]) => PublishRouting,
   ): Promise<PublishOutcome> {
-    const sql = sqlOf(this.db);
+    const sql = this.sql;
     const candidates = await sql.query<{ id: number }>(`SELECT "id" FROM "ConversationStatus" WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT $1`, limit);
     if (candidates.length === 0) return { found: 0, published: 0, deliveries: 0, queued: 0 };
     const ids = candidates.map((c) => Number(c.id));
@@ -110,6 +114,6 @@ export class StatusPublishRepo {
 
   /** Statuses not yet published (for metrics and tests). */
   async backlog(): Promise<number> {
-    return this.db.conversationStatus.count({ where: { publishedAt: null } });
+    return Number((await this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM "ConversationStatus" WHERE "publishedAt" IS NULL`))[0]!.count);
   }
 }

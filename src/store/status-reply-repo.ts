@@ -13,7 +13,7 @@ import { sqlOf, type Sql, type SqlStore } from "./sql.js";
 export class StatusReplyRepo {
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = sqlOf(db);
   }
 
@@ -33,7 +33,7 @@ export class StatusReplyRepo {
 
   /** Frees every claim (a store only this process uses, at start-up: they were its previous life's); how many. */
   async releaseAllLeases(): Promise<number> {
-    return (await this.db.statusReply.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+    return this.sql.execute(`UPDATE "StatusReply" SET "leaseUntil" = NULL WHERE "leaseUntil" IS NOT NULL`);
   }
 
   /**
@@ -65,6 +65,6 @@ export class StatusReplyRepo {
   }
 
   async all(channel: Channel): Promise<StatusReply[]> {
-    return this.db.statusReply.findMany({ where: { channel }, orderBy: { id: "asc" } });
+    return this.sql.query<StatusReply>(`SELECT * FROM "StatusReply" WHERE "channel" = $1 ORDER BY "id"`, channel);
   }
 }

@@ -50,7 +50,7 @@ const list = (params: unknown[], values: readonly unknown[]) => values.map((v) =
 export class WebhookDeliveryRepo {
   private readonly sql: SqlStore;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.sql = sqlOf(db);
   }
 
@@ -128,12 +128,12 @@ export class WebhookDeliveryRepo {
 
   /** Drops every lease. Only for a store one process owns (SQLite): leases found at start-up were its own. */
   async releaseAllLeases(): Promise<number> {
-    return (await this.db.webhookDelivery.updateMany({ where: { leaseUntil: { not: null } }, data: { leaseUntil: null } })).count;
+    return this.sql.execute(`UPDATE "WebhookDelivery" SET "leaseUntil" = NULL WHERE "leaseUntil" IS NOT NULL`);
   }
 
   /** Deliveries neither made nor given up. */
   async pendingCount(): Promise<number> {
-    return this.db.webhookDelivery.count({ where: { deliveredAt: null, nextAttemptAt: { not: null } } });
+    return Number((await this.sql.query<{ count: number | bigint }>(`SELECT COUNT(*) AS "count" FROM "WebhookDelivery" WHERE ${PENDING}`))[0]!.count);
   }
 }
 

@@ -121,6 +121,9 @@ for (const provider of ["sqlite", "postgresql"] as const) describe(`console/quer
       expect(await ids("shared-conv")).to.deep.equal(["d-4"]);
       expect(await ids("Byggesak 12")).to.deep.equal(["a-1"]);
       expect(await ids("REF-77")).to.deep.equal(["a-1"]);
+      await db.dpiMessage.create({ data: { direction: "OUT", messageId: "b-2", avsenderOrg: "0192:991825827", forretningsmelding: "f", as4MessageId: "as4-b2@ap.example" } });
+      expect(await ids("as4-b2@ap.example"), "an AS4 MessageId, whole").to.deep.equal(["b-2"]);
+      expect(await ids("as4-b2"), "not a part of one").to.deep.equal([]);
       expect(await ids("nothing like it")).to.deep.equal([]);
     });
 
@@ -146,6 +149,21 @@ for (const provider of ["sqlite", "postgresql"] as const) describe(`console/quer
       expect(v.exchanges.map((x) => [x.as4MessageId, x.peerPartyId, Buffer.from(x.receipt!).toString()])).to.deep.equal([["as4-1@x", "POP000002", "<Receipt/>"]]);
       expect(v.related.map((r) => [r.direction, r.messageId])).to.deep.equal([["IN", "r-1"]]);
       expect(await q.conversation("IN", "m-1")).to.equal(null);
+    });
+
+    it("reads it as Prisma's model API read it: conversation, statuses, actions, DPI row, exchanges, related messages", async () => {
+      await seed(db, { id: "m-1", channel: "DPI", minutes: 0, conversationId: "k-1" });
+      await seed(db, { id: "r-1", channel: "DPI", direction: "IN", minutes: 5, conversationId: "k-1", initial: "MOTTATT" });
+      await db.consoleAction.create({ data: { direction: "OUT", messageId: "m-1", action: "retry", user: "ola", note: "n", status: null, createdAt: at(1) } });
+      await db.as4Exchange.create({ data: { direction: "OUT", as4MessageId: "as4-1@x", messageId: "m-1", peerPartyId: "POP000002", receiptMessageId: "rcpt-1@y", receipt: new Uint8Array(Buffer.from("<Receipt/>")), createdAt: at(2) } });
+      await db.dpiMessage.create({ data: { direction: "OUT", messageId: "m-1", avsenderOrg: "0192:991825827", forretningsmelding: "f", payloadSize: 7, pushAttempts: 2 } });
+      const v = (await q.conversation("OUT", "m-1"))!;
+      const prisma = (await db.conversation.findUnique({ where: { direction_messageId: { direction: "OUT", messageId: "m-1" } }, include: { statuses: { orderBy: { id: "asc" } }, dpi: true } }))!;
+      const { statuses, dpi, ...conversation } = prisma;
+      expect({ conversation: v.conversation, statuses: v.statuses, dpi: v.dpi, nextMove: v.nextMove }).to.deep.equal({ conversation, statuses, dpi, nextMove: null });
+      expect(v.actions).to.deep.equal(await db.consoleAction.findMany({ orderBy: { id: "asc" } }));
+      expect(v.exchanges).to.deep.equal(await db.as4Exchange.findMany());
+      expect(v.related).to.deep.equal(await db.conversation.findMany({ where: { messageId: "r-1" } }));
     });
 
     it("has its send attempts in order and the routing records they were routed by, each once; the page shows them escaped", async () => {
@@ -208,16 +226,23 @@ for (const provider of ["sqlite", "postgresql"] as const) describe(`console/quer
       await db.conversation.update({ where: { direction_messageId: { direction: "OUT", messageId: "f-1" } }, data: { lastError: "connection refused 127.0.0.1:4711" } });
       await db.conversation.update({ where: { direction_messageId: { direction: "OUT", messageId: "f-2" } }, data: { lastError: "connection refused 127.0.0.1:4712" } });
       await db.conversation.update({ where: { direction_messageId: { direction: "OUT", messageId: "o-2" } }, data: { nextAttemptAt: at(10), lastError: "HTTP 503" } });
+      // Without a last error, a failure's reason is its latest status's description.
+      await seed(db, { id: "f-3", channel: "DPV", minutes: -8, status: "FEIL" });
+      await db.conversationStatus.create({ data: { direction: "OUT", messageId: "f-3", status: "FEIL", description: "older 1", createdAt: at(-8) } });
+      await db.conversationStatus.create({ data: { direction: "OUT", messageId: "f-3", status: "FEIL", description: "refused by Altinn 2", createdAt: at(-7) } });
       const o = await q.overview(T0);
       expect(o.byStatus).to.deep.equal([
         { channel: "DPO", direction: "OUT", status: "OPPRETTET", count: 2 },
-        { channel: "DPV", direction: "OUT", status: "FEIL", count: 2 },
+        { channel: "DPV", direction: "OUT", status: "FEIL", count: 3 },
       ]);
-      expect(o.failures).to.deep.equal([{ reason: "connection refused <n>:<n>", count: 2 }]);
+      expect(o.failures).to.deep.equal([
+        { reason: "connection refused <n>:<n>", count: 2 },
+        { reason: "refused by Altinn <n>", count: 1 },
+      ]);
       expect(o.backlog).to.deep.equal([{ channel: "DPO", due: 1, waiting: 1, sending: 0, oldest: at(-30) }]);
       expect(o.perHour).to.have.length(24);
       expect(o.perHour[23]!.start.toISOString()).to.equal("2030-01-01T12:00:00.000Z");
-      expect(o.perHour[22]!.counts).to.deep.equal({ DPO: 2, DPV: 2 });
+      expect(o.perHour[22]!.counts).to.deep.equal({ DPO: 2, DPV: 3 });
       expect(o.capped).to.equal(false);
     });
 

@@ -6,7 +6,6 @@ import { expect } from "chai";
 import { EXIT, main } from "../../src/cli/main.js";
 import { verifyEvidenceBundle } from "../../src/cli/evidence-verify.js";
 import { buildEvidenceBundle, type EvidenceManifest } from "../../src/console/evidence.js";
-import type { Db } from "../../src/store/prisma.js";
 import { conversationHref } from "../../src/console/pages.js";
 import { INSTANCE_NAME } from "../../src/core/worker-lease.js";
 import { readZip, writeZip } from "../../src/dpi/zip.js";
@@ -309,7 +308,7 @@ describe("e2e: the operator console", function () {
 
   it("keeps, at corner 3, the answers an incoming letter relied on: the sending access point's certificate and the signer's", async () => {
     const c3 = await eventually("corner 3", async () => n.c3);
-    const db = (c3.repo as unknown as { db: Db }).db;
+    const db = c3.repo.db;
     const b = (await buildEvidenceBundle(db, "IN", failingA, { user: "test", now: new Date() }))!;
     const pop1 = new X509Certificate(readFileSync(path.join(CERTS, "ap/POP000001.pem")));
     const answers = b.manifest.files.filter((f) => f.kind === "ocsp-response" || f.kind === "crl");

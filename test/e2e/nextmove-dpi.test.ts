@@ -7,7 +7,6 @@ import type { PostboxSim } from "../../src/sim/postbox/index.js";
 import { SR_SANDBOX } from "../../src/sim/service-registry/index.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
 import type { RunningAccessPoint } from "../../src/server.js";
-import type { Db } from "../../src/store/prisma.js";
 import { decodeRevocation } from "../../src/store/revocation-answers-repo.js";
 import { certificate } from "../helpers/certs.js";
 
@@ -112,7 +111,7 @@ describe("e2e: DPI letters from an archive system over the NextMove API", functi
   });
 
   it("keeps the revocation answers the letter relied on: the organisation's certificate it was signed with, and Digipost's access point", async () => {
-    const db = (c2.repo as unknown as { db: Db }).db;
+    const db = c2.repo.db;
     const serial = (file: string) => certificate(file).serialNumber.replace(/^0+/, "").toUpperCase();
     const row = await db.dpiMessage.findUniqueOrThrow({ where: { direction_messageId: { direction: "OUT", messageId: sentId.toLowerCase() } } });
     const exchange = await db.as4Exchange.findFirstOrThrow({ where: { direction: "OUT", messageId: sentId.toLowerCase() } });

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import type { AltinnCorrespondenceSim, Correspondence } from "../../src/sim/altinn-correspondence/index.js";
 import { SR_SANDBOX } from "../../src/sim/service-registry/index.js";
-import type { Db } from "../../src/store/prisma.js";
 import { DpiNetwork, eventually, SENDERS } from "../helpers/dpi-network.js";
 
 /**
@@ -280,7 +279,7 @@ describe("e2e: DPV messages from an archive system over the NextMove API to Alti
     expect(correspondencesOf(id)).to.have.length(1);
     // Each attempt is recorded: the ones Altinn refused to answer, then the one it took, all at the correspondence
     // API and routed by the same signed Service Registry answer, kept as it arrived.
-    const db = (net.corners.get("c2")!.repo as unknown as { db: Db }).db;
+    const db = net.corners.get("c2")!.repo.db;
     const attempts = await db.sendAttempt.findMany({ where: { direction: "OUT", messageId: id }, orderBy: { id: "asc" } });
     expect(attempts.length).to.be.at.least(2);
     expect(attempts.map((a) => [a.attempt, a.outcome, a.peer])).to.deep.equal(attempts.map((_a, i) => [i + 1, i === attempts.length - 1 ? "sent" : "retry", altinn.url]));

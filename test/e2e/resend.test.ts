@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
-import type { Db } from "../../src/store/prisma.js";
 import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
 import { buildMessage } from "../helpers/letters.js";
 
@@ -26,7 +25,7 @@ describe("e2e: a resend after a lost receipt is confirmed by the first attempt's
     await eventually("SENDT", async () => ((await c2.repo.get("OUT", m.messageId))?.status === "SENDT" ? true : undefined));
 
     // As if the receipt had been lost: the letter is due again, and its SENDT was never recorded.
-    const db = (c2.repo as unknown as { db: Db }).db;
+    const db = c2.repo.db;
     const key = { direction: "OUT", messageId: m.messageId };
     await db.$transaction([
       db.conversation.update({ where: { direction_messageId: key }, data: { nextAttemptAt: new Date(), status: "OPPRETTET" } }),

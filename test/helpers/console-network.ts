@@ -70,7 +70,7 @@ export class ConsoleNetwork {
   }
 
   get db(): Db {
-    return (this.c2.repo as unknown as { db: Db }).db;
+    return this.c2.repo.db;
   }
 
   /** Posts a letter to corner 2; returns its message id. */

@@ -5,6 +5,7 @@ import { ConversationsRepo, DuplicateMessageIdError, StatusNotInModelError } fro
 import { IS_NEXTMOVE, NextMoveInRepo, nextMoveInboxColumns, partyWhere, type NextMoveInboxColumns } from "../../src/store/nextmove-in-repo.js";
 import { NextMoveRepo } from "../../src/store/nextmove-repo.js";
 import { incomingSbd, RECEIVER_ORG, SECOND_ORG, SENDER_ORG, statusCount } from "../helpers/incoming-nextmove.js";
+import { sqlOf } from "../../src/store/sql.js";
 import { openProviderStore, PROVIDERS, skipWithoutPostgres, type ProviderStore } from "../helpers/provider-store.js";
 
 // The incoming NextMove store on both providers: what a channel hands over, the inbox's list, and the two ways
@@ -128,6 +129,24 @@ for (const provider of PROVIDERS) {
       await inbox.peek(everyone, LOCK_MS);
       expect((await repo.deliver(id(1), now, "INNKOMMENDE_LEVERT")).removed).to.equal(true);
       expect((await repo.list(inbox.query(everyone), { skip: 0, take: 10 })).rows.map((r) => r.messageId)).to.deep.equal([id(2), id(3)]);
+    });
+
+    it("gives a reader its organisations' messages however their receiver is written, and no other's", async () => {
+      const receivers = [`0192:${RECEIVER_ORG}`, RECEIVER_ORG, `0192:${RECEIVER_ORG}:Arkiv`, `0192:${RECEIVER_ORG}0`, `0192:${SECOND_ORG}:x`, `0192:${RECEIVER_ORG};`, `0192:${SECOND_ORG}`];
+      for (const [n, receiver] of receivers.entries()) {
+        await repo.receive({ channel: "DPO", sbd: incomingSbd({ messageId: id(n + 1) }) }, at(n));
+        await sqlOf(store.db).execute(`UPDATE "Conversation" SET "receiverIdentifier" = $1 WHERE "messageId" = $2`, receiver, id(n + 1));
+      }
+      const scope = { anyOf: [{ direction: "IN" as const, columns: { receiverOrg: RECEIVER_ORG } }] };
+      const listed = await repo.list(inbox.query({ scope, where: IS_NEXTMOVE }), { skip: 0, take: 10 });
+      expect({ ids: listed.rows.map((r) => r.messageId), total: listed.total }).to.deep.equal({ ids: [id(1), id(2), id(3)], total: 3 });
+      const both = { anyOf: [...scope.anyOf, { direction: "IN" as const, columns: { receiverOrg: SECOND_ORG } }] };
+      expect((await repo.list(inbox.query({ scope: both, where: IS_NEXTMOVE }), { skip: 0, take: 10 })).rows.map((r) => r.messageId)).to.deep.equal([id(1), id(2), id(3), id(5), id(7)]);
+      const peeked: string[] = [];
+      for (let m = await inbox.peek({ scope, where: IS_NEXTMOVE }, LOCK_MS); m; m = await inbox.peek({ scope, where: IS_NEXTMOVE }, LOCK_MS)) peeked.push(m.messageId);
+      expect(peeked).to.deep.equal([id(1), id(2), id(3)]);
+      expect((await inbox.get({ scope, where: IS_NEXTMOVE }, id(4)))?.messageId ?? null).to.equal(null);
+      expect((await inbox.get({ scope, where: IS_NEXTMOVE }, id(3)))?.messageId).to.equal(id(3));
     });
 
     it("matches a party by its organisation, however the identifier is written", async () => {

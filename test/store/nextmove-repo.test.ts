@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { DuplicateMessageIdError, type NewConversation } from "../../src/store/conversations-repo.js";
 import { DuplicateFilenameError, NextMoveRepo, type NewNextMoveFile } from "../../src/store/nextmove-repo.js";
+import { equals, TRUE } from "../../src/store/sql-condition.js";
 import { openProviderStore, PROVIDERS, skipWithoutPostgres, type ProviderStore } from "../helpers/provider-store.js";
 
 const AT = new Date("2026-12-02T10:00:00Z");
@@ -80,9 +81,21 @@ for (const provider of PROVIDERS) {
       expect(await repo.get("IN", ID)).to.equal(null);
     });
 
+    it("pages the unsent messages oldest first with their files and total, as Prisma's include read them", async () => {
+      for (const [i, id] of ["m-3", "m-1", "m-2", "m-4"].entries()) await repo.create({ ...conversation(id), process: i === 3 ? "other" : conversation().process }, "{}", "OPPRETTET", new Date(AT.getTime() + i * 1000));
+      await repo.addFile("m-1", file("b.pdf"), AT);
+      await repo.addFile("m-1", file("a.pdf"), AT);
+      expect(await repo.queue("m-2", AT)).to.equal(true);
+      const include = { nextMove: { include: { files: { orderBy: { id: "asc" as const } } } } };
+      const viaPrisma = await store.db.conversation.findMany({ where: { messageId: { in: ["m-3", "m-1"] } }, include, orderBy: { createdAt: "asc" } });
+      const page = await repo.unsent(equals("process", conversation().process), { skip: 0, take: 2 });
+      expect(page).to.deep.equal({ rows: viaPrisma, total: 2 });
+      expect((await repo.unsent(TRUE, { skip: 1, take: 5 })).rows.map((r) => r.messageId)).to.deep.equal(["m-1", "m-4"]);
+    });
+
     it("queues once: the outbox gets it, the out-queue no longer lists it, no file can be added and it cannot be deleted", async () => {
       await repo.create(conversation(), "{}", "OPPRETTET", AT);
-      expect((await repo.unsent({}, { skip: 0, take: 10 })).total).to.equal(1);
+      expect((await repo.unsent(TRUE, { skip: 0, take: 10 })).total).to.equal(1);
       const later = new Date(AT.getTime() + 1000);
       let also = 0;
       expect(await repo.queue(ID, later, async () => void also++)).to.equal(true);

@@ -6,8 +6,10 @@ import type { Db } from "../../src/store/prisma.js";
 import { sqlOf } from "../../src/store/sql.js";
 import {
   all,
+  amongConversations,
   any,
   compare,
+  contains,
   equals,
   FALSE,
   hasRow,
@@ -99,6 +101,17 @@ describe("sql-condition: the SQL a condition becomes", () => {
     });
   });
 
+  it("looks each of a set of conversation lookups up on its own, and keeps the rows whose message id one of them found", () => {
+    const among = amongConversations(all(equals("direction", "IN"), oneOf("receiverIdentifier", ["0192:1", "1"])), all(equals("direction", "IN"), compare("receiverIdentifier", ">=", "0192:1:")));
+    expect(sql(all(equals("channel", "DPO"), among))).to.deep.equal({
+      sql:
+        `"Conversation"."channel" = $1 AND "Conversation"."messageId" IN (SELECT u1."messageId" FROM "Conversation" u1 WHERE u1."direction" = $2 AND u1."receiverIdentifier" IN ($3, $4)` +
+        ` UNION ALL SELECT u1."messageId" FROM "Conversation" u1 WHERE u1."direction" = $5 AND u1."receiverIdentifier" >= $6)`,
+      params: ["DPO", "IN", "0192:1", "1", "IN", "0192:1:"],
+    });
+    expect(sql(amongConversations())).to.deep.equal({ sql: "1 = 0", params: [] });
+  });
+
   it("writes the columns over another row name when asked (a query that gives the table an alias)", () => {
     const params: unknown[] = [];
     expect(renderCondition(all(equals("channel", "DPF"), hasRow("NextMoveMessage", isSet<NextMoveMessage>("packageKey"))), params, "c")).to.equal(
@@ -173,6 +186,8 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       ["an empty list", oneOf("receiverIdentifier", []), { receiverIdentifier: { in: [] } }, []],
       ["not in a list", noneOf("messageId", ["m1", "m2"]), { messageId: { notIn: ["m1", "m2"] } }, ["m3", "m4", "m5", "m6"]],
       ["a prefix", startsWith("receiverIdentifier", "0192:910076787:"), { receiverIdentifier: { startsWith: "0192:910076787:" } }, ["m2"]],
+      ["a part", contains("receiverIdentifier", "076787:"), { receiverIdentifier: { contains: "076787:" } }, ["m2"]],
+      ["a part of a column that may be NULL", contains("messageReference", "r"), { messageReference: { contains: "r" } }, ["m1", "m3", "m4"]],
       ["dates to the millisecond", compare("lockedUntil", "<=", AT), { lockedUntil: { lte: AT } }, ["m2", "m4"]],
       ["free or run out", any(equals("lockedUntil", null), compare("lockedUntil", "<=", AT)), { OR: [{ lockedUntil: null }, { lockedUntil: { lte: AT } }] }, ["m1", "m2", "m4", "m5", "m6"]],
       ["NOT NULL", isSet("messageReference"), { messageReference: { not: null } }, ["m1", "m3", "m4"]],
@@ -209,6 +224,14 @@ for (const provider of ["sqlite", "postgresql"] as const) {
     it("a prefix with LIKE's wildcards in it matches them as characters", async () => {
       expect(await selected(startsWith("receiverIdentifier", "0192:9%_"))).to.deep.equal(["m6"]);
       expect(await selected(startsWith("receiverIdentifier", "0192:9_"))).to.deep.equal([]);
+    });
+
+    it("a part compares ASCII letters as Prisma's did, and matches LIKE's wildcards as characters", async () => {
+      const expected = provider === "sqlite" ? ["m5"] : [];
+      expect(await selected(contains("receiverIdentifier", "BC:"))).to.deep.equal(expected);
+      expect(await prisma({ receiverIdentifier: { contains: "BC:" } })).to.deep.equal(expected);
+      expect(await selected(contains("receiverIdentifier", "%_"))).to.deep.equal(["m6"]);
+      expect(await selected(contains("receiverIdentifier", "9_x"))).to.deep.equal([]);
     });
   });
 }

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type RequestHandler, type Response } from "express";
 import { jacksonPrettyJson, SbdUnreadableError, serialiseSbd, type StandardBusinessDocument } from "../../sbd/index.js";
 import type { BlobStore } from "../../store/blob-store.js";
-import type { Prisma } from "../../store/generated/client.js";
+import { all, equals, oneOf, type Condition } from "../../store/sql-condition.js";
 import { nextMoveCallerOf } from "./caller.js";
 import { ContentDispositionInvalidError, parseContentDisposition } from "./content-disposition.js";
 import { readMultipartMessage, type MultipartMessageLimits } from "./multipart-message.js";
@@ -23,22 +23,22 @@ export interface MessagesOutDeps {
 }
 
 /** The integrasjonspunkt's Querydsl bindings on NextMoveOutMessage that map onto the conversation. */
-function outQueueWhere(q: Request["query"]): Prisma.ConversationWhereInput {
+function outQueueWhere(q: Request["query"]): Condition {
   const eq = (name: string) => single(q, name);
-  const where: Prisma.ConversationWhereInput[] = [];
+  const where: Condition[] = [];
   const messageId = eq("messageId");
   const conversationId = eq("conversationId");
   const process = eq("processIdentifier");
   const sender = eq("senderIdentifier");
   const receiver = eq("receiverIdentifier");
   const service = eq("serviceIdentifier");
-  if (messageId !== undefined) where.push({ messageId: messageId.toLowerCase() });
-  if (conversationId !== undefined) where.push({ conversationId });
-  if (process !== undefined) where.push({ process });
-  if (sender !== undefined) where.push({ OR: [{ senderIdentifier: sender }, { senderIdentifier: `0192:${sender}` }] });
-  if (receiver !== undefined) where.push({ OR: [{ receiverIdentifier: receiver }, { receiverIdentifier: `0192:${receiver}` }] });
-  if (service !== undefined) where.push({ channel: service });
-  return { AND: where };
+  if (messageId !== undefined) where.push(equals("messageId", messageId.toLowerCase()));
+  if (conversationId !== undefined) where.push(equals("conversationId", conversationId));
+  if (process !== undefined) where.push(equals("process", process));
+  if (sender !== undefined) where.push(oneOf("senderIdentifier", [sender, `0192:${sender}`]));
+  if (receiver !== undefined) where.push(oneOf("receiverIdentifier", [receiver, `0192:${receiver}`]));
+  if (service !== undefined) where.push(equals("channel", service));
+  return all(...where);
 }
 
 /** The SBD body of POST /api/messages/out; JSON that cannot be read is the integrasjonspunkt's HttpMessageNotReadable. */

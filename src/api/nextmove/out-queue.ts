@@ -34,7 +34,7 @@ import {
 import type { PostAddress } from "../../routing/service-registry/records.js";
 import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../../store/blob-store.js";
 import { DuplicateMessageIdError } from "../../store/conversations-repo.js";
-import type { Prisma } from "../../store/generated/client.js";
+import { all, any, equals, startsWith, TRUE, type Condition } from "../../store/sql-condition.js";
 import { DuplicateFilenameError as StoredDuplicateFilenameError, type FileConversationFields, type NextMoveConversation, type NextMoveRepo } from "../../store/nextmove-repo.js";
 import { mayActFor, maySee, type NextMoveCaller } from "./caller.js";
 import { MaxFileSizeExceededError, MessageNotFoundError, OrganisationNotAllowedError, SenderRequiredError } from "./errors.js";
@@ -256,10 +256,9 @@ export class NextMoveOutQueue {
   }
 
   /** The out-queue as GET /api/messages/out pages it: the caller's unsent messages matching `where`. */
-  async list(caller: NextMoveCaller, where: Prisma.ConversationWhereInput, page: { skip: number; take: number }) {
-    const scope: Prisma.ConversationWhereInput =
-      caller.orgs === "*" ? {} : { OR: caller.orgs.flatMap((o) => [{ senderIdentifier: `0192:${o}` }, { senderIdentifier: { startsWith: `0192:${o}:` } }]) };
-    return this.deps.repo.unsent({ AND: [where, scope] }, page);
+  async list(caller: NextMoveCaller, where: Condition, page: { skip: number; take: number }) {
+    const scope = caller.orgs === "*" ? TRUE : any(...caller.orgs.flatMap((o) => [equals("senderIdentifier", `0192:${o}`), startsWith("senderIdentifier", `0192:${o}:`)]));
+    return this.deps.repo.unsent(all(where, scope), page);
   }
 
   private async discard(messageId: string): Promise<boolean> {
