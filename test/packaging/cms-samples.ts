@@ -5,16 +5,21 @@
  * AuthEnvelopedData, a subject key identifier, streamed BER, several recipients of several kinds) when openssl is
  * installed, BouncyCastle's streamed EnvelopedData as the integrasjonspunkt writes it when java and Debian's
  * bcprov/bcpkix are, and Digdir's dokumentpakker with the key of eksempel.jks when ../shared/vectors and keytool
- * are there. For the decryption's differential test and timing.
+ * are there; and an AuthEnvelopedData with authenticated attributes, made here. For the decryption's differential
+ * test and timing.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { KeyObject, X509Certificate } from "node:crypto";
+import { createCipheriv, randomBytes, type KeyObject, type X509Certificate } from "node:crypto";
 import { encryptDokumentpakke } from "../../src/dpi/dokumentpakke.js";
 import { encryptCms } from "../../src/packaging/index.js";
+import { OID } from "../../src/packaging/cms-algorithms.js";
+import { issuerAndSerialNumber } from "../../src/packaging/certificates.js";
+import { algorithm, explicit, integer, octetString, oid, sequence, setOf, tlv } from "../../src/packaging/der.js";
+import { wrapContentKey } from "../../src/packaging/rsa-key-transport.js";
 import { readJks } from "../dpi/keys.js";
 import { vectorPath } from "../dpi/vectors.js";
 import { certPath, RECEIVER } from "./fixtures.js";
@@ -41,11 +46,33 @@ export async function decryptSamples(plain: Uint8Array): Promise<DecryptSample[]
     { name: "encryptCms rsaes-oaep", cms: encryptCms(plain, RECEIVER.certificate, "rsaes-oaep"), holder: RECEIVER },
     { name: "encryptCms rsa-pkcs1v15", cms: encryptCms(plain, RECEIVER.certificate, "rsa-pkcs1v15"), holder: RECEIVER },
     { name: "pkijs (encryptDokumentpakke)", cms: await encryptDokumentpakke(plain, RECEIVER.certificate), holder: RECEIVER },
+    { name: "AuthEnvelopedData with authAttrs and a 12-byte tag", cms: authEnvelopedWithAttributes(plain, RECEIVER.certificate), holder: RECEIVER },
   ];
   if (run("openssl", ["version"])) samples.push(...opensslSamples(plain));
   if (BC_JARS.every(existsSync) && run("javac", ["-version"]) && run("java", ["-version"])) samples.push(...bouncyCastleSamples(plain));
   samples.push(...digdirSamples());
   return samples;
+}
+
+/**
+ * AuthEnvelopedData (RFC 5083) as no producer here writes it: authenticated attributes (a content-type), which GCM
+ * authenticates as their SET encoding, and the tag length left at its default of 12 bytes. DER, RSAES-OAEP.
+ */
+export function authEnvelopedWithAttributes(plain: Uint8Array, recipient: X509Certificate): Uint8Array {
+  const cek = randomBytes(32);
+  const nonce = randomBytes(12);
+  // Attribute ::= SEQUENCE { attrType, attrValues SET OF }: content-type = data
+  const attributes = setOf([sequence(oid(OID.contentTypeAttr), setOf([oid(OID.data)]))]);
+  const cipher = createCipheriv("aes-256-gcm", cek, nonce, { authTagLength: 12 });
+  cipher.setAAD(attributes);
+  const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
+  const wrapped = wrapContentKey(cek, recipient.publicKey, "rsaes-oaep");
+  const recipientInfo = sequence(integer(0), issuerAndSerialNumber(recipient), wrapped.algorithm, octetString(wrapped.encryptedKey));
+  const encryptedContentInfo = sequence(oid(OID.data), algorithm(OID.aes256Gcm, sequence(octetString(nonce))), tlv(0x80, ciphertext));
+  const authAttrs = Uint8Array.from(attributes);
+  authAttrs[0] = 0xa1; // [1] IMPLICIT
+  const authEnveloped = sequence(integer(0), setOf([recipientInfo]), encryptedContentInfo, authAttrs, octetString(cipher.getAuthTag()));
+  return sequence(oid(OID.authEnvelopedData), explicit(0, authEnveloped));
 }
 
 function run(cmd: string, args: string[], cwd?: string): boolean {
