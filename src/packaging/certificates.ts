@@ -132,9 +132,19 @@ function subjectKeyIdentifierOf(r: BerReader, tbs: readonly Element[]): Uint8Arr
     const value = rest[rest.length - 1];
     if (id === undefined || !isUniversal(id, TAG.oid) || r.oid(id, "extnID") !== OID.subjectKeyIdentifier) continue;
     if (value === undefined || !isUniversal(value, TAG.octetString)) return undefined;
-    const extnValue = r.octets(value, "extnValue");
-    const inner = new BerReader(extnValue).element(0, extnValue.byteLength, 0, "subjectKeyIdentifier");
-    return isUniversal(inner, TAG.octetString) && !inner.constructed ? Uint8Array.from(extnValue.subarray(inner.contentStart, inner.contentEnd)) : undefined;
+    return keyIdentifier(r.octets(value, "extnValue"));
   }
   return undefined;
+}
+
+/* An extension's value that is no OCTET STRING leaves the certificate without a key identifier, not unreadable. */
+function keyIdentifier(extnValue: Uint8Array): Uint8Array | undefined {
+  let inner: Element;
+  try {
+    inner = new BerReader(extnValue).element(0, extnValue.byteLength, 0, "subjectKeyIdentifier");
+  } catch (err) {
+    if (err instanceof BerError) return undefined;
+    throw err;
+  }
+  return isUniversal(inner, TAG.octetString) && !inner.constructed ? Uint8Array.from(extnValue.subarray(inner.contentStart, inner.contentEnd)) : undefined;
 }

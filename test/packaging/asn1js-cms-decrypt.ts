@@ -1,7 +1,7 @@
 import { createDecipheriv, createPublicKey, type X509Certificate } from "node:crypto";
 import * as asn1js from "asn1js";
 import { CONTENT_CIPHER_BY_OID, HASH_BY_OID, OID, type ContentCipher, type KeyTransportScheme } from "../../src/packaging/cms-algorithms.js";
-import { childrenOf, isContext, isOctetString, joinBytes, octetsOf, retagged } from "../../src/packaging/asn1-read.js";
+import { childrenOf, isContext, isOctetString, joinBytes, octetsOf, retagged } from "./asn1js-read.js";
 import { assertRsa, type CertificateId, toCertificate, toPrivateKey, type CertificateInput, type PrivateKeyInput } from "../../src/packaging/certificates.js";
 import { CmsDecryptError, CmsMalformedError, CmsUnsupportedAlgorithmError, CmsWrongRecipientError, PackagingKeyError } from "../../src/packaging/errors.js";
 import { unwrapContentKey, type KeyTransportAlgorithm } from "../../src/packaging/rsa-key-transport.js";
@@ -251,7 +251,7 @@ function hashName(id: string): string {
   return name;
 }
 
-// ---- the certificate, as certificates.ts read it ------------------------------------------------------------
+// ---- the certificate, as certificates.ts read it (also for asn1js-cades-verify.ts) ------------------------------------------------------------
 
 interface CertificateParts {
   readonly issuer: Uint8Array;
@@ -259,7 +259,7 @@ interface CertificateParts {
   readonly subjectKeyIdentifier?: Uint8Array;
 }
 
-function oldIdentifies(id: CertificateId, cert: X509Certificate): boolean {
+export function oldIdentifies(id: CertificateId, cert: X509Certificate): boolean {
   const mine = certificateParts(cert);
   if ("subjectKeyIdentifier" in id) {
     return mine.subjectKeyIdentifier !== undefined && Buffer.from(mine.subjectKeyIdentifier).equals(id.subjectKeyIdentifier);
