@@ -1,4 +1,4 @@
-import { BerError, BerReader } from "./ber.js";
+import { BerError, BerReader } from "../asn1/ber.js";
 import { CMS_OIDS } from "./cms-oids.js";
 import { DokumentpakkeNotCmsError } from "./errors.js";
 

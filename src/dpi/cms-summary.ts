@@ -1,4 +1,4 @@
-import { BerError, BerReader, CONTEXT, TAG, describe, isContext, isUniversal, type Element, type Items } from "./ber.js";
+import { BerError, BerReader, CONTEXT, TAG, describe, isContext, isUniversal, type Element, type Items } from "../asn1/ber.js";
 import { CMS_OIDS } from "./cms-oids.js";
 import { DokumentpakkeNotCmsError } from "./errors.js";
 

@@ -1,9 +1,8 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from "node:crypto";
-import * as asn1js from "asn1js";
+import { BerError, BerReader, isContext, isUniversal, TAG, type Element } from "../asn1/ber.js";
 import { sequence, type Der } from "./der.js";
 import { OID } from "./cms-algorithms.js";
 import { PackagingKeyError } from "./errors.js";
-import { childrenOf } from "./asn1-read.js";
 
 /**
  * Certificates and keys as the packaging functions take them (PEM text, DER bytes or node:crypto objects), and
@@ -56,23 +55,33 @@ const parts = new WeakMap<X509Certificate, CertificateParts>();
 export function certificateParts(cert: X509Certificate): CertificateParts {
   const cached = parts.get(cert);
   if (cached) return cached;
-  const asn = asn1js.fromBER(cert.raw);
-  const tbs = asn.offset === -1 ? undefined : childrenOf(childrenOf(asn.result)[0]);
-  // TBSCertificate: [0] version (absent for v1), serialNumber, signature, issuer, validity, subject, spki, ...
-  const offset = tbs?.[0]?.idBlock.tagClass === 3 && tbs[0].idBlock.tagNumber === 0 ? 1 : 0;
-  const serial = tbs?.[offset];
-  const issuer = tbs?.[offset + 2];
-  if (!(serial instanceof asn1js.Integer) || !(issuer instanceof asn1js.Sequence)) {
-    throw new PackagingKeyError("the certificate's TBSCertificate has no serial number or issuer");
+  let result: CertificateParts;
+  try {
+    result = readCertificateParts(new BerReader(cert.raw));
+  } catch (cause) {
+    if (cause instanceof BerError) throw new PackagingKeyError("the certificate's TBSCertificate cannot be read", { cause });
+    throw cause;
   }
-  const ski = tbs === undefined ? undefined : subjectKeyIdentifierOf(tbs);
-  const result: CertificateParts = {
-    issuer: new Uint8Array(issuer.valueBeforeDecodeView),
-    serialNumber: new Uint8Array(serial.valueBeforeDecodeView),
-    ...(ski ? { subjectKeyIdentifier: ski } : {}),
-  };
   parts.set(cert, result);
   return result;
+}
+
+function readCertificateParts(r: BerReader): CertificateParts {
+  const children = (e: Element | undefined) => (e === undefined ? [] : r.children(e, "certificate"));
+  const tbs = children(children(r.element(0, r.bytes.byteLength, 0, "certificate"))[0]);
+  // TBSCertificate: [0] version (absent for v1), serialNumber, signature, issuer, validity, subject, spki, ...
+  const offset = tbs[0] !== undefined && isContext(tbs[0], 0) ? 1 : 0;
+  const serial = tbs[offset];
+  const issuer = tbs[offset + 2];
+  if (serial === undefined || !isUniversal(serial, TAG.integer) || issuer === undefined || !isUniversal(issuer, TAG.sequence)) {
+    throw new PackagingKeyError("the certificate's TBSCertificate has no serial number or issuer");
+  }
+  const ski = subjectKeyIdentifierOf(r, tbs);
+  return {
+    issuer: Uint8Array.from(r.encoding(issuer)),
+    serialNumber: Uint8Array.from(r.encoding(serial)),
+    ...(ski ? { subjectKeyIdentifier: ski } : {}),
+  };
 }
 
 /** IssuerAndSerialNumber ::= SEQUENCE { issuer Name, serialNumber CertificateSerialNumber } */
@@ -97,24 +106,45 @@ export function identifies(id: CertificateId, cert: X509Certificate): boolean {
 
 /** INTEGER encodings compared by value: a producer may have re-encoded the serial (BER allows it). */
 function sameInteger(a: Uint8Array, b: Uint8Array): boolean {
-  const value = (der: Uint8Array) => {
-    const asn = asn1js.fromBER(der);
-    if (!(asn.result instanceof asn1js.Integer)) return "";
-    return Buffer.from(asn.result.valueBlock.valueHexView).toString("hex").replace(/^(00)+(?=.)/, "");
-  };
-  const va = value(a);
-  return va !== "" && va === value(b);
+  const va = integerHex(a);
+  return va !== "" && va === integerHex(b);
 }
 
-function subjectKeyIdentifierOf(tbs: asn1js.AsnType[]): Uint8Array | undefined {
-  const extensions = tbs.find((el) => el.idBlock.tagClass === 3 && el.idBlock.tagNumber === 3);
-  for (const ext of childrenOf(childrenOf(extensions)[0])) {
-    const [id, ...rest] = childrenOf(ext);
+/* The content of an INTEGER's encoding in hex without leading zero octets; "" when it is no INTEGER. */
+function integerHex(encoding: Uint8Array): string {
+  let e: Element;
+  try {
+    e = new BerReader(encoding).element(0, encoding.byteLength, 0, "serialNumber");
+  } catch (err) {
+    if (err instanceof BerError) return "";
+    throw err;
+  }
+  if (!isUniversal(e, TAG.integer)) return "";
+  return Buffer.from(encoding.subarray(e.contentStart, e.contentEnd)).toString("hex").replace(/^(00)+(?=.)/, "");
+}
+
+/* The extension's value is an OCTET STRING holding the encoding of the key identifier, itself an OCTET STRING. */
+function subjectKeyIdentifierOf(r: BerReader, tbs: readonly Element[]): Uint8Array | undefined {
+  const extensions = tbs.find((el) => isContext(el, 3));
+  const list = extensions === undefined ? undefined : r.children(extensions, "extensions")[0];
+  for (const ext of list === undefined ? [] : r.children(list, "extensions")) {
+    const [id, ...rest] = r.children(ext, "extension");
     const value = rest[rest.length - 1];
-    if (!(id instanceof asn1js.ObjectIdentifier) || id.valueBlock.toString() !== OID.subjectKeyIdentifier) continue;
-    if (!(value instanceof asn1js.OctetString)) return undefined;
-    const inner = asn1js.fromBER(value.valueBlock.valueHexView);
-    return inner.result instanceof asn1js.OctetString ? new Uint8Array(inner.result.valueBlock.valueHexView) : undefined;
+    if (id === undefined || !isUniversal(id, TAG.oid) || r.oid(id, "extnID") !== OID.subjectKeyIdentifier) continue;
+    if (value === undefined || !isUniversal(value, TAG.octetString)) return undefined;
+    return keyIdentifier(r.octets(value, "extnValue"));
   }
   return undefined;
+}
+
+/* An extension's value that is no OCTET STRING leaves the certificate without a key identifier, not unreadable. */
+function keyIdentifier(extnValue: Uint8Array): Uint8Array | undefined {
+  let inner: Element;
+  try {
+    inner = new BerReader(extnValue).element(0, extnValue.byteLength, 0, "subjectKeyIdentifier");
+  } catch (err) {
+    if (err instanceof BerError) return undefined;
+    throw err;
+  }
+  return isUniversal(inner, TAG.octetString) && !inner.constructed ? Uint8Array.from(extnValue.subarray(inner.contentStart, inner.contentEnd)) : undefined;
 }

@@ -1,5 +1,3 @@
-import * as asn1js from "asn1js";
-
 /**
  * Just enough of a DER writer to assemble CMS structures from parts, some of which are already DER (a
  * certificate's issuer name, a ciphertext). Parts are kept as separate chunks until the caller joins them once,
@@ -51,12 +49,32 @@ export function setOf(elements: readonly Der[]): Der {
   return tlv(TAG.set, ...sorted);
 }
 
+/** OBJECT IDENTIFIER from dotted decimal: the first two arcs as one subidentifier, each in base 128 (X.690 8.19). */
 export function oid(dotted: string): Der {
-  return new Uint8Array(new asn1js.ObjectIdentifier({ value: dotted }).toBER(false));
+  const arcs = dotted.split(".").map((arc) => BigInt(arc));
+  if (arcs.length < 2 || arcs[0]! > 2n || (arcs[0]! < 2n && arcs[1]! >= 40n)) throw new RangeError(`${dotted} is no object identifier`);
+  const octets: number[] = [];
+  for (const subidentifier of [arcs[0]! * 40n + arcs[1]!, ...arcs.slice(2)]) {
+    const base128: number[] = [];
+    for (let n = subidentifier; ; n >>= 7n) {
+      base128.unshift(Number(n & 0x7fn) | (base128.length > 0 ? 0x80 : 0));
+      if (n < 0x80n) break;
+    }
+    octets.push(...base128);
+  }
+  return tlv(0x06, Uint8Array.from(octets));
 }
 
+/** INTEGER in its shortest two's complement form (X.690 8.3). */
 export function integer(value: number): Der {
-  return new Uint8Array(new asn1js.Integer({ value }).toBER(false));
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is no safe integer`);
+  const octets: number[] = [];
+  let n = BigInt(value);
+  do {
+    octets.unshift(Number(n & 0xffn));
+    n >>= 8n;
+  } while (!(n === 0n && (octets[0]! & 0x80) === 0) && !(n === -1n && (octets[0]! & 0x80) !== 0));
+  return tlv(TAG.integer, Uint8Array.from(octets));
 }
 
 /** AlgorithmIdentifier with the parameters given, or none. */

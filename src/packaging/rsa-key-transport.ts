@@ -1,8 +1,8 @@
 import { constants, createHash, createHmac, privateDecrypt, publicEncrypt, type KeyObject } from "node:crypto";
-import * as asn1js from "asn1js";
+import { CONTEXT, TAG, type BerReader, type Element } from "../asn1/ber.js";
 import { algorithm, derNull, explicit, sequence, type Der } from "./der.js";
 import { HASH_BY_OID, OID, type KeyTransportScheme } from "./cms-algorithms.js";
-import { childrenOf } from "./asn1-read.js";
+import { berChecked, childrenOf, isA } from "./cms-ber.js";
 import { CmsDecryptError, CmsMalformedError, CmsUnsupportedAlgorithmError } from "./errors.js";
 
 /**
@@ -42,49 +42,50 @@ export function wrapContentKey(
 }
 
 /**
- * Reads a keyEncryptionAlgorithm. OAEP parameters may be absent (all RFC 8017 defaults: SHA-1) and hash
- * parameters NULL (BouncyCastle) or absent (OpenSSL). node:crypto hashes OAEP and MGF1 with the same function,
- * so other combinations are refused rather than decrypted wrongly.
+ * Reads a keyEncryptionAlgorithm whose parameters `r` holds. OAEP parameters may be absent (all RFC 8017
+ * defaults: SHA-1) and hash parameters NULL (BouncyCastle) or absent (OpenSSL). node:crypto hashes OAEP and MGF1
+ * with the same function, so other combinations are refused rather than decrypted wrongly.
  */
-export function parseKeyTransportAlgorithm(algorithmId: string, params: asn1js.AsnType | undefined): KeyTransportAlgorithm {
+export function parseKeyTransportAlgorithm(r: BerReader, algorithmId: string, params: Element | undefined): KeyTransportAlgorithm {
   if (algorithmId === OID.rsaEncryption) return { scheme: "rsa-pkcs1v15" };
   if (algorithmId !== OID.rsaesOaep) {
     throw new CmsUnsupportedAlgorithmError(`key transport ${algorithmId} is neither RSAES-OAEP nor RSAES-PKCS1-v1_5`);
   }
+  return berChecked(() => oaepParameters(r, params));
+}
 
+function oaepParameters(r: BerReader, params: Element | undefined): KeyTransportAlgorithm {
   let hash = "sha1";
   let mgfHash = "sha1";
   let label: Uint8Array = new Uint8Array(0);
-  const fields = params instanceof asn1js.Sequence ? childrenOf(params) : [];
-  if (params !== undefined && !(params instanceof asn1js.Sequence) && !(params instanceof asn1js.Null)) {
+  if (params !== undefined && !isA(params, TAG.sequence) && !isA(params, TAG.null)) {
     throw new CmsMalformedError("the RSAES-OAEP parameters are not a SEQUENCE");
   }
+  const fields = isA(params, TAG.sequence) ? childrenOf(r, params) : [];
   for (const field of fields) {
-    const [inner] = childrenOf(field);
-    const [innerOid, innerParams] = childrenOf(inner);
-    if (field.idBlock.tagClass !== 3 || !(innerOid instanceof asn1js.ObjectIdentifier)) {
-      throw new CmsMalformedError("malformed RSAES-OAEP parameters");
-    }
-    const id = innerOid.valueBlock.toString();
-    switch (field.idBlock.tagNumber) {
+    const [inner] = childrenOf(r, field);
+    const [innerOid, innerParams] = childrenOf(r, inner);
+    if (field.tagClass !== CONTEXT || !isA(innerOid, TAG.oid)) throw new CmsMalformedError("malformed RSAES-OAEP parameters");
+    const id = r.oid(innerOid, "RSAES-OAEP parameters");
+    switch (field.tagNumber) {
       case 0:
         hash = hashName(id);
         break;
       case 1: {
         if (id !== OID.mgf1) throw new CmsUnsupportedAlgorithmError(`OAEP mask generation ${id} is not MGF1`);
-        const [mgfHashOid] = childrenOf(innerParams);
-        if (!(mgfHashOid instanceof asn1js.ObjectIdentifier)) throw new CmsMalformedError("MGF1 names no hash algorithm");
-        mgfHash = hashName(mgfHashOid.valueBlock.toString());
+        const [mgfHashOid] = childrenOf(r, innerParams);
+        if (!isA(mgfHashOid, TAG.oid)) throw new CmsMalformedError("MGF1 names no hash algorithm");
+        mgfHash = hashName(r.oid(mgfHashOid, "MGF1 hash"));
         break;
       }
       case 2:
-        if (id !== OID.pSpecified || !(innerParams instanceof asn1js.OctetString)) {
+        if (id !== OID.pSpecified || !isA(innerParams, TAG.octetString)) {
           throw new CmsUnsupportedAlgorithmError(`OAEP label source ${id} is not pSpecified`);
         }
-        label = new Uint8Array(innerParams.valueBlock.valueHexView);
+        label = Uint8Array.from(r.octets(innerParams, "OAEP label"));
         break;
       default:
-        throw new CmsMalformedError(`unknown RSAES-OAEP parameter [${field.idBlock.tagNumber}]`);
+        throw new CmsMalformedError(`unknown RSAES-OAEP parameter [${field.tagNumber}]`);
     }
   }
   if (hash !== mgfHash) throw new CmsUnsupportedAlgorithmError(`OAEP with ${hash} and MGF1-${mgfHash} is not supported`);

@@ -1,12 +1,11 @@
 /**
- * Reading BER (X.690) element by element, for the CMS structure check (cms-summary.ts). Nothing is decoded
- * that the caller does not ask for: an element is where its header says it is, and its content is checked
- * only when the caller reads it as a type or checks it as ANY. BER, not just DER: what the skeleton copies
- * from a package unchanged (recipientInfos, algorithm parameters, ...) may use indefinite lengths, long-form
- * lengths and constructed strings. What X.690 forbids even in BER is refused: a primitive element of
- * indefinite length, a tag number in needless high-tag form, padded INTEGERs and OID subidentifiers, a
- * SEQUENCE or SET in primitive form, children that run past their parent, end-of-contents octets where an
- * element belongs.
+ * Reading BER (X.690) element by element, for the dokumentpakke's CMS structure check (dpi/cms-summary.ts) and
+ * the decryption of eFormidling's CMS envelopes (packaging/cms-envelope.ts). Nothing is decoded that the caller
+ * does not ask for: an element is where its header says it is, and its content is checked only when the caller
+ * reads it as a type or checks it as ANY. BER, not just DER: producers use indefinite lengths, long-form lengths
+ * and constructed strings. What X.690 forbids even in BER is refused: a primitive element of indefinite length, a
+ * tag number in needless high-tag form, padded INTEGERs and OID subidentifiers, a SEQUENCE or SET in primitive
+ * form, children that run past their parent, end-of-contents octets where an element belongs.
  */
 
 /** Refusal of malformed input; the caller turns it into its own error with context. */
@@ -383,6 +382,41 @@ export class BerReader {
   octetStringLength(e: Element, where: string): number {
     if (!isUniversal(e, TAG.octetString)) throw new BerError(`${where}: ${describe(e)}, not an OCTET STRING`);
     return e.constructed ? this.segments(e, where) : e.contentEnd - e.contentStart;
+  }
+
+  /** The children of an element, all of them; none for a primitive one. */
+  children(e: Element, where: string): Element[] {
+    if (!e.constructed) return [];
+    const out: Element[] = [];
+    const items = this.items(e, where);
+    for (let child = items.take(); child !== undefined; child = items.take()) out.push(child);
+    return out;
+  }
+
+  /**
+   * The octets of an OCTET STRING or of an IMPLICIT-tagged one: primitive (a view of the input, no copy), or
+   * constructed from OCTET STRING pieces at any depth (joined).
+   */
+  octets(e: Element, where: string): Uint8Array {
+    if (!e.constructed) return this.bytes.subarray(e.contentStart, e.contentEnd);
+    const pieces: Uint8Array[] = [];
+    const collect = (parent: Element): void => {
+      const items = this.items(parent, where);
+      for (let piece = items.take(); piece !== undefined; piece = items.take()) {
+        if (!isUniversal(piece, TAG.octetString)) throw new BerError(`${where}: a constructed ${describe(e)} holds ${describe(piece)}, not OCTET STRING`);
+        if (piece.constructed) collect(piece);
+        else pieces.push(this.bytes.subarray(piece.contentStart, piece.contentEnd));
+      }
+    };
+    collect(e);
+    if (pieces.length === 1) return pieces[0]!;
+    const joined = Buffer.concat(pieces);
+    return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+  }
+
+  /** The element's encoding as it arrived, header included (a view of the input). */
+  encoding(e: Element): Uint8Array {
+    return this.bytes.subarray(e.start, e.end);
   }
 
   /** Checks a GeneralizedTime. */

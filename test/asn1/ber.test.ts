@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { BerError, BerReader, describe as describeTag, type Element } from "../../src/dpi/ber.js";
+import { BerError, BerReader, describe as describeTag, type Element } from "../../src/asn1/ber.js";
 
 const hex = (h: string) => Buffer.from(h.replace(/\s+/g, ""), "hex");
 
@@ -19,7 +19,7 @@ function refusal(fn: () => unknown): string {
   expect.fail("expected a BerError");
 }
 
-describe("dpi/ber: element headers", () => {
+describe("asn1/ber: element headers", () => {
   it("reads tag, form and extent of short, long and indefinite lengths", () => {
     expect(root("0403010203").e).to.deep.equal({ tagClass: 0, constructed: false, tagNumber: 4, start: 0, contentStart: 2, contentEnd: 5, end: 5, depth: 0 });
     expect(root("a1820003020100").e).to.include({ tagClass: 2, constructed: true, tagNumber: 1, contentStart: 4, contentEnd: 7, end: 7 });
@@ -82,7 +82,7 @@ describe("dpi/ber: element headers", () => {
   });
 });
 
-describe("dpi/ber: children", () => {
+describe("asn1/ber: children", () => {
   it("reads them one at a time and says what is missing or left over", () => {
     const { r, e } = root("3006 020101 020102");
     const items = r.items(e, "pair");
@@ -101,13 +101,50 @@ describe("dpi/ber: children", () => {
     expect([items.take()?.start, items.take()?.start, items.take()]).to.deep.equal([2, 4, undefined]);
   });
 
+  it("lists all of them at once, and none of a primitive element", () => {
+    const { r, e } = root("3080 020101 a002 0500 0000");
+    expect(r.children(e, "seq").map((c) => [c.tagClass, c.tagNumber, c.start])).to.deep.equal([
+      [0, 2, 2],
+      [2, 0, 5],
+    ]);
+    expect(r.children(r.children(e, "seq")[0]!, "seq")).to.deep.equal([]);
+  });
+
+  it("gives an element's encoding as it arrived, header and end-of-contents included", () => {
+    const { r, e } = root("3009 3180 0500 0000 020101");
+    expect(Buffer.from(r.encoding(r.children(e, "seq")[0]!)).toString("hex")).to.equal("318005000000");
+  });
+
   it("refuses a child that runs past its parent", () => {
     const { r, e } = root("3003 0402 0102 05");
     expect(refusal(() => r.items(e, "seq").take())).to.equal("seq: runs 1 bytes past its end");
   });
 });
 
-describe("dpi/ber: values", () => {
+describe("asn1/ber: octets", () => {
+  const octets = (h: string) => {
+    const { r, e } = root(h);
+    return Buffer.from(r.octets(e, "o")).toString("hex");
+  };
+
+  it("reads a primitive OCTET STRING, or an IMPLICIT-tagged one, as a view of the input", () => {
+    const { r, e } = root("0403010203");
+    expect(r.octets(e, "o").buffer).to.equal(r.bytes.buffer);
+    expect(octets("8002abcd")).to.equal("abcd");
+  });
+
+  it("joins the pieces of a constructed one, nested and of indefinite length included", () => {
+    expect(octets("2408 0402 0102 0402 0304")).to.equal("01020304");
+    expect(octets("a080 0401 01 2480 0402 0203 0000 0000")).to.equal("010203");
+    expect(octets("2400")).to.equal("");
+  });
+
+  it("refuses a piece that is not an OCTET STRING", () => {
+    expect(refusal(() => octets("a005 0401 01 0500"))).to.equal("o: a constructed [0] holds NULL, not OCTET STRING");
+  });
+});
+
+describe("asn1/ber: values", () => {
   it("reads OBJECT IDENTIFIERs in dotted decimal, arcs of any size", () => {
     const oid = (h: string) => {
       const { r, e } = root(h);

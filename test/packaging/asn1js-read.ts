@@ -1,8 +1,8 @@
 import * as asn1js from "asn1js";
 
 /**
- * Reading parsed BER without a schema: the CMS structures here are walked by position, because what they may
- * hold differs by producer (BER pieces, optional fields) more than a schema match reports usefully.
+ * Reading asn1js' parse tree without a schema, by position: how packaging read CMS before our BER reader
+ * (src/asn1/ber.ts) replaced asn1js there. Only the asn1js references of the differential tests use it now.
  */
 
 /** The elements of a constructed value (SEQUENCE, SET, or a constructed context-tagged one); none otherwise. */
