@@ -90,7 +90,7 @@ export interface TempDir {
   readonly path: string | undefined;
   /** Bytes the spools hold in memory now. */
   readonly memoryBytes: number;
-  /** Bytes the message's spools may still take in memory (the process's shared budget may allow fewer). */
+  /** Bytes the message's spools may still take in memory: its own share, or what the process's budget has left if less. */
   readonly memoryFree: number;
   /** A new, empty spool; the label names its file if it spills (for a human reading the directory). */
   spool(label: string): Spool;
@@ -135,7 +135,8 @@ class MessageTempDir implements TempDir {
   }
 
   get memoryFree(): number {
-    return this.#limit - this.#memory;
+    const own = this.#limit - this.#memory;
+    return this.#shared ? Math.min(own, this.#shared.limit - this.#shared.used) : own;
   }
 
   get alwaysFiles(): boolean {

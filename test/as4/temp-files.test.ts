@@ -247,6 +247,8 @@ describe("AS4 spools: the process's shared memory budget", () => {
     expect(a.path).to.equal(undefined); // in memory: 700 of the shared 1000
     expect(b.path).to.be.a("string"); // 700 + 400 would pass the shared budget, though within its message's 800
     expect(shared.used).to.equal(700);
+    // What is free: the message's own share, or the process's when that has less left.
+    expect([first.memoryFree, second.memoryFree]).to.deep.equal([100, 300]);
     expect((await b.readAll()).equals(Buffer.alloc(400, 2))).to.equal(true);
     await first.dispose();
     await second.dispose();
