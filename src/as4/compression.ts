@@ -1,5 +1,5 @@
 import { Duplex, Transform } from "node:stream";
-import { constants as zlibConstants, createGunzip, createGzip, type Gunzip } from "node:zlib";
+import { constants as zlibConstants, createGunzip, createGzip, gunzipSync, gzipSync, type Gunzip } from "node:zlib";
 import { EbmsError } from "./ebms-errors.js";
 import { ByteBudget, SizeLimitError } from "./limits.js";
 
@@ -23,7 +23,12 @@ export class DecompressionError extends EbmsError {
  * against 0.87 s). Any gzip reader reads it.
  */
 export function gzipStream(): Transform {
-  return createGzip({ strategy: zlibConstants.Z_HUFFMAN_ONLY, chunkSize: ZLIB_CHUNK_BYTES });
+  return createGzip(GZIP_OPTIONS);
+}
+
+/** {@link gzipStream} for content in memory, in one call: the same options, so the same bytes. */
+export function gzipBytes(data: Buffer): Buffer {
+  return gzipSync(data, GZIP_OPTIONS);
 }
 
 /**
@@ -33,6 +38,7 @@ export function gzipStream(): Transform {
  * most one such piece before the check refuses it.
  */
 const ZLIB_CHUNK_BYTES = 256 * 1024;
+const GZIP_OPTIONS = { strategy: zlibConstants.Z_HUFFMAN_ONLY, chunkSize: ZLIB_CHUNK_BYTES };
 
 export interface GunzipLimits {
   /** Cap on the decompressed bytes of this stream. */
@@ -54,6 +60,43 @@ export interface GunzipLimits {
  */
 export function gunzipLimited(limits: GunzipLimits): Duplex {
   return new LimitedGunzip(limits);
+}
+
+/**
+ * {@link gunzipLimited} for gzip in memory, in one call, with the same errors: the output is charged to the
+ * budgets as the stream does, and `maxOutputLength` stops a bomb at the first byte past the limit with the least
+ * room left (the payload's on a tie, as the stream checks it first), with that limit's error. Answers undefined
+ * when the stream must do it instead: the output passes `memoryBytes` before any limit (it belongs in a file
+ * then), or a ratio is set (the stream checks it against the input read so far, so its verdict depends on how
+ * the input arrives).
+ */
+export function gunzipBytes(data: Buffer, limits: GunzipLimits, memoryBytes: number): Buffer | undefined {
+  if (limits.maxRatio !== undefined) return undefined;
+  const budget = new ByteBudget(limits.maxBytes, "decompressed payload", EBMS_DECOMPRESSION_FAILURE);
+  const budgets = [budget, ...(limits.budgets ?? [])];
+  // The first byte past the smallest limit fails the stream too, wherever its chunk ends.
+  const smallest = budgets.reduce((a, b) => (b.limit - b.used < a.limit - a.used ? b : a));
+  const room = smallest.limit - smallest.used;
+  if (memoryBytes < 1) return undefined;
+  // zlib takes no cap of 0; a byte past a limit of 0 fails below as it fails the stream.
+  const cap = Math.max(1, Math.min(room, memoryBytes));
+  let out: Buffer;
+  try {
+    out = gunzipSync(data, { chunkSize: ZLIB_CHUNK_BYTES, maxOutputLength: cap });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ERR_BUFFER_TOO_LARGE") throw asDecompressionError(err as Error);
+    if (cap < room) return undefined;
+    throw asDecompressionError(new SizeLimitError(smallest.what, smallest.limit, smallest.ebmsCode));
+  }
+  for (let at = 0; at < out.length; at += ZLIB_CHUNK_BYTES) {
+    const n = Math.min(ZLIB_CHUNK_BYTES, out.length - at);
+    try {
+      for (const b of budgets) b.take(n);
+    } catch (err) {
+      throw asDecompressionError(err as Error);
+    }
+  }
+  return out;
 }
 
 class LimitedGunzip extends Duplex {

@@ -184,8 +184,8 @@ export function unwrapContentKey(ek: EncryptedKeyInfo, key: DecryptionKey): Buff
 
 export interface EncryptedPartSource {
   contentId: string;
-  /** IV ‖ ciphertext ‖ tag, as received. */
-  content: Pick<SpooledContent, "createReadStream">;
+  /** IV ‖ ciphertext ‖ tag, as received; content held in memory is decrypted in one call. */
+  content: Pick<SpooledContent, "createReadStream"> & Partial<Pick<SpooledContent, "inMemory">>;
 }
 
 /**
@@ -213,7 +213,7 @@ export async function decryptAttachments(
     }
     const source = byCid.get(ed.contentId)!;
     const plain = tmp.spool(`plain-${ed.contentId}`);
-    const res = await decryptToSpool(source.content.createReadStream(), cek, plain);
+    const res = await decryptToSpool(source.content.inMemory?.() ?? source.content.createReadStream(), cek, plain);
     out.set(ed.contentId, { contentId: ed.contentId, content: plain, size: res.size, sha256: res.sha256, mimeType: ed.mimeType });
   }
   return out;

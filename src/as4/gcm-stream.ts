@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, type DecipherGCM } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, type DecipherGCM } from "node:crypto";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DigestTap } from "./digest-tap.js";
@@ -55,6 +55,38 @@ export function gcmEncryptStream(key: Buffer, iv: Buffer = randomBytes(GCM_IV_BY
 }
 
 /**
+ * The same as {@link gcmEncryptStream} for content already in memory, in one call: IV ‖ ciphertext ‖ tag, the
+ * very bytes the stream writes for the same key and IV.
+ */
+export function gcmEncrypt(key: Buffer, plaintext: Buffer, iv: Buffer = randomBytes(GCM_IV_BYTES)): Buffer {
+  checkKey(key);
+  if (iv.length !== GCM_IV_BYTES) throw new RangeError(`GCM IV must be 12 bytes, got ${iv.length}`);
+  const cipher = createCipheriv("aes-128-gcm", key, iv);
+  const body = cipher.update(plaintext);
+  const last = cipher.final();
+  return Buffer.concat([iv, body, last, cipher.getAuthTag()]);
+}
+
+/**
+ * The same as {@link gcmDecryptStream} for IV ‖ ciphertext ‖ tag already in memory, with the same errors; the
+ * plaintext is returned only after the tag checked out.
+ */
+export function gcmDecrypt(key: Buffer, data: Buffer): Buffer {
+  checkKey(key);
+  if (data.length < GCM_IV_BYTES + GCM_TAG_BYTES) throw new GcmDecryptionError("ciphertext shorter than IV and authentication tag");
+  const decipher = createDecipheriv("aes-128-gcm", key, data.subarray(0, GCM_IV_BYTES)) as DecipherGCM;
+  const cut = data.length - GCM_TAG_BYTES;
+  const body = decipher.update(data.subarray(GCM_IV_BYTES, cut));
+  try {
+    decipher.setAuthTag(data.subarray(cut));
+    const last = decipher.final();
+    return last.length === 0 ? body : Buffer.concat([body, last]);
+  } catch (err) {
+    throw new GcmDecryptionError("AES-GCM authentication failed", { cause: err });
+  }
+}
+
+/**
  * Decrypts IV ‖ ciphertext ‖ tag. The last 16 bytes seen so far are always held back, because only the end
  * of the stream tells which bytes are the tag. Fails at the end with GcmDecryptionError if the tag is wrong.
  */
@@ -103,11 +135,24 @@ export interface DecryptedContent {
 }
 
 /**
- * Decrypts `source` into `spool`. The spool is readable only once its sink finished, which happens after the tag
- * checked out; on any failure it is released (memory dropped, file removed), so no unverified plaintext is
- * left anywhere.
+ * Decrypts `source` (a stream, or the whole ciphertext in memory) into `spool`. The spool is readable only once
+ * it was written, which happens after the tag checked out; on any failure it is released (memory dropped, file
+ * removed), so no unverified plaintext is left anywhere.
  */
-export async function decryptToSpool(source: Readable, key: Buffer, spool: Spool): Promise<DecryptedContent> {
+export async function decryptToSpool(source: Readable | Buffer, key: Buffer, spool: Spool): Promise<DecryptedContent> {
+  if (source instanceof Buffer) {
+    // Content in memory takes one call each instead of a pipeline of streams; put() releases on its own failure.
+    let plain: Buffer;
+    try {
+      plain = gcmDecrypt(key, source);
+    } catch (err) {
+      await spool.release();
+      throw err;
+    }
+    const sha256 = createHash("sha256").update(plain).digest();
+    await spool.put(plain);
+    return { size: plain.length, sha256 };
+  }
   const tap = new DigestTap("sha256");
   try {
     await pipeline(source, gcmDecryptStream(key), tap, spool.sink);

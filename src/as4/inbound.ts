@@ -1,7 +1,7 @@
-import type { X509Certificate } from "node:crypto";
+import { createHash, type X509Certificate } from "node:crypto";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GZIP_MIME_TYPE, gunzipLimited } from "./compression.js";
+import { GZIP_MIME_TYPE, gunzipBytes, gunzipLimited } from "./compression.js";
 import { decryptAttachments, readEncryptionHeader, type DecryptionKey } from "./decrypt.js";
 import { DigestTap } from "./digest-tap.js";
 import { EbmsError } from "./ebms-errors.js";
@@ -173,20 +173,23 @@ async function gunzipSpool(
   total: ByteBudget,
 ): Promise<SpooledContent> {
   const dest = tmp.spool(`payload-${cid}`);
-  await pipeline(
-    src.createReadStream(),
-    gunzipLimited({
-      maxBytes: limits.maxPayloadBytes,
-      budgets: [total],
-      ...(limits.maxCompressionRatio !== undefined ? { maxRatio: limits.maxCompressionRatio } : {}),
-    }),
-    dest.sink,
-  );
+  const gunzipLimits = {
+    maxBytes: limits.maxPayloadBytes,
+    budgets: [total],
+    ...(limits.maxCompressionRatio !== undefined ? { maxRatio: limits.maxCompressionRatio } : {}),
+  };
+  const gz = src.inMemory();
+  // Gzip in memory whose output fits the memory left is one call; a failure releases dest with the temp dir.
+  const plain = gz === undefined ? undefined : gunzipBytes(gz, gunzipLimits, tmp.memoryFree);
+  if (plain !== undefined) await dest.put(plain);
+  else await pipeline(src.createReadStream(), gunzipLimited(gunzipLimits), dest.sink);
   await src.release();
   return dest;
 }
 
 async function sha256Of(content: SpooledContent): Promise<Buffer> {
+  const bytes = content.inMemory();
+  if (bytes !== undefined) return createHash("sha256").update(bytes).digest();
   const tap = new DigestTap("sha256");
   await pipeline(content.createReadStream(), tap, async function* (source: AsyncIterable<Buffer>) {
     for await (const _ of source) {

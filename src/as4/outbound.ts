@@ -1,19 +1,19 @@
-import { randomUUID, type X509Certificate } from "node:crypto";
+import { createHash, randomUUID, type X509Certificate } from "node:crypto";
 import { createReadStream } from "node:fs";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { request, type Dispatcher } from "undici";
 import { networkFailure } from "../network-errors.js";
 import type { DsReference } from "../xml/dsig-reference.js";
-import { GZIP_MIME_TYPE, gzipStream } from "./compression.js";
+import { GZIP_MIME_TYPE, gzipBytes, gzipStream } from "./compression.js";
 import { DigestTap } from "./digest-tap.js";
 import { serialize } from "../xml/dom.js";
 import { addEncryptionHeaderTo, generateContentKey } from "./encrypt.js";
 import type { EnvelopeIds } from "./envelope.js";
-import { gcmEncryptStream } from "./gcm-stream.js";
+import { gcmEncrypt, gcmEncryptStream } from "./gcm-stream.js";
 import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
-import { createTempDir, type SpooledContent, type TempDirOptions } from "./temp-files.js";
+import { createTempDir, type Spool, type SpooledContent, type TempDirOptions } from "./temp-files.js";
 import { buildUserMessageDocument, type PartInfo, type UserMessage } from "./user-message.js";
 import { signEnvelopeDocument, type Signer } from "./wss-sign.js";
 
@@ -24,12 +24,16 @@ import { signEnvelopeDocument, type Signer } from "./wss-sign.js";
  *   then: UserMessage envelope → sign (with the gzip digests) → add the encryption header;
  *   pass 2: the MIME body streams the SOAP part and the spools.
  * A small message stays in memory; past the spool threshold the ciphertext goes to a temp file, so memory stays
- * at the threshold and a few chunks whatever the payload size.
+ * at the threshold and a few chunks whatever the payload size. A payload given in memory that fits the threshold
+ * takes one call per step instead of the streams, whose machinery costs more than the work on a small letter.
  */
 
 export interface OutboundPayload {
-  /** A file path, or a stream factory (called once, in pass 1). */
-  source: string | (() => Readable);
+  /**
+   * A file path, a stream factory (called once, in pass 1), or the payload in memory: one that fits the
+   * message's memory spool is compressed, digested and encrypted by one call each, no stream involved.
+   */
+  source: string | Buffer | (() => Readable);
   /** MIME type of the payload itself (before compression), e.g. `application/xml`. */
   mimeType: string;
   characterSet?: string;
@@ -93,11 +97,10 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       const contentId = p.contentId ?? `${uuid()}@${domain}`;
       const compressed = p.compress ?? true;
       const content = tmp.spool(`payload-${i}`);
-      const counter = new ByteCounter();
-      const tap = new DigestTap("sha256");
-      const source = typeof p.source === "string" ? createReadStream(p.source) : p.source();
-      await pipeline([source, counter, ...(compressed ? [gzipStream()] : []), tap, gcmEncryptStream(cek), content.sink]);
-      prepared.push({ contentId, mimeType: p.mimeType, compressed, sourceBytes: counter.bytes, sha256: tap.digest, wireBytes: content.size, content });
+      const src = p.source;
+      const { sourceBytes, sha256 } =
+        src instanceof Buffer && src.length <= tmp.memoryFree ? await sealBytes(src, compressed, cek, content) : await sealStream(streamOf(src), compressed, cek, content);
+      prepared.push({ contentId, mimeType: p.mimeType, compressed, sourceBytes, sha256, wireBytes: content.size, content });
     }
 
     const parts: PartInfo[] = input.payloads.map((p, i) => ({
@@ -134,6 +137,33 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
     await tmp.dispose();
     throw err;
   }
+}
+
+interface Sealed {
+  sourceBytes: number;
+  /** Of what is signed: the gzip output when compressed. */
+  sha256: Buffer;
+}
+
+function streamOf(source: OutboundPayload["source"]): Readable {
+  if (typeof source === "function") return source();
+  return typeof source === "string" ? createReadStream(source) : Readable.from([source]);
+}
+
+/** Pass 1 of one payload: source → gzip → sha256 → AES-128-GCM → spool. */
+async function sealStream(source: Readable, compressed: boolean, cek: Buffer, spool: Spool): Promise<Sealed> {
+  const counter = new ByteCounter();
+  const tap = new DigestTap("sha256");
+  await pipeline([source, counter, ...(compressed ? [gzipStream()] : []), tap, gcmEncryptStream(cek), spool.sink]);
+  return { sourceBytes: counter.bytes, sha256: tap.digest };
+}
+
+/** {@link sealStream} for a payload in memory, by one call per step: the same bytes for the same key and IV. */
+async function sealBytes(source: Buffer, compressed: boolean, cek: Buffer, spool: Spool): Promise<Sealed> {
+  const signed = compressed ? gzipBytes(source) : source;
+  const sha256 = createHash("sha256").update(signed).digest();
+  await spool.put(gcmEncrypt(cek, signed));
+  return { sourceBytes: source.length, sha256 };
 }
 
 export interface SendOptions {

@@ -62,6 +62,11 @@ export interface SpooledContent {
   createReadStream(): Readable;
   /** The whole content in one buffer: only for content known to be small. */
   readAll(): Promise<Buffer>;
+  /**
+   * The whole content when it is held in memory, without a copy (the caller must not change it), so small
+   * content can be worked on by one-shot calls instead of a stream; undefined when it is in a file.
+   */
+  inMemory(): Buffer | undefined;
   /** Drops the content now (memory or file), before the directory is disposed. Safe to call more than once. */
   release(): Promise<void>;
 }
@@ -72,6 +77,12 @@ export interface Spool extends SpooledContent {
    * that fails or is destroyed before it finished releases what it held.
    */
   readonly sink: Writable;
+  /**
+   * Instead of the sink: the whole content at once, kept in memory or written to a file by the same rule as the
+   * sink's writes, and readable when the promise resolved. The spool keeps `content`: the caller must not change
+   * it. A failure releases the spool.
+   */
+  put(content: Buffer): Promise<void>;
 }
 
 export interface TempDir {
@@ -79,6 +90,8 @@ export interface TempDir {
   readonly path: string | undefined;
   /** Bytes the spools hold in memory now. */
   readonly memoryBytes: number;
+  /** Bytes the message's spools may still take in memory: its own share, or what the process's budget has left if less. */
+  readonly memoryFree: number;
   /** A new, empty spool; the label names its file if it spills (for a human reading the directory). */
   spool(label: string): Spool;
   /** A fresh file path in the directory, which is made now if need be; the file itself is not created. For tools that need a real file. */
@@ -119,6 +132,11 @@ class MessageTempDir implements TempDir {
 
   get memoryBytes(): number {
     return this.#memory;
+  }
+
+  get memoryFree(): number {
+    const own = this.#limit - this.#memory;
+    return this.#shared ? Math.min(own, this.#shared.limit - this.#shared.used) : own;
   }
 
   get alwaysFiles(): boolean {
@@ -181,7 +199,7 @@ class MessageTempDir implements TempDir {
 type State = "writing" | "written" | "released";
 
 class DeferredSpool implements Spool {
-  readonly sink: Writable;
+  #sink: Writable | undefined;
   readonly #dir: MessageTempDir;
   readonly #name: string;
   #state: State = "writing";
@@ -193,11 +211,16 @@ class DeferredSpool implements Spool {
   #path: string | undefined;
   /** The file operation in progress (spilling, writing, closing); release waits for it. */
   #busy: Promise<void> = Promise.resolve();
+  #putting = false;
 
   constructor(dir: MessageTempDir, name: string) {
     this.#dir = dir;
     this.#name = name;
-    this.sink = new Writable({
+  }
+
+  /** Made on first use: content written with put() never needs a stream. */
+  get sink(): Writable {
+    this.#sink ??= new Writable({
       write: (chunk: Buffer, _enc, cb) => this.#write([chunk], cb),
       writev: (items, cb) => this.#write(items.map((i) => i.chunk as Buffer), cb),
       final: (cb) => this.#run(() => this.#finish(), cb),
@@ -210,6 +233,21 @@ class DeferredSpool implements Spool {
         );
       },
     });
+    return this.#sink;
+  }
+
+  async put(content: Buffer): Promise<void> {
+    if (this.#sink !== undefined || this.#putting) throw new Error(`spool ${this.#name} is already being written`);
+    this.#putting = true;
+    const step = (run: (cb: (err?: Error | null) => void) => void): Promise<void> =>
+      new Promise<void>((resolve, reject) => run((err) => (err ? reject(err) : resolve())));
+    try {
+      await step((cb) => this.#write([content], cb));
+      await step((cb) => this.#run(() => this.#finish(), cb));
+    } catch (err) {
+      await this.release();
+      throw err;
+    }
   }
 
   get size(): number {
@@ -243,8 +281,15 @@ class DeferredSpool implements Spool {
       await file?.close().catch(() => undefined);
       if (unlink && this.#path !== undefined) await rm(this.#path, { force: true });
     });
-    if (!this.sink.destroyed) this.sink.destroy();
+    if (this.#sink !== undefined && !this.#sink.destroyed) this.#sink.destroy();
     return this.#busy;
+  }
+
+  inMemory(): Buffer | undefined {
+    this.#readable();
+    if (this.#path !== undefined) return undefined;
+    if (this.#chunks.length !== 1) this.#chunks = [Buffer.concat(this.#chunks)];
+    return this.#chunks[0];
   }
 
   #readable(): void {

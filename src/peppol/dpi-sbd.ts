@@ -113,10 +113,7 @@ export function dpiSbdParts(input: Omit<DpiSbdInput, "dokumentpakke">): { head: 
 
 /** The whole SBD as a byte stream; the dokumentpakke is base64-encoded on the fly. */
 export function dpiSbdStream(input: DpiSbdInput): Readable {
-  const { head, tail } = dpiSbdParts(input);
-  const letter = isLetterType(input.messageType);
-  if (letter && input.dokumentpakke === undefined) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", `a ${input.messageType} letter needs a dokumentpakke`);
-  if (!letter && input.dokumentpakke !== undefined) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", `a ${input.messageType} carries no dokumentpakke`);
+  const { head, tail } = checkedParts(input);
   const dokumentpakke = input.dokumentpakke;
   async function* generate(): AsyncGenerator<Buffer> {
     yield Buffer.from(head, "utf8");
@@ -128,6 +125,26 @@ export function dpiSbdStream(input: DpiSbdInput): Readable {
     yield Buffer.from(tail, "utf8");
   }
   return Readable.from(generate(), { objectMode: false });
+}
+
+/**
+ * {@link dpiSbdStream}'s bytes in one buffer, built in one go from a dokumentpakke in memory: for a letter small
+ * enough to be held whole, which then needs no stream at all. The same checks and errors.
+ */
+export function dpiSbdBytes(input: Omit<DpiSbdInput, "dokumentpakke"> & { dokumentpakke?: Uint8Array }): Buffer {
+  const { head, tail } = checkedParts(input);
+  const dokumentpakke = input.dokumentpakke;
+  if (dokumentpakke !== undefined && dokumentpakke.length === 0) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", "the dokumentpakke is empty");
+  const text = dokumentpakke === undefined ? "" : Buffer.from(dokumentpakke.buffer, dokumentpakke.byteOffset, dokumentpakke.byteLength).toString("base64");
+  return Buffer.from(head + text + tail, "utf8");
+}
+
+function checkedParts(input: Omit<DpiSbdInput, "dokumentpakke"> & { dokumentpakke?: unknown }): { head: string; tail: string } {
+  const parts = dpiSbdParts(input);
+  const letter = isLetterType(input.messageType);
+  if (letter && input.dokumentpakke === undefined) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", `a ${input.messageType} letter needs a dokumentpakke`);
+  if (!letter && input.dokumentpakke !== undefined) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", `a ${input.messageType} carries no dokumentpakke`);
+  return parts;
 }
 
 /** The whole SBD in memory (small documents and tests; use {@link dpiSbdStream} for real payloads). */

@@ -177,6 +177,58 @@ describe("as4/temp-files: memory spools", () => {
     expect(await readdir(parent)).to.deep.equal([]);
   });
 
+  it("put(): the whole content at once, in memory while it fits, in a file like the sink's past it", async () => {
+    const t = dir(1000);
+    const small = randomBytes(600);
+    const s = t.spool("small");
+    await s.put(small);
+    expect([s.size, s.path, t.memoryBytes, t.memoryFree, t.path]).to.deep.equal([600, undefined, 600, 400, undefined]);
+    expect(s.inMemory()).to.equal(small); // no copy
+    expect((await streamed(s)).equals(small)).to.equal(true);
+    const large = randomBytes(401);
+    const l = t.spool("large");
+    await l.put(large);
+    expect(l.path).to.be.a("string");
+    expect(l.inMemory()).to.equal(undefined);
+    expect((await readFile(l.path!)).equals(large)).to.equal(true);
+    expect((await stat(l.path!)).mode & 0o777).to.equal(0o600);
+    expect([t.memoryBytes, t.memoryFree]).to.deep.equal([600, 400]);
+    await s.release();
+    expect([t.memoryBytes, t.memoryFree]).to.deep.equal([0, 1000]);
+  });
+
+  it("put(): 'always files' puts even empty content in a file; a spool takes one put and no sink after it", async () => {
+    const t = dir(0);
+    const empty = t.spool("empty");
+    await empty.put(Buffer.alloc(0));
+    expect(await readFile(empty.path!)).to.have.length(0);
+    expect(empty.inMemory()).to.equal(undefined);
+    const twice = t.spool("twice");
+    await twice.put(Buffer.from("a"));
+    expect((await rejection(twice.put(Buffer.from("b")))).message).to.match(/already being written/);
+    const piped = t.spool("piped");
+    await fill(piped, Buffer.from("abc"));
+    expect((await rejection(piped.put(Buffer.from("d")))).message).to.match(/already being written/);
+  });
+
+  it("put() into a released spool fails and holds nothing", async () => {
+    const t = dir(1000);
+    const s = t.spool("gone");
+    await s.release();
+    expect((await rejection(s.put(randomBytes(10)))).message).to.match(/released/);
+    expect(t.memoryBytes).to.equal(0);
+  });
+
+  it("inMemory(): the content written through the sink in pieces, as one buffer", async () => {
+    const t = dir(1000);
+    const data = randomBytes(900);
+    const s = t.spool("pieces");
+    await fill(s, data, 100);
+    expect(s.inMemory()!.equals(data)).to.equal(true);
+    expect((await streamed(s)).equals(data)).to.equal(true);
+    expect(t.memoryBytes).to.equal(900);
+  });
+
   it("refuses a negative or fractional threshold", () => {
     expect(() => createTempDir({ memoryBytes: -1 })).to.throw(RangeError);
     expect(() => createTempDir({ memoryBytes: 1.5 })).to.throw(RangeError);
@@ -195,6 +247,8 @@ describe("AS4 spools: the process's shared memory budget", () => {
     expect(a.path).to.equal(undefined); // in memory: 700 of the shared 1000
     expect(b.path).to.be.a("string"); // 700 + 400 would pass the shared budget, though within its message's 800
     expect(shared.used).to.equal(700);
+    // What is free: the message's own share, or the process's when that has less left.
+    expect([first.memoryFree, second.memoryFree]).to.deep.equal([100, 300]);
     expect((await b.readAll()).equals(Buffer.alloc(400, 2))).to.equal(true);
     await first.dispose();
     await second.dispose();

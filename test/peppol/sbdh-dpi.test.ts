@@ -21,6 +21,7 @@ import { INNBYGGERPOST_NS } from "../../src/peppol/sbdh.js";
 import {
   buildDpiSbd,
   dpiSbdParts,
+  dpiSbdBytes,
   dpiSbdStream,
   dpiStandard,
   readDpiSbd,
@@ -309,6 +310,36 @@ describe("peppol/sbdh (DPI Innbyggerpost payload)", () => {
       }
       expect((error as Error).message).to.equal("disk full");
       expect(failing.destroyed).to.equal(true);
+    });
+  });
+
+  describe("built in one go from a dokumentpakke in memory", () => {
+    /** The test's inputs hold their dokumentpakke in memory (or none). */
+    const inMemory = (input: DpiSbdInput): Parameters<typeof dpiSbdBytes>[0] => input as Parameters<typeof dpiSbdBytes>[0];
+    it("gives the stream's bytes", async () => {
+      for (const n of [1, 2, 3, 4, 100_001]) {
+        const input = letter({ dokumentpakke: bytes(n), instanceIdentifier: "æøå-ÆØÅ-id" });
+        expect(dpiSbdBytes(inMemory(input)).equals(await buildDpiSbd(input)), `${n} bytes`).to.equal(true);
+      }
+      const pakke = bytes(30);
+      const view = letter({ dokumentpakke: new Uint8Array(pakke.buffer, pakke.byteOffset + 5, 20) });
+      expect(dpiSbdBytes(inMemory(view)).equals(await buildDpiSbd(view))).to.equal(true);
+      expect(dpiSbdBytes(inMemory(receipt())).equals(await buildDpiSbd(receipt()))).to.equal(true);
+    });
+
+    it("refuses what the stream refuses, with the same errors", async () => {
+      const cases = [letter({ dokumentpakke: undefined }), receipt({ dokumentpakke: bytes(3) }), letter({ dokumentpakke: Buffer.alloc(0) }), receipt({ process: undefined })];
+      for (const input of cases) {
+        let oneShot: unknown;
+        try {
+          dpiSbdBytes(inMemory(input));
+        } catch (err) {
+          oneShot = err;
+        }
+        const streamed = await rejection(buildDpiSbd(input));
+        expect(oneShot).to.be.instanceOf(streamed.constructor);
+        expect((oneShot as Error).message).to.equal(streamed.message);
+      }
     });
   });
 

@@ -1,4 +1,4 @@
-import type { MemoryBudget } from "../../as4/temp-files.js";
+import { DEFAULT_MEMORY_SPOOL_BYTES, type MemoryBudget } from "../../as4/temp-files.js";
 import { Readable } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { Logger } from "../../log.js";
@@ -9,7 +9,7 @@ import { DomainError } from "../../errors.js";
 import type { FeilReceiptIssuer } from "./feil-receipt.js";
 import type { Discovery } from "../../peppol/discovery.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../../peppol/identifiers.js";
-import { dpiSbdStream } from "../../peppol/dpi-sbd.js";
+import { dpiSbdBytes, dpiSbdStream, type DpiSbdInput } from "../../peppol/dpi-sbd.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import type { StoreWrites } from "../../store/conversations-repo.js";
 import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
@@ -168,8 +168,17 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
   private async prepare(m: DpiConversation, type: DpiMessageType, process: DpiProcessId, as4MessageId: string, peer: string, certificate: OutboundPrepareCert): Promise<OutboundMessage> {
     const { deps } = this;
     const documentType = dpiDocumentTypeId(type, deps.spelling);
-    const blobs = deps.blobs;
-    const payloadKey = m.dpi.payloadKey;
+    const sbd: Omit<DpiSbdInput, "dokumentpakke"> = {
+      sender: toParticipantId(m.senderIdentifier),
+      receiver: toParticipantId(m.receiverIdentifier),
+      messageType: type,
+      process,
+      // The SBDH instance identifier is the DPI message id, so a resend is recognisably the same document.
+      instanceIdentifier: m.messageId,
+      createdAt: m.createdAt,
+      spelling: deps.spelling,
+      forretningsmelding: m.dpi.forretningsmelding,
+    };
     return prepareUserMessage({
       userMessage: {
         messageId: as4MessageId,
@@ -182,28 +191,27 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
         originalSender: { value: m.senderIdentifier, type: "iso6523-actorid-upis" },
         finalRecipient: { value: m.receiverIdentifier, type: "iso6523-actorid-upis" },
       },
-      payloads: [
-        {
-          mimeType: "application/xml",
-          source: () =>
-            dpiSbdStream({
-              sender: toParticipantId(m.senderIdentifier),
-              receiver: toParticipantId(m.receiverIdentifier),
-              messageType: type,
-              process,
-              // The SBDH instance identifier is the DPI message id, so a resend is recognisably the same document.
-              instanceIdentifier: m.messageId,
-              createdAt: m.createdAt,
-              spelling: deps.spelling,
-              forretningsmelding: m.dpi.forretningsmelding,
-              ...(payloadKey ? { dokumentpakke: Readable.from(blobs.open(payloadKey)) } : {}),
-            }),
-        },
-      ],
+      payloads: [{ mimeType: "application/xml", source: await this.sbdSource(sbd, m.dpi) }],
       signer: deps.identity,
       recipientCertificate: certificate,
       tempDir: spoolOptions(deps),
     });
+  }
+
+  /**
+   * The SBD in memory when its dokumentpakke fits the message's memory spool (a receipt has none), so the AS4
+   * layer seals it without streams; otherwise, or when the blob cannot be read whole, a stream that reads the
+   * blob piece by piece (and fails as it always did when the blob is missing).
+   */
+  private async sbdSource(sbd: Omit<DpiSbdInput, "dokumentpakke">, dpi: DpiConversation["dpi"]): Promise<Buffer | (() => Readable)> {
+    const { blobs } = this.deps;
+    const key = dpi.payloadKey;
+    if (!key) return dpiSbdBytes(sbd);
+    const streamed = () => dpiSbdStream({ ...sbd, dokumentpakke: Readable.from(blobs.open(key)) });
+    const memory = this.deps.memorySpoolBytes ?? DEFAULT_MEMORY_SPOOL_BYTES;
+    if (dpi.payloadSize === null || base64Length(dpi.payloadSize) > memory) return streamed;
+    const pakke = await blobs.read(key).catch(() => undefined);
+    return pakke === undefined ? streamed : dpiSbdBytes({ ...sbd, dokumentpakke: pakke });
   }
 
   /** The feil receipt corner 1 gets for a failed letter, committed together with FEILET. */
@@ -223,6 +231,8 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
 export function dpiLeaseMs(timeoutMs: number): number {
   return timeoutMs * 2 + 60_000;
 }
+
+const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 
 type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
 

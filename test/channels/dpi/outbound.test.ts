@@ -15,9 +15,12 @@ import { parseForretningsmelding } from "../../../src/dpi/sbd.js";
 import { createForretningsmeldingVerifier } from "../../../src/dpi/signed-forretningsmelding.js";
 import { silentLogger } from "../../../src/log.js";
 import type { Discovery } from "../../../src/peppol/discovery.js";
+import { buildDpiSbd } from "../../../src/peppol/dpi-sbd.js";
+import { toParticipantId } from "../../../src/peppol/identifiers.js";
 import type { SmpEndpoint } from "../../../src/peppol/smp-client.js";
 import { SmpHttpError, SmpParticipantNotRegisteredError } from "../../../src/peppol/smp-errors.js";
 import { RevocationUnknownError } from "../../../src/pki/revocation.js";
+import type { ReceivedUserMessage } from "../../../src/as4/inbound.js";
 import { receiveAs4, type SenderTrust } from "../../../src/channels/dpi/as4-receiver.js";
 import { createFeilReceiptIssuer } from "../../../src/channels/dpi/feil-receipt.js";
 import { DpiOutboundChannel, dpiLeaseMs, type DpiOutboundDeps } from "../../../src/channels/dpi/outbound.js";
@@ -78,11 +81,17 @@ class RoutingDiscovery implements Discovery {
  * returns its signed receipt. Its seat id is POP000002 and it trusts any sender as POP000001.
  */
 async function as4Peer(stores: Stores, clock: Clock, tempDir: string) {
-  const state = { down: true, received: [] as string[] };
+  const state = { down: true, received: [] as string[], sbds: [] as Buffer[] };
   const deps = {
     identity: { ...receiverAp, seatId: "POP000002" },
     trust: { validate: async () => ({ seatId: "POP000001" }) },
-    handler: { accept: async (m: { userMessage: { messageId: string } }) => void state.received.push(m.userMessage.messageId) },
+    handler: {
+      accept: async (m: ReceivedUserMessage): Promise<undefined> => {
+        state.received.push(m.userMessage.messageId);
+        state.sbds.push(await m.payloads[0]!.content.readAll());
+        return undefined;
+      },
+    },
     exchanges: new ExchangeRepo(stores.db),
     clock,
     log: silentLogger,
@@ -325,6 +334,31 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
       expect(await row(print.messageId)).to.include({ status: "OPPRETTET", attempts: 1 });
       expect(peer.state.received).to.have.length(3);
     });
+
+    // Up to the memory spool the SBD is built in memory and sealed without streams; past it, streamed as before.
+    for (const [how, memorySpoolBytes] of [["built in memory", undefined], ["streamed past the memory spool", 1_000]] as const) {
+      it(`sends the letter's SBD byte for byte as the stream builds it (${how})`, async () => {
+        peer.state.down = false;
+        const w = worker({ discovery: discovery(), allowHttpEndpoints: true, ...(memorySpoolBytes !== undefined ? { memorySpoolBytes } : {}) });
+        const letter = await queued("digital", { receiver: ORGS.digipost });
+        const m = await row(letter.messageId);
+        expect(Math.ceil(m.dpi.payloadSize! / 3) * 4).to.be.above(1_000);
+        expect(await w.runOnce()).to.equal(1);
+        expect((await row(letter.messageId)).status).to.equal("SENDT");
+        const expected = await buildDpiSbd({
+          sender: toParticipantId(m.senderIdentifier),
+          receiver: toParticipantId(m.receiverIdentifier),
+          messageType: "digital",
+          instanceIdentifier: m.messageId,
+          createdAt: m.createdAt,
+          spelling: "innbyggerpost",
+          forretningsmelding: m.dpi.forretningsmelding,
+          dokumentpakke: Buffer.from(letter.cms!),
+        });
+        expect(peer.state.sbds).to.have.length(1);
+        expect(peer.state.sbds[0]!.equals(expected)).to.equal(true);
+      });
+    }
 
     it("a letter read before another attempt fixed its AS4 MessageId is built again and sent with that one", async () => {
       peer.state.down = false;
