@@ -129,8 +129,12 @@ export interface Stores {
   singleProcess: boolean;
 }
 
-export async function openStores(config: Config): Promise<Stores> {
-  const { db, applied, singleProcess } = await openDatabase(config.databaseUrl, { poolSize: config.databasePoolSize, sqliteSynchronous: config.sqliteSynchronous });
+export async function openStores(config: Config, o: { onCommitSyncFailure?: (err: Error) => void } = {}): Promise<Stores> {
+  const { db, applied, singleProcess } = await openDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
+    sqliteSynchronous: config.sqliteSynchronous,
+    ...(o.onCommitSyncFailure ? { onCommitSyncFailure: o.onCommitSyncFailure } : {}),
+  });
   const blobs = await openBlobStore(config, singleProcess).catch(async (err: unknown) => {
     await db.$disconnect();
     throw err;

@@ -34,6 +34,8 @@ export function currentRequestId(): string | undefined {
  * of a letter's journey cost about 0.1 ms of system time on its own). Whatever is pending is written before the
  * process exits, by pino's exit hook; only a hard kill can lose the lines of the last write in flight.
  */
+const MAX_PENDING_LOG_BYTES = 16 * 1024 * 1024;
+
 export function createLogger(level: string, name = "dpi-ap", destination?: DestinationStream, o: { sync?: boolean } = {}): Logger {
   const options = {
     name,
@@ -46,7 +48,8 @@ export function createLogger(level: string, name = "dpi-ap", destination?: Desti
       return requestId === undefined ? {} : { requestId };
     },
   };
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: o.sync ?? true }));
+  // Batched, a stalled reader of stdout would let pending lines grow without end: past 16 MiB they are dropped.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: o.sync ?? true, ...(o.sync === false ? { maxLength: MAX_PENDING_LOG_BYTES } : {}) }));
 }
 
 export const silentLogger: Logger = pino({ level: "silent" });

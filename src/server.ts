@@ -277,7 +277,16 @@ async function startDiscovery(config: Config, clock: Clock, revocation: Revocati
  * removes what interrupted writes left behind, run once before anything can be in flight.
  */
 async function openStoresAndSweep(config: Config, log: Logger) {
-  const stores = await openStores(config);
+  const stores = await openStores(config, {
+    // Commits that may not be on disk must not be answered, and a later sync that succeeds proves nothing about
+    // them (sqlite-durability.ts): the process stops, as PostgreSQL does, and SQLite recovers its log at the next
+    // start. Nothing after this line runs: no catch block treats the commit as rolled back.
+    onCommitSyncFailure: (err) => {
+      log.fatal({ err }, "the database's write-ahead log could not be synced: stopping, since commits may not be on disk");
+      log.flush();
+      process.exit(1);
+    },
+  });
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
   // AS4 spools (config.spoolDir): with the folder store under the data folder, not /tmp, on the same disk as
   // the payloads; with the database store in the system's temp folder, as nothing in it outlives a restart.

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { mkdir } from "node:fs/promises";
+import { mkdir, realpath } from "node:fs/promises";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import Database from "better-sqlite3";
 import type BetterSqlite3 from "better-sqlite3";
@@ -90,6 +90,11 @@ export interface OpenOptions {
    * "normal" leaves the sync to checkpoints, and a power loss can undo the last commits.
    */
   sqliteSynchronous?: "full" | "normal";
+  /**
+   * SQLite with "full": told once, synchronously, when syncing the log failed and commits may not be on disk;
+   * from then on every use of the store fails (sqlite-durability.ts). The access point stops here (app.ts).
+   */
+  onCommitSyncFailure?: (err: Error) => void;
 }
 
 export async function openDatabase(databaseUrl: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
@@ -132,8 +137,9 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
   if (options.sqliteSynchronous !== "normal" && file !== ":memory:") {
     // The connection's own prepare, not the adapter's statement cache that replaced it (sqlite-statement-cache.ts).
     const totalChanges = Database.prototype.prepare.call(connection, "SELECT total_changes()").pluck().safeIntegers(false);
-    const log = walSync(path.resolve(file));
-    durability = new CommitDurability(() => totalChanges.get() as number, log.sync);
+    // SQLite puts the log beside the file a symbolic link points to.
+    const log = walSync(await realpath(path.resolve(file)));
+    durability = new CommitDurability(() => totalChanges.get() as number, log.sync, options.onCommitSyncFailure);
     closeLog = log.close;
     gate.syncCommits(durability);
   }

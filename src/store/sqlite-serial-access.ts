@@ -52,9 +52,17 @@ export class Gate {
     let left: Promise<void> | undefined;
     return before.then(() => () => {
       if (left) return left;
-      const point = this.durability?.mark();
-      this.inUse--;
-      release();
+      let point: number | undefined;
+      try {
+        point = this.durability?.mark();
+      } catch (err) {
+        // The connection is closed (mark() reads it): the next one in finds that out for itself.
+        left = Promise.reject(err as Error);
+        return left;
+      } finally {
+        this.inUse--;
+        release();
+      }
       left = point === undefined ? Promise.resolve() : this.durability!.until(point);
       return left;
     });

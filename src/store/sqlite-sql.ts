@@ -157,6 +157,7 @@ export function sqliteSql(db: BetterSqlite3.Database, gate: Gate): SqlStore {
         query: <R>(sql: string, ...params: unknown[]) => inside(() => runQuery<R>(statements, sql, params)),
         execute: (sql: string, ...params: unknown[]) => inside(() => runExecute(statements, sql, params)),
       };
+      let threw = false;
       try {
         begin.run();
         try {
@@ -164,13 +165,17 @@ export function sqliteSql(db: BetterSqlite3.Database, gate: Gate): SqlStore {
           commit.run();
           return out;
         } catch (err) {
+          threw = true;
           // A failed COMMIT can leave SQLite inside the transaction: it is rolled back before the gate opens.
           if (db.inTransaction) rollback.run();
           throw err;
         }
       } finally {
         open = false;
-        await leave();
+        // A transaction that failed reports its own error, not a failed sync of what others committed.
+        await leave().catch((err: unknown) => {
+          if (!threw) throw err;
+        });
       }
     },
   };
