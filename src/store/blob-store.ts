@@ -3,7 +3,7 @@ import { createReadStream, type ReadStream } from "node:fs";
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Transform, Writable, type Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { finished, pipeline } from "node:stream/promises";
 
 /**
  * Payloads (document packages, eFormidling files and packages) are kept apart from the message rows: they are
@@ -152,6 +152,10 @@ export class FolderBlobStore implements BlobStore {
       await rename(tmpFile, this.pathOf(key));
       await syncDirectory(this.blobs);
     } catch (err) {
+      // pipeline() may settle while the file's own destroy still waits for an open under way (the thread pool
+      // can be busy): removing the file before that open made it would leave it behind. Wait for the close.
+      file.destroy();
+      await finished(file).catch(() => {});
       await rm(tmpFile, { force: true });
       throw err;
     }
