@@ -8,8 +8,7 @@ import { receiveUserMessage, type InboundLimits, type ReceivedUserMessage } from
 import { spoolOptions } from "./spool-options.js";
 import { buildErrorDocument, buildReceiptDocument, errorEntryOf } from "../../as4/signal-message.js";
 import { generateMessageId } from "../../as4/user-message.js";
-import { signEnvelope, signEnvelopeDocument, type Signer } from "../../as4/wss-sign.js";
-import { serialize } from "../../xml/dom.js";
+import { signEnvelope, type Signer } from "../../as4/wss-sign.js";
 import type { Sql } from "../../store/sql.js";
 import { DomainError } from "../../errors.js";
 import type { RevocationEvidenceUse } from "../../pki/revocation-evidence.js";
@@ -165,8 +164,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
       // handler's own transaction: the message and the answer every resend gets commit together.
       receiptId = generateMessageId(deps.identity.seatId.toLowerCase());
       const doc = buildReceiptDocument({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes });
-      signEnvelopeDocument(doc, deps.identity, []);
-      signed = Buffer.from(serialize(doc), "utf8");
+      signed = Buffer.from(signEnvelope(doc, deps.identity, []), "utf8");
       const answeredIn = duplicates.answeredIn?.bind(duplicates);
       const answer: AnswerWrites | undefined = answeredIn
         ? async (tx, id) => {
