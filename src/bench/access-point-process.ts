@@ -87,7 +87,7 @@ export interface AccessPointProcess extends ChildHandle {
 
 /**
  * Profiling hook: DPI_AP_BENCH_NODE_ARGS (read in the bench process, never passed on, since baseEnv drops
- * DPI_AP_*) holds extra node options for the access point children, split on whitespace; `{name}` becomes the
+ * DPI_AP_*) holds extra node options for the access point children and the postbox provider, split on whitespace; `{name}` becomes the
  * child's name, e.g. `DPI_AP_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof/{name}" npm run bench -- --letters 300 --large 0`.
  * The profile is written when the child exits through process.exit (graceful SIGTERM shutdown).
  */

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { PostboxStats } from "../sim/postbox/index.js";
+import { benchNodeArgs } from "./access-point-process.js";
 import { baseEnv, spawnChild, type ChildHandle } from "./child-process.js";
 
 /** The bench's side of the postbox provider process (postbox-child.ts). */
@@ -50,6 +51,7 @@ export async function startPostboxProcess(o: PostboxProcessOptions, readyTimeout
     env: { ...baseEnv(), [POSTBOX_CONFIG_ENV]: JSON.stringify(config) },
     logFile: path.join(o.dir, `postbox-${o.orgno}.log`),
     ipc: true,
+    nodeArgs: benchNodeArgs("postbox"),
   });
   let latest: PostboxStats | undefined;
   let rejected: string[] = [];

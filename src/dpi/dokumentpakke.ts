@@ -1,8 +1,15 @@
-import { createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject } from "node:crypto";
+import { createDecipheriv, createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject } from "node:crypto";
 import { open } from "node:fs/promises";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
+import { TAG } from "../asn1/ber.js";
 import { DomainError } from "../errors.js";
+import { CONTENT_CIPHER_BY_OID } from "../packaging/cms-algorithms.js";
+import { isA } from "../packaging/cms-ber.js";
+import { readEnvelope } from "../packaging/cms-envelope.js";
+import { identifies, toPrivateKey } from "../packaging/certificates.js";
+import { CmsMalformedError, CmsUnsupportedAlgorithmError } from "../packaging/errors.js";
+import { parseKeyTransportAlgorithm, unwrapContentKey } from "../packaging/rsa-key-transport.js";
 import type { Dokumentpakkefingeravtrykk } from "./bodies.js";
 import { CMS_OIDS } from "./cms-oids.js";
 import { cmsSkeleton, cmsSkeletonFrom, type RandomAccessSource } from "./cms-skeleton.js";
@@ -120,23 +127,6 @@ export function pkijsSkeletonSummary(skeleton: Uint8Array): EnvelopedDataSummary
       throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
     }
     return envelopeOf(asn.result).summary;
-  });
-}
-
-/* The whole package, content included: what decryption needs. */
-function parseEnvelope(bytes: Uint8Array): ParsedEnvelope {
-  return notCmsOnError(() => {
-    if (bytes.byteLength === 0) throw new DokumentpakkeNotCmsError("the dokumentpakke is empty");
-    // asn1js caps a parse at 10 000 nodes and 16 MiB by default; a CMS written in 1 KiB pieces (pkijs, streaming
-    // BouncyCastle) passes 10 000 nodes at about 4 MB. The input is already capped by the configured size limit.
-    const asn = asn1js.fromBER(bytes, { maxContentLength: bytes.byteLength, maxNodes: Math.max(10_000, Math.ceil(bytes.byteLength / 256)) });
-    if (asn.offset === -1 || asn.result.error) {
-      throw new DokumentpakkeNotCmsError(`not BER-encoded ASN.1: ${asn.result.error || "decoding failed"}`);
-    }
-    if (asn.offset !== bytes.byteLength) {
-      throw new DokumentpakkeNotCmsError(`${bytes.byteLength - asn.offset} bytes follow the CMS ContentInfo`);
-    }
-    return envelopeOf(asn.result);
   });
 }
 
@@ -278,6 +268,10 @@ export async function encryptDokumentpakke(plain: Uint8Array, recipientCert: Cer
  * Decrypts a dokumentpakke with the recipient's key. The recipient is found by the certificate's issuer and
  * serial number (or subject key identifier). Throws DokumentpakkeNotCmsError, UnsupportedCmsAlgorithmError
  * or DokumentpakkeDecryptError.
+ *
+ * The package is read with our BER reader (src/packaging/cms-envelope.ts), not asn1js and pkijs: for a 25 kB
+ * package their tree and WebCrypto's key import took most of a postbox's CPU per letter. pkijs' reading stays
+ * the reference of the differential test (test/dpi/dokumentpakke-decrypt-differential.test.ts).
  */
 export async function decryptDokumentpakke(
   cms: Uint8Array,
@@ -285,43 +279,48 @@ export async function decryptDokumentpakke(
   cert: CertificateInput,
 ): Promise<Uint8Array> {
   // The same structure check as at intake first, so both refuse the same packages for the same reasons.
-  parseEnvelopedData(cms);
-  const { enveloped } = parseEnvelope(cms);
-  const certificate = pkijs.Certificate.fromBER(toArrayBuffer(certificateDer(cert)));
-  const index = enveloped.recipientInfos.findIndex(
-    (ri) => ri.variant === 1 && ri.value instanceof pkijs.KeyTransRecipientInfo && identifies(ri.value.rid, certificate),
-  );
-  const recipient = enveloped.recipientInfos[index]?.value;
-  if (!(recipient instanceof pkijs.KeyTransRecipientInfo)) {
+  const summary = parseEnvelopedData(cms);
+  const envelope = dpiErrorsOf(() => readEnvelope(cms));
+  const certificate = cert instanceof X509Certificate ? cert : new X509Certificate(certificateDer(cert));
+  // readEnvelope lists the KeyTransRecipientInfos in order, as the summary does.
+  const index = envelope.recipients.findIndex((r) => identifies(r.id, certificate));
+  const recipient = envelope.recipients[index];
+  const described = summary.keyTransportRecipients[index];
+  if (recipient === undefined || described === undefined) {
     throw new DokumentpakkeDecryptError("no KeyTransRecipientInfo is addressed to the given certificate");
   }
-  checkDecryptable(summarizeKeyTransport(recipient), enveloped.encryptedContentInfo.contentEncryptionAlgorithm.algorithmId);
-
-  const pkcs8 = key instanceof Uint8Array ? key : new Uint8Array(key.export({ format: "der", type: "pkcs8" }));
+  checkDecryptable(described, summary.contentEncryptionAlgorithm);
+  const cipher = CONTENT_CIPHER_BY_OID[envelope.cipherOid];
+  const params = envelope.cipherParams;
+  // A primitive OCTET STRING, as pkijs took the IV; anything else fails as an undecryptable package.
+  const iv = params !== undefined && isA(params, TAG.octetString) && !params.constructed ? envelope.reader.octets(params, "IV") : undefined;
+  const transport = dpiErrorsOf(() => parseKeyTransportAlgorithm(envelope.reader, recipient.algorithmId, recipient.algorithmParams));
   try {
-    const plain = await enveloped.decrypt(
-      index,
-      { recipientCertificate: certificate, recipientPrivateKey: toArrayBuffer(pkcs8) },
-      engine,
-    );
-    return new Uint8Array(plain);
+    if (cipher === undefined || iv?.byteLength !== 16) throw new Error("no AES-CBC key length or no 16-byte IV");
+    const cek = unwrapContentKey(recipient.encryptedKey, toPrivateKey(key), transport, cipher.keyLength);
+    const decipher = createDecipheriv(cipher.name, cek, iv);
+    const plain = Buffer.concat([decipher.update(envelope.encryptedContent), decipher.final()]);
+    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
   } catch (cause) {
     // One message for every failure: which step failed is no business of whoever sent the bytes.
     throw new DokumentpakkeDecryptError("the content encryption key or the content could not be decrypted", { cause });
   }
 }
 
-function identifies(rid: pkijs.RecipientIdentifierType, certificate: pkijs.Certificate): boolean {
-  if (rid instanceof pkijs.IssuerAndSerialNumber) {
-    return rid.issuer.isEqual(certificate.issuer) && rid.serialNumber.isEqual(certificate.serialNumber);
+/** The packaging module's CMS errors as DPI's, for what parseEnvelopedData has not already refused. */
+function dpiErrorsOf<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof CmsUnsupportedAlgorithmError) throw new UnsupportedCmsAlgorithmError(err.message);
+    if (err instanceof CmsMalformedError) throw new DokumentpakkeNotCmsError(err.message, { cause: err });
+    throw err;
   }
-  const ski = certificate.extensions?.find((ext) => ext.extnID === "2.5.29.14")?.parsedValue;
-  return ski instanceof asn1js.OctetString && rid.isEqual(ski);
 }
 
 /*
- * WebCrypto's RSA-OAEP uses one hash for OAEP and MGF1 and no label, and pkijs passes only the OAEP hash,
- * so anything else would fail obscurely or decrypt wrongly; say so instead.
+ * DPI's profile: RSAES-OAEP with one hash for OAEP and MGF1 and no label, AES-CBC. node:crypto hashes OAEP and
+ * MGF1 with one function, so another MGF1 hash would decrypt wrongly; say so instead of failing obscurely.
  */
 function checkDecryptable(recipient: KeyTransportRecipientSummary, contentEncryptionAlgorithm: string): void {
   if (recipient.keyEncryptionAlgorithm !== CMS_OIDS.rsaesOaep) {

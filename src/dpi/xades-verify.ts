@@ -1,5 +1,6 @@
 import "../xml/c14n-fix.js";
 import { createHash, timingSafeEqual, verify as verifySignature, X509Certificate } from "node:crypto";
+import { x509FromDer } from "../pki/x509-cache.js";
 import { attr, elementChildren } from "../xml/dom.js";
 import { readDsReference, type DsReference } from "../xml/dsig-reference.js";
 import { parseXml, XmlParseError } from "../xml/safe-parse.js";
@@ -223,7 +224,7 @@ function keyInfoCertificates(keyInfo: Element): X509Certificate[] {
   if (certEls.length > 16) throw new AsicSignatureFormatError("KeyInfo holds more than 16 certificates");
   return certEls.map((el) => {
     try {
-      return new X509Certificate(base64Of(el, "X509Certificate"));
+      return x509FromDer(base64Of(el, "X509Certificate"));
     } catch (cause) {
       if (cause instanceof AsicError) throw cause;
       throw new AsicSigningCertificateError("a KeyInfo certificate cannot be parsed", { cause });
