@@ -101,13 +101,36 @@ function issuerCandidates(
   isAnchor: (c: X509Certificate) => boolean,
 ): X509Certificate[] {
   const rank = (c: X509Certificate) => (isAnchor(c) ? 0 : 1) + (isValidAt(c, at) ? 0 : 2);
-  return pool.filter((c) => child.checkIssued(c)).sort((a, b) => rank(a) - rank(b));
+  return pool.filter((c) => linkFact(checkedIssued, child, c, () => child.checkIssued(c))).sort((a, b) => rank(a) - rank(b));
+}
+
+/*
+ * Whether one certificate names another as its issuer, and whether the other's key verifies its signature, are
+ * facts of the two certificates' bytes: the same every time they are asked. Every AS4 message and
+ * forretningsmelding brings its signer's chain, almost always one of a handful (the same objects, from
+ * x509-cache.ts), and an RSA verification per link per message was about 1 % of an access point's CPU. Times are
+ * not remembered: validity is checked at each call's `at`.
+ */
+const checkedIssued = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+const checkedSignature = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+
+function linkFact(
+  facts: WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>,
+  child: X509Certificate,
+  issuer: X509Certificate,
+  establish: () => boolean,
+): boolean {
+  let byIssuer = facts.get(child);
+  if (!byIssuer) facts.set(child, (byIssuer = new WeakMap()));
+  let fact = byIssuer.get(issuer);
+  if (fact === undefined) byIssuer.set(issuer, (fact = establish()));
+  return fact;
 }
 
 /** Why `issuer` cannot sign the last certificate of `path`, or undefined when the link is sound. */
 function linkProblem(path: readonly X509Certificate[], issuer: X509Certificate): string | undefined {
   const child = path[path.length - 1]!;
-  if (!child.verify(issuer.publicKey)) return "signature does not verify with the issuer's key";
+  if (!linkFact(checkedSignature, child, issuer, () => child.verify(issuer.publicKey))) return "signature does not verify with the issuer's key";
   if (!issuer.ca) return "issuer is not a CA";
   const pathLength = pathLengthConstraintOf(issuer);
   if (pathLength !== undefined) {

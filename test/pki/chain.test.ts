@@ -164,6 +164,19 @@ describe("pki/chain validateChain", () => {
       expect(validateChain(genuine.cert, [intermediate.cert], [root.cert], AT)).to.have.length(3);
     });
 
+    it("remembers a link's signature check only for the same two certificates: asked again, the forgery fails again and the genuine chain holds", () => {
+      const { root, intermediate, rootKey, leafKey } = testPki();
+      const genuine = makeLeaf({ subject: { CN: "genuine" }, issuer: intermediate, keyPem: leafKey, authorityKeyIdentifier: false });
+      const impostor = makeCa({ subject: { C: "NO", O: "pki test", CN: "PKI TEST Issuing CA" }, keyPem: rootKey });
+      const forged = makeLeaf({ subject: { CN: "genuine" }, issuer: impostor, keyPem: leafKey, authorityKeyIdentifier: false });
+      for (let round = 0; round < 2; round++) {
+        expect(validateChain(genuine.cert, [intermediate.cert], [root.cert], AT)).to.have.length(3);
+        expect(expectThrows(() => validateChain(forged.cert, [intermediate.cert], [root.cert], AT), BrokenChainError).message).to.match(/signature/);
+        // The impostor offered as well: the forged leaf names it as issuer, but the impostor leads to no anchor.
+        expectThrows(() => validateChain(forged.cert, [impostor.cert, intermediate.cert], [root.cert], AT), Error);
+      }
+    });
+
     it("rejects an issuer that is not a CA", () => {
       const { root, caKey, leafKey } = testPki();
       const notCa = makeLeaf({ subject: { CN: "not a CA" }, issuer: root, keyPem: caKey, keyUsage: [] });
