@@ -3,7 +3,7 @@ import { DomainError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError, type StoreWrites } from "../store/conversations-repo.js";
-import type { DpiConversation, DpiMessagesRepo, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
+import type { DpiMessagesRepo, FirstLetter, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
 import type { RevocationUseRecord } from "../store/revocation-answers-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
@@ -23,7 +23,7 @@ export interface IncomingMessage {
   message: Forretningsmelding;
   dokumentpakke?: StoredBlob | undefined;
   /** For a receipt: the letter that started its conversation, when the caller has looked it up already. */
-  letter?: DpiConversation | undefined;
+  letter?: FirstLetter | undefined;
   /** The OCSP/CRL answers its certificates were found not revoked by, kept with it. */
   revocation?: readonly RevocationUseRecord[] | undefined;
   /** Writes to commit with the message (the AS4 receipt that answers it); not run when it was stored before. */

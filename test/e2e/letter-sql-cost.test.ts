@@ -25,8 +25,8 @@ interface Cost {
 }
 
 const EXPECTED: Record<"c2" | "c3", Cost> = {
-  c2: { statements: 33, transactions: 4, autocommittedWrites: 4 },
-  c3: { statements: 31, transactions: 4, autocommittedWrites: 4 },
+  c2: { statements: 25, transactions: 3, autocommittedWrites: 4 },
+  c3: { statements: 23, transactions: 3, autocommittedWrites: 4 },
 };
 
 const snapshot = (c: SqlCount): SqlCount => ({ ...c, statements: [...c.statements] });

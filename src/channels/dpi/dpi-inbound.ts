@@ -10,7 +10,7 @@ import { DomainError } from "../../errors.js";
 import { dpiProcessId, parseDocumentTypeId, readDpiDocumentTypeId, sameParticipant, toParticipantId, type ParticipantSet } from "../../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../../peppol/dpi-sbd.js";
 import type { BlobStore, StoredBlob } from "../../store/blob-store.js";
-import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
+import type { DpiMessagesRepo, FirstLetter } from "../../store/dpi-messages-repo.js";
 import { revocationRecords } from "../../store/revocation-answers-repo.js";
 import type { AnswerWrites, InboundHandler, TrustedAccessPoint } from "./as4-receiver.js";
 import type { Sql } from "../../store/sql.js";
@@ -153,7 +153,7 @@ async function check(
  * letter's sender, of a type the letter's process has. Anything else would let any access point mark other
  * organisations' letters delivered or read.
  */
-async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<DpiConversation> {
+async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<FirstLetter> {
   const letter = await deps.repo.firstOutgoing(m.conversationId);
   if (!letter || !isLetterType(letter.documentType as DpiMessageType)) throw other(`no letter in conversation ${m.conversationId} was sent from here`);
   if (!sameParticipant(m.sender.value, letter.receiverIdentifier) || !sameParticipant(m.receiver.value, letter.senderIdentifier)) {
