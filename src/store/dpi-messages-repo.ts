@@ -77,6 +77,16 @@ export interface LetterStatus {
 /** What a receipt's checks and filing read of the letters of its conversation. */
 export type LetterRow = Pick<Conversation, "messageId" | "documentType" | "process" | "senderIdentifier" | "receiverIdentifier">;
 
+/**
+ * An incoming receipt made from the letter its conversation started with (null: none here), read in the
+ * transaction that stores it; `fromLetter` may refuse it by throwing, and then nothing is written.
+ */
+export interface ReceiptOfLetter {
+  messageId: string;
+  conversationId: string;
+  fromLetter(first: FirstLetter | null): NewDpiMessage;
+}
+
 /** The letter a conversation started with, as incoming receipts are checked and filed by it. */
 export type FirstLetter = LetterRow & { dpi: Pick<DpiMessage, "avsenderOrg" | "kanal" | "avsenderidentifikator"> };
 
@@ -125,31 +135,37 @@ export class DpiMessagesRepo {
    * the outgoing letters of its conversation it answers (registerStatusIn): a crash keeps both or neither. A
    * status the core's rules refuse (one the letter has, one after its terminal status) is no error; the receipt
    * is stored all the same. Returns what happened on each letter it answers, none when there is no such letter
-   * here (the letter was sent from another access point). A reused id is DuplicateMessageIdError, and then
-   * nothing is registered. `also` runs in the same transaction, last.
+   * here (the letter was sent from another access point) or no `letters` status to register. A reused id is
+   * DuplicateMessageIdError, and then nothing is registered. `also` runs in the same transaction, last.
+   *
+   * The letters of the conversation are read once, in the transaction, with their DPI columns and their status
+   * histories: a receipt given as `fromLetter` is made (and may be refused, by throwing) from the first of them,
+   * and their registrations take the state read here.
    */
-  async insertReceipt(m: NewDpiMessage, initialStatus: string, at: Date, letters: LetterStatus, also?: StoreWrites): Promise<LetterStatusOutcome[]> {
+  async insertReceipt(m: NewDpiMessage | ReceiptOfLetter, initialStatus: string, at: Date, letters: LetterStatus | undefined, also?: StoreWrites): Promise<LetterStatusOutcome[]> {
     try {
       return await this.sql.transaction(async (tx) => {
-        await this.insertIn(tx, m, initialStatus, at);
-        // The letters with their states in one query: their registrations take the state read here (`seen`).
-        const rows = await queryRows<LetterRow & { channel: string; status: string; entry: string | null }>(
+        const rows = await queryRows<LetterRow & FirstLetter["dpi"] & { channel: string; status: string; entry: string | null }>(
           tx,
-          `SELECT c."messageId", c."documentType", c."process", c."senderIdentifier", c."receiverIdentifier", c."channel", c."status", s."status" AS "entry"
-            FROM "Conversation" c LEFT JOIN "ConversationStatus" s ON s."direction" = c."direction" AND s."messageId" = c."messageId"
+          `SELECT c."messageId", c."documentType", c."process", c."senderIdentifier", c."receiverIdentifier", c."channel", c."status",
+              d."avsenderOrg", d."kanal", d."avsenderidentifikator", s."status" AS "entry"
+            FROM "Conversation" c JOIN "DpiMessage" d ON d."direction" = c."direction" AND d."messageId" = c."messageId"
+              LEFT JOIN "ConversationStatus" s ON s."direction" = c."direction" AND s."messageId" = c."messageId"
             WHERE c."conversationId" = $1 AND c."direction" = 'OUT' AND c."channel" = 'DPI' ORDER BY c."createdAt", c."messageId", s."id"`,
           m.conversationId,
         );
-        const candidates = new Map<string, { letter: LetterRow; seen: ConversationState }>();
-        for (const { channel, status, entry, ...letter } of rows) {
-          const known = candidates.get(letter.messageId) ?? { letter, seen: { channel, status, history: [] } };
+        const candidates = new Map<string, { letter: FirstLetter; seen: ConversationState }>();
+        for (const { channel, status, entry, avsenderOrg, kanal, avsenderidentifikator, ...letter } of rows) {
+          const known = candidates.get(letter.messageId) ?? { letter: { ...letter, dpi: { avsenderOrg, kanal, avsenderidentifikator } }, seen: { channel, status, history: [] } };
           if (entry !== null) known.seen.history.push(entry);
           candidates.set(letter.messageId, known);
         }
+        const record = "fromLetter" in m ? m.fromLetter(candidates.values().next().value?.letter ?? null) : m;
+        await this.insertIn(tx, record, initialStatus, at);
         const outcomes: LetterStatusOutcome[] = [];
-        for (const { letter, seen } of [...candidates.values()].filter((c) => letters.answers(c.letter))) {
-          const details = { description: letters.description, rawReceipt: letters.rawReceipt, seen };
-          const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters.status, letters.at, details);
+        for (const { letter, seen } of letters ? [...candidates.values()].filter((c) => letters.answers(c.letter)) : []) {
+          const details = { description: letters!.description, rawReceipt: letters!.rawReceipt, seen };
+          const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters!.status, letters!.at, details);
           if (decision) outcomes.push({ messageId: letter.messageId, decision });
         }
         await also?.(tx);

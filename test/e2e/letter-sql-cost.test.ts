@@ -25,7 +25,7 @@ interface Cost {
 }
 
 const EXPECTED: Record<"c2" | "c3", Cost> = {
-  c2: { statements: 25, transactions: 3, autocommittedWrites: 4 },
+  c2: { statements: 24, transactions: 3, autocommittedWrites: 4 },
   c3: { statements: 23, transactions: 3, autocommittedWrites: 4 },
 };
 
