@@ -95,9 +95,11 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
   });
 
   r.post("/messages/in/:id/read", async (req, res) => {
-    const m = await findReadable(req.params.id, readScopeOf(callerOf(res)));
-    await deps.inbox.markRead(m.messageId);
-    res.status(200).json({ id: m.messageId, read: true });
+    const id = req.params.id;
+    // The confirmation is the look-up: one conditional update when the message is the caller's and unread.
+    const read = UUID.test(id) ? await deps.inbox.markRead(readScopeOf(callerOf(res)), id) : null;
+    if (read === null) throw new MessageNotFoundError(id);
+    res.status(200).json({ id: read, read: true });
   });
 
   return r;

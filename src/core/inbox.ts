@@ -66,6 +66,19 @@ export class Inbox<C extends object> {
     return this.deps.conversations.markRead(messageId, this.deps.clock());
   }
 
+  /**
+   * Confirms a message the filter lets the reader see, in one statement when it was unread: the stored id and
+   * whether it was unread until now; null when the reader cannot see such a message.
+   */
+  async confirm(filter: InboxFilter<C>, messageId: string): Promise<{ messageId: string; wasUnread: boolean } | null> {
+    const query = this.query(filter);
+    const marked = await this.deps.conversations.inboxMarkRead(query, messageId, this.deps.clock());
+    if (marked !== null) return { messageId: marked, wasUnread: true };
+    // Read already (a repeated confirm, answered as the first), or not the reader's.
+    const found = await this.deps.conversations.inboxFind(query, messageId);
+    return found ? { messageId: found.messageId, wasUnread: false } : null;
+  }
+
   /** Takes a message out of the inbox (read, unlocked). Returns false when it was not in it any more. */
   async delete(messageId: string): Promise<boolean> {
     return this.deps.conversations.markRead(messageId, this.deps.clock());

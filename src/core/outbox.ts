@@ -123,9 +123,10 @@ export class Outbox {
     // The attempt's row, written by each of the repository's calls below in the transaction of its outcome.
     const attempt: AttemptRecord = { attempt: c.attempts + 1, startedAt, peer: outcome.peer ?? null, worker: deps.instance ?? INSTANCE_NAME, routedBy: outcome.routedBy };
     if (outcome.kind === "delivered") {
-      await deps.outbox.markSent(c.messageId, now, { description: outcome.description, also: outcome.also, externalReference: outcome.externalReference, attempt });
+      // The peer that took it answers again: what waits for it is made due in the same commit (peerAnswered).
+      const sent = await deps.outbox.markSent(c.messageId, now, { description: outcome.description, also: outcome.also, externalReference: outcome.externalReference, attempt, wake: outcome.peer });
       log.info({ ...outcome.log }, outcome.description ? `delivered: ${outcome.description}` : "delivered");
-      if (outcome.peer !== undefined) await this.peerAnswered(outcome.peer, now, log);
+      if (outcome.peer !== undefined) this.peerAnswered(outcome.peer, sent.woken ?? 0, log);
       return;
     }
     if (outcome.kind === "retry") {
@@ -169,18 +170,11 @@ export class Outbox {
   }
 
   /**
-   * A send to `peer` succeeded, so it is back: the conversations waiting in back-off for it are due now instead
-   * of each at the end of its own delay, and this worker looks for them at once.
+   * A send to `peer` succeeded, so it is back: the conversations waiting in back-off for it were made due now,
+   * in the commit that recorded the send, instead of each at the end of its own delay; this worker looks for
+   * them at once.
    */
-  private async peerAnswered(peer: string, now: Date, log: Logger): Promise<void> {
-    let woken: number;
-    try {
-      woken = await this.deps.outbox.wakeWaitingFor(peer, now);
-    } catch (err) {
-      // The conversation itself is recorded; the waiting ones keep their own back-off.
-      log.warn({ err, peer }, "could not make the conversations waiting for this peer due");
-      return;
-    }
+  private peerAnswered(peer: string, woken: number, log: Logger): void {
     if (woken === 0) return;
     log.info({ peer, messages: woken }, "the peer answers again: its waiting conversations are due now");
     this.loop.nudge();

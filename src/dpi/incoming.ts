@@ -3,7 +3,7 @@ import { DomainError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError, type StoreWrites } from "../store/conversations-repo.js";
-import type { DpiConversation, DpiMessagesRepo, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
+import type { DpiMessagesRepo, FirstLetter, LetterStatusOutcome } from "../store/dpi-messages-repo.js";
 import type { RevocationUseRecord } from "../store/revocation-answers-repo.js";
 import type { Forretningsmelding } from "./sbd.js";
 import { INCOMING_STATUS } from "./status-model.js";
@@ -22,8 +22,11 @@ export interface IncomingMessage {
   jws: string;
   message: Forretningsmelding;
   dokumentpakke?: StoredBlob | undefined;
-  /** For a receipt: the letter that started its conversation, when the caller has looked it up already. */
-  letter?: DpiConversation | undefined;
+  /**
+   * For a receipt: the caller's check of the letter that started its conversation (null: none here), run in the
+   * transaction that stores the receipt, on the letter as that transaction reads it; it refuses by throwing.
+   */
+  checkLetter?: ((letter: FirstLetter | null) => void) | undefined;
   /** The OCSP/CRL answers its certificates were found not revoked by, kept with it. */
   revocation?: readonly RevocationUseRecord[] | undefined;
   /** Writes to commit with the message (the AS4 receipt that answers it); not run when it was stored before. */
@@ -51,21 +54,27 @@ export async function storeIncoming(
   deps: { repo: DpiMessagesRepo; clock: Clock; log: Logger },
 ): Promise<boolean> {
   const m = msg.message;
-  const original = m.kind === "receipt" ? (msg.letter ?? (await deps.repo.firstOutgoing(m.conversationId))) : null;
-  const record = messageRecord(m, {
-    direction: "IN",
-    jws: msg.jws,
-    dokumentpakke: msg.dokumentpakke,
-    kanal: original?.dpi.kanal ?? undefined,
-    avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.dpi.avsenderidentifikator ?? undefined,
-    revocation: msg.revocation,
-  });
+  const recordOf = (original: FirstLetter | null) =>
+    messageRecord(m, {
+      direction: "IN",
+      jws: msg.jws,
+      dokumentpakke: msg.dokumentpakke,
+      kanal: original?.dpi.kanal ?? undefined,
+      avsenderidentifikator: m.motakeridentifikator ?? m.avsenderidentifikator ?? original?.dpi.avsenderidentifikator ?? undefined,
+      revocation: msg.revocation,
+    });
   const now = deps.clock();
   const answer = receiptStatus(m, msg.jws, now);
   let onLetters: LetterStatusOutcome[] = [];
   try {
-    if (answer) onLetters = await deps.repo.insertReceipt(record, INCOMING_STATUS, now, { ...answer, answers: (letter) => answersLetter(m, letter) }, msg.also);
-    else await deps.repo.insert(record, INCOMING_STATUS, now, undefined, msg.also);
+    if (m.kind === "receipt") {
+      const fromLetter = (letter: FirstLetter | null) => {
+        msg.checkLetter?.(letter);
+        return recordOf(letter);
+      };
+      const receipt = { messageId: m.messageId, conversationId: m.conversationId, fromLetter };
+      onLetters = await deps.repo.insertReceipt(receipt, INCOMING_STATUS, now, answer && { ...answer, answers: (letter) => answersLetter(m, letter) }, msg.also);
+    } else await deps.repo.insert(recordOf(null), INCOMING_STATUS, now, undefined, msg.also);
   } catch (err) {
     if (err instanceof DuplicateMessageIdError) {
       const stored = await deps.repo.get("IN", m.messageId);

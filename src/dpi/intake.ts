@@ -177,7 +177,7 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);
     // A provider answers letters it received through us: the receipt goes back the way the letter came.
-    const letter = (await deps.repo.conversation(m.conversationId)).find((l) => l.direction === "IN" && sameParticipant(l.receiverIdentifier, sender) && isLetterType(l.documentType as DpiMessageType));
+    const letter = (await deps.repo.partiesOf(m.conversationId, "IN")).find((l) => sameParticipant(l.receiverIdentifier, sender) && isLetterType(l.documentType as DpiMessageType));
     if (!letter) throw new ConversationUnknownError(m.conversationId, sender);
     if (!sameParticipant(m.receiver.value, letter.senderIdentifier)) throw new ReceiptMismatchError(`the receipt must go back to the letter's sender ${letter.senderIdentifier}, not ${m.receiver.value}`);
     if (!processAllowsMessageType(letter.process as DpiProcessId, m.type)) throw new ReceiptMismatchError(`a ${m.type} does not answer a ${letter.documentType} letter`);

@@ -207,6 +207,23 @@ export class ConversationsRepo {
   }
 
   /**
+   * Inbox: confirms the unread incoming conversation `messageId` that matches `q` in one conditional update (read,
+   * lock released, as markRead); returns its stored id, or null when no unread conversation matches (it was read
+   * already, or the query does not let the reader see it).
+   */
+  async inboxMarkRead(q: InboxQuery, messageId: string, at: Date): Promise<string | null> {
+    if (q.anyOf.length === 0) return null;
+    const params: unknown[] = [at, new Date()];
+    const where = renderCondition(all(inboxWhere(q, this.sql.provider), equals("messageId", normaliseMessageId(messageId)), equals("readAt", null)), params);
+    const [row] = await queryRows<{ messageId: string }>(
+      this.sql,
+      `UPDATE "Conversation" SET "readAt" = $1, "lockedUntil" = NULL, "updatedAt" = $2 WHERE ${where} RETURNING "messageId"`,
+      ...params,
+    );
+    return row?.messageId ?? null;
+  }
+
+  /**
    * Inbox: a reader confirmed an incoming message (or deleted it from its inbox): it is read and no longer
    * locked; the conversation and its history stay. Returns false when it was already read (idempotent confirm).
    */
@@ -328,12 +345,29 @@ function prefixRange(prefix: string): { from: string; to: string } | undefined {
 }
 
 /**
+ * What registering a status reads of a conversation before it decides: its channel, its latest status (the
+ * column) and its history in order. A caller that read these in the same transaction passes them on
+ * (registerStatusIn's `seen`) instead of having them read again.
+ */
+export interface ConversationState {
+  channel: string;
+  status: string;
+  history: string[];
+}
+
+/**
  * Inside a transaction: writes `data` to the conversation when it matches `where` (plain values) and `condition`,
  * then registers `status` if the core's rules allow it after the history (canRegister): the latest status, the
- * flags it changes and a history row. The update comes first so that, on PostgreSQL, it holds the row while the
- * history is read: two registrations of one conversation cannot both see it without the status. Returns
- * undefined when no conversation matched (nothing written), else the decision (on a refusal only `data` was
- * written).
+ * flags it changes and a history row. Returns undefined when no conversation matched (nothing written), else the
+ * decision (on a refusal only `data` was written).
+ *
+ * It reads the conversation's state (or takes `seen`, read in this transaction), decides, and writes `data`, the
+ * status and its flags in one UPDATE that holds only while the latest status is still the one read. Every
+ * registration changes that column (a status is never registered twice, so it never comes back), so a history
+ * that grew since the read makes the UPDATE match nothing; on PostgreSQL it waits for a concurrent registration's
+ * lock and then sees its status. Then, or when the conversation no longer matches `where`, it is registered the
+ * careful way: the update first, so that on PostgreSQL it holds the row while the history is read, and two
+ * registrations of one conversation cannot both see it without the status.
  */
 export async function registerStatusIn(
   tx: SqlClient,
@@ -341,24 +375,44 @@ export async function registerStatusIn(
   messageId: string,
   status: string,
   at: Date,
-  details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput; condition?: Condition } = {},
+  details: StatusDetails & { data?: Prisma.ConversationUpdateManyMutationInput; where?: Prisma.ConversationWhereInput; condition?: Condition; seen?: ConversationState } = {},
 ): Promise<RegisterDecision | undefined> {
   const update = plainUpdate(details.data, details.where, details.condition);
   if (!update) throw new Error("registerStatusIn writes plain values and increments where plain values match; other conditions go in `condition`");
+  const seen = details.seen ?? (await conversationStateIn(tx, direction, messageId));
+  if (!seen) return undefined;
+  const channel = channelOf(seen.channel);
+  const seenDecision = canRegister(seen.history, status, channel, coreDirection(direction));
+  const changes = seenDecision.ok ? { ...details.data, status: seenDecision.status, ...flagChanges(channel, coreDirection(direction), seenDecision.status) } : details.data;
+  const unchanged = all(...(details.condition ? [details.condition] : []), equals("status", seen.status));
+  const [written] = await queryRows<{ channel: string }>(tx, ...plainUpdate(changes, details.where, unchanged)!(direction, messageId));
+  if (written) {
+    if (seenDecision.ok) await execute(tx, ...statusStatement(direction, messageId, seenDecision.status, at, details));
+    return seenDecision;
+  }
   const [row] = await queryRows<{ channel: string }>(tx, ...update(direction, messageId));
   if (!row) return undefined;
-  const channel = channelOf(row.channel);
-  const decision = canRegister(
-    await statusHistoryIn(tx, direction, messageId),
-    status,
-    channel,
-    coreDirection(direction),
-  );
+  const decision = canRegister(await statusHistoryIn(tx, direction, messageId), status, channelOf(row.channel), coreDirection(direction));
   if (!decision.ok) return decision;
   // The latest status and the flags it changes: plain values, so the same statement builder as above.
-  await queryRows(tx, ...plainUpdate({ status: decision.status, ...flagChanges(channel, coreDirection(direction), decision.status) }, undefined)!(direction, messageId));
+  await queryRows(tx, ...plainUpdate({ status: decision.status, ...flagChanges(channelOf(row.channel), coreDirection(direction), decision.status) }, undefined)!(direction, messageId));
   await execute(tx, ...statusStatement(direction, messageId, decision.status, at, details));
   return decision;
+}
+
+/** Inside a transaction: a conversation's channel, latest status and history (one query); undefined when there is none. */
+export async function conversationStateIn(tx: SqlClient, direction: Direction, messageId: string): Promise<ConversationState | undefined> {
+  const rows = await queryRows<{ channel: string; status: string; entry: string | null }>(
+    tx,
+    `SELECT c."channel", c."status", s."status" AS "entry" FROM "Conversation" c
+      LEFT JOIN "ConversationStatus" s ON s."direction" = c."direction" AND s."messageId" = c."messageId"
+      WHERE c."direction" = $1 AND c."messageId" = $2 ORDER BY s."id"`,
+    direction,
+    messageId,
+  );
+  const [first] = rows;
+  if (!first) return undefined;
+  return { channel: first.channel, status: first.status, history: rows.flatMap((r) => (r.entry === null ? [] : [r.entry])) };
 }
 
 /** The statuses a conversation has registered, in order (`messageId` in its normal form). */

@@ -3,9 +3,12 @@ import type { RegisterDecision } from "../core/status/index.js";
 import {
   ConversationsRepo,
   DuplicateMessageIdError,
+  inboxWhere,
+  pageSql,
   readScopeWhere,
   registerStatusIn,
   setConversation,
+  type ConversationState,
   type Direction,
   type InboxQuery,
   type NewConversation,
@@ -17,7 +20,7 @@ import { normaliseMessageId } from "./message-id.js";
 import type { Db } from "./prisma.js";
 import { execute, isUniqueViolation, queryRows, type SqlClient, type Statement } from "./raw-sql.js";
 import { sqlOf, type SqlStore } from "./sql.js";
-import { all, equals, hasRow, type Condition } from "./sql-condition.js";
+import { all, equals, hasRow, renderCondition, type Condition } from "./sql-condition.js";
 import { encodeRevocation, type RevocationUseRecord } from "./revocation-answers-repo.js";
 
 /**
@@ -68,8 +71,24 @@ export interface LetterStatus {
   at: Date;
   description: string;
   rawReceipt: string;
-  answers(letter: Conversation): boolean;
+  answers(letter: LetterRow): boolean;
 }
+
+/** What a receipt's checks and filing read of the letters of its conversation. */
+export type LetterRow = Pick<Conversation, "messageId" | "documentType" | "process" | "senderIdentifier" | "receiverIdentifier">;
+
+/**
+ * An incoming receipt made from the letter its conversation started with (null: none here), read in the
+ * transaction that stores it; `fromLetter` may refuse it by throwing, and then nothing is written.
+ */
+export interface ReceiptOfLetter {
+  messageId: string;
+  conversationId: string;
+  fromLetter(first: FirstLetter | null): NewDpiMessage;
+}
+
+/** The letter a conversation started with, as incoming receipts are checked and filed by it. */
+export type FirstLetter = LetterRow & { dpi: Pick<DpiMessage, "avsenderOrg" | "kanal" | "avsenderidentifikator"> };
 
 /** What registering a receipt's status did on one letter: registered (ok) or refused by the core's rules. */
 export interface LetterStatusOutcome {
@@ -116,22 +135,37 @@ export class DpiMessagesRepo {
    * the outgoing letters of its conversation it answers (registerStatusIn): a crash keeps both or neither. A
    * status the core's rules refuse (one the letter has, one after its terminal status) is no error; the receipt
    * is stored all the same. Returns what happened on each letter it answers, none when there is no such letter
-   * here (the letter was sent from another access point). A reused id is DuplicateMessageIdError, and then
-   * nothing is registered. `also` runs in the same transaction, last.
+   * here (the letter was sent from another access point) or no `letters` status to register. A reused id is
+   * DuplicateMessageIdError, and then nothing is registered. `also` runs in the same transaction, last.
+   *
+   * The letters of the conversation are read once, in the transaction, with their DPI columns and their status
+   * histories: a receipt given as `fromLetter` is made (and may be refused, by throwing) from the first of them,
+   * and their registrations take the state read here.
    */
-  async insertReceipt(m: NewDpiMessage, initialStatus: string, at: Date, letters: LetterStatus, also?: StoreWrites): Promise<LetterStatusOutcome[]> {
+  async insertReceipt(m: NewDpiMessage | ReceiptOfLetter, initialStatus: string, at: Date, letters: LetterStatus | undefined, also?: StoreWrites): Promise<LetterStatusOutcome[]> {
     try {
       return await this.sql.transaction(async (tx) => {
-        await this.insertIn(tx, m, initialStatus, at);
-        const candidates = await queryRows<Conversation>(
+        const rows = await queryRows<LetterRow & FirstLetter["dpi"] & { channel: string; status: string; entry: string | null }>(
           tx,
-          `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'OUT' AND "channel" = 'DPI' ORDER BY "createdAt", "messageId"`,
+          `SELECT c."messageId", c."documentType", c."process", c."senderIdentifier", c."receiverIdentifier", c."channel", c."status",
+              d."avsenderOrg", d."kanal", d."avsenderidentifikator", s."status" AS "entry"
+            FROM "Conversation" c JOIN "DpiMessage" d ON d."direction" = c."direction" AND d."messageId" = c."messageId"
+              LEFT JOIN "ConversationStatus" s ON s."direction" = c."direction" AND s."messageId" = c."messageId"
+            WHERE c."conversationId" = $1 AND c."direction" = 'OUT' AND c."channel" = 'DPI' ORDER BY c."createdAt", c."messageId", s."id"`,
           m.conversationId,
         );
+        const candidates = new Map<string, { letter: FirstLetter; seen: ConversationState }>();
+        for (const { channel, status, entry, avsenderOrg, kanal, avsenderidentifikator, ...letter } of rows) {
+          const known = candidates.get(letter.messageId) ?? { letter: { ...letter, dpi: { avsenderOrg, kanal, avsenderidentifikator } }, seen: { channel, status, history: [] } };
+          if (entry !== null) known.seen.history.push(entry);
+          candidates.set(letter.messageId, known);
+        }
+        const record = "fromLetter" in m ? m.fromLetter(candidates.values().next().value?.letter ?? null) : m;
+        await this.insertIn(tx, record, initialStatus, at);
         const outcomes: LetterStatusOutcome[] = [];
-        for (const letter of candidates.filter((c) => letters.answers(c))) {
-          const details = { description: letters.description, rawReceipt: letters.rawReceipt };
-          const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters.status, letters.at, details);
+        for (const { letter, seen } of letters ? [...candidates.values()].filter((c) => letters.answers(c.letter)) : []) {
+          const details = { description: letters!.description, rawReceipt: letters!.rawReceipt, seen };
+          const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters!.status, letters!.at, details);
           if (decision) outcomes.push({ messageId: letter.messageId, decision });
         }
         await also?.(tx);
@@ -176,14 +210,29 @@ export class DpiMessagesRepo {
     return withRows.map((r) => ({ ...r, statuses: statuses.filter((st) => st.direction === r.direction && st.messageId === r.messageId) }));
   }
 
-  /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
-  async firstOutgoing(conversationId: string): Promise<DpiConversation | null> {
-    const [row] = await queryRows<Conversation>(
+  /** The DPI messages of a conversation in one direction, oldest first, with what says whom they are between. */
+  async partiesOf(conversationId: string, direction: Direction): Promise<LetterRow[]> {
+    return queryRows<LetterRow>(
       this.sql,
-      `SELECT * FROM "Conversation" WHERE "conversationId" = $1 AND "direction" = 'OUT' AND "channel" = 'DPI' ORDER BY "createdAt", "messageId" LIMIT 1`,
+      `SELECT "messageId", "documentType", "process", "senderIdentifier", "receiverIdentifier" FROM "Conversation"
+        WHERE "conversationId" = $1 AND "direction" = $2 AND "channel" = 'DPI' ORDER BY "createdAt", "messageId"`,
+      conversationId,
+      direction,
+    );
+  }
+
+  /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
+  async firstOutgoing(conversationId: string): Promise<FirstLetter | null> {
+    const [row] = await queryRows<LetterRow & FirstLetter["dpi"]>(
+      this.sql,
+      `SELECT c."messageId", c."documentType", c."process", c."senderIdentifier", c."receiverIdentifier", d."avsenderOrg", d."kanal", d."avsenderidentifikator"
+        FROM "Conversation" c JOIN "DpiMessage" d ON d."direction" = c."direction" AND d."messageId" = c."messageId"
+        WHERE c."conversationId" = $1 AND c."direction" = 'OUT' AND c."channel" = 'DPI' ORDER BY c."createdAt", c."messageId" LIMIT 1`,
       conversationId,
     );
-    return row ? ((await this.joinDpi([row]))[0] ?? null) : null;
+    if (!row) return null;
+    const { avsenderOrg, kanal, avsenderidentifikator, ...letter } = row;
+    return { ...letter, dpi: { avsenderOrg, kanal, avsenderidentifikator } };
   }
 
   /**
@@ -193,6 +242,27 @@ export class DpiMessagesRepo {
   async unread(q: UnreadQuery): Promise<DpiConversation[]> {
     const rows = await this.conversations.inboxUnread(dpiInboxQuery(q.scope, q), { skip: q.page * q.pageSize, take: q.pageSize });
     return this.joinDpi(rows);
+  }
+
+  /**
+   * The inbox's unread messages for an inbox query (src/core/inbox.ts makes it from the reader's filter), oldest
+   * first, with what the DPI API answers of each: one query, the DPI row joined.
+   */
+  async inboxEntries(q: InboxQuery, page: { skip: number; take: number }): Promise<DpiInboxEntry[]> {
+    if (q.anyOf.length === 0) return [];
+    const params: unknown[] = [];
+    const where = renderCondition(all(inboxWhere(q, this.sql.provider), equals("readAt", null)), params);
+    const rows = await queryRows<EntryRow>(this.sql, `${ENTRY_SELECT} WHERE ${where} ORDER BY "Conversation"."createdAt", "Conversation"."messageId" ${pageSql(params, page)}`, ...params);
+    return rows.map(entryOf);
+  }
+
+  /** One incoming message of an inbox query by id, read or not, as inboxEntries gives it; null when there is none. */
+  async inboxEntry(q: InboxQuery, messageId: string): Promise<DpiInboxEntry | null> {
+    if (q.anyOf.length === 0) return null;
+    const params: unknown[] = [];
+    const where = renderCondition(all(inboxWhere(q, this.sql.provider), equals("messageId", normaliseMessageId(messageId))), params);
+    const [row] = await queryRows<EntryRow>(this.sql, `${ENTRY_SELECT} WHERE ${where} LIMIT 1`, ...params);
+    return row ? entryOf(row) : null;
   }
 
   /** Blob keys of every stored dokumentpakke. */
@@ -240,8 +310,23 @@ export class DpiMessagesRepo {
    * and `fixed` names it: the message must be built again with it, since every attempt must be the same AS4
    * message to the receiver's duplicate detection. Otherwise returns the references of every attempt so far,
    * this one included.
+   *
+   * `seen`: the letter's AS4 state as the caller read it (the DPI row the outbox handed out). The attempt is then
+   * recorded by one conditional UPDATE that holds only while the row still has that state; when another attempt
+   * changed it meanwhile, it is recorded as above, by reading the row again.
    */
-  async recordAttempt<R>(id: string, as4MessageId: string, references: R[]): Promise<{ fixed: string; attempts: R[][] | undefined }> {
+  async recordAttempt<R>(id: string, as4MessageId: string, references: R[], seen?: Pick<DpiMessage, "as4MessageId" | "signedReferences">): Promise<{ fixed: string; attempts: R[][] | undefined }> {
+    if (seen && (seen.as4MessageId === null || seen.as4MessageId === as4MessageId)) {
+      const attempts = [...((seen.signedReferences ? JSON.parse(seen.signedReferences) : []) as R[][]), references];
+      const params: unknown[] = [as4MessageId, JSON.stringify(attempts), id];
+      const sameId = seen.as4MessageId === null ? `"as4MessageId" IS NULL` : `"as4MessageId" = $1`;
+      const sameReferences = seen.signedReferences === null ? `"signedReferences" IS NULL` : `"signedReferences" = $${params.push(seen.signedReferences)}`;
+      const changed = await this.sql.execute(
+        `UPDATE "DpiMessage" SET "as4MessageId" = $1, "signedReferences" = $2 WHERE "direction" = 'OUT' AND "messageId" = $3 AND ${sameId} AND ${sameReferences}`,
+        ...params,
+      );
+      if (changed === 1) return { fixed: as4MessageId, attempts };
+    }
     return this.sql.transaction(async (tx) => {
       const [m] = await tx.query<{ as4MessageId: string | null; signedReferences: string | null }>(
         `SELECT "as4MessageId", "signedReferences" FROM "DpiMessage" WHERE "direction" = 'OUT' AND "messageId" = $1`,
@@ -259,6 +344,19 @@ export class DpiMessagesRepo {
       return { fixed: as4MessageId, attempts };
     });
   }
+}
+
+/** What the DPI API answers of an incoming message: its id and type, the signed forretningsmelding, the dokumentpakke. */
+export type DpiInboxEntry = Pick<Conversation, "messageId" | "documentType"> & { dpi: Pick<DpiMessage, "forretningsmelding" | "payloadKey" | "payloadSize"> };
+
+type EntryRow = Pick<Conversation, "messageId" | "documentType"> & Pick<DpiMessage, "forretningsmelding" | "payloadKey" | "payloadSize">;
+
+/** The inbox's conversations (the conditions are written on "Conversation") with their DPI rows, as DpiInboxEntry. */
+const ENTRY_SELECT = `SELECT "Conversation"."messageId", "Conversation"."documentType", d."forretningsmelding", d."payloadKey", d."payloadSize"
+  FROM "Conversation" JOIN "DpiMessage" d ON d."direction" = "Conversation"."direction" AND d."messageId" = "Conversation"."messageId"`;
+
+function entryOf({ forretningsmelding, payloadKey, payloadSize, ...conversation }: EntryRow): DpiInboxEntry {
+  return { ...conversation, dpi: { forretningsmelding, payloadKey, payloadSize } };
 }
 
 /** A condition matching any of the rows' keys (direction, messageId), with its parameters. */

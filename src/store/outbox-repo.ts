@@ -82,13 +82,14 @@ export class OutboxRepo {
   /**
    * The far side took the message: it leaves the outbox as SENDT (not registered again when it already has
    * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence);
-   * `externalReference`: the channel's own reference for it, when the far side gave one.
+   * `externalReference`: the channel's own reference for it, when the far side gave one. `wake`: the peer that
+   * took it, whose waiting conversations become due in the same commit (wakeWaitingFor); `woken` says how many.
    */
   async markSent(
     id: string,
     at: Date,
-    opts: { description?: string | undefined; also?: StoreWrites | undefined; externalReference?: string | undefined; attempt?: AttemptRecord | undefined } = {},
-  ): Promise<RegisterDecision> {
+    opts: { description?: string | undefined; also?: StoreWrites | undefined; externalReference?: string | undefined; attempt?: AttemptRecord | undefined; wake?: string | undefined } = {},
+  ): Promise<RegisterDecision & { woken?: number }> {
     if (opts.attempt?.routedBy) await this.storeRecord(opts.attempt.routedBy);
     return this.sql.transaction(async (tx) => {
       const decision = await registerStatusIn(tx, "OUT", id, "SENDT", at, {
@@ -98,6 +99,8 @@ export class OutboxRepo {
       if (!decision) throw new Error(`no outgoing message ${id}`);
       if (opts.attempt) await insertAttempt(tx, id, opts.attempt, at, "sent", null);
       await opts.also?.(tx);
+      // Last, so that the conversation's own row is the first this transaction locks, as in every other one.
+      if (opts.wake !== undefined) return { ...decision, woken: await wake(tx, opts.wake, at) };
       return decision;
     });
   }
@@ -121,14 +124,7 @@ export class OutboxRepo {
    * holds a lease on. Returns how many messages it woke.
    */
   async wakeWaitingFor(peer: string, now: Date): Promise<number> {
-    return execute(
-      this.sql,
-      `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2
-        WHERE "direction" = 'OUT' AND "lastPeer" = $3 AND "nextAttemptAt" > $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`,
-      now,
-      new Date(),
-      peer,
-    );
+    return wake(this.sql, peer, now);
   }
 
   /**
@@ -244,6 +240,18 @@ export function overdueQuery(now: Date, letterTypes: readonly string[], limit: n
     select: `SELECT * FROM "Conversation" WHERE "direction" = 'OUT' AND "finished" = $${params.push(false)} AND "expiry" < $1
       AND "status" IN ('OPPRETTET', 'SENDT') AND "documentType" IN (${types}) ORDER BY "expiry" LIMIT $2`,
   };
+}
+
+/** The conversations waiting in back-off for `peer` become due `now` (see wakeWaitingFor); how many. */
+function wake(client: SqlClient, peer: string, now: Date): Promise<number> {
+  return execute(
+    client,
+    `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2
+      WHERE "direction" = 'OUT' AND "lastPeer" = $3 AND "nextAttemptAt" > $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`,
+    now,
+    new Date(),
+    peer,
+  );
 }
 
 /**

@@ -186,6 +186,27 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(await inbox.get(mine, "nobody")).to.equal(null);
     });
 
+    it("confirm marks a message of the filter read in any case, once, releasing its lock; it never touches another's", async () => {
+      await arrive(incoming("abc"), at(1));
+      await arrive(incoming("theirs", { receiverIdentifier: OTHER }), at(1));
+      await db.$transaction(conversations.insertOperations({ ...incoming("out"), direction: "OUT" }, "OPPRETTET", at(0)));
+      const inbox = inboxOn(db);
+      expect((await inbox.peek(mine, LOCK_MS))?.messageId).to.equal("abc");
+      now = at(5);
+      expect(await inbox.confirm(mine, "ABC")).to.deep.equal({ messageId: "abc", wasUnread: true });
+      const row = await conversations.get("IN", "abc");
+      expect({ readAt: row?.readAt?.getTime(), lockedUntil: row?.lockedUntil }).to.deep.equal({ readAt: at(5).getTime(), lockedUntil: null });
+      now = at(9);
+      expect(await inbox.confirm(mine, "abc"), "a repeated confirm").to.deep.equal({ messageId: "abc", wasUnread: false });
+      expect((await conversations.get("IN", "abc"))?.readAt?.getTime(), "the first confirm's time stays").to.equal(at(5).getTime());
+      expect(await inbox.confirm(mine, "theirs")).to.equal(null);
+      expect(await inbox.confirm(mine, "out")).to.equal(null);
+      expect(await inbox.confirm(mine, "nobody")).to.equal(null);
+      expect((await conversations.get("IN", "theirs"))?.readAt).to.equal(null);
+      expect((await conversations.get("OUT", "out"))?.readAt).to.equal(null);
+      expect(await inbox.confirm({ scope: { anyOf: [] } }, "abc"), "an empty filter sees nothing").to.equal(null);
+    });
+
     it("a peek that loses 25 races in a row still takes the next free message; it answers none only when none is free", async () => {
       const ids = Array.from({ length: 30 }, (_, i) => `m${String(i).padStart(2, "0")}`);
       for (const [i, id] of ids.entries()) await arrive(incoming(id), at(i));

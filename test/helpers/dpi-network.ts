@@ -17,6 +17,8 @@ export interface CornerOptions {
   served: string[];
   env?: Record<string, string>;
   dir?: string;
+  /** Start the access point's workers (default true); a test that drives the outbox by hand turns them off. */
+  workers?: boolean;
 }
 
 /** The simulators of every external party plus access points on loopback, each with its own database. */
@@ -85,7 +87,11 @@ export class DpiNetwork {
 
   /** Starts (or restarts, on the same database) an access point and publishes it in SML/SMP. */
   async corner(c: CornerOptions & { receives: "letters" | "receipts" | "both" }): Promise<RunningAccessPoint> {
-    const ap = await startAccessPoint(this.config(c), { log: this.log.child({ corner: c.name }), revocationUrlRewrite: (u) => this.sandbox.revocationUrlRewrite(u) });
+    const ap = await startAccessPoint(this.config(c), {
+      log: this.log.child({ corner: c.name }),
+      revocationUrlRewrite: (u) => this.sandbox.revocationUrlRewrite(u),
+      ...(c.workers === undefined ? {} : { workers: c.workers }),
+    });
     this.corners.set(c.name, ap);
     await this.sandbox.registerAccessPoint({ endpointUrl: `${ap.url}/as4`, certificate: ap.as4Certificate, participants: c.served, receives: c.receives });
     return ap;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { LETTER_TYPES } from "../../src/dpi/document-types.js";
 import { readScopeOf } from "../../src/dpi/read-scope.js";
-import { ConversationsRepo, DuplicateMessageIdError, StatusNotInModelError } from "../../src/store/conversations-repo.js";
+import { ConversationsRepo, DuplicateMessageIdError, registerStatusIn, StatusNotInModelError } from "../../src/store/conversations-repo.js";
 import { DpiMessagesRepo, type NewDpiMessage } from "../../src/store/dpi-messages-repo.js";
 import { ExchangeRepo, outboundEvidence } from "../../src/store/exchange-repo.js";
 import { OutboxRepo, type AttemptRecord } from "../../src/store/outbox-repo.js";
@@ -270,6 +270,29 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         ]);
       });
 
+      it("a registration decided on a state that changed since it was read decides again on the history as it is", async () => {
+        await messages.insert(message("l"), "OPPRETTET", T0);
+        const seen = { channel: "DPI", status: "OPPRETTET", history: ["OPPRETTET"] };
+        await new ConversationsRepo(store!.db).registerStatus("OUT", "l", "SENDT", at(1));
+        // Read before SENDT was registered: on that state SENDT would be new.
+        const again = await sqlOf(store!.db).transaction((tx) => registerStatusIn(tx, "OUT", "l", "SENDT", at(2), { seen, data: { lastError: "x" } }));
+        expect(again).to.include({ ok: false, code: "status-duplicate" });
+        const levert = await sqlOf(store!.db).transaction((tx) => registerStatusIn(tx, "OUT", "l", "LEVERT", at(3), { seen }));
+        expect(levert).to.deep.equal({ ok: true, status: "LEVERT" });
+        expect((await messages.statuses("OUT", "l")).map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT", "LEVERT"]);
+        expect(await messages.get("OUT", "l")).to.include({ status: "LEVERT", finished: true, lastError: "x" });
+      });
+
+      it("two registrations of one status at once register it once", async () => {
+        const conversations = new ConversationsRepo(store!.db);
+        for (const id of ["r1", "r2", "r3", "r4"]) {
+          await messages.insert(message(id), "OPPRETTET", T0);
+          const both = await Promise.all([conversations.registerStatus("OUT", id, "SENDT", at(1)), conversations.registerStatus("OUT", id, "SENDT", at(2))]);
+          expect(both.map((d) => d?.ok).sort()).to.deep.equal([false, true]);
+          expect((await messages.statuses("OUT", id)).map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
+        }
+      });
+
       it("a channel that polls starts at SENDT and stops at a terminal status; a first status outside the channel's table is refused", async () => {
         const conversations = new ConversationsRepo(store!.db);
         const dpv = { messageId: "v", direction: "OUT", conversationId: "conv-v", channel: "DPV", process: "p", documentType: "melding", standard: "s", senderIdentifier: SENDER, receiverIdentifier: PROVIDER } as const;
@@ -352,6 +375,21 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(await messages.recordAttempt("a", "second@x", d2)).to.deep.equal({ fixed: "first@x", attempts: undefined });
         expect(await messages.recordAttempt("a", "first@x", d2)).to.deep.equal({ fixed: "first@x", attempts: [d1, d2] });
         expect((await messages.get("OUT", "a"))!.dpi.as4MessageId).to.equal("first@x");
+      });
+
+      it("records an attempt in one update while the row is as the caller read it, and reads it again when it is not", async () => {
+        await queue("a", T0);
+        const d1 = [{ uri: "#body", digest: "d1" }];
+        const d2 = [{ uri: "#body", digest: "d2" }];
+        const d3 = [{ uri: "#body", digest: "d3" }];
+        const read = (await messages.get("OUT", "a"))!.dpi;
+        expect(await messages.recordAttempt("a", "first@x", d1, read)).to.deep.equal({ fixed: "first@x", attempts: [d1] });
+        // `read` is stale now: the second attempt must keep the first one's references, not overwrite them.
+        expect(await messages.recordAttempt("a", "first@x", d2, read)).to.deep.equal({ fixed: "first@x", attempts: [d1, d2] });
+        expect(await messages.recordAttempt("a", "other@x", d3, read)).to.deep.equal({ fixed: "first@x", attempts: undefined });
+        const fresh = (await messages.get("OUT", "a"))!.dpi;
+        expect(await messages.recordAttempt("a", "first@x", d3, fresh)).to.deep.equal({ fixed: "first@x", attempts: [d1, d2, d3] });
+        expect(JSON.parse((await messages.get("OUT", "a"))!.dpi.signedReferences!)).to.deep.equal([d1, d2, d3]);
       });
 
       it("hands out only the channels asked for, and their DPI rows in the same order", async () => {
@@ -447,6 +485,17 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(await messages.get("OUT", "w1")).to.include({ lastPeer: PEER, attempts: 1, leaseUntil: null });
         expect(await messages.get("OUT", "unknown")).to.include({ lastPeer: null });
         expect(await outbox.wakeWaitingFor(PEER, at(1000))).to.equal(0);
+      });
+
+      it("a send recorded with the peer that took it wakes that peer's waiting messages in the same commit", async () => {
+        const PEER = "https://ap.example/as4";
+        for (const id of ["sent", "w1", "other"]) await queue(id, T0);
+        await outbox.scheduleRetry("w1", at(30_000), "HTTP 503", PEER);
+        await outbox.scheduleRetry("other", at(30_000), "HTTP 503", "https://other.example/as4");
+        expect((await outbox.claimDue(T0, LEASE_MS, 10)).map((m) => m.messageId)).to.deep.equal(["sent"]);
+        expect(await outbox.markSent("sent", at(1000), { wake: PEER })).to.deep.equal({ ok: true, status: "SENDT", woken: 1 });
+        const next = async (id: string) => (await messages.get("OUT", id))!.nextAttemptAt?.getTime() ?? null;
+        expect(await Promise.all(["sent", "w1", "other"].map(next))).to.deep.equal([null, at(1000).getTime(), at(30_000).getTime()]);
       });
 
       describe("send attempts and routing records", () => {

@@ -10,7 +10,7 @@ import { DomainError } from "../../errors.js";
 import { dpiProcessId, parseDocumentTypeId, readDpiDocumentTypeId, sameParticipant, toParticipantId, type ParticipantSet } from "../../peppol/identifiers.js";
 import { readDpiSbd, type DpiSbd } from "../../peppol/dpi-sbd.js";
 import type { BlobStore, StoredBlob } from "../../store/blob-store.js";
-import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
+import type { DpiMessagesRepo, FirstLetter } from "../../store/dpi-messages-repo.js";
 import { revocationRecords } from "../../store/revocation-answers-repo.js";
 import type { AnswerWrites, InboundHandler, TrustedAccessPoint } from "./as4-receiver.js";
 import type { Sql } from "../../store/sql.js";
@@ -130,7 +130,8 @@ async function check(
     throw other("the forretningsmelding's sender and receiver are not those of the Peppol SBDH");
   }
   if (!sameParticipant(verified.signerOrg, m.sender.value)) throw other(`the forretningsmelding is signed by ${verified.signerOrg}, not its sender ${m.sender.value}`);
-  const letter = m.kind === "receipt" ? await checkAnswersOurLetter(m, deps, other) : undefined;
+  // A receipt is checked against the letter it answers in the transaction that stores it (storeIncoming).
+  const checkLetter = m.kind === "receipt" ? (letter: FirstLetter | null) => checkAnswersOurLetter(m, letter, other) : undefined;
   if (m.kind === "letter") {
     const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64").toString("hex");
     if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
@@ -138,7 +139,7 @@ async function check(
   // What the sending access point's certificate and the forretningsmelding's were found not revoked by.
   const revocation = [...revocationRecords(sender.revocation, "as4-peer"), ...revocationRecords(verified.revocation, "forretningsmelding")];
   const also = answer && ((tx: Sql) => answer(tx, m.messageId));
-  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob, revocation, also, ...(letter ? { letter } : {}) }, deps).catch(async (err: unknown) => {
+  const stored = await storeIncoming({ jws: verified.jws, message: m, dokumentpakke: blob, revocation, also, checkLetter }, deps).catch(async (err: unknown) => {
     if (!(err instanceof DomainError)) throw err;
     if (blob) await deps.blobs.delete(blob.key);
     throw ebmsErrorOf(err, err.message, ref);
@@ -153,8 +154,7 @@ async function check(
  * letter's sender, of a type the letter's process has. Anything else would let any access point mark other
  * organisations' letters delivered or read.
  */
-async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], deps: DpiInboundDeps, other: (detail: string) => EbmsError): Promise<DpiConversation> {
-  const letter = await deps.repo.firstOutgoing(m.conversationId);
+function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], letter: FirstLetter | null, other: (detail: string) => EbmsError): void {
   if (!letter || !isLetterType(letter.documentType as DpiMessageType)) throw other(`no letter in conversation ${m.conversationId} was sent from here`);
   if (!sameParticipant(m.sender.value, letter.receiverIdentifier) || !sameParticipant(m.receiver.value, letter.senderIdentifier)) {
     throw other(`a receipt in conversation ${m.conversationId} must come from ${letter.receiverIdentifier} to ${letter.senderIdentifier}`);
@@ -164,5 +164,4 @@ async function checkAnswersOurLetter(m: VerifiedForretningsmelding["message"], d
   if (!m.mottaker || !sameParticipant(m.mottaker.value, letter.dpi.avsenderOrg)) {
     throw other(`a receipt in conversation ${m.conversationId} must name the letter's avsender ${letter.dpi.avsenderOrg} as mottaker`);
   }
-  return letter;
 }

@@ -2,7 +2,7 @@ import type { Clock } from "../../clock.js";
 import { Inbox, type InboxFilter } from "../../core/inbox.js";
 import type { ReadScope, ScopeColumns } from "../../dpi/read-scope.js";
 import type { ConversationsRepo } from "../../store/conversations-repo.js";
-import { dpiListWhere, dpiScopeColumnsWhere, type DpiConversation, type DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
+import { dpiListWhere, dpiScopeColumnsWhere, type DpiInboxEntry, type DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
 
 /**
  * DPI's view of the core inbox (src/core/inbox.ts): the incoming DPI conversations (letters at corner 3, receipts
@@ -18,21 +18,21 @@ export class DpiInbox {
   }
 
   /** Unread messages in the scope, narrowed by GET /messages/in's kanal and avsenderidentifikator, oldest first. */
-  async unread(q: { scope: ReadScope; kanal?: string | undefined; avsenderidentifikator?: string | undefined; pageSize: number; page: number }): Promise<DpiConversation[]> {
+  async unread(q: { scope: ReadScope; kanal?: string | undefined; avsenderidentifikator?: string | undefined; pageSize: number; page: number }): Promise<DpiInboxEntry[]> {
     const filter: InboxFilter<ScopeColumns> = { scope: q.scope, where: dpiListWhere(q) };
-    return this.deps.repo.joinDpi(await this.inbox.unread(filter, { pageSize: q.pageSize, page: q.page }));
+    return this.deps.repo.inboxEntries(this.inbox.query(filter), { skip: q.page * q.pageSize, take: q.pageSize });
   }
 
   /** One incoming message in the scope, read or not; null: none, or not the reader's. */
-  async get(scope: ReadScope, messageId: string): Promise<DpiConversation | null> {
-    const row = await this.inbox.get({ scope }, messageId);
-    if (!row) return null;
-    const [m] = await this.deps.repo.joinDpi([row]);
-    return m ?? null;
+  async get(scope: ReadScope, messageId: string): Promise<DpiInboxEntry | null> {
+    return this.deps.repo.inboxEntry(this.inbox.query({ scope }), messageId);
   }
 
-  /** Confirms a message (get it first: only the reader's). Returns false when it was read already. */
-  async markRead(messageId: string): Promise<boolean> {
-    return this.inbox.markRead(messageId);
+  /**
+   * Confirms a message in the scope (a repeated confirm is answered as the first): its stored id; null when the
+   * reader has no such message.
+   */
+  async markRead(scope: ReadScope, messageId: string): Promise<string | null> {
+    return (await this.inbox.confirm({ scope }, messageId))?.messageId ?? null;
   }
 }

@@ -110,7 +110,8 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
       as4MessageId = m.dpi.as4MessageId ?? generateMessageId(deps.identity.seatId.toLowerCase());
       let message = await this.prepare(m, type, process, as4MessageId, peer, endpoint.certificate);
       try {
-        let recorded = await deps.messages.recordAttempt(m.messageId, as4MessageId, message.signedReferences);
+        // Committed before the message goes out: a crash after sending leaves its MessageId and references known.
+        let recorded = await deps.messages.recordAttempt(m.messageId, as4MessageId, message.signedReferences, m.dpi);
         if (recorded.attempts === undefined) {
           // Another attempt fixed a MessageId since this one read the letter: the message is built again with it.
           await message.dispose();
