@@ -31,7 +31,13 @@ import type { SqlStore } from "./sql.js";
  *   backpressure, and the sync before the commit covers all its chunks.
  * - sweepOrphans cannot hand SQLite the referenced keys as one array parameter: it reads the old committed keys
  *   page by page (each page one short select) and deletes the unreferenced ones one statement each.
+ * - Deleting a large blob in one statement would hold the connection while SQLite frees all its pages: it is
+ *   hidden first and its chunks go a few per statement (remove()).
  * - Deleted pages go to SQLite's free list and are reused by later payloads; the file does not shrink.
+ * - A payload passes through the write-ahead log and is copied into the database file at the next checkpoint,
+ *   which SQLite runs inside a commit on the event loop (every 1000 pages of log): payloads make checkpoints come
+ *   sooner. For letters of tens of kilobytes that is cheap; a store of many large packages is better off with
+ *   the folder store.
  *
  * Times are the process's clock, bound as Prisma's adapter stores a DateTime (ISO text), so the sweeper's
  * comparisons are comparisons of text in one format.
@@ -44,6 +50,16 @@ const DEFAULT_SWEEP_AGE_MS = 60 * 60_000;
 
 /** How many committed keys sweepOrphans reads per select. */
 const SWEEP_PAGE = 500;
+
+/** Chunks removed per statement when a blob is deleted (2 MiB of 256 KiB chunks: a millisecond or two). */
+const DELETE_BATCH = 8;
+
+/** Which blob remove() may take ($2: the time a stale write was last touched at or before; null for any). */
+const WHICH = {
+  any: "1 = 1",
+  committed: `"committedAt" IS NOT NULL`,
+  stale: `"committedAt" IS NULL AND ($2 IS NULL OR "touchedAt" <= $2)`,
+} as const;
 
 export interface SqliteBlobStoreOptions {
   /** Bytes per chunk (tests use small ones to exercise many chunks). */
@@ -224,8 +240,36 @@ export class SqliteBlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    // The chunks go with their header (ON DELETE CASCADE).
-    await this.sql.execute(`DELETE FROM "Blob" WHERE "key" = $1`, key);
+    await this.remove(key, "any", null);
+  }
+
+  /**
+   * Removes the blob under `key` if it is `which` (stale: uncommitted and touched at or before `before`), with
+   * its chunks; true when it did. A blob of a few chunks goes in one statement (its chunks by ON DELETE CASCADE).
+   * A larger one would hold the connection while SQLite frees every page of it (some 20 ms for 25 MB here), so
+   * its header is first made uncommitted, which hides it at once and leaves it to sweepTemporary should the
+   * process die now, and its chunks then go a few per statement.
+   */
+  private async remove(key: string, which: keyof typeof WHICH, before: Date | null): Promise<boolean> {
+    const where = WHICH[which];
+    const small = await this.sql.execute(
+      `DELETE FROM "Blob" WHERE "key" = $1 AND ${where} AND NOT EXISTS (SELECT 1 FROM "BlobChunk" WHERE "key" = $1 AND "seq" >= $3)`,
+      key,
+      before,
+      DELETE_BATCH,
+    );
+    if (small === 1) return true;
+    const hidden = await this.sql.execute(`UPDATE "Blob" SET "committedAt" = NULL, "touchedAt" = $3 WHERE "key" = $1 AND ${where}`, key, before, new Date());
+    if (hidden === 0) return false;
+    while (
+      (await this.sql.execute(
+        `DELETE FROM "BlobChunk" WHERE "key" = $1 AND "seq" IN (SELECT "seq" FROM "BlobChunk" WHERE "key" = $1 ORDER BY "seq" DESC LIMIT $2)`,
+        key,
+        DELETE_BATCH,
+      )) > 0
+    );
+    await this.sql.execute(`DELETE FROM "Blob" WHERE "key" = $1 AND "committedAt" IS NULL`, key);
+    return true;
   }
 
   async keys(): Promise<string[]> {
@@ -244,7 +288,7 @@ export class SqliteBlobStore implements BlobStore {
         SWEEP_PAGE,
       );
       for (const { key } of page) {
-        if (!referenced.has(key)) removed += await this.sql.execute(`DELETE FROM "Blob" WHERE "key" = $1 AND "committedAt" IS NOT NULL`, key);
+        if (!referenced.has(key) && (await this.remove(key, "committed", null))) removed++;
       }
       if (page.length < SWEEP_PAGE) return removed;
       after = page[page.length - 1]!.key;
@@ -253,7 +297,11 @@ export class SqliteBlobStore implements BlobStore {
 
   async sweepTemporary(now: Date, graceMs: number): Promise<number> {
     const before = graceMs > 0 ? new Date(now.getTime() - graceMs) : null;
-    return this.sql.execute(`DELETE FROM "Blob" WHERE "committedAt" IS NULL AND ($1 IS NULL OR "touchedAt" <= $1)`, before);
+    // Few: only writes that died (a write that fails removes its own).
+    const stale = await this.sql.query<{ key: string }>(`SELECT "key" FROM "Blob" WHERE "committedAt" IS NULL AND ($1 IS NULL OR "touchedAt" <= $1)`, before);
+    let removed = 0;
+    for (const { key } of stale) if (await this.remove(key, "stale", before)) removed++;
+    return removed;
   }
 
   /** Readiness: a header can be inserted (and is rolled back at once). */

@@ -69,6 +69,23 @@ describe("store/sqlite-blob-store", function () {
     ]);
   });
 
+  it("deletes a payload of a few chunks in one statement, a larger one hidden first and then a few chunks per statement", async () => {
+    const small = await blobs.write(Readable.from([Buffer.alloc(25_000, 1)]));
+    const chunked = new SqliteBlobStore(sql(), { chunkBytes: 1000 });
+    const large = await chunked.write(Readable.from([Buffer.alloc(20_000, 2)]));
+    expect(await chunkRows(large.key)).to.equal(20);
+    let before = commits();
+    await blobs.delete(small.key);
+    expect(commits() - before).to.equal(1);
+    before = commits();
+    await chunked.delete(large.key);
+    // Hidden (uncommitted), 8 + 8 + 4 chunks, the header.
+    expect(commits() - before).to.equal(5);
+    expect(await chunkRows()).to.equal(0);
+    expect((await sql().query<{ n: number }>(`SELECT count(*) AS "n" FROM "Blob"`))[0]!.n).to.equal(0);
+    await chunked.delete(large.key);
+  });
+
   it("holds no transaction while it waits for its source: others write and commit meanwhile", async () => {
     const source = new PassThrough();
     const writing = blobs.write(source);
