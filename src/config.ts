@@ -552,7 +552,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSynchronous: e.DPI_AP_SQLITE_SYNCHRONOUS,
     dataDir: e.DPI_AP_DATA_DIR,
     blobStore: e.DPI_AP_BLOB_STORE,
-    spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),
+    // A SQLite store's start-up sweep empties its spool folder at once (nothing is in flight in its one process):
+    // it keeps it under its own data folder even with the database blob store, never in a temp folder shared.
+    spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" && !e.DPI_AP_DATABASE_URL.startsWith("file:") ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),
     spoolMemoryBytes: e.DPI_AP_AS4_MEMORY_SPOOL_BYTES,
     spoolMemoryTotalBytes: e.DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES,
     logLevel: e.DPI_AP_LOG_LEVEL,

@@ -187,8 +187,9 @@ describe("config", () => {
     const pg = loadConfig({ DPI_AP_DATABASE_URL: "postgresql://ap@db:5432/ap", DPI_AP_BLOB_STORE: "database" });
     expect([pg.blobStore, pg.spoolDir]).to.deep.equal(["database", path.join(os.tmpdir(), "dpi-ap-spool")]);
     expect(loadConfig({ DPI_AP_DATABASE_URL: "postgres://ap@db/ap", DPI_AP_BLOB_STORE: "database", DPI_AP_SPOOL_DIR: "/var/spool/ap" }).spoolDir).to.equal("/var/spool/ap");
-    const sqlite = loadConfig({ DPI_AP_BLOB_STORE: "database" });
-    expect([sqlite.databaseUrl, sqlite.blobStore]).to.deep.equal([loadConfig({}).databaseUrl, "database"]);
+    // The spool stays in the data folder: a SQLite store's start-up sweep empties it, so it must be its own.
+    const sqlite = loadConfig({ DPI_AP_BLOB_STORE: "database", DPI_AP_DATA_DIR: "/srv/ap" });
+    expect([sqlite.databaseUrl, sqlite.blobStore, sqlite.spoolDir]).to.deep.equal([loadConfig({}).databaseUrl, "database", path.join("/srv/ap", "as4-tmp")]);
     expect(sqlite.databaseUrl.startsWith("file:")).to.equal(true);
     const err = (() => {
       try {

@@ -84,8 +84,9 @@ describe("e2e: payloads in SQLite (DPI_AP_BLOB_STORE=database with a file: datab
       // One payload each, the letter's: the receipt carries none.
       expect(blobs.map(({ bytes, ...b }) => b)).to.deep.equal([{ messageId: letter.messageId, size: cms.length, sha256 }]);
       expect(blobs[0]!.bytes.equals(cms)).to.equal(true);
-      // The database and its log, and no payload folder beside them.
-      expect((await readdir(d)).filter((f) => !f.startsWith("ap.db")), d).to.deep.equal([]);
+      // The database and its log, the (empty) AS4 spool, and no payload folder beside them.
+      expect((await readdir(d)).filter((f) => !f.startsWith("ap.db")), d).to.deep.equal(["as4-tmp"]);
+      expect(await readdir(path.join(d, "as4-tmp"))).to.deep.equal([]);
     }
   });
 });
