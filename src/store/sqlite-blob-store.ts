@@ -261,13 +261,10 @@ export class SqliteBlobStore implements BlobStore {
     if (small === 1) return true;
     const hidden = await this.sql.execute(`UPDATE "Blob" SET "committedAt" = NULL, "touchedAt" = $3 WHERE "key" = $1 AND ${where}`, key, before, new Date());
     if (hidden === 0) return false;
-    while (
-      (await this.sql.execute(
-        `DELETE FROM "BlobChunk" WHERE "key" = $1 AND "seq" IN (SELECT "seq" FROM "BlobChunk" WHERE "key" = $1 ORDER BY "seq" DESC LIMIT $2)`,
-        key,
-        DELETE_BATCH,
-      )) > 0
-    );
+    let gone: number;
+    do {
+      gone = await this.sql.execute(`DELETE FROM "BlobChunk" WHERE "key" = $1 AND "seq" IN (SELECT "seq" FROM "BlobChunk" WHERE "key" = $1 ORDER BY "seq" DESC LIMIT $2)`, key, DELETE_BATCH);
+    } while (gone === DELETE_BATCH);
     await this.sql.execute(`DELETE FROM "Blob" WHERE "key" = $1 AND "committedAt" IS NULL`, key);
     return true;
   }
