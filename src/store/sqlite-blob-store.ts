@@ -51,7 +51,7 @@ const DEFAULT_SWEEP_AGE_MS = 60 * 60_000;
 /** How many committed keys sweepOrphans reads per select. */
 const SWEEP_PAGE = 500;
 
-/** Chunks removed per statement when a blob is deleted (2 MiB of 256 KiB chunks: a millisecond or two). */
+/** Chunks removed per statement when a blob is deleted: 2 MiB of 256 KiB chunks, a few milliseconds at most on this (shared) machine. */
 const DELETE_BATCH = 8;
 
 /** Which blob remove() may take ($2: the time a stale write was last touched at or before; null for any). */
