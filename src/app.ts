@@ -21,6 +21,7 @@ import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { FolderBlobStore, type BlobStore } from "./store/blob-store.js";
 import { PgBlobStore } from "./store/pg-blob-store.js";
+import { SqliteBlobStore } from "./store/sqlite-blob-store.js";
 import { DpiInbox } from "./channels/dpi/inbox.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
@@ -135,7 +136,7 @@ export async function openStores(config: Config, o: { onCommitSyncFailure?: (err
     sqliteSynchronous: config.sqliteSynchronous,
     ...(o.onCommitSyncFailure ? { onCommitSyncFailure: o.onCommitSyncFailure } : {}),
   });
-  const blobs = await openBlobStore(config, singleProcess).catch(async (err: unknown) => {
+  const blobs = await openBlobStore(config, db, singleProcess).catch(async (err: unknown) => {
     await db.$disconnect();
     throw err;
   });
@@ -143,11 +144,14 @@ export async function openStores(config: Config, o: { onCommitSyncFailure?: (err
 }
 
 /**
- * The payload store config.blobStore names: the folder under dataDir, or the tables of the (migrated)
- * PostgreSQL store, which loadConfig allows only with a postgresql:// database URL.
+ * The payload store config.blobStore names: the folder under dataDir, or the tables of the (migrated) store:
+ * PostgreSQL's through a pool of its own, SQLite's on the store's one connection (its direct SQL).
  */
-async function openBlobStore(config: Config, singleProcess: boolean): Promise<BlobStore> {
-  if (config.blobStore === "database") return PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
+async function openBlobStore(config: Config, db: Db, singleProcess: boolean): Promise<BlobStore> {
+  if (config.blobStore === "database") {
+    const sql = sqlOf(db);
+    return sql.provider === "sqlite" ? new SqliteBlobStore(sql) : PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
+  }
   const blobs = new FolderBlobStore(config.dataDir);
   await blobs.init({ shared: !singleProcess });
   return blobs;

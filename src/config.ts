@@ -536,8 +536,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const smpManagementSet = [e.DPI_AP_SMP_MANAGEMENT_URL, e.DPI_AP_SMP_MANAGEMENT_USER, e.DPI_AP_SMP_MANAGEMENT_PASSWORD].filter((v) => v !== undefined).length;
   if (smpManagementSet !== 0 && smpManagementSet !== 3) problems.push("DPI_AP_SMP_MANAGEMENT_URL, DPI_AP_SMP_MANAGEMENT_USER and DPI_AP_SMP_MANAGEMENT_PASSWORD: set all three or none");
   if ((e.DPI_AP_ADMIN_USER === undefined) !== (e.DPI_AP_ADMIN_PASSWORD === undefined)) problems.push("DPI_AP_ADMIN_USER and DPI_AP_ADMIN_PASSWORD: set both or neither");
-  if (e.DPI_AP_BLOB_STORE === "database" && !/^postgres(ql)?:\/\//.test(e.DPI_AP_DATABASE_URL)) {
-    problems.push('DPI_AP_BLOB_STORE: "database" keeps payloads in the PostgreSQL store and needs a postgresql:// DPI_AP_DATABASE_URL; with SQLite use "folder" (payloads under DPI_AP_DATA_DIR)');
+  if (e.DPI_AP_BLOB_STORE === "database" && !/^(postgres(ql)?:\/\/|file:)/.test(e.DPI_AP_DATABASE_URL)) {
+    problems.push('DPI_AP_BLOB_STORE: "database" keeps payloads in the store DPI_AP_DATABASE_URL names and needs a postgresql:// or file: (SQLite) URL');
   }
   const consoleUsers = parseConsoleUsers(e.DPI_AP_CONSOLE_USERS ?? [], problems);
   const consoleOidc = parseConsoleOidc(e, { sandbox, publicUrl: e.DPI_AP_PUBLIC_URL }, problems);
@@ -552,7 +552,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqliteSynchronous: e.DPI_AP_SQLITE_SYNCHRONOUS,
     dataDir: e.DPI_AP_DATA_DIR,
     blobStore: e.DPI_AP_BLOB_STORE,
-    spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),
+    // A SQLite store's start-up sweep empties its spool folder at once (nothing is in flight in its one process):
+    // it keeps it under its own data folder even with the database blob store, never in a temp folder shared.
+    spoolDir: e.DPI_AP_SPOOL_DIR ?? (e.DPI_AP_BLOB_STORE === "database" && !e.DPI_AP_DATABASE_URL.startsWith("file:") ? path.join(os.tmpdir(), "dpi-ap-spool") : path.join(e.DPI_AP_DATA_DIR, "as4-tmp")),
     spoolMemoryBytes: e.DPI_AP_AS4_MEMORY_SPOOL_BYTES,
     spoolMemoryTotalBytes: e.DPI_AP_AS4_MEMORY_SPOOL_TOTAL_BYTES,
     logLevel: e.DPI_AP_LOG_LEVEL,

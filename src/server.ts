@@ -289,7 +289,7 @@ async function openStoresAndSweep(config: Config, log: Logger) {
   });
   if (stores.applied.length) log.info({ migrations: stores.applied }, "database migrated");
   // AS4 spools (config.spoolDir): with the folder store under the data folder, not /tmp, on the same disk as
-  // the payloads; with the database store in the system's temp folder, as nothing in it outlives a restart.
+  // the payloads; with the PostgreSQL database store in the system's temp folder, as nothing in it outlives a restart.
   // What a crash left behind is swept with the payloads.
   const as4Tmp = config.spoolDir;
   await mkdir(as4Tmp, { recursive: true });

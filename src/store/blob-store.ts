@@ -8,9 +8,9 @@ import { finished, pipeline } from "node:stream/promises";
 /**
  * Payloads (document packages, eFormidling files and packages) are kept apart from the message rows: they are
  * up to tens of megabytes, are streamed in and out, and never change. Where they live is the BlobStore's
- * business: files in a folder (FolderBlobStore below, the default) or chunked rows in PostgreSQL
- * (pg-blob-store.ts, DPI_AP_BLOB_STORE=database). Callers use only this interface, never a file path, so
- * either serves the whole access point.
+ * business: files in a folder (FolderBlobStore below, the default) or chunked rows in the database
+ * (DPI_AP_BLOB_STORE=database: pg-blob-store.ts, sqlite-blob-store.ts). Callers use only this interface, never a
+ * file path, so any of them serves the whole access point.
  */
 
 export interface StoredBlob {

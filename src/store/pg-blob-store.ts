@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { BlobNotFoundError, BlobTooLargeError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
+import { ChunkBuffer } from "./chunk-buffer.js";
 
 /**
  * The blob store in PostgreSQL (DPI_AP_BLOB_STORE=database), so that access point instances sharing a database
@@ -244,38 +245,5 @@ export class PgBlobStore implements BlobStore {
 
   async close(): Promise<void> {
     await this.pool.end();
-  }
-}
-
-/** Collects incoming pieces and hands them out in chunks of exactly `size` bytes. */
-class ChunkBuffer {
-  private pieces: Buffer[] = [];
-  private length = 0;
-
-  constructor(private readonly size: number) {}
-
-  add(bytes: Buffer | Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.pieces.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
-    this.length += bytes.length;
-  }
-
-  /** The next full chunk, or undefined while fewer than `size` bytes are held. */
-  take(): Buffer | undefined {
-    if (this.length < this.size) return undefined;
-    const all = this.pieces.length === 1 ? this.pieces[0]! : Buffer.concat(this.pieces, this.length);
-    const chunk = all.subarray(0, this.size);
-    const rest = all.subarray(this.size);
-    this.pieces = rest.length ? [rest] : [];
-    this.length = rest.length;
-    return chunk;
-  }
-
-  /** What is left (less than one chunk). */
-  rest(): Buffer {
-    const all = Buffer.concat(this.pieces, this.length);
-    this.pieces = [];
-    this.length = 0;
-    return all;
   }
 }

@@ -9,7 +9,9 @@ import { silentLogger } from "../../src/log.js";
 import { IN_FLIGHT_GRACE_MS, PayloadSweeper, type PayloadSweepDeps } from "../../src/core/payload-sweeper.js";
 import { FolderBlobStore } from "../../src/store/blob-store.js";
 import { PgBlobStore } from "../../src/store/pg-blob-store.js";
-import { openDatabase } from "../../src/store/prisma.js";
+import { openDatabase, type Db } from "../../src/store/prisma.js";
+import { sqlOf } from "../../src/store/sql.js";
+import { SqliteBlobStore } from "../../src/store/sqlite-blob-store.js";
 import { eventually } from "../helpers/dpi-network.js";
 import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../scripts/lib/pg-scratch.js";
 
@@ -162,5 +164,63 @@ describe("core/payload-sweeper on the PostgreSQL blob store", function () {
       ].sort((a, b) => a.key.localeCompare(b.key)),
     );
     expect((await blobs!.read(kept.key)).equals(Buffer.alloc(2500, 1))).to.equal(true);
+  });
+});
+
+describe("core/payload-sweeper on the SQLite blob store", function () {
+  this.timeout(30_000);
+  let dir: string;
+  let db: Db | undefined;
+  let blobs: SqliteBlobStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "payload-sweeper-sqlite-"));
+    db = (await openDatabase(`file:${path.join(dir, "store.db")}`)).db;
+    blobs = new SqliteBlobStore(sqlOf(db), { chunkBytes: 1000 });
+  });
+  afterEach(async () => {
+    await db?.$disconnect();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("removes uncommitted writes and unreferenced payloads older than the grace, with their chunks, and nothing younger or referenced", async () => {
+    const sql = sqlOf(db!);
+    const now = new Date();
+    const ago = (ms: number) => new Date(now.getTime() - ms);
+    const kept = await blobs.write(Readable.from([Buffer.alloc(2500, 1)]));
+    const orphanOld = await blobs.write(Readable.from([Buffer.alloc(2500, 2)]));
+    const orphanYoung = await blobs.write(Readable.from([Buffer.alloc(10, 3)]));
+    for (const b of [kept, orphanOld]) await sql.execute(`UPDATE "Blob" SET "committedAt" = $2, "touchedAt" = $2 WHERE "key" = $1`, b.key, ago(2 * HOUR));
+    // What writers that died left: a header and a chunk, never committed; one stopped long ago, one just now.
+    const crashed = { old: "00000000-0000-4000-8000-000000000001", young: "00000000-0000-4000-8000-000000000002" };
+    for (const [key, touched] of [[crashed.old, ago(HOUR + 1000)], [crashed.young, ago(HOUR - 1000)]] as const) {
+      await sql.execute(`INSERT INTO "Blob" ("key", "chunkBytes", "createdAt", "touchedAt") VALUES ($1, 1000, $2, $2)`, key, touched);
+      await sql.execute(`INSERT INTO "BlobChunk" ("key", "seq", "bytes") VALUES ($1, 0, $2)`, key, Buffer.alloc(1000));
+    }
+    const s = new PayloadSweeper({ blobs, referencedKeys: async () => new Set([kept.key]), spoolDirs: [], intervalMs: 60_000, clock: () => now, log: silentLogger });
+    expect(await s.sweep()).to.deep.equal({ temporary: 1, orphans: 1 });
+    expect((await blobs.keys()).sort()).to.deep.equal([kept.key, orphanYoung.key].sort());
+    const left = await sql.query<{ key: string; chunks: number }>(`SELECT "key", count(*) AS "chunks" FROM "BlobChunk" GROUP BY "key" ORDER BY "key"`);
+    expect(left).to.deep.equal(
+      [
+        { key: crashed.young, chunks: 1 },
+        { key: kept.key, chunks: 3 },
+        { key: orphanYoung.key, chunks: 1 },
+      ].sort((a, b) => (a.key < b.key ? -1 : 1)),
+    );
+    expect((await blobs.read(kept.key)).equals(Buffer.alloc(2500, 1))).to.equal(true);
+    // At start-up of the store its one process owns, nothing is in flight: every leftover goes.
+    expect(await s.sweep(0)).to.deep.equal({ temporary: 1, orphans: 1 });
+    expect(await blobs.keys()).to.deep.equal([kept.key]);
+    expect((await sql.query<{ n: number }>(`SELECT count(*) AS "n" FROM "BlobChunk"`))[0]!.n).to.equal(3);
+  });
+
+  it("sweeps orphans among more payloads than one page of keys, keeping every referenced one", async () => {
+    const stored = [];
+    for (let i = 0; i < 1234; i++) stored.push(await blobs.write(Readable.from([Buffer.from(`payload ${i}`)])));
+    const referenced = new Set(stored.filter((_, i) => i % 3 !== 0).map((b) => b.key));
+    const s = new PayloadSweeper({ blobs, referencedKeys: async () => referenced, spoolDirs: [], intervalMs: 60_000, clock: () => new Date(), log: silentLogger });
+    expect(await s.sweep(0)).to.deep.equal({ temporary: 0, orphans: 412 });
+    expect((await blobs.keys()).sort()).to.deep.equal([...referenced].sort());
   });
 });

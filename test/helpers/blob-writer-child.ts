@@ -1,11 +1,14 @@
 /**
  * A process that starts writing a blob and never finishes: test/store/blob-store-contract.test.ts kills it
  * with SIGKILL mid-write to see what a crash leaves.
- *   node --import tsx test/helpers/blob-writer-child.ts folder <root> | database <url> <chunk bytes>
+ *   node --import tsx test/helpers/blob-writer-child.ts folder <root> | database <url> <chunk bytes> | sqlite <file: url> <chunk bytes>
  */
 import { PassThrough } from "node:stream";
 import { FolderBlobStore, type BlobStore } from "../../src/store/blob-store.js";
 import { PgBlobStore } from "../../src/store/pg-blob-store.js";
+import { openDatabase } from "../../src/store/prisma.js";
+import { sqlOf } from "../../src/store/sql.js";
+import { SqliteBlobStore } from "../../src/store/sqlite-blob-store.js";
 
 const [kind, location, chunkBytes] = process.argv.slice(2);
 let store: BlobStore;
@@ -13,6 +16,8 @@ if (kind === "folder") {
   const folder = new FolderBlobStore(location!);
   await folder.init();
   store = folder;
+} else if (kind === "sqlite") {
+  store = new SqliteBlobStore(sqlOf((await openDatabase(location!)).db), { chunkBytes: Number(chunkBytes) });
 } else {
   store = PgBlobStore.connect(location!, { chunkBytes: Number(chunkBytes) });
 }

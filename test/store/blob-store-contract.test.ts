@@ -11,13 +11,15 @@ import { expect } from "chai";
 import pg from "pg";
 import { BlobNotFoundError, BlobTooLargeError, FolderBlobStore, isBlobMissing, type BlobStore, type RandomAccessBlob } from "../../src/store/blob-store.js";
 import { CHUNK_BYTES, PgBlobStore } from "../../src/store/pg-blob-store.js";
-import { openDatabase } from "../../src/store/prisma.js";
+import { openDatabase, type Db } from "../../src/store/prisma.js";
+import { sqlOf } from "../../src/store/sql.js";
+import { SqliteBlobStore, CHUNK_BYTES as SQLITE_CHUNK_BYTES } from "../../src/store/sqlite-blob-store.js";
 import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../scripts/lib/pg-scratch.js";
 
 /**
- * One contract, two stores: everything the access point relies on from a BlobStore holds for the folder store
- * and for the PostgreSQL store alike. The PostgreSQL store runs with 1000-byte chunks here (except for the
- * large payload), so that every test crosses chunk boundaries.
+ * One contract, three stores: everything the access point relies on from a BlobStore holds for the folder store,
+ * the PostgreSQL store and the SQLite store alike. The database stores run with 1000-byte chunks here (except
+ * for the large payload), so that every test crosses chunk boundaries.
  */
 
 /** V8's collector, exposed at run time: the large-payload test measures memory after full collections. */
@@ -32,8 +34,10 @@ interface Harness {
   /** Skips the suite when the store's engine is not there. */
   available(): Promise<boolean>;
   setUp(): Promise<void>;
-  /** A new, empty store; `chunkBytes` only means something to the PostgreSQL store. */
+  /** A new, empty store; `chunkBytes` only means something to the database stores. */
   open(chunkBytes?: number): Promise<BlobStore>;
+  /** The chunk size the store uses in production (for the large payload). */
+  productionChunkBytes: number;
   /** What interrupted writes left that sweepTemporary would remove. */
   leftovers(): Promise<number>;
   /** The blob-writer-child arguments that point it at this store. */
@@ -53,6 +57,7 @@ function folderHarness(): Harness {
       await store.init();
       return store;
     },
+    productionChunkBytes: 0,
     leftovers: async () => (await readdir(path.join(dir, "blobs", ".tmp"))).length,
     childArgs: () => ["folder", dir],
     tearDown: () => rm(dir, { recursive: true, force: true }),
@@ -72,11 +77,34 @@ function postgresHarness(): Harness {
       await admin.connect();
     },
     open: async (chunkBytes = SMALL_CHUNK) => PgBlobStore.connect(scratch!.url, { chunkBytes }),
+    productionChunkBytes: CHUNK_BYTES,
     leftovers: async () => Number((await admin!.query(`SELECT count(*) AS n FROM "Blob" WHERE "committedAt" IS NULL`)).rows[0].n),
     childArgs: () => ["database", scratch!.url, String(SMALL_CHUNK)],
     async tearDown() {
       await admin?.end();
       await scratch?.drop();
+    },
+  };
+}
+
+function sqliteHarness(): Harness {
+  let dir = "";
+  let db: Db | undefined;
+  return {
+    available: async () => true,
+    async setUp() {
+      dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-blob-contract-sqlite-"));
+      // As the access point opens it: durable commits, so every chunk pays its share of a log sync.
+      db = (await openDatabase(`file:${path.join(dir, "store.db")}`, { sqliteSynchronous: "full" })).db;
+    },
+    open: async (chunkBytes = SMALL_CHUNK) => new SqliteBlobStore(sqlOf(db!), { chunkBytes }),
+    productionChunkBytes: SQLITE_CHUNK_BYTES,
+    leftovers: async () => (await sqlOf(db!).query<{ n: number }>(`SELECT count(*) AS "n" FROM "Blob" WHERE "committedAt" IS NULL`))[0]!.n,
+    childArgs: () => ["sqlite", `file:${path.join(dir, "store.db")}`, String(SMALL_CHUNK)],
+    async tearDown() {
+      await db?.$disconnect();
+      db = undefined;
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
@@ -123,6 +151,7 @@ function sha256(bytes: Buffer): string {
 for (const [name, harness] of [
   ["folder", folderHarness()],
   ["PostgreSQL", postgresHarness()],
+  ["SQLite", sqliteHarness()],
 ] as const) {
   describe(`store/blob-store contract: ${name}`, function () {
     this.timeout(60_000);
@@ -208,7 +237,7 @@ for (const [name, harness] of [
       const source = new PassThrough();
       const writing = store.write(source);
       source.write(pattern(2500, 5));
-      // Until the store has begun to keep it (two full chunks in PostgreSQL, a temporary file in the folder).
+      // Until the store has begun to keep it (two full chunks in a database, a temporary file in the folder).
       for (let i = 0; (await harness.leftovers()) === 0; i++) {
         if (i > 100) expect.fail("the write never began");
         await new Promise((r) => setTimeout(r, 20));
@@ -287,7 +316,7 @@ for (const [name, harness] of [
     });
 
     it("streams 25 MB in and out without holding it: the process grows by a few MB at most", async () => {
-      const large = await harness.open(CHUNK_BYTES);
+      const large = await harness.open(harness.productionChunkBytes);
       const SIZE = 25 * 1024 * 1024;
       const PIECE = 64 * 1024;
       const EVERY = 2 * 1024 * 1024;
