@@ -94,6 +94,15 @@ export function createAttributeUnchecked(doc: Document, namespace: string | null
  * not carry already.
  */
 export function addAttributeUnchecked(el: Element, attr: Attr): void {
+  // The caller's promise; were it broken, xmldom would have replaced the earlier attribute, not added one.
+  if (!addNewAttributeUnchecked(el, attr)) throw new Error(`attribute ${attr.name} is already set on <${el.tagName}>`);
+}
+
+/**
+ * `el.setAttributeNode(attr)` for an attribute of no element yet, when the element carries no attribute of its
+ * namespace and local name; false, and nothing done, when it does.
+ */
+export function addNewAttributeUnchecked(el: Element, attr: Attr): boolean {
   const owner = el as unknown as XmldomElement;
   const list = owner.attributes;
   const ns = attr.namespaceURI;
@@ -101,12 +110,12 @@ export function addAttributeUnchecked(el: Element, attr: Attr): void {
   if (!ns) bucket = list._noNsIndex;
   else bucket = list._nsIndex[ns] ??= Object.create(null) as Bucket;
   const local = attr.localName;
-  // The caller's promise; were it broken, xmldom would have replaced the earlier attribute, not added one.
-  if (bucket[local] !== undefined) throw new Error(`attribute ${attr.name} is already set on <${el.tagName}>`);
+  if (bucket[local] !== undefined) return false;
   list[list.length] = attr;
   list.length++;
   bucket[local] = attr;
   (attr as { ownerElement: Element | null }).ownerElement = el;
   owner.ownerDocument._inc++;
   if (ns === XMLNS_NS) owner._nsMap[attr.prefix ? local : ""] = attr.value;
+  return true;
 }

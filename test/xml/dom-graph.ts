@@ -43,7 +43,7 @@ function prototypeName(o: object): string {
 
 /**
  * `ignore`: own keys left out everywhere (xmldom's parser marks nodes with lineNumber and columnNumber);
- * `replace`: values to show instead of the real ones, per object and key.
+ * `replace`: values to show instead of the real ones (or in addition to them), per object and key.
  */
 export function objectGraph(root: object, ignore: ReadonlySet<string> = new Set(), replace: ReadonlyMap<object, Record<string, unknown>> = new Map()): string[] {
   const ids = new Map<object, number>([[root, 0]]);
@@ -66,8 +66,8 @@ export function objectGraph(root: object, ignore: ReadonlySet<string> = new Set(
     const keys = Reflect.ownKeys(o);
     const symbols = keys.filter((k) => typeof k === "symbol");
     if (symbols.length > 0) throw new Error(`symbol keys on a node: ${symbols.map(String).join(", ")}`);
-    const fields = (keys as string[]).filter((k) => !ignore.has(k)).sort();
     const instead = replace.get(o);
+    const fields = [...new Set([...(keys as string[]), ...Object.keys(instead ?? {})])].filter((k) => !ignore.has(k)).sort();
     const value = (k: string) => (instead !== undefined && Object.hasOwn(instead, k) ? instead[k] : (o as Record<string, unknown>)[k]);
     out.push(`#${i} ${prototypeName(o)} {${fields.map((k) => `${k}=${show(value(k))}`).join(", ")}}`);
   }
