@@ -21,16 +21,29 @@ export function importNodeDeep<T extends Node>(doc: Document, node: T): T {
   return copy as T;
 }
 
-function copyChildren(doc: Document, from: Node, to: Node): void {
-  for (let child = from.firstChild; child !== null; child = child.nextSibling) {
-    const copy = shallowCopy(doc, child);
+/** Copies what is under `root` below `rootCopy`, in document order, with a cursor rather than recursion (any depth). */
+function copyChildren(doc: Document, root: Node, rootCopy: Node): void {
+  let source: Node | null = root.firstChild;
+  let parentCopy: Node = rootCopy;
+  while (source !== null) {
+    const copy = shallowCopy(doc, source);
     if (copy === null) {
-      // A node kind no AS4 message holds (an entity reference, say): xmldom copies it and what is under it.
-      to.appendChild(doc.importNode(child, true));
-      continue;
+      // A node kind xmldom's insertion checks keep out of elements: xmldom copies it and what is under it.
+      parentCopy.appendChild(doc.importNode(source, true));
+    } else {
+      appendChildUnchecked(parentCopy, copy);
+      if (source.firstChild !== null) {
+        parentCopy = copy;
+        source = source.firstChild;
+        continue;
+      }
     }
-    appendChildUnchecked(to, copy);
-    if (child.firstChild !== null) copyChildren(doc, child, copy);
+    while (source.nextSibling === null) {
+      source = source.parentNode!;
+      if (source === root) return;
+      parentCopy = parentCopy.parentNode!;
+    }
+    source = source.nextSibling;
   }
 }
 

@@ -85,6 +85,15 @@ describe("xml/import-node", () => {
     expect(compared).to.be.greaterThan(100);
   });
 
+  it("copies a tree of any depth, as importNode does", () => {
+    const depth = 30_000;
+    const doc = parseXml(`<r>${"<e a='1'>t".repeat(depth)}${"</e>".repeat(depth)}<after/></r>`);
+    const deep = doc.documentElement!.firstChild!;
+    const ours = importNodeDeep(newDocument(), deep);
+    expect(ours.nextSibling).to.equal(null);
+    expect(serializer.serializeToString(ours as never)).to.equal(serializer.serializeToString(newDocument().importNode(deep, true) as never));
+  });
+
   it("leaves HTML documents, and attributes and fragments to import on their own, to xmldom", () => {
     const html = new DOMImplementation().createHTMLDocument("t") as unknown as Document;
     const source = parseXml("<Upper Attr='1'><Child/></Upper>").documentElement!;
