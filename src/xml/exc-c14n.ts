@@ -36,12 +36,30 @@ export interface ExcC14nOptions {
 export function excC14n(element: Element, options: ExcC14nOptions = {}): string {
   const inclusive = new Set(options.inclusivePrefixes ?? []);
   const out: string[] = [];
+  // Each prefix of the list (by its key, "" for #default) → the namespace bound to it at the element, from the
+  // declarations on it and its ancestors; kept up to date on the way down instead of looked up per element.
+  const inclusiveScope = new Map<string, string | null>();
+  for (const p of inclusive) {
+    const key = p === "#default" ? "" : p;
+    if (key !== "xml" && key !== "xmlns") inclusiveScope.set(key, inScope(element, key));
+  }
   // Prefix ("" for the default namespace) → the value the nearest output ancestor rendered for it.
-  render(element, new Map([["", ""]]), inclusive, out);
+  render(element, new Map([["", ""]]), inclusiveScope, out);
   return out.join("");
 }
 
-function render(el: Element, rendered: ReadonlyMap<string, string>, inclusive: ReadonlySet<string>, out: string[]): void {
+/** `scope` for a child of the element it describes: updated by the child's own declarations of those prefixes. */
+function scopeOf(el: Element, scope: ReadonlyMap<string, string | null>): ReadonlyMap<string, string | null> {
+  if (scope.size === 0 || !el.hasAttributes()) return scope;
+  let next: Map<string, string | null> | null = null;
+  for (const key of scope.keys()) {
+    const a = el.getAttributeNode(key === "" ? "xmlns" : `xmlns:${key}`);
+    if (a) (next ??= new Map(scope)).set(key, a.value);
+  }
+  return next ?? scope;
+}
+
+function render(el: Element, rendered: ReadonlyMap<string, string>, inclusiveScope: ReadonlyMap<string, string | null>, out: string[]): void {
   const decls: [prefix: string, uri: string][] = [];
   const attrs: Attr[] = [];
   const want = (prefix: string, uri: string) => {
@@ -59,10 +77,7 @@ function render(el: Element, rendered: ReadonlyMap<string, string>, inclusive: R
     // Unprefixed attributes are in no namespace and use no declaration; xml: is never declared.
     if (a.prefix && a.namespaceURI !== XML) want(a.prefix, a.namespaceURI ?? "");
   }
-  for (const p of inclusive) {
-    const key = p === "#default" ? "" : p;
-    if (key === "xml" || key === "xmlns") continue;
-    const uri = inScope(el, key);
+  for (const [key, uri] of inclusiveScope) {
     // A prefix of the list that is not in scope here is not rendered; the default namespace when absent is "".
     if (uri === null && key !== "") continue;
     want(key, uri ?? "");
@@ -87,7 +102,7 @@ function render(el: Element, rendered: ReadonlyMap<string, string>, inclusive: R
   for (let c = el.firstChild; c; c = c.nextSibling) {
     switch (c.nodeType) {
       case ELEMENT:
-        render(c as Element, scope, inclusive, out);
+        render(c as Element, scope, scopeOf(c as Element, inclusiveScope), out);
         break;
       case TEXT:
       case CDATA:

@@ -1,5 +1,6 @@
 import { DOMImplementation } from "@xmldom/xmldom";
 import { XmlForbiddenError, XmlMalformedError } from "./xml-errors.js";
+import { addAttributeUnchecked, appendChildUnchecked, createAttributeUnchecked } from "./xmldom-unchecked.js";
 
 /**
  * A strict XML 1.0 + Namespaces parser that builds the same @xmldom/xmldom Document xmldom's DOMParser builds for
@@ -7,7 +8,8 @@ import { XmlForbiddenError, XmlMalformedError } from "./xml-errors.js";
  *
  * Why our own: xmldom's SAX layer compiles regular expressions per end tag, slices the rest of the input per
  * comment and re-validates every name, which made XML parsing a visible share of an access point's CPU per letter.
- * This scanner reads char codes once, refuses instead of recovering, and hands xmldom only finished nodes.
+ * This scanner reads char codes once, refuses instead of recovering, and hands xmldom only finished nodes, linked
+ * without the DOM methods' checks (./xmldom-unchecked.ts), which repeat what the scanner has already checked.
  *
  * Where xmldom is laxer than the XML and Namespaces specifications this parser refuses (the differential test
  * lists each): characters outside the XML Char production (literal or as character references), a `&` that
@@ -202,13 +204,13 @@ class Parser {
         }
       }
       // xmldom keeps whitespace between top-level nodes but drops the run after the last one.
-      if (p < len) this.doc.appendChild(this.doc.createTextNode(data));
+      if (p < len) appendChildUnchecked(this.doc, this.doc.createTextNode(data));
       return;
     }
     const last = parent.lastChild;
     // An empty CDATA section in between leaves two text runs side by side; xmldom's normalize() joins them.
     if (last !== null && last.nodeType === 3) (last as Text).appendData(data);
-    else parent.appendChild(this.doc.createTextNode(data));
+    else appendChildUnchecked(parent, this.doc.createTextNode(data));
   }
 
   /** Checks a code unit that is neither plain BMP text nor markup; returns the position after it. */
@@ -455,16 +457,13 @@ class Parser {
         } else if (name === "xmlns") {
           attrNs = XMLNS_NS;
         }
-        const attr = doc.createAttributeNS(attrNs, name);
-        attr.value = attrValues![i]!;
-        (attr as { nodeValue: string | null }).nodeValue = attr.value;
-        el.setAttributeNode(attr);
+        addAttributeUnchecked(el, createAttributeUnchecked(doc, attrNs, name, attrPrefix, attrLocal, attrValues![i]!));
       }
     }
 
-    if (this.open.length > 0) this.open[this.open.length - 1]!.node.appendChild(el);
+    if (this.open.length > 0) appendChildUnchecked(this.open[this.open.length - 1]!.node, el);
     else {
-      doc.appendChild(el);
+      appendChildUnchecked(doc, el);
       this.rootSeen = true;
     }
     if (selfClosing) this.unbind(bindingMark);
@@ -625,12 +624,11 @@ class Parser {
       this.fail("malformed XML declaration");
     }
     this.declaredEncoding = encoding;
-    this.doc.appendChild(this.doc.createProcessingInstruction("xml", data));
+    appendChildUnchecked(this.doc, this.doc.createProcessingInstruction("xml", data));
   }
 
   private appendNode(node: Node): void {
-    if (this.open.length > 0) this.open[this.open.length - 1]!.node.appendChild(node);
-    else this.doc.appendChild(node);
+    appendChildUnchecked(this.open.length > 0 ? this.open[this.open.length - 1]!.node : this.doc, node);
   }
 }
 

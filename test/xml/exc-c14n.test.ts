@@ -48,6 +48,16 @@ describe("exclusive canonicalisation (exc-c14n without comments)", () => {
     );
   });
 
+  it("follows a PrefixList prefix declared again below the apex, and the default namespace undeclared", () => {
+    const doc = parseXml(`<r xmlns="urn:d" xmlns:q="urn:q"><a><b xmlns:q="urn:q2"><c xmlns=""><d xmlns:q="urn:q"/></c></b><e/></a></r>`);
+    const a = doc.documentElement!.firstChild as Element;
+    expect(excC14n(a, { inclusivePrefixes: ["q", "#default"] })).to.equal(
+      `<a xmlns="urn:d" xmlns:q="urn:q"><b xmlns:q="urn:q2"><c xmlns=""><d xmlns:q="urn:q"></d></c></b><e></e></a>`,
+    );
+    const c = a.firstChild!.firstChild as Element;
+    expect(excC14n(c, { inclusivePrefixes: ["q", "#default"] })).to.equal(`<c xmlns:q="urn:q2"><d xmlns:q="urn:q"></d></c>`);
+  });
+
   it("writes xmlns=\"\" for an unprefixed element in no namespace under a rendered default namespace", () => {
     const doc = parseXml(`<r xmlns="urn:d"><x xmlns=""><y/></x></r>`);
     expect(excC14n(doc.documentElement!)).to.equal(`<r xmlns="urn:d"><x xmlns=""><y></y></x></r>`);

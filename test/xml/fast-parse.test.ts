@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { XMLSerializer } from "@xmldom/xmldom";
+import { DOMImplementation, XMLSerializer } from "@xmldom/xmldom";
 import { buildErrorEnvelope, buildReceiptEnvelope } from "../../src/as4/signal-message.js";
 import { buildUserMessageEnvelope } from "../../src/as4/user-message.js";
 import { signEnvelope } from "../../src/as4/wss-sign.js";
@@ -9,6 +9,7 @@ import { verifyEnvelope } from "../../src/as4/wss-verify.js";
 import { excC14n } from "../../src/xml/exc-c14n.js";
 import { parseXml, XmlForbiddenError, XmlParseError } from "../../src/xml/safe-parse.js";
 import { FIXED_IDS, sha256, testAttachments, testSigner, testUserMessage } from "../as4/sign-fixtures.js";
+import { objectGraph } from "./dom-graph.js";
 import { referenceParseXml } from "./xmldom-reference.js";
 
 /**
@@ -48,33 +49,118 @@ function elements(doc: Document): Element[] {
   return [...walk(doc)].filter((n): n is Element => n.nodeType === 1);
 }
 
+const XMLNS_NS = "http://www.w3.org/2000/xmlns/";
+
+/** Each node of the document (attributes after their element) by its place in document order. */
+function numbering(doc: Document): Map<Node, number> {
+  const ids = new Map<Node, number>();
+  for (const node of walk(doc)) {
+    ids.set(node, ids.size);
+    if (node.nodeType === 1) for (const at of Array.from((node as Element).attributes)) ids.set(at, ids.size);
+  }
+  return ids;
+}
+
 /**
  * Everything a consumer reads off a document, node by node: names, values, namespaces, attributes, in-scope
- * namespace lookups, the tree links, and the exclusive canonical form of every element (or, with
- * `rootC14nOnly`, of the root).
+ * namespace lookups both ways, every tree link (parent, children by link, by index and by item(), siblings,
+ * first and last child, owner document and owner element) as node numbers, and the exclusive canonical form of
+ * every element (or, with `rootC14nOnly`, of the root).
  */
 function anatomy(doc: Document, rootC14nOnly: boolean): unknown[] {
-  const out: unknown[] = [serializer.serializeToString(doc as never)];
+  const ids = numbering(doc);
+  const id = (n: Node | null | undefined): number | null | undefined => (n == null ? n : (ids.get(n) ?? -1));
+  const out: unknown[] = [serializer.serializeToString(doc as never), id(doc.documentElement)];
   for (const node of walk(doc)) {
-    const links = [node === doc || node.ownerDocument === doc];
-    for (let c = node.firstChild; c; c = c.nextSibling) links.push(c.parentNode === node);
-    out.push([node.nodeType, node.nodeName, node.nodeValue, node.childNodes.length, links]);
+    const kids = node.childNodes;
+    const byIndex = Array.from({ length: kids.length + 1 }, (_, i) => [id(kids.item(i)), id((kids as unknown as Record<number, Node>)[i])]);
+    const byLink: unknown[] = [];
+    for (let c = node.firstChild; c; c = c.nextSibling) byLink.push(id(c));
+    out.push([node.nodeType, node.nodeName, node.nodeValue, id(node.ownerDocument), id(node.parentNode), id(node.previousSibling), id(node.nextSibling),
+      id(node.firstChild), id(node.lastChild), kids.length, byIndex, byLink, node.hasChildNodes()]);
     if (node.nodeType !== 1) continue;
     const el = node as Element;
-    out.push([el.namespaceURI, el.prefix, el.localName, el.tagName, el.lookupNamespaceURI(null), el.prefix === null ? null : el.lookupNamespaceURI(el.prefix)]);
+    out.push([el.namespaceURI, el.prefix, el.localName, el.tagName, el.lookupNamespaceURI(null), el.prefix === null ? null : el.lookupNamespaceURI(el.prefix),
+      el.hasAttributes(), el.attributes.length, id(el.attributes.item(el.attributes.length))]);
     for (const at of Array.from(el.attributes)) {
-      const declared = at.namespaceURI === "http://www.w3.org/2000/xmlns/" ? (at.prefix === null ? null : at.localName) : undefined;
-      out.push([at.namespaceURI, at.prefix, at.localName, at.name, at.value, at.nodeValue, at.ownerElement === el, at.ownerDocument === doc,
-        el.getAttributeNS(at.namespaceURI, at.localName), declared === undefined ? undefined : el.lookupNamespaceURI(declared)]);
+      const declared = at.namespaceURI === XMLNS_NS ? (at.prefix === null ? null : at.localName) : undefined;
+      out.push([id(at), at.namespaceURI, at.prefix, at.localName, at.name, at.value, at.nodeValue, id(at.ownerElement), id(at.ownerDocument), id(at.parentNode),
+        id(el.getAttributeNodeNS(at.namespaceURI, at.localName)), id(el.getAttributeNode(at.name)), el.getAttribute(at.name), el.hasAttributeNS(at.namespaceURI, at.localName),
+        declared === undefined ? undefined : [el.lookupNamespaceURI(declared), el.lookupPrefix(at.value), el.isDefaultNamespace(at.value)]]);
     }
     if (!rootC14nOnly || el === doc.documentElement) out.push(excC14n(el));
   }
   return out;
 }
 
+/**
+ * What the document shows after it is changed through the DOM: live element lists and child lists after an
+ * append and a removal, attributes replaced, removed and added by name and namespace, a namespace declaration
+ * removed, a deep clone and an import into another document. A shortcut in building that missed an index or a
+ * change counter shows here.
+ */
+function afterChanges(doc: Document): unknown[] {
+  const ids = numbering(doc);
+  const id = (n: Node | null | undefined): number | string | null | undefined => (n == null ? n : (ids.get(n) ?? "new"));
+  const out: unknown[] = [];
+  const root = doc.documentElement!;
+  const all = doc.getElementsByTagNameNS("*", "*");
+  const same = root.getElementsByTagNameNS(root.namespaceURI, root.localName);
+  const byName = doc.getElementsByTagName(root.tagName);
+  const kids = root.childNodes;
+  const show = () => out.push([all.length, id(all.item(all.length - 1)), same.length, byName.length, kids.length, id(kids.item(kids.length - 1)),
+    id(root.firstChild), id(root.lastChild), serializer.serializeToString(doc as never)]);
+  show();
+  const added = root.appendChild(doc.createElementNS(root.namespaceURI, root.tagName));
+  added.appendChild(doc.createTextNode("added"));
+  show();
+  if (root.firstChild !== added) root.removeChild(root.firstChild!);
+  show();
+  root.removeChild(added);
+  show();
+  for (const el of elements(doc)) {
+    const first = el.attributes.item(0);
+    if (first === null) continue;
+    el.setAttributeNS(first.namespaceURI, first.name, `${first.value} changed`);
+    out.push([id(el), el.attributes.length, id(el.attributes.item(0)), id(first.ownerElement), el.getAttributeNS(first.namespaceURI, first.localName)]);
+    const last = el.attributes.item(el.attributes.length - 1)!;
+    el.removeAttributeNS(last.namespaceURI, last.localName);
+    el.setAttribute("added", "1");
+    out.push([el.attributes.length, id(last.ownerElement), el.hasAttributeNS(last.namespaceURI, last.localName), el.getAttribute("added")]);
+  }
+  for (const el of elements(doc)) {
+    const declaration = Array.from(el.attributes).find((a) => a.namespaceURI === XMLNS_NS && a.prefix === "xmlns");
+    if (declaration === undefined) continue;
+    el.removeAttributeNode(declaration);
+    out.push([id(el), el.lookupNamespaceURI(declaration.localName), el.attributes.length]);
+  }
+  out.push(serializer.serializeToString(root.cloneNode(true) as never), serializer.serializeToString((new DOMImplementation().createDocument(null, "") as unknown as Document).importNode(root, true) as never));
+  show();
+  return out;
+}
+
+/**
+ * The value of a document's change counter (`_inc`) after building it through the DOM, each node appended once
+ * and each attribute set once: it starts at 1 and counts each.
+ */
+function changesToBuild(doc: Document): number {
+  let changes = 1;
+  for (const node of walk(doc)) {
+    if (node !== doc) changes++;
+    if (node.nodeType === 1) changes += (node as Element).attributes.length;
+  }
+  return changes;
+}
+
 function expectSameDocument(ours: Document, theirs: Document, label: string, rootC14nOnly = false): void {
   expect(serializer.serializeToString(ours as never), label).to.equal(serializer.serializeToString(theirs as never));
+  // Every field of every object, xmldom's private ones included, but for the positions xmldom's parser adds to
+  // its nodes, and for its document's change counter, which counts steps of xmldom's parser too (a text node
+  // appended and then joined with the next): ours must be what building the same tree through the DOM gives.
+  const positions = new Set(["lineNumber", "columnNumber"]);
+  expect(objectGraph(ours, positions), label).to.deep.equal(objectGraph(theirs, positions, new Map([[theirs, { _inc: changesToBuild(theirs) }]])));
   expect(anatomy(ours, rootC14nOnly), label).to.deep.equal(anatomy(theirs, rootC14nOnly));
+  expect(afterChanges(ours), label).to.deep.equal(afterChanges(theirs));
 }
 
 // ---- what may differ -------------------------------------------------------------------------------------------

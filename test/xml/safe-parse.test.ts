@@ -37,6 +37,37 @@ describe("xml/safe-parse", () => {
     expect((rejects('<!ENTITY x "y"><a/>') as XmlForbiddenError).construct).to.equal("entity");
   });
 
+  it("refuses DOCTYPE, ENTITY and NOTATION anywhere, in any case, in that precedence, as the regular expressions did", () => {
+    const patterns: Array<[RegExp, string]> = [
+      [/<!DOCTYPE/i, "doctype"],
+      [/<!ENTITY/i, "entity"],
+      [/<!NOTATION/i, "notation"],
+    ];
+    const expected = (xml: string) => patterns.find(([p]) => p.test(xml))?.[1] ?? "none";
+    const actual = (xml: string) => {
+      try {
+        parseXml(xml);
+        return "none";
+      } catch (e) {
+        return e instanceof XmlForbiddenError && ["doctype", "entity", "notation"].includes(e.construct) ? e.construct : "none";
+      }
+    };
+    const pieces = ["<!DOCTYPE a>", "<!doctype a>", "<!DocType", "<!ENTITY x 'y'>", "<!entity", "<!eNtItY", "<!NOTATION n>", "<!notation",
+      "<!DOCTYP", "<!ENTIT", "<!NOTATIO", "<!<!ENTITY", "<<!NOTATION", "<!-- <!DOCTYPE --> ", "<![CDATA[<!entity]]>", "<!\u0130NTITY", "<!ENT\u0130TY",
+      "<!D\u00d8CTYPE", "<!doctype\u0000", "<!", "<", "!", "<a/>", "<a>", "</a>", "x"];
+    let checked = 0;
+    for (const a of pieces) {
+      for (const b of pieces) {
+        for (const xml of [`${a}${b}`, `<r>${a}</r>${b}`, `${b}<r/>${a}`]) {
+          expect(actual(xml), JSON.stringify(xml)).to.equal(expected(xml));
+          checked++;
+        }
+      }
+    }
+    expect(checked).to.be.greaterThan(1500);
+    expect(actual("<a><!-- <!notation --><!Doctype</a>")).to.equal("doctype");
+  });
+
   it("rejects undeclared entity references as malformed", () => {
     expect(rejects("<a>&nbsp;</a>")).to.be.instanceOf(XmlMalformedError);
   });
