@@ -1,5 +1,6 @@
 import { appendElement, attr, childElements, declareNamespace, isNamed, trimmedText } from "../xml/dom.js";
 import { readDsReference, sameDsReference, DsReferenceFormatError, type DsReference } from "../xml/dsig-reference.js";
+import { importNodeDeep } from "../xml/import-node.js";
 import { EbmsError, PEPPOL_NOT_SERVICED } from "./ebms-errors.js";
 import { buildEnvelope, buildEnvelopeDocument, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
 import { NS } from "./namespaces.js";
@@ -77,7 +78,8 @@ export function appendReceipt(messaging: Element, receipt: ReceiptInput): void {
   for (const ref of receipt.references) {
     if (!isNamed(ref, NS.ds, "Reference")) throw new Error(`expected ds:Reference, got ${ref.nodeName}`);
     const part = appendElement(nri, NS.ebbp, "ebbp:MessagePartNRInformation");
-    part.appendChild(doc.importNode(ref, true));
+    // Our copy of importNode (src/xml/import-node.ts): the same nodes, without xmldom's walk of every prototype.
+    part.appendChild(importNodeDeep(doc, ref));
   }
 }
 
