@@ -37,6 +37,8 @@ export interface AccessPointProcessOptions {
    * AS4 spool in `dir`; absent = SQLite and payload files in `dir`.
    */
   postgresUrl?: string;
+  /** DPI_AP_BLOB_STORE of a SQLite access point (absent: its default, payload files); PostgreSQL's is always database. */
+  blobStore?: "folder" | "database";
   /** DPI_AP_PUBLIC_URL: the balancer's address when the instance sits behind one. */
   publicUrl?: string;
   /** More settings on top (the NextMove API and a channel's, in a channel run); they win over the ones above. */
@@ -56,6 +58,7 @@ export function accessPointEnv(o: AccessPointProcessOptions): Record<string, str
     DPI_AP_DATABASE_URL: o.postgresUrl ?? `file:${path.join(o.dir, "ap.db")}`,
     DPI_AP_DATA_DIR: o.dir,
     ...(o.postgresUrl !== undefined ? { DPI_AP_BLOB_STORE: "database", DPI_AP_SPOOL_DIR: path.join(o.dir, "spool") } : {}),
+    ...(o.postgresUrl === undefined && o.blobStore !== undefined ? { DPI_AP_BLOB_STORE: o.blobStore } : {}),
     ...(o.publicUrl !== undefined ? { DPI_AP_PUBLIC_URL: o.publicUrl } : {}),
     DPI_AP_LOG_LEVEL: o.logLevel,
     DPI_AP_MASKINPORTEN_ISSUER: o.endpoints.maskinportenIssuer,

@@ -66,6 +66,8 @@ export interface NetworkOptions {
   instances?: number;
   /** The PostgreSQL server to create the corners' databases on; absent = SQLite. */
   postgresUrl?: string;
+  /** DPI_AP_BLOB_STORE of SQLite access points (absent: their default). */
+  blobStore?: "folder" | "database";
   /** Keep the temp folder (and the PostgreSQL databases). */
   keep: boolean;
   onStep?: (what: string) => void;
@@ -163,6 +165,7 @@ async function startInstance(o: NetworkOptions, dir: string, c: PreparedCorner, 
     ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
     ...(o.uploadConcurrency !== undefined ? { maxConcurrentUploads: Math.max(32, o.uploadConcurrency) } : {}),
     ...(c.store.kind === "postgresql" ? { postgresUrl: c.store.url } : {}),
+    ...(o.blobStore !== undefined ? { blobStore: o.blobStore } : {}),
     ...(c.balancer ? { publicUrl: c.balancer.url } : {}),
     ...(setup.extraEnv ? { extraEnv: setup.extraEnv } : {}),
   });

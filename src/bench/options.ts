@@ -39,6 +39,8 @@ export interface BenchOptions {
   instances: number;
   /** Where the access points keep their data: SQLite (one process each) or one PostgreSQL database per corner. */
   store: "sqlite" | "postgresql";
+  /** DPI_AP_BLOB_STORE of SQLite access points: payload files (the default) or payload rows in the SQLite file. */
+  blobStore: "folder" | "database";
   /** The PostgreSQL server the bench creates (and drops) its databases on. */
   postgresUrl: string;
   /**
@@ -66,6 +68,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   durationSeconds: 30,
   instances: 1,
   store: "sqlite",
+  blobStore: "folder",
   postgresUrl: "postgresql://postgres@127.0.0.1:5432/postgres",
   channel: "dpi",
   help: false,
@@ -100,6 +103,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --instances N        processes each for corner 2 and corner 3 (default 1); above 1 needs PostgreSQL
   --store KIND         sqlite (default with 1 instance) or postgresql: one fresh database per corner,
                        payloads in it, and each corner behind a round-robin balancer in the bench
+  --blob-store KIND    folder (default) or database: where SQLite access points keep payloads
+                       (DPI_AP_BLOB_STORE); PostgreSQL runs keep them in the database always
   --postgres-url URL   server to create and drop those databases on
                        (default postgresql://postgres@127.0.0.1:5432/postgres)
   --channel CH         dpi (default): DPI letters over AS4 to a postbox provider; dpo, dpf, dpv, dpe:
@@ -194,6 +199,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         const v = value();
         if (v !== "sqlite" && v !== "postgresql") throw new BenchUsageError(`--store must be sqlite or postgresql, got ${JSON.stringify(v ?? "")}`);
         o.store = v;
+        break;
+      }
+      case "--blob-store": {
+        const v = value();
+        if (v !== "folder" && v !== "database") throw new BenchUsageError(`--blob-store must be folder or database, got ${JSON.stringify(v ?? "")}`);
+        o.blobStore = v;
         break;
       }
       case "--postgres-url": {

@@ -142,6 +142,8 @@ export interface BenchReport {
     /** Processes per corner, and the store they share. */
     instances: number;
     store: "sqlite" | "postgresql";
+    /** Where the access points kept payloads (DPI_AP_BLOB_STORE); absent in reports made before the option. */
+    blobStore?: "folder" | "database";
     /** What travelled (absent in reports from before --channel: DPI). */
     channel?: BenchChannel;
   };
@@ -358,6 +360,7 @@ export function benchReport(
       ...(o.rate !== undefined ? { rate: o.rate, durationSeconds: o.letters / o.rate } : {}),
       instances: o.instances,
       store: o.store,
+      blobStore: o.store === "sqlite" ? o.blobStore : "database",
       channel: o.channel,
     },
     phases,

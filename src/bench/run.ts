@@ -49,6 +49,7 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
     cleanup: io.cleanup,
     logLevel: o.logLevel,
     outboxConcurrency: o.outboxConcurrency,
+    blobStore: o.blobStore,
     uploadConcurrency: o.concurrency,
     // One token is embedded in every letter; it must outlive every phase and the set-up around them.
     tokenLifetimeSeconds: o.timeLimitSeconds * 2 + 3600,
@@ -116,6 +117,7 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
           "postgresql: CPU of the server's backend processes connected to the two databases (from /proc); its shared background processes (WAL writer, checkpointer) are left out",
         ]
       : []),
+    ...(o.store === "sqlite" ? [`payloads: ${o.blobStore === "database" ? "rows in each access point's SQLite file (DPI_AP_BLOB_STORE=database)" : "files in each access point's data folder (DPI_AP_BLOB_STORE=folder)"}`] : []),
     "LEVERT is when corner 1's poll of GET /messages/in saw the leveringskvittering (it polls again at once after a full page, else after 100 ms)",
     "CPU per letter = CPU seconds of the process from the first POST until the last letter was settled, divided by accepted letters",
     `peak RSS is ${phases.every((p) => p.peakRssScope === "phase") ? "per phase (VmHWM reset at its start)" : "since each process started"}`,

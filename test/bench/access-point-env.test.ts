@@ -53,6 +53,15 @@ describe("bench: access point processes", () => {
     expect(accessPointEnv(OPTIONS)).to.not.have.any.keys("DPI_AP_BLOB_STORE", "DPI_AP_SPOOL_DIR", "DPI_AP_PUBLIC_URL");
   });
 
+  it("keep a SQLite access point's payloads in its database file when asked", () => {
+    const c = loadConfig(accessPointEnv({ ...OPTIONS, blobStore: "database" }));
+    expect(c.databaseUrl).to.equal("file:/tmp/bench-c3/ap.db");
+    expect(c.blobStore).to.equal("database");
+    expect(loadConfig(accessPointEnv({ ...OPTIONS, blobStore: "folder" })).blobStore).to.equal("folder");
+    // PostgreSQL keeps payloads in the database whatever is asked.
+    expect(accessPointEnv({ ...OPTIONS, postgresUrl: "postgresql://x/y", blobStore: "folder" }).DPI_AP_BLOB_STORE).to.equal("database");
+  });
+
   it("inherit no DPI_AP_* variable from the bench's environment", () => {
     const env = baseEnv({ PATH: "/bin", DPI_AP_SANDBOX: "true", DPI_AP_PORT: "1", HOME: "/root" });
     expect(env).to.deep.equal({ PATH: "/bin", HOME: "/root" });

@@ -68,7 +68,7 @@ describe("bench: command-line options", () => {
   });
 
   it("puts several instances on PostgreSQL, and one on SQLite unless --store says otherwise", () => {
-    expect(parseBenchArgs([])).to.include({ instances: 1, store: "sqlite" });
+    expect(parseBenchArgs([])).to.include({ instances: 1, store: "sqlite", blobStore: "folder" });
     expect(parseBenchArgs(["--instances", "2"])).to.deep.equal({ ...DEFAULT_OPTIONS, instances: 2, store: "postgresql" });
     expect(parseBenchArgs(["--instances", "1", "--store", "postgresql"])).to.deep.equal({ ...DEFAULT_OPTIONS, store: "postgresql" });
     expect(parseBenchArgs(["--instances=3", "--store=postgresql", "--postgres-url", "postgres://bench@db:5433/postgres"])).to.deep.equal({
@@ -87,6 +87,12 @@ describe("bench: command-line options", () => {
     expect(() => parseBenchArgs(["--instances", "9"])).to.throw(BenchUsageError, "--instances must be between 1 and 8, got 9");
     expect(() => parseBenchArgs(["--postgres-url", "postgresql://x/y"])).to.throw(BenchUsageError, "--postgres-url goes with --store postgresql or --instances above 1");
     expect(() => parseBenchArgs(["--store", "postgresql", "--postgres-url", "mysql://x/y"])).to.throw(BenchUsageError, '--postgres-url needs a postgresql:// URL, got "mysql://x/y"');
+  });
+
+  it("reads --blob-store for SQLite access points and refuses other kinds", () => {
+    expect(parseBenchArgs(["--blob-store", "database"])).to.include({ store: "sqlite", blobStore: "database" });
+    expect(parseBenchArgs(["--blob-store=folder"])).to.include({ blobStore: "folder" });
+    expect(() => parseBenchArgs(["--blob-store", "s3"])).to.throw(BenchUsageError, '--blob-store must be folder or database, got "s3"');
   });
 
   it("reads --channel (DPI by default); an eFormidling channel runs no large phase", () => {
