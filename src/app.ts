@@ -20,11 +20,11 @@ import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { FolderBlobStore, type BlobStore } from "./store/blob-store.js";
-import { PgBlobStore } from "./store/pg-blob-store.js";
 import { DpiInbox } from "./channels/dpi/inbox.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
 import { sqlOf } from "./store/sql.js";
+import { loadModule } from "./lazy-module.js";
 
 /** Composition root: everything the access point is made of, built from config. No globals elsewhere. */
 
@@ -147,7 +147,8 @@ export async function openStores(config: Config, o: { onCommitSyncFailure?: (err
  * PostgreSQL store, which loadConfig allows only with a postgresql:// database URL.
  */
 async function openBlobStore(config: Config, singleProcess: boolean): Promise<BlobStore> {
-  if (config.blobStore === "database") return PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
+  // node-postgres is loaded only for a PostgreSQL store: a SQLite access point never holds it.
+  if (config.blobStore === "database") return (await loadModule(() => import("./store/pg-blob-store.js"), new URL("./store/pg-blob-store.js", import.meta.url))).PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
   const blobs = new FolderBlobStore(config.dataDir);
   await blobs.init({ shared: !singleProcess });
   return blobs;

@@ -8,14 +8,12 @@ import { CommitDurability, walSync } from "./sqlite-durability.js";
 import { Gate, withSerialisedAccess } from "./sqlite-serial-access.js";
 import { attachSql } from "./sql.js";
 import { sqliteSql } from "./sqlite-sql.js";
-import { pgSql } from "./pg-sql.js";
 import { withStatementCache } from "./sqlite-statement-cache.js";
-import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "./generated/client.js";
 import type * as Sqlite from "./generated/client.js";
-import { PrismaClient as PgPrismaClient } from "./generated-pg/client.js";
 import type * as Pg from "./generated-pg/client.js";
 import { loadMigrations, migrate } from "./migrate.js";
+import { loadModule } from "../lazy-module.js";
 import { pgExecutor, sqliteExecutor, type SqlExecutor } from "./sql-executor.js";
 
 /**
@@ -100,6 +98,13 @@ export interface OpenOptions {
 export async function openDatabase(databaseUrl: string, options: OpenOptions = {}): Promise<OpenedDatabase> {
   const loc = parseDatabaseUrl(databaseUrl);
   if (loc.provider === "postgresql") {
+    // node-postgres, Prisma's pg adapter and the PostgreSQL client are loaded only for a PostgreSQL store, so a
+    // SQLite access point never holds them (some 3 MB of heap).
+    const [{ PrismaPg }, { PrismaClient: PgPrismaClient }, { pgSql }] = await Promise.all([
+      loadModule(() => import("@prisma/adapter-pg"), "@prisma/adapter-pg"),
+      loadModule(() => import("./generated-pg/client.js"), new URL("./generated-pg/client.js", import.meta.url)),
+      loadModule(() => import("./pg-sql.js"), new URL("./pg-sql.js", import.meta.url)),
+    ]);
     const applied = await runMigrations(pgExecutor(loc.url), "postgresql");
     // The direct SQL's pool (sql.ts) is closed with the client's adapter.
     const poolSize = options.poolSize ?? 10;
