@@ -97,8 +97,8 @@ export interface OpenOptions {
 
 /**
  * The store's SQLite page cache, in SQLite's notation (negative: KiB): SQLite's own default of 2 MB. better-sqlite3
- * is built with 16 MB per connection, which the store's database (some 34 kB per letter, most of it the AS4
- * documents kept as evidence) fills within a thousand letters and then holds for the process's life (issue #17).
+ * is built with 16 MB per connection, which the store's database fills within a thousand letters (31–35 MB after
+ * the benchmark's 1 000) and then holds for the process's life (issue #17).
  * The pages every statement goes through (the B-trees' upper levels, the ends the inserts append to) stay within
  * 2 MB; the others are read from the operating system's page cache. Measured over 1 000 benchmark letters: 2.5 to
  * 5 more read calls per letter at each access point (some 10–20 µs of 30 ms) for 15–20 MiB less peak RSS.
