@@ -20,12 +20,12 @@ import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { FolderBlobStore, type BlobStore } from "./store/blob-store.js";
-import { PgBlobStore } from "./store/pg-blob-store.js";
 import { SqliteBlobStore } from "./store/sqlite-blob-store.js";
 import { DpiInbox } from "./channels/dpi/inbox.js";
 import { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { openDatabase, type Db } from "./store/prisma.js";
 import { sqlOf } from "./store/sql.js";
+import { loadModule } from "./lazy-module.js";
 
 /** Composition root: everything the access point is made of, built from config. No globals elsewhere. */
 
@@ -150,7 +150,10 @@ export async function openStores(config: Config, o: { onCommitSyncFailure?: (err
 async function openBlobStore(config: Config, db: Db, singleProcess: boolean): Promise<BlobStore> {
   if (config.blobStore === "database") {
     const sql = sqlOf(db);
-    return sql.provider === "sqlite" ? new SqliteBlobStore(sql) : PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
+    if (sql.provider === "sqlite") return new SqliteBlobStore(sql);
+    // node-postgres is loaded only for a PostgreSQL store: a SQLite access point never holds it.
+    const { PgBlobStore } = await loadModule(() => import("./store/pg-blob-store.js"), new URL("./store/pg-blob-store.js", import.meta.url));
+    return PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
   }
   const blobs = new FolderBlobStore(config.dataDir);
   await blobs.init({ shared: !singleProcess });

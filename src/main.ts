@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, sandboxRequested } from "./config.js";
+import { limitHeapGrowth } from "./heap-growth.js";
 import { createLogger, type Logger } from "./log.js";
 import { startAccessPoint } from "./server.js";
 
@@ -9,6 +10,8 @@ import { startAccessPoint } from "./server.js";
  * loaded only then: nothing else in src/ imports src/sim/.
  */
 async function main(): Promise<void> {
+  // Peak memory under load is mostly old-generation garbage V8 lets pile up (src/heap-growth.ts).
+  limitHeapGrowth();
   const sim = sandboxRequested(process.env) ? await import("./sim/sandbox-process.js") : undefined;
   const env = sim ? sim.withSandboxDefaults(process.env) : process.env;
   let config = configured(() => loadConfig(env));

@@ -44,9 +44,9 @@ import { ExchangeRepo } from "./store/exchange-repo.js";
 import type { DpiMessagesRepo } from "./store/dpi-messages-repo.js";
 import { OutboxRepo } from "./store/outbox-repo.js";
 import { PushRepo } from "./store/push-repo.js";
-import { createNextMove, type NextMoveFrontDoor } from "./server-nextmove.js";
+import type { NextMoveFrontDoor } from "./server-nextmove.js";
 import { adminParticipantsRouter } from "./api/admin-participants.js";
-import { consoleRouter } from "./console/router.js";
+import { loadModule } from "./lazy-module.js";
 import { ServedDirectory } from "./participants/directory.js";
 import { ParticipantsService } from "./participants/service.js";
 import type { ParticipantRole } from "./dpi/participant-roles.js";
@@ -99,8 +99,10 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   let nudgeOutbox = () => {};
   // Known once the HTTP server listens; links made before that (none: workers start after) would lack it.
   let listeningUrl = "";
+  // Loaded only when enabled: the eFormidling channels and their libraries (mail, AMQP, the Service Registry
+  // client) are some 140 modules that a DPI-only access point would otherwise hold in memory for nothing.
   const nextMove: NextMoveFrontDoor | undefined = config.nextMove.enabled
-    ? await createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => nudgeOutbox(), random: opts.random, publicBase: () => config.publicUrl ?? listeningUrl })
+    ? await (await loadModule(() => import("./server-nextmove.js"), new URL("./server-nextmove.js", import.meta.url))).createNextMove(config, { stores, verifyForretningsmelding, maskinporten, clock, log, onQueued: () => nudgeOutbox(), random: opts.random, publicBase: () => config.publicUrl ?? listeningUrl })
     : undefined;
   // One memory budget for the AS4 spools of every message, sent or received.
   const spoolBudget = new MemoryBudget(config.spoolMemoryTotalBytes);
@@ -115,6 +117,8 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
   const inbound: InboundSource[] = [as4, ...(nextMove?.channels.inbound ?? [])];
   const statusPolling = createStatusPolling(config, { conversations: stores.repo.conversations, leases: new WorkerLeaseRepo(stores.db), clock, log, pollers: nextMove?.channels.pollers ?? [] });
   for (const source of inbound) await source.start();
+  // The operator console (its pages, assets and OIDC client) is loaded only where it is configured.
+  const consoleRouter = config.console ? (await loadModule(() => import("./console/router.js"), new URL("./console/router.js", import.meta.url))).consoleRouter : undefined;
   const http = await startHttpServer(config, {
     ...stores,
     callers: createCallerVerifier(maskinporten, clock),
@@ -127,7 +131,7 @@ export async function startAccessPoint(config: Config, opts: StartOptions): Prom
     ...(nextMove ? { nextMove: nextMove.router } : {}),
     servedParticipants: participants.directory.servedParticipants,
     ...(config.admin ? { admin: adminParticipantsRouter({ service: participants.service, credential: config.admin }) } : {}),
-    ...(config.console ? { console: consoleRouter({ config: config.console, publicUrl: config.publicUrl, db: stores.db, outbox, clock, log }) } : {}),
+    ...(config.console && consoleRouter ? { console: consoleRouter({ config: config.console, publicUrl: config.publicUrl, db: stores.db, outbox, clock, log }) } : {}),
   });
   participants.listening(http.url);
   listeningUrl = http.url;

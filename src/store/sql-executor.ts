@@ -1,5 +1,6 @@
 import Database from "better-sqlite3";
-import pg from "pg";
+import type pg from "pg";
+import { loadModule } from "../lazy-module.js";
 
 /**
  * The few raw-SQL operations the migration runner needs, over either driver. Prisma's client cannot run
@@ -57,35 +58,40 @@ const MIGRATION_LOCK_KEY = 0x64706961; // "dpia"
  * wait for each other; it is released by COMMIT or ROLLBACK.
  */
 export function pgExecutor(connectionString: string): SqlExecutor {
-  const client = new pg.Client({ connectionString });
-  let connected: Promise<void> | undefined;
-  const ready = () => (connected ??= client.connect().then(() => {}));
+  let client: pg.Client | undefined;
+  let connected: Promise<pg.Client> | undefined;
+  // node-postgres is loaded on first use, so a SQLite access point, which never migrates PostgreSQL, never holds it.
+  const ready = () =>
+    (connected ??= loadModule(() => import("pg"), "pg").then(async ({ Client }) => {
+      client = new Client({ connectionString });
+      await client.connect();
+      return client;
+    }));
   return {
     provider: "postgresql",
     async exec(script) {
-      await ready();
       // Without parameters node-postgres uses the simple query protocol, which accepts several statements.
-      await client.query(script);
+      await (await ready()).query(script);
     },
     async query<T>(sql: string, params: unknown[] = []) {
-      await ready();
-      return (await client.query(sql, params)).rows as T[];
+      return (await (await ready()).query(sql, params)).rows as T[];
     },
     async transaction(fn) {
-      await ready();
-      await client.query("BEGIN");
+      const c = await ready();
+      await c.query("BEGIN");
       try {
-        await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
+        await c.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK_KEY]);
         const out = await fn();
-        await client.query("COMMIT");
+        await c.query("COMMIT");
         return out;
       } catch (err) {
-        await client.query("ROLLBACK").catch(() => {});
+        await c.query("ROLLBACK").catch(() => {});
         throw err;
       }
     },
     async close() {
-      if (connected) await client.end();
+      // A client exists once node-postgres loaded; it is ended even when connecting failed, as before.
+      if (client) await client.end();
     },
   };
 }
