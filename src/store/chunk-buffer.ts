@@ -1,3 +1,6 @@
+import { Readable } from "node:stream";
+import { BlobNotFoundError } from "./blob-store.js";
+
 /**
  * Collects incoming pieces and hands them out in chunks of exactly `size` bytes: the database blob stores
  * (pg-blob-store.ts, sqlite-blob-store.ts) cut a payload into rows of one size whatever sizes the network
@@ -33,4 +36,36 @@ export class ChunkBuffer {
     this.length = 0;
     return all;
   }
+}
+
+/** A blob's header as the database stores keep it, and how to fetch one of its chunks. */
+export interface ChunkedBlob {
+  header(key: string): Promise<{ size: number; chunkBytes: number } | undefined>;
+  chunk(key: string, seq: number): Promise<Buffer | undefined>;
+}
+
+/** The chunks of a committed blob in order, fetched one at a time as the reader asks for them. */
+export async function* chunksOf(blob: ChunkedBlob, key: string): AsyncGenerator<Buffer> {
+  const h = await blob.header(key);
+  if (!h) throw new BlobNotFoundError(key);
+  let got = 0;
+  for (let seq = 0; got < h.size; seq++) {
+    const bytes = await blob.chunk(key, seq);
+    // Deleted while it was read.
+    if (!bytes) throw new BlobNotFoundError(key);
+    got += bytes.length;
+    yield bytes;
+  }
+}
+
+/** The blob as a stream: byte mode with a one-byte high-water mark, so the next chunk is fetched only once the reader took this one. */
+export function openChunks(blob: ChunkedBlob, key: string): Readable {
+  return Readable.from(chunksOf(blob, key), { objectMode: false, highWaterMark: 1 });
+}
+
+/** The blob whole. */
+export async function readChunks(blob: ChunkedBlob, key: string): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunksOf(blob, key)) parts.push(c);
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { BlobNotFoundError, BlobTooLargeError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
-import { ChunkBuffer } from "./chunk-buffer.js";
+import { ChunkBuffer, openChunks, readChunks } from "./chunk-buffer.js";
 
 /**
  * The blob store in PostgreSQL (DPI_AP_BLOB_STORE=database), so that access point instances sharing a database
@@ -145,40 +145,24 @@ export class PgBlobStore implements BlobStore {
     );
   }
 
-  private async header(key: string): Promise<Header | undefined> {
+  /** Public for chunksOf (chunk-buffer.ts); not part of BlobStore. */
+  async header(key: string): Promise<Header | undefined> {
     const r = await this.pool.query<{ size: string; chunkBytes: number }>(`SELECT "size", "chunkBytes" FROM "Blob" WHERE "key" = $1 AND "committedAt" IS NOT NULL`, [key]);
     const row = r.rows[0];
     return row ? { size: Number(row.size), chunkBytes: row.chunkBytes } : undefined;
   }
 
-  private async chunk(key: string, seq: number): Promise<Buffer | undefined> {
+  async chunk(key: string, seq: number): Promise<Buffer | undefined> {
     const r = await this.pool.query<{ bytes: Buffer }>(`SELECT "bytes" FROM "BlobChunk" WHERE "key" = $1 AND "seq" = $2`, [key, seq]);
     return r.rows[0]?.bytes;
   }
 
-  /** The chunks in order, fetched one at a time as the reader asks for them. */
-  private async *chunks(key: string): AsyncGenerator<Buffer> {
-    const h = await this.header(key);
-    if (!h) throw new BlobNotFoundError(key);
-    let got = 0;
-    for (let seq = 0; got < h.size; seq++) {
-      const bytes = await this.chunk(key, seq);
-      // Deleted while it was read.
-      if (!bytes) throw new BlobNotFoundError(key);
-      got += bytes.length;
-      yield bytes;
-    }
-  }
-
   open(key: string): Readable {
-    // Byte mode with a one-byte high-water mark: the stream asks for the next chunk only once the reader took this one.
-    return Readable.from(this.chunks(key), { objectMode: false, highWaterMark: 1 });
+    return openChunks(this, key);
   }
 
-  async read(key: string): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const c of this.chunks(key)) parts.push(c);
-    return Buffer.concat(parts);
+  read(key: string): Promise<Buffer> {
+    return readChunks(this, key);
   }
 
   async openRandomAccess(key: string): Promise<RandomAccessBlob> {
