@@ -69,3 +69,10 @@ export async function readChunks(blob: ChunkedBlob, key: string): Promise<Buffer
   for await (const c of chunksOf(blob, key)) parts.push(c);
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
+
+/** Where `length` bytes from `position` start in a chunked blob: the chunk, the offset in it, and how many of them that chunk holds. */
+export function chunkSlice(h: { size: number; chunkBytes: number }, position: number, length: number): { seq: number; within: number; n: number } {
+  const seq = Math.floor(position / h.chunkBytes);
+  const within = position - seq * h.chunkBytes;
+  return { seq, within, n: Math.min(length, h.chunkBytes - within, h.size - position) };
+}

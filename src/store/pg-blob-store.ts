@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import pg from "pg";
 import { BlobNotFoundError, BlobTooLargeError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
-import { ChunkBuffer, openChunks, readChunks } from "./chunk-buffer.js";
+import { ChunkBuffer, chunkSlice, openChunks, readChunks } from "./chunk-buffer.js";
 
 /**
  * The blob store in PostgreSQL (DPI_AP_BLOB_STORE=database), so that access point instances sharing a database
@@ -173,9 +173,7 @@ export class PgBlobStore implements BlobStore {
       size: h.size,
       async read(buffer, offset, length, position) {
         if (length <= 0 || position >= h.size) return { bytesRead: 0 };
-        const seq = Math.floor(position / h.chunkBytes);
-        const within = position - seq * h.chunkBytes;
-        const n = Math.min(length, h.chunkBytes - within, h.size - position);
+        const { seq, within, n } = chunkSlice(h, position, length);
         // substring() counts from 1; on uncompressed (EXTERNAL) storage it fetches only the slice.
         const r = await pool.query<{ part: Buffer }>(`SELECT substring("bytes" FROM $3 FOR $4) AS "part" FROM "BlobChunk" WHERE "key" = $1 AND "seq" = $2`, [key, seq, within + 1, n]);
         const part = r.rows[0]?.part;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { BlobNotFoundError, BlobTooLargeError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
-import { ChunkBuffer, openChunks, readChunks } from "./chunk-buffer.js";
+import { ChunkBuffer, chunkSlice, openChunks, readChunks } from "./chunk-buffer.js";
 import type { SqlStore } from "./sql.js";
 
 /**
@@ -206,9 +206,7 @@ export class SqliteBlobStore implements BlobStore {
       size: h.size,
       async read(buffer, offset, length, position) {
         if (length <= 0 || position >= h.size) return { bytesRead: 0 };
-        const seq = Math.floor(position / h.chunkBytes);
-        const within = position - seq * h.chunkBytes;
-        const n = Math.min(length, h.chunkBytes - within, h.size - position);
+        const { seq, within, n } = chunkSlice(h, position, length);
         // substr() of a blob counts bytes from 1; only the slice crosses into JavaScript.
         const [row] = await sql.query<{ part: Buffer }>(`SELECT substr("bytes", $3, $4) AS "part" FROM "BlobChunk" WHERE "key" = $1 AND "seq" = $2`, key, seq, within + 1, n);
         if (!row) throw new BlobNotFoundError(key);

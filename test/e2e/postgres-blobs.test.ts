@@ -4,17 +4,14 @@ import os from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import pg from "pg";
-import { messagesOutForm, postMessage } from "../../src/client/messages-out-client.js";
 import { NextMoveClient } from "../../src/client/nextmove-client.js";
 import { readZip } from "../../src/dpi/zip.js";
-import { buildMessage } from "../helpers/letters.js";
 import { A, ARKIVMELDING_XML, B, idOf, PDF, sbd, VEDLEGG } from "../helpers/dpo-messages.js";
-import { DpiNetwork, eventually, PROVIDERS, SENDERS, getJson } from "../helpers/dpi-network.js";
+import { DpiNetwork, eventually, PROVIDERS, SENDERS } from "../helpers/dpi-network.js";
+import { letterAndReceipt } from "./letter-round-trip.js";
 import type { RunningAccessPoint } from "../../src/server.js";
 import { createScratchDatabase, postgresReachable, type ScratchDatabase } from "../../scripts/lib/pg-scratch.js";
 
-const AVSENDER = "910076787";
-const DIGIPOST = "984661185";
 
 /** The blobs of a database, and which DPI message refers to each. */
 async function blobsIn(url: string): Promise<{ messageId: string | null; size: string; sha256: string; bytes: Buffer }[]> {
@@ -65,43 +62,13 @@ describe("e2e: payloads in PostgreSQL (DPI_AP_BLOB_STORE=database), no data fold
   });
 
   it("takes a letter from corner 1 to the postbox and its receipt back, every payload in the database and none in the folders", async () => {
-    const token = await net!.token(AVSENDER);
-    const letter = await buildMessage({ token });
-    const cms = Buffer.from(letter.cms!);
-    const posted = await postMessage(c2.url, token, messagesOutForm(letter.jws, letter.cms), "pgblobs");
-    expect(posted.status, JSON.stringify(posted.body)).to.equal(201);
-    await eventually("SENDT at corner 2", async () => {
-      const r = await getJson(c2, `/messages/out/${letter.messageId}/statuses`, token);
-      return r.body.some((s: { status: string }) => s.status === "SENDT") ? r.body : undefined;
-    });
-
-    // Corner 3 took the dokumentpakke from AS4 into its database and serves it from there.
-    const providerToken = await net!.token(DIGIPOST);
-    const inbox = await eventually("the letter at corner 3", async () => {
-      const r = await getJson(c3, "/messages/in", providerToken);
-      return r.status === 200 && r.body.length ? (r.body as { forretningsmelding: string; downloadurl: string }[]) : undefined;
-    });
-    const item = inbox.find((i) => i.forretningsmelding === letter.jws);
-    expect(item).to.not.equal(undefined);
-    const dl = await fetch(item!.downloadurl, { headers: { authorization: `Bearer ${providerToken}` } });
-    expect(dl.status).to.equal(200);
-    expect(dl.headers.get("content-length")).to.equal(String(cms.length));
-    expect(Buffer.from(await dl.arrayBuffer()).equals(cms)).to.equal(true);
-
-    const receipt = await buildMessage({ type: "leveringskvittering", conversationId: letter.conversationId, receiver: `0192:${AVSENDER}` });
-    const r = await postMessage(c3.url, providerToken, messagesOutForm(receipt.jws));
-    expect(r.status, JSON.stringify(r.body)).to.equal(201);
-    await eventually("LEVERT at corner 2", async () => {
-      const t = await getJson(c2, `/status/${letter.conversationId}`, token);
-      const events = t.body?.events?.map((e: { status: string }) => e.status);
-      return events?.includes("LEVERT") ? events : undefined;
-    });
+    const { messageId, cms } = await letterAndReceipt(net!, c2, c3, "pgblobs");
 
     const sha256 = createHash("sha256").update(cms).digest("hex");
     for (const url of [scratch[0]!.url, scratch[1]!.url]) {
       const blobs = await blobsIn(url);
       // One payload each, the letter's: the receipt carries none.
-      expect(blobs.map(({ bytes, ...b }) => b)).to.deep.equal([{ messageId: letter.messageId, size: String(cms.length), sha256 }]);
+      expect(blobs.map(({ bytes, ...b }) => b)).to.deep.equal([{ messageId: messageId, size: String(cms.length), sha256 }]);
       expect(blobs[0]!.bytes.equals(cms)).to.equal(true);
     }
     for (const d of dirs) expect(await readdir(d), d).to.deep.equal([]);
