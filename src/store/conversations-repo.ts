@@ -392,10 +392,11 @@ export async function registerStatusIn(
   }
   const [row] = await queryRows<{ channel: string }>(tx, ...update(direction, messageId));
   if (!row) return undefined;
-  const decision = canRegister(await statusHistoryIn(tx, direction, messageId), status, channelOf(row.channel), coreDirection(direction));
+  const rowChannel = channelOf(row.channel);
+  const decision = canRegister(await statusHistoryIn(tx, direction, messageId), status, rowChannel, coreDirection(direction));
   if (!decision.ok) return decision;
   // The latest status and the flags it changes: plain values, so the same statement builder as above.
-  await queryRows(tx, ...plainUpdate({ status: decision.status, ...flagChanges(channelOf(row.channel), coreDirection(direction), decision.status) }, undefined)!(direction, messageId));
+  await queryRows(tx, ...plainUpdate({ status: decision.status, ...flagChanges(rowChannel, coreDirection(direction), decision.status) }, undefined)!(direction, messageId));
   await execute(tx, ...statusStatement(direction, messageId, decision.status, at, details));
   return decision;
 }

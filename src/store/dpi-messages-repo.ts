@@ -163,10 +163,12 @@ export class DpiMessagesRepo {
         const record = "fromLetter" in m ? m.fromLetter(candidates.values().next().value?.letter ?? null) : m;
         await this.insertIn(tx, record, initialStatus, at);
         const outcomes: LetterStatusOutcome[] = [];
-        for (const { letter, seen } of letters ? [...candidates.values()].filter((c) => letters.answers(c.letter)) : []) {
-          const details = { description: letters!.description, rawReceipt: letters!.rawReceipt, seen };
-          const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters!.status, letters!.at, details);
-          if (decision) outcomes.push({ messageId: letter.messageId, decision });
+        if (letters) {
+          for (const { letter, seen } of [...candidates.values()].filter((c) => letters.answers(c.letter))) {
+            const details = { description: letters.description, rawReceipt: letters.rawReceipt, seen };
+            const decision = await registerStatusIn(tx, "OUT", letter.messageId, letters.status, letters.at, details);
+            if (decision) outcomes.push({ messageId: letter.messageId, decision });
+          }
         }
         await also?.(tx);
         return outcomes;
@@ -219,20 +221,6 @@ export class DpiMessagesRepo {
       conversationId,
       direction,
     );
-  }
-
-  /** The outgoing letter a conversation started with: receipts inherit its kanal and avsenderidentifikator. */
-  async firstOutgoing(conversationId: string): Promise<FirstLetter | null> {
-    const [row] = await queryRows<LetterRow & FirstLetter["dpi"]>(
-      this.sql,
-      `SELECT c."messageId", c."documentType", c."process", c."senderIdentifier", c."receiverIdentifier", d."avsenderOrg", d."kanal", d."avsenderidentifikator"
-        FROM "Conversation" c JOIN "DpiMessage" d ON d."direction" = c."direction" AND d."messageId" = c."messageId"
-        WHERE c."conversationId" = $1 AND c."direction" = 'OUT' AND c."channel" = 'DPI' ORDER BY c."createdAt", c."messageId" LIMIT 1`,
-      conversationId,
-    );
-    if (!row) return null;
-    const { avsenderOrg, kanal, avsenderidentifikator, ...letter } = row;
-    return { ...letter, dpi: { avsenderOrg, kanal, avsenderidentifikator } };
   }
 
   /**

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { LETTER_TYPES } from "../../src/dpi/document-types.js";
 import { readScopeOf } from "../../src/dpi/read-scope.js";
 import { ConversationsRepo, DuplicateMessageIdError, registerStatusIn, StatusNotInModelError } from "../../src/store/conversations-repo.js";
-import { DpiMessagesRepo, type NewDpiMessage } from "../../src/store/dpi-messages-repo.js";
+import { DpiMessagesRepo, type FirstLetter, type NewDpiMessage } from "../../src/store/dpi-messages-repo.js";
 import { ExchangeRepo, outboundEvidence } from "../../src/store/exchange-repo.js";
 import { OutboxRepo, type AttemptRecord } from "../../src/store/outbox-repo.js";
 import type { RouteRecord } from "../../src/core/channel.js";
@@ -175,7 +175,7 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect((await messages.unread({ scope: readScopeOf({ consumer: PROVIDER }), pageSize: 10, page: 0 })).map((m) => m.messageId)).to.deep.equal(["c", "a"]);
       });
 
-      it("returns a conversation oldest first with each message's statuses, and its first outgoing letter", async () => {
+      it("returns a conversation oldest first with each message's statuses, and gives a receipt its first outgoing letter", async () => {
         await messages.insert(message("r", { direction: "IN", conversationId: "conv", documentType: "leveringskvittering" }), "MOTTATT", at(5));
         await messages.insert(message("l", { conversationId: "conv" }), "OPPRETTET", at(0));
         await outbox.markSent("l", at(1));
@@ -183,7 +183,11 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect(conv.map((m) => [m.direction, m.messageId])).to.deep.equal([["OUT", "l"], ["IN", "r"]]);
         expect(conv[0]!.statuses.map((s) => s.status)).to.deep.equal(["OPPRETTET", "SENDT"]);
         expect(conv[1]!.dpi.forretningsmelding).to.equal("jws-r");
-        expect((await messages.firstOutgoing("conv"))?.messageId).to.equal("l");
+        // A receipt made from the conversation's first outgoing letter gets that letter, with its DPI columns.
+        const given: (FirstLetter | null)[] = [];
+        const fromLetter = (first: FirstLetter | null) => (given.push(first), message("r2", { direction: "IN", conversationId: "conv", documentType: "leveringskvittering" }));
+        await messages.insertReceipt({ messageId: "r2", conversationId: "conv", fromLetter }, "MOTTATT", at(6), undefined);
+        expect(given.map((l) => [l?.messageId, l?.documentType, l?.dpi.avsenderOrg])).to.deep.equal([["l", "digital", SENDER]]);
       });
     });
 
