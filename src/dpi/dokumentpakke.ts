@@ -1,11 +1,10 @@
-import { createDecipheriv, createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject } from "node:crypto";
+import { createHash, timingSafeEqual, webcrypto, X509Certificate, type KeyObject } from "node:crypto";
 import { open } from "node:fs/promises";
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { TAG } from "../asn1/ber.js";
 import { DomainError } from "../errors.js";
 import { CONTENT_CIPHER_BY_OID } from "../packaging/cms-algorithms.js";
-import { isA } from "../packaging/cms-ber.js";
+import { decryptCbc } from "../packaging/cms-decrypt.js";
 import { readEnvelope } from "../packaging/cms-envelope.js";
 import { identifies, toPrivateKey } from "../packaging/certificates.js";
 import { CmsMalformedError, CmsUnsupportedAlgorithmError } from "../packaging/errors.js";
@@ -291,16 +290,12 @@ export async function decryptDokumentpakke(
   }
   checkDecryptable(described, summary.contentEncryptionAlgorithm);
   const cipher = CONTENT_CIPHER_BY_OID[envelope.cipherOid];
-  const params = envelope.cipherParams;
-  // A primitive OCTET STRING, as pkijs took the IV; anything else fails as an undecryptable package.
-  const iv = params !== undefined && isA(params, TAG.octetString) && !params.constructed ? envelope.reader.octets(params, "IV") : undefined;
   const transport = dpiErrorsOf(() => parseKeyTransportAlgorithm(envelope.reader, recipient.algorithmId, recipient.algorithmParams));
   try {
-    if (cipher === undefined || iv?.byteLength !== 16) throw new Error("no AES-CBC key length or no 16-byte IV");
+    if (cipher === undefined) throw new Error(`no AES-CBC cipher for ${envelope.cipherOid}`);
     const cek = unwrapContentKey(recipient.encryptedKey, toPrivateKey(key), transport, cipher.keyLength);
-    const decipher = createDecipheriv(cipher.name, cek, iv);
-    const plain = Buffer.concat([decipher.update(envelope.encryptedContent), decipher.final()]);
-    return new Uint8Array(plain.buffer, plain.byteOffset, plain.byteLength);
+    // A missing or malformed IV fails here too, as an undecryptable package (as it failed in pkijs).
+    return decryptCbc(envelope, cipher, cek);
   } catch (cause) {
     // One message for every failure: which step failed is no business of whoever sent the bytes.
     throw new DokumentpakkeDecryptError("the content encryption key or the content could not be decrypted", { cause });

@@ -45,7 +45,8 @@ export function decryptCms(bytes: Uint8Array, privateKey: PrivateKeyInput, certi
   return { content, contentType: envelope.contentType, keyTransport: transport.scheme, contentEncryption: cipher.name };
 }
 
-function decryptCbc(envelope: Envelope, cipher: ContentCipher, cek: Uint8Array): Uint8Array {
+/** AES-CBC content with its 16-byte IV. Throws CmsMalformedError (no such IV) or CmsDecryptError. */
+export function decryptCbc(envelope: Envelope, cipher: ContentCipher, cek: Uint8Array): Uint8Array {
   const params = envelope.cipherParams;
   // A primitive OCTET STRING, as every producer writes it; a constructed one was never taken for an IV here.
   const iv = isA(params, TAG.octetString) && !params.constructed ? envelope.reader.octets(params, "IV") : undefined;
