@@ -83,7 +83,7 @@ export class OutboxRepo {
    * The far side took the message: it leaves the outbox as SENDT (not registered again when it already has
    * it, e.g. after a resend); `also` are the channel's writes committed with it (DPI: the receipt as evidence);
    * `externalReference`: the channel's own reference for it, when the far side gave one. `wake`: the peer that
-   * took it, whose waiting conversations become due in the same commit (wakeWaitingFor); `woken` says how many.
+   * took it, whose waiting conversations become due in the same commit (wake, below); `woken` says how many.
    */
   async markSent(
     id: string,
@@ -106,7 +106,7 @@ export class OutboxRepo {
   }
 
   /**
-   * `peer`: where the failed attempt went (see wakeWaitingFor); null when unknown. `attempt`: the attempt's row,
+   * `peer`: where the failed attempt went (see wake, below); null when unknown. `attempt`: the attempt's row,
    * written with the retry (`at`: when it ended).
    */
   async scheduleRetry(id: string, next: Date, error: string, peer: string | null = null, attempt?: { record: AttemptRecord; at: Date }): Promise<void> {
@@ -116,15 +116,6 @@ export class OutboxRepo {
       if (!(await setConversation(tx, "OUT", id, data))) throw new Error(`no outgoing message ${id}`);
       if (attempt) await insertAttempt(tx, id, attempt.record, attempt.at, "retry", error);
     });
-  }
-
-  /**
-   * `peer` answered again: every message waiting in back-off for it becomes due `now`. One conditional UPDATE,
-   * so with several processes on one store it neither races another wake nor takes a message another worker
-   * holds a lease on. Returns how many messages it woke.
-   */
-  async wakeWaitingFor(peer: string, now: Date): Promise<number> {
-    return wake(this.sql, peer, now);
   }
 
   /**
@@ -242,7 +233,11 @@ export function overdueQuery(now: Date, letterTypes: readonly string[], limit: n
   };
 }
 
-/** The conversations waiting in back-off for `peer` become due `now` (see wakeWaitingFor); how many. */
+/**
+ * `peer` answered again: every message waiting in back-off for it becomes due `now`; how many. One conditional
+ * UPDATE, so with several processes on one store it neither races another wake nor takes a message another worker
+ * holds a lease on.
+ */
 function wake(client: SqlClient, peer: string, now: Date): Promise<number> {
   return execute(
     client,

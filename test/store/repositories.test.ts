@@ -483,12 +483,15 @@ for (const provider of ["sqlite", "postgresql"] as const) {
         expect((await outbox.claimDue(T0, LEASE_MS, 10)).map((m) => m.messageId)).to.deep.equal(["leased"]);
         await store!.db.conversation.update({ where: { direction_messageId: { direction: "OUT", messageId: "leased" } }, data: { nextAttemptAt: at(60_000) } });
 
-        expect(await outbox.wakeWaitingFor(PEER, at(1000))).to.equal(2);
+        // The wake runs in the commit that records a send to the peer (markSent's `wake`).
+        await queue("sent", T0);
+        const sentTo = async (peer: string) => (await outbox.markSent("sent", at(1000), { wake: peer })).woken;
+        expect(await sentTo(PEER)).to.equal(2);
         const next = async (id: string) => (await messages.get("OUT", id))!.nextAttemptAt!.getTime();
         expect(await Promise.all(["w1", "w2", "other", "leased", "due", "unknown"].map(next))).to.deep.equal([at(1000), at(1000), at(30_000), at(60_000), at(500), at(30_000)].map((d) => d.getTime()));
         expect(await messages.get("OUT", "w1")).to.include({ lastPeer: PEER, attempts: 1, leaseUntil: null });
         expect(await messages.get("OUT", "unknown")).to.include({ lastPeer: null });
-        expect(await outbox.wakeWaitingFor(PEER, at(1000))).to.equal(0);
+        expect(await sentTo(PEER)).to.equal(0);
       });
 
       it("a send recorded with the peer that took it wakes that peer's waiting messages in the same commit", async () => {
