@@ -1,5 +1,5 @@
 import { DOMImplementation, XMLSerializer } from "@xmldom/xmldom";
-import { addAttributeUnchecked, appendChildUnchecked, createAttributeUnchecked } from "./xmldom-unchecked.js";
+import { addAttributeUnchecked, appendChildUnchecked, createAttributeUnchecked, createElementUnchecked } from "./xmldom-unchecked.js";
 
 /**
  * Small DOM helpers over @xmldom/xmldom. We type nodes with the standard DOM interfaces (lib.dom), which
@@ -93,13 +93,8 @@ export function appendElement(parent: Element, ns: string, qname: string, text?:
     if (parent.nodeType === NodeType.ELEMENT) accepted(key);
     return el;
   }
-  // The fields createElementNS sets, on the node createElement makes.
-  const el = doc.createElement(qname);
   const colon = qname.indexOf(":");
-  const fields = el as { namespaceURI: string | null; prefix: string | null; localName: string };
-  fields.namespaceURI = ns || null;
-  fields.prefix = colon < 0 ? null : qname.slice(0, colon);
-  fields.localName = colon < 0 ? qname : qname.slice(colon + 1);
+  const el = createElementUnchecked(doc, ns || null, qname, colon < 0 ? null : qname.slice(0, colon), colon < 0 ? qname : qname.slice(colon + 1));
   if (text !== undefined) appendChildUnchecked(el, doc.createTextNode(text));
   appendChildUnchecked(parent, el);
   return el;

@@ -1,6 +1,6 @@
 import { DOMImplementation } from "@xmldom/xmldom";
 import { XmlForbiddenError, XmlMalformedError } from "./xml-errors.js";
-import { addAttributeUnchecked, appendChildUnchecked, createAttributeUnchecked } from "./xmldom-unchecked.js";
+import { addAttributeUnchecked, appendChildUnchecked, createAttributeUnchecked, createElementUnchecked } from "./xmldom-unchecked.js";
 
 /**
  * A strict XML 1.0 + Namespaces parser that builds the same @xmldom/xmldom Document xmldom's DOMParser builds for
@@ -428,9 +428,7 @@ class Parser {
       namespace = this.lookup(prefix);
       if (namespace === null) this.fail(`element prefix ${prefix} is not declared`);
     }
-    const el = doc.createElement(qName);
-    // createElement leaves the namespace fields at their defaults; these are the fields createElementNS sets.
-    setNamespaceFields(el, namespace, prefix, localName);
+    const el = createElementUnchecked(doc, namespace, qName, prefix, localName);
 
     if (attrNames !== null) {
       let expandedNames: Set<string> | null = null;
@@ -630,13 +628,6 @@ class Parser {
   private appendNode(node: Node): void {
     appendChildUnchecked(this.open.length > 0 ? this.open[this.open.length - 1]!.node : this.doc, node);
   }
-}
-
-function setNamespaceFields(el: Element, namespace: string | null, prefix: string | null, localName: string): void {
-  const fields = el as { namespaceURI: string | null; prefix: string | null; localName: string };
-  fields.namespaceURI = namespace;
-  fields.prefix = prefix;
-  fields.localName = localName;
 }
 
 /**

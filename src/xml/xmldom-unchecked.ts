@@ -74,6 +74,19 @@ export function appendChildUnchecked(parent: Node, child: Node): void {
 }
 
 /**
+ * `doc.createElementNS(namespace, qualifiedName)` for a name and namespace already known to be valid together
+ * (prefix = the part before the colon, if any): createElement's node with the namespace fields createElementNS sets.
+ */
+export function createElementUnchecked(doc: Document, namespace: string | null, qualifiedName: string, prefix: string | null, localName: string): Element {
+  const el = doc.createElement(qualifiedName);
+  const fields = el as { namespaceURI: string | null; prefix: string | null; localName: string };
+  fields.namespaceURI = namespace;
+  fields.prefix = prefix;
+  fields.localName = localName;
+  return el;
+}
+
+/**
  * `doc.createAttributeNS(namespace, qualifiedName)` with its value set, for a name and namespace already known to
  * be valid together (prefix = the part before the colon, if any).
  */
