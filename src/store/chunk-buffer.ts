@@ -1,12 +1,13 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { BlobNotFoundError } from "./blob-store.js";
+import { BlobNotFoundError, BlobTooLargeError, type BlobSource } from "./blob-store.js";
 
 /**
- * Collects incoming pieces and hands them out in chunks of exactly `size` bytes: the database blob stores
+ * Collects incoming pieces and hands them out in chunks of exactly `size` bytes (for readInChunks): the database blob stores
  * (pg-blob-store.ts, sqlite-blob-store.ts) cut a payload into rows of one size whatever sizes the network
  * delivers it in, so a position is found by division.
  */
-export class ChunkBuffer {
+class ChunkBuffer {
   private pieces: Buffer[] = [];
   private length = 0;
 
@@ -75,4 +76,29 @@ export function chunkSlice(h: { size: number; chunkBytes: number }, position: nu
   const seq = Math.floor(position / h.chunkBytes);
   const within = position - seq * h.chunkBytes;
   return { seq, within, n: Math.min(length, h.chunkBytes - within, h.size - position) };
+}
+
+/**
+ * Reads `source` in chunks of `chunkBytes`, handing each full one to `onChunk` as it is complete (in order, one at a
+ * time), and fails with BlobTooLargeError as soon as more than `maxBytes` arrived. Returns the size, the SHA-256 and
+ * the bytes left over, fewer than one chunk: how the database stores take a payload in.
+ */
+export async function readInChunks(
+  source: BlobSource,
+  maxBytes: number,
+  chunkBytes: number,
+  onChunk: (chunk: Buffer) => Promise<void>,
+): Promise<{ size: number; sha256: Buffer; rest: Buffer }> {
+  const hash = createHash("sha256");
+  const pending = new ChunkBuffer(chunkBytes);
+  let size = 0;
+  for await (const piece of source as AsyncIterable<Buffer | Uint8Array | string>) {
+    const bytes = typeof piece === "string" ? Buffer.from(piece) : piece;
+    size += bytes.length;
+    if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+    hash.update(bytes);
+    pending.add(bytes);
+    for (let chunk = pending.take(); chunk; chunk = pending.take()) await onChunk(chunk);
+  }
+  return { size, sha256: hash.digest(), rest: pending.rest() };
 }

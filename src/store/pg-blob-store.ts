@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import pg from "pg";
-import { BlobNotFoundError, BlobTooLargeError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
-import { ChunkBuffer, chunkSlice, openChunks, readChunks } from "./chunk-buffer.js";
+import { BlobNotFoundError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
+import { chunkSlice, openChunks, readChunks, readInChunks } from "./chunk-buffer.js";
 
 /**
  * The blob store in PostgreSQL (DPI_AP_BLOB_STORE=database), so that access point instances sharing a database
@@ -80,36 +80,22 @@ export class PgBlobStore implements BlobStore {
 
   private async store(source: BlobSource, maxBytes: number, evenEmpty: boolean): Promise<StoredBlob | undefined> {
     const key = randomUUID();
-    const hash = createHash("sha256");
-    const pending = new ChunkBuffer(this.chunkBytes);
-    let size = 0;
     let seq = 0;
-    let started = false;
     try {
-      for await (const piece of source as AsyncIterable<Buffer | Uint8Array | string>) {
-        const bytes = typeof piece === "string" ? Buffer.from(piece) : piece;
-        size += bytes.length;
-        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        hash.update(bytes);
-        pending.add(bytes);
-        for (let chunk = pending.take(); chunk; chunk = pending.take()) {
-          if (!started) await this.begin(key);
-          started = true;
-          await this.append(key, seq++, chunk);
-        }
-      }
-      const last = pending.rest();
-      const sha256 = hash.digest();
-      if (!started) {
-        if (last.length === 0 && !evenEmpty) return undefined;
-        await this.writeWhole(key, last, sha256);
+      const { size, sha256, rest } = await readInChunks(source, maxBytes, this.chunkBytes, async (chunk) => {
+        if (seq === 0) await this.begin(key);
+        await this.append(key, seq++, chunk);
+      });
+      if (seq === 0) {
+        if (rest.length === 0 && !evenEmpty) return undefined;
+        await this.writeWhole(key, rest, sha256);
         return { key, size, sha256 };
       }
-      if (last.length > 0) await this.append(key, seq++, last);
+      if (rest.length > 0) await this.append(key, seq++, rest);
       await this.commit(key, size, sha256);
       return { key, size, sha256 };
     } catch (err) {
-      if (started) await this.delete(key).catch(() => {});
+      if (seq > 0) await this.delete(key).catch(() => {});
       throw err;
     }
   }

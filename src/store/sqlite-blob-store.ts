@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import { BlobNotFoundError, BlobTooLargeError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
-import { ChunkBuffer, chunkSlice, openChunks, readChunks } from "./chunk-buffer.js";
+import { BlobNotFoundError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
+import { chunkSlice, openChunks, readChunks, readInChunks } from "./chunk-buffer.js";
 import type { SqlStore } from "./sql.js";
 
 /**
@@ -96,30 +96,18 @@ export class SqliteBlobStore implements BlobStore {
 
   private async store(source: BlobSource, maxBytes: number, evenEmpty: boolean): Promise<StoredBlob | undefined> {
     const key = randomUUID();
-    const hash = createHash("sha256");
-    const pending = new ChunkBuffer(this.chunkBytes);
-    let size = 0;
     let seq = 0;
     try {
-      for await (const piece of source as AsyncIterable<Buffer | Uint8Array | string>) {
-        const bytes = typeof piece === "string" ? Buffer.from(piece) : piece;
-        size += bytes.length;
-        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
-        hash.update(bytes);
-        pending.add(bytes);
-        for (let chunk = pending.take(); chunk; chunk = pending.take()) {
-          if (seq === 0) await this.begin(key, chunk);
-          else await this.append(key, seq, chunk);
-          seq++;
-        }
-      }
-      const last = pending.rest();
-      const sha256 = hash.digest();
+      const { size, sha256, rest } = await readInChunks(source, maxBytes, this.chunkBytes, async (chunk) => {
+        if (seq === 0) await this.begin(key, chunk);
+        else await this.append(key, seq, chunk);
+        seq++;
+      });
       if (seq === 0) {
-        if (last.length === 0 && !evenEmpty) return undefined;
-        await this.writeWhole(key, last, sha256);
+        if (rest.length === 0 && !evenEmpty) return undefined;
+        await this.writeWhole(key, rest, sha256);
       } else {
-        await this.commit(key, seq, last, size, sha256);
+        await this.commit(key, seq, rest, size, sha256);
       }
       return { key, size, sha256 };
     } catch (err) {
