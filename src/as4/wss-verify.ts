@@ -79,9 +79,10 @@ export function verifyParsedEnvelope(text: string, envelope: SoapEnvelope, opts:
 
 function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions): VerifiedEnvelope {
   const { document, security } = envelope;
+  const index = indexDocument(document);
 
   // --- policy: one signature, the profile's algorithms, a direct BST reference ------------------------
-  const { signatures, signedInfos } = signatureElements(document);
+  const { signatures, signedInfos } = index;
   if (!security || signatures.length === 0) fail("EBMS:0101", "the message is not signed");
   const signature = signatures[0]!;
   if (signatures.length > 1) fail("EBMS:0103", `expected one ds:Signature, found ${signatures.length}`);
@@ -100,7 +101,7 @@ function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions):
     fail("EBMS:0103", "SignedInfo may contain only CanonicalizationMethod, SignatureMethod and ds:Reference elements");
   }
   const references = referenceNodes.map(classifyReference);
-  const signerCertificate = resolveCertificate(signature, security!, document);
+  const signerCertificate = resolveCertificate(signature, security!, index);
 
   // --- policy: the references cover exactly Messaging, Body and the PartInfo attachments -------------
   const xmlRefs = references.filter((r) => r.uri.startsWith("#"));
@@ -124,7 +125,7 @@ function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions):
       checkAttachment(ref, opts);
       continue;
     }
-    const element = signedElement(document, ref.uri);
+    const element = signedElement(index, ref.uri);
     const digest = createHash("sha256").update(excC14n(element, { inclusivePrefixes: ref.transforms[0]?.inclusiveNamespaces }), "utf8").digest();
     if (!sameBytes(digest, Buffer.from(ref.digestValue, "base64"))) fail("EBMS:0101", `digest of ${ref.uri} does not match`);
     resolved.set(ref.uri, targetOf(document, element));
@@ -193,11 +194,11 @@ export function signerCertificateOf(envelope: SoapEnvelope): X509Certificate {
   const signatures = envelope.security ? childElements(envelope.security, NS.ds, "Signature") : [];
   if (!envelope.security || signatures.length === 0) fail("EBMS:0101", "the message is not signed");
   if (signatures.length > 1) fail("EBMS:0103", `expected one ds:Signature, found ${signatures.length}`);
-  return resolveCertificate(signatures[0]!, envelope.security!, envelope.document);
+  return resolveCertificate(signatures[0]!, envelope.security!, indexDocument(envelope.document));
 }
 
 /** KeyInfo must be a SecurityTokenReference with a direct `#id` Reference to an X509v3 BST in this header. */
-function resolveCertificate(signature: Element, security: Element, document: Document): X509Certificate {
+function resolveCertificate(signature: Element, security: Element, index: DocumentIndex): X509Certificate {
   const keyInfo = exactlyOne(signature, NS.ds, "KeyInfo", "ds:Signature");
   const kids = elementChildren(keyInfo);
   const str = kids[0];
@@ -215,7 +216,7 @@ function resolveCertificate(signature: Element, security: Element, document: Doc
   if (valueType !== undefined && valueType !== WSS.x509v3ValueType) fail("EBMS:0103", `token reference ValueType ${valueType} is not X509v3`);
 
   const id = uri.slice(1);
-  const holders = elementsWithId(document, id);
+  const holders = index.elementsWithId.get(id) ?? [];
   const bst = holders[0];
   if (holders.length !== 1 || !bst || bst.parentNode !== security || !isNamed(bst, NS.wsse, "BinarySecurityToken")) {
     fail("EBMS:0103", `${uri} must identify exactly one BinarySecurityToken in wsse:Security`);
@@ -243,9 +244,9 @@ function checkAttachment(ref: SignedReference, opts: VerifyOptions): void {
  * namespace declarations included, as XPath on xmldom sees them) with that value. Two such elements are refused
  * as a wrapping attempt, in the words xml-crypto used.
  */
-function signedElement(doc: Document, uri: string): Element {
+function signedElement(index: DocumentIndex, uri: string): Element {
   const id = uri.slice(1);
-  const found = idHolders(doc, id);
+  const found = index.idHolders.get(id) ?? [];
   if (found.length > 1) {
     fail(
       "EBMS:0101",
@@ -256,22 +257,6 @@ function signedElement(doc: Document, uri: string): Element {
   return found[0]!;
 }
 
-/** Every ds:Signature, and the number of elements named SignedInfo in any namespace, in one walk. */
-function signatureElements(doc: Document): { signatures: Element[]; signedInfos: number } {
-  const signatures: Element[] = [];
-  let signedInfos = 0;
-  const stack: Node[] = [doc];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (isElement(node)) {
-      if (node.localName === "SignedInfo") signedInfos++;
-      else if (node.localName === "Signature" && node.namespaceURI === NS.ds) signatures.push(node);
-    }
-    for (let c = node.lastChild; c; c = c.previousSibling) stack.push(c);
-  }
-  return { signatures, signedInfos };
-}
-
 function base64Of(el: Element): Buffer {
   const b64 = (el.textContent ?? "").replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) fail("EBMS:0101", "the SignatureValue is not base64");
@@ -280,32 +265,6 @@ function base64Of(el: Element): Buffer {
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/**
- * Every element with an attribute of local name Id, ID or id (as XPath's local-name(), namespace declarations
- * included) whose value is `id`, listed once for each of those names it carries: one walk of the document.
- */
-function idHolders(doc: Document, id: string): Element[] {
-  const out: Element[] = [];
-  const stack: Node[] = [];
-  for (let c = doc.lastChild; c; c = c.previousSibling) stack.push(c);
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (!isElement(node)) continue;
-    const attrs = node.attributes;
-    for (const name of ID_ATTRIBUTES) {
-      for (let i = 0; i < attrs.length; i++) {
-        const a = attrs.item(i)!;
-        if ((a.localName || a.nodeName || "") === name && a.value === id) {
-          out.push(node);
-          break;
-        }
-      }
-    }
-    for (let c = node.lastChild; c; c = c.previousSibling) stack.push(c);
-  }
-  return out;
 }
 
 /** Which of the two signable elements `el` (the one element a reference names) is. */
@@ -321,23 +280,64 @@ function targetOf(doc: Document, el: Element): SignedTarget | "elsewhere" {
   return "elsewhere";
 }
 
-function elementsWithId(doc: Document, id: string): Element[] {
-  const out: Element[] = [];
-  const stack: Node[] = [doc];
+/**
+ * What the checks look up in the document, from one walk of it (a message's verification used to walk it four
+ * times):
+ * - every ds:Signature, and the number of elements named SignedInfo in any namespace;
+ * - idHolders: by id value, every element with an attribute of local name Id, ID or id (as XPath's local-name(),
+ *   namespace declarations included) of that value, listed once for each of those names it carries, in document
+ *   order: what a same-document reference may name;
+ * - elementsWithId: by id value, each element carrying it in any of those attributes once: what a token
+ *   reference may name.
+ */
+interface DocumentIndex {
+  signatures: Element[];
+  signedInfos: number;
+  idHolders: Map<string, Element[]>;
+  elementsWithId: Map<string, Element[]>;
+}
+
+function indexDocument(doc: Document): DocumentIndex {
+  const index: DocumentIndex = { signatures: [], signedInfos: 0, idHolders: new Map(), elementsWithId: new Map() };
+  const stack: Node[] = [];
+  for (let c = doc.lastChild; c; c = c.previousSibling) stack.push(c);
   while (stack.length > 0) {
     const node = stack.pop()!;
-    if (isElement(node)) {
-      for (let i = 0; i < node.attributes.length; i++) {
-        const a = node.attributes.item(i)!;
-        if (ID_ATTRIBUTES.includes(a.localName ?? a.name) && a.value === id) {
-          out.push(node);
-          break;
-        }
-      }
-    }
-    for (let c = node.firstChild; c; c = c.nextSibling) stack.push(c);
+    if (!isElement(node)) continue;
+    if (node.localName === "SignedInfo") index.signedInfos++;
+    else if (node.localName === "Signature" && node.namespaceURI === NS.ds) index.signatures.push(node);
+    const attrs = node.attributes;
+    if (attrs.length > 0) indexIds(node, attrs, index);
+    for (let c = node.lastChild; c; c = c.previousSibling) stack.push(c);
   }
-  return out;
+  return index;
+}
+
+function indexIds(node: Element, attrs: NamedNodeMap, index: DocumentIndex): void {
+  // A reference names an element by one of its id attributes; an element carrying two of them with one value is
+  // listed twice, which the reference check refuses as ambiguous.
+  for (const name of ID_ATTRIBUTES) {
+    let listed: string[] | undefined; // values listed under this name (two attributes may share a local name)
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs.item(i)!;
+      if ((a.localName || a.nodeName || "") !== name || listed?.includes(a.value)) continue;
+      (listed ??= []).push(a.value);
+      listUnder(index.idHolders, a.value, node);
+    }
+  }
+  let listed: string[] | undefined;
+  for (let i = 0; i < attrs.length; i++) {
+    const a = attrs.item(i)!;
+    if (!ID_ATTRIBUTES.includes(a.localName ?? a.name) || listed?.includes(a.value)) continue;
+    (listed ??= []).push(a.value);
+    listUnder(index.elementsWithId, a.value, node);
+  }
+}
+
+function listUnder(map: Map<string, Element[]>, key: string, el: Element): void {
+  const list = map.get(key);
+  if (list) list.push(el);
+  else map.set(key, [el]);
 }
 
 function exactlyOne(parent: Element, ns: string, localName: string, where: string): Element {

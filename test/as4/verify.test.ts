@@ -60,6 +60,20 @@ describe("as4/wss-verify", () => {
     expect(verifyEnvelope(Buffer.from(SIGNED, "utf8"), OPTS).references).to.have.length(4);
   });
 
+  /** SIGNED's envelope with the Messaging start tag changed before signing: its id attributes are what a test needs. */
+  function signedWithMessagingTag(replace: (tag: string) => string): string {
+    const envelope = buildUserMessageEnvelope(um, FIXED_IDS);
+    const tag = /<eb:Messaging [^>]*>/.exec(envelope)![0];
+    const signed = signEnvelope(envelope.replace(tag, replace(tag)), testSigner(), atts.map((a) => ({ contentId: a.contentId, sha256: sha256(a.bytes) })));
+    return signed;
+  }
+
+  it("finds the signed element by its id when another attribute of the same local name comes first", () => {
+    const xml = signedWithMessagingTag((tag) => tag.replace("<eb:Messaging ", '<eb:Messaging xmlns:x="urn:x" x:Id="alias" '));
+    expect(xml).to.match(/x:Id="alias"[^>]*wsu:Id="msg-1"/);
+    expect(verify(xml).references.map((r) => r.target)).to.deep.equal(["messaging", "body", "attachment", "attachment"]);
+  });
+
   describe("rejects tampering with EBMS:0101", () => {
     it("Messaging text (reference digest: xml-crypto returns false)", () => {
       const xml = mutate(SIGNED, (d) => {
@@ -137,6 +151,11 @@ describe("as4/wss-verify", () => {
         const extra = one(d, HEADER).appendChild(d.createElementNS("urn:evil", "x:Extra"));
         extra.setAttribute("ID", messagingId);
       });
+      expectRejected(xml, "EBMS:0101", /signature verification failed.*same value for the ID/);
+    });
+
+    it("the signed element carrying the signed id in two id names (Id and id)", () => {
+      const xml = signedWithMessagingTag((tag) => tag.replace("<eb:Messaging ", '<eb:Messaging id="msg-1" '));
       expectRejected(xml, "EBMS:0101", /signature verification failed.*same value for the ID/);
     });
 
