@@ -1,3 +1,4 @@
+import { request } from "undici";
 import { NextMoveClient } from "../client/nextmove-client.js";
 
 /**
@@ -50,9 +51,9 @@ export class InboxTaker {
     if (this.takenAt.has(id)) this.takenTwice++;
     else this.takenAt.set(id, at);
     // The package as bytes (the client would read it as text).
-    const popped = await fetch(`${this.o.baseUrl}/api/messages/in/pop/${encodeURIComponent(id)}`, { headers: { authorization: this.auth }, signal: AbortSignal.timeout(60_000) });
-    const bytes = new Uint8Array(await popped.arrayBuffer());
-    if (popped.status !== 200) throw new Error(`pop of ${id} answered ${popped.status}: ${Buffer.from(bytes).toString("utf8").slice(0, 300)}`);
+    const popped = await request(`${this.o.baseUrl}/api/messages/in/pop/${encodeURIComponent(id)}`, { headers: { authorization: this.auth }, signal: AbortSignal.timeout(60_000) });
+    const bytes = new Uint8Array(await popped.body.arrayBuffer());
+    if (popped.statusCode !== 200) throw new Error(`pop of ${id} answered ${popped.statusCode}: ${Buffer.from(bytes).toString("utf8").slice(0, 300)}`);
     this.packageBytes += bytes.byteLength;
     const deleted = await this.client.delete(`/api/messages/in/${encodeURIComponent(id)}`);
     if (deleted.status !== 200) throw new Error(`delete of ${id} answered ${deleted.status}`);

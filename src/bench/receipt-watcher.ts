@@ -1,3 +1,4 @@
+import { request } from "undici";
 import { Buffer } from "node:buffer";
 
 /**
@@ -81,13 +82,14 @@ export class ReceiptWatcher {
     let handled = 0;
     const pageSize = this.o.pageSize ?? 1000;
     for (let page = 0; page < maxPages && !this.stopped; page++) {
-      const res = await fetch(`${this.o.baseUrl}/messages/in?page_size=${pageSize}`, {
+      const res = await request(`${this.o.baseUrl}/messages/in?page_size=${pageSize}`, {
         headers: { authorization: `Bearer ${this.o.token}` },
         signal: AbortSignal.timeout(30_000),
       });
-      if (res.status === 204) return handled;
-      if (res.status !== 200) throw new Error(`GET /messages/in answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-      const items = (await res.json()) as { forretningsmelding: string }[];
+      const text = await res.body.text();
+      if (res.statusCode === 204) return handled;
+      if (res.statusCode !== 200) throw new Error(`GET /messages/in answered ${res.statusCode}: ${text.slice(0, 300)}`);
+      const items = JSON.parse(text) as { forretningsmelding: string }[];
       const seenAt = this.now();
       const ids: string[] = [];
       for (const item of items) {
@@ -122,13 +124,13 @@ export class ReceiptWatcher {
     const worker = async () => {
       while (next < ids.length) {
         const id = ids[next++]!;
-        const res = await fetch(`${this.o.baseUrl}/messages/in/${id}/read`, {
+        const res = await request(`${this.o.baseUrl}/messages/in/${id}/read`, {
           method: "POST",
           headers: { authorization: `Bearer ${this.o.token}` },
           signal: AbortSignal.timeout(30_000),
         });
-        await res.body?.cancel();
-        if (!res.ok) throw new Error(`POST /messages/in/${id}/read answered ${res.status}`);
+        await res.body.dump();
+        if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`POST /messages/in/${id}/read answered ${res.statusCode}`);
       }
     };
     await Promise.all(Array.from({ length: Math.min(ids.length, this.o.readConcurrency ?? 8) }, worker));
