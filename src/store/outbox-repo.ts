@@ -47,20 +47,11 @@ export class OutboxRepo {
    */
   async claimDue(now: Date, leaseMs: number, limit: number, expiring: readonly string[] = [], channels?: readonly Channel[]): Promise<Conversation[]> {
     if (channels?.length === 0) return [];
-    const { due, params, select } = dueQuery(now, limit, expiring, channels);
-    const candidates = await queryRows<{ messageId: string }>(this.sql, select, ...params);
+    const query = dueQuery(now, limit, expiring, channels);
+    const candidates = await queryRows<{ messageId: string }>(this.sql, query.select, ...query.params);
     if (candidates.length === 0) return [];
-    // One conditional UPDATE … RETURNING for the batch: a candidate another worker leased in the meantime no
-    // longer matches, exactly as with one update per message (which cost two queries each).
-    const claim = [...params];
-    claim[1] = new Date(now.getTime() + leaseMs);
-    const updatedAt = `$${claim.push(new Date())}`;
-    const ids = candidates.map((c) => `$${claim.push(c.messageId)}`).join(", ");
-    const won = await queryRows<Conversation>(
-      this.sql,
-      `UPDATE "Conversation" SET "leaseUntil" = $2, "updatedAt" = ${updatedAt} WHERE ${due} AND "messageId" IN (${ids}) RETURNING *`,
-      ...claim,
-    );
+    const claim = claimUpdate(this.sql.provider, query, new Date(now.getTime() + leaseMs), new Date(), candidates.map((c) => c.messageId));
+    const won = await queryRows<Conversation>(this.sql, claim.sql, ...claim.params);
     const byId = new Map(won.map((m) => [m.messageId, m]));
     return candidates.flatMap(({ messageId }) => byId.get(messageId) ?? []);
   }
@@ -203,19 +194,52 @@ export class OutboxRepo {
   }
 }
 
+/** The outbox's due condition and the query that lists the due candidates (dueQuery). */
+export interface DueQuery {
+  /** The due condition, over `params`: $1 now, $2 the limit, then the channels and expiring types. */
+  due: string;
+  /**
+   * The same condition for a statement that finds its rows by key (claimUpdate): on SQLite its nextAttemptAt term
+   * is written `+"nextAttemptAt"`, which the planner cannot serve from an index and so does not walk the due
+   * range with. The `+` only drops the column's affinity, which changes no comparison here: the dates are stored
+   * as text and compared with text.
+   */
+  dueByKey: string;
+  params: unknown[];
+  select: string;
+}
+
 /**
- * The outbox's due condition (`due`, over `params`: $1 now, $2 the limit, then the channels and expiring
- * types) and the query that lists the due candidates, oldest due first. The order is the one the
- * (direction, nextAttemptAt, messageId) index has, so the claim reads the due rows off it and stops at the limit.
+ * The outbox's due condition and the query that lists the due candidates, oldest due first. The order is the one
+ * the (direction, nextAttemptAt, messageId) index has, so the claim reads the due rows off it and stops at the
+ * limit.
  */
-export function dueQuery(now: Date, limit: number, expiring: readonly string[], channels: readonly Channel[] | undefined): { due: string; params: unknown[]; select: string } {
+export function dueQuery(now: Date, limit: number, expiring: readonly string[], channels: readonly Channel[] | undefined): DueQuery {
   const params: unknown[] = [now, limit];
   const list = (values: readonly string[]) => values.map((v) => `$${params.push(v)}`).join(", ");
-  const conditions = [`"direction" = 'OUT'`, `"nextAttemptAt" <= $1`, `("leaseUntil" IS NULL OR "leaseUntil" < $1)`];
-  if (channels) conditions.push(`"channel" IN (${list(channels)})`);
-  if (expiring.length) conditions.push(`("documentType" NOT IN (${list(expiring)}) OR "expiry" IS NULL OR "expiry" > $1)`);
-  const due = conditions.join(" AND ");
-  return { due, params, select: `SELECT "messageId" FROM "Conversation" WHERE ${due} ORDER BY "nextAttemptAt", "messageId" LIMIT $2` };
+  const rest = [`("leaseUntil" IS NULL OR "leaseUntil" < $1)`];
+  if (channels) rest.push(`"channel" IN (${list(channels)})`);
+  if (expiring.length) rest.push(`("documentType" NOT IN (${list(expiring)}) OR "expiry" IS NULL OR "expiry" > $1)`);
+  const due = [`"direction" = 'OUT'`, `"nextAttemptAt" <= $1`, ...rest].join(" AND ");
+  const dueByKey = [`"direction" = 'OUT'`, `+"nextAttemptAt" <= $1`, ...rest].join(" AND ");
+  return { due, dueByKey, params, select: `SELECT "messageId" FROM "Conversation" WHERE ${due} ORDER BY "nextAttemptAt", "messageId" LIMIT $2` };
+}
+
+/**
+ * The claim of the candidates `ids` a due query found: one conditional UPDATE … RETURNING for the batch, so a
+ * candidate another worker leased in the meantime no longer matches, exactly as with one update per message
+ * (which cost two queries each). It reads the candidates by primary key: with the due condition as the SELECT
+ * writes it, SQLite's planner walks the whole due range of the (direction, nextAttemptAt, messageId) index
+ * instead, which grows with a backlog (test/store/outbox-query-plan.test.ts). PostgreSQL plans by statistics and
+ * gets the statement as it was.
+ */
+export function claimUpdate(provider: "sqlite" | "postgresql", query: DueQuery, leaseUntil: Date, updatedAt: Date, ids: readonly string[]): { sql: string; params: unknown[] } {
+  const params = [...query.params];
+  params[1] = leaseUntil;
+  const at = `$${params.push(updatedAt)}`;
+  const list = ids.map((id) => `$${params.push(id)}`).join(", ");
+  const due = provider === "sqlite" ? query.dueByKey : query.due;
+  return { sql: `UPDATE "Conversation" SET "leaseUntil" = $2, "updatedAt" = ${at} WHERE ${due} AND "messageId" IN (${list}) RETURNING *`, params };
 }
 
 /**

@@ -4,14 +4,15 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { expect } from "chai";
 import { openDatabase } from "../../src/store/prisma.js";
-import { dueQuery } from "../../src/store/outbox-repo.js";
+import { claimUpdate, dueQuery } from "../../src/store/outbox-repo.js";
 import { sqliteForm } from "../../src/store/sql.js";
 import { sqliteDate } from "../../src/store/sqlite-sql.js";
 
 /**
  * The outbox claims due conversations many times a second, on a table that keeps every conversation ever sent.
  * Its query must read the due rows off an index in order and stop at the limit: a plan that sorts (a temporary
- * B-tree) walks every outgoing conversation on every claim, which grows with the table.
+ * B-tree) walks every outgoing conversation on every claim, which grows with the table. The claim's UPDATE of the
+ * candidates must find them by primary key: walking the due range instead grows with a backlog.
  */
 describe("outbox claim: query plan on SQLite", () => {
   let dir: string;
@@ -32,14 +33,40 @@ describe("outbox claim: query plan on SQLite", () => {
       await opened.db.$disconnect();
       const db = new Database(file);
       try {
-        const { select, params } = dueQuery(new Date(), 8, expiring, channels);
-        const form = sqliteForm(select);
-        const args = form.order.map((i) => (params[i] instanceof Date ? sqliteDate(params[i] as Date) : params[i]));
-        const plan = (db.prepare(`EXPLAIN QUERY PLAN ${form.text}`).all(...args) as { detail: string }[]).map((r) => r.detail);
-        expect(plan).to.deep.equal(["SEARCH Conversation USING INDEX Conversation_direction_nextAttemptAt_messageId_idx (direction=? AND nextAttemptAt<?)"]);
+        const query = dueQuery(new Date(), 8, expiring, channels);
+        expect(planOf(db, query.select, query.params)).to.deep.equal(["SEARCH Conversation USING INDEX Conversation_direction_nextAttemptAt_messageId_idx (direction=? AND nextAttemptAt<?)"]);
+      } finally {
+        db.close();
+      }
+    });
+
+    it(`claims the candidates by primary key, not by walking the due range: ${name}`, async () => {
+      const file = path.join(dir, `claim-${name.length}.db`);
+      const opened = await openDatabase(`file:${file}`);
+      await opened.db.$disconnect();
+      const db = new Database(file);
+      try {
+        const claim = claimUpdate("sqlite", dueQuery(new Date(), 8, expiring, channels), new Date(), new Date(), ["m-1", "m-2", "m-3"]);
+        expect(planOf(db, claim.sql, claim.params)).to.deep.equal(["SEARCH Conversation USING INDEX sqlite_autoindex_Conversation_1 (direction=? AND messageId=?)"]);
       } finally {
         db.close();
       }
     });
   }
+
+  it("gives PostgreSQL, which plans by statistics, the due condition as the candidates' query has it", () => {
+    const query = dueQuery(new Date(), 8, ["digital"], ["DPI"]);
+    const claim = claimUpdate("postgresql", query, new Date(), new Date(), ["m-1"]);
+    expect(claim.sql).to.equal(`UPDATE "Conversation" SET "leaseUntil" = $2, "updatedAt" = $5 WHERE ${query.due} AND "messageId" IN ($6) RETURNING *`);
+    expect(query.due).to.equal(
+      `"direction" = 'OUT' AND "nextAttemptAt" <= $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1) AND "channel" IN ($3) AND ("documentType" NOT IN ($4) OR "expiry" IS NULL OR "expiry" > $1)`,
+    );
+  });
 });
+
+/** SQLite's plan for a statement written for the direct SQL (`$n` placeholders), one line per step. */
+function planOf(db: Database.Database, sql: string, params: unknown[]): string[] {
+  const form = sqliteForm(sql);
+  const args = form.order.map((i) => (params[i] instanceof Date ? sqliteDate(params[i] as Date) : params[i]));
+  return (db.prepare(`EXPLAIN QUERY PLAN ${form.text}`).all(...args) as { detail: string }[]).map((r) => r.detail);
+}
