@@ -3,7 +3,7 @@ import type { Channel, RegisterDecision } from "../core/status/index.js";
 import { registerStatusIn, setConversation, type StoreWrites } from "./conversations-repo.js";
 import type { Conversation } from "./generated/client.js";
 import type { Db } from "./prisma.js";
-import { execute, queryRows, type SqlClient } from "./raw-sql.js";
+import { execute, providerOf, queryRows, type SqlClient } from "./raw-sql.js";
 import { isDriverUniqueViolation, sqlOf, type SqlStore } from "./sql.js";
 
 /**
@@ -260,17 +260,23 @@ export function overdueQuery(now: Date, letterTypes: readonly string[], limit: n
 /**
  * `peer` answered again: every message waiting in back-off for it becomes due `now`; how many. One conditional
  * UPDATE, so with several processes on one store it neither races another wake nor takes a message another worker
- * holds a lease on.
+ * holds a lease on. It runs in every SENDT commit.
  */
 function wake(client: SqlClient, peer: string, now: Date): Promise<number> {
-  return execute(
-    client,
-    `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2
-      WHERE "direction" = 'OUT' AND "lastPeer" = $3 AND "nextAttemptAt" > $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`,
-    now,
-    new Date(),
-    peer,
-  );
+  return execute(client, wakeStatement(providerOf(client)), now, new Date(), peer);
+}
+
+/**
+ * The wake's UPDATE: `$1` now, `$2` the time of the change, `$3` the peer. It reads the peer's waiting messages
+ * off the (lastPeer, nextAttemptAt) index. SQLite's planner, given `"direction" = 'OUT'`, takes the
+ * (direction, nextAttemptAt, messageId) index instead and walks every message in back-off, for every peer, in
+ * every SENDT commit: on SQLite the term is written `+"direction"`, which no index serves (the `+` drops only the
+ * column's affinity, and both sides are text). PostgreSQL plans by statistics and gets the plain term.
+ */
+export function wakeStatement(provider: "sqlite" | "postgresql"): string {
+  const direction = provider === "sqlite" ? `+"direction"` : `"direction"`;
+  return `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2
+      WHERE ${direction} = 'OUT' AND "lastPeer" = $3 AND "nextAttemptAt" > $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`;
 }
 
 /**

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { expect } from "chai";
 import { openDatabase } from "../../src/store/prisma.js";
-import { claimUpdate, dueQuery } from "../../src/store/outbox-repo.js";
+import { claimUpdate, dueQuery, wakeStatement } from "../../src/store/outbox-repo.js";
 import { sqliteForm } from "../../src/store/sql.js";
 import { sqliteDate } from "../../src/store/sqlite-sql.js";
 
@@ -12,9 +12,10 @@ import { sqliteDate } from "../../src/store/sqlite-sql.js";
  * The outbox claims due conversations many times a second, on a table that keeps every conversation ever sent.
  * Its query must read the due rows off an index in order and stop at the limit: a plan that sorts (a temporary
  * B-tree) walks every outgoing conversation on every claim, which grows with the table. The claim's UPDATE of the
- * candidates must find them by primary key: walking the due range instead grows with a backlog.
+ * candidates must find them by primary key: walking the due range instead grows with a backlog. The wake in every
+ * SENDT commit must read only the peer's waiting messages, not every message in back-off.
  */
-describe("outbox claim: query plan on SQLite", () => {
+describe("outbox claim and wake: query plans on SQLite", () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "dpi-ap-plan-"));
@@ -53,6 +54,23 @@ describe("outbox claim: query plan on SQLite", () => {
       }
     });
   }
+
+  it("wakes a peer's waiting messages off the (lastPeer, nextAttemptAt) index", async () => {
+    const file = path.join(dir, "wake.db");
+    const opened = await openDatabase(`file:${file}`);
+    await opened.db.$disconnect();
+    const db = new Database(file);
+    try {
+      expect(planOf(db, wakeStatement("sqlite"), [new Date(), new Date(), "https://ap.example/as4"])).to.deep.equal([
+        "SEARCH Conversation USING INDEX Conversation_lastPeer_nextAttemptAt_idx (lastPeer=? AND nextAttemptAt>?)",
+      ]);
+    } finally {
+      db.close();
+    }
+    expect(wakeStatement("postgresql").replace(/\s+/g, " ")).to.equal(
+      `UPDATE "Conversation" SET "nextAttemptAt" = $1, "updatedAt" = $2 WHERE "direction" = 'OUT' AND "lastPeer" = $3 AND "nextAttemptAt" > $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`,
+    );
+  });
 
   it("gives PostgreSQL, which plans by statistics, the due condition as the candidates' query has it", () => {
     const query = dueQuery(new Date(), 8, ["digital"], ["DPI"]);
