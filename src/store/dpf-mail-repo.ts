@@ -92,7 +92,7 @@ export class DpfMailRepo {
    */
   async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<DpfMail[]> {
     const free = `"sentAt" IS NULL AND "nextAttemptAt" <= $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1)`;
-    const due = await this.sql.query<{ id: number }>(`SELECT "id" FROM "DpfMail" WHERE ${free} ORDER BY "id" LIMIT $2`, now, limit);
+    const due = await this.sql.query<{ id: number }>(dueMailsQuery(this.sql.provider), now, limit);
     if (due.length === 0) return [];
     const params: unknown[] = [now, leaseUntil];
     const ids = due.map((d) => `$${params.push(d.id)}`).join(", ");
@@ -146,4 +146,16 @@ export class DpfMailRepo {
 async function changeMail(client: Sql, id: number, assignments: string, ...values: unknown[]): Promise<void> {
   const changed = await client.execute(`UPDATE "DpfMail" SET ${assignments} WHERE "id" = $1`, id, ...values);
   if (changed === 0) throw new Error(`no DPF mail ${id}`);
+}
+
+/**
+ * The due mails, oldest first: `$1` now, `$2` the limit. Sent mails stay in the table, so the query must read the
+ * due ones off the nextAttemptAt index (sent ones have none) and sort those. Given `ORDER BY "id"`, SQLite's planner
+ * walks the table in id order instead, past every mail ever sent, to skip the sort: on SQLite the order is written
+ * `+"id"`, which the table's order cannot serve (the `+` changes no integer's order). PostgreSQL plans by
+ * statistics and gets the plain order.
+ */
+export function dueMailsQuery(provider: "sqlite" | "postgresql"): string {
+  const order = provider === "sqlite" ? `+"id"` : `"id"`;
+  return `SELECT "id" FROM "DpfMail" WHERE "sentAt" IS NULL AND "nextAttemptAt" <= $1 AND ("leaseUntil" IS NULL OR "leaseUntil" < $1) ORDER BY ${order} LIMIT $2`;
 }

@@ -46,7 +46,7 @@ export class StatusReplyRepo {
     if (due.length === 0) return [];
     const params: unknown[] = [channel, now, leaseUntil];
     const ids = due.map((d) => `$${params.push(d.id)}`).join(", ");
-    const won = await this.sql.query<StatusReply>(`UPDATE "StatusReply" SET "leaseUntil" = $3 WHERE ${free} AND "id" IN (${ids}) RETURNING *`, ...params);
+    const won = await this.sql.query<StatusReply>(`UPDATE "StatusReply" SET "leaseUntil" = $3 WHERE ${claimCondition(this.sql.provider)} AND "id" IN (${ids}) RETURNING *`, ...params);
     return won.sort((a, b) => a.id - b.id);
   }
 
@@ -67,4 +67,15 @@ export class StatusReplyRepo {
   async all(channel: Channel): Promise<StatusReply[]> {
     return this.sql.query<StatusReply>(`SELECT * FROM "StatusReply" WHERE "channel" = $1 ORDER BY "id"`, channel);
   }
+}
+
+/**
+ * The claim's condition (`$1` the channel, `$2` now): the candidates still free. On SQLite its nextAttemptAt term is
+ * written `+"nextAttemptAt"`, which no index serves, so the planner finds the candidates by id instead of walking
+ * the channel's whole due range on the (channel, nextAttemptAt) index (the `+` drops only the column's affinity;
+ * both sides are the stored text). PostgreSQL plans by statistics and gets the plain term.
+ */
+export function claimCondition(provider: "sqlite" | "postgresql"): string {
+  const nextAttemptAt = provider === "sqlite" ? `+"nextAttemptAt"` : `"nextAttemptAt"`;
+  return `"channel" = $1 AND "sentAt" IS NULL AND ${nextAttemptAt} <= $2 AND ("leaseUntil" IS NULL OR "leaseUntil" < $2)`;
 }
