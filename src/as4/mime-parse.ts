@@ -3,7 +3,7 @@ import { pipeline } from "node:stream/promises";
 import * as Multipasta from "multipasta/node";
 import { EbmsError } from "./ebms-errors.js";
 import { ByteBudget, limitBytes, SizeLimitError } from "./limits.js";
-import type { SpooledContent, TempDir } from "./temp-files.js";
+import type { Spool, SpooledContent, TempDir } from "./temp-files.js";
 
 /**
  * Parses an inbound AS4 HTTP request body: either a bare SOAP envelope or `multipart/related` with the
@@ -223,6 +223,47 @@ function stopAtCloseDelimiter(boundary: string): Transform {
   });
 }
 
+/**
+ * The largest attachment collected and handed to its spool whole (and never more than the message's spools
+ * may still keep in memory); a larger one is piped into its spool.
+ */
+export const PART_IN_ONE_PIECE_BYTES = 256 * 1024;
+
+/**
+ * Copies an attachment into its spool. A small one (nearly all of them) is collected and put in one call: a
+ * pipeline per part costs an AbortController, a DOMException when it finishes and the spool's Writable. A part
+ * that grows past `inOnePiece` is piped into the spool from there on, as every part was before. A failure or an
+ * abort also ends the part, so the parser never waits for a reader that is gone.
+ */
+async function spoolPart(part: Readable, content: Spool, inOnePiece: number, signal: AbortSignal): Promise<void> {
+  const chunks = part[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  const stop = () => part.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    if (signal.aborted) stop();
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      held.push(next.value);
+      heldBytes += next.value.length;
+      if (heldBytes > inOnePiece) {
+        const rest = async function* () {
+          yield* held.splice(0);
+          for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
+        };
+        await pipeline(rest(), content.sink, { signal });
+        return;
+      }
+    }
+    await content.put(held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes));
+  } catch (err) {
+    part.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
+}
+
 async function parseMultipart(
   contentType: string,
   boundary: string,
@@ -296,7 +337,7 @@ async function parseMultipart(
         size: 0,
       };
       attachments.push(att);
-      const w = pipeline(part, content.sink, { signal: abort.signal }).then(() => {
+      const w = spoolPart(part, content, Math.min(PART_IN_ONE_PIECE_BYTES, tmp.memoryFree), abort.signal).then(() => {
         att.size = content.size;
       });
       w.catch(() => undefined); // observed through `writes`
