@@ -109,6 +109,25 @@ describe("as4/mime", () => {
     });
   }
 
+  it("reads a body given as an async iterable of Uint8Array (not a stream), and refuses one past the message limit", async () => {
+    const a = randomBytes(5000);
+    const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: () => Readable.from([a]) }]);
+    const wire = await toBuffer(msg.body());
+    async function* pieces(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < wire.length; at += 1000) yield new Uint8Array(wire.subarray(at, at + 1000));
+    }
+    const parsed = await parseAs4Request(msg.contentType, pieces(), tmp);
+    expect((await parsed.attachments[0]!.content.readAll()).equals(a)).to.equal(true);
+    const other = createTempDir();
+    try {
+      const err = await rejection(parseAs4Request(msg.contentType, pieces(), other, { ...DEFAULT_MIME_LIMITS, maxTotalBytes: 3000 }));
+      expect(err).to.be.instanceOf(SizeLimitError);
+      expect(err.message).to.equal("EBMS:0004 Other: message exceeds the limit of 3000 bytes");
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it("takes the root from `start` even when it is not the first part", async () => {
     const body =
       "--B\r\nContent-Type: application/octet-stream\r\nContent-ID: <att@x>\r\n\r\nPAYLOAD\r\n" +
