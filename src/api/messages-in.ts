@@ -41,6 +41,9 @@ export class MessageNotFoundError extends ProblemError {
 /** The media type Digdir's corner-2 contract gives GET /messages/in/{id} (see the handler). */
 export const DOKUMENTPAKKE_MEDIA_TYPE = "application/json";
 
+/** A dokumentpakke up to this size is read whole and sent in one piece; a larger one is streamed. */
+export const DOWNLOAD_IN_ONE_PIECE_BYTES = 256 * 1024;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Messages that arrived for the caller (receipts at corner 2, letters at corner 3), served from the core inbox through DPI's view of it. */
@@ -87,6 +90,11 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
     res.setHeader("Content-Disposition", `attachment; filename="${m.messageId}.asic.cms"`);
     res.setHeader("Cache-Control", "no-store");
     if (payloadSize != null) res.setHeader("Content-Length", String(payloadSize));
+    if (payloadSize != null && payloadSize <= DOWNLOAD_IN_ONE_PIECE_BYTES) {
+      // A small package is read with one call and sent with one write: no read stream, no pipeline.
+      res.end(await deps.blobs.read(payloadKey));
+      return;
+    }
     // pipeline closes the file when the client goes away mid-download.
     await pipeline(deps.blobs.open(payloadKey), res).catch((err: unknown) => {
       if (!res.headersSent) throw err;

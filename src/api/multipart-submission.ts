@@ -15,7 +15,15 @@ import { BlobTooLargeError, type BlobStore, type StoredBlob } from "../store/blo
 export interface Submission {
   forretningsmelding: string;
   dokumentpakke?: StoredBlob | undefined;
+  /**
+   * The stored dokumentpakke's bytes, kept on the way to the store when it is no larger than
+   * DOKUMENTPAKKE_IN_HAND_BYTES, so the intake checks its structure without reading it back.
+   */
+  dokumentpakkeBytes?: Buffer | undefined;
 }
+
+/** The largest dokumentpakke whose bytes a submission keeps in memory beside storing it (see Submission). */
+export const DOKUMENTPAKKE_IN_HAND_BYTES = 256 * 1024;
 
 export interface SubmissionLimits {
   forretningsmeldingBytes: number;
@@ -72,6 +80,7 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
 
   let forretningsmelding: string | undefined;
   let dokumentpakke: StoredBlob | undefined;
+  let dokumentpakkeBytes: Buffer | undefined;
   const seen = new Set<string>();
   try {
     for await (const part of mp) {
@@ -85,10 +94,12 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
         // multipasta emits its parse errors on the current file part too, even after it ended.
         part.on("error", noop);
         upload.file = part;
-        dokumentpakke = await blobs.write(part, limits.dokumentpakkeBytes).catch((err: unknown) => {
+        const kept = new KeepSmall(DOKUMENTPAKKE_IN_HAND_BYTES);
+        dokumentpakke = await blobs.write(kept.pass(part), limits.dokumentpakkeBytes).catch((err: unknown) => {
           if (err instanceof BlobTooLargeError) throw new PartTooLargeError("dokumentpakke", limits.dokumentpakkeBytes);
           throw err;
         });
+        dokumentpakkeBytes = kept.bytes();
         upload.file = undefined;
       }
     }
@@ -104,7 +115,34 @@ export async function readSubmission(req: Request, blobs: BlobStore, limits: Sub
     if (dokumentpakke) await blobs.delete(dokumentpakke.key);
     throw new MalformedMultipartError('the part "forretningsmelding" is missing');
   }
-  return { forretningsmelding, dokumentpakke };
+  return { forretningsmelding, dokumentpakke, ...(dokumentpakkeBytes ? { dokumentpakkeBytes } : {}) };
+}
+
+/**
+ * Passes a stream's chunks on unchanged and keeps them while their total stays within `max`: afterwards, the
+ * whole content when it was that small, else nothing (and from then on nothing is kept).
+ */
+export class KeepSmall {
+  private chunks: Buffer[] | undefined = [];
+  private total = 0;
+
+  constructor(private readonly max: number) {}
+
+  async *pass(source: AsyncIterable<Buffer | Uint8Array>): AsyncGenerator<Buffer | Uint8Array> {
+    for await (const chunk of source) {
+      if (this.chunks) {
+        this.total += chunk.byteLength;
+        if (this.total > this.max) this.chunks = undefined;
+        else this.chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      }
+      yield chunk;
+    }
+  }
+
+  /** The content, once the source has ended within the limit; undefined when it was larger. */
+  bytes(): Buffer | undefined {
+    return this.chunks && Buffer.concat(this.chunks, this.total);
+  }
 }
 
 /** A request being parsed: the file part being stored now (if any), and how to stop both on a failure. */

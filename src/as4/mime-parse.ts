@@ -1,9 +1,10 @@
-import { Readable, Transform, type TransformCallback } from "node:stream";
+import { IncomingMessage } from "node:http";
+import { Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import * as Multipasta from "multipasta/node";
 import { EbmsError } from "./ebms-errors.js";
-import { ByteBudget, limitBytes, SizeLimitError } from "./limits.js";
-import type { SpooledContent, TempDir } from "./temp-files.js";
+import { ByteBudget, SizeLimitError } from "./limits.js";
+import type { Spool, SpooledContent, TempDir } from "./temp-files.js";
 
 /**
  * Parses an inbound AS4 HTTP request body: either a bare SOAP envelope or `multipart/related` with the
@@ -175,52 +176,152 @@ function mapMultipartError(err: unknown, limits: MimeLimits): Error {
  * same chunk; a chunk that ends between those two dashes would be misread. Holding back trailing dashes
  * until the next chunk keeps "--" together whatever the network did.
  */
-function keepDashesTogether(): Transform {
-  let pending: Buffer = Buffer.alloc(0);
-  return new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      const data = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      let end = data.length;
-      while (end > 0 && data[end - 1] === 0x2d) end--;
-      pending = Buffer.from(data.subarray(end));
-      cb(null, end > 0 ? data.subarray(0, end) : undefined);
-    },
-    flush(cb: TransformCallback) {
-      cb(null, pending.length ? pending : undefined);
-    },
-  });
+class DashKeeper {
+  private pending: Buffer = Buffer.alloc(0);
+
+  push(chunk: Buffer): Buffer | undefined {
+    const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    let end = data.length;
+    while (end > 0 && data[end - 1] === 0x2d) end--;
+    this.pending = Buffer.from(data.subarray(end));
+    return end > 0 ? data.subarray(0, end) : undefined;
+  }
+
+  end(): Buffer | undefined {
+    return this.pending.length ? this.pending : undefined;
+  }
 }
 
 /**
  * Passes bytes up to and including the close delimiter (`CRLF--boundary--`) and drops the epilogue:
  * multipasta would read epilogue text as the headers of another part and fail.
  */
-function stopAtCloseDelimiter(boundary: string): Transform {
-  const needle = Buffer.from(`\r\n--${boundary}--`, "latin1");
-  let carry: Buffer = Buffer.alloc(0);
-  let closed = false;
-  return new Transform({
-    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      if (closed) return cb();
-      const data = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-      const at = data.indexOf(needle);
-      if (at >= 0) {
-        closed = true;
-        carry = Buffer.alloc(0);
-        return cb(null, data.subarray(0, at + needle.length));
+class CloseDelimiterCut {
+  private readonly needle: Buffer;
+  private carry: Buffer = Buffer.alloc(0);
+  private closed = false;
+
+  constructor(boundary: string) {
+    this.needle = Buffer.from(`\r\n--${boundary}--`, "latin1");
+  }
+
+  push(chunk: Buffer): Buffer | undefined {
+    if (this.closed) return undefined;
+    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    const at = data.indexOf(this.needle);
+    if (at >= 0) {
+      this.closed = true;
+      this.carry = Buffer.alloc(0);
+      return data.subarray(0, at + this.needle.length);
+    }
+    // keep a possible start of the delimiter for the next chunk
+    const keep = Math.min(data.length, this.needle.length - 1);
+    this.carry = Buffer.from(data.subarray(data.length - keep));
+    return keep < data.length ? data.subarray(0, data.length - keep) : undefined;
+  }
+
+  end(): void {
+    // A body that ends before its close delimiter is refused here: multipasta reports one that ends inside a
+    // part's content, but one that ends inside a part's headers it never finishes, which would hang the request.
+    if (!this.closed) throw new MimeError("multipart body ended without closing boundary");
+  }
+}
+
+/**
+ * Feeds the body into the parser: counted against the message's limit (epilogue included), cut after the close
+ * delimiter, trailing dashes kept together. One loop with the parser's backpressure, instead of a pipeline of
+ * three Transforms (and its AbortController and DOMException) per request. Resolves once the parser has taken
+ * everything; rejects with the first failure of the body, the framing or the parser, or with an abort, which
+ * also destroys the body and the parser (as a pipeline's would).
+ */
+async function feedParser(body: AsyncIterable<Uint8Array>, mp: Writable, budget: ByteBudget, boundary: string, signal: AbortSignal): Promise<void> {
+  const cut = new CloseDelimiterCut(boundary);
+  const dashes = new DashKeeper();
+  let fail!: (err: unknown) => void;
+  const failure = new Promise<never>((_, reject) => (fail = reject));
+  failure.catch(() => undefined);
+  const onError = (err: unknown) => fail(err);
+  const onClose = () => fail(new Error("the multipart parser closed before it took the whole body"));
+  const onAbort = () => fail(signal.reason);
+  mp.on("error", onError);
+  mp.on("close", onClose);
+  signal.addEventListener("abort", onAbort, { once: true });
+  // Not destroyed when we stop reading: see the catch below.
+  const input = body instanceof Readable ? body.iterator({ destroyOnReturn: false }) : body[Symbol.asyncIterator]();
+  const write = async (bytes: Buffer | undefined) => {
+    if (bytes === undefined || mp.write(bytes)) return;
+    await Promise.race([new Promise((resolve) => mp.once("drain", resolve)), failure]);
+  };
+  try {
+    if (signal.aborted) onAbort();
+    for (;;) {
+      const next = await Promise.race([input.next(), failure]);
+      if (next.done) break;
+      const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
+      budget.take(chunk.length);
+      const passed = cut.push(chunk);
+      await write(passed && dashes.push(passed));
+    }
+    cut.end();
+    await write(dashes.end());
+    const finished = new Promise((resolve) => mp.once("finish", resolve));
+    mp.end();
+    await Promise.race([finished, failure]);
+  } catch (err) {
+    mp.destroy(err instanceof Error ? err : undefined);
+    // The iterator lets go of the body once a read still under way ends. Then an HTTP request keeps its
+    // connection for our answer (the EBMS error): what the sender still sends is read and dropped, as a pipeline
+    // does with a server request. Any other body stream is destroyed.
+    const released = Promise.resolve(input.return?.()).catch(() => undefined);
+    if (body instanceof IncomingMessage) void released.then(() => body.resume());
+    else if (body instanceof Readable) body.destroy();
+    throw err;
+  } finally {
+    mp.off("error", onError);
+    mp.off("close", onClose);
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * The largest attachment collected and handed to its spool whole (and never more than the message's spools
+ * may still keep in memory); a larger one is piped into its spool.
+ */
+export const PART_IN_ONE_PIECE_BYTES = 256 * 1024;
+
+/**
+ * Copies an attachment into its spool. A small one (nearly all of them) is collected and put in one call: a
+ * pipeline per part costs an AbortController, a DOMException when it finishes and the spool's Writable. A part
+ * that grows past `inOnePiece` is piped into the spool from there on, as every part was before. A failure or an
+ * abort also ends the part, so the parser never waits for a reader that is gone.
+ */
+async function spoolPart(part: Readable, content: Spool, inOnePiece: number, signal: AbortSignal): Promise<void> {
+  const chunks = part[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  const stop = () => part.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
+  signal.addEventListener("abort", stop, { once: true });
+  try {
+    if (signal.aborted) stop();
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      held.push(next.value);
+      heldBytes += next.value.length;
+      if (heldBytes > inOnePiece) {
+        const rest = async function* () {
+          yield* held.splice(0);
+          for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
+        };
+        await pipeline(rest(), content.sink, { signal });
+        return;
       }
-      // keep a possible start of the delimiter for the next chunk
-      const keep = Math.min(data.length, needle.length - 1);
-      carry = Buffer.from(data.subarray(data.length - keep));
-      cb(null, keep < data.length ? data.subarray(0, data.length - keep) : undefined);
-    },
-    flush(cb: TransformCallback) {
-      // A body that ends before its close delimiter is refused here: multipasta reports one that ends inside a
-      // part's content, but one that ends inside a part's headers it never finishes, which would hang the request.
-      if (!closed) return cb(new MimeError("multipart body ended without closing boundary"));
-      cb();
-    },
-  });
+    }
+    await content.put(held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes));
+  } catch (err) {
+    part.destroy(err instanceof Error ? err : new Error(String(err)));
+    throw err;
+  } finally {
+    signal.removeEventListener("abort", stop);
+  }
 }
 
 async function parseMultipart(
@@ -254,7 +355,9 @@ async function parseMultipart(
   // multipasta emits its error on the current part too, even one already consumed; keep that from
   // becoming an uncaught 'error' event (the same error reaches us through the parser stream).
   mp.on("file", (f: Multipasta.FileStream) => f.on("error", () => undefined));
-  const source = body instanceof Readable ? body : Readable.from(body);
+  // The parser itself, destroyed when the message fails or is aborted, may emit its error after the feeder has
+  // stopped listening; the feeder and the part iterator report errors while they matter.
+  mp.on("error", () => undefined);
   // Aborting is the reliable way to stop every pipeline: destroying a part that already pushed its end
   // can leave a pipeline waiting forever (Node 20).
   const abort = new AbortController();
@@ -296,7 +399,7 @@ async function parseMultipart(
         size: 0,
       };
       attachments.push(att);
-      const w = pipeline(part, content.sink, { signal: abort.signal }).then(() => {
+      const w = spoolPart(part, content, Math.min(PART_IN_ONE_PIECE_BYTES, tmp.memoryFree), abort.signal).then(() => {
         att.size = content.size;
       });
       w.catch(() => undefined); // observed through `writes`
@@ -304,8 +407,7 @@ async function parseMultipart(
     }
   };
 
-  const total = limitBytes(new ByteBudget(limits.maxTotalBytes, "message", EBMS_OTHER)); // epilogue included
-  const feeding = pipeline(source, total, stopAtCloseDelimiter(boundary), keepDashesTogether(), mp, { signal: abort.signal });
+  const feeding = feedParser(body, mp, new ByteBudget(limits.maxTotalBytes, "message", EBMS_OTHER), boundary, abort.signal);
   feeding.catch(() => undefined); // observed below
   try {
     // Both at once: a body that ends inside a part's headers fails the feeding pipeline while multipasta's

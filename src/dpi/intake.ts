@@ -5,7 +5,7 @@ import type { BlobStore, StoredBlob } from "../store/blob-store.js";
 import { DuplicateMessageIdError } from "../store/conversations-repo.js";
 import { normaliseKanal, type DpiConversation, type DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { revocationRecords } from "../store/revocation-answers-repo.js";
-import { verifyFingerprint, parseEnvelopedDataFrom } from "./dokumentpakke.js";
+import { verifyFingerprint, parseEnvelopedData, parseEnvelopedDataFrom } from "./dokumentpakke.js";
 import { messageRecord } from "./message-record.js";
 import { isLetterType, processAllowsMessageType, type DpiMessageType, type DpiProcessId } from "./document-types.js";
 import type { VerifiedForretningsmelding } from "./signed-forretningsmelding.js";
@@ -34,6 +34,11 @@ export interface IntakeCaller {
 export interface IntakeRequest {
   forretningsmelding: string;
   dokumentpakke?: StoredBlob | undefined;
+  /**
+   * The stored dokumentpakke's bytes, when the caller still holds them (a small one kept on its way to the
+   * store): the same bytes the store digested, so its structure is checked from them instead of the store.
+   */
+  dokumentpakkeBytes?: Uint8Array | undefined;
   kanal?: string | undefined;
   caller: IntakeCaller;
 }
@@ -166,13 +171,18 @@ async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMess
   if (m.kind === "letter") {
     if (!pakke) throw new DokumentpakkeMissingError(m.type);
     verifyFingerprint(pakke.sha256, m.dokumentpakkefingeravtrykk!);
-    // Reads only the structure around the encrypted content, never the package whole: memory per request stays
-    // a small constant however large the package and however many arrive at once.
-    const stored = await deps.blobs.openRandomAccess(pakke.key);
-    try {
-      await parseEnvelopedDataFrom(stored);
-    } finally {
-      await stored.close();
+    if (req.dokumentpakkeBytes) {
+      if (req.dokumentpakkeBytes.byteLength !== pakke.size) throw new Error(`the dokumentpakke in hand has ${req.dokumentpakkeBytes.byteLength} bytes, the stored one ${pakke.size}`);
+      parseEnvelopedData(req.dokumentpakkeBytes);
+    } else {
+      // Reads only the structure around the encrypted content, never the package whole: memory per request
+      // stays a small constant however large the package and however many arrive at once.
+      const stored = await deps.blobs.openRandomAccess(pakke.key);
+      try {
+        await parseEnvelopedDataFrom(stored);
+      } finally {
+        await stored.close();
+      }
     }
   } else {
     if (pakke) throw new DokumentpakkeUnexpectedError(m.type);

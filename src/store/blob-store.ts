@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import { createReadStream, type ReadStream } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile, type FileHandle } from "node:fs/promises";
+import { close as fsClose, createReadStream, fsync as fsFsync, open as fsOpen, write as fsWrite, type ReadStream } from "node:fs";
+import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { Transform, Writable, type Readable } from "node:stream";
-import { finished, pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import { SharedFlush } from "./shared-flush.js";
 
 /**
  * Payloads (document packages, eFormidling files and packages) are kept apart from the message rows: they are
@@ -101,10 +101,13 @@ export function isBlobMissing(err: unknown): boolean {
 export class FolderBlobStore implements BlobStore {
   private readonly blobs: string;
   private readonly tmp: string;
+  /** Flushes the folder after renames into it, one flush for the writers that finish together. */
+  private readonly directorySync: SharedFlush;
 
   constructor(root: string) {
     this.blobs = path.join(root, "blobs");
     this.tmp = path.join(root, "blobs", ".tmp");
+    this.directorySync = new SharedFlush(() => syncDirectory(this.blobs));
   }
 
   /**
@@ -137,25 +140,32 @@ export class FolderBlobStore implements BlobStore {
     const tmpFile = path.join(this.tmp, key);
     const hash = createHash("sha256");
     let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        size += chunk.length;
-        if (size > maxBytes) return cb(new BlobTooLargeError(maxBytes));
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
-    const file = new SpoolFile(tmpFile, evenEmpty);
+    // A plain loop over the source instead of a stream pipeline into a Writable: the same backpressure (the
+    // next chunk is asked for once this one is written), without a pipeline's AbortController, a Transform and
+    // a Writable per payload. The file is made with the first byte, as before, so a write in progress is seen
+    // by the sweeper; the descriptor is a plain one (callback fs), never left to a FileHandle's collector.
+    let fd: number | undefined;
     try {
-      await pipeline(source as NodeJS.ReadableStream, meter, file);
-      if (!file.created) return undefined;
+      for await (const piece of source as AsyncIterable<Buffer | Uint8Array | string>) {
+        const chunk = typeof piece === "string" ? Buffer.from(piece) : piece;
+        size += chunk.byteLength;
+        if (size > maxBytes) throw new BlobTooLargeError(maxBytes);
+        hash.update(chunk);
+        fd ??= await fileOps.openNew(tmpFile);
+        await fileOps.writeAll(fd, chunk);
+      }
+      if (fd === undefined) {
+        if (!evenEmpty) return undefined;
+        fd = await fileOps.openNew(tmpFile);
+      }
+      await fileOps.fsync(fd);
+      const closing = fd;
+      fd = undefined;
+      await fileOps.close(closing);
       await rename(tmpFile, this.pathOf(key));
-      await syncDirectory(this.blobs);
+      await this.directorySync.sync();
     } catch (err) {
-      // pipeline() may settle while the file's own destroy still waits for an open under way (the thread pool
-      // can be busy): removing the file before that open made it would leave it behind. Wait for the close.
-      file.destroy();
-      await finished(file).catch(() => {});
+      if (fd !== undefined) await fileOps.close(fd).catch(() => {});
       await rm(tmpFile, { force: true });
       throw err;
     }
@@ -222,7 +232,10 @@ export class FolderBlobStore implements BlobStore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.pathOf(key), { force: true });
+    // unlink alone: rm would look the path up first (one more call per payload) to see whether it is a folder.
+    await unlink(this.pathOf(key)).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    });
   }
 
   async keys(): Promise<string[]> {
@@ -240,71 +253,28 @@ export class FolderBlobStore implements BlobStore {
 
 const BLOB_KEY = /^[0-9a-f-]{36}$/;
 
-/**
- * The sink of a blob write: creates its file only when the first byte arrives (at the end when `evenEmpty`
- * and none came), and flushes it to disk before the stream finishes.
- */
-class SpoolFile extends Writable {
-  private fh: FileHandle | undefined;
-  private released = false;
-  /** The file operation under way; destroy waits for it, so no handle is opened after the stream died. */
-  private pending: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly file: string,
-    private readonly evenEmpty: boolean,
-  ) {
-    super();
-  }
-
-  get created(): boolean {
-    return this.fh !== undefined;
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    this.pending = this.append(chunk);
-    this.pending.then(() => cb(), cb);
-  }
-
-  override _final(cb: (err?: Error | null) => void): void {
-    this.pending = this.finish();
-    this.pending.then(() => cb(), cb);
-  }
-
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    const release = async () => {
-      await this.pending.catch(() => {});
-      if (!this.fh || this.released) return;
-      this.released = true;
-      await this.fh.close().catch(() => {});
-    };
-    release().then(() => cb(err));
-  }
-
-  private async append(chunk: Buffer): Promise<void> {
-    this.fh ??= await open(this.file, "wx");
-    for (let at = 0; at < chunk.length; ) at += (await this.fh.write(chunk, at, chunk.length - at)).bytesWritten;
-  }
-
-  private async finish(): Promise<void> {
-    if (!this.fh && this.evenEmpty) this.fh = await open(this.file, "wx");
-    if (!this.fh) return;
-    await this.fh.sync();
-    this.released = true;
-    await this.fh.close();
-  }
-}
+/** The file calls of a blob write, on plain descriptors: a FileHandle and its promise machinery per call cost more. */
+const fileOps = {
+  openNew: (file: string) => new Promise<number>((resolve, reject) => fsOpen(file, "wx", (err, fd) => (err ? reject(err) : resolve(fd)))),
+  async writeAll(fd: number, chunk: Uint8Array): Promise<void> {
+    for (let at = 0; at < chunk.byteLength; ) {
+      at += await new Promise<number>((resolve, reject) => fsWrite(fd, chunk, at, chunk.byteLength - at, null, (err, n) => (err ? reject(err) : resolve(n))));
+    }
+  },
+  fsync: (fd: number) => new Promise<void>((resolve, reject) => fsFsync(fd, (err) => (err ? reject(err) : resolve()))),
+  close: (fd: number) => new Promise<void>((resolve, reject) => fsClose(fd, (err) => (err ? reject(err) : resolve()))),
+};
 
 /** Makes a rename durable: the directory entry is flushed too (a no-op where directories cannot be opened). */
 async function syncDirectory(dir: string): Promise<void> {
-  const fh = await open(dir, "r").catch(() => undefined);
-  if (!fh) return;
+  const fd = await new Promise<number | undefined>((resolve) => fsOpen(dir, "r", (err, fd) => resolve(err ? undefined : fd)));
+  if (fd === undefined) return;
   try {
-    await fh.sync();
+    await fileOps.fsync(fd);
   } catch {
     // some file systems refuse fsync on directories; the data itself is already flushed
   } finally {
-    await fh.close();
+    await fileOps.close(fd);
   }
 }
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { SizeLimitError } from "../../src/as4/limits.js";
 import { buildMultipartRelated } from "../../src/as4/mime-build.js";
-import { DEFAULT_MIME_LIMITS, MimeError, parseAs4Request, parseMediaType, type MimeLimits } from "../../src/as4/mime-parse.js";
+import { DEFAULT_MIME_LIMITS, MimeError, PART_IN_ONE_PIECE_BYTES, parseAs4Request, parseMediaType, type MimeLimits } from "../../src/as4/mime-parse.js";
 import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
 import { rejection } from "../helpers/rejection.js";
 
@@ -109,6 +109,25 @@ describe("as4/mime", () => {
     });
   }
 
+  it("reads a body given as an async iterable of Uint8Array (not a stream), and refuses one past the message limit", async () => {
+    const a = randomBytes(5000);
+    const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: () => Readable.from([a]) }]);
+    const wire = await toBuffer(msg.body());
+    async function* pieces(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < wire.length; at += 1000) yield new Uint8Array(wire.subarray(at, at + 1000));
+    }
+    const parsed = await parseAs4Request(msg.contentType, pieces(), tmp);
+    expect((await parsed.attachments[0]!.content.readAll()).equals(a)).to.equal(true);
+    const other = createTempDir();
+    try {
+      const err = await rejection(parseAs4Request(msg.contentType, pieces(), other, { ...DEFAULT_MIME_LIMITS, maxTotalBytes: 3000 }));
+      expect(err).to.be.instanceOf(SizeLimitError);
+      expect(err.message).to.equal("EBMS:0004 Other: message exceeds the limit of 3000 bytes");
+    } finally {
+      await other.dispose();
+    }
+  });
+
   it("takes the root from `start` even when it is not the first part", async () => {
     const body =
       "--B\r\nContent-Type: application/octet-stream\r\nContent-ID: <att@x>\r\n\r\nPAYLOAD\r\n" +
@@ -197,6 +216,47 @@ describe("as4/mime", () => {
     expect(parsed.attachments[0]!.content.path).to.equal(undefined);
     expect((await parsed.attachments[0]!.content.readAll()).equals(a)).to.equal(true);
     expect([tmp.path, tmp.memoryBytes]).to.deep.equal([undefined, a.length]);
+  });
+
+  for (const size of [PART_IN_ONE_PIECE_BYTES, PART_IN_ONE_PIECE_BYTES + 1]) {
+    it(`an attachment of ${size} bytes (collected whole up to ${PART_IN_ONE_PIECE_BYTES}, piped beyond) arrives whole, in memory while the budget allows`, async () => {
+      const spools = createTempDir({ memoryBytes: 1 << 20 });
+      try {
+        const a = randomBytes(size);
+        const b = randomBytes(1000);
+        const msg = buildMultipartRelated(SOAP, [
+          { contentId: "a@x", source: () => Readable.from([a]) },
+          { contentId: "b@x", source: () => Readable.from([b]) },
+        ]);
+        const parsed = await parseAs4Request(msg.contentType, chunked(await toBuffer(msg.body()), lcg(size)), spools);
+        expect(parsed.attachments.map((x) => [x.contentId, x.size, x.content.path])).to.deep.equal([
+          ["a@x", size, undefined],
+          ["b@x", 1000, undefined],
+        ]);
+        expect((await parsed.attachments[0]!.content.readAll()).equals(a)).to.equal(true);
+        expect((await parsed.attachments[1]!.content.readAll()).equals(b)).to.equal(true);
+        expect([spools.path, spools.memoryBytes]).to.deep.equal([undefined, size + 1000]);
+      } finally {
+        await spools.dispose();
+      }
+    });
+  }
+
+  it("with no memory budget, a small attachment goes to a file as before", async () => {
+    const parent = await mkdtemp(join(tmpdir(), "as4-mime-test-"));
+    const spools = createTempDir({ parent, memoryBytes: 0 });
+    try {
+      const a = randomBytes(2000);
+      const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: () => Readable.from([a]) }]);
+      const parsed = await parseAs4Request(msg.contentType, chunked(await toBuffer(msg.body()), 512), spools);
+      const part = parsed.attachments[0]!;
+      expect(part.size).to.equal(2000);
+      expect((await readFile(part.content.path!)).equals(a)).to.equal(true);
+      expect(spools.memoryBytes).to.equal(0);
+    } finally {
+      await spools.dispose();
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   for (const [where, memoryBytes] of [["in memory", 1 << 20], ["in files", 0]] as const) {

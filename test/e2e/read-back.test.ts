@@ -7,6 +7,11 @@ import { storeIncoming } from "../../src/dpi/incoming.js";
 import { parseForretningsmelding } from "../../src/dpi/sbd.js";
 import { silentLogger } from "../../src/log.js";
 import { buildMessage } from "../helpers/letters.js";
+import { certificate } from "../helpers/certs.js";
+import { expectProblem } from "../helpers/problem.js";
+import { encryptDokumentpakke } from "../../src/dpi/dokumentpakke.js";
+import { DOKUMENTPAKKE_IN_HAND_BYTES } from "../../src/api/multipart-submission.js";
+import { DOWNLOAD_IN_ONE_PIECE_BYTES } from "../../src/api/messages-in.js";
 import { startTestNetwork, type TestNetwork } from "../helpers/test-network.js";
 
 const AVSENDER = "910076787";
@@ -166,6 +171,27 @@ describe("e2e: reading statuses, receipts and letters back", function () {
     expect(dl.headers.get("cache-control")).to.equal("no-store");
     expect(Buffer.from(await dl.arrayBuffer()).equals(Buffer.from(letter.cms!))).to.equal(true);
     expect((await get(new URL(item.downloadurl).pathname, AVSENDER)).status).to.equal(404);
+  });
+
+  it("corner 3: a dokumentpakke too large to send in one piece is streamed, whole and with its length", async () => {
+    const cms = await encryptDokumentpakke(randomBytes(DOWNLOAD_IN_ONE_PIECE_BYTES + 10_000), certificate("business/984661185.pem"));
+    const letter = await buildMessage({ token: "t", cms });
+    const blob = await net.ap.blobs.write(Readable.from([Buffer.from(cms)]));
+    await storeIncoming({ jws: letter.jws, message: parseForretningsmelding(letter.payload), dokumentpakke: blob }, { repo: net.ap.repo, clock: () => new Date(), log: silentLogger });
+    const dl = await get(`/messages/in/${letter.messageId}`, DIGIPOST);
+    expect(dl.status).to.equal(200);
+    expect(dl.headers.get("content-length")).to.equal(String(cms.length));
+    expect(Buffer.from(await dl.arrayBuffer()).equals(Buffer.from(cms))).to.equal(true);
+  });
+
+  it("POST /messages/out checks a dokumentpakke too large to keep in hand from the store: CMS EnvelopedData is taken, anything else refused", async () => {
+    const token = await net.token(AVSENDER);
+    const big = await encryptDokumentpakke(randomBytes(DOKUMENTPAKKE_IN_HAND_BYTES + 10_000), certificate("business/984661185.pem"));
+    const letter = await buildMessage({ token, cms: big });
+    const taken = await postMessage(net.ap.url, token, messagesOutForm(letter.jws, letter.cms));
+    expect(taken.status, JSON.stringify(taken.body)).to.equal(201);
+    const notCms = await buildMessage({ token, cms: randomBytes(DOKUMENTPAKKE_IN_HAND_BYTES + 10_000) });
+    expectProblem(await postMessage(net.ap.url, token, messagesOutForm(notCms.jws, notCms.cms)), 400, "dokumentpakke-not-cms");
   });
 
   it("GET /messages/in ignores unknown query parameters and takes empty ones as absent, as Digdir's client polls", async () => {
