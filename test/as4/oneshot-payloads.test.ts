@@ -325,7 +325,12 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
             await settle(
               receiveUserMessage(msg.contentType, msg.body(), { decryptionKey: receiver, limits, tempDir: { memoryBytes } }).then(async (r) => {
                 try {
-                  return await Promise.all(r.payloads.map(async (p) => ({ size: p.size, inMemory: p.content.path === undefined, bytes: (await p.content.readAll()).toString("hex") })));
+                  return await Promise.all(
+                    r.payloads.map(async (p) => {
+                      const bytes = await p.content.readAll();
+                      return { size: bytes.length, inMemory: p.content.path === undefined, bytes: bytes.toString("hex") };
+                    }),
+                  );
                 } finally {
                   await r.dispose();
                 }
