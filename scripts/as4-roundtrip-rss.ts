@@ -35,13 +35,17 @@ const maxRssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024)
 /** RSS once the modules are loaded (tsx and its esbuild transform included), before any work. */
 const baselineRssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
 
-async function sha256Of(stream: AsyncIterable<unknown>): Promise<string> {
+async function digestOf(stream: AsyncIterable<unknown>): Promise<{ sha256: string; size: number }> {
   const h = createHash("sha256");
-  for await (const c of stream) h.update(c as Buffer);
-  return h.digest("hex");
+  let size = 0;
+  for await (const c of stream) {
+    h.update(c as Buffer);
+    size += (c as Buffer).length;
+  }
+  return { sha256: h.digest("hex"), size };
 }
 
-const sha256File = (path: string): Promise<string> => sha256Of(createReadStream(path));
+const sha256File = async (path: string): Promise<string> => (await digestOf(createReadStream(path))).sha256;
 
 async function receiver(): Promise<void> {
   const key = apKeys("POP000002");
@@ -51,9 +55,9 @@ async function receiver(): Promise<void> {
       async (msg) => {
         const receiveMs = performance.now() - t0;
         const p = msg.payloads[0]!;
-        const sha256 = await sha256Of(p.content.createReadStream());
+        const { sha256, size } = await digestOf(p.content.createReadStream());
         await msg.dispose();
-        const result = { receiveMs: Math.round(receiveMs), size: p.size, sha256, baselineRssMb, maxRssMb: maxRssMb() };
+        const result = { receiveMs: Math.round(receiveMs), size, sha256, baselineRssMb, maxRssMb: maxRssMb() };
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
         server.close();
       },

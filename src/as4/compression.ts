@@ -54,11 +54,16 @@ export interface GunzipLimits {
   ratioFloorBytes?: number;
 }
 
+/** {@link GunzipLimits} for the stream, whose further budgets need only take what comes out. */
+export interface StreamGunzipLimits extends Omit<GunzipLimits, "budgets"> {
+  budgets?: readonly Pick<ByteBudget, "take">[];
+}
+
 /**
  * Gunzip as a duplex stream that fails with DecompressionError (EBMS:0303) on corrupt or truncated input
  * and as soon as the output passes a limit, so a gzip bomb never reaches the disk beyond the cap.
  */
-export function gunzipLimited(limits: GunzipLimits): Duplex {
+export function gunzipLimited(limits: StreamGunzipLimits): Duplex {
   return new LimitedGunzip(limits);
 }
 
@@ -102,12 +107,12 @@ export function gunzipBytes(data: Buffer, limits: GunzipLimits, memoryBytes: num
 class LimitedGunzip extends Duplex {
   readonly #z: Gunzip;
   readonly #budget: ByteBudget;
-  readonly #budgets: ByteBudget[];
-  readonly #limits: GunzipLimits;
+  readonly #budgets: Pick<ByteBudget, "take">[];
+  readonly #limits: StreamGunzipLimits;
   #in = 0;
   #out = 0;
 
-  constructor(limits: GunzipLimits) {
+  constructor(limits: StreamGunzipLimits) {
     super();
     this.#limits = limits;
     this.#budget = new ByteBudget(limits.maxBytes, "decompressed payload", EBMS_DECOMPRESSION_FAILURE);

@@ -104,15 +104,23 @@ export function gcmDecryptStream(key: Buffer): Transform {
         chunk = head.subarray(GCM_IV_BYTES);
         head = Buffer.alloc(0);
       }
-      const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
-      if (data.length <= GCM_TAG_BYTES) {
-        tail = data;
-        return cb();
+      if (chunk.length < GCM_TAG_BYTES) {
+        // A short chunk: joining it to the held-back bytes copies at most 31 bytes.
+        const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+        if (data.length <= GCM_TAG_BYTES) {
+          tail = data;
+          return cb();
+        }
+        const cut = data.length - GCM_TAG_BYTES;
+        tail = Buffer.from(data.subarray(cut));
+        return cb(null, decipher.update(data.subarray(0, cut)));
       }
-      const cut = data.length - GCM_TAG_BYTES;
+      // The bytes held back are not the tag after all, and go first; the chunk is not copied to join them.
+      if (tail.length > 0) this.push(decipher.update(tail));
+      const cut = chunk.length - GCM_TAG_BYTES;
       // copy the tail so a large chunk is not kept alive by a 16-byte view
-      tail = Buffer.from(data.subarray(cut));
-      cb(null, decipher.update(data.subarray(0, cut)));
+      tail = Buffer.from(chunk.subarray(cut));
+      cb(null, decipher.update(chunk.subarray(0, cut)));
     },
     flush(cb: TransformCallback) {
       if (decipher === undefined || tail.length < GCM_TAG_BYTES) {

@@ -1,5 +1,5 @@
 import { createHash, type X509Certificate } from "node:crypto";
-import type { Readable } from "node:stream";
+import { pipeline as pipelineStreams, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GZIP_MIME_TYPE, gunzipBytes, gunzipLimited } from "./compression.js";
 import { decryptAttachments, readEncryptionHeader, type DecryptionKey } from "./decrypt.js";
@@ -64,9 +64,24 @@ export interface ReceivedPayload {
   mimeType: string;
   characterSet: string | undefined;
   wasCompressed: boolean;
-  /** The payload, decrypted and decompressed, in memory or in the message's temp dir. */
-  content: SpooledContent;
-  size: number;
+  /** The payload, decrypted and decompressed (see PayloadContent). */
+  content: PayloadContent;
+}
+
+/**
+ * A received payload's bytes, read as often as needed. A small one was decompressed on arrival and is held in
+ * memory; a large one stays compressed in the message's temp dir and is decompressed as it is read, within the
+ * message's limits: corrupt gzip, or more bytes than the limits allow, fails the read with DecompressionError
+ * (EBMS:0303). Writing 33 MB of decompressed payload to a file only to read it back once cost more than the
+ * decompression itself. A reader relies on what it read only once the stream ended, as with any stream.
+ */
+export interface PayloadContent {
+  /** A fresh stream of the whole payload. */
+  createReadStream(): Readable;
+  /** The whole payload in one buffer: only for payloads known to be small. */
+  readAll(): Promise<Buffer>;
+  /** The file the stream reads from (compressed when the payload is decompressed as it is read), undefined in memory. */
+  readonly path: string | undefined;
 }
 
 export interface ReceivedUserMessage {
@@ -139,14 +154,13 @@ export async function receiveUserMessage(
       const cid = contentIdOf(part);
       const content = contents.get(cid)!;
       const compressed = part.compressionType === GZIP_MIME_TYPE;
-      const final = compressed ? await gunzipSpool(content.content, tmp, cid, limits, total) : content.content; // already capped by the MIME limits
+      const final = compressed ? await decompressed(content.content, tmp, cid, limits, total, userMessage.messageId) : content.content; // already capped by the MIME limits
       payloads.push({
         contentId: cid,
         mimeType: part.mimeType,
         characterSet: part.characterSet,
         wasCompressed: compressed,
         content: final,
-        size: final.size,
       });
     }
 
@@ -165,26 +179,58 @@ export async function receiveUserMessage(
   }
 }
 
-async function gunzipSpool(
-  src: SpooledContent,
-  tmp: TempDir,
-  cid: string,
-  limits: InboundLimits,
-  total: ByteBudget,
-): Promise<SpooledContent> {
-  const dest = tmp.spool(`payload-${cid}`);
-  const gunzipLimits = {
-    maxBytes: limits.maxPayloadBytes,
-    budgets: [total],
-    ...(limits.maxCompressionRatio !== undefined ? { maxRatio: limits.maxCompressionRatio } : {}),
-  };
+/**
+ * A compressed payload as PayloadContent: gunzipped now in one call when it is in memory and its output fits the
+ * memory left, else decompressed from its spool each time it is read. Every read of the payload is held to the
+ * payload's own limit; the message's total is charged once for each byte of the payload, however often it is read.
+ */
+async function decompressed(src: SpooledContent, tmp: TempDir, cid: string, limits: InboundLimits, total: ByteBudget, messageId: string): Promise<PayloadContent> {
+  const own = { maxBytes: limits.maxPayloadBytes, ...(limits.maxCompressionRatio !== undefined ? { maxRatio: limits.maxCompressionRatio } : {}) };
   const gz = src.inMemory();
   // Gzip in memory whose output fits the memory left is one call; a failure releases dest with the temp dir.
-  const plain = gz === undefined ? undefined : gunzipBytes(gz, gunzipLimits, tmp.memoryFree);
-  if (plain !== undefined) await dest.put(plain);
-  else await pipeline(src.createReadStream(), gunzipLimited(gunzipLimits), dest.sink);
-  await src.release();
-  return dest;
+  const plain = gz === undefined ? undefined : gunzipBytes(gz, { ...own, budgets: [total] }, tmp.memoryFree);
+  if (plain !== undefined) {
+    const dest = tmp.spool(`payload-${cid}`);
+    await dest.put(plain);
+    await src.release();
+    return dest;
+  }
+  let charged = 0;
+  const onceEach = {
+    take(n: number, read: { bytes: number }): void {
+      read.bytes += n;
+      if (read.bytes > charged) {
+        total.take(read.bytes - charged);
+        charged = read.bytes;
+      }
+    },
+  };
+  const open = (): Readable => {
+    const read = { bytes: 0 };
+    // The callback form answers the last stream, which fails with the first error of any of them.
+    const gunzipped = pipelineStreams(src.createReadStream(), gunzipLimited({ ...own, budgets: [{ take: (n) => onceEach.take(n, read) }] }), () => undefined);
+    return Readable.from(naming(gunzipped, messageId));
+  };
+  return {
+    createReadStream: open,
+    readAll: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of open()) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    },
+    get path() {
+      return src.path;
+    },
+  };
+}
+
+/** The chunks of `source`; its EbmsError names the message, as every other refusal of the message does. */
+async function* naming(source: AsyncIterable<Buffer>, messageId: string): AsyncGenerator<Buffer> {
+  try {
+    yield* source;
+  } catch (err) {
+    throw err instanceof EbmsError ? err.withRefToMessageId(messageId) : err;
+  }
 }
 
 async function sha256Of(content: SpooledContent): Promise<Buffer> {

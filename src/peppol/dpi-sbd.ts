@@ -41,6 +41,7 @@ import {
   strictChildren,
   qualified,
 } from "./sbdh.js";
+import { Base64Decoder, Base64Encoder } from "./base64-stream.js";
 
 /** The DPI payload of the Peppol SBDH (innbyggerpost.xsd): built as a stream, read with the dokumentpakke streamed out. */
 
@@ -165,17 +166,16 @@ async function* asChunks(source: Uint8Array | AsyncIterable<Uint8Array>): AsyncG
   }
 }
 
-/** Base64 of a byte stream, carrying the 0–2 bytes that do not fill a 3-byte group to the next chunk. */
+/** Base64 of a byte stream (base64-stream.ts), counting the bytes read. */
 async function* base64Encode(source: AsyncIterable<Uint8Array>, count: (n: number) => void): AsyncGenerator<Buffer> {
-  let carry = Buffer.alloc(0);
+  const encoder = new Base64Encoder();
   for await (const chunk of source) {
     count(chunk.length);
-    const bytes = carry.length > 0 ? Buffer.concat([carry, chunk]) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    const usable = bytes.length - (bytes.length % 3);
-    if (usable > 0) yield Buffer.from(bytes.subarray(0, usable).toString("base64"), "ascii");
-    carry = Buffer.from(bytes.subarray(usable));
+    const text = encoder.push(chunk);
+    if (text.length > 0) yield text;
   }
-  if (carry.length > 0) yield Buffer.from(carry.toString("base64"), "ascii");
+  const last = encoder.end();
+  if (last.length > 0) yield last;
 }
 
 // ---- DPI payload: read -------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ export async function readDpiSbd(
   sink?.on("error", onSinkError);
   const hash = createHash("sha256");
   let size = 0;
-  const decoder = new Base64Decoder();
+  const decoder = new Base64Decoder((detail) => new SbdhPayloadError(DOKUMENTPAKKE_PATH, detail));
   const consume = async (bytes: Buffer): Promise<void> => {
     if (bytes.length === 0) return;
     size += bytes.length;
@@ -243,7 +243,7 @@ export async function readDpiSbd(
     if (sink && !sink.write(bytes)) await drained(sink);
   };
   try {
-    const split = await splitAtDokumentpakke(asTextChunks(source), limits, (text) => consume(decoder.push(text)));
+    const split = await splitAtDokumentpakke(asByteChunks(source), limits, (text) => consume(decoder.push(text)));
     if (split.marker) await consume(decoder.end());
     const document = parseSafely(split.skeleton, limits.maxHeadChars + limits.maxTailChars + 1024);
     const result = checkDpiDocument(document, split.marker, size, options);
@@ -313,124 +313,109 @@ function checkDpiDocument(document: Document, marker: string | undefined, size: 
 
 // ---- streaming split ---------------------------------------------------------------------------------
 
-// The Dokumentpakke start tag, with any prefix and attributes; `/>` ends an empty element.
-const DOKUMENTPAKKE_START = /<(?:[A-Za-z_][\w.-]*:)?Dokumentpakke(?=[\s/>])[^<>]*>/g;
+// The Dokumentpakke start tag, with any prefix and attributes; `/>` ends an empty element. Matched on the bytes
+// read one character per byte: every character it names is ASCII, which UTF-8 writes as itself and never uses
+// inside a multi-byte sequence, so a match there is a match in the text, at the same byte offsets.
+const DOKUMENTPAKKE_START = /<(?:[A-Za-z_][\w.-]*:)?Dokumentpakke(?=[ \t\r\n/>])[^<>]*>/;
+/** Bytes of the head searched per string (see base64-stream.ts on the size of strings). */
+const SEARCH_PIECE = 64 * 1024;
 
-/**
- * Splits the document at the text content of the first Dokumentpakke start tag: `onContent` receives
- * that text chunk by chunk (up to the next `<`); the returned skeleton is everything else, with a
- * comment carrying a fresh random marker in place of the text. Without such a tag the skeleton is the
- * whole document.
- */
-async function splitAtDokumentpakke(
-  chunks: AsyncIterable<string>,
-  limits: { maxHeadChars: number; maxTailChars: number },
-  onContent: (text: string) => Promise<void>,
-): Promise<{ skeleton: string; marker?: string }> {
-  // Declared wide: `content` below changes it, which flow analysis cannot see.
-  let state = "head" as "head" | "content" | "tail" | "whole";
-  let head = "";
-  let tail = "";
-  let searchFrom = 0;
+/** Text decoded as it streams in (strict UTF-8), refused once it passes its budget of characters. */
+class TextPart {
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  text = "";
 
-  const content = async (text: string): Promise<void> => {
-    const lt = text.indexOf("<");
-    if (lt < 0) return onContent(text);
-    await onContent(text.slice(0, lt));
-    state = "tail";
-    tail = text.slice(lt);
-  };
+  constructor(
+    private readonly part: "head" | "tail",
+    private readonly maxChars: number,
+  ) {}
 
-  for await (const text of chunks) {
-    if (state === "content") {
-      await content(text);
-    } else if (state === "tail") {
-      tail += text;
-    } else {
-      head += text;
-      if (state === "head") {
-        DOKUMENTPAKKE_START.lastIndex = searchFrom;
-        const m = DOKUMENTPAKKE_START.exec(head);
-        if (!m) {
-          searchFrom = Math.max(0, head.lastIndexOf("<"));
-        } else if (m[0].endsWith("/>")) {
-          state = "whole";
-        } else {
-          const rest = head.slice(m.index + m[0].length);
-          head = head.slice(0, m.index + m[0].length);
-          state = "content";
-          await content(rest);
-        }
-      }
-    }
-    if (head.length > limits.maxHeadChars) throw new SbdhTooLargeError("head", limits.maxHeadChars);
-    if (tail.length > limits.maxTailChars) throw new SbdhTooLargeError("tail", limits.maxTailChars);
-  }
-  if (state === "content") throw new SbdhMalformedError("the document ends inside Dokumentpakke");
-  if (state === "head" || state === "whole") return { skeleton: head };
-  const marker = `dpi-ap-dokumentpakke-${randomUUID()}`;
-  return { skeleton: `${head}<!--${marker}-->${tail}`, marker };
-}
-
-async function* asTextChunks(source: Uint8Array | string | AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
-  if (typeof source === "string") {
-    yield source.charCodeAt(0) === 0xfeff ? source.slice(1) : source;
-    return;
-  }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  const decode = (bytes: Uint8Array | undefined, stream: boolean): string => {
+  push(bytes: Uint8Array | undefined): void {
     try {
-      return bytes ? decoder.decode(bytes, { stream }) : decoder.decode();
+      this.text += bytes === undefined ? this.#decoder.decode() : this.#decoder.decode(bytes, { stream: true });
     } catch (e) {
       throw new SbdhMalformedError("the SBD is not valid UTF-8", { cause: e });
     }
+    if (this.text.length > this.maxChars) throw new SbdhTooLargeError(this.part, this.maxChars);
+  }
+
+  end(): string {
+    this.push(undefined);
+    return this.text;
+  }
+}
+
+/**
+ * Splits the document at the text content of the first Dokumentpakke start tag: `onContent` receives that
+ * text's bytes chunk by chunk (up to the next `<`), never decoded to a string whole; the returned skeleton is
+ * everything else, with a comment carrying a fresh random marker in place of the text. Without such a tag the
+ * skeleton is the whole document.
+ */
+async function splitAtDokumentpakke(
+  chunks: AsyncIterable<Buffer>,
+  limits: { maxHeadChars: number; maxTailChars: number },
+  onContent: (text: Buffer) => Promise<void>,
+): Promise<{ skeleton: string; marker?: string }> {
+  // Declared wide: the branches below change it, which flow analysis cannot see.
+  let state = "head" as "head" | "content" | "tail" | "whole";
+  const head = new TextPart("head", limits.maxHeadChars);
+  const tail = new TextPart("tail", limits.maxTailChars);
+  // The head's bytes from its last "<" on, one character per byte: where a start tag split across chunks begins.
+  let window = "";
+
+  const content = async (bytes: Buffer): Promise<void> => {
+    const lt = bytes.indexOf(0x3c);
+    if (lt < 0) return onContent(bytes);
+    await onContent(bytes.subarray(0, lt));
+    state = "tail";
+    tail.push(bytes.subarray(lt));
   };
+
+  for await (const chunk of chunks) {
+    if (state === "content") await content(chunk);
+    else if (state === "tail") tail.push(chunk);
+    else if (state === "whole") head.push(chunk);
+    else {
+      for (let at = 0; at < chunk.length && state === "head"; at += SEARCH_PIECE) {
+        const piece = chunk.subarray(at, at + SEARCH_PIECE);
+        const before = window.length;
+        window += piece.toString("latin1");
+        const m = DOKUMENTPAKKE_START.exec(window);
+        if (!m) {
+          head.push(piece);
+          window = window.slice(Math.max(0, window.lastIndexOf("<")));
+        } else if (m[0].endsWith("/>")) {
+          head.push(chunk.subarray(at));
+          state = "whole";
+        } else {
+          // The match ends in this piece: the last one searched without it had no whole tag.
+          const cut = at + m.index + m[0].length - before;
+          head.push(chunk.subarray(at, cut));
+          state = "content";
+          await content(chunk.subarray(cut));
+        }
+      }
+    }
+  }
+  if (state === "content") throw new SbdhMalformedError("the document ends inside Dokumentpakke");
+  if (state === "head" || state === "whole") return { skeleton: head.end() };
+  const marker = `dpi-ap-dokumentpakke-${randomUUID()}`;
+  return { skeleton: `${head.end()}<!--${marker}-->${tail.end()}`, marker };
+}
+
+/** The source as byte chunks; a string is read as its UTF-8 bytes. */
+async function* asByteChunks(source: Uint8Array | string | AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+  if (typeof source === "string") {
+    yield Buffer.from(source, "utf8");
+    return;
+  }
   if (source instanceof Uint8Array) {
-    yield decode(source, false);
+    yield Buffer.from(source.buffer, source.byteOffset, source.byteLength);
     return;
   }
   for await (const chunk of source) {
     if (typeof chunk === "string") throw new TypeError("SBD streams must yield bytes, not strings");
-    yield decode(chunk, true);
-  }
-  yield decode(undefined, false);
-}
-
-/**
- * Strict streaming base64 (xs:base64Binary): the standard alphabet, XML whitespace anywhere, `=` padding
- * only in the last 4-character group, no unpadded remainder.
- */
-class Base64Decoder {
-  private pending = "";
-  private padded = false;
-
-  push(text: string): Buffer {
-    const clean = text.replace(/[ \t\r\n]+/g, "");
-    if (clean === "") return Buffer.alloc(0);
-    const bad = /[^A-Za-z0-9+/=]/.exec(clean);
-    if (bad) throw new SbdhPayloadError(DOKUMENTPAKKE_PATH, `not base64: unexpected character ${JSON.stringify(bad[0])}`);
-    if (this.padded && /[^=]/.test(clean)) throw new SbdhPayloadError(DOKUMENTPAKKE_PATH, "not base64: misplaced padding");
-    const s = this.pending + clean;
-    const eq = s.indexOf("=");
-    const usable = eq < 0 ? s.length - (s.length % 4) : eq - (eq % 4);
-    this.pending = s.slice(usable);
-    if (eq >= 0) {
-      this.padded = true;
-      if (this.pending.length > 4 || !/^[A-Za-z0-9+/]{2,3}=*$/.test(this.pending)) {
-        throw new SbdhPayloadError(DOKUMENTPAKKE_PATH, "not base64: misplaced padding");
-      }
-    }
-    return Buffer.from(s.slice(0, usable), "base64");
-  }
-
-  end(): Buffer {
-    const rest = this.pending;
-    this.pending = "";
-    if (rest === "") return Buffer.alloc(0);
-    if (!/^(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)$/.test(rest)) {
-      throw new SbdhPayloadError(DOKUMENTPAKKE_PATH, "not base64: the last group is incomplete");
-    }
-    return Buffer.from(rest, "base64");
+    yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   }
 }
 

@@ -57,6 +57,18 @@ describe("as4/gcm-stream", () => {
     });
   }
 
+  it("decrypts chunks of mixed sizes, short ones after long ones and the other way round", async () => {
+    const plain = randomBytes(20_000);
+    const ct = await run(Readable.from([plain]), gcmEncryptStream(key));
+    const sizes = [5, 40, 15, 1000, 16, 3, 17, 4000, 1];
+    const parts: Buffer[] = [];
+    for (let at = 0, i = 0; at < ct.length; i++) {
+      parts.push(ct.subarray(at, at + sizes[i % sizes.length]!));
+      at += sizes[i % sizes.length]!;
+    }
+    expect((await run(Readable.from(parts), gcmDecryptStream(key))).equals(plain)).to.equal(true);
+  });
+
   for (const [where, memoryBytes] of [["in memory", 1 << 20], ["in a file", 0]] as const) {
     describe(`decryptToSpool, plaintext ${where}`, () => {
       let spools: TempDir;

@@ -325,7 +325,12 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
             await settle(
               receiveUserMessage(msg.contentType, msg.body(), { decryptionKey: receiver, limits, tempDir: { memoryBytes } }).then(async (r) => {
                 try {
-                  return await Promise.all(r.payloads.map(async (p) => ({ size: p.size, inMemory: p.content.path === undefined, bytes: (await p.content.readAll()).toString("hex") })));
+                  return await Promise.all(
+                    r.payloads.map(async (p) => {
+                      const bytes = await p.content.readAll();
+                      return { size: bytes.length, inMemory: p.content.path === undefined, bytes: bytes.toString("hex") };
+                    }),
+                  );
                 } finally {
                   await r.dispose();
                 }
@@ -362,6 +367,37 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
           expect("err" in memory && memory.err.code).to.equal(code);
         });
       }
+
+      it("a payload decompressed as it is read is charged to the message's limit once, however often it is read", async () => {
+        const msg = message([{ signed: gzipBytes(a) }, { signed: gzipBytes(b) }]);
+        const limits = { ...DEFAULT_INBOUND_LIMITS, maxTotalPayloadBytes: a.length + b.length };
+        const r = await receiveUserMessage(msg.contentType, msg.body(), { decryptionKey: receiver, limits, tempDir: { memoryBytes: 0 } });
+        try {
+          for (let i = 0; i < 2; i++) {
+            expect((await r.payloads[0]!.content.readAll()).equals(a)).to.equal(true);
+            expect((await r.payloads[1]!.content.readAll()).equals(b)).to.equal(true);
+          }
+        } finally {
+          await r.dispose();
+        }
+      });
+
+      it("names the message in the refusal of a payload decompressed as it is read", async () => {
+        const msg = message([{ signed: gzipBytes(a) }]);
+        const limits = { ...DEFAULT_INBOUND_LIMITS, maxPayloadBytes: a.length - 1 };
+        const r = await receiveUserMessage(msg.contentType, msg.body(), { decryptionKey: receiver, limits, tempDir: { memoryBytes: 0 } });
+        try {
+          const err = (await r.payloads[0]!.content.readAll().catch((e: unknown) => e)) as EbmsError;
+          expect(err).to.be.instanceOf(EbmsError);
+          expect([err.code, err.refToMessageId, err.detail.endsWith(`decompressed payload exceeds the limit of ${a.length - 1} bytes`)]).to.deep.equal([
+            "EBMS:0303",
+            r.userMessage.messageId,
+            true,
+          ]);
+        } finally {
+          await r.dispose();
+        }
+      });
 
       it("accepts a payload of exactly its limit in both", async () => {
         const [memory, files] = await receiveBoth([{ signed: gzipBytes(a) }], { ...DEFAULT_INBOUND_LIMITS, maxPayloadBytes: a.length, maxTotalPayloadBytes: a.length });

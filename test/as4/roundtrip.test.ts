@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -39,7 +39,7 @@ function header(n = 1): Omit<UserMessage, "parts"> {
 
 const sha256 = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
 
-async function sha256Of(content: SpooledContent): Promise<string> {
+async function sha256Of(content: Pick<SpooledContent, "createReadStream">): Promise<string> {
   const h = createHash("sha256");
   await pipeline(content.createReadStream(), new Writable({ write: (c: Buffer, _e, cb) => (h.update(c), cb()) }));
   return h.digest("hex");
@@ -55,7 +55,18 @@ class TestReceiver {
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      receiveUserMessage(req.headers["content-type"], req, this.options).then(
+      receiveUserMessage(req.headers["content-type"], req, this.options)
+        .then(async (msg) => {
+          // As a handler does: every payload read to its end before the answer (a large one is decompressed as it is read).
+          try {
+            for (const p of msg.payloads) await sha256Of(p.content);
+          } catch (err) {
+            await msg.dispose();
+            throw err;
+          }
+          return msg;
+        })
+        .then(
         (msg) => {
           this.last = msg;
           res.writeHead(200, { "content-type": "text/plain" }).end(`ok ${msg.payloads.length}`);
@@ -115,7 +126,7 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
       expect(got.userMessage.messageId).to.equal(msg.messageId);
       expect(got.payloads).to.have.length(1);
       const p = got.payloads[0]!;
-      expect([p.mimeType, p.characterSet, p.wasCompressed, p.size]).to.deep.equal(["application/xml", "UTF-8", true, size]);
+      expect([p.mimeType, p.characterSet, p.wasCompressed]).to.deep.equal(["application/xml", "UTF-8", true]);
       expect(await sha256Of(p.content)).to.equal(sha256(data));
       expect(got.signerCertificate.raw.equals(sender.certificate.raw)).to.equal(true);
       // what the receiver verified is exactly what the sender signed (the receipt's NRI depends on it)
@@ -143,7 +154,7 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
         const res = await send(rx.url, msg);
         expect(res.status, res.body).to.equal(200);
         const p = rx.last!.payloads[0]!;
-        expect([p.content.path, p.size]).to.deep.equal([undefined, data.length]);
+        expect(p.content.path).to.equal(undefined);
         expect((await p.content.readAll()).equals(data)).to.equal(true);
         expect(await readdir(inboundTmp)).to.deep.equal([]);
       } finally {
@@ -166,12 +177,15 @@ describe("as4 round trip over HTTP (prepare → send → receive)", function () 
         expect(res.status, res.body).to.equal(200);
         const got = rx.last!;
         const p = got.payloads[0]!;
-        expect(p.size).to.equal(data.length);
-        expect((await readFile(p.content.path!)).equals(data)).to.equal(true);
+        expect((await p.content.readAll()).equals(data)).to.equal(true);
+        // read twice, the same bytes: the payload is decompressed from its file each time
+        expect((await p.content.readAll()).equals(data)).to.equal(true);
         const [inDir, ...moreIn] = await readdir(inboundTmp);
         expect(moreIn).to.deep.equal([]);
-        // the ciphertext (001) and the compressed plaintext (002) were released once used: only the payload is left
-        expect(await readdir(join(inboundTmp, inDir!))).to.deep.equal(["003-payload-big_sender.test"]);
+        // the ciphertext (001) was released once decrypted: only the compressed plaintext (002) is left, which the
+        // payload is read from
+        expect(await readdir(join(inboundTmp, inDir!))).to.deep.equal(["002-plain-big_sender.test"]);
+        expect(p.content.path).to.equal(join(inboundTmp, inDir!, "002-plain-big_sender.test"));
         await got.dispose();
         expect(await readdir(inboundTmp)).to.deep.equal([]);
       } finally {

@@ -179,7 +179,7 @@ describe("interop: Apache Santuario signs, our receiver verifies", function () {
         expect(got.signedReferences.map((r) => r.target)).to.deep.equal(["messaging", "body", "attachment"]);
         expect(got.payloads).to.have.length(1);
         const p = got.payloads[0]!;
-        expect([p.contentId, p.mimeType, p.wasCompressed, p.size]).to.deep.equal([CID, "application/xml", true, PAYLOAD.length]);
+        expect([p.contentId, p.mimeType, p.wasCompressed]).to.deep.equal([CID, "application/xml", true]);
         expect((await p.content.readAll()).equals(PAYLOAD)).to.equal(true);
       } finally {
         await got.dispose();

@@ -156,6 +156,21 @@ describe("peppol/sbdh (DPI Innbyggerpost payload)", () => {
       expect(received().equals(pakke)).to.equal(true);
     });
 
+    it("finds the Dokumentpakke start tag wherever it falls in a large chunk, and reads the text after it in the same chunk", async () => {
+      const pakke = bytes(200_000, 9);
+      const sbd = (await buildDpiSbd(letter({ dokumentpakke: pakke }))).toString("utf8");
+      const tag = sbd.indexOf("<Dokumentpakke>");
+      // A comment in the header moves the tag across the 64 KiB pieces the head is searched in.
+      for (const tagAt of [65_530, 65_536, 65_537, 131_070]) {
+        const padded = sbd.replace("<HeaderVersion>", `<!--${"x".repeat(tagAt - tag - 7)}--><HeaderVersion>`);
+        expect(padded.indexOf("<Dokumentpakke>")).to.equal(tagAt);
+        const { sink, bytes: received } = collector();
+        const read = await readDpiSbd(Buffer.from(padded, "utf8"), { sink });
+        expect(read.dokumentpakke, `tag at ${tagAt}`).to.deep.equal({ size: pakke.length, sha256: sha256(pakke) });
+        expect(received().equals(pakke)).to.equal(true);
+      }
+    });
+
     it("streams a large dokumentpakke from file to file without holding it in the header budget", async () => {
       const dir = await mkdtemp(join(tmpdir(), "dpi-sbd-"));
       try {
@@ -238,6 +253,7 @@ describe("peppol/sbdh (DPI Innbyggerpost payload)", () => {
       ["a comment inside Dokumentpakke", () => good.replace(`${b64}<`, `${b64}<!--x-->AAAA<`), SbdhPayloadError, "base64 text only"],
       ["CDATA inside Dokumentpakke", () => good.replace(`>${b64}<`, `><![CDATA[${b64}]]><`), SbdhPayloadError, "base64 text only"],
       ["a character reference inside Dokumentpakke", () => good.replace(`>${b64}<`, `>&#65;AAA${b64}<`), SbdhPayloadError, "unexpected character"],
+      ["a non-ASCII character inside Dokumentpakke", () => good.replace(`>${b64}<`, `>é${b64}<`), SbdhPayloadError, "not base64: unexpected byte 0xc3"],
       ["data after padding", () => good.replace(`${b64}<`, `${b64}AAAA<`), SbdhPayloadError, "misplaced padding"],
       ["padding in the middle", () => good.replace(`>${b64}<`, `>AA==${b64}<`), SbdhPayloadError, "misplaced padding"],
       ["unpadded base64", () => good.replace(`>${b64}<`, `>${b64.replace(/=+$/, "")}<`), SbdhPayloadError, "incomplete"],

@@ -82,6 +82,8 @@ async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoi
     sink.destroy();
     const w = await blobWrite;
     if (w.ok && w.blob) await deps.blobs.delete(w.blob.key);
+    // The AS4 layer's own refusal while the payload is read (a large one is decompressed as it is: EBMS:0303).
+    if (err instanceof EbmsError) throw err.withRefToMessageId(um.messageId);
     if (err instanceof DomainError) throw ebmsErrorOf(err, `SBDH: ${err.message}`, ref);
     throw other(`SBDH: ${(err as Error).message}`);
   }

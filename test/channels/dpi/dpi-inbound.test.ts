@@ -122,7 +122,7 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
     };
     return {
       userMessage,
-      payloads: [{ contentId, mimeType: "application/xml", characterSet: "UTF-8", wasCompressed: true, content: await spooled(sbd), size: sbd.length }],
+      payloads: [{ contentId, mimeType: "application/xml", characterSet: "UTF-8", wasCompressed: true, content: await spooled(sbd) }],
       signerCertificate: AP.certificate,
       signedReferences: [],
       signedInfoReferenceNodes: [],

@@ -1,0 +1,89 @@
+import { expect } from "chai";
+import { Base64Decoder, Base64Encoder } from "../../src/peppol/base64-stream.js";
+
+/** Deterministic bytes that look random enough for base64 to use the whole alphabet. */
+function bytes(n: number, seed = 1): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+/** `data` cut at the given sizes, repeated until it is used up. */
+function cut(data: Buffer, sizes: readonly number[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const n = sizes[i % sizes.length]!;
+    out.push(data.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+class Refused extends Error {}
+const decoder = () => new Base64Decoder((detail) => new Refused(detail));
+
+function encodeAll(chunks: readonly Uint8Array[]): Buffer {
+  const e = new Base64Encoder();
+  return Buffer.concat([...chunks.map((c) => e.push(c)), e.end()]);
+}
+
+function decodeAll(chunks: readonly Uint8Array[]): Buffer {
+  const d = decoder();
+  return Buffer.concat([...chunks.map((c) => d.push(c)), d.end()]);
+}
+
+function refusal(chunks: readonly Uint8Array[]): string {
+  try {
+    decodeAll(chunks);
+  } catch (e) {
+    expect(e).to.be.instanceOf(Refused);
+    return (e as Error).message;
+  }
+  return expect.fail("decoded");
+}
+
+describe("peppol/base64-stream", () => {
+  const data = bytes(300_001, 5);
+  const text = Buffer.from(data.toString("base64"), "latin1");
+  const small = data.subarray(0, 5_002);
+  const smallText = Buffer.from(small.toString("base64"), "latin1");
+
+  it("encodes a stream to Node's base64 whatever the chunk sizes, one output buffer per input chunk", () => {
+    for (const sizes of [[1], [2, 5]]) expect(encodeAll(cut(small, sizes)).equals(smallText), `chunks of ${sizes.join(", ")}`).to.equal(true);
+    for (const sizes of [[65_536], [49_151, 1, 49_153], [262_144], [1_048_576], [7, 200_000, 3]]) {
+      expect(encodeAll(cut(data, sizes)).equals(text), `chunks of ${sizes.join(", ")}`).to.equal(true);
+    }
+    const e = new Base64Encoder();
+    expect(e.push(bytes(262_144)).length).to.equal((262_143 / 3) * 4);
+    expect(e.end().toString("latin1")).to.equal(bytes(262_144).subarray(262_143).toString("base64"));
+    expect(new Base64Encoder().end().length).to.equal(0);
+  });
+
+  it("decodes a stream whatever the chunk sizes, also across its 64 KiB pieces and with XML whitespace anywhere", () => {
+    for (const sizes of [[1], [3, 4, 5]]) expect(decodeAll(cut(smallText, sizes)).equals(small), `chunks of ${sizes.join(", ")}`).to.equal(true);
+    for (const sizes of [[65_536], [65_535, 2, 65_537], [262_144], [1_048_576]]) {
+      expect(decodeAll(cut(text, sizes)).equals(data), `chunks of ${sizes.join(", ")}`).to.equal(true);
+    }
+    const wrapped = Buffer.from(`\n ${text.toString("latin1").replace(/.{76}/g, "$&\r\n\t")}  \n`, "latin1");
+    for (const sizes of [[262_144], [65_536], [1_013]]) expect(decodeAll(cut(wrapped, sizes)).equals(data), `wrapped, chunks of ${sizes.join(", ")}`).to.equal(true);
+    const d = decoder();
+    expect(d.push(text).length).to.equal(data.length - 1); // the padded last group waits for end()
+    expect(d.end().equals(data.subarray(data.length - 1))).to.equal(true);
+  });
+
+  it("refuses what is not strict base64, wherever the chunks end", () => {
+    const t = text.toString("latin1");
+    const at = (s: string) => Buffer.from(s, "latin1");
+    expect(refusal([at(`${t.slice(0, 100_000)}*${t.slice(100_000)}`)])).to.equal('not base64: unexpected character "*"');
+    expect(refusal([at(t.slice(0, 70_000)), Buffer.from("é", "utf8"), at(t.slice(70_000))])).to.equal("not base64: unexpected byte 0xc3");
+    expect(refusal([at(`${t}AAAA`)])).to.equal("not base64: misplaced padding");
+    expect(refusal([at(t), at("AAAA")])).to.equal("not base64: misplaced padding");
+    expect(refusal([at(`AA==${t}`)])).to.equal("not base64: misplaced padding");
+    expect(refusal([at(t.replace(/=+$/, ""))])).to.equal("not base64: the last group is incomplete");
+    expect(refusal(cut(at(t.replace(/=+$/, "")), [65_536]))).to.equal("not base64: the last group is incomplete");
+  });
+});
