@@ -16,6 +16,7 @@ import { openApiRouter } from "./api/openapi.js";
 import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
+import { enteredOnlyForItsPaths } from "./api/path-guard.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
@@ -74,25 +75,14 @@ export function createApp(p: AppParts): Express {
   // Without a configured public URL, links point back at the host the client used to reach us.
   const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
 
-  app.use(
-    healthRouter(
-      [
-        { name: "database", check: async () => void (await sqlOf(p.db).query("SELECT 1")) },
-        { name: "payload-store", check: () => p.blobs.checkWritable() },
-      ],
-      p.log,
-    ),
-  );
-  app.use(openApiRouter());
-  const metrics = p.metrics;
-  // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
-  if (metrics && p.config.metricsServer.port === undefined) app.use(metricsRouter(metrics, p.config.metricsServer.token));
-  // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
+  // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens. Its route comes
+  // first: it is one of the busiest, and the routers ahead of it were walked by every message.
   if (p.as4 instanceof As4InboundSource) {
     const source = p.as4;
-    app.use(as4Router(source.path, source.receiver, () => source.accepting));
-  } else if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
+    app.use(enteredOnlyForItsPaths(as4Router(source.path, source.receiver, () => source.accepting)));
+  } else if (p.as4) app.use(enteredOnlyForItsPaths(as4Router(p.config.as4.path, p.as4)));
 
+  const metrics = p.metrics;
   const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
   const intake = {
     verifyForretningsmelding: p.verifyForretningsmelding,
@@ -109,9 +99,24 @@ export function createApp(p: AppParts): Express {
   };
   // The headers come before the token check, so a 401 carries them too.
   app.use(["/messages", "/status"], privateAnswers, auth);
-  app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
-  app.use(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl }));
-  app.use(statusRouter({ repo: p.repo }));
+  app.use(enteredOnlyForItsPaths(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl })));
+  app.use(enteredOnlyForItsPaths(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl })));
+  app.use(enteredOnlyForItsPaths(statusRouter({ repo: p.repo })));
+  // Probes, the API document and metrics are rare next to the message traffic above.
+  app.use(
+    enteredOnlyForItsPaths(
+      healthRouter(
+        [
+          { name: "database", check: async () => void (await sqlOf(p.db).query("SELECT 1")) },
+          { name: "payload-store", check: () => p.blobs.checkWritable() },
+        ],
+        p.log,
+      ),
+    ),
+  );
+  app.use(enteredOnlyForItsPaths(openApiRouter()));
+  // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
+  if (metrics && p.config.metricsServer.port === undefined) app.use(enteredOnlyForItsPaths(metricsRouter(metrics, p.config.metricsServer.token)));
   if (p.nextMove) app.use("/api", p.nextMove);
   if (p.admin) app.use("/admin", privateAnswers, p.admin);
   // The console answers with HTML pages of its own, errors included, and sets its own headers.
