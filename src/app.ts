@@ -70,6 +70,9 @@ export function createApp(p: AppParts): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  // No ETag on answers: express hashed every body for one, yet nothing here is revalidated (authenticated
+  // answers carry Cache-Control: no-store, AS4 signals answer a POST) and no client of ours sends If-None-Match.
+  app.set("etag", false);
   // First, so every later line and problem document carries the request id.
   app.use(requestLog(p.log));
   // Without a configured public URL, links point back at the host the client used to reach us.
