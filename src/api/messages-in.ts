@@ -5,6 +5,7 @@ import { ProblemError } from "../problem.js";
 import type { DpiInbox } from "../channels/dpi/inbox.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { readScopeOf, type ReadScope } from "../dpi/read-scope.js";
+import { sendJson } from "./answer.js";
 import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
@@ -61,7 +62,10 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
       res.status(204).end();
       return;
     }
-    res.json(
+    sendJson(
+      req,
+      res,
+      200,
       rows.map((m) => ({
         forretningsmelding: m.dpi.forretningsmelding,
         ...(m.dpi.payloadKey ? { downloadurl: deps.publicUrl(`/messages/in/${m.messageId}`, req) } : {}),
@@ -99,7 +103,7 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
     // The confirmation is the look-up: one conditional update when the message is the caller's and unread.
     const read = UUID.test(id) ? await deps.inbox.markRead(readScopeOf(callerOf(res)), id) : null;
     if (read === null) throw new MessageNotFoundError(id);
-    res.status(200).json({ id: read, read: true });
+    sendJson(req, res, 200, { id: read, read: true });
   });
 
   return r;
