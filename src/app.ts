@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import express, { type Express, type Request, type RequestHandler, type Router } from "express";
+import express, { type Express, type Request, type RequestHandler, type Response, type Router } from "express";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
@@ -16,7 +16,7 @@ import { openApiRouter } from "./api/openapi.js";
 import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
-import { enteredOnlyForItsPaths } from "./api/path-guard.js";
+import { enteredOnlyForItsPaths, pathIsUnder } from "./api/path-guard.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
@@ -61,8 +61,13 @@ export interface AppParts {
 }
 
 /** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
+function markPrivate(res: Response): void {
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+}
+
 const privateAnswers: RequestHandler = (_req, res, next) => {
-  res.set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  markPrivate(res);
   next();
 };
 
@@ -100,8 +105,14 @@ export function createApp(p: AppParts): Express {
       runOutsideRequest(() => p.onAccepted?.());
     },
   };
-  // The headers come before the token check, so a 401 carries them too.
-  app.use(["/messages", "/status"], privateAnswers, auth);
+  // The headers come before the token check, so a 401 carries them too. The paths are tested here rather than
+  // the two mounted at /messages and /status, around which express cut req.url and parsed it again.
+  app.use((req, res, next) => {
+    const path = req.path;
+    if (!pathIsUnder(path, "/messages") && !pathIsUnder(path, "/status")) return next();
+    markPrivate(res);
+    return auth(req, res, next);
+  });
   app.use(enteredOnlyForItsPaths(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl })));
   app.use(enteredOnlyForItsPaths(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl })));
   app.use(enteredOnlyForItsPaths(statusRouter({ repo: p.repo })));

@@ -33,3 +33,14 @@ export function routePrefixes(router: Router): string[] | undefined {
   }
   return [...new Set(prefixes)];
 }
+
+/**
+ * Whether `path` is `prefix` or lies under it, as express matches a middleware mounted at `prefix`
+ * (case-insensitively, on whole path segments), without mounting it there: a mounted middleware has
+ * req.url cut before it runs and restored after, and the path parsed again each time.
+ */
+export function pathIsUnder(path: string, prefix: string): boolean {
+  if (path.length < prefix.length) return false;
+  const c = path.charCodeAt(prefix.length);
+  return (Number.isNaN(c) || c === 0x2f) && path.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase();
+}

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import express, { Router } from "express";
 import { expect } from "chai";
-import { enteredOnlyForItsPaths, routePrefixes } from "../../src/api/path-guard.js";
+import { enteredOnlyForItsPaths, pathIsUnder, routePrefixes } from "../../src/api/path-guard.js";
 
 describe("api/path-guard", () => {
   function routes() {
@@ -100,5 +100,27 @@ describe("api/path-guard", () => {
       await plain.close();
       await guarded.close();
     }
+  });
+
+  it("tells the paths under a prefix as express's mount at that prefix does", async () => {
+    const paths = ["/messages", "/messages/", "/messages/in", "/MESSAGES/in", "/Messages", "/messages//x", "/messagesx", "/messag", "/status", "/status/c-1", "/statuses", "/", "/health/live", "/x/messages"];
+    const seen: string[] = [];
+    const app = express()
+      .use(["/messages", "/status"], (req, _res, next) => {
+        seen.push(req.originalUrl);
+        next();
+      })
+      .use((_req, res) => void res.end());
+    const server = await new Promise<ReturnType<typeof app.listen>>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    try {
+      for (const path of paths) await (await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`)).text();
+    } finally {
+      await new Promise((done) => server.close(done));
+    }
+    const under = paths.filter((p) => pathIsUnder(p, "/messages") || pathIsUnder(p, "/status"));
+    expect(under).to.deep.equal(seen);
+    expect(under).to.deep.equal(["/messages", "/messages/", "/messages/in", "/MESSAGES/in", "/Messages", "/messages//x", "/status", "/status/c-1"]);
   });
 });
