@@ -1,4 +1,3 @@
-import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ProblemError } from "../problem.js";
@@ -7,6 +6,7 @@ import type { BlobStore } from "../store/blob-store.js";
 import { readScopeOf, type ReadScope } from "../dpi/read-scope.js";
 import { sendJson } from "./answer.js";
 import { callerOf } from "./auth.js";
+import { sendStream } from "./send-stream.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
 const listQuery = z.object({
@@ -91,8 +91,8 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
     res.setHeader("Content-Disposition", `attachment; filename="${m.messageId}.asic.cms"`);
     res.setHeader("Cache-Control", "no-store");
     if (payloadSize != null) res.setHeader("Content-Length", String(payloadSize));
-    // pipeline closes the file when the client goes away mid-download.
-    await pipeline(deps.blobs.open(payloadKey), res).catch((err: unknown) => {
+    // sendStream closes the file when the client goes away mid-download.
+    await sendStream(deps.blobs.open(payloadKey), res).catch((err: unknown) => {
       if (!res.headersSent) throw err;
       res.destroy();
     });
