@@ -183,6 +183,8 @@ async function openBlobStore(config: Config, db: Db, singleProcess: boolean): Pr
 export function createMetricsApp(metrics: Metrics, token: string | undefined, log: Logger): Express {
   const app = express();
   app.disable("x-powered-by");
+  // As on the main port: the answer is no-store, an ETag would only cost a hash of it.
+  app.set("etag", false);
   app.use(requestLog(log));
   app.use(metricsRouter(metrics, token));
   app.use(notFound);
