@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import express, { type Express, type Request, type RequestHandler, type Router } from "express";
+import express, { type Express, type Request, type RequestHandler, type Response, type Router } from "express";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
@@ -16,6 +16,7 @@ import { openApiRouter } from "./api/openapi.js";
 import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
+import { enteredOnlyForItsPaths, pathIsUnder } from "./api/path-guard.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
@@ -60,8 +61,13 @@ export interface AppParts {
 }
 
 /** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
+function markPrivate(res: Response): void {
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+}
+
 const privateAnswers: RequestHandler = (_req, res, next) => {
-  res.set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  markPrivate(res);
   next();
 };
 
@@ -69,30 +75,22 @@ export function createApp(p: AppParts): Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", false);
+  // No ETag on answers: express hashed every body for one, yet nothing here is revalidated (authenticated
+  // answers carry Cache-Control: no-store, AS4 signals answer a POST) and no client of ours sends If-None-Match.
+  app.set("etag", false);
   // First, so every later line and problem document carries the request id.
   app.use(requestLog(p.log));
   // Without a configured public URL, links point back at the host the client used to reach us.
   const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
 
-  app.use(
-    healthRouter(
-      [
-        { name: "database", check: async () => void (await sqlOf(p.db).query("SELECT 1")) },
-        { name: "payload-store", check: () => p.blobs.checkWritable() },
-      ],
-      p.log,
-    ),
-  );
-  app.use(openApiRouter());
-  const metrics = p.metrics;
-  // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
-  if (metrics && p.config.metricsServer.port === undefined) app.use(metricsRouter(metrics, p.config.metricsServer.token));
-  // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens.
+  // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens. Its route comes
+  // first: it is one of the busiest, and the routers ahead of it were walked by every message.
   if (p.as4 instanceof As4InboundSource) {
     const source = p.as4;
-    app.use(as4Router(source.path, source.receiver, () => source.accepting));
-  } else if (p.as4) app.use(as4Router(p.config.as4.path, p.as4));
+    app.use(enteredOnlyForItsPaths(as4Router(source.path, source.receiver, () => source.accepting)));
+  } else if (p.as4) app.use(enteredOnlyForItsPaths(as4Router(p.config.as4.path, p.as4)));
 
+  const metrics = p.metrics;
   const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
   const intake = {
     verifyForretningsmelding: p.verifyForretningsmelding,
@@ -107,11 +105,32 @@ export function createApp(p: AppParts): Express {
       runOutsideRequest(() => p.onAccepted?.());
     },
   };
-  // The headers come before the token check, so a 401 carries them too.
-  app.use(["/messages", "/status"], privateAnswers, auth);
-  app.use(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl }));
-  app.use(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl }));
-  app.use(statusRouter({ repo: p.repo }));
+  // The headers come before the token check, so a 401 carries them too. The paths are tested here rather than
+  // the two mounted at /messages and /status, around which express cut req.url and parsed it again.
+  app.use((req, res, next) => {
+    const path = req.path;
+    if (!pathIsUnder(path, "/messages") && !pathIsUnder(path, "/status")) return next();
+    markPrivate(res);
+    return auth(req, res, next);
+  });
+  app.use(enteredOnlyForItsPaths(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl })));
+  app.use(enteredOnlyForItsPaths(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl })));
+  app.use(enteredOnlyForItsPaths(statusRouter({ repo: p.repo })));
+  // Probes, the API document and metrics are rare next to the message traffic above.
+  app.use(
+    enteredOnlyForItsPaths(
+      healthRouter(
+        [
+          { name: "database", check: async () => void (await sqlOf(p.db).query("SELECT 1")) },
+          { name: "payload-store", check: () => p.blobs.checkWritable() },
+        ],
+        p.log,
+      ),
+    ),
+  );
+  app.use(enteredOnlyForItsPaths(openApiRouter()));
+  // With DPI_AP_METRICS_PORT, /metrics is served by createMetricsApp on its own port instead.
+  if (metrics && p.config.metricsServer.port === undefined) app.use(enteredOnlyForItsPaths(metricsRouter(metrics, p.config.metricsServer.token)));
   if (p.nextMove) app.use("/api", p.nextMove);
   if (p.admin) app.use("/admin", privateAnswers, p.admin);
   // The console answers with HTML pages of its own, errors included, and sets its own headers.
@@ -164,6 +183,8 @@ async function openBlobStore(config: Config, db: Db, singleProcess: boolean): Pr
 export function createMetricsApp(metrics: Metrics, token: string | undefined, log: Logger): Express {
   const app = express();
   app.disable("x-powered-by");
+  // As on the main port: the answer is no-store, an ETag would only cost a hash of it.
+  app.set("etag", false);
   app.use(requestLog(log));
   app.use(metricsRouter(metrics, token));
   app.use(notFound);

@@ -1,4 +1,5 @@
 import { Router } from "express";
+import { sendBytes } from "./answer.js";
 import { receiveAs4, type As4ReceiverDeps } from "../channels/dpi/as4-receiver.js";
 
 /**
@@ -16,7 +17,7 @@ export function as4Router(path: string, deps: As4ReceiverDeps, accepting: () => 
     }
     // The remote address is all we know of the sender until its message is parsed; refusals before that log it.
     const answer = await receiveAs4(req.get("content-type"), req, deps, { remoteAddress: req.ip ?? req.socket.remoteAddress });
-    res.status(answer.status).type(answer.contentType).send(answer.body);
+    sendBytes(res, answer.status, answer.contentType, answer.body);
   });
   return r;
 }

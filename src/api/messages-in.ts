@@ -1,11 +1,12 @@
-import { pipeline } from "node:stream/promises";
 import { Router, type Request } from "express";
 import { z } from "zod";
 import { ProblemError } from "../problem.js";
 import type { DpiInbox } from "../channels/dpi/inbox.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { readScopeOf, type ReadScope } from "../dpi/read-scope.js";
+import { sendJson } from "./answer.js";
 import { callerOf } from "./auth.js";
+import { sendStream } from "./send-stream.js";
 import { KANAL_PATTERN } from "./kanal.js";
 
 const listQuery = z.object({
@@ -64,7 +65,10 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
       res.status(204).end();
       return;
     }
-    res.json(
+    sendJson(
+      req,
+      res,
+      200,
       rows.map((m) => ({
         forretningsmelding: m.dpi.forretningsmelding,
         ...(m.dpi.payloadKey ? { downloadurl: deps.publicUrl(`/messages/in/${m.messageId}`, req) } : {}),
@@ -95,8 +99,8 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
       res.end(await deps.blobs.read(payloadKey));
       return;
     }
-    // pipeline closes the file when the client goes away mid-download.
-    await pipeline(deps.blobs.open(payloadKey), res).catch((err: unknown) => {
+    // sendStream closes the file when the client goes away mid-download.
+    await sendStream(deps.blobs.open(payloadKey), res).catch((err: unknown) => {
       if (!res.headersSent) throw err;
       res.destroy();
     });
@@ -107,7 +111,7 @@ export function messagesInRouter(deps: { inbox: DpiInbox; blobs: BlobStore; publ
     // The confirmation is the look-up: one conditional update when the message is the caller's and unread.
     const read = UUID.test(id) ? await deps.inbox.markRead(readScopeOf(callerOf(res)), id) : null;
     if (read === null) throw new MessageNotFoundError(id);
-    res.status(200).json({ id: read, read: true });
+    sendJson(req, res, 200, { id: read, read: true });
   });
 
   return r;

@@ -2,6 +2,7 @@ import { Router, type Request } from "express";
 import { ProblemError } from "../problem.js";
 import type { BlobStore } from "../store/blob-store.js";
 import { acceptOutgoing, type IntakeDeps } from "../dpi/intake.js";
+import { sendJson } from "./answer.js";
 import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
 import { readSubmission, type SubmissionLimits } from "./multipart-submission.js";
@@ -45,10 +46,8 @@ export function messagesOutRouter(deps: { intake: IntakeDeps; blobs: BlobStore; 
       const caller = callerOf(res);
       const submission = await readSubmission(req, deps.blobs, deps.limits);
       const accepted = await acceptOutgoing({ ...submission, kanal: kanal as string | undefined, caller }, deps.intake);
-      res
-        .status(201)
-        .location(deps.publicUrl(`/messages/out/${accepted.id}/statuses`, req))
-        .json(accepted);
+      res.location(deps.publicUrl(`/messages/out/${accepted.id}/statuses`, req));
+      sendJson(req, res, 201, accepted);
     } finally {
       uploads--;
     }

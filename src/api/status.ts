@@ -3,6 +3,7 @@ import { ProblemError } from "../problem.js";
 import { contractStatuses, isReceiptStatus, statusOfReceipt } from "../dpi/status-model.js";
 import { inReadScope, readScopeOf, scopedMessage } from "../dpi/read-scope.js";
 import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
+import { sendJson } from "./answer.js";
 import { callerOf } from "./auth.js";
 import { MessageNotFoundError } from "./messages-in.js";
 
@@ -31,7 +32,7 @@ export function statusRouter(deps: { repo: DpiMessagesRepo }): Router {
     const id = req.params.id;
     const m = await deps.repo.get("OUT", id);
     if (!m || !inReadScope(readScopeOf(callerOf(res)), scopedMessage(m))) throw new MessageNotFoundError(id);
-    res.json(contractStatuses(await deps.repo.statuses("OUT", id)));
+    sendJson(req, res, 200, contractStatuses(await deps.repo.statuses("OUT", id)));
   });
 
   r.get("/status/:conversationId", async (req, res) => {
@@ -60,7 +61,7 @@ export function statusRouter(deps: { repo: DpiMessagesRepo }): Router {
       }
     }
     events.sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-    res.json({ conversationId: req.params.conversationId, events });
+    sendJson(req, res, 200, { conversationId: req.params.conversationId, events });
   });
 
   return r;

@@ -12,7 +12,7 @@ describe("api: /metrics", function () {
     const app = await startStubApp();
     try {
       const r = await fetch(`${app.url}/metrics`);
-      expect({ status: r.status, cacheControl: r.headers.get("cache-control") }).to.deep.equal({ status: 200, cacheControl: "no-store" });
+      expect({ status: r.status, cacheControl: r.headers.get("cache-control"), etag: r.headers.get("etag") }).to.deep.equal({ status: 200, cacheControl: "no-store", etag: null });
       expect(await r.text()).to.match(/^# HELP dpi_ap_messages_accepted_total /m);
     } finally {
       await app.close();
@@ -58,7 +58,7 @@ describe("api: /metrics", function () {
       expect((await fetch(`${net.ap.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).status, "API port").to.equal(404);
       expect((await fetch(`${metricsUrl}/metrics`)).status, "no token").to.equal(401);
       const r = await fetch(`${metricsUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      expect(r.status).to.equal(200);
+      expect({ status: r.status, etag: r.headers.get("etag") }).to.deep.equal({ status: 200, etag: null });
       expect(await r.text()).to.match(/^dpi_ap_outbox_pending 0$/m);
       expect((await fetch(`${metricsUrl}/health/live`)).status, "nothing else on the metrics port").to.equal(404);
     } finally {
