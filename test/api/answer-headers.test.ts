@@ -42,7 +42,7 @@ describe("api: the hot answers, header by header", () => {
       {
         inbox: { unread: async () => [row], get: async () => row, markRead: async (_s: unknown, id: string) => id } as never,
         repo: { get: async () => ({ ...row, direction: "OUT" }), statuses: async () => statuses, conversation: async () => [] } as never,
-        blobs: { open: () => Readable.from([Buffer.from("bytes")]) } as never,
+        blobs: { open: () => Readable.from([Buffer.from("bytes")]), read: async () => Buffer.from("bytes") } as never,
         as4: source,
       },
     );
