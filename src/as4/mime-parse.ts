@@ -205,19 +205,38 @@ class CloseDelimiterCut {
     this.needle = Buffer.from(`\r\n--${boundary}--`, "latin1");
   }
 
-  push(chunk: Buffer): Buffer | undefined {
-    if (this.closed) return undefined;
-    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    const at = data.indexOf(this.needle);
-    if (at >= 0) {
-      this.closed = true;
-      this.carry = Buffer.alloc(0);
-      return data.subarray(0, at + this.needle.length);
+  /** The bytes to pass on, in order (none, one or two pieces): a long chunk is passed on as it is, not copied. */
+  push(chunk: Buffer): Buffer[] {
+    if (this.closed) return [];
+    const keep = this.needle.length - 1;
+    if (chunk.length < keep) {
+      // A short chunk: joining it to the held-back bytes copies less than two delimiters.
+      const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+      const at = data.indexOf(this.needle);
+      if (at >= 0) return this.close(data.subarray(0, at + this.needle.length));
+      const held = Math.min(data.length, keep);
+      this.carry = Buffer.from(data.subarray(data.length - held));
+      return held < data.length ? [data.subarray(0, data.length - held)] : [];
     }
+    // A long chunk is searched where it is: only a delimiter that starts in the held-back bytes needs them joined.
+    if (this.carry.length) {
+      const joined = Buffer.concat([this.carry, chunk.subarray(0, keep)]);
+      const at = joined.indexOf(this.needle);
+      if (at >= 0 && at < this.carry.length) return this.close(joined.subarray(0, at + this.needle.length));
+    }
+    const out = this.carry.length ? [this.carry] : [];
+    const at = chunk.indexOf(this.needle);
+    if (at >= 0) return [...out, ...this.close(chunk.subarray(0, at + this.needle.length))];
     // keep a possible start of the delimiter for the next chunk
-    const keep = Math.min(data.length, this.needle.length - 1);
-    this.carry = Buffer.from(data.subarray(data.length - keep));
-    return keep < data.length ? data.subarray(0, data.length - keep) : undefined;
+    this.carry = Buffer.from(chunk.subarray(chunk.length - keep));
+    if (chunk.length > keep) out.push(chunk.subarray(0, chunk.length - keep));
+    return out;
+  }
+
+  private close(last: Buffer): Buffer[] {
+    this.closed = true;
+    this.carry = Buffer.alloc(0);
+    return [last];
   }
 
   end(): void {
@@ -259,8 +278,7 @@ async function feedParser(body: AsyncIterable<Uint8Array>, mp: Writable, budget:
       if (next.done) break;
       const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength);
       budget.take(chunk.length);
-      const passed = cut.push(chunk);
-      await write(passed && dashes.push(passed));
+      for (const passed of cut.push(chunk)) await write(dashes.push(passed));
     }
     cut.end();
     await write(dashes.end());

@@ -128,6 +128,20 @@ describe("as4/mime", () => {
     }
   });
 
+  it("finds the closing delimiter wherever the chunks around it end", async () => {
+    const a = randomBytes(5_000);
+    const msg = buildMultipartRelated(SOAP, [{ contentId: "a@x", source: () => Readable.from([a]) }]);
+    const wire = Buffer.concat([await toBuffer(msg.body()), Buffer.from("epilogue\r\n")]);
+    const close = wire.lastIndexOf(Buffer.from(`\r\n--${msg.boundary}--`));
+    for (let cutAt = close - 8; cutAt <= close + msg.boundary.length + 8; cutAt++) {
+      // a long chunk, then the rest in one chunk or in a short one and a long one
+      for (const rest of [[wire.subarray(cutAt)], [wire.subarray(cutAt, cutAt + 3), wire.subarray(cutAt + 3)]]) {
+        const parsed = await parseAs4Request(msg.contentType, Readable.from([wire.subarray(0, cutAt), ...rest]), tmp);
+        expect((await parsed.attachments[0]!.content.readAll()).equals(a), `cut at ${cutAt - close}`).to.equal(true);
+      }
+    }
+  });
+
   it("takes the root from `start` even when it is not the first part", async () => {
     const body =
       "--B\r\nContent-Type: application/octet-stream\r\nContent-ID: <att@x>\r\n\r\nPAYLOAD\r\n" +
