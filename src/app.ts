@@ -70,7 +70,7 @@ export function createApp(p: AppParts): Express {
   app.disable("x-powered-by");
   app.set("trust proxy", false);
   // First, so every later line and problem document carries the request id.
-  app.use(requestLog(p.log));
+  app.use(requestLog(p.log, { as4Path: p.config.as4.path }));
   // Without a configured public URL, links point back at the host the client used to reach us.
   const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
 

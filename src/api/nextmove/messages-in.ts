@@ -158,7 +158,7 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
       res.status(204).end();
       return;
     }
-    deps.log.info({ ...ids(m), lockedUntil: m.lockedUntil }, "incoming message locked by peek");
+    deps.log.debug({ ...ids(m), lockedUntil: m.lockedUntil }, "incoming message locked by peek");
     sendSbd(res, m.nextMove.sbd);
   });
 
@@ -181,7 +181,7 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
       deps.log.error({ ...ids(m), reason: asic.unreadable }, "unreadable package: message removed with FEIL");
       throw new InMessagePackageUnreadableError(m.messageId);
     }
-    deps.log.info(ids(m), "package popped");
+    deps.log.debug(ids(m), "package popped");
     res.status(200);
     res.setHeader("Content-Disposition", `attachment; filename=${ASIC_FILE}`);
     res.setHeader("Content-Type", ASIC_E_MIMETYPE);
