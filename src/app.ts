@@ -17,7 +17,6 @@ import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
-import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { FolderBlobStore, type BlobStore } from "./store/blob-store.js";
 import { SqliteBlobStore } from "./store/sqlite-blob-store.js";
@@ -36,7 +35,7 @@ export interface AppParts {
   blobs: BlobStore;
   callers: CallerVerifier;
   /** Verifies a forretningsmelding JWS against the business-certificate anchors. */
-  verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
+  verifyForretningsmelding: (jws: string, log?: Logger) => Promise<VerifiedForretningsmelding>;
   clock: Clock;
   log: Logger;
   /**
@@ -103,8 +102,7 @@ export function createApp(p: AppParts): Express {
     log: p.log,
     onAccepted: (documentType: string) => {
       metrics?.accepted.inc({ document_type: documentType });
-      // The outbox's work is not this request's: keep its log lines free of this request id.
-      runOutsideRequest(() => p.onAccepted?.());
+      p.onAccepted?.();
     },
   };
   // The headers come before the token check, so a 401 carries them too.

@@ -4,6 +4,7 @@ import type { BlobStore } from "../store/blob-store.js";
 import { acceptOutgoing, type IntakeDeps } from "../dpi/intake.js";
 import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
+import { requestLogger } from "./request-log.js";
 import { readSubmission, type SubmissionLimits } from "./multipart-submission.js";
 
 export class KanalInvalidError extends ProblemError {
@@ -44,7 +45,7 @@ export function messagesOutRouter(deps: { intake: IntakeDeps; blobs: BlobStore; 
       if (kanal !== undefined && (typeof kanal !== "string" || !KANAL_PATTERN.test(kanal))) throw new KanalInvalidError(kanal);
       const caller = callerOf(res);
       const submission = await readSubmission(req, deps.blobs, deps.limits);
-      const accepted = await acceptOutgoing({ ...submission, kanal: kanal as string | undefined, caller }, deps.intake);
+      const accepted = await acceptOutgoing({ ...submission, kanal: kanal as string | undefined, caller }, { ...deps.intake, log: requestLogger(deps.intake.log, res) });
       res
         .status(201)
         .location(deps.publicUrl(`/messages/out/${accepted.id}/statuses`, req))

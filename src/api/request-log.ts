@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { RequestHandler } from "express";
-import { runWithRequestId, type Logger } from "../log.js";
+import { withRequestId, type Logger } from "../log.js";
 import { requestLineLevel } from "./request-line-level.js";
 
 /** An incoming X-Request-Id we adopt: a short token that is safe in a header, a log line and a URL. */
@@ -8,8 +8,8 @@ const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * Gives each request an id — the caller's X-Request-Id when it is a short safe token, else a new UUID —
- * echoes it in the X-Request-Id response header, and runs the rest of the request inside it, so every line
- * logged while serving it carries `requestId` (see src/log.ts) and every problem document names it.
+ * echoes it in the X-Request-Id response header, where the problem documents (problem-middleware.ts) and the
+ * loggers handlers log with (requestLogger) take it from.
  * Then one line per request with its outcome and duration, at the level request-line-level.ts gives it (polls
  * and requests another line already records at debug when they succeed). `as4Path` is the AS4 endpoint's path.
  */
@@ -29,8 +29,13 @@ export function requestLog(log: Logger, o: { as4Path?: string; newId?: () => str
       if (requestLineLevel(line, as4Path) === "debug") log.debug(line, "http");
       else log.info(line, "http");
     });
-    runWithRequestId(requestId, next);
+    next();
   };
+}
+
+/** `log` with the request id of the request this response answers: what a handler and the code it calls log with. */
+export function requestLogger(log: Logger, res: { get(name: string): string | number | string[] | undefined }): Logger {
+  return withRequestId(log, requestIdOf(res));
 }
 
 /** The request id requestLog gave this response. */
