@@ -200,7 +200,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     multipart: { sbdBytes: 1024 * 1024, fileBytes: nm.maxFileBytes, maxParts: 1000 },
     statuses: new NextMoveStatusRepo(p.stores.db),
     subscriptions: new SubscriptionsRepo(p.stores.db),
-    ping: (url) => sender.ping(url),
+    ping: (url, requestId) => sender.ping(url, requestId),
     registryFor: registries,
     orgs: nm.orgs,
     clock: p.clock,
