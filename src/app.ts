@@ -18,7 +18,6 @@ import { requestLog } from "./api/request-log.js";
 import { statusRouter } from "./api/status.js";
 import { enteredOnlyForItsPaths, pathIsUnder } from "./api/path-guard.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
-import { runOutsideRequest } from "./log.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
 import { FolderBlobStore, type BlobStore } from "./store/blob-store.js";
 import { SqliteBlobStore } from "./store/sqlite-blob-store.js";
@@ -37,7 +36,7 @@ export interface AppParts {
   blobs: BlobStore;
   callers: CallerVerifier;
   /** Verifies a forretningsmelding JWS against the business-certificate anchors. */
-  verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
+  verifyForretningsmelding: (jws: string, log?: Logger) => Promise<VerifiedForretningsmelding>;
   clock: Clock;
   log: Logger;
   /**
@@ -79,7 +78,7 @@ export function createApp(p: AppParts): Express {
   // answers carry Cache-Control: no-store, AS4 signals answer a POST) and no client of ours sends If-None-Match.
   app.set("etag", false);
   // First, so every later line and problem document carries the request id.
-  app.use(requestLog(p.log));
+  app.use(requestLog(p.log, { as4Path: p.config.as4.path }));
   // Without a configured public URL, links point back at the host the client used to reach us.
   const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
 
@@ -101,8 +100,7 @@ export function createApp(p: AppParts): Express {
     log: p.log,
     onAccepted: (documentType: string) => {
       metrics?.accepted.inc({ document_type: documentType });
-      // The outbox's work is not this request's: keep its log lines free of this request id.
-      runOutsideRequest(() => p.onAccepted?.());
+      p.onAccepted?.();
     },
   };
   // The headers come before the token check, so a 401 carries them too. The paths are tested here rather than

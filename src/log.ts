@@ -1,33 +1,19 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import pino, { type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
 
 /**
- * The request being served, if any. The request-log middleware (src/api/request-log.ts) enters it for each
- * HTTP request, and it follows the request through every await, so code deep inside (intake, the AS4
- * receiver) needs no logger or request id handed down to have its lines tagged.
+ * A logger whose lines carry the request id `requestId` (none when undefined). Code that logs while serving a
+ * request is handed such a logger (src/api/request-log.ts makes it per request): an AsyncLocalStorage that
+ * tagged lines by itself installed promise hooks costing every promise in the process (issue #17).
  */
-const requestContext = new AsyncLocalStorage<{ readonly requestId: string }>();
-
-/** Runs `fn` (and everything it starts) as part of the request `requestId`. */
-export function runWithRequestId<T>(requestId: string, fn: () => T): T {
-  return requestContext.run({ requestId }, fn);
-}
-
-/** Runs `fn` outside any request: for work a request only triggers (waking a worker), which is not its own. */
-export function runOutsideRequest<T>(fn: () => T): T {
-  return requestContext.exit(fn);
-}
-
-/** The id of the request whose work is running now, or undefined outside a request. */
-export function currentRequestId(): string | undefined {
-  return requestContext.getStore()?.requestId;
+export function withRequestId(log: Logger, requestId: string | undefined): Logger {
+  return requestId === undefined ? log : log.child({ requestId });
 }
 
 /**
  * JSON lines on stdout (or `destination`); every line about a message carries messageId / conversationId
- * fields, and every line logged while serving an HTTP request carries its `requestId`.
+ * fields, and every line logged while serving an HTTP request carries its `requestId` (withRequestId).
  *
  * On stdout, each line is one write system call when `sync` is set. Otherwise a line logged while an earlier
  * write is still under way joins the next write, so a busy access point writes its lines in batches (each line
@@ -42,11 +28,6 @@ export function createLogger(level: string, name = "dpi-ap", destination?: Desti
     level,
     base: { pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
-    // Fields given at the call win over the mixin's, so a line never carries two requestId keys.
-    mixin: () => {
-      const requestId = currentRequestId();
-      return requestId === undefined ? {} : { requestId };
-    },
   };
   // Batched, a stalled reader of stdout would let pending lines grow without end: past 16 MiB they are dropped.
   return pino(options, destination ?? pino.destination({ dest: 1, sync: o.sync ?? true, ...(o.sync === false ? { maxLength: MAX_PENDING_LOG_BYTES } : {}) }));

@@ -31,7 +31,6 @@ import type { Channel } from "./core/status/index.js";
 import { WebhookSender } from "./core/webhook-sender.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import type { Logger } from "./log.js";
-import { runOutsideRequest } from "./log.js";
 import { createGrantClient, type GrantClient } from "./maskinporten/grant-client.js";
 import { DPI_SEND_SCOPE } from "./maskinporten/token.js";
 import { createTokenVerifier } from "./maskinporten/token-verifier.js";
@@ -55,7 +54,7 @@ import { WebhookDeliveryRepo } from "./store/webhook-delivery-repo.js";
 
 export interface NextMoveParts {
   stores: Stores;
-  verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
+  verifyForretningsmelding: (jws: string, log?: Logger) => Promise<VerifiedForretningsmelding>;
   /** Maskinporten's issuer (the audience of our grants) and JWKS (for archive systems' bearer tokens). */
   maskinporten: { issuer: string; jwksUrl: string };
   clock: Clock;
@@ -125,8 +124,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     defaultTtlHours: nm.defaultTtlHours,
     clock: p.clock,
     log,
-    // The outbox's work is not this request's: keep its log lines free of this request id.
-    onQueued: (channel) => runOutsideRequest(() => p.onQueued(channel)),
+    onQueued: (channel) => p.onQueued(channel),
     ...(nm.channels.includes("DPF") ? { dpf: createDpfValidation({ config: config.dpf, orgs: nm.orgs, fiksToken }) } : {}),
   });
 
@@ -202,7 +200,7 @@ export async function createNextMove(config: Config, p: NextMoveParts): Promise<
     multipart: { sbdBytes: 1024 * 1024, fileBytes: nm.maxFileBytes, maxParts: 1000 },
     statuses: new NextMoveStatusRepo(p.stores.db),
     subscriptions: new SubscriptionsRepo(p.stores.db),
-    ping: (url) => sender.ping(url),
+    ping: (url, requestId) => sender.ping(url, requestId),
     registryFor: registries,
     orgs: nm.orgs,
     clock: p.clock,

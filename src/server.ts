@@ -329,9 +329,13 @@ async function openStoresAndSweep(config: Config, log: Logger) {
 
 /** The intake verifier: a forretningsmelding's JWS and business certificate, with the same revocation checks as AS4. */
 async function createIntakeVerifier(config: Config, clock: Clock, revocation: RevocationChecker, log: Logger) {
-  const onRevocationWarnings = (warnings: readonly string[], signer: X509Certificate) =>
-    log.warn({ signer: signer.subject.replace(/\n/g, ", "), warnings }, "forretningsmelding accepted although its certificate's revocation status is unknown (soft-fail)");
-  return createForretningsmeldingVerifier({ anchors: await loadAnchors(config.businessTrustAnchors), clock, revocation, onRevocationWarnings });
+  const warnTo = (to: Logger) => (warnings: readonly string[], signer: X509Certificate) =>
+    to.warn({ signer: signer.subject.replace(/\n/g, ", "), warnings }, "forretningsmelding accepted although its certificate's revocation status is unknown (soft-fail)");
+  const anchors = await loadAnchors(config.businessTrustAnchors);
+  const verifierFor = (to: Logger) => createForretningsmeldingVerifier({ anchors, clock, revocation, onRevocationWarnings: warnTo(to) });
+  const verify = verifierFor(log);
+  // A caller serving a request hands its logger, so the warning carries the request id (a verifier is a closure).
+  return (jws: string, requestLog?: Logger) => (requestLog ? verifierFor(requestLog) : verify)(jws);
 }
 
 /** Metrics, when enabled: the registry the workers and the HTTP edges count into. */
@@ -419,7 +423,7 @@ interface As4ReceiverParts {
   stores: Stores;
   identity: As4Identity;
   trust: SenderTrust;
-  verifyForretningsmelding: (jws: string) => Promise<VerifiedForretningsmelding>;
+  verifyForretningsmelding: (jws: string, log?: Logger) => Promise<VerifiedForretningsmelding>;
   as4Tmp: string;
   spoolBudget: MemoryBudget;
   metrics: Metrics | undefined;

@@ -11,6 +11,7 @@ import { timingSafeEqual } from "node:crypto";
 import express, { Router, type RequestHandler } from "express";
 import { ProblemError } from "../problem.js";
 import type { ParticipantsService } from "../participants/service.js";
+import { requestIdOf } from "./request-log.js";
 import type { ServedParticipantRow } from "../store/participants-repo.js";
 
 export class AdminUnauthenticatedError extends ProblemError {
@@ -43,13 +44,13 @@ export function adminParticipantsRouter(deps: { service: ParticipantsService; cr
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AdminBodyInvalidError('expected a JSON object {"participant": "...", "role": "sender|postbox|print"}');
     const { participant, role } = body as Record<string, unknown>;
     if (typeof participant !== "string" || typeof role !== "string") throw new AdminBodyInvalidError('"participant" and "role" must be strings');
-    const result = await deps.service.add(participant, role);
+    const result = await deps.service.add(participant, role, requestIdOf(res));
     res.status(result.created ? 201 : 200).json(view(result.row));
   });
 
   r.delete("/participants/:participant", async (req, res) => {
     const role = typeof req.query.role === "string" ? req.query.role : undefined;
-    await deps.service.remove(req.params.participant, role);
+    await deps.service.remove(req.params.participant, role, requestIdOf(res));
     res.status(204).end();
   });
   return r;

@@ -1,6 +1,7 @@
 import { Router } from "express";
 import { sendBytes } from "./answer.js";
 import { receiveAs4, type As4ReceiverDeps } from "../channels/dpi/as4-receiver.js";
+import { requestLogger } from "./request-log.js";
 
 /**
  * The AS4 endpoint other access points POST to (the URL we publish in the SMP). The request body is handed
@@ -16,7 +17,7 @@ export function as4Router(path: string, deps: As4ReceiverDeps, accepting: () => 
       return;
     }
     // The remote address is all we know of the sender until its message is parsed; refusals before that log it.
-    const answer = await receiveAs4(req.get("content-type"), req, deps, { remoteAddress: req.ip ?? req.socket.remoteAddress });
+    const answer = await receiveAs4(req.get("content-type"), req, deps, { remoteAddress: req.ip ?? req.socket.remoteAddress, log: requestLogger(deps.log, res) });
     sendBytes(res, answer.status, answer.contentType, answer.body);
   });
   return r;

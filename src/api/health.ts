@@ -1,5 +1,6 @@
 import { Router } from "express";
 import type { Logger } from "../log.js";
+import { requestLogger } from "./request-log.js";
 
 export interface ReadinessCheck {
   name: string;
@@ -23,7 +24,7 @@ export function healthRouter(checks: ReadinessCheck[], log: Logger): Router {
           await c.check();
           return { name: c.name, status: "UP" as const };
         } catch (err) {
-          log.error({ err, check: c.name }, "readiness check failed");
+          requestLogger(log, res).error({ err, check: c.name }, "readiness check failed");
           return { name: c.name, status: "DOWN" as const };
         }
       }),

@@ -5,6 +5,7 @@ import { acceptOutgoing, type IntakeDeps } from "../dpi/intake.js";
 import { sendJson } from "./answer.js";
 import { callerOf } from "./auth.js";
 import { KANAL_PATTERN } from "./kanal.js";
+import { requestLogger } from "./request-log.js";
 import { readSubmission, type SubmissionLimits } from "./multipart-submission.js";
 
 export class KanalInvalidError extends ProblemError {
@@ -45,7 +46,7 @@ export function messagesOutRouter(deps: { intake: IntakeDeps; blobs: BlobStore; 
       if (kanal !== undefined && (typeof kanal !== "string" || !KANAL_PATTERN.test(kanal))) throw new KanalInvalidError(kanal);
       const caller = callerOf(res);
       const submission = await readSubmission(req, deps.blobs, deps.limits);
-      const accepted = await acceptOutgoing({ ...submission, kanal: kanal as string | undefined, caller }, deps.intake);
+      const accepted = await acceptOutgoing({ ...submission, kanal: kanal as string | undefined, caller }, { ...deps.intake, log: requestLogger(deps.intake.log, res) });
       res.location(deps.publicUrl(`/messages/out/${accepted.id}/statuses`, req));
       sendJson(req, res, 201, accepted);
     } finally {

@@ -3,7 +3,7 @@ import { DomainError } from "../errors.js";
 import { ProblemError } from "../problem.js";
 import type { Logger } from "../log.js";
 import { problemOf } from "./problem-map.js";
-import { requestIdOf } from "./request-log.js";
+import { requestIdOf, requestLogger } from "./request-log.js";
 
 /**
  * Every error leaves as application/problem+json carrying the request id: a ProblemError born at the HTTP
@@ -20,8 +20,9 @@ export function problemHandler(log: Logger, onProblem?: (code: string) => void):
       pathDecodeProblem(err) ??
       new ProblemError(500, "internal-error", "Internal server error", "The request could not be processed; see the server log.");
     onProblem?.(problem.code);
-    if (problem.status >= 500) log.error({ err, method: req.method, path: req.path }, "request failed");
-    else log.info({ code: problem.code, status: problem.status, method: req.method, path: req.path, detail: problem.message }, "request rejected");
+    const rlog = requestLogger(log, res);
+    if (problem.status >= 500) rlog.error({ err, method: req.method, path: req.path }, "request failed");
+    else rlog.info({ code: problem.code, status: problem.status, method: req.method, path: req.path, detail: problem.message }, "request rejected");
     if (res.headersSent) {
       res.destroy();
       return;

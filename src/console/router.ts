@@ -17,6 +17,7 @@ import { ConsoleOidcClient } from "./oidc-client.js";
 import { OidcError, type OidcErrorCode } from "./oidc-errors.js";
 import { PENDING_LOGIN_MS } from "./oidc-pending.js";
 import { claimValues } from "./oidc-roles.js";
+import { requestLogger } from "../api/request-log.js";
 import { conversationHref, conversationPage, errorPage, listPage, loggedInPage, loginPage, overviewPage } from "./pages.js";
 import { DEFAULT_COST, verifyPassword } from "./password.js";
 import { ConsoleQueries } from "./queries.js";
@@ -134,7 +135,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
     const ip = req.socket.remoteAddress ?? "";
     const wait = throttle.retryAfterMs(name, ip);
     if (wait > 0) {
-      log.warn({ user: name, ip }, "console login refused: too many failed attempts");
+      requestLogger(log, res).warn({ user: name, ip }, "console login refused: too many failed attempts");
       res.set("Retry-After", String(Math.ceil(wait / 1000)));
       return void showLogin(res, 429, { error: `Too many failed attempts. Try again in ${Math.ceil(wait / 60_000)} minutes.`, user: name });
     }
@@ -143,13 +144,13 @@ export function consoleRouter(d: ConsoleDeps): Router {
     const ok = await verifyPassword(password, user?.password ?? dummyHash);
     if (!user || !ok) {
       throttle.failed(name, ip);
-      log.warn({ user: name, ip }, "console login failed");
+      requestLogger(log, res).warn({ user: name, ip }, "console login failed");
       return void showLogin(res, 401, { error: "Wrong user or password.", user: name });
     }
     throttle.succeeded(name, ip);
     startSession(req, res, user.name, user.role);
     res.append("Set-Cookie", loginCookie("", 0));
-    log.info({ user: user.name, role: user.role, ip, login: "password" }, "console login");
+    requestLogger(log, res).info({ user: user.name, role: user.role, ip, login: "password" }, "console login");
     res.redirect(303, "/console");
   });
 
@@ -163,7 +164,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
         res.redirect(303, url);
       } catch (err) {
         if (!(err instanceof OidcError)) throw err;
-        log.warn({ ip: req.socket.remoteAddress ?? "", login: "oidc", code: err.code, reason: err.message }, "console login failed");
+        requestLogger(log, res).warn({ ip: req.socket.remoteAddress ?? "", login: "oidc", code: err.code, reason: err.message }, "console login failed");
         showLogin(res, 502, { error: `${provider} could not be reached to log in; the error is in the log.` });
       }
     });
@@ -175,15 +176,15 @@ export function consoleRouter(d: ConsoleDeps): Router {
       try {
         const who = await oidc.finish(cookies(req).get(OIDC_COOKIE), req.query as Record<string, unknown>);
         if (!who.role) {
-          log.warn({ user: who.user, sub: who.sub, ip, login: "oidc", claim: oidc.settings.roleClaim, values: claimValues(who.claims, oidc.settings.roleClaim).slice(0, 20) }, "console login refused: no role");
+          requestLogger(log, res).warn({ user: who.user, sub: who.sub, ip, login: "oidc", claim: oidc.settings.roleClaim, values: claimValues(who.claims, oidc.settings.roleClaim).slice(0, 20) }, "console login refused: no role");
           return void showLogin(res, 403, { error: `You (${who.user}) logged in at ${provider}, but have no role in this console. Ask for the group that makes you an operator or a viewer.` });
         }
         startSession(req, res, who.user, who.role);
-        log.info({ user: who.user, role: who.role, ip, login: "oidc", sub: who.sub }, "console login");
+        requestLogger(log, res).info({ user: who.user, role: who.role, ip, login: "oidc", sub: who.sub }, "console login");
         send(res, 200, loggedInPage());
       } catch (err) {
         if (!(err instanceof OidcError)) throw err;
-        log.warn({ ip, login: "oidc", code: err.code, reason: err.message }, "console login failed");
+        requestLogger(log, res).warn({ ip, login: "oidc", code: err.code, reason: err.message }, "console login failed");
         const [status, text] = oidcFailure(err.code, provider, err.message);
         showLogin(res, status, { error: text });
       }
@@ -208,7 +209,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
     (req: SessionRequest, res, next) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       if (!sameOrigin(req, d.publicUrl) || !sameToken(req.consoleSession!.csrfToken, body[CSRF_FIELD])) {
-        log.warn({ user: req.consoleSession!.user, path: req.path }, "console POST refused: CSRF check failed");
+        requestLogger(log, res).warn({ user: req.consoleSession!.user, path: req.path }, "console POST refused: CSRF check failed");
         return void send(res, 403, errorPage(req.consoleSession!, "Forbidden", "The form did not come from this session. Reload the page and try again."));
       }
       next();
@@ -218,7 +219,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
   router.post("/logout", ...csrf, (req: SessionRequest, res) => {
     sessions.destroy(cookies(req).get(SESSION_COOKIE));
     res.append("Set-Cookie", sessionCookie("", 0));
-    log.info({ user: req.consoleSession!.user }, "console logout");
+    requestLogger(log, res).info({ user: req.consoleSession!.user }, "console logout");
     res.redirect(303, "/console/login");
   });
 
@@ -255,7 +256,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
     const dir = direction(req.params.direction as string | undefined);
     const bundle = dir ? await buildEvidenceBundle(d.db, dir, String(req.params.messageId), { user: req.consoleSession!.user, now: d.clock() }) : null;
     if (!bundle) return void send(res, 404, errorPage(req.consoleSession!, "Not found", "There is no such conversation."));
-    log.info({ user: req.consoleSession!.user, direction: dir, messageId: bundle.manifest.conversation.messageId, files: bundle.manifest.files.length }, "console evidence bundle");
+    requestLogger(log, res).info({ user: req.consoleSession!.user, direction: dir, messageId: bundle.manifest.conversation.messageId, files: bundle.manifest.files.length }, "console evidence bundle");
     res.set({ "Content-Type": "application/zip", "Content-Disposition": `attachment; filename="${bundle.fileName}"` });
     res.send(Buffer.from(bundle.bytes));
   });
@@ -264,7 +265,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
     router.post(`/conversations/:direction/:messageId/${name}`, ...csrf, async (req: SessionRequest, res) => {
       const session = req.consoleSession!;
       if (session.role !== "operator") {
-        log.warn({ user: session.user, action: name }, "console action refused: viewer");
+        requestLogger(log, res).warn({ user: session.user, action: name }, "console action refused: viewer");
         return void send(res, 403, errorPage(session, "Forbidden", "Viewers cannot act on conversations."));
       }
       const dir = direction(req.params.direction as string | undefined);
@@ -274,11 +275,11 @@ export function consoleRouter(d: ConsoleDeps): Router {
       try {
         const r =
           name === "retry" ? await actions.retry(session.user, dir, messageId) : name === "cancel" ? await actions.cancel(session.user, dir, messageId, note) : await actions.markHandled(session.user, dir, messageId, note);
-        log.info({ user: session.user, action: name, direction: dir, messageId, status: r.status }, "console action");
+        requestLogger(log, res).info({ user: session.user, action: name, direction: dir, messageId, status: r.status }, "console action");
         res.redirect(303, `${conversationHref(dir, normaliseMessageId(messageId))}?done=${name}`);
       } catch (err) {
         if (!(err instanceof ConsoleActionRefused)) throw err;
-        log.info({ user: session.user, action: name, direction: dir, messageId, refused: err.code }, "console action refused");
+        requestLogger(log, res).info({ user: session.user, action: name, direction: dir, messageId, refused: err.code }, "console action refused");
         if (err.code === "not-found") return void send(res, 404, errorPage(session, "Not found", "There is no such conversation."));
         await showConversation(req, res, err.code === "bad-note" ? 400 : 409, { ok: false, text: `Not done: ${err.message}` });
       }
@@ -287,7 +288,7 @@ export function consoleRouter(d: ConsoleDeps): Router {
 
   router.use((req: SessionRequest, res) => send(res, 404, errorPage(req.consoleSession ?? null, "Not found", "There is no such page in the console.")));
   router.use((err: unknown, req: SessionRequest, res: Response, _next: NextFunction) => {
-    log.error({ err, path: req.path }, "console page failed");
+    requestLogger(log, res).error({ err, path: req.path }, "console page failed");
     send(res, 500, errorPage(req.consoleSession ?? null, "Something went wrong", "The page could not be made; the error is in the log."));
   });
   return router;

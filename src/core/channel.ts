@@ -191,5 +191,6 @@ export interface PreparedHandover {
 export interface NextMoveHandover {
   readonly channel: Channel;
   readonly draftStatus: string;
-  prepare(message: NextMoveOutgoing): Promise<PreparedHandover>;
+  /** `log`: the logger of the request being served, for what the preparation logs (a soft-fail revocation warning). */
+  prepare(message: NextMoveOutgoing, log?: Logger): Promise<PreparedHandover>;
 }

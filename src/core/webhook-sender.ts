@@ -1,6 +1,6 @@
 import { request } from "undici";
 import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
+import { withRequestId, type Logger } from "../log.js";
 import type { ClaimedDelivery, WebhookDeliveryRepo } from "../store/webhook-delivery-repo.js";
 import { PollingLoop } from "./polling-loop.js";
 import { decideRetry, type RetryPolicy } from "./retry-policy.js";
@@ -86,8 +86,9 @@ export class WebhookSender {
    * The integrasjonspunkt pings a push endpoint when a subscription is created or moved to it, and a ping that
    * fails does not stop that (its RestTemplate only logs error answers): so here, too, it is only logged.
    */
-  async ping(url: string): Promise<void> {
-    const log = this.deps.log.child({ pushEndpoint: url });
+  async ping(url: string, requestId?: string): Promise<void> {
+    // Pinged while a subscription request is served: its lines name that request.
+    const log = withRequestId(this.deps.log, requestId).child({ pushEndpoint: url });
     try {
       const status = await this.post(url, JSON.stringify(pingEvent(this.deps.clock())), this.deps.timeoutMs);
       if (status < 200 || status >= 300) log.info({ status }, "webhook ping answered with an error");

@@ -88,7 +88,8 @@ export async function storeIncoming(
     }
     throw err;
   }
-  deps.log.info({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, receiver: m.receiver.value }, "incoming message stored");
+  // At debug: the AS4 receiver's "AS4 message accepted, receipt returned" says the same with the AS4 ids, once committed.
+  deps.log.debug({ messageId: m.messageId, conversationId: m.conversationId, documentType: m.type, receiver: m.receiver.value }, "incoming message stored");
   if (answer) logLetterStatuses(m, answer.status, onLetters, deps.log);
   return true;
 }

@@ -54,7 +54,8 @@ export interface AcceptedMessage {
 const ACCEPTED_STATUS = "OPPRETTET";
 
 export interface IntakeDeps {
-  verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
+  /** `log`: the logger of the request being served, for the soft-fail revocation warning. */
+  verifyForretningsmelding(jws: string, log?: Logger): Promise<VerifiedForretningsmelding>;
   servedParticipants: Pick<ParticipantSet, "has">;
   repo: DpiMessagesRepo;
   blobs: BlobStore;
@@ -150,7 +151,7 @@ export async function acceptOutgoing(req: IntakeRequest, deps: IntakeDeps): Prom
 }
 
 async function check(req: IntakeRequest, deps: IntakeDeps): Promise<AcceptedMessage> {
-  const verified = await deps.verifyForretningsmelding(req.forretningsmelding);
+  const verified = await deps.verifyForretningsmelding(req.forretningsmelding, deps.log);
   const m = verified.message;
   const sender = m.sender.value;
   const avsender = m.avsender.value;

@@ -13,7 +13,7 @@
  */
 import type { X509Certificate } from "node:crypto";
 import type { Clock } from "../clock.js";
-import type { Logger } from "../log.js";
+import { withRequestId, type Logger } from "../log.js";
 import { isParticipantRole, PARTICIPANT_ROLES, registrationsOfRole, type ParticipantRole } from "../dpi/participant-roles.js";
 import { dpiDocumentTypeId, dpiProcessId, norwegianParticipantId, participantKey, toParticipantId, type ParticipantId, type StandardSpelling } from "../peppol/identifiers.js";
 import { SmpManagementError, type SmpManagementClient } from "../peppol/smp-management.js";
@@ -50,7 +50,9 @@ export class ParticipantsService {
     return this.d.repo.list();
   }
 
-  async add(participantText: string, roleText: string): Promise<AddResult> {
+  /** `requestId`: the request being served (src/api/admin-participants.ts), which its lines name. */
+  async add(participantText: string, roleText: string, requestId?: string): Promise<AddResult> {
+    const log = withRequestId(this.d.log, requestId);
     const participant = parseServedParticipant(participantText);
     const role = parseRole(roleText);
     const key = participantKey(participant);
@@ -67,19 +69,20 @@ export class ParticipantsService {
       await this.#register(participant, role, progress);
     } catch (e) {
       const error = smpFailure(e, `registering ${key} as ${role} in the SMP`);
-      if (created) await this.#rollBack(participant, role, error, progress.groupPut);
+      if (created) await this.#rollBack(participant, role, error, progress.groupPut, log);
       else if (before?.state === "pending") await this.d.repo.setState(key, role, "pending", error.message, this.d.clock());
       // A role that was registered stays so: it was served before, and the SMP may well still have it.
       await this.d.directory.refresh();
       throw error;
     }
     await this.d.repo.setState(key, role, "registered", undefined, this.d.clock(), true);
-    this.d.log.info({ participant: key, role }, "participant registered in the SMP and served");
+    log.info({ participant: key, role }, "participant registered in the SMP and served");
     return this.#done(key, role, created);
   }
 
   /** Removes one role, or (role undefined) every role of the participant. */
-  async remove(participantText: string, roleText?: string): Promise<ServedParticipantRow[]> {
+  async remove(participantText: string, roleText?: string, requestId?: string): Promise<ServedParticipantRow[]> {
+    const log = withRequestId(this.d.log, requestId);
     const participant = parseServedParticipant(participantText);
     const role = roleText === undefined ? undefined : parseRole(roleText);
     const key = participantKey(participant);
@@ -98,7 +101,7 @@ export class ParticipantsService {
     }
     await this.d.repo.delete(key, role);
     await this.d.directory.refresh();
-    this.d.log.info({ participant: key, ...(role ? { role } : {}) }, "participant removed");
+    log.info({ participant: key, ...(role ? { role } : {}) }, "participant removed");
     return going;
   }
 
@@ -155,24 +158,24 @@ export class ParticipantsService {
    * of the participant is stored; then the row. When the SMP cannot be cleaned, the row stays pending. When
    * the SMP refused the service group itself, nothing of ours is there to undo.
    */
-  async #rollBack(participant: ParticipantId, role: ParticipantRole, cause: ParticipantSmpError, groupPut: boolean): Promise<void> {
+  async #rollBack(participant: ParticipantId, role: ParticipantRole, cause: ParticipantSmpError, groupPut: boolean, log: Logger): Promise<void> {
     const smp = this.d.smp!;
     const key = participantKey(participant);
     try {
       if (!groupPut) {
         await this.d.repo.delete(key, role);
-        this.d.log.warn({ participant: key, role, err: cause.message }, "participant not added: the SMP refused its service group");
+        log.warn({ participant: key, role, err: cause.message }, "participant not added: the SMP refused its service group");
         return;
       }
       const others = (await this.d.repo.rolesOf(key)).filter((r) => r.role !== role);
       if (others.length === 0) await smp.client.deleteServiceGroup(participant);
       else for (const reg of registrationsOfRole(role)) await smp.client.deleteServiceMetadata(participant, dpiDocumentTypeId(reg.type, smp.spelling));
       await this.d.repo.delete(key, role);
-      this.d.log.warn({ participant: key, role, err: cause.message }, "participant not added: SMP registration failed and was rolled back");
+      log.warn({ participant: key, role, err: cause.message }, "participant not added: SMP registration failed and was rolled back");
     } catch (e) {
       const detail = `${cause.message}; rolling back failed too (${e instanceof Error ? e.message : String(e)}), so it stays pending and is retried`;
       await this.d.repo.setState(key, role, "pending", detail, this.d.clock());
-      this.d.log.warn({ participant: key, role, err: detail }, "participant pending: SMP registration failed");
+      log.warn({ participant: key, role, err: detail }, "participant pending: SMP registration failed");
     }
   }
 

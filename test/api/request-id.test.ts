@@ -18,7 +18,7 @@ describe("api: the request id on every log line and problem document", function 
 
   before(async () => {
     sim = await startMaskinportenSim(await loadDefaultSimOptions());
-    const captured = capturingLogger("info");
+    const captured = capturingLogger("debug");
     lines = captured.lines;
     running = await startTempAccessPoint({ log: captured.log, maskinporten: sim, workers: false });
     ap = running.ap;
@@ -49,9 +49,10 @@ describe("api: the request id on every log line and problem document", function 
     const accepted = await post(letter, token);
     expect(accepted.res.status, accepted.text).to.equal(201);
     expect(accepted.requestId).to.match(UUID);
-    expect(accepted.lines.map((l) => [l.msg, l.requestId])).to.deep.equal([
-      ["message accepted", accepted.requestId],
-      ["http", accepted.requestId],
+    // The request line of an accepted letter is at debug: "message accepted" records it at info.
+    expect(accepted.lines.map((l) => [l.msg, l.requestId, l.level])).to.deep.equal([
+      ["message accepted", accepted.requestId, 30],
+      ["http", accepted.requestId, 20],
     ]);
 
     // The same id with other content is refused (the identical letter again would get its 201 back).
@@ -65,9 +66,9 @@ describe("api: the request id on every log line and problem document", function 
       instance: "/messages/out",
       requestId: "client-chosen.id_42",
     });
-    expect(refused.lines.map((l) => [l.msg, l.requestId])).to.deep.equal([
-      ["request rejected", "client-chosen.id_42"],
-      ["http", "client-chosen.id_42"],
+    expect(refused.lines.map((l) => [l.msg, l.requestId, l.level])).to.deep.equal([
+      ["request rejected", "client-chosen.id_42", 30],
+      ["http", "client-chosen.id_42", 30],
     ]);
   });
 

@@ -27,7 +27,7 @@ export interface NextMoveApiDeps {
   statuses: NextMoveStatusRepo;
   subscriptions: SubscriptionsRepo;
   /** Pings a webhook's push endpoint when a subscription is made or moved. */
-  ping: (url: string) => Promise<void>;
+  ping: (url: string, requestId?: string) => Promise<void>;
   /** The Service Registry as an organisation asks it; capabilities are asked as the caller's first organisation. */
   registryFor(orgno: string): Pick<ServiceRegistryClient, "identifier" | "identifierProcess">;
   /** The organisations this deployment serves over NextMove, in configured order. */

@@ -28,6 +28,7 @@ import { MessageNotFoundError } from "./errors.js";
 import { InMessageNotLockedError, InMessagePackageUnreadableError } from "./messages-in-errors.js";
 import { enumParam, single } from "./query-params.js";
 import { pageableOf, springPage } from "./spring-page.js";
+import { requestLogger } from "../request-log.js";
 
 /**
  * /api/messages/in as the integrasjonspunkt's NextMoveMessageInController answers it (spec/eformidling.md §1.2):
@@ -124,10 +125,10 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
     return m;
   };
 
-  const deleteBlob = async (key: string | null, m: InboxMessage) => {
+  const deleteBlob = async (key: string | null, m: InboxMessage, log: Logger) => {
     if (!key) return;
     // Unreferenced now: if this fails, the payload sweeper removes it later.
-    await deps.blobs.delete(key).catch((err: unknown) => deps.log.warn({ ...ids(m), err }, "could not delete the package of a message that left the inbox"));
+    await deps.blobs.delete(key).catch((err: unknown) => log.warn({ ...ids(m), err }, "could not delete the package of a message that left the inbox"));
   };
 
   /** The decrypted ASiC-E, or why it cannot be read (the package is gone or its envelope is not ours to open). */
@@ -158,7 +159,7 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
       res.status(204).end();
       return;
     }
-    deps.log.info({ ...ids(m), lockedUntil: m.lockedUntil }, "incoming message locked by peek");
+    requestLogger(deps.log, res).debug({ ...ids(m), lockedUntil: m.lockedUntil }, "incoming message locked by peek");
     sendSbd(res, m.nextMove.sbd);
   });
 
@@ -177,11 +178,11 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
       const channel = channelOf(m.channel);
       const description = `${ASIC_FILE} of message ${m.messageId} from ${m.senderIdentifier} cannot be read (${asic.unreadable}); removed from the queue`;
       const removed = await deps.repo.discard(m.messageId, now, incomingStatusName(channel, "FEIL"), description, deps.onDiscarded);
-      if (removed.removed) await deleteBlob(removed.packageKey, m);
-      deps.log.error({ ...ids(m), reason: asic.unreadable }, "unreadable package: message removed with FEIL");
+      if (removed.removed) await deleteBlob(removed.packageKey, m, requestLogger(deps.log, res));
+      requestLogger(deps.log, res).error({ ...ids(m), reason: asic.unreadable }, "unreadable package: message removed with FEIL");
       throw new InMessagePackageUnreadableError(m.messageId);
     }
-    deps.log.info(ids(m), "package popped");
+    requestLogger(deps.log, res).debug(ids(m), "package popped");
     res.status(200);
     res.setHeader("Content-Disposition", `attachment; filename=${ASIC_FILE}`);
     res.setHeader("Content-Type", ASIC_E_MIMETYPE);
@@ -198,9 +199,9 @@ export function messagesInRouter(deps: MessagesInDeps): Router {
       const again = await deps.repo.message(m.messageId);
       throw again && !again.readAt ? new InMessageNotLockedError(m.messageId) : new MessageNotFoundError(m.messageId);
     }
-    if (out.decision && !out.decision.ok) deps.log.warn({ ...ids(m), refused: out.decision.code }, `delivered without ${status}: ${out.decision.detail}`);
-    await deleteBlob(out.packageKey, m);
-    deps.log.info(ids(m), "incoming message delivered to the archive system");
+    if (out.decision && !out.decision.ok) requestLogger(deps.log, res).warn({ ...ids(m), refused: out.decision.code }, `delivered without ${status}: ${out.decision.detail}`);
+    await deleteBlob(out.packageKey, m, requestLogger(deps.log, res));
+    requestLogger(deps.log, res).info(ids(m), "incoming message delivered to the archive system");
     sendSbd(res, out.message.nextMove.sbd);
   });
 

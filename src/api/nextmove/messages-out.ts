@@ -7,6 +7,7 @@ import { ContentDispositionInvalidError, parseContentDisposition } from "./conte
 import { readMultipartMessage, type MultipartMessageLimits } from "./multipart-message.js";
 import type { NextMoveOutQueue } from "./out-queue.js";
 import { single } from "./query-params.js";
+import { requestIdOf } from "../request-log.js";
 import { pageableOf, springPage } from "./spring-page.js";
 
 /**
@@ -66,11 +67,11 @@ export function messagesOutRouter(deps: MessagesOutDeps): Router {
       body = form.sbd; // parseSbd refuses it with the integrasjonspunkt's unreadable-message error
     }
     const files = form.files.map((f) => ({ filename: f.filename, title: f.title, contentType: f.contentType, content: { stored: f.blob } }));
-    sendSbd(res, await queue.createAndSend(caller, body, files));
+    sendSbd(res, await queue.createAndSend(caller, body, files, requestIdOf(res)));
   });
 
   r.post("/messages/out", sbdBody(deps.multipart.sbdBytes), async (req, res) => {
-    sendSbd(res, await queue.create(nextMoveCallerOf(res), req.body));
+    sendSbd(res, await queue.create(nextMoveCallerOf(res), req.body, requestIdOf(res)));
   });
 
   r.get("/messages/out", async (req, res) => {
@@ -107,7 +108,7 @@ export function messagesOutRouter(deps: MessagesOutDeps): Router {
   });
 
   r.post("/messages/out/:messageId", async (req, res) => {
-    await queue.send(nextMoveCallerOf(res), req.params.messageId);
+    await queue.send(nextMoveCallerOf(res), req.params.messageId, requestIdOf(res));
     res.status(200).end();
   });
 

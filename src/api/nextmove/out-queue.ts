@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { NextMoveHandover, Router } from "../../core/channel.js";
 import type { Channel } from "../../core/status/index.js";
-import type { Logger } from "../../log.js";
+import { withRequestId, type Logger } from "../../log.js";
 import { ReceiverDoesNotAcceptProcessError as RoutingRefusedError, type EformidlingEndpoint } from "../../routing/eformidling.js";
 import {
   ARKIVMELDING_FILE,
@@ -97,8 +97,10 @@ export class NextMoveOutQueue {
   }
 
   /** POST /api/messages/out: the SBD as stored, with the integrasjonspunkt's defaults. */
-  async create(caller: NextMoveCaller, body: unknown): Promise<StandardBusinessDocument> {
+  /** `requestId`: the request being served, which the lines about the message name. */
+  async create(caller: NextMoveCaller, body: unknown, requestId?: string): Promise<StandardBusinessDocument> {
     const { deps } = this;
+    const log = withRequestId(deps.log, requestId);
     // Date-times without an offset get Oslo's offset at the queue's clock, as every other time here.
     const sbd = parseSbd(body, { clock: deps.clock });
     validateRequest(sbd, { clock: deps.clock });
@@ -142,7 +144,7 @@ export class NextMoveOutQueue {
       if (err instanceof DuplicateMessageIdError) throw new MessageAlreadyExistsError(id);
       throw err;
     }
-    deps.log.info({ messageId: id, conversationId: conversationId(filled), channel, type: filled.type, sender, receiver, caller: caller.name }, "nextmove message created");
+    log.info({ messageId: id, conversationId: conversationId(filled), channel, type: filled.type, sender, receiver, caller: caller.name }, "nextmove message created");
     return filled;
   }
 
@@ -199,8 +201,9 @@ export class NextMoveOutQueue {
    * POST /api/messages/out/{id}: checks the message is complete and hands it to its channel. A message sent
    * already is not sent again (a repeated request is answered as the first).
    */
-  async send(caller: NextMoveCaller, messageId: string): Promise<void> {
+  async send(caller: NextMoveCaller, messageId: string, requestId?: string): Promise<void> {
     const { deps } = this;
+    const log = withRequestId(deps.log, requestId);
     const c = await deps.repo.get("OUT", messageId);
     if (!c || !maySee(caller, c)) throw new MessageNotFoundError(messageId);
     if (c.nextMove.queuedAt !== null) return;
@@ -221,7 +224,7 @@ export class NextMoveOutQueue {
       throw err;
     }
     const handover = this.handovers.get(channel);
-    const prepared = handover ? await handover.prepare({ conversation: c, sbd: c.nextMove.sbd, files }) : undefined;
+    const prepared = handover ? await handover.prepare({ conversation: c, sbd: c.nextMove.sbd, files }, log) : undefined;
     let queued = false;
     try {
       queued = await deps.repo.queue(c.messageId, deps.clock(), prepared?.writes);
@@ -229,18 +232,18 @@ export class NextMoveOutQueue {
       if (!queued) await prepared?.discard();
     }
     if (!queued) return;
-    deps.log.info({ messageId: c.messageId, conversationId: c.conversationId, channel, files: files.length, caller: caller.name }, "nextmove message queued for sending");
+    log.info({ messageId: c.messageId, conversationId: c.conversationId, channel, files: files.length, caller: caller.name }, "nextmove message queued for sending");
     deps.onQueued?.(channel);
   }
 
   /** POST /api/messages/out/multipart: create, add the files, send; nothing stays behind when any step fails. */
-  async createAndSend(caller: NextMoveCaller, body: unknown, files: readonly IncomingFile[]): Promise<StandardBusinessDocument> {
+  async createAndSend(caller: NextMoveCaller, body: unknown, files: readonly IncomingFile[], requestId?: string): Promise<StandardBusinessDocument> {
     let created: StandardBusinessDocument | undefined;
     try {
-      created = await this.create(caller, body);
+      created = await this.create(caller, body, requestId);
       const id = created.header.documentIdentification!.instanceIdentifier!;
       for (const f of files) await this.addFile(caller, id, f);
-      await this.send(caller, id);
+      await this.send(caller, id, requestId);
       return created;
     } catch (err) {
       if (created) await this.discard(created.header.documentIdentification!.instanceIdentifier!);

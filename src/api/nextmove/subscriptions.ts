@@ -7,6 +7,7 @@ import { mayActFor, nextMoveCallerOf, type NextMoveCaller } from "./caller.js";
 import { longValue } from "./query-params.js";
 import { pageableOf, springPage } from "./spring-page.js";
 import { SubscriptionExistsError, SubscriptionInvalidError, SubscriptionNotFoundError } from "./status-errors.js";
+import { requestIdOf } from "../request-log.js";
 
 /**
  * /api/subscriptions as the integrasjonspunkt's SubscriptionController and SubscriptionServiceImpl answer it
@@ -24,7 +25,7 @@ import { SubscriptionExistsError, SubscriptionInvalidError, SubscriptionNotFound
 export interface SubscriptionsDeps {
   repo: SubscriptionsRepo;
   /** POSTs the ping event to a push endpoint; never fails (WebhookSender.ping). */
-  ping: (pushEndpoint: string) => Promise<void>;
+  ping: (pushEndpoint: string, requestId?: string) => Promise<void>;
   clock: Clock;
 }
 
@@ -123,7 +124,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
     const f = readBody(req.body, true);
     const owner = ownerOf(caller.orgs);
     await refuseDuplicate(owner, f.name!, f.pushEndpoint!);
-    await deps.ping(f.pushEndpoint!);
+    await deps.ping(f.pushEndpoint!, requestIdOf(res));
     const created = await deps.repo.create({ name: f.name!, pushEndpoint: f.pushEndpoint!, resource: f.resource!, event: f.event!, filter: f.filter ?? null, owner }, deps.clock());
     res.json(subscriptionJson(created));
   });
@@ -133,7 +134,7 @@ export function subscriptionsRouter(deps: SubscriptionsDeps): Router {
     const existing = await find(caller, String(req.params.id));
     const f = readBody(req.body, false);
     await refuseDuplicate(existing.owner, f.name ?? existing.name, f.pushEndpoint ?? existing.pushEndpoint, existing.id);
-    if (f.pushEndpoint !== undefined && f.pushEndpoint !== existing.pushEndpoint) await deps.ping(f.pushEndpoint);
+    if (f.pushEndpoint !== undefined && f.pushEndpoint !== existing.pushEndpoint) await deps.ping(f.pushEndpoint, requestIdOf(res));
     // As the integrasjonspunkt: what the body leaves out (or sets to null) stays as it was.
     const changes: SubscriptionChanges = { ...f };
     await deps.repo.update(existing.id, changes);

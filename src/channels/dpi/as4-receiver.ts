@@ -53,8 +53,9 @@ export interface InboundHandler {
    * Takes the message for good (commits it) or throws an EbmsError saying why not. Returns the DPI message id.
    * When the handler commits the message in a transaction, it runs `answer` in it, once; when it commits
    * nothing (it has the message already), it leaves `answer` uncalled and the receiver stores the answer itself.
+   * `log` is the receiver's logger for this request: the handler's lines about the message carry its request id.
    */
-  accept(message: ReceivedUserMessage, sender: TrustedAccessPoint, answer?: AnswerWrites): Promise<string | undefined>;
+  accept(message: ReceivedUserMessage, sender: TrustedAccessPoint, answer?: AnswerWrites, log?: Logger): Promise<string | undefined>;
 }
 
 export interface As4ReceiverDeps {
@@ -80,6 +81,8 @@ export interface As4ReceiverDeps {
 /** What the HTTP endpoint knows about the request, for the log lines about it. */
 export interface As4RequestInfo {
   remoteAddress?: string | undefined;
+  /** deps.log with the request's id (src/api/request-log.ts): every line about this message is logged with it. */
+  log?: Logger | undefined;
 }
 
 export interface As4Response {
@@ -106,6 +109,7 @@ interface Known {
 
 export async function receiveAs4(contentType: string | undefined, body: Readable, deps: As4ReceiverDeps, request: As4RequestInfo = {}): Promise<As4Response> {
   const duplicates = deps.duplicates ?? storedDuplicateDetector(deps.exchanges);
+  const base = request.log ?? deps.log;
   const known: Known = request.remoteAddress ? { remoteAddress: request.remoteAddress } : {};
   let received: ReceivedUserMessage | undefined;
   try {
@@ -128,7 +132,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     const sender =
       checked && checked.cert.fingerprint256 === received.signerCertificate.fingerprint256 ? checked.sender : await validateSender(received.signerCertificate, deps);
     known.signer = sender.seatId;
-    const log = deps.log.child(known);
+    const log = base.child(known);
     if (sender.seatId !== um.fromPartyId) {
       throw new EbmsError("EBMS:0101", `From PartyId ${um.fromPartyId} is not the signer's seat id ${sender.seatId}`, { refToMessageId: as4Id });
     }
@@ -172,7 +176,7 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
           }
         : undefined;
 
-      messageId = await deps.handler.accept(received, sender, answer);
+      messageId = await deps.handler.accept(received, sender, answer, base);
     } catch (err) {
       // The handler's EbmsError means it took nothing; anything else may have come after its commit.
       await (err instanceof EbmsError ? duplicates.release(incoming) : duplicates.abandon(incoming, deps.clock())).catch((e: unknown) =>
@@ -196,8 +200,8 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
     const as4Id = known.as4MessageId ?? ebms.refToMessageId;
     const located = as4Id ? ebms.withRefToMessageId(as4Id) : ebms;
     const fields = { ...known, ...(as4Id ? { as4MessageId: as4Id } : {}), code: located.code, detail: located.detail, ...specificDescription(located) };
-    if (err instanceof EbmsError) deps.log.warn(fields, "AS4 message refused");
-    else deps.log.error({ ...fields, err }, "AS4 message failed");
+    if (err instanceof EbmsError) base.warn(fields, "AS4 message refused");
+    else base.error({ ...fields, err }, "AS4 message failed");
     deps.onAnswer?.(located.code);
     return { status: 200, contentType: SOAP, body: Buffer.from(errorSignal(located, deps), "utf8") };
   } finally {

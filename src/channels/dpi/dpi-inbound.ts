@@ -27,7 +27,8 @@ export interface DpiInboundDeps {
   servedParticipants: Pick<ParticipantSet, "has">;
   /** Served participants that take letters (providers); the rest take only receipts for their own letters. */
   letterRecipients: Pick<ParticipantSet, "has">;
-  verifyForretningsmelding(jws: string): Promise<VerifiedForretningsmelding>;
+  /** `log`: the logger of the request being served, for the soft-fail revocation warning. */
+  verifyForretningsmelding(jws: string, log?: Logger): Promise<VerifiedForretningsmelding>;
   repo: DpiMessagesRepo;
   blobs: BlobStore;
   maxDokumentpakkeBytes: number;
@@ -41,9 +42,10 @@ const XML_TYPES = new Set(["application/xml", "text/xml"]);
 
 export function createDpiInboundHandler(deps: DpiInboundDeps): InboundHandler {
   return {
-    async accept(received, sender, answer) {
+    async accept(received, sender, answer, log) {
       try {
-        return await acceptDpi(received, sender, deps, answer);
+        // The receiver's logger for this request: the lines about the message (storeIncoming's) carry its id.
+        return await acceptDpi(received, sender, log ? { ...deps, log } : deps, answer);
       } catch (err) {
         // A domain error no check caught (a malformed identifier in the header) is answered by the AS4 table.
         if (err instanceof DomainError) throw ebmsErrorOf(err, `${err.code}: ${err.message}`, { refToMessageId: received.userMessage.messageId });
@@ -120,7 +122,7 @@ async function check(
 
   let verified: VerifiedForretningsmelding;
   try {
-    verified = await deps.verifyForretningsmelding(sbd.forretningsmelding);
+    verified = await deps.verifyForretningsmelding(sbd.forretningsmelding, deps.log);
   } catch (err) {
     if (!(err instanceof DomainError)) throw err;
     // An OCSP/CRL outage on our side is no verdict on the letter: the sender should try again later.

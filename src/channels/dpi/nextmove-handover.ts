@@ -1,3 +1,4 @@
+import type { Logger } from "../../log.js";
 import { Readable } from "node:stream";
 import type { Clock } from "../../clock.js";
 import type { NextMoveHandover, NextMoveOutgoing, PreparedHandover, Router } from "../../core/channel.js";
@@ -29,7 +30,7 @@ export interface DpiHandoverDeps {
   keystores: OrgKeyStores;
   /** A Maskinporten token with scope digitalpostinnbygger:send for `avsender`, asked for by `sender` (both nine digits). */
   token(sender: string, avsender: string): Promise<string>;
-  verify(jws: string): Promise<VerifiedForretningsmelding>;
+  verify(jws: string, log?: Logger): Promise<VerifiedForretningsmelding>;
   repo: DpiMessagesRepo;
   blobs: BlobStore;
   clock: Clock;
@@ -43,11 +44,11 @@ export function createDpiHandover(deps: DpiHandoverDeps): NextMoveHandover {
   return {
     channel: "DPI",
     draftStatus: DPI_DRAFT_STATUS,
-    prepare: (message) => prepare(message, deps),
+    prepare: (message, log) => prepare(message, deps, log),
   };
 }
 
-async function prepare(message: NextMoveOutgoing, deps: DpiHandoverDeps): Promise<PreparedHandover> {
+async function prepare(message: NextMoveOutgoing, deps: DpiHandoverDeps, log?: Logger): Promise<PreparedHandover> {
   const sbd = parseSbdJson(message.sbd);
   const { senderPrimary, sender } = parties(sbd);
   const record = await dpiRecordOf(sbd, deps.routerFor(senderPrimary!));
@@ -69,7 +70,7 @@ async function prepare(message: NextMoveOutgoing, deps: DpiHandoverDeps): Promis
   });
   // What a business system posts to the DPI API passes this check before it is taken; a letter we signed
   // ourselves is held to the same.
-  const verified = await deps.verify(letter.forretningsmelding);
+  const verified = await deps.verify(letter.forretningsmelding, log);
   const pakke = await deps.blobs.write(Readable.from([Buffer.from(letter.dokumentpakke)]));
   const dpiMessage = messageRecord(verified.message, { direction: "OUT", jws: verified.jws, dokumentpakke: pakke, revocation: revocationRecords(verified.revocation, "forretningsmelding") });
   return {

@@ -121,7 +121,7 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
         }
         const attempts = recorded.attempts;
         if (attempts === undefined) throw new Error(`the AS4 MessageId of ${m.messageId} changed while it was being sent`);
-        log.info({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: ctx.attempt }, "sending over AS4");
+        log.debug({ as4MessageId, endpoint: endpoint.endpointUrl, to: peer, attempt: ctx.attempt }, "sending over AS4");
         const res = await send(endpoint.endpointUrl, message, { headersTimeoutMs: deps.timeoutMs, bodyTimeoutMs: deps.timeoutMs });
         outcome = interpretResponse(res.status, res.contentType, res.body, {
           as4MessageId,
