@@ -3,7 +3,7 @@ import { messagesOutBody, messagesOutForm } from "../../src/client/messages-out-
 
 /** The parts of a multipart/form-data body as a web-platform reader sees them. */
 async function partsOf(bytes: Uint8Array, contentType: string) {
-  const form = await new Response(bytes, { headers: { "content-type": contentType } }).formData();
+  const form = await new Response(new Uint8Array(bytes), { headers: { "content-type": contentType } }).formData();
   return Promise.all(
     [...form.entries()].map(async ([name, value]) => {
       const file = value as File;
