@@ -27,6 +27,25 @@ describe("store/blob-store", () => {
     expect(Buffer.concat(chunks).toString()).to.equal("hello world");
   });
 
+  it("reads a blob in pieces of the size asked for, 64 KiB otherwise", async () => {
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
+    const b = await blobs.write(Readable.from([bytes]));
+    const sizes = async (s: Readable) => {
+      const got: number[] = [];
+      const chunks: Buffer[] = [];
+      for await (const c of s) {
+        got.push((c as Buffer).length);
+        chunks.push(c as Buffer);
+      }
+      expect(Buffer.concat(chunks).equals(bytes)).to.equal(true);
+      return got;
+    };
+    expect(await sizes(blobs.open(b.key, { chunkBytes: 1024 * 1024 }))).to.deep.equal([1048576, 1048576, 1048576, 5]);
+    const small = await sizes(blobs.open(b.key));
+    expect(small.length).to.equal(49);
+    expect(small[0]).to.equal(65536);
+  });
+
   it("refuses a stream over the limit and leaves nothing behind", async () => {
     const err = await blobs.write(Readable.from([Buffer.alloc(100)]), 99).catch((e: unknown) => e);
     expect(err).to.be.instanceOf(BlobTooLargeError);
