@@ -1,5 +1,6 @@
 import { watch } from "node:fs";
-import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -25,6 +26,15 @@ describe("store/blob-store", () => {
     const chunks: Buffer[] = [];
     for await (const c of blobs.open(b.key)) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).to.equal("hello world");
+  });
+
+  it("stores many small chunks gathered into larger writes in their order, with their SHA-256", async () => {
+    const chunks = Array.from({ length: 300 }, (_, i) => Buffer.alloc(10_000 + (i % 7), i % 251));
+    const whole = Buffer.concat(chunks);
+    const b = await blobs.write(Readable.from(chunks));
+    expect(b.size).to.equal(whole.length);
+    expect(b.sha256.equals(createHash("sha256").update(whole).digest())).to.equal(true);
+    expect((await readFile(blobs.pathOf(b.key))).equals(whole)).to.equal(true);
   });
 
   it("reads a blob in pieces of the size asked for, 64 KiB otherwise", async () => {
