@@ -1,5 +1,6 @@
 import { watch } from "node:fs";
-import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
@@ -25,6 +26,34 @@ describe("store/blob-store", () => {
     const chunks: Buffer[] = [];
     for await (const c of blobs.open(b.key)) chunks.push(c as Buffer);
     expect(Buffer.concat(chunks).toString()).to.equal("hello world");
+  });
+
+  it("stores many small chunks gathered into larger writes in their order, with their SHA-256", async () => {
+    const chunks = Array.from({ length: 300 }, (_, i) => Buffer.alloc(10_000 + (i % 7), i % 251));
+    const whole = Buffer.concat(chunks);
+    const b = await blobs.write(Readable.from(chunks));
+    expect(b.size).to.equal(whole.length);
+    expect(b.sha256.equals(createHash("sha256").update(whole).digest())).to.equal(true);
+    expect((await readFile(blobs.pathOf(b.key))).equals(whole)).to.equal(true);
+  });
+
+  it("reads a blob in pieces of the size asked for, 64 KiB otherwise", async () => {
+    const bytes = Buffer.alloc(3 * 1024 * 1024 + 5, 7);
+    const b = await blobs.write(Readable.from([bytes]));
+    const sizes = async (s: Readable) => {
+      const got: number[] = [];
+      const chunks: Buffer[] = [];
+      for await (const c of s) {
+        got.push((c as Buffer).length);
+        chunks.push(c as Buffer);
+      }
+      expect(Buffer.concat(chunks).equals(bytes)).to.equal(true);
+      return got;
+    };
+    expect(await sizes(blobs.open(b.key, { chunkBytes: 1024 * 1024 }))).to.deep.equal([1048576, 1048576, 1048576, 5]);
+    const small = await sizes(blobs.open(b.key));
+    expect(small.length).to.equal(49);
+    expect(small[0]).to.equal(65536);
   });
 
   it("refuses a stream over the limit and leaves nothing behind", async () => {

@@ -208,8 +208,10 @@ export class DpiOutboundChannel implements OutboundChannel<DpiConversation> {
     const { blobs } = this.deps;
     const key = dpi.payloadKey;
     if (!key) return dpiSbdBytes(sbd);
-    const streamed = () => dpiSbdStream({ ...sbd, dokumentpakke: Readable.from(blobs.open(key)) });
     const memory = this.deps.memorySpoolBytes ?? DEFAULT_MEMORY_SPOOL_BYTES;
+    // A payload known to be large is read in large pieces (see OpenOptions); the stream is iterated directly.
+    const chunkBytes = dpi.payloadSize !== null && dpi.payloadSize >= LARGE_READ_BYTES ? LARGE_READ_BYTES : undefined;
+    const streamed = () => dpiSbdStream({ ...sbd, dokumentpakke: blobs.open(key, chunkBytes !== undefined ? { chunkBytes } : {}) });
     if (dpi.payloadSize === null || base64Length(dpi.payloadSize) > memory) return streamed;
     const pakke = await blobs.read(key).catch(() => undefined);
     return pakke === undefined ? streamed : dpiSbdBytes({ ...sbd, dokumentpakke: pakke });
@@ -234,6 +236,8 @@ export function dpiLeaseMs(timeoutMs: number): number {
 }
 
 const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
+/** Read piece for a dokumentpakke of at least this size (1 MiB): fewer read calls, one allocation per send. */
+const LARGE_READ_BYTES = 1024 * 1024;
 
 type OutboundPrepareCert = Parameters<typeof prepareUserMessage>[0]["recipientCertificate"];
 

@@ -179,7 +179,7 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
     createFeilReceiptIssuer({ signer: { ...businessSigner(OPERATOR.split(":")[1]!), org: OPERATOR }, repo: stores.repo, clock, log: silentLogger });
 
   /** Queues a letter from corner 1 (OUT, due now) with its dokumentpakke in the blob store. */
-  async function queued(type: "digital" | "leveringskvittering" = "digital", over: { expectedResponse?: Date; receiver?: string } = {}): Promise<BuiltMessage> {
+  async function queued(type: "digital" | "leveringskvittering" = "digital", over: { expectedResponse?: Date; receiver?: string; cms?: Uint8Array } = {}): Promise<BuiltMessage> {
     const built = await buildMessage({ type, ...over });
     const blob = built.cms ? await stores.blobs.write(Readable.from([Buffer.from(built.cms)])) : undefined;
     const m = parseForretningsmelding(built.payload);
@@ -359,6 +359,30 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
         expect(peer.state.sbds[0]!.equals(expected)).to.equal(true);
       });
     }
+
+    it("sends a dokumentpakke of over 1 MiB, read in 1 MiB pieces, byte for byte as the stream builds it", async () => {
+      peer.state.down = false;
+      const w = worker({ discovery: discovery(), allowHttpEndpoints: true, memorySpoolBytes: 1_000 });
+      const cms = Buffer.alloc(3 * 1024 * 1024 + 7);
+      for (let i = 0; i < cms.length; i++) cms[i] = (i * 7 + (i >> 12)) & 0xff;
+      const letter = await queued("digital", { receiver: ORGS.digipost, cms });
+      const m = await row(letter.messageId);
+      expect(m.dpi.payloadSize).to.equal(3 * 1024 * 1024 + 7);
+      expect(await w.runOnce()).to.equal(1);
+      expect((await row(letter.messageId)).status).to.equal("SENDT");
+      const expected = await buildDpiSbd({
+        sender: toParticipantId(m.senderIdentifier),
+        receiver: toParticipantId(m.receiverIdentifier),
+        messageType: "digital",
+        instanceIdentifier: m.messageId,
+        createdAt: m.createdAt,
+        spelling: "innbyggerpost",
+        forretningsmelding: m.dpi.forretningsmelding,
+        dokumentpakke: cms,
+      });
+      expect(peer.state.sbds).to.have.length(1);
+      expect(peer.state.sbds[0]!.equals(expected)).to.equal(true);
+    });
 
     it("a letter read before another attempt fixed its AS4 MessageId is built again and sent with that one", async () => {
       peer.state.down = false;
