@@ -314,7 +314,8 @@ export const PART_IN_ONE_PIECE_BYTES = 256 * 1024;
  * abort also ends the part, so the parser never waits for a reader that is gone.
  */
 async function spoolPart(part: Readable, content: Spool, inOnePiece: number, signal: AbortSignal): Promise<void> {
-  const chunks = part[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  // Not destroyed when we stop iterating: a large part is piped on from where the iterator left it.
+  const chunks = part.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
   const held: Buffer[] = [];
   let heldBytes = 0;
   const stop = () => part.destroy(signal.reason instanceof Error ? signal.reason : new Error("aborted"));
@@ -325,11 +326,12 @@ async function spoolPart(part: Readable, content: Spool, inOnePiece: number, sig
       held.push(next.value);
       heldBytes += next.value.length;
       if (heldBytes > inOnePiece) {
-        const rest = async function* () {
-          yield* held.splice(0);
-          for (let n = await chunks.next(); !n.done; n = await chunks.next()) yield n.value;
-        };
-        await pipeline(rest(), content.sink, { signal });
+        // The rest is piped, chunk by chunk as the parser emits them: a stream's async iterator hands out all it
+        // has buffered joined into one new buffer, which copied nearly every byte of a large attachment.
+        await chunks.return?.();
+        const sink = content.sink;
+        for (const c of held.splice(0)) sink.write(c);
+        await pipeline(part, sink, { signal });
         return;
       }
     }

@@ -129,6 +129,15 @@ describe("peppol/sbdh (DPI Innbyggerpost payload)", () => {
       );
     });
 
+    it("with digest: false gives the dokumentpakke's size and bytes but no SHA-256 (the sink digests them)", async () => {
+      const pakke = bytes(100_001);
+      const sbd = await buildDpiSbd(letter({ dokumentpakke: pakke }));
+      const { sink, bytes: received } = collector();
+      const read = await readDpiSbd(sbd, { sink, digest: false });
+      expect(read.dokumentpakke).to.deep.equal({ size: pakke.length });
+      expect(received().equals(pakke)).to.equal(true);
+    });
+
     it("carries a receipt with an empty Dokumentpakke element", async () => {
       const sbd = await buildDpiSbd(receipt());
       expect(sbd.toString()).to.contain("<Dokumentpakke></Dokumentpakke>");

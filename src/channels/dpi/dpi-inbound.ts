@@ -79,7 +79,8 @@ async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoi
   );
   let sbd: DpiSbd;
   try {
-    sbd = await readDpiSbd(payload.content.createReadStream(), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes });
+    // The payload store digests what it writes: the reader need not hash the same bytes again.
+    sbd = await readDpiSbd(payload.content.createReadStream(), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes, digest: false });
   } catch (err) {
     sink.destroy();
     const w = await blobWrite;
@@ -137,8 +138,9 @@ async function check(
   // A receipt is checked against the letter it answers in the transaction that stores it (storeIncoming).
   const checkLetter = m.kind === "receipt" ? (letter: FirstLetter | null) => checkAnswersOurLetter(m, letter, other) : undefined;
   if (m.kind === "letter") {
-    const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64").toString("hex");
-    if (!sbd.dokumentpakke || sbd.dokumentpakke.sha256 !== expected) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
+    // The SHA-256 the payload store computed over exactly the bytes the SBD reader decoded into it.
+    const expected = Buffer.from(m.dokumentpakkefingeravtrykk!.digestValue, "base64");
+    if (!blob || !blob.sha256.equals(expected)) throw other("the dokumentpakke does not match dokumentpakkefingeravtrykk");
   }
   // What the sending access point's certificate and the forretningsmelding's were found not revoked by.
   const revocation = [...revocationRecords(sender.revocation, "as4-peer"), ...revocationRecords(verified.revocation, "forretningsmelding")];
