@@ -360,7 +360,7 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
       });
     }
 
-    it("sends a dokumentpakke of over 1 MiB, read in 1 MiB pieces, byte for byte as the stream builds it", async () => {
+    it("sends a dokumentpakke of several MiB, read in large pieces, byte for byte as the stream builds it", async () => {
       peer.state.down = false;
       const w = worker({ discovery: discovery(), allowHttpEndpoints: true, memorySpoolBytes: 1_000 });
       const cms = Buffer.alloc(3 * 1024 * 1024 + 7);
