@@ -1,16 +1,8 @@
 import { expect } from "chai";
 import { Base64Decoder, Base64Encoder } from "../../src/peppol/base64-stream.js";
+import { seededBytes } from "../helpers/seeded-bytes.js";
 
-/** Deterministic bytes that look random enough for base64 to use the whole alphabet. */
-function bytes(n: number, seed = 1): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const bytes = seededBytes;
 
 /** `data` cut at the given sizes, repeated until it is used up. */
 function cut(data: Buffer, sizes: readonly number[]): Buffer[] {

@@ -29,6 +29,7 @@ import {
   type DpiSbdInput,
   type DpiSbdReadOptions,
 } from "../../src/peppol/dpi-sbd.js";
+import { seededBytes } from "../helpers/seeded-bytes.js";
 
 const SHARED = fileURLToPath(new URL("../../../shared/", import.meta.url));
 const JWS = "eyJhbGciOiJSUzI1NiJ9.eyJzdGFuZGFyZEJ1c2luZXNzRG9jdW1lbnQiOnt9fQ.c2lnbmF0dXJl";
@@ -57,16 +58,7 @@ const receipt = (extra: Partial<DpiSbdInput> = {}): DpiSbdInput => ({
   ...extra,
 });
 
-/** Deterministic non-repeating-looking bytes. */
-function bytes(n: number, seed = 1): Buffer {
-  const out = Buffer.alloc(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const bytes = seededBytes;
 
 function sha256(b: Uint8Array): string {
   return createHash("sha256").update(b).digest("hex");

@@ -188,6 +188,18 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
   }
 
   const row = async (id: string) => (await stores.repo.get("OUT", id))!;
+  /** The SBD a digital letter's row and dokumentpakke make, as the stream builds it: what the peer must receive. */
+  const digitalSbdOf = (m: Awaited<ReturnType<typeof row>>, dokumentpakke: Buffer) =>
+    buildDpiSbd({
+      sender: toParticipantId(m.senderIdentifier),
+      receiver: toParticipantId(m.receiverIdentifier),
+      messageType: "digital",
+      instanceIdentifier: m.messageId,
+      createdAt: m.createdAt,
+      spelling: "innbyggerpost",
+      forretningsmelding: m.dpi.forretningsmelding,
+      dokumentpakke,
+    });
   const statuses = async (id: string) => (await stores.repo.statuses("OUT", id)).map((s) => [s.status, s.description]);
   const incoming = async (conversationId: string) => (await stores.repo.conversation(conversationId)).filter((m) => m.direction === "IN");
 
@@ -345,16 +357,7 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
         expect(Math.ceil(m.dpi.payloadSize! / 3) * 4).to.be.above(1_000);
         expect(await w.runOnce()).to.equal(1);
         expect((await row(letter.messageId)).status).to.equal("SENDT");
-        const expected = await buildDpiSbd({
-          sender: toParticipantId(m.senderIdentifier),
-          receiver: toParticipantId(m.receiverIdentifier),
-          messageType: "digital",
-          instanceIdentifier: m.messageId,
-          createdAt: m.createdAt,
-          spelling: "innbyggerpost",
-          forretningsmelding: m.dpi.forretningsmelding,
-          dokumentpakke: Buffer.from(letter.cms!),
-        });
+        const expected = await digitalSbdOf(m, Buffer.from(letter.cms!));
         expect(peer.state.sbds).to.have.length(1);
         expect(peer.state.sbds[0]!.equals(expected)).to.equal(true);
       });
@@ -370,16 +373,7 @@ describe("channels/dpi/outbound: the core Outbox with the DPI channel", function
       expect(m.dpi.payloadSize).to.equal(3 * 1024 * 1024 + 7);
       expect(await w.runOnce()).to.equal(1);
       expect((await row(letter.messageId)).status).to.equal("SENDT");
-      const expected = await buildDpiSbd({
-        sender: toParticipantId(m.senderIdentifier),
-        receiver: toParticipantId(m.receiverIdentifier),
-        messageType: "digital",
-        instanceIdentifier: m.messageId,
-        createdAt: m.createdAt,
-        spelling: "innbyggerpost",
-        forretningsmelding: m.dpi.forretningsmelding,
-        dokumentpakke: cms,
-      });
+      const expected = await digitalSbdOf(m, cms);
       expect(peer.state.sbds).to.have.length(1);
       expect(peer.state.sbds[0]!.equals(expected)).to.equal(true);
     });

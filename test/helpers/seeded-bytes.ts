@@ -1,0 +1,10 @@
+/** Deterministic bytes that look random enough for base64 to use its whole alphabet (a linear congruential generator). */
+export function seededBytes(n: number, seed = 1): Buffer {
+  const out = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
