@@ -58,6 +58,8 @@ export interface NetworkOptions {
   cleanup: Cleanup;
   logLevel: string;
   outboxConcurrency: number | undefined;
+  /** Letters the postbox provider handles at once (default 1). */
+  postboxConcurrency?: number;
   /** POST /messages/out requests the bench keeps in flight; the access points accept at least that many uploads at once. */
   uploadConcurrency?: number;
   /** Lifetime of access tokens: longer than the whole run, since one token is embedded in every letter. */
@@ -239,6 +241,7 @@ export async function startBenchNetwork(o: NetworkOptions): Promise<BenchNetwork
     issuer: maskinporten.issuer,
     certsDir: CERTS_DIR,
     dir,
+    ...(o.postboxConcurrency !== undefined ? { concurrency: o.postboxConcurrency } : {}),
     logLevel: o.logLevel === "info" ? "warn" : o.logLevel,
   });
   o.cleanup.add("stop the postbox provider", () => postbox.stop());

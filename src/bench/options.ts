@@ -26,6 +26,11 @@ export interface BenchOptions {
   logLevel: string;
   /** DPI_AP_OUTBOX_CONCURRENCY of the access points; absent = their default. */
   outboxConcurrency: number | undefined;
+  /**
+   * Letters the postbox provider (corner 4) works on at once. A provider's service handles many letters at a
+   * time; one at a time, its round trips to corner 3 (download, receipt, read) left the machine partly idle.
+   */
+  postboxConcurrency: number;
   /** Keep the temp folder (databases, payloads, logs) after the run and print where it is. */
   keep: boolean;
   /**
@@ -63,6 +68,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   timeLimitSeconds: 1800,
   logLevel: "info",
   outboxConcurrency: undefined,
+  postboxConcurrency: 8,
   keep: false,
   rate: undefined,
   durationSeconds: 30,
@@ -97,6 +103,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --time-limit SEC     each phase stops after this long (default 1800)
   --log-level LEVEL    access point log level; logs go to files (default info)
   --outbox-concurrency N  DPI_AP_OUTBOX_CONCURRENCY of both access points (default: theirs)
+  --postbox-concurrency N  letters the postbox provider handles at once (default 8)
   --rate N             open loop: offer N letters per second on a fixed schedule, not waiting for
                        answers; latency counts from each letter's scheduled start (no large phase)
   --duration SEC       seconds of offering with --rate (default 30; letters = N × SEC unless --letters)
@@ -183,6 +190,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         o.logLevel = v;
         break;
       }
+      case "--postbox-concurrency":
+        o.postboxConcurrency = integer(flag, value(), 1, 64);
+        break;
       case "--outbox-concurrency":
         o.outboxConcurrency = integer(flag, value(), 1, 64);
         break;

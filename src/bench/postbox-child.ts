@@ -22,6 +22,7 @@ const configSchema = z.object({
   certsDir: z.string(),
   pollIntervalMs: z.number().int().positive(),
   pageSize: z.number().int().min(1).max(1000),
+  concurrency: z.number().int().min(1).max(64),
   logLevel: z.string(),
 });
 
@@ -43,6 +44,7 @@ async function main(): Promise<void> {
     businessAnchors: anchors,
     pollIntervalMs: config.pollIntervalMs,
     pageSize: config.pageSize,
+    concurrency: config.concurrency,
     log: createLogger(config.logLevel, "postbox"),
   });
 

@@ -22,6 +22,8 @@ export interface PostboxProcessOptions {
   dir: string;
   pollIntervalMs?: number;
   pageSize?: number;
+  /** Letters it works on at the same time (default 1). */
+  concurrency?: number;
   logLevel: string;
 }
 
@@ -43,6 +45,7 @@ export async function startPostboxProcess(o: PostboxProcessOptions, readyTimeout
     certsDir: o.certsDir,
     pollIntervalMs: o.pollIntervalMs ?? 100,
     pageSize: o.pageSize ?? 100,
+    concurrency: o.concurrency ?? 1,
     logLevel: o.logLevel,
   };
   const child = spawnChild({

@@ -136,6 +136,8 @@ export interface BenchReport {
     largeDocumentBytes: number;
     logLevel: string;
     outboxConcurrency?: number;
+    /** Letters the postbox provider handled at once (DPI runs). */
+    postboxConcurrency?: number;
     /** Open loop: letters offered per second, for durationSeconds. */
     rate?: number;
     durationSeconds?: number;
@@ -357,6 +359,7 @@ export function benchReport(
       largeDocumentBytes: o.largeDocumentBytes,
       logLevel: o.logLevel,
       ...(o.outboxConcurrency !== undefined ? { outboxConcurrency: o.outboxConcurrency } : {}),
+      ...(o.channel === "dpi" ? { postboxConcurrency: o.postboxConcurrency } : {}),
       ...(o.rate !== undefined ? { rate: o.rate, durationSeconds: o.letters / o.rate } : {}),
       instances: o.instances,
       store: o.store,

@@ -49,6 +49,7 @@ export async function runBench(o: BenchOptions, io: RunIo): Promise<{ report: Be
     cleanup: io.cleanup,
     logLevel: o.logLevel,
     outboxConcurrency: o.outboxConcurrency,
+    postboxConcurrency: o.postboxConcurrency,
     blobStore: o.blobStore,
     uploadConcurrency: o.concurrency,
     // One token is embedded in every letter; it must outlive every phase and the set-up around them.

@@ -9,7 +9,7 @@ describe("bench: command-line options", () => {
   });
 
   it("reads every option, as --flag value and as --flag=value", () => {
-    const o = parseBenchArgs(["--letters", "50", "--size=64KiB", "--concurrency", "4", "--large=0", "--large-size", "1.5MB", "--json", "--quiet", "--time-limit", "60", "--log-level=warn", "--outbox-concurrency", "8", "--keep"]);
+    const o = parseBenchArgs(["--letters", "50", "--size=64KiB", "--concurrency", "4", "--large=0", "--large-size", "1.5MB", "--json", "--quiet", "--time-limit", "60", "--log-level=warn", "--outbox-concurrency", "8", "--postbox-concurrency", "3", "--keep"]);
     expect(o).to.deep.equal({
       ...DEFAULT_OPTIONS,
       letters: 50,
@@ -22,6 +22,7 @@ describe("bench: command-line options", () => {
       timeLimitSeconds: 60,
       logLevel: "warn",
       outboxConcurrency: 8,
+      postboxConcurrency: 3,
       keep: true,
     });
   });
@@ -49,6 +50,8 @@ describe("bench: command-line options", () => {
     expect(() => parseBenchArgs(["--letters", "2.5"])).to.throw(BenchUsageError);
     expect(() => parseBenchArgs(["--concurrency", "1000"])).to.throw(BenchUsageError);
     expect(() => parseBenchArgs(["--log-level", "loud"])).to.throw(BenchUsageError);
+    expect(() => parseBenchArgs(["--postbox-concurrency", "0"])).to.throw(BenchUsageError, "--postbox-concurrency must be between 1 and 64, got 0");
+    expect(() => parseBenchArgs(["--postbox-concurrency", "65"])).to.throw(BenchUsageError, "--postbox-concurrency must be between 1 and 64, got 65");
     expect(() => parseBenchArgs(["--json=yes"])).to.throw(BenchUsageError, /no value/);
   });
 

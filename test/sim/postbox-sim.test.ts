@@ -149,6 +149,36 @@ describe("sim/postbox postbox-sim: the polling loop", () => {
     expect(verified.message.conversationId).to.equal(l.conversationId);
   });
 
+  it("with concurrency 3, works on three letters of a page at once, each still download → receipt → read", async () => {
+    const built = [];
+    for (let i = 0; i < 5; i++) built.push(await letter());
+    for (const l of built) ap.add(l);
+    sim = await startPostboxSim({ accessPointUrl: ap.url, orgno: DIGIPOST, signer: businessKey(DIGIPOST), grant: async () => TOKEN, businessAnchors: BUSINESS_ANCHORS, clock, pollIntervalMs: 0, concurrency: 3, behaviour: { openDelayMs: 60_000 } });
+    const result = await sim.pollOnce();
+    expect(result).to.deep.include({ listed: 5, delivered: 5, failed: 0, redelivered: 0 });
+    const ids = built.map((l) => l.messageId);
+    // The first three letters are downloaded before any letter is confirmed read; the fourth only after one is.
+    const firstRead = ap.events.findIndex((e) => e.startsWith("read "));
+    expect(ap.events.slice(0, firstRead).filter((e) => e.startsWith("download ")).sort()).to.deep.equal(ids.slice(0, 3).map((id) => `download ${id}`).sort());
+    expect(ap.events.indexOf(`download ${ids[3]}`)).to.be.greaterThan(firstRead);
+    for (const id of ids) expect(ap.events.indexOf(`download ${id}`), id).to.be.lessThan(ap.events.indexOf(`read ${id}`));
+    expect(ap.events.filter((e) => e === "receipt leveringskvittering")).to.have.length(5);
+    expect(sim.delivered().map((d) => d.messageId).sort()).to.deep.equal([...ids].sort());
+    expect(ap.letters.every((l) => l.read)).to.equal(true);
+  });
+
+  it("refuses a concurrency that is not a positive whole number", async () => {
+    for (const concurrency of [0, -1, 1.5]) {
+      let err: unknown;
+      try {
+        await startPostboxSim({ accessPointUrl: ap.url, orgno: DIGIPOST, signer: businessKey(DIGIPOST), grant: async () => TOKEN, businessAnchors: BUSINESS_ANCHORS, pollIntervalMs: 0, concurrency });
+      } catch (e) {
+        err = e;
+      }
+      expect((err as Error)?.message, String(concurrency)).to.equal(`concurrency must be a positive integer, not ${concurrency}`);
+    }
+  });
+
   it("posts the aapningskvittering once the citizen has opened the letter, not before", async () => {
     ap.add(await letter());
     const s = await start({ openDelayMs: 60_000 });

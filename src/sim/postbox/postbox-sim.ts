@@ -58,6 +58,12 @@ export interface PostboxSimOptions {
   readonly kanal?: string;
   /** page_size of each poll (default 100). */
   readonly pageSize?: number;
+  /**
+   * Letters of one page handled at the same time (default 1: one after the other, in the page's order). A
+   * provider's real service works on many letters at once; each letter still goes download → check → receipts
+   * → read in its own order.
+   */
+  readonly concurrency?: number;
   readonly maxDokumentpakkeBytes?: number;
   readonly behaviour?: PostboxBehaviour;
   readonly log?: Logger;
@@ -197,6 +203,8 @@ export async function startPostboxSim(options: PostboxSimOptions): Promise<Postb
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
   });
   const pageSize = options.pageSize ?? 100;
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a positive integer, not ${concurrency}`);
   const checkContext = {
     provider,
     recipient: { privateKey: options.signer.privateKey, certificate: options.signer.certificate },
@@ -359,7 +367,7 @@ export async function startPostboxSim(options: PostboxSimOptions): Promise<Postb
       result.listed += items.length;
       stats.listed += items.length;
       let stuck = 0;
-      for (const item of items) {
+      const handleOne = async (item: InboxItem): Promise<void> => {
         try {
           const outcome = await handle(item, bearer);
           result[outcome]++;
@@ -370,7 +378,8 @@ export async function startPostboxSim(options: PostboxSimOptions): Promise<Postb
           stats.errors++;
           log.warn({ err, downloadurl: item.downloadurl }, "letter left for a later poll");
         }
-      }
+      };
+      await eachWithConcurrency(items, concurrency, handleOne);
       if (items.length < pageSize || stuck > 0 || stopped) break;
     }
     // Polls every second find nothing most of the time: at info they drowned the sandbox's log.
@@ -462,4 +471,13 @@ function deliveryOf(letter: CheckedLetter, at: Date): DeliveredLetter {
     files,
     deliveredAt: at,
   };
+}
+
+/** Runs `work` on every item, at most `limit` at a time, in the items' order of starting. */
+async function eachWithConcurrency<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
