@@ -150,6 +150,7 @@ export interface Stores {
 export async function openStores(config: Config, o: { onCommitSyncFailure?: (err: Error) => void } = {}): Promise<Stores> {
   const { db, applied, singleProcess } = await openDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
+    namedStatements: config.databaseNamedStatements,
     sqliteSynchronous: config.sqliteSynchronous,
     ...(o.onCommitSyncFailure ? { onCommitSyncFailure: o.onCommitSyncFailure } : {}),
   });

@@ -26,6 +26,7 @@ const schema = z.object({
   DPI_AP_PUBLIC_URL: z.string().url().optional(),
   DPI_AP_DATABASE_URL: z.string().default("file:./data/dpi-ap.db"),
   DPI_AP_DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DPI_AP_DATABASE_NAMED_STATEMENTS: bool.default(true),
   DPI_AP_SQLITE_SYNCHRONOUS: z.enum(["full", "normal"]).default("full"),
   DPI_AP_DATA_DIR: z.string().default("./data"),
   DPI_AP_BLOB_STORE: z.enum(["folder", "database"]).default("folder"),
@@ -211,6 +212,8 @@ export interface Config {
   databaseUrl: string;
   /** PostgreSQL: connections per pool (Prisma's, the direct SQL's, and the database payload store's). */
   databasePoolSize: number;
+  /** PostgreSQL: the direct SQL prepares its statements by name on each connection (DPI_AP_DATABASE_NAMED_STATEMENTS). */
+  databaseNamedStatements: boolean;
   /**
    * SQLite's `synchronous` (DPI_AP_SQLITE_SYNCHRONOUS): "full" syncs the log at every commit, so what was
    * committed survives a power loss; "normal" syncs only at checkpoints, and a power loss can undo the last
@@ -549,6 +552,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: e.DPI_AP_PUBLIC_URL?.replace(/\/+$/, ""),
     databaseUrl: e.DPI_AP_DATABASE_URL,
     databasePoolSize: e.DPI_AP_DATABASE_POOL_SIZE,
+    databaseNamedStatements: e.DPI_AP_DATABASE_NAMED_STATEMENTS,
     sqliteSynchronous: e.DPI_AP_SQLITE_SYNCHRONOUS,
     dataDir: e.DPI_AP_DATA_DIR,
     blobStore: e.DPI_AP_BLOB_STORE,

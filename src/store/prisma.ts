@@ -82,6 +82,8 @@ async function runMigrations(executor: SqlExecutor, provider: DatabaseProvider):
 export interface OpenOptions {
   /** PostgreSQL: the most connections each of the client's two pools (Prisma's, the direct SQL's) opens; default 10. */
   poolSize?: number;
+  /** PostgreSQL: the direct SQL prepares its statements by name on each connection (default true; pg-sql.ts). */
+  namedStatements?: boolean;
   /**
    * SQLite: "full" (the default): every commit is on disk (the write-ahead log synced) before its caller, or
    * anyone who read what it wrote, goes on, so a receipt or a 201 is only given for what survives a power loss;
@@ -118,7 +120,7 @@ export async function openDatabase(databaseUrl: string, options: OpenOptions = {
     const applied = await runMigrations(pgExecutor(loc.url), "postgresql");
     // The direct SQL's pool (sql.ts) is closed with the client's adapter.
     const poolSize = options.poolSize ?? 10;
-    const direct = pgSql(loc.url, poolSize);
+    const direct = pgSql(loc.url, poolSize, { namedStatements: options.namedStatements ?? true });
     const adapter = await openAdapter(onDispose(new PrismaPg({ connectionString: loc.url, max: poolSize }), () => direct.close()));
     const client = new PgPrismaClient({ adapter: adapter.factory });
     closesAdapter(client as unknown as Db, adapter);

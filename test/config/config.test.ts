@@ -213,6 +213,12 @@ describe("config", () => {
     }
   });
 
+  it("prepares PostgreSQL statements by name unless DPI_AP_DATABASE_NAMED_STATEMENTS=false", () => {
+    expect(loadConfig({}).databaseNamedStatements).to.equal(true);
+    expect(loadConfig({ DPI_AP_DATABASE_NAMED_STATEMENTS: "false" }).databaseNamedStatements).to.equal(false);
+    expect(() => loadConfig({ DPI_AP_DATABASE_NAMED_STATEMENTS: "sometimes" })).to.throw(ConfigError, /DPI_AP_DATABASE_NAMED_STATEMENTS/);
+  });
+
   it("opens PostgreSQL pools of 10 connections unless DPI_AP_DATABASE_POOL_SIZE says otherwise (1 to 200)", () => {
     expect(loadConfig({}).databasePoolSize).to.equal(10);
     expect(loadConfig({ DPI_AP_DATABASE_POOL_SIZE: "3" }).databasePoolSize).to.equal(3);
