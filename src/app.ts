@@ -171,7 +171,7 @@ async function openBlobStore(config: Config, db: Db, singleProcess: boolean): Pr
     if (sql.provider === "sqlite") return new SqliteBlobStore(sql);
     // node-postgres is loaded only for a PostgreSQL store: a SQLite access point never holds it.
     const { PgBlobStore } = await loadModule(() => import("./store/pg-blob-store.js"), new URL("./store/pg-blob-store.js", import.meta.url));
-    return PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize });
+    return PgBlobStore.connect(config.databaseUrl, { maxConnections: config.databasePoolSize, namedStatements: config.databaseNamedStatements });
   }
   const blobs = new FolderBlobStore(config.dataDir);
   await blobs.init({ shared: !singleProcess });

@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import pg from "pg";
 import { BlobNotFoundError, type BlobSource, type BlobStore, type RandomAccessBlob, type StoredBlob } from "./blob-store.js";
 import { chunkSlice, openChunks, readChunks, readInChunks } from "./chunk-buffer.js";
+import { queryNamed, StatementNames } from "./pg-sql.js";
 
 /**
  * The blob store in PostgreSQL (DPI_AP_BLOB_STORE=database), so that access point instances sharing a database
@@ -42,6 +43,8 @@ export interface PgBlobStoreOptions {
   chunkBytes?: number;
   /** Connections in the store's own pool. */
   maxConnections?: number;
+  /** Prepare the statements each payload runs by name on each connection (default true; pg-sql.ts). */
+  namedStatements?: boolean;
 }
 
 interface Header {
@@ -51,12 +54,19 @@ interface Header {
 
 export class PgBlobStore implements BlobStore {
   private readonly chunkBytes: number;
+  private readonly names: StatementNames;
 
   private constructor(
     private readonly pool: pg.Pool,
     o: PgBlobStoreOptions,
   ) {
     this.chunkBytes = o.chunkBytes ?? CHUNK_BYTES;
+    this.names = new StatementNames(o.namedStatements ?? true);
+  }
+
+  /** A statement every payload runs: prepared by name (pg-sql.ts). */
+  private q<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return queryNamed<R>(this.pool, this.names, text, values);
   }
 
   /**
@@ -124,7 +134,7 @@ export class PgBlobStore implements BlobStore {
   /** A blob of at most one chunk: header and chunk in one statement, committed at once. */
   private async writeWhole(key: string, bytes: Buffer, sha256: Buffer): Promise<void> {
     const at = new Date().toISOString();
-    await this.pool.query(
+    await this.q(
       `WITH header AS (INSERT INTO "Blob" ("key", "chunkBytes", "size", "sha256", "createdAt", "touchedAt", "committedAt") VALUES ($1, $2, $3, $4, $5, $5, $5))
        INSERT INTO "BlobChunk" ("key", "seq", "bytes") SELECT $1, 0, $6 WHERE octet_length($6::bytea) > 0`,
       [key, this.chunkBytes, bytes.length, sha256, at, bytes],
@@ -133,13 +143,13 @@ export class PgBlobStore implements BlobStore {
 
   /** Public for chunksOf (chunk-buffer.ts); not part of BlobStore. */
   async header(key: string): Promise<Header | undefined> {
-    const r = await this.pool.query<{ size: string; chunkBytes: number }>(`SELECT "size", "chunkBytes" FROM "Blob" WHERE "key" = $1 AND "committedAt" IS NOT NULL`, [key]);
+    const r = await this.q<{ size: string; chunkBytes: number }>(`SELECT "size", "chunkBytes" FROM "Blob" WHERE "key" = $1 AND "committedAt" IS NOT NULL`, [key]);
     const row = r.rows[0];
     return row ? { size: Number(row.size), chunkBytes: row.chunkBytes } : undefined;
   }
 
   async chunk(key: string, seq: number): Promise<Buffer | undefined> {
-    const r = await this.pool.query<{ bytes: Buffer }>(`SELECT "bytes" FROM "BlobChunk" WHERE "key" = $1 AND "seq" = $2`, [key, seq]);
+    const r = await this.q<{ bytes: Buffer }>(`SELECT "bytes" FROM "BlobChunk" WHERE "key" = $1 AND "seq" = $2`, [key, seq]);
     return r.rows[0]?.bytes;
   }
 
@@ -177,7 +187,7 @@ export class PgBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     // The chunks go with their header (ON DELETE CASCADE).
-    await this.pool.query(`DELETE FROM "Blob" WHERE "key" = $1`, [key]);
+    await this.q(`DELETE FROM "Blob" WHERE "key" = $1`, [key]);
   }
 
   async keys(): Promise<string[]> {

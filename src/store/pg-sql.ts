@@ -25,7 +25,7 @@ function bindable(v: unknown): unknown {
   return v;
 }
 
-type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
+export type Queryable = Pick<pg.Pool | pg.PoolClient, "query">;
 
 /**
  * How many distinct statements are prepared by name on each connection. A named statement is parsed and
@@ -72,24 +72,34 @@ function isStalePlan(err: unknown): boolean {
   return (err as { code?: unknown })?.code === "0A000" && /cached plan must not change result type/.test((err as Error).message ?? "");
 }
 
-function config(names: StatementNames, sql: string, params: unknown[]): pg.QueryConfig {
-  const name = names.nameOf(sql);
-  return name === undefined ? { text: sql, values: params.map(bindable) } : { name, text: sql, values: params.map(bindable) };
-}
-
 /**
- * One statement. Outside a transaction, a statement refused for a stale plan failed before it touched a row, so
- * it runs once more under a fresh name; inside one, the transaction is aborted and the refusal goes to its caller.
+ * One statement, by its name when `names` gives it one; `values` as node-postgres takes them. Outside a
+ * transaction, a statement refused for a stale plan failed before it touched a row, so it runs once more under a
+ * fresh name; inside one, the transaction is aborted and the refusal goes to its caller.
  */
-async function run(on: Queryable, names: StatementNames, sql: string, params: unknown[], inTransaction: boolean): Promise<pg.QueryResult> {
+export async function queryNamed<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  on: Queryable,
+  names: StatementNames,
+  text: string,
+  values: unknown[],
+  inTransaction = false,
+): Promise<pg.QueryResult<R>> {
+  const config = (): pg.QueryConfig => {
+    const name = names.nameOf(text);
+    return name === undefined ? { text, values } : { name, text, values };
+  };
   try {
-    return await on.query(config(names, sql, params));
+    return await on.query<R>(config());
   } catch (err) {
     if (!isStalePlan(err)) throw err;
     names.forget();
     if (inTransaction) throw err;
-    return await on.query(config(names, sql, params));
+    return await on.query<R>(config());
   }
+}
+
+function run(on: Queryable, names: StatementNames, sql: string, params: unknown[], inTransaction: boolean): Promise<pg.QueryResult> {
+  return queryNamed(on, names, sql, params.map(bindable), inTransaction);
 }
 
 export interface PgSqlStore extends SqlStore {
