@@ -183,6 +183,13 @@ function fromPeppol(um: UserMessage): Ebms3UserMessage {
 
 // ----------------------------------------------------------------------------------------------- reading
 
+/** eb:UserMessage/eb:PayloadInfo/eb:PartInfo under eb:Messaging, in document order, by walking the children (as XPath would find them). */
+export function partInfosOf(messaging: Element): Element[] {
+  return childElements(messaging, NS.eb, "UserMessage")
+    .flatMap((u) => childElements(u, NS.eb, "PayloadInfo"))
+    .flatMap((p) => childElements(p, NS.eb, "PartInfo"));
+}
+
 /** Read the single eb:UserMessage of an eb:Messaging element as the ebMS 3 schema allows it, or throw EBMS:0009. */
 export function readUserMessage(messaging: Element): Ebms3UserMessage {
   const users = childElements(messaging, NS.eb, "UserMessage");

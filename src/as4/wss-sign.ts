@@ -6,6 +6,7 @@ import { parseXml } from "../xml/safe-parse.js";
 import { selectElements } from "../xml/xpath.js";
 import { ALG, NS, WSS } from "./namespaces.js";
 import { locateSoapParts } from "./soap-parse.js";
+import { partInfosOf } from "./user-message.js";
 
 /**
  * WS-Security signing of an AS4 envelope as the Peppol profile wants it: RSA-SHA256 over exclusive C14N,
@@ -76,7 +77,7 @@ export function signEnvelopeDocument(
   const soap = locateSoapParts(doc);
   const security = soap.security;
   if (!security) throw new Error("the envelope has no wsse:Security header to sign into");
-  if (selectElements(".//ds:Signature", doc).length > 0) throw new Error("the envelope is already signed");
+  if (doc.getElementsByTagNameNS(NS.ds, "Signature").length > 0) throw new Error("the envelope is already signed");
   for (const [el, what] of [[soap.messaging, "eb:Messaging"], [soap.body, "S12:Body"]] as const) {
     if (!attr(el, "Id", NS.wsu)) throw new Error(`${what} needs a wsu:Id to be referenced`);
   }
@@ -173,7 +174,7 @@ function checkAttachmentsMatchPartInfo(messaging: Element, attachments: readonly
     if (a.sha256.length !== 32) throw new Error(`digest of ${a.contentId} is not a SHA-256 value`);
   }
   if (new Set(ids).size !== ids.length) throw new Error("attachments repeat a Content-ID");
-  const hrefs = selectElements("eb:UserMessage/eb:PayloadInfo/eb:PartInfo", messaging)
+  const hrefs = partInfosOf(messaging)
     .map((p) => attr(p, "href") ?? "")
     .filter((h) => h.startsWith("cid:"))
     .map((h) => h.slice(4));

@@ -8,6 +8,7 @@ import { x509FromDer } from "../pki/x509-cache.js";
 import { EbmsError, type EbmsErrorCode } from "./ebms-errors.js";
 import { ALG, NS, WSS } from "./namespaces.js";
 import { parseSoapEnvelope, type SoapEnvelope } from "./soap-parse.js";
+import { partInfosOf } from "./user-message.js";
 
 /**
  * Verification of an inbound AS4 message's WS-Security signature, with the Peppol policy around it:
@@ -107,7 +108,7 @@ function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions):
   const xmlRefs = references.filter((r) => r.uri.startsWith("#"));
   if (xmlRefs.length !== 2) fail("EBMS:0103", `expected references to eb:Messaging and S12:Body, found ${xmlRefs.length} same-document references`);
   const cidRefs = references.filter((r) => r.target === "attachment");
-  const partHrefs = selectElements("eb:UserMessage/eb:PayloadInfo/eb:PartInfo", envelope.messaging)
+  const partHrefs = partInfosOf(envelope.messaging)
     .map((p) => attr(p, "href")?.trim() ?? "")
     .filter((h) => h.startsWith("cid:"));
   const signedCids = cidRefs.map((r) => r.uri);

@@ -1,5 +1,4 @@
 import type { X509Certificate } from "node:crypto";
-import { compactVerify, decodeProtectedHeader, errors as joseErrors } from "jose";
 import type { Clock } from "../clock.js";
 import { DomainError } from "../errors.js";
 import { validateChain } from "../pki/chain.js";
@@ -9,6 +8,7 @@ import { CertificateKeyUsageError } from "../pki/peppol-trust.js";
 import { CertificateRevokedError, type RevocationChecker } from "../pki/revocation.js";
 import { evidenceUses, type RevocationEvidenceUse } from "../pki/revocation-evidence.js";
 import { x509FromDer } from "../pki/x509-cache.js";
+import { decodeBase64urlSegment, decodeProtectedHeaderSegment, JwsError, verifyRsSignature } from "../jws/rs-compact.js";
 import { parseForretningsmelding, type Forretningsmelding } from "./sbd.js";
 
 /**
@@ -111,12 +111,9 @@ export function createForretningsmeldingVerifier(opts: ForretningsmeldingVerifie
     if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(jws)) {
       throw new ForretningsmeldingMalformedError("not a compact JWS with an attached payload (three base64url segments)");
     }
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    try {
-      header = decodeProtectedHeader(jws);
-    } catch {
-      throw new ForretningsmeldingMalformedError("the JWS header is not valid base64url JSON");
-    }
+    const [headerSegment, payloadSegment, signatureSegment] = jws.split(".") as [string, string, string];
+    const header = decodeProtectedHeaderSegment(headerSegment);
+    if (header === undefined) throw new ForretningsmeldingMalformedError("the JWS header is not valid base64url JSON");
     if (!FORRETNINGSMELDING_ALGORITHMS.includes(header.alg as (typeof FORRETNINGSMELDING_ALGORITHMS)[number])) {
       throw new ForretningsmeldingAlgorithmError(header.alg);
     }
@@ -133,12 +130,16 @@ export function createForretningsmeldingVerifier(opts: ForretningsmeldingVerifie
       if (err instanceof CertificateError) throw new SignerCertificateError(`x5c certificate: ${err.message}`, err);
       throw err;
     }
-    let payload: Uint8Array;
+    // The signature and key checks of jose's compactVerify, on node:crypto (X509Certificate keeps its publicKey).
+    let payload: Buffer;
     try {
-      ({ payload } = await compactVerify(jws, leaf!.publicKey, { algorithms: [...FORRETNINGSMELDING_ALGORITHMS] }));
+      verifyRsSignature(header.alg as (typeof FORRETNINGSMELDING_ALGORITHMS)[number], `${headerSegment}.${payloadSegment}`, signatureSegment, leaf!.publicKey);
+      const decoded = decodeBase64urlSegment(payloadSegment);
+      if (decoded === undefined) throw new JwsError("ERR_JWS_INVALID", "Failed to base64url decode the payload");
+      payload = decoded;
     } catch (err) {
-      if (err instanceof joseErrors.JWSSignatureVerificationFailed) throw new ForretningsmeldingSignatureError("the signature does not verify with the x5c certificate's key");
-      if (err instanceof joseErrors.JOSEError) throw new ForretningsmeldingSignatureError(`${err.code}: ${err.message}`);
+      if (err instanceof JwsError && err.code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") throw new ForretningsmeldingSignatureError("the signature does not verify with the x5c certificate's key");
+      if (err instanceof JwsError) throw new ForretningsmeldingSignatureError(`${err.code}: ${err.message}`);
       throw err;
     }
     let json: unknown;

@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { ALG, NS, WSS } from "../../src/as4/namespaces.js";
 import { parseSoapEnvelope } from "../../src/as4/soap-parse.js";
-import { buildUserMessageEnvelope, parseUserMessage } from "../../src/as4/user-message.js";
+import { buildUserMessageEnvelope, parseUserMessage, partInfosOf } from "../../src/as4/user-message.js";
 import { signedReferencesOf, signEnvelope } from "../../src/as4/wss-sign.js";
 import { verifyEnvelope } from "../../src/as4/wss-verify.js";
-import { serialize } from "../../src/xml/dom.js";
+import { attr, serialize } from "../../src/xml/dom.js";
+import { parseXml } from "../../src/xml/safe-parse.js";
 import { selectElements } from "../../src/xml/xpath.js";
 import { FIXED_IDS, selfSigned, sha256, testAttachments, testSigner, testUserMessage } from "./sign-fixtures.js";
 
@@ -84,6 +85,18 @@ describe("as4/wss-sign", () => {
     expect(() => signEnvelope(xml, testSigner(), digests.slice(1))).to.throw(/missing digests/);
     expect(() => signEnvelope(xml, testSigner(), [...digests, { contentId: "extra@x", sha256: sha256("x") }])).to.throw(/no PartInfo/);
     expect(() => signEnvelope(xml, testSigner(), [digests[0]!, { ...digests[1]!, sha256: Buffer.alloc(20) }])).to.throw(/SHA-256/);
+  });
+
+  it("finds the PartInfos by walking eb:UserMessage/eb:PayloadInfo/eb:PartInfo as the XPath did", () => {
+    const messaging = parseXml(
+      `<m:Messaging xmlns:m="${NS.eb}" xmlns:o="urn:other"><m:UserMessage><o:PayloadInfo><m:PartInfo href="cid:no-1"/></o:PayloadInfo>` +
+        `<m:PayloadInfo><m:PartInfo href="cid:a"/><o:PartInfo href="cid:no-2"/><x:PartInfo xmlns:x="${NS.eb}" href="cid:b"/><m:Other><m:PartInfo href="cid:no-3"/></m:Other></m:PayloadInfo>` +
+        `<m:PayloadInfo><m:PartInfo href="cid:c"/></m:PayloadInfo></m:UserMessage><m:PartInfo href="cid:no-4"/></m:Messaging>`,
+    ).documentElement!;
+    expect(partInfosOf(messaging).map((p) => attr(p, "href"))).to.deep.equal(["cid:a", "cid:b", "cid:c"]);
+    const byXPath = selectElements("eb:UserMessage/eb:PayloadInfo/eb:PartInfo", messaging);
+    expect(byXPath).to.have.length(3);
+    expect(partInfosOf(messaging).every((p, i) => p === byXPath[i])).to.equal(true);
   });
 
   it("refuses to sign twice or without a Security header", () => {

@@ -1,5 +1,7 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
-import { CompactSign } from "jose";
+import { signRsCompact } from "../../jws/rs-compact.js";
+
+const utf8 = new TextEncoder();
 
 /**
  * Signs a forretningsmelding the way Digdir's integrasjonspunkt does: compact JWS, payload attached,
@@ -11,5 +13,5 @@ export async function signForretningsmelding(
   alg: "RS256" | "RS512" = "RS256",
 ): Promise<string> {
   const x5c = [signer.certificate, ...(signer.chain ?? [])].map((c) => c.raw.toString("base64"));
-  return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader({ x5c, alg }).sign(signer.privateKey);
+  return signRsCompact({ x5c, alg }, utf8.encode(JSON.stringify(payload)), signer.privateKey);
 }
