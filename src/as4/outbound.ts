@@ -135,7 +135,7 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
     const soapXml = serialize(doc);
     const mime = buildMultipartRelated(
       soapXml,
-      prepared.map((p) => ({ contentId: p.contentId, source: () => p.content.createReadStream(), size: p.wireBytes })),
+      prepared.map((p) => ({ contentId: p.contentId, source: () => p.content.createReadStream(), size: p.wireBytes, inMemory: () => p.content.inMemory() })),
       input.boundary !== undefined ? { boundary: input.boundary } : {},
     );
     return {
