@@ -18,6 +18,8 @@ export interface OutgoingAttachment {
   source: string | (() => Readable | AsyncIterable<Uint8Array>);
   /** Byte length of the source, when known; lets the builder compute Content-Length. */
   size?: number;
+  /** The source's bytes when they are in memory now, else undefined: lets a small message go out in one piece. */
+  inMemory?: () => Buffer | undefined;
 }
 
 export interface BuildOptions {
@@ -36,6 +38,9 @@ export interface MultipartMessage {
   /** Creates a fresh body stream each call. */
   body(): Readable;
 }
+
+/** The largest body {@link buildMultipartRelated} puts in one buffer (see `whole`). */
+const ONE_PIECE_BYTES = 256 * 1024;
 
 const CID_RE = /^[\x21-\x3b\x3d\x3f-\x7e]+$/; // printable ASCII without '<' and '>'
 const BOUNDARY_RE = /^[0-9A-Za-z'()+_,\-./:=?]{1,70}$/; // RFC 2046 bchars without space
@@ -95,16 +100,40 @@ export function buildMultipartRelated(
   let contentType = `multipart/related; boundary="${boundary}"; type="application/soap+xml"`;
   if (root !== undefined) contentType += `; start="<${root}>"; start-info="application/soap+xml"`;
 
-  async function* generate(): AsyncGenerator<Buffer> {
-    yield rootHead;
-    yield soap;
+  /**
+   * The whole body in one buffer when it is small and every attachment is in memory: the HTTP client then writes it
+   * to the socket at once instead of a write per part (five for a letter).
+   */
+  function whole(): Buffer | undefined {
+    if (contentLength === undefined || contentLength > ONE_PIECE_BYTES) return undefined;
+    const pieces: Buffer[] = [rootHead, soap];
     for (const [i, a] of attachments.entries()) {
-      yield partHeads[i]!;
+      const bytes = a.inMemory?.();
+      if (bytes === undefined || bytes.length !== a.size) return undefined;
+      pieces.push(partHeads[i]!, bytes);
+    }
+    pieces.push(closing);
+    return Buffer.concat(pieces, contentLength);
+  }
+
+  async function* generate(): AsyncGenerator<Buffer> {
+    // The SOAP part and the first part's head in one write.
+    yield attachments.length > 0 ? Buffer.concat([rootHead, soap, partHeads[0]!]) : Buffer.concat([rootHead, soap]);
+    for (const [i, a] of attachments.entries()) {
+      if (i > 0) yield partHeads[i]!;
       const src = typeof a.source === "string" ? createReadStream(a.source) : a.source();
       for await (const chunk of src) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
     }
     yield closing;
   }
 
-  return { contentType, boundary, contentLength, body: () => Readable.from(generate(), { objectMode: false }) };
+  return {
+    contentType,
+    boundary,
+    contentLength,
+    body: () => {
+      const one = whole();
+      return one !== undefined ? Readable.from([one], { objectMode: false }) : Readable.from(generate(), { objectMode: false });
+    },
+  };
 }

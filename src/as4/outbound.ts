@@ -1,6 +1,6 @@
 import { createHash, randomUUID, type X509Certificate } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { Readable } from "node:stream";
+import { PassThrough, Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { request, type Dispatcher } from "undici";
 import { networkFailure } from "../network-errors.js";
@@ -30,10 +30,10 @@ import { signEnvelopeDocument, type Signer } from "./wss-sign.js";
 
 export interface OutboundPayload {
   /**
-   * A file path, a stream factory (called once, in pass 1), or the payload in memory: one that fits the
-   * message's memory spool is compressed, digested and encrypted by one call each, no stream involved.
+   * A file path, a stream factory (called once, in pass 1), a {@link PayloadWriter}, or the payload in memory: one
+   * that fits the message's memory spool is compressed, digested and encrypted by one call each, no stream involved.
    */
-  source: string | Buffer | (() => Readable);
+  source: string | Buffer | (() => Readable) | PayloadWriter;
   /** MIME type of the payload itself (before compression), e.g. `application/xml`. */
   mimeType: string;
   characterSet?: string;
@@ -41,6 +41,17 @@ export interface OutboundPayload {
   contentId?: string;
   /** Gzip before signing (the profile's default); default true. */
   compress?: boolean;
+}
+
+/**
+ * A payload its producer writes piece by piece (called once, in pass 1): `write` takes the next piece and resolves
+ * once the piece was consumed, so the producer may then fill the same buffer again; it need not wait for one piece
+ * before encoding the next into another buffer, but must before it writes again. A large payload so goes through
+ * a few reused buffers instead of a new one per piece (each piece of a stream is a new buffer, which V8 counts as
+ * external memory and collects with full garbage collections). A failed `write` rejects with the pipeline's error.
+ */
+export interface PayloadWriter {
+  writeTo(write: (piece: Buffer) => Promise<void>): Promise<void>;
 }
 
 export interface OutboundUserMessageInput {
@@ -99,7 +110,11 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       const content = tmp.spool(`payload-${i}`);
       const src = p.source;
       const { sourceBytes, sha256 } =
-        src instanceof Buffer && src.length <= tmp.memoryFree ? await sealBytes(src, compressed, cek, content) : await sealStream(streamOf(src), compressed, cek, content);
+        src instanceof Buffer && src.length <= tmp.memoryFree
+          ? await sealBytes(src, compressed, cek, content)
+          : isWriter(src)
+            ? await sealWritten(src, compressed, cek, content)
+            : await sealStream(streamOf(src), compressed, cek, content);
       prepared.push({ contentId, mimeType: p.mimeType, compressed, sourceBytes, sha256, wireBytes: content.size, content });
     }
 
@@ -120,7 +135,7 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
     const soapXml = serialize(doc);
     const mime = buildMultipartRelated(
       soapXml,
-      prepared.map((p) => ({ contentId: p.contentId, source: () => p.content.createReadStream(), size: p.wireBytes })),
+      prepared.map((p) => ({ contentId: p.contentId, source: () => p.content.createReadStream(), size: p.wireBytes, inMemory: () => p.content.inMemory() })),
       input.boundary !== undefined ? { boundary: input.boundary } : {},
     );
     return {
@@ -145,7 +160,11 @@ interface Sealed {
   sha256: Buffer;
 }
 
-function streamOf(source: OutboundPayload["source"]): Readable {
+function isWriter(source: OutboundPayload["source"]): source is PayloadWriter {
+  return typeof source === "object" && !(source instanceof Buffer);
+}
+
+function streamOf(source: Exclude<OutboundPayload["source"], PayloadWriter>): Readable {
   if (typeof source === "function") return source();
   return typeof source === "string" ? createReadStream(source) : Readable.from([source]);
 }
@@ -156,6 +175,36 @@ async function sealStream(source: Readable, compressed: boolean, cek: Buffer, sp
   const tap = new DigestTap("sha256");
   await pipeline([source, counter, ...(compressed ? [gzipStream()] : []), tap, gcmEncryptStream(cek), spool.sink]);
   return { sourceBytes: counter.bytes, sha256: tap.digest };
+}
+
+/**
+ * {@link sealStream} for a payload its producer writes: the same stages and bytes. A piece is consumed when gzip's
+ * write callback ran (zlib has read all of it by then); without compression nothing downstream copies it, so each
+ * piece is copied before it goes on.
+ */
+async function sealWritten(producer: PayloadWriter, compressed: boolean, cek: Buffer, spool: Spool): Promise<Sealed> {
+  const tap = new DigestTap("sha256");
+  const entry: Writable & Readable = compressed ? gzipStream() : new PassThrough();
+  const done = pipeline([entry, tap, gcmEncryptStream(cek), spool.sink]);
+  // Its error is the one reported (below); this only keeps it from counting as unhandled meanwhile.
+  done.catch(() => {});
+  let sourceBytes = 0;
+  const write = (piece: Buffer): Promise<void> => {
+    sourceBytes += piece.length;
+    const chunk = compressed ? piece : Buffer.from(piece);
+    return new Promise<void>((resolve, reject) => entry.write(chunk, (err) => (err ? reject(err) : resolve())));
+  };
+  try {
+    await producer.writeTo(write);
+  } catch (err) {
+    if (!entry.destroyed) entry.destroy(err as Error);
+    // A failure downstream made the write fail: report the pipeline's own error (a spool that could not be written).
+    await done;
+    throw err;
+  }
+  entry.end();
+  await done;
+  return { sourceBytes, sha256: tap.digest };
 }
 
 /** {@link sealStream} for a payload in memory, by one call per step: the same bytes for the same key and IV. */

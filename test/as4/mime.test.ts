@@ -71,6 +71,31 @@ describe("as4/mime", () => {
     expect(text).not.to.match(/Content-Disposition/i);
   });
 
+  it("sends a small message whose attachments are in memory in one piece, the same bytes; otherwise streams its parts", async () => {
+    const a = randomBytes(5_000);
+    const b = Buffer.from("second");
+    const atts = (inMemory: boolean, sizes = [a.length, b.length]) => [
+      { contentId: "a@x", source: () => Readable.from([a.subarray(0, 1000), a.subarray(1000)]), size: sizes[0]!, ...(inMemory ? { inMemory: () => a } : {}) },
+      { contentId: "b@x", source: () => Readable.from([b]), size: sizes[1]!, ...(inMemory ? { inMemory: () => b } : {}) },
+    ];
+    const chunksOf = async (r: Readable): Promise<Buffer[]> => (await r.toArray()) as Buffer[];
+    const streamed = await chunksOf(buildMultipartRelated(SOAP, atts(false), { boundary: "BOUND" }).body());
+    const oneMsg = buildMultipartRelated(SOAP, atts(true), { boundary: "BOUND" });
+    const one = await chunksOf(oneMsg.body());
+    expect(one.length).to.equal(1);
+    expect(one[0]!.equals(Buffer.concat(streamed))).to.equal(true);
+    expect(one[0]!.length).to.equal(oneMsg.contentLength);
+    // Streamed: the SOAP part with the first part's head, a's two chunks, b's head, b, the closing delimiter.
+    expect(streamed.map((c) => c.length)).to.deep.equal([streamed[0]!.length, 1000, 4000, streamed[3]!.length, b.length, "\r\n--BOUND--\r\n".length]);
+    expect(streamed[0]!.toString("utf8")).to.match(/^--BOUND\r\n[^]*<\/S12:Envelope>\r\n--BOUND\r\n[^]*Content-ID: <a@x>\r\n\r\n$/);
+    // An attachment not in memory, or a body past 256 KiB, streams.
+    const notInMemory = [atts(true)[0]!, { ...atts(true)[1]!, inMemory: () => undefined }];
+    expect((await chunksOf(buildMultipartRelated(SOAP, notInMemory, { boundary: "BOUND" }).body())).length).to.equal(6);
+    const big = randomBytes(256 * 1024);
+    const bigMsg = buildMultipartRelated(SOAP, [{ contentId: "big@x", source: () => Readable.from([big]), size: big.length, inMemory: () => big }], { boundary: "BOUND" });
+    expect((await chunksOf(bigMsg.body())).length).to.equal(3);
+  });
+
   it("computes Content-Length when sizes are known", async () => {
     const f = await tmp.file("a");
     await writeFile(f, randomBytes(1234));

@@ -1,5 +1,8 @@
 import { expect } from "chai";
 import { createHash, privateDecrypt, constants, randomBytes } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { gzipSync } from "node:zlib";
@@ -11,7 +14,7 @@ import { decryptToSpool, gcmDecrypt, gcmDecryptStream, gcmEncrypt, gcmEncryptStr
 import { DEFAULT_INBOUND_LIMITS, receiveUserMessage, type InboundLimits } from "../../src/as4/inbound.js";
 import { ByteBudget } from "../../src/as4/limits.js";
 import { buildMultipartRelated } from "../../src/as4/mime-build.js";
-import { prepareUserMessage, type OutboundPayload } from "../../src/as4/outbound.js";
+import { prepareUserMessage, type OutboundPayload, type PayloadWriter } from "../../src/as4/outbound.js";
 import { parseAs4Request } from "../../src/as4/mime-parse.js";
 import { parseSoapEnvelope } from "../../src/as4/soap-parse.js";
 import { createTempDir, type TempDir } from "../../src/as4/temp-files.js";
@@ -150,6 +153,66 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
         expect(oneShot!.payloads[0]!.sha256.equals(sha256(gzipBytes(a)))).to.equal(true);
       });
     }
+
+    /** A producer that writes `data` in pieces of `size` through ONE buffer, overwritten as soon as each write resolved. */
+    const reusingWriter = (data: Buffer, size: number): PayloadWriter => ({
+      async writeTo(write) {
+        const buf = Buffer.alloc(size);
+        for (let at = 0; at < data.length; at += size) {
+          const n = data.copy(buf, 0, at, at + size);
+          await write(buf.subarray(0, n));
+          buf.fill(0x2a);
+        }
+      },
+    });
+
+    for (const [where, memoryBytes] of [["fits the memory spool", undefined], ["past the memory spool", 10_000]] as const) {
+      it(`prepareUserMessage: a writer reusing its buffer seals what a stream source seals (${where})`, async () => {
+        const a = sbdLike(700_000);
+        const b = Buffer.from("<small/>".repeat(3000));
+        const tempDir = memoryBytes !== undefined ? { memoryBytes } : {};
+        const asPayloads = (writer: boolean): OutboundPayload[] => [
+          { source: writer ? reusingWriter(a, 50_000) : () => chunked(a, 50_000), mimeType: "application/xml", contentId: "a@x" },
+          { source: writer ? reusingWriter(b, 1_000) : () => chunked(b, 1_000), mimeType: "text/plain", contentId: "b@x", compress: false },
+        ];
+        const results = [];
+        for (const writer of [false, true]) {
+          const msg = await prepareUserMessage({ userMessage: header(1), payloads: asPayloads(writer), signer: sender, recipientCertificate: receiver.certificate, tempDir });
+          try {
+            const wire = Buffer.concat(await msg.body().toArray());
+            expect(wire.length).to.equal(msg.contentLength);
+            results.push({ payloads: msg.payloads, signed: await openAsReceiver(msg.contentType, wire) });
+          } finally {
+            await msg.dispose();
+          }
+        }
+        const [streamed, written] = results;
+        expect(written!.payloads).to.deep.equal(streamed!.payloads);
+        expect(written!.payloads.map((p) => [p.sourceBytes, p.compressed])).to.deep.equal([[a.length, true], [b.length, false]]);
+        expect(written!.signed[0]!.equals(gzipBytes(a))).to.equal(true);
+        expect(written!.signed[1]!.equals(b)).to.equal(true);
+        expect(written!.payloads[0]!.sha256.equals(sha256(gzipBytes(a)))).to.equal(true);
+      });
+    }
+
+    it("prepareUserMessage: a writer's failure fails the message with its error and leaves no spool file", async () => {
+      const parent = await mkdtemp(join(tmpdir(), "writer-fail-"));
+      try {
+        const failing: PayloadWriter = {
+          async writeTo(write) {
+            await write(Buffer.alloc(20_000, 0x41));
+            throw new Error("blob gone");
+          },
+        };
+        const err = await rejection(
+          prepareUserMessage({ userMessage: header(2), payloads: [{ source: failing, mimeType: "application/xml" }], signer: sender, recipientCertificate: receiver.certificate, tempDir: { parent, memoryBytes: 0 } }),
+        );
+        expect((err as Error).message).to.equal("blob gone");
+        expect(await readdir(parent)).to.deep.equal([]);
+      } finally {
+        await rm(parent, { recursive: true, force: true });
+      }
+    });
   });
 
   describe("inbound", () => {
