@@ -66,6 +66,26 @@ for (const provider of ["sqlite", "postgresql"] as const) {
       expect(exchange!.createdAt).to.deep.equal(AT);
     });
 
+    it("keeps the last of two columns of one name, and the columns in their order", async () => {
+      await conversation("m1");
+      const [row] = await sqlOf(db).query<Record<string, unknown>>(
+        `SELECT c."status", c."messageId", c."createdAt", s."messageId" AS "status" FROM "Conversation" c
+          LEFT JOIN "ConversationStatus" s ON s."direction" = c."direction" AND s."messageId" = c."messageId" WHERE c."messageId" = $1`,
+        "m1",
+      );
+      expect(Object.keys(row!)).to.deep.equal(["status", "messageId", "createdAt"]);
+      expect(row).to.deep.equal({ status: null, messageId: "m1", createdAt: AT });
+    });
+
+    if (provider === "sqlite") {
+      it("gives a column named __proto__ as a value of the row, not its prototype", async () => {
+        const [row] = await sqlOf(db).query<Record<string, unknown>>(`SELECT 'p' AS "__proto__", 2 AS "n"`);
+        expect(Object.getPrototypeOf(row)).to.equal(Object.prototype);
+        expect(Object.getOwnPropertyDescriptor(row, "__proto__")?.value).to.equal("p");
+        expect(row!.n).to.equal(2);
+      });
+    }
+
     it("compares dates in SQL as Prisma stores them", async () => {
       await conversation("m1");
       const rows = (at: Date) => sqlOf(db).query<{ messageId: string }>(`SELECT "messageId" FROM "Conversation" WHERE "createdAt" <= $1`, at);
