@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { ServerResponse, type IncomingMessage } from "node:http";
 import { connect } from "node:net";
 import { frontDispatcher, type FrontRoutes } from "../../src/api/front-dispatch.js";
 import { TokenInvalidError, TokenScopeMissingError } from "../../src/maskinporten/errors.js";
@@ -120,6 +120,33 @@ describe("api/front-dispatch: the busiest routes served in front of express", ()
       expect(logOf(viaFront.lines)).to.deep.equal(logOf(viaExpress.lines));
     });
   }
+
+  it("serves the hot routes without express and hands it the rest (express gives the response its own prototype)", async () => {
+    const servedBy: string[] = [];
+    const note = (req: IncomingMessage, res: ServerResponse) =>
+      res.on("finish", () => servedBy.push(`${req.method} ${req.url} ${Object.getPrototypeOf(res) === ServerResponse.prototype ? "front" : "express"}`));
+    viaFront.server.prependListener("request", note);
+    viaExpress.server.prependListener("request", note);
+    try {
+      await exchange(viaFront.port, request("GET", "/messages/in"));
+      await exchange(viaFront.port, request("GET", `/messages/in/${BROKEN_ID}`));
+      await exchange(viaFront.port, request("HEAD", `/messages/in/${ID}`));
+      await exchange(viaFront.port, request("GET", "/messages/in", { headers: "If-None-Match: *\r\n" }));
+      await exchange(viaFront.port, request("GET", "/status/c-1"));
+      await exchange(viaExpress.port, request("GET", "/messages/in"));
+    } finally {
+      viaFront.server.off("request", note);
+      viaExpress.server.off("request", note);
+    }
+    expect(servedBy).to.deep.equal([
+      "GET /messages/in front",
+      `GET /messages/in/${BROKEN_ID} front`,
+      `HEAD /messages/in/${ID} express`,
+      "GET /messages/in express",
+      "GET /status/c-1 express",
+      "GET /messages/in express",
+    ]);
+  });
 
   it("answers them with what express answered (spot checks of the bytes compared above)", async () => {
     const poll = await exchange(viaFront.port, request("GET", "/messages/in"));
