@@ -124,7 +124,15 @@ export function frontDispatcher(routes: FrontRoutes, next: (req: IncomingMessage
     } catch (err) {
       pending = Promise.reject(err);
     }
-    pending.catch((err: unknown) => answerProblem(routes.log, routes.onProblem, err, req, res, path, url));
+    pending.catch((err: unknown) => {
+      try {
+        answerProblem(routes.log, routes.onProblem, err, req, res, path, url);
+      } catch (failed) {
+        // Where express's finalhandler would have had the last word: never an unhandled rejection.
+        routes.log.error({ err: failed, method, path }, "request failed");
+        res.destroy();
+      }
+    });
   };
 }
 
