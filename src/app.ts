@@ -1,21 +1,24 @@
-import { createServer, type Server } from "node:http";
-import express, { type Express, type Request, type RequestHandler, type Response, type Router } from "express";
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { TLSSocket } from "node:tls";
+import express, { type Express, type RequestHandler, type Response, type Router } from "express";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
-import { as4Router } from "./api/as4-endpoint.js";
-import { requireCaller, type CallerVerifier } from "./api/auth.js";
+import { as4Handler, as4Route } from "./api/as4-endpoint.js";
+import { requireCaller, verifyCaller, type CallerVerifier } from "./api/auth.js";
+import { frontDispatcher } from "./api/front-dispatch.js";
 import type { As4ReceiverDeps } from "./channels/dpi/as4-receiver.js";
 import { As4InboundSource } from "./channels/dpi/as4-source.js";
 import type { Metrics } from "./metrics.js";
 import { healthRouter } from "./api/health.js";
 import { metricsRouter } from "./api/metrics-endpoint.js";
-import { messagesInRouter } from "./api/messages-in.js";
-import { messagesOutRouter } from "./api/messages-out.js";
+import { messagesInHandlers, messagesInRouter } from "./api/messages-in.js";
+import { messagesOutHandler, messagesOutRouter } from "./api/messages-out.js";
 import { openApiRouter } from "./api/openapi.js";
 import { notFound, problemHandler } from "./api/problem-middleware.js";
 import { requestLog } from "./api/request-log.js";
-import { statusRouter } from "./api/status.js";
+import { statusesHandler, statusRouter } from "./api/status.js";
 import { enteredOnlyForItsPaths, pathIsUnder } from "./api/path-guard.js";
 import type { VerifiedForretningsmelding } from "./dpi/signed-forretningsmelding.js";
 import { ParticipantSet } from "./peppol/identifiers.js";
@@ -57,6 +60,11 @@ export interface AppParts {
   admin?: Router;
   /** The operator console (src/console), mounted at /console when console users are configured. */
   console?: Router;
+  /**
+   * false: every request goes through express, the busiest routes too (front-dispatch.ts); for the tests and
+   * measurements that compare the two. Default true.
+   */
+  frontDispatcher?: boolean;
 }
 
 /** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
@@ -79,18 +87,24 @@ export function createApp(p: AppParts): Express {
   app.set("etag", false);
   // First, so every later line and problem document carries the request id.
   app.use(requestLog(p.log, { as4Path: p.config.as4.path }));
-  // Without a configured public URL, links point back at the host the client used to reach us.
-  const publicUrl = (path: string, req: Request) => `${p.config.publicUrl ?? `${req.protocol}://${req.get("host")}`}${path}`;
+  // Without a configured public URL, links point back at the host the client used to reach us (express's
+  // req.protocol and req.get("host") with trust proxy off: the socket's TLS, the Host header).
+  const publicUrl = (path: string, req: IncomingMessage) =>
+    `${p.config.publicUrl ?? `${(req.socket as Partial<TLSSocket>).encrypted ? "https" : "http"}://${req.headers.host}`}${path}`;
 
   // AS4 is authenticated by its own message-level signatures, not by Maskinporten tokens. Its route comes
   // first: it is one of the busiest, and the routers ahead of it were walked by every message.
+  let as4: { path: string; handle: ReturnType<typeof as4Handler> } | undefined;
   if (p.as4 instanceof As4InboundSource) {
     const source = p.as4;
-    app.use(enteredOnlyForItsPaths(as4Router(source.path, source.receiver, () => source.accepting)));
-  } else if (p.as4) app.use(enteredOnlyForItsPaths(as4Router(p.config.as4.path, p.as4)));
+    as4 = { path: source.path, handle: as4Handler(source.receiver, () => source.accepting) };
+  } else if (p.as4) as4 = { path: p.config.as4.path, handle: as4Handler(p.as4) };
+  if (as4) app.use(enteredOnlyForItsPaths(as4Route(as4.path, as4.handle)));
 
   const metrics = p.metrics;
-  const auth = requireCaller(p.callers, p.config.maskinporten.scope.join(" "));
+  const onProblem = (code: string) => metrics?.rejected.inc({ code });
+  const scope = p.config.maskinporten.scope.join(" ");
+  const auth = requireCaller(p.callers, scope);
   const intake = {
     verifyForretningsmelding: p.verifyForretningsmelding,
     servedParticipants: p.servedParticipants ?? new ParticipantSet(p.config.servedParticipants),
@@ -103,6 +117,13 @@ export function createApp(p: AppParts): Express {
       p.onAccepted?.();
     },
   };
+  // One handler of each route, which express's routes and the front dispatcher both call (the cap on
+  // concurrent uploads counts the uploads of both).
+  const outDeps = { intake, blobs: p.blobs, limits: p.config.limits, publicUrl };
+  const submit = messagesOutHandler(outDeps);
+  const inDeps = { inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl };
+  const inbox = messagesInHandlers(inDeps);
+  const statuses = statusesHandler({ repo: p.repo });
   // The headers come before the token check, so a 401 carries them too. The paths are tested here rather than
   // the two mounted at /messages and /status, around which express cut req.url and parsed it again.
   app.use((req, res, next) => {
@@ -111,9 +132,9 @@ export function createApp(p: AppParts): Express {
     markPrivate(res);
     return auth(req, res, next);
   });
-  app.use(enteredOnlyForItsPaths(messagesOutRouter({ intake, blobs: p.blobs, limits: p.config.limits, publicUrl })));
-  app.use(enteredOnlyForItsPaths(messagesInRouter({ inbox: p.inbox ?? new DpiInbox({ conversations: p.repo.conversations, repo: p.repo, clock: p.clock }), blobs: p.blobs, publicUrl })));
-  app.use(enteredOnlyForItsPaths(statusRouter({ repo: p.repo })));
+  app.use(enteredOnlyForItsPaths(messagesOutRouter(outDeps, submit)));
+  app.use(enteredOnlyForItsPaths(messagesInRouter(inDeps, inbox)));
+  app.use(enteredOnlyForItsPaths(statusRouter({ repo: p.repo }, statuses)));
   // Probes, the API document and metrics are rare next to the message traffic above.
   app.use(
     enteredOnlyForItsPaths(
@@ -134,9 +155,34 @@ export function createApp(p: AppParts): Express {
   // The console answers with HTML pages of its own, errors included, and sets its own headers.
   if (p.console) app.use("/console", p.console);
   app.use(notFound);
-  app.use(problemHandler(p.log, (code) => metrics?.rejected.inc({ code })));
+  app.use(problemHandler(p.log, onProblem));
+  if (p.frontDispatcher === false) return app;
+
+  // The busiest routes are served in front of express, by the same handlers (src/api/front-dispatch.ts). The
+  // app's own entry point is wrapped, so the app serves them so wherever it is used (listen, supertest); an app
+  // mounted in another one (called with a callback) goes on through express as before.
+  const viaExpress = (app as unknown as { handle: ExpressHandle }).handle.bind(app);
+  const front = frontDispatcher(
+    {
+      log: p.log,
+      logAs4Path: p.config.as4.path,
+      newId: randomUUID,
+      onProblem,
+      as4,
+      authenticate: (req, res) => verifyCaller(p.callers, scope, req, res),
+      submissionLocation: (req) => publicUrl("/messages/out/00000000-0000-0000-0000-000000000000/statuses", req),
+      submit,
+      inbox,
+      statuses,
+    },
+    (req, res) => viaExpress(req, res),
+  );
+  (app as unknown as { handle: ExpressHandle }).handle = (req, res, callback) => (callback ? viaExpress(req, res, callback) : front(req, res));
   return app;
 }
+
+/** express's app.handle (not in its type declarations): what calling the app does. */
+type ExpressHandle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
 
 export interface Stores {
   db: Db;

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { RequestHandler, Response } from "express";
 import { bearerFromAuthorizationHeader } from "../maskinporten/bearer.js";
 import { TokenError } from "../maskinporten/errors.js";
@@ -25,14 +26,26 @@ export interface CallerVerifier {
 export function requireCaller(verifier: CallerVerifier, scope?: string): RequestHandler {
   return async (req, res, next) => {
     try {
-      res.locals.caller = await verifier.verify(bearerFromAuthorizationHeader(req.headers.authorization));
+      res.locals.caller = await verifyCaller(verifier, scope, req, res);
       next();
     } catch (err) {
-      const challenge = err instanceof TokenError ? bearerChallenge(err, "dpi-ap", scope) : undefined;
-      if (challenge) res.set("WWW-Authenticate", challenge);
       next(err);
     }
   };
+}
+
+/**
+ * The caller of the bearer token `req` carries; a refusal sets the RFC 6750 challenge on `res` before it is
+ * thrown. What requireCaller does, for the front dispatcher (front-dispatch.ts) as well.
+ */
+export async function verifyCaller(verifier: CallerVerifier, scope: string | undefined, req: IncomingMessage, res: ServerResponse): Promise<Caller> {
+  try {
+    return await verifier.verify(bearerFromAuthorizationHeader(req.headers.authorization));
+  } catch (err) {
+    const challenge = err instanceof TokenError ? bearerChallenge(err, "dpi-ap", scope) : undefined;
+    if (challenge) res.setHeader("WWW-Authenticate", challenge);
+    throw err;
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Request } from "express";
+import type { IncomingMessage } from "node:http";
 import * as MultipartParser from "multipasta";
 import * as Multipasta from "multipasta/node";
 import type { Readable } from "node:stream";
@@ -64,8 +64,8 @@ const FRAMING_ALLOWANCE = 64 * 1024;
 
 const noop = () => {};
 
-export async function readSubmission(req: Request, blobs: BlobStore, limits: SubmissionLimits): Promise<Submission> {
-  checkContentType(req.get("content-type"));
+export async function readSubmission(req: IncomingMessage, blobs: BlobStore, limits: SubmissionLimits): Promise<Submission> {
+  checkContentType(req.headers["content-type"]);
   const mp = Multipasta.make({
     headers: req.headers,
     maxParts: MAX_PARTS,
@@ -156,7 +156,7 @@ export interface Upload {
  * also ends the file part being written (its pipeline would otherwise wait forever, holding the temporary file
  * and its descriptor).
  */
-export function attach(req: Request, mp: Multipasta.MultipastaStream): Upload {
+export function attach(req: IncomingMessage, mp: Multipasta.MultipastaStream): Upload {
   // multipasta emits a parse error once per chunk that follows it, also after we stopped listening; the
   // caller's async iterator reports the first, the rest must not crash the process as unhandled 'error' events.
   mp.on("error", noop);
@@ -201,7 +201,7 @@ export function checkContentType(type: string | undefined): void {
  * decodeURIComponent, which throws on bad percent-encoding) ends this request as malformed instead of escaping
  * from the socket's 'data' event and taking the process down.
  */
-function feed(req: Request, mp: Multipasta.MultipastaStream, stopped: () => boolean, stop: (err: Error) => void): void {
+function feed(req: IncomingMessage, mp: Multipasta.MultipastaStream, stopped: () => boolean, stop: (err: Error) => void): void {
   req.on("data", (chunk: Buffer) => {
     if (stopped()) return;
     let more: boolean;

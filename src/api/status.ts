@@ -1,10 +1,11 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Router } from "express";
 import { ProblemError } from "../problem.js";
 import { contractStatuses, isReceiptStatus, statusOfReceipt } from "../dpi/status-model.js";
 import { inReadScope, readScopeOf, scopedMessage } from "../dpi/read-scope.js";
 import type { DpiMessagesRepo } from "../store/dpi-messages-repo.js";
 import { sendJson } from "./answer.js";
-import { callerOf } from "./auth.js";
+import { callerOf, type Caller } from "./auth.js";
 import { MessageNotFoundError } from "./messages-in.js";
 
 export class ConversationNotFoundError extends ProblemError {
@@ -25,15 +26,10 @@ export interface TimelineEvent {
 }
 
 /** Status history of sent messages and the whole timeline of a conversation. */
-export function statusRouter(deps: { repo: DpiMessagesRepo }): Router {
+export function statusRouter(deps: { repo: DpiMessagesRepo }, statuses: StatusesHandler = statusesHandler(deps)): Router {
   const r = Router();
 
-  r.get("/messages/out/:id/statuses", async (req, res) => {
-    const id = req.params.id;
-    const m = await deps.repo.get("OUT", id);
-    if (!m || !inReadScope(readScopeOf(callerOf(res)), scopedMessage(m))) throw new MessageNotFoundError(id);
-    sendJson(req, res, 200, contractStatuses(await deps.repo.statuses("OUT", id)));
-  });
+  r.get("/messages/out/:id/statuses", (req, res) => statuses(req, res, req.params.id, callerOf(res)));
 
   r.get("/status/:conversationId", async (req, res) => {
     const scope = readScopeOf(callerOf(res));
@@ -65,4 +61,16 @@ export function statusRouter(deps: { repo: DpiMessagesRepo }): Router {
   });
 
   return r;
+}
+
+/** GET /messages/out/:id/statuses over node's own request and response, given the decoded `:id` and the verified caller. */
+export type StatusesHandler = (req: IncomingMessage, res: ServerResponse, id: string, caller: Caller) => Promise<void>;
+
+/** The status poll: what statusRouter's route calls, and the front dispatcher (front-dispatch.ts) too. */
+export function statusesHandler(deps: { repo: DpiMessagesRepo }): StatusesHandler {
+  return async (req, res, id, caller) => {
+    const m = await deps.repo.get("OUT", id);
+    if (!m || !inReadScope(readScopeOf(caller), scopedMessage(m))) throw new MessageNotFoundError(id);
+    sendJson(req, res, 200, contractStatuses(await deps.repo.statuses("OUT", id)));
+  };
 }
