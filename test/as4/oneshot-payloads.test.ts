@@ -123,6 +123,18 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
       }
     }
 
+    /** Prepares a message of `payloads`, checks its length, and opens it as its receiver would: what it sealed, as sealed. */
+    const sealAndOpen = async (payloads: OutboundPayload[], tempDir: { memoryBytes?: number }) => {
+      const msg = await prepareUserMessage({ userMessage: header(1), payloads, signer: sender, recipientCertificate: receiver.certificate, tempDir });
+      try {
+        const wire = Buffer.concat(await msg.body().toArray());
+        expect(wire.length).to.equal(msg.contentLength);
+        return { payloads: msg.payloads, signed: await openAsReceiver(msg.contentType, wire) };
+      } finally {
+        await msg.dispose();
+      }
+    };
+
     for (const [where, memoryBytes] of [["fits the memory spool", undefined], ["past the memory spool", 10_000]] as const) {
       it(`prepareUserMessage: a Buffer source seals what a stream source seals (${where})`, async () => {
         const a = sbdLike(25_000);
@@ -132,18 +144,7 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
           { source: fromBuffer ? a : () => chunked(a, 4_096), mimeType: "application/xml", contentId: "a@x" },
           { source: fromBuffer ? b : () => Readable.from([b]), mimeType: "text/plain", contentId: "b@x", compress: false },
         ];
-        const results = [];
-        for (const fromBuffer of [false, true]) {
-          const msg = await prepareUserMessage({ userMessage: header(1), payloads: asPayloads(fromBuffer), signer: sender, recipientCertificate: receiver.certificate, tempDir });
-          try {
-            const wire = Buffer.concat(await msg.body().toArray());
-            expect(wire.length).to.equal(msg.contentLength);
-            results.push({ payloads: msg.payloads, signed: await openAsReceiver(msg.contentType, wire) });
-          } finally {
-            await msg.dispose();
-          }
-        }
-        const [streamed, oneShot] = results;
+        const [streamed, oneShot] = [await sealAndOpen(asPayloads(false), tempDir), await sealAndOpen(asPayloads(true), tempDir)];
         // The key and IV are fresh per message, so the ciphertexts differ; what they seal must not.
         expect(oneShot!.payloads).to.deep.equal(streamed!.payloads);
         expect(oneShot!.payloads.map((p) => [p.sourceBytes, p.compressed])).to.deep.equal([[a.length, true], [b.length, false]]);
@@ -175,18 +176,7 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
           { source: writer ? reusingWriter(a, 50_000) : () => chunked(a, 50_000), mimeType: "application/xml", contentId: "a@x" },
           { source: writer ? reusingWriter(b, 1_000) : () => chunked(b, 1_000), mimeType: "text/plain", contentId: "b@x", compress: false },
         ];
-        const results = [];
-        for (const writer of [false, true]) {
-          const msg = await prepareUserMessage({ userMessage: header(1), payloads: asPayloads(writer), signer: sender, recipientCertificate: receiver.certificate, tempDir });
-          try {
-            const wire = Buffer.concat(await msg.body().toArray());
-            expect(wire.length).to.equal(msg.contentLength);
-            results.push({ payloads: msg.payloads, signed: await openAsReceiver(msg.contentType, wire) });
-          } finally {
-            await msg.dispose();
-          }
-        }
-        const [streamed, written] = results;
+        const [streamed, written] = [await sealAndOpen(asPayloads(false), tempDir), await sealAndOpen(asPayloads(true), tempDir)];
         expect(written!.payloads).to.deep.equal(streamed!.payloads);
         expect(written!.payloads.map((p) => [p.sourceBytes, p.compressed])).to.deep.equal([[a.length, true], [b.length, false]]);
         expect(written!.signed[0]!.equals(gzipBytes(a))).to.equal(true);

@@ -8,3 +8,14 @@ export function seededBytes(n: number, seed = 1): Buffer {
   }
   return out;
 }
+
+/** `data` cut at the given sizes, repeated until it is used up (views, not copies). */
+export function cut(data: Buffer, sizes: readonly number[]): Buffer[] {
+  const out: Buffer[] = [];
+  for (let at = 0, i = 0; at < data.length; i++) {
+    const n = sizes[i % sizes.length]!;
+    out.push(data.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}

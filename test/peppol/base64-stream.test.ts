@@ -1,19 +1,8 @@
 import { expect } from "chai";
 import { Base64Decoder, Base64Encoder } from "../../src/peppol/base64-stream.js";
-import { seededBytes } from "../helpers/seeded-bytes.js";
+import { cut, seededBytes } from "../helpers/seeded-bytes.js";
 
 const bytes = seededBytes;
-
-/** `data` cut at the given sizes, repeated until it is used up. */
-function cut(data: Buffer, sizes: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0, i = 0; at < data.length; i++) {
-    const n = sizes[i % sizes.length]!;
-    out.push(data.subarray(at, at + n));
-    at += n;
-  }
-  return out;
-}
 
 class Refused extends Error {}
 const decoder = () => new Base64Decoder((detail) => new Refused(detail));

@@ -6,7 +6,7 @@ import { buildDpiSbd, type DpiSbdInput } from "../../../src/peppol/dpi-sbd.js";
 import { SbdhPayloadError } from "../../../src/peppol/errors.js";
 import { norwegianParticipantId } from "../../../src/peppol/identifiers.js";
 import { rejection } from "../../helpers/rejection.js";
-import { seededBytes } from "../../helpers/seeded-bytes.js";
+import { cut, seededBytes } from "../../helpers/seeded-bytes.js";
 
 /**
  * The large letter's SBD as the DPI channel writes it into the AS4 layer (through two reused buffers) must be
@@ -22,16 +22,6 @@ const letter: Omit<DpiSbdInput, "dokumentpakke"> = {
   createdAt: new Date("2025-05-01T10:00:00.000Z"),
   forretningsmelding: JWS,
 };
-
-function cut(data: Buffer, sizes: readonly number[]): Buffer[] {
-  const out: Buffer[] = [];
-  for (let at = 0, i = 0; at < data.length; i++) {
-    const n = sizes[i % sizes.length]!;
-    out.push(data.subarray(at, at + n));
-    at += n;
-  }
-  return out;
-}
 
 /**
  * What a consumer receives that reads each piece a while after it was handed over (as zlib does on its thread) and is
