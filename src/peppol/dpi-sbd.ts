@@ -121,7 +121,7 @@ export function dpiSbdStream(input: DpiSbdInput): Readable {
     if (dokumentpakke !== undefined) {
       let size = 0;
       for await (const chunk of base64Encode(asChunks(dokumentpakke), (n) => (size += n))) yield chunk;
-      if (size === 0) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", "the dokumentpakke is empty");
+      if (size === 0) throw emptyDokumentpakkeError();
     }
     yield Buffer.from(tail, "utf8");
   }
@@ -135,12 +135,21 @@ export function dpiSbdStream(input: DpiSbdInput): Readable {
 export function dpiSbdBytes(input: Omit<DpiSbdInput, "dokumentpakke"> & { dokumentpakke?: Uint8Array }): Buffer {
   const { head, tail } = checkedParts(input);
   const dokumentpakke = input.dokumentpakke;
-  if (dokumentpakke !== undefined && dokumentpakke.length === 0) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", "the dokumentpakke is empty");
+  if (dokumentpakke !== undefined && dokumentpakke.length === 0) throw emptyDokumentpakkeError();
   const text = dokumentpakke === undefined ? "" : Buffer.from(dokumentpakke.buffer, dokumentpakke.byteOffset, dokumentpakke.byteLength).toString("base64");
   return Buffer.from(head + text + tail, "utf8");
 }
 
-function checkedParts(input: Omit<DpiSbdInput, "dokumentpakke"> & { dokumentpakke?: unknown }): { head: string; tail: string } {
+/** The refusal of a dokumentpakke of no bytes, however it was given. */
+export function emptyDokumentpakkeError(): SbdhPayloadError {
+  return new SbdhPayloadError("Innbyggerpost/Dokumentpakke", "the dokumentpakke is empty");
+}
+
+/**
+ * {@link dpiSbdParts}, and the letter's dokumentpakke required (a receipt's refused) by whether `dokumentpakke`
+ * is given: the checks every way of building the SBD makes before its first byte.
+ */
+export function checkedParts(input: Omit<DpiSbdInput, "dokumentpakke"> & { dokumentpakke?: unknown }): { head: string; tail: string } {
   const parts = dpiSbdParts(input);
   const letter = isLetterType(input.messageType);
   if (letter && input.dokumentpakke === undefined) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", `a ${input.messageType} letter needs a dokumentpakke`);

@@ -9,8 +9,7 @@ import type { FeilReceiptIssuer } from "./feil-receipt.js";
 import type { Discovery } from "../../peppol/discovery.js";
 import { dpiDocumentTypeId, dpiProcessId, formatIdentifier, toParticipantId, type StandardSpelling } from "../../peppol/identifiers.js";
 import { Base64Encoder } from "../../peppol/base64-stream.js";
-import { dpiSbdBytes, dpiSbdParts, type DpiSbdInput } from "../../peppol/dpi-sbd.js";
-import { SbdhPayloadError } from "../../peppol/errors.js";
+import { checkedParts, dpiSbdBytes, emptyDokumentpakkeError, type DpiSbdInput } from "../../peppol/dpi-sbd.js";
 import type { BlobStore } from "../../store/blob-store.js";
 import type { StoreWrites } from "../../store/conversations-repo.js";
 import type { DpiConversation, DpiMessagesRepo } from "../../store/dpi-messages-repo.js";
@@ -247,8 +246,7 @@ const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
 export function sbdWriter(sbd: Omit<DpiSbdInput, "dokumentpakke">, open: () => AsyncIterable<Uint8Array>): PayloadWriter {
   return {
     async writeTo(write) {
-      const { head, tail } = dpiSbdParts(sbd);
-      if (!isLetterType(sbd.messageType)) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", `a ${sbd.messageType} carries no dokumentpakke`);
+      const { head, tail } = checkedParts({ ...sbd, dokumentpakke: open });
       await write(Buffer.from(head, "utf8"));
       const encoder = new Base64Encoder();
       const buffers: Buffer[] = [];
@@ -275,7 +273,7 @@ export function sbdWriter(sbd: Omit<DpiSbdInput, "dokumentpakke">, open: () => A
       }
       await next(encoder.end());
       if (reading !== undefined) await reading;
-      if (size === 0) throw new SbdhPayloadError("Innbyggerpost/Dokumentpakke", "the dokumentpakke is empty");
+      if (size === 0) throw emptyDokumentpakkeError();
       await write(Buffer.from(tail, "utf8"));
     },
   };
