@@ -1,5 +1,6 @@
 import { request } from "undici";
 import { Buffer } from "node:buffer";
+import { eachAtMost } from "../each-at-most.js";
 
 /**
  * Corner 1's side of delivery: poll corner 2's GET /messages/in for receipts in pages, note when each
@@ -120,20 +121,15 @@ export class ReceiptWatcher {
   }
 
   private async markRead(ids: string[]): Promise<void> {
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const id = ids[next++]!;
-        const res = await request(`${this.o.baseUrl}/messages/in/${id}/read`, {
-          method: "POST",
-          headers: { authorization: `Bearer ${this.o.token}` },
-          signal: AbortSignal.timeout(30_000),
-        });
-        await res.body.dump();
-        if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`POST /messages/in/${id}/read answered ${res.statusCode}`);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(ids.length, this.o.readConcurrency ?? 8) }, worker));
+    await eachAtMost(ids, this.o.readConcurrency ?? 8, async (id) => {
+      const res = await request(`${this.o.baseUrl}/messages/in/${id}/read`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${this.o.token}` },
+        signal: AbortSignal.timeout(30_000),
+      });
+      await res.body.dump();
+      if (res.statusCode < 200 || res.statusCode > 299) throw new Error(`POST /messages/in/${id}/read answered ${res.statusCode}`);
+    });
   }
 
   /** Polls until stop() or `deadline` (a now() value). */

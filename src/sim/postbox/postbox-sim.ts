@@ -13,6 +13,7 @@ import { createAccessPointClient, type InboxItem } from "./access-point-client.j
 import { checkLetter, readForretningsmeldingUnverified, type CheckedLetter, type CheckStage } from "./check-letter.js";
 import { buildReceipt, type ReceiptDetails } from "./receipt-builder.js";
 import { receiptsFor, type ReceiptPolicy } from "./receipts-for.js";
+import { eachAtMost } from "../../each-at-most.js";
 
 /**
  * A postbox or print provider (corner 4) that talks to a corner-3 access point the way a real one would:
@@ -379,7 +380,7 @@ export async function startPostboxSim(options: PostboxSimOptions): Promise<Postb
           log.warn({ err, downloadurl: item.downloadurl }, "letter left for a later poll");
         }
       };
-      await eachWithConcurrency(items, concurrency, handleOne);
+      await eachAtMost(items, concurrency, handleOne);
       if (items.length < pageSize || stuck > 0 || stopped) break;
     }
     // Polls every second find nothing most of the time: at info they drowned the sandbox's log.
@@ -473,11 +474,3 @@ function deliveryOf(letter: CheckedLetter, at: Date): DeliveredLetter {
   };
 }
 
-/** Runs `work` on every item, at most `limit` at a time, in the items' order of starting. */
-async function eachWithConcurrency<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
