@@ -60,7 +60,7 @@ const NOT_FAST_PARSED = /[\t\n\f\r #\u00a0\ufeff]/;
 /** Characters path-to-regexp gives a meaning in a route path: a path with one is not a plain literal. */
 const ROUTE_SPECIAL = /[:*{}()[\]?+!\\]/;
 
-type Handle = (req: IncomingMessage, res: ServerResponse, path: string, query: string) => Promise<void>;
+type Handle = (req: IncomingMessage, res: ServerResponse, query: string) => Promise<void>;
 
 /**
  * A request listener that serves `routes` and calls `next` with every request it does not take. `next` is the
@@ -76,29 +76,29 @@ export function frontDispatcher(routes: FrontRoutes, next: (req: IncomingMessage
       if (as4 !== undefined && as4Handle !== undefined && as4.test(path)) return (rq, rs) => as4Handle(rq, rs);
       if (MESSAGES_OUT.test(path)) {
         if (!locationIsPlain(routes.submissionLocation(req))) return undefined;
-        return authenticated((rq, rs, _path, query, caller) => routes.submit(rq, rs, parseQuery(query), caller));
+        return authenticated((rq, rs, query, caller) => routes.submit(rq, rs, parseQuery(query), caller));
       }
       const id = paramOf(MESSAGE_IN_READ, path);
-      if (id !== undefined) return authenticated((rq, rs, _path, _query, caller) => routes.inbox.markRead(rq, rs, id, caller));
+      if (id !== undefined) return authenticated((rq, rs, _query, caller) => routes.inbox.markRead(rq, rs, id, caller));
       return undefined;
     }
     // method is GET
-    if (MESSAGES_IN.test(path)) return authenticated((rq, rs, _path, query, caller) => routes.inbox.list(rq, rs, parseQuery(query), caller));
+    if (MESSAGES_IN.test(path)) return authenticated((rq, rs, query, caller) => routes.inbox.list(rq, rs, parseQuery(query), caller));
     const id = paramOf(MESSAGE_IN, path);
-    if (id !== undefined) return authenticated((rq, rs, _path, _query, caller) => routes.inbox.download(rq, rs, id, caller));
+    if (id !== undefined) return authenticated((rq, rs, _query, caller) => routes.inbox.download(rq, rs, id, caller));
     const outId = paramOf(OUT_STATUSES, path);
-    if (outId !== undefined) return authenticated((rq, rs, _path, _query, caller) => routes.statuses(rq, rs, outId, caller));
+    if (outId !== undefined) return authenticated((rq, rs, _query, caller) => routes.statuses(rq, rs, outId, caller));
     return undefined;
   };
 
   /** What the /messages guard in front of the routers did: headers first (a 401 carries them too), then the token. */
   const authenticated =
-    (handle: (req: IncomingMessage, res: ServerResponse, path: string, query: string, caller: Caller) => Promise<void>): Handle =>
-    async (req, res, path, query) => {
+    (handle: (req: IncomingMessage, res: ServerResponse, query: string, caller: Caller) => Promise<void>): Handle =>
+    async (req, res, query) => {
       res.setHeader("Cache-Control", "no-store");
       res.setHeader("X-Content-Type-Options", "nosniff");
       const caller = await routes.authenticate(req, res);
-      await handle(req, res, path, query, caller);
+      await handle(req, res, query, caller);
     };
 
   return (req, res) => {
@@ -120,7 +120,7 @@ export function frontDispatcher(routes: FrontRoutes, next: (req: IncomingMessage
     startRequestLine(routes.log, routes.logAs4Path, routes.newId, req, res, path);
     let pending: Promise<void>;
     try {
-      pending = handle(req, res, path, query);
+      pending = handle(req, res, query);
     } catch (err) {
       pending = Promise.reject(err);
     }
