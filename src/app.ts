@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import express, { type Express, type RequestHandler, type Response, type Router } from "express";
+import express, { type Express, type RequestHandler, type Router } from "express";
 import { systemClock, type Clock } from "./clock.js";
 import type { Config, HttpTimeouts } from "./config.js";
 import type { Logger } from "./log.js";
+import { markPrivate } from "./api/answer.js";
 import { as4Handler, as4Route } from "./api/as4-endpoint.js";
 import { requireCaller, verifyCaller, type CallerVerifier } from "./api/auth.js";
 import { frontDispatcher } from "./api/front-dispatch.js";
@@ -65,12 +66,6 @@ export interface AppParts {
    * measurements that compare the two. Default true.
    */
   frontDispatcher?: boolean;
-}
-
-/** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
-function markPrivate(res: Response): void {
-  res.setHeader("Cache-Control", "no-store");
-  res.setHeader("X-Content-Type-Options", "nosniff");
 }
 
 const privateAnswers: RequestHandler = (_req, res, next) => {

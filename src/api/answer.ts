@@ -39,3 +39,9 @@ export function sendBytes(res: ServerResponse, status: number, contentType: stri
   res.setHeader("Content-Length", String(body.length));
   res.end(body);
 }
+
+/** Answers to authenticated calls hold letters, receipts and statuses: no cache keeps them, no browser sniffs them. */
+export function markPrivate(res: ServerResponse): void {
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+}

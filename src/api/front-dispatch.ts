@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse as parseQuery } from "node:querystring";
 import type { Logger } from "../log.js";
-import { isConditional } from "./answer.js";
+import { isConditional, markPrivate } from "./answer.js";
 import type { Caller } from "./auth.js";
 import type { MessagesInHandlers } from "./messages-in.js";
 import { locationIsPlain, type MessagesOutHandler } from "./messages-out.js";
@@ -95,8 +95,7 @@ export function frontDispatcher(routes: FrontRoutes, next: (req: IncomingMessage
   const authenticated =
     (handle: (req: IncomingMessage, res: ServerResponse, query: string, caller: Caller) => Promise<void>): Handle =>
     async (req, res, query) => {
-      res.setHeader("Cache-Control", "no-store");
-      res.setHeader("X-Content-Type-Options", "nosniff");
+      markPrivate(res);
       const caller = await routes.authenticate(req, res);
       await handle(req, res, query, caller);
     };
