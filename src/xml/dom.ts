@@ -35,7 +35,11 @@ export function elementChildren(parent: Node): Element[] {
 
 /** Element children with the given namespace and local name (the prefix is irrelevant). */
 export function childElements(parent: Node, ns: string, localName: string): Element[] {
-  return elementChildren(parent).filter((e) => e.namespaceURI === ns && e.localName === localName);
+  const out: Element[] = [];
+  for (let c = parent.firstChild; c; c = c.nextSibling) {
+    if (isElement(c) && c.namespaceURI === ns && c.localName === localName) out.push(c);
+  }
+  return out;
 }
 
 export function isNamed(el: Element, ns: string, localName: string): boolean {
@@ -44,15 +48,45 @@ export function isNamed(el: Element, ns: string, localName: string): boolean {
 
 /** Text content with surrounding whitespace removed; senders pretty-print values. */
 export function trimmedText(el: Element): string {
-  return (el.textContent ?? "").trim();
+  return textOf(el).trim();
+}
+
+/**
+ * `el.textContent` as xmldom computes it: the nodeValue of every descendant that is not an element, a comment or a
+ * processing instruction, in document order. xmldom's getter walks with a closure and a frame object per node;
+ * this follows the sibling links and allocates nothing but the result. Every header value and base64 text of an
+ * AS4 message is read through it.
+ */
+export function textOf(el: Element): string {
+  const first = el.firstChild;
+  if (first === null) return "";
+  // The common case: one text node.
+  if (first.nextSibling === null && (first.nodeType === NodeType.TEXT || first.nodeType === NodeType.CDATA_SECTION)) return first.nodeValue ?? "";
+  let out = "";
+  let n: Node = first;
+  for (;;) {
+    const type = n.nodeType;
+    const child = n.firstChild;
+    if (type === NodeType.ELEMENT && child !== null) {
+      n = child;
+      continue;
+    }
+    if (type !== NodeType.ELEMENT && type !== NodeType.COMMENT && type !== NodeType.PROCESSING_INSTRUCTION) out += n.nodeValue ?? "";
+    let next = n.nextSibling;
+    while (next === null) {
+      n = n.parentNode!;
+      if (n === el) return out;
+      next = n.nextSibling;
+    }
+    n = next;
+  }
 }
 
 /** Attribute value or undefined when absent (xmldom returns null or "" inconsistently across versions). */
 export function attr(el: Element, name: string, ns?: string): string | undefined {
-  if (ns !== undefined) {
-    return el.hasAttributeNS(ns, name) ? (el.getAttributeNS(ns, name) ?? undefined) : undefined;
-  }
-  return el.hasAttribute(name) ? (el.getAttribute(name) ?? undefined) : undefined;
+  // One look-up: has/get each scanned the attribute list.
+  const a = ns !== undefined ? el.getAttributeNodeNS(ns, name) : el.getAttributeNode(name);
+  return a === null ? undefined : (a.value ?? undefined);
 }
 
 export function newDocument(): Document {
