@@ -32,85 +32,115 @@ export interface ExcC14nOptions {
   inclusivePrefixes?: readonly string[] | undefined;
 }
 
-/** The canonical form of `element` and its descendants, as UTF-8 text. */
+/**
+ * The prefixes of the InclusiveNamespaces list (by key, "" for #default), the names of the attributes that declare
+ * them, and the namespace each is bound to at the element being rendered (null when it is not bound), from the
+ * declarations on it and its ancestors: kept up to date on the way down instead of looked up per element.
+ */
+interface InclusiveScope {
+  readonly keys: readonly string[];
+  readonly names: readonly string[];
+  readonly uris: readonly (string | null)[];
+}
+
+const NO_INCLUSIVE: InclusiveScope = { keys: [], names: [], uris: [] };
+/** What an output ancestor has rendered above the apex: the default namespace as empty. */
+const NOTHING_RENDERED: ReadonlyMap<string, string> = new Map([["", ""]]);
+
+/**
+ * The canonical form of `element` and its descendants, as UTF-8 text. Built by string concatenation (V8 joins the
+ * pieces when the text is first read, for the digest) rather than an array of pieces joined at the end.
+ */
 export function excC14n(element: Element, options: ExcC14nOptions = {}): string {
   const inclusive = new Set(options.inclusivePrefixes ?? []);
-  const out: string[] = [];
-  // Each prefix of the list (by its key, "" for #default) → the namespace bound to it at the element, from the
-  // declarations on it and its ancestors; kept up to date on the way down instead of looked up per element.
-  const inclusiveScope = new Map<string, string | null>();
-  for (const p of inclusive) {
-    const key = p === "#default" ? "" : p;
-    if (key !== "xml" && key !== "xmlns") inclusiveScope.set(key, inScope(element, key));
+  let scope = NO_INCLUSIVE;
+  if (inclusive.size > 0) {
+    const keys: string[] = [];
+    const names: string[] = [];
+    const uris: (string | null)[] = [];
+    for (const p of inclusive) {
+      const key = p === "#default" ? "" : p;
+      if (key === "xml" || key === "xmlns") continue;
+      keys.push(key);
+      names.push(key === "" ? "xmlns" : `xmlns:${key}`);
+      uris.push(inScope(element, key));
+    }
+    scope = { keys, names, uris };
   }
   // Prefix ("" for the default namespace) → the value the nearest output ancestor rendered for it.
-  render(element, new Map([["", ""]]), inclusiveScope, out);
-  return out.join("");
+  return render(element, NOTHING_RENDERED, scope);
 }
 
 /** `scope` for a child of the element it describes: updated by the child's own declarations of those prefixes. */
-function scopeOf(el: Element, scope: ReadonlyMap<string, string | null>): ReadonlyMap<string, string | null> {
-  if (scope.size === 0 || !el.hasAttributes()) return scope;
-  let next: Map<string, string | null> | null = null;
-  for (const key of scope.keys()) {
-    const a = el.getAttributeNode(key === "" ? "xmlns" : `xmlns:${key}`);
-    if (a) (next ??= new Map(scope)).set(key, a.value);
+function scopeOf(el: Element, scope: InclusiveScope): InclusiveScope {
+  if (scope.keys.length === 0 || !el.hasAttributes()) return scope;
+  let uris: (string | null)[] | null = null;
+  for (let k = 0; k < scope.names.length; k++) {
+    const a = el.getAttributeNode(scope.names[k]!);
+    if (a) (uris ??= scope.uris.slice())[k] = a.value;
   }
-  return next ?? scope;
+  return uris === null ? scope : { keys: scope.keys, names: scope.names, uris };
 }
 
-function render(el: Element, rendered: ReadonlyMap<string, string>, inclusiveScope: ReadonlyMap<string, string | null>, out: string[]): void {
-  const decls: [prefix: string, uri: string][] = [];
-  const attrs: Attr[] = [];
-  const want = (prefix: string, uri: string) => {
-    if (rendered.get(prefix) === uri || decls.some(([p]) => p === prefix)) return;
-    decls.push([prefix, uri]);
-  };
+/** Adds the declaration of `prefix` unless the nearest output ancestor rendered it so, or `decls` has it already. */
+function want(decls: [prefix: string, uri: string][] | null, rendered: ReadonlyMap<string, string>, prefix: string, uri: string): [prefix: string, uri: string][] | null {
+  if (rendered.get(prefix) === uri) return decls;
+  if (decls === null) return [[prefix, uri]];
+  for (let i = 0; i < decls.length; i++) if (decls[i]![0] === prefix) return decls;
+  decls.push([prefix, uri]);
+  return decls;
+}
 
-  const prefix = el.prefix ?? "";
-  want(prefix, el.namespaceURI ?? "");
+function render(el: Element, rendered: ReadonlyMap<string, string>, inclusiveScope: InclusiveScope): string {
+  let decls = want(null, rendered, el.prefix ?? "", el.namespaceURI ?? "");
+  let attrs: Attr[] | null = null;
   const list = el.attributes;
   for (let i = 0; i < list.length; i++) {
-    const a = list.item(i)!;
-    if (a.namespaceURI === XMLNS) continue;
-    attrs.push(a);
+    const a = list[i]!;
+    const ns = a.namespaceURI;
+    if (ns === XMLNS) continue;
+    (attrs ??= []).push(a);
     // Unprefixed attributes are in no namespace and use no declaration; xml: is never declared.
-    if (a.prefix && a.namespaceURI !== XML) want(a.prefix, a.namespaceURI ?? "");
+    if (a.prefix && ns !== XML) decls = want(decls, rendered, a.prefix, ns ?? "");
   }
-  for (const [key, uri] of inclusiveScope) {
+  const { keys, uris } = inclusiveScope;
+  for (let k = 0; k < keys.length; k++) {
     // A prefix of the list that is not in scope here is not rendered; the default namespace when absent is "".
+    const key = keys[k]!;
+    const uri = uris[k]!;
     if (uri === null && key !== "") continue;
-    want(key, uri ?? "");
+    decls = want(decls, rendered, key, uri ?? "");
   }
-
-  decls.sort((a, b) => compareCodePoints(a[0], b[0]));
-  attrs.sort(compareAttributes);
 
   const name = el.nodeName;
-  out.push("<", name);
+  let out = "<" + name;
   let scope = rendered;
-  if (decls.length > 0) {
+  if (decls !== null) {
+    if (decls.length > 1) decls.sort(compareDeclarations);
     const next = new Map(rendered);
     for (const [p, uri] of decls) {
-      out.push(p === "" ? ' xmlns="' : ` xmlns:${p}="`, escapeAttribute(uri), '"');
+      out += (p === "" ? ' xmlns="' : " xmlns:" + p + '="') + escapeAttribute(uri) + '"';
       next.set(p, uri);
     }
     scope = next;
   }
-  for (const a of attrs) out.push(" ", a.nodeName, '="', escapeAttribute(a.value), '"');
-  out.push(">");
+  if (attrs !== null) {
+    if (attrs.length > 1) attrs.sort(compareAttributes);
+    for (const a of attrs) out += " " + a.nodeName + '="' + escapeAttribute(a.value) + '"';
+  }
+  out += ">";
   for (let c = el.firstChild; c; c = c.nextSibling) {
     switch (c.nodeType) {
       case ELEMENT:
-        render(c as Element, scope, scopeOf(c as Element, inclusiveScope), out);
+        out += render(c as Element, scope, scopeOf(c as Element, inclusiveScope));
         break;
       case TEXT:
       case CDATA:
-        out.push(escapeText((c as CharacterData).data));
+        out += escapeText((c as CharacterData).data);
         break;
       case PI: {
         const pi = c as ProcessingInstruction;
-        out.push("<?", pi.target, pi.data ? ` ${pi.data}` : "", "?>");
+        out += "<?" + pi.target + (pi.data ? " " + pi.data : "") + "?>";
         break;
       }
       case COMMENT:
@@ -120,7 +150,7 @@ function render(el: Element, rendered: ReadonlyMap<string, string>, inclusiveSco
         throw new Error(`cannot canonicalise a node of type ${c.nodeType}`);
     }
   }
-  out.push("</", name, ">");
+  return out + "</" + name + ">";
 }
 
 /** The namespace `prefix` ("" for the default) is bound to at `el`, from the declarations on it and its ancestors. */
@@ -133,12 +163,33 @@ function inScope(el: Element, prefix: string): string | null {
   return null;
 }
 
+function compareDeclarations(a: [prefix: string, uri: string], b: [prefix: string, uri: string]): number {
+  return byCodePoint(a[0], b[0]);
+}
+
 function compareAttributes(a: Attr, b: Attr): number {
   const na = a.namespaceURI ?? "";
   const nb = b.namespaceURI ?? "";
   if (na === "" && nb !== "") return -1;
   if (nb === "" && na !== "") return 1;
-  return compareCodePoints(na, nb) || compareCodePoints(a.localName ?? a.nodeName, b.localName ?? b.nodeName);
+  return byCodePoint(na, nb) || byCodePoint(a.localName ?? a.nodeName, b.localName ?? b.nodeName);
+}
+
+/**
+ * compareCodePoints, without its string iterators where the strings first differ outside the surrogate range: there
+ * the code units are the code points, and everything before them was equal.
+ */
+function byCodePoint(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if ((x >= 0xd800 && x <= 0xdfff) || (y >= 0xd800 && y <= 0xdfff)) return compareCodePoints(a, b);
+    return x < y ? -1 : 1;
+  }
+  return a.length < b.length ? -1 : 1;
 }
 
 const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;" };
