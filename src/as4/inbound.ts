@@ -10,7 +10,7 @@ import { DEFAULT_MIME_LIMITS, parseAs4Request, type MimeLimits } from "./mime-pa
 import { messagingKind, parseSoapEnvelope } from "./soap-parse.js";
 import { createTempDir, type SpooledContent, type TempDir, type TempDirOptions } from "./temp-files.js";
 import { contentIdOf, parseUserMessage, type UserMessage } from "./user-message.js";
-import { signerCertificateOf, verifyParsedEnvelope, type SignedReference } from "./wss-verify.js";
+import { claimedSignerOf, verifyParsedEnvelope, type ClaimedSigner, type SignedReference } from "./wss-verify.js";
 
 /**
  * Receives an AS4 UserMessage: MIME → safe SOAP parse → decrypt attachments (plaintext is readable only
@@ -125,7 +125,12 @@ export async function receiveUserMessage(
     const extra = parsed.attachments.filter((a) => !partCids.includes(a.contentId)).map((a) => a.contentId);
     if (extra.length > 0) throw new EbmsError("EBMS:0007", `MIME parts without PartInfo: ${extra.join(", ")}`);
 
-    if (options.checkSigner) await options.checkSigner(signerCertificateOf(envelope));
+    // What was looked up to find the claimed signer serves the signature check below too: the document is not changed in between.
+    let claimed: ClaimedSigner | undefined;
+    if (options.checkSigner) {
+      claimed = claimedSignerOf(envelope);
+      await options.checkSigner(claimed.certificate);
+    }
 
     const header = readEncryptionHeader(envelope.security);
     const encryptedCids = new Set(header.encryptedData.map((d) => d.contentId));
@@ -146,7 +151,7 @@ export async function receiveUserMessage(
       }
     }
 
-    const verified = verifyParsedEnvelope(parsed.soapXml, envelope, { attachmentDigest: (cid) => contents.get(cid)?.sha256 });
+    const verified = verifyParsedEnvelope(parsed.soapXml, envelope, { attachmentDigest: (cid) => contents.get(cid)?.sha256, claimed });
 
     const total = new ByteBudget(limits.maxTotalPayloadBytes, "decompressed payloads of the message", "EBMS:0303");
     const payloads: ReceivedPayload[] = [];

@@ -1,9 +1,8 @@
 import { createHash, timingSafeEqual, verify as cryptoVerify, type X509Certificate } from "node:crypto";
 import { excC14n } from "../xml/exc-c14n.js";
-import { attr, childElements, elementChildren, isElement, isNamed } from "../xml/dom.js";
+import { attr, childElements, elementChildren, isElement, isNamed, textOf } from "../xml/dom.js";
 import { DsReferenceFormatError, readDsReference, type DsReference } from "../xml/dsig-reference.js";
 import { decodeXml } from "../xml/safe-parse.js";
-import { selectElements } from "../xml/xpath.js";
 import { x509FromDer } from "../pki/x509-cache.js";
 import { EbmsError, type EbmsErrorCode } from "./ebms-errors.js";
 import { ALG, NS, WSS } from "./namespaces.js";
@@ -38,6 +37,20 @@ export interface VerifyOptions {
    * compressed), or undefined when the message has no such part.
    */
   attachmentDigest(contentId: string): Buffer | undefined;
+  /**
+   * What {@link claimedSignerOf} found in this very envelope, whose document has not changed since: verification
+   * then uses its walk of the document and its certificate instead of making them again.
+   */
+  claimed?: ClaimedSigner | undefined;
+}
+
+/** The certificate a message claims to be signed with, and what was looked up in its document to find it. */
+export interface ClaimedSigner {
+  readonly certificate: X509Certificate;
+  readonly envelope: SoapEnvelope;
+  readonly signature: Element;
+  /** Internal: the walk of the document (see DocumentIndex). */
+  readonly index: unknown;
 }
 
 export interface VerifiedEnvelope {
@@ -80,7 +93,8 @@ export function verifyParsedEnvelope(text: string, envelope: SoapEnvelope, opts:
 
 function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions): VerifiedEnvelope {
   const { document, security } = envelope;
-  const index = indexDocument(document);
+  const claimed = opts.claimed?.envelope === envelope ? opts.claimed : undefined;
+  const index = claimed ? (claimed.index as DocumentIndex) : indexDocument(document);
 
   // --- policy: one signature, the profile's algorithms, a direct BST reference ------------------------
   const { signatures, signedInfos } = index;
@@ -102,7 +116,8 @@ function verifyParsed(xml: string, envelope: SoapEnvelope, opts: VerifyOptions):
     fail("EBMS:0103", "SignedInfo may contain only CanonicalizationMethod, SignatureMethod and ds:Reference elements");
   }
   const references = referenceNodes.map(classifyReference);
-  const signerCertificate = resolveCertificate(signature, security!, index);
+  // The one ds:Signature, in wsse:Security: the very element claimedSignerOf resolved, to the same certificate.
+  const signerCertificate = claimed?.signature === signature ? claimed.certificate : resolveCertificate(signature, security!, index);
 
   // --- policy: the references cover exactly Messaging, Body and the PartInfo attachments -------------
   const xmlRefs = references.filter((r) => r.uri.startsWith("#"));
@@ -192,10 +207,17 @@ function classifyReference(node: Element): SignedReference {
  * lets a receiver refuse an untrusted sender before spending work on decryption. Throws EbmsError.
  */
 export function signerCertificateOf(envelope: SoapEnvelope): X509Certificate {
+  return claimedSignerOf(envelope).certificate;
+}
+
+/** {@link signerCertificateOf}, with what it looked up, for {@link VerifyOptions.claimed}. Throws EbmsError. */
+export function claimedSignerOf(envelope: SoapEnvelope): ClaimedSigner {
   const signatures = envelope.security ? childElements(envelope.security, NS.ds, "Signature") : [];
   if (!envelope.security || signatures.length === 0) fail("EBMS:0101", "the message is not signed");
   if (signatures.length > 1) fail("EBMS:0103", `expected one ds:Signature, found ${signatures.length}`);
-  return resolveCertificate(signatures[0]!, envelope.security!, indexDocument(envelope.document));
+  const signature = signatures[0]!;
+  const index = indexDocument(envelope.document);
+  return { certificate: resolveCertificate(signature, envelope.security!, index), envelope, signature, index };
 }
 
 /** KeyInfo must be a SecurityTokenReference with a direct `#id` Reference to an X509v3 BST in this header. */
@@ -225,7 +247,7 @@ function resolveCertificate(signature: Element, security: Element, index: Docume
   if (attr(bst!, "ValueType") !== WSS.x509v3ValueType) fail("EBMS:0103", "the BinarySecurityToken ValueType must be X509v3");
   const encoding = attr(bst!, "EncodingType");
   if (encoding !== undefined && encoding !== WSS.base64BinaryEncoding) fail("EBMS:0103", `unsupported token EncodingType ${encoding}`);
-  const b64 = (bst!.textContent ?? "").replace(/\s+/g, "");
+  const b64 = textOf(bst!).replace(/\s+/g, "");
   try {
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error("not base64");
     return x509FromDer(Buffer.from(b64, "base64"));
@@ -259,7 +281,7 @@ function signedElement(index: DocumentIndex, uri: string): Element {
 }
 
 function base64Of(el: Element): Buffer {
-  const b64 = (el.textContent ?? "").replace(/\s+/g, "");
+  const b64 = textOf(el).replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) fail("EBMS:0101", "the SignatureValue is not base64");
   return Buffer.from(b64, "base64");
 }
@@ -314,13 +336,20 @@ function indexDocument(doc: Document): DocumentIndex {
   return index;
 }
 
-function indexIds(node: Element, attrs: NamedNodeMap, index: DocumentIndex): void {
+function indexIds(node: Element, all: NamedNodeMap, index: DocumentIndex): void {
+  // Most elements carry no id attribute: one pass finds those that do, and only they are looked at below.
+  let attrs: Attr[] | undefined;
+  for (let i = 0; i < all.length; i++) {
+    const a = all[i]!;
+    if (isIdName(a.localName || a.nodeName || "") || isIdName(a.localName ?? a.name)) (attrs ??= []).push(a);
+  }
+  if (attrs === undefined) return;
   // A reference names an element by one of its id attributes; an element carrying two of them with one value is
   // listed twice, which the reference check refuses as ambiguous.
   for (const name of ID_ATTRIBUTES) {
     let listed: string[] | undefined; // values listed under this name (two attributes may share a local name)
     for (let i = 0; i < attrs.length; i++) {
-      const a = attrs.item(i)!;
+      const a = attrs[i]!;
       if ((a.localName || a.nodeName || "") !== name || listed?.includes(a.value)) continue;
       (listed ??= []).push(a.value);
       listUnder(index.idHolders, a.value, node);
@@ -328,11 +357,15 @@ function indexIds(node: Element, attrs: NamedNodeMap, index: DocumentIndex): voi
   }
   let listed: string[] | undefined;
   for (let i = 0; i < attrs.length; i++) {
-    const a = attrs.item(i)!;
+    const a = attrs[i]!;
     if (!ID_ATTRIBUTES.includes(a.localName ?? a.name) || listed?.includes(a.value)) continue;
     (listed ??= []).push(a.value);
     listUnder(index.elementsWithId, a.value, node);
   }
+}
+
+function isIdName(name: string): boolean {
+  return name === "Id" || name === "ID" || name === "id";
 }
 
 function listUnder(map: Map<string, Element[]>, key: string, el: Element): void {
@@ -347,10 +380,20 @@ function exactlyOne(parent: Element, ns: string, localName: string, where: strin
   return found[0]!;
 }
 
+/** The text of the first eb:MessageInfo/eb:MessageId in a child of eb:Messaging, in document order, by a direct walk (an XPath query before). */
 function messageIdOf(messaging: Element): string | undefined {
-  const el = selectElements("*/eb:MessageInfo/eb:MessageId", messaging)[0];
-  const text = el?.textContent?.trim();
-  return text ? text : undefined;
+  for (let signal = messaging.firstChild; signal; signal = signal.nextSibling) {
+    if (!isElement(signal)) continue;
+    for (let info = signal.firstChild; info; info = info.nextSibling) {
+      if (!isElement(info) || !isNamed(info, NS.eb, "MessageInfo")) continue;
+      for (let id = info.firstChild; id; id = id.nextSibling) {
+        if (!isElement(id) || !isNamed(id, NS.eb, "MessageId")) continue;
+        const text = textOf(id).trim();
+        return text ? text : undefined;
+      }
+    }
+  }
+  return undefined;
 }
 
 function fail(code: EbmsErrorCode, detail: string, cause?: unknown): never {
