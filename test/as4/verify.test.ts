@@ -3,7 +3,8 @@ import { EbmsError, type EbmsErrorCode } from "../../src/as4/ebms-errors.js";
 import { ALG, NS } from "../../src/as4/namespaces.js";
 import { buildUserMessageEnvelope } from "../../src/as4/user-message.js";
 import { signEnvelope } from "../../src/as4/wss-sign.js";
-import { verifyEnvelope, type VerifiedEnvelope, type VerifyOptions } from "../../src/as4/wss-verify.js";
+import { parseSoapEnvelope } from "../../src/as4/soap-parse.js";
+import { claimedSignerOf, signerCertificateOf, verifyEnvelope, verifyParsedEnvelope, type VerifiedEnvelope, type VerifyOptions } from "../../src/as4/wss-verify.js";
 import { serialize } from "../../src/xml/dom.js";
 import { parseXml } from "../../src/xml/safe-parse.js";
 import { selectElements } from "../../src/xml/xpath.js";
@@ -344,6 +345,72 @@ describe("as4/wss-verify", () => {
         const xml = mutate(SIGNED, (d) => one(d, `${SIG}/ds:SignedInfo/ds:Reference[2]`).setAttribute("URI", uri));
         expectRejected(xml, "EBMS:0103", /unsupported reference URI/);
       }
+    });
+  });
+
+  describe("names the message in a refusal", () => {
+    /** A message whose Body digest fails, with eb:Messaging's children rewritten by `change`. */
+    function refusedWith(change: (messaging: Element, d: Document) => void): EbmsError {
+      const xml = mutate(SIGNED, (d) => {
+        change(one(d, MESSAGING), d);
+        one(d, `${HEADER}/../S12:Body`).appendChild(d.createElementNS("urn:x", "x:Added"));
+      });
+      return expectRejected(xml, "EBMS:0101", /does not match/);
+    }
+    const messageInfo = (d: Document, id: string): Element => {
+      const info = d.createElementNS(NS.eb, "eb:MessageInfo");
+      info.appendChild(d.createElementNS(NS.eb, "eb:MessageId")).appendChild(d.createTextNode(id));
+      return info;
+    };
+
+    it("by the first MessageInfo/MessageId of any child of eb:Messaging, in document order, trimmed", () => {
+      const err = refusedWith((m, d) => {
+        const other = m.insertBefore(d.createElementNS("urn:x", "x:First"), m.firstChild);
+        other.appendChild(d.createElementNS("urn:x", "x:MessageInfo")).appendChild(d.createElementNS(NS.eb, "eb:MessageId")).appendChild(d.createTextNode("not-eb-info"));
+        other.appendChild(d.createElementNS(NS.eb, "eb:Other"));
+        other.appendChild(messageInfo(d, "  first@x \n"));
+      });
+      expect(err.refToMessageId).to.equal("first@x");
+    });
+
+    it("by none when that MessageId is empty, even if a later one is not", () => {
+      const err = refusedWith((m, d) => {
+        m.insertBefore(d.createElementNS("urn:x", "x:First"), m.firstChild).appendChild(messageInfo(d, " "));
+      });
+      expect(err.refToMessageId).to.equal(undefined);
+    });
+
+    it("by the UserMessage's own MessageId otherwise", () => {
+      expect(refusedWith(() => {}).refToMessageId).to.equal(um.messageId);
+    });
+  });
+
+  describe("with the claimed signer looked up before (claimedSignerOf)", () => {
+    it("verifies as without it, and finds the same certificate signerCertificateOf finds", () => {
+      const envelope = parseSoapEnvelope(SIGNED);
+      const claimed = claimedSignerOf(envelope);
+      expect(claimed.certificate.fingerprint256).to.equal(testSigner().certificate.fingerprint256);
+      expect(signerCertificateOf(envelope)).to.equal(claimed.certificate);
+      const fresh = verifyParsedEnvelope(SIGNED, envelope, OPTS);
+      const reused = verifyParsedEnvelope(SIGNED, envelope, { ...OPTS, claimed });
+      expect(reused.signerCertificate).to.equal(fresh.signerCertificate);
+      expect(reused.references).to.deep.equal(fresh.references);
+      expect(reused.signedInfoReferenceNodes).to.deep.equal(fresh.signedInfoReferenceNodes);
+    });
+
+    it("ignores what was claimed for another envelope: its certificate is not taken for this one's", () => {
+      const other = signEnvelope(buildUserMessageEnvelope(um, FIXED_IDS), testSigner("POP000002"), atts.map((a) => ({ contentId: a.contentId, sha256: sha256(a.bytes) })));
+      const claimed = claimedSignerOf(parseSoapEnvelope(other));
+      expect(claimed.certificate.fingerprint256).to.not.equal(testSigner().certificate.fingerprint256);
+      const envelope = parseSoapEnvelope(SIGNED);
+      expect(verifyParsedEnvelope(SIGNED, envelope, { ...OPTS, claimed }).signerCertificate.fingerprint256).to.equal(testSigner().certificate.fingerprint256);
+      // And a message signed by the other key is refused with this envelope's own certificate, not passed with the claimed one.
+      const forged = mutate(SIGNED, (d) => {
+        const value = parseXml(other).getElementsByTagNameNS(NS.ds, "SignatureValue")[0]!.textContent ?? "";
+        one(d, `${SIG}/ds:SignatureValue`).textContent = value;
+      });
+      const forgedEnvelope = parseSoapEnvelope(forged);
+      expect(() => verifyParsedEnvelope(forged, forgedEnvelope, { ...OPTS, claimed })).to.throw(EbmsError, /SignatureValue does not verify/);
     });
   });
 

@@ -64,6 +64,26 @@ describe("exclusive canonicalisation (exc-c14n without comments)", () => {
     expect(excC14n(doc.documentElement!.firstChild as Element)).to.equal(`<x><y></y></x>`);
   });
 
+  it("carries several PrefixList prefixes down, each followed where redeclared or undeclared; xml, xmlns and unbound prefixes are not rendered", () => {
+    const doc = parseXml(`<r xmlns="urn:d" xmlns:p="urn:p" xmlns:q="urn:q" xmlns:z="urn:z"><p:a><p:b xmlns:z="urn:z2"><q:x xmlns=""><y xmlns:q="urn:q3" q:at="1"/></q:x></p:b><c/></p:a></r>`);
+    const a = doc.documentElement!.firstChild as Element;
+    expect(excC14n(a, { inclusivePrefixes: ["z", "q"] })).to.equal(
+      `<p:a xmlns:p="urn:p" xmlns:q="urn:q" xmlns:z="urn:z"><p:b xmlns:z="urn:z2"><q:x><y xmlns:q="urn:q3" q:at="1"></y></q:x></p:b><c xmlns="urn:d"></c></p:a>`,
+    );
+    expect(excC14n(a, { inclusivePrefixes: ["q", "z", "p", "#default", "xml", "xmlns", "missing"] })).to.equal(
+      `<p:a xmlns="urn:d" xmlns:p="urn:p" xmlns:q="urn:q" xmlns:z="urn:z"><p:b xmlns:z="urn:z2"><q:x xmlns=""><y xmlns:q="urn:q3" q:at="1"></y></q:x></p:b><c></c></p:a>`,
+    );
+  });
+
+  it("orders declarations and attributes by code point where UTF-16 order differs (U+10000 after U+FF01)", () => {
+    const doc = parseXml(`<r xmlns:p="urn:\u{10000}" xmlns:q="urn:\uFF01" xmlns:\u{10000}x="urn:s" xmlns:\uFF01x="urn:t"><e p:a="1" q:a="2" \u{10000}x:b="3" \uFF01x:b="4" q:\u{10000}="5" q:\uFF01="6"/></r>`);
+    const e = doc.documentElement!.firstChild as Element;
+    expect(excC14n(e)).to.equal(
+      `<e xmlns:p="urn:\u{10000}" xmlns:q="urn:\uFF01" xmlns:\uFF01x="urn:t" xmlns:\u{10000}x="urn:s" \u{10000}x:b="3" \uFF01x:b="4" q:a="2" q:\uFF01="6" q:\u{10000}="5" p:a="1"></e>`,
+    );
+    expect(excC14n(e)).to.equal(reference(e));
+  });
+
   it("matches xml-crypto on every element of a document full of namespace and escaping corner cases", () => {
     const doc = parseXml(TRICKY);
     const all = elementsOf(doc);

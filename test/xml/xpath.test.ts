@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { childElements, trimmedText } from "../../src/xml/dom.js";
+import { DOMParser } from "@xmldom/xmldom";
+import { attr, childElements, textOf, trimmedText } from "../../src/xml/dom.js";
 import { parseXml } from "../../src/xml/safe-parse.js";
 import { selectElements, selectOneElement, selectString } from "../../src/xml/xpath.js";
 
@@ -41,5 +42,24 @@ describe("xml/xpath and dom helpers", () => {
     expect(childElements(root, EB, "UserMessage")).to.have.length(2);
     expect(childElements(root, "urn:other", "UserMessage")).to.have.length(1);
     expect(trimmedText(selectElements("//eb:MessageId", doc)[0]!)).to.equal("a@b");
+  });
+
+  it("textOf gives every element's textContent: text and CDATA in document order, comments and processing instructions left out", () => {
+    // xmldom's own parser, which keeps what ours refuses (processing instructions, entity references to nothing).
+    const mixed = new DOMParser().parseFromString(
+      `<r><a>one</a><b><![CDATA[<two>]]></b><c>x<!-- no --><?pi no?><d>y<e/><f>z<![CDATA[w]]></f></d>v</c><g/><h><i/></h><j><k><l>deep</l></k></j>tail</r>`,
+      "text/xml",
+    ) as unknown as Document;
+    const all = [...(mixed.getElementsByTagName("*") as unknown as Iterable<Element>)];
+    expect(all.map((el) => textOf(el))).to.deep.equal(all.map((el) => el.textContent));
+    expect(textOf(mixed.documentElement!)).to.equal("one<two>xyzwvdeeptail");
+    expect(textOf(mixed.getElementsByTagName("g")[0]!)).to.equal("");
+    expect(textOf(mixed.getElementsByTagName("h")[0]!)).to.equal("");
+  });
+
+  it("attr gives an attribute's value, empty ones included, and undefined only when it is absent", () => {
+    const el = parseXml(`<r xmlns:p="urn:p" a="1" e="" p:a="2" p:e=""/>`).documentElement!;
+    expect([attr(el, "a"), attr(el, "e"), attr(el, "p:a"), attr(el, "missing")]).to.deep.equal(["1", "", "2", undefined]);
+    expect([attr(el, "a", "urn:p"), attr(el, "e", "urn:p"), attr(el, "a", "urn:q"), attr(el, "a", "")]).to.deep.equal(["2", "", undefined, "1"]);
   });
 });
