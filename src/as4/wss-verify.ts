@@ -247,14 +247,27 @@ function resolveCertificate(signature: Element, security: Element, index: Docume
   if (attr(bst!, "ValueType") !== WSS.x509v3ValueType) fail("EBMS:0103", "the BinarySecurityToken ValueType must be X509v3");
   const encoding = attr(bst!, "EncodingType");
   if (encoding !== undefined && encoding !== WSS.base64BinaryEncoding) fail("EBMS:0103", `unsupported token EncodingType ${encoding}`);
-  const b64 = textOf(bst!).replace(/\s+/g, "");
+  const text = textOf(bst!);
+  const known = tokenCertificates.get(text);
+  if (known !== undefined) return known;
+  const b64 = text.replace(/\s+/g, "");
+  let cert: X509Certificate;
   try {
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) throw new Error("not base64");
-    return x509FromDer(Buffer.from(b64, "base64"));
+    cert = x509FromDer(Buffer.from(b64, "base64"));
   } catch (e) {
     return fail("EBMS:0101", `the BinarySecurityToken is not a readable X.509 certificate: ${firstLine(e)}`, e);
   }
+  if (tokenCertificates.size >= MAX_TOKEN_CERTIFICATES) tokenCertificates.clear();
+  tokenCertificates.set(text, cert);
+  return cert;
 }
+
+// A BinarySecurityToken's text → the certificate it was read as. Peers send the same few tokens in every message and
+// receipt, and checking, stripping and decoding the base64 cost three times a look-up of its text. Only texts that
+// were read as a certificate are kept, so a bad one is refused afresh each time.
+const tokenCertificates = new Map<string, X509Certificate>();
+const MAX_TOKEN_CERTIFICATES = 200;
 
 function checkAttachment(ref: SignedReference, opts: VerifyOptions): void {
   const actual = opts.attachmentDigest(ref.contentId!);

@@ -124,6 +124,23 @@ describe("as4/wss-verify", () => {
       expectRejected(xml, "EBMS:0101", /not a readable X.509/);
     });
 
+    it("a BinarySecurityToken that is not a certificate, each time, also after its certificate's own text was read", () => {
+      const bst = `${HEADER}/wsse:Security/wsse:BinarySecurityToken`;
+      const good = testSigner().certificate.raw.toString("base64");
+      // Wrapped as Santuario wraps base64: read as the same certificate as the unwrapped text.
+      const wrapped = mutate(SIGNED, (d) => {
+        one(d, bst).textContent = `\n${good.replace(/(.{64})/g, "$1\n")}\n`;
+      });
+      expect(verify(wrapped).signerCertificate).to.equal(verify(SIGNED).signerCertificate);
+      for (const text of [good.slice(0, -8), `${good}!`, good.slice(4)]) {
+        const xml = mutate(SIGNED, (d) => {
+          one(d, bst).textContent = text;
+        });
+        for (let i = 0; i < 2; i++) expectRejected(xml, "EBMS:0101", /not a readable X.509/);
+      }
+      expect(verify(SIGNED).signerCertificate.fingerprint256).to.equal(testSigner().certificate.fingerprint256);
+    });
+
     it("an unsigned message", () => {
       const xml = mutate(SIGNED, (d) => {
         const sig = one(d, SIG);
