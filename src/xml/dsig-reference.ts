@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { NS } from "../as4/namespaces.js";
-import { attr, childElements } from "./dom.js";
+import { attr, childElements, textOf } from "./dom.js";
 
 /**
  * An XML-DSig `ds:Reference` as a value: what a signature's SignedInfo lists, and what an AS4 receipt
@@ -58,7 +58,7 @@ export function readDsReference(el: Element): DsReference {
   }
   const digestMethod = attr(methods[0]!, "Algorithm");
   if (!digestMethod) throw new DsReferenceFormatError("ds:DigestMethod has no Algorithm");
-  const digestValue = (values[0]!.textContent ?? "").replace(/\s+/g, "");
+  const digestValue = textOf(values[0]!).replace(/\s+/g, "");
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(digestValue)) throw new DsReferenceFormatError("ds:DigestValue is not base64");
   return { uri, transforms, digestMethod, digestValue };
 }
