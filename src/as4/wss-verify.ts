@@ -259,7 +259,8 @@ function resolveCertificate(signature: Element, security: Element, index: Docume
     return fail("EBMS:0101", `the BinarySecurityToken is not a readable X.509 certificate: ${firstLine(e)}`, e);
   }
   if (tokenCertificates.size >= MAX_TOKEN_CERTIFICATES) tokenCertificates.clear();
-  tokenCertificates.set(text, cert);
+  // A copy as the key: the parsed text is a slice that would keep the whole envelope's text alive with it.
+  tokenCertificates.set(Buffer.from(text, "utf8").toString("utf8"), cert);
   return cert;
 }
 
