@@ -626,3 +626,60 @@ describe("xml/fast-parse cost", () => {
     expect(best).to.be.below(5);
   });
 });
+
+describe("xml/fast-parse character classes", () => {
+  /** Whether XML 1.0 allows the code unit `u` on its own (a surrogate is allowed only as half of a pair). */
+  const isXmlChar = (u: number) => u === 0x9 || u === 0xa || u === 0xd || (u >= 0x20 && u <= 0xd7ff) || (u >= 0xe000 && u <= 0xfffd);
+  // Short runs and runs long enough for the scanner's fast path, the code unit at their start, middle and end, and
+  // after a reference.
+  const frames: [before: string, after: string][] = [
+    ["", ""],
+    ["x", "y"],
+    ["x".repeat(40), "y".repeat(40)],
+    ["&amp;", "z"],
+  ];
+
+  function read(xml: string): { text: string; dq: string; sq: string } | "refused" {
+    let doc: Document;
+    try {
+      doc = parseXml(xml);
+    } catch (e) {
+      expect(e, xml).to.be.instanceOf(XmlParseError);
+      return "refused";
+    }
+    const r = doc.documentElement!;
+    return { text: r.textContent ?? "", dq: r.getAttribute("dq") ?? "", sq: r.getAttribute("sq") ?? "" };
+  }
+
+  it("takes every BMP code unit in text and in both kinds of attribute quotes as XML 1.0 says, and surrogate pairs", () => {
+    let checked = 0;
+    for (let u = 0; u <= 0xffff; u++) {
+      // Every code unit where the classes change, the ASCII range, and a sample of the rest.
+      if (u >= 0x100 && u % 97 !== 0 && ![0xd7ff, 0xd800, 0xdbff, 0xdc00, 0xdfff, 0xe000, 0xfffd, 0xfffe, 0xffff].includes(u)) continue;
+      const ch = String.fromCharCode(u);
+      for (const [b, a] of frames) {
+        const text = read(`<r>${b}${ch}${a}</r>`);
+        const dq = read(`<r dq="${b}${ch}${a}"/>`);
+        const sq = read(`<r sq='${b}${ch}${a}'/>`);
+        const ok = isXmlChar(u);
+        const plain = b.replace("&amp;", "&");
+        // Text: `<` and `&` are markup; CR becomes LF. `>` alone is text.
+        expect(text, `text U+${u.toString(16)} after ${JSON.stringify(b)}`).to.deep.equal(
+          !ok || u === 0x3c || u === 0x26 ? "refused" : { text: `${plain}${u === 0xd ? "\n" : ch}${a}`, dq: "", sq: "" },
+        );
+        // Attributes: `<`, `&` and the closing quote cannot stand in them; TAB, LF and CR become spaces.
+        for (const [got, quote, name] of [[dq, 0x22, "dq"], [sq, 0x27, "sq"]] as const) {
+          expect(got, `${name} U+${u.toString(16)} after ${JSON.stringify(b)}`).to.deep.equal(
+            !ok || u === 0x3c || u === 0x26 || u === quote ? "refused" : { text: "", dq: "", sq: "", [name]: `${plain}${u === 0x9 || u === 0xa || u === 0xd ? " " : ch}${a}` },
+          );
+        }
+        checked++;
+      }
+    }
+    expect(checked).to.be.greaterThan(1500);
+    const pair = "\u{1F600}";
+    expect(read(`<r dq="${"x".repeat(40)}${pair}" sq='${pair}'>${"x".repeat(40)}${pair}</r>`)).to.deep.equal({ text: `${"x".repeat(40)}${pair}`, dq: `${"x".repeat(40)}${pair}`, sq: pair });
+    expect(read(`<r>${"x".repeat(40)}\ud83d</r>`)).to.equal("refused");
+    expect(read(`<r dq="${"x".repeat(40)}\ude00"/>`)).to.equal("refused");
+  });
+});
