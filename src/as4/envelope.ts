@@ -23,6 +23,14 @@ export function newEnvelopeIds(uuid: () => string = randomUUID): EnvelopeIds {
 
 const NCNAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 
+/** Throws unless both ids are NCNames and differ (envelope-text.ts builds the same envelope without a DOM). */
+export function checkEnvelopeIds(ids: EnvelopeIds): void {
+  for (const id of [ids.messagingId, ids.bodyId]) {
+    if (!NCNAME.test(id)) throw new Error(`wsu:Id must be an NCName: ${JSON.stringify(id)}`);
+  }
+  if (ids.messagingId === ids.bodyId) throw new Error("eb:Messaging and S12:Body need different ids");
+}
+
 /**
  * Build an envelope and let `fill` add the ebMS content (UserMessage or SignalMessage) to eb:Messaging.
  * Returns the serialised XML (no XML declaration).
@@ -37,11 +45,7 @@ export function buildEnvelope(ids: EnvelopeIds, fill: (messaging: Element) => vo
  * serialisation will (see {@link asReceiverWillParse}), so what is signed is what arrives.
  */
 export function buildEnvelopeDocument(ids: EnvelopeIds, fill: (messaging: Element) => void): Document {
-  for (const id of [ids.messagingId, ids.bodyId]) {
-    if (!NCNAME.test(id)) throw new Error(`wsu:Id must be an NCName: ${JSON.stringify(id)}`);
-  }
-  if (ids.messagingId === ids.bodyId) throw new Error("eb:Messaging and S12:Body need different ids");
-
+  checkEnvelopeIds(ids);
   const doc = newDocument();
   const envelope = doc.createElementNS(NS.S12, "S12:Envelope");
   declareNamespace(envelope, "S12", NS.S12);

@@ -3,6 +3,8 @@ import { readDsReference, sameDsReference, DsReferenceFormatError, type DsRefere
 import { importNodeDeep } from "../xml/import-node.js";
 import { EbmsError, PEPPOL_NOT_SERVICED } from "./ebms-errors.js";
 import { buildEnvelope, buildEnvelopeDocument, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
+import { buildEnvelopeTree, type EnvelopeTree } from "./envelope-text.js";
+import { fromDomElement, xmlAttr, xmlElement, xmlns, type XmlAttr, type XmlElement } from "../xml/xml-text.js";
 import { NS } from "./namespaces.js";
 import { parseXsDateTime } from "./user-message.js";
 
@@ -140,6 +142,65 @@ export function buildReceiptDocument(receipt: ReceiptInput, ids: EnvelopeIds = n
 /** {@link buildErrorEnvelope} as a document, to sign in place. */
 export function buildErrorDocument(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): Document {
   return buildEnvelopeDocument(ids, (messaging) => appendErrorSignal(messaging, input));
+}
+
+/**
+ * {@link buildReceiptDocument} as a plain tree (src/xml/xml-text.ts), to sign without a DOM (wss-sign.ts
+ * signEnvelopeTree), or undefined when a reference holds nodes the tree does not model (comments, CDATA,
+ * processing instructions): the caller then takes the DOM path, which copies them verbatim.
+ */
+export function buildReceiptTree(receipt: ReceiptInput, ids: EnvelopeIds = newEnvelopeIds()): EnvelopeTree | undefined {
+  let copiable = true;
+  const tree = buildEnvelopeTree(ids, () => {
+    if (receipt.references.length === 0) throw new Error("a non-repudiation receipt needs the signed references");
+    const parts: XmlElement[] = [];
+    for (const ref of receipt.references) {
+      if (!isNamed(ref, NS.ds, "Reference")) throw new Error(`expected ds:Reference, got ${ref.nodeName}`);
+      const copy = fromDomElement(ref);
+      if (copy === undefined) copiable = false;
+      else parts.push(xmlElement("ebbp:MessagePartNRInformation", NS.ebbp, [], [copy]));
+    }
+    const nri = xmlElement("ebbp:NonRepudiationInformation", NS.ebbp, [xmlns("ebbp", NS.ebbp)], parts);
+    return xmlElement("eb:SignalMessage", NS.eb, [], [signalInfoElement(receipt), xmlElement("eb:Receipt", NS.eb, [], [nri])]);
+  });
+  return copiable ? tree : undefined;
+}
+
+/** {@link buildErrorDocument} as a plain tree, to sign without a DOM. */
+export function buildErrorTree(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): EnvelopeTree {
+  return buildEnvelopeTree(ids, () => {
+    if (input.errors.length === 0) throw new Error("an error signal needs at least one error");
+    const children: XmlElement[] = [signalInfoElement(input)];
+    for (const e of input.errors) {
+      const attrs: XmlAttr[] = [];
+      for (const [name, value] of [
+        ["category", e.category],
+        ["errorCode", e.errorCode],
+        ["origin", e.origin],
+        ["refToMessageInError", e.refToMessageInError],
+        ["severity", e.severity],
+        ["shortDescription", e.shortDescription],
+      ] as const) {
+        if (value !== undefined) attrs.push(xmlAttr(name, value));
+      }
+      const content: XmlElement[] = [];
+      if (e.description !== undefined) {
+        content.push(xmlElement("eb:Description", NS.eb, [xmlAttr("xml:lang", e.description.lang, NS.xml)], [e.description.text]));
+      }
+      if (e.errorDetail !== undefined) content.push(xmlElement("eb:ErrorDetail", NS.eb, [], [e.errorDetail]));
+      children.push(xmlElement("eb:Error", NS.eb, attrs, content));
+    }
+    return xmlElement("eb:SignalMessage", NS.eb, [], children);
+  });
+}
+
+function signalInfoElement(info: { messageId: string; timestamp: Date; refToMessageId?: string }): XmlElement {
+  const children = [
+    xmlElement("eb:Timestamp", NS.eb, [], [info.timestamp.toISOString()]),
+    xmlElement("eb:MessageId", NS.eb, [], [info.messageId]),
+  ];
+  if (info.refToMessageId !== undefined) children.push(xmlElement("eb:RefToMessageId", NS.eb, [], [info.refToMessageId]));
+  return xmlElement("eb:MessageInfo", NS.eb, [], children);
 }
 
 function appendSignalInfo(signal: Element, info: { messageId: string; timestamp: Date; refToMessageId?: string }): void {

@@ -97,9 +97,14 @@ export function contentIdOf(part: Pick<PartInfo, "href">): string {
 
 // ---------------------------------------------------------------------------------------------- building
 
+/** Throws what our inbound rules would throw for `um`: our own output must pass them. */
+export function checkSendable(um: UserMessage): void {
+  toPeppolUserMessage(fromPeppol(um));
+}
+
 /** Append `eb:UserMessage` for `um` to an `eb:Messaging` element. Refuses what we would reject inbound. */
 export function appendUserMessage(messaging: Element, um: UserMessage): void {
-  toPeppolUserMessage(fromPeppol(um)); // our own output must pass our own inbound rules
+  checkSendable(um);
 
   const user = appendElement(messaging, NS.eb, "eb:UserMessage");
   const info = appendElement(user, NS.eb, "eb:MessageInfo");
