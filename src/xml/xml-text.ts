@@ -160,12 +160,14 @@ const SERIALIZED_ESCAPES: Record<string, string> = {
   "\r": "&#13;",
 };
 
+const serializedEscape = (c: string): string => SERIALIZED_ESCAPES[c]!;
+
 function serializedText(s: string): string {
-  return /[<&>]/.test(s) ? s.replace(/[<&>]/g, (c) => SERIALIZED_ESCAPES[c]!) : s;
+  return /[<&>]/.test(s) ? s.replace(/[<&>]/g, serializedEscape) : s;
 }
 
 function serializedAttrValue(s: string): string {
-  return /[<>&"\t\n\r]/.test(s) ? s.replace(/[<>&"\t\n\r]/g, (c) => SERIALIZED_ESCAPES[c]!) : s;
+  return /[<>&"\t\n\r]/.test(s) ? s.replace(/[<>&"\t\n\r]/g, serializedEscape) : s;
 }
 
 // ------------------------------------------------------------------------------------ exclusive C14N
@@ -203,24 +205,19 @@ function canonicalElement(
   out: string[],
 ): void {
   const decls: [string, string][] = [];
-  const want = (prefix: string, uri: string): void => {
-    if (rendered.get(prefix) === uri) return;
-    for (const d of decls) if (d[0] === prefix) return;
-    decls.push([prefix, uri]);
-  };
-  want(prefixOf(el.name), el.ns ?? "");
+  want(decls, rendered, prefixOf(el.name), el.ns ?? "");
   const attrs: XmlAttr[] = [];
   for (const a of el.attrs) {
     if (a.ns === XMLNS) continue;
     attrs.push(a);
     const p = prefixOf(a.name);
-    if (p && a.ns !== XML) want(p, a.ns ?? "");
+    if (p && a.ns !== XML) want(decls, rendered, p, a.ns ?? "");
   }
   for (const [key, uri] of scope) {
     if (uri === null && key !== "") continue;
-    want(key, uri ?? "");
+    want(decls, rendered, key, uri ?? "");
   }
-  if (decls.length > 1) decls.sort((a, b) => compareCodePoints(a[0], b[0]));
+  if (decls.length > 1) decls.sort(compareDecls);
   if (attrs.length > 1) attrs.sort(compareAttrs);
 
   out.push("<", el.name);
@@ -242,6 +239,13 @@ function canonicalElement(
   out.push("</", el.name, ">");
 }
 
+/** Adds the declaration of `prefix` unless the nearest output ancestor rendered the same, or it is added already. */
+function want(decls: [string, string][], rendered: ReadonlyMap<string, string>, prefix: string, uri: string): void {
+  if (rendered.get(prefix) === uri) return;
+  for (const d of decls) if (d[0] === prefix) return;
+  decls.push([prefix, uri]);
+}
+
 /** `scope` at a child: its own declarations of the listed prefixes replace the parent's. */
 function scopeBelow(el: XmlElement, scope: ReadonlyMap<string, string | null>): ReadonlyMap<string, string | null> {
   if (scope.size === 0) return scope;
@@ -252,6 +256,10 @@ function scopeBelow(el: XmlElement, scope: ReadonlyMap<string, string | null>): 
     if (scope.has(key)) (next ??= new Map(scope)).set(key, a.value);
   }
   return next ?? scope;
+}
+
+function compareDecls(a: [string, string], b: [string, string]): number {
+  return compareCodePoints(a[0], b[0]);
 }
 
 function compareAttrs(a: XmlAttr, b: XmlAttr): number {
@@ -285,12 +293,14 @@ const CANONICAL_ESCAPES: Record<string, string> = {
   "\r": "&#xD;",
 };
 
+const canonicalEscape = (c: string): string => CANONICAL_ESCAPES[c]!;
+
 function canonicalText(s: string): string {
-  return /[&<>\r]/.test(s) ? s.replace(/[&<>\r]/g, (c) => CANONICAL_ESCAPES[c]!) : s;
+  return /[&<>\r]/.test(s) ? s.replace(/[&<>\r]/g, canonicalEscape) : s;
 }
 
 function canonicalAttrValue(s: string): string {
-  return /[&<"\t\n\r]/.test(s) ? s.replace(/[&<"\t\n\r]/g, (c) => CANONICAL_ESCAPES[c]!) : s;
+  return /[&<"\t\n\r]/.test(s) ? s.replace(/[&<"\t\n\r]/g, canonicalEscape) : s;
 }
 
 // ------------------------------------------------------------------------------------------ from a DOM
