@@ -8,15 +8,13 @@ import type { DsReference } from "../xml/dsig-reference.js";
 import { GZIP_MIME_TYPE, gzipBytes, gzipStream } from "./compression.js";
 import { DigestTap } from "./digest-tap.js";
 import { serializeXml } from "../xml/xml-text.js";
-import { generateContentKey } from "./encrypt.js";
-import { addEncryptionHeaderToTree } from "./encryption-header-text.js";
+import { addEncryptionHeaderToTree, generateContentKey } from "./encrypt.js";
 import type { EnvelopeIds } from "./envelope.js";
 import { gcmEncrypt, gcmEncryptStream } from "./gcm-stream.js";
 import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
 import { createTempDir, type Spool, type SpooledContent, type TempDirOptions } from "./temp-files.js";
-import type { PartInfo, UserMessage } from "./user-message.js";
-import { buildUserMessageTree } from "./user-message-text.js";
+import { buildUserMessageTree, type PartInfo, type UserMessage } from "./user-message.js";
 import { signEnvelopeTree, type Signer } from "./wss-sign.js";
 
 /**
@@ -126,7 +124,7 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       ...(prepared[i]!.compressed ? { compressionType: GZIP_MIME_TYPE } : {}),
       ...(p.characterSet !== undefined ? { characterSet: p.characterSet } : {}),
     }));
-    // Built as a plain tree, signed and given its encryption header without a DOM, serialised once (envelope-text.ts).
+    // Built as a plain tree, signed and given its encryption header without a DOM, serialised once (envelope.ts).
     const envelope = buildUserMessageTree({ ...input.userMessage, parts }, input.envelopeIds);
     const references = signEnvelopeTree(envelope, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
     addEncryptionHeaderToTree(envelope, {

@@ -317,3 +317,20 @@ export function fromDomElement(source: Element, maxDepth = 64): XmlElement | und
   }
   return xmlElement(source.nodeName, source.namespaceURI || null, attrs, children);
 }
+
+// -------------------------------------------------------------------------------------------- to a DOM
+
+/**
+ * The tree as DOM nodes of `doc` (not yet inserted): for the few callers that must put what we build into a
+ * document from elsewhere (a foreign envelope's wsse:Security, a receipt that copies references the tree does not
+ * model). Attributes and children in the tree's order, so xmldom serialises it as {@link serializeXml} writes it.
+ */
+export function toDomElement(doc: Document, el: XmlElement): Element {
+  const out = doc.createElementNS(el.ns, el.name);
+  for (const a of el.attrs) {
+    if (a.ns === null) out.setAttribute(a.name, a.value);
+    else out.setAttributeNS(a.ns, a.name, a.value);
+  }
+  for (const c of el.children) out.appendChild(typeof c === "string" ? doc.createTextNode(c) : toDomElement(doc, c));
+  return out;
+}
