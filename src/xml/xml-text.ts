@@ -143,25 +143,27 @@ function serializeElement(el: XmlElement, visible: readonly Binding[]): string {
   return `${out}</${name}>`;
 }
 
-const SERIALIZED_ESCAPES: Record<string, string> = {
-  "<": "&lt;",
-  ">": "&gt;",
-  "&": "&amp;",
-  '"': "&quot;",
-  "\t": "&#9;",
-  "\n": "&#10;",
-  "\r": "&#13;",
+/** Each character that may need it, as xmldom's serialiser writes it and as exclusive C14N writes it. */
+const ENTITIES: Record<string, readonly [serialized: string, canonical: string]> = {
+  "&": ["&amp;", "&amp;"],
+  "<": ["&lt;", "&lt;"],
+  ">": ["&gt;", "&gt;"],
+  '"': ["&quot;", "&quot;"],
+  "\t": ["&#9;", "&#x9;"],
+  "\n": ["&#10;", "&#xA;"],
+  "\r": ["&#13;", "&#xD;"],
 };
 
-const serializedEscape = (c: string): string => SERIALIZED_ESCAPES[c]!;
-
-function serializedText(s: string): string {
-  return /[<&>]/.test(s) ? s.replace(/[<&>]/g, serializedEscape) : s;
+/** Replaces the characters `chars` matches by their entity of `form` (0 serialised, 1 canonical); made once per use. */
+function escaper(chars: RegExp, form: 0 | 1): (s: string) => string {
+  const any = chars;
+  const every = new RegExp(chars.source, "g");
+  const entity = (c: string): string => ENTITIES[c]![form];
+  return (s) => (any.test(s) ? s.replace(every, entity) : s);
 }
 
-function serializedAttrValue(s: string): string {
-  return /[<>&"\t\n\r]/.test(s) ? s.replace(/[<>&"\t\n\r]/g, serializedEscape) : s;
-}
+const serializedText = escaper(/[<&>]/, 0);
+const serializedAttrValue = escaper(/[<>&"\t\n\r]/, 0);
 
 // ------------------------------------------------------------------------------------ exclusive C14N
 
@@ -270,25 +272,8 @@ function compareCodePoints(a: string, b: string): number {
   return a.length - b.length;
 }
 
-const CANONICAL_ESCAPES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "\t": "&#x9;",
-  "\n": "&#xA;",
-  "\r": "&#xD;",
-};
-
-const canonicalEscape = (c: string): string => CANONICAL_ESCAPES[c]!;
-
-function canonicalText(s: string): string {
-  return /[&<>\r]/.test(s) ? s.replace(/[&<>\r]/g, canonicalEscape) : s;
-}
-
-function canonicalAttrValue(s: string): string {
-  return /[&<"\t\n\r]/.test(s) ? s.replace(/[&<"\t\n\r]/g, canonicalEscape) : s;
-}
+const canonicalText = escaper(/[&<>\r]/, 1);
+const canonicalAttrValue = escaper(/[&<"\t\n\r]/, 1);
 
 // ------------------------------------------------------------------------------------------ from a DOM
 
