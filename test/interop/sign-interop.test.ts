@@ -41,7 +41,7 @@ describe("interop: AS4 signatures with independent verifiers", function () {
     attachments: TestAttachment[];
   }
 
-  // Signed as the access point signs what it sends: built as a tree, without a DOM (envelope-text.ts).
+  // Signed as the access point signs what it sends: built as a tree, without a DOM (envelope.ts).
   function signedUserMessage(n: number, change: (um: UserMessage) => UserMessage = (um) => um): Case {
     const attachments = testAttachments(n);
     const xml = signEnvelope(
