@@ -1,6 +1,8 @@
 import { constants, publicEncrypt, randomBytes, randomUUID, X509Certificate } from "node:crypto";
 import { serialize } from "../xml/dom.js";
 import { parseXml } from "../xml/safe-parse.js";
+import { toDomElement, xmlAttr, xmlElement, xmlns, type XmlAttr, type XmlElement, type XmlNode } from "../xml/xml-text.js";
+import type { EnvelopeTree } from "./envelope.js";
 import { AES128_KEY_BYTES } from "./gcm-stream.js";
 import { ALG, NS, WSS } from "./namespaces.js";
 import { locateSoapParts } from "./soap-parse.js";
@@ -61,37 +63,38 @@ export function newEncryptionHeaderIds(count: number, uuid: () => string = rando
 }
 
 /**
- * Adds BinarySecurityToken(receiver) + EncryptedKey + EncryptedData* at the start of `wsse:Security` of
- * `envelopeXml` (the order WSS4J/phase4 produce) and returns the new XML.
+ * Adds BinarySecurityToken(receiver) + EncryptedKey + EncryptedData* at the start of `wsse:Security` of the
+ * signed envelope we send (outbound.ts), built as a tree (envelope.ts), in the order WSS4J/phase4 produce.
+ */
+export function addEncryptionHeaderToTree(tree: EnvelopeTree, input: EncryptionHeaderInput): void {
+  const ids = checkEncryptionInput(input);
+  tree.security.children.unshift(...encryptionHeaderElements(input, ids));
+}
+
+/**
+ * {@link addEncryptionHeaderToTree} on envelope text signed elsewhere (tests, interop vectors, other signers):
+ * parsed, given the same elements as DOM nodes, serialised again. Our own sender does not come this way.
  */
 export function addEncryptionHeader(envelopeXml: string, input: EncryptionHeaderInput): string {
   const doc = parseXml(envelopeXml);
-  addEncryptionHeaderTo(doc, input);
+  const ids = checkEncryptionInput(input);
+  const { security } = locateSoapParts(doc);
+  if (security === undefined) throw new Error("envelope has no wsse:Security header to add encryption to");
+  const first = security.firstChild;
+  for (const el of encryptionHeaderElements(input, ids)) security.insertBefore(toDomElement(doc, el), first);
   return serialize(doc);
 }
 
-/** {@link addEncryptionHeader} on a parsed envelope, in place (the sender's signed document). */
-export function addEncryptionHeaderTo(doc: Document, input: EncryptionHeaderInput): void {
+function checkEncryptionInput(input: EncryptionHeaderInput): EncryptionHeaderIds {
   if (input.cek.length !== AES128_KEY_BYTES) throw new RangeError("content key must be 16 bytes (AES-128)");
   if (input.attachments.length === 0) throw new Error("nothing to encrypt: no attachments");
   const ids = input.ids ?? newEncryptionHeaderIds(input.attachments.length);
   if (ids.encryptedData.length !== input.attachments.length) throw new Error("one EncryptedData id per attachment");
+  return ids;
+}
 
-  const { security } = locateSoapParts(doc);
-  if (security === undefined) throw new Error("envelope has no wsse:Security header to add encryption to");
-
-  const el = (ns: string, qname: string, attrs: Record<string, string> = {}, children: (Element | string)[] = []): Element => {
-    const e = doc.createElementNS(ns, qname);
-    for (const [k, v] of Object.entries(attrs)) {
-      if (k.startsWith("wsu:")) e.setAttributeNS(NS.wsu, k, v);
-      else if (k.startsWith("wsse11:")) e.setAttributeNS(NS.wsse11, k, v);
-      else if (k.startsWith("xmlns:")) e.setAttributeNS(NS.xmlns, k, v);
-      else e.setAttribute(k, v);
-    }
-    for (const c of children) e.appendChild(typeof c === "string" ? doc.createTextNode(c) : c);
-    return e;
-  };
-
+/** BinarySecurityToken(receiver), EncryptedKey (the content key wrapped for the receiver), one EncryptedData per attachment. */
+function encryptionHeaderElements(input: EncryptionHeaderInput, ids: EncryptionHeaderIds): XmlElement[] {
   const bst = el(
     NS.wsse,
     "wsse:BinarySecurityToken",
@@ -142,6 +145,17 @@ export function addEncryptionHeaderTo(doc: Document, input: EncryptionHeaderInpu
     ),
   );
 
-  const first = security.firstChild;
-  for (const node of [bst, encryptedKey, ...encryptedData]) security.insertBefore(node, first);
+  return [bst, encryptedKey, ...encryptedData];
+}
+
+/** An element with attributes in the order given; the prefix picks an attribute's namespace. */
+function el(ns: string, qname: string, attrs: Record<string, string> = {}, children: XmlNode[] = []): XmlElement {
+  const list: XmlAttr[] = [];
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("wsu:")) list.push(xmlAttr(k, v, NS.wsu));
+    else if (k.startsWith("wsse11:")) list.push(xmlAttr(k, v, NS.wsse11));
+    else if (k.startsWith("xmlns:")) list.push(xmlns(k.slice(6), v));
+    else list.push(xmlAttr(k, v));
+  }
+  return xmlElement(qname, ns, list, children);
 }

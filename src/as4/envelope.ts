@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { appendElement, asReceiverWillParse, declareNamespace, newDocument, serialize } from "../xml/dom.js";
+import { xmlAttr, xmlElement, xmlns, type XmlElement } from "../xml/xml-text.js";
 import { NS } from "./namespaces.js";
 
 /**
@@ -7,6 +7,10 @@ import { NS } from "./namespaces.js";
  * `S12:Envelope/S12:Header/{wsse:Security S12:mustUnderstand="true", eb:Messaging S12:mustUnderstand="true"
  * wsu:Id}/S12:Body wsu:Id` with an empty Body (payloads travel as MIME attachments). The signer fills
  * wsse:Security later.
+ *
+ * It is a plain element tree (src/xml/xml-text.ts), not an xmldom document: the signer (wss-sign.ts
+ * signEnvelopeTree) canonicalises its parts from the tree and it is serialised once, as xmldom would write it
+ * (test/as4/envelope-text.test.ts holds it to the bytes the DOM builders it replaced wrote).
  */
 
 export interface EnvelopeIds {
@@ -23,48 +27,31 @@ export function newEnvelopeIds(uuid: () => string = randomUUID): EnvelopeIds {
 
 const NCNAME = /^[A-Za-z_][A-Za-z0-9._-]*$/;
 
-/**
- * Build an envelope and let `fill` add the ebMS content (UserMessage or SignalMessage) to eb:Messaging.
- * Returns the serialised XML (no XML declaration).
- */
-export function buildEnvelope(ids: EnvelopeIds, fill: (messaging: Element) => void): string {
-  return serialize(buildEnvelopeDocument(ids, fill));
+export interface EnvelopeTree {
+  envelope: XmlElement;
+  header: XmlElement;
+  /** Empty until signed; the signer and the encryption header fill it. */
+  security: XmlElement;
+  messaging: XmlElement;
+  body: XmlElement;
 }
 
-/**
- * {@link buildEnvelope} as a document, for a sender that signs it in place (wss-sign.ts signEnvelopeDocument)
- * instead of serialising and parsing it again. The tree is made to read as the receiver's parse of its
- * serialisation will (see {@link asReceiverWillParse}), so what is signed is what arrives.
- */
-export function buildEnvelopeDocument(ids: EnvelopeIds, fill: (messaging: Element) => void): Document {
+/** The envelope with `content()` (an eb:UserMessage or eb:SignalMessage) in eb:Messaging; the ids are checked first. */
+export function buildEnvelopeTree(ids: EnvelopeIds, content: () => XmlElement): EnvelopeTree {
   for (const id of [ids.messagingId, ids.bodyId]) {
     if (!NCNAME.test(id)) throw new Error(`wsu:Id must be an NCName: ${JSON.stringify(id)}`);
   }
   if (ids.messagingId === ids.bodyId) throw new Error("eb:Messaging and S12:Body need different ids");
 
-  const doc = newDocument();
-  const envelope = doc.createElementNS(NS.S12, "S12:Envelope");
-  declareNamespace(envelope, "S12", NS.S12);
-  doc.appendChild(envelope);
-
-  const header = appendElement(envelope, NS.S12, "S12:Header");
-
-  const security = appendElement(header, NS.wsse, "wsse:Security");
-  declareNamespace(security, "wsse", NS.wsse);
-  declareNamespace(security, "wsu", NS.wsu);
-  security.setAttributeNS(NS.S12, "S12:mustUnderstand", "true");
-
-  const messaging = appendElement(header, NS.eb, "eb:Messaging");
-  declareNamespace(messaging, "eb", NS.eb);
-  declareNamespace(messaging, "wsu", NS.wsu);
-  messaging.setAttributeNS(NS.S12, "S12:mustUnderstand", "true");
-  messaging.setAttributeNS(NS.wsu, "wsu:Id", ids.messagingId);
-  fill(messaging);
-
-  const body = appendElement(envelope, NS.S12, "S12:Body");
-  declareNamespace(body, "wsu", NS.wsu);
-  body.setAttributeNS(NS.wsu, "wsu:Id", ids.bodyId);
-
-  asReceiverWillParse(envelope);
-  return doc;
+  const security = xmlElement("wsse:Security", NS.wsse, [xmlns("wsse", NS.wsse), xmlns("wsu", NS.wsu), xmlAttr("S12:mustUnderstand", "true", NS.S12)]);
+  const messaging = xmlElement(
+    "eb:Messaging",
+    NS.eb,
+    [xmlns("eb", NS.eb), xmlns("wsu", NS.wsu), xmlAttr("S12:mustUnderstand", "true", NS.S12), xmlAttr("wsu:Id", ids.messagingId, NS.wsu)],
+    [content()],
+  );
+  const header = xmlElement("S12:Header", NS.S12, [], [security, messaging]);
+  const body = xmlElement("S12:Body", NS.S12, [xmlns("wsu", NS.wsu), xmlAttr("wsu:Id", ids.bodyId, NS.wsu)]);
+  const envelope = xmlElement("S12:Envelope", NS.S12, [xmlns("S12", NS.S12)], [header, body]);
+  return { envelope, header, security, messaging, body };
 }

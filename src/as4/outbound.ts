@@ -7,15 +7,15 @@ import { networkFailure } from "../network-errors.js";
 import type { DsReference } from "../xml/dsig-reference.js";
 import { GZIP_MIME_TYPE, gzipBytes, gzipStream } from "./compression.js";
 import { DigestTap } from "./digest-tap.js";
-import { serialize } from "../xml/dom.js";
-import { addEncryptionHeaderTo, generateContentKey } from "./encrypt.js";
+import { serializeXml } from "../xml/xml-text.js";
+import { addEncryptionHeaderToTree, generateContentKey } from "./encrypt.js";
 import type { EnvelopeIds } from "./envelope.js";
 import { gcmEncrypt, gcmEncryptStream } from "./gcm-stream.js";
 import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
 import { createTempDir, type Spool, type SpooledContent, type TempDirOptions } from "./temp-files.js";
-import { buildUserMessageDocument, type PartInfo, type UserMessage } from "./user-message.js";
-import { signEnvelopeDocument, type Signer } from "./wss-sign.js";
+import { buildUserMessageTree, type PartInfo, type UserMessage } from "./user-message.js";
+import { signEnvelopeTree, type Signer } from "./wss-sign.js";
 
 /**
  * Composes an outbound AS4 UserMessage in two passes, because the signed SOAP part goes first on the wire but
@@ -124,15 +124,15 @@ export async function prepareUserMessage(input: OutboundUserMessageInput): Promi
       ...(prepared[i]!.compressed ? { compressionType: GZIP_MIME_TYPE } : {}),
       ...(p.characterSet !== undefined ? { characterSet: p.characterSet } : {}),
     }));
-    // Built as a document, signed and given its encryption header in place, serialised once.
-    const doc = buildUserMessageDocument({ ...input.userMessage, parts }, input.envelopeIds);
-    const references = signEnvelopeDocument(doc, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
-    addEncryptionHeaderTo(doc, {
+    // Built as a plain tree, signed and given its encryption header without a DOM, serialised once (envelope.ts).
+    const envelope = buildUserMessageTree({ ...input.userMessage, parts }, input.envelopeIds);
+    const references = signEnvelopeTree(envelope, input.signer, prepared.map((p) => ({ contentId: p.contentId, sha256: p.sha256 })));
+    addEncryptionHeaderToTree(envelope, {
       cek,
       recipient: input.recipientCertificate,
       attachments: prepared.map((p) => ({ contentId: p.contentId, mimeType: p.compressed ? GZIP_MIME_TYPE : p.mimeType })),
     });
-    const soapXml = serialize(doc);
+    const soapXml = serializeXml(envelope.envelope);
     const mime = buildMultipartRelated(
       soapXml,
       prepared.map((p) => ({ contentId: p.contentId, source: () => p.content.createReadStream(), size: p.wireBytes, inMemory: () => p.content.inMemory() })),

@@ -1,8 +1,9 @@
-import { appendElement, attr, childElements, declareNamespace, isNamed, trimmedText } from "../xml/dom.js";
+import { asReceiverWillParse, attr, childElements, isNamed, newDocument, serialize, trimmedText } from "../xml/dom.js";
 import { readDsReference, sameDsReference, DsReferenceFormatError, type DsReference } from "../xml/dsig-reference.js";
 import { importNodeDeep } from "../xml/import-node.js";
 import { EbmsError, PEPPOL_NOT_SERVICED } from "./ebms-errors.js";
-import { buildEnvelope, buildEnvelopeDocument, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
+import { buildEnvelopeTree, newEnvelopeIds, type EnvelopeIds, type EnvelopeTree } from "./envelope.js";
+import { fromDomElement, serializeXml, toDomElement, xmlAttr, xmlElement, xmlns, type XmlAttr, type XmlElement } from "../xml/xml-text.js";
 import { NS } from "./namespaces.js";
 import { parseXsDateTime } from "./user-message.js";
 
@@ -66,48 +67,6 @@ export interface ErrorSignalInput {
   errors: readonly ErrorEntry[];
 }
 
-/** Append `eb:SignalMessage` with a non-repudiation Receipt; each reference node is deep-copied verbatim. */
-export function appendReceipt(messaging: Element, receipt: ReceiptInput): void {
-  if (receipt.references.length === 0) throw new Error("a non-repudiation receipt needs the signed references");
-  const doc = messaging.ownerDocument;
-  const signal = appendElement(messaging, NS.eb, "eb:SignalMessage");
-  appendSignalInfo(signal, receipt);
-  const receiptEl = appendElement(signal, NS.eb, "eb:Receipt");
-  const nri = appendElement(receiptEl, NS.ebbp, "ebbp:NonRepudiationInformation");
-  declareNamespace(nri, "ebbp", NS.ebbp);
-  for (const ref of receipt.references) {
-    if (!isNamed(ref, NS.ds, "Reference")) throw new Error(`expected ds:Reference, got ${ref.nodeName}`);
-    const part = appendElement(nri, NS.ebbp, "ebbp:MessagePartNRInformation");
-    // Our copy of importNode (src/xml/import-node.ts): the same nodes, without xmldom's walk of every prototype.
-    part.appendChild(importNodeDeep(doc, ref));
-  }
-}
-
-/** Append `eb:SignalMessage` with one eb:Error per entry. */
-export function appendErrorSignal(messaging: Element, input: ErrorSignalInput): void {
-  if (input.errors.length === 0) throw new Error("an error signal needs at least one error");
-  const signal = appendElement(messaging, NS.eb, "eb:SignalMessage");
-  appendSignalInfo(signal, input);
-  for (const e of input.errors) {
-    const el = appendElement(signal, NS.eb, "eb:Error");
-    // Attributes in schema order; absent optional ones are left out rather than written empty.
-    const attrs: [string, string | undefined][] = [
-      ["category", e.category],
-      ["errorCode", e.errorCode],
-      ["origin", e.origin],
-      ["refToMessageInError", e.refToMessageInError],
-      ["severity", e.severity],
-      ["shortDescription", e.shortDescription],
-    ];
-    for (const [name, value] of attrs) if (value !== undefined) el.setAttribute(name, value);
-    if (e.description !== undefined) {
-      const d = appendElement(el, NS.eb, "eb:Description", e.description.text);
-      d.setAttributeNS(NS.xml, "xml:lang", e.description.lang);
-    }
-    if (e.errorDetail !== undefined) appendElement(el, NS.eb, "eb:ErrorDetail", e.errorDetail);
-  }
-}
-
 /** The eb:Error entry for one of our EbmsErrors. */
 export function errorEntryOf(error: EbmsError): ErrorEntry {
   return {
@@ -122,31 +81,103 @@ export function errorEntryOf(error: EbmsError): ErrorEntry {
   };
 }
 
-/** The complete unsigned envelope of a receipt (sign it with wss-sign.ts before sending). */
-export function buildReceiptEnvelope(receipt: ReceiptInput, ids: EnvelopeIds = newEnvelopeIds()): string {
-  return buildEnvelope(ids, (messaging) => appendReceipt(messaging, receipt));
+/**
+ * The unsigned envelope of a receipt as a plain tree (src/xml/xml-text.ts), to sign without a DOM (wss-sign.ts
+ * signEnvelopeTree); each reference is copied verbatim. Undefined when a reference holds nodes the tree does not
+ * model (comments, CDATA, processing instructions) or nests too deep for it: the caller then takes
+ * {@link buildReceiptDocument}.
+ */
+export function buildReceiptTree(receipt: ReceiptInput, ids: EnvelopeIds = newEnvelopeIds()): EnvelopeTree | undefined {
+  let copiable = true;
+  const tree = receiptTree(receipt, ids, (ref) => {
+    const copy = fromDomElement(ref);
+    if (copy === undefined) copiable = false;
+    return copy === undefined ? [] : [copy];
+  });
+  return copiable ? tree : undefined;
 }
 
-/** The complete unsigned envelope of an error signal. */
-export function buildErrorEnvelope(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): string {
-  return buildEnvelope(ids, (messaging) => appendErrorSignal(messaging, input));
-}
-
-/** {@link buildReceiptEnvelope} as a document, to sign in place (wss-sign.ts signEnvelopeDocument). */
+/**
+ * The receipt as a document, for references {@link buildReceiptTree} cannot copy: the same tree, made DOM nodes,
+ * with each reference deep-copied into it as a node (so comments and CDATA stay as they were written), then
+ * signed by wss-sign.ts signEnvelopeDocument. Made to read as the receiver's parse of its serialisation will
+ * (see {@link asReceiverWillParse}), so what is signed is what arrives.
+ */
 export function buildReceiptDocument(receipt: ReceiptInput, ids: EnvelopeIds = newEnvelopeIds()): Document {
-  return buildEnvelopeDocument(ids, (messaging) => appendReceipt(messaging, receipt));
+  const tree = receiptTree(receipt, ids, () => []);
+  const doc = newDocument();
+  doc.appendChild(toDomElement(doc, tree.envelope));
+  // Taken before the copies go in: the list is live, and a copied reference may hold elements of that name.
+  const parts = Array.from(doc.getElementsByTagNameNS(NS.ebbp, "MessagePartNRInformation"));
+  receipt.references.forEach((ref, i) => {
+    // Our copy of importNode (src/xml/import-node.ts): the same nodes, without xmldom's walk of every prototype.
+    parts[i]!.appendChild(importNodeDeep(doc, ref));
+  });
+  asReceiverWillParse(doc.documentElement!);
+  return doc;
 }
 
-/** {@link buildErrorEnvelope} as a document, to sign in place. */
-export function buildErrorDocument(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): Document {
-  return buildEnvelopeDocument(ids, (messaging) => appendErrorSignal(messaging, input));
+/** The unsigned envelope of a receipt as text (no XML declaration); sign it with wss-sign.ts before sending. */
+export function buildReceiptEnvelope(receipt: ReceiptInput, ids: EnvelopeIds = newEnvelopeIds()): string {
+  const tree = buildReceiptTree(receipt, ids);
+  return tree !== undefined ? serializeXml(tree.envelope) : serialize(buildReceiptDocument(receipt, ids));
 }
 
-function appendSignalInfo(signal: Element, info: { messageId: string; timestamp: Date; refToMessageId?: string }): void {
-  const el = appendElement(signal, NS.eb, "eb:MessageInfo");
-  appendElement(el, NS.eb, "eb:Timestamp", info.timestamp.toISOString());
-  appendElement(el, NS.eb, "eb:MessageId", info.messageId);
-  if (info.refToMessageId !== undefined) appendElement(el, NS.eb, "eb:RefToMessageId", info.refToMessageId);
+/** `eb:SignalMessage` with a non-repudiation Receipt, each ebbp:MessagePartNRInformation holding `copy(reference)`. */
+function receiptTree(receipt: ReceiptInput, ids: EnvelopeIds, copy: (ref: Element) => XmlElement[]): EnvelopeTree {
+  return buildEnvelopeTree(ids, () => {
+    if (receipt.references.length === 0) throw new Error("a non-repudiation receipt needs the signed references");
+    const parts: XmlElement[] = [];
+    for (const ref of receipt.references) {
+      if (!isNamed(ref, NS.ds, "Reference")) throw new Error(`expected ds:Reference, got ${ref.nodeName}`);
+      parts.push(xmlElement("ebbp:MessagePartNRInformation", NS.ebbp, [], copy(ref)));
+    }
+    const nri = xmlElement("ebbp:NonRepudiationInformation", NS.ebbp, [xmlns("ebbp", NS.ebbp)], parts);
+    return xmlElement("eb:SignalMessage", NS.eb, [], [signalInfoElement(receipt), xmlElement("eb:Receipt", NS.eb, [], [nri])]);
+  });
+}
+
+/** The unsigned envelope of an error signal with one eb:Error per entry, as a plain tree. */
+export function buildErrorTree(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): EnvelopeTree {
+  return buildEnvelopeTree(ids, () => {
+    if (input.errors.length === 0) throw new Error("an error signal needs at least one error");
+    const children: XmlElement[] = [signalInfoElement(input)];
+    for (const e of input.errors) {
+      // Attributes in schema order; absent optional ones are left out rather than written empty.
+      const attrs: XmlAttr[] = [];
+      for (const [name, value] of [
+        ["category", e.category],
+        ["errorCode", e.errorCode],
+        ["origin", e.origin],
+        ["refToMessageInError", e.refToMessageInError],
+        ["severity", e.severity],
+        ["shortDescription", e.shortDescription],
+      ] as const) {
+        if (value !== undefined) attrs.push(xmlAttr(name, value));
+      }
+      const content: XmlElement[] = [];
+      if (e.description !== undefined) {
+        content.push(xmlElement("eb:Description", NS.eb, [xmlAttr("xml:lang", e.description.lang, NS.xml)], [e.description.text]));
+      }
+      if (e.errorDetail !== undefined) content.push(xmlElement("eb:ErrorDetail", NS.eb, [], [e.errorDetail]));
+      children.push(xmlElement("eb:Error", NS.eb, attrs, content));
+    }
+    return xmlElement("eb:SignalMessage", NS.eb, [], children);
+  });
+}
+
+/** {@link buildErrorTree} as text (no XML declaration). */
+export function buildErrorEnvelope(input: ErrorSignalInput, ids: EnvelopeIds = newEnvelopeIds()): string {
+  return serializeXml(buildErrorTree(input, ids).envelope);
+}
+
+function signalInfoElement(info: { messageId: string; timestamp: Date; refToMessageId?: string }): XmlElement {
+  const children = [
+    xmlElement("eb:Timestamp", NS.eb, [], [info.timestamp.toISOString()]),
+    xmlElement("eb:MessageId", NS.eb, [], [info.messageId]),
+  ];
+  if (info.refToMessageId !== undefined) children.push(xmlElement("eb:RefToMessageId", NS.eb, [], [info.refToMessageId]));
+  return xmlElement("eb:MessageInfo", NS.eb, [], children);
 }
 
 // ----------------------------------------------------------------------------------------------- reading

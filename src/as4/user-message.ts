@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { appendElement, attr, childElements, trimmedText } from "../xml/dom.js";
+import { attr, childElements, trimmedText } from "../xml/dom.js";
+import { serializeXml, xmlAttr, xmlElement, type XmlElement, type XmlNode } from "../xml/xml-text.js";
 import { EbmsError, type EbmsErrorCode } from "./ebms-errors.js";
-import { buildEnvelope, buildEnvelopeDocument, newEnvelopeIds, type EnvelopeIds } from "./envelope.js";
+import { buildEnvelopeTree, newEnvelopeIds, type EnvelopeIds, type EnvelopeTree } from "./envelope.js";
 import { NS, PEPPOL } from "./namespaces.js";
 
 /**
@@ -97,63 +98,53 @@ export function contentIdOf(part: Pick<PartInfo, "href">): string {
 
 // ---------------------------------------------------------------------------------------------- building
 
-/** Append `eb:UserMessage` for `um` to an `eb:Messaging` element. Refuses what we would reject inbound. */
-export function appendUserMessage(messaging: Element, um: UserMessage): void {
+/**
+ * `eb:UserMessage` for `um` as a plain element tree (src/xml/xml-text.ts), to go into the envelope
+ * (envelope.ts) a sender signs without a DOM (outbound.ts). Refuses what we would reject inbound.
+ */
+export function userMessageElement(um: UserMessage): XmlElement {
   toPeppolUserMessage(fromPeppol(um)); // our own output must pass our own inbound rules
 
-  const user = appendElement(messaging, NS.eb, "eb:UserMessage");
-  const info = appendElement(user, NS.eb, "eb:MessageInfo");
-  appendElement(info, NS.eb, "eb:Timestamp", um.timestamp.toISOString());
-  appendElement(info, NS.eb, "eb:MessageId", um.messageId);
+  const eb = (name: string, children: XmlNode[] = [], attrs: [string, string][] = []): XmlElement =>
+    xmlElement(
+      name,
+      NS.eb,
+      attrs.map(([n, v]) => xmlAttr(n, v)),
+      children,
+    );
+  const party = (tag: string, partyId: string, role: string): XmlElement =>
+    eb(tag, [eb("eb:PartyId", [partyId], [["type", PEPPOL.partyIdType]]), eb("eb:Role", [role])]);
 
-  const partyInfo = appendElement(user, NS.eb, "eb:PartyInfo");
-  for (const [tag, partyId, role] of [
-    ["eb:From", um.fromPartyId, PEPPOL.initiatorRole],
-    ["eb:To", um.toPartyId, PEPPOL.responderRole],
-  ] as const) {
-    const party = appendElement(partyInfo, NS.eb, tag);
-    appendElement(party, NS.eb, "eb:PartyId", partyId).setAttribute("type", PEPPOL.partyIdType);
-    appendElement(party, NS.eb, "eb:Role", role);
-  }
-
-  const collab = appendElement(user, NS.eb, "eb:CollaborationInfo");
-  appendElement(collab, NS.eb, "eb:AgreementRef", PEPPOL.agreementRef);
-  const service = appendElement(collab, NS.eb, "eb:Service", um.service.value);
-  if (um.service.type !== undefined) service.setAttribute("type", um.service.type);
-  appendElement(collab, NS.eb, "eb:Action", um.action);
-  appendElement(collab, NS.eb, "eb:ConversationId", um.conversationId);
-
-  const props = appendElement(user, NS.eb, "eb:MessageProperties");
-  for (const [name, id] of [
-    ["originalSender", um.originalSender],
-    ["finalRecipient", um.finalRecipient],
-  ] as const) {
-    const p = appendElement(props, NS.eb, "eb:Property", id.value);
-    p.setAttribute("name", name);
-    p.setAttribute("type", id.type);
-  }
-
+  const children: XmlElement[] = [
+    eb("eb:MessageInfo", [eb("eb:Timestamp", [um.timestamp.toISOString()]), eb("eb:MessageId", [um.messageId])]),
+    eb("eb:PartyInfo", [party("eb:From", um.fromPartyId, PEPPOL.initiatorRole), party("eb:To", um.toPartyId, PEPPOL.responderRole)]),
+    eb("eb:CollaborationInfo", [
+      eb("eb:AgreementRef", [PEPPOL.agreementRef]),
+      eb("eb:Service", [um.service.value], um.service.type !== undefined ? [["type", um.service.type]] : []),
+      eb("eb:Action", [um.action]),
+      eb("eb:ConversationId", [um.conversationId]),
+    ]),
+    eb("eb:MessageProperties", [
+      eb("eb:Property", [um.originalSender.value], [["name", "originalSender"], ["type", um.originalSender.type]]),
+      eb("eb:Property", [um.finalRecipient.value], [["name", "finalRecipient"], ["type", um.finalRecipient.type]]),
+    ]),
+  ];
   if (um.parts.length > 0) {
-    const payloadInfo = appendElement(user, NS.eb, "eb:PayloadInfo");
-    for (const part of um.parts) {
-      const partInfo = appendElement(payloadInfo, NS.eb, "eb:PartInfo");
-      partInfo.setAttribute("href", part.href);
-      const partProps = appendElement(partInfo, NS.eb, "eb:PartProperties");
-      for (const p of partPropertiesOf(part)) {
-        appendElement(partProps, NS.eb, "eb:Property", p.value).setAttribute("name", p.name);
-      }
-    }
+    const partInfo = (part: PartInfo): XmlElement =>
+      eb("eb:PartInfo", [eb("eb:PartProperties", partPropertiesOf(part).map((p) => eb("eb:Property", [p.value], [["name", p.name]])))], [["href", part.href]]);
+    children.push(eb("eb:PayloadInfo", um.parts.map(partInfo)));
   }
+  return eb("eb:UserMessage", children);
 }
 
-/** The complete unsigned SOAP envelope for a UserMessage (sign it with wss-sign.ts). */
+/** The unsigned SOAP envelope of a UserMessage, to sign with wss-sign.ts signEnvelopeTree (outbound.ts). */
+export function buildUserMessageTree(um: UserMessage, ids: EnvelopeIds = newEnvelopeIds()): EnvelopeTree {
+  return buildEnvelopeTree(ids, () => userMessageElement(um));
+}
+
+/** {@link buildUserMessageTree} as text (no XML declaration). */
 export function buildUserMessageEnvelope(um: UserMessage, ids: EnvelopeIds = newEnvelopeIds()): string {
-  return buildEnvelope(ids, (messaging) => appendUserMessage(messaging, um));
-}
-
-/** {@link buildUserMessageEnvelope} as a document, to sign in place (outbound.ts). */
-export function buildUserMessageDocument(um: UserMessage, ids: EnvelopeIds = newEnvelopeIds()): Document {
-  return buildEnvelopeDocument(ids, (messaging) => appendUserMessage(messaging, um));
+  return serializeXml(buildUserMessageTree(um, ids).envelope);
 }
 
 function partPropertiesOf(part: PartInfo): Ebms3Property[] {

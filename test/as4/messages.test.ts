@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { EBMS_ERRORS, EbmsError, PEPPOL_NOT_SERVICED, type EbmsErrorCode } from "../../src/as4/ebms-errors.js";
-import { buildEnvelope } from "../../src/as4/envelope.js";
+import { buildEnvelopeTree } from "../../src/as4/envelope.js";
+import { serializeXml, xmlAttr, xmlElement } from "../../src/xml/xml-text.js";
 import { NS, PEPPOL } from "../../src/as4/namespaces.js";
 import {
   buildErrorEnvelope,
@@ -86,7 +87,7 @@ describe("as4/ebms-errors", () => {
 
 describe("as4/envelope", () => {
   it("builds S12:Envelope/S12:Header/{wsse:Security, eb:Messaging}/S12:Body with ids and mustUnderstand", () => {
-    const xml = buildEnvelope({ messagingId: "m-1", bodyId: "b-1" }, () => {});
+    const xml = serializeXml(buildEnvelopeTree({ messagingId: "m-1", bodyId: "b-1" }, () => xmlElement("eb:SignalMessage", NS.eb)).envelope);
     const doc = parseSoapEnvelope(xml);
     expect(doc.security!.getAttributeNS(NS.S12, "mustUnderstand")).to.equal("true");
     expect(doc.messaging.getAttributeNS(NS.S12, "mustUnderstand")).to.equal("true");
@@ -97,8 +98,9 @@ describe("as4/envelope", () => {
   });
 
   it("refuses ids that are not NCNames or collide", () => {
-    expect(() => buildEnvelope({ messagingId: "1abc", bodyId: "b" }, () => {})).to.throw(/NCName/);
-    expect(() => buildEnvelope({ messagingId: "a", bodyId: "a" }, () => {})).to.throw(/different/);
+    const content = () => xmlElement("eb:SignalMessage", NS.eb);
+    expect(() => buildEnvelopeTree({ messagingId: "1abc", bodyId: "b" }, content)).to.throw(/NCName/);
+    expect(() => buildEnvelopeTree({ messagingId: "a", bodyId: "a" }, content)).to.throw(/different/);
   });
 });
 
@@ -291,16 +293,14 @@ describe("as4/signal-message", () => {
   });
 
   it("parses a foreign error with only the required attributes", () => {
-    const xml = buildEnvelope(FIXED_IDS, (m) => {
-      const d = m.ownerDocument;
-      const s = m.appendChild(d.createElementNS(NS.eb, "eb:SignalMessage"));
-      const info = s.appendChild(d.createElementNS(NS.eb, "eb:MessageInfo"));
-      info.appendChild(d.createElementNS(NS.eb, "eb:Timestamp")).textContent = "2026-01-01T00:00:00Z";
-      info.appendChild(d.createElementNS(NS.eb, "eb:MessageId")).textContent = "x@y";
-      const err = s.appendChild(d.createElementNS(NS.eb, "eb:Error"));
-      err.setAttribute("errorCode", "EBMS:4001");
-      err.setAttribute("severity", "failure");
-    });
+    const eb = xmlElement;
+    const tree = buildEnvelopeTree(FIXED_IDS, () =>
+      eb("eb:SignalMessage", NS.eb, [], [
+        eb("eb:MessageInfo", NS.eb, [], [eb("eb:Timestamp", NS.eb, [], ["2026-01-01T00:00:00Z"]), eb("eb:MessageId", NS.eb, [], ["x@y"])]),
+        eb("eb:Error", NS.eb, [xmlAttr("errorCode", "EBMS:4001"), xmlAttr("severity", "failure")]),
+      ]),
+    );
+    const xml = serializeXml(tree.envelope);
     const [signal] = parseSignalMessages(parseSoapEnvelope(xml).messaging);
     expect(signal).to.deep.equal({ kind: "error", info: { messageId: "x@y", timestamp: new Date("2026-01-01T00:00:00Z") }, errors: [{ errorCode: "EBMS:4001", severity: "failure" }] });
   });

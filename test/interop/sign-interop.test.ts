@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EbmsError } from "../../src/as4/ebms-errors.js";
-import { buildReceiptEnvelope } from "../../src/as4/signal-message.js";
-import { buildUserMessageEnvelope } from "../../src/as4/user-message.js";
+import { buildReceiptTree } from "../../src/as4/signal-message.js";
+import { buildUserMessageEnvelope, buildUserMessageTree, type UserMessage } from "../../src/as4/user-message.js";
 import { signEnvelope } from "../../src/as4/wss-sign.js";
 import { verifyEnvelope } from "../../src/as4/wss-verify.js";
 import { sha256, testAttachments, testSigner, testUserMessage, type TestAttachment } from "../as4/sign-fixtures.js";
@@ -41,14 +41,27 @@ describe("interop: AS4 signatures with independent verifiers", function () {
     attachments: TestAttachment[];
   }
 
-  function signedUserMessage(n: number): Case {
+  // Signed as the access point signs what it sends: built as a tree, without a DOM (envelope.ts).
+  function signedUserMessage(n: number, change: (um: UserMessage) => UserMessage = (um) => um): Case {
     const attachments = testAttachments(n);
     const xml = signEnvelope(
-      buildUserMessageEnvelope(testUserMessage(attachments)),
+      buildUserMessageTree(change(testUserMessage(attachments))),
       testSigner(),
       attachments.map((a) => ({ contentId: a.contentId, sha256: sha256(a.bytes) })),
     );
     return { name: `user message with ${n} attachment(s)`, xml, attachments };
+  }
+
+  /** Text and attribute values our canonical form must escape (& < > " TAB CR LF) or leave (' and non-ASCII). */
+  function signedEscapingUserMessage(): Case {
+    const odd = `a & b < c > d " e ' f\tg\rh\ni \u00e6\u00f8\u00e5 \u{1F600}`;
+    const c = signedUserMessage(1, (um) => ({
+      ...um,
+      conversationId: odd,
+      service: { value: `svc ${odd}`, type: `type ${odd}` },
+      originalSender: { type: `t ${odd}`, value: `0192:${odd}` },
+    }));
+    return { ...c, name: "user message with values needing escaping" };
   }
 
   function signedReceipt(): Case {
@@ -56,19 +69,19 @@ describe("interop: AS4 signatures with independent verifiers", function () {
     const digests = new Map(um.attachments.map((a) => [a.contentId, sha256(a.bytes)]));
     const v = verifyEnvelope(um.xml, { attachmentDigest: (c) => digests.get(c) });
     const xml = signEnvelope(
-      buildReceiptEnvelope({
+      buildReceiptTree({
         messageId: "receipt-1@dpi-ap.test",
         timestamp: new Date("2026-03-01T12:00:00Z"),
         refToMessageId: testUserMessage().messageId,
         references: v.signedInfoReferenceNodes,
-      }),
+      })!,
       testSigner("POP000002"),
       [],
     );
     return { name: "receipt", xml, attachments: [] };
   }
 
-  const cases = (): Case[] => [signedUserMessage(0), signedUserMessage(1), signedUserMessage(2), signedReceipt()];
+  const cases = (): Case[] => [signedUserMessage(0), signedUserMessage(1), signedUserMessage(2), signedEscapingUserMessage(), signedReceipt()];
 
   /** Write the message and its attachments; return the verifier arguments. */
   function files(c: Case, tag: string, xml = c.xml): string[] {
@@ -93,7 +106,7 @@ describe("interop: AS4 signatures with independent verifiers", function () {
       if (!python) this.skip();
     });
 
-    it("accepts our signatures (0, 1, 2 attachments and a receipt) and rejects a tampered one", () => {
+    it("accepts our signatures (0, 1, 2 attachments, values needing escaping, a receipt) and rejects a tampered one", () => {
       for (const [i, c] of cases().entries()) {
         const ok = run(python!, [join(HERE, "verify_as4.py"), ...files(c, `py-${i}`)]);
         expect(ok.out, c.name).to.equal(`python OK refs=${2 + c.attachments.length}`);
@@ -142,7 +155,7 @@ describe("interop: AS4 signatures with independent verifiers", function () {
       expect(compiled.status, compiled.out).to.equal(0);
     });
 
-    it("accepts our signatures (0, 1, 2 attachments and a receipt) and rejects a tampered one", () => {
+    it("accepts our signatures (0, 1, 2 attachments, values needing escaping, a receipt) and rejects a tampered one", () => {
       for (const [i, c] of cases().entries()) {
         const ok = run("java", ["-cp", classpath(), "VerifyAs4", ...files(c, `java-${i}`)]);
         expect(ok.out, c.name).to.equal(`Santuario OK refs=${2 + c.attachments.length}`);

@@ -6,7 +6,7 @@ import type { Logger } from "../../log.js";
 import { EbmsError } from "../../as4/ebms-errors.js";
 import { receiveUserMessage, type InboundLimits, type ReceivedUserMessage } from "../../as4/inbound.js";
 import { spoolOptions } from "./spool-options.js";
-import { buildErrorDocument, buildReceiptDocument, errorEntryOf } from "../../as4/signal-message.js";
+import { buildErrorTree, buildReceiptDocument, buildReceiptTree, errorEntryOf } from "../../as4/signal-message.js";
 import { generateMessageId } from "../../as4/user-message.js";
 import { signEnvelope, type Signer } from "../../as4/wss-sign.js";
 import type { Sql } from "../../store/sql.js";
@@ -167,8 +167,9 @@ export async function receiveAs4(contentType: string | undefined, body: Readable
       // The receipt is signed before the handler takes the message, so that its answer can be stored in the
       // handler's own transaction: the message and the answer every resend gets commit together.
       receiptId = generateMessageId(deps.identity.seatId.toLowerCase());
-      const doc = buildReceiptDocument({ messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes });
-      signed = Buffer.from(signEnvelope(doc, deps.identity, []), "utf8");
+      const receipt = { messageId: receiptId, timestamp: deps.clock(), refToMessageId: as4Id, references: received.signedInfoReferenceNodes };
+      // Without a DOM, unless the sender's references hold nodes only the DOM path copies (comments, CDATA).
+      signed = Buffer.from(signEnvelope(buildReceiptTree(receipt) ?? buildReceiptDocument(receipt), deps.identity, []), "utf8");
       const answeredIn = duplicates.answeredIn?.bind(duplicates);
       const answer: AnswerWrites | undefined = answeredIn
         ? async (tx, id) => {
@@ -226,11 +227,11 @@ async function validateSender(cert: X509Certificate, deps: As4ReceiverDeps): Pro
 }
 
 function errorSignal(err: EbmsError, deps: As4ReceiverDeps): string {
-  const doc = buildErrorDocument({
+  const tree = buildErrorTree({
     messageId: generateMessageId(deps.identity.seatId.toLowerCase()),
     timestamp: deps.clock(),
     ...(err.refToMessageId ? { refToMessageId: err.refToMessageId } : {}),
     errors: [errorEntryOf(err)],
   });
-  return signEnvelope(doc, deps.identity, []);
+  return signEnvelope(tree, deps.identity, []);
 }
