@@ -1,5 +1,4 @@
 import { DOMImplementation, XMLSerializer } from "@xmldom/xmldom";
-import { addAttributeUnchecked, appendChildUnchecked, createAttributeUnchecked, createElementUnchecked } from "./xmldom-unchecked.js";
 
 /**
  * Small DOM helpers over @xmldom/xmldom. We type nodes with the standard DOM interfaces (lib.dom), which
@@ -95,55 +94,6 @@ export function newDocument(): Document {
 
 export function serialize(node: Node): string {
   return new XMLSerializer().serializeToString(node as never);
-}
-
-const XMLNS_NS = "http://www.w3.org/2000/xmlns/";
-
-// The names our builders use are constants of the code. xmldom checks each (namespace, qualified name) pair the
-// first time through the DOM method; a pair it accepted is valid for good (the check depends on nothing else),
-// so later uses skip the check, which with the checked insertion was most of the cost of building an envelope.
-// The bound only guards against a caller that makes up names.
-const acceptedNames = new Set<string>();
-const MAX_ACCEPTED_NAMES = 1000;
-
-function accepted(key: string): void {
-  if (acceptedNames.size >= MAX_ACCEPTED_NAMES) acceptedNames.clear();
-  acceptedNames.add(key);
-}
-
-/** An XML document of ours (not HTML, where xmldom lowercases names and defaults the namespace). */
-function isPlainXml(doc: Document): boolean {
-  return (doc as unknown as { contentType: string }).contentType === "application/xml";
-}
-
-/** Create an element in `ns` with a qualified name and append it; optionally give it text. */
-export function appendElement(parent: Element, ns: string, qname: string, text?: string): Element {
-  const doc = parent.ownerDocument;
-  const key = `${ns} ${qname}`;
-  if (parent.nodeType !== NodeType.ELEMENT || !isPlainXml(doc) || !acceptedNames.has(key)) {
-    const el = doc.createElementNS(ns, qname);
-    if (text !== undefined) el.appendChild(doc.createTextNode(text));
-    parent.appendChild(el);
-    if (parent.nodeType === NodeType.ELEMENT) accepted(key);
-    return el;
-  }
-  const colon = qname.indexOf(":");
-  const el = createElementUnchecked(doc, ns || null, qname, colon < 0 ? null : qname.slice(0, colon), colon < 0 ? qname : qname.slice(colon + 1));
-  if (text !== undefined) appendChildUnchecked(el, doc.createTextNode(text));
-  appendChildUnchecked(parent, el);
-  return el;
-}
-
-/** Declare a namespace prefix on an element (serialisers otherwise only declare what an element uses). */
-export function declareNamespace(el: Element, prefix: string, ns: string): void {
-  const key = `${XMLNS_NS} xmlns:${prefix}`;
-  const doc = el.ownerDocument;
-  if (!isPlainXml(doc) || !acceptedNames.has(key) || el.getAttributeNodeNS(XMLNS_NS, prefix) !== null) {
-    el.setAttributeNS(XMLNS_NS, `xmlns:${prefix}`, ns);
-    accepted(key);
-    return;
-  }
-  addAttributeUnchecked(el, createAttributeUnchecked(doc, XMLNS_NS, `xmlns:${prefix}`, "xmlns", prefix, `${ns}`));
 }
 
 /**
