@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { gunzipBytes, gunzipLimited, gzipBytes, gzipStream, type GunzipLimits } from "../../src/as4/compression.js";
 import { readEncryptionHeader } from "../../src/as4/decrypt.js";
 import { EbmsError } from "../../src/as4/ebms-errors.js";
@@ -155,34 +155,52 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
       });
     }
 
-    /** A producer that writes `data` in pieces of `size` through ONE buffer, overwritten as soon as each write resolved. */
-    const reusingWriter = (data: Buffer, size: number): PayloadWriter => ({
-      async writeTo(write) {
+    /**
+     * A producer that writes `data` in pieces of `size` through ONE buffer, overwritten as soon as each write
+     * resolved; with `base64`, the bytes between `<sbd>` and `</sbd>` (base64 text) go through writeBase64.
+     */
+    const reusingWriter = (data: Buffer, size: number, base64 = false): PayloadWriter => ({
+      async writeTo(write, writeBase64) {
         const buf = Buffer.alloc(size);
-        for (let at = 0; at < data.length; at += size) {
-          const n = data.copy(buf, 0, at, at + size);
-          await write(buf.subarray(0, n));
+        const [from, to] = base64 ? [5, data.length - 6] : [0, 0];
+        const piece = async (at: number, end: number, how: (b: Buffer) => Promise<void>): Promise<void> => {
+          const n = data.copy(buf, 0, at, end);
+          await how(buf.subarray(0, n));
           buf.fill(0x2a);
-        }
+        };
+        if (base64) await piece(0, from, write);
+        for (let at = from; at < (base64 ? to : data.length); at += size) await piece(at, Math.min(at + size, base64 ? to : data.length), base64 ? writeBase64 : write);
+        if (base64) await piece(to, data.length, write);
       },
     });
 
     for (const [where, memoryBytes] of [["fits the memory spool", undefined], ["past the memory spool", 10_000]] as const) {
-      it(`prepareUserMessage: a writer reusing its buffer seals what a stream source seals (${where})`, async () => {
-        const a = sbdLike(700_000);
-        const b = Buffer.from("<small/>".repeat(3000));
-        const tempDir = memoryBytes !== undefined ? { memoryBytes } : {};
-        const asPayloads = (writer: boolean): OutboundPayload[] => [
-          { source: writer ? reusingWriter(a, 50_000) : () => chunked(a, 50_000), mimeType: "application/xml", contentId: "a@x" },
-          { source: writer ? reusingWriter(b, 1_000) : () => chunked(b, 1_000), mimeType: "text/plain", contentId: "b@x", compress: false },
-        ];
-        const [streamed, written] = [await sealAndOpen(asPayloads(false), tempDir), await sealAndOpen(asPayloads(true), tempDir)];
-        expect(written!.payloads).to.deep.equal(streamed!.payloads);
-        expect(written!.payloads.map((p) => [p.sourceBytes, p.compressed])).to.deep.equal([[a.length, true], [b.length, false]]);
-        expect(written!.signed[0]!.equals(gzipBytes(a))).to.equal(true);
-        expect(written!.signed[1]!.equals(b)).to.equal(true);
-        expect(written!.payloads[0]!.sha256.equals(sha256(gzipBytes(a)))).to.equal(true);
-      });
+      for (const base64 of [false, true]) {
+        it(`prepareUserMessage: a writer reusing its buffer seals what a stream source seals, gzipped by another coder (${where}${base64 ? ", base64 text" : ""})`, async () => {
+          // 700 kB of base64 text less one character: its length is no multiple of 4 or of the 50 kB pieces.
+          const a = sbdLike(699_999);
+          const b = Buffer.from("<small/>".repeat(3000));
+          const tempDir = memoryBytes !== undefined ? { memoryBytes } : {};
+          const asPayloads = (writer: boolean): OutboundPayload[] => [
+            { source: writer ? reusingWriter(a, 50_000, base64) : () => chunked(a, 50_000), mimeType: "application/xml", contentId: "a@x" },
+            { source: writer ? reusingWriter(b, 1_000) : () => chunked(b, 1_000), mimeType: "text/plain", contentId: "b@x", compress: false },
+          ];
+          const [streamed, written] = [await sealAndOpen(asPayloads(false), tempDir), await sealAndOpen(asPayloads(true), tempDir)];
+          // The uncompressed payload is sealed byte for byte as the stream seals it; the compressed one is other gzip
+          // of the same content, whose digest is of the gzip sent.
+          expect(written!.payloads[1]).to.deep.equal(streamed!.payloads[1]);
+          const { sha256: _s, wireBytes, ...rest } = written!.payloads[0]!;
+          const { sha256: _t, wireBytes: _w, ...expected } = streamed!.payloads[0]!;
+          expect(rest).to.deep.equal(expected);
+          expect(written!.payloads.map((p) => [p.sourceBytes, p.compressed])).to.deep.equal([[a.length, true], [b.length, false]]);
+          expect(gunzipSync(written!.signed[0]!).equals(a)).to.equal(true);
+          expect(wireBytes).to.equal(12 + written!.signed[0]!.length + 16);
+          expect(written!.payloads[0]!.sha256.equals(sha256(written!.signed[0]!))).to.equal(true);
+          expect(written!.signed[1]!.equals(b)).to.equal(true);
+          // Coded by the fixed table, the base64 is three quarters of its text, as zlib's Huffman coding makes it.
+          if (base64) expect(written!.signed[0]!.length / a.length).to.be.within(0.75, 0.755);
+        });
+      }
     }
 
     it("prepareUserMessage: a writer's failure fails the message with its error and leaves no spool file", async () => {

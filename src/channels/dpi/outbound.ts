@@ -245,7 +245,7 @@ const base64Length = (bytes: number): number => Math.ceil(bytes / 3) * 4;
  */
 export function sbdWriter(sbd: Omit<DpiSbdInput, "dokumentpakke">, open: () => AsyncIterable<Uint8Array>): PayloadWriter {
   return {
-    async writeTo(write) {
+    async writeTo(write, writeBase64) {
       const { head, tail } = checkedParts({ ...sbd, dokumentpakke: open });
       await write(Buffer.from(head, "utf8"));
       const encoder = new Base64Encoder();
@@ -254,11 +254,11 @@ export function sbdWriter(sbd: Omit<DpiSbdInput, "dokumentpakke">, open: () => A
       let size = 0;
       // The piece gzip is reading; the next is encoded into the other buffer meanwhile.
       let reading: Promise<void> | undefined;
-      const next = async (text: Buffer): Promise<void> => {
+      const next = async (text: Buffer, to: (piece: Buffer) => Promise<void>): Promise<void> => {
         if (reading !== undefined) await reading;
         reading = undefined;
         if (text.length === 0) return;
-        reading = write(text);
+        reading = to(text);
         // Awaited before the next write or at the end; a failure meanwhile is not an unhandled rejection.
         reading.catch(() => {});
       };
@@ -269,9 +269,10 @@ export function sbdWriter(sbd: Omit<DpiSbdInput, "dokumentpakke">, open: () => A
         let into = buffers[turn];
         if (into === undefined || into.length < room) into = buffers[turn] = Buffer.allocUnsafe(room);
         turn ^= 1;
-        await next(encoder.push(chunk, into));
+        await next(encoder.push(chunk, into), writeBase64);
       }
-      await next(encoder.end());
+      // The last group, with its padding, is not base64 text in writeBase64's sense.
+      await next(encoder.end(), write);
       if (reading !== undefined) await reading;
       if (size === 0) throw emptyDokumentpakkeError();
       await write(Buffer.from(tail, "utf8"));
