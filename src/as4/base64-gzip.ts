@@ -19,11 +19,11 @@ export class Base64Gzip {
   #headerSent = false;
   #out: Buffer = Buffer.alloc(0);
 
-  /** Any bytes, deflated by zlib. */
+  /** Any bytes, deflated by zlib as compression.ts's gzip does (Huffman only), so a large piece costs what it did there. */
   plain(bytes: Uint8Array): Buffer {
     if (bytes.byteLength === 0) return this.#lead();
     this.#count(bytes);
-    const deflated = deflateRawSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const deflated = deflateRawSync(bytes, { strategy: zlibConstants.Z_HUFFMAN_ONLY, finishFlush: zlibConstants.Z_SYNC_FLUSH });
     if (this.#headerSent) return deflated;
     this.#headerSent = true;
     return Buffer.concat([GZIP_HEADER, deflated]);
