@@ -18,6 +18,7 @@ export class Base64Gzip {
   #size = 0;
   #headerSent = false;
   #out: Buffer = Buffer.alloc(0);
+  #text: Buffer = Buffer.alloc(0);
 
   /** Any bytes, deflated by zlib as compression.ts's gzip does (Huffman only), so a large piece costs what it did there. */
   plain(bytes: Uint8Array): Buffer {
@@ -29,12 +30,23 @@ export class Base64Gzip {
     return Buffer.concat([GZIP_HEADER, deflated]);
   }
 
-  /** Base64 text: A–Z, a–z, 0–9, `+` and `/` only (no padding, no whitespace), else a RangeError. */
-  base64(text: Uint8Array): Buffer {
-    if (text.byteLength === 0) return this.#lead();
-    this.#count(text);
+  /**
+   * The base64 text of `bytes`, a whole number of 3-byte groups (so no padding), else a RangeError: coded from the
+   * bytes themselves, 12 bits (two characters) a lookup; the text is made only for the CRC-32.
+   */
+  base64Of(bytes: Uint8Array): Buffer {
+    const n = bytes.byteLength;
+    if (n % 3 !== 0) throw new RangeError(`base64Of takes whole 3-byte groups, not ${n} bytes`);
+    if (n === 0) return this.#lead();
+    const data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, n);
+    const chars = (n / 3) * 4;
+    if (this.#text.length < chars) this.#text = Buffer.allocUnsafe(chars);
+    let written = 0;
+    // In strings of 64 KiB at most: V8 is many times slower on strings past about 128 KiB (base64-stream.ts).
+    for (let p = 0; p < n; p += TEXT_PIECE_BYTES) written += this.#text.write(data.toString("base64", p, Math.min(p + TEXT_PIECE_BYTES, n)), written, "latin1");
+    this.#count(this.#text.subarray(0, chars));
     // Header and block header, 7 bits a character, end of block and the empty stored block.
-    const room = GZIP_HEADER.length + BLOCK_HEADER_BYTES + Math.ceil((text.byteLength * 7) / 8) + 8;
+    const room = GZIP_HEADER.length + BLOCK_HEADER_BYTES + Math.ceil((chars * 7) / 8) + 8;
     if (this.#out.length < room) this.#out = Buffer.allocUnsafe(Math.max(room, this.#out.length * 2));
     const out = this.#out;
     let at = 0;
@@ -53,26 +65,27 @@ export class Base64Gzip {
         bits -= 8;
       }
     }
-    // Two characters a lookup: codes of 12–14 bits, so at most 30 bits are ever held.
-    const n = text.byteLength;
-    const pairs = n - (n & 1);
-    for (let i = 0; i < pairs; i += 2) {
-      const e = PAIR[(text[i]! << 8) | text[i + 1]!]!;
-      if (e === 0) throw notBase64(text, i);
-      acc |= (e & 0xffff) << bits;
-      bits += e >>> 16;
+    // Each 3 bytes are two 12-bit halves, each two characters: codes of 12–14 bits, so at most 30 bits are held.
+    for (let i = 0; i < n; i += 3) {
+      const group = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+      const first = PAIR[group >>> 12]!;
+      acc |= (first & 0xffff) << bits;
+      bits += first >>> 16;
       if (bits >= 16) {
         out[at++] = acc & 0xff;
         out[at++] = (acc >>> 8) & 0xff;
         acc >>>= 16;
         bits -= 16;
       }
-    }
-    if (pairs < n) {
-      const e = CODE[text[pairs]!]!;
-      if (e === 0) throw notBase64(text, pairs);
-      acc |= (e & 0xffff) << bits;
-      bits += e >>> 16;
+      const second = PAIR[group & 0xfff]!;
+      acc |= (second & 0xffff) << bits;
+      bits += second >>> 16;
+      if (bits >= 16) {
+        out[at++] = acc & 0xff;
+        out[at++] = (acc >>> 8) & 0xff;
+        acc >>>= 16;
+        bits -= 16;
+      }
     }
     while (bits >= 8) {
       out[at++] = acc & 0xff;
@@ -118,6 +131,8 @@ export class Base64Gzip {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Bytes turned into one base64 string for the CRC: 64 KiB of text. */
+const TEXT_PIECE_BYTES = 48 * 1024;
 
 /** ID1 ID2, CM deflate, no flags, no time, XFL 4 (fastest), OS 3 (Unix): as zlib writes it for Huffman only. */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x03]);
@@ -158,26 +173,13 @@ function reverse(code: number, length: number): number {
 }
 
 const LITERAL_CODES = canonicalCodes(LITERAL_LENGTHS);
-/** Per byte value: its code in the low 16 bits and its length above, or 0 for a byte that is not base64. */
-const CODE = new Int32Array(256);
-for (const c of BASE64_ALPHABET) {
-  const s = c.charCodeAt(0);
-  CODE[s] = LITERAL_CODES[s]! | (LITERAL_LENGTHS[s]! << 16);
-}
-/** CODE for two bytes at once, indexed by first byte << 8 | second; 0 unless both are base64. */
-const PAIR = new Int32Array(65536);
-for (const a of BASE64_ALPHABET) {
-  for (const b of BASE64_ALPHABET) {
-    const ea = CODE[a.charCodeAt(0)]!;
-    const eb = CODE[b.charCodeAt(0)]!;
-    const la = ea >>> 16;
-    PAIR[(a.charCodeAt(0) << 8) | b.charCodeAt(0)] = ((ea & 0xffff) | ((eb & 0xffff) << la)) | ((la + (eb >>> 16)) << 16);
-  }
-}
-
-function notBase64(text: Uint8Array, at: number): RangeError {
-  const bad = CODE[text[at]!] === 0 ? at : at + 1;
-  return new RangeError(`not base64 text: byte 0x${text[bad]!.toString(16)} at ${bad}`);
+/** Codes of two base64 characters, indexed by their 12 bits (the first character's 6 above): code low, length high. */
+const PAIR = new Int32Array(4096);
+for (let pair = 0; pair < 4096; pair++) {
+  const first = BASE64_ALPHABET.charCodeAt(pair >>> 6);
+  const second = BASE64_ALPHABET.charCodeAt(pair & 0x3f);
+  const firstLength = LITERAL_LENGTHS[first]!;
+  PAIR[pair] = (LITERAL_CODES[first]! | (LITERAL_CODES[second]! << firstLength)) | ((firstLength + LITERAL_LENGTHS[second]!) << 16);
 }
 const END_OF_BLOCK = LITERAL_CODES[END_OF_BLOCK_SYMBOL]!;
 const END_OF_BLOCK_BITS = LITERAL_LENGTHS[END_OF_BLOCK_SYMBOL]!;

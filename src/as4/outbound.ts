@@ -49,12 +49,12 @@ export interface OutboundPayload {
  * once the piece was consumed, so the producer may then fill the same buffer again; it need not wait for one piece
  * before encoding the next into another buffer, but must before it writes again. A large payload so goes through
  * a few reused buffers instead of a new one per piece (each piece of a stream is a new buffer, which V8 counts as
- * external memory and collects with full garbage collections). `writeBase64` is `write` for a piece of base64 text
- * (A–Z, a–z, 0–9, `+`, `/`; no padding, no whitespace), which compression codes by a fixed table instead of zlib
- * (base64-gzip.ts); the bytes given are the payload either way. A failed write rejects with the spool's error.
+ * external memory and collects with full garbage collections). `writeBase64Of` takes bytes, a whole number of
+ * 3-byte groups, and writes their base64 text (no padding) as `write` would: compression codes it from the bytes by
+ * a fixed table instead of zlib (base64-gzip.ts). A failed write rejects with the spool's error.
  */
 export interface PayloadWriter {
-  writeTo(write: (piece: Buffer) => Promise<void>, writeBase64: (piece: Buffer) => Promise<void>): Promise<void>;
+  writeTo(write: (piece: Buffer) => Promise<void>, writeBase64Of: (bytes: Buffer) => Promise<void>): Promise<void>;
 }
 
 export interface OutboundUserMessageInput {
@@ -209,13 +209,14 @@ async function sealWritten(producer: PayloadWriter, compressed: boolean, cek: Bu
     sourceBytes += piece.length;
     return seal(gzip ? gzip.plain(piece) : piece);
   };
-  const writeBase64 = (piece: Buffer): Promise<void> => {
-    sourceBytes += piece.length;
-    return seal(gzip ? gzip.base64(piece) : piece);
+  const writeBase64Of = (bytes: Buffer): Promise<void> => {
+    if (bytes.length % 3 !== 0) return Promise.reject(new RangeError(`writeBase64Of takes whole 3-byte groups, not ${bytes.length} bytes`));
+    sourceBytes += (bytes.length / 3) * 4;
+    return seal(gzip ? gzip.base64Of(bytes) : Buffer.from(bytes.toString("base64"), "latin1"));
   };
   try {
     await put(cipher.iv);
-    await producer.writeTo(write, writeBase64);
+    await producer.writeTo(write, writeBase64Of);
     if (gzip) await seal(gzip.end());
     await put(cipher.final());
     await writing;
