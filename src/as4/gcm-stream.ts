@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, type DecipherGCM } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, randomBytes, type CipherGCM, type DecipherGCM } from "node:crypto";
 import { Transform, type Readable, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DigestTap } from "./digest-tap.js";
@@ -28,15 +28,41 @@ function checkKey(key: Buffer): void {
   if (key.length !== AES128_KEY_BYTES) throw new RangeError(`AES-128 key must be 16 bytes, got ${key.length}`);
 }
 
+/**
+ * AES-128-GCM encryption piece by piece, for a caller that drives it itself instead of through a stream: `iv` goes
+ * first on the wire, then each `update`'s ciphertext, then `final`'s (the cipher's last bytes and the tag).
+ */
+export class GcmEncryptor {
+  readonly iv: Buffer;
+  readonly #cipher: CipherGCM;
+
+  /** `iv` is injectable for deterministic tests and must never repeat for one key. */
+  constructor(key: Buffer, iv: Buffer = randomBytes(GCM_IV_BYTES)) {
+    checkKey(key);
+    if (iv.length !== GCM_IV_BYTES) throw new RangeError(`GCM IV must be 12 bytes, got ${iv.length}`);
+    this.iv = iv;
+    this.#cipher = createCipheriv("aes-128-gcm", key, iv);
+  }
+
+  /** The ciphertext of `plaintext`, in a new buffer (the plaintext's may be reused at once). */
+  update(plaintext: Uint8Array): Buffer {
+    return this.#cipher.update(plaintext);
+  }
+
+  /** The cipher's last bytes and the authentication tag. */
+  final(): Buffer {
+    const last = this.#cipher.final();
+    return last.length === 0 ? this.#cipher.getAuthTag() : Buffer.concat([last, this.#cipher.getAuthTag()]);
+  }
+}
+
 /** Encrypts a stream; `iv` is injectable for deterministic tests and must never repeat for one key. */
-export function gcmEncryptStream(key: Buffer, iv: Buffer = randomBytes(GCM_IV_BYTES)): Transform {
-  checkKey(key);
-  if (iv.length !== GCM_IV_BYTES) throw new RangeError(`GCM IV must be 12 bytes, got ${iv.length}`);
-  const cipher = createCipheriv("aes-128-gcm", key, iv);
+export function gcmEncryptStream(key: Buffer, iv?: Buffer): Transform {
+  const cipher = new GcmEncryptor(key, iv);
   let ivSent = false;
   const sendIv = (t: Transform): void => {
     if (!ivSent) {
-      t.push(iv);
+      t.push(cipher.iv);
       ivSent = true;
     }
   };
@@ -47,9 +73,7 @@ export function gcmEncryptStream(key: Buffer, iv: Buffer = randomBytes(GCM_IV_BY
     },
     flush(cb: TransformCallback) {
       sendIv(this);
-      this.push(cipher.final());
-      this.push(cipher.getAuthTag());
-      cb();
+      cb(null, cipher.final());
     },
   });
 }

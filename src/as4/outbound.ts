@@ -1,16 +1,17 @@
 import { createHash, randomUUID, type X509Certificate } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { PassThrough, Readable, type Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { Readable } from "node:stream";
+import { finished, pipeline } from "node:stream/promises";
 import { request, type Dispatcher } from "undici";
 import { networkFailure } from "../network-errors.js";
 import type { DsReference } from "../xml/dsig-reference.js";
+import { Base64Gzip } from "./base64-gzip.js";
 import { GZIP_MIME_TYPE, gzipBytes, gzipStream } from "./compression.js";
 import { DigestTap } from "./digest-tap.js";
 import { serializeXml } from "../xml/xml-text.js";
 import { addEncryptionHeaderToTree, generateContentKey } from "./encrypt.js";
 import type { EnvelopeIds } from "./envelope.js";
-import { gcmEncrypt, gcmEncryptStream } from "./gcm-stream.js";
+import { GcmEncryptor, gcmEncrypt, gcmEncryptStream } from "./gcm-stream.js";
 import { ByteCounter } from "./limits.js";
 import { buildMultipartRelated } from "./mime-build.js";
 import { createTempDir, type Spool, type SpooledContent, type TempDirOptions } from "./temp-files.js";
@@ -48,10 +49,12 @@ export interface OutboundPayload {
  * once the piece was consumed, so the producer may then fill the same buffer again; it need not wait for one piece
  * before encoding the next into another buffer, but must before it writes again. A large payload so goes through
  * a few reused buffers instead of a new one per piece (each piece of a stream is a new buffer, which V8 counts as
- * external memory and collects with full garbage collections). A failed `write` rejects with the pipeline's error.
+ * external memory and collects with full garbage collections). `writeBase64Of` takes bytes, a whole number of
+ * 3-byte groups, and writes their base64 text (no padding) as `write` would: compression codes it from the bytes by
+ * a fixed table instead of zlib (base64-gzip.ts). A failed write rejects with the spool's error.
  */
 export interface PayloadWriter {
-  writeTo(write: (piece: Buffer) => Promise<void>): Promise<void>;
+  writeTo(write: (piece: Buffer) => Promise<void>, writeBase64Of: (bytes: Buffer) => Promise<void>): Promise<void>;
 }
 
 export interface OutboundUserMessageInput {
@@ -178,33 +181,53 @@ async function sealStream(source: Readable, compressed: boolean, cek: Buffer, sp
 }
 
 /**
- * {@link sealStream} for a payload its producer writes: the same stages and bytes. A piece is consumed when gzip's
- * write callback ran (zlib has read all of it by then); without compression nothing downstream copies it, so each
- * piece is copied before it goes on.
+ * {@link sealStream} for a payload its producer writes, without streams: each piece is compressed (base64-gzip.ts),
+ * hashed and encrypted as it is written, so it is consumed when its write resolves, and the ciphertext goes to the
+ * spool with one write in flight at a time. The same stages as sealStream; the gzip is another encoder's (the
+ * same content when inflated).
  */
 async function sealWritten(producer: PayloadWriter, compressed: boolean, cek: Buffer, spool: Spool): Promise<Sealed> {
-  const tap = new DigestTap("sha256");
-  const entry: Writable & Readable = compressed ? gzipStream() : new PassThrough();
-  const done = pipeline([entry, tap, gcmEncryptStream(cek), spool.sink]);
-  // Its error is the one reported (below); this only keeps it from counting as unhandled meanwhile.
-  done.catch(() => {});
+  const sink = spool.sink;
+  const hash = createHash("sha256");
+  const cipher = new GcmEncryptor(cek);
+  const gzip = compressed ? new Base64Gzip() : undefined;
   let sourceBytes = 0;
+  let writing: Promise<void> | undefined;
+  const put = async (ciphertext: Buffer): Promise<void> => {
+    if (writing !== undefined) await writing;
+    writing = new Promise<void>((resolve, reject) => sink.write(ciphertext, (err) => (err ? reject(err) : resolve())));
+    // Awaited before the next write or at the end; a failure meanwhile is not an unhandled rejection.
+    writing.catch(() => {});
+  };
+  // Hashed and encrypted before the first await: the piece (or the encoder's reused buffer) is read by then.
+  const seal = (signed: Buffer): Promise<void> => {
+    if (signed.length === 0) return writing ?? Promise.resolve();
+    hash.update(signed);
+    return put(cipher.update(signed));
+  };
   const write = (piece: Buffer): Promise<void> => {
     sourceBytes += piece.length;
-    const chunk = compressed ? piece : Buffer.from(piece);
-    return new Promise<void>((resolve, reject) => entry.write(chunk, (err) => (err ? reject(err) : resolve())));
+    return seal(gzip ? gzip.plain(piece) : piece);
+  };
+  const writeBase64Of = (bytes: Buffer): Promise<void> => {
+    if (bytes.length % 3 !== 0) return Promise.reject(new RangeError(`writeBase64Of takes whole 3-byte groups, not ${bytes.length} bytes`));
+    sourceBytes += (bytes.length / 3) * 4;
+    return seal(gzip ? gzip.base64Of(bytes) : Buffer.from(bytes.toString("base64"), "latin1"));
   };
   try {
-    await producer.writeTo(write);
+    await put(cipher.iv);
+    await producer.writeTo(write, writeBase64Of);
+    if (gzip) await seal(gzip.end());
+    await put(cipher.final());
+    await writing;
+    sink.end();
+    await finished(sink);
   } catch (err) {
-    if (!entry.destroyed) entry.destroy(err as Error);
-    // A failure downstream made the write fail: report the pipeline's own error (a spool that could not be written).
-    await done;
+    // Destroying the sink releases the spool: no part of the ciphertext stays behind.
+    if (!sink.destroyed) sink.destroy();
     throw err;
   }
-  entry.end();
-  await done;
-  return { sourceBytes, sha256: tap.digest };
+  return { sourceBytes, sha256: hash.digest() };
 }
 
 /** {@link sealStream} for a payload in memory, by one call per step: the same bytes for the same key and IV. */

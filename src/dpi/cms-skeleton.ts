@@ -179,13 +179,71 @@ function* container(tlv: Tlv, limit: number, each: (child: Tlv, limit: number, i
  */
 function* skipEncryptedContent(tlv: Tlv, limit: number): Walk<Piece> {
   if (!tlv.constructed) return { end: tlv.contentStart + tlv.length!, bytes: encode(tlv.identifier, []) };
-  const end = yield* eachChild(tlv, limit, function* (chunk, _limit, index) {
+  const end = tlv.length === undefined ? limit : tlv.contentStart + tlv.length;
+  let position = tlv.contentStart;
+  for (let index = 0; ; index++) {
+    if (tlv.length !== undefined && position === end) break;
+    // pkijs writes 1 KiB chunks, 24 000 in a 25 MB package: their headers are read a window at a time.
+    const run = yield* plainChunks(position, end, tlv.length !== undefined);
+    if (run.count > 0) {
+      position = run.end;
+      index += run.count - 1;
+      continue;
+    }
+    // Anything else (the end-of-contents, a chunk to refuse) as eachChild reads a child, with its checks and errors.
+    const chunk = yield* header(position, end);
+    if (chunk === "eoc") {
+      if (tlv.length === undefined) {
+        position += 2;
+        break;
+      }
+      throw notCms(`end-of-contents inside a definite-length element at byte ${position}`);
+    }
     if (!isUniversal(chunk, 4) || chunk.constructed) {
       throw notCms(`chunk ${index} of the encrypted content (byte ${chunk.start}) is not a primitive OCTET STRING`);
     }
-    return chunk.contentStart + chunk.length!;
-  });
-  return { end, bytes: encode(tlv.identifier, []) };
+    position = chunk.contentStart + chunk.length!;
+  }
+  return { end: position, bytes: encode(tlv.identifier, []) };
+}
+
+/** Bytes of chunk headers and contents asked for at once by {@link plainChunks}: one read window. */
+const CHUNK_RUN_BYTES = CMS_READ_WINDOW_BYTES;
+
+/**
+ * Steps over the chunks from `position` that `header` would read as primitive OCTET STRINGs of definite length ending
+ * by `end`, with their headers within one peek, and stops before anything else (which the caller then reads as it
+ * always did, so a chunk is refused with the same words). `definite`: the content ends at `end` rather than at an
+ * end-of-contents. Answers how many chunks it stepped over and where the last ended.
+ */
+function* plainChunks(position: number, end: number, definite: boolean): Walk<{ count: number; end: number }> {
+  const length = Math.min(CHUNK_RUN_BYTES, end - position);
+  if (length < 2) return { count: 0, end: position };
+  const b = yield { kind: "peek", position, length };
+  let at = 0;
+  let count = 0;
+  while (at + 2 <= b.length && !(definite && position + at === end)) {
+    // Identifier 0x04: universal, primitive, tag number 4.
+    if (b[at] !== 0x04) break;
+    const lengthOctet = b[at + 1]!;
+    let contentLength: number;
+    let headerLength: number;
+    if (lengthOctet < 0x80) {
+      contentLength = lengthOctet;
+      headerLength = 2;
+    } else {
+      const octets = lengthOctet & 0x7f;
+      // 0x80 (indefinite) and more than six octets are refused by header; so is a header cut short.
+      if (octets === 0 || octets > 6 || at + 2 + octets > b.length) break;
+      contentLength = 0;
+      for (let k = 0; k < octets; k++) contentLength = contentLength * 256 + b[at + 2 + k]!;
+      headerLength = 2 + octets;
+    }
+    if (position + at + headerLength + contentLength > end) break;
+    at += headerLength + contentLength;
+    count++;
+  }
+  return { count, end: position + at };
 }
 
 function* walkContentInfo(size: number): Walk<Uint8Array> {

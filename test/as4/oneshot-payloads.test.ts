@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { gunzipBytes, gunzipLimited, gzipBytes, gzipStream, type GunzipLimits } from "../../src/as4/compression.js";
 import { readEncryptionHeader } from "../../src/as4/decrypt.js";
 import { EbmsError } from "../../src/as4/ebms-errors.js";
@@ -167,23 +167,68 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
       },
     });
 
+    /**
+     * `<sbd>`, the base64 of `bytes`, `</sbd>` as an SBD writer writes it: the whole 3-byte groups through writeBase64Of
+     * in pieces of `size` bytes (a multiple of 3) through ONE buffer, the padded last group and the tags through write.
+     */
+    const base64Writer = (bytes: Buffer, size: number): PayloadWriter => ({
+      async writeTo(write, writeBase64Of) {
+        await write(Buffer.from("<sbd>"));
+        const whole = bytes.length - (bytes.length % 3);
+        const buf = Buffer.alloc(size);
+        for (let at = 0; at < whole; at += size) {
+          const n = bytes.copy(buf, 0, at, Math.min(at + size, whole));
+          await writeBase64Of(buf.subarray(0, n));
+          buf.fill(0x2a);
+        }
+        await write(Buffer.from(bytes.subarray(whole).toString("base64")));
+        await write(Buffer.from("</sbd>"));
+      },
+    });
+
     for (const [where, memoryBytes] of [["fits the memory spool", undefined], ["past the memory spool", 10_000]] as const) {
-      it(`prepareUserMessage: a writer reusing its buffer seals what a stream source seals (${where})`, async () => {
-        const a = sbdLike(700_000);
-        const b = Buffer.from("<small/>".repeat(3000));
-        const tempDir = memoryBytes !== undefined ? { memoryBytes } : {};
-        const asPayloads = (writer: boolean): OutboundPayload[] => [
-          { source: writer ? reusingWriter(a, 50_000) : () => chunked(a, 50_000), mimeType: "application/xml", contentId: "a@x" },
-          { source: writer ? reusingWriter(b, 1_000) : () => chunked(b, 1_000), mimeType: "text/plain", contentId: "b@x", compress: false },
-        ];
-        const [streamed, written] = [await sealAndOpen(asPayloads(false), tempDir), await sealAndOpen(asPayloads(true), tempDir)];
-        expect(written!.payloads).to.deep.equal(streamed!.payloads);
-        expect(written!.payloads.map((p) => [p.sourceBytes, p.compressed])).to.deep.equal([[a.length, true], [b.length, false]]);
-        expect(written!.signed[0]!.equals(gzipBytes(a))).to.equal(true);
-        expect(written!.signed[1]!.equals(b)).to.equal(true);
-        expect(written!.payloads[0]!.sha256.equals(sha256(gzipBytes(a)))).to.equal(true);
-      });
+      for (const base64 of [false, true]) {
+        it(`prepareUserMessage: a writer reusing its buffer seals what a stream source seals, gzipped by another coder (${where}${base64 ? ", base64 of bytes" : ""})`, async () => {
+          // 700 kB of base64: of bytes that are no whole number of groups, or of 50 kB pieces.
+          const bytes = randomBytes(524_999);
+          const a = base64 ? Buffer.from(`<sbd>${bytes.toString("base64")}</sbd>`) : sbdLike(699_999);
+          const b = Buffer.from("<small/>".repeat(3000));
+          const tempDir = memoryBytes !== undefined ? { memoryBytes } : {};
+          const asPayloads = (writer: boolean, compress = true): OutboundPayload[] => [
+            { source: writer ? (base64 ? base64Writer(bytes, 49_998) : reusingWriter(a, 50_000)) : () => chunked(a, 50_000), mimeType: "application/xml", contentId: "a@x", compress },
+            { source: writer ? reusingWriter(b, 1_000) : () => chunked(b, 1_000), mimeType: "text/plain", contentId: "b@x", compress: false },
+          ];
+          const [streamed, written] = [await sealAndOpen(asPayloads(false), tempDir), await sealAndOpen(asPayloads(true), tempDir)];
+          // The uncompressed payload is sealed byte for byte as the stream seals it; the compressed one is other gzip
+          // of the same content, whose digest is of the gzip sent.
+          expect(written!.payloads[1]).to.deep.equal(streamed!.payloads[1]);
+          const { sha256: _s, wireBytes, ...rest } = written!.payloads[0]!;
+          const { sha256: _t, wireBytes: _w, ...expected } = streamed!.payloads[0]!;
+          expect(rest).to.deep.equal(expected);
+          expect(written!.payloads.map((p) => [p.sourceBytes, p.compressed])).to.deep.equal([[a.length, true], [b.length, false]]);
+          expect(gunzipSync(written!.signed[0]!).equals(a)).to.equal(true);
+          expect(wireBytes).to.equal(12 + written!.signed[0]!.length + 16);
+          expect(written!.payloads[0]!.sha256.equals(sha256(written!.signed[0]!))).to.equal(true);
+          expect(written!.signed[1]!.equals(b)).to.equal(true);
+          if (!base64) return;
+          // Coded by the fixed table, the base64 is three quarters of its text, as zlib's Huffman coding makes it.
+          expect(written!.signed[0]!.length / a.length).to.be.within(0.75, 0.755);
+          // Not compressed, the writer's base64 is the text itself, sealed as the stream seals it.
+          const [plainStreamed, plainWritten] = [await sealAndOpen(asPayloads(false, false), tempDir), await sealAndOpen(asPayloads(true, false), tempDir)];
+          expect(plainWritten!.payloads).to.deep.equal(plainStreamed!.payloads);
+          expect(plainWritten!.signed[0]!.equals(a)).to.equal(true);
+        });
+      }
     }
+
+    it("prepareUserMessage: base64 of bytes that are no whole 3-byte groups fails the message, compressed or not", async () => {
+      for (const compress of [true, false]) {
+        const ragged: PayloadWriter = { writeTo: (_write, writeBase64Of) => writeBase64Of(Buffer.alloc(4)) };
+        const err = await rejection(prepareUserMessage({ userMessage: header(3), payloads: [{ source: ragged, mimeType: "application/xml", compress }], signer: sender, recipientCertificate: receiver.certificate }));
+        expect(err, String(compress)).to.be.instanceOf(RangeError);
+        expect((err as Error).message).to.equal("writeBase64Of takes whole 3-byte groups, not 4 bytes");
+      }
+    });
 
     it("prepareUserMessage: a writer's failure fails the message with its error and leaves no spool file", async () => {
       const parent = await mkdtemp(join(tmpdir(), "writer-fail-"));

@@ -154,6 +154,30 @@ describe("dpi/dokumentpakke: the structure check reads a bounded amount", functi
     expect(s.bytesRead, JSON.stringify(s)).to.be.at.most(2 * CMS_READ_WINDOW_BYTES + 4096);
   });
 
+  it("refuses a chunk deep in a long run, past many read windows, as it refuses the first: by its index and byte", async () => {
+    const { head } = splitAtContent(small);
+    const good = largeBer(small, 5_000);
+    const at = head.length + 2 + 3_000 * 1004;
+    const spoilt = (bad: string): Buffer => Buffer.concat([good.subarray(0, at), Buffer.from(bad, "hex"), good.subarray(at)]);
+    for (const [bad, words] of [
+      ["2480", `chunk 3000 of the encrypted content (byte ${at}) is not a primitive OCTET STRING`],
+      ["020100", `chunk 3000 of the encrypted content (byte ${at}) is not a primitive OCTET STRING`],
+      ["0480", `indefinite length on a primitive element at byte ${at}`],
+      ["048700000000000001", `length of 7 octets at byte ${at}`],
+      // The content's length is indefinite, so its chunks may run to the end of the package (6 bytes longer now).
+      ["04847fffffff", `the element at byte ${at} runs ${at + 6 + 0x7fffffff - (good.length + 6)} bytes past its end`],
+    ] as const) {
+      const cms = spoilt(bad);
+      expect(notCms(cms).message, bad).to.equal(`not a CMS structure: ${words}`);
+      expect((await rejection(parseEnvelopedDataFrom(instrumented(cms).source))).message, bad).to.equal(`not a CMS structure: ${words}`);
+    }
+    // Chunks of every length form (short, one to six length octets, empty ones) are stepped over alike.
+    const forms = ["0400", "0401aa", "048101bb", "04820001cc", "0483000001dd", "048400000001ee", "04850000000001ff", "0486000000000001ab"].join("");
+    const mixed = Buffer.concat([good.subarray(0, at), Buffer.from(forms.repeat(2_000), "hex"), good.subarray(at)]);
+    expect(parseEnvelopedData(mixed)).to.deep.equal(expected);
+    expect(await parseEnvelopedDataFrom(instrumented(mixed).source)).to.deep.equal(expected);
+  });
+
   it("gives the same answer from a file as from memory, and the same refusals", async () => {
     const dir = mkdtempSync(join(tmpdir(), "dpi-cms-file-"));
     try {

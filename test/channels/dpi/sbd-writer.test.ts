@@ -28,23 +28,34 @@ const letter: Omit<DpiSbdInput, "dokumentpakke"> = {
  * done with it when its write resolves: a piece changed meanwhile would show, and so would one reused later, since
  * each is spoilt once read.
  */
-async function written(sbd: Omit<DpiSbdInput, "dokumentpakke">, pieces: Buffer[]): Promise<Buffer> {
+async function written(sbd: Omit<DpiSbdInput, "dokumentpakke">, pieces: Buffer[], groups: Buffer[] = []): Promise<Buffer> {
   const got: Buffer[] = [];
-  await sbdWriter(sbd, () => Readable.from(pieces)).writeTo(async (piece) => {
+  const take = async (piece: Buffer, asText: (piece: Buffer) => Buffer): Promise<void> => {
     await new Promise<void>((resolve) => setImmediate(resolve));
-    got.push(Buffer.from(piece));
+    got.push(asText(piece));
     piece.fill(0x2a);
-  });
+  };
+  await sbdWriter(sbd, () => Readable.from(pieces)).writeTo(
+    (piece) => take(piece, (p) => Buffer.from(p)),
+    async (bytes) => {
+      expect(bytes.length % 3).to.equal(0);
+      groups.push(Buffer.from(bytes));
+      await take(bytes, (b) => Buffer.from(b.toString("base64"), "latin1"));
+    },
+  );
   return Buffer.concat(got);
 }
 
 describe("channels/dpi: the SBD written through reused buffers", () => {
   const pakke = seededBytes(700_001, 3);
 
-  for (const sizes of [[262_144], [65_536], [1, 2, 100_000], [700_001]]) {
+  for (const sizes of [[262_144], [65_536], [1, 2, 100_000], [1, 1, 1, 5, 100_000], [700_001]]) {
     it(`is dpiSbdStream's bytes (dokumentpakke read in pieces of ${sizes.join(", ")})`, async () => {
       const expected = await buildDpiSbd({ ...letter, dokumentpakke: pakke });
-      expect((await written(letter, cut(pakke, sizes))).equals(expected)).to.equal(true);
+      const groups: Buffer[] = [];
+      expect((await written(letter, cut(pakke, sizes), groups)).equals(expected)).to.equal(true);
+      // What goes to writeBase64Of is the dokumentpakke's whole 3-byte groups, all of them, nothing else.
+      expect(Buffer.concat(groups).equals(pakke.subarray(0, pakke.length - (pakke.length % 3)))).to.equal(true);
     });
   }
 
@@ -63,7 +74,7 @@ describe("channels/dpi: the SBD written through reused buffers", () => {
       yield pakke.subarray(0, 1000);
       throw Object.assign(new Error("ENOENT: no such blob"), { code: "ENOENT" });
     };
-    const err = await rejection(sbdWriter(letter, failing).writeTo(async () => {}));
+    const err = await rejection(sbdWriter(letter, failing).writeTo(async () => {}, async () => {}));
     expect(err.message).to.equal("ENOENT: no such blob");
   });
 });
