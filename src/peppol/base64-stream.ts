@@ -88,10 +88,16 @@ export class Base64Decoder {
     this.#fastMisses = options.fast === false ? FAST_MISSES : 0;
   }
 
-  /** The bytes of every whole group in `text` (and what was pending before it). */
-  push(text: Uint8Array): Buffer {
+  /**
+   * The bytes of every whole group in `text` (and what was pending before it). With `inPlace`, decoded into
+   * `text`'s own bytes, which it overwrites, instead of a new buffer (when they fit there, as they do but for a
+   * few characters with a group pending): for a caller whose chunk nobody reads again.
+   */
+  push(text: Uint8Array, inPlace = false): Buffer {
     const data = asBuffer(text);
-    const out = Buffer.allocUnsafe(Math.floor((this.#pending.length + data.length) / 4) * 3);
+    const length = Math.floor((this.#pending.length + data.length) / 4) * 3;
+    // Each piece is copied to a string before anything is written, and its bytes never end past the piece's end.
+    const out = inPlace && length <= data.length ? data : Buffer.allocUnsafe(length);
     let written = 0;
     for (let p = 0; p < data.length; p += TEXT_PIECE) written += this.#piece(data.toString("latin1", p, Math.min(p + TEXT_PIECE, data.length)), out, written);
     return out.subarray(0, written);

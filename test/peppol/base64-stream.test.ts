@@ -95,6 +95,28 @@ describe("peppol/base64-stream", () => {
     expect(refusal(cut(at(t.replace(/=+$/, "")), [65_536]))).to.equal("not base64: the last group is incomplete");
   });
 
+  it("decodes in place into the chunk it was given when the bytes fit there, else into a new buffer", () => {
+    for (const sizes of [[65_536], [262_144], [1, 2, 3, 4, 5, 65_537], [text.length]]) {
+      const d = decoder();
+      const out: Buffer[] = [];
+      for (const chunk of cut(Buffer.from(text), sizes)) {
+        const got = d.push(chunk, true);
+        if (got.length > 0 && got.length <= chunk.length - 3) expect(got.buffer === chunk.buffer && got.byteOffset === chunk.byteOffset, `chunks of ${sizes.join(", ")}`).to.equal(true);
+        if (got.length > chunk.length) expect(got.buffer).to.not.equal(chunk.buffer);
+        out.push(Buffer.from(got));
+      }
+      out.push(d.end());
+      expect(Buffer.concat(out).equals(data), `chunks of ${sizes.join(", ")}`).to.equal(true);
+    }
+    // Three characters pending and one more: three bytes do not fit in the one-byte chunk.
+    const d = decoder();
+    expect(d.push(Buffer.from("QUJ"), true).length).to.equal(0);
+    const one = Buffer.from("D");
+    const got = d.push(one, true);
+    expect(got.toString("latin1")).to.equal("ABC");
+    expect(one.toString("latin1")).to.equal("D");
+  });
+
   describe("the fast path (pieces decoded without a scan first)", () => {
     const t = text.toString("latin1");
     const at = (str: string) => Buffer.from(str, "latin1");
