@@ -131,16 +131,21 @@ export class Base64Decoder {
    * overwritten by that path's or not counted.
    */
   #fastPiece(raw: string, out: Buffer, at: number): number {
-    const s = this.#pending === "" ? raw : this.#pending + raw;
-    const usable = s.length - (s.length % 4);
-    const rest = usable === 0 ? s : s.slice(usable);
-    // The characters of the incomplete group are not decoded now: they must pass the scan the decoder skipped.
+    const pending = this.#pending;
+    const usable = pending.length + raw.length - ((pending.length + raw.length) % 4);
+    // Indexes into raw: the characters of the incomplete group after it are not decoded now, so they must pass the
+    // scan the decoder skipped.
+    const end = usable - pending.length;
+    const rest = usable === 0 ? pending + raw : raw.slice(end);
     if (!BASE64_ONLY.test(rest) || raw.includes("-") || raw.includes("_")) return -1;
     if (usable === 0) {
       this.#pending = rest;
       return 0;
     }
-    const written = out.write(usable === s.length ? s : s.slice(0, usable), at, "base64");
+    // The group pending is completed on its own: joined to the whole piece, the string would be copied whole.
+    const first = pending === "" ? 0 : 4 - pending.length;
+    let written = first === 0 ? 0 : out.write(pending + raw.slice(0, first), at, "base64");
+    if (end > first) written += out.write(first === 0 && end === raw.length ? raw : raw.slice(first, end), at + written, "base64");
     if (written !== (usable / 4) * 3) return -1;
     this.#pending = rest;
     return written;
