@@ -154,6 +154,17 @@ describe("peppol/base64-stream", () => {
       }
     });
 
+    it("refuses every byte outside the alphabet but XML whitespace, whatever Node's decoder makes of it", () => {
+      const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+      for (let b = 0; b < 256; b++) {
+        const c = String.fromCharCode(b);
+        if (alphabet.includes(c) || " \t\r\n".includes(c)) continue;
+        const message =
+          c === "=" ? "not base64: misplaced padding" : `not base64: unexpected ${b < 0x80 ? `character ${JSON.stringify(c)}` : `byte 0x${b.toString(16)}`}`;
+        for (const i of [1_000, 65_536]) expect(refusal([at(put(i, c))]), `byte ${b} at ${i}`).to.equal(message);
+      }
+    });
+
     it("reports the first refusal of a piece, as the scan did: - before * and * before -", () => {
       expect(refusal([at(put(70_000, "*").slice(0, 100_000) + "-" + t.slice(100_001))])).to.equal('not base64: unexpected character "*"');
       expect(refusal([at(put(70_000, "-").slice(0, 100_000) + "*" + t.slice(100_001))])).to.equal('not base64: unexpected character "-"');
