@@ -184,9 +184,18 @@ export function unwrapContentKey(ek: EncryptedKeyInfo, key: DecryptionKey): Buff
 
 export interface EncryptedPartSource {
   contentId: string;
-  /** IV ‖ ciphertext ‖ tag, as received; content held in memory is decrypted in one call. */
-  content: Pick<SpooledContent, "createReadStream"> & Partial<Pick<SpooledContent, "inMemory">>;
+  /**
+   * IV ‖ ciphertext ‖ tag, as received; content held in memory is decrypted in one call, content in a file read
+   * into one buffer over and over when the source can (readInto).
+   */
+  content: Pick<SpooledContent, "createReadStream"> & Partial<Pick<SpooledContent, "inMemory" | "readInto">>;
 }
+
+/**
+ * Bytes of ciphertext read at a time from a spilled part, into one buffer per message: 25 MB so makes no garbage
+ * of its own (a read stream allocates each piece afresh, collected by full garbage collections).
+ */
+const CIPHERTEXT_READ_BYTES = 256 * 1024;
 
 /**
  * Decrypts every attachment the header names into spools of `tmp`. A header naming a part that was not
@@ -205,6 +214,7 @@ export async function decryptAttachments(
   }
   const keys = new Map<string, Buffer>();
   const out = new Map<string, DecryptedAttachment>();
+  let readBuffer: Buffer | undefined;
   for (const ed of header.encryptedData) {
     let cek = keys.get(ed.encryptedKeyId);
     if (cek === undefined) {
@@ -213,7 +223,10 @@ export async function decryptAttachments(
     }
     const source = byCid.get(ed.contentId)!;
     const plain = tmp.spool(`plain-${ed.contentId}`);
-    const res = await decryptToSpool(source.content.inMemory?.() ?? source.content.createReadStream(), cek, plain);
+    const { content } = source;
+    const whole = content.inMemory?.();
+    const pieces = whole ?? (content.readInto ? content.readInto((readBuffer ??= Buffer.allocUnsafe(CIPHERTEXT_READ_BYTES))) : content.createReadStream());
+    const res = await decryptToSpool(pieces, cek, plain);
     out.set(ed.contentId, { contentId: ed.contentId, content: plain, size: res.size, sha256: res.sha256, mimeType: ed.mimeType });
   }
   return out;

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, type CipherGCM, type DecipherGCM } from "node:crypto";
-import { Transform, type Readable, type TransformCallback } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { DigestTap } from "./digest-tap.js";
+import { once } from "node:events";
+import { Transform, type TransformCallback } from "node:stream";
+import { finished } from "node:stream/promises";
 import { EbmsError } from "./ebms-errors.js";
 import type { Spool } from "./temp-files.js";
 
@@ -111,52 +111,81 @@ export function gcmDecrypt(key: Buffer, data: Buffer): Buffer {
 }
 
 /**
- * Decrypts IV ‖ ciphertext ‖ tag. The last 16 bytes seen so far are always held back, because only the end
- * of the stream tells which bytes are the tag. Fails at the end with GcmDecryptionError if the tag is wrong.
+ * Decrypts IV ‖ ciphertext ‖ tag given piece by piece. The last 16 bytes seen so far are always held back, because
+ * only the end tells which bytes are the tag. It keeps nothing of a piece but copies, so a caller may fill the same
+ * buffer again once `update` returned.
+ */
+class GcmDecryptor {
+  #head: Buffer = Buffer.alloc(0);
+  #decipher: DecipherGCM | undefined;
+  #tail: Buffer = Buffer.alloc(0);
+
+  constructor(private readonly key: Buffer) {
+    checkKey(key);
+  }
+
+  /** Hands `out` the plaintext of everything but the bytes held back (none, one or two buffers). */
+  update(chunk: Buffer, out: (plain: Buffer) => void): void {
+    if (this.#decipher === undefined) {
+      this.#head = Buffer.concat([this.#head, chunk]);
+      if (this.#head.length < GCM_IV_BYTES) return;
+      this.#decipher = createDecipheriv("aes-128-gcm", this.key, this.#head.subarray(0, GCM_IV_BYTES)) as DecipherGCM;
+      chunk = this.#head.subarray(GCM_IV_BYTES);
+      this.#head = Buffer.alloc(0);
+    }
+    if (chunk.length < GCM_TAG_BYTES) {
+      // A short chunk: joining it to the held-back bytes copies at most 31 bytes.
+      const data = Buffer.concat([this.#tail, chunk]);
+      if (data.length <= GCM_TAG_BYTES) {
+        this.#tail = data;
+        return;
+      }
+      const cut = data.length - GCM_TAG_BYTES;
+      this.#tail = Buffer.from(data.subarray(cut));
+      out(this.#decipher.update(data.subarray(0, cut)));
+      return;
+    }
+    // The bytes held back are not the tag after all, and go first; the chunk is not copied to join them.
+    if (this.#tail.length > 0) out(this.#decipher.update(this.#tail));
+    const cut = chunk.length - GCM_TAG_BYTES;
+    // a copy: the chunk's buffer may be filled again, and a large one is not kept alive by a 16-byte view
+    this.#tail = Buffer.from(chunk.subarray(cut));
+    out(this.#decipher.update(chunk.subarray(0, cut)));
+  }
+
+  /** The last plaintext bytes once the tag checked out; GcmDecryptionError otherwise. */
+  final(): Buffer {
+    if (this.#decipher === undefined || this.#tail.length < GCM_TAG_BYTES) {
+      throw new GcmDecryptionError("ciphertext shorter than IV and authentication tag");
+    }
+    try {
+      this.#decipher.setAuthTag(this.#tail);
+      return this.#decipher.final();
+    } catch (err) {
+      throw new GcmDecryptionError("AES-GCM authentication failed", { cause: err });
+    }
+  }
+}
+
+/**
+ * Decrypts IV ‖ ciphertext ‖ tag as a stream (see GcmDecryptor). Fails at the end with GcmDecryptionError if the
+ * tag is wrong.
  */
 export function gcmDecryptStream(key: Buffer): Transform {
-  checkKey(key);
-  let head: Buffer = Buffer.alloc(0);
-  let decipher: DecipherGCM | undefined;
-  let tail: Buffer = Buffer.alloc(0);
+  const decryptor = new GcmDecryptor(key);
   return new Transform({
     transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback) {
-      if (decipher === undefined) {
-        head = Buffer.concat([head, chunk]);
-        if (head.length < GCM_IV_BYTES) return cb();
-        decipher = createDecipheriv("aes-128-gcm", key, head.subarray(0, GCM_IV_BYTES)) as DecipherGCM;
-        chunk = head.subarray(GCM_IV_BYTES);
-        head = Buffer.alloc(0);
-      }
-      if (chunk.length < GCM_TAG_BYTES) {
-        // A short chunk: joining it to the held-back bytes copies at most 31 bytes.
-        const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
-        if (data.length <= GCM_TAG_BYTES) {
-          tail = data;
-          return cb();
-        }
-        const cut = data.length - GCM_TAG_BYTES;
-        tail = Buffer.from(data.subarray(cut));
-        return cb(null, decipher.update(data.subarray(0, cut)));
-      }
-      // The bytes held back are not the tag after all, and go first; the chunk is not copied to join them.
-      if (tail.length > 0) this.push(decipher.update(tail));
-      const cut = chunk.length - GCM_TAG_BYTES;
-      // copy the tail so a large chunk is not kept alive by a 16-byte view
-      tail = Buffer.from(chunk.subarray(cut));
-      cb(null, decipher.update(chunk.subarray(0, cut)));
+      decryptor.update(chunk, (plain) => this.push(plain));
+      cb();
     },
     flush(cb: TransformCallback) {
-      if (decipher === undefined || tail.length < GCM_TAG_BYTES) {
-        return cb(new GcmDecryptionError("ciphertext shorter than IV and authentication tag"));
-      }
+      let last: Buffer;
       try {
-        decipher.setAuthTag(tail);
-        const last = decipher.final();
-        cb(null, last);
+        last = decryptor.final();
       } catch (err) {
-        cb(new GcmDecryptionError("AES-GCM authentication failed", { cause: err }));
+        return cb(err as Error);
       }
+      cb(null, last);
     },
   });
 }
@@ -167,11 +196,12 @@ export interface DecryptedContent {
 }
 
 /**
- * Decrypts `source` (a stream, or the whole ciphertext in memory) into `spool`. The spool is readable only once
- * it was written, which happens after the tag checked out; on any failure it is released (memory dropped, file
- * removed), so no unverified plaintext is left anywhere.
+ * Decrypts `source` (pieces of the ciphertext, or the whole of it in memory) into `spool`. The spool is readable
+ * only once it was written, which happens after the tag checked out; on any failure it is released (memory
+ * dropped, file removed), so no unverified plaintext is left anywhere. Pieces are deciphered before the next one
+ * is asked for, so a source may hand out one buffer filled again and again (SpooledContent.readInto).
  */
-export async function decryptToSpool(source: Readable | Buffer, key: Buffer, spool: Spool): Promise<DecryptedContent> {
+export async function decryptToSpool(source: Buffer | AsyncIterable<Buffer>, key: Buffer, spool: Spool): Promise<DecryptedContent> {
   if (source instanceof Buffer) {
     // Content in memory takes one call each instead of a pipeline of streams; put() releases on its own failure.
     let plain: Buffer;
@@ -185,12 +215,36 @@ export async function decryptToSpool(source: Readable | Buffer, key: Buffer, spo
     await spool.put(plain);
     return { size: plain.length, sha256 };
   }
-  const tap = new DigestTap("sha256");
+  // A loop rather than a pipeline of streams (decipher, digest, spool): no Transform per step, and a source's
+  // buffer is free again as soon as its piece was deciphered.
+  const decryptor = new GcmDecryptor(key);
+  const hash = createHash("sha256");
+  const sink = spool.sink;
+  let size = 0;
+  let full = false;
+  const write = (plain: Buffer): void => {
+    if (plain.length === 0) return;
+    size += plain.length;
+    hash.update(plain);
+    if (!sink.write(plain)) full = true;
+  };
+  // The sink's own failure (a full disk) ends the loop at its next wait instead of going unhandled.
+  const failed = new Promise<never>((_, reject) => sink.once("error", reject));
+  failed.catch(() => undefined);
   try {
-    await pipeline(source, gcmDecryptStream(key), tap, spool.sink);
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      decryptor.update(chunk, write);
+      if (full) {
+        await Promise.race([once(sink, "drain"), failed]);
+        full = false;
+      }
+    }
+    write(decryptor.final());
+    sink.end();
+    await Promise.race([finished(sink), failed]);
   } catch (err) {
     await spool.release();
     throw err;
   }
-  return { size: tap.bytes, sha256: tap.digest };
+  return { size, sha256: hash.digest() };
 }

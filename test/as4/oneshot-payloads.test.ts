@@ -315,6 +315,36 @@ describe("as4 payloads: one-shot calls and streams agree", () => {
       expect(tmp.memoryBytes).to.equal(memoryBefore);
     });
 
+    it("decryptToSpool: pieces of one buffer filled again and again give what the whole ciphertext gives", async () => {
+      /** `bytes` in pieces of the given sizes (repeated), each copied into the same buffer before it is handed out. */
+      async function* reusing(bytes: Buffer, sizes: readonly number[]): AsyncGenerator<Buffer> {
+        const buffer = Buffer.alloc(Math.max(...sizes));
+        for (let at = 0, i = 0; at < bytes.length; i++) {
+          const n = Math.min(sizes[i % sizes.length]!, bytes.length - at);
+          bytes.copy(buffer, 0, at, at + n);
+          yield buffer.subarray(0, n);
+          buffer.fill(0x5a);
+          at += n;
+        }
+      }
+      const data = sbdLike(70_000);
+      const { ct, damaged } = sealed(data);
+      const whole = await decryptToSpool(ct, key, tmp.spool("whole"));
+      for (const sizes of [[1], [5, 16, 1, 4_096], [11, 17], [12], [65_536], [16, 15, 31]]) {
+        const spool = tmp.spool("pieces");
+        const got = await decryptToSpool(reusing(ct, sizes), key, spool);
+        expect(got, `pieces of ${sizes.join(", ")}`).to.deep.equal(whole);
+        expect((await spool.readAll()).equals(data), `pieces of ${sizes.join(", ")}`).to.equal(true);
+        for (const [what, bytes] of damaged) {
+          const bad = tmp.spool("bad");
+          expect(outcome(await rejection(decryptToSpool(reusing(bytes, sizes), key, bad))), `${what}, pieces of ${sizes.join(", ")}`).to.deep.equal(
+            outcome(await rejection(decryptToSpool(bytes, key, tmp.spool("bad-whole")))),
+          );
+          expect(() => bad.createReadStream(), what).to.throw(/released/);
+        }
+      }
+    });
+
     const gunzipStreamed = (gz: Buffer, limits: GunzipLimits): Promise<Buffer> => through(chunked(gz, 16_384), gunzipLimited(limits));
 
     for (const [label, data] of SAMPLES) {

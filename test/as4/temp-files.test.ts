@@ -81,6 +81,74 @@ describe("as4/temp-files: memory spools", () => {
     });
   }
 
+  it("a spilled spool gathers what its sink takes and writes it 256 KiB at a time; the rest at the end", async () => {
+    const t = dir(1000);
+    const s = t.spool("batched");
+    const data = randomBytes(1001 + 300 * 1000);
+    const write = (chunk: Buffer) => new Promise<void>((resolve, reject) => s.sink.write(chunk, (err) => (err ? reject(err) : resolve())));
+    await write(data.subarray(0, 1000));
+    expect(s.path).to.equal(undefined);
+    await write(data.subarray(1000, 1001));
+    expect((await stat(s.path!)).size).to.equal(1001);
+    for (let i = 0; i < 262; i++) await write(data.subarray(1001 + i * 1000, 2001 + i * 1000));
+    expect((await stat(s.path!)).size, "262 000 bytes gathered, none written").to.equal(1001);
+    await write(data.subarray(263_001, 264_001));
+    expect((await stat(s.path!)).size, "the 263rd piece passes 256 KiB").to.equal(264_001);
+    for (let i = 263; i < 300; i++) await write(data.subarray(1001 + i * 1000, 2001 + i * 1000));
+    expect((await stat(s.path!)).size).to.equal(264_001);
+    await new Promise<void>((resolve) => s.sink.end(resolve));
+    expect(s.size).to.equal(data.length);
+    expect((await readFile(s.path!)).equals(data)).to.equal(true);
+    expect(t.memoryBytes).to.equal(0);
+  });
+
+  it("release() drops what a spilled spool gathered, with its file", async () => {
+    const t = dir(10);
+    const s = t.spool("dropped");
+    s.sink.write(randomBytes(11));
+    await new Promise<void>((resolve) => s.sink.write(randomBytes(5000), () => resolve()));
+    const path = s.path!;
+    expect((await stat(path)).size).to.equal(11);
+    await s.release();
+    expect(existsSync(path)).to.equal(false);
+    expect(() => s.createReadStream()).to.throw(/released/);
+  });
+
+  it("readInto(): a file's content read into one buffer again and again, content in memory handed out as held", async () => {
+    const t = dir(1000);
+    const spilled = t.spool("file");
+    const data = randomBytes(10_001);
+    await fill(spilled, data, 333);
+    const buffer = Buffer.alloc(4096);
+    const pieces: Buffer[] = [];
+    for await (const piece of spilled.readInto(buffer)) {
+      expect(piece.buffer).to.equal(buffer.buffer);
+      pieces.push(Buffer.from(piece));
+    }
+    expect(pieces.map((p) => p.length)).to.deep.equal([4096, 4096, 1809]);
+    expect(Buffer.concat(pieces).equals(data)).to.equal(true);
+
+    const held = t.spool("memory");
+    const small = randomBytes(900);
+    await fill(held, small, 400);
+    const chunks: Buffer[] = [];
+    for await (const piece of held.readInto(buffer)) chunks.push(piece);
+    expect(chunks.map((c) => c.length)).to.deep.equal([400, 400, 100]);
+    expect(chunks.some((c) => c.buffer === buffer.buffer)).to.equal(false);
+    expect(Buffer.concat(chunks).equals(small)).to.equal(true);
+
+    // Stopping early closes the file.
+    const fds = async () => (await readdir("/proc/self/fd")).length;
+    const before = await fds();
+    for await (const piece of spilled.readInto(buffer)) {
+      expect(piece.length).to.equal(4096);
+      expect(await fds()).to.equal(before + 1);
+      break;
+    }
+    expect(await fds()).to.equal(before);
+    expect(() => t.spool("unwritten").readInto(buffer)).to.throw(/still being written/);
+  });
+
   it("shares the threshold among the spools of one message", async () => {
     const t = dir(1000);
     const a = t.spool("a");

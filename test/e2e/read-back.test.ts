@@ -174,7 +174,8 @@ describe("e2e: reading statuses, receipts and letters back", function () {
   });
 
   it("corner 3: a dokumentpakke too large to send in one piece is streamed, whole and with its length", async () => {
-    const cms = await encryptDokumentpakke(randomBytes(DOWNLOAD_IN_ONE_PIECE_BYTES + 10_000), certificate("business/984661185.pem"));
+    // Several pieces of DOWNLOAD_IN_ONE_PIECE_BYTES and a short last one.
+    const cms = await encryptDokumentpakke(randomBytes(3 * DOWNLOAD_IN_ONE_PIECE_BYTES + 10_000), certificate("business/984661185.pem"));
     const letter = await buildMessage({ token: "t", cms });
     const blob = await net.ap.blobs.write(Readable.from([Buffer.from(cms)]));
     await storeIncoming({ jws: letter.jws, message: parseForretningsmelding(letter.payload), dokumentpakke: blob }, { repo: net.ap.repo, clock: () => new Date(), log: silentLogger });

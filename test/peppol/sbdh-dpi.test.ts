@@ -172,6 +172,35 @@ describe("peppol/sbdh (DPI Innbyggerpost payload)", () => {
       }
     });
 
+    it("with overwriteChunks decodes into the source's own chunks: the same result and bytes, however the chunks fall", async () => {
+      const pakke = bytes(300_001, 11);
+      const sbd = await buildDpiSbd(letter({ dokumentpakke: pakke }));
+      /** Fresh copies of `sbd` in chunks of the given sizes (repeated), kept to see what became of them. */
+      const fresh = (sizes: readonly number[], given: Buffer[]) =>
+        (async function* () {
+          for (let at = 0, i = 0; at < sbd.length; i++) {
+            const chunk = Buffer.from(sbd.subarray(at, at + sizes[i % sizes.length]!));
+            given.push(chunk);
+            yield chunk;
+            at += chunk.length;
+          }
+        })();
+      for (const sizes of [[262_144], [65_536], [1, 2, 3, 5], [7_777, 3], [sbd.length]]) {
+        const { sink, bytes: received } = collector();
+        const given: Buffer[] = [];
+        const read = await readDpiSbd(fresh(sizes, given), { sink, overwriteChunks: true });
+        expect(read.dokumentpakke, `chunks of ${sizes.join(", ")}`).to.deep.equal({ size: pakke.length, sha256: sha256(pakke) });
+        expect(received().equals(pakke), `chunks of ${sizes.join(", ")}`).to.equal(true);
+        // The chunks of the base64 were written over (the decoded bytes went there), the head's were not.
+        expect(given[0]!.equals(sbd.subarray(0, given[0]!.length))).to.equal(given[0]!.length < sbd.indexOf("<Dokumentpakke>"));
+        expect(Buffer.concat(given).equals(sbd), `chunks of ${sizes.join(", ")}`).to.equal(false);
+      }
+      // A source given as bytes is never written over.
+      const copy = Buffer.from(sbd);
+      await readDpiSbd(copy, { overwriteChunks: true });
+      expect(copy.equals(sbd)).to.equal(true);
+    });
+
     it("streams a large dokumentpakke from file to file without holding it in the header budget", async () => {
       const dir = await mkdtemp(join(tmpdir(), "dpi-sbd-"));
       try {

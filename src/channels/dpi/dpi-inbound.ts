@@ -79,8 +79,15 @@ async function acceptDpi(received: ReceivedUserMessage, sender: TrustedAccessPoi
   );
   let sbd: DpiSbd;
   try {
-    // The payload store digests what it writes: the reader need not hash the same bytes again.
-    sbd = await readDpiSbd(payload.content.createReadStream(), { sink, maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes, digest: false });
+    // The payload store digests what it writes: the reader need not hash the same bytes again. A payload read from
+    // a file (decompressed as it is read, or not) comes in fresh buffers the reader may decode into; one held in
+    // memory comes as it is held.
+    sbd = await readDpiSbd(payload.content.createReadStream(), {
+      sink,
+      maxDokumentpakkeBytes: deps.maxDokumentpakkeBytes,
+      digest: false,
+      overwriteChunks: payload.content.path !== undefined,
+    });
   } catch (err) {
     sink.destroy();
     const w = await blobWrite;

@@ -204,6 +204,26 @@ describe("channels/dpi/dpi-inbound: createDpiInboundHandler", function () {
       expect(stored).to.equal(1);
     });
 
+    it("a letter whose payload is held in memory or in a file: the same blob, and the payload itself unchanged", async () => {
+      // Read from a file, the dokumentpakke is decoded into the chunks read; held in memory, never into the payload.
+      for (const memoryBytes of [1024 * 1024, 0]) {
+        const { built, input } = await letter();
+        const sbd = await input.payloads[0]!.content.readAll();
+        const t = createTempDir({ parent: dir, memoryBytes });
+        try {
+          const content = t.spool("payload");
+          await content.put(Buffer.from(sbd));
+          expect(content.path === undefined, `memory ${memoryBytes}`).to.equal(memoryBytes > 0);
+          expect(await accept({ ...input, payloads: [{ ...input.payloads[0]!, content }] })).to.equal(built.messageId);
+          const row = await stores.repo.get("IN", built.messageId);
+          expect((await buffer(stores.blobs.open(row!.dpi.payloadKey!))).equals(Buffer.from(built.cms!)), `memory ${memoryBytes}`).to.equal(true);
+          expect((await content.readAll()).equals(sbd), `memory ${memoryBytes}`).to.equal(true);
+        } finally {
+          await t.dispose();
+        }
+      }
+    });
+
     it("another letter under a DPI message id already stored: EBMS:0004, the first letter kept, no second blob", async () => {
       const first = await letter();
       expect(await accept(first.input)).to.equal(first.built.messageId);
