@@ -179,7 +179,7 @@ function compareAttributes(a: Attr, b: Attr): number {
  * compareCodePoints, without its string iterators where the strings first differ outside the surrogate range: there
  * the code units are the code points, and everything before them was equal.
  */
-function byCodePoint(a: string, b: string): number {
+export function byCodePoint(a: string, b: string): number {
   if (a === b) return 0;
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {

@@ -16,6 +16,8 @@
  * read that way, dom.ts asReceiverWillParse), so what is signed is what the receiver parses.
  */
 
+import { byCodePoint } from "./exc-c14n.js";
+
 const XMLNS = "http://www.w3.org/2000/xmlns/";
 const XML = "http://www.w3.org/XML/1998/namespace";
 
@@ -248,7 +250,7 @@ function scopeBelow(el: XmlElement, scope: ReadonlyMap<string, string | null>): 
 }
 
 function compareDecls(a: [string, string], b: [string, string]): number {
-  return compareCodePoints(a[0], b[0]);
+  return byCodePoint(a[0], b[0]);
 }
 
 function compareAttrs(a: XmlAttr, b: XmlAttr): number {
@@ -256,20 +258,7 @@ function compareAttrs(a: XmlAttr, b: XmlAttr): number {
   const nb = b.ns ?? "";
   if (na === "" && nb !== "") return -1;
   if (nb === "" && na !== "") return 1;
-  return compareCodePoints(na, nb) || compareCodePoints(localOf(a.name), localOf(b.name));
-}
-
-/** Order by Unicode code point (JavaScript's `<` compares UTF-16 units, which differs above U+FFFF). */
-function compareCodePoints(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i)!;
-    const y = b.codePointAt(i)!;
-    if (x !== y) return x < y ? -1 : 1;
-    if (x > 0xffff) i++;
-  }
-  return a.length - b.length;
+  return byCodePoint(na, nb) || byCodePoint(localOf(a.name), localOf(b.name));
 }
 
 const canonicalText = escaper(/[&<>\r]/, 1);
