@@ -24,10 +24,7 @@ export class Base64Gzip {
   plain(bytes: Uint8Array): Buffer {
     if (bytes.byteLength === 0) return this.#lead();
     this.#count(bytes);
-    const deflated = deflateRawSync(bytes, { strategy: zlibConstants.Z_HUFFMAN_ONLY, finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    if (this.#headerSent) return deflated;
-    this.#headerSent = true;
-    return Buffer.concat([GZIP_HEADER, deflated]);
+    return this.#lead(deflateRawSync(bytes, { strategy: zlibConstants.Z_HUFFMAN_ONLY, finishFlush: zlibConstants.Z_SYNC_FLUSH }));
   }
 
   /**
