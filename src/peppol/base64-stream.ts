@@ -21,20 +21,15 @@ function asBuffer(bytes: Uint8Array): Buffer {
 export class Base64Encoder {
   #carry: Buffer = EMPTY;
 
-  /**
-   * The base64 of every whole 3-byte group so far not yet encoded (possibly empty). With `into`, written there
-   * when it has room ({@link Base64Encoder.room}) and answered as a view of it, so a caller that is done with one
-   * piece before it pushes the next can keep reusing one buffer; otherwise in a new buffer.
-   */
-  push(chunk: Uint8Array, into?: Buffer): Buffer {
+  /** The base64 of every whole 3-byte group so far not yet encoded (possibly empty). */
+  push(chunk: Uint8Array): Buffer {
     const data = asBuffer(chunk);
     const total = this.#carry.length + data.length;
     if (total < 3) {
       this.#carry = Buffer.concat([this.#carry, data]);
       return EMPTY;
     }
-    const length = Math.floor(total / 3) * 4;
-    const out = into !== undefined && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+    const out = Buffer.allocUnsafe(Math.floor(total / 3) * 4);
     let written = 0;
     let at = 0;
     if (this.#carry.length > 0) {
@@ -45,11 +40,6 @@ export class Base64Encoder {
     for (let p = at; p < usable; p += BYTE_PIECE) written += out.write(data.toString("base64", p, Math.min(p + BYTE_PIECE, usable)), written, "latin1");
     this.#carry = usable === data.length ? EMPTY : Buffer.from(data.subarray(usable));
     return out;
-  }
-
-  /** The most characters {@link Base64Encoder.push} makes of a chunk of `bytes` bytes (with a carry of up to 2). */
-  static room(bytes: number): number {
-    return Math.floor((bytes + 2) / 3) * 4;
   }
 
   /** The last, padded group. */
