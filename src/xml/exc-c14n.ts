@@ -82,8 +82,11 @@ function scopeOf(el: Element, scope: InclusiveScope): InclusiveScope {
   return uris === null ? scope : { keys: scope.keys, names: scope.names, uris };
 }
 
-/** Adds the declaration of `prefix` unless the nearest output ancestor rendered it so, or `decls` has it already. */
-function want(decls: [prefix: string, uri: string][] | null, rendered: ReadonlyMap<string, string>, prefix: string, uri: string): [prefix: string, uri: string][] | null {
+/**
+ * Adds the declaration of `prefix` unless the nearest output ancestor rendered it so, or `decls` has it already.
+ * Shared with the canonicaliser of element trees (xml-text.ts canonicalXml), which must write the same bytes.
+ */
+export function wantDeclaration(decls: [prefix: string, uri: string][] | null, rendered: ReadonlyMap<string, string>, prefix: string, uri: string): [prefix: string, uri: string][] | null {
   if (rendered.get(prefix) === uri) return decls;
   if (decls === null) return [[prefix, uri]];
   for (let i = 0; i < decls.length; i++) if (decls[i]![0] === prefix) return decls;
@@ -92,7 +95,7 @@ function want(decls: [prefix: string, uri: string][] | null, rendered: ReadonlyM
 }
 
 function render(el: Element, rendered: ReadonlyMap<string, string>, inclusiveScope: InclusiveScope): string {
-  let decls = want(null, rendered, el.prefix ?? "", el.namespaceURI ?? "");
+  let decls = wantDeclaration(null, rendered, el.prefix ?? "", el.namespaceURI ?? "");
   let attrs: Attr[] | null = null;
   const list = el.attributes;
   for (let i = 0; i < list.length; i++) {
@@ -101,7 +104,7 @@ function render(el: Element, rendered: ReadonlyMap<string, string>, inclusiveSco
     if (ns === XMLNS) continue;
     (attrs ??= []).push(a);
     // Unprefixed attributes are in no namespace and use no declaration; xml: is never declared.
-    if (a.prefix && ns !== XML) decls = want(decls, rendered, a.prefix, ns ?? "");
+    if (a.prefix && ns !== XML) decls = wantDeclaration(decls, rendered, a.prefix, ns ?? "");
   }
   const { keys, uris } = inclusiveScope;
   for (let k = 0; k < keys.length; k++) {
@@ -109,7 +112,7 @@ function render(el: Element, rendered: ReadonlyMap<string, string>, inclusiveSco
     const key = keys[k]!;
     const uri = uris[k]!;
     if (uri === null && key !== "") continue;
-    decls = want(decls, rendered, key, uri ?? "");
+    decls = wantDeclaration(decls, rendered, key, uri ?? "");
   }
 
   const name = el.nodeName;
@@ -163,7 +166,7 @@ function inScope(el: Element, prefix: string): string | null {
   return null;
 }
 
-function compareDeclarations(a: [prefix: string, uri: string], b: [prefix: string, uri: string]): number {
+export function compareDeclarations(a: [prefix: string, uri: string], b: [prefix: string, uri: string]): number {
   return byCodePoint(a[0], b[0]);
 }
 
@@ -195,10 +198,12 @@ export function byCodePoint(a: string, b: string): number {
 const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;" };
 const ATTRIBUTE_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;" };
 
-function escapeText(s: string): string {
+/** Text as exclusive C14N writes it (also xml-text.ts canonicalXml's). */
+export function escapeText(s: string): string {
   return /[&<>\r]/.test(s) ? s.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!) : s;
 }
 
-function escapeAttribute(s: string): string {
+/** An attribute value as exclusive C14N writes it (also xml-text.ts canonicalXml's). */
+export function escapeAttribute(s: string): string {
   return /[&<"\t\n\r]/.test(s) ? s.replace(/[&<"\t\n\r]/g, (c) => ATTRIBUTE_ESCAPES[c]!) : s;
 }

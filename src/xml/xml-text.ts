@@ -16,7 +16,7 @@
  * read that way, dom.ts asReceiverWillParse), so what is signed is what the receiver parses.
  */
 
-import { byCodePoint } from "./exc-c14n.js";
+import { byCodePoint, compareDeclarations, escapeAttribute, escapeText, wantDeclaration } from "./exc-c14n.js";
 
 const XMLNS = "http://www.w3.org/2000/xmlns/";
 const XML = "http://www.w3.org/XML/1998/namespace";
@@ -145,27 +145,19 @@ function serializeElement(el: XmlElement, visible: readonly Binding[]): string {
   return `${out}</${name}>`;
 }
 
-/** Each character that may need it, as xmldom's serialiser writes it and as exclusive C14N writes it. */
-const ENTITIES: Record<string, readonly [serialized: string, canonical: string]> = {
-  "&": ["&amp;", "&amp;"],
-  "<": ["&lt;", "&lt;"],
-  ">": ["&gt;", "&gt;"],
-  '"': ["&quot;", "&quot;"],
-  "\t": ["&#9;", "&#x9;"],
-  "\n": ["&#10;", "&#xA;"],
-  "\r": ["&#13;", "&#xD;"],
-};
+/** Each character that may need it, as xmldom's serialiser writes it (exclusive C14N's are exc-c14n.ts's). */
+const ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;" };
 
-/** Replaces the characters `chars` matches by their entity of `form` (0 serialised, 1 canonical); made once per use. */
-function escaper(chars: RegExp, form: 0 | 1): (s: string) => string {
+/** Replaces the characters `chars` matches by their entity; made once per use. */
+function escaper(chars: RegExp): (s: string) => string {
   const any = chars;
   const every = new RegExp(chars.source, "g");
-  const entity = (c: string): string => ENTITIES[c]![form];
+  const entity = (c: string): string => ENTITIES[c]!;
   return (s) => (any.test(s) ? s.replace(every, entity) : s);
 }
 
-const serializedText = escaper(/[<&>]/, 0);
-const serializedAttrValue = escaper(/[<>&"\t\n\r]/, 0);
+const serializedText = escaper(/[<&>]/);
+const serializedAttrValue = escaper(/[<>&"\t\n\r]/);
 
 // ------------------------------------------------------------------------------------ exclusive C14N
 
@@ -198,43 +190,35 @@ function canonicalElement(
   rendered: ReadonlyMap<string, string>,
   scope: ReadonlyMap<string, string | null>,
 ): string {
-  const decls: [string, string][] = [];
-  want(decls, rendered, prefixOf(el.name), el.ns ?? "");
+  let decls = wantDeclaration(null, rendered, prefixOf(el.name), el.ns ?? "");
   const attrs: XmlAttr[] = [];
   for (const a of el.attrs) {
     if (a.ns === XMLNS) continue;
     attrs.push(a);
     const p = prefixOf(a.name);
-    if (p && a.ns !== XML) want(decls, rendered, p, a.ns ?? "");
+    if (p && a.ns !== XML) decls = wantDeclaration(decls, rendered, p, a.ns ?? "");
   }
   for (const [key, uri] of scope) {
     if (uri === null && key !== "") continue;
-    want(decls, rendered, key, uri ?? "");
+    decls = wantDeclaration(decls, rendered, key, uri ?? "");
   }
-  if (decls.length > 1) decls.sort(compareDecls);
+  if (decls !== null && decls.length > 1) decls.sort(compareDeclarations);
   if (attrs.length > 1) attrs.sort(compareAttrs);
 
   let out = `<${el.name}`;
   let next = rendered;
-  if (decls.length > 0) {
+  if (decls !== null) {
     const m = new Map(rendered);
     for (const [p, uri] of decls) {
-      out += `${p === "" ? ' xmlns="' : ` xmlns:${p}="`}${canonicalAttrValue(uri)}"`;
+      out += `${p === "" ? ' xmlns="' : ` xmlns:${p}="`}${escapeAttribute(uri)}"`;
       m.set(p, uri);
     }
     next = m;
   }
-  for (const a of attrs) out += ` ${a.name}="${canonicalAttrValue(a.value)}"`;
+  for (const a of attrs) out += ` ${a.name}="${escapeAttribute(a.value)}"`;
   out += ">";
-  for (const c of el.children) out += typeof c === "string" ? canonicalText(c) : canonicalElement(c, next, scopeBelow(c, scope));
+  for (const c of el.children) out += typeof c === "string" ? escapeText(c) : canonicalElement(c, next, scopeBelow(c, scope));
   return `${out}</${el.name}>`;
-}
-
-/** Adds the declaration of `prefix` unless the nearest output ancestor rendered the same, or it is added already. */
-function want(decls: [string, string][], rendered: ReadonlyMap<string, string>, prefix: string, uri: string): void {
-  if (rendered.get(prefix) === uri) return;
-  for (const d of decls) if (d[0] === prefix) return;
-  decls.push([prefix, uri]);
 }
 
 /** `scope` at a child: its own declarations of the listed prefixes replace the parent's. */
@@ -249,10 +233,6 @@ function scopeBelow(el: XmlElement, scope: ReadonlyMap<string, string | null>): 
   return next ?? scope;
 }
 
-function compareDecls(a: [string, string], b: [string, string]): number {
-  return byCodePoint(a[0], b[0]);
-}
-
 function compareAttrs(a: XmlAttr, b: XmlAttr): number {
   const na = a.ns ?? "";
   const nb = b.ns ?? "";
@@ -261,8 +241,6 @@ function compareAttrs(a: XmlAttr, b: XmlAttr): number {
   return byCodePoint(na, nb) || byCodePoint(localOf(a.name), localOf(b.name));
 }
 
-const canonicalText = escaper(/[&<>\r]/, 1);
-const canonicalAttrValue = escaper(/[&<"\t\n\r]/, 1);
 
 // ------------------------------------------------------------------------------------------ from a DOM
 
