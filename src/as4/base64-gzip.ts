@@ -63,6 +63,7 @@ export class Base64Gzip {
       }
     }
     // Each 3 bytes are two 12-bit halves, each two characters: codes of 12–14 bits, so at most 30 bits are held.
+    // The two halves are written out rather than looped over: the loop measured some 10 % slower per 25 MB.
     for (let i = 0; i < n; i += 3) {
       const group = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
       const first = PAIR[group >>> 12]!;
